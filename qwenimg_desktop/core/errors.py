@@ -1,0 +1,173 @@
+"""Error taxonomy: user-facing environment/input errors versus bugs, and secret redaction."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+_secrets_lock = threading.Lock()
+_secrets: set[str] = set()
+# fal keys look like "<uuid>:<hex secret>"; also catch "Key <anything>" auth header values.
+_KEY_PATTERN = re.compile(r"(?i)(authorization:\s*key\s+|\bkey\s+)[^\s'\"]+")
+_FAL_KEY_SHAPE = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:[0-9a-f]{16,}\b")
+REDACTED = "[redacted]"
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret so that :func:`redact` strips it from any text."""
+    if value and len(value) >= 4:
+        with _secrets_lock:
+            _secrets.add(value)
+
+
+def redact(text: str) -> str:
+    """Return ``text`` with every registered secret and key-shaped token replaced."""
+    with _secrets_lock:
+        secrets = sorted(_secrets, key=len, reverse=True)
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    text = _FAL_KEY_SHAPE.sub(REDACTED, text)
+    return _KEY_PATTERN.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+class QwenImgError(Exception):
+    """Base of every error the app expects and explains; ``message`` is shown to the user."""
+
+    next_step: str = ""
+
+    def __init__(self, message: str, *, next_step: str | None = None) -> None:
+        super().__init__(redact(message))
+        self.message = redact(message)
+        if next_step is not None:
+            self.next_step = next_step
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UserError(QwenImgError):
+    """An environment or input problem: shown with a next step, never a crash."""
+
+
+class BugError(Exception):
+    """Our own defect: crashes loudly into a report."""
+
+
+# ---- fal / network ----------------------------------------------------------------------------
+
+
+class FalError(UserError):
+    """Any failure talking to the fal queue."""
+
+    retryable: bool = False
+
+
+class AuthError(FalError):
+    """401/403: the key is missing or rejected."""
+
+    next_step = "Open Settings → API key and check the key."
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One field problem from a 422 body (``loc`` path joined with dots)."""
+
+    path: str
+    message: str
+    type: str = ""
+
+
+class ValidationFailed(FalError):
+    """422: the server rejected the input; ``fields`` carries each field path."""
+
+    next_step = "Fix the highlighted parameter and try again."
+
+    def __init__(self, message: str, fields: Sequence[FieldError] = ()) -> None:
+        super().__init__(message)
+        self.fields = tuple(fields)
+
+
+class RateLimited(FalError):
+    """429 after the retry budget is spent."""
+
+    retryable = True
+    next_step = "Too many requests at once: wait a moment or lower the concurrency."
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ServerError(FalError):
+    """5xx from the queue after retries."""
+
+    retryable = True
+    next_step = "fal's service had a problem; try again later."
+
+    def __init__(self, message: str, status_code: int = 0) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class NetworkError(FalError):
+    """Transport error or timeout after retries."""
+
+    retryable = True
+    next_step = "Check the network connection."
+
+
+class MalformedResponse(FalError):
+    """The server answered something that does not match the protocol."""
+
+    next_step = "This is probably a temporary fault of the service; try again."
+
+
+class RequestFailed(FalError):
+    """The generation ran and failed (COMPLETED with ``error``, or an error result)."""
+
+    def __init__(self, message: str, error_type: str | None = None) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+
+
+class RequestCancelled(FalError):
+    """The request was cancelled."""
+
+
+class SubmissionUnknown(FalError):
+    """A submit may have reached the server but no answer came back: never resent silently."""
+
+    next_step = (
+        "Check your fal dashboard; submit again only if the request is not there "
+        "(you may be charged twice)."
+    )
+
+
+class NotFound(FalError):
+    """404 for a request id the queue does not know (or media that expired)."""
+
+
+class DownloadError(UserError):
+    """A result image could not be fetched or is not a valid image."""
+
+
+# ---- local environment ------------------------------------------------------------------------
+
+
+class KeyringUnavailable(UserError):
+    """No usable OS keyring (none installed, locked, or too slow)."""
+
+    next_step = "Use a key for this session only, or set FAL_KEY in the environment."
+
+
+class StoreError(UserError):
+    """The history database could not be read or written."""
+
+
+class DiskFull(StoreError):
+    """No space left while writing a file or the database."""
+
+    next_step = "Free some disk space and try again; nothing was lost."

@@ -1,0 +1,181 @@
+"""Wire models of the fal queue protocol; every untrusted JSON body is validated here.
+
+Shared by the client (``core.fal.client``) and the emulator. Extra fields are ignored; a missing
+required field raises :class:`MalformedResponse`, never a ``KeyError``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from qwenimg_desktop.core.errors import FieldError, MalformedResponse
+
+ENDPOINT_ID: Final = "fal-ai/qwen-image-2/pro/text-to-image"
+ENDPOINT_OWNER_ALIAS: Final = "fal-ai/qwen-image-2"
+DEFAULT_QUEUE_BASE: Final = "https://queue.fal.run"
+
+StatusName = Literal["IN_QUEUE", "IN_PROGRESS", "COMPLETED"]
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True)
+
+
+class SubmitResponse(_Wire):
+    """200 answer to a submit."""
+
+    request_id: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:-]+$")
+    response_url: str
+    status_url: str
+    cancel_url: str
+    queue_position: int | None = None
+
+
+class LogEntry(_Wire):
+    """One log line of a running request."""
+
+    message: str
+    level: str | None = None
+    source: str | None = None
+    timestamp: str | None = None
+
+
+class QueueStatus(_Wire):
+    """A status body (polled or one SSE event)."""
+
+    status: StatusName
+    queue_position: int | None = None
+    response_url: str | None = None
+    logs: list[LogEntry] | None = None
+    metrics: dict[str, Any] | None = None
+    error: str | None = None
+    error_type: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        """True when the run completed with an error (COMPLETED is not success)."""
+        return self.status == "COMPLETED" and bool(self.error or self.error_type)
+
+
+class ImageFile(_Wire):
+    """A File of the result: ``url`` is required, the rest optional."""
+
+    url: str = Field(min_length=1)
+    content_type: str | None = None
+    file_name: str | None = None
+    file_size: int | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+class GenerationResult(_Wire):
+    """The endpoint's output."""
+
+    images: list[ImageFile]
+    seed: int
+    prompt: str | None = None
+    has_nsfw_concepts: list[bool] | None = None
+    timings: dict[str, Any] | None = None
+
+
+class ErrorDetail(_Wire):
+    """One item of a 422 ``detail`` list (pydantic shape)."""
+
+    loc: list[str | int] = Field(default_factory=list)
+    msg: str = ""
+    type: str = ""
+
+
+class ErrorBody(_Wire):
+    """Any error body: ``detail`` is a sentence or a list of field problems."""
+
+    detail: str | list[ErrorDetail] | dict[str, Any] | None = None
+    error_type: str | None = None
+
+    def field_errors(self) -> list[FieldError]:
+        """The field problems of a 422, with ``body.`` stripped from each path."""
+        if not isinstance(self.detail, list):
+            return []
+        out = []
+        for item in self.detail:
+            parts = [str(p) for p in item.loc]
+            if parts and parts[0] == "body":
+                parts = parts[1:]
+            out.append(FieldError(path=".".join(parts), message=item.msg, type=item.type))
+        return out
+
+    def message(self) -> str:
+        """A one-line summary of the error."""
+        if isinstance(self.detail, str):
+            return self.detail
+        if isinstance(self.detail, list):
+            return "; ".join(
+                f"{fe.path or 'input'}: {fe.message}" for fe in self.field_errors()
+            ) or "invalid input"
+        if isinstance(self.detail, dict):
+            return str(self.detail.get("message") or self.detail.get("msg") or self.detail)
+        return ""
+
+
+class CancelResponse(_Wire):
+    """Answer to a cancel."""
+
+    status: str
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_json(raw: bytes | str) -> Any:
+    """Decode JSON or raise :class:`MalformedResponse`."""
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise MalformedResponse(f"the server sent invalid JSON ({exc.__class__.__name__})") from None
+
+
+def parse_model(model: type[M], raw: bytes | str | Any, *, what: str) -> M:
+    """Validate raw bytes/text (or a decoded object) as ``model``, raising typed errors only."""
+    data = parse_json(raw) if isinstance(raw, bytes | str) else raw
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = ", ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'} {e['msg'].lower()}"
+            for e in exc.errors(include_input=False, include_url=False)[:3]
+        )
+        raise MalformedResponse(f"unexpected {what} from the server: {problems}") from None
+
+
+def parse_error_body(raw: bytes | str) -> ErrorBody:
+    """Best-effort parse of an error body; never raises."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+        return ErrorBody(detail=text.strip()[:300] or None)
+    if not isinstance(data, dict):
+        return ErrorBody(detail=str(data)[:300])
+    try:
+        return ErrorBody.model_validate(data)
+    except ValidationError:
+        return ErrorBody(detail=str(data.get("detail") or data)[:300])
+
+
+def request_urls(base: str, request_id: str) -> dict[str, str]:
+    """Status/result/cancel URLs built from the configured base and a validated request id."""
+    root = f"{base.rstrip('/')}/{ENDPOINT_OWNER_ALIAS}/requests/{request_id}"
+    return {
+        "response_url": root,
+        "status_url": f"{root}/status",
+        "stream_url": f"{root}/status/stream",
+        "cancel_url": f"{root}/cancel",
+    }
+
+
+def submit_url(base: str) -> str:
+    """Where a submit is POSTed."""
+    return f"{base.rstrip('/')}/{ENDPOINT_ID}"

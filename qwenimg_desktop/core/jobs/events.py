@@ -1,0 +1,69 @@
+"""Frozen event records: the only things that cross from the engine thread to the UI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from qwenimg_desktop.core.jobs.model import JobState
+
+
+@dataclass(frozen=True, slots=True)
+class JobEvent:
+    """Base: every event names the local job id."""
+
+    job_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted(JobEvent):
+    """The queue accepted the request."""
+
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Queued(JobEvent):
+    """Waiting in fal's queue (position may be unknown)."""
+
+    position: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Running(JobEvent):
+    """Running; ``logs`` holds the new log lines since the previous event."""
+
+    logs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StateChanged(JobEvent):
+    """Any other journal state change (sending, cancel_requested, fetching, ...)."""
+
+    state: JobState
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Completed(JobEvent):
+    """Images are on disk and the journal row is completed."""
+
+    seed: int | None
+    image_paths: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class Failed(JobEvent):
+    """The job ended with an error; ``reason`` is a user-facing sentence."""
+
+    reason: str
+    kind: str = "error"  # error class name, e.g. "AuthError", "ValidationFailed"
+    fields: tuple[tuple[str, str], ...] = ()  # (field path, message) for 422
+
+
+@dataclass(frozen=True, slots=True)
+class Cancelled(JobEvent):
+    """The job was cancelled (locally before submit, or by the queue)."""
+
+
+EventSink = Callable[[JobEvent], None]

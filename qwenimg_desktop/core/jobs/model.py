@@ -1,0 +1,70 @@
+"""Job states (the journal's state machine) and their allowed transitions."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+
+class JobState(StrEnum):
+    """Journal states; see RELIABILITY.md. Values are stored in the database."""
+
+    pending = "pending"  # committed before anything; safe to send after a crash
+    sending = "sending"  # committed just before the POST; after a crash: submission unknown
+    submitted = "submitted"  # request_id committed
+    queued = "queued"
+    running = "running"
+    cancel_requested = "cancel_requested"  # PUT cancel accepted; the run may still complete
+    fetching = "fetching"  # result being fetched / images downloaded
+    completed = "completed"
+    failed = "failed"
+    cancelled = "cancelled"
+    unknown = "unknown"  # submission outcome unknown: shown to the user, never resubmitted
+
+    @property
+    def is_final(self) -> bool:
+        """True for states nothing moves out of (except an explicit user resubmit)."""
+        return self in FINAL_STATES
+
+    @property
+    def has_request_id(self) -> bool:
+        """True for states at which the queue knows the request."""
+        return self in REMOTE_STATES
+
+
+FINAL_STATES: Final = frozenset(
+    {JobState.completed, JobState.failed, JobState.cancelled, JobState.unknown}
+)
+REMOTE_STATES: Final = frozenset(
+    {
+        JobState.submitted, JobState.queued, JobState.running,
+        JobState.cancel_requested, JobState.fetching,
+    }
+)
+RESUMABLE_STATES: Final = REMOTE_STATES
+
+_S = JobState
+TRANSITIONS: Final[dict[JobState, frozenset[JobState]]] = {
+    _S.pending: frozenset({_S.sending, _S.cancelled, _S.failed}),
+    _S.sending: frozenset({_S.submitted, _S.unknown, _S.failed, _S.cancelled}),
+    _S.submitted: frozenset(
+        {_S.queued, _S.running, _S.fetching, _S.cancel_requested, _S.cancelled, _S.failed}
+    ),
+    _S.queued: frozenset(
+        {_S.queued, _S.running, _S.fetching, _S.cancel_requested, _S.cancelled, _S.failed}
+    ),
+    _S.running: frozenset({_S.running, _S.fetching, _S.cancel_requested, _S.cancelled, _S.failed}),
+    _S.cancel_requested: frozenset(
+        {_S.cancel_requested, _S.running, _S.fetching, _S.cancelled, _S.failed}
+    ),
+    _S.fetching: frozenset({_S.fetching, _S.completed, _S.failed}),
+    _S.completed: frozenset(),
+    _S.failed: frozenset(),
+    _S.cancelled: frozenset(),
+    _S.unknown: frozenset({_S.failed}),  # the user may dismiss it
+}
+
+
+def can_transition(old: JobState, new: JobState) -> bool:
+    """Whether the journal allows ``old`` → ``new``."""
+    return new in TRANSITIONS[old]

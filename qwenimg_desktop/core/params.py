@@ -1,0 +1,180 @@
+"""The generation request: every input field of the endpoint, validated, frozen, serialisable."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any, Final
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from qwenimg_desktop.core.errors import FieldError
+
+MIN_PIXELS: Final = 512 * 512
+MAX_PIXELS: Final = 2048 * 2048
+MIN_SIDE: Final = 64
+MAX_SIDE: Final = 8192
+MAX_SEED: Final = 2_147_483_647
+MAX_NEGATIVE_CHARS: Final = 500
+MAX_PROMPT_CHARS: Final = 20_000  # inferred: the endpoint states no limit; this guards the payload
+MAX_NUM_IMAGES: Final = 4
+DEFAULT_PRICE_PER_IMAGE_USD: Final = 0.075
+
+
+class ImageSizePreset(StrEnum):
+    """The six named sizes the endpoint accepts."""
+
+    square_hd = "square_hd"
+    square = "square"
+    portrait_4_3 = "portrait_4_3"
+    portrait_16_9 = "portrait_16_9"
+    landscape_4_3 = "landscape_4_3"
+    landscape_16_9 = "landscape_16_9"
+
+
+PRESET_DIMENSIONS: Final[dict[ImageSizePreset, tuple[int, int]]] = {
+    ImageSizePreset.square_hd: (1024, 1024),
+    ImageSizePreset.square: (512, 512),
+    ImageSizePreset.portrait_4_3: (768, 1024),
+    ImageSizePreset.portrait_16_9: (576, 1024),
+    ImageSizePreset.landscape_4_3: (1024, 768),
+    ImageSizePreset.landscape_16_9: (1024, 576),
+}
+
+
+class OutputFormat(StrEnum):
+    """Image encodings the endpoint can return."""
+
+    png = "png"
+    jpeg = "jpeg"
+    webp = "webp"
+
+
+class CustomSize(BaseModel):
+    """An explicit width × height whose total pixels lie within 512²..2048²."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    width: int = Field(ge=MIN_SIDE, le=MAX_SIDE, title="Width", description="Pixels")
+    height: int = Field(ge=MIN_SIDE, le=MAX_SIDE, title="Height", description="Pixels")
+
+    @model_validator(mode="after")
+    def _pixel_bounds(self) -> CustomSize:
+        total = self.width * self.height
+        if not MIN_PIXELS <= total <= MAX_PIXELS:
+            raise ValueError(
+                f"{self.width}×{self.height} is {total:,} pixels; the total must lie between "
+                f"512×512 ({MIN_PIXELS:,}) and 2048×2048 ({MAX_PIXELS:,})"
+            )
+        return self
+
+
+def _size_kind(value: Any) -> str:
+    return "custom" if isinstance(value, dict | CustomSize) else "preset"
+
+
+ImageSize = Annotated[
+    Annotated[ImageSizePreset, Tag("preset")] | Annotated[CustomSize, Tag("custom")],
+    Discriminator(_size_kind),
+]
+
+
+def size_dimensions(size: ImageSize) -> tuple[int, int]:
+    """Width and height in pixels of a preset or custom size."""
+    if isinstance(size, CustomSize):
+        return size.width, size.height
+    return PRESET_DIMENSIONS[size]
+
+
+class GenerationRequest(BaseModel):
+    """Everything that affects the generated images; history stores it verbatim."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    prompt: str = Field(
+        min_length=1, max_length=MAX_PROMPT_CHARS, title="Prompt",
+        description="What to draw; Chinese and English both work.",
+    )
+    negative_prompt: str = Field(
+        default="", max_length=MAX_NEGATIVE_CHARS, title="Negative prompt",
+        description="What to keep out of the image (at most 500 characters).",
+    )
+    image_size: ImageSize = Field(
+        default=ImageSizePreset.square_hd, title="Image size",
+        description="A preset, or width × height between 512×512 and 2048×2048 pixels in total.",
+    )
+    enable_prompt_expansion: bool = Field(
+        default=True, title="Prompt expansion",
+        description="Let the model rewrite and expand the prompt before drawing.",
+    )
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = Field(
+        default=None, title="Seed",
+        description="The same seed with the same settings gives the same image; empty = random.",
+    )
+    enable_safety_checker: bool = Field(
+        default=True, title="Safety checker", description="Filter unsafe images.",
+    )
+    sync_mode: bool = Field(
+        default=False, title="Sync mode",
+        description="Return images inline as data URIs instead of CDN links (not kept by fal).",
+    )
+    num_images: int = Field(
+        default=1, ge=1, le=MAX_NUM_IMAGES, title="Number of images",
+        description="How many images to generate in one request.",
+    )
+    output_format: OutputFormat = Field(
+        default=OutputFormat.png, title="Output format", description="png, jpeg or webp.",
+    )
+
+    @field_validator("prompt")
+    @classmethod
+    def _prompt_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the prompt is empty")
+        return value
+
+    def to_api_payload(self) -> dict[str, Any]:
+        """The JSON object sent to the endpoint (seed omitted when random)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+    @property
+    def dimensions(self) -> tuple[int, int]:
+        """Width and height in pixels."""
+        return size_dimensions(self.image_size)
+
+
+def estimate_cost(request: GenerationRequest, price_per_image: float) -> float:
+    """Estimated USD cost of one request."""
+    return round(request.num_images * price_per_image, 6)
+
+
+def field_errors(error: ValidationError) -> list[FieldError]:
+    """Turn a pydantic error into field paths and sentences (no input values included)."""
+    result = []
+    for item in error.errors(include_input=False, include_url=False):
+        path = ".".join(str(p) for p in item["loc"] if not _is_union_tag(p))
+        message = str(item["msg"]).removeprefix("Value error, ")
+        result.append(FieldError(path=path, message=message, type=str(item["type"])))
+    return result
+
+
+def _is_union_tag(part: Any) -> bool:
+    # pydantic puts the tagged-union member names into loc paths.
+    return part in _UNION_TAGS
+
+
+_UNION_TAGS: Final = frozenset({"preset", "custom"})
+
+
+def parse_request(data: Any) -> GenerationRequest:
+    """Validate untrusted input (a JSON object) into a request; raises ``ValidationError``."""
+    return GenerationRequest.model_validate(data)
+

@@ -1,0 +1,1 @@
+"""Loopback emulator of the fal queue protocol (tests, benchmarks and demo mode)."""

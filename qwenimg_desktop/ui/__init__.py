@@ -1,0 +1,1 @@
+"""Qt widgets that adapt the core; no business rules live here."""

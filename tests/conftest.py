@@ -1,0 +1,16 @@
+"""Test-wide setup: offscreen Qt before any Qt import, and the shared real-part fixtures."""
+
+from __future__ import annotations
+
+import os
+
+# With no display and no platform set, Qt aborts the process inside pytest-qt's qapp.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Never let a test reach the developer's real key or keyring by accident.
+os.environ.pop("FAL_KEY", None)
+
+pytest_plugins = [
+    "tests.fixtures.emulator",
+    "tests.fixtures.keyring",
+    "tests.fixtures.store",
+]
