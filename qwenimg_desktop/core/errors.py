@@ -11,7 +11,9 @@ _secrets_lock = threading.Lock()
 _secrets: set[str] = set()
 # fal keys look like "<uuid>:<hex secret>"; also catch "Key <anything>" auth header values.
 _KEY_PATTERN = re.compile(r"(?i)(authorization:\s*key\s+|\bkey\s+)[^\s'\"]+")
-_FAL_KEY_SHAPE = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:[0-9a-f]{16,}\b")
+_FAL_KEY_SHAPE = re.compile(
+    r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:[0-9a-f]{16,}\b"
+)
 REDACTED = "[redacted]"
 
 

@@ -100,38 +100,53 @@ class GenerationRequest(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     prompt: str = Field(
-        min_length=1, max_length=MAX_PROMPT_CHARS, title="Prompt",
+        min_length=1,
+        max_length=MAX_PROMPT_CHARS,
+        title="Prompt",
         description="What to draw; Chinese and English both work.",
     )
     negative_prompt: str = Field(
-        default="", max_length=MAX_NEGATIVE_CHARS, title="Negative prompt",
+        default="",
+        max_length=MAX_NEGATIVE_CHARS,
+        title="Negative prompt",
         description="What to keep out of the image (at most 500 characters).",
     )
     image_size: ImageSize = Field(
-        default=ImageSizePreset.square_hd, title="Image size",
+        default=ImageSizePreset.square_hd,
+        title="Image size",
         description="A preset, or width × height between 512×512 and 2048×2048 pixels in total.",
     )
     enable_prompt_expansion: bool = Field(
-        default=True, title="Prompt expansion",
+        default=True,
+        title="Prompt expansion",
         description="Let the model rewrite and expand the prompt before drawing.",
     )
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = Field(
-        default=None, title="Seed",
+        default=None,
+        title="Seed",
         description="The same seed with the same settings gives the same image; empty = random.",
     )
     enable_safety_checker: bool = Field(
-        default=True, title="Safety checker", description="Filter unsafe images.",
+        default=True,
+        title="Safety checker",
+        description="Filter unsafe images.",
     )
     sync_mode: bool = Field(
-        default=False, title="Sync mode",
+        default=False,
+        title="Sync mode",
         description="Return images inline as data URIs instead of CDN links (not kept by fal).",
     )
     num_images: int = Field(
-        default=1, ge=1, le=MAX_NUM_IMAGES, title="Number of images",
+        default=1,
+        ge=1,
+        le=MAX_NUM_IMAGES,
+        title="Number of images",
         description="How many images to generate in one request.",
     )
     output_format: OutputFormat = Field(
-        default=OutputFormat.png, title="Output format", description="png, jpeg or webp.",
+        default=OutputFormat.png,
+        title="Output format",
+        description="png, jpeg or webp.",
     )
 
     @field_validator("prompt")
@@ -177,4 +192,3 @@ _UNION_TAGS: Final = frozenset({"preset", "custom"})
 def parse_request(data: Any) -> GenerationRequest:
     """Validate untrusted input (a JSON object) into a request; raises ``ValidationError``."""
     return GenerationRequest.model_validate(data)
-

@@ -112,9 +112,10 @@ class ErrorBody(_Wire):
         if isinstance(self.detail, str):
             return self.detail
         if isinstance(self.detail, list):
-            return "; ".join(
-                f"{fe.path or 'input'}: {fe.message}" for fe in self.field_errors()
-            ) or "invalid input"
+            return (
+                "; ".join(f"{fe.path or 'input'}: {fe.message}" for fe in self.field_errors())
+                or "invalid input"
+            )
         if isinstance(self.detail, dict):
             return str(self.detail.get("message") or self.detail.get("msg") or self.detail)
         return ""
@@ -134,7 +135,9 @@ def parse_json(raw: bytes | str) -> Any:
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedResponse(f"the server sent invalid JSON ({exc.__class__.__name__})") from None
+        raise MalformedResponse(
+            f"the server sent invalid JSON ({exc.__class__.__name__})"
+        ) from None
 
 
 def parse_model(model: type[M], raw: bytes | str | Any, *, what: str) -> M:

@@ -37,8 +37,11 @@ FINAL_STATES: Final = frozenset(
 )
 REMOTE_STATES: Final = frozenset(
     {
-        JobState.submitted, JobState.queued, JobState.running,
-        JobState.cancel_requested, JobState.fetching,
+        JobState.submitted,
+        JobState.queued,
+        JobState.running,
+        JobState.cancel_requested,
+        JobState.fetching,
     }
 )
 RESUMABLE_STATES: Final = REMOTE_STATES

@@ -1,0 +1,394 @@
+"""Async client of fal's queue API: submit, status, streamed status, result, cancel.
+
+Status, result and cancel URLs are built from the validated request id and the configured queue
+base (RELIABILITY.md: never send the key to a host a response names). Every answer is validated by
+``core.fal.protocol``; every failure becomes a typed :mod:`core.errors` exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import httpx
+import httpx_sse
+
+from qwenimg_desktop import APP_ID, __version__
+from qwenimg_desktop.core.errors import (
+    AuthError,
+    FalError,
+    MalformedResponse,
+    NetworkError,
+    NotFound,
+    RateLimited,
+    RequestFailed,
+    ServerError,
+    SubmissionUnknown,
+    UserError,
+    ValidationFailed,
+    register_secret,
+)
+from qwenimg_desktop.core.fal.protocol import (
+    DEFAULT_QUEUE_BASE,
+    GenerationResult,
+    QueueStatus,
+    SubmitResponse,
+    parse_error_body,
+    parse_model,
+    request_urls,
+    submit_url,
+)
+from qwenimg_desktop.core.fal.retry import (
+    RetryPolicy,
+    may_have_reached_server,
+    parse_retry_after,
+    should_retry_exception,
+    should_retry_response,
+)
+from qwenimg_desktop.core.params import GenerationRequest
+
+log = logging.getLogger("qwenimg.fal")
+
+USER_AGENT: Final = f"{APP_ID}/{__version__}"
+JOB_ID_HEADER: Final = "X-Qwenimg-Job-Id"
+DEFAULT_TIMEOUT: Final = httpx.Timeout(120.0, connect=30.0)
+StatusCallback = Callable[[QueueStatus], Awaitable[None]]
+
+
+class CancelOutcome(StrEnum):
+    """What the queue said to a cancel."""
+
+    requested = "requested"
+    already_completed = "already_completed"
+    not_found = "not_found"
+
+
+class StreamUnavailable(Exception):
+    """The status stream was refused or dropped before COMPLETED: fall back to polling."""
+
+
+def validate_queue_base(url: str) -> str:
+    """Check a queue base URL: https anywhere, plain http only on loopback."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise UserError(f"queue URL {url!r} is not an http(s) URL")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise UserError("the queue URL must not carry credentials, a query or a fragment")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise UserError(f"plain http is allowed only on loopback, not {parts.hostname}")
+    return url.strip().rstrip("/")
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass
+class ClientStats:
+    """Counters for diagnostics and benchmarks."""
+
+    requests: int = 0
+    retries: int = 0
+    stream_fallbacks: int = 0
+
+
+class QueueClient:
+    """One queue base, one key provider, one shared :class:`httpx.AsyncClient`."""
+
+    def __init__(
+        self,
+        base: str = DEFAULT_QUEUE_BASE,
+        *,
+        key: Callable[[], str | None],
+        retry: RetryPolicy | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.base = validate_queue_base(base)
+        self._key = key
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self.stats = ClientStats()
+        limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
+        self._http = httpx.AsyncClient(
+            timeout=timeout,
+            limits=limits,
+            transport=transport,
+            headers={"User-Agent": USER_AGENT},
+            follow_redirects=False,
+        )
+
+    def __repr__(self) -> str:
+        return f"<QueueClient base={self.base}>"
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    # ---- requests ---------------------------------------------------------------------------
+
+    def _auth(self) -> dict[str, str]:
+        key = self._key()
+        if not key:
+            raise AuthError("no fal API key is set")
+        register_secret(key)
+        return {"Authorization": f"Key {key}"}
+
+    async def submit(
+        self, request: GenerationRequest, *, job_id: str | None = None
+    ) -> SubmitResponse:
+        """POST the request. Retried only when it cannot have reached the server (or on 429).
+
+        Raises:
+            SubmissionUnknown: the request may have been received but no valid answer came.
+        """
+        headers = self._auth()
+        if job_id:
+            headers[JOB_ID_HEADER] = job_id
+        body = request.to_api_payload()
+        attempt = 0
+        while True:
+            attempt += 1
+            self.stats.requests += 1
+            try:
+                response = await self._http.post(submit_url(self.base), json=body, headers=headers)
+            except httpx.HTTPError as exc:
+                if (
+                    should_retry_exception(exc, idempotent=False)
+                    and attempt < self.retry.max_attempts
+                ):
+                    await self._backoff(attempt, None, exc)
+                    continue
+                if may_have_reached_server(exc):
+                    raise SubmissionUnknown(
+                        f"the submit may have reached fal but no answer came ({_describe(exc)})"
+                    ) from None
+                raise NetworkError(f"could not reach the queue: {_describe(exc)}") from None
+            if response.status_code == 429 and attempt < self.retry.max_attempts:
+                await self._backoff(attempt, response, None)
+                continue
+            if response.is_success:
+                try:
+                    return parse_model(SubmitResponse, response.content, what="submit answer")
+                except MalformedResponse as exc:
+                    raise SubmissionUnknown(
+                        f"fal accepted the submit but its answer was unreadable ({exc})"
+                    ) from None
+            if response.status_code >= 500:
+                raise SubmissionUnknown(
+                    f"fal answered the submit with HTTP {response.status_code}; it may or may not "
+                    "have been queued"
+                )
+            raise error_from_response(response)
+
+    async def status(self, request_id: str, *, logs: bool = True) -> QueueStatus:
+        """One status poll."""
+        url = request_urls(self.base, request_id)["status_url"]
+        response = await self._get(url, params={"logs": int(logs)})
+        return parse_model(QueueStatus, response.content, what="status")
+
+    async def stream_status(
+        self, request_id: str, *, logs: bool = True
+    ) -> AsyncIterator[QueueStatus]:
+        """Follow the SSE status stream until COMPLETED.
+
+        Raises:
+            StreamUnavailable: refused, broken or ended early; the caller falls back to polling.
+        """
+        url = request_urls(self.base, request_id)["stream_url"]
+        headers = self._auth()
+        self.stats.requests += 1
+        try:
+            async with httpx_sse.aconnect_sse(
+                self._http,
+                "GET",
+                url,
+                params={"logs": int(logs)},
+                headers=headers,
+            ) as source:
+                response = source.response
+                if response.status_code in {401, 403, 404}:
+                    await response.aread()
+                    raise error_from_response(response)
+                if not response.is_success:
+                    raise StreamUnavailable(f"HTTP {response.status_code}")
+                async for event in source.aiter_sse():
+                    if not event.data:
+                        continue
+                    status = parse_model(QueueStatus, event.data, what="status event")
+                    yield status
+                    if status.status == "COMPLETED":
+                        return
+        except (httpx.HTTPError, httpx_sse.SSEError, MalformedResponse) as exc:
+            raise StreamUnavailable(_describe(exc)) from None
+        raise StreamUnavailable("the stream ended before the request completed")
+
+    async def watch(
+        self,
+        request_id: str,
+        on_status: StatusCallback,
+        *,
+        use_stream: bool = True,
+        poll_interval: float = 0.2,
+    ) -> QueueStatus:
+        """Report every status to ``on_status`` until COMPLETED, which is returned.
+
+        Uses the stream when it works; falls back to polling (and back-off on errors) when not.
+        """
+        if use_stream:
+            try:
+                async for status in self.stream_status(request_id):
+                    await on_status(status)
+                    if status.status == "COMPLETED":
+                        return status
+            except StreamUnavailable as exc:
+                self.stats.stream_fallbacks += 1
+                log.info("status stream for %s unavailable (%s); polling", request_id, exc)
+        while True:
+            status = await self.status(request_id)
+            await on_status(status)
+            if status.status == "COMPLETED":
+                return status
+            await self._sleep(poll_interval)
+
+    async def result(self, request_id: str) -> GenerationResult:
+        """Fetch the output of a completed request."""
+        url = request_urls(self.base, request_id)["response_url"]
+        response = await self._get(url)
+        return parse_model(GenerationResult, response.content, what="result")
+
+    async def cancel(self, request_id: str) -> CancelOutcome:
+        """Ask the queue to cancel; a running request may still complete."""
+        url = request_urls(self.base, request_id)["cancel_url"]
+        try:
+            await self._request("PUT", url)
+        except NotFound:
+            return CancelOutcome.not_found
+        except RequestFailed as exc:
+            if "ALREADY_COMPLETED" in str(exc) or "completed" in str(exc).lower():
+                return CancelOutcome.already_completed
+            raise
+        return CancelOutcome.requested
+
+    # ---- plumbing ---------------------------------------------------------------------------
+
+    async def _get(self, url: str, params: dict[str, Any] | None = None) -> httpx.Response:
+        return await self._request("GET", url, params=params)
+
+    async def _request(
+        self, method: str, url: str, params: dict[str, Any] | None = None
+    ) -> httpx.Response:
+        """An idempotent call with the retry policy; raises typed errors."""
+        attempt = 0
+        while True:
+            attempt += 1
+            self.stats.requests += 1
+            headers = self._auth()
+            try:
+                response = await self._http.request(method, url, params=params, headers=headers)
+            except httpx.HTTPError as exc:
+                if (
+                    should_retry_exception(exc, idempotent=True)
+                    and attempt < self.retry.max_attempts
+                ):
+                    await self._backoff(attempt, None, exc)
+                    continue
+                raise NetworkError(f"the queue did not answer: {_describe(exc)}") from None
+            if response.is_success:
+                return response
+            if (
+                should_retry_response(response, idempotent=True)
+                and attempt < self.retry.max_attempts
+            ):
+                await self._backoff(attempt, response, None)
+                continue
+            raise error_from_response(response)
+
+    async def _backoff(
+        self, attempt: int, response: httpx.Response | None, exc: Exception | None
+    ) -> None:
+        retry_after = parse_retry_after(response.headers.get("retry-after")) if response else None
+        delay = self.retry.delay(attempt, retry_after)
+        self.stats.retries += 1
+        reason = f"HTTP {response.status_code}" if response is not None else _describe(exc)
+        log.info("retry %d in %.2f s after %s", attempt, delay, reason)
+        await self._sleep(delay)
+
+
+def error_from_response(response: httpx.Response) -> FalError:
+    """Map an unsuccessful HTTP answer to a typed error carrying the server's own reason."""
+    body = parse_error_body(response.content)
+    code = response.status_code
+    reason = body.message() or response.reason_phrase or f"HTTP {code}"
+    if code in {401, 403}:
+        return AuthError(f"fal rejected the API key (HTTP {code}): {reason}")
+    if code == 422:
+        return ValidationFailed(f"fal rejected the input: {reason}", body.field_errors())
+    if code == 429:
+        return RateLimited(
+            f"rate limited by fal: {reason}",
+            parse_retry_after(response.headers.get("retry-after")),
+        )
+    if code == 404:
+        return NotFound(f"not found at fal: {reason}")
+    if code >= 500:
+        return ServerError(f"fal server error (HTTP {code}): {reason}", code)
+    error_type = body.error_type or response.headers.get("x-fal-error-type")
+    if code == 400 and isinstance(body.detail, str | type(None)):
+        try:
+            status = json.loads(response.content).get("status")
+        except (ValueError, AttributeError):
+            status = None
+        if status:
+            reason = str(status)
+    return RequestFailed(f"fal refused the request (HTTP {code}): {reason}", error_type)
+
+
+def _describe(exc: BaseException | None) -> str:
+    if exc is None:
+        return "unknown error"
+    text = str(exc).strip()
+    name = exc.__class__.__name__
+    return f"{name}: {text}" if text else name
+
+
+async def _check_key_async(base: str, key: str, limit: float) -> None:
+    probe = "00000000-0000-0000-0000-000000000000"
+    client = QueueClient(
+        base,
+        key=lambda: key,
+        retry=RetryPolicy(max_attempts=2),
+        timeout=httpx.Timeout(limit, connect=min(limit, 10.0)),
+    )
+    try:
+        await client.status(probe, logs=False)
+    except NotFound:
+        return  # authenticated: the queue just doesn't know the probe id
+    except (RequestFailed, MalformedResponse):
+        return
+    finally:
+        await client.aclose()
+
+
+def check_key(base: str, key: str, timeout: float = 10.0) -> None:
+    """A cheap authenticated call (status of an unknown request): blocking, use off the GUI thread.
+
+    Raises:
+        AuthError: the key is rejected. NetworkError / ServerError: the queue could not say.
+    """
+    register_secret(key)
+    asyncio.run(_check_key_async(base, key, timeout))
