@@ -1,0 +1,254 @@
+"""Fetch result media (URL or data: URI) safely: size cap, type sniffing, fsync, atomic rename.
+
+Server file names are never used as paths; the caller chooses ``dest``. A file only appears at
+``dest`` once it is complete and decodes as the declared image type.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import errno
+import hashlib
+import os
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Final
+from urllib.parse import unquote_to_bytes, urlsplit
+
+import httpx
+from PIL import Image
+
+from qwenimg_desktop.core.errors import DiskFull, DownloadError
+from qwenimg_desktop.core.fal.client import is_loopback
+from qwenimg_desktop.core.fal.retry import RetryPolicy, parse_retry_after, should_retry_exception
+from qwenimg_desktop.core.params import MAX_PIXELS
+
+DEFAULT_MAX_BYTES: Final = 64 * 1024 * 1024
+MAX_IMAGE_PIXELS: Final = 4 * MAX_PIXELS  # generous over 2048², far below a decompression bomb
+PIL_FORMATS: Final = {"png": "PNG", "jpeg": "JPEG", "jpg": "JPEG", "webp": "WEBP"}
+CHUNK: Final = 256 * 1024
+
+
+@dataclass(frozen=True)
+class DownloadedImage:
+    """A verified image file now at ``path``."""
+
+    path: Path
+    width: int
+    height: int
+    format: str  # png / jpeg / webp
+    size_bytes: int
+    sha256: str
+
+
+def check_media_url(url: str, *, allowed_http_hosts: frozenset[str] = frozenset()) -> str:
+    """Accept only https, data:, and http on loopback or an explicitly allowed host."""
+    if url.startswith("data:"):
+        return "data"
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return "https"
+    if parts.scheme == "http" and parts.hostname:
+        if is_loopback(parts.hostname) or parts.hostname in allowed_http_hosts:
+            return "http"
+        raise DownloadError(f"refusing plain-http media from {parts.hostname}")
+    raise DownloadError(f"refusing media URL with scheme {parts.scheme or '(none)'!r}")
+
+
+def decode_data_uri(uri: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[str, bytes]:
+    """Split a data: URI into (media type, bytes), enforcing the size cap before decoding."""
+    header, sep, payload = uri[5:].partition(",")
+    if not sep:
+        raise DownloadError("malformed data: URI (no comma)")
+    params = header.split(";")
+    media_type = params[0].strip().lower() or "text/plain"
+    if "base64" in (p.strip().lower() for p in params[1:]):
+        if len(payload) * 3 // 4 > max_bytes:
+            raise DownloadError(f"inline image is larger than the {max_bytes:,}-byte limit")
+        try:
+            data = base64.b64decode(payload, validate=True)
+        except (binascii.Error, ValueError):
+            raise DownloadError("malformed data: URI (bad base64)") from None
+    else:
+        data = unquote_to_bytes(payload)
+    if len(data) > max_bytes:
+        raise DownloadError(f"inline image is larger than the {max_bytes:,}-byte limit")
+    return media_type, data
+
+
+def expected_pil_format(declared: str | None, fallback: str) -> str:
+    """The Pillow format name the bytes must decode as."""
+    if declared:
+        sub = declared.split(";")[0].strip().lower().removeprefix("image/")
+        if sub in PIL_FORMATS:
+            return PIL_FORMATS[sub]
+    return PIL_FORMATS.get(fallback.lower(), "PNG")
+
+
+def verify_image(path: Path, expected: str) -> tuple[int, int, str]:
+    """Check the file is a complete image of the expected type; return (w, h, format)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as img:
+                fmt = img.format or ""
+                width, height = img.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise DownloadError(
+                        f"image of {width}×{height} pixels exceeds the safety limit"
+                    )
+                img.verify()
+    except DownloadError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise DownloadError("image refused: decompression bomb") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise DownloadError(f"the downloaded file is not a valid image ({exc})") from None
+    if fmt != expected:
+        raise DownloadError(f"expected a {expected} image but got {fmt or 'unknown data'}")
+    return width, height, fmt.lower()
+
+
+def _fsync_dir(directory: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _finish(tmp: Path, dest: Path, expected: str, digest: str, size: int) -> DownloadedImage:
+    """Verify, then atomically move the temp file into place."""
+    width, height, fmt = verify_image(tmp, expected)
+    os.replace(tmp, dest)
+    _fsync_dir(dest.parent)
+    return DownloadedImage(dest, width, height, fmt, size, digest)
+
+
+def _open_temp(dest: Path) -> tuple[IO[bytes], Path]:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".dl-", suffix=".part", dir=dest.parent)
+    return os.fdopen(fd, "wb"), Path(name)
+
+
+def _disk_error(exc: OSError) -> Exception:
+    if exc.errno in {errno.ENOSPC, errno.EDQUOT}:
+        return DiskFull("the disk is full: the image could not be saved")
+    return DownloadError(f"could not write the image: {exc.strerror or exc}")
+
+
+def write_verified(data: bytes, dest: Path, expected: str) -> DownloadedImage:
+    """Write bytes to a temp file beside ``dest``, fsync, verify, rename (blocking)."""
+    fh, tmp = _open_temp(dest)
+    try:
+        with fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        return _finish(tmp, dest, expected, hashlib.sha256(data).hexdigest(), len(data))
+    except OSError as exc:
+        raise _disk_error(exc) from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+class Downloader:
+    """Downloads media with its own HTTP client, which never carries the API key."""
+
+    def __init__(
+        self,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        retry: RetryPolicy | None = None,
+        allowed_http_hosts: frozenset[str] = frozenset(),
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.max_bytes = max_bytes
+        self.retry = retry or RetryPolicy(max_attempts=5)
+        self.allowed_http_hosts = allowed_http_hosts
+        self._http = httpx.AsyncClient(
+            timeout=httpx.Timeout(120.0, connect=30.0),
+            follow_redirects=True,
+            max_redirects=5,
+            transport=transport,
+        )
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    async def fetch(
+        self, url: str, dest: Path, *, content_type: str | None, fallback_format: str
+    ) -> DownloadedImage:
+        """Download ``url`` to ``dest`` (never a server-chosen path) and verify it."""
+        kind = check_media_url(url, allowed_http_hosts=self.allowed_http_hosts)
+        if kind == "data":
+            media_type, data = decode_data_uri(url, max_bytes=self.max_bytes)
+            expected = expected_pil_format(content_type or media_type, fallback_format)
+            return await asyncio.to_thread(write_verified, data, dest, expected)
+        expected = expected_pil_format(content_type, fallback_format)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._fetch_once(url, dest, expected)
+            except (httpx.TransportError, _RetryableStatus) as exc:
+                if attempt >= self.retry.max_attempts or (
+                    isinstance(exc, httpx.TransportError)
+                    and not should_retry_exception(exc, idempotent=True)
+                ):
+                    raise DownloadError(f"the image download failed: {exc}") from None
+                after = exc.retry_after if isinstance(exc, _RetryableStatus) else None
+                await asyncio.sleep(self.retry.delay(attempt, after))
+
+    async def _fetch_once(self, url: str, dest: Path, expected: str) -> DownloadedImage:
+        async with self._http.stream("GET", url) as response:
+            if response.status_code in {404, 410}:
+                raise DownloadError(
+                    f"the image is no longer available at fal (HTTP {response.status_code}); "
+                    "media links expire"
+                )
+            if response.status_code in {408, 429} or response.status_code >= 500:
+                raise _RetryableStatus(response)
+            if not response.is_success:
+                raise DownloadError(f"the image download failed with HTTP {response.status_code}")
+            declared = response.headers.get("content-length")
+            if declared and declared.isdigit() and int(declared) > self.max_bytes:
+                raise DownloadError(f"the image is larger than the {self.max_bytes:,}-byte limit")
+            fh, tmp = _open_temp(dest)
+            try:
+                digest, size = await self._stream_to(response, fh)
+                return await asyncio.to_thread(_finish, tmp, dest, expected, digest, size)
+            except OSError as exc:
+                raise _disk_error(exc) from None
+            finally:
+                fh.close()
+                with contextlib.suppress(FileNotFoundError):
+                    tmp.unlink()
+
+    async def _stream_to(self, response: httpx.Response, fh: IO[bytes]) -> tuple[str, int]:
+        digest = hashlib.sha256()
+        size = 0
+        async for chunk in response.aiter_bytes(CHUNK):
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise DownloadError(f"the image is larger than the {self.max_bytes:,}-byte limit")
+            digest.update(chunk)
+            fh.write(chunk)
+        fh.flush()
+        await asyncio.to_thread(os.fsync, fh.fileno())
+        return digest.hexdigest(), size
+
+
+class _RetryableStatus(Exception):
+    def __init__(self, response: httpx.Response) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.retry_after = parse_retry_after(response.headers.get("retry-after"))
