@@ -30,6 +30,7 @@ from qwenimg_desktop.core.params import MAX_PIXELS
 
 DEFAULT_MAX_BYTES: Final = 64 * 1024 * 1024
 MAX_IMAGE_PIXELS: Final = 4 * MAX_PIXELS  # generous over 2048², far below a decompression bomb
+PARTIAL_SUFFIX: Final = ".partial"  # matches DataLayout.clean_stray_temps
 PIL_FORMATS: Final = {"png": "PNG", "jpeg": "JPEG", "jpg": "JPEG", "webp": "WEBP"}
 CHUNK: Final = 256 * 1024
 
@@ -134,7 +135,7 @@ def _finish(tmp: Path, dest: Path, expected: str, digest: str, size: int) -> Dow
 
 def _open_temp(dest: Path) -> tuple[IO[bytes], Path]:
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".dl-", suffix=".part", dir=dest.parent)
+    fd, name = tempfile.mkstemp(prefix=".dl-", suffix=PARTIAL_SUFFIX, dir=dest.parent)
     return os.fdopen(fd, "wb"), Path(name)
 
 

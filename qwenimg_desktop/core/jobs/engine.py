@@ -1,0 +1,346 @@
+"""JobEngine: one background thread running an asyncio loop, with a thread-safe facade.
+
+Commands (submit, cancel, retry, shutdown) may come from any thread; events go to the injected
+sink from the engine thread. Journal writes run on a single DB-writer thread, blocking file work
+on a small file executor. Nothing here touches Qt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from qwenimg_desktop.core.errors import QwenImgError, UserError
+from qwenimg_desktop.core.fal.client import QueueClient
+from qwenimg_desktop.core.fal.download import Downloader
+from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
+from qwenimg_desktop.core.fal.retry import RetryPolicy
+from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.core.jobs.lock import DataDirLock
+from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.jobs.pipeline import JobContext, Pipeline
+from qwenimg_desktop.core.params import GenerationRequest, estimate_cost
+from qwenimg_desktop.core.store.files import DataLayout
+from qwenimg_desktop.core.store.history import HistoryStore, JobRecord
+
+log = logging.getLogger("qwenimg.jobs")
+T = TypeVar("T")
+
+
+class EngineClosed(UserError):
+    """The engine is not running (not started yet, or shut down)."""
+
+
+class JobEngine:
+    """Runs generation jobs off the caller's thread; see the module docstring."""
+
+    def __init__(  # noqa: PLR0913 - the composition root passes every knob by name
+        self,
+        *,
+        layout: DataLayout,
+        keys: Callable[[], str | None],
+        sink: ev.EventSink,
+        queue_base: str = DEFAULT_QUEUE_BASE,
+        concurrency: int = 2,
+        use_stream: bool = True,
+        poll_interval: float = 0.2,
+        retry: RetryPolicy | None = None,
+        recover: bool = True,
+        make_thumbnails: bool = True,
+        price_per_image: float = 0.075,
+    ) -> None:
+        self.layout = layout
+        self._keys = keys
+        self._sink = sink
+        self.queue_base = queue_base
+        self.concurrency = max(1, concurrency)
+        self._use_stream = use_stream
+        self._poll_interval = poll_interval
+        self._retry = retry
+        self._recover = recover
+        self._thumbnails = make_thumbnails
+        self.price_per_image = price_per_image
+        self._lock = DataDirLock(layout.root)
+        self._key_cache: str | None = None
+        self._jobs: dict[str, JobContext] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._start_error: BaseException | None = None
+        self._slots: asyncio.Semaphore | None = None
+        self._pipeline: Pipeline | None = None
+        self._closing = False
+        self._db_pool = ThreadPoolExecutor(1, thread_name_prefix="qwenimg-db")
+        self._file_pool = ThreadPoolExecutor(2, thread_name_prefix="qwenimg-files")
+        self.store: HistoryStore | None = None
+        self.recovered: list[str] = []
+        self.flagged_unknown: list[str] = []
+
+    def __repr__(self) -> str:
+        return f"<JobEngine base={self.queue_base} jobs={len(self._jobs)} closing={self._closing}>"
+
+    # ---- lifecycle --------------------------------------------------------------------------
+
+    def start(self, timeout: float = 30.0) -> None:
+        """Start the engine thread, open the journal, and resume unfinished jobs."""
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="qwenimg-engine", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise EngineClosed("the job engine did not start in time")
+        if self._start_error is not None:
+            error = self._start_error
+            self._start_error = None
+            raise error
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        try:
+            loop.run_until_complete(self._setup())
+        except BaseException as exc:  # noqa: BLE001 - re-raised by start() in the caller
+            self._start_error = exc
+            self._ready.set()
+            loop.close()
+            return
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.run_until_complete(self._teardown())
+            loop.close()
+
+    async def _setup(self) -> None:
+        self.layout.ensure()
+        store = await asyncio.get_running_loop().run_in_executor(
+            self._db_pool, HistoryStore.open, self.layout
+        )
+        self.store = store
+        client = QueueClient(self.queue_base, key=lambda: self._key_cache, retry=self._retry)
+        downloader = Downloader(retry=self._retry)
+        self._slots = asyncio.Semaphore(self.concurrency)
+        self._pipeline = Pipeline(
+            client=client,
+            downloader=downloader,
+            store=store,
+            layout=self.layout,
+            sink=self._sink,
+            db_pool=self._db_pool,
+            file_pool=self._file_pool,
+            use_stream=self._use_stream,
+            poll_interval=self._poll_interval,
+            make_thumbnails=self._thumbnails,
+        )
+        if self._recover and self._lock.acquire():
+            await self._recover_jobs()
+
+    async def _recover_jobs(self) -> None:
+        """Flag interrupted sends, resume remote jobs, send jobs that never left."""
+        pipe = self._pipe
+        store = pipe.store
+        await pipe.on_files(self.layout.clean_stray_temps)
+        self.flagged_unknown = await pipe.db(store.flag_interrupted_sends)
+        for job_id in self.flagged_unknown:
+            record = await pipe.db(store.get, job_id)
+            reason = record.error if record and record.error else "submission outcome unknown"
+            pipe.emit(ev.Failed(job_id, reason, "SubmissionUnknown"))
+        for record in await pipe.db(store.resumable):
+            self._spawn_record(record, resume=True)
+        for record in await pipe.db(store.unsent):
+            self._spawn_record(record, resume=False)
+
+    def _spawn_record(self, record: JobRecord, *, resume: bool) -> None:
+        if record.request is None:
+            return
+        ctx = JobContext(record.id, record.request, record.state, request_id=record.request_id)
+        ctx.cancel_requested = record.state is JobState.cancel_requested
+        self._jobs[ctx.job_id] = ctx
+        self.recovered.append(ctx.job_id)
+        coro = self._resume(ctx) if resume else self._job(ctx, create=False)
+        ctx.task = asyncio.get_running_loop().create_task(coro, name=f"job-{ctx.job_id}")
+
+    async def _teardown(self) -> None:
+        tasks = [c.task for c in self._jobs.values() if c.task and not c.task.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._pipeline is not None:
+            await self._pipeline.client.aclose()
+            await self._pipeline.downloader.aclose()
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Stop the engine; remote jobs stay journaled and resume at the next start.
+
+        Jobs in the middle of a submit get up to ``timeout`` seconds to learn their request id.
+        """
+        if self._thread is None or self._loop is None or self._closing:
+            self._db_pool.shutdown(wait=True)
+            self._file_pool.shutdown(wait=True)
+            return
+        self._closing = True
+        try:
+            self._call(self._drain_sends(), timeout + 1)
+        except (concurrent.futures.TimeoutError, EngineClosed, RuntimeError):
+            log.warning("in-flight submits did not finish before shutdown")
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout + 5)
+        self._db_pool.submit(self._close_store).result(timeout=10)
+        self._db_pool.shutdown(wait=True)
+        self._file_pool.shutdown(wait=True)
+        self._lock.release()
+
+    def _close_store(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+    async def _drain_sends(self) -> None:
+        sending = [c.task for c in self._jobs.values() if c.state is JobState.sending and c.task]
+        if sending:
+            await asyncio.wait(sending, timeout=5.0)
+
+    # ---- facade (any thread) ----------------------------------------------------------------
+
+    def submit(self, request: GenerationRequest) -> str:
+        """Queue a validated request; returns its local job id at once."""
+        job_id = uuid.uuid4().hex
+        self._post(self._start_new(job_id, request))
+        return job_id
+
+    def retry(self, job_id: str) -> str:
+        """Submit the stored request of ``job_id`` again, as a new job."""
+        new_id = uuid.uuid4().hex
+        self._post(self._retry_job(job_id, new_id))
+        return new_id
+
+    def cancel(self, job_id: str) -> None:
+        """Cancel: locally if not sent yet, else PUT cancel (the run may still complete)."""
+        self._post(self._cancel(job_id))
+
+    def cancel_all(self) -> None:
+        """Cancel every job that is not finished."""
+        self._post(self._cancel_all())
+
+    def active_jobs(self) -> list[str]:
+        """Ids of jobs not yet finished (a snapshot)."""
+        return [j for j, c in list(self._jobs.items()) if not c.state.is_final]
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until no job is running; False on timeout."""
+        try:
+            self._call(self._idle(), timeout)
+        except concurrent.futures.TimeoutError:
+            return False
+        return True
+
+    # ---- engine-loop side -------------------------------------------------------------------
+
+    @property
+    def _pipe(self) -> Pipeline:
+        assert self._pipeline is not None
+        return self._pipeline
+
+    def _post(self, coro: Coroutine[Any, Any, None]) -> None:
+        if self._loop is None or self._closing or not self._loop.is_running():
+            coro.close()
+            raise EngineClosed("the job engine is not running")
+        asyncio.run_coroutine_threadsafe(coro, self._loop)
+
+    def _call(self, coro: Coroutine[Any, Any, T], timeout: float | None) -> T:
+        if self._loop is None or not self._loop.is_running():
+            coro.close()
+            raise EngineClosed("the job engine is not running")
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    async def _idle(self) -> None:
+        while True:
+            tasks = [c.task for c in self._jobs.values() if c.task and not c.task.done()]
+            if not tasks:
+                return
+            await asyncio.wait(tasks)
+
+    async def _start_new(self, job_id: str, request: GenerationRequest) -> None:
+        ctx = JobContext(job_id, request, JobState.pending)
+        self._jobs[job_id] = ctx
+        ctx.task = asyncio.current_task()
+        await self._job(ctx, create=True)
+
+    async def _retry_job(self, old_id: str, new_id: str) -> None:
+        pipe = self._pipe
+        record = await pipe.db(pipe.store.get, old_id)
+        if record is None or record.request is None:
+            pipe.emit(ev.Failed(new_id, "the job to retry is not in the history", "NotFound"))
+            return
+        await self._start_new(new_id, record.request)
+
+    async def _job(self, ctx: JobContext, *, create: bool) -> None:
+        pipe = self._pipe
+        try:
+            if create:
+                cost = estimate_cost(ctx.request, self.price_per_image)
+                await pipe.db(
+                    pipe.store.create_pending,
+                    ctx.request,
+                    queue_base=self.queue_base,
+                    cost_estimate=cost,
+                    job_id=ctx.job_id,
+                )
+            pipe.emit(ev.StateChanged(ctx.job_id, JobState.pending, "waiting for a free slot"))
+            assert self._slots is not None
+            async with self._slots:
+                if ctx.cancel_requested:
+                    await pipe.finish_cancelled(ctx)
+                    return
+                self._key_cache = await asyncio.to_thread(self._keys)
+                if not await pipe.send(ctx):
+                    return
+                await pipe.follow(ctx)
+        except asyncio.CancelledError:
+            if ctx.cancel_requested and ctx.request_id is None and not self._closing:
+                await asyncio.shield(pipe.finish_cancelled(ctx))
+                return
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure ends the job with a reason
+            await pipe.fail(ctx, exc)
+
+    async def _resume(self, ctx: JobContext) -> None:
+        pipe = self._pipe
+        try:
+            self._key_cache = await asyncio.to_thread(self._keys)
+            pipe.emit(ev.StateChanged(ctx.job_id, ctx.state, "resumed after restart"))
+            assert self._slots is not None
+            async with self._slots:
+                await pipe.follow(ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure ends the job with a reason
+            await pipe.fail(ctx, exc)
+
+    async def _cancel(self, job_id: str) -> None:
+        ctx = self._jobs.get(job_id)
+        if ctx is None or ctx.state.is_final:
+            return
+        ctx.cancel_requested = True
+        if ctx.state is JobState.pending and ctx.task is not None:
+            ctx.task.cancel()  # not sent yet: nothing to pay, cancel locally
+        elif ctx.request_id is not None:
+            await self._pipe.request_cancel(ctx)
+        # sending: send() returns, then follow() issues the remote cancel.
+
+    async def _cancel_all(self) -> None:
+        for job_id in list(self._jobs):
+            await self._cancel(job_id)
+
+
+def describe_error(exc: BaseException) -> str:
+    """A user-facing sentence for an engine-level error."""
+    if isinstance(exc, QwenImgError):
+        return exc.message + (f" {exc.next_step}" if exc.next_step else "")
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,326 @@
+"""The stages of one job on the engine loop: submit → watch → fetch → download → store.
+
+Each stage writes the journal (on the single DB-writer executor) before it tells the UI, so a
+crash at any point leaves a row that recovery can finish or honestly flag.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+from qwenimg_desktop.core.errors import (
+    DownloadError,
+    FalError,
+    NotFound,
+    QwenImgError,
+    RequestFailed,
+    SubmissionUnknown,
+    ValidationFailed,
+)
+from qwenimg_desktop.core.fal.client import CancelOutcome, QueueClient
+from qwenimg_desktop.core.fal.download import DownloadedImage, Downloader, verify_image
+from qwenimg_desktop.core.fal.protocol import GenerationResult, LogEntry, QueueStatus, request_urls
+from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.store.files import DataLayout
+from qwenimg_desktop.core.store.history import HistoryStore, ImageRecord
+from qwenimg_desktop.core.store.thumbnails import make_thumbnail
+
+log = logging.getLogger("qwenimg.jobs")
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@dataclass
+class JobContext:
+    """What the engine knows about one live job (engine-loop only)."""
+
+    job_id: str
+    request: GenerationRequest
+    state: JobState
+    request_id: str | None = None
+    cancel_requested: bool = False
+    queue_position: int | None = None
+    logs_seen: int = 0
+    last_log: LogEntry | None = None
+    task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+
+class Pipeline:
+    """Runs job stages; shared by new jobs and recovered ones."""
+
+    def __init__(  # noqa: PLR0913 - collaborators passed by name from the engine
+        self,
+        *,
+        client: QueueClient,
+        downloader: Downloader,
+        store: HistoryStore,
+        layout: DataLayout,
+        sink: ev.EventSink,
+        db_pool: ThreadPoolExecutor,
+        file_pool: ThreadPoolExecutor,
+        use_stream: bool = True,
+        poll_interval: float = 0.2,
+        make_thumbnails: bool = True,
+    ) -> None:
+        self.client = client
+        self.downloader = downloader
+        self.store = store
+        self.layout = layout
+        self._sink = sink
+        self._db_pool = db_pool
+        self._file_pool = file_pool
+        self.use_stream = use_stream
+        self.poll_interval = poll_interval
+        self.make_thumbnails = make_thumbnails
+
+    # ---- helpers ----------------------------------------------------------------------------
+
+    async def db(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run a store call on the single writer thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._db_pool, lambda: fn(*args, **kwargs))
+
+    async def on_files(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run blocking file work (fsync, thumbnails) on the file executor."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._file_pool, lambda: fn(*args, **kwargs))
+
+    def emit(self, event: ev.JobEvent) -> None:
+        """Hand an event to the sink; a faulty sink never breaks a job."""
+        try:
+            self._sink(event)
+        except Exception:
+            log.exception("event sink failed on %r", event)
+
+    # ---- stages -----------------------------------------------------------------------------
+
+    async def send(self, ctx: JobContext) -> bool:
+        """Submit a pending job; True when the queue accepted it."""
+        await self.db(self.store.mark_sending, ctx.job_id)
+        ctx.state = JobState.sending
+        self.emit(ev.StateChanged(ctx.job_id, JobState.sending))
+        try:
+            sub = await self.client.submit(ctx.request, job_id=ctx.job_id)
+        except SubmissionUnknown as exc:
+            await self.db(self.store.mark_unknown, ctx.job_id, exc.message)
+            ctx.state = JobState.unknown
+            self.emit(ev.Failed(ctx.job_id, exc.message, "SubmissionUnknown"))
+            return False
+        ctx.request_id = sub.request_id
+        urls = request_urls(self.client.base, sub.request_id)
+        await self.db(
+            self.store.mark_submitted,
+            ctx.job_id,
+            request_id=sub.request_id,
+            status_url=urls["status_url"],
+            response_url=urls["response_url"],
+            cancel_url=urls["cancel_url"],
+            queue_position=sub.queue_position,
+        )
+        ctx.state = JobState.submitted
+        self.emit(ev.Submitted(ctx.job_id, sub.request_id))
+        if sub.queue_position is not None:
+            ctx.queue_position = sub.queue_position
+            self.emit(ev.Queued(ctx.job_id, sub.queue_position))
+        return True
+
+    async def follow(self, ctx: JobContext) -> None:
+        """Watch a submitted job to the end, fetch its result and store its images."""
+        assert ctx.request_id is not None
+        if ctx.cancel_requested and ctx.state is not JobState.cancel_requested:
+            await self.request_cancel(ctx)
+        if ctx.state is JobState.fetching:
+            final = None
+        else:
+            try:
+                final = await self.client.watch(
+                    ctx.request_id,
+                    lambda status: self._on_status(ctx, status),
+                    use_stream=self.use_stream,
+                    poll_interval=self.poll_interval,
+                )
+            except NotFound:
+                if ctx.cancel_requested:
+                    await self.finish_cancelled(ctx)
+                    return
+                raise
+        if final is not None and final.failed:
+            if ctx.cancel_requested:
+                await self.finish_cancelled(ctx)
+                return
+            reason = final.error or f"the generation failed ({final.error_type})"
+            raise RequestFailed(reason, final.error_type)
+        await self._fetch(ctx, final)
+
+    async def _on_status(self, ctx: JobContext, status: QueueStatus) -> None:
+        if status.status == "IN_QUEUE":
+            if ctx.state is JobState.cancel_requested:
+                return
+            if ctx.state is not JobState.queued or status.queue_position != ctx.queue_position:
+                await self.db(self.store.mark_queued, ctx.job_id, status.queue_position)
+                ctx.state = JobState.queued
+                ctx.queue_position = status.queue_position
+                self.emit(ev.Queued(ctx.job_id, status.queue_position))
+            return
+        if status.status == "IN_PROGRESS" and ctx.state not in {
+            JobState.running,
+            JobState.cancel_requested,
+        }:
+            await self.db(self.store.mark_running, ctx.job_id)
+            ctx.state = JobState.running
+        new_logs = self._new_logs(ctx, status.logs or [])
+        if new_logs:
+            rows = [(e.message, e.level, e.timestamp) for e in new_logs]
+            await self.db(self.store.append_logs, ctx.job_id, rows)
+        if status.status == "IN_PROGRESS" or new_logs:
+            self.emit(ev.Running(ctx.job_id, tuple(e.message for e in new_logs)))
+
+    @staticmethod
+    def _new_logs(ctx: JobContext, logs: list[LogEntry]) -> list[LogEntry]:
+        """New lines, whether the server sends cumulative logs or only the latest ones."""
+        if not logs:
+            return []
+        seen = ctx.logs_seen
+        cumulative = seen == 0 or (len(logs) >= seen and logs[seen - 1] == ctx.last_log)
+        fresh = logs[seen:] if cumulative else logs
+        ctx.logs_seen = len(logs) if cumulative else seen + len(logs)
+        if fresh:
+            ctx.last_log = logs[-1]
+        return fresh
+
+    async def _fetch(self, ctx: JobContext, final: QueueStatus | None) -> None:
+        assert ctx.request_id is not None
+        self.emit(ev.StateChanged(ctx.job_id, JobState.fetching))
+        try:
+            result = await self.client.result(ctx.request_id)
+        except (RequestFailed, ValidationFailed) as exc:
+            if ctx.cancel_requested:
+                await self.finish_cancelled(ctx)
+                return
+            raise RequestFailed(f"the generation failed: {exc.message}") from None
+        metrics = json.dumps(final.metrics) if final is not None and final.metrics else None
+        await self.db(
+            self.store.mark_fetching,
+            ctx.job_id,
+            result_json=result.model_dump_json(),
+            seed=result.seed,
+            metrics_json=metrics,
+        )
+        ctx.state = JobState.fetching
+        images = await self._download_all(ctx, result)
+        await self.db(self.store.complete, ctx.job_id, images)
+        ctx.state = JobState.completed
+        paths = tuple(str(self.layout.absolute(img.path)) for img in images)
+        self.emit(ev.Completed(ctx.job_id, result.seed, paths))
+
+    async def _download_all(self, ctx: JobContext, result: GenerationResult) -> list[ImageRecord]:
+        if not result.images:
+            raise RequestFailed("fal returned no images (the safety checker may have removed them)")
+        tasks = [self._download_one(ctx, i, f) for i, f in enumerate(result.images)]
+        return list(await asyncio.gather(*tasks))
+
+    async def _download_one(self, ctx: JobContext, index: int, file: Any) -> ImageRecord:
+        fmt = ctx.request.output_format.value
+        declared = (file.content_type or "").lower().removeprefix("image/")
+        ext = {"png": "png", "jpeg": "jpg", "jpg": "jpg", "webp": "webp"}.get(
+            declared, "jpg" if fmt == "jpeg" else fmt
+        )
+        dest = self.layout.image_path(ctx.job_id, index, ext)
+        got = await self._existing(dest, ext)
+        if got is None:
+            try:
+                got = await self.downloader.fetch(
+                    file.url, dest, content_type=file.content_type, fallback_format=fmt
+                )
+            except DownloadError as exc:
+                raise DownloadError(f"image {index + 1}: {exc.message}") from None
+        thumb: str | None = None
+        if self.make_thumbnails:
+            thumb_path = self.layout.thumb_path(ctx.job_id, index)
+            try:
+                await self.on_files(make_thumbnail, got.path, thumb_path)
+                thumb = self.layout.relative(thumb_path)
+            except (OSError, ValueError, QwenImgError):
+                log.warning("thumbnail of %s failed", got.path, exc_info=True)
+        source = None if file.url.startswith("data:") else file.url
+        return ImageRecord(
+            index=index,
+            path=self.layout.relative(got.path),
+            width=got.width,
+            height=got.height,
+            format=got.format,
+            size_bytes=got.size_bytes,
+            sha256=got.sha256,
+            thumb_path=thumb,
+            source_url=source,
+        )
+
+    async def _existing(self, dest: Path, ext: str) -> DownloadedImage | None:
+        """A complete file left by an interrupted run (files only appear once complete)."""
+        try:
+            return await self.on_files(_describe_file, dest, ext)
+        except (OSError, QwenImgError):
+            return None
+
+    async def request_cancel(self, ctx: JobContext) -> None:
+        """PUT cancel for a remote job and record the honest state."""
+        ctx.cancel_requested = True
+        if ctx.request_id is None or ctx.state in {JobState.fetching, JobState.completed}:
+            return
+        try:
+            outcome = await self.client.cancel(ctx.request_id)
+        except FalError as exc:
+            log.warning("cancel of %s failed: %s", ctx.job_id, exc)
+            self.emit(ev.StateChanged(ctx.job_id, ctx.state, f"cancel failed: {exc.message}"))
+            return
+        if outcome is CancelOutcome.requested and ctx.state is not JobState.cancel_requested:
+            await self.db(self.store.mark_cancel_requested, ctx.job_id)
+            ctx.state = JobState.cancel_requested
+            self.emit(ev.StateChanged(ctx.job_id, JobState.cancel_requested))
+        elif outcome is CancelOutcome.already_completed:
+            self.emit(
+                ev.StateChanged(ctx.job_id, ctx.state, "already finished; fetching the result")
+            )
+
+    async def finish_cancelled(self, ctx: JobContext) -> None:
+        """Record and announce a cancelled job."""
+        await self.db(self.store.mark_cancelled, ctx.job_id)
+        ctx.state = JobState.cancelled
+        self.emit(ev.Cancelled(ctx.job_id))
+
+    async def fail(self, ctx: JobContext, exc: Exception) -> None:
+        """Record a failure with a specific reason; never raises."""
+        if isinstance(exc, QwenImgError):
+            reason, kind = exc.message, type(exc).__name__
+        else:
+            log.error("internal error in job %s", ctx.job_id, exc_info=exc)
+            reason, kind = f"internal error: {type(exc).__name__}: {exc}", "BugError"
+        fields: tuple[tuple[str, str], ...] = ()
+        if isinstance(exc, ValidationFailed):
+            fields = tuple((f.path, f.message) for f in exc.fields)
+        error_type = getattr(exc, "error_type", None) or kind
+        try:
+            await self.db(self.store.fail, ctx.job_id, reason, error_type)
+        except Exception:
+            log.exception("could not record the failure of %s", ctx.job_id)
+        ctx.state = JobState.failed
+        self.emit(ev.Failed(ctx.job_id, reason, kind, fields))
+
+
+def _describe_file(path: Path, ext: str) -> DownloadedImage | None:
+    if not path.exists():
+        return None
+    expected = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}[ext]
+    width, height, fmt = verify_image(path, expected)
+    data = path.read_bytes()
+    return DownloadedImage(path, width, height, fmt, len(data), hashlib.sha256(data).hexdigest())
