@@ -1,0 +1,324 @@
+"""Emulated queue jobs and the scheduler thread moving them IN_QUEUE → IN_PROGRESS → COMPLETED."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from qwenimg_desktop.core.fal.protocol import StatusName, request_urls
+from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.emulator.render import RenderedImage, render_image
+from qwenimg_desktop.emulator.scenarios import Fault, FaultInjector
+
+CANCELLED_ERROR = "Request cancelled"
+CANCELLED_TYPE = "request_cancelled"
+TIMEOUT_ERROR = "Request timed out before processing started"
+TIMEOUT_TYPE = "request_timeout"
+CancelOutcome = Literal["requested", "already_completed", "unknown"]
+
+
+def _log(message: str) -> dict[str, Any]:
+    return {
+        "message": message,
+        "level": "INFO",
+        "source": "USER",
+        "timestamp": datetime.now(UTC).isoformat(),
+    }
+
+
+@dataclass(eq=False)
+class EmuJob:
+    """One emulated request; mutable fields are guarded by the board's lock."""
+
+    request_id: str
+    request: GenerationRequest
+    seed: int
+    cond: threading.Condition
+    queue_delay: float
+    run_time: float
+    created_at: float
+    client_job_id: str | None = None
+    start_timeout: float | None = None
+    failure: Fault | None = None
+    state: StatusName = "IN_QUEUE"
+    queue_position: int = 0
+    logs: list[dict[str, Any]] = field(default_factory=list)
+    pending_logs: list[tuple[float, str]] = field(default_factory=list)
+    started_at: float | None = None
+    finish_at: float | None = None
+    cancel_requested: bool = False
+    error: str | None = None
+    error_type: str | None = None
+    result_status: int = 200
+    inference_time: float | None = None
+    version: int = 0
+    rendered: list[RenderedImage] | None = None
+    render_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __repr__(self) -> str:
+        return f"<EmuJob {self.request_id} {self.state} v{self.version}>"
+
+    @property
+    def outcome(self) -> Literal["succeeded", "failed", "cancelled"] | None:
+        if self.state != "COMPLETED":
+            return None
+        if self.error_type == CANCELLED_TYPE:
+            return "cancelled"
+        return "failed" if self.error else "succeeded"
+
+
+class JobBoard:
+    """All jobs of one emulator plus the scheduler thread that advances them."""
+
+    def __init__(self, injector: FaultInjector) -> None:
+        self.lock = threading.Lock()
+        self._wake = threading.Condition(self.lock)
+        self._injector = injector
+        self._jobs: dict[str, EmuJob] = {}
+        self._queue: list[EmuJob] = []
+        self._running: list[EmuJob] = []
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+        self.base_url = ""
+        self.complete_times: dict[str, float] = {}
+
+    def __repr__(self) -> str:
+        return (f"<JobBoard jobs={len(self._jobs)} queued={len(self._queue)} "
+                f"running={len(self._running)}>")
+
+    # ---- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="emulator-scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self.lock:
+            self._stopped = True
+            self._wake.notify_all()
+            for job in self._jobs.values():
+                job.cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def wake(self) -> None:
+        """Make the scheduler re-read the scenario (e.g. a new ``max_running``)."""
+        with self.lock:
+            self._wake.notify_all()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
+
+    def reset(self) -> None:
+        with self.lock:
+            for job in self._jobs.values():
+                job.version += 1
+                job.cond.notify_all()
+            self._jobs.clear()
+            self._queue.clear()
+            self._running.clear()
+            self.complete_times.clear()
+
+    # ---- commands -----------------------------------------------------------------------------
+
+    def create(
+        self,
+        request: GenerationRequest,
+        *,
+        client_job_id: str | None = None,
+        start_timeout: float | None = None,
+        failure: Fault | None = None,
+    ) -> EmuJob:
+        scenario = self._injector.scenario
+        seed = request.seed if request.seed is not None else self._injector.random_seed()
+        with self.lock:
+            job = EmuJob(
+                request_id=str(uuid.uuid4()),
+                request=request,
+                seed=seed,
+                cond=threading.Condition(self.lock),
+                queue_delay=scenario.queue_delay,
+                run_time=scenario.run_time,
+                created_at=time.monotonic(),
+                client_job_id=client_job_id,
+                start_timeout=start_timeout,
+                failure=failure,
+                queue_position=len(self._queue),
+            )
+            self._jobs[job.request_id] = job
+            self._queue.append(job)
+            self._wake.notify_all()
+        return job
+
+    def get(self, request_id: str) -> EmuJob | None:
+        with self.lock:
+            return self._jobs.get(request_id)
+
+    def cancel(self, request_id: str) -> CancelOutcome:
+        with self.lock:
+            job = self._jobs.get(request_id)
+            if job is None:
+                return "unknown"
+            if job.state == "COMPLETED":
+                return "already_completed"
+            job.cancel_requested = True
+            if job.state == "IN_QUEUE" or self._injector.scenario.honour_running_cancel:
+                self._finish(job, time.monotonic(), CANCELLED_ERROR, CANCELLED_TYPE, 400)
+            self._wake.notify_all()
+            return "requested"
+
+    # ---- reading ------------------------------------------------------------------------------
+
+    def snapshot(self, job: EmuJob, *, with_logs: bool) -> tuple[dict[str, Any], int]:
+        """The status body of ``job`` and its version, read consistently."""
+        with self.lock:
+            return self._status_body(job, with_logs), job.version
+
+    def wait_change(self, job: EmuJob, version: int, timeout: float) -> bool:
+        """Block until ``job`` changes past ``version`` (True) or ``timeout`` passes (False)."""
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while job.version == version and not self._stopped:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                job.cond.wait(remaining)
+            return True
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        with self.lock:
+            states = {"IN_QUEUE": 0, "IN_PROGRESS": 0, "COMPLETED": 0}
+            outcomes = {"succeeded": 0, "failed": 0, "cancelled": 0}
+            for job in self._jobs.values():
+                states[job.state] += 1
+                if job.outcome is not None:
+                    outcomes[job.outcome] += 1
+            return {"requests_by_state": states, "outcomes": outcomes}
+
+    def images(self, job: EmuJob) -> list[RenderedImage]:
+        """The job's encoded images, rendered on first use and cached."""
+        with job.render_lock:
+            if job.rendered is None:
+                width, height = job.request.dimensions
+                job.rendered = [
+                    render_image(job.request.prompt, job.seed, index, width, height,
+                                 job.request.output_format)
+                    for index in range(job.request.num_images)
+                ]
+            return job.rendered
+
+    def _status_body(self, job: EmuJob, with_logs: bool) -> dict[str, Any]:
+        urls = request_urls(self.base_url, job.request_id)
+        body: dict[str, Any] = {
+            "status": job.state,
+            "request_id": job.request_id,
+            "response_url": urls["response_url"],
+            "status_url": urls["status_url"],
+            "cancel_url": urls["cancel_url"],
+            "logs": [dict(entry) for entry in job.logs] if with_logs else None,
+        }
+        if job.state == "IN_QUEUE":
+            body["queue_position"] = job.queue_position
+        elif job.state == "COMPLETED":
+            body["metrics"] = (
+                {"inference_time": round(job.inference_time, 4)}
+                if job.inference_time is not None else {}
+            )
+            if job.error is not None:
+                body["error"] = job.error
+                body["error_type"] = job.error_type
+        return body
+
+    # ---- scheduler (all below runs with self.lock held) ---------------------------------------
+
+    def _run(self) -> None:
+        with self.lock:
+            while not self._stopped:
+                deadline = self._advance(time.monotonic())
+                timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+                self._wake.wait(timeout)
+
+    def _advance(self, now: float) -> float | None:
+        deadlines: list[float] = []
+        for job in list(self._running):
+            next_at = self._advance_running(job, now)
+            if next_at is not None:
+                deadlines.append(next_at)
+        for job in list(self._queue):
+            if job.start_timeout is not None:
+                if now >= job.created_at + job.start_timeout:
+                    self._finish(job, now, TIMEOUT_ERROR, TIMEOUT_TYPE, 504)
+                    continue
+                deadlines.append(job.created_at + job.start_timeout)
+        max_running = self._injector.scenario.max_running
+        for job in list(self._queue):
+            if len(self._running) >= max_running:
+                break
+            ready_at = job.created_at + job.queue_delay
+            if ready_at <= now:
+                deadlines.append(self._start(job, now))
+            else:
+                deadlines.append(ready_at)
+        for position, job in enumerate(self._queue):
+            if job.queue_position != position:
+                job.queue_position = position
+                self._touch(job)
+        return min(deadlines, default=None)
+
+    def _start(self, job: EmuJob, now: float) -> float:
+        self._queue.remove(job)
+        self._running.append(job)
+        job.state = "IN_PROGRESS"
+        job.started_at = now
+        job.finish_at = now + job.run_time
+        job.logs.append(_log(f"Loading model for {job.request.num_images} image(s)"))
+        steps = self._injector.scenario.log_steps
+        job.pending_logs = [
+            (now + job.run_time * i / (steps + 1), f"Step {i}/{steps}") for i in range(1, steps + 1)
+        ]
+        self._touch(job)
+        return job.pending_logs[0][0] if job.pending_logs else job.finish_at
+
+    def _advance_running(self, job: EmuJob, now: float) -> float | None:
+        changed = False
+        while job.pending_logs and job.pending_logs[0][0] <= now:
+            job.logs.append(_log(job.pending_logs.pop(0)[1]))
+            changed = True
+        assert job.finish_at is not None
+        if now >= job.finish_at:
+            failure = job.failure
+            if failure is not None:
+                self._finish(job, now, failure.message, failure.error_type, failure.status or 500)
+            else:
+                self._finish(job, now, None, None, 200)
+            return None
+        if changed:
+            self._touch(job)
+        return job.pending_logs[0][0] if job.pending_logs else job.finish_at
+
+    def _finish(
+        self, job: EmuJob, now: float, error: str | None, error_type: str | None, status: int
+    ) -> None:
+        if job in self._queue:
+            self._queue.remove(job)
+        if job in self._running:
+            self._running.remove(job)
+        if job.started_at is not None:
+            job.inference_time = now - job.started_at
+        job.pending_logs.clear()
+        job.error, job.error_type, job.result_status = error, error_type, status
+        job.logs.append(_log(error or f"Generated {job.request.num_images} image(s)"))
+        job.state = "COMPLETED"
+        self.complete_times[job.request_id] = time.perf_counter()
+        self._touch(job)
+        self._wake.notify_all()
+
+    @staticmethod
+    def _touch(job: EmuJob) -> None:
+        job.version += 1
+        job.cond.notify_all()

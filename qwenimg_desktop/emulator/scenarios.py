@@ -1,0 +1,190 @@
+"""Fault injection for the emulator: timings, per-route faults, seedable randomness."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Mapping
+from typing import Any, Final, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+RouteKind = Literal["submit", "status", "stream", "result", "cancel", "file"]
+ALL_ROUTES: Final[tuple[RouteKind, ...]] = get_args(RouteKind)
+FaultName = Literal[
+    "server_error",
+    "rate_limit",
+    "dropped_stream",
+    "slow_first_byte",
+    "malformed_json",
+    "expired_media",
+    "failed_generation",
+    "wrong_key",
+    "submit_lost",
+]
+FAULT_NAMES: Final[tuple[FaultName, ...]] = get_args(FaultName)
+
+# Routes a fault applies to when its ``routes`` is not given.
+DEFAULT_ROUTES: Final[dict[FaultName, tuple[RouteKind, ...]]] = {
+    "server_error": ("submit", "status", "result", "cancel"),
+    "rate_limit": ("submit", "status", "result", "cancel"),
+    "dropped_stream": ("stream",),
+    "slow_first_byte": ("submit", "status", "stream", "result", "cancel", "file"),
+    "malformed_json": ("status", "result"),
+    "expired_media": ("file",),
+    "failed_generation": ("submit",),
+    "wrong_key": ("submit", "status", "stream", "result", "cancel"),
+    "submit_lost": ("submit",),
+}
+# Routes on which a fault can mean anything at all.
+ALLOWED_ROUTES: Final[dict[FaultName, frozenset[RouteKind]]] = {
+    "server_error": frozenset(ALL_ROUTES),
+    "rate_limit": frozenset(ALL_ROUTES),
+    "dropped_stream": frozenset({"stream"}),
+    "slow_first_byte": frozenset(ALL_ROUTES),
+    "malformed_json": frozenset({"submit", "status", "result", "cancel"}),
+    "expired_media": frozenset({"file"}),
+    "failed_generation": frozenset({"submit"}),
+    "wrong_key": frozenset({"submit", "status", "stream", "result", "cancel"}),
+    "submit_lost": frozenset({"submit"}),
+}
+
+
+class Fault(BaseModel):
+    """One fault: fires with ``probability`` and/or on the next ``next_n`` matching requests.
+
+    Only the knobs that matter to a fault are read: ``status`` (server_error: 500/502/503/504,
+    failed_generation: the result's HTTP status, 422 or 500), ``ingress`` (server_error 502-504
+    look like nginx ingress errors, which fal-client retries), ``retry_after`` (rate_limit, seconds,
+    None = no header), ``delay`` (slow_first_byte, seconds before the headers), ``after_events``
+    (dropped_stream: events sent before the connection is cut), ``message``/``error_type``
+    (failed_generation).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    probability: float = Field(default=0.0, ge=0.0, le=1.0)
+    next_n: int = Field(default=0, ge=0)
+    routes: tuple[RouteKind, ...] | None = None
+    status: int | None = None
+    ingress: bool = True
+    retry_after: float | None = Field(default=1.0, ge=0.0)
+    delay: float = Field(default=1.0, ge=0.0, le=600.0)
+    after_events: int = Field(default=1, ge=0)
+    message: str = "Internal error during image generation"
+    error_type: str = "internal_server_error"
+
+
+class Scenario(BaseModel):
+    """Timings and faults of an emulator run (immutable; replace it to change behaviour)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    queue_delay: float = Field(default=0.2, ge=0.0, le=3600.0)
+    run_time: float = Field(default=1.0, ge=0.0, le=3600.0)
+    latency: float = Field(default=0.0, ge=0.0, le=60.0)
+    max_running: int = Field(default=2, ge=1, le=1000)
+    log_steps: int = Field(default=4, ge=0, le=1000)
+    honour_running_cancel: bool = False
+    seed: int | None = None
+
+    server_error: Fault | None = None
+    rate_limit: Fault | None = None
+    dropped_stream: Fault | None = None
+    slow_first_byte: Fault | None = None
+    malformed_json: Fault | None = None
+    expired_media: Fault | None = None
+    failed_generation: Fault | None = None
+    wrong_key: Fault | None = None
+    submit_lost: Fault | None = None
+
+    @model_validator(mode="after")
+    def _check_faults(self) -> Scenario:
+        for name in FAULT_NAMES:
+            fault: Fault | None = getattr(self, name)
+            if fault is None:
+                continue
+            bad = set(fault.routes or ()) - ALLOWED_ROUTES[name]
+            if bad:
+                raise ValueError(f"{name} cannot apply to route(s) {sorted(bad)}")
+        if self.server_error and self.server_error.status not in (None, 500, 502, 503, 504):
+            raise ValueError("server_error.status must be 500, 502, 503 or 504")
+        failed = self.failed_generation
+        if failed and failed.status not in (None, 422, 500):
+            raise ValueError("failed_generation.status must be 422 or 500")
+        return self
+
+    def fault(self, name: FaultName) -> Fault | None:
+        value: Fault | None = getattr(self, name)
+        return value
+
+    def merged(self, patch: Mapping[str, Any]) -> Scenario:
+        """A new scenario with the top-level keys of ``patch`` replaced (validated)."""
+        return Scenario.model_validate({**self.model_dump(), **dict(patch)})
+
+
+class FaultInjector:
+    """Decides, thread-safely and reproducibly, whether a fault fires on a request."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self._lock = threading.Lock()
+        self._scenario = scenario
+        self._rng = random.Random(scenario.seed)
+        self._seed_rng = random.Random(None if scenario.seed is None else scenario.seed + 1)
+        self._remaining: dict[FaultName, int] = {}
+        self._fired: dict[str, int] = {}
+        self._arm(FAULT_NAMES)
+
+    def __repr__(self) -> str:
+        return f"<FaultInjector remaining={self._remaining} fired={self._fired}>"
+
+    @property
+    def scenario(self) -> Scenario:
+        return self._scenario
+
+    def set_scenario(
+        self, scenario: Scenario, *, rearm: tuple[FaultName, ...] = FAULT_NAMES
+    ) -> None:
+        """Install a scenario; counters of the faults in ``rearm`` restart from ``next_n``."""
+        with self._lock:
+            if scenario.seed != self._scenario.seed:
+                self._reseed(scenario.seed)
+            self._scenario = scenario
+        self._arm(rearm)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._reseed(self._scenario.seed)
+            self._fired.clear()
+        self._arm(FAULT_NAMES)
+
+    def _reseed(self, seed: int | None) -> None:
+        self._rng = random.Random(seed)
+        self._seed_rng = random.Random(None if seed is None else seed + 1)
+
+    def _arm(self, names: tuple[FaultName, ...]) -> None:
+        with self._lock:
+            for name in names:
+                fault = self._scenario.fault(name)
+                self._remaining[name] = fault.next_n if fault else 0
+
+    def fire(self, name: FaultName, route: RouteKind) -> Fault | None:
+        """The fault if it fires for this request on ``route``, else None."""
+        fault = self._scenario.fault(name)
+        if fault is None or route not in (fault.routes or DEFAULT_ROUTES[name]):
+            return None
+        with self._lock:
+            if self._remaining.get(name, 0) > 0:
+                self._remaining[name] -= 1
+            elif not (fault.probability > 0 and self._rng.random() < fault.probability):
+                return None
+            self._fired[name] = self._fired.get(name, 0) + 1
+        return fault
+
+    def fired_counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._fired)
+
+    def random_seed(self) -> int:
+        with self._lock:
+            return self._seed_rng.randrange(0, 2_147_483_648)

@@ -1,0 +1,125 @@
+"""EmulatorServer: the fal queue emulator on a loopback HTTP/1.1 server, run in-process."""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, Self
+
+from qwenimg_desktop.emulator.routes import EmulatorHandler
+from qwenimg_desktop.emulator.scenarios import Scenario
+from qwenimg_desktop.emulator.state import EmulatorHTTPServer, EmulatorState
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback IP addresses."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class EmulatorServer:
+    """A running fal queue emulator; ``start()`` returns its base URL (``http://127.0.0.1:PORT``).
+
+    Usable as a context manager. ``complete_times`` maps each request id to the
+    ``time.perf_counter()`` at which the job was marked COMPLETED (for latency benchmarks).
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        valid_keys: set[str] | None = None,
+        allow_remote: bool = False,
+    ) -> None:
+        if not allow_remote and not is_loopback(host):
+            raise ValueError(f"refusing to serve on non-loopback host {host!r}")
+        self._host = host
+        self._port = port
+        self._state = EmulatorState(scenario or Scenario(), valid_keys)
+        self._httpd: EmulatorHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self._base_url: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<EmulatorServer {self._base_url or 'not started'}>"
+
+    @property
+    def base_url(self) -> str:
+        if self._base_url is None:
+            raise RuntimeError("the emulator is not running: call start() first")
+        return self._base_url
+
+    @property
+    def scenario(self) -> Scenario:
+        return self._state.scenario
+
+    @property
+    def complete_times(self) -> dict[str, float]:
+        return self._state.board.complete_times
+
+    def start(self) -> str:
+        """Bind, start serving on a daemon thread and return the base URL."""
+        if self._base_url is not None:
+            return self._base_url
+        httpd = EmulatorHTTPServer((self._host, self._port), EmulatorHandler, self._state)
+        host, port = str(httpd.server_address[0]), int(httpd.server_address[1])
+        shown = f"[{host}]" if ":" in host else host
+        self._base_url = f"http://{shown}:{port}"
+        self._state.board.base_url = self._base_url
+        self._state.board.start()
+        self._httpd = httpd
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+            name=f"emulator-http-{port}", daemon=True,
+        )
+        self._thread.start()
+        return self._base_url
+
+    def stop(self) -> None:
+        """Stop serving, cut open connections (streams included) and stop the scheduler."""
+        httpd = self._httpd
+        if httpd is None:
+            return
+        self._httpd = None
+        self._state.stop_event.set()
+        self._state.board.stop()
+        httpd.shutdown()
+        httpd.close_connections()
+        httpd.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._base_url = None
+
+    def stats(self) -> dict[str, Any]:
+        """Counters: submits (total, per X-Qwenimg-Job-Id), requests by state, served per route."""
+        return self._state.stats()
+
+    def set_scenario(
+        self, scenario: Scenario | Mapping[str, Any], *, merge: bool = False
+    ) -> Scenario:
+        """Replace the scenario (or merge a mapping's top-level keys); fault counters re-arm."""
+        return self._state.set_scenario(scenario, merge=merge)
+
+    def reset(self) -> None:
+        """Forget every job and counter; the scenario stays, its fault counters re-arm."""
+        self._state.reset()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,119 @@
+"""Shared emulator state: jobs, faults, keys, counters, and the HTTP server that holds them."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from qwenimg_desktop.emulator.jobs import JobBoard
+from qwenimg_desktop.emulator.scenarios import FAULT_NAMES, FaultInjector, Scenario
+
+
+class EmulatorState:
+    """Everything the request handlers share; thread-safe."""
+
+    def __init__(self, scenario: Scenario, valid_keys: set[str] | None) -> None:
+        self.injector = FaultInjector(scenario)
+        self.board = JobBoard(self.injector)
+        self.valid_keys = frozenset(valid_keys) if valid_keys is not None else None
+        self.stop_event = threading.Event()
+        self._lock = threading.Lock()
+        self._submits_total = 0
+        self._submit_attempts = 0
+        self._by_job_id: dict[str, int] = {}
+        self._served: dict[str, int] = {}
+
+    def __repr__(self) -> str:
+        return f"<EmulatorState {self.board!r} {self.injector!r}>"
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.injector.scenario
+
+    def set_scenario(
+        self, scenario: Scenario | Mapping[str, Any], *, merge: bool = False
+    ) -> Scenario:
+        """Replace the scenario, or merge top-level keys of a mapping into the current one."""
+        if isinstance(scenario, Scenario):
+            new, rearm = scenario, FAULT_NAMES
+        elif merge:
+            new = self.injector.scenario.merged(scenario)
+            rearm = tuple(name for name in FAULT_NAMES if name in scenario)
+        else:
+            new, rearm = Scenario.model_validate(dict(scenario)), FAULT_NAMES
+        self.injector.set_scenario(new, rearm=rearm)
+        self.board.wake()  # max_running may have changed
+        return new
+
+    def count_served(self, kind: str) -> None:
+        with self._lock:
+            self._served[kind] = self._served.get(kind, 0) + 1
+
+    def count_submit_attempt(self) -> None:
+        with self._lock:
+            self._submit_attempts += 1
+
+    def count_submit(self, client_job_id: str | None) -> None:
+        with self._lock:
+            self._submits_total += 1
+            if client_job_id:
+                self._by_job_id[client_job_id] = self._by_job_id.get(client_job_id, 0) + 1
+
+    def reset(self) -> None:
+        self.board.reset()
+        self.injector.reset()
+        with self._lock:
+            self._submits_total = self._submit_attempts = 0
+            self._by_job_id.clear()
+            self._served.clear()
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            counters: dict[str, Any] = {
+                "submits_total": self._submits_total,
+                "submit_attempts": self._submit_attempts,
+                "submits_by_job_id": dict(self._by_job_id),
+                "served": dict(self._served),
+            }
+        return {**counters, **self.board.counts(), "faults_fired": self.injector.fired_counts()}
+
+
+class EmulatorHTTPServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer with daemon threads that can cut every open connection on stop."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler],
+        state: EmulatorState,
+    ) -> None:
+        self.state = state
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
