@@ -1,0 +1,182 @@
+"""On-disk layout of the data dir (database, images, thumbnails, temp) and atomic file writes."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import re
+import uuid
+from pathlib import Path, PurePosixPath
+from typing import Final
+
+from qwenimg_desktop.core.errors import DiskFull
+
+DB_NAME: Final = "history.sqlite3"
+PARTIAL_SUFFIX: Final = ".partial"
+IMAGE_EXTENSIONS: Final = frozenset({"png", "jpg", "jpeg", "webp"})
+_SAFE_ID: Final = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{1,63}$")
+_DISK_FULL_ERRNOS: Final = frozenset(
+    code for code in (errno.ENOSPC, getattr(errno, "EDQUOT", None)) if code is not None
+)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True when ``exc`` is an ``OSError`` for a full disk or an exceeded quota."""
+    return isinstance(exc, OSError) and exc.errno in _DISK_FULL_ERRNOS
+
+
+def disk_full_error(exc: OSError, path: Path | None = None) -> DiskFull:
+    """A :class:`DiskFull` describing ``exc`` (which must be a disk-full ``OSError``)."""
+    where = f" while writing {path}" if path is not None else ""
+    return DiskFull(f"The disk is full{where} ({os.strerror(exc.errno or errno.ENOSPC)}).")
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename inside ``directory`` durable (a no-op where directories cannot be opened)."""
+    if os.name == "nt":
+        return
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise disk_full_error(exc, directory) from exc
+        # Some filesystems refuse fsync on a directory (EINVAL); the rename itself stands.
+    finally:
+        os.close(fd)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
+
+    A temp file in the same directory is written, flushed and fsynced, then renamed over
+    ``path``, and the directory is fsynced. The temp file is removed on any error.
+
+    Raises:
+        DiskFull: no space left (ENOSPC / EDQUOT).
+        OSError: any other filesystem failure, unchanged.
+    """
+    path = Path(path)
+    _mkdir(path.parent)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}{PARTIAL_SUFFIX}")
+    try:
+        with open(tmp, "xb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and is_disk_full(exc):
+            raise disk_full_error(exc, path) from exc
+        raise
+    fsync_dir(path.parent)
+
+
+def _mkdir(directory: Path) -> None:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise disk_full_error(exc, directory) from exc
+        raise
+
+
+def place_file(tmp: Path, dest: Path) -> None:
+    """Rename a complete, fsynced temp file to ``dest`` (same filesystem) and make it durable."""
+    _mkdir(dest.parent)
+    os.replace(tmp, dest)
+    fsync_dir(dest.parent)
+
+
+class DataLayout:
+    """Paths inside one data root; file names come only from our own ids, never from a server."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def __repr__(self) -> str:
+        return f"DataLayout(root={str(self.root)!r})"
+
+    @property
+    def db_path(self) -> Path:
+        return self.root / DB_NAME
+
+    @property
+    def images_dir(self) -> Path:
+        return self.root / "images"
+
+    @property
+    def thumbs_dir(self) -> Path:
+        return self.root / "thumbs"
+
+    @property
+    def tmp_dir(self) -> Path:
+        """Temp downloads live inside ``images_dir`` so the final rename stays on one filesystem."""
+        return self.images_dir / ".tmp"
+
+    def ensure(self) -> DataLayout:
+        """Create every directory; returns ``self``."""
+        for directory in (self.root, self.images_dir, self.thumbs_dir, self.tmp_dir):
+            _mkdir(directory)
+        return self
+
+    def image_path(self, job_id: str, index: int, ext: str) -> Path:
+        """Final path of image ``index`` of ``job_id``: ``images/<id[:2]>/<id>-<index>.<ext>``."""
+        ext = ext.lower().lstrip(".")
+        if ext not in IMAGE_EXTENSIONS:
+            raise ValueError(f"unsupported image extension {ext!r}")
+        return self._sharded(self.images_dir, job_id, index, ext)
+
+    def thumb_path(self, job_id: str, index: int) -> Path:
+        """Thumbnail path of image ``index`` of ``job_id`` (always JPEG)."""
+        return self._sharded(self.thumbs_dir, job_id, index, "jpg")
+
+    def new_temp_path(self, suffix: str = "") -> Path:
+        """A fresh, unused name in ``tmp_dir`` (for downloads; rename it into place when done)."""
+        if suffix and not re.fullmatch(r"\.[0-9A-Za-z]{1,8}", suffix):
+            raise ValueError(f"unsafe temp suffix {suffix!r}")
+        return self.tmp_dir / f"{uuid.uuid4().hex}{suffix}{PARTIAL_SUFFIX}"
+
+    def relative(self, path: Path) -> str:
+        """``path`` as a POSIX path relative to the root, as stored in the database."""
+        return Path(path).relative_to(self.root).as_posix()
+
+    def absolute(self, relative: str) -> Path:
+        """The path for a stored relative path; refuses anything that would leave the root."""
+        pure = PurePosixPath(relative)
+        if pure.is_absolute() or ".." in pure.parts or not pure.parts or "\\" in relative:
+            raise ValueError(f"stored path {relative!r} is not inside the data dir")
+        return self.root.joinpath(*pure.parts)
+
+    def clean_stray_temps(self) -> int:
+        """Remove leftovers of interrupted writes; returns how many files were removed.
+
+        Call at start, before any download or write runs.
+        """
+        removed = 0
+        candidates: list[Path] = []
+        if self.tmp_dir.is_dir():
+            candidates.extend(p for p in self.tmp_dir.iterdir() if p.is_file())
+        for top in (self.root, self.images_dir, self.thumbs_dir):
+            if top.is_dir():
+                candidates.extend(top.glob(f".*{PARTIAL_SUFFIX}"))
+                candidates.extend(top.glob(f"*/.*{PARTIAL_SUFFIX}"))
+        for path in set(candidates):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed += 1
+        return removed
+
+    @staticmethod
+    def _sharded(base: Path, job_id: str, index: int, ext: str) -> Path:
+        if not _SAFE_ID.fullmatch(job_id):
+            raise ValueError(f"unsafe job id {job_id!r}")
+        if not 0 <= index < 1000:
+            raise ValueError(f"image index {index} out of range")
+        return base / job_id[:2].lower() / f"{job_id}-{index}.{ext}"

@@ -1,0 +1,254 @@
+"""HistoryStore: the job journal (each state change its own commit) and history listings."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sqlite3
+import uuid
+from collections.abc import Collection, Sequence
+from pathlib import Path
+from typing import Any, Final
+
+from qwenimg_desktop import ENDPOINT_ID
+from qwenimg_desktop.core.errors import BugError, redact
+from qwenimg_desktop.core.jobs.model import FINAL_STATES, JobState, can_transition
+from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.store.queries import in_list
+from qwenimg_desktop.core.store.reads import CHUNK, HistoryReads, LogLine
+from qwenimg_desktop.core.store.records import IMAGE_COLUMNS, ImageRecord, JobRecord
+
+__all__ = ["HistoryStore", "ImageRecord", "JobRecord"]
+
+INTERRUPTED_SEND_MESSAGE: Final = (
+    "Submission outcome unknown: the app stopped while sending. "
+    "Check your fal dashboard before submitting again."
+)
+_JOB_ID: Final = re.compile(r"^[0-9a-f]{32}$")
+
+
+class HistoryStore(HistoryReads):
+    """The history database: the job journal (each state change its own commit) and listings.
+
+    Open with :meth:`open`; see :class:`~qwenimg_desktop.core.store.base.StoreBase` for threading.
+    """
+
+    def _transition(
+        self, job_id: str, new: JobState, values: dict[str, Any] | None = None, *,
+        keep_old: Collection[str] = (), keep_new_if_set: Collection[str] = (),
+    ) -> None:
+        """Move ``job_id`` to ``new`` in one transaction, setting ``values`` columns.
+
+        Columns in ``keep_old`` keep a non-NULL stored value; columns in ``keep_new_if_set``
+        keep the stored value when the new one is None.
+        """
+        values = dict(values or {})
+        with self._writing() as conn:
+            _check_transition(conn, job_id, new)
+            sets = ["state = :state", "updated_at = :now"]
+            for column in values:
+                if column in keep_old:
+                    sets.append(f"{column} = COALESCE({column}, :{column})")
+                elif column in keep_new_if_set:
+                    sets.append(f"{column} = COALESCE(:{column}, {column})")
+                else:
+                    sets.append(f"{column} = :{column}")
+            params = {**values, "state": new.value, "now": self._clock(), "id": job_id}
+            conn.execute(f"UPDATE jobs SET {', '.join(sets)} WHERE id = :id", params)
+
+    # ---- journal writes ------------------------------------------------------------------------
+
+    def create_pending(
+        self, request: GenerationRequest, *, queue_base: str, cost_estimate: float,
+        job_id: str | None = None, endpoint: str = ENDPOINT_ID,
+    ) -> str:
+        """Commit a new ``pending`` job before anything is sent; returns its local id."""
+        job_id = job_id or uuid.uuid4().hex
+        if not _JOB_ID.fullmatch(job_id):
+            raise BugError(f"job ids are 32 lowercase hex digits, not {job_id!r}")
+        width, height = request.dimensions
+        now = self._clock()
+        params = {
+            "id": job_id, "now": now, "state": JobState.pending.value,
+            "request_json": request.model_dump_json(), "prompt": request.prompt,
+            "negative_prompt": request.negative_prompt, "width": width, "height": height,
+            "output_format": request.output_format.value, "num_images": request.num_images,
+            "endpoint": endpoint, "queue_base": queue_base, "seed": request.seed,
+            "cost_estimate": cost_estimate,
+        }
+        with self._writing() as conn:
+            conn.execute(
+                "INSERT INTO jobs (id, created_at, updated_at, state, request_json, prompt,"
+                " negative_prompt, width, height, output_format, num_images, endpoint,"
+                " queue_base, seed, cost_estimate) VALUES (:id, :now, :now, :state,"
+                " :request_json, :prompt, :negative_prompt, :width, :height, :output_format,"
+                " :num_images, :endpoint, :queue_base, :seed, :cost_estimate)",
+                params,
+            )
+        return job_id
+
+    def mark_sending(self, job_id: str) -> None:
+        """Committed just before the POST: after a crash the outcome is unknown."""
+        self._transition(job_id, JobState.sending)
+
+    def mark_submitted(
+        self, job_id: str, *, request_id: str, status_url: str | None,
+        response_url: str | None, cancel_url: str | None, queue_position: int | None,
+    ) -> None:
+        """Commit the request_id the moment the submit response is validated."""
+        self._transition(job_id, JobState.submitted, {
+            "request_id": request_id, "status_url": status_url, "response_url": response_url,
+            "cancel_url": cancel_url, "queue_position": queue_position,
+            "submitted_at": self._clock(),
+        })
+
+    def mark_queued(self, job_id: str, position: int | None) -> None:
+        self._transition(job_id, JobState.queued, {"queue_position": position})
+
+    def mark_running(self, job_id: str) -> None:
+        """Running; ``started_at`` is set by the first call only."""
+        self._transition(job_id, JobState.running,
+                         {"queue_position": None, "started_at": self._clock()},
+                         keep_old=("started_at",))
+
+    def mark_cancel_requested(self, job_id: str) -> None:
+        self._transition(job_id, JobState.cancel_requested)
+
+    def mark_fetching(
+        self, job_id: str, *, result_json: str | None, seed: int | None,
+        metrics_json: str | None,
+    ) -> None:
+        """The result arrived; a None ``seed`` keeps the requested one."""
+        self._transition(job_id, JobState.fetching, {
+            "queue_position": None, "result_json": result_json, "seed": seed,
+            "metrics_json": metrics_json,
+        }, keep_new_if_set=("seed",))
+
+    def complete(self, job_id: str, images: Sequence[ImageRecord]) -> None:
+        """Insert the image rows and mark the job completed, in ONE transaction.
+
+        The image files must already be complete and renamed into place.
+        """
+        now = self._clock()
+        rows = [{
+            "job_id": job_id, "idx": im.index, "path": im.path, "thumb_path": im.thumb_path,
+            "width": im.width, "height": im.height, "format": im.format,
+            "size_bytes": im.size_bytes, "sha256": im.sha256, "source_url": im.source_url,
+        } for im in images]
+        with self._writing() as conn:
+            _check_transition(conn, job_id, JobState.completed)
+            conn.executemany(
+                f"INSERT INTO images ({IMAGE_COLUMNS}) VALUES (:job_id, :idx, :path,"
+                " :thumb_path, :width, :height, :format, :size_bytes, :sha256, :source_url)",
+                rows,
+            )
+            conn.execute(
+                "UPDATE jobs SET state = :state, updated_at = :now, finished_at = :now,"
+                " queue_position = NULL WHERE id = :id",
+                {"state": JobState.completed.value, "now": now, "id": job_id},
+            )
+
+    def fail(self, job_id: str, message: str, error_type: str | None = None) -> None:
+        self._transition(job_id, JobState.failed, {
+            "error": redact(message), "error_type": error_type, "finished_at": self._clock(),
+            "queue_position": None,
+        })
+
+    def mark_cancelled(self, job_id: str) -> None:
+        self._transition(job_id, JobState.cancelled,
+                         {"finished_at": self._clock(), "queue_position": None})
+
+    def mark_unknown(self, job_id: str, message: str) -> None:
+        """Submission outcome unknown: shown to the user, never resubmitted automatically."""
+        self._transition(job_id, JobState.unknown, {
+            "error": redact(message), "error_type": "submission_unknown",
+            "finished_at": self._clock(),
+        })
+
+    def append_logs(self, job_id: str, logs: Sequence[LogLine]) -> None:
+        """Append ``(message, level, timestamp)`` lines in one batched insert."""
+        if not logs:
+            return
+        with self._writing() as conn:
+            start = conn.execute(
+                "SELECT COALESCE(MAX(seq), -1) + 1 FROM job_logs WHERE job_id = :id",
+                {"id": job_id},
+            ).fetchone()[0]
+            conn.executemany(
+                "INSERT INTO job_logs (job_id, seq, message, level, timestamp)"
+                " VALUES (:id, :seq, :message, :level, :timestamp)",
+                [{"id": job_id, "seq": start + i, "message": str(m), "level": lv, "timestamp": ts}
+                 for i, (m, lv, ts) in enumerate(logs)],
+            )
+
+    def flag_interrupted_sends(self) -> list[str]:
+        """At start: every ``sending`` job becomes ``unknown``; returns their ids."""
+        with self._writing() as conn:
+            ids = [str(r[0]) for r in conn.execute(
+                "SELECT id FROM jobs WHERE state = :state ORDER BY created_at",
+                {"state": JobState.sending.value},
+            )]
+            now = self._clock()
+            conn.execute(
+                "UPDATE jobs SET state = :unknown, updated_at = :now, finished_at = :now,"
+                " error = :message, error_type = 'submission_unknown' WHERE state = :sending",
+                {"unknown": JobState.unknown.value, "sending": JobState.sending.value,
+                 "now": now, "message": INTERRUPTED_SEND_MESSAGE},
+            )
+        return ids
+
+    # ---- user edits ----------------------------------------------------------------------------
+
+    def set_favourite(self, job_id: str, favourite: bool) -> bool:
+        """Returns False when the job does not exist (for example deleted by the CLI)."""
+        with self._writing() as conn:
+            cursor = conn.execute("UPDATE jobs SET favourite = :f WHERE id = :id",
+                                  {"f": 1 if favourite else 0, "id": job_id})
+            return cursor.rowcount > 0
+
+    def set_note(self, job_id: str, text: str) -> bool:
+        """Returns False when the job does not exist."""
+        with self._writing() as conn:
+            cursor = conn.execute("UPDATE jobs SET note = :note WHERE id = :id",
+                                  {"note": text, "id": job_id})
+            return cursor.rowcount > 0
+
+    def delete(self, job_ids: Collection[str]) -> list[Path]:
+        """Remove finished jobs (with images and logs) in one transaction.
+
+        Jobs still in flight (not in a final state) are left alone: cancel them first.
+
+        Returns:
+            The absolute image and thumbnail paths that belonged to the removed jobs, for the
+            caller to move to the trash after the commit.
+        """
+        final = sorted(s.value for s in FINAL_STATES)
+        stored: list[str] = []
+        with self._writing() as conn:
+            ids = list(dict.fromkeys(job_ids))
+            for start in range(0, len(ids), CHUNK):
+                id_sql, params = in_list("id", ids[start:start + CHUNK])
+                state_sql, state_params = in_list("st", final)
+                where = f"id IN {id_sql} AND state IN {state_sql}"
+                both = {**params, **state_params}
+                for row in conn.execute(
+                    f"SELECT path, thumb_path FROM images WHERE job_id IN"
+                    f" (SELECT id FROM jobs WHERE {where}) ORDER BY job_id, idx", both,
+                ):
+                    stored.extend(p for p in (row["path"], row["thumb_path"]) if p)
+                conn.execute(f"DELETE FROM jobs WHERE {where}", both)
+        paths: list[Path] = []
+        for relative in stored:
+            with contextlib.suppress(ValueError):
+                paths.append(self.layout.absolute(relative))
+        return paths
+
+
+def _check_transition(conn: sqlite3.Connection, job_id: str, new: JobState) -> None:
+    row = conn.execute("SELECT state FROM jobs WHERE id = :id", {"id": job_id}).fetchone()
+    if row is None:
+        raise BugError(f"journal: no job {job_id!r} to move to {new.value}")
+    old = JobState(row[0])
+    if not can_transition(old, new):
+        raise BugError(f"journal: illegal transition {old.value} → {new.value} for job {job_id}")
+

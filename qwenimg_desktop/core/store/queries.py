@@ -1,0 +1,86 @@
+"""SQL for history listings: keyset filters, safe FTS5 trigram queries, short-text fallback."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from qwenimg_desktop.core.jobs.model import JobState
+
+TRIGRAM: Final = 3
+"""The trigram tokenizer can only match terms of at least this many characters."""
+
+
+def fts_phrase(term: str) -> str:
+    """``term`` as one FTS5 string literal: quotes doubled, so no FTS syntax can get through."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+@dataclass
+class Filter:
+    """A WHERE clause over ``jobs j`` with named parameters, built up piece by piece."""
+
+    clauses: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, clause: str, **params: Any) -> None:
+        self.clauses.append(clause)
+        self.params.update(params)
+
+    @property
+    def where(self) -> str:
+        return " AND ".join(self.clauses) if self.clauses else "1"
+
+
+def build_filter(
+    *,
+    after: tuple[float, str] | None = None,
+    states: Collection[JobState] | None = None,
+    favourite: bool | None = None,
+    text: str | None = None,
+) -> Filter:
+    """The WHERE clause for a listing; ``text`` is split on whitespace and every term must match.
+
+    Terms of 3+ characters go through the FTS5 trigram index; shorter ones (``可爱``, ``4k``)
+    use a case-insensitive (ASCII) ``instr`` scan over prompt, negative prompt and note.
+    """
+    result = Filter()
+    if after is not None:
+        result.add("(j.created_at, j.id) < (:after_time, :after_id)",
+                   after_time=float(after[0]), after_id=str(after[1]))
+    if states is not None:
+        names = {f"state_{i}": JobState(s).value for i, s in enumerate(sorted(set(states)))}
+        if not names:
+            result.add("0")
+        else:
+            result.add(f"j.state IN ({', '.join(':' + n for n in names)})", **names)
+    if favourite is not None:
+        result.add("j.favourite = :favourite", favourite=1 if favourite else 0)
+    if text is not None:
+        _add_text(result, text)
+    return result
+
+
+def _add_text(result: Filter, text: str) -> None:
+    # NUL ends an FTS5 query string early; it can never be part of a stored prompt anyway.
+    terms = list(dict.fromkeys(text.replace("\x00", " ").split()))
+    long_terms = [t for t in terms if len(t) >= TRIGRAM]
+    short_terms = [t for t in terms if len(t) < TRIGRAM]
+    if long_terms:
+        query = " AND ".join(fts_phrase(t) for t in long_terms)
+        result.add("j.seq IN (SELECT rowid FROM jobs_fts WHERE jobs_fts MATCH :fts)", fts=query)
+    for i, term in enumerate(short_terms):
+        name = f"short_{i}"
+        result.add(
+            f"(instr(lower(j.prompt), lower(:{name})) > 0"
+            f" OR instr(lower(j.negative_prompt), lower(:{name})) > 0"
+            f" OR instr(lower(j.note), lower(:{name})) > 0)",
+            **{name: term},
+        )
+
+
+def in_list(prefix: str, values: Collection[str]) -> tuple[str, dict[str, str]]:
+    """``(:p0, :p1, ...)`` and its parameters, for ``IN`` with named placeholders."""
+    params = {f"{prefix}{i}": v for i, v in enumerate(values)}
+    return "(" + ", ".join(":" + name for name in params) + ")", params

@@ -1,0 +1,150 @@
+"""History reads: records by id, recovery lists, keyset pages, counts and text search."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection
+from typing import Any, Final
+
+from qwenimg_desktop.core.jobs.model import REMOTE_STATES, JobState
+from qwenimg_desktop.core.store.base import StoreBase
+from qwenimg_desktop.core.store.queries import build_filter, in_list
+from qwenimg_desktop.core.store.records import (
+    IMAGE_COLUMNS,
+    JOB_COLUMNS,
+    ImageRecord,
+    JobRecord,
+    image_from_row,
+    job_from_row,
+)
+
+CHUNK: Final = 500
+LogLine = tuple[str, str | None, str | None]
+
+
+class HistoryReads(StoreBase):
+    """The read side of :class:`~qwenimg_desktop.core.store.history.HistoryStore`."""
+
+    def get(self, job_id: str) -> JobRecord | None:
+        return self.get_many([job_id]).get(job_id)
+
+    def get_many(self, job_ids: Collection[str]) -> dict[str, JobRecord]:
+        """Records by id (missing ids are absent): row summaries for a lazily filled view."""
+        result: dict[str, JobRecord] = {}
+        ids = list(dict.fromkeys(job_ids))
+        with self._reading() as conn:
+            for start in range(0, len(ids), CHUNK):
+                id_sql, params = in_list("id", ids[start:start + CHUNK])
+                rows = conn.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id IN {id_sql}",
+                                    params).fetchall()
+                result.update((r.id, r) for r in _with_images(conn, rows))
+        return result
+
+    def by_request_id(self, request_id: str) -> JobRecord | None:
+        records = self._select("WHERE request_id = :rid", {"rid": request_id})
+        return records[0] if records else None
+
+    def logs(self, job_id: str) -> list[LogLine]:
+        with self._reading() as conn:
+            return [(str(r["message"]), r["level"], r["timestamp"]) for r in conn.execute(
+                "SELECT message, level, timestamp FROM job_logs WHERE job_id = :id ORDER BY seq",
+                {"id": job_id},
+            )]
+
+    def resumable(self) -> list[JobRecord]:
+        """Jobs the queue knows (a request_id is committed) that had not finished; oldest first."""
+        states, params = in_list("st", sorted(s.value for s in REMOTE_STATES))
+        return self._select(
+            f"WHERE state IN {states} AND request_id IS NOT NULL ORDER BY created_at, id", params
+        )
+
+    def unsent(self) -> list[JobRecord]:
+        """``pending`` jobs: never sent, safe to send; oldest first."""
+        return self._select("WHERE state = :st ORDER BY created_at, id",
+                            {"st": JobState.pending.value})
+
+    def page(
+        self, *, limit: int = 100, after: tuple[float, str] | None = None,
+        states: Collection[JobState] | None = None, favourite: bool | None = None,
+        text: str | None = None,
+    ) -> list[JobRecord]:
+        """Newest first, at most ``limit`` rows strictly older than the ``after`` cursor.
+
+        Pass the last record's ``cursor`` as ``after`` for the next page. ``text`` filters as
+        :meth:`search` does.
+        """
+        where = build_filter(after=after, states=states, favourite=favourite, text=text)
+        return self._select(
+            f"j WHERE {where.where} ORDER BY j.created_at DESC, j.id DESC LIMIT :limit",
+            {**where.params, "limit": int(limit)},
+        )
+
+    def page_keys(
+        self, *, limit: int = 100, after: tuple[float, str] | None = None,
+        states: Collection[JobState] | None = None, favourite: bool | None = None,
+        text: str | None = None,
+    ) -> list[tuple[float, str]]:
+        """Like :meth:`page` but only the ``(created_at, id)`` cursors: cheap for big models."""
+        where = build_filter(after=after, states=states, favourite=favourite, text=text)
+        with self._reading() as conn:
+            return [(float(r[0]), str(r[1])) for r in conn.execute(
+                f"SELECT j.created_at, j.id FROM jobs j WHERE {where.where}"
+                " ORDER BY j.created_at DESC, j.id DESC LIMIT :limit",
+                {**where.params, "limit": int(limit)},
+            )]
+
+    def page_ids(
+        self, *, limit: int = 100, after: tuple[float, str] | None = None,
+        states: Collection[JobState] | None = None, favourite: bool | None = None,
+        text: str | None = None,
+    ) -> list[str]:
+        """Like :meth:`page` but ids only."""
+        keys = self.page_keys(limit=limit, after=after, states=states, favourite=favourite,
+                              text=text)
+        return [job_id for _, job_id in keys]
+
+    def count(
+        self, *, states: Collection[JobState] | None = None, favourite: bool | None = None,
+        text: str | None = None,
+    ) -> int:
+        where = build_filter(states=states, favourite=favourite, text=text)
+        with self._reading() as conn:
+            return int(conn.execute(f"SELECT COUNT(*) FROM jobs j WHERE {where.where}",
+                                    where.params).fetchone()[0])
+
+    def search(
+        self, text: str, *, limit: int = 100, after: tuple[float, str] | None = None,
+        states: Collection[JobState] | None = None, favourite: bool | None = None,
+    ) -> list[JobRecord]:
+        """Jobs whose prompt, negative prompt or note contain every whitespace-separated term.
+
+        Terms of 3+ characters use the FTS5 trigram index (quoted: user text is never FTS
+        syntax); 1–2 character terms (``可爱``) use a substring scan. Newest first.
+        """
+        return self.page(limit=limit, after=after, states=states, favourite=favourite, text=text)
+
+
+    def _select(self, tail: str, params: dict[str, Any]) -> list[JobRecord]:
+        columns = ", ".join(f"j.{c.strip()}" for c in JOB_COLUMNS.split(","))
+        if not tail.startswith("j "):
+            tail = "j " + tail
+        with self._reading() as conn:
+            rows = conn.execute(f"SELECT {columns} FROM jobs {tail}", params).fetchall()
+            return _with_images(conn, rows)
+
+
+
+def _with_images(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[JobRecord]:
+    if not rows:
+        return []
+    images: dict[str, list[ImageRecord]] = {}
+    ids = [str(r["id"]) for r in rows]
+    for start in range(0, len(ids), CHUNK):
+        id_sql, params = in_list("id", ids[start:start + CHUNK])
+        for row in conn.execute(
+            f"SELECT {IMAGE_COLUMNS} FROM images WHERE job_id IN {id_sql} ORDER BY job_id, idx",
+            params,
+        ):
+            images.setdefault(str(row["job_id"]), []).append(image_from_row(row))
+    return [job_from_row(r, tuple(images.get(str(r["id"]), ()))) for r in rows]
+

@@ -1,0 +1,1 @@
+"""Tests of the history store, file layout and thumbnails (real SQLite files, real files)."""
