@@ -1,0 +1,86 @@
+"""Scenario validation, fault counters and seeded randomness; the control API."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from qwenimg_desktop.emulator.scenarios import Fault, FaultInjector, Scenario
+from qwenimg_desktop.emulator.server import EmulatorServer
+from tests.emulator.support import client, run_to_completion
+
+
+def test_next_n_fires_exactly_n_times_on_matching_routes() -> None:
+    injector = FaultInjector(Scenario(server_error=Fault(next_n=2)))
+    assert injector.fire("server_error", "file") is None
+    assert injector.fire("server_error", "submit") is not None
+    assert injector.fire("server_error", "status") is not None
+    assert injector.fire("server_error", "status") is None
+    assert injector.fired_counts() == {"server_error": 2}
+
+
+def test_probability_is_reproducible_with_a_seed() -> None:
+    scenario = Scenario(seed=7, rate_limit=Fault(probability=0.5))
+    injectors = [FaultInjector(scenario), FaultInjector(scenario)]
+    runs = [[inj.fire("rate_limit", "status") is not None for _ in range(50)] for inj in injectors]
+    assert runs[0] == runs[1]
+    assert 0 < sum(runs[0]) < 50
+
+
+def test_reset_rearms_counters() -> None:
+    injector = FaultInjector(Scenario(submit_lost=Fault(next_n=1)))
+    assert injector.fire("submit_lost", "submit") is not None
+    assert injector.fire("submit_lost", "submit") is None
+    injector.reset()
+    assert injector.fire("submit_lost", "submit") is not None
+
+
+@pytest.mark.parametrize("bad", [
+    {"server_error": {"status": 418}},
+    {"failed_generation": {"status": 503}},
+    {"dropped_stream": {"routes": ["submit"]}},
+    {"rate_limit": {"probability": 1.5}},
+    {"queue_delay": -1},
+    {"unknown_knob": 1},
+])
+def test_invalid_scenarios_are_rejected(bad: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        Scenario.model_validate(bad)
+
+
+def test_merge_keeps_other_keys() -> None:
+    merged = Scenario(run_time=3).merged({"queue_delay": 2})
+    assert (merged.run_time, merged.queue_delay) == (3, 2)
+
+
+def test_control_api_stats_scenario_and_reset(emulator: EmulatorServer) -> None:
+    base = emulator.base_url
+    with client() as http:
+        run_to_completion(http, base)
+        stats = httpx.get(f"{base}/_emulator/stats").json()
+        merged = httpx.post(f"{base}/_emulator/scenario", json={"latency": 0.01}).json()
+        replaced = httpx.post(f"{base}/_emulator/scenario", params={"replace": 1},
+                              json={"run_time": 0.5}).json()
+        invalid = httpx.post(f"{base}/_emulator/scenario", json={"max_running": 0})
+        reset = httpx.post(f"{base}/_emulator/reset")
+        after = httpx.get(f"{base}/_emulator/stats").json()
+    assert stats["submits_total"] == 1
+    assert stats["requests_by_state"]["COMPLETED"] == 1
+    assert stats["served"]["submit"] == 1
+    assert stats["served"]["stream"] == 1
+    assert merged["latency"] == 0.01
+    assert merged["run_time"] == 0.1
+    assert replaced["run_time"] == 0.5
+    assert replaced["latency"] == 0.0
+    assert invalid.status_code == 422
+    assert invalid.json()["detail"][0]["loc"] == ["body", "max_running"]
+    assert reset.status_code == 200
+    assert after["submits_total"] == 0
+    assert sum(after["requests_by_state"].values()) == 0
+    assert emulator.scenario.run_time == 0.5
+
+
+def test_server_refuses_a_remote_host() -> None:
+    with pytest.raises(ValueError, match="non-loopback"):
+        EmulatorServer(host="0.0.0.0")
