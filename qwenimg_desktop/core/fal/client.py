@@ -14,7 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -60,6 +60,7 @@ USER_AGENT: Final = f"{APP_ID}/{__version__}"
 JOB_ID_HEADER: Final = "X-Qwenimg-Job-Id"
 DEFAULT_TIMEOUT: Final = httpx.Timeout(120.0, connect=30.0)
 StatusCallback = Callable[[QueueStatus], Awaitable[None]]
+M = TypeVar("M", QueueStatus, GenerationResult)
 
 
 class CancelOutcome(StrEnum):
@@ -198,8 +199,7 @@ class QueueClient:
     async def status(self, request_id: str, *, logs: bool = True) -> QueueStatus:
         """One status poll."""
         url = request_urls(self.base, request_id)["status_url"]
-        response = await self._get(url, params={"logs": int(logs)})
-        return parse_model(QueueStatus, response.content, what="status")
+        return await self._get_model(QueueStatus, url, "status", {"logs": int(logs)})
 
     async def stream_status(
         self, request_id: str, *, logs: bool = True
@@ -268,8 +268,7 @@ class QueueClient:
     async def result(self, request_id: str) -> GenerationResult:
         """Fetch the output of a completed request."""
         url = request_urls(self.base, request_id)["response_url"]
-        response = await self._get(url)
-        return parse_model(GenerationResult, response.content, what="result")
+        return await self._get_model(GenerationResult, url, "result")
 
     async def cancel(self, request_id: str) -> CancelOutcome:
         """Ask the queue to cancel; a running request may still complete."""
@@ -286,8 +285,20 @@ class QueueClient:
 
     # ---- plumbing ---------------------------------------------------------------------------
 
-    async def _get(self, url: str, params: dict[str, Any] | None = None) -> httpx.Response:
-        return await self._request("GET", url, params=params)
+    async def _get_model(
+        self, model: type[M], url: str, what: str, params: dict[str, Any] | None = None
+    ) -> M:
+        """GET and validate; an unreadable body is a transient fault, retried like a 5xx."""
+        attempt = 0
+        while True:
+            attempt += 1
+            response = await self._request("GET", url, params=params)
+            try:
+                return parse_model(model, response.content, what=what)
+            except MalformedResponse:
+                if attempt >= self.retry.max_attempts:
+                    raise
+                await self._backoff(attempt, None, None, reason=f"unreadable {what}")
 
     async def _request(
         self, method: str, url: str, params: dict[str, Any] | None = None
@@ -319,12 +330,18 @@ class QueueClient:
             raise error_from_response(response)
 
     async def _backoff(
-        self, attempt: int, response: httpx.Response | None, exc: Exception | None
+        self,
+        attempt: int,
+        response: httpx.Response | None,
+        exc: Exception | None,
+        *,
+        reason: str = "",
     ) -> None:
         retry_after = parse_retry_after(response.headers.get("retry-after")) if response else None
         delay = self.retry.delay(attempt, retry_after)
         self.stats.retries += 1
-        reason = f"HTTP {response.status_code}" if response is not None else _describe(exc)
+        if not reason:
+            reason = f"HTTP {response.status_code}" if response is not None else _describe(exc)
         log.info("retry %d in %.2f s after %s", attempt, delay, reason)
         await self._sleep(delay)
 

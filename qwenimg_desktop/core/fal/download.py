@@ -128,6 +128,7 @@ def _fsync_dir(directory: Path) -> None:
 def _finish(tmp: Path, dest: Path, expected: str, digest: str, size: int) -> DownloadedImage:
     """Verify, then atomically move the temp file into place."""
     width, height, fmt = verify_image(tmp, expected)
+    os.chmod(tmp, 0o644)  # mkstemp makes 0600; images are ordinary user documents
     os.replace(tmp, dest)
     _fsync_dir(dest.parent)
     return DownloadedImage(dest, width, height, fmt, size, digest)

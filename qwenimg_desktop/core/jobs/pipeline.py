@@ -129,9 +129,6 @@ class Pipeline:
         )
         ctx.state = JobState.submitted
         self.emit(ev.Submitted(ctx.job_id, sub.request_id))
-        if sub.queue_position is not None:
-            ctx.queue_position = sub.queue_position
-            self.emit(ev.Queued(ctx.job_id, sub.queue_position))
         return True
 
     async def follow(self, ctx: JobContext) -> None:

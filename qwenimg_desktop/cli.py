@@ -1,0 +1,377 @@
+"""Headless command line on the same core and history: generate, resume, history."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Final, TextIO
+
+from pydantic import ValidationError
+
+from qwenimg_desktop import __version__
+from qwenimg_desktop.core.errors import QwenImgError, UserError
+from qwenimg_desktop.core.fal.client import validate_queue_base
+from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
+from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.params import GenerationRequest, field_errors
+
+QUEUE_URL_ENV: Final = "QWENIMG_QUEUE_URL"
+EXIT_OK: Final = 0
+EXIT_FAILED: Final = 1
+EXIT_USAGE: Final = 2
+EXIT_INTERRUPTED: Final = 130
+COMMANDS: Final = frozenset({"generate", "resume", "history"})
+
+
+class UsageError(UserError):
+    """Bad arguments or missing configuration: exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The CLI's argument parser (also used by ``--help``)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--data-dir", help="history and images folder (default: per-user data dir)")
+    common.add_argument(
+        "--queue-url",
+        help=f"fal queue base URL (default: ${QUEUE_URL_ENV} or {DEFAULT_QUEUE_BASE})",
+    )
+    parser = argparse.ArgumentParser(
+        prog="qwenimg-desktop", description="Qwen Image Desktop, headless."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", parents=[common], help="generate images and wait for them")
+    src = gen.add_mutually_exclusive_group(required=True)
+    src.add_argument("--prompt-file", type=Path, help="UTF-8 text/markdown file with the prompt")
+    src.add_argument("--prompt", help="the prompt text")
+    gen.add_argument("--negative-prompt", default=None)
+    gen.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="any request field, e.g. seed=42 image_size=landscape_4_3 image_size=1024x768 "
+        "num_images=2 output_format=webp enable_prompt_expansion=false",
+    )
+    gen.add_argument("--no-stream", action="store_true", help="poll status instead of SSE")
+    gen.add_argument("--timeout", type=float, default=None, help="give up waiting after S seconds")
+
+    sub.add_parser("resume", parents=[common], help="finish jobs interrupted by a crash or kill")
+
+    hist = sub.add_parser("history", help="browse the local history")
+    hsub = hist.add_subparsers(dest="history_command", required=True)
+    lst = hsub.add_parser("list", parents=[common], help="newest first")
+    lst.add_argument("--limit", type=int, default=20)
+    lst.add_argument("--state", choices=[s.value for s in JobState])
+    lst.add_argument("--json", action="store_true")
+    show = hsub.add_parser("show", parents=[common], help="one generation (id or id prefix)")
+    show.add_argument("id")
+    show.add_argument("--json", action="store_true")
+    search = hsub.add_parser("search", parents=[common], help="full-text search (Chinese too)")
+    search.add_argument("text")
+    search.add_argument("--limit", type=int, default=20)
+    search.add_argument("--json", action="store_true")
+    return parser
+
+
+def parse_param(item: str) -> tuple[str, Any]:
+    """``key=value`` → (key, JSON value, or WxH size, or the raw string)."""
+    key, sep, raw = item.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise UsageError(f"--param {item!r} is not KEY=VALUE")
+    raw = raw.strip()
+    if key == "image_size" and "x" in raw.lower() and raw.lower().replace("x", "").isdigit():
+        width, _, height = raw.lower().partition("x")
+        return key, {"width": int(width), "height": int(height)}
+    try:
+        return key, json.loads(raw)
+    except ValueError:
+        return key, raw
+
+
+def build_request(args: argparse.Namespace) -> GenerationRequest:
+    """Validate the CLI's inputs into a request; raises UserError with every field problem."""
+    if args.prompt_file is not None:
+        try:
+            prompt = Path(args.prompt_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read the prompt file {args.prompt_file}: {exc}") from None
+    else:
+        prompt = args.prompt
+    data: dict[str, Any] = {"prompt": prompt}
+    if args.negative_prompt is not None:
+        data["negative_prompt"] = args.negative_prompt
+    for item in args.param:
+        key, value = parse_param(item)
+        data[key] = value
+    try:
+        return GenerationRequest.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"  {fe.path or 'request'}: {fe.message}" for fe in field_errors(exc)]
+        raise UsageError("invalid request:\n" + "\n".join(lines)) from None
+
+
+def queue_base(args: argparse.Namespace) -> str:
+    """--queue-url, else $QWENIMG_QUEUE_URL, else fal's queue."""
+    try:
+        return validate_queue_base(
+            args.queue_url or os.environ.get(QUEUE_URL_ENV) or DEFAULT_QUEUE_BASE
+        )
+    except UserError as exc:
+        raise UsageError(exc.message) from None
+
+
+def _layout(args: argparse.Namespace) -> Any:
+    from qwenimg_desktop.core.paths import default_data_dir  # noqa: PLC0415 - lazy, fast start
+    from qwenimg_desktop.core.store.files import DataLayout  # noqa: PLC0415
+
+    return DataLayout(default_data_dir(args.data_dir)).ensure()
+
+
+class _Progress:
+    """Prints engine events to stderr and remembers each job's final event."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.finals: queue.Queue[ev.JobEvent] = queue.Queue()
+        self.started = time.monotonic()
+
+    def __call__(self, event: ev.JobEvent) -> None:
+        line = _describe(event)
+        if line:
+            elapsed = time.monotonic() - self.started
+            print(f"[{elapsed:6.1f}s] {event.job_id[:8]} {line}", file=self.stream, flush=True)
+        if isinstance(event, ev.Completed | ev.Failed | ev.Cancelled):
+            self.finals.put(event)
+
+
+def _describe(event: ev.JobEvent) -> str:
+    if isinstance(event, ev.Submitted):
+        return f"submitted (request {event.request_id})"
+    if isinstance(event, ev.Queued):
+        return f"queued, position {event.position}" if event.position is not None else "queued"
+    if isinstance(event, ev.Running):
+        return "\n".join(f"log: {line}" for line in event.logs) if event.logs else ""
+    if isinstance(event, ev.StateChanged):
+        return f"{event.state.value}" + (f": {event.detail}" if event.detail else "")
+    if isinstance(event, ev.Completed):
+        return f"completed, seed {event.seed}, {len(event.image_paths)} image(s)"
+    if isinstance(event, ev.Failed):
+        return f"failed: {event.reason}"
+    if isinstance(event, ev.Cancelled):
+        return "cancelled"
+    return ""
+
+
+def _make_engine(args: argparse.Namespace, sink: ev.EventSink, *, recover: bool) -> Any:
+    from qwenimg_desktop.core.jobs.engine import JobEngine  # noqa: PLC0415 - lazy, fast start
+    from qwenimg_desktop.core.secrets import KeyStore  # noqa: PLC0415
+
+    keys = KeyStore()
+    return JobEngine(
+        layout=_layout(args),
+        keys=keys.get,
+        sink=sink,
+        queue_base=queue_base(args),
+        use_stream=not getattr(args, "no_stream", False),
+        recover=recover,
+    )
+
+
+def _require_key() -> None:
+    from qwenimg_desktop.core.secrets import KeyStore  # noqa: PLC0415
+
+    if not KeyStore().get():
+        raise UsageError(
+            "no fal API key: set FAL_KEY, or save a key in the app (Settings → API key)"
+        )
+
+
+def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Submit one request and wait for it; one JSON line on stdout."""
+    request = build_request(args)
+    base = queue_base(args)
+    _require_key()
+    progress = _Progress(err)
+    engine = _make_engine(args, progress, recover=False)
+    engine.start()
+    try:
+        job_id = engine.submit(request)
+        print(f"job {job_id} → {base}", file=err, flush=True)
+        final = _wait_for(progress, job_id, args.timeout)
+        record = engine.store.get(job_id) if engine.store else None
+    finally:
+        engine.shutdown()
+    payload = _job_json(record, final)
+    print(json.dumps(payload, ensure_ascii=False), file=out, flush=True)
+    return EXIT_OK if isinstance(final, ev.Completed) else EXIT_FAILED
+
+
+def _wait_for(progress: _Progress, job_id: str, timeout: float | None) -> ev.JobEvent:
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+        try:
+            event = progress.finals.get(timeout=remaining)
+        except queue.Empty:
+            raise UserError(
+                f"gave up waiting after {timeout} s; the job keeps its row and can be "
+                "finished with `qwenimg-desktop resume`"
+            ) from None
+        if event.job_id == job_id:
+            return event
+
+
+def _job_json(record: Any, final: ev.JobEvent | None) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    if record is not None:
+        data = {
+            "id": record.id,
+            "request_id": record.request_id,
+            "state": record.state.value,
+            "seed": record.seed,
+            "created_at": record.created_at,
+            "error": record.error,
+        }
+    if isinstance(final, ev.Completed):
+        data["images"] = list(final.image_paths)
+        data["seed"] = final.seed
+    elif isinstance(final, ev.Failed):
+        data["error"] = final.reason
+        data["error_kind"] = final.kind
+    return data
+
+
+def cmd_resume(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Finish every interrupted job of the data dir (no resubmits); print one line per job."""
+    progress = _Progress(err)
+    engine = _make_engine(args, progress, recover=True)
+    engine.start()
+    try:
+        engine.wait_idle()
+        records = [engine.store.get(j) for j in engine.recovered + engine.flagged_unknown]
+    finally:
+        engine.shutdown()
+    failures = 0
+    for record in filter(None, records):
+        if record.state is not JobState.completed:
+            failures += 1
+        print(json.dumps(_record_json(record), ensure_ascii=False), file=out)
+    print(
+        f"resumed {len(engine.recovered)}, flagged {len(engine.flagged_unknown)} as unknown",
+        file=err,
+    )
+    return EXIT_OK if failures == 0 else EXIT_FAILED
+
+
+def _record_json(record: Any, *, full: bool = False) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "id": record.id,
+        "created_at": record.created_at,
+        "state": record.state.value,
+        "request_id": record.request_id,
+        "seed": record.seed,
+        "prompt": record.request.prompt if record.request else None,
+        "images": [img.path for img in record.images],
+        "error": record.error,
+    }
+    if full:
+        data["request"] = json.loads(record.request.model_dump_json()) if record.request else None
+        data["favourite"] = record.favourite
+        data["note"] = record.note
+        data["cost_estimate"] = record.cost_estimate
+        data["timings"] = {
+            "submitted_at": record.submitted_at,
+            "started_at": record.started_at,
+            "finished_at": record.finished_at,
+        }
+    return data
+
+
+def cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """list / show / search over the local history (read-only, offline)."""
+    from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
+
+    layout = _layout(args)
+    with HistoryStore.open(layout, readonly=True) as store:
+        if args.history_command == "show":
+            record = _find(store, args.id)
+            if args.json:
+                print(json.dumps(_record_json(record, full=True), ensure_ascii=False), file=out)
+            else:
+                _print_record(record, layout, out)
+                for message, _level, _ts in store.logs(record.id):
+                    print(f"  log: {message}", file=out)
+            return EXIT_OK
+        if args.history_command == "search":
+            records = store.search(args.text, limit=args.limit)
+        else:
+            states = [JobState(args.state)] if args.state else None
+            records = store.page(limit=args.limit, states=states)
+    for record in records:
+        if args.json:
+            print(json.dumps(_record_json(record), ensure_ascii=False), file=out)
+        else:
+            prompt = (record.request.prompt if record.request else "?").replace("\n", " ")
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.created_at))
+            print(f"{record.id[:12]}  {when}  {record.state.value:<16} {prompt[:60]}", file=out)
+    if not records:
+        print("no matching generations", file=err)
+    return EXIT_OK
+
+
+def _find(store: Any, ident: str) -> Any:
+    record = store.get(ident)
+    if record is not None:
+        return record
+    matches = [r for r in store.page(limit=100_000) if r.id.startswith(ident)] if ident else []
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise UserError(f"no generation with id {ident!r}")
+    raise UserError(f"id prefix {ident!r} is ambiguous ({len(matches)} matches)")
+
+
+def _print_record(record: Any, layout: Any, out: TextIO) -> None:
+    print(f"id:          {record.id}", file=out)
+    print(f"state:       {record.state.value}", file=out)
+    print(f"request id:  {record.request_id or '-'}", file=out)
+    print(f"seed:        {record.seed if record.seed is not None else '-'}", file=out)
+    if record.error:
+        print(f"error:       {record.error}", file=out)
+    if record.request is not None:
+        params = record.request.model_dump(mode="json", exclude={"prompt"})
+        print(f"parameters:  {json.dumps(params, ensure_ascii=False)}", file=out)
+        print("prompt:", file=out)
+        for line in record.request.prompt.splitlines():
+            print(f"  {line}", file=out)
+    for img in record.images:
+        path = layout.absolute(img.path)
+        print(f"image {img.index}:     {path} ({img.width}×{img.height} {img.format})", file=out)
+
+
+def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+    """Run the CLI; returns the process exit code."""
+    out = out or sys.stdout
+    err = sys.stderr
+    parser = build_parser()
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    handlers = {"generate": cmd_generate, "resume": cmd_resume, "history": cmd_history}
+    try:
+        return handlers[args.command](args, out, err)
+    except QwenImgError as exc:
+        step = f"\n{exc.next_step}" if exc.next_step else ""
+        print(f"error: {exc.message}{step}", file=err)
+        return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted; unfinished jobs resume with `qwenimg-desktop resume`", file=err)
+        return EXIT_INTERRUPTED
