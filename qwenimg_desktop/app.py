@@ -1,0 +1,290 @@
+"""Composition root: arguments, CLI dispatch, logging, Qt app, core services, window, shutdown.
+
+Qt is imported only when the window opens, so ``qwenimg-desktop generate …`` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from qwenimg_desktop import APP_ID, APP_NAME, ORG_NAME, __version__
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from qwenimg_desktop.core.jobs.engine import JobEngine
+    from qwenimg_desktop.core.params import GenerationRequest
+    from qwenimg_desktop.core.secrets import KeyStore
+    from qwenimg_desktop.core.settings import AppSettings
+    from qwenimg_desktop.emulator.server import EmulatorServer
+    from qwenimg_desktop.ui.bridge import EngineBridge
+    from qwenimg_desktop.ui.main_window import MainWindow
+    from qwenimg_desktop.ui.theme import ThemeController
+    from qwenimg_desktop.ui.workers import Workers
+
+log = logging.getLogger("qwenimg.app")
+
+CLI_COMMANDS: Final = frozenset({"generate", "history", "resume"})
+DEMO_KEY: Final = "demo-key-id:demo-key-secret"
+SMOKE_DELAY_MS: Final = 300
+
+
+@dataclass
+class Options:
+    """Parsed command-line options of the GUI."""
+
+    data_dir: str | None = None
+    queue_url: str | None = None
+    demo: bool = False
+    temp_basedir: bool = False
+    smoke_test: bool = False
+
+
+def parse_args(argv: Sequence[str]) -> Options:
+    parser = argparse.ArgumentParser(
+        prog=APP_ID, description=f"{APP_NAME}: draw images with fal's Qwen Image 2 Pro.",
+        epilog="Subcommands generate / history / resume run headless (see `generate --help`).",
+    )
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument("--demo", action="store_true",
+                        help="use the built-in local emulator: placeholder images, nothing charged")
+    parser.add_argument("--data-dir", metavar="D", help="keep history, settings and logs under D")
+    parser.add_argument("--queue-url", metavar="U", help="fal queue base URL (testing)")
+    parser.add_argument("--temp-basedir", action="store_true",
+                        help="use a fresh temporary data dir, deleted on exit")
+    parser.add_argument("--smoke-test", action="store_true",
+                        help="open the window, check the services, print SMOKE OK and quit")
+    ns = parser.parse_args(list(argv))
+    return Options(data_dir=ns.data_dir, queue_url=ns.queue_url, demo=ns.demo,
+                   temp_basedir=ns.temp_basedir, smoke_test=ns.smoke_test)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``qwenimg-desktop`` and ``python main.py``; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in CLI_COMMANDS:
+        from qwenimg_desktop import cli  # noqa: PLC0415 - the CLI path never loads Qt
+
+        return cli.main(args)
+    options = parse_args(args)
+    return run_gui(options)
+
+
+class AppRuntime:
+    """Every long-lived service of one GUI session; ``close()`` shuts them down in order."""
+
+    def __init__(self, options: Options, *, key_store: KeyStore | None = None,
+                 base_dir: Path | None = None) -> None:
+        from qwenimg_desktop.core import paths  # noqa: PLC0415
+        from qwenimg_desktop.core.secrets import KeyStore  # noqa: PLC0415
+        from qwenimg_desktop.core.settings import SETTINGS_FILE, AppSettings  # noqa: PLC0415
+        from qwenimg_desktop.ui.bridge import EngineBridge  # noqa: PLC0415
+        from qwenimg_desktop.ui.workers import Workers  # noqa: PLC0415
+
+        self.options = options
+        override = base_dir if base_dir is not None else options.data_dir
+        self.data_dir = paths.default_data_dir(override)
+        self.config_dir = paths.default_config_dir(override)
+        self.log_dir = paths.default_log_dir(override)
+        self.settings_path = self.config_dir / SETTINGS_FILE
+        self.settings: AppSettings = AppSettings.load(self.settings_path)
+        self.key_store: KeyStore = key_store if key_store is not None else KeyStore()
+        self.workers: Workers = Workers()
+        self.bridge: EngineBridge = EngineBridge()
+        self.emulator: EmulatorServer | None = None
+        self.engine: JobEngine | None = None
+        self.window: MainWindow | None = None
+        self.theme: ThemeController | None = None
+        self.demo = options.demo
+
+    def __repr__(self) -> str:
+        return f"<AppRuntime data={self.data_dir} demo={self.demo}>"
+
+    @property
+    def queue_base(self) -> str:
+        if self.demo and self.emulator is not None:
+            return self.emulator.base_url
+        return self.options.queue_url or self.settings.queue_url
+
+    def start_engine(self) -> JobEngine:
+        """Start the emulator (demo) and the job engine."""
+        from qwenimg_desktop.core.jobs.engine import JobEngine  # noqa: PLC0415
+        from qwenimg_desktop.core.store.files import DataLayout  # noqa: PLC0415
+
+        root = self.data_dir
+        keys = self.key_store.get
+        if self.demo:
+            from qwenimg_desktop.emulator.server import EmulatorServer  # noqa: PLC0415
+
+            self.emulator = EmulatorServer()
+            self.emulator.start()
+            root = self.data_dir / "demo"
+            keys = _demo_key
+        self.layout = DataLayout(root)
+        self.engine = JobEngine(
+            layout=self.layout, keys=keys, sink=self.bridge.sink, queue_base=self.queue_base,
+            concurrency=self.settings.concurrency,
+            price_per_image=self.settings.price_per_image_usd,
+        )
+        self.engine.start()
+        return self.engine
+
+    def lookup_request(self, job_id: str) -> GenerationRequest | None:
+        store = self.engine.store if self.engine is not None else None
+        record = store.get(job_id) if store is not None else None
+        return record.request if record is not None else None
+
+    def make_window(self) -> MainWindow:
+        from qwenimg_desktop.core.fal.client import check_key  # noqa: PLC0415
+        from qwenimg_desktop.core.settings import DRAFT_FILE  # noqa: PLC0415
+        from qwenimg_desktop.ui.main_window import MainWindow  # noqa: PLC0415
+        from qwenimg_desktop.ui.services import UiServices  # noqa: PLC0415
+        from qwenimg_desktop.ui.theme import ThemeController, app_icon  # noqa: PLC0415
+
+        if self.engine is None:
+            self.start_engine()
+        assert self.engine is not None
+        app = _qapp()
+        if self.theme is None:
+            self.theme = ThemeController(app, self.settings.theme)
+        services = UiServices(
+            settings=self.settings, settings_path=self.settings_path,
+            draft_path=self.config_dir / DRAFT_FILE, key_store=self.key_store,
+            workers=self.workers, bridge=self.bridge, engine=self.engine,
+            queue_base=self.queue_base,
+            check_key=check_key,
+            lookup_request=self.lookup_request, demo=self.demo,
+            demo_key=DEMO_KEY if self.demo else None,
+            switch_to_demo=None if self.demo else self.switch_to_demo,
+            save_settings=self.save_settings,
+        )
+        self.window = MainWindow(services, self.theme, app_icon())
+        return self.window
+
+    def switch_to_demo(self) -> None:
+        """Restart the engine against the built-in emulator and reopen the window labelled DEMO."""
+        old = self.window
+        if old is not None:
+            old.save_state()
+            old.autosave.flush()
+        self.save_settings()
+        self._stop_engine()
+        self.demo = True
+        window = self.make_window()
+        window.show()
+        if old is not None:
+            old.hide()
+            old.deleteLater()
+
+    def save_settings(self) -> None:
+        try:
+            self.settings.save(self.settings_path)
+        except OSError as exc:
+            log.warning("settings could not be saved: %s", exc)
+
+    def _stop_engine(self) -> None:
+        if self.engine is not None:
+            self.engine.shutdown(timeout=5.0)
+            self.engine = None
+        if self.emulator is not None:
+            self.emulator.stop()
+            self.emulator = None
+
+    def close(self) -> None:
+        """Orderly shutdown: window state, settings, engine, emulator, workers."""
+        if self.window is not None:
+            self.window.save_state()
+            self.window.autosave.flush()
+            self.window.notifier.close()
+        self.save_settings()
+        self._stop_engine()
+        self.workers.shutdown()
+
+
+def _demo_key() -> str:
+    return DEMO_KEY
+
+
+def _qapp() -> QApplication:
+    from PySide6.QtCore import Qt  # noqa: PLC0415
+    from PySide6.QtGui import QGuiApplication  # noqa: PLC0415
+    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
+
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName(ORG_NAME)
+    app.setDesktopFileName(APP_ID)
+    return app
+
+
+def _install_qt_message_handler() -> None:
+    from PySide6.QtCore import QtMsgType, qInstallMessageHandler  # noqa: PLC0415
+
+    qt_log = logging.getLogger("qwenimg.qt")
+    levels = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
+              QtMsgType.QtWarningMsg: logging.WARNING, QtMsgType.QtCriticalMsg: logging.ERROR,
+              QtMsgType.QtFatalMsg: logging.CRITICAL}
+
+    def handler(kind: QtMsgType, _context: Any, message: str) -> None:
+        qt_log.log(levels.get(kind, logging.WARNING), "%s", message)
+
+    qInstallMessageHandler(handler)
+
+
+def run_gui(options: Options) -> int:
+    """Open the window and run the event loop until it closes."""
+    from qwenimg_desktop.core.errors import QwenImgError  # noqa: PLC0415
+    from qwenimg_desktop.core.logs import install_excepthooks, setup_logging  # noqa: PLC0415
+
+    temp_dir = Path(tempfile.mkdtemp(prefix="qwenimg-")) if options.temp_basedir else None
+    try:
+        runtime = AppRuntime(options, base_dir=temp_dir)
+        setup_logging(runtime.log_dir, console=options.smoke_test)
+        install_excepthooks(runtime.log_dir / "crash")
+        _install_qt_message_handler()
+        log.info("%s %s starting (demo=%s)", APP_NAME, __version__, options.demo)
+        app = _qapp()
+        try:
+            window = runtime.make_window()
+        except QwenImgError as exc:
+            sys.stderr.write(f"error: {exc.message}\n{exc.next_step}\n")
+            runtime.close()
+            return 1
+        window.show()
+        if options.smoke_test:
+            _schedule_smoke_test(runtime, app)
+        code = app.exec()
+        runtime.close()
+        return int(code)
+    finally:
+        if temp_dir is not None:
+            shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def _schedule_smoke_test(runtime: AppRuntime, app: QApplication) -> None:
+    from PySide6.QtCore import QTimer  # noqa: PLC0415
+
+    def report() -> None:
+        window = runtime.window
+        ok = window is not None and window.isVisible() and runtime.engine is not None
+        backend = runtime.key_store.backend_name()
+        sys.stdout.write(f"SMOKE {'OK' if ok else 'FAILED'} keyring={backend} "
+                         f"platform={app.platformName()}\n")
+        sys.stdout.flush()
+        app.exit(0 if ok else 1)
+
+    QTimer.singleShot(SMOKE_DELAY_MS, report)

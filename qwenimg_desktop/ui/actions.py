@@ -1,0 +1,108 @@
+"""Every menu action and shortcut of the main window, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMainWindow
+
+from qwenimg_desktop.core.settings import ThemeChoice
+
+
+@dataclass
+class Actions:
+    """The window's QActions (connected by MainWindow)."""
+
+    generate: QAction
+    settings: QAction
+    quit: QAction
+    undo: QAction
+    redo: QAction
+    cut: QAction
+    copy: QAction
+    paste: QAction
+    select_all: QAction
+    find: QAction
+    preview: QAction
+    themes: dict[ThemeChoice, QAction]
+    fit: QAction
+    actual_size: QAction
+    cancel: QAction
+    retry: QAction
+    cancel_all: QAction
+    getting_started: QAction
+    about: QAction
+    about_qt: QAction
+
+
+def _action(window: QMainWindow, text: str,
+            shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+            tip: str = "") -> QAction:
+    action = QAction(text, window)
+    if shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    if tip:
+        action.setStatusTip(tip)
+    return action
+
+
+def build_actions(window: QMainWindow) -> Actions:
+    """Create the actions and the File / Edit / View / Jobs / Help menus."""
+    std = QKeySequence.StandardKey
+    themes: dict[ThemeChoice, QAction] = {}
+    group = QActionGroup(window)
+    for choice, label in ((ThemeChoice.system, "Follow system"), (ThemeChoice.light, "Light"),
+                          (ThemeChoice.dark, "Dark")):
+        action = _action(window, label)
+        action.setCheckable(True)
+        group.addAction(action)
+        themes[choice] = action
+    actions = Actions(
+        generate=_action(window, "&Generate", "Ctrl+Return", "Send the request (Ctrl+Enter)"),
+        settings=_action(window, "&Settings…", std.Preferences, "API key and preferences"),
+        quit=_action(window, "&Quit", std.Quit),
+        undo=_action(window, "&Undo", std.Undo),
+        redo=_action(window, "&Redo", std.Redo),
+        cut=_action(window, "Cu&t", std.Cut),
+        copy=_action(window, "&Copy", std.Copy),
+        paste=_action(window, "&Paste", std.Paste),
+        select_all=_action(window, "Select &All", std.SelectAll),
+        find=_action(window, "&Find in prompt…", std.Find),
+        preview=_action(window, "Markdown &preview", "Ctrl+Shift+P"),
+        themes=themes,
+        fit=_action(window, "&Fit image", "Ctrl+0"),
+        actual_size=_action(window, "&Actual size (100 %)", "Ctrl+1"),
+        cancel=_action(window, "&Cancel selected job", "Esc"),
+        retry=_action(window, "&Retry selected job", "Ctrl+R"),
+        cancel_all=_action(window, "Cancel &all jobs", "Ctrl+Shift+Esc"),
+        getting_started=_action(window, "&Getting started"),
+        about=_action(window, "&About"),
+        about_qt=_action(window, "About &Qt"),
+    )
+    actions.generate.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+    if not actions.settings.shortcut().toString():
+        actions.settings.setShortcut(QKeySequence("Ctrl+,"))
+    actions.preview.setCheckable(True)
+    bar = window.menuBar()
+    file_menu = bar.addMenu("&File")
+    file_menu.addActions([actions.generate, actions.settings])
+    file_menu.addSeparator()
+    file_menu.addAction(actions.quit)
+    edit = bar.addMenu("&Edit")
+    edit.addActions([actions.undo, actions.redo])
+    edit.addSeparator()
+    edit.addActions([actions.cut, actions.copy, actions.paste, actions.select_all])
+    edit.addSeparator()
+    edit.addAction(actions.find)
+    view = bar.addMenu("&View")
+    view.addAction(actions.preview)
+    theme_menu = view.addMenu("&Theme")
+    theme_menu.addActions(list(themes.values()))
+    view.addSeparator()
+    view.addActions([actions.fit, actions.actual_size])
+    jobs = bar.addMenu("&Jobs")
+    jobs.addActions([actions.cancel, actions.retry, actions.cancel_all])
+    help_menu = bar.addMenu("&Help")
+    help_menu.addActions([actions.getting_started, actions.about, actions.about_qt])
+    return actions

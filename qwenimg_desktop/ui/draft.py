@@ -1,0 +1,198 @@
+"""Draft: the editable, not yet validated request; validated (debounced) into a request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from pydantic import ValidationError
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from qwenimg_desktop.core.params import (
+    MAX_SEED,
+    CustomSize,
+    GenerationRequest,
+    field_errors,
+)
+from qwenimg_desktop.core.settings import DraftSnapshot, ParamValues, SeedMode
+
+VALIDATE_DELAY_MS: Final = 150
+
+# Error keys the widgets show messages under.
+FIELD_KEYS: Final = (
+    "prompt", "negative_prompt", "image_size", "seed", "num_images", "output_format",
+    "enable_prompt_expansion", "enable_safety_checker", "sync_mode",
+)
+
+
+@dataclass(frozen=True)
+class Validation:
+    """Result of validating the draft: a request, or messages keyed by field."""
+
+    request: GenerationRequest | None
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.request is not None
+
+
+class Draft(QObject):
+    """Prompt, negative prompt and parameter values as edited; emits validation results.
+
+    Every change restarts a 150 ms timer; when it fires the draft is validated with pydantic and
+    ``validated`` is emitted. ``validate_now()`` validates at once (used by Generate).
+    """
+
+    changed = Signal()
+    params_changed = Signal()  # params replaced as a whole (presets, "use these settings")
+    validated = Signal(object)  # Validation
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._prompt = ""
+        self._negative = ""
+        self._params = ParamValues()
+        self._last = Validation(None, {"prompt": "Write a prompt first."})
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(VALIDATE_DELAY_MS)
+        self._timer.timeout.connect(self.validate_now)
+
+    def __repr__(self) -> str:
+        return f"<Draft prompt={len(self._prompt)} chars ok={self._last.ok}>"
+
+    @property
+    def prompt(self) -> str:
+        return self._prompt
+
+    @property
+    def negative_prompt(self) -> str:
+        return self._negative
+
+    @property
+    def params(self) -> ParamValues:
+        return self._params.model_copy()
+
+    @property
+    def last_validation(self) -> Validation:
+        return self._last
+
+    def set_prompt(self, text: str) -> None:
+        if text != self._prompt:
+            self._prompt = text
+            self._touch()
+
+    def set_negative_prompt(self, text: str) -> None:
+        if text != self._negative:
+            self._negative = text
+            self._touch()
+
+    def update_params(self, **changes: Any) -> None:
+        """Change some parameter values (names of :class:`ParamValues` fields)."""
+        data = self._params.model_dump()
+        data.update(changes)
+        new = ParamValues.model_validate(data)
+        if new != self._params:
+            self._params = new
+            self._touch()
+
+    def set_params(self, params: ParamValues) -> None:
+        """Replace all parameter values (a preset, or settings taken from a job)."""
+        self._params = params.model_copy()
+        self.params_changed.emit()
+        self._touch()
+
+    def snapshot(self, cursor: int = 0) -> DraftSnapshot:
+        return DraftSnapshot(
+            prompt=self._prompt, negative_prompt=self._negative, params=self._params,
+            cursor=cursor,
+        )
+
+    def after_submit(self) -> None:
+        """Advance the seed in increment mode (called once per Generate)."""
+        if self._params.seed_mode is SeedMode.increment:
+            seed = _parse_seed(self._params.seed_text)
+            if isinstance(seed, int):
+                self.update_params(seed_text=str((seed + 1) % (MAX_SEED + 1)))
+                self.params_changed.emit()
+
+    def validate_now(self) -> Validation:
+        self._timer.stop()
+        self._last = validate(self._prompt, self._negative, self._params)
+        self.validated.emit(self._last)
+        return self._last
+
+    def _touch(self) -> None:
+        self.changed.emit()
+        self._timer.start()
+
+
+def validate(prompt: str, negative: str, params: ParamValues) -> Validation:
+    """Build a request from edited values, or say what is wrong with each field."""
+    errors: dict[str, str] = {}
+    seed: int | None = None
+    if params.seed_mode is not SeedMode.random:
+        parsed = _parse_seed(params.seed_text)
+        if isinstance(parsed, str):
+            errors["seed"] = parsed
+        else:
+            seed = parsed
+    data: dict[str, Any] = {
+        "prompt": prompt,
+        "negative_prompt": negative,
+        "image_size": (
+            params.size_preset if params.size_preset is not None
+            else {"width": params.custom_width, "height": params.custom_height}
+        ),
+        "enable_prompt_expansion": params.enable_prompt_expansion,
+        "seed": seed,
+        "enable_safety_checker": params.enable_safety_checker,
+        "sync_mode": params.sync_mode,
+        "num_images": params.num_images,
+        "output_format": params.output_format,
+    }
+    try:
+        request = GenerationRequest.model_validate(data)
+    except ValidationError as exc:
+        for problem in field_errors(exc):
+            key = problem.path.split(".", 1)[0] or "prompt"
+            errors.setdefault(key, _sentence(key, problem.path, problem.message))
+        return Validation(None, errors)
+    if errors:
+        return Validation(None, errors)
+    return Validation(request)
+
+
+def _parse_seed(text: str) -> int | str:
+    """The seed as an int, or a sentence explaining why the text is not a seed."""
+    stripped = text.strip()
+    if not stripped:
+        return "Enter a seed, or choose Random."
+    if not stripped.isdigit():
+        return f"A seed is a whole number from 0 to {MAX_SEED:,}."
+    value = int(stripped)
+    if value > MAX_SEED:
+        return f"The largest seed is {MAX_SEED:,}."
+    return value
+
+
+def _sentence(key: str, path: str, message: str) -> str:
+    if key == "prompt" and "at least 1" in message:
+        return "Write a prompt first."
+    if key == "prompt" and "empty" in message:
+        return "The prompt is only spaces: write what to draw."
+    if key == "image_size" and path.endswith(("width", "height")):
+        side = path.rsplit(".", 1)[-1]
+        return f"{side.capitalize()}: {message}."
+    if key == "negative_prompt" and "at most" in message:
+        return "The negative prompt is longer than 500 characters."
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+
+
+def custom_size_or_none(params: ParamValues) -> CustomSize | None:
+    """The custom size if the values form a valid one."""
+    try:
+        return CustomSize(width=params.custom_width, height=params.custom_height)
+    except ValidationError:
+        return None

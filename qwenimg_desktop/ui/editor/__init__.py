@@ -1,0 +1,1 @@
+"""The markdown prompt editor: text editing, highlighting, outline, preview and find."""

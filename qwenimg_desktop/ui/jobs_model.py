@@ -1,0 +1,194 @@
+"""JobsModel: this session's (and resumed) jobs with their live state, fed by the bridge."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.ui import messages
+
+MAX_LOG_LINES: Final = 2_000
+JOB_ROLE: Final = Qt.ItemDataRole.UserRole + 1
+STATE_ROLE: Final = Qt.ItemDataRole.UserRole + 2
+STATUS_ROLE: Final = Qt.ItemDataRole.UserRole + 3
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass
+class JobRow:
+    """What the GUI knows about one job."""
+
+    job_id: str
+    request: GenerationRequest | None
+    state: JobState = JobState.pending
+    position: int | None = None
+    started: float | None = None  # monotonic time the run started
+    finished: float | None = None
+    last_log: str = ""
+    logs: list[str] = field(default_factory=list)
+    reason: str = ""
+    detail: str = ""
+    seed: int | None = None
+    image_paths: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> str:
+        if self.request is None:
+            return "(job from an earlier session)"
+        for line in self.request.prompt.splitlines():
+            text = line.strip().lstrip("#").strip()
+            if text:
+                return text[:80]
+        return "(empty prompt)"
+
+    def elapsed(self, now: float) -> float | None:
+        if self.started is None:
+            return None
+        return (self.finished or now) - self.started
+
+    def status_line(self, now: float) -> str:
+        line = messages.state_line(self.state, self.position, self.elapsed(now))
+        if self.state in (JobState.failed, JobState.unknown) and self.reason:
+            return f"{line}: {self.reason}"
+        if self.state in (JobState.running, JobState.fetching) and self.last_log:
+            return f"{line} · {self.last_log}"
+        if self.detail and not self.state.is_final:
+            return f"{line} · {self.detail}"
+        return line
+
+
+class JobsModel(QAbstractListModel):
+    """One row per job, newest first; only changed rows emit ``dataChanged``."""
+
+    job_finished = Signal(str)  # job id reached a final state
+    logs_appended = Signal(str, int)  # job id, number of new log lines
+
+    def __init__(
+        self, lookup: Callable[[str], GenerationRequest | None] | None = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._rows: list[JobRow] = []
+        self._by_id: dict[str, JobRow] = {}
+        self._lookup = lookup
+
+    def __repr__(self) -> str:
+        return f"<JobsModel rows={len(self._rows)}>"
+
+    # ---- Qt model ---------------------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row.title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{row.title}\n{row.status_line(time.monotonic())}"
+        if role == JOB_ROLE:
+            return row.job_id
+        if role == STATE_ROLE:
+            return row.state.value
+        if role == STATUS_ROLE:
+            return row.status_line(time.monotonic())
+        return None
+
+    # ---- access -----------------------------------------------------------------------------
+
+    def row(self, job_id: str) -> JobRow | None:
+        return self._by_id.get(job_id)
+
+    def row_at(self, position: int) -> JobRow | None:
+        return self._rows[position] if 0 <= position < len(self._rows) else None
+
+    def index_of(self, job_id: str) -> QModelIndex:
+        row = self._by_id.get(job_id)
+        return self.index(self._rows.index(row)) if row is not None else QModelIndex()
+
+    def active_ids(self) -> list[str]:
+        return [r.job_id for r in self._rows if not r.state.is_final]
+
+    # ---- updates ----------------------------------------------------------------------------
+
+    def add_job(self, job_id: str, request: GenerationRequest | None) -> JobRow:
+        existing = self._by_id.get(job_id)
+        if existing is not None:
+            if existing.request is None:
+                existing.request = request
+            return existing
+        row = JobRow(job_id, request)
+        self.beginInsertRows(QModelIndex(), 0, 0)
+        self._rows.insert(0, row)
+        self._by_id[job_id] = row
+        self.endInsertRows()
+        return row
+
+    def apply(self, event: ev.JobEvent) -> None:
+        """Fold one engine event into its row (GUI thread, from the bridge)."""
+        row = self._by_id.get(event.job_id)
+        if row is None:
+            request = self._lookup(event.job_id) if self._lookup is not None else None
+            row = self.add_job(event.job_id, request)
+        was_final = row.state.is_final
+        _fold(row, event, time.monotonic())
+        if isinstance(event, ev.Running) and event.logs:
+            self.logs_appended.emit(row.job_id, len(event.logs))
+        self._changed(row)
+        if row.state.is_final and not was_final:
+            self.job_finished.emit(row.job_id)
+
+    def tick(self) -> None:
+        """Refresh elapsed times of running rows (a 1 s timer calls this)."""
+        for row in self._rows:
+            if row.started is not None and not row.state.is_final:
+                self._changed(row)
+
+    def _changed(self, row: JobRow) -> None:
+        index = self.index(self._rows.index(row))
+        self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole, STATUS_ROLE, STATE_ROLE])
+
+
+def _fold(row: JobRow, event: ev.JobEvent, now: float) -> None:
+    if isinstance(event, ev.Submitted):
+        row.state = JobState.submitted
+    elif isinstance(event, ev.Queued):
+        row.state, row.position = JobState.queued, event.position
+    elif isinstance(event, ev.Running):
+        if row.state is not JobState.cancel_requested:
+            row.state = JobState.running
+        row.started = row.started or now
+        if event.logs:
+            row.logs.extend(event.logs)
+            del row.logs[:-MAX_LOG_LINES]
+            row.last_log = event.logs[-1].strip()[:120]
+    elif isinstance(event, ev.StateChanged):
+        row.state, row.detail = event.state, event.detail
+        if event.state in (JobState.running, JobState.fetching):
+            row.started = row.started or now
+    elif isinstance(event, ev.Completed):
+        row.state, row.seed, row.image_paths = JobState.completed, event.seed, event.image_paths
+        row.finished = now
+    elif isinstance(event, ev.Failed):
+        unknown = event.kind == "SubmissionUnknown"
+        row.state, row.finished = (JobState.unknown if unknown else JobState.failed), now
+        row.reason = messages.failure_text(event.reason, event.kind)
+    elif isinstance(event, ev.Cancelled):
+        row.state, row.finished = JobState.cancelled, now

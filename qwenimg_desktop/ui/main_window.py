@@ -1,0 +1,329 @@
+"""MainWindow: assembles editor, parameters, jobs and result viewer; menus, status bar, state."""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QIcon
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qwenimg_desktop import APP_NAME, __version__
+from qwenimg_desktop.core.errors import KeyringUnavailable, QwenImgError
+from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.settings import ParamValues, ThemeChoice
+from qwenimg_desktop.ui import messages
+from qwenimg_desktop.ui.actions import Actions, build_actions
+from qwenimg_desktop.ui.draft import Draft
+from qwenimg_desktop.ui.draft_autosave import DraftAutosave
+from qwenimg_desktop.ui.editor.editor_panel import EditorPanel
+from qwenimg_desktop.ui.first_run import FirstRunDialog
+from qwenimg_desktop.ui.jobs_model import JobsModel
+from qwenimg_desktop.ui.jobs_view import JobsPanel
+from qwenimg_desktop.ui.notifications import Notifier
+from qwenimg_desktop.ui.params_panel import ParamsPanel
+from qwenimg_desktop.ui.result_viewer import ResultViewer
+from qwenimg_desktop.ui.services import UiServices
+from qwenimg_desktop.ui.settings_dialog import SettingsDialog
+from qwenimg_desktop.ui.theme import ThemeController
+
+log = logging.getLogger("qwenimg.ui")
+SPLITTERS: Final = ("main", "top", "bottom", "editor", "jobs")
+
+
+class MainWindow(QMainWindow):
+    """The application window; talks to the engine only through ``UiServices.engine``."""
+
+    def __init__(self, services: UiServices, theme: ThemeController | None = None,
+                 icon: QIcon | None = None) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.services = services
+        self.theme = theme
+        self.setWindowTitle(f"{APP_NAME}{' — DEMO' if services.demo else ''}")
+        if icon is not None:
+            self.setWindowIcon(icon)
+        self.messenger = messages.Messenger(self)
+        self.draft = Draft(self)
+        self.editor = EditorPanel(self.draft, self)
+        self.params = ParamsPanel(self.draft, services.settings, self)
+        self.jobs_model = JobsModel(services.lookup_request, self)
+        self.jobs = JobsPanel(self.jobs_model, self)
+        self.results = ResultViewer(services.workers, self)
+        self.autosave = DraftAutosave(self.draft, services.draft_path, services.workers,
+                                      self.editor.editor.cursor_position, self)
+        self.notifier = Notifier(self, icon or QIcon(), self)
+        self.demo_banner = QLabel(messages.DEMO_LABEL, self)
+        self.demo_banner.setObjectName("demoBanner")
+        self.demo_banner.setVisible(services.demo)
+        self.settings_dialog: SettingsDialog | None = None
+        self.first_run: FirstRunDialog | None = None
+        self.key_ready = services.demo
+        self._build()
+        self.acts = build_actions(self)
+        self._connect(self.acts)
+        self._restore()
+
+    def __repr__(self) -> str:
+        return f"<MainWindow demo={self.services.demo} jobs={self.jobs_model.rowCount()}>"
+
+    # ---- construction -----------------------------------------------------------------------
+
+    def _build(self) -> None:
+        params_scroll = QScrollArea(self)
+        params_scroll.setWidgetResizable(True)
+        params_scroll.setWidget(self.params)
+        params_scroll.setMinimumWidth(340)
+        self.splitters: dict[str, QSplitter] = {
+            "main": QSplitter(Qt.Orientation.Vertical, self),
+            "top": QSplitter(Qt.Orientation.Horizontal, self),
+            "bottom": QSplitter(Qt.Orientation.Horizontal, self),
+            "editor": self.editor.splitter,
+            "jobs": self.jobs.splitter,
+        }
+        top, bottom, main = self.splitters["top"], self.splitters["bottom"], self.splitters["main"]
+        top.addWidget(self.editor)
+        top.addWidget(params_scroll)
+        top.setStretchFactor(0, 1)
+        top.setSizes([980, 380])
+        bottom.addWidget(self.jobs)
+        bottom.addWidget(self.results)
+        bottom.setStretchFactor(1, 1)
+        bottom.setSizes([420, 940])
+        main.addWidget(top)
+        main.addWidget(bottom)
+        main.setSizes([470, 380])
+        for splitter in (top, bottom, main):
+            splitter.setChildrenCollapsible(False)
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 4, 6, 4)
+        layout.addWidget(self.demo_banner)
+        layout.addWidget(main, 1)
+        self.setCentralWidget(central)
+        self.resize(1360, 880)
+
+    def _connect(self, a: Actions) -> None:
+        a.generate.triggered.connect(self.generate)
+        a.settings.triggered.connect(self.open_settings)
+        a.quit.triggered.connect(self.close)
+        for action, name in ((a.undo, "undo"), (a.redo, "redo"), (a.cut, "cut"), (a.copy, "copy"),
+                             (a.paste, "paste"), (a.select_all, "selectAll")):
+            action.triggered.connect(lambda _c=False, n=name: self._edit(n))
+        a.find.triggered.connect(self.editor.find_bar.open_bar)
+        a.preview.toggled.connect(self.editor.set_preview_visible)
+        for choice, action in a.themes.items():
+            action.triggered.connect(lambda _c=False, ch=choice: self.set_theme(ch))
+        a.fit.triggered.connect(self.results.view.fit)
+        a.actual_size.triggered.connect(self.results.view.actual_size)
+        a.cancel.triggered.connect(self._escape)
+        a.retry.triggered.connect(lambda: self.retry(self.jobs.current_job()))
+        a.cancel_all.triggered.connect(self.cancel_all)
+        a.getting_started.triggered.connect(self.show_first_run)
+        a.about.triggered.connect(self._about)
+        a.about_qt.triggered.connect(QApplication.aboutQt)
+        self.params.generate_requested.connect(self.generate)
+        self.services.bridge.job_event.connect(self.on_job_event)
+        self.jobs.selected.connect(self._job_selected)
+        self.jobs.cancel_requested.connect(self.cancel)
+        self.jobs.retry_requested.connect(self.retry)
+        self.jobs.cancel_all_requested.connect(self.cancel_all)
+        self.jobs_model.job_finished.connect(self._job_finished)
+        self.results.use_settings.connect(self.use_settings)
+        self.results.status.connect(self.messenger.info)
+        self.messenger.message.connect(self._show_message)
+
+    def _restore(self) -> None:
+        settings = self.services.settings
+        self.draft.set_params(settings.last_used)
+        snapshot = self.autosave.restore()
+        if snapshot is not None:
+            self.draft.set_params(snapshot.params)
+            self.editor.load(snapshot.prompt, snapshot.negative_prompt, snapshot.cursor)
+        state = settings.ui_state
+        if "geometry" in state:
+            self.restoreGeometry(QByteArray.fromBase64(state["geometry"].encode()))
+        for name in SPLITTERS:
+            if f"splitter.{name}" in state:
+                self.splitters[name].restoreState(
+                    QByteArray.fromBase64(state[f"splitter.{name}"].encode()))
+        preview = state.get("preview", "1") == "1"
+        self.acts.preview.setChecked(preview)
+        self.editor.set_preview_visible(preview)
+        theme = self.theme.choice if self.theme is not None else settings.theme
+        self.acts.themes[theme].setChecked(True)
+        self.draft.validate_now()
+        if self.services.demo:
+            self.params.set_blocked_reason("")
+        else:
+            self.params.set_blocked_reason("Checking for an API key…")
+            self.check_key()
+
+    def save_state(self) -> None:
+        state = dict(self.services.settings.ui_state)
+        state["geometry"] = bytes(self.saveGeometry().toBase64().data()).decode()
+        for name in SPLITTERS:
+            state[f"splitter.{name}"] = bytes(
+                self.splitters[name].saveState().toBase64().data()).decode()
+        state["preview"] = "1" if self.acts.preview.isChecked() else "0"
+        self.services.settings.ui_state = state
+        self.services.settings.last_used = self.draft.params
+
+    # ---- key --------------------------------------------------------------------------------
+
+    def check_key(self) -> None:
+        """Find out (off the GUI thread) whether a key exists; block Generate if not."""
+        self.services.workers.run(self.services.key_store.get, self._key_found, self._key_failed)
+
+    def _key_found(self, key: str | None) -> None:
+        self.key_ready = bool(key)
+        self.params.set_blocked_reason("" if key else messages.NO_KEY_REASON)
+        if not key and not self.services.settings.first_run_done:
+            self.show_first_run()
+
+    def _key_failed(self, exc: Exception) -> None:
+        self.key_ready = False
+        reason = (messages.keyring_unavailable_text(exc) if isinstance(exc, KeyringUnavailable)
+                  else f"The API key could not be read: {exc}")
+        self.params.set_blocked_reason(messages.NO_KEY_REASON)
+        self.messenger.warning(reason)
+        if not self.services.settings.first_run_done:
+            self.show_first_run()
+
+    def show_first_run(self) -> None:
+        self.services.settings.first_run_done = True
+        dialog = FirstRunDialog(self, demo_available=self.services.switch_to_demo is not None
+                                and not self.services.demo)
+        dialog.settings_chosen.connect(self.open_settings)
+        dialog.demo_chosen.connect(self.start_demo)
+        self.first_run = dialog
+        dialog.open()
+
+    def start_demo(self) -> None:
+        if self.services.switch_to_demo is not None:
+            self.messenger.info("Starting demo mode…")
+            QTimer.singleShot(0, self.services.switch_to_demo)
+
+    def open_settings(self) -> SettingsDialog:
+        if self.settings_dialog is None:
+            self.settings_dialog = SettingsDialog(
+                self.services.key_store, self.services.settings, self.services.workers,
+                self.services.queue_base, self.services.check_key, self)
+            self.settings_dialog.key_changed.connect(self.check_key)
+            self.settings_dialog.settings_changed.connect(self.params.refresh_cost)
+        self.settings_dialog.show()
+        self.settings_dialog.raise_()
+        return self.settings_dialog
+
+    # ---- jobs -------------------------------------------------------------------------------
+
+    def generate(self) -> str | None:
+        """Validate and submit the draft; returns the new job id, or None with the reason shown."""
+        result = self.draft.validate_now()
+        if result.request is None:
+            self.messenger.warning("Not sent: " + " ".join(result.errors.values()))
+            return None
+        if not self.key_ready:
+            self.messenger.warning(messages.NO_KEY_REASON)
+            return None
+        try:
+            job_id = self.services.engine.submit(result.request)
+        except QwenImgError as exc:
+            self.messenger.error(f"Could not start the job: {exc.message}")
+            return None
+        self.jobs_model.add_job(job_id, result.request)
+        self.jobs.select_job(job_id)
+        self.services.settings.last_used = self.draft.params
+        self.draft.after_submit()
+        self.messenger.info("Job sent.")
+        return job_id
+
+    def cancel(self, job_id: str) -> None:
+        if job_id:
+            self.services.engine.cancel(job_id)
+
+    def cancel_all(self) -> None:
+        self.services.engine.cancel_all()
+
+    def retry(self, job_id: str) -> str | None:
+        row = self.jobs_model.row(job_id) if job_id else None
+        if row is None:
+            return None
+        new_id = self.services.engine.retry(job_id)
+        self.jobs_model.add_job(new_id, row.request)
+        self.jobs.select_job(new_id)
+        return new_id
+
+    def on_job_event(self, event: ev.JobEvent) -> None:
+        self.jobs_model.apply(event)
+
+    def _job_selected(self, job_id: str) -> None:
+        self.results.show_job(self.jobs_model.row(job_id) if job_id else None)
+
+    def _job_finished(self, job_id: str) -> None:
+        row = self.jobs_model.row(job_id)
+        if row is None:
+            return
+        if job_id == self.jobs.current_job():
+            self.results.show_job(row)
+        title, text = messages.job_done_text(
+            row.request.prompt if row.request else "", row.state, len(row.image_paths))
+        self.notifier.job_ended(title, text, failed=row.state is not JobState.completed)
+        if row.state is JobState.failed:
+            self.messenger.error(row.reason)
+
+    def use_settings(self, request: GenerationRequest, seed: int | None) -> None:
+        self.editor.load(request.prompt, request.negative_prompt)
+        self.draft.set_params(ParamValues.from_request(request, seed))
+        self.messenger.info("Settings copied back into the editor.")
+
+    # ---- misc -------------------------------------------------------------------------------
+
+    def set_theme(self, choice: ThemeChoice) -> None:
+        self.services.settings.theme = choice
+        if self.theme is not None:
+            self.theme.set_choice(choice)
+
+    def _edit(self, name: str) -> None:
+        widget = QApplication.focusWidget()
+        target = widget if widget is not None and hasattr(widget, name) else self.editor.editor
+        getattr(target, name)()
+
+    def _escape(self) -> None:
+        focus = QApplication.focusWidget()
+        if (self.editor.find_bar.isVisible() and focus is not None
+                and self.editor.find_bar.isAncestorOf(focus)):
+            self.editor.find_bar.close_bar()
+            return
+        self.jobs.cancel_selected()
+
+    def _show_message(self, level: str, text: str) -> None:
+        self.statusBar().showMessage(text, 0 if level == "error" else 8_000)
+
+    def _about(self) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle(f"About {APP_NAME}")
+        box.setTextFormat(Qt.TextFormat.RichText)
+        box.setText(messages.about_text(__version__))
+        box.setIconPixmap(self.windowIcon().pixmap(64, 64))
+        box.open()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        self.autosave.flush()
+        if self.services.save_settings is not None:
+            self.services.save_settings()
+        self.notifier.close()
+        super().closeEvent(event)

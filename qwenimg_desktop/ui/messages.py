@@ -1,0 +1,208 @@
+"""The only place user-facing text is produced: core errors, events and states become sentences."""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from typing import Final
+
+from PySide6.QtCore import QObject, Signal
+
+from qwenimg_desktop import APP_NAME, ENDPOINT_ID
+from qwenimg_desktop.core.errors import (
+    AuthError,
+    KeyringUnavailable,
+    NetworkError,
+    QwenImgError,
+    redact,
+)
+from qwenimg_desktop.core.jobs.model import JobState
+
+log = logging.getLogger("qwenimg.messages")
+
+FAL_KEYS_URL: Final = "https://fal.ai/dashboard/keys"
+FAL_BILLING_URL: Final = "https://fal.ai/dashboard/billing"
+
+
+class Level(StrEnum):
+    """How serious a message is."""
+
+    info = "info"
+    warning = "warning"
+    error = "error"
+
+
+class Messenger(QObject):
+    """Logs every user message and emits it for the status bar (tests can wait for it)."""
+
+    message = Signal(str, str)  # level, text
+
+    def show(self, level: Level, text: str) -> None:
+        text = redact(text)
+        log.log(
+            {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}[level],
+            "user message: %s", text,
+        )
+        self.message.emit(str(level), text)
+
+    def info(self, text: str) -> None:
+        self.show(Level.info, text)
+
+    def warning(self, text: str) -> None:
+        self.show(Level.warning, text)
+
+    def error(self, text: str) -> None:
+        self.show(Level.error, text)
+
+
+STATE_NAMES: Final[dict[JobState, str]] = {
+    JobState.pending: "Waiting to send",
+    JobState.sending: "Sending",
+    JobState.submitted: "Submitted",
+    JobState.queued: "Queued",
+    JobState.running: "Running",
+    JobState.cancel_requested: "Cancel requested",
+    JobState.fetching: "Downloading images",
+    JobState.completed: "Completed",
+    JobState.failed: "Failed",
+    JobState.cancelled: "Cancelled",
+    JobState.unknown: "Submission unknown",
+}
+
+
+def state_line(state: JobState, position: int | None, elapsed_s: float | None) -> str:
+    """One line describing a job's state, e.g. 'Queued · position 3' or 'Running · 0:12'."""
+    name = STATE_NAMES[state]
+    if state is JobState.queued and position is not None:
+        return f"{name} · position {position + 1}" if position >= 0 else name
+    if state in (JobState.running, JobState.fetching, JobState.cancel_requested) and elapsed_s:
+        return f"{name} · {format_elapsed(elapsed_s)}"
+    return name
+
+
+def format_elapsed(seconds: float) -> str:
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+_KIND_HINTS: Final[dict[str, str]] = {
+    "AuthError": "The API key was rejected: open Settings → API key and check it.",
+    "RateLimited": "Too many requests at once: wait a moment and retry.",
+    "ServerError": "fal's service had a problem: try again later.",
+    "NetworkError": "Could not reach fal: check the network connection and retry.",
+    "SubmissionUnknown": (
+        "The request may have reached fal: check your dashboard before submitting again "
+        "(you could be charged twice)."
+    ),
+    "DiskFull": "The disk is full: free some space; nothing was lost.",
+    "ValidationFailed": "fal rejected a parameter: fix it and generate again.",
+}
+
+
+def failure_text(reason: str, kind: str) -> str:
+    """A failed job's reason plus the next step for its error kind."""
+    reason = redact(reason).strip() or "The job failed."
+    hint = _KIND_HINTS.get(kind, "")
+    if "balance" in reason.lower() or "insufficient" in reason.lower():
+        hint = f"Your fal balance is too low: top up at {FAL_BILLING_URL}."
+    if hint and hint.lower() not in reason.lower():
+        return f"{_sentence(reason)} {hint}"
+    return _sentence(reason)
+
+
+def _sentence(text: str) -> str:
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def key_test_text(error: Exception | None) -> tuple[bool, str]:
+    """Whether a key test passed, and what to tell the user."""
+    if error is None:
+        return True, "The key works: fal accepted it."
+    if isinstance(error, AuthError):
+        return False, ("fal rejected this key: it is wrong, revoked or mistyped. Copy it again "
+                       f"from {FAL_KEYS_URL}.")
+    if isinstance(error, NetworkError):
+        return False, (f"Could not reach fal to test the key ({redact(str(error))}). "
+                       "Check the network.")
+    if isinstance(error, QwenImgError):
+        return False, f"The key could not be tested: {error.message}"
+    return False, f"The key could not be tested ({error.__class__.__name__})."
+
+
+def keyring_unavailable_text(error: Exception | None) -> str:
+    detail = redact(str(error)) if error is not None else "no keyring backend was found"
+    return (
+        f"The system keyring is not available ({detail}). The key can be used for this session "
+        "only: it is kept in memory and forgotten when the app quits. Alternatively set the "
+        "FAL_KEY environment variable."
+    )
+
+
+def key_source_text(source: str, backend: str) -> str:
+    return {
+        "env": "The key comes from the FAL_KEY environment variable (not stored by the app).",
+        "keyring": f"The key is stored in the system keyring ({backend}).",
+        "session": "The key is kept for this session only and will be forgotten on quit.",
+        "none": "No key is set.",
+    }.get(source, "No key is set.")
+
+
+def key_saved_text(source: str, backend: str) -> str:
+    if source == "keyring":
+        return f"Key saved in the system keyring ({backend})."
+    return key_source_text(source, backend)
+
+
+def is_keyring_problem(error: Exception) -> bool:
+    return isinstance(error, KeyringUnavailable)
+
+
+FIRST_RUN_TITLE: Final = f"Welcome to {APP_NAME}"
+FIRST_RUN_TEXT: Final = (
+    f"<p>{APP_NAME} draws images with fal's <b>{ENDPOINT_ID}</b> model. It needs a fal API "
+    "key.</p>"
+    "<ol><li>Sign in at <b>fal.ai</b> and open the dashboard's <b>Keys</b> page "
+    f"(<code>{FAL_KEYS_URL}</code>).</li>"
+    "<li>Create a key and copy it (it looks like <code>id:secret</code>).</li>"
+    "<li>Open <b>Settings → API key</b>, paste it and press <b>Save</b>. It is kept in your "
+    "system keyring, never in a file.</li></ol>"
+    "<p>Each image costs about $0.075 on fal. You can also try the app first in <b>demo "
+    "mode</b>: a built-in local server draws placeholder images, nothing is sent and nothing "
+    "is charged.</p>"
+)
+NO_KEY_REASON: Final = "No API key: open Settings → API key (or start in demo mode)."
+DEMO_LABEL: Final = "DEMO: images are local placeholders; nothing is sent to fal or charged"
+DEMO_RESTART_TEXT: Final = "Demo mode starts with the --demo option: restarting in demo mode."
+
+
+def generate_label(cost_usd: float | None) -> str:
+    if cost_usd is None:
+        return "Generate"
+    text = f"{cost_usd:.2f}" if round(cost_usd, 2) == round(cost_usd, 6) else f"{cost_usd:.3f}"
+    return f"Generate · ${text}"
+
+
+def size_bound_text(width: int, height: int) -> str:
+    total = width * height
+    return (
+        f"{width}×{height} = {total:,} px. The total must lie between 512×512 (262,144) and "
+        "2048×2048 (4,194,304) pixels."
+    )
+
+
+def job_done_text(prompt: str, state: JobState, images: int) -> tuple[str, str]:
+    title = prompt.strip().splitlines()[0][:60] if prompt.strip() else "Job"
+    if state is JobState.completed:
+        return "Images ready", f"{images} image{'s' if images != 1 else ''}: {title}"
+    return f"Job {STATE_NAMES[state].lower()}", title
+
+
+def about_text(version: str) -> str:
+    return (
+        f"<h3>{APP_NAME} {version}</h3><p>A desktop client for fal's <code>{ENDPOINT_ID}</code> "
+        "text-to-image endpoint.</p><p>Your API key stays in the system keyring; prompts, "
+        "images and history stay on this computer.</p>"
+    )

@@ -1,0 +1,238 @@
+"""Result viewer: the selected job's images, zoom and pan, copy, save, open folder, drag out."""
+
+from __future__ import annotations
+
+import shutil
+from functools import partial
+from pathlib import Path
+from typing import Final
+
+from PySide6.QtCore import QMimeData, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon, QImage, QImageReader, QPixmap
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qwenimg_desktop.core.params import CustomSize, GenerationRequest
+from qwenimg_desktop.ui.image_view import ImageView
+from qwenimg_desktop.ui.jobs_model import JobRow
+from qwenimg_desktop.ui.workers import Workers
+
+THUMB: Final = 72
+ALLOCATION_LIMIT_MB: Final = 512
+PATH_ROLE: Final = Qt.ItemDataRole.UserRole + 1
+
+
+def load_image(path: str) -> tuple[QImage, QImage]:
+    """Decode an image and a thumbnail (worker thread: QImage is safe off the GUI thread)."""
+    reader = QImageReader(path)
+    reader.setAllocationLimit(ALLOCATION_LIMIT_MB)
+    reader.setAutoTransform(True)
+    image = reader.read()
+    if image.isNull():
+        raise OSError(f"cannot read image {Path(path).name}: {reader.errorString()}")
+    thumb = image.scaled(THUMB * 2, THUMB * 2, Qt.AspectRatioMode.KeepAspectRatio,
+                         Qt.TransformationMode.SmoothTransformation)
+    return image, thumb
+
+
+class ThumbStrip(QListWidget):
+    """The job's images as thumbnails; an item can be dragged out as a file."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("thumbStrip")
+        self.setViewMode(QListWidget.ViewMode.IconMode)
+        self.setFlow(QListWidget.Flow.LeftToRight)
+        self.setWrapping(False)
+        self.setIconSize(QSize(THUMB, THUMB))
+        self.setFixedHeight(THUMB + 28)
+        self.setSpacing(2)
+        self.setDragEnabled(True)
+        self.setDragDropMode(QListWidget.DragDropMode.DragOnly)
+        self.setMovement(QListWidget.Movement.Static)
+
+    def mimeData(self, items: list[QListWidgetItem]) -> QMimeData:  # type: ignore[override]
+        data = QMimeData()
+        data.setUrls([QUrl.fromLocalFile(str(item.data(PATH_ROLE))) for item in items])
+        return data
+
+    def mimeTypes(self) -> list[str]:
+        return ["text/uri-list"]
+
+
+class ResultViewer(QWidget):
+    """Shows a job's images and its seed and parameters; 'Use these settings' reuses them."""
+
+    use_settings = Signal(object, object)  # GenerationRequest, seed (int | None)
+    status = Signal(str)
+
+    def __init__(self, workers: Workers, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._workers = workers
+        self._generation = 0
+        self._row: JobRow | None = None
+        self._images: dict[str, QImage] = {}
+        self.view = ImageView(self)
+        self.strip = ThumbStrip(self)
+        self.info = QLabel("Select a finished job to see its images.", self)
+        self.info.setObjectName("resultInfo")
+        self.info.setWordWrap(True)
+        self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.buttons: dict[str, QPushButton] = {}
+        bar = QHBoxLayout()
+        for key, label, tip in (
+            ("fit", "Fit", "Fit the image into the view"),
+            ("actual", "100 %", "Show the image at its real size; drag to pan"),
+            ("copy", "Copy", "Copy the image to the clipboard"),
+            ("save", "Save as…", "Save a copy of the image"),
+            ("folder", "Open folder", "Open the folder that holds the image"),
+            ("use", "Use these settings", "Copy this job's prompt, seed and parameters back"),
+        ):
+            button = QPushButton(label, self)
+            button.setToolTip(tip)
+            self.buttons[key] = button
+            bar.addWidget(button)
+        bar.insertStretch(2, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.strip)
+        layout.addWidget(self.info)
+        layout.addLayout(bar)
+        self.buttons["fit"].clicked.connect(self.view.fit)
+        self.buttons["actual"].clicked.connect(self.view.actual_size)
+        self.buttons["copy"].clicked.connect(self.copy_image)
+        self.buttons["save"].clicked.connect(self._ask_save)
+        self.buttons["folder"].clicked.connect(self.open_folder)
+        self.buttons["use"].clicked.connect(self._use)
+        self.strip.currentItemChanged.connect(self._item_changed)
+        self._refresh_buttons()
+
+    def __repr__(self) -> str:
+        return f"<ResultViewer job={self._row.job_id if self._row else None}>"
+
+    def current_path(self) -> str:
+        if self.strip.currentRow() < 0:
+            return ""
+        return str(self.strip.currentItem().data(PATH_ROLE))
+
+    def show_job(self, row: JobRow | None) -> None:
+        """Show ``row``'s images (decoded off the GUI thread) and parameters."""
+        self._generation += 1
+        self._row = row
+        self._images = {}
+        self.strip.clear()
+        self.view.set_image(None)
+        self.info.setText(describe(row) if row is not None else
+                          "Select a finished job to see its images.")
+        if row is not None:
+            generation = self._generation
+            for path in row.image_paths:
+                item = QListWidgetItem(f"{self.strip.count() + 1}")
+                item.setData(PATH_ROLE, path)
+                item.setToolTip(path)
+                self.strip.addItem(item)
+                self._workers.run(
+                    partial(load_image, path),
+                    partial(self._loaded, generation, path),
+                    lambda exc: self.status.emit(str(exc)),
+                )
+            if self.strip.count():
+                self.strip.setCurrentRow(0)
+        self._refresh_buttons()
+
+    def refresh(self, row: JobRow) -> None:
+        if self._row is not None and row.job_id == self._row.job_id:
+            self.show_job(row)
+
+    def _loaded(self, generation: int, path: str, result: tuple[QImage, QImage]) -> None:
+        if generation != self._generation:
+            return
+        image, thumb = result
+        self._images[path] = image
+        for position in range(self.strip.count()):
+            item = self.strip.item(position)
+            if item.data(PATH_ROLE) == path:
+                item.setIcon(QIcon(QPixmap.fromImage(thumb)))
+        if self.current_path() == path:
+            self.view.set_image(image)
+        self._refresh_buttons()
+
+    def _item_changed(self) -> None:
+        self.view.set_image(self._images.get(self.current_path()))
+        self._refresh_buttons()
+
+    def copy_image(self) -> bool:
+        if self.view.image.isNull():
+            return False
+        QGuiApplication.clipboard().setImage(self.view.image)
+        self.status.emit("Image copied to the clipboard.")
+        return True
+
+    def save_to(self, target: str) -> None:
+        source = self.current_path()
+        if not source or not target:
+            return
+        self._workers.run(
+            lambda: shutil.copyfile(source, target),
+            lambda _r: self.status.emit(f"Saved {Path(target).name}."),
+            lambda exc: self.status.emit(f"Could not save the image: {exc}"),
+        )
+
+    def _ask_save(self) -> None:
+        source = self.current_path()
+        if source:
+            target, _filter = QFileDialog.getSaveFileName(self, "Save image as", Path(source).name)
+            self.save_to(target)
+
+    def open_folder(self) -> None:
+        source = self.current_path()
+        if source:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(source).parent)))
+
+    def _use(self) -> None:
+        if self._row is not None and self._row.request is not None:
+            self.use_settings.emit(self._row.request, self._row.seed)
+
+    def _refresh_buttons(self) -> None:
+        has_image = not self.view.image.isNull()
+        for key in ("fit", "actual", "copy"):
+            self.buttons[key].setEnabled(has_image)
+        for key in ("save", "folder"):
+            self.buttons[key].setEnabled(bool(self.current_path()))
+        self.buttons["use"].setEnabled(self._row is not None and self._row.request is not None)
+
+
+def describe(row: JobRow) -> str:
+    """Seed and every parameter of a job, as one block of text."""
+    request: GenerationRequest | None = row.request
+    if request is None:
+        return "Parameters unknown (job from an earlier session)."
+    width, height = request.dimensions
+    size = (f"custom {width}×{height}" if isinstance(request.image_size, CustomSize)
+            else f"{request.image_size.value} ({width}×{height})")
+    seed = row.seed if row.seed is not None else request.seed
+    flags = ", ".join(
+        f"{name} {'on' if on else 'off'}" for name, on in (
+            ("prompt expansion", request.enable_prompt_expansion),
+            ("safety checker", request.enable_safety_checker),
+            ("sync mode", request.sync_mode),
+        )
+    )
+    parts = [
+        f"Seed {seed if seed is not None else 'random'}",
+        f"{request.num_images} × {size}",
+        request.output_format.value.upper(),
+        flags,
+    ]
+    if request.negative_prompt:
+        parts.append(f"negative: {request.negative_prompt[:80]}")
+    return " · ".join(parts)

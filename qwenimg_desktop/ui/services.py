@@ -1,0 +1,43 @@
+"""UiServices: everything the main window needs from the composition root, passed explicitly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.secrets import KeyStore
+from qwenimg_desktop.core.settings import AppSettings
+from qwenimg_desktop.ui.bridge import EngineBridge
+from qwenimg_desktop.ui.workers import Workers
+
+
+class EngineFacade(Protocol):
+    """The thread-safe commands of ``core.jobs.engine.JobEngine`` the window uses."""
+
+    def submit(self, request: GenerationRequest) -> str: ...
+    def cancel(self, job_id: str) -> None: ...
+    def cancel_all(self) -> None: ...
+    def retry(self, job_id: str) -> str: ...
+
+
+@dataclass
+class UiServices:
+    """Services built by ``app.py`` and handed to :class:`MainWindow`."""
+
+    settings: AppSettings
+    settings_path: Path
+    draft_path: Path
+    key_store: KeyStore
+    workers: Workers
+    bridge: EngineBridge
+    engine: EngineFacade
+    queue_base: str
+    check_key: Callable[[str, str], None]
+    lookup_request: Callable[[str], GenerationRequest | None]
+    demo: bool = False
+    demo_key: str | None = None
+    switch_to_demo: Callable[[], None] | None = None
+    save_settings: Callable[[], None] | None = None

@@ -1,0 +1,252 @@
+"""Settings dialog: the API key (masked, save, remove, test, where stored) and app preferences."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qwenimg_desktop.core.errors import KeyringUnavailable, QwenImgError
+from qwenimg_desktop.core.secrets import KeyStore
+from qwenimg_desktop.core.settings import AppSettings
+from qwenimg_desktop.ui import messages
+from qwenimg_desktop.ui.workers import Workers
+
+KeyChecker = Callable[[str, str], None]  # (queue base, key) -> None or raises
+
+
+class SettingsDialog(QDialog):
+    """Non-modal settings; every keyring call and the key test run on a worker thread."""
+
+    key_changed = Signal()  # the key was saved, removed or set for the session
+    settings_changed = Signal()
+    busy_changed = Signal(bool)
+
+    def __init__(
+        self, key_store: KeyStore, settings: AppSettings, workers: Workers,
+        queue_base: str, check_key: KeyChecker, parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setObjectName("settingsDialog")
+        self._keys = key_store
+        self._settings = settings
+        self._workers = workers
+        self._queue_base = queue_base
+        self._check_key = check_key
+        self._busy = 0
+        self._keyring_ok = True
+        self.key_field = QLineEdit(self)
+        self.key_field.setObjectName("apiKeyField")
+        self.key_field.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_field.setPlaceholderText("Paste your fal key (id:secret)")
+        self.show_key = QCheckBox("Show", self)
+        self.save_button = QPushButton("Save to keyring", self)
+        self.session_button = QPushButton("Use for this session only", self)
+        self.remove_button = QPushButton("Remove", self)
+        self.test_button = QPushButton("Test key", self)
+        self.location = QLabel("Checking where the key is stored…", self)
+        self.location.setObjectName("keyLocation")
+        self.location.setWordWrap(True)
+        self.result_label = QLabel("", self)
+        self.result_label.setObjectName("keyResult")
+        self.result_label.setWordWrap(True)
+        self.price = QDoubleSpinBox(self)
+        self.concurrency = QSpinBox(self)
+        self._build()
+        self.show_key.toggled.connect(self._toggle_echo)
+        self.save_button.clicked.connect(self.save_key)
+        self.session_button.clicked.connect(self.use_for_session)
+        self.remove_button.clicked.connect(self.remove_key)
+        self.test_button.clicked.connect(self.test_key)
+        self.session_button.hide()
+        self.refresh_location()
+
+    def __repr__(self) -> str:
+        return f"<SettingsDialog busy={self._busy}>"
+
+    def _build(self) -> None:
+        key_box = QGroupBox("fal API key", self)
+        key_layout = QVBoxLayout(key_box)
+        field_row = QHBoxLayout()
+        field_row.addWidget(self.key_field, 1)
+        field_row.addWidget(self.show_key)
+        buttons = QHBoxLayout()
+        for button in (self.save_button, self.session_button, self.remove_button,
+                       self.test_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        help_label = QLabel(
+            f"Get a key at <code>{messages.FAL_KEYS_URL}</code>. It is kept in the system "
+            "keyring, never in a file.", key_box)
+        help_label.setWordWrap(True)
+        key_layout.addWidget(help_label)
+        key_layout.addLayout(field_row)
+        key_layout.addLayout(buttons)
+        key_layout.addWidget(self.location)
+        key_layout.addWidget(self.result_label)
+        general = QGroupBox("Generation", self)
+        form = QFormLayout(general)
+        price_field = AppSettings.model_fields["price_per_image_usd"]
+        self.price.setRange(0.0, 100.0)
+        self.price.setDecimals(3)
+        self.price.setSingleStep(0.005)
+        self.price.setPrefix("$ ")
+        self.price.setValue(self._settings.price_per_image_usd)
+        self.price.setToolTip(price_field.description or "")
+        conc_field = AppSettings.model_fields["concurrency"]
+        self.concurrency.setRange(1, 16)
+        self.concurrency.setValue(self._settings.concurrency)
+        self.concurrency.setToolTip(conc_field.description or "")
+        form.addRow(price_field.title or "Price", self.price)
+        form.addRow(conc_field.title or "Concurrency", self.concurrency)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(key_box)
+        layout.addWidget(general)
+        layout.addWidget(close)
+        self.price.valueChanged.connect(self._apply_general)
+        self.concurrency.valueChanged.connect(self._apply_general)
+        self.resize(560, self.sizeHint().height())
+
+    # ---- key actions (each runs off the GUI thread) -----------------------------------------
+
+    def refresh_location(self) -> None:
+        self._run(
+            lambda: (self._keys.source(), self._keys.backend_name()),
+            self._show_location, self._keyring_failed,
+        )
+
+    def save_key(self) -> None:
+        key = self.key_field.text()
+
+        def work() -> tuple[str, str]:
+            self._keys.set(key)
+            return self._keys.source(), self._keys.backend_name()
+
+        self._run(work, self._saved, self._keyring_failed)
+
+    def use_for_session(self) -> None:
+        try:
+            self._keys.set_session_key(self.key_field.text())
+        except QwenImgError as exc:
+            self._show_result(False, exc.message)
+            return
+        self.key_field.clear()
+        self._show_result(True, messages.key_source_text("session", ""))
+        self.location.setText(messages.key_source_text("session", ""))
+        self.key_changed.emit()
+
+    def remove_key(self) -> None:
+        def work() -> tuple[str, str]:
+            self._keys.delete()
+            return self._keys.source(), self._keys.backend_name()
+
+        def done(result: tuple[str, str]) -> None:
+            self._show_location(result)
+            self._show_result(True, "The key was removed.")
+            self.key_changed.emit()
+
+        self._run(work, done, self._keyring_failed)
+
+    def test_key(self) -> None:
+        typed = self.key_field.text().strip()
+        base = self._queue_base
+
+        def work() -> None:
+            key = typed or self._keys.get()
+            if not key:
+                raise LookupError("no key")
+            self._check_key(base, key)
+
+        def failed(exc: Exception) -> None:
+            if isinstance(exc, LookupError):
+                self._show_result(False, "There is no key to test: paste one first.")
+            elif isinstance(exc, KeyringUnavailable):
+                self._keyring_failed(exc)
+            else:
+                self._show_result(*messages.key_test_text(exc))
+
+        self.result_label.setText("Testing the key…")
+        self._run(work, lambda _r: self._show_result(*messages.key_test_text(None)), failed)
+
+    # ---- results ----------------------------------------------------------------------------
+
+    def _saved(self, result: tuple[str, str]) -> None:
+        self.key_field.clear()
+        self._show_location(result)
+        self._show_result(True, messages.key_saved_text(*result))
+        self.key_changed.emit()
+
+    def _show_location(self, result: tuple[str, str]) -> None:
+        source, backend = result
+        self.location.setText(messages.key_source_text(source, backend))
+        self.remove_button.setEnabled(source in ("keyring", "session"))
+
+    def _keyring_failed(self, exc: Exception) -> None:
+        if isinstance(exc, KeyringUnavailable):
+            text = messages.keyring_unavailable_text(exc)
+            self.location.setText(text)
+            self.session_button.show()
+            self._keyring_ok = False
+            self.save_button.setEnabled(False)
+            self._show_result(False, text)
+        elif isinstance(exc, QwenImgError):
+            self._show_result(False, exc.message)
+        else:
+            self._show_result(False, f"Unexpected problem: {exc.__class__.__name__}.")
+
+    def _show_result(self, ok: bool, text: str) -> None:
+        self.result_label.setText(text)
+        self.result_label.setStyleSheet("color: #2e9d4f;" if ok else "color: #d64545;")
+
+    def _apply_general(self) -> None:
+        self._settings.price_per_image_usd = round(self.price.value(), 4)
+        self._settings.concurrency = self.concurrency.value()
+        self.settings_changed.emit()
+
+    def _toggle_echo(self, shown: bool) -> None:
+        self.key_field.setEchoMode(
+            QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
+        )
+
+    def is_busy(self) -> bool:
+        return self._busy > 0
+
+    def _run(self, work: Callable[[], Any], done: Callable[[Any], None],
+             failed: Callable[[Exception], None]) -> None:
+        self._set_busy(+1)
+
+        def on_done(result: Any) -> None:
+            self._set_busy(-1)
+            done(result)
+
+        def on_error(exc: Exception) -> None:
+            self._set_busy(-1)
+            failed(exc)
+
+        self._workers.run(work, on_done, on_error)
+
+    def _set_busy(self, delta: int) -> None:
+        self._busy += delta
+        for button in (self.remove_button, self.test_button):
+            button.setEnabled(self._busy == 0)
+        self.save_button.setEnabled(self._busy == 0 and self._keyring_ok)
+        self.busy_changed.emit(self._busy > 0)

@@ -1,0 +1,103 @@
+"""Light/dark palettes following the OS colour scheme (QStyleHints), and the app icon."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+from PySide6.QtWidgets import QApplication
+
+from qwenimg_desktop.core.paths import resource_dir
+from qwenimg_desktop.core.settings import ThemeChoice
+
+ICON_SIZES: Final = (16, 24, 32, 48, 64, 128, 256, 512)
+
+_STYLE_SHEET: Final = """
+QLabel#fieldError, QLabel#generateBlocked { color: %(error)s; }
+QLabel#sizeInfo, QLabel#promptCounts, QLabel#negativeCounter, QLabel#keyLocation {
+    color: %(muted)s;
+}
+QLabel#demoBanner { background: #b45309; color: white; font-weight: bold; padding: 4px 8px; }
+QPushButton#generateButton { font-weight: bold; padding: 6px 18px; }
+"""
+
+
+def app_icon() -> QIcon:
+    """The application icon from resources/icons (SVG plus PNG sizes)."""
+    icon = QIcon()
+    folder = resource_dir() / "icons"
+    for size in ICON_SIZES:
+        png = folder / f"qwenimg-desktop-{size}.png"
+        if png.exists():
+            icon.addFile(str(png))
+    svg = folder / "qwenimg-desktop.svg"
+    if icon.isNull() and svg.exists():
+        icon.addFile(str(svg))
+    return icon
+
+
+def icon_path(size: int = 256) -> Path:
+    return resource_dir() / "icons" / f"qwenimg-desktop-{size}.png"
+
+
+def dark_palette() -> QPalette:
+    palette = QPalette()
+    colours = {
+        QPalette.ColorRole.Window: "#1f2126", QPalette.ColorRole.WindowText: "#e6e6e6",
+        QPalette.ColorRole.Base: "#17181c", QPalette.ColorRole.AlternateBase: "#23252b",
+        QPalette.ColorRole.ToolTipBase: "#2b2d33", QPalette.ColorRole.ToolTipText: "#e6e6e6",
+        QPalette.ColorRole.Text: "#e6e6e6", QPalette.ColorRole.Button: "#2a2c32",
+        QPalette.ColorRole.ButtonText: "#e6e6e6", QPalette.ColorRole.BrightText: "#ff6b6b",
+        QPalette.ColorRole.Link: "#7aa2f7", QPalette.ColorRole.Highlight: "#3d6fd6",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.PlaceholderText: "#8b8f98",
+        QPalette.ColorRole.Mid: "#3a3d44", QPalette.ColorRole.Dark: "#121316",
+        QPalette.ColorRole.Light: "#3a3d44", QPalette.ColorRole.Midlight: "#30333a",
+        QPalette.ColorRole.Shadow: "#000000",
+    }
+    for role, value in colours.items():
+        palette.setColor(role, QColor(value))
+    disabled = QColor("#7d818a")
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText,
+                 QPalette.ColorRole.WindowText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, disabled)
+    return palette
+
+
+class ThemeController(QObject):
+    """Applies light or dark; with ``system`` it follows QStyleHints.colorScheme() live."""
+
+    def __init__(self, app: QApplication, choice: ThemeChoice = ThemeChoice.system) -> None:
+        super().__init__(app)
+        self._app = app
+        self._choice = choice
+        app.setStyle("Fusion")
+        self._light = QPalette(app.style().standardPalette())
+        QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _s: self.apply())
+        self.apply()
+
+    def __repr__(self) -> str:
+        return f"<ThemeController {self._choice} dark={self.is_dark()}>"
+
+    @property
+    def choice(self) -> ThemeChoice:
+        return self._choice
+
+    def set_choice(self, choice: ThemeChoice) -> None:
+        self._choice = choice
+        self.apply()
+
+    def is_dark(self) -> bool:
+        if self._choice is ThemeChoice.system:
+            return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
+        return self._choice is ThemeChoice.dark
+
+    def apply(self) -> None:
+        dark = self.is_dark()
+        self._app.setPalette(dark_palette() if dark else self._light)
+        self._app.setStyleSheet(_STYLE_SHEET % {
+            "error": "#ff7b7b" if dark else "#c62828",
+            "muted": "#9aa0aa" if dark else "#5f6670",
+        })
