@@ -1,0 +1,1 @@
+"""Tests of the API key store and key-safe logging."""
