@@ -172,14 +172,14 @@ def _describe(event: ev.JobEvent) -> str:
     return ""
 
 
-def _make_engine(args: argparse.Namespace, sink: ev.EventSink, *, recover: bool) -> Any:
+def _make_engine(
+    args: argparse.Namespace, sink: ev.EventSink, *, recover: bool, key: str | None
+) -> Any:
     from qwenimg_desktop.core.jobs.engine import JobEngine  # noqa: PLC0415 - lazy, fast start
-    from qwenimg_desktop.core.secrets import KeyStore  # noqa: PLC0415
 
-    keys = KeyStore()
     return JobEngine(
         layout=_layout(args),
-        keys=keys.get,
+        keys=lambda: key,
         sink=sink,
         queue_base=queue_base(args),
         use_stream=not getattr(args, "no_stream", False),
@@ -187,22 +187,30 @@ def _make_engine(args: argparse.Namespace, sink: ev.EventSink, *, recover: bool)
     )
 
 
-def _require_key() -> None:
+def _api_key(*, required: bool) -> str | None:
+    """FAL_KEY or the keyring's key; a missing key is a usage error when ``required``."""
+    from qwenimg_desktop.core.errors import KeyringUnavailable  # noqa: PLC0415
     from qwenimg_desktop.core.secrets import KeyStore  # noqa: PLC0415
 
-    if not KeyStore().get():
+    why = ""
+    try:
+        key = KeyStore().get()
+    except KeyringUnavailable as exc:
+        key, why = None, f" ({exc.message})"
+    if not key and required:
         raise UsageError(
-            "no fal API key: set FAL_KEY, or save a key in the app (Settings → API key)"
+            "no fal API key: set FAL_KEY, or save a key in the app (Settings → API key)" + why
         )
+    return key
 
 
 def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Submit one request and wait for it; one JSON line on stdout."""
     request = build_request(args)
     base = queue_base(args)
-    _require_key()
+    key = _api_key(required=True)
     progress = _Progress(err)
-    engine = _make_engine(args, progress, recover=False)
+    engine = _make_engine(args, progress, recover=False, key=key)
     engine.start()
     try:
         job_id = engine.submit(request)
@@ -254,7 +262,7 @@ def _job_json(record: Any, final: ev.JobEvent | None) -> dict[str, Any]:
 def cmd_resume(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Finish every interrupted job of the data dir (no resubmits); print one line per job."""
     progress = _Progress(err)
-    engine = _make_engine(args, progress, recover=True)
+    engine = _make_engine(args, progress, recover=True, key=_api_key(required=True))
     engine.start()
     try:
         engine.wait_idle()
@@ -265,7 +273,7 @@ def cmd_resume(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for record in filter(None, records):
         if record.state is not JobState.completed:
             failures += 1
-        print(json.dumps(_record_json(record), ensure_ascii=False), file=out)
+        print(json.dumps(_record_json(record, engine.layout), ensure_ascii=False), file=out)
     print(
         f"resumed {len(engine.recovered)}, flagged {len(engine.flagged_unknown)} as unknown",
         file=err,
@@ -273,7 +281,7 @@ def cmd_resume(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK if failures == 0 else EXIT_FAILED
 
 
-def _record_json(record: Any, *, full: bool = False) -> dict[str, Any]:
+def _record_json(record: Any, layout: Any, *, full: bool = False) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": record.id,
         "created_at": record.created_at,
@@ -281,7 +289,7 @@ def _record_json(record: Any, *, full: bool = False) -> dict[str, Any]:
         "request_id": record.request_id,
         "seed": record.seed,
         "prompt": record.request.prompt if record.request else None,
-        "images": [img.path for img in record.images],
+        "images": [str(layout.absolute(img.path)) for img in record.images],
         "error": record.error,
     }
     if full:
@@ -306,7 +314,10 @@ def cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.history_command == "show":
             record = _find(store, args.id)
             if args.json:
-                print(json.dumps(_record_json(record, full=True), ensure_ascii=False), file=out)
+                print(
+                    json.dumps(_record_json(record, layout, full=True), ensure_ascii=False),
+                    file=out,
+                )
             else:
                 _print_record(record, layout, out)
                 for message, _level, _ts in store.logs(record.id):
@@ -319,7 +330,7 @@ def cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             records = store.page(limit=args.limit, states=states)
     for record in records:
         if args.json:
-            print(json.dumps(_record_json(record), ensure_ascii=False), file=out)
+            print(json.dumps(_record_json(record, layout), ensure_ascii=False), file=out)
         else:
             prompt = (record.request.prompt if record.request else "?").replace("\n", " ")
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.created_at))
@@ -375,3 +386,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     except KeyboardInterrupt:
         print("interrupted; unfinished jobs resume with `qwenimg-desktop resume`", file=err)
         return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""The headless CLI as a user runs it: a real subprocess, emulator, SQLite file, images."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from qwenimg_desktop.cli import parse_param
+from tests.core.cli_proc import run_cli
+from tests.core.helpers import TEST_KEY
+from tests.fixtures.emulator import EmulatorFactory
+
+PROMPT = """# 海边的灯塔 Lighthouse
+## Scene
+- a lighthouse at dusk, 可爱的猫 on the rocks
+## Style
+- watercolor, soft light
+"""
+
+
+def test_generate_then_browse_history(emulator_factory: EmulatorFactory, tmp_path: Path) -> None:
+    server = emulator_factory(valid_keys={TEST_KEY})
+    prompt_file = tmp_path / "prompt.md"
+    prompt_file.write_text(PROMPT, encoding="utf-8")
+    data = tmp_path / "data"
+    common = ("--queue-url", server.base_url, "--data-dir", str(data))
+    done = run_cli(
+        tmp_path,
+        "generate",
+        "--prompt-file",
+        str(prompt_file),
+        "--param",
+        "seed=1234",
+        "--param",
+        "image_size=768x512",
+        "--param",
+        "output_format=jpeg",
+        *common,
+        key=TEST_KEY,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "submitted" in done.stderr
+    assert "completed" in done.stderr
+    out = json.loads(done.stdout)
+    assert out["seed"] == 1234
+    assert out["state"] == "completed"
+    with Image.open(out["images"][0]) as img:
+        assert (img.format, img.size) == ("JPEG", (768, 512))
+    assert TEST_KEY not in done.stdout + done.stderr
+
+    listed = run_cli(tmp_path, "history", "list", "--json", "--data-dir", str(data), key=None)
+    assert listed.returncode == 0, listed.stderr
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [r["id"] for r in rows] == [out["id"]]
+
+    found = run_cli(tmp_path, "history", "search", "可爱的猫", "--data-dir", str(data), key=None)
+    assert out["id"][:12] in found.stdout
+    short = run_cli(tmp_path, "history", "search", "灯塔", "--data-dir", str(data), key=None)
+    assert out["id"][:12] in short.stdout
+    missing = run_cli(tmp_path, "history", "search", "zebra", "--data-dir", str(data), key=None)
+    assert missing.stdout == ""
+    assert "no matching" in missing.stderr
+
+    shown = run_cli(
+        tmp_path, "history", "show", out["id"][:8], "--json", "--data-dir", str(data), key=None
+    )
+    detail = json.loads(shown.stdout)
+    assert detail["request"]["prompt"] == PROMPT
+    assert detail["request"]["image_size"] == {"width": 768, "height": 512}
+    text = run_cli(tmp_path, "history", "show", out["id"], "--data-dir", str(data), key=None)
+    assert "seed:        1234" in text.stdout
+    assert "log: " in text.stdout
+
+
+def test_invalid_parameters_exit_2_and_send_nothing(
+    emulator_factory: EmulatorFactory, tmp_path: Path
+) -> None:
+    server = emulator_factory()
+    done = run_cli(
+        tmp_path,
+        "generate",
+        "--prompt",
+        "x",
+        "--param",
+        "image_size=100x100",
+        "--param",
+        "seed=-4",
+        "--queue-url",
+        server.base_url,
+        "--data-dir",
+        str(tmp_path / "d"),
+        key=TEST_KEY,
+    )
+    assert done.returncode == 2
+    assert "image_size: 100×100 is 10,000 pixels" in done.stderr
+    assert "seed:" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert server.stats()["submit_attempts"] == 0
+
+
+def test_missing_key_exit_2_with_next_step(
+    emulator_factory: EmulatorFactory, tmp_path: Path
+) -> None:
+    server = emulator_factory()
+    done = run_cli(tmp_path, "generate", "--prompt", "x", "--queue-url", server.base_url, key=None)
+    assert done.returncode == 2
+    assert "no fal API key" in done.stderr
+    assert server.stats()["submit_attempts"] == 0
+
+
+def test_failed_job_exit_1_with_reason(emulator_factory: EmulatorFactory, tmp_path: Path) -> None:
+    server = emulator_factory(valid_keys={"other:key"})
+    done = run_cli(
+        tmp_path,
+        "generate",
+        "--prompt",
+        "x",
+        "--queue-url",
+        server.base_url,
+        "--data-dir",
+        str(tmp_path / "d"),
+        key=TEST_KEY,
+    )
+    assert done.returncode == 1
+    out = json.loads(done.stdout)
+    assert out["state"] == "failed"
+    assert "rejected the API key" in out["error"]
+    assert TEST_KEY not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [("http://example.com", "plain http"), ("ftp://x", "not an http")],
+)
+def test_bad_queue_url(tmp_path: Path, url: str, message: str) -> None:
+    done = run_cli(tmp_path, "generate", "--prompt", "x", "--queue-url", url, key=TEST_KEY)
+    assert done.returncode == 2
+    assert message in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("item", "expected"),
+    [
+        ("seed=42", ("seed", 42)),
+        ("image_size=1024x768", ("image_size", {"width": 1024, "height": 768})),
+        ("image_size=landscape_4_3", ("image_size", "landscape_4_3")),
+        ("enable_safety_checker=false", ("enable_safety_checker", False)),
+        ("negative_prompt=blurry, dark", ("negative_prompt", "blurry, dark")),
+    ],
+)
+def test_parse_param(item: str, expected: tuple[str, object]) -> None:
+    assert parse_param(item) == expected
