@@ -52,3 +52,15 @@ def test_invalid_scenario_is_refused(capsys: pytest.CaptureFixture[str]) -> None
         main(["--scenario", '{"queue_delay": -1}'])
     assert caught.value.code == 2
     assert "queue_delay" in capsys.readouterr().err
+
+
+def test_emulator_imports_neither_qt_nor_ui() -> None:
+    code = (
+        "import sys, qwenimg_desktop.emulator.__main__\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in {'PySide6', 'shiboken6'}"
+        " or m.startswith('qwenimg_desktop.ui')]\n"
+        "print(bad)\n"
+    )
+    output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, timeout=60).stdout
+    assert output.strip() == "[]"
