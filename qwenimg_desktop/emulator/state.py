@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
+import sys
 import threading
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,6 +13,8 @@ from typing import Any
 
 from qwenimg_desktop.emulator.jobs import JobBoard
 from qwenimg_desktop.emulator.scenarios import FAULT_NAMES, FaultInjector, Scenario
+
+log = logging.getLogger("qwenimg.emulator")
 
 
 class EmulatorState:
@@ -110,6 +114,13 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         with self._connections_lock:
             self._connections.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients hanging up (reset, broken pipe) are normal here; anything else is logged."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError | TimeoutError):
+            return
+        log.error("emulator: error while serving %s", client_address, exc_info=exc)
 
     def close_connections(self) -> None:
         with self._connections_lock:
