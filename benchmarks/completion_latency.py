@@ -45,8 +45,8 @@ async def _ours(server: EmulatorServer, *, use_stream: bool, interval: float) ->
 
 
 def _fal_client(server: EmulatorServer) -> float:
-    import fal_client  # noqa: PLC0415 - optional dev dependency
-    import fal_client.client as fal_module  # noqa: PLC0415
+    import fal_client
+    import fal_client.client as fal_module
 
     fal_module.QUEUE_URL_FORMAT = f"{server.base_url}/"
     os.environ["FAL_KEY"] = KEY
