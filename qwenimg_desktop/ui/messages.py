@@ -14,7 +14,6 @@ from qwenimg_desktop.core.errors import (
     KeyringUnavailable,
     NetworkError,
     QwenImgError,
-    redact,
 )
 from qwenimg_desktop.core.jobs.model import JobState
 
@@ -38,7 +37,8 @@ class Messenger(QObject):
     message = Signal(str, str)  # level, text
 
     def show(self, level: Level, text: str) -> None:
-        text = redact(text)
+        # Texts come from redacted core errors and this module; not re-redacted here, since the
+        # key-shaped pattern would also mangle sentences such as "the key was rejected".
         log.log(
             {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}[level],
             "user message: %s", text,
@@ -103,7 +103,7 @@ _KIND_HINTS: Final[dict[str, str]] = {
 
 def failure_text(reason: str, kind: str) -> str:
     """A failed job's reason plus the next step for its error kind."""
-    reason = redact(reason).strip() or "The job failed."
+    reason = reason.strip() or "The job failed."
     hint = _KIND_HINTS.get(kind, "")
     if "balance" in reason.lower() or "insufficient" in reason.lower():
         hint = f"Your fal balance is too low: top up at {FAL_BILLING_URL}."
@@ -125,7 +125,7 @@ def key_test_text(error: Exception | None) -> tuple[bool, str]:
         return False, ("fal rejected this key: it is wrong, revoked or mistyped. Copy it again "
                        f"from {FAL_KEYS_URL}.")
     if isinstance(error, NetworkError):
-        return False, (f"Could not reach fal to test the key ({redact(str(error))}). "
+        return False, (f"Could not reach fal to test the key ({error}). "
                        "Check the network.")
     if isinstance(error, QwenImgError):
         return False, f"The key could not be tested: {error.message}"
@@ -133,7 +133,7 @@ def key_test_text(error: Exception | None) -> tuple[bool, str]:
 
 
 def keyring_unavailable_text(error: Exception | None) -> str:
-    detail = redact(str(error)) if error is not None else "no keyring backend was found"
+    detail = str(error).rstrip(".") if error is not None else "no keyring backend was found"
     return (
         f"The system keyring is not available ({detail}). The key can be used for this session "
         "only: it is kept in memory and forgotten when the app quits. Alternatively set the "

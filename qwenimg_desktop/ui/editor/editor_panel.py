@@ -164,8 +164,9 @@ class EditorPanel(QWidget):
 
     def _show_outline(self, headings: list[Heading]) -> None:
         self.outline.clear()
+        top = min((heading.level for heading in headings), default=1)
         for heading in headings:
-            item = QListWidgetItem("   " * (heading.level - 1) + heading.title)
+            item = QListWidgetItem("   " * (heading.level - top) + heading.title)
             item.setData(BLOCK_ROLE, heading.block)
             item.setToolTip(heading.title)
             self.outline.addItem(item)

@@ -1,0 +1,146 @@
+"""API key dialog (test, wrong key, keyring unavailable, real keyring), demo mode, autosave."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.secrets import KeyStore
+from qwenimg_desktop.emulator.server import EmulatorServer
+from qwenimg_desktop.ui.main_window import MainWindow
+from tests.ui.conftest import RuntimeFactory, type_prompt, type_text, wait_state
+
+RIGHT = "right-id:right-secret"
+
+
+def _shown(runtime_window: MainWindow | None, qtbot: QtBot) -> MainWindow:
+    assert runtime_window is not None
+    qtbot.addWidget(runtime_window)
+    runtime_window.show()
+    return runtime_window
+
+
+def test_test_key_says_clearly_when_the_key_is_wrong(
+    runtime_factory: RuntimeFactory, emulator_factory: object, qtbot: QtBot
+) -> None:
+    strict: EmulatorServer = emulator_factory(None, valid_keys={RIGHT})  # type: ignore[operator]
+    win = _shown(runtime_factory(strict).window, qtbot)
+    dialog = win.open_settings()
+    qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=5000)
+    assert dialog.key_field.echoMode() == dialog.key_field.EchoMode.Password
+    type_text(qtbot, dialog.key_field, "wrong-id:wrong-secret")
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "rejected" in dialog.result_label.text(), timeout=15_000)
+    assert "wrong-secret" not in dialog.result_label.text()
+    dialog.key_field.setText(RIGHT)
+    qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=5000)
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "works" in dialog.result_label.text(), timeout=15_000)
+
+
+def test_keyring_unavailable_offers_a_session_key(
+    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot,
+    no_backend_keystore: KeyStore,
+) -> None:
+    win = _shown(runtime_factory(emulator, key_store=no_backend_keystore).window, qtbot)
+    qtbot.waitUntil(win.params.blocked.isVisible, timeout=5000)
+    assert not win.key_ready
+    assert not win.params.generate.isEnabled()
+    dialog = win.open_settings()
+    qtbot.waitUntil(dialog.session_button.isVisible, timeout=5000)
+    assert "keyring is not available" in dialog.location.text()
+    assert not dialog.save_button.isEnabled()
+    dialog.key_field.setText("session-id:session-secret")
+    qtbot.mouseClick(dialog.session_button, Qt.MouseButton.LeftButton)
+    assert no_backend_keystore.source() == "session"
+    assert "this session only" in dialog.location.text()
+    qtbot.waitUntil(lambda: win.key_ready, timeout=5000)
+    type_prompt(qtbot, win, "session key works")
+    assert win.params.generate.isEnabled()
+    job_id = win.generate()
+    assert job_id
+    wait_state(qtbot, win, job_id, JobState.completed)
+
+
+@pytest.mark.keyring
+def test_save_and_remove_in_the_real_keyring(
+    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot,
+    real_keystore: KeyStore,
+) -> None:
+    win = _shown(runtime_factory(emulator, key_store=real_keystore).window, qtbot)
+    dialog = win.open_settings()
+    qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=5000)
+    dialog.key_field.setText("kr-id:kr-secret")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "system keyring" in dialog.location.text(), timeout=10_000)
+    assert dialog.key_field.text() == ""
+    assert real_keystore.source() == "keyring"
+    qtbot.waitUntil(lambda: win.key_ready, timeout=5000)
+    qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "removed" in dialog.result_label.text(), timeout=10_000)
+    assert real_keystore.get() is None
+    qtbot.waitUntil(lambda: not win.key_ready, timeout=5000)
+
+
+def test_first_run_without_a_key_explains_and_offers_demo(
+    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot,
+) -> None:
+    runtime = runtime_factory(emulator, key_store=KeyStore(), first_run_done=False)
+    # No keyring in this process and no session key: the first-run dialog explains.
+    win = runtime.window
+    assert win is not None
+    win.show()
+    qtbot.waitUntil(lambda: win.first_run is not None and win.first_run.isVisible(),
+                    timeout=5000)
+    assert win.first_run is not None
+    assert "fal.ai/dashboard/keys" in win.first_run.text()
+    assert win.first_run.demo_button.isVisible()
+    qtbot.mouseClick(win.first_run.demo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: runtime.demo and runtime.window is not win, timeout=10_000)
+    demo = _shown(runtime.window, qtbot)
+    assert demo.demo_banner.isVisible()
+    assert "DEMO" in demo.windowTitle()
+
+
+def test_demo_mode_generates_locally_without_a_key(
+    runtime_factory: RuntimeFactory, qtbot: QtBot, tmp_path: Path
+) -> None:
+    runtime = runtime_factory(key_store=KeyStore(), demo=True)
+    win = _shown(runtime.window, qtbot)
+    assert win.demo_banner.isVisible()
+    assert "DEMO" in win.demo_banner.text()
+    assert runtime.emulator is not None
+    assert runtime.queue_base.startswith("http://127.0.0.1:")
+    type_prompt(qtbot, win, "demo 演示")
+    job_id = win.generate()
+    assert job_id
+    row = wait_state(qtbot, win, job_id, JobState.completed)
+    assert all(Path(p).is_relative_to(tmp_path / "base" / "demo") for p in row.image_paths)
+    assert runtime.emulator.stats()["submits_total"] == 1
+
+
+def test_draft_autosave_survives_and_is_restored(
+    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot, tmp_path: Path
+) -> None:
+    base = tmp_path / "shared"
+    first = runtime_factory(emulator, base=base)
+    win = _shown(first.window, qtbot)
+    type_prompt(qtbot, win, "## 草稿\nkept after a crash")
+    win.params.num_images.setValue(3)
+    # The debounced write happens on a worker without closing the window (as before a crash).
+    qtbot.waitUntil(lambda: win.autosave.path.exists() and "kept after" in
+                    win.autosave.path.read_text(encoding="utf-8"), timeout=5000)
+    qtbot.waitUntil(lambda: '"num_images": 3' in win.autosave.path.read_text(encoding="utf-8"),
+                    timeout=5000)
+    win.close()
+    first.close()
+    first.window = None
+    second = runtime_factory(emulator, base=base)
+    restored = _shown(second.window, qtbot)
+    assert restored.editor.editor.toPlainText() == "## 草稿\nkept after a crash"
+    assert restored.params.num_images.value() == 3
+    assert [restored.editor.outline.item(0).text()] == ["草稿"]

@@ -1,0 +1,164 @@
+"""Draft validation, the bridge's ordering and coalescing, the jobs model, settings files."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.settings import (
+    AppSettings,
+    DraftSnapshot,
+    ParamValues,
+    SeedMode,
+    load_draft,
+    save_draft,
+)
+from qwenimg_desktop.ui import messages
+from qwenimg_desktop.ui.bridge import EngineBridge
+from qwenimg_desktop.ui.draft import Draft, validate
+from qwenimg_desktop.ui.jobs_model import JobsModel
+
+
+@pytest.mark.parametrize(
+    ("prompt", "negative", "changes", "key"),
+    [
+        ("", "", {}, "prompt"),
+        ("  \n ", "", {}, "prompt"),
+        ("ok", "n" * 501, {}, "negative_prompt"),
+        ("ok", "", {"size_preset": None, "custom_width": 256, "custom_height": 256}, "image_size"),
+        ("ok", "", {"size_preset": None, "custom_width": 4096, "custom_height": 2048},
+         "image_size"),
+        ("ok", "", {"size_preset": None, "custom_width": 9000, "custom_height": 64}, "image_size"),
+        ("ok", "", {"seed_mode": SeedMode.fixed, "seed_text": ""}, "seed"),
+        ("ok", "", {"seed_mode": SeedMode.fixed, "seed_text": "12a"}, "seed"),
+        ("ok", "", {"seed_mode": SeedMode.increment, "seed_text": "2147483648"}, "seed"),
+        ("ok", "", {"num_images": 5}, "num_images"),
+        ("ok", "", {"num_images": 0}, "num_images"),
+    ],
+)
+def test_each_invalid_field_gets_its_own_message(
+    prompt: str, negative: str, changes: dict[str, object], key: str
+) -> None:
+    result = validate(prompt, negative, ParamValues.model_validate(changes))
+    assert result.request is None
+    assert key in result.errors
+    assert result.errors[key].endswith(".")
+    assert "{" not in result.errors[key]
+
+
+def test_valid_draft_builds_the_request() -> None:
+    params = ParamValues(size_preset=None, custom_width=2048, custom_height=2048,
+                         seed_mode=SeedMode.fixed, seed_text="42", num_images=4)
+    result = validate("## 标题\ntext", "blurry", params)
+    assert result.request is not None
+    assert result.request.dimensions == (2048, 2048)
+    assert result.request.seed == 42
+    assert ParamValues.from_request(result.request).seed_text == "42"
+
+
+def test_draft_debounces_and_increments_the_seed(qtbot: QtBot) -> None:
+    draft = Draft()
+    with qtbot.waitSignal(draft.validated, timeout=2000) as blocker:
+        draft.set_prompt("a")
+        draft.set_prompt("ab")
+        draft.update_params(seed_mode=SeedMode.increment, seed_text="7")
+    assert blocker.args is not None
+    assert blocker.args[0].ok
+    assert draft.last_validation.request is not None
+    assert draft.last_validation.request.seed == 7
+    draft.after_submit()
+    assert draft.params.seed_text == "8"
+
+
+def test_bridge_keeps_order_and_coalesces_running(qtbot: QtBot) -> None:
+    bridge = EngineBridge()
+    got: list[ev.JobEvent] = []
+    bridge.job_event.connect(got.append)
+    main_thread = threading.get_ident()
+    threads: list[int] = []
+    bridge.job_event.connect(lambda _e: threads.append(threading.get_ident()))
+
+    def engine() -> None:
+        bridge.sink(ev.Submitted("j", "r"))
+        bridge.sink(ev.Queued("j", 0))
+        for step in range(500):
+            bridge.sink(ev.Running("j", (f"step {step}",)))
+        bridge.sink(ev.Completed("j", 1, ("a.png",)))
+
+    worker = threading.Thread(target=engine, name="fake-engine")
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: bool(got) and isinstance(got[-1], ev.Completed), timeout=3000)
+    kinds = [type(e).__name__ for e in got]
+    assert kinds[:2] == ["Submitted", "Queued"]
+    assert kinds[-1] == "Completed"
+    assert set(kinds[2:-1]) == {"Running"}
+    running = [e for e in got if isinstance(e, ev.Running)]
+    assert len(running) < 500, "Running events were coalesced"
+    lines = [line for e in running for line in e.logs]
+    assert lines[-1] == "step 499"
+    assert set(threads) == {main_thread}
+
+
+def test_jobs_model_folds_events(qtbot: QtBot) -> None:
+    model = JobsModel()
+    request = GenerationRequest(prompt="## Heading\nbody")
+    model.add_job("j", request)
+    model.apply(ev.Queued("j", 2))
+    row = model.row("j")
+    assert row is not None
+    assert row.title == "Heading"
+    assert row.status_line(0.0) == "Queued · position 3"
+    model.apply(ev.Running("j", ("loading",)))
+    assert row.state is JobState.running
+    assert row.last_log == "loading"
+    with qtbot.waitSignal(model.job_finished):
+        model.apply(ev.Failed("j", "key rejected", "AuthError"))
+    assert "Settings" in row.reason
+    model.apply(ev.Submitted("other", "r2"))
+    assert model.rowCount() == 2
+    assert model.row("other") is not None
+
+
+def test_cost_label() -> None:
+    assert messages.generate_label(0.15) == "Generate · $0.15"
+    assert messages.generate_label(0.075) == "Generate · $0.075"
+    assert messages.generate_label(None) == "Generate"
+
+
+def test_settings_roundtrip_and_corrupt_file_moved_aside(tmp_path: Path) -> None:
+    path = tmp_path / "config" / "settings.json"
+    assert AppSettings.load(path) == AppSettings()
+    settings = AppSettings(price_per_image_usd=0.1, presets={"wide": ParamValues(num_images=3)})
+    settings.save(path)
+    assert AppSettings.load(path) == settings
+    assert not list(path.parent.glob("*.tmp"))
+    path.write_text("{not json", encoding="utf-8")
+    assert AppSettings.load(path) == AppSettings()
+    assert not path.exists()
+    assert len(list(path.parent.glob("settings.json.corrupt-*"))) == 1
+    path.write_text(json.dumps({"concurrency": 999}), encoding="utf-8")
+    assert AppSettings.load(path).concurrency == 2
+    assert len(list(path.parent.glob("settings.json.corrupt-*"))) == 2
+
+
+def test_settings_refuse_plain_http_to_a_remote_host() -> None:
+    with pytest.raises(ValueError, match="https"):
+        AppSettings(queue_url="http://example.com")
+
+
+def test_draft_file_roundtrip(tmp_path: Path) -> None:
+    path = tmp_path / "draft.json"
+    assert load_draft(path) is None
+    save_draft(path, DraftSnapshot(prompt="## 你好\nworld", cursor=3))
+    loaded = load_draft(path)
+    assert loaded is not None
+    assert loaded.prompt == "## 你好\nworld"
+    assert loaded.cursor == 3
