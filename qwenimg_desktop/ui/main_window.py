@@ -104,7 +104,7 @@ class MainWindow(QMainWindow):
         bottom.setSizes([420, 940])
         main.addWidget(top)
         main.addWidget(bottom)
-        main.setSizes([470, 380])
+        main.setSizes([420, 460])
         for splitter in (top, bottom, main):
             splitter.setChildrenCollapsible(False)
         central = QWidget(self)

@@ -46,15 +46,15 @@ def dark_palette() -> QPalette:
     palette = QPalette()
     colours = {
         QPalette.ColorRole.Window: "#1f2126", QPalette.ColorRole.WindowText: "#e6e6e6",
-        QPalette.ColorRole.Base: "#17181c", QPalette.ColorRole.AlternateBase: "#23252b",
+        QPalette.ColorRole.Base: "#2a2c33", QPalette.ColorRole.AlternateBase: "#30333a",
         QPalette.ColorRole.ToolTipBase: "#2b2d33", QPalette.ColorRole.ToolTipText: "#e6e6e6",
-        QPalette.ColorRole.Text: "#e6e6e6", QPalette.ColorRole.Button: "#2a2c32",
+        QPalette.ColorRole.Text: "#e6e6e6", QPalette.ColorRole.Button: "#33363d",
         QPalette.ColorRole.ButtonText: "#e6e6e6", QPalette.ColorRole.BrightText: "#ff6b6b",
         QPalette.ColorRole.Link: "#7aa2f7", QPalette.ColorRole.Highlight: "#3d6fd6",
         QPalette.ColorRole.HighlightedText: "#ffffff",
         QPalette.ColorRole.PlaceholderText: "#8b8f98",
-        QPalette.ColorRole.Mid: "#3a3d44", QPalette.ColorRole.Dark: "#121316",
-        QPalette.ColorRole.Light: "#3a3d44", QPalette.ColorRole.Midlight: "#30333a",
+        QPalette.ColorRole.Mid: "#4a4e57", QPalette.ColorRole.Dark: "#121316",
+        QPalette.ColorRole.Light: "#4a4e57", QPalette.ColorRole.Midlight: "#3c3f47",
         QPalette.ColorRole.Shadow: "#000000",
     }
     for role, value in colours.items():
