@@ -15,11 +15,11 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication
 
-from qwenimg_desktop.app import AppRuntime, Options, _qapp  # noqa: E402
-from qwenimg_desktop.core.secrets import KeyStore  # noqa: E402
-from qwenimg_desktop.core.settings import ThemeChoice  # noqa: E402
+from qwenimg_desktop.app import AppRuntime, Options, _qapp
+from qwenimg_desktop.core.secrets import KeyStore
+from qwenimg_desktop.core.settings import ThemeChoice
 
 HERE = Path(__file__).resolve().parent
 PROMPT = """# 江南水乡 · Water town at dawn
