@@ -34,7 +34,6 @@ log = logging.getLogger("qwenimg.app")
 
 CLI_COMMANDS: Final = frozenset({"generate", "history", "resume"})
 DEMO_KEY: Final = "demo-key-id:demo-key-secret"
-SMOKE_DELAY_MS: Final = 300
 
 
 @dataclass
@@ -61,7 +60,8 @@ def parse_args(argv: Sequence[str]) -> Options:
     parser.add_argument("--temp-basedir", action="store_true",
                         help="use a fresh temporary data dir, deleted on exit")
     parser.add_argument("--smoke-test", action="store_true",
-                        help="open the window, check the services, print SMOKE OK and quit")
+                        help="open the window on the built-in emulator in a temporary data dir, "
+                             "run one job, check the services, print SMOKE OK and quit")
     ns = parser.parse_args(list(argv))
     return Options(data_dir=ns.data_dir, queue_url=ns.queue_url, demo=ns.demo,
                    temp_basedir=ns.temp_basedir, smoke_test=ns.smoke_test)
@@ -75,6 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return cli.main(args)
     options = parse_args(args)
+    if options.smoke_test:
+        from qwenimg_desktop import smoke  # noqa: PLC0415 - Qt loads only for the window
+
+        options = smoke.prepare(options)
     return run_gui(options)
 
 
@@ -276,15 +280,6 @@ def run_gui(options: Options) -> int:
 
 
 def _schedule_smoke_test(runtime: AppRuntime, app: QApplication) -> None:
-    from PySide6.QtCore import QTimer  # noqa: PLC0415
+    from qwenimg_desktop.smoke import start_smoke_test  # noqa: PLC0415
 
-    def report() -> None:
-        window = runtime.window
-        ok = window is not None and window.isVisible() and runtime.engine is not None
-        backend = runtime.key_store.backend_name()
-        sys.stdout.write(f"SMOKE {'OK' if ok else 'FAILED'} keyring={backend} "
-                         f"platform={app.platformName()}\n")
-        sys.stdout.flush()
-        app.exit(0 if ok else 1)
-
-    QTimer.singleShot(SMOKE_DELAY_MS, report)
+    start_smoke_test(runtime, app)

@@ -1,0 +1,278 @@
+"""Smoke test of a (frozen) build: window, database, keyring, resources, one emulator job.
+
+``qwenimg-desktop --smoke-test`` runs it: offscreen unless ``QT_QPA_PLATFORM`` is set, in a
+temporary data dir (unless ``--data-dir`` is given), against the built-in emulator. It prints
+``SMOKE OK key=value ...`` and exits 0, or prints ``SMOKE FAILED: <reason>`` and exits non-zero.
+A missing keyring is reported, and is a failure only when ``QWENIMG_SMOKE_REQUIRE_KEYRING=1``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Final
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QImage, QImageReader
+
+from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.params import GenerationRequest, ImageSizePreset, OutputFormat
+from qwenimg_desktop.core.paths import resource_dir
+from qwenimg_desktop.core.store.files import DataLayout
+from qwenimg_desktop.core.store.history import HistoryStore
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from qwenimg_desktop.app import AppRuntime, Options
+
+SMOKE_TIMEOUT_S: Final = 60.0
+HARD_EXIT_GRACE_S: Final = 10.0
+REQUIRE_KEYRING_ENV: Final = "QWENIMG_SMOKE_REQUIRE_KEYRING"
+REQUIRED_IMAGE_FORMATS: Final = ("png", "jpeg", "webp", "ico", "svg")
+SMOKE_PROMPT: Final = "smoke test 烟雾测试: a lighthouse at dusk"
+SMOKE_SIZE: Final = (512, 512)
+EXIT_FAILED: Final = 1
+EXIT_WATCHDOG: Final = 3
+_ALLOCATION_LIMIT_MB: Final = 256
+
+
+class SmokeFailure(Exception):
+    """One smoke check failed; the message is the reason printed after ``SMOKE FAILED:``."""
+
+
+# ---- individual checks (each returns what the report line shows) ------------------------------
+
+
+def check_window(runtime: AppRuntime) -> str:
+    window = runtime.window
+    if window is None or not window.isVisible():
+        raise SmokeFailure("the main window is not visible")
+    if window.windowIcon().isNull():
+        raise SmokeFailure("the main window has no icon")
+    return f"{window.width()}x{window.height()}"
+
+
+def check_resources() -> str:
+    """The icon resources load and Qt's image format plugins are present."""
+    from qwenimg_desktop.ui.theme import app_icon  # noqa: PLC0415 - ui loads after QApplication
+
+    folder = resource_dir()
+    if not folder.is_dir():
+        raise SmokeFailure(f"resources folder missing: {folder}")
+    icon = app_icon()
+    if icon.isNull() or icon.pixmap(64, 64).isNull():
+        raise SmokeFailure(f"the app icon does not load from {folder / 'icons'}")
+    svg = QImage(str(folder / "icons" / "qwenimg-desktop.svg"))
+    if svg.isNull():
+        raise SmokeFailure("the SVG icon does not decode (qsvg image format plugin missing?)")
+    supported = {bytes(f.data()).decode() for f in QImageReader.supportedImageFormats()}
+    missing = [name for name in REQUIRED_IMAGE_FORMATS if name not in supported]
+    if missing:
+        raise SmokeFailure(f"Qt image format plugins missing: {', '.join(missing)}")
+    return ",".join(REQUIRED_IMAGE_FORMATS)
+
+
+def keyring_entry_points() -> list[str]:
+    """Names of the keyring backends registered through package metadata."""
+    return sorted(e.name for e in entry_points(group="keyring.backends"))
+
+
+def check_keyring(runtime: AppRuntime, *, require: bool) -> tuple[str, list[str]]:
+    """The backend the app found (``"none"`` if none) and the registered backend names."""
+    registered = keyring_entry_points()
+    if not registered:
+        raise SmokeFailure(
+            "keyring has no registered backends (its entry-point metadata was not bundled)"
+        )
+    name = runtime.key_store.backend_name()
+    if require and name == "none":
+        raise SmokeFailure(
+            f"no usable keyring backend (registered: {', '.join(registered)}); "
+            f"unset {REQUIRE_KEYRING_ENV} to allow that"
+        )
+    return name, registered
+
+
+def check_database(layout: DataLayout) -> HistoryStore:
+    """Open a read-only history store on ``layout`` and run ``quick_check``; returns the store."""
+    store = HistoryStore.open(layout, readonly=True)
+    if not store.integrity_ok():
+        store.close()
+        raise SmokeFailure(f"database quick_check failed: {layout.db_path}")
+    return store
+
+
+def smoke_request() -> GenerationRequest:
+    """A small webp request: exercises Pillow's encoder and Qt's webp plugin."""
+    return GenerationRequest(
+        prompt=SMOKE_PROMPT, image_size=ImageSizePreset.square, seed=1234,
+        output_format=OutputFormat.webp,
+    )
+
+
+def check_result(store: HistoryStore, job_id: str) -> str:
+    """The journal row is completed and its image file is whole and decodes at the right size."""
+    record = store.get(job_id)
+    if record is None:
+        raise SmokeFailure(f"job {job_id} is not in the journal")
+    if record.state is not JobState.completed or not record.images:
+        raise SmokeFailure(f"job {job_id} is {record.state.value} with {len(record.images)} images")
+    image = record.images[0]
+    path = store.layout.absolute(image.path)
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != image.sha256:
+        raise SmokeFailure(f"{path.name}: the file does not match the journal's SHA-256")
+    reader = QImageReader(str(path))
+    reader.setAllocationLimit(_ALLOCATION_LIMIT_MB)
+    decoded = reader.read()
+    if decoded.isNull():
+        raise SmokeFailure(f"{path.name} does not decode: {reader.errorString()}")
+    if (decoded.width(), decoded.height()) != SMOKE_SIZE:
+        raise SmokeFailure(f"{path.name} is {decoded.width()}x{decoded.height()}")
+    if image.thumb_path is None or not store.layout.absolute(image.thumb_path).is_file():
+        raise SmokeFailure(f"job {job_id} has no thumbnail")
+    return f"{decoded.width()}x{decoded.height()}.{image.format}"
+
+
+# ---- the driver ---------------------------------------------------------------------------------
+
+
+class SmokeTest(QObject):
+    """Runs the checks inside the app's event loop and ends it with the exit code.
+
+    A Qt timer fails the test after ``timeout_s``; a watchdog thread exits the process
+    ``HARD_EXIT_GRACE_S`` later in case the event loop itself is stuck.
+    """
+
+    def __init__(self, runtime: AppRuntime, app: QApplication, *,
+                 timeout_s: float = SMOKE_TIMEOUT_S, require_keyring: bool = False) -> None:
+        super().__init__(app)
+        self._runtime = runtime
+        self._app = app
+        self._timeout_s = timeout_s
+        self._require_keyring = require_keyring
+        self._started = time.monotonic()
+        self._step = "start"
+        self._job_id: str | None = None
+        self._store: HistoryStore | None = None
+        self._facts: dict[str, str] = {}
+        self._done = False
+        self._watchdog = threading.Timer(timeout_s + HARD_EXIT_GRACE_S, self._hard_exit)
+        self._watchdog.daemon = True
+
+    def __repr__(self) -> str:
+        return f"<SmokeTest step={self._step} job={self._job_id} done={self._done}>"
+
+    def start(self) -> None:
+        self._watchdog.start()
+        QTimer.singleShot(round(self._timeout_s * 1000), self._on_timeout)
+        QTimer.singleShot(0, self._run_checks)
+
+    def _run_checks(self) -> None:
+        runtime = self._runtime
+        try:
+            self._step = "window"
+            self._facts["window"] = check_window(runtime)
+            self._step = "resources"
+            self._facts["formats"] = check_resources()
+            self._step = "keyring"
+            name, registered = check_keyring(runtime, require=self._require_keyring)
+            self._facts["keyring"] = repr(name)
+            self._facts["keyring_backends"] = ",".join(registered)
+            self._step = "database"
+            engine = runtime.engine
+            if engine is None or runtime.emulator is None:
+                raise SmokeFailure("the engine or the built-in emulator is not running")
+            self._store = check_database(engine.layout)
+            self._facts["db"] = "ok"
+            self._step = "job"
+            runtime.bridge.job_event.connect(self._on_event)
+            self._job_id = engine.submit(smoke_request())
+        except Exception as exc:  # noqa: BLE001 - every failure becomes the smoke verdict
+            self._fail(exc)
+
+    def _on_event(self, event: object) -> None:
+        if self._done or not isinstance(event, ev.JobEvent) or event.job_id != self._job_id:
+            return
+        if isinstance(event, ev.Failed):
+            self._fail(SmokeFailure(f"the emulator job failed: {event.kind}: {event.reason}"))
+        elif isinstance(event, ev.Cancelled):
+            self._fail(SmokeFailure("the emulator job was cancelled"))
+        elif isinstance(event, ev.Completed):
+            self._finish_job()
+
+    def _finish_job(self) -> None:
+        try:
+            self._step = "result"
+            if self._store is None or self._job_id is None:
+                raise SmokeFailure("the job finished before the checks started")
+            self._facts["image"] = check_result(self._store, self._job_id)
+            if not self._store.integrity_ok():
+                raise SmokeFailure("database quick_check failed after the job")
+        except Exception as exc:  # noqa: BLE001 - every failure becomes the smoke verdict
+            self._fail(exc)
+            return
+        self._facts["platform"] = self._app.platformName()
+        self._facts["seconds"] = f"{time.monotonic() - self._started:.2f}"
+        facts = " ".join(f"{key}={value}" for key, value in self._facts.items())
+        self._end(0, f"SMOKE OK {facts}")
+
+    def _on_timeout(self) -> None:
+        self._fail(SmokeFailure(f"timed out after {self._timeout_s:g} s at step {self._step!r}"))
+
+    def _fail(self, exc: BaseException) -> None:
+        reason = str(exc) if isinstance(exc, SmokeFailure) else f"{type(exc).__name__}: {exc}"
+        self._end(EXIT_FAILED, f"SMOKE FAILED: {self._step}: {reason}")
+
+    def _end(self, code: int, line: str) -> None:
+        if self._done:
+            return
+        self._done = True
+        self._watchdog.cancel()
+        if self._store is not None:
+            self._store.close()
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+        self._app.exit(code)
+
+    def _hard_exit(self) -> None:
+        sys.stdout.write(f"SMOKE FAILED: watchdog: the event loop hung at step {self._step!r}\n")
+        sys.stdout.flush()
+        os._exit(EXIT_WATCHDOG)
+
+
+# ---- entry points used by app.py ---------------------------------------------------------------
+
+
+def prepare(options: Options) -> Options:
+    """Smoke-test options: offscreen by default, demo (emulator), a temporary data dir."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    temp = options.temp_basedir or options.data_dir is None
+    return dataclasses.replace(options, demo=True, temp_basedir=temp, smoke_test=True)
+
+
+def start_smoke_test(runtime: AppRuntime, app: QApplication) -> SmokeTest:
+    """Schedule the checks on ``app``'s event loop; ``app.exec()`` then returns the exit code."""
+    require = os.environ.get(REQUIRE_KEYRING_ENV, "") not in ("", "0")
+    test = SmokeTest(runtime, app, require_keyring=require)
+    test.start()
+    return test
+
+
+def run_smoke_test(argv: Sequence[str] = ()) -> int:
+    """``qwenimg-desktop --smoke-test [argv]`` in this process; returns the exit code."""
+    from qwenimg_desktop.app import main  # noqa: PLC0415 - app imports this module lazily
+
+    return main(["--smoke-test", *argv])
+
+
+if __name__ == "__main__":
+    sys.exit(run_smoke_test(sys.argv[1:]))
