@@ -9,8 +9,12 @@ from dataclasses import dataclass
 
 _secrets_lock = threading.Lock()
 _secrets: set[str] = set()
-# fal keys look like "<uuid>:<hex secret>"; also catch "Key <anything>" auth header values.
-_KEY_PATTERN = re.compile(r"(?i)(authorization:\s*key\s+|\bkey\s+)[^\s'\"]+")
+# fal keys look like "<id>:<secret>". Redact an Authorization header's value whatever it is, and
+# "Key <id>:<secret>" anywhere; plain sentences ("the key can be used") are left alone.
+_KEY_PATTERN = re.compile(
+    r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:key|bearer)\s+)[^\s'\",}]+"
+    r"|(\bkey\s+)(?=[^\s'\"]*:[^\s'\"])[^\s'\",}]+"
+)
 _FAL_KEY_SHAPE = re.compile(
     r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:[0-9a-f]{16,}\b"
 )
@@ -32,7 +36,7 @@ def redact(text: str) -> str:
         if secret in text:
             text = text.replace(secret, REDACTED)
     text = _FAL_KEY_SHAPE.sub(REDACTED, text)
-    return _KEY_PATTERN.sub(lambda m: m.group(1) + REDACTED, text)
+    return _KEY_PATTERN.sub(lambda m: (m.group(1) or m.group(2)) + REDACTED, text)
 
 
 class QwenImgError(Exception):
