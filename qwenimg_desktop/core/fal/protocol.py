@@ -134,7 +134,7 @@ def parse_json(raw: bytes | str) -> Any:
     """Decode JSON or raise :class:`MalformedResponse`."""
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # deep nesting: RecursionError
         raise MalformedResponse(
             f"the server sent invalid JSON ({exc.__class__.__name__})"
         ) from None
@@ -157,7 +157,7 @@ def parse_error_body(raw: bytes | str) -> ErrorBody:
     """Best-effort parse of an error body; never raises."""
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
         return ErrorBody(detail=text.strip()[:300] or None)
     if not isinstance(data, dict):
