@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import io
 import random
-import textwrap
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -103,24 +103,50 @@ def _shapes(draw: ImageDraw.ImageDraw, rng: random.Random, width: int, height: i
             draw.rectangle(box, outline=colour, width=max(2, radius // 10))
 
 
-def _caption(prompt: str, seed: int, index: int, width: int) -> list[str]:
-    chars = max(12, width // 28)
+_TOKEN: Final = re.compile(r"\s+|[\u2e80-\u9fff\uac00-\ud7af\uff00-\uffef]|[^\s\u2e80-\u9fff]+")
+
+
+def _wrap(text: str, font: FontType, max_width: float) -> list[str]:
+    """Greedy wrap by measured width: words for Latin, characters for CJK."""
+    lines: list[str] = []
+    current = ""
+    for token in _TOKEN.findall(text):
+        candidate = current + token
+        if font.getlength(candidate) <= max_width:
+            current = candidate
+            continue
+        if current.strip():
+            lines.append(current.rstrip())
+        current = token.lstrip()
+        while font.getlength(current) > max_width:  # a word wider than a line: cut it
+            cut = len(current) - 1
+            while cut > 1 and font.getlength(current[:cut]) > max_width:
+                cut = max(1, min(cut - 1, int(cut * max_width / font.getlength(current[:cut]))))
+            lines.append(current[:cut])
+            current = current[cut:]
+    if current.strip():
+        lines.append(current.rstrip())
+    return lines
+
+
+def _caption(prompt: str, seed: int, index: int, font: FontType, max_width: float) -> list[str]:
     lines: list[str] = []
     for raw in prompt.strip().splitlines():
         if raw.strip():
-            lines.extend(textwrap.wrap(raw.strip(), chars) or [raw.strip()])
+            lines.extend(_wrap(raw.strip(), font, max_width))
         if len(lines) >= _MAX_TEXT_LINES:
             break
     lines = lines[:_MAX_TEXT_LINES] or ["(empty prompt)"]
     return [*lines, f"seed {seed} · image {index}"]
 
 
-def _draw_text(image: Image.Image, lines: list[str]) -> None:
+def _draw_text(image: Image.Image, prompt: str, seed: int, index: int) -> None:
     width, height = image.size
     size = max(12, min(width, height) // 22)
     font = _font(size)
-    draw = ImageDraw.Draw(image)
     margin = size
+    lines = _caption(prompt, seed, index, font, width - 2 * margin)
+    draw = ImageDraw.Draw(image)
     line_height = int(size * 1.35)
     box_bottom = margin + line_height * len(lines) + size // 2
     draw.rectangle((margin // 2, margin // 2, width - margin // 2, box_bottom), fill=(0, 0, 0))
@@ -140,7 +166,7 @@ def render_image(
     rng = random.Random(f"{seed}:{index}:{width}x{height}")
     image = _background(rng, width, height)
     _shapes(ImageDraw.Draw(image), rng, width, height)
-    _draw_text(image, _caption(prompt, seed, index, width))
+    _draw_text(image, prompt, seed, index)
     buffer = io.BytesIO()
     if output_format is OutputFormat.png:
         image.save(buffer, format="PNG", compress_level=1)
