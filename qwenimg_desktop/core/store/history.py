@@ -6,7 +6,7 @@ import contextlib
 import re
 import sqlite3
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -16,7 +16,7 @@ from qwenimg_desktop.core.jobs.model import FINAL_STATES, JobState, can_transiti
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.queries import in_list
 from qwenimg_desktop.core.store.reads import CHUNK, HistoryReads, LogLine
-from qwenimg_desktop.core.store.records import IMAGE_COLUMNS, ImageRecord, JobRecord
+from qwenimg_desktop.core.store.records import IMAGE_COLUMNS, JOB_COLUMNS, ImageRecord, JobRecord
 
 __all__ = ["HistoryStore", "ImageRecord", "JobRecord"]
 
@@ -130,18 +130,9 @@ class HistoryStore(HistoryReads):
         The image files must already be complete and renamed into place.
         """
         now = self._clock()
-        rows = [{
-            "job_id": job_id, "idx": im.index, "path": im.path, "thumb_path": im.thumb_path,
-            "width": im.width, "height": im.height, "format": im.format,
-            "size_bytes": im.size_bytes, "sha256": im.sha256, "source_url": im.source_url,
-        } for im in images]
         with self._writing() as conn:
             _check_transition(conn, job_id, JobState.completed)
-            conn.executemany(
-                f"INSERT INTO images ({IMAGE_COLUMNS}) VALUES (:job_id, :idx, :path,"
-                " :thumb_path, :width, :height, :format, :size_bytes, :sha256, :source_url)",
-                rows,
-            )
+            _insert_images(conn, job_id, images)
             conn.execute(
                 "UPDATE jobs SET state = :state, updated_at = :now, finished_at = :now,"
                 " queue_position = NULL WHERE id = :id",
@@ -242,6 +233,71 @@ class HistoryStore(HistoryReads):
             with contextlib.suppress(ValueError):
                 paths.append(self.layout.absolute(relative))
         return paths
+
+    def restore(self, records: Sequence[JobRecord],
+                logs: Mapping[str, Sequence[LogLine]] | None = None) -> list[str]:
+        """Re-insert deleted jobs exactly as they were (undo of :meth:`delete`), in one commit.
+
+        Jobs whose id exists again are skipped. Returns the ids restored.
+        """
+        restored: list[str] = []
+        names = [c.strip() for c in JOB_COLUMNS.split(",")]
+        placeholders = ", ".join(":" + n for n in names)
+        with self._writing() as conn:
+            for record in records:
+                if conn.execute("SELECT 1 FROM jobs WHERE id = :id",
+                                {"id": record.id}).fetchone():
+                    continue
+                conn.execute(f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({placeholders})",
+                             _job_params(record))
+                _insert_images(conn, record.id, record.images)
+                lines = (logs or {}).get(record.id, ())
+                conn.executemany(
+                    "INSERT INTO job_logs (job_id, seq, message, level, timestamp)"
+                    " VALUES (:id, :seq, :message, :level, :timestamp)",
+                    [{"id": record.id, "seq": i, "message": m, "level": lv, "timestamp": ts}
+                     for i, (m, lv, ts) in enumerate(lines)],
+                )
+                restored.append(record.id)
+        return restored
+
+    def replace_images(self, job_id: str, images: Sequence[ImageRecord]) -> None:
+        """Replace the rows of these image indexes of ``job_id`` (after a re-download)."""
+        with self._writing() as conn:
+            for image in images:
+                conn.execute("DELETE FROM images WHERE job_id = :id AND idx = :idx",
+                             {"id": job_id, "idx": image.index})
+            _insert_images(conn, job_id, images)
+
+
+def _job_params(record: JobRecord) -> dict[str, Any]:
+    return {
+        "id": record.id, "created_at": record.created_at, "updated_at": record.updated_at,
+        "state": record.state.value, "request_json": record.request_json,
+        "prompt": record.prompt, "negative_prompt": record.negative_prompt,
+        "width": record.width, "height": record.height, "output_format": record.output_format,
+        "num_images": record.num_images, "endpoint": record.endpoint,
+        "queue_base": record.queue_base, "request_id": record.request_id,
+        "status_url": record.status_url, "response_url": record.response_url,
+        "cancel_url": record.cancel_url, "queue_position": record.queue_position,
+        "seed": record.seed, "cost_estimate": record.cost_estimate,
+        "submitted_at": record.submitted_at, "started_at": record.started_at,
+        "finished_at": record.finished_at, "error": record.error,
+        "error_type": record.error_type, "result_json": record.result_json,
+        "metrics_json": record.metrics_json, "favourite": 1 if record.favourite else 0,
+        "note": record.note,
+    }
+
+
+def _insert_images(conn: sqlite3.Connection, job_id: str, images: Sequence[ImageRecord]) -> None:
+    conn.executemany(
+        f"INSERT INTO images ({IMAGE_COLUMNS}) VALUES (:job_id, :idx, :path,"
+        " :thumb_path, :width, :height, :format, :size_bytes, :sha256, :source_url)",
+        [{"job_id": job_id, "idx": im.index, "path": im.path, "thumb_path": im.thumb_path,
+          "width": im.width, "height": im.height, "format": im.format,
+          "size_bytes": im.size_bytes, "sha256": im.sha256, "source_url": im.source_url}
+         for im in images],
+    )
 
 
 def _check_transition(conn: sqlite3.Connection, job_id: str, new: JobState) -> None:

@@ -80,6 +80,53 @@ def _add_text(result: Filter, text: str) -> None:
         )
 
 
+ASPECTS: Final = ("square", "portrait", "landscape")
+SIZES: Final = ("small", "medium", "large")
+_SIZE_BOUNDS: Final = {"small": (0, 1024 * 1024 - 1), "medium": (1024 * 1024, 1536 * 1536),
+                       "large": (1536 * 1536 + 1, 1 << 40)}
+"""Pixel-count classes: small < 1024², medium up to 1536², large above."""
+
+
+@dataclass(frozen=True)
+class HistoryQuery:
+    """Everything the history browser can filter by; an empty query lists every job.
+
+    ``created_from`` / ``created_to`` are Unix times (``from`` inclusive, ``to`` exclusive);
+    ``formats`` are output formats (``png``, ``jpeg``, ``webp``); ``aspect`` is one of
+    :data:`ASPECTS` and ``size`` one of :data:`SIZES` (requested pixels).
+    """
+
+    text: str = ""
+    states: frozenset[JobState] | None = None
+    favourite: bool | None = None
+    created_from: float | None = None
+    created_to: float | None = None
+    formats: frozenset[str] | None = None
+    aspect: str | None = None
+    size: str | None = None
+
+    def to_filter(self, after: tuple[float, str] | None = None) -> Filter:
+        """The WHERE clause for this query, strictly older than the ``after`` cursor."""
+        result = build_filter(after=after, states=self.states, favourite=self.favourite,
+                              text=self.text if self.text.strip() else None)
+        if self.created_from is not None:
+            result.add("j.created_at >= :created_from", created_from=float(self.created_from))
+        if self.created_to is not None:
+            result.add("j.created_at < :created_to", created_to=float(self.created_to))
+        if self.formats is not None:
+            names = {f"fmt_{i}": f for i, f in enumerate(sorted(self.formats))}
+            result.add(f"j.output_format IN ({', '.join(':' + n for n in names)})"
+                       if names else "0", **names)
+        if self.aspect is not None:
+            result.add({"square": "j.width = j.height", "portrait": "j.height > j.width",
+                        "landscape": "j.width > j.height"}[self.aspect])
+        if self.size is not None:
+            low, high = _SIZE_BOUNDS[self.size]
+            result.add("j.width * j.height BETWEEN :px_low AND :px_high",
+                       px_low=low, px_high=high)
+        return result
+
+
 def in_list(prefix: str, values: Collection[str]) -> tuple[str, dict[str, str]]:
     """``(:p0, :p1, ...)`` and its parameters, for ``IN`` with named placeholders."""
     params = {f"{prefix}{i}": v for i, v in enumerate(values)}

@@ -8,7 +8,7 @@ from typing import Any, Final
 
 from qwenimg_desktop.core.jobs.model import REMOTE_STATES, JobState
 from qwenimg_desktop.core.store.base import StoreBase
-from qwenimg_desktop.core.store.queries import build_filter, in_list
+from qwenimg_desktop.core.store.queries import HistoryQuery, build_filter, in_list
 from qwenimg_desktop.core.store.records import (
     IMAGE_COLUMNS,
     JOB_COLUMNS,
@@ -123,6 +123,33 @@ class HistoryReads(StoreBase):
         """
         return self.page(limit=limit, after=after, states=states, favourite=favourite, text=text)
 
+
+    def query_keys(
+        self, query: HistoryQuery, *, limit: int = 100, after: tuple[float, str] | None = None,
+    ) -> list[tuple[float, str]]:
+        """Newest-first ``(created_at, id)`` cursors of the jobs matching ``query``."""
+        where = query.to_filter(after)
+        with self._reading() as conn:
+            return [(float(r[0]), str(r[1])) for r in conn.execute(
+                f"SELECT j.created_at, j.id FROM jobs j WHERE {where.where}"
+                " ORDER BY j.created_at DESC, j.id DESC LIMIT :limit",
+                {**where.params, "limit": int(limit)},
+            )]
+
+    def query_count(self, query: HistoryQuery) -> int:
+        where = query.to_filter()
+        with self._reading() as conn:
+            return int(conn.execute(f"SELECT COUNT(*) FROM jobs j WHERE {where.where}",
+                                    where.params).fetchone()[0])
+
+    def image_rows(self) -> list[tuple[str, int, str, str | None, str | None, float]]:
+        """Every image row as (job id, index, path, thumb path, request id, job created_at)."""
+        with self._reading() as conn:
+            rows = conn.execute(
+                "SELECT i.job_id, i.idx, i.path, i.thumb_path, j.request_id, j.created_at"
+                " FROM images i JOIN jobs j ON j.id = i.job_id ORDER BY j.created_at DESC, i.idx"
+            ).fetchall()
+        return [(str(r[0]), int(r[1]), str(r[2]), r[3], r[4], float(r[5])) for r in rows]
 
     def _select(self, tail: str, params: dict[str, Any]) -> list[JobRecord]:
         columns = ", ".join(f"j.{c.strip()}" for c in JOB_COLUMNS.split(","))

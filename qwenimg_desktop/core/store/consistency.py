@@ -1,0 +1,211 @@
+"""Start-up checks that the history rows and the files agree, and repair that never deletes.
+
+* :func:`open_history` opens the database; a corrupt file is moved aside and a fresh one made.
+* :func:`check_files` lists rows whose files are missing and files no row knows (orphans).
+* :func:`redownload_missing` fetches a job's result again by request id and restores its files.
+
+All of it blocks on disk: run it off the GUI thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from qwenimg_desktop.core.errors import DownloadError, UserError
+from qwenimg_desktop.core.fal.client import QueueClient
+from qwenimg_desktop.core.fal.download import Downloader
+from qwenimg_desktop.core.store import db
+from qwenimg_desktop.core.store.db import DatabaseCorrupt
+from qwenimg_desktop.core.store.files import PARTIAL_SUFFIX, DataLayout
+from qwenimg_desktop.core.store.history import HistoryStore
+from qwenimg_desktop.core.store.metadata import EmbeddedMeta, MetadataError, embed_file
+from qwenimg_desktop.core.store.records import ImageRecord, JobRecord
+from qwenimg_desktop.core.store.thumbnails import make_thumbnail
+
+log = logging.getLogger("qwenimg.store.consistency")
+
+REDOWNLOAD_WINDOW_S: Final = 7 * 24 * 3600
+"""fal keeps request results for at least 7 days; after that a re-download cannot work."""
+
+
+@dataclass(frozen=True)
+class OpenedHistory:
+    """The writer store, and the damaged file moved aside (with a message) if there was one."""
+
+    store: HistoryStore
+    moved_aside: Path | None = None
+    message: str | None = None
+
+
+def open_history(layout: DataLayout) -> OpenedHistory:
+    """Open (or create) the history; a corrupt database is moved aside and replaced.
+
+    Raises:
+        SchemaTooNew, DiskFull, DatabaseBusy, StoreError: problems a fresh file cannot fix.
+    """
+    try:
+        store = HistoryStore.open(layout)
+    except DatabaseCorrupt:
+        store = None
+    if store is not None:
+        try:
+            if store.integrity_ok():
+                return OpenedHistory(store)
+        except DatabaseCorrupt:
+            pass
+        store.close()
+    moved = db.move_aside(layout.db_path)
+    log.error("history database was damaged; moved to %s", moved)
+    fresh = HistoryStore.open(layout)
+    message = (
+        f"The history database was damaged and has been moved to {moved}. A fresh, empty "
+        f"history was started; your image files are still in {layout.images_dir}."
+    )
+    return OpenedHistory(fresh, moved, message)
+
+
+@dataclass(frozen=True)
+class MissingImage:
+    """A stored image whose file is gone; ``redownloadable`` while fal may still hold it."""
+
+    job_id: str
+    index: int
+    path: str
+    request_id: str | None
+    created_at: float
+    redownloadable: bool
+
+
+@dataclass(frozen=True)
+class ConsistencyReport:
+    """Result of :func:`check_files`; orphans are listed only, never deleted."""
+
+    missing: tuple[MissingImage, ...]
+    missing_thumbnails: tuple[tuple[str, int], ...]
+    orphans: tuple[Path, ...]
+
+    @property
+    def missing_job_ids(self) -> frozenset[str]:
+        return frozenset(m.job_id for m in self.missing)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing or self.missing_thumbnails or self.orphans)
+
+
+def check_files(store: HistoryStore, *, now: float | None = None) -> ConsistencyReport:
+    """Compare every image row with the files under ``images/`` and ``thumbs/``."""
+    layout = store.layout
+    now = time.time() if now is None else now
+    known: set[str] = set()
+    missing: list[MissingImage] = []
+    missing_thumbs: list[tuple[str, int]] = []
+    for row in store.image_rows():
+        job_id, index, path, thumb, request_id, created_at = row
+        known.add(path)
+        if not _exists(layout, path):
+            young = now - created_at < REDOWNLOAD_WINDOW_S
+            missing.append(MissingImage(job_id, index, path, request_id, created_at,
+                                        bool(request_id) and young))
+        if thumb:
+            known.add(thumb)
+            if not _exists(layout, thumb):
+                missing_thumbs.append((job_id, index))
+    orphans = [p for p in _files_under(layout) if layout.relative(p) not in known]
+    return ConsistencyReport(tuple(missing), tuple(missing_thumbs), tuple(sorted(orphans)))
+
+
+def _exists(layout: DataLayout, relative: str) -> bool:
+    try:
+        return layout.absolute(relative).is_file()
+    except ValueError:
+        return False
+
+
+def _files_under(layout: DataLayout) -> list[Path]:
+    found: list[Path] = []
+    for top in (layout.images_dir, layout.thumbs_dir):
+        if not top.is_dir():
+            continue
+        for directory, dirs, files in os.walk(top):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            found.extend(Path(directory) / f for f in files
+                         if not f.startswith(".") and not f.endswith(PARTIAL_SUFFIX))
+    return found
+
+
+def regenerate_thumbnails(store: HistoryStore, items: tuple[tuple[str, int], ...]) -> int:
+    """Remake missing thumbnails (derived data) from their images; returns how many were made."""
+    made = 0
+    for job_id, record in store.get_many({j for j, _ in items}).items():
+        for image in record.images:
+            if (job_id, image.index) not in items or not image.thumb_path:
+                continue
+            with contextlib.suppress(UserError, OSError, ValueError):
+                make_thumbnail(store.layout.absolute(image.path),
+                               store.layout.absolute(image.thumb_path))
+                made += 1
+    return made
+
+
+async def redownload_missing(
+    store: HistoryStore, client: QueueClient, downloader: Downloader, job_id: str,
+) -> list[ImageRecord]:
+    """Fetch the result of ``job_id`` again by request id and download its missing images.
+
+    Each new file gets its metadata embedded and a thumbnail; the image rows are updated.
+    Store calls block briefly, so they run in a worker thread.
+
+    Raises:
+        DownloadError: the job has no request id, or fal no longer has the result or media.
+        FalError: the queue refused (key rejected, network, ...).
+    """
+    record = await asyncio.to_thread(store.get, job_id)
+    if record is None or not record.request_id:
+        raise DownloadError("This generation has no fal request id, so it cannot be fetched again.")
+    result = await client.result(record.request_id)
+    layout = store.layout
+    fixed: list[ImageRecord] = []
+    for image in record.images:
+        dest = layout.absolute(image.path)
+        if dest.is_file() or image.index >= len(result.images):
+            continue
+        file = result.images[image.index]
+        got = await downloader.fetch(file.url, dest, content_type=file.content_type,
+                                     fallback_format=image.format or "png")
+        size, digest = await asyncio.to_thread(_finish_file, record, image, got.path, got.format,
+                                               layout)
+        fixed.append(ImageRecord(
+            index=image.index, path=image.path, width=got.width, height=got.height,
+            format=got.format, size_bytes=size, sha256=digest, thumb_path=image.thumb_path,
+            source_url=image.source_url,
+        ))
+    if fixed:
+        await asyncio.to_thread(store.replace_images, job_id, fixed)
+    return fixed
+
+
+def _finish_file(record: JobRecord, image: ImageRecord, path: Path, fmt: str,
+                 layout: DataLayout) -> tuple[int, str]:
+    size, digest = path.stat().st_size, ""
+    if record.request is not None:
+        meta = EmbeddedMeta(request=record.request, seed=record.seed,
+                            request_id=record.request_id, job_id=record.id)
+        try:
+            size, digest = embed_file(path, fmt, meta)
+        except MetadataError:
+            log.warning("could not embed metadata into %s", path, exc_info=True)
+    if not digest:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if image.thumb_path:
+        with contextlib.suppress(UserError, OSError):
+            make_thumbnail(path, layout.absolute(image.thumb_path))
+    return size, digest

@@ -1,0 +1,254 @@
+"""Core history operations: query filters, delete with undo, export, consistency and open repair."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.store.consistency import check_files, open_history, regenerate_thumbnails
+from qwenimg_desktop.core.store.export import export_to_folder, export_to_zip, safe_stem
+from qwenimg_desktop.core.store.files import DataLayout
+from qwenimg_desktop.core.store.history import HistoryStore
+from qwenimg_desktop.core.store.metadata import read_metadata
+from qwenimg_desktop.core.store.queries import HistoryQuery
+from qwenimg_desktop.core.store.trash import Trash, trash_dir
+from tests.history.conftest import Clock
+
+MakeJob = Callable[..., str]
+
+
+def ids(store: HistoryStore, query: HistoryQuery) -> list[str]:
+    return [job_id for _, job_id in store.query_keys(query, limit=1000)]
+
+
+def test_query_filters_combine(store: HistoryStore, make_job: MakeJob, clock: Clock) -> None:
+    square = make_job("red square", output_format="png")
+    wide = make_job("wide landscape", image_size="landscape_16_9", output_format="jpeg")
+    tall = make_job("tall portrait 可爱的猫", image_size="portrait_4_3", output_format="webp")
+    big = make_job("big square", image_size={"width": 2048, "height": 2048})
+    failed = make_job("broken one", state=JobState.failed)
+    store.set_favourite(tall, True)
+    everything = ids(store, HistoryQuery())
+    assert everything == [failed, big, tall, wide, square]
+    assert ids(store, HistoryQuery(aspect="landscape")) == [wide]
+    assert ids(store, HistoryQuery(aspect="portrait")) == [tall]
+    assert ids(store, HistoryQuery(aspect="square", states=frozenset({JobState.completed}))) == [
+        big, square]
+    assert ids(store, HistoryQuery(size="large")) == [big]
+    assert ids(store, HistoryQuery(size="small")) == [tall, wide]
+    assert ids(store, HistoryQuery(formats=frozenset({"jpeg", "webp"}))) == [tall, wide]
+    assert ids(store, HistoryQuery(formats=frozenset())) == []
+    assert ids(store, HistoryQuery(favourite=True)) == [tall]
+    assert ids(store, HistoryQuery(text="可爱")) == [tall]  # 2 characters: fallback scan
+    assert ids(store, HistoryQuery(text="可爱的猫 tall")) == [tall]  # trigram + short
+    record = store.get(wide)
+    assert record is not None
+    window = HistoryQuery(created_from=record.created_at, created_to=record.created_at + 1)
+    assert ids(store, window) == [wide]
+    assert store.query_count(HistoryQuery(states=frozenset({JobState.failed}))) == 1
+
+
+def test_delete_moves_files_and_undo_restores_rows_and_files(
+    store: HistoryStore, make_job: MakeJob,
+) -> None:
+    keep = make_job("keep me")
+    gone = make_job("delete me, 删除", images=2)
+    store.set_note(gone, "a note survives undo")
+    store.set_favourite(gone, True)
+    before = store.get(gone)
+    assert before is not None
+    files = [store.layout.absolute(p) for im in before.images for p in (im.path, im.thumb_path)
+             if p]
+    assert all(f.exists() for f in files)
+    handed: list[Path] = []
+
+    def os_trash(path: Path) -> bool:
+        handed.append(path)
+        return True
+
+    trash = Trash(store, os_trash=os_trash)
+
+    batch = trash.delete([gone, keep + "x"])
+    assert batch.job_ids == [gone]
+    assert store.get(gone) is None
+    assert store.get(keep) is not None
+    assert not any(f.exists() for f in files)
+    assert all(staged.exists() for _, staged in batch.moved)
+    assert ids(store, HistoryQuery(text="删除")) == []
+
+    assert trash.undo(batch) == [gone]
+    after = store.get(gone)
+    assert after == before
+    assert store.logs(gone) == [("loading model", "info", None), ("step 1/8", "info", None)]
+    assert all(f.exists() for f in files)
+    assert ids(store, HistoryQuery(text="删除")) == [gone]
+    assert trash.undo(batch) == []  # only once
+    assert not (trash_dir(store.layout) / batch.batch_id).exists()
+
+    second = trash.delete([gone])
+    assert trash.finalize() == len(files)
+    assert sorted(handed) == sorted(staged for _, staged in second.moved)
+    assert trash.batches == []
+
+
+def test_delete_without_os_trash_keeps_files_in_data_trash(
+    store: HistoryStore, make_job: MakeJob,
+) -> None:
+    job = make_job("no os trash here")
+    trash = Trash(store)
+    batch = trash.delete([job])
+    assert trash.finalize() == 0
+    assert all(staged.exists() for _, staged in batch.moved)
+    assert all(trash_dir(store.layout) in staged.parents for _, staged in batch.moved)
+
+
+def test_in_flight_jobs_are_not_deleted(store: HistoryStore, make_job: MakeJob) -> None:
+    done = make_job("done")
+    pending = store.create_pending(store.get(done).request, queue_base="q",  # type: ignore[union-attr,arg-type]
+                                   cost_estimate=0)
+    batch = Trash(store).delete([done, pending])
+    assert batch.job_ids == [done]
+    assert store.get(pending) is not None
+
+
+def test_safe_stems_for_long_chinese_and_hostile_prompts() -> None:
+    assert safe_stem("一只可爱的猫，水彩风格") == "一只可爱的猫-水彩风格"
+    assert safe_stem("../../etc/passwd") == "etc-passwd"
+    assert safe_stem("a\\b:c*d?e\"f<g>h|i") == "a-b-c-d-e-f-g-h-i"
+    assert safe_stem("CON") == "_CON"
+    assert safe_stem("lpt1") == "_lpt1"
+    assert safe_stem("   ...   ") == "image"
+    assert safe_stem("") == "image"
+    long = safe_stem("长" * 500)
+    assert len(long.encode()) <= 100
+    assert long == "长" * 33
+
+
+def test_export_folder_and_zip_with_sidecars(
+    store: HistoryStore, make_job: MakeJob, tmp_path: Path,
+) -> None:
+    prompt = "一只可爱的猫/坐在窗台上 " * 20
+    first = make_job(prompt, images=2, output_format="webp")
+    second = make_job(prompt)
+    records = list(store.get_many([first, second]).values())
+    folder = tmp_path / "out"
+    folder.mkdir()
+    result = export_to_folder(records, store.layout, folder)
+    again = export_to_folder(records, store.layout, folder)
+    names = sorted(p.name for p in folder.iterdir())
+    assert len(names) == 12
+    assert len(set(names)) == 12
+    assert set(result.files).isdisjoint(again.files)
+    for name in names:
+        assert "/" not in name
+        assert len(name.encode()) <= 110
+        assert name.endswith((".webp", ".png", ".json"))
+    sidecar = json.loads((folder / result.files[1]).read_text("utf-8"))
+    assert sidecar["request"]["prompt"] == prompt
+    assert sidecar["seed"] is not None
+    assert sidecar["request_id"].startswith("req-")
+    exported = folder / result.files[0]
+    assert read_metadata(exported) is not None  # the copy keeps the embedded parameters
+
+    zip_path = tmp_path / "export.zip"
+    zipped = export_to_zip(records, store.layout, zip_path)
+    with zipfile.ZipFile(zip_path) as archive:
+        assert archive.testzip() is None
+        assert sorted(archive.namelist()) == sorted(zipped.files)
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
+
+
+def test_export_lists_missing_images(
+    store: HistoryStore, make_job: MakeJob, tmp_path: Path,
+) -> None:
+    job = make_job("half missing", images=2)
+    record = store.get(job)
+    assert record is not None
+    store.layout.absolute(record.images[0].path).unlink()
+    result = export_to_folder([record], store.layout, tmp_path / "x")
+    assert result.skipped == (f"{job}-0",)
+    assert len(result.files) == 2
+
+
+def test_consistency_finds_missing_and_orphans_without_deleting(
+    store: HistoryStore, make_job: MakeJob, clock: Clock,
+) -> None:
+    old = make_job("old one")
+    young = make_job("young one", images=2)
+    never = make_job("never sent", state=JobState.failed)
+    layout = store.layout
+    for job in (old, young):
+        record = store.get(job)
+        assert record is not None
+        layout.absolute(record.images[0].path).unlink()
+    young_record = store.get(young)
+    assert young_record is not None
+    layout.absolute(young_record.images[1].thumb_path or "").unlink()
+    orphan = layout.images_dir / "zz" / "stray.png"
+    orphan.parent.mkdir()
+    orphan.write_bytes(b"x")
+    old_record = store.get(old)
+    assert old_record is not None
+    now = old_record.created_at + 7 * 24 * 3600 + 1.5  # the old job is past fal's retention
+
+    report = check_files(store, now=now)
+    assert {(m.job_id, m.index, m.redownloadable) for m in report.missing} == {
+        (old, 0, False), (young, 0, True)}
+    assert report.missing_job_ids == {old, young}
+    assert never not in report.missing_job_ids
+    assert report.missing_thumbnails == ((young, 1),)
+    assert report.orphans == (orphan,)
+    assert orphan.exists()
+    assert regenerate_thumbnails(store, report.missing_thumbnails) == 1
+    assert check_files(store, now=now).missing_thumbnails == ()
+
+
+def test_corrupt_database_is_moved_aside_and_a_fresh_one_opens(
+    data_layout: DataLayout, make_job: MakeJob, store: HistoryStore,
+) -> None:
+    make_job("will be lost from the index, not from disk")
+    store.close()
+    data_layout.db_path.write_bytes(b"this is not a database" * 100)
+    opened = open_history(data_layout)
+    try:
+        assert opened.moved_aside is not None
+        assert opened.moved_aside.exists()
+        assert "damaged" in (opened.message or "")
+        assert str(data_layout.images_dir) in (
+            opened.message or "")
+        assert opened.store.query_count(HistoryQuery()) == 0
+        assert any(data_layout.images_dir.rglob("*.png"))  # images untouched
+    finally:
+        opened.store.close()
+    again = open_history(data_layout)
+    try:
+        assert again.moved_aside is None
+        assert again.message is None
+    finally:
+        again.store.close()
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage-page"])
+def test_damaged_pages_are_detected(data_layout: DataLayout, make_job: MakeJob,
+                                    store: HistoryStore, damage: str) -> None:
+    for i in range(60):
+        make_job(f"prompt number {i} " * 20, embed=False)
+    store.close()
+    raw = bytearray(data_layout.db_path.read_bytes())
+    if damage == "truncate":
+        raw = raw[: len(raw) // 3]
+    else:
+        raw[4096 * 3: 4096 * 6] = b"\xa5" * (4096 * 3)
+    data_layout.db_path.write_bytes(bytes(raw))
+    for side in ("-wal", "-shm"):
+        Path(f"{data_layout.db_path}{side}").unlink(missing_ok=True)
+    opened = open_history(data_layout)
+    try:
+        assert opened.moved_aside is not None
+    finally:
+        opened.store.close()
