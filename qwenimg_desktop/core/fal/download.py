@@ -51,13 +51,17 @@ def check_media_url(url: str, *, allowed_http_hosts: frozenset[str] = frozenset(
     """Accept only https, data:, and http on loopback or an explicitly allowed host."""
     if url.startswith("data:"):
         return "data"
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname  # parsed lazily: a bad [IPv6] literal raises only here
+    except ValueError:
+        raise DownloadError("refusing a malformed media URL") from None
+    if parts.scheme == "https" and host:
         return "https"
-    if parts.scheme == "http" and parts.hostname:
-        if is_loopback(parts.hostname) or parts.hostname in allowed_http_hosts:
+    if parts.scheme == "http" and host:
+        if is_loopback(host) or host in allowed_http_hosts:
             return "http"
-        raise DownloadError(f"refusing plain-http media from {parts.hostname}")
+        raise DownloadError(f"refusing plain-http media from {host}")
     raise DownloadError(f"refusing media URL with scheme {parts.scheme or '(none)'!r}")
 
 
