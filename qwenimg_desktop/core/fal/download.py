@@ -80,7 +80,10 @@ def decode_data_uri(uri: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[st
         except (binascii.Error, ValueError):
             raise DownloadError("malformed data: URI (bad base64)") from None
     else:
-        data = unquote_to_bytes(payload)
+        try:
+            data = unquote_to_bytes(payload)
+        except UnicodeError:  # lone surrogates (possible through JSON escapes) cannot encode
+            raise DownloadError("malformed data: URI (not text)") from None
     if len(data) > max_bytes:
         raise DownloadError(f"inline image is larger than the {max_bytes:,}-byte limit")
     return media_type, data
