@@ -26,6 +26,7 @@ from qwenimg_desktop.core.store import db
 from qwenimg_desktop.core.store.db import DatabaseCorrupt
 from qwenimg_desktop.core.store.files import PARTIAL_SUFFIX, DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
+from qwenimg_desktop.core.store.reads import HistoryReads
 from qwenimg_desktop.core.store.metadata import EmbeddedMeta, MetadataError, embed_file
 from qwenimg_desktop.core.store.records import ImageRecord, JobRecord
 from qwenimg_desktop.core.store.thumbnails import make_thumbnail
@@ -101,7 +102,7 @@ class ConsistencyReport:
         return not (self.missing or self.missing_thumbnails or self.orphans)
 
 
-def check_files(store: HistoryStore, *, now: float | None = None) -> ConsistencyReport:
+def check_files(store: HistoryReads, *, now: float | None = None) -> ConsistencyReport:
     """Compare every image row with the files under ``images/`` and ``thumbs/``."""
     layout = store.layout
     now = time.time() if now is None else now
@@ -142,7 +143,7 @@ def _files_under(layout: DataLayout) -> list[Path]:
     return found
 
 
-def regenerate_thumbnails(store: HistoryStore, items: tuple[tuple[str, int], ...]) -> int:
+def regenerate_thumbnails(store: HistoryReads, items: tuple[tuple[str, int], ...]) -> int:
     """Remake missing thumbnails (derived data) from their images; returns how many were made."""
     made = 0
     for job_id, record in store.get_many({j for j, _ in items}).items():

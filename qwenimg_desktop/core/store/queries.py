@@ -104,6 +104,8 @@ class HistoryQuery:
     formats: frozenset[str] | None = None
     aspect: str | None = None
     size: str | None = None
+    ids: frozenset[str] | None = None
+    """Restrict to these job ids (to test whether one new job belongs in a listing)."""
 
     def to_filter(self, after: tuple[float, str] | None = None) -> Filter:
         """The WHERE clause for this query, strictly older than the ``after`` cursor."""
@@ -124,6 +126,9 @@ class HistoryQuery:
             low, high = _SIZE_BOUNDS[self.size]
             result.add("j.width * j.height BETWEEN :px_low AND :px_high",
                        px_low=low, px_high=high)
+        if self.ids is not None:
+            id_sql, id_params = in_list("only_", sorted(self.ids))
+            result.add(f"j.id IN {id_sql}" if id_params else "0", **id_params)
         return result
 
 

@@ -1,0 +1,98 @@
+"""Readable rows for a stored job: every parameter, seed, timings and ids (detail, compare)."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from qwenimg_desktop.core.params import CustomSize
+from qwenimg_desktop.core.store.records import JobRecord
+
+
+@dataclass(frozen=True)
+class Row:
+    """One labelled value; ``param`` rows affect the image (compare highlights those)."""
+
+    key: str
+    label: str
+    value: str
+    param: bool
+
+
+def _when(stamp: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(stamp)) if stamp else "—"
+
+
+def _span(start: float | None, end: float | None) -> str:
+    return f"{end - start:.1f} s" if start and end and end >= start else "—"
+
+
+def _on(flag: bool) -> str:
+    return "on" if flag else "off"
+
+
+def parameter_rows(record: JobRecord) -> list[Row]:
+    """Rows for everything that affects the image."""
+    req = record.request
+    if req is None:
+        return [Row("size", "Size", f"{record.width}×{record.height}", True),
+                Row("format", "Output format", record.output_format or "—", True),
+                Row("seed", "Seed used", str(record.seed) if record.seed is not None else "—",
+                    True)]
+    size = req.image_size
+    size_text = f"custom {size.width}×{size.height}" if isinstance(size, CustomSize) else (
+        f"{size.value} ({req.dimensions[0]}×{req.dimensions[1]})")
+    return [
+        Row("negative_prompt", "Negative prompt", req.negative_prompt or "—", True),
+        Row("size", "Image size", size_text, True),
+        Row("seed_requested", "Seed requested", "random" if req.seed is None else str(req.seed),
+            True),
+        Row("seed", "Seed used", str(record.seed) if record.seed is not None else "—", True),
+        Row("expansion", "Prompt expansion", _on(req.enable_prompt_expansion), True),
+        Row("safety", "Safety checker", _on(req.enable_safety_checker), True),
+        Row("sync", "Sync mode", _on(req.sync_mode), True),
+        Row("num_images", "Number of images", str(req.num_images), True),
+        Row("format", "Output format", req.output_format.value, True),
+    ]
+
+
+def info_rows(record: JobRecord) -> list[Row]:
+    """State, timings, ids, cost and error text."""
+    rows = [
+        Row("state", "State", record.state.value, False),
+        Row("created", "Created", _when(record.created_at), False),
+        Row("finished", "Finished", _when(record.finished_at), False),
+        Row("queue_wait", "Queue wait", _span(record.submitted_at, record.started_at), False),
+        Row("run_time", "Run time", _span(record.started_at, record.finished_at), False),
+        Row("total", "Total", _span(record.created_at, record.finished_at), False),
+    ]
+    inference = _metric(record.metrics_json, "inference_time")
+    if inference is not None:
+        rows.append(Row("inference", "Inference time", f"{inference:.2f} s", False))
+    cost = f"{record.cost_estimate:.3f} USD" if record.cost_estimate is not None else "—"
+    rows += [
+        Row("cost", "Estimated cost", cost, False),
+        Row("request_id", "Request id", record.request_id or "—", False),
+        Row("job_id", "Job id", record.id, False),
+        Row("endpoint", "Endpoint", record.endpoint or "—", False),
+    ]
+    for image in record.images:
+        rows.append(Row(f"image_{image.index}", f"Image {image.index + 1}",
+                        f"{image.width}×{image.height} {image.format}, "
+                        f"{image.size_bytes / 1024:.0f} KiB", False))
+    if record.error:
+        rows.append(Row("error", "Error", record.error, False))
+    if record.error_type:
+        rows.append(Row("error_type", "Error type", record.error_type, False))
+    return rows
+
+
+def _metric(metrics_json: str | None, name: str) -> float | None:
+    if not metrics_json:
+        return None
+    try:
+        value = json.loads(metrics_json).get(name)
+    except (json.JSONDecodeError, AttributeError):
+        return None
+    return float(value) if isinstance(value, int | float) else None

@@ -1,0 +1,279 @@
+"""DetailPane: one generation in full: images, prompt (rendered, raw), parameters, logs, actions."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QGuiApplication, QImage, QTextDocument
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qwenimg_desktop.core.store.files import DataLayout
+from qwenimg_desktop.core.store.reads import LogLine
+from qwenimg_desktop.core.store.records import JobRecord
+from qwenimg_desktop.ui.history.describe import info_rows, parameter_rows
+from qwenimg_desktop.ui.history.reuse import ReuseMode, request_for
+from qwenimg_desktop.ui.history.zoom import FullImageLoader, ZoomView
+
+Qt_ = QTextDocument.MarkdownFeature
+
+
+class MarkdownView(QTextBrowser):
+    """Read-only markdown: no HTML, no remote or local resources, links never followed."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.setReadOnly(True)
+
+    def set_markdown(self, text: str) -> None:
+        self.document().setMarkdown(text, Qt_.MarkdownNoHTML)
+
+    def loadResource(self, kind: int, name: QUrl | str) -> Any:
+        return None
+
+
+class DetailPane(QWidget):
+    """Shows one :class:`JobRecord`; every action is a signal for the browser or window.
+
+    Signals:
+        reuse_requested(GenerationRequest, str): a reuse mode (see ``ReuseMode``).
+        favourite_toggled(str, bool), note_saved(str, str): job id and new value.
+        redownload_requested(str), delete_requested(list[str]): job ids.
+    """
+
+    reuse_requested = Signal(object, str)
+    favourite_toggled = Signal(str, bool)
+    note_saved = Signal(str, str)
+    redownload_requested = Signal(str)
+    delete_requested = Signal(list)
+
+    def __init__(self, layout: DataLayout, images: FullImageLoader,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("historyDetail")
+        self._layout = layout
+        self._images = images
+        self._record: JobRecord | None = None
+        self._image_index = 0
+        self._load_token = 0
+        self.image_view = ZoomView(self)
+        self.image_label = QLabel(self)
+        self.image_buttons = QHBoxLayout()
+        self.rendered = MarkdownView(self)
+        self.raw = QPlainTextEdit(self)
+        self.raw.setReadOnly(True)
+        self.logs = QPlainTextEdit(self)
+        self.logs.setReadOnly(True)
+        self.note = QPlainTextEdit(self)
+        self.note.setPlaceholderText("Your notes on this generation (searchable)")
+        self.params_form = QFormLayout()
+        self.error_label = QLabel(self)
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #c03030;")
+        self._buttons: dict[str, QPushButton] = {}
+        self._build()
+        self.show_record(None)
+
+    def __repr__(self) -> str:
+        return f"<DetailPane job={self._record.id if self._record else None}>"
+
+    @property
+    def record(self) -> JobRecord | None:
+        return self._record
+
+    def button(self, name: str) -> QPushButton:
+        return self._buttons[name]
+
+    # ---- layout ------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        top = QWidget(self)
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        strip = QHBoxLayout()
+        strip.addLayout(self.image_buttons)
+        strip.addStretch(1)
+        strip.addWidget(self.image_label)
+        fit = QToolButton(top)
+        fit.setText("Fit")
+        fit.clicked.connect(self.image_view.fit)
+        strip.addWidget(fit)
+        top_layout.addLayout(strip)
+        top_layout.addWidget(self.image_view, 1)
+        tabs = QTabWidget(self)
+        tabs.addTab(self.rendered, "Prompt")
+        tabs.addTab(self.raw, "Raw")
+        params = QWidget()
+        params.setLayout(self.params_form)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(params)
+        tabs.addTab(scroll, "Parameters")
+        tabs.addTab(self.logs, "Logs")
+        note_tab = QWidget()
+        note_layout = QVBoxLayout(note_tab)
+        note_layout.addWidget(self.note)
+        tabs.addTab(note_tab, "Note")
+        self.tabs = tabs
+        splitter = QSplitter(self)
+        splitter.setOrientation(splitter.orientation().Vertical)
+        splitter.addWidget(top)
+        splitter.addWidget(tabs)
+        splitter.setSizes([360, 300])
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        outer.addWidget(splitter, 1)
+        outer.addWidget(self.error_label)
+        outer.addLayout(self._actions(note_layout))
+
+    def _actions(self, note_layout: QVBoxLayout) -> QHBoxLayout:
+        row = QHBoxLayout()
+        specs = [("exact", "Re-run exact", "Same parameters and seed"),
+                 ("remix", "Remix", "Same parameters, new seed"),
+                 ("prompt", "Use prompt", "Prompt and negative prompt into the draft"),
+                 ("params", "Use parameters", "Parameters and seed into the draft"),
+                 ("copy_seed", "Copy seed", ""), ("favourite", "★ Favourite", ""),
+                 ("redownload", "Re-download", "Fetch the missing images from fal again"),
+                 ("delete", "Delete", "Delete (undo is possible until you quit)")]
+        for name, text, tip in specs:
+            button = QPushButton(text, self)
+            button.setToolTip(tip)
+            self._buttons[name] = button
+            row.addWidget(button)
+        row.addStretch(1)
+        for mode in ReuseMode:
+            self._buttons[mode.value].clicked.connect(
+                lambda _=False, m=mode: self._reuse(m))
+        self._buttons["favourite"].setCheckable(True)
+        self._buttons["favourite"].clicked.connect(self._toggle_favourite)
+        self._buttons["copy_seed"].clicked.connect(self._copy_seed)
+        self._buttons["redownload"].clicked.connect(self._redownload)
+        self._buttons["delete"].clicked.connect(self._delete)
+        save = QPushButton("Save note", self)
+        save.clicked.connect(self._save_note)
+        self._buttons["save_note"] = save
+        note_layout.addWidget(save)
+        return row
+
+    # ---- content -----------------------------------------------------------------------------
+
+    def show_record(self, record: JobRecord | None, logs: list[LogLine] | None = None, *,
+                    missing: bool = False) -> None:
+        self._record = record
+        has = record is not None
+        for button in self._buttons.values():
+            button.setEnabled(has)
+        self._buttons["redownload"].setVisible(missing)
+        if record is None:
+            self.rendered.set_markdown("")
+            self.raw.setPlainText("")
+            self.logs.setPlainText("")
+            self.note.setPlainText("")
+            self.error_label.setVisible(False)
+            self._fill_form([])
+            self._set_images(0)
+            return
+        reusable = record.request is not None
+        for mode in ReuseMode:
+            self._buttons[mode.value].setEnabled(reusable)
+        self._buttons["copy_seed"].setEnabled(record.seed is not None)
+        self._buttons["favourite"].setChecked(record.favourite)
+        self.rendered.set_markdown(record.prompt)
+        negative = f"\n\nNegative prompt:\n{record.negative_prompt}" if record.negative_prompt \
+            else ""
+        self.raw.setPlainText(record.prompt + negative)
+        self.logs.setPlainText("\n".join(
+            f"[{level or 'info'}] {message}" for message, level, _ in (logs or [])))
+        self.note.setPlainText(record.note)
+        self.error_label.setText(f"Error: {record.error}" if record.error else "")
+        self.error_label.setVisible(bool(record.error))
+        self._fill_form(parameter_rows(record) + info_rows(record))
+        self._set_images(len(record.images))
+
+    def _fill_form(self, rows: list[Any]) -> None:
+        while self.params_form.rowCount():
+            self.params_form.removeRow(0)
+        for row in rows:
+            value = QLabel(row.value)
+            value.setWordWrap(True)
+            value.setObjectName(f"param_{row.key}")
+            value.setTextInteractionFlags(value.textInteractionFlags().TextSelectableByMouse)
+            self.params_form.addRow(row.label + ":", value)
+
+    def _set_images(self, count: int) -> None:
+        while self.image_buttons.count():
+            item = self.image_buttons.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        for i in range(count if count > 1 else 0):
+            button = QToolButton(self)
+            button.setText(str(i + 1))
+            button.clicked.connect(lambda _=False, n=i: self.show_image(n))
+            self.image_buttons.addWidget(button)
+        self.image_view.set_image(None)
+        self.image_label.setText("" if count else "no image")
+        if count:
+            self.show_image(0)
+
+    def show_image(self, index: int) -> None:
+        record = self._record
+        if record is None or not 0 <= index < len(record.images):
+            return
+        self._image_index = index
+        self._images.cancel(self._load_token)
+        image = record.images[index]
+        path = self._layout.absolute(image.path)
+        self.image_label.setText(f"{index + 1}/{len(record.images)}  {image.width}×{image.height}")
+        self._load_token = self._images.load(path, partial(self._on_image, path))
+
+    def _on_image(self, path: Path, image: QImage) -> None:
+        self.image_view.set_image(image)
+        if image.isNull():
+            self.image_label.setText(f"missing or unreadable: {path.name}")
+
+    # ---- actions -----------------------------------------------------------------------------
+
+    def _reuse(self, mode: ReuseMode) -> None:
+        if self._record is None:
+            return
+        request = request_for(self._record, mode)
+        if request is not None:
+            self.reuse_requested.emit(request, mode.value)
+
+    def _toggle_favourite(self, checked: bool) -> None:
+        if self._record is not None:
+            self.favourite_toggled.emit(self._record.id, checked)
+
+    def _copy_seed(self) -> None:
+        if self._record is not None and self._record.seed is not None:
+            QGuiApplication.clipboard().setText(str(self._record.seed))
+
+    def _redownload(self) -> None:
+        if self._record is not None:
+            self.redownload_requested.emit(self._record.id)
+
+    def _delete(self) -> None:
+        if self._record is not None:
+            self.delete_requested.emit([self._record.id])
+
+    def _save_note(self) -> None:
+        if self._record is not None:
+            self.note_saved.emit(self._record.id, self.note.toPlainText())

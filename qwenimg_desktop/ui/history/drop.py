@@ -1,0 +1,84 @@
+"""MetadataDropHandler: drop an image made by this app onto a widget to restore its request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+from PySide6.QtCore import QEvent, QMimeData, QObject, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QWidget
+
+from qwenimg_desktop.core.store.metadata import EmbeddedMeta, read_metadata
+from qwenimg_desktop.ui.history.background import SerialQueue
+from qwenimg_desktop.ui.history.reuse import ReuseMode
+
+IMAGE_SUFFIXES: Final = frozenset({".png", ".jpg", ".jpeg", ".webp"})
+
+
+def dropped_images(mime: QMimeData) -> list[Path]:
+    """Local image files among the dropped URLs (remote URLs are ignored)."""
+    paths = []
+    for url in mime.urls() if mime.hasUrls() else []:
+        if url.isLocalFile():
+            path = Path(url.toLocalFile())
+            if path.suffix.lower() in IMAGE_SUFFIXES:
+                paths.append(path)
+    return paths
+
+
+class MetadataDropHandler(QObject):
+    """Event filter: accepts dragged image files; on drop reads the metadata off the GUI thread.
+
+    Signals:
+        reuse_requested(GenerationRequest, str): the restored request with mode ``exact``
+            (the seed the server used); the window applies it like any reuse.
+        drop_failed(str): the file carries no usable generation parameters.
+    """
+
+    reuse_requested = Signal(object, str)
+    drop_failed = Signal(str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._queue = SerialQueue("history-drop", self)
+
+    def __repr__(self) -> str:
+        return f"<MetadataDropHandler {self._queue!r}>"
+
+    def install(self, widget: QWidget) -> None:
+        """Accept drops on ``widget`` (its own drag and drop handling is bypassed for images)."""
+        widget.setAcceptDrops(True)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            assert isinstance(event, QDragEnterEvent | QDropEvent)
+            if dropped_images(event.mimeData()):
+                event.acceptProposedAction()
+                return True
+        elif event.type() == QEvent.Type.Drop:
+            assert isinstance(event, QDropEvent)
+            paths = dropped_images(event.mimeData())
+            if paths:
+                event.acceptProposedAction()
+                self.restore_from(paths[0])
+                return True
+        return False
+
+    def restore_from(self, path: Path) -> None:
+        """Read ``path``'s embedded parameters off the GUI thread and emit the result."""
+        def done(meta: EmbeddedMeta | None, error: Exception | None) -> None:
+            if meta is None or error is not None:
+                self.drop_failed.emit(
+                    f"{path.name} carries no generation parameters this app can read.")
+                return
+            self.reuse_requested.emit(meta.restored_request(), ReuseMode.exact.value)
+
+        self._queue.submit(lambda: read_metadata(path), done)
+
+    def wait(self, msecs: int = 10_000) -> bool:
+        return self._queue.wait(msecs)
+
+    def shutdown(self) -> None:
+        self._queue.shutdown()

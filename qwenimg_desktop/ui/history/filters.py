@@ -1,0 +1,135 @@
+"""SearchBar: the search box and filter controls, producing a HistoryQuery (debounced)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, time
+from typing import Final
+
+from PySide6.QtCore import QDate, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QWidget,
+)
+
+from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.store.queries import HistoryQuery
+
+DEBOUNCE_MS: Final = 250
+_STATES: Final = [
+    ("All states", None),
+    ("Completed", frozenset({JobState.completed})),
+    ("Failed", frozenset({JobState.failed, JobState.unknown})),
+    ("Cancelled", frozenset({JobState.cancelled})),
+]
+_FORMATS: Final = [("Any format", None), ("PNG", frozenset({"png"})),
+                   ("JPEG", frozenset({"jpeg"})), ("WebP", frozenset({"webp"}))]
+_ASPECTS: Final = [("Any shape", None), ("Square", "square"), ("Portrait", "portrait"),
+                   ("Landscape", "landscape")]
+_SIZES: Final = [("Any size", None), ("Small (< 1 MP)", "small"),
+                 ("Medium (1–2.4 MP)", "medium"), ("Large (> 2.4 MP)", "large")]
+_NO_DATE: Final = QDate(2000, 1, 1)
+
+
+class SearchBar(QWidget):
+    """Search text (FTS over prompt, negative prompt and note) and filters.
+
+    Signals:
+        query_changed(HistoryQuery): emitted once typing pauses or a filter changes.
+    """
+
+    query_changed = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.text = QLineEdit(self)
+        self.text.setPlaceholderText("Search prompts and notes (中文 or English)…")
+        self.text.setClearButtonEnabled(True)
+        self.state = self._combo(_STATES)
+        self.format = self._combo(_FORMATS)
+        self.aspect = self._combo(_ASPECTS)
+        self.size_box = self._combo(_SIZES)
+        self.favourite = QCheckBox("★ only", self)
+        self.date_from = self._date("from: any")
+        self.date_to = self._date("to: any")
+        self.result_label = QLabel(self)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(DEBOUNCE_MS)
+        self._timer.timeout.connect(self.emit_now)
+        self.text.textChanged.connect(self._timer.start)
+        self.text.returnPressed.connect(self.emit_now)
+        for combo in (self.state, self.format, self.aspect, self.size_box):
+            combo.currentIndexChanged.connect(self.emit_now)
+        self.favourite.toggled.connect(self.emit_now)
+        self.date_from.dateChanged.connect(self.emit_now)
+        self.date_to.dateChanged.connect(self.emit_now)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.text, 3)
+        for widget in (self.state, self.favourite, self.format, self.aspect, self.size_box,
+                       self.date_from, self.date_to, self.result_label):
+            row.addWidget(widget)
+
+    def __repr__(self) -> str:
+        return f"<SearchBar {self.query()!r}>"
+
+    def _combo(self, items: Sequence[tuple[str, object]]) -> QComboBox:
+        combo = QComboBox(self)
+        for label, value in items:
+            combo.addItem(label, value)
+        return combo
+
+    def _date(self, special: str) -> QDateEdit:
+        edit = QDateEdit(self)
+        edit.setCalendarPopup(True)
+        edit.setMinimumDate(_NO_DATE)
+        edit.setSpecialValueText(special)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setDate(_NO_DATE)
+        return edit
+
+    def query(self) -> HistoryQuery:
+        """The query the controls describe now."""
+        start = self.date_from.date()
+        end = self.date_to.date()
+        return HistoryQuery(
+            text=self.text.text().strip(),
+            states=self.state.currentData(),
+            favourite=True if self.favourite.isChecked() else None,
+            formats=self.format.currentData(),
+            aspect=self.aspect.currentData(),
+            size=self.size_box.currentData(),
+            created_from=_epoch(start) if start != _NO_DATE else None,
+            created_to=_epoch(end.addDays(1)) if end != _NO_DATE else None,
+        )
+
+    def emit_now(self) -> None:
+        self._timer.stop()
+        self.query_changed.emit(self.query())
+
+    def set_result_count(self, count: int | None) -> None:
+        self.result_label.setText("" if count is None else f"{count:,} found")
+
+    def clear(self) -> None:
+        for widget in (self.state, self.format, self.aspect, self.size_box):
+            widget.blockSignals(True)
+            widget.setCurrentIndex(0)
+            widget.blockSignals(False)
+        self.favourite.setChecked(False)
+        self.date_from.setDate(_NO_DATE)
+        self.date_to.setDate(_NO_DATE)
+        self.text.clear()
+        self.emit_now()
+
+
+def _epoch(day: QDate) -> float:
+    """Local midnight at the start of ``day`` as a Unix time."""
+    value = datetime.combine(datetime(day.year(), day.month(), day.day()).date(), time())
+    return value.timestamp()
+

@@ -1,0 +1,373 @@
+"""HistoryModel: the ids of the current query in keyset pages, row records fetched when painted.
+
+Only ``(created_at, id)`` keys live in the model; pages of keys come from the
+:class:`~qwenimg_desktop.ui.history.search.QueryRunner` (off the GUI thread) through
+``canFetchMore``/``fetchMore``. A row's record is read on first paint, in a block around it,
+from the GUI's read-only connection (one indexed lookup) into an LRU cache.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Collection, Sequence
+from enum import IntEnum
+from pathlib import Path
+from typing import Any, Final
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QMimeData,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import QPixmap
+
+from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.store.queries import HistoryQuery
+from qwenimg_desktop.core.store.reads import HistoryReads
+from qwenimg_desktop.core.store.records import JobRecord
+from qwenimg_desktop.ui.history.search import Key, KeysResult, QueryRunner
+from qwenimg_desktop.ui.history.thumbnails import ThumbnailLoader
+
+log = logging.getLogger("qwenimg.ui.history")
+
+FIRST_PAGE: Final = 240
+PAGE: Final = 2000
+CACHE_ROWS: Final = 3000
+BLOCK_BEFORE: Final = 16
+BLOCK_AFTER: Final = 64
+SNIPPET_CHARS: Final = 120
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class Role(IntEnum):
+    """Custom data roles of :class:`HistoryModel`."""
+
+    job_id = Qt.ItemDataRole.UserRole + 1
+    record = Qt.ItemDataRole.UserRole + 2
+    thumbnail = Qt.ItemDataRole.UserRole + 3
+    state = Qt.ItemDataRole.UserRole + 4
+    favourite = Qt.ItemDataRole.UserRole + 5
+    snippet = Qt.ItemDataRole.UserRole + 6
+    missing = Qt.ItemDataRole.UserRole + 7
+    thumbnail_failed = Qt.ItemDataRole.UserRole + 8
+
+
+def snippet(prompt: str) -> str:
+    """The first words of a prompt on one line, markdown heading marks removed."""
+    flat = " ".join(line.strip().lstrip("#").strip() for line in prompt.splitlines())
+    flat = " ".join(flat.split())
+    return flat if len(flat) <= SNIPPET_CHARS else flat[:SNIPPET_CHARS - 1] + "…"
+
+
+class HistoryModel(QAbstractListModel):
+    """List model of the history for one :class:`HistoryQuery`.
+
+    Signals:
+        count_changed(int): total rows matching the query (when known).
+        loading_changed(bool): a page of keys is being fetched.
+        query_failed(object): the runner raised (a typed store error).
+    """
+
+    count_changed = Signal(int)
+    loading_changed = Signal(bool)
+    query_failed = Signal(object)
+
+    def __init__(self, reader: HistoryReads, runner: QueryRunner, thumbnails: ThumbnailLoader,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._reader = reader
+        self._runner = runner
+        self._thumbs = thumbnails
+        self._query = HistoryQuery()
+        self._generation = 0
+        self._keys: list[Key] = []
+        self._rows: dict[str, int] = {}
+        self._exhausted = True
+        self._loading = False
+        self._total: int | None = None
+        self._cache: OrderedDict[str, JobRecord] = OrderedDict()
+        self._missing: set[str] = set()
+        self._thumb_rows: dict[str, str] = {}
+        runner.keys_ready.connect(self._on_keys)
+        thumbnails.thumbnail_ready.connect(self._on_thumbnail)
+
+    def __repr__(self) -> str:
+        return (f"<HistoryModel rows={len(self._keys)} total={self._total}"
+                f" generation={self._generation} query={self._query!r}>")
+
+    # ---- query -------------------------------------------------------------------------------
+
+    @property
+    def query(self) -> HistoryQuery:
+        return self._query
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    @property
+    def total(self) -> int | None:
+        return self._total
+
+    @property
+    def loading(self) -> bool:
+        return self._loading
+
+    def set_query(self, query: HistoryQuery) -> int:
+        """Start a new listing; the model resets when its first page arrives. Returns its number."""
+        self._query = query
+        self._generation += 1
+        self._set_loading(True)
+        self._runner.request(query, generation=self._generation, kind="reset",
+                             limit=FIRST_PAGE, with_count=True)
+        return self._generation
+
+    def refresh(self) -> int:
+        """Re-run the current query (after a delete, an undo or an external change)."""
+        self._cache.clear()
+        return self.set_query(self._query)
+
+    def insert_new(self, job_id: str) -> None:
+        """A job just finished: show it at the top if it matches the current query."""
+        if job_id in self._rows:
+            self.invalidate([job_id])
+            return
+        query = HistoryQuery(**{**self._query.__dict__, "ids": frozenset({job_id})})
+        self._runner.request(query, generation=self._generation, kind="insert", limit=1)
+
+    def _on_keys(self, result: KeysResult) -> None:
+        if result.generation != self._generation:
+            return  # a stale answer: a newer query has been started since
+        if result.error is not None:
+            self._set_loading(False)
+            self.query_failed.emit(result.error)
+            return
+        if result.kind == "reset":
+            self._reset(result)
+        elif result.kind == "more":
+            self._append(result.keys)
+        elif result.kind == "insert":
+            self._prepend([k for k in result.keys if k[1] not in self._rows])
+
+    def _reset(self, result: KeysResult) -> None:
+        self.beginResetModel()
+        self._keys = list(result.keys)
+        self._rows = {job_id: i for i, (_, job_id) in enumerate(self._keys)}
+        self._exhausted = len(result.keys) < FIRST_PAGE
+        self._cache.clear()
+        self.endResetModel()
+        self._total = result.count
+        self._set_loading(False)
+        if result.count is not None:
+            self.count_changed.emit(result.count)
+
+    def _append(self, keys: list[Key]) -> None:
+        self._set_loading(False)
+        fresh = [k for k in keys if k[1] not in self._rows]
+        self._exhausted = len(keys) < PAGE
+        if not fresh:
+            return
+        start = len(self._keys)
+        self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
+        for offset, key in enumerate(fresh):
+            self._rows[key[1]] = start + offset
+        self._keys.extend(fresh)
+        self.endInsertRows()
+
+    def _prepend(self, keys: list[Key]) -> None:
+        if not keys:
+            return
+        self.beginInsertRows(QModelIndex(), 0, len(keys) - 1)
+        self._keys[:0] = keys
+        self._rows = {job_id: i for i, (_, job_id) in enumerate(self._keys)}
+        self.endInsertRows()
+        if self._total is not None:
+            self._total += len(keys)
+            self.count_changed.emit(self._total)
+
+    def remove_ids(self, job_ids: Collection[str]) -> None:
+        """Drop rows (deleted jobs) without re-running the query."""
+        rows = sorted((self._rows[j] for j in job_ids if j in self._rows), reverse=True)
+        for row in rows:
+            self.beginRemoveRows(QModelIndex(), row, row)
+            _, job_id = self._keys.pop(row)
+            self._cache.pop(job_id, None)
+            self.endRemoveRows()
+        if rows:
+            self._rows = {job_id: i for i, (_, job_id) in enumerate(self._keys)}
+            if self._total is not None:
+                self._total -= len(rows)
+                self.count_changed.emit(self._total)
+
+    def _set_loading(self, loading: bool) -> None:
+        if loading != self._loading:
+            self._loading = loading
+            self.loading_changed.emit(loading)
+
+    # ---- paging ------------------------------------------------------------------------------
+
+    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._exhausted and not self._loading
+
+    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
+        if not self.canFetchMore(parent) or not self._keys:
+            return
+        self._set_loading(True)
+        self._runner.request(self._query, generation=self._generation, kind="more", limit=PAGE,
+                             after=self._keys[-1])
+
+    # ---- rows --------------------------------------------------------------------------------
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._keys)
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemNeverHasChildren)
+
+    def job_id(self, row: int) -> str | None:
+        return self._keys[row][1] if 0 <= row < len(self._keys) else None
+
+    def row_of(self, job_id: str) -> int | None:
+        return self._rows.get(job_id)
+
+    def record(self, row: int) -> JobRecord | None:
+        """The record of ``row`` (fetched in a block with its neighbours when not cached)."""
+        job_id = self.job_id(row)
+        if job_id is None:
+            return None
+        cached = self._cache.get(job_id)
+        if cached is not None:
+            self._cache.move_to_end(job_id)
+            return cached
+        block = [k[1] for k in self._keys[max(0, row - BLOCK_BEFORE):row + BLOCK_AFTER]
+                 if k[1] not in self._cache]
+        for fetched_id, fetched in self._reader.get_many(block).items():
+            self._cache[fetched_id] = fetched
+        while len(self._cache) > CACHE_ROWS:
+            self._cache.popitem(last=False)
+        return self._cache.get(job_id)
+
+    def invalidate(self, job_ids: Collection[str]) -> None:
+        """Mark rows stale (favourite, note or files changed): re-read on next paint."""
+        for job_id in job_ids:
+            self._cache.pop(job_id, None)
+            row = self._rows.get(job_id)
+            if row is not None:
+                index = self.index(row)
+                self.dataChanged.emit(index, index)
+
+    def set_missing(self, job_ids: Collection[str]) -> None:
+        """Jobs whose image files are gone (from the consistency check)."""
+        changed = self._missing.symmetric_difference(job_ids)
+        self._missing = set(job_ids)
+        self.invalidate(changed)
+
+    def is_missing(self, job_id: str) -> bool:
+        return job_id in self._missing
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._keys):
+            return None
+        job_id = self._keys[index.row()][1]
+        if role == Role.job_id:
+            return job_id
+        if role == Role.missing:
+            return job_id in self._missing
+        if role not in _RECORD_ROLES:
+            return None
+        record = self.record(index.row())
+        if record is None:
+            return None
+        return self._record_data(record, role)
+
+    def _record_data(self, record: JobRecord, role: int) -> Any:
+        if role in (Qt.ItemDataRole.DisplayRole, Role.snippet):
+            return snippet(record.prompt)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return record.prompt[:600]
+        if role == Role.record:
+            return record
+        if role == Role.state:
+            return record.state
+        if role == Role.favourite:
+            return record.favourite
+        if role == Role.thumbnail:
+            return self._thumbnail(record)
+        if role == Role.thumbnail_failed:
+            key = _thumb_key(record)
+            return key is not None and self._thumbs.failed(key)
+        return None
+
+    def _thumbnail(self, record: JobRecord) -> QPixmap | None:
+        key = _thumb_key(record)
+        if key is None:
+            return None
+        self._thumb_rows[key] = record.id
+        layout = self._reader.layout
+        first = record.images[0]
+        paths = tuple(layout.absolute(p) for p in dict.fromkeys((key, first.path)))
+        return self._thumbs.pixmap(key, paths)
+
+    def _on_thumbnail(self, key: str) -> None:
+        job_id = self._thumb_rows.pop(key, None)
+        row = self._rows.get(job_id) if job_id is not None else None
+        if row is not None:
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [Role.thumbnail])
+
+    # ---- drag out ----------------------------------------------------------------------------
+
+    def mimeTypes(self) -> list[str]:
+        return ["text/uri-list"]
+
+    def supportedDragActions(self) -> Qt.DropAction:
+        return Qt.DropAction.CopyAction
+
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
+        """File URLs of every existing image of the dragged rows."""
+        urls: list[QUrl] = []
+        for index in indexes:
+            record = self.record(index.row())
+            for image in record.images if record is not None else ():
+                path = self._reader.layout.absolute(image.path)
+                if path.is_file():
+                    urls.append(QUrl.fromLocalFile(str(path)))
+        data = QMimeData()
+        data.setUrls(urls)
+        return data
+
+    def image_paths(self, rows: Sequence[int]) -> list[Path]:
+        paths = []
+        for row in rows:
+            record = self.record(row)
+            for image in record.images if record is not None else ():
+                paths.append(self._reader.layout.absolute(image.path))
+        return paths
+
+
+_RECORD_ROLES: Final = frozenset({
+    Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Role.record, Role.state,
+    Role.favourite, Role.snippet, Role.thumbnail, Role.thumbnail_failed,
+})
+
+
+def _thumb_key(record: JobRecord) -> str | None:
+    """The stored relative path the tile shows: the first thumbnail, else the first image."""
+    if not record.images:
+        return None
+    first = record.images[0]
+    return first.thumb_path or first.path
+
+
+def is_problem(state: JobState) -> bool:
+    return state in (JobState.failed, JobState.cancelled, JobState.unknown)

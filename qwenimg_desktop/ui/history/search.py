@@ -1,0 +1,89 @@
+"""History queries off the GUI thread: a one-thread runner with its own read-only connection.
+
+Every request carries a generation number; the model drops any answer whose generation is
+older than its current one, so a slow, stale search never overwrites a newer result.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from qwenimg_desktop.core.store.files import DataLayout
+from qwenimg_desktop.core.store.history import HistoryStore
+from qwenimg_desktop.core.store.queries import HistoryQuery
+from qwenimg_desktop.ui.history.background import Done, SerialQueue
+
+Key = tuple[float, str]
+
+
+@dataclass(frozen=True)
+class KeysResult:
+    """One answer of the runner: a page of keys (and the total, for a fresh query)."""
+
+    generation: int
+    kind: str  # "reset", "more" or "insert"
+    query: HistoryQuery
+    keys: list[Key] = field(default_factory=list)
+    count: int | None = None
+    error: Exception | None = None
+
+
+class QueryRunner(QObject):
+    """Runs history queries on the ``history-search`` thread over its own read-only store.
+
+    Signals:
+        keys_ready(KeysResult): delivered on the GUI thread.
+    """
+
+    keys_ready = Signal(object)
+
+    def __init__(self, layout: DataLayout, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.layout = layout
+        self._queue = SerialQueue("history-search", self)
+        self._store: HistoryStore | None = None
+        self._store_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<QueryRunner {str(self.layout.root)!r} {self._queue!r}>"
+
+    def reader(self) -> HistoryStore:
+        """The runner's read-only store (opened on first use, on the worker thread)."""
+        with self._store_lock:
+            if self._store is None:
+                self._store = HistoryStore.open(self.layout, readonly=True)
+            return self._store
+
+    def request(self, query: HistoryQuery, *, generation: int, kind: str, limit: int,
+                after: Key | None = None, with_count: bool = False) -> None:
+        """Queue a keys query; its :class:`KeysResult` arrives through ``keys_ready``."""
+        def work() -> KeysResult:
+            store = self.reader()
+            keys = store.query_keys(query, limit=limit, after=after)
+            count = store.query_count(query) if with_count else None
+            return KeysResult(generation, kind, query, keys, count)
+
+        def done(result: KeysResult | None, error: Exception | None) -> None:
+            self.keys_ready.emit(result if error is None else
+                                 KeysResult(generation, kind, query, error=error))
+
+        self._queue.submit(work, done)
+
+    def call(self, fn: Callable[[HistoryStore], Any], done: Done) -> None:
+        """Run ``fn(reader)`` on the worker; ``done(result, error)`` runs on the GUI thread."""
+        self._queue.submit(lambda: fn(self.reader()), done)
+
+    def wait(self, msecs: int = 10_000) -> bool:
+        return self._queue.wait(msecs)
+
+    def shutdown(self) -> None:
+        self._queue.shutdown()
+        with self._store_lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None

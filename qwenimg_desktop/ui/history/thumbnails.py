@@ -1,0 +1,154 @@
+"""ThumbnailLoader: decode cached JPEG thumbnails off the GUI thread, newest request first.
+
+Workers only make QImages (thread-safe); the QPixmap is made on the GUI thread when the
+result arrives, kept in an LRU cache, and announced by key so the model repaints one row.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Final
+
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtGui import QImage, QImageReader, QPixmap
+
+ALLOCATION_LIMIT_MB: Final = 64
+"""QImageReader refuses to allocate more than this for one image (decompression bombs)."""
+TILE_IMAGE: Final = QSize(160, 160)
+MAX_PENDING: Final = 256
+
+
+def read_image(path: Path, bound: QSize | None = None) -> QImage:
+    """Decode ``path`` (scaled to fit ``bound`` when given); a null QImage on any failure.
+
+    Safe on any thread. JPEG scales natively while decoding (DCT scaling), so thumbnails and
+    large JPEGs stay cheap.
+    """
+    reader = QImageReader(str(path))
+    reader.setAllocationLimit(ALLOCATION_LIMIT_MB)
+    reader.setAutoTransform(True)
+    if bound is not None:
+        size = reader.size()
+        if size.isValid() and (size.width() > bound.width() or size.height() > bound.height()):
+            reader.setScaledSize(size.scaled(bound, Qt.AspectRatioMode.KeepAspectRatio))
+    image = reader.read()
+    return image if not image.isNull() else QImage()
+
+
+class _Relay(QObject):
+    decoded = Signal(str, QImage)
+
+
+class _Decode(QRunnable):
+    """Takes the newest pending request when it runs (stale scroll positions are skipped)."""
+
+    def __init__(self, loader: ThumbnailLoader) -> None:
+        super().__init__()
+        self._loader = loader
+
+    def run(self) -> None:
+        item = self._loader._take()
+        if item is None:
+            return
+        key, paths = item
+        image = QImage()
+        for path in paths:
+            image = read_image(path, self._loader.bound)
+            if not image.isNull():
+                break
+        self._loader._relay.decoded.emit(key, image)
+
+
+class ThumbnailLoader(QObject):
+    """Cache of tile pixmaps keyed by a stored relative path.
+
+    ``pixmap(key, paths)`` returns the cached pixmap, or None and schedules a decode of the
+    first of ``paths`` that decodes (thumbnail, then the image itself); when it is
+    ready ``thumbnail_ready(key)`` is emitted on the GUI thread. Files that fail to decode are
+    remembered (``failed(key)``) and not retried until :meth:`forget`.
+    """
+
+    thumbnail_ready = Signal(str)
+
+    def __init__(self, *, capacity: int = 800, threads: int = 2, bound: QSize = TILE_IMAGE,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.bound = bound
+        self.capacity = capacity
+        self._cache: OrderedDict[str, QPixmap] = OrderedDict()
+        self._failed: set[str] = set()
+        self._lock = threading.Lock()
+        self._pending: OrderedDict[str, tuple[Path, ...]] = OrderedDict()
+        self._in_flight: set[str] = set()
+        self._pool = QThreadPool(self)
+        self._pool.setObjectName("history-thumbnails")
+        self._pool.setMaxThreadCount(threads)
+        self._relay = _Relay(self)
+        self._relay.decoded.connect(self._on_decoded, Qt.ConnectionType.QueuedConnection)
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return (f"<ThumbnailLoader cached={len(self._cache)} pending={len(self._pending)}"
+                f" failed={len(self._failed)}>")
+
+    def pixmap(self, key: str, paths: tuple[Path, ...]) -> QPixmap | None:
+        cached = self._cache.get(key)
+        if cached is not None:
+            self._cache.move_to_end(key)
+            return cached
+        if key not in self._failed and not self._closed:
+            self._schedule(key, paths)
+        return None
+
+    def failed(self, key: str) -> bool:
+        return key in self._failed
+
+    def forget(self, key: str) -> None:
+        """Drop a cached or failed entry (the file was restored or replaced)."""
+        self._cache.pop(key, None)
+        self._failed.discard(key)
+
+    def _schedule(self, key: str, paths: tuple[Path, ...]) -> None:
+        with self._lock:
+            if key in self._in_flight:
+                return
+            if key in self._pending:
+                self._pending.move_to_end(key)
+                return
+            self._pending[key] = paths
+            while len(self._pending) > MAX_PENDING:
+                self._pending.popitem(last=False)
+        self._pool.start(_Decode(self))
+
+    def _take(self) -> tuple[str, tuple[Path, ...]] | None:
+        with self._lock:
+            if not self._pending:
+                return None
+            key, paths = self._pending.popitem(last=True)
+            self._in_flight.add(key)
+            return key, paths
+
+    def _on_decoded(self, key: str, image: QImage) -> None:
+        with self._lock:
+            self._in_flight.discard(key)
+        if self._closed:
+            return
+        if image.isNull():
+            self._failed.add(key)
+        else:
+            self._cache[key] = QPixmap.fromImage(image)
+            while len(self._cache) > self.capacity:
+                self._cache.popitem(last=False)
+        self.thumbnail_ready.emit(key)
+
+    def wait(self, msecs: int = 10_000) -> bool:
+        return self._pool.waitForDone(msecs)
+
+    def shutdown(self) -> None:
+        self._closed = True
+        with self._lock:
+            self._pending.clear()
+        self._pool.clear()
+        self._pool.waitForDone(10_000)

@@ -1,0 +1,353 @@
+"""HistoryBrowser: search bar, virtualised gallery, detail pane, context menu and curation."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from pathlib import Path
+from typing import Final
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QInputDialog,
+    QListView,
+    QMenu,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qwenimg_desktop.core.store.consistency import ConsistencyReport, MissingImage, check_files
+from qwenimg_desktop.core.store.history import HistoryStore
+from qwenimg_desktop.core.store.queries import HistoryQuery
+from qwenimg_desktop.core.store.records import JobRecord
+from qwenimg_desktop.core.store.trash import DeletedBatch, FileMover
+from qwenimg_desktop.ui.history.compare import CompareView
+from qwenimg_desktop.ui.history.curation import HistoryCurator, qt_move_to_trash
+from qwenimg_desktop.ui.history.delegate import TILE, HistoryDelegate
+from qwenimg_desktop.ui.history.detail import DetailPane
+from qwenimg_desktop.ui.history.filters import SearchBar
+from qwenimg_desktop.ui.history.model import HistoryModel
+from qwenimg_desktop.ui.history.reuse import ReuseMode, request_for
+from qwenimg_desktop.ui.history.search import QueryRunner
+from qwenimg_desktop.ui.history.thumbnails import ThumbnailLoader
+from qwenimg_desktop.ui.history.zoom import FullImageLoader
+
+log = logging.getLogger("qwenimg.ui.history")
+
+SPACING: Final = 6
+BATCH_SIZE: Final = 200
+
+
+def configure_gallery(view: QListView) -> None:
+    """IconMode grid with uniform tiles and batched layout (first paint in ms at 100k rows)."""
+    view.setViewMode(QListView.ViewMode.IconMode)
+    view.setUniformItemSizes(True)
+    view.setLayoutMode(QListView.LayoutMode.Batched)
+    view.setBatchSize(BATCH_SIZE)
+    view.setResizeMode(QListView.ResizeMode.Adjust)
+    view.setMovement(QListView.Movement.Static)
+    view.setWrapping(True)
+    view.setWordWrap(False)
+    view.setSpacing(SPACING)
+    view.setGridSize(QSize(TILE.width() + SPACING, TILE.height() + SPACING))
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    view.setDragEnabled(True)
+    view.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+    view.setDefaultDropAction(Qt.DropAction.CopyAction)
+    view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+
+
+class HistoryBrowser(QWidget):
+    """The history room. Build with the engine's writer store; works with no network or key.
+
+    Signals:
+        reuse_requested(GenerationRequest, str): mode is a ``ReuseMode`` value.
+        redownload_requested(str): a job whose files are missing and fal may still hold.
+        message(str): a sentence for the status bar.
+        consistency_checked(ConsistencyReport): the start-up file check finished.
+    """
+
+    reuse_requested = Signal(object, str)
+    redownload_requested = Signal(str)
+    message = Signal(str)
+    consistency_checked = Signal(object)
+
+    def __init__(self, store: HistoryStore, *, os_trash: FileMover | None = qt_move_to_trash,
+                 check_files_on_start: bool = True, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("historyBrowser")
+        self.layout_ = store.layout
+        self.reader = HistoryStore.open(store.layout, readonly=True)
+        self.runner = QueryRunner(store.layout, self)
+        self.thumbnails = ThumbnailLoader(parent=self)
+        self.images = FullImageLoader(self)
+        self.model = HistoryModel(self.reader, self.runner, self.thumbnails, self)
+        self.curator = HistoryCurator(store, os_trash, self)
+        self.search = SearchBar(self)
+        self.view = QListView(self)
+        configure_gallery(self.view)
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(HistoryDelegate(self.view))
+        self.detail = DetailPane(store.layout, self.images, self)
+        self.compare_view: CompareView | None = None
+        self.missing: dict[str, MissingImage] = {}
+        self.undo_action = QAction("Undo delete", self)
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.undo_action.setEnabled(False)
+        self.addAction(self.undo_action)
+        self._closed = False
+        self._build()
+        self._connect()
+        self.model.set_query(HistoryQuery())
+        if check_files_on_start:
+            self.check_consistency()
+
+    def __repr__(self) -> str:
+        return f"<HistoryBrowser {self.model!r}>"
+
+    def _build(self) -> None:
+        splitter = QSplitter(self)
+        splitter.addWidget(self.view)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.splitter = splitter
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        outer.addWidget(self.search)
+        outer.addWidget(splitter, 1)
+
+    def _connect(self) -> None:
+        self.search.query_changed.connect(self.model.set_query)
+        self.model.count_changed.connect(self.search.set_result_count)
+        self.model.query_failed.connect(lambda e: self.message.emit(f"Search failed: {e}"))
+        self.model.modelReset.connect(self._after_reset)
+        self.view.selectionModel().currentChanged.connect(self._on_current)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.doubleClicked.connect(lambda index: self._reuse_rows([index.row()],
+                                                                         ReuseMode.exact))
+        self.detail.reuse_requested.connect(self.reuse_requested)
+        self.detail.favourite_toggled.connect(self.curator.set_favourite)
+        self.detail.note_saved.connect(self.curator.set_note)
+        self.detail.redownload_requested.connect(self.redownload_requested)
+        self.detail.delete_requested.connect(self.curator.delete)
+        self.curator.changed.connect(self._on_changed)
+        self.curator.deleted.connect(self._on_deleted)
+        self.curator.restored.connect(self._on_restored)
+        self.curator.failed.connect(self.message)
+        self.curator.exported.connect(lambda r: self.message.emit(
+            f"Exported {len(r.files) // 2} image(s) to {r.destination}"
+            + (f"; {len(r.skipped)} missing file(s) skipped" if r.skipped else "")))
+        self.undo_action.triggered.connect(self.undo_delete)
+
+    # ---- public API for the window -----------------------------------------------------------
+
+    def job_completed(self, job_id: str) -> None:
+        """A job reached a final state: show it (or refresh it) in the gallery."""
+        self.model.insert_new(job_id)
+        if self.detail.record is not None and self.detail.record.id == job_id:
+            self._show_detail(job_id)
+
+    def selected_ids(self) -> list[str]:
+        rows = sorted(i.row() for i in self.view.selectionModel().selectedIndexes())
+        return [j for j in (self.model.job_id(r) for r in rows) if j is not None]
+
+    def selected_records(self) -> list[JobRecord]:
+        rows = sorted(i.row() for i in self.view.selectionModel().selectedIndexes())
+        return [r for r in (self.model.record(row) for row in rows) if r is not None]
+
+    def select_job(self, job_id: str) -> bool:
+        row = self.model.row_of(job_id)
+        if row is None:
+            return False
+        index = self.model.index(row)
+        self.view.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.view.scrollTo(index)
+        return True
+
+    def delete_selected(self) -> None:
+        ids = self.selected_ids()
+        if ids:
+            self.curator.delete(ids)
+
+    def undo_delete(self) -> None:
+        if self.curator.undo_last():
+            self.undo_action.setEnabled(self.curator.can_undo)
+
+    def clear_failed(self) -> None:
+        self.curator.clear_failed()
+
+    def export_selected(self, destination: Path, *, as_zip: bool) -> None:
+        records = self.selected_records()
+        if records:
+            self.curator.export(records, destination, as_zip=as_zip)
+
+    def compare(self, left_id: str, right_id: str) -> CompareView | None:
+        """Open (or reuse) the compare window for two generations."""
+        records = self.reader.get_many([left_id, right_id])
+        if left_id not in records or right_id not in records:
+            return None
+        if self.compare_view is None:
+            self.compare_view = CompareView(self.layout_, self.images)
+            self.compare_view.resize(1100, 760)
+        self.compare_view.set_records(records[left_id], records[right_id])
+        self.compare_view.show()
+        return self.compare_view
+
+    def check_consistency(self) -> None:
+        """Compare rows and files on the search thread; missing jobs get a badge."""
+        self.runner.call(check_files, self._on_checked)
+
+    def _on_checked(self, report: ConsistencyReport | None, error: Exception | None) -> None:
+        if error is not None or report is None:
+            log.warning("consistency check failed: %s", error)
+            return
+        self.missing = {m.job_id: m for m in report.missing}
+        self.model.set_missing(self.missing)
+        if report.missing:
+            jobs = len(report.missing_job_ids)
+            self.message.emit(f"{len(report.missing)} image file(s) of {jobs} generation(s) "
+                              "are missing; recent ones can be re-downloaded.")
+        if report.orphans:
+            log.info("files without a history row: %s", [str(p) for p in report.orphans])
+            self.message.emit(f"{len(report.orphans)} file(s) in the data folder belong to no "
+                              "generation; they were left in place.")
+        if report.missing_thumbnails:
+            self.curator.regenerate_thumbnails(report.missing_thumbnails)
+        self.consistency_checked.emit(report)
+
+    def file_restored(self, job_id: str) -> None:
+        """A re-download finished: clear the missing badge and repaint."""
+        self.missing.pop(job_id, None)
+        self.model.set_missing(self.missing)
+        record = self.reader.get(job_id)
+        for image in record.images if record is not None else ():
+            self.thumbnails.forget(image.thumb_path or image.path)
+        self._on_changed([job_id])
+
+    def shutdown(self) -> None:
+        """Finish writes, hand deleted files to the OS trash, stop every worker thread."""
+        if self._closed:
+            return
+        self._closed = True
+        self.curator.shutdown()
+        self.runner.shutdown()
+        self.thumbnails.shutdown()
+        self.images.shutdown()
+        if self.compare_view is not None:
+            self.compare_view.close()
+        self.reader.close()
+
+    # ---- reactions ---------------------------------------------------------------------------
+
+    def _after_reset(self) -> None:
+        if self.detail.record is not None and self.model.row_of(self.detail.record.id) is None:
+            self.detail.show_record(None)
+
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        job_id = self.model.job_id(current.row()) if current.isValid() else None
+        if job_id is not None:
+            self._show_detail(job_id)
+
+    def _show_detail(self, job_id: str) -> None:
+        self.model.invalidate([job_id])
+        row = self.model.row_of(job_id)
+        record = self.model.record(row) if row is not None else self.reader.get(job_id)
+        missing = self.missing.get(job_id)
+        self.detail.show_record(record, self.reader.logs(job_id) if record else [],
+                                missing=missing is not None and missing.redownloadable)
+
+    def _on_changed(self, job_ids: list[str]) -> None:
+        self.model.invalidate(job_ids)
+        current = self.detail.record
+        if current is not None and current.id in job_ids:
+            self._show_detail(current.id)
+
+    def _on_deleted(self, batch: DeletedBatch) -> None:
+        self.model.remove_ids(batch.job_ids)
+        if self.detail.record is not None and self.detail.record.id in batch.job_ids:
+            self.detail.show_record(None)
+        self.undo_action.setEnabled(self.curator.can_undo)
+        if batch.records:
+            self.message.emit(f"Deleted {len(batch.records)} generation(s). "
+                              "Undo is possible until you quit.")
+
+    def _on_restored(self, job_ids: list[str]) -> None:
+        self.model.refresh()
+        self.message.emit(f"Restored {len(job_ids)} generation(s).")
+
+    # ---- context menu ------------------------------------------------------------------------
+
+    def _reuse_rows(self, rows: list[int], mode: ReuseMode) -> None:
+        record = self.model.record(rows[0]) if rows else None
+        request = request_for(record, mode) if record is not None else None
+        if request is not None:
+            self.reuse_requested.emit(request, mode.value)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        menu = self.build_menu()
+        if not menu.isEmpty():
+            menu.exec(self.view.viewport().mapToGlobal(pos))
+
+    def build_menu(self) -> QMenu:
+        """The context menu for the current selection (also used by tests)."""
+        menu = QMenu(self)
+        ids = self.selected_ids()
+        rows = sorted(i.row() for i in self.view.selectionModel().selectedIndexes())
+        if ids:
+            labels = {ReuseMode.exact: "Re-run exact (same seed)",
+                      ReuseMode.remix: "Remix (new seed)", ReuseMode.prompt: "Use prompt only",
+                      ReuseMode.params: "Use parameters only"}
+            for mode, label in labels.items():
+                menu.addAction(label, partial(self._reuse_rows, rows, mode))
+            menu.addSeparator()
+            first = self.model.record(rows[0])
+            if first is not None:
+                menu.addAction("Unfavourite" if first.favourite else "Favourite",
+                               lambda: self.curator.set_favourite(ids[0], not first.favourite))
+                menu.addAction("Edit note…", lambda: self._edit_note(first))
+                menu.addAction("Show in folder", lambda: self._show_in_folder(first))
+            if len(ids) == 2:
+                menu.addAction("Compare", lambda: self.compare(ids[0], ids[1]))
+            if any(self.missing.get(j) and self.missing[j].redownloadable for j in ids):
+                menu.addAction("Re-download missing files", partial(self._redownload, ids))
+            menu.addAction("Export to folder…", lambda: self._ask_export(as_zip=False))
+            menu.addAction("Export to zip…", lambda: self._ask_export(as_zip=True))
+            menu.addSeparator()
+            menu.addAction(f"Delete {len(ids)} generation(s)", self.delete_selected)
+        menu.addAction("Clear failed", self.clear_failed)
+        if self.curator.can_undo:
+            menu.addAction(self.undo_action)
+        return menu
+
+    def _redownload(self, ids: list[str]) -> None:
+        for job_id in ids:
+            if job_id in self.missing:
+                self.redownload_requested.emit(job_id)
+
+    def _edit_note(self, record: JobRecord) -> None:
+        text, ok = QInputDialog.getMultiLineText(self, "Note", "Note for this generation:",
+                                                 record.note)
+        if ok:
+            self.curator.set_note(record.id, text)
+
+    def _show_in_folder(self, record: JobRecord) -> None:
+        if record.images:
+            folder = self.layout_.absolute(record.images[0].path).parent
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    def _ask_export(self, *, as_zip: bool) -> None:
+        if as_zip:
+            name, _ = QFileDialog.getSaveFileName(self, "Export to zip", "history.zip",
+                                                  "Zip files (*.zip)")
+        else:
+            name = QFileDialog.getExistingDirectory(self, "Export to folder")
+        if name:
+            self.export_selected(Path(name), as_zip=as_zip)

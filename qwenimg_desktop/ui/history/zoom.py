@@ -1,0 +1,160 @@
+"""ZoomView (fit, wheel zoom, drag pan, syncable); FullImageLoader (decodes off the GUI thread)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Final
+
+from PySide6.QtCore import QObject, QPointF, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtGui import QImage, QPainter, QPixmap, QResizeEvent, QWheelEvent
+from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QWidget
+
+from qwenimg_desktop.ui.history.thumbnails import read_image
+
+MIN_ZOOM: Final = 0.02
+MAX_ZOOM: Final = 16.0
+
+
+class ZoomView(QGraphicsView):
+    """One image; fits by default, Ctrl/plain wheel zooms, drag pans.
+
+    Signals:
+        view_changed(float, QPointF): zoom factor and scene centre after a user change.
+    """
+
+    view_changed = Signal(float, QPointF)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._scene = QGraphicsScene(self)
+        self._item = QGraphicsPixmapItem()
+        self._item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        self._scene.addItem(self._item)
+        self.setScene(self._scene)
+        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self._fit = True
+        self._syncing = False
+        self.horizontalScrollBar().valueChanged.connect(self._announce)
+        self.verticalScrollBar().valueChanged.connect(self._announce)
+
+    def __repr__(self) -> str:
+        size = self._item.pixmap().size()
+        return f"<ZoomView {size.width()}x{size.height()} zoom={self.zoom():.2f}>"
+
+    def set_image(self, image: QImage | None) -> None:
+        pixmap = QPixmap.fromImage(image) if image is not None and not image.isNull() \
+            else QPixmap()
+        self._item.setPixmap(pixmap)
+        self._scene.setSceneRect(self._item.boundingRect())
+        if self._fit:
+            self.fit()
+
+    def has_image(self) -> bool:
+        return not self._item.pixmap().isNull()
+
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def centre(self) -> QPointF:
+        return self.mapToScene(self.viewport().rect().center())
+
+    def fit(self) -> None:
+        self._fit = True
+        if self.has_image():
+            self.fitInView(self._item, Qt.AspectRatioMode.KeepAspectRatio)
+        self._announce()
+
+    def zoom_by(self, factor: float) -> None:
+        target = max(MIN_ZOOM, min(MAX_ZOOM, self.zoom() * factor))
+        self._fit = False
+        self.scale(target / self.zoom(), target / self.zoom())
+        self._announce()
+
+    def apply_view(self, zoom: float, centre: QPointF) -> None:
+        """Follow another view (synced compare) without echoing the change back."""
+        self._syncing = True
+        try:
+            self._fit = False
+            self.resetTransform()
+            self.scale(zoom, zoom)
+            self.centerOn(centre)
+        finally:
+            self._syncing = False
+
+    def _announce(self, *_: object) -> None:
+        if not self._syncing:
+            self.view_changed.emit(self.zoom(), self.centre())
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120
+        if steps:
+            self.zoom_by(1.25 ** steps)
+        event.accept()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._fit:
+            self.fit()
+
+
+def sync_views(first: ZoomView, second: ZoomView) -> None:
+    """Keep the zoom and centre of two views equal, whichever the user moves."""
+    first.view_changed.connect(second.apply_view)
+    second.view_changed.connect(first.apply_view)
+
+
+class _Relay(QObject):
+    loaded = Signal(int, QImage)
+
+
+class _Load(QRunnable):
+    def __init__(self, token: int, path: Path, relay: _Relay) -> None:
+        super().__init__()
+        self._token = token
+        self._path = path
+        self._relay = relay
+
+    def run(self) -> None:
+        self._relay.loaded.emit(self._token, read_image(self._path))
+
+
+class FullImageLoader(QObject):
+    """Decodes full-size images on a small pool; the callback runs on the GUI thread."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setObjectName("history-images")
+        self._pool.setMaxThreadCount(2)
+        self._relay = _Relay(self)
+        self._relay.loaded.connect(self._on_loaded, Qt.ConnectionType.QueuedConnection)
+        self._callbacks: dict[int, Callable[[QImage], None]] = {}
+        self._token = 0
+
+    def __repr__(self) -> str:
+        return f"<FullImageLoader pending={len(self._callbacks)}>"
+
+    def load(self, path: Path, callback: Callable[[QImage], None]) -> int:
+        self._token += 1
+        self._callbacks[self._token] = callback
+        self._pool.start(_Load(self._token, path, self._relay))
+        return self._token
+
+    def cancel(self, token: int) -> None:
+        self._callbacks.pop(token, None)
+
+    def _on_loaded(self, token: int, image: QImage) -> None:
+        callback = self._callbacks.pop(token, None)
+        if callback is not None:
+            callback(image)
+
+    def wait(self, msecs: int = 10_000) -> bool:
+        return self._pool.waitForDone(msecs)
+
+    def shutdown(self) -> None:
+        self._callbacks.clear()
+        self._pool.clear()
+        self._pool.waitForDone(10_000)
