@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import os
 import sys
 import threading
 import time
 from collections.abc import Sequence
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QLibraryInfo, QObject, QPluginLoader, QTimer
 from PySide6.QtGui import QImage, QImageReader
 
+from qwenimg_desktop.core.errors import KeyringUnavailable
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest, ImageSizePreset, OutputFormat
@@ -33,10 +36,13 @@ if TYPE_CHECKING:
 
     from qwenimg_desktop.app import AppRuntime, Options
 
+_log = logging.getLogger("qwenimg.smoke")
+
 SMOKE_TIMEOUT_S: Final = 60.0
 HARD_EXIT_GRACE_S: Final = 10.0
 REQUIRE_KEYRING_ENV: Final = "QWENIMG_SMOKE_REQUIRE_KEYRING"
 REQUIRED_IMAGE_FORMATS: Final = ("png", "jpeg", "webp", "ico", "svg")
+REQUIRED_INPUT_METHODS: Final = ("ibus", "compose")  # Linux: Chinese IMEs go through ibus
 SMOKE_PROMPT: Final = "smoke test 烟雾测试: a lighthouse at dusk"
 SMOKE_SIZE: Final = (512, 512)
 EXIT_FAILED: Final = 1
@@ -80,6 +86,25 @@ def check_resources() -> str:
     return ",".join(REQUIRED_IMAGE_FORMATS)
 
 
+def check_input_methods(platform: str = sys.platform) -> str:
+    """Linux: the ibus and compose input-context plugins are present and load."""
+    if not platform.startswith("linux"):
+        return "native"
+    folder = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)) / "platforminputcontexts"
+    keys: set[str] = set()
+    for plugin in sorted(folder.glob("*")) if folder.is_dir() else []:
+        loader = QPluginLoader(str(plugin))
+        meta: object = loader.metaData().get("MetaData", {})
+        plugin_keys = meta.get("Keys", []) if isinstance(meta, dict) else []
+        if loader.load() and isinstance(plugin_keys, list):
+            keys.update(str(key) for key in plugin_keys)
+    missing = [name for name in REQUIRED_INPUT_METHODS if name not in keys]
+    if missing:
+        raise SmokeFailure(f"input-method plugins missing or not loadable in {folder}: "
+                           f"{', '.join(missing)}")
+    return ",".join(REQUIRED_INPUT_METHODS)
+
+
 def keyring_entry_points() -> list[str]:
     """Names of the keyring backends registered through package metadata."""
     return sorted(e.name for e in entry_points(group="keyring.backends"))
@@ -98,6 +123,11 @@ def check_keyring(runtime: AppRuntime, *, require: bool) -> tuple[str, list[str]
             f"no usable keyring backend (registered: {', '.join(registered)}); "
             f"unset {REQUIRE_KEYRING_ENV} to allow that"
         )
+    if require:
+        try:
+            runtime.key_store.check()  # one read, nothing written
+        except KeyringUnavailable as exc:
+            raise SmokeFailure(f"the keyring ({name}) cannot be read: {exc}") from exc
     return name, registered
 
 
@@ -183,6 +213,7 @@ class SmokeTest(QObject):
             self._facts["window"] = check_window(runtime)
             self._step = "resources"
             self._facts["formats"] = check_resources()
+            self._facts["input_methods"] = check_input_methods()
             self._step = "keyring"
             name, registered = check_keyring(runtime, require=self._require_keyring)
             self._facts["keyring"] = repr(name)
@@ -239,14 +270,20 @@ class SmokeTest(QObject):
         self._watchdog.cancel()
         if self._store is not None:
             self._store.close()
-        sys.stdout.write(line + "\n")
-        sys.stdout.flush()
+        _say(line)
         self._app.exit(code)
 
     def _hard_exit(self) -> None:
-        sys.stdout.write(f"SMOKE FAILED: watchdog: the event loop hung at step {self._step!r}\n")
-        sys.stdout.flush()
+        _say(f"SMOKE FAILED: watchdog: the event loop hung at step {self._step!r}")
         os._exit(EXIT_WATCHDOG)
+
+
+def _say(line: str) -> None:
+    """The verdict goes to stdout and to the log (a windowed Windows build has no stdout)."""
+    _log.info("%s", line)
+    if sys.stdout is not None:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
 # ---- entry points used by app.py ---------------------------------------------------------------
