@@ -91,6 +91,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 128  # socketserver's 5 drops bursts of connects (1 s SYN retry)
 
     def __init__(
         self,
