@@ -110,7 +110,9 @@ def verify_image(path: Path, expected: str) -> tuple[int, int, str]:
                     raise DownloadError(
                         f"image of {width}×{height} pixels exceeds the safety limit"
                     )
-                img.verify()
+                img.verify()  # structure and checksums (PNG CRCs)
+            with Image.open(path) as img:
+                img.load()  # a full decode: verify() alone accepts a cut or damaged JPEG/WebP
     except DownloadError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
