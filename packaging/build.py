@@ -12,6 +12,7 @@ macOS ``.dmg``), ``SHA256SUMS`` and ``build-report.json`` next to them.
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import json
 import os
@@ -127,6 +128,16 @@ def run_pyinstaller(dist: Path, work: Path, *, debug: bool, quiet: bool) -> floa
     return time.perf_counter() - start
 
 
+def pyz_modules(work: Path) -> set[str]:
+    """Names of the Python modules PyInstaller put in the bundle's PYZ archive."""
+    toc = ast.literal_eval((work / SPEC.stem / "PYZ-00.toc").read_text("utf-8"))
+    return {str(entry[0]) for entry in toc[1]}
+
+
+def forbidden_modules(modules: set[str]) -> list[str]:
+    return sorted(name for name in modules if name.split(".")[0] in cfg.FORBIDDEN_MODULES)
+
+
 def linux_tarball(dist: Path, stem: str) -> Path:
     """The bundle plus a .desktop entry, the icon and a per-user install script."""
     target = dist / f"{stem}.tar.gz"
@@ -208,6 +219,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                          round(size / MB, 1), files, round(seconds, 1))
     _say(f"bundle: {bundle}")
     _say(f"bundle size: {report.bundle_mb} MB unpacked, {files} files; built in {seconds:.1f} s")
+    unwanted = forbidden_modules(pyz_modules(work))
+    if unwanted:
+        _say(f"error: modules that must not ship are bundled: {', '.join(unwanted)}")
+        return 1
     if not args.no_archive:
         archive = make_archive(dist)
         report.archive = str(archive)

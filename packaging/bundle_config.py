@@ -43,6 +43,12 @@ EXCLUDED_MODULES: Final = (
     "PySide6.QtConcurrent", "PySide6.QtDBus", "PySide6.QtNetwork", "PySide6.QtSvgWidgets",
 )
 
+# Top-level packages that must never be in the bundle (checked by build.py after each build).
+FORBIDDEN_MODULES: Final = frozenset({
+    "fal_client", "PyInstaller", "pytest", "_pytest", "pytestqt", "hypothesis", "mypy",
+    "tkinter", "unittest", "pydoc", "test",
+})
+
 # keyring finds its backends through entry points: import them explicitly too, per OS.
 _KEYRING_COMMON: Final = ("keyring.backends", "keyring.backends.chainer", "keyring.backends.fail",
                           "keyring.backends.null")

@@ -1,0 +1,1 @@
+"""Tests of the installers: spec helpers, build script, smoke test, and the frozen Linux bundle."""
