@@ -1,0 +1,256 @@
+"""The history browser offscreen on a real SQLite file and real images, with no network or key."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QItemSelectionModel, QModelIndex
+from PySide6.QtGui import QPixmap
+from pytestqt.qtbot import QtBot
+
+from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.store.history import HistoryStore
+from qwenimg_desktop.core.store.queries import HistoryQuery
+from qwenimg_desktop.core.store.trash import trash_dir
+from qwenimg_desktop.ui.history import model as model_module
+from qwenimg_desktop.ui.history.curation import qt_move_to_trash
+from qwenimg_desktop.ui.history.model import HistoryModel, Role
+from qwenimg_desktop.ui.history.search import KeysResult, QueryRunner
+from qwenimg_desktop.ui.history.thumbnails import ThumbnailLoader
+from qwenimg_desktop.ui.history.view import HistoryBrowser
+
+MakeJob = Callable[..., str]
+BrowserFactory = Callable[..., HistoryBrowser]
+
+
+@pytest.fixture
+def browser_factory(store: HistoryStore, qtbot: QtBot) -> Iterator[BrowserFactory]:
+    made: list[HistoryBrowser] = []
+
+    def factory(**kwargs: Any) -> HistoryBrowser:
+        browser = HistoryBrowser(store, **kwargs)
+        qtbot.addWidget(browser)
+        browser.resize(1200, 800)
+        browser.show()
+        made.append(browser)
+        qtbot.waitUntil(lambda: not browser.model.loading, timeout=5000)
+        return browser
+
+    yield factory
+    for browser in made:
+        browser.shutdown()
+
+
+def ids_shown(browser: HistoryBrowser) -> list[str]:
+    return [browser.model.job_id(r) or "" for r in range(browser.model.rowCount())]
+
+
+def search(qtbot: QtBot, browser: HistoryBrowser, text: str) -> list[str]:
+    browser.search.text.setText(text)
+    browser.search.emit_now()
+    qtbot.waitUntil(lambda: not browser.model.loading and browser.model.query.text == text,
+                    timeout=5000)
+    return ids_shown(browser)
+
+
+def test_model_passes_qtmodeltester(store: HistoryStore, make_job: MakeJob, qtbot: QtBot,
+                                    qtmodeltester: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(model_module, "FIRST_PAGE", 7)
+    monkeypatch.setattr(model_module, "PAGE", 5)
+    for i in range(15):
+        make_job(f"prompt {i}", state=JobState.failed if i % 4 == 0 else JobState.completed,
+                 embed=False)
+    runner = QueryRunner(store.layout)
+    thumbs = ThumbnailLoader()
+    reader = HistoryStore.open(store.layout, readonly=True)
+    try:
+        model = HistoryModel(reader, runner, thumbs)
+        with qtbot.waitSignal(model.modelReset, timeout=5000):
+            model.set_query(HistoryQuery())
+        assert model.rowCount() == 7
+        qtmodeltester.check(model, force_py=True)
+        while True:
+            qtbot.waitUntil(lambda: not model.loading, timeout=5000)
+            if not model.canFetchMore(QModelIndex()):
+                break
+            model.fetchMore(QModelIndex())
+        assert model.rowCount() == 15
+        assert not model.canFetchMore(QModelIndex())
+        qtmodeltester.check(model, force_py=True)
+        assert model.data(model.index(0), Role.state) == JobState.completed
+        assert model.data(model.index(2), Role.snippet) == "prompt 12"
+    finally:
+        runner.shutdown()
+        thumbs.shutdown()
+        reader.close()
+
+
+def test_offline_browse_and_search_english_and_chinese(
+    browser_factory: BrowserFactory, make_job: MakeJob, store: HistoryStore, qtbot: QtBot,
+) -> None:
+    cat = make_job("A cute cat in watercolor, golden hour")
+    zh_cat = make_job("一只可爱的猫，水彩风格")
+    zh_city = make_job("夜晚的上海城市天际线")
+    dog = make_job("a dog surfing a wave", output_format="jpeg", image_size="landscape_16_9")
+    noted = make_job("plain prompt")
+    store.set_note(noted, "keeper 留念")
+    browser = browser_factory()
+    assert ids_shown(browser) == [noted, dog, zh_city, zh_cat, cat]
+    assert browser.search.result_label.text() == "5 found"
+    assert search(qtbot, browser, "watercolor") == [cat]
+    assert search(qtbot, browser, "可爱的猫") == [zh_cat]  # trigram (3+ characters)
+    assert search(qtbot, browser, "可爱") == [zh_cat]  # 2 characters: fallback scan
+    assert search(qtbot, browser, "上") == [zh_city]  # 1 character
+    assert search(qtbot, browser, "留念") == [noted]  # notes are searched too
+    assert search(qtbot, browser, "no such thing at all") == []
+    assert browser.search.result_label.text() == "0 found"
+    browser.search.text.setText("")
+    browser.search.aspect.setCurrentIndex(browser.search.aspect.findData("landscape"))
+    qtbot.waitUntil(lambda: ids_shown(browser) == [dog], timeout=5000)
+    browser.search.clear()
+    qtbot.waitUntil(lambda: len(ids_shown(browser)) == 5, timeout=5000)
+
+
+def test_stale_search_results_are_dropped(browser_factory: BrowserFactory, make_job: MakeJob,
+                                          qtbot: QtBot) -> None:
+    for i in range(30):
+        make_job(f"{'lighthouse' if i % 2 else 'meadow'} number {i}", embed=False)
+    browser = browser_factory()
+    model = browser.model
+    seen: list[KeysResult] = []
+    browser.runner.keys_ready.connect(seen.append)
+    old = model.set_query(HistoryQuery(text="lighthouse"))
+    new = model.set_query(HistoryQuery(text="meadow"))
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
+    assert [r.generation for r in seen] == [old, new]
+    stale = seen[0]
+    assert len(stale.keys) == 15  # the old answer did arrive ...
+    shown = ids_shown(browser)
+    assert len(shown) == 15  # ... but the model shows only the newest query's rows
+    assert {k[1] for k in stale.keys}.isdisjoint(shown)
+    assert all("meadow" in (model.record(r).prompt if model.record(r) else "")  # type: ignore[union-attr]
+               for r in range(model.rowCount()))
+
+
+def test_paging_while_scrolling(browser_factory: BrowserFactory, make_job: MakeJob,
+                                qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(model_module, "FIRST_PAGE", 20)
+    monkeypatch.setattr(model_module, "PAGE", 25)
+    for i in range(70):
+        make_job(f"row {i}", embed=False)
+    browser = browser_factory()
+    assert browser.model.rowCount() == 20
+    for _ in range(10):
+        browser.view.scrollToBottom()
+        qtbot.wait(20)
+        if browser.model.rowCount() == 70:
+            break
+    qtbot.waitUntil(lambda: browser.model.rowCount() == 70, timeout=5000)
+    assert ids_shown(browser)[-1] == browser.model.job_id(69)
+    assert len(set(ids_shown(browser))) == 70
+
+
+def test_thumbnails_load_off_thread_and_repaint_only_their_row(
+    browser_factory: BrowserFactory, make_job: MakeJob, qtbot: QtBot,
+) -> None:
+    for i in range(3):
+        make_job(f"tile {i}")
+    browser = browser_factory()
+    model = browser.model
+    changed: list[int] = []
+    model.dataChanged.connect(lambda top, bottom, roles=(): changed.extend(
+        range(top.row(), bottom.row() + 1)))
+    qtbot.waitUntil(lambda: all(isinstance(model.data(model.index(r), Role.thumbnail), QPixmap)
+                                for r in range(3)), timeout=5000)
+    pixmap = model.data(model.index(0), Role.thumbnail)
+    assert not pixmap.isNull()
+    assert max(pixmap.width(), pixmap.height()) == 160 or pixmap.width() <= 160
+    assert set(changed) <= {0, 1, 2}
+    assert browser.thumbnails.failed("nothing") is False
+
+
+def test_new_job_appears_at_top_when_it_matches(browser_factory: BrowserFactory,
+                                                make_job: MakeJob, qtbot: QtBot) -> None:
+    first = make_job("first cat")
+    browser = browser_factory()
+    newer = make_job("second cat")
+    with qtbot.waitSignal(browser.model.rowsInserted, timeout=5000):
+        browser.job_completed(newer)
+    assert ids_shown(browser) == [newer, first]
+    assert browser.search.result_label.text() == "2 found"
+    search(qtbot, browser, "cat")
+    other = make_job("a dog")
+    browser.job_completed(other)
+    browser.runner.wait()
+    qtbot.wait(50)
+    assert other not in ids_shown(browser)
+
+
+def select(browser: HistoryBrowser, job_ids: list[str]) -> None:
+    selection = browser.view.selectionModel()
+    selection.clearSelection()
+    for job_id in job_ids:
+        row = browser.model.row_of(job_id)
+        assert row is not None
+        selection.select(browser.model.index(row), QItemSelectionModel.SelectionFlag.Select)
+
+
+def test_delete_undo_and_os_trash(browser_factory: BrowserFactory, make_job: MakeJob,
+                                  store: HistoryStore, qtbot: QtBot, tmp_path: Path,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    (tmp_path / "xdg").mkdir()  # Qt uses an existing data home's Trash (freedesktop spec)
+    keep = make_job("keep")
+    gone = [make_job("gone 1", images=2), make_job("gone 2")]
+    files = [store.layout.absolute(im.path) for j in gone for im in store.get(j).images]  # type: ignore[union-attr]
+    browser = browser_factory(os_trash=qt_move_to_trash)
+    select(browser, gone)
+    messages: list[str] = []
+    browser.message.connect(messages.append)
+    with qtbot.waitSignal(browser.curator.deleted, timeout=5000):
+        browser.delete_selected()
+    assert ids_shown(browser) == [keep]
+    assert not any(f.exists() for f in files)
+    assert store.get(gone[0]) is None
+    assert browser.undo_action.isEnabled()
+    assert "Undo" in messages[-1]
+    with qtbot.waitSignal(browser.curator.restored, timeout=5000):
+        browser.undo_action.trigger()
+    qtbot.waitUntil(lambda: len(ids_shown(browser)) == 3, timeout=5000)
+    assert all(f.exists() for f in files)
+    assert store.get(gone[1]) is not None
+
+    select(browser, gone[:1])
+    with qtbot.waitSignal(browser.curator.deleted, timeout=5000):
+        browser.delete_selected()
+    browser.shutdown()  # quit: undo ends, files go to the OS trash
+    trashed = sorted(p.name for p in (tmp_path / "xdg" / "Trash" / "files").iterdir())
+    assert len(trashed) == 4  # two images and two thumbnails
+    assert not any(trash_dir(store.layout).rglob("*.png"))
+
+
+def test_clear_failed_and_favourite_and_note(browser_factory: BrowserFactory, make_job: MakeJob,
+                                             store: HistoryStore, qtbot: QtBot) -> None:
+    good = make_job("good one")
+    make_job("bad one", state=JobState.failed)
+    make_job("bad two", state=JobState.failed)
+    browser = browser_factory(os_trash=None)
+    with qtbot.waitSignal(browser.curator.deleted, timeout=5000):
+        browser.clear_failed()
+    assert ids_shown(browser) == [good]
+    assert browser.select_job(good)
+    qtbot.waitUntil(lambda: browser.detail.record is not None, timeout=3000)
+    with qtbot.waitSignal(browser.curator.changed, timeout=5000):
+        browser.detail.button("favourite").click()
+    assert store.get(good).favourite  # type: ignore[union-attr]
+    assert browser.model.data(browser.model.index(0), Role.favourite) is True
+    browser.detail.note.setPlainText("my favourite 最喜欢")
+    with qtbot.waitSignal(browser.curator.changed, timeout=5000):
+        browser.detail.button("save_note").click()
+    assert search(qtbot, browser, "最喜欢") == [good]
+    browser.search.favourite.setChecked(True)
+    qtbot.waitUntil(lambda: browser.model.query.favourite is True and not browser.model.loading)
+    assert ids_shown(browser) == [good]
