@@ -134,7 +134,6 @@ def info_plist(version: str = __version__) -> dict[str, object]:
         "CFBundleVersion": version,
         "NSHighResolutionCapable": True,
         "NSRequiresAquaSystemAppearance": False,  # follow the system dark mode
-        "LSMinimumSystemVersion": "11.0",
         "NSHumanReadableCopyright": COPYRIGHT,
         "LSApplicationCategoryType": "public.app-category.graphics-design",
     }
