@@ -126,6 +126,23 @@ def test_windows_version_text_is_a_version_resource() -> None:
     assert f"StringStruct('OriginalFilename', '{APP_ID}.exe')" in text
 
 
+def test_windows_version_text_loads_with_pyinstallers_own_classes() -> None:
+    """Evaluate the text as PyInstaller does, with its own classes (pefile is Windows-only)."""
+    import PyInstaller.utils.win32 as win32_utils
+
+    source = (Path(win32_utils.__file__).parent / "versioninfo.py").read_text("utf-8")
+    source = source.replace("import pefile\n", "pefile = None\n")
+    source = source.replace("from PyInstaller.compat import win32api\n", "win32api = None\n")
+    namespace: dict[str, object] = {"__name__": "versioninfo_on_linux"}
+    exec(compile(source, "versioninfo.py", "exec"), namespace)
+    info = eval(cfg.windows_version_text("1.2.3"), namespace)
+    assert type(info).__name__ == "VSVersionInfo"
+    raw = info.toRaw()
+    assert isinstance(raw, bytes)
+    assert "1.2.3".encode("utf-16-le") in raw
+    assert f"{APP_ID}.exe".encode("utf-16-le") in raw
+
+
 def test_info_plist() -> None:
     plist = cfg.info_plist()
     assert plist["CFBundleIdentifier"] == cfg.BUNDLE_ID
