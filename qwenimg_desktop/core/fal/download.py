@@ -11,13 +11,17 @@ import base64
 import binascii
 import contextlib
 import errno
+import functools
 import hashlib
+import logging
 import os
 import tempfile
 import warnings
-from dataclasses import dataclass
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Final
+from typing import IO, Final, TypeVar
 from urllib.parse import unquote_to_bytes, urlsplit
 
 import httpx
@@ -33,6 +37,11 @@ MAX_IMAGE_PIXELS: Final = 4 * MAX_PIXELS  # generous over 2048², far below a de
 PARTIAL_SUFFIX: Final = ".partial"  # matches DataLayout.clean_stray_temps
 PIL_FORMATS: Final = {"png": "PNG", "jpeg": "JPEG", "jpg": "JPEG", "webp": "WEBP"}
 CHUNK: Final = 256 * 1024
+# Bytes derived from the decoded pixels that verified the file (the pipeline's thumbnail), so
+# the image is decoded once, not once to verify and again to thumbnail.
+Preview = Callable[[Image.Image], bytes]
+log = logging.getLogger("qwenimg.fal")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,7 @@ class DownloadedImage:
     format: str  # png / jpeg / webp
     size_bytes: int
     sha256: str
+    preview: bytes | None = field(default=None, repr=False)  # from the ``preview`` callback
 
 
 def check_media_url(url: str, *, allowed_http_hosts: frozenset[str] = frozenset()) -> str:
@@ -100,6 +110,18 @@ def expected_pil_format(declared: str | None, fallback: str) -> str:
 
 def verify_image(path: Path, expected: str) -> tuple[int, int, str]:
     """Check the file is a complete image of the expected type; return (w, h, format)."""
+    width, height, fmt, _ = verify_with_preview(path, expected, None)
+    return width, height, fmt
+
+
+def verify_with_preview(
+    path: Path, expected: str, preview: Preview | None
+) -> tuple[int, int, str, bytes | None]:
+    """:func:`verify_image`, also handing the fully decoded pixels to ``preview``.
+
+    A failing ``preview`` is logged and yields None; it never fails the verification.
+    """
+    derived: bytes | None = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -113,6 +135,7 @@ def verify_image(path: Path, expected: str) -> tuple[int, int, str]:
                 img.verify()  # structure and checksums (PNG CRCs)
             with Image.open(path) as img:
                 img.load()  # a full decode: verify() alone accepts a cut or damaged JPEG/WebP
+                derived = _derive(preview, img, path)
     except DownloadError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -121,7 +144,17 @@ def verify_image(path: Path, expected: str) -> tuple[int, int, str]:
         raise DownloadError(f"the downloaded file is not a valid image ({exc})") from None
     if fmt != expected:
         raise DownloadError(f"expected a {expected} image but got {fmt or 'unknown data'}")
-    return width, height, fmt.lower()
+    return width, height, fmt.lower(), derived
+
+
+def _derive(preview: Preview | None, img: Image.Image, path: Path) -> bytes | None:
+    if preview is None:
+        return None
+    try:
+        return preview(img)
+    except (OSError, ValueError):
+        log.warning("preview of %s failed", path.name, exc_info=True)
+        return None
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -134,13 +167,15 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _finish(tmp: Path, dest: Path, expected: str, digest: str, size: int) -> DownloadedImage:
+def _finish(
+    tmp: Path, dest: Path, expected: str, digest: str, size: int, preview: Preview | None = None
+) -> DownloadedImage:
     """Verify, then atomically move the temp file into place."""
-    width, height, fmt = verify_image(tmp, expected)
+    width, height, fmt, derived = verify_with_preview(tmp, expected, preview)
     os.chmod(tmp, 0o644)  # mkstemp makes 0600; images are ordinary user documents
     os.replace(tmp, dest)
     _fsync_dir(dest.parent)
-    return DownloadedImage(dest, width, height, fmt, size, digest)
+    return DownloadedImage(dest, width, height, fmt, size, digest, derived)
 
 
 def _open_temp(dest: Path) -> tuple[IO[bytes], Path]:
@@ -155,7 +190,9 @@ def _disk_error(exc: OSError) -> Exception:
     return DownloadError(f"could not write the image: {exc.strerror or exc}")
 
 
-def write_verified(data: bytes, dest: Path, expected: str) -> DownloadedImage:
+def write_verified(
+    data: bytes, dest: Path, expected: str, preview: Preview | None = None
+) -> DownloadedImage:
     """Write bytes to a temp file beside ``dest``, fsync, verify, rename (blocking)."""
     fh, tmp = _open_temp(dest)
     try:
@@ -163,7 +200,8 @@ def write_verified(data: bytes, dest: Path, expected: str) -> DownloadedImage:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        return _finish(tmp, dest, expected, hashlib.sha256(data).hexdigest(), len(data))
+        digest = hashlib.sha256(data).hexdigest()
+        return _finish(tmp, dest, expected, digest, len(data), preview)
     except OSError as exc:
         raise _disk_error(exc) from None
     finally:
@@ -172,7 +210,10 @@ def write_verified(data: bytes, dest: Path, expected: str) -> DownloadedImage:
 
 
 class Downloader:
-    """Downloads media with its own HTTP client, which never carries the API key."""
+    """Downloads media with its own HTTP client, which never carries the API key.
+
+    Verification (a full decode) runs on ``executor`` (default: asyncio's default executor).
+    """
 
     def __init__(
         self,
@@ -181,7 +222,9 @@ class Downloader:
         retry: RetryPolicy | None = None,
         allowed_http_hosts: frozenset[str] = frozenset(),
         transport: httpx.AsyncBaseTransport | None = None,
+        executor: Executor | None = None,
     ) -> None:
+        self._executor = executor
         self.max_bytes = max_bytes
         self.retry = retry or RetryPolicy(max_attempts=5)
         self.allowed_http_hosts = allowed_http_hosts
@@ -196,21 +239,34 @@ class Downloader:
         """Close the connection pool."""
         await self._http.aclose()
 
+    async def _blocking(self, fn: Callable[..., T], *args: object) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(fn, *args))
+
     async def fetch(
-        self, url: str, dest: Path, *, content_type: str | None, fallback_format: str
+        self,
+        url: str,
+        dest: Path,
+        *,
+        content_type: str | None,
+        fallback_format: str,
+        preview: Preview | None = None,
     ) -> DownloadedImage:
-        """Download ``url`` to ``dest`` (never a server-chosen path) and verify it."""
+        """Download ``url`` to ``dest`` (never a server-chosen path) and verify it.
+
+        ``preview`` gets the verified, decoded pixels; what it returns is ``.preview``.
+        """
         kind = check_media_url(url, allowed_http_hosts=self.allowed_http_hosts)
         if kind == "data":
             media_type, data = decode_data_uri(url, max_bytes=self.max_bytes)
             expected = expected_pil_format(content_type or media_type, fallback_format)
-            return await asyncio.to_thread(write_verified, data, dest, expected)
+            return await self._blocking(write_verified, data, dest, expected, preview)
         expected = expected_pil_format(content_type, fallback_format)
         attempt = 0
         while True:
             attempt += 1
             try:
-                return await self._fetch_once(url, dest, expected)
+                return await self._fetch_once(url, dest, expected, preview)
             except (httpx.TransportError, _RetryableStatus) as exc:
                 if attempt >= self.retry.max_attempts or (
                     isinstance(exc, httpx.TransportError)
@@ -220,7 +276,9 @@ class Downloader:
                 after = exc.retry_after if isinstance(exc, _RetryableStatus) else None
                 await asyncio.sleep(self.retry.delay(attempt, after))
 
-    async def _fetch_once(self, url: str, dest: Path, expected: str) -> DownloadedImage:
+    async def _fetch_once(
+        self, url: str, dest: Path, expected: str, preview: Preview | None
+    ) -> DownloadedImage:
         async with self._http.stream("GET", url) as response:
             if response.status_code in {404, 410}:
                 raise DownloadError(
@@ -237,7 +295,7 @@ class Downloader:
             fh, tmp = _open_temp(dest)
             try:
                 digest, size = await self._stream_to(response, fh)
-                return await asyncio.to_thread(_finish, tmp, dest, expected, digest, size)
+                return await self._blocking(_finish, tmp, dest, expected, digest, size, preview)
             except OSError as exc:
                 raise _disk_error(exc) from None
             finally:

@@ -125,7 +125,7 @@ class JobEngine:
         )
         self.store = store
         client = QueueClient(self.queue_base, key=lambda: self._key_cache, retry=self._retry)
-        downloader = Downloader(retry=self._retry)
+        downloader = Downloader(retry=self._retry, executor=self._file_pool)
         self._slots = asyncio.Semaphore(self.concurrency)
         self._pipeline = Pipeline(
             client=client,

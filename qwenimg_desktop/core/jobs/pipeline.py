@@ -31,9 +31,9 @@ from qwenimg_desktop.core.fal.protocol import GenerationResult, LogEntry, QueueS
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
-from qwenimg_desktop.core.store.files import DataLayout
+from qwenimg_desktop.core.store.files import DataLayout, atomic_write_bytes
 from qwenimg_desktop.core.store.history import HistoryStore, ImageRecord
-from qwenimg_desktop.core.store.thumbnails import make_thumbnail
+from qwenimg_desktop.core.store.thumbnails import make_thumbnail, thumbnail_bytes
 
 log = logging.getLogger("qwenimg.jobs")
 P = ParamSpec("P")
@@ -236,8 +236,10 @@ class Pipeline:
         got = await self._existing(dest, ext)
         if got is None:
             try:
+                # The thumbnail is made from the decode that verifies the download (one decode).
                 got = await self.downloader.fetch(
-                    file.url, dest, content_type=file.content_type, fallback_format=fmt
+                    file.url, dest, content_type=file.content_type, fallback_format=fmt,
+                    preview=thumbnail_bytes if self.make_thumbnails else None,
                 )
             except DownloadError as exc:
                 raise DownloadError(f"image {index + 1}: {exc.message}") from None
@@ -245,7 +247,10 @@ class Pipeline:
         if self.make_thumbnails:
             thumb_path = self.layout.thumb_path(ctx.job_id, index)
             try:
-                await self.on_files(make_thumbnail, got.path, thumb_path)
+                if got.preview is not None:
+                    await self.on_files(atomic_write_bytes, thumb_path, got.preview)
+                else:
+                    await self.on_files(make_thumbnail, got.path, thumb_path)
                 thumb = self.layout.relative(thumb_path)
             except (OSError, ValueError, QwenImgError):
                 log.warning("thumbnail of %s failed", got.path, exc_info=True)
