@@ -31,7 +31,7 @@ from qwenimg_desktop.core.fal.protocol import GenerationResult, LogEntry, QueueS
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
-from qwenimg_desktop.core.store.files import DataLayout, atomic_write_bytes
+from qwenimg_desktop.core.store.files import IMAGE_EXTENSIONS, DataLayout, atomic_write_bytes
 from qwenimg_desktop.core.store.history import HistoryStore, ImageRecord
 from qwenimg_desktop.core.store.thumbnails import make_thumbnail, thumbnail_bytes
 
@@ -223,8 +223,27 @@ class Pipeline:
     async def _download_all(self, ctx: JobContext, result: GenerationResult) -> list[ImageRecord]:
         if not result.images:
             raise RequestFailed("fal returned no images (the safety checker may have removed them)")
-        tasks = [self._download_one(ctx, i, f) for i, f in enumerate(result.images)]
-        return list(await asyncio.gather(*tasks))
+        tasks = [
+            asyncio.ensure_future(self._download_one(ctx, i, f))
+            for i, f in enumerate(result.images)
+        ]
+        try:
+            return list(await asyncio.gather(*tasks))
+        except Exception:
+            # One image failed, so the job fails: stop its other downloads (gather leaves them
+            # running) and remove what they placed, so no temp file outlives the job and no
+            # image stays on disk without a row.
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self.on_files(self._discard_images, ctx.job_id, len(tasks))
+            raise
+
+    def _discard_images(self, job_id: str, count: int) -> None:
+        for index in range(count):
+            paths = [self.layout.image_path(job_id, index, ext) for ext in IMAGE_EXTENSIONS]
+            for path in [*paths, self.layout.thumb_path(job_id, index)]:
+                path.unlink(missing_ok=True)
 
     async def _download_one(self, ctx: JobContext, index: int, file: Any) -> ImageRecord:
         fmt = ctx.request.output_format.value
