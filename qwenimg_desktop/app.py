@@ -20,6 +20,7 @@ from qwenimg_desktop import APP_ID, APP_NAME, ORG_NAME, __version__
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from qwenimg_desktop.core.errors import QwenImgError
     from qwenimg_desktop.core.jobs.engine import JobEngine
     from qwenimg_desktop.core.params import GenerationRequest
     from qwenimg_desktop.core.secrets import KeyStore
@@ -265,7 +266,7 @@ def run_gui(options: Options) -> int:
         try:
             window = runtime.make_window()
         except QwenImgError as exc:
-            sys.stderr.write(f"error: {exc.message}\n{exc.next_step}\n")
+            _report_start_failure(exc, options)
             runtime.close()
             return 1
         window.show()
@@ -283,3 +284,15 @@ def _schedule_smoke_test(runtime: AppRuntime, app: QApplication) -> None:
     from qwenimg_desktop.smoke import start_smoke_test  # noqa: PLC0415
 
     start_smoke_test(runtime, app)
+
+
+def _report_start_failure(exc: QwenImgError, options: Options) -> None:
+    """Say why the window could not open: log, stderr when there is one, and a dialog."""
+    text = f"{exc.message}\n{exc.next_step}".strip()
+    log.error("the window could not open: %s", text)
+    if sys.stderr is not None:  # None in a windowed (no console) Windows build
+        sys.stderr.write(f"error: {text}\n")
+    if not options.smoke_test:
+        from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415 - GUI path only
+
+        QMessageBox.critical(None, APP_NAME, text)
