@@ -1,0 +1,108 @@
+"""A full disk during an image write: a clear DiskFull, no partial file, and nothing lost."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.core.params import CustomSize, GenerationRequest
+from qwenimg_desktop.core.store.files import DataLayout
+from tests.core.conftest import EngineFactory
+from tests.fixtures.emulator import EmulatorFactory
+from tests.reliability.support import integrity, media_files, partial_files, record_figures, rows
+
+DISK_KB = 2048
+FREE_KB = 320  # room for the journal's commits, not for four 2048² PNGs (~146 KB each)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MiB tmpfs mounted under tmp_path (needs root; CI runs as root)."""
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("mounting a tmpfs needs root and mount(8)")
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={DISK_KB}k", "tmpfs", str(mount_point)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        pytest.skip(f"mount -t tmpfs is not permitted here: {done.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        gone = subprocess.run(["umount", str(mount_point)], capture_output=True, check=False)
+        if gone.returncode != 0:  # still busy (a failed test's open file): detach it anyway
+            subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, check=False)
+
+
+def _fill(disk: Path, leave_kb: int) -> Path:
+    """Write a filler file that leaves only ``leave_kb`` free on the disk."""
+    filler = disk / "filler.bin"
+    filler.write_bytes(b"\1" * ((_free_kb(disk) - leave_kb) * 1024))
+    return filler
+
+
+def _free_kb(disk: Path) -> int:
+    stat = os.statvfs(disk)
+    return stat.f_bavail * stat.f_frsize // 1024
+
+
+def test_disk_full_during_image_write_is_clear_leaves_no_partial_and_loses_nothing(
+    small_disk: Path, emulator_factory: EmulatorFactory, engine_factory: EngineFactory,
+) -> None:
+    server = emulator_factory()
+    layout = DataLayout(small_disk / "data")
+    engine, log = engine_factory(server.base_url, root=layout.root)
+    filler = _fill(small_disk, FREE_KB)
+    free_before = _free_kb(small_disk)
+    request = GenerationRequest(
+        prompt="a big picture", image_size=CustomSize(width=2048, height=2048), num_images=4,
+        seed=3,
+    )  # fmt: skip
+    job_id = engine.submit(request)
+    final = log.wait_final(job_id)
+
+    assert isinstance(final, ev.Failed), final
+    assert final.kind == "DiskFull"
+    assert "disk is full" in final.reason
+    assert partial_files(small_disk) == []
+    assert not any(layout.tmp_dir.iterdir())
+    kept = media_files(layout.images_dir)
+    state = rows(layout.db_path, "SELECT state, error, request_id FROM jobs WHERE id = ?",
+                 [job_id])[0]
+    assert state["request_id"]  # the money is recorded: the request can be fetched again
+    assert state["state"] in {"failed", "fetching"}
+    if state["state"] == "failed":
+        assert "disk is full" in state["error"]
+        assert kept == set()  # a failed job keeps no image without a row
+    engine.shutdown()
+
+    # Make room again: a restart finishes a job left "fetching"; a failed one can be retried.
+    filler.unlink()
+    again, log2 = engine_factory(server.base_url, root=layout.root)
+    if state["state"] == "fetching":
+        done = log2.wait_final(job_id)
+    else:
+        done = log2.wait_final(again.retry(job_id))
+    assert isinstance(done, ev.Completed), done
+    assert len(done.image_paths) == 4
+    assert integrity(layout.db_path) == [("ok",)]
+    referenced = {r["path"] for r in rows(layout.db_path, "SELECT path FROM images")}
+    assert media_files(layout.images_dir) == referenced
+    assert server.stats()["submits_total"] == (1 if state["state"] == "fetching" else 2)
+    record_figures("disk_full", {
+        "disk_kb": DISK_KB,
+        "free_kb_before_job": free_before,
+        "failure": final.reason,
+        "row_state_after_failure": state["state"],
+        "recovered_by": "resume" if state["state"] == "fetching" else "retry",
+        "partial_files": 0,
+        "images_kept_after_failure": len(kept),
+    })
