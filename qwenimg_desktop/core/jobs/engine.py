@@ -26,6 +26,7 @@ from qwenimg_desktop.core.jobs.lock import DataDirLock
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.jobs.pipeline import JobContext, Pipeline
 from qwenimg_desktop.core.params import GenerationRequest, estimate_cost
+from qwenimg_desktop.core.store.db import DatabaseCorrupt
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore, JobRecord
 
@@ -120,9 +121,12 @@ class JobEngine:
 
     async def _setup(self) -> None:
         self.layout.ensure()
-        store = await asyncio.get_running_loop().run_in_executor(
-            self._db_pool, HistoryStore.open, self.layout
-        )
+        loop = asyncio.get_running_loop()
+        store = await loop.run_in_executor(self._db_pool, HistoryStore.open, self.layout)
+        if not await loop.run_in_executor(self._db_pool, store.integrity_ok):
+            # Checked at start (RELIABILITY.md): never write jobs into a damaged journal.
+            await loop.run_in_executor(self._db_pool, store.close)
+            raise DatabaseCorrupt(self.layout.db_path, "quick_check found damaged pages")
         self.store = store
         client = QueueClient(self.queue_base, key=lambda: self._key_cache, retry=self._retry)
         downloader = Downloader(retry=self._retry, executor=self._file_pool)
