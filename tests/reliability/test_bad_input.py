@@ -263,3 +263,30 @@ def test_corrupt_database_gives_a_clear_message_everywhere_and_can_be_moved_asid
     fresh = run_cli(tmp_path, "history", "list", *common, key=None)
     assert fresh.returncode == 0
     assert "no matching generations" in fresh.stderr
+
+
+def _damage_pages(layout: DataLayout) -> None:
+    """A real journal whose header is intact but whose inner pages are overwritten."""
+    with HistoryStore.open(layout) as store:
+        for i in range(300):
+            store.create_pending(GenerationRequest(prompt=f"prompt number {i} " * 20),
+                                 queue_base="q", cost_estimate=0.1)
+    raw = bytearray(layout.db_path.read_bytes())
+    page = 4096
+    raw[2 * page: len(raw) - page] = b"\xa5" * (len(raw) - 3 * page)
+    layout.db_path.write_bytes(bytes(raw))
+
+
+def test_damaged_pages_are_caught_at_start_before_any_job_is_written(
+    emulator_factory: EmulatorFactory, tmp_path: Path,
+) -> None:
+    server = emulator_factory(valid_keys={TEST_KEY})
+    layout = DataLayout(tmp_path / "d").ensure()
+    _damage_pages(layout)
+    common = ["--queue-url", server.base_url, "--data-dir", str(layout.root)]
+    for args in (["generate", "--prompt", "x", *common], ["resume", *common]):
+        done = run_cli(tmp_path, *args, key=TEST_KEY)
+        assert done.returncode == cli.EXIT_FAILED, done.stderr
+        assert f"error: The history database {layout.db_path} is damaged" in done.stderr
+        assert "Traceback" not in done.stderr, done.stderr
+    assert server.stats()["submit_attempts"] == 0
