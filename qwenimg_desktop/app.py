@@ -119,8 +119,8 @@ class AppRuntime:
             return self.emulator.base_url
         return self.options.queue_url or self.settings.queue_url
 
-    def start_engine(self) -> JobEngine:
-        """Start the emulator (demo) and the job engine."""
+    def start_engine(self, *, wait: bool = True) -> JobEngine:
+        """Start the emulator (demo) and the job engine (``wait=False``: see ``watch_start``)."""
         from qwenimg_desktop.core.jobs.engine import JobEngine  # noqa: PLC0415
         from qwenimg_desktop.core.store.files import DataLayout  # noqa: PLC0415
 
@@ -139,7 +139,7 @@ class AppRuntime:
             concurrency=self.settings.concurrency,
             price_per_image=self.settings.price_per_image_usd,
         )
-        self.engine.start()
+        self.engine.start(wait=wait)
         return self.engine
 
     def lookup_request(self, job_id: str) -> GenerationRequest | None:
@@ -155,7 +155,9 @@ class AppRuntime:
         from qwenimg_desktop.ui.theme import ThemeController, app_icon  # noqa: PLC0415
 
         if self.engine is None:
-            self.start_engine()
+            # The journal's quick_check runs while the window is built and painted; a failed
+            # start is reported by watch_start() (run_gui) or by the first command.
+            self.start_engine(wait=False)
         assert self.engine is not None
         app = _qapp()
         if self.theme is None:
@@ -270,6 +272,7 @@ def run_gui(options: Options) -> int:
             runtime.close()
             return 1
         window.show()
+        _watch_start(runtime, options, app)
         if options.smoke_test:
             _schedule_smoke_test(runtime, app)
         code = app.exec()
@@ -278,6 +281,31 @@ def run_gui(options: Options) -> int:
     finally:
         if temp_dir is not None:
             shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def _watch_start(runtime: AppRuntime, options: Options, app: QApplication) -> None:
+    """Poll the engine's start-up; if it failed (e.g. a damaged journal), say why and quit."""
+    from PySide6.QtCore import QTimer  # noqa: PLC0415
+
+    from qwenimg_desktop.core.errors import QwenImgError  # noqa: PLC0415
+
+    timer = QTimer(app)
+    timer.setInterval(20)
+
+    def check() -> None:
+        engine = runtime.engine
+        if engine is None or not engine.ready:
+            return
+        timer.stop()
+        timer.deleteLater()
+        try:
+            engine.wait_ready(0)
+        except QwenImgError as exc:
+            _report_start_failure(exc, options)
+            app.exit(1)
+
+    timer.timeout.connect(check)
+    timer.start()
 
 
 def _schedule_smoke_test(runtime: AppRuntime, app: QApplication) -> None:

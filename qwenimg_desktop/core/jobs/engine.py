@@ -88,18 +88,33 @@ class JobEngine:
 
     # ---- lifecycle --------------------------------------------------------------------------
 
-    def start(self, timeout: float = 30.0) -> None:
-        """Start the engine thread, open the journal, and resume unfinished jobs."""
+    def start(self, timeout: float = 30.0, *, wait: bool = True) -> None:
+        """Start the engine thread, open and check the journal, and resume unfinished jobs.
+
+        With ``wait=False`` this returns at once (the journal's quick_check can take a while on a
+        large history): commands then block until the engine is ready, and :meth:`wait_ready` /
+        :attr:`ready` tell the caller when it is and whether it failed.
+        """
         if self._thread is not None:
             return
         self._thread = threading.Thread(target=self._run, name="qwenimg-engine", daemon=True)
         self._thread.start()
+        if wait:
+            self.wait_ready(timeout)
+
+    @property
+    def ready(self) -> bool:
+        """True once start-up has finished, successfully or not (see :meth:`wait_ready`)."""
+        return self._ready.is_set()
+
+    def wait_ready(self, timeout: float | None = 30.0) -> None:
+        """Block until start-up has finished; re-raise its error (every time) if it failed."""
+        if self._thread is None:
+            raise EngineClosed("the job engine is not running")
         if not self._ready.wait(timeout):
             raise EngineClosed("the job engine did not start in time")
         if self._start_error is not None:
-            error = self._start_error
-            self._start_error = None
-            raise error
+            raise self._start_error
 
     def _run(self) -> None:
         loop = asyncio.new_event_loop()
@@ -185,7 +200,10 @@ class JobEngine:
 
         Jobs in the middle of a submit get up to ``timeout`` seconds to learn their request id.
         """
-        if self._thread is None or self._loop is None or self._closing:
+        if self._thread is not None:
+            self._ready.wait(timeout + 30)  # a start still in progress finishes first
+        if (self._thread is None or self._loop is None or self._closing
+                or self._start_error is not None):
             self._db_pool.shutdown(wait=True)
             self._file_pool.shutdown(wait=True)
             return
@@ -252,16 +270,31 @@ class JobEngine:
         return self._pipeline
 
     def _post(self, coro: Coroutine[Any, Any, None]) -> None:
+        self._await_start(coro)
         if self._loop is None or self._closing or not self._loop.is_running():
             coro.close()
             raise EngineClosed("the job engine is not running")
         asyncio.run_coroutine_threadsafe(coro, self._loop)
 
     def _call(self, coro: Coroutine[Any, Any, T], timeout: float | None) -> T:
+        self._await_start(coro)
         if self._loop is None or not self._loop.is_running():
             coro.close()
             raise EngineClosed("the job engine is not running")
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def _await_start(self, coro: Coroutine[Any, Any, Any]) -> None:
+        """A command during a non-waiting start waits for it (and fails if the start failed)."""
+        if self._thread is None or self._ready.is_set():
+            if self._start_error is not None:
+                coro.close()
+                raise self._start_error
+            return
+        try:
+            self.wait_ready()
+        except BaseException:
+            coro.close()
+            raise
 
     async def _idle(self) -> None:
         while True:
