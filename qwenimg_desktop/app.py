@@ -120,7 +120,7 @@ class AppRuntime:
         return self.options.queue_url or self.settings.queue_url
 
     def start_engine(self, *, wait: bool = True) -> JobEngine:
-        """Start the emulator (demo) and the job engine (``wait=False``: see ``watch_start``)."""
+        """Start the emulator (demo) and the job engine (``wait=False``: see ``_watch_start``)."""
         from qwenimg_desktop.core.jobs.engine import JobEngine  # noqa: PLC0415
         from qwenimg_desktop.core.store.files import DataLayout  # noqa: PLC0415
 
@@ -156,7 +156,7 @@ class AppRuntime:
 
         if self.engine is None:
             # The journal's quick_check runs while the window is built and painted; a failed
-            # start is reported by watch_start() (run_gui) or by the first command.
+            # start is reported by _watch_start() (run_gui) or by the first command.
             self.start_engine(wait=False)
         assert self.engine is not None
         app = _qapp()
