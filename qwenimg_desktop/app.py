@@ -148,7 +148,6 @@ class AppRuntime:
         return record.request if record is not None else None
 
     def make_window(self) -> MainWindow:
-        from qwenimg_desktop.core.fal.client import check_key  # noqa: PLC0415
         from qwenimg_desktop.core.settings import DRAFT_FILE  # noqa: PLC0415
         from qwenimg_desktop.ui.main_window import MainWindow  # noqa: PLC0415
         from qwenimg_desktop.ui.services import UiServices  # noqa: PLC0415
@@ -167,7 +166,7 @@ class AppRuntime:
             draft_path=self.config_dir / DRAFT_FILE, key_store=self.key_store,
             workers=self.workers, bridge=self.bridge, engine=self.engine,
             queue_base=self.queue_base,
-            check_key=check_key,
+            check_key=_check_key,
             lookup_request=self.lookup_request, demo=self.demo,
             demo_key=DEMO_KEY if self.demo else None,
             switch_to_demo=None if self.demo else self.switch_to_demo,
@@ -214,6 +213,14 @@ class AppRuntime:
         self.save_settings()
         self._stop_engine()
         self.workers.shutdown()
+
+
+def _check_key(base: str, key: str) -> None:
+    """``core.fal.client.check_key``, imported when first used (off the GUI thread): httpx
+    is not loaded before the window's first paint."""
+    from qwenimg_desktop.core.fal.client import check_key  # noqa: PLC0415
+
+    check_key(base, key)
 
 
 def _demo_key() -> str:

@@ -14,21 +14,21 @@ import threading
 import uuid
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from qwenimg_desktop.core.errors import QwenImgError, UserError
-from qwenimg_desktop.core.fal.client import QueueClient
-from qwenimg_desktop.core.fal.download import Downloader
 from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
-from qwenimg_desktop.core.fal.retry import RetryPolicy
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.lock import DataDirLock
 from qwenimg_desktop.core.jobs.model import JobState
-from qwenimg_desktop.core.jobs.pipeline import JobContext, Pipeline
 from qwenimg_desktop.core.params import GenerationRequest, estimate_cost
 from qwenimg_desktop.core.store.db import DatabaseCorrupt
 from qwenimg_desktop.core.store.files import DataLayout
-from qwenimg_desktop.core.store.history import HistoryStore, JobRecord
+
+if TYPE_CHECKING:  # the pipeline (httpx, Pillow, the store) is imported on the engine thread
+    from qwenimg_desktop.core.fal.retry import RetryPolicy
+    from qwenimg_desktop.core.jobs.pipeline import JobContext, Pipeline
+    from qwenimg_desktop.core.store.history import HistoryStore, JobRecord
 
 log = logging.getLogger("qwenimg.jobs")
 T = TypeVar("T")
@@ -135,6 +135,12 @@ class JobEngine:
             loop.close()
 
     async def _setup(self) -> None:
+        # Imported here, on the engine thread, so the caller (the GUI) never pays for httpx.
+        from qwenimg_desktop.core.fal.client import QueueClient  # noqa: PLC0415
+        from qwenimg_desktop.core.fal.download import Downloader  # noqa: PLC0415
+        from qwenimg_desktop.core.jobs.pipeline import Pipeline  # noqa: PLC0415
+        from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
+
         self.layout.ensure()
         loop = asyncio.get_running_loop()
         store = await loop.run_in_executor(self._db_pool, HistoryStore.open, self.layout)
@@ -177,6 +183,8 @@ class JobEngine:
             self._spawn_record(record, resume=False)
 
     def _spawn_record(self, record: JobRecord, *, resume: bool) -> None:
+        from qwenimg_desktop.core.jobs.pipeline import JobContext  # noqa: PLC0415 - loaded
+
         if record.request is None:
             return
         ctx = JobContext(record.id, record.request, record.state, request_id=record.request_id)
@@ -304,6 +312,8 @@ class JobEngine:
             await asyncio.wait(tasks)
 
     async def _start_new(self, job_id: str, request: GenerationRequest) -> None:
+        from qwenimg_desktop.core.jobs.pipeline import JobContext  # noqa: PLC0415 - loaded
+
         ctx = JobContext(job_id, request, JobState.pending)
         self._jobs[job_id] = ctx
         ctx.task = asyncio.current_task()
