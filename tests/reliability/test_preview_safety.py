@@ -153,12 +153,6 @@ def test_preview_makes_no_request_opens_no_link_and_runs_no_html(rendered: Rende
     })
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ui/editor/preview.py: loadResource returns None, and QTextDocument then falls back "
-    "to reading the file itself (relative names, file:// and, on Windows, UNC paths); "
-    "returning QImage() stops it. Remove this mark once fixed.",
-)
 def test_preview_reads_no_local_file(rendered: Rendered) -> None:
     if not rendered.reads_visible:
         pytest.skip("this filesystem does not update access times, so reads cannot be seen")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QImage, QTextDocument
 from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.ui.draft import Draft
@@ -73,7 +74,16 @@ def test_preview_renders_markdown_without_html_resources_or_links(qtbot: QtBot) 
     assert "<b>raw</b>" in text, "raw HTML is shown as text, not interpreted"
     assert not panel.preview.openLinks()
     assert not panel.preview.openExternalLinks()
-    assert panel.preview.loadResource(0, "file:///etc/passwd") is None
+    image = panel.preview.loadResource(
+        QTextDocument.ResourceType.ImageResource.value, "file:///etc/passwd"
+    )
+    assert isinstance(image, QImage)
+    assert image.isNull()
+    other = panel.preview.loadResource(
+        QTextDocument.ResourceType.StyleSheetResource.value, "file:///etc/passwd"
+    )
+    assert isinstance(other, QByteArray)
+    assert other.isEmpty()
 
 
 def test_negative_counter(qtbot: QtBot) -> None:

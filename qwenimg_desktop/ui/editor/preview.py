@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from PySide6.QtCore import QTimer, QUrl
-from PySide6.QtGui import QTextDocument
+from PySide6.QtCore import QByteArray, QTimer, QUrl
+from PySide6.QtGui import QImage, QTextDocument
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 PREVIEW_DELAY_MS: Final = 250
@@ -47,6 +47,10 @@ class MarkdownPreview(QTextBrowser):
         bar.setValue(position)
 
     def loadResource(self, resource_type: int, name: QUrl | str) -> Any:
-        # The default reads local files (and UNC paths on Windows): load nothing, ever.
+        # The default reads local files (and UNC paths on Windows): load nothing, ever. A null
+        # answer would make QTextDocument fall back to reading the file itself, so answer with
+        # a valid but empty resource of the asked-for kind.
         self.resource_requests += 1
-        return None
+        if resource_type == QTextDocument.ResourceType.ImageResource.value:
+            return QImage()
+        return QByteArray()
