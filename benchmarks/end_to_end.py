@@ -1,0 +1,131 @@
+"""End to end: one job (run time 1 s, one 2048² PNG) from submit to the image file on disk.
+
+Ours: ``JobEngine`` (SSE stream) from ``submit()`` to its ``Completed`` event, by which time the
+image is downloaded, verified, fsynced, renamed into place, thumbnailed (unless deferred) and the
+journal row committed. Theirs: the official ``fal_client.SyncClient.subscribe`` (polling) and
+then an ``httpx`` download written to a file. Both run against one emulator in a subprocess
+(so its PNG rendering does not share our GIL), alternating, with the same prompt and seed per
+pair. Prints p50 / p95 in ms and the p50 ratio ours / theirs.
+
+    .venv/bin/python -m benchmarks.end_to_end [--trials 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from benchmarks.support import KEY, emulator_process, machine, p50, p95, print_table
+from qwenimg_desktop.core.fal.protocol import ENDPOINT_ID
+from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.core.jobs.engine import JobEngine
+from qwenimg_desktop.core.params import CustomSize, GenerationRequest
+from qwenimg_desktop.core.store.files import DataLayout
+
+RUN_TIME = 1.0
+
+
+def request(seed: int) -> GenerationRequest:
+    return GenerationRequest(prompt=f"end to end probe {seed}", seed=seed,
+                             image_size=CustomSize(width=2048, height=2048), num_images=1)
+
+
+class Ours:
+    """A started JobEngine whose sink wakes the caller on the job's final event."""
+
+    def __init__(self, base_url: str, root: Path) -> None:
+        self._done: dict[str, threading.Event] = {}
+        self._final: dict[str, tuple[float, ev.JobEvent]] = {}
+        self.engine = JobEngine(layout=DataLayout(root), keys=lambda: KEY, sink=self._sink,
+                                queue_base=base_url, concurrency=2)
+        self.engine.start()
+
+    def _sink(self, event: ev.JobEvent) -> None:
+        if isinstance(event, ev.Completed | ev.Failed | ev.Cancelled):
+            self._final[event.job_id] = (time.perf_counter(), event)
+            self._done.setdefault(event.job_id, threading.Event()).set()
+
+    def run(self, seed: int) -> float:
+        start = time.perf_counter()
+        job_id = self.engine.submit(request(seed))
+        waiter = self._done.setdefault(job_id, threading.Event())
+        if not waiter.wait(60):
+            raise RuntimeError("our job did not finish")
+        end, event = self._final[job_id]
+        if not isinstance(event, ev.Completed) or not Path(event.image_paths[0]).is_file():
+            raise RuntimeError(f"our job failed: {event}")
+        return end - start
+
+    def close(self) -> None:
+        self.engine.shutdown()
+
+
+class Theirs:
+    """fal-client subscribe (its default 0.1 s polling), then an httpx download to a file."""
+
+    def __init__(self, base_url: str, root: Path) -> None:
+        import fal_client
+        import fal_client.client as fal_module
+
+        fal_module.QUEUE_URL_FORMAT = f"{base_url}/"
+        os.environ["FAL_KEY"] = KEY
+        self.client = fal_client.SyncClient(key=KEY)
+        self.http = httpx.Client(timeout=60)
+        self.root = root
+        self.count = 0
+
+    def run(self, seed: int) -> float:
+        start = time.perf_counter()
+        result: dict[str, Any] = self.client.subscribe(ENDPOINT_ID, request(seed).to_api_payload())
+        response = self.http.get(result["images"][0]["url"])
+        response.raise_for_status()
+        self.count += 1
+        (self.root / f"{self.count}.png").write_bytes(response.content)
+        return time.perf_counter() - start
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def main() -> None:
+    """Alternate ours and theirs; print the table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--trials", type=int, default=10)
+    args = parser.parse_args()
+    print(machine())
+    with (emulator_process(queue_delay=0.0, run_time=RUN_TIME, max_running=8, log_steps=4) as url,
+          tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp):
+        ours = Ours(url, Path(tmp) / "ours")
+        (Path(tmp) / "theirs").mkdir()
+        theirs = Theirs(url, Path(tmp) / "theirs")
+        try:
+            ours.run(10_000)  # warm-up: connections, imports, first render
+            theirs.run(10_001)
+            mine: list[float] = []
+            other: list[float] = []
+            for trial in range(args.trials):
+                pair = [(mine, ours.run), (other, theirs.run)]
+                for values, fn in pair if trial % 2 == 0 else reversed(pair):
+                    values.append(fn(trial) * 1000)
+        finally:
+            ours.close()
+            theirs.close()
+    base = p50(other)
+    print_table(
+        f"\nsubmit → 2048² PNG on disk, emulated run time {RUN_TIME:.0f} s, "
+        f"{args.trials} trials (ms)",
+        ["client", "p50", "p95", "min", "p50 ratio"],
+        [["ours (JobEngine, SSE)", p50(mine), p95(mine), min(mine), p50(mine) / base],
+         ["fal-client subscribe + httpx GET", base, p95(other), min(other), 1.0]],
+    )
+
+
+if __name__ == "__main__":
+    main()

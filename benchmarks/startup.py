@@ -1,0 +1,91 @@
+"""Start-up: cold process start → first paint of the main window, vs a bare PySide6 QMainWindow.
+
+Each sample is a fresh ``python -m benchmarks.startup_child …`` process (offscreen); the time
+runs from just before the process is spawned to the first Paint event of the window (the child
+prints the wall clock then and quits). Variants, alternated in one run:
+
+* bare: ``QApplication`` + ``QMainWindow`` 1360×880, nothing else;
+* app, empty history: ``qwenimg_desktop.app.main --data-dir D`` with a fresh data dir;
+* app, 100,000 generations: the same on a history of 100,000 jobs (built once, as
+  ``benchmarks.history_scale`` builds it).
+
+``FAL_KEY`` is set so no first-run dialog opens; ``.pyc`` files are warm (the first, discarded
+round compiles them).
+
+    .venv/bin/python -m benchmarks.startup [--runs 7] [--rows 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.support import machine, p50, print_table
+
+
+def _settings(base: Path) -> None:
+    from qwenimg_desktop.core import paths
+    from qwenimg_desktop.core.settings import SETTINGS_FILE, AppSettings
+
+    path = paths.default_config_dir(base) / SETTINGS_FILE
+    settings = AppSettings.load(path)
+    settings.first_run_done = True
+    path.parent.mkdir(parents=True, exist_ok=True)
+    settings.save(path)
+
+
+def _sample(args: list[str]) -> float:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", FAL_KEY="bench-key:0123456789")
+    start = time.time()
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.startup_child", *args],
+        capture_output=True, text=True, env=env, timeout=120, check=False,
+    )
+    stamps = [ln.split()[1] for ln in out.stdout.splitlines() if ln.startswith("FIRST_PAINT")]
+    if not stamps:
+        raise RuntimeError(f"no first paint from {args}:\n{out.stdout}\n{out.stderr}")
+    return (float(stamps[0]) - start) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--rows", type=int, default=100_000)
+    args = parser.parse_args()
+    print(machine())
+    with tempfile.TemporaryDirectory(prefix="bench-start-") as tmp:
+        empty, full = Path(tmp) / "empty", Path(tmp) / "full"
+        from benchmarks.history_scale import build_history
+
+        began = time.perf_counter()
+        build_history(full, args.rows)
+        print(f"history of {args.rows:,} jobs built in {time.perf_counter() - began:.1f} s")
+        for base in (empty, full):
+            base.mkdir(exist_ok=True)
+            _settings(base)
+        variants = {
+            "bare QMainWindow": ["bare"],
+            "app, empty history": ["app", "--data-dir", str(empty)],
+            f"app, {args.rows:,} generations": ["app", "--data-dir", str(full)],
+        }
+        for argv in variants.values():
+            _sample(argv)  # warm-up: .pyc files, page cache, first database open
+        samples: dict[str, list[float]] = {name: [] for name in variants}
+        for _ in range(args.runs):
+            for name, argv in variants.items():
+                samples[name].append(_sample(argv))
+    bare = p50(samples["bare QMainWindow"])
+    print_table(
+        f"\nprocess start → first paint of the main window, {args.runs} runs each (ms)",
+        ["variant", "p50", "min", "max", "p50 ratio"],
+        [[name, p50(v), min(v), max(v), p50(v) / bare] for name, v in samples.items()],
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Shared benchmark plumbing: an emulator in a subprocess, machine facts, table printing."""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+
+KEY = "bench:0123456789abcdef"
+
+
+@contextmanager
+def emulator_process(**scenario: Any) -> Iterator[str]:
+    """Run ``python -m qwenimg_desktop.emulator --port 0`` with ``scenario``; yield its base URL.
+
+    The emulator renders placeholder images in its own process, so its CPU work does not share
+    the benchmarked process's GIL (it still shares the machine's cores).
+    """
+    import json
+
+    cmd = [sys.executable, "-m", "qwenimg_desktop.emulator", "--port", "0",
+           "--scenario", json.dumps(scenario)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        if not url.startswith("http"):
+            raise RuntimeError(f"the emulator did not start (printed {url!r})")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def set_scenario(base_url: str, **patch: Any) -> dict[str, Any]:
+    """Merge ``patch`` into the running emulator's scenario (control API)."""
+    response = httpx.post(f"{base_url}/_emulator/scenario", json=patch, timeout=10)
+    response.raise_for_status()
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def machine() -> str:
+    """One line: cores, CPU model, Python, PySide6 and platform."""
+    try:
+        import PySide6
+
+        qt = PySide6.__version__
+    except ImportError:
+        qt = "absent"
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} cores ({cpu}), Python {platform.python_version()}, "
+            f"PySide6 {qt}, {platform.system()} {platform.release()}")
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB."""
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kb / 1024 if sys.platform != "darwin" else kb / 1024 / 1024
+
+
+def p50(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def p95(values: Sequence[float]) -> float:
+    if len(values) < 2:
+        return max(values)
+    return statistics.quantiles(values, n=20)[-1]
+
+
+def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """A plain fixed-width table (also valid Markdown)."""
+    print(title)
+    cells = [list(map(str, header))] + [[_fmt(v) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    for n, row in enumerate(cells):
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
+        if n == 0:
+            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
+    return str(value)

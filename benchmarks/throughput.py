@@ -1,0 +1,261 @@
+"""Throughput: 32 jobs × 4 images of 2048² with the window open, vs a plain httpx client.
+
+Each variant runs in its own child process against one emulator subprocess (reset between
+runs), so peak RSS is that variant's alone and the emulator's PNG rendering never shares our
+GIL:
+
+* ``app``: the real ``AppRuntime`` + ``MainWindow`` (offscreen), real engine (SSE, the app's
+  largest concurrency setting), real store and bridge; the jobs are sent with ``generate()``.
+  A QTimer on the GUI thread ticks every 4 ms; the longest gap between ticks is the longest
+  GUI-thread stall. The run ends when every job is final in the jobs list and the result viewer
+  shows the selected job's image.
+* ``baseline``: the same 32 requests with ``httpx.AsyncClient`` in one asyncio loop, no app:
+  submit all, poll each status every 0.1 s, fetch the result, download the images concurrently
+  and write them to files (no fsync, no verification, no thumbnails, no journal).
+
+    .venv/bin/python -m benchmarks.throughput [--jobs 32] [--images 4] [--rounds 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from benchmarks.support import KEY, emulator_process, machine, peak_rss_mb, print_table
+
+SCENARIO: dict[str, Any] = {"queue_delay": 0.1, "run_time": 1.0, "max_running": 8,
+                            "log_steps": 10}
+TICK_MS = 4
+PROMPT = "## Throughput\nlarge images, 大图, a lighthouse at dusk"
+
+
+def _payload(images: int) -> dict[str, Any]:
+    from qwenimg_desktop.core.params import CustomSize, GenerationRequest
+
+    request = GenerationRequest(prompt=PROMPT, image_size=CustomSize(width=2048, height=2048),
+                                num_images=images)
+    return request.to_api_payload()
+
+
+# ---- baseline -------------------------------------------------------------------------------
+
+async def _baseline_job(http: httpx.AsyncClient, url: str, payload: dict[str, Any],
+                        out: Path, index: int) -> None:
+    import asyncio
+
+    from qwenimg_desktop.core.fal.protocol import ENDPOINT_ID
+
+    headers = {"Authorization": f"Key {KEY}"}
+    submitted = (await http.post(f"{url}/{ENDPOINT_ID}", json=payload, headers=headers)).json()
+    request_id = submitted["request_id"]
+    base = f"{url}/{ENDPOINT_ID}/requests/{request_id}"
+    while True:
+        status = (await http.get(f"{base}/status", headers=headers)).json()
+        if status["status"] == "COMPLETED":
+            break
+        await asyncio.sleep(0.1)
+    result = (await http.get(base, headers=headers)).json()
+
+    async def fetch(n: int, image: dict[str, Any]) -> None:
+        response = await http.get(image["url"])
+        response.raise_for_status()
+        (out / f"{index}-{n}.png").write_bytes(response.content)
+
+    await asyncio.gather(*(fetch(n, img) for n, img in enumerate(result["images"])))
+
+
+def run_baseline(url: str, jobs: int, images: int) -> dict[str, Any]:
+    import asyncio
+
+    payload = _payload(images)
+
+    async def all_jobs(out: Path) -> None:
+        limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
+        async with httpx.AsyncClient(timeout=120, limits=limits) as http:
+            await asyncio.gather(*(_baseline_job(http, url, payload, out, i)
+                                   for i in range(jobs)))
+
+    with tempfile.TemporaryDirectory(prefix="bench-tp-") as tmp:
+        start = time.perf_counter()
+        asyncio.run(all_jobs(Path(tmp)))
+        total = time.perf_counter() - start
+        files = len(list(Path(tmp).iterdir()))
+    return {"total_s": total, "rss_mb": peak_rss_mb(), "files": files,
+            "load_avg": os.getloadavg()[0]}
+
+
+# ---- app ------------------------------------------------------------------------------------
+
+def run_app(url: str, jobs: int, images: int) -> dict[str, Any]:  # noqa: PLR0915
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from qwenimg_desktop.app import AppRuntime, Options
+    from qwenimg_desktop.core.jobs.model import JobState
+    from qwenimg_desktop.core.secrets import KeyStore
+
+    if os.environ.get("BENCH_SWITCH_INTERVAL"):  # experiment knob
+        sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
+    tmp = tempfile.TemporaryDirectory(prefix="bench-tp-app-")
+    keys = KeyStore()
+    keys.set_session_key(KEY)
+    runtime = AppRuntime(Options(queue_url=url), key_store=keys, base_dir=Path(tmp.name))
+    runtime.settings.first_run_done = True
+    runtime.settings.concurrency = 16  # the largest the settings allow
+    win = runtime.make_window()
+    win.show()
+    loop = QEventLoop()
+
+    def spin_until(predicate: Any, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        poll = QTimer()
+        poll.setInterval(20)
+        poll.timeout.connect(lambda: loop.quit() if predicate() or
+                             time.monotonic() > deadline else None)
+        poll.start()
+        loop.exec()
+        poll.stop()
+        if not predicate():
+            raise RuntimeError("timed out")
+
+    spin_until(lambda: win.key_ready, 10)
+    win.editor.load(PROMPT, "")
+    size = win.params.size_field
+    size.preset.setCurrentIndex(size.preset.findData("custom"))
+    size.width_box.setValue(2048)
+    size.height_box.setValue(2048)
+    win.params.num_images.setValue(images)
+    if not win.draft.validate_now().ok:
+        raise RuntimeError("the draft is not valid")
+
+    ticks: list[float] = []
+    cpu: list[float] = []  # GUI-thread CPU time at each tick: a stall with little CPU is waiting
+
+    def tick() -> None:
+        ticks.append(time.perf_counter())
+        cpu.append(time.thread_time())
+
+    ticker = QTimer()
+    ticker.setInterval(TICK_MS)
+    ticker.timeout.connect(tick)
+    stall_log = os.environ.get("BENCH_STALL_DUMP")  # profiling aid: stacks of every thread
+    if stall_log:  # whenever the GUI thread misses 40 ms of ticks
+        import faulthandler
+
+        dump = open(stall_log, "w")  # noqa: SIM115 - kept open for the run
+        ticker.timeout.connect(lambda: faulthandler.dump_traceback_later(0.04, file=dump))
+    ticker.start()
+    start = time.perf_counter()
+    job_ids: list[str | None] = []
+    send_ms: list[float] = []
+
+    def send_one() -> None:  # one Generate per event-loop turn, as clicks would come
+        began = time.perf_counter()
+        job_ids.append(win.generate())
+        send_ms.append((time.perf_counter() - began) * 1000)
+        if len(job_ids) < jobs:
+            QTimer.singleShot(0, send_one)
+
+    QTimer.singleShot(0, send_one)
+    spin_until(lambda: len(job_ids) == jobs, 60)
+    if not all(job_ids):
+        raise RuntimeError("a job was not sent")
+
+    def all_final() -> bool:
+        rows = [win.jobs_model.row(j) for j in job_ids if j]
+        return all(r is not None and r.state.is_final for r in rows)
+
+    spin_until(all_final, 600)
+    total = time.perf_counter() - start
+    spin_until(lambda: not win.results.view.image.isNull(), 30)
+    settle_end = time.perf_counter() + 0.3
+    spin_until(lambda: time.perf_counter() > settle_end, 5)
+    ticker.stop()
+    rows = [win.jobs_model.row(j) for j in job_ids if j]
+    completed = sum(1 for r in rows if r is not None and r.state is JobState.completed)
+    gaps = sorted((b - a) * 1000 for a, b in itertools.pairwise(ticks))
+    busy = sorted((b - a) * 1000 for a, b in itertools.pairwise(cpu))
+    result = {
+        "total_s": total, "rss_mb": peak_rss_mb(), "completed": completed,
+        "max_gap_ms": gaps[-1], "p99_gap_ms": gaps[int(len(gaps) * 0.99)],
+        "gaps_over_16": sum(1 for g in gaps if g > 16), "ticks": len(ticks),
+        "max_gui_cpu_ms": busy[-1], "p99_gui_cpu_ms": busy[int(len(busy) * 0.99)],
+        "load_avg": os.getloadavg()[0],
+        "events": runtime.bridge.delivered, "max_generate_ms": max(send_ms),
+        "worst_gaps": [f"{(ticks[i + 1] - ticks[i]) * 1000:.0f} ms at {ticks[i] - start:.1f} s, "
+                       f"GUI CPU {(cpu[i + 1] - cpu[i]) * 1000:.0f} ms" for i in sorted(
+                           range(len(ticks) - 1), key=lambda i: ticks[i + 1] - ticks[i])[-6:]],
+    }
+    win.close()
+    runtime.close()
+    tmp.cleanup()
+    return result
+
+
+# ---- driver ---------------------------------------------------------------------------------
+
+def _child(variant: str, url: str, jobs: int, images: int) -> dict[str, Any]:
+    httpx.post(f"{url}/_emulator/reset", timeout=10).raise_for_status()
+    out = subprocess.run(
+        [sys.executable, "-m", "benchmarks.throughput", "--child", variant, "--url", url,
+         "--jobs", str(jobs), "--images", str(images)],
+        capture_output=True, text=True, check=False, timeout=900,
+    )
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+    if out.returncode != 0 or not lines:
+        raise RuntimeError(f"{variant} failed:\n{out.stdout}\n{out.stderr}")
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--jobs", type=int, default=32)
+    parser.add_argument("--images", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--child", choices=["app", "baseline"])
+    parser.add_argument("--url")
+    args = parser.parse_args()
+    if args.child:
+        fn = run_app if args.child == "app" else run_baseline
+        print(json.dumps(fn(args.url, args.jobs, args.images)))
+        return
+    print(machine())
+    print(f"emulator (subprocess) scenario: {SCENARIO}")
+    results: list[tuple[str, dict[str, Any]]] = []
+    with emulator_process(**SCENARIO) as url:
+        for _ in range(args.rounds):
+            results.append(("baseline", _child("baseline", url, args.jobs, args.images)))
+            results.append(("app", _child("app", url, args.jobs, args.images)))
+    base = min(r["total_s"] for name, r in results if name == "baseline")
+    rows = []
+    for name, r in results:
+        rows.append([
+            "plain httpx (asyncio, no app)" if name == "baseline" else "app (window + engine)",
+            r["total_s"], r["total_s"] / base, r["rss_mb"],
+            f"{r['max_gap_ms']:.1f}" if "max_gap_ms" in r else "-",
+            f"{r['p99_gap_ms']:.1f}" if "p99_gap_ms" in r else "-",
+            r.get("gaps_over_16", "-"),
+            f"{r['max_gui_cpu_ms']:.1f}" if "max_gui_cpu_ms" in r else "-",
+            f"{r['load_avg']:.1f}",
+        ])
+    print_table(
+        f"\n{args.jobs} jobs × {args.images} images 2048² PNG",
+        ["variant", "total s", "ratio", "peak RSS MB", "max GUI gap ms", "p99 gap ms",
+         "gaps > 16 ms", "max GUI CPU per gap ms", "load avg"],
+        rows,
+    )
+
+
+if __name__ == "__main__":
+    main()
