@@ -16,6 +16,7 @@ from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.queries import HistoryQuery
 from qwenimg_desktop.core.store.trash import trash_dir
 from qwenimg_desktop.ui.history import model as model_module
+from qwenimg_desktop.ui.history import view as view_module
 from qwenimg_desktop.ui.history.curation import qt_move_to_trash
 from qwenimg_desktop.ui.history.model import HistoryModel, Role
 from qwenimg_desktop.ui.history.search import KeysResult, QueryRunner
@@ -124,9 +125,11 @@ def test_stale_search_results_are_dropped(browser_factory: BrowserFactory, make_
     browser.runner.keys_ready.connect(seen.append)
     old = model.set_query(HistoryQuery(text="lighthouse"))
     new = model.set_query(HistoryQuery(text="meadow"))
-    qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
-    assert [r.generation for r in seen] == [old, new]
-    stale = seen[0]
+    qtbot.waitUntil(lambda: len(seen) == 4, timeout=5000)  # a page and a count for each
+    pages = [r for r in seen if r.kind == "reset"]
+    assert [r.generation for r in pages] == [old, new]
+    assert [(r.generation, r.count) for r in seen if r.kind == "count"] == [(old, 15), (new, 15)]
+    stale = pages[0]
     assert len(stale.keys) == 15  # the old answer did arrive ...
     shown = ids_shown(browser)
     assert len(shown) == 15  # ... but the model shows only the newest query's rows
@@ -139,6 +142,7 @@ def test_paging_while_scrolling(browser_factory: BrowserFactory, make_job: MakeJ
                                 qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(model_module, "FIRST_PAGE", 20)
     monkeypatch.setattr(model_module, "PAGE", 25)
+    monkeypatch.setattr(view_module, "PREFETCH_SCREENS", 0)  # fetch only at the very end
     for i in range(70):
         make_job(f"row {i}", embed=False)
     browser = browser_factory()

@@ -26,8 +26,8 @@ from qwenimg_desktop.core.store import db
 from qwenimg_desktop.core.store.db import DatabaseCorrupt
 from qwenimg_desktop.core.store.files import PARTIAL_SUFFIX, DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
-from qwenimg_desktop.core.store.reads import HistoryReads
 from qwenimg_desktop.core.store.metadata import EmbeddedMeta, MetadataError, embed_file
+from qwenimg_desktop.core.store.reads import HistoryReads
 from qwenimg_desktop.core.store.records import ImageRecord, JobRecord
 from qwenimg_desktop.core.store.thumbnails import make_thumbnail
 

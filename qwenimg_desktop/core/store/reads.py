@@ -12,10 +12,13 @@ from qwenimg_desktop.core.store.queries import HistoryQuery, build_filter, in_li
 from qwenimg_desktop.core.store.records import (
     IMAGE_COLUMNS,
     JOB_COLUMNS,
+    SUMMARY_SELECT,
     ImageRecord,
     JobRecord,
+    JobSummary,
     image_from_row,
     job_from_row,
+    summary_from_row,
 )
 
 CHUNK: Final = 500
@@ -38,6 +41,18 @@ class HistoryReads(StoreBase):
                 rows = conn.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id IN {id_sql}",
                                     params).fetchall()
                 result.update((r.id, r) for r in _with_images(conn, rows))
+        return result
+
+    def summaries(self, job_ids: Collection[str]) -> dict[str, JobSummary]:
+        """Tile summaries by id (missing ids are absent): one indexed lookup per block."""
+        result: dict[str, JobSummary] = {}
+        ids = list(dict.fromkeys(job_ids))
+        with self._reading() as conn:
+            for start in range(0, len(ids), CHUNK):
+                id_sql, params = in_list("id", ids[start:start + CHUNK])
+                for row in conn.execute(f"{SUMMARY_SELECT} WHERE j.id IN {id_sql}", params):
+                    summary = summary_from_row(row)
+                    result[summary.id] = summary
         return result
 
     def by_request_id(self, request_id: str) -> JobRecord | None:
@@ -125,22 +140,32 @@ class HistoryReads(StoreBase):
 
 
     def query_keys(
-        self, query: HistoryQuery, *, limit: int = 100, after: tuple[float, str] | None = None,
-    ) -> list[tuple[float, str]]:
-        """Newest-first ``(created_at, id)`` cursors of the jobs matching ``query``."""
-        where = query.to_filter(after)
+        self, query: HistoryQuery, *, limit: int = 100, after: int | None = None,
+    ) -> list[tuple[int, str]]:
+        """``(seq, id)`` of the jobs matching ``query``, newest first; ``after`` is a seq cursor.
+
+        ``seq`` is the insertion order (the order jobs were created in; an undone delete keeps
+        its original seq), which the FTS index can walk without sorting.
+        """
+        sql, params = query.keys_sql(after=after, limit=limit)
         with self._reading() as conn:
-            return [(float(r[0]), str(r[1])) for r in conn.execute(
-                f"SELECT j.created_at, j.id FROM jobs j WHERE {where.where}"
-                " ORDER BY j.created_at DESC, j.id DESC LIMIT :limit",
-                {**where.params, "limit": int(limit)},
-            )]
+            return [(int(r[0]), str(r[1])) for r in conn.execute(sql, params)]
 
     def query_count(self, query: HistoryQuery) -> int:
-        where = query.to_filter()
+        sql, params = query.count_sql()
         with self._reading() as conn:
-            return int(conn.execute(f"SELECT COUNT(*) FROM jobs j WHERE {where.where}",
-                                    where.params).fetchone()[0])
+            return int(conn.execute(sql, params).fetchone()[0])
+
+    def seqs(self, job_ids: Collection[str]) -> dict[str, int]:
+        """The ``seq`` (insertion position) of each existing job id."""
+        result: dict[str, int] = {}
+        ids = list(dict.fromkeys(job_ids))
+        with self._reading() as conn:
+            for start in range(0, len(ids), CHUNK):
+                id_sql, params = in_list("id", ids[start:start + CHUNK])
+                result.update((str(r[1]), int(r[0])) for r in conn.execute(
+                    f"SELECT seq, id FROM jobs WHERE id IN {id_sql}", params))
+        return result
 
     def image_rows(self) -> list[tuple[str, int, str, str | None, str | None, float]]:
         """Every image row as (job id, index, path, thumb path, request id, job created_at)."""

@@ -87,6 +87,39 @@ class JobRecord:
         return (self.created_at, self.id)
 
 
+@dataclass(frozen=True)
+class JobSummary:
+    """What a gallery tile shows: cheap to read in blocks (no request JSON is parsed)."""
+
+    id: str
+    created_at: float
+    state: JobState
+    prompt_head: str
+    """The first :data:`SUMMARY_PROMPT_CHARS` characters of the prompt."""
+    width: int | None
+    height: int | None
+    favourite: bool
+    image_path: str | None
+    """Relative path of the first image (None for a job without images)."""
+    thumb_path: str | None
+
+
+SUMMARY_PROMPT_CHARS: Final = 300
+SUMMARY_SELECT: Final = (
+    f"SELECT j.id, j.created_at, j.state, substr(j.prompt, 1, {SUMMARY_PROMPT_CHARS}),"
+    " j.width, j.height, j.favourite, i.path, i.thumb_path"
+    " FROM jobs j LEFT JOIN images i ON i.job_id = j.id AND i.idx = 0"
+)
+
+
+def summary_from_row(row: sqlite3.Row) -> JobSummary:
+    return JobSummary(
+        id=str(row[0]), created_at=float(row[1]), state=JobState(row[2]),
+        prompt_head=str(row[3] or ""), width=row[4], height=row[5], favourite=bool(row[6]),
+        image_path=row[7], thumb_path=row[8],
+    )
+
+
 def parse_stored_request(job_id: str, raw: str) -> GenerationRequest | None:
     try:
         return GenerationRequest.model_validate_json(raw)

@@ -117,7 +117,8 @@ class CompareView(QWidget):
         self._records = (left, right)
         for record, view, title in ((left, self.left, self.left_title),
                                     (right, self.right, self.right_title)):
-            title.setText(f"{'A' if view is self.left else 'B'}: seed {record.seed}, "
+            seed = record.seed if record.seed is not None else "—"
+            title.setText(f"{'A' if view is self.left else 'B'}: seed {seed}, "
                           f"{record.width}×{record.height}, {record.state.value}")
             view.set_image(None)
             if record.images:

@@ -97,7 +97,7 @@ class HistoryDelegate(QStyledItemDelegate):
             text_rect.width())
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          caption)
-        record = index.data(Role.record)
+        record = index.data(Role.summary)
         if record is None:
             return
         painter.setFont(self._small_font)

@@ -30,17 +30,17 @@ from PySide6.QtGui import QPixmap
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.store.queries import HistoryQuery
 from qwenimg_desktop.core.store.reads import HistoryReads
-from qwenimg_desktop.core.store.records import JobRecord
+from qwenimg_desktop.core.store.records import JobRecord, JobSummary
 from qwenimg_desktop.ui.history.search import Key, KeysResult, QueryRunner
 from qwenimg_desktop.ui.history.thumbnails import ThumbnailLoader
 
 log = logging.getLogger("qwenimg.ui.history")
 
 FIRST_PAGE: Final = 240
-PAGE: Final = 2000
+PAGE: Final = 10_000
 CACHE_ROWS: Final = 3000
-BLOCK_BEFORE: Final = 16
-BLOCK_AFTER: Final = 64
+BLOCK_BEFORE: Final = 12
+BLOCK_AFTER: Final = 48
 SNIPPET_CHARS: Final = 120
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -50,7 +50,7 @@ class Role(IntEnum):
     """Custom data roles of :class:`HistoryModel`."""
 
     job_id = Qt.ItemDataRole.UserRole + 1
-    record = Qt.ItemDataRole.UserRole + 2
+    summary = Qt.ItemDataRole.UserRole + 2
     thumbnail = Qt.ItemDataRole.UserRole + 3
     state = Qt.ItemDataRole.UserRole + 4
     favourite = Qt.ItemDataRole.UserRole + 5
@@ -92,7 +92,7 @@ class HistoryModel(QAbstractListModel):
         self._exhausted = True
         self._loading = False
         self._total: int | None = None
-        self._cache: OrderedDict[str, JobRecord] = OrderedDict()
+        self._cache: OrderedDict[str, JobSummary] = OrderedDict()
         self._missing: set[str] = set()
         self._thumb_rows: dict[str, str] = {}
         runner.keys_ready.connect(self._on_keys)
@@ -149,7 +149,10 @@ class HistoryModel(QAbstractListModel):
             self._set_loading(False)
             self.query_failed.emit(result.error)
             return
-        if result.kind == "reset":
+        if result.kind == "count":
+            self._total = result.count
+            self.count_changed.emit(result.count or 0)
+        elif result.kind == "reset":
             self._reset(result)
         elif result.kind == "more":
             self._append(result.keys)
@@ -163,10 +166,8 @@ class HistoryModel(QAbstractListModel):
         self._exhausted = len(result.keys) < FIRST_PAGE
         self._cache.clear()
         self.endResetModel()
-        self._total = result.count
+        self._total = None
         self._set_loading(False)
-        if result.count is not None:
-            self.count_changed.emit(result.count)
 
     def _append(self, keys: list[Key]) -> None:
         self._set_loading(False)
@@ -182,12 +183,16 @@ class HistoryModel(QAbstractListModel):
         self.endInsertRows()
 
     def _prepend(self, keys: list[Key]) -> None:
-        if not keys:
-            return
-        self.beginInsertRows(QModelIndex(), 0, len(keys) - 1)
-        self._keys[:0] = keys
-        self._rows = {job_id: i for i, (_, job_id) in enumerate(self._keys)}
-        self.endInsertRows()
+        """Insert new keys at their place in the order (the top, for a just-finished job)."""
+        for key in keys:
+            row = next((i for i, k in enumerate(self._keys) if k[0] < key[0]), None)
+            if row is None and not self._exhausted:
+                continue  # belongs to a page not loaded yet
+            row = len(self._keys) if row is None else row
+            self.beginInsertRows(QModelIndex(), row, row)
+            self._keys.insert(row, key)
+            self._rows = {job_id: i for i, (_, job_id) in enumerate(self._keys)}
+            self.endInsertRows()
         if self._total is not None:
             self._total += len(keys)
             self.count_changed.emit(self._total)
@@ -221,7 +226,7 @@ class HistoryModel(QAbstractListModel):
             return
         self._set_loading(True)
         self._runner.request(self._query, generation=self._generation, kind="more", limit=PAGE,
-                             after=self._keys[-1])
+                             after=self._keys[-1][0])
 
     # ---- rows --------------------------------------------------------------------------------
 
@@ -240,8 +245,21 @@ class HistoryModel(QAbstractListModel):
     def row_of(self, job_id: str) -> int | None:
         return self._rows.get(job_id)
 
+    def close(self) -> None:
+        """Stop reading (the reader is about to close): the model becomes empty."""
+        self.beginResetModel()
+        self._keys, self._rows, self._exhausted = [], {}, True
+        self._cache.clear()
+        self._generation += 1  # answers still in flight are stale now
+        self.endResetModel()
+
     def record(self, row: int) -> JobRecord | None:
-        """The record of ``row`` (fetched in a block with its neighbours when not cached)."""
+        """The full record of ``row`` (one indexed lookup; for the detail pane and actions)."""
+        job_id = self.job_id(row)
+        return self._reader.get(job_id) if job_id is not None else None
+
+    def summary(self, row: int) -> JobSummary | None:
+        """The tile data of ``row``, fetched in a block with its neighbours when not cached."""
         job_id = self.job_id(row)
         if job_id is None:
             return None
@@ -251,7 +269,7 @@ class HistoryModel(QAbstractListModel):
             return cached
         block = [k[1] for k in self._keys[max(0, row - BLOCK_BEFORE):row + BLOCK_AFTER]
                  if k[1] not in self._cache]
-        for fetched_id, fetched in self._reader.get_many(block).items():
+        for fetched_id, fetched in self._reader.summaries(block).items():
             self._cache[fetched_id] = fetched
         while len(self._cache) > CACHE_ROWS:
             self._cache.popitem(last=False)
@@ -285,37 +303,36 @@ class HistoryModel(QAbstractListModel):
             return job_id in self._missing
         if role not in _RECORD_ROLES:
             return None
-        record = self.record(index.row())
-        if record is None:
+        summary = self.summary(index.row())
+        if summary is None:
             return None
-        return self._record_data(record, role)
+        return self._summary_data(summary, role)
 
-    def _record_data(self, record: JobRecord, role: int) -> Any:
+    def _summary_data(self, summary: JobSummary, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Role.snippet):
-            return snippet(record.prompt)
+            return snippet(summary.prompt_head)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return record.prompt[:600]
-        if role == Role.record:
-            return record
+            return summary.prompt_head
+        if role == Role.summary:
+            return summary
         if role == Role.state:
-            return record.state
+            return summary.state.value
         if role == Role.favourite:
-            return record.favourite
+            return summary.favourite
         if role == Role.thumbnail:
-            return self._thumbnail(record)
+            return self._thumbnail(summary)
         if role == Role.thumbnail_failed:
-            key = _thumb_key(record)
+            key = summary.thumb_path or summary.image_path
             return key is not None and self._thumbs.failed(key)
         return None
 
-    def _thumbnail(self, record: JobRecord) -> QPixmap | None:
-        key = _thumb_key(record)
-        if key is None:
+    def _thumbnail(self, summary: JobSummary) -> QPixmap | None:
+        key = summary.thumb_path or summary.image_path
+        if key is None or summary.image_path is None:
             return None
-        self._thumb_rows[key] = record.id
+        self._thumb_rows[key] = summary.id
         layout = self._reader.layout
-        first = record.images[0]
-        paths = tuple(layout.absolute(p) for p in dict.fromkeys((key, first.path)))
+        paths = tuple(layout.absolute(p) for p in dict.fromkeys((key, summary.image_path)))
         return self._thumbs.pixmap(key, paths)
 
     def _on_thumbnail(self, key: str) -> None:
@@ -356,17 +373,9 @@ class HistoryModel(QAbstractListModel):
 
 
 _RECORD_ROLES: Final = frozenset({
-    Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Role.record, Role.state,
+    Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Role.summary, Role.state,
     Role.favourite, Role.snippet, Role.thumbnail, Role.thumbnail_failed,
 })
-
-
-def _thumb_key(record: JobRecord) -> str | None:
-    """The stored relative path the tile shows: the first thumbnail, else the first image."""
-    if not record.images:
-        return None
-    first = record.images[0]
-    return first.thumb_path or first.path
 
 
 def is_problem(state: JobState) -> bool:

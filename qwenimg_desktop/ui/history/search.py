@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -18,7 +19,8 @@ from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.queries import HistoryQuery
 from qwenimg_desktop.ui.history.background import Done, SerialQueue
 
-Key = tuple[float, str]
+Key = tuple[int, str]
+"""``(seq, job id)``: the insertion position is the keyset cursor."""
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class KeysResult:
     """One answer of the runner: a page of keys (and the total, for a fresh query)."""
 
     generation: int
-    kind: str  # "reset", "more" or "insert"
+    kind: str  # "reset", "more", "insert" or "count"
     query: HistoryQuery
     keys: list[Key] = field(default_factory=list)
     count: int | None = None
@@ -60,19 +62,27 @@ class QueryRunner(QObject):
             return self._store
 
     def request(self, query: HistoryQuery, *, generation: int, kind: str, limit: int,
-                after: Key | None = None, with_count: bool = False) -> None:
-        """Queue a keys query; its :class:`KeysResult` arrives through ``keys_ready``."""
+                after: int | None = None, with_count: bool = False) -> None:
+        """Queue a keys query; its :class:`KeysResult` arrives through ``keys_ready``.
+
+        With ``with_count`` a second result of kind ``count`` follows, so the first page is
+        never held back by counting every hit.
+        """
         def work() -> KeysResult:
-            store = self.reader()
-            keys = store.query_keys(query, limit=limit, after=after)
-            count = store.query_count(query) if with_count else None
-            return KeysResult(generation, kind, query, keys, count)
+            keys = self.reader().query_keys(query, limit=limit, after=after)
+            return KeysResult(generation, kind, query, keys)
 
-        def done(result: KeysResult | None, error: Exception | None) -> None:
-            self.keys_ready.emit(result if error is None else
-                                 KeysResult(generation, kind, query, error=error))
+        def count() -> KeysResult:
+            return KeysResult(generation, "count", query, count=self.reader().query_count(query))
 
-        self._queue.submit(work, done)
+        self._queue.submit(work, partial(self._emit, generation, kind, query))
+        if with_count:
+            self._queue.submit(count, partial(self._emit, generation, "count", query))
+
+    def _emit(self, generation: int, kind: str, query: HistoryQuery,
+              result: KeysResult | None, error: Exception | None) -> None:
+        self.keys_ready.emit(result if error is None else
+                             KeysResult(generation, kind, query, error=error))
 
     def call(self, fn: Callable[[HistoryStore], Any], done: Done) -> None:
         """Run ``fn(reader)`` on the worker; ``done(result, error)`` runs on the GUI thread."""

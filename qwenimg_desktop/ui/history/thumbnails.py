@@ -6,6 +6,7 @@ result arrives, kept in an LRU cache, and announced by key so the model repaints
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -14,10 +15,14 @@ from typing import Final
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QImageReader, QPixmap
 
+from qwenimg_desktop.ui.history.background import lower_thread_priority
+
 ALLOCATION_LIMIT_MB: Final = 64
 """QImageReader refuses to allocate more than this for one image (decompression bombs)."""
 TILE_IMAGE: Final = QSize(160, 160)
 MAX_PENDING: Final = 256
+DECODE_THREADS: Final = max(1, min(2, (os.cpu_count() or 2) - 1))
+"""Leave a core for the GUI thread: one decoder on a 2-core machine."""
 
 
 def read_image(path: Path, bound: QSize | None = None) -> QImage:
@@ -49,6 +54,7 @@ class _Decode(QRunnable):
         self._loader = loader
 
     def run(self) -> None:
+        lower_thread_priority()
         item = self._loader._take()
         if item is None:
             return
@@ -72,7 +78,8 @@ class ThumbnailLoader(QObject):
 
     thumbnail_ready = Signal(str)
 
-    def __init__(self, *, capacity: int = 800, threads: int = 2, bound: QSize = TILE_IMAGE,
+    def __init__(self, *, capacity: int = 800, threads: int = DECODE_THREADS,
+                 bound: QSize = TILE_IMAGE,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.bound = bound

@@ -40,6 +40,7 @@ log = logging.getLogger("qwenimg.ui.history")
 
 SPACING: Final = 6
 BATCH_SIZE: Final = 200
+PREFETCH_SCREENS: Final = 8
 
 
 def configure_gallery(view: QListView) -> None:
@@ -145,6 +146,9 @@ class HistoryBrowser(QWidget):
             f"Exported {len(r.files) // 2} image(s) to {r.destination}"
             + (f"; {len(r.skipped)} missing file(s) skipped" if r.skipped else "")))
         self.undo_action.triggered.connect(self.undo_delete)
+        bar = self.view.verticalScrollBar()
+        bar.valueChanged.connect(self._prefetch)
+        bar.rangeChanged.connect(lambda *_: self._prefetch(bar.value()))
 
     # ---- public API for the window -----------------------------------------------------------
 
@@ -159,8 +163,9 @@ class HistoryBrowser(QWidget):
         return [j for j in (self.model.job_id(r) for r in rows) if j is not None]
 
     def selected_records(self) -> list[JobRecord]:
-        rows = sorted(i.row() for i in self.view.selectionModel().selectedIndexes())
-        return [r for r in (self.model.record(row) for row in rows) if r is not None]
+        ids = self.selected_ids()
+        records = self.reader.get_many(ids)
+        return [records[j] for j in ids if j in records]
 
     def select_job(self, job_id: str) -> bool:
         row = self.model.row_of(job_id)
@@ -237,6 +242,8 @@ class HistoryBrowser(QWidget):
         if self._closed:
             return
         self._closed = True
+        self.model.close()
+        self.detail.show_record(None)
         self.curator.shutdown()
         self.runner.shutdown()
         self.thumbnails.shutdown()
@@ -246,6 +253,13 @@ class HistoryBrowser(QWidget):
         self.reader.close()
 
     # ---- reactions ---------------------------------------------------------------------------
+
+    def _prefetch(self, value: int) -> None:
+        """Ask for the next page of keys while the user is still a few screens from the end."""
+        bar = self.view.verticalScrollBar()
+        if bar.maximum() - value <= PREFETCH_SCREENS * max(bar.pageStep(), 1) \
+                and self.model.canFetchMore():
+            self.model.fetchMore()
 
     def _after_reset(self) -> None:
         if self.detail.record is not None and self.model.row_of(self.detail.record.id) is None:

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, QPointF, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap, QResizeEvent, QWheelEvent
 from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QWidget
 
+from qwenimg_desktop.ui.history.background import lower_thread_priority
 from qwenimg_desktop.ui.history.thumbnails import read_image
 
 MIN_ZOOM: Final = 0.02
@@ -118,6 +119,7 @@ class _Load(QRunnable):
         self._relay = relay
 
     def run(self) -> None:
+        lower_thread_priority()
         self._relay.loaded.emit(self._token, read_image(self._path))
 
 

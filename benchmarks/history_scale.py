@@ -1,0 +1,336 @@
+"""History browser at scale: open time, FTS query latency and scroll stalls over 100,000 jobs.
+
+Builds a real history (rows inserted with direct SQL into a migrated database in a temp dir,
+FTS triggers active; every job points at one of a few real image and thumbnail files), then
+measures, offscreen, in one process:
+
+* open: HistoryBrowser construction → first screen of thumbnails painted, and the same for a
+  bare QListView (IconMode, batched, 100k rows of text + one shared pixmap) as a ratio;
+* search: FTS (3+ character terms) p50 / p95 of the runner's work (keys page + count) on a
+  read-only connection, and the 1–2 character fallback separately;
+* scroll: the longest gap between ticks of a 1 ms probe timer on the GUI thread while the
+  gallery is scrolled from the top to the bottom (pages of keys loading on the way).
+
+    .venv/bin/python -m benchmarks.history_scale [--rows 100000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import sqlite3
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Final
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PIL import Image
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    QTimer,
+)
+from PySide6.QtGui import QColor, QPixmap
+from PySide6.QtWidgets import QApplication, QListView
+
+from qwenimg_desktop import ENDPOINT_ID
+from qwenimg_desktop.core.store.files import DataLayout
+from qwenimg_desktop.core.store.history import HistoryStore
+from qwenimg_desktop.core.store.queries import HistoryQuery
+from qwenimg_desktop.core.store.thumbnails import make_thumbnail
+from qwenimg_desktop.ui.history.model import Role
+from qwenimg_desktop.ui.history.view import HistoryBrowser, configure_gallery
+
+COMMON: Final = (
+    "a", "the", "of", "with", "and", "in", "on", "at", "from", "soft", "light", "detailed",
+    "high", "quality", "lighting", "background", "colour", "style", "composition", "shot",
+    "view", "scene", "beautiful", "warm", "cool", "dramatic", "sharp", "focus",
+)
+WORDS: Final = (
+    "cat", "dog", "fox", "owl", "lighthouse", "samurai", "castle", "forest", "river",
+    "mountain", "city", "street", "market", "garden", "portrait", "landscape", "watercolor",
+    "oil", "painting", "photo", "cinematic", "neon", "golden", "hour", "sunset", "dawn", "fog",
+    "rain", "snow", "glass", "steel", "paper", "origami", "robot", "dragon", "koi", "tea",
+    "ceramic", "lantern", "bridge", "harbor", "train", "station", "library", "desert", "canyon",
+    "reef", "jellyfish", "orchid", "maple", "bamboo", "poster", "typography",
+)
+SYLLABLES: Final = (
+    "ka", "lo", "mi", "ne", "ru", "sa", "to", "vi", "ze", "qu", "bar", "dor", "fen", "gil",
+    "hum", "jas", "kor", "lum", "mar", "nox",
+)
+CHINESE: Final = ("一只可爱的猫", "水彩风格", "夜晚的上海城市天际线", "古老的寺庙", "春天的樱花",
+                  "赛博朋克街道", "山水画")
+SIZES: Final = ((1024, 1024), (1024, 768), (768, 1024), (1024, 576), (576, 1024), (512, 512))
+FORMATS: Final = ("png", "jpeg", "webp")
+DISTINCT_IMAGES: Final = 24
+FTS_QUERIES: Final = ("cat", "lighthouse", "golden hour", "samurai castle", "watercolor portrait",
+                      "jellyfish", "origami dragon", "可爱的猫", "水彩风格", "城市天际线",
+                      "neon rain", "zzzz-no-hit", "typography poster", "樱花 dawn")
+SHORT_QUERIES: Final = ("可爱", "夜", "4k", "寺庙")
+
+
+def _vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
+    """Common words, subject words and 4,000 rarer made-up words, Zipf-weighted."""
+    made_up = {"".join(rng.choices(SYLLABLES, k=rng.randint(2, 4))) for _ in range(6000)}
+    words = [*COMMON, *WORDS, *sorted(made_up - set(WORDS))[:4000]]
+    return words, [1.0 / (rank + 1) for rank in range(len(words))]
+
+
+def _prompt(rng: random.Random, vocabulary: tuple[list[str], list[float]]) -> str:
+    words = rng.choices(vocabulary[0], weights=vocabulary[1], k=rng.randint(30, 90))
+    if rng.random() < 0.08:
+        words.insert(rng.randrange(len(words)), rng.choice(CHINESE))
+    heading = f"## Scene {rng.randint(1, 999)}\n"
+    return heading + " ".join(words)
+
+
+def _images(layout: DataLayout) -> list[tuple[str, str, int, int]]:
+    """A few real images and thumbnails; returns (path, thumb, width, height) relative paths."""
+    rng = random.Random(7)
+    made = []
+    for i in range(DISTINCT_IMAGES):
+        job_id = f"{i:02d}" + uuid.UUID(int=i).hex[2:]
+        width, height = SIZES[i % len(SIZES)]
+        image = Image.new("RGB", (width // 2, height // 2),
+                          tuple(rng.randrange(40, 230) for _ in range(3)))
+        path = layout.image_path(job_id, 0, "jpg")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        image.save(path, "JPEG", quality=85)
+        thumb = layout.thumb_path(job_id, 0)
+        make_thumbnail(path, thumb)
+        made.append((layout.relative(path), layout.relative(thumb), width // 2, height // 2))
+    return made
+
+
+def build_history(root: Path, rows: int) -> DataLayout:
+    """Migrate a fresh database under ``root`` and fill it with ``rows`` completed/failed jobs."""
+    layout = DataLayout(root).ensure()
+    HistoryStore.open(layout).close()
+    images = _images(layout)
+    rng = random.Random(42)
+    vocabulary = _vocabulary(rng)
+    conn = sqlite3.connect(layout.db_path)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = OFF")
+    start = time.time() - rows * 60.0
+    jobs, image_rows = [], []
+    for n in range(rows):
+        job_id = uuid.UUID(int=rng.getrandbits(128)).hex
+        width, height = SIZES[n % len(SIZES)]
+        fmt = FORMATS[n % 3]
+        prompt = _prompt(rng, vocabulary)
+        failed = n % 37 == 0
+        created = start + n * 60.0
+        request = {"prompt": prompt, "negative_prompt": "blurry" if n % 5 == 0 else "",
+                   "image_size": {"width": width, "height": height}, "seed": n,
+                   "num_images": 1, "output_format": fmt}
+        jobs.append((job_id, created, created + 20, "failed" if failed else "completed",
+                     json.dumps(request, ensure_ascii=False), prompt, request["negative_prompt"],
+                     width, height, fmt, 1, ENDPOINT_ID, "https://queue.fal.run", f"req-{job_id}",
+                     n, 0.075, created + 1, created + 5, created + 20,
+                     "generation failed" if failed else None, 1 if n % 50 == 0 else 0, ""))
+        if not failed:
+            path, thumb, w, h = images[n % len(images)]
+            image_rows.append((job_id, 0, path, thumb, w, h, "jpeg", 1, "0" * 64))
+    with conn:
+        conn.executemany(
+            "INSERT INTO jobs (id, created_at, updated_at, state, request_json, prompt,"
+            " negative_prompt, width, height, output_format, num_images, endpoint, queue_base,"
+            " request_id, seed, cost_estimate, submitted_at, started_at, finished_at, error,"
+            " favourite, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", jobs)
+        conn.executemany(
+            "INSERT INTO images (job_id, idx, path, thumb_path, width, height, format,"
+            " size_bytes, sha256) VALUES (?,?,?,?,?,?,?,?,?)", image_rows)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("ANALYZE")
+    conn.close()
+    return layout
+
+
+def _visible_rows(view: QListView) -> list[int]:
+    model = view.model()
+    viewport = view.viewport().rect()
+    rows = []
+    for row in range(min(model.rowCount(), 400)):
+        if view.visualRect(model.index(row, 0)).intersects(viewport):
+            rows.append(row)
+    return rows
+
+
+def _pump_until(app: QApplication, done: Any, timeout: float = 30.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while not done():
+        app.processEvents()
+        if time.perf_counter() > deadline:
+            raise TimeoutError("benchmark step did not finish")
+        time.sleep(0.0005)
+
+
+def measure_open(app: QApplication, store: HistoryStore) -> tuple[float, HistoryBrowser]:
+    t0 = time.perf_counter()
+    browser = HistoryBrowser(store, os_trash=None, check_files_on_start=False)
+    browser.resize(1200, 800)
+    browser.show()
+
+    def first_screen() -> bool:
+        rows = _visible_rows(browser.view)
+        model = browser.model
+        return bool(rows) and all(isinstance(model.data(model.index(r), Role.thumbnail), QPixmap)
+                                  for r in rows)
+
+    _pump_until(app, first_screen)
+    browser.view.viewport().repaint()
+    return (time.perf_counter() - t0) * 1000, browser
+
+
+class _BareModel(QAbstractListModel):
+    def __init__(self, rows: int) -> None:
+        super().__init__()
+        self._rows = rows
+        self._pixmap = QPixmap(160, 160)
+        self._pixmap.fill(QColor(90, 120, 160))
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._rows
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = 0) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"item {index.row()}"
+        if role == Qt.ItemDataRole.DecorationRole:
+            return self._pixmap
+        return None
+
+
+def measure_baseline(app: QApplication, rows: int) -> float:
+    t0 = time.perf_counter()
+    model = _BareModel(rows)
+    view = QListView()
+    configure_gallery(view)
+    view.setIconSize(QSize(160, 160))
+    view.setModel(model)
+    view.resize(700, 740)
+    view.show()
+    _pump_until(app, lambda: bool(_visible_rows(view)))
+    view.viewport().repaint()
+    elapsed = (time.perf_counter() - t0) * 1000
+    view.close()
+    view.deleteLater()
+    return elapsed
+
+
+def measure_search(layout: DataLayout) -> dict[str, list[float]]:
+    """The runner's two steps, timed apart: the first page of keys (what the user waits for)
+    and the total count (the "N found" label, delivered afterwards)."""
+    times: dict[str, list[float]] = {"fts": [], "fts_count": [], "short": [], "short_count": []}
+    reader = HistoryStore.open(layout, readonly=True)
+    try:
+        for kind, queries in (("fts", FTS_QUERIES), ("short", SHORT_QUERIES)):
+            for text in queries:
+                for extra in ({}, {"favourite": True}, {"aspect": "landscape"}):
+                    query = HistoryQuery(text=text, **extra)
+                    for _ in range(3):
+                        t0 = time.perf_counter()
+                        reader.query_keys(query, limit=240)
+                        t1 = time.perf_counter()
+                        reader.query_count(query)
+                        t2 = time.perf_counter()
+                        times[kind].append((t1 - t0) * 1000)
+                        times[f"{kind}_count"].append((t2 - t1) * 1000)
+    finally:
+        reader.close()
+    return times
+
+
+def measure_scroll(app: QApplication, browser: HistoryBrowser) -> tuple[float, int, float]:
+    """Scroll to the bottom in big jumps; returns (longest probe gap ms, steps, seconds)."""
+    bar = browser.view.verticalScrollBar()
+    model = browser.model
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append((now - last[0]) * 1000)
+        last[0] = now
+
+    probe = QTimer()
+    probe.setInterval(1)
+    probe.timeout.connect(tick)
+    steps = 0
+    t0 = time.perf_counter()
+    jump = max(bar.pageStep() * 6, 1)
+    probe.start()
+    last[0] = time.perf_counter()
+    while True:
+        at_end = bar.value() >= bar.maximum()
+        if at_end and not model.canFetchMore() and not model.loading and \
+                browser.view.visualRect(model.index(model.rowCount() - 1)).isValid():
+            break
+        bar.setValue(min(bar.value() + jump, bar.maximum()))
+        steps += 1
+        end = time.perf_counter() + 0.012
+        while time.perf_counter() < end:
+            app.processEvents()
+            time.sleep(0.0005)
+        if time.perf_counter() - t0 > 600:
+            raise TimeoutError("scrolling did not reach the bottom")
+    probe.stop()
+    return max(gaps[1:] or [0.0]), steps, time.perf_counter() - t0
+
+
+def _pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--keep", type=Path, help="build into (and keep) this directory")
+    args = parser.parse_args(argv)
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    root = args.keep or Path(tempfile.mkdtemp(prefix="qwenimg-history-bench-"))
+    t0 = time.perf_counter()
+    if (root / "data" / "history.sqlite3").exists():
+        layout = DataLayout(root / "data")  # --keep DIR from an earlier run: reuse it
+    else:
+        layout = build_history(root / "data", args.rows)
+    build_s = time.perf_counter() - t0
+    store = HistoryStore.open(layout)
+    baseline = measure_baseline(app, args.rows)
+    open_ms, browser = measure_open(app, store)
+    scroll_max, steps, scroll_s = measure_scroll(app, browser)
+    rows_loaded = browser.model.rowCount()
+    browser.shutdown()
+    browser.close()
+    search = measure_search(layout)
+    store.close()
+    print(f"machine: {platform.machine()} {os.cpu_count()} cores,"
+          f" Python {platform.python_version()}, SQLite {sqlite3.sqlite_version},"
+          f" {platform.system()} (offscreen)")
+    print(f"history: {args.rows:,} jobs built in {build_s:.1f} s ({root})")
+    print(f"open → first screen of thumbnails: {open_ms:.1f} ms (goal ≤ 150 ms); bare QListView "
+          f"baseline {baseline:.1f} ms; ratio {open_ms / baseline:.2f}")
+    for kind, label in (("fts", "FTS (3+ chars), first page"), ("fts_count", "FTS count"),
+                        ("short", "1–2 char fallback, first page"),
+                        ("short_count", "1–2 char fallback count")):
+        values = search[kind]
+        print(f"search {label}: p50 {statistics.median(values):.2f} ms, p95 "
+              f"{_pct(values, 95):.2f} ms, max {max(values):.2f} ms over {len(values)} queries")
+    print(f"scroll top → bottom: longest GUI stall {scroll_max:.1f} ms (goal ≤ 16 ms); "
+          f"{steps} jumps, {rows_loaded:,} rows loaded, {scroll_s:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
