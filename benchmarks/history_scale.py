@@ -75,8 +75,9 @@ FORMATS: Final = ("png", "jpeg", "webp")
 DISTINCT_IMAGES: Final = 24
 FTS_QUERIES: Final = ("cat", "lighthouse", "golden hour", "samurai castle", "watercolor portrait",
                       "jellyfish", "origami dragon", "可爱的猫", "水彩风格", "城市天际线",
-                      "neon rain", "zzzz-no-hit", "typography poster", "樱花 dawn")
-SHORT_QUERIES: Final = ("可爱", "夜", "4k", "寺庙")
+                      "neon rain", "zzzz-no-hit", "typography poster", "夜晚的上海")
+SHORT_QUERIES: Final = ("可爱", "夜", "4k", "寺庙", "樱花 dawn")
+"""1–2 character terms (alone or mixed with longer ones) use the substring fallback."""
 
 
 def _vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
@@ -251,8 +252,9 @@ def measure_search(layout: DataLayout) -> dict[str, list[float]]:
     return times
 
 
-def measure_scroll(app: QApplication, browser: HistoryBrowser) -> tuple[float, int, float]:
-    """Scroll to the bottom in big jumps; returns (longest probe gap ms, steps, seconds)."""
+def measure_scroll(app: QApplication, browser: HistoryBrowser,
+                   ) -> tuple[list[float], int, float]:
+    """Scroll to the bottom in big jumps; returns (probe gaps in ms, steps, seconds)."""
     bar = browser.view.verticalScrollBar()
     model = browser.model
     gaps: list[float] = []
@@ -285,7 +287,7 @@ def measure_scroll(app: QApplication, browser: HistoryBrowser) -> tuple[float, i
         if time.perf_counter() - t0 > 600:
             raise TimeoutError("scrolling did not reach the bottom")
     probe.stop()
-    return max(gaps[1:] or [0.0]), steps, time.perf_counter() - t0
+    return gaps[1:] or [0.0], steps, time.perf_counter() - t0
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -309,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     store = HistoryStore.open(layout)
     baseline = measure_baseline(app, args.rows)
     open_ms, browser = measure_open(app, store)
-    scroll_max, steps, scroll_s = measure_scroll(app, browser)
+    gaps, steps, scroll_s = measure_scroll(app, browser)
     rows_loaded = browser.model.rowCount()
     browser.shutdown()
     browser.close()
@@ -327,8 +329,10 @@ def main(argv: list[str] | None = None) -> int:
         values = search[kind]
         print(f"search {label}: p50 {statistics.median(values):.2f} ms, p95 "
               f"{_pct(values, 95):.2f} ms, max {max(values):.2f} ms over {len(values)} queries")
-    print(f"scroll top → bottom: longest GUI stall {scroll_max:.1f} ms (goal ≤ 16 ms); "
-          f"{steps} jumps, {rows_loaded:,} rows loaded, {scroll_s:.1f} s")
+    over = sum(1 for g in gaps if g > 16.0)
+    print(f"scroll top → bottom: longest GUI stall {max(gaps):.1f} ms (goal ≤ 16 ms), p99 "
+          f"{_pct(gaps, 99):.1f} ms, {over} of {len(gaps):,} probe gaps over 16 ms; {steps} "
+          f"jumps, {rows_loaded:,} rows loaded, {scroll_s:.1f} s")
     return 0
 
 

@@ -117,6 +117,7 @@ class HistoryBrowser(QWidget):
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([3 * TILE.width() + 60, 2 * TILE.width() + 300])
         self.splitter = splitter
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
