@@ -13,6 +13,7 @@ from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.engine import EngineClosed
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import CustomSize, GenerationRequest, OutputFormat
+from qwenimg_desktop.core.store.metadata import read_metadata
 from tests.core.conftest import EngineFactory
 from tests.fixtures.emulator import EmulatorFactory
 
@@ -56,6 +57,12 @@ def test_job_completes_with_journal_images_and_thumbnails(
         assert hashlib.sha256(data).hexdigest() == stored.sha256
         assert stored.thumb_path
         assert engine.layout.absolute(stored.thumb_path).exists()
+        meta = read_metadata(engine.layout.absolute(stored.path))
+        assert meta is not None
+        assert meta.request == REQUEST
+        assert meta.seed == 99
+        assert meta.job_id == job_id
+        assert meta.request_id == record.request_id
     assert engine.store.logs(job_id)
     assert server.stats()["submits_by_job_id"] == {job_id: 1}
 

@@ -7,6 +7,7 @@ crash at any point leaves a row that recovery can finish or honestly flag.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import logging
@@ -33,6 +34,7 @@ from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.files import IMAGE_EXTENSIONS, DataLayout, atomic_write_bytes
 from qwenimg_desktop.core.store.history import HistoryStore, ImageRecord
+from qwenimg_desktop.core.store.metadata import EmbeddedMeta, MetadataError, embed_file
 from qwenimg_desktop.core.store.thumbnails import make_thumbnail, thumbnail_bytes
 
 log = logging.getLogger("qwenimg.jobs")
@@ -50,6 +52,7 @@ class JobContext:
     request_id: str | None = None
     cancel_requested: bool = False
     queue_position: int | None = None
+    seed: int | None = None
     logs_seen: int = 0
     last_log: LogEntry | None = None
     task: asyncio.Task[None] | None = field(default=None, repr=False)
@@ -214,6 +217,7 @@ class Pipeline:
             metrics_json=metrics,
         )
         ctx.state = JobState.fetching
+        ctx.seed = result.seed
         images = await self._download_all(ctx, result)
         await self.db(self.store.complete, ctx.job_id, images)
         ctx.state = JobState.completed
@@ -262,6 +266,7 @@ class Pipeline:
                 )
             except DownloadError as exc:
                 raise DownloadError(f"image {index + 1}: {exc.message}") from None
+        got = await self._embed(ctx, got)
         thumb: str | None = None
         if self.make_thumbnails:
             thumb_path = self.layout.thumb_path(ctx.job_id, index)
@@ -285,6 +290,18 @@ class Pipeline:
             thumb_path=thumb,
             source_url=source,
         )
+
+    async def _embed(self, ctx: JobContext, got: DownloadedImage) -> DownloadedImage:
+        """Write the generation parameters into the file (idempotent; a failure is not fatal)."""
+        meta = EmbeddedMeta(
+            request=ctx.request, seed=ctx.seed, request_id=ctx.request_id, job_id=ctx.job_id
+        )
+        try:
+            size, digest = await self.on_files(embed_file, got.path, got.format, meta)
+        except MetadataError:
+            log.warning("metadata not embedded in %s", got.path, exc_info=True)
+            return got
+        return dataclasses.replace(got, size_bytes=size, sha256=digest)
 
     async def _existing(self, dest: Path, ext: str) -> DownloadedImage | None:
         """A complete file left by an interrupted run (files only appear once complete)."""
