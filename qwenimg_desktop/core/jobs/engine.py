@@ -55,8 +55,11 @@ class JobEngine:
         recover: bool = True,
         make_thumbnails: bool = True,
         price_per_image: float = 0.075,
+        repair_corrupt: bool = False,
     ) -> None:
         self.layout = layout
+        self._repair_corrupt = repair_corrupt
+        self.notice: str | None = None
         self._keys = keys
         self._sink = sink
         self.queue_base = queue_base
@@ -139,15 +142,21 @@ class JobEngine:
         from qwenimg_desktop.core.fal.client import QueueClient  # noqa: PLC0415
         from qwenimg_desktop.core.fal.download import Downloader  # noqa: PLC0415
         from qwenimg_desktop.core.jobs.pipeline import Pipeline  # noqa: PLC0415
+        from qwenimg_desktop.core.store.consistency import open_history  # noqa: PLC0415
         from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
 
         self.layout.ensure()
         loop = asyncio.get_running_loop()
-        store = await loop.run_in_executor(self._db_pool, HistoryStore.open, self.layout)
-        if not await loop.run_in_executor(self._db_pool, store.integrity_ok):
-            # Checked at start (RELIABILITY.md): never write jobs into a damaged journal.
-            await loop.run_in_executor(self._db_pool, store.close)
-            raise DatabaseCorrupt(self.layout.db_path, "quick_check found damaged pages")
+        if self._repair_corrupt:
+            # The window: a damaged journal is moved aside (with a notice) and a fresh one used.
+            opened = await loop.run_in_executor(self._db_pool, open_history, self.layout)
+            store, self.notice = opened.store, opened.message
+        else:
+            store = await loop.run_in_executor(self._db_pool, HistoryStore.open, self.layout)
+            if not await loop.run_in_executor(self._db_pool, store.integrity_ok):
+                # Checked at start (RELIABILITY.md): never write jobs into a damaged journal.
+                await loop.run_in_executor(self._db_pool, store.close)
+                raise DatabaseCorrupt(self.layout.db_path, "quick_check found damaged pages")
         self.store = store
         client = QueueClient(self.queue_base, key=lambda: self._key_cache, retry=self._retry)
         downloader = Downloader(retry=self._retry, executor=self._file_pool)
@@ -253,6 +262,13 @@ class JobEngine:
     def cancel(self, job_id: str) -> None:
         """Cancel: locally if not sent yet, else PUT cancel (the run may still complete)."""
         self._post(self._cancel(job_id))
+
+    def redownload(self, job_id: str) -> None:
+        """Fetch a completed job's result again and download its missing images.
+
+        The outcome arrives as a :class:`~qwenimg_desktop.core.jobs.events.FilesRestored` event.
+        """
+        self._post(self._redownload(job_id))
 
     def cancel_all(self) -> None:
         """Cancel every job that is not finished."""
@@ -380,6 +396,18 @@ class JobEngine:
         elif ctx.request_id is not None:
             await self._pipe.request_cancel(ctx)
         # sending: send() returns, then follow() issues the remote cancel.
+
+    async def _redownload(self, job_id: str) -> None:
+        from qwenimg_desktop.core.store.consistency import redownload_missing  # noqa: PLC0415
+
+        pipe = self._pipe
+        try:
+            self._key_cache = await asyncio.to_thread(self._keys)
+            fixed = await redownload_missing(pipe.store, pipe.client, pipe.downloader, job_id)
+        except QwenImgError as exc:
+            pipe.emit(ev.FilesRestored(job_id, 0, exc.message))
+            return
+        pipe.emit(ev.FilesRestored(job_id, len(fixed)))
 
     async def _cancel_all(self) -> None:
         for job_id in list(self._jobs):

@@ -66,4 +66,12 @@ class Cancelled(JobEvent):
     """The job was cancelled (locally before submit, or by the queue)."""
 
 
+@dataclass(frozen=True, slots=True)
+class FilesRestored(JobEvent):
+    """A re-download of a finished job's missing images ended (``error`` empty on success)."""
+
+    restored: int
+    error: str = ""
+
+
 EventSink = Callable[[JobEvent], None]
