@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from qwenimg_desktop.core.params import GenerationRequest
     from qwenimg_desktop.core.secrets import KeyStore
     from qwenimg_desktop.core.settings import AppSettings
+    from qwenimg_desktop.core.store.history import HistoryStore
     from qwenimg_desktop.emulator.server import EmulatorServer
     from qwenimg_desktop.ui.bridge import EngineBridge
     from qwenimg_desktop.ui.main_window import MainWindow
@@ -138,9 +139,18 @@ class AppRuntime:
             layout=self.layout, keys=keys, sink=self.bridge.sink, queue_base=self.queue_base,
             concurrency=self.settings.concurrency,
             price_per_image=self.settings.price_per_image_usd,
+            repair_corrupt=True,
         )
         self.engine.start(wait=wait)
         return self.engine
+
+    def history_store(self) -> HistoryStore | None:
+        """The engine's journal once started; None while starting; raises if the start failed."""
+        engine = self.engine
+        if engine is None or not engine.ready:
+            return None
+        engine.wait_ready(0)
+        return engine.store
 
     def lookup_request(self, job_id: str) -> GenerationRequest | None:
         store = self.engine.store if self.engine is not None else None
@@ -171,6 +181,7 @@ class AppRuntime:
             demo_key=DEMO_KEY if self.demo else None,
             switch_to_demo=None if self.demo else self.switch_to_demo,
             save_settings=self.save_settings,
+            history_store=self.history_store,
         )
         self.window = MainWindow(services, self.theme, app_icon())
         return self.window
@@ -179,6 +190,7 @@ class AppRuntime:
         """Restart the engine against the built-in emulator and reopen the window labelled DEMO."""
         old = self.window
         if old is not None:
+            old.release()
             old.save_state()
             old.autosave.flush()
         self.save_settings()
@@ -207,6 +219,7 @@ class AppRuntime:
     def close(self) -> None:
         """Orderly shutdown: window state, settings, engine, emulator, workers."""
         if self.window is not None:
+            self.window.release()
             self.window.save_state()
             self.window.autosave.flush()
             self.window.notifier.close()
@@ -310,6 +323,15 @@ def _watch_start(runtime: AppRuntime, options: Options, app: QApplication) -> No
         except QwenImgError as exc:
             _report_start_failure(exc, options)
             app.exit(1)
+            return
+        if engine.notice and runtime.window is not None:
+            from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415
+
+            log.warning("%s", engine.notice)
+            runtime.window.messenger.error(engine.notice)
+            box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, engine.notice,
+                              parent=runtime.window)
+            box.open()
 
     timer.timeout.connect(check)
     timer.start()

@@ -24,6 +24,9 @@ class Actions:
     paste: QAction
     select_all: QAction
     find: QAction
+    restore_draft: QAction
+    create_tab: QAction
+    history_tab: QAction
     preview: QAction
     themes: dict[ThemeChoice, QAction]
     fit: QAction
@@ -69,6 +72,10 @@ def build_actions(window: QMainWindow) -> Actions:
         paste=_action(window, "&Paste", std.Paste),
         select_all=_action(window, "Select &All", std.SelectAll),
         find=_action(window, "&Find in prompt…", std.Find),
+        restore_draft=_action(window, "Restore &previous draft", "Ctrl+Shift+Backspace",
+                              "Undo the last reuse of a past generation"),
+        create_tab=_action(window, "&Create", "Alt+1", "The prompt editor and settings"),
+        history_tab=_action(window, "&History", "Alt+2", "Every past generation, offline"),
         preview=_action(window, "Markdown &preview", "Ctrl+Shift+P"),
         themes=themes,
         fit=_action(window, "&Fit image", "Ctrl+0"),
@@ -95,7 +102,10 @@ def build_actions(window: QMainWindow) -> Actions:
     edit.addActions([actions.cut, actions.copy, actions.paste, actions.select_all])
     edit.addSeparator()
     edit.addAction(actions.find)
+    edit.addAction(actions.restore_draft)
     view = bar.addMenu("&View")
+    view.addActions([actions.create_tab, actions.history_tab])
+    view.addSeparator()
     view.addAction(actions.preview)
     theme_menu = view.addMenu("&Theme")
     theme_menu.addActions(list(themes.values()))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QIcon
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -23,13 +24,14 @@ from qwenimg_desktop.core.errors import KeyringUnavailable, QwenImgError
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
-from qwenimg_desktop.core.settings import ParamValues, ThemeChoice
+from qwenimg_desktop.core.settings import DraftSnapshot, ParamValues, ThemeChoice
 from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.actions import Actions, build_actions
 from qwenimg_desktop.ui.draft import Draft
 from qwenimg_desktop.ui.draft_autosave import DraftAutosave
 from qwenimg_desktop.ui.editor.editor_panel import EditorPanel
 from qwenimg_desktop.ui.first_run import FirstRunDialog
+from qwenimg_desktop.ui.history_host import HistoryHost
 from qwenimg_desktop.ui.jobs_model import JobsModel
 from qwenimg_desktop.ui.jobs_view import JobsPanel
 from qwenimg_desktop.ui.notifications import Notifier
@@ -38,6 +40,9 @@ from qwenimg_desktop.ui.result_viewer import ResultViewer
 from qwenimg_desktop.ui.services import UiServices
 from qwenimg_desktop.ui.settings_dialog import SettingsDialog
 from qwenimg_desktop.ui.theme import ThemeController
+
+if TYPE_CHECKING:
+    from qwenimg_desktop.core.store.history import HistoryStore
 
 log = logging.getLogger("qwenimg.ui")
 SPLITTERS: Final = ("main", "top", "bottom", "editor", "jobs")
@@ -71,6 +76,8 @@ class MainWindow(QMainWindow):
         self.settings_dialog: SettingsDialog | None = None
         self.first_run: FirstRunDialog | None = None
         self.key_ready = services.demo
+        self.history = HistoryHost(services.history_store or _no_history, self)
+        self.previous_drafts: list[DraftSnapshot] = []
         self._build()
         self.acts = build_actions(self)
         self._connect(self.acts)
@@ -107,11 +114,20 @@ class MainWindow(QMainWindow):
         main.setSizes([420, 460])
         for splitter in (top, bottom, main):
             splitter.setChildrenCollapsible(False)
+        create = QWidget(self)
+        create_layout = QVBoxLayout(create)
+        create_layout.setContentsMargins(0, 4, 0, 0)
+        create_layout.addWidget(main)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("mainTabs")
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(create, "Create")
+        self.tabs.addTab(self.history.page, "History")
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addWidget(self.demo_banner)
-        layout.addWidget(main, 1)
+        layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.resize(1360, 880)
 
@@ -123,6 +139,16 @@ class MainWindow(QMainWindow):
                              (a.paste, "paste"), (a.select_all, "selectAll")):
             action.triggered.connect(lambda _c=False, n=name: self._edit(n))
         a.find.triggered.connect(self.editor.find_bar.open_bar)
+        a.restore_draft.triggered.connect(self.restore_previous_draft)
+        a.restore_draft.setEnabled(False)
+        a.create_tab.triggered.connect(lambda: self.tabs.setCurrentIndex(0))
+        a.history_tab.triggered.connect(lambda: self.tabs.setCurrentIndex(1))
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.history.reuse_requested.connect(self.apply_reuse)
+        self.history.redownload_requested.connect(self.services.engine.redownload)
+        self.history.message.connect(self.messenger.info)
+        self.history.install_drops(
+            [self, self.editor.editor.viewport(), self.results, self.history.page])
         a.preview.toggled.connect(self.editor.set_preview_visible)
         for choice, action in a.themes.items():
             action.triggered.connect(lambda _c=False, ch=choice: self.set_theme(ch))
@@ -159,6 +185,8 @@ class MainWindow(QMainWindow):
             if f"splitter.{name}" in state:
                 self.splitters[name].restoreState(
                     QByteArray.fromBase64(state[f"splitter.{name}"].encode()))
+        if state.get("tab") == "history":
+            self.tabs.setCurrentIndex(1)
         preview = state.get("preview", "1") == "1"
         self.acts.preview.setChecked(preview)
         self.editor.set_preview_visible(preview)
@@ -178,6 +206,7 @@ class MainWindow(QMainWindow):
             state[f"splitter.{name}"] = bytes(
                 self.splitters[name].saveState().toBase64().data()).decode()
         state["preview"] = "1" if self.acts.preview.isChecked() else "0"
+        state["tab"] = "history" if self.tabs.currentIndex() == 1 else "create"
         self.services.settings.ui_state = state
         self.services.settings.last_used = self.draft.params
 
@@ -267,12 +296,16 @@ class MainWindow(QMainWindow):
         return new_id
 
     def on_job_event(self, event: ev.JobEvent) -> None:
+        if isinstance(event, ev.FilesRestored):
+            self.history.files_restored(event)
+            return
         self.jobs_model.apply(event)
 
     def _job_selected(self, job_id: str) -> None:
         self.results.show_job(self.jobs_model.row(job_id) if job_id else None)
 
     def _job_finished(self, job_id: str) -> None:
+        self.history.job_finished(job_id)
         row = self.jobs_model.row(job_id)
         if row is None:
             return
@@ -285,9 +318,46 @@ class MainWindow(QMainWindow):
             self.messenger.error(row.reason)
 
     def use_settings(self, request: GenerationRequest, seed: int | None) -> None:
+        self._remember_draft()
         self.editor.load(request.prompt, request.negative_prompt)
         self.draft.set_params(ParamValues.from_request(request, seed))
-        self.messenger.info("Settings copied back into the editor.")
+        self.messenger.info("Settings copied back into the editor "
+                            "(Edit → Restore previous draft goes back).")
+
+    # ---- reuse from the history ---------------------------------------------------------------
+
+    def apply_reuse(self, request: GenerationRequest, mode: str) -> None:
+        """Open a past request as the draft (all, prompt only or parameters only), undoably."""
+        self._remember_draft()
+        if mode in ("exact", "remix", "prompt"):
+            self.editor.load(request.prompt, request.negative_prompt)
+        if mode in ("exact", "remix", "params"):
+            seed = None if mode == "remix" else request.seed
+            source = request if mode != "remix" else request.model_copy(update={"seed": None})
+            self.draft.set_params(ParamValues.from_request(source, seed))
+        self.tabs.setCurrentIndex(0)
+        what = {"exact": "the same settings and seed", "remix": "the same settings, a new seed",
+                "prompt": "the prompt", "params": "the parameters"}.get(mode, "the settings")
+        self.messenger.info(f"Draft now uses {what} of a past generation "
+                            "(Edit → Restore previous draft goes back).")
+
+    def restore_previous_draft(self) -> None:
+        if not self.previous_drafts:
+            return
+        snapshot = self.previous_drafts.pop()
+        self.editor.load(snapshot.prompt, snapshot.negative_prompt, snapshot.cursor)
+        self.draft.set_params(snapshot.params)
+        self.acts.restore_draft.setEnabled(bool(self.previous_drafts))
+        self.messenger.info("Previous draft restored.")
+
+    def _remember_draft(self) -> None:
+        self.previous_drafts.append(self.draft.snapshot(self.editor.editor.cursor_position()))
+        del self.previous_drafts[:-20]
+        self.acts.restore_draft.setEnabled(True)
+
+    def _tab_changed(self, index: int) -> None:
+        if index == 1:
+            self.history.show_browser()
 
     # ---- misc -------------------------------------------------------------------------------
 
@@ -297,6 +367,8 @@ class MainWindow(QMainWindow):
             self.theme.set_choice(choice)
 
     def _edit(self, name: str) -> None:
+        if name == "undo" and self.tabs.currentIndex() == 1 and self.history.undo():
+            return
         widget = QApplication.focusWidget()
         target = widget if widget is not None and hasattr(widget, name) else self.editor.editor
         getattr(target, name)()
@@ -320,6 +392,10 @@ class MainWindow(QMainWindow):
         box.setIconPixmap(self.windowIcon().pixmap(64, 64))
         box.open()
 
+    def release(self) -> None:
+        """Stop the history's workers and finish its deletes (before the engine stops)."""
+        self.history.shutdown()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
         self.autosave.flush()
@@ -327,3 +403,8 @@ class MainWindow(QMainWindow):
             self.services.save_settings()
         self.notifier.close()
         super().closeEvent(event)
+
+
+def _no_history() -> HistoryStore | None:
+    """A window without an engine journal (tests of single panels): the tab stays a placeholder."""
+    return None

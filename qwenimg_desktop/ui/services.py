@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.secrets import KeyStore
 from qwenimg_desktop.core.settings import AppSettings
 from qwenimg_desktop.ui.bridge import EngineBridge
 from qwenimg_desktop.ui.workers import Workers
+
+if TYPE_CHECKING:
+    from qwenimg_desktop.core.store.history import HistoryStore
 
 
 class EngineFacade(Protocol):
@@ -21,6 +24,7 @@ class EngineFacade(Protocol):
     def cancel(self, job_id: str) -> None: ...
     def cancel_all(self) -> None: ...
     def retry(self, job_id: str) -> str: ...
+    def redownload(self, job_id: str) -> None: ...
 
 
 @dataclass
@@ -41,3 +45,5 @@ class UiServices:
     demo_key: str | None = None
     switch_to_demo: Callable[[], None] | None = None
     save_settings: Callable[[], None] | None = None
+    # The engine's journal once it is open (None while starting; raises if the start failed).
+    history_store: Callable[[], HistoryStore | None] | None = None

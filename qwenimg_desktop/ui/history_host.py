@@ -1,0 +1,146 @@
+"""HistoryHost: the History tab of the main window, built lazily, and drops of our images.
+
+The browser needs the engine's journal, which opens (and checks) on the engine thread while
+the window paints; the tab shows "Opening the history…" until it is ready and builds the
+browser the first time it is shown, so start-up never waits for the history.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Final
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from qwenimg_desktop.core.errors import QwenImgError
+from qwenimg_desktop.core.jobs import events as ev
+
+if TYPE_CHECKING:
+    from qwenimg_desktop.core.store.history import HistoryStore
+    from qwenimg_desktop.ui.history.drop import MetadataDropHandler
+    from qwenimg_desktop.ui.history.view import HistoryBrowser
+
+log = logging.getLogger("qwenimg.ui")
+POLL_MS: Final = 50
+
+# Returns the engine's store once it is ready, None while it is still starting; raises the
+# engine's start-up error if it failed.
+StoreProvider = Callable[[], "HistoryStore | None"]
+
+
+class HistoryHost(QObject):
+    """Owns the History tab page, the lazily built browser and the image drop handler.
+
+    Signals:
+        reuse_requested(GenerationRequest, str): apply a past request to the draft (mode).
+        redownload_requested(str): fetch a job's missing images again.
+        message(str): status-bar text.
+    """
+
+    reuse_requested = Signal(object, str)
+    redownload_requested = Signal(str)
+    message = Signal(str)
+
+    def __init__(self, store: StoreProvider, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._store = store
+        self.page = QWidget(parent)
+        self.page.setObjectName("historyPage")
+        self._layout = QVBoxLayout(self.page)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._placeholder = QLabel("Opening the history…", self.page)
+        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._layout.addWidget(self._placeholder)
+        self.browser: HistoryBrowser | None = None
+        self.drops: MetadataDropHandler | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_MS)
+        self._timer.timeout.connect(self._try_build)
+        self._closed = False
+        self._failed = False
+
+    def __repr__(self) -> str:
+        return f"<HistoryHost browser={'yes' if self.browser else 'no'}>"
+
+    # ---- building ---------------------------------------------------------------------------
+
+    def show_browser(self) -> None:
+        """Build the browser now if the journal is ready, else as soon as it is."""
+        if not self._waiting() or self._timer.isActive():
+            return
+        self._try_build()
+        if self._waiting():
+            self._timer.start()
+
+    def _waiting(self) -> bool:
+        return self.browser is None and not self._closed and not self._failed
+
+    def _try_build(self) -> None:
+        try:
+            store = self._store()
+        except QwenImgError as exc:
+            self._timer.stop()
+            self._failed = True
+            self._placeholder.setText(f"The history could not be opened: {exc.message}")
+            return
+        if store is None:
+            return
+        self._timer.stop()
+        from qwenimg_desktop.ui.history.view import HistoryBrowser  # noqa: PLC0415 - lazy
+
+        browser = HistoryBrowser(store, parent=self.page)
+        # The window's Edit → Undo routes here; a second Ctrl+Z would make the key ambiguous.
+        browser.undo_action.setShortcut("")
+        browser.reuse_requested.connect(self.reuse_requested)
+        browser.redownload_requested.connect(self.redownload_requested)
+        browser.message.connect(self.message)
+        self._layout.removeWidget(self._placeholder)
+        self._placeholder.deleteLater()
+        self._layout.addWidget(browser)
+        self.browser = browser
+
+    def install_drops(self, widgets: list[QWidget]) -> MetadataDropHandler:
+        """Accept dropped images made by this app on ``widgets``: restores their request."""
+        from qwenimg_desktop.ui.history.drop import MetadataDropHandler  # noqa: PLC0415
+
+        if self.drops is None:
+            self.drops = MetadataDropHandler(self)
+            self.drops.reuse_requested.connect(self.reuse_requested)
+            self.drops.drop_failed.connect(self.message)
+        for widget in widgets:
+            self.drops.install(widget)
+        return self.drops
+
+    # ---- engine events ----------------------------------------------------------------------
+
+    def job_finished(self, job_id: str) -> None:
+        """A job ended (completed, failed or cancelled): show it at the top if it matches."""
+        if self.browser is not None:
+            self.browser.job_completed(job_id)
+
+    def files_restored(self, event: ev.FilesRestored) -> None:
+        """A re-download ended."""
+        if event.error:
+            self.message.emit(f"Re-download failed: {event.error}")
+            return
+        if self.browser is not None:
+            self.browser.file_restored(event.job_id)
+        self.message.emit(f"Re-downloaded {event.restored} image(s).")
+
+    def undo(self) -> bool:
+        """Undo the last delete in the browser; False when there is nothing to undo."""
+        if self.browser is not None and self.browser.undo_action.isEnabled():
+            self.browser.undo_action.trigger()
+            return True
+        return False
+
+    def shutdown(self) -> None:
+        """Stop workers and finish deletes; call before the engine's store closes."""
+        self._closed = True
+        self._timer.stop()
+        if self.drops is not None:
+            self.drops.shutdown()
+        if self.browser is not None:
+            self.browser.shutdown()

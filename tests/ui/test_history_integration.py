@@ -1,0 +1,130 @@
+"""The History tab inside the main window: lazy build, new jobs, reuse with undo, re-download,
+dropped images, and a damaged journal moved aside at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pytestqt.qtbot import QtBot
+
+from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.params import GenerationRequest, OutputFormat
+from qwenimg_desktop.core.settings import SeedMode
+from qwenimg_desktop.emulator.server import EmulatorServer
+from qwenimg_desktop.ui.history.view import HistoryBrowser
+from qwenimg_desktop.ui.main_window import MainWindow
+from tests.ui.conftest import RuntimeFactory, type_prompt, wait_state
+
+PROMPT = "# 灯塔 Lighthouse\n## Scene\n- a lighthouse at dusk"
+
+
+def _generate(qtbot: QtBot, win: MainWindow, prompt: str = PROMPT) -> str:
+    win.editor.load("", "")
+    type_prompt(qtbot, win, prompt)
+    job_id = win.generate()
+    assert job_id is not None
+    wait_state(qtbot, win, job_id, JobState.completed)
+    return job_id
+
+
+def _seed_mode(win: MainWindow) -> SeedMode:
+    return win.draft.params.seed_mode
+
+
+def _browser(qtbot: QtBot, win: MainWindow) -> HistoryBrowser:
+    win.acts.history_tab.trigger()
+    qtbot.waitUntil(lambda: win.history.browser is not None, timeout=10_000)
+    browser = win.history.browser
+    assert browser is not None
+    return browser
+
+
+def test_history_tab_lists_jobs_and_new_ones_arrive(window: MainWindow, qtbot: QtBot) -> None:
+    first = _generate(qtbot, window)
+    browser = _browser(qtbot, window)
+    qtbot.waitUntil(lambda: browser.model.row_of(first) is not None, timeout=10_000)
+    window.acts.create_tab.trigger()
+    second = _generate(qtbot, window, "a second, different prompt")
+    qtbot.waitUntil(lambda: browser.model.row_of(second) == 0, timeout=10_000)
+    assert browser.model.row_of(first) == 1
+
+
+def test_reuse_opens_as_draft_and_can_be_undone(window: MainWindow, qtbot: QtBot) -> None:
+    type_prompt(qtbot, window, "my unsaved draft")
+    window.params.num_images.setValue(3)
+    past = GenerationRequest(
+        prompt="past prompt 过去的",
+        negative_prompt="blurry",
+        seed=4242,
+        num_images=2,
+        output_format=OutputFormat.webp,
+    )
+    window.history.reuse_requested.emit(past, "params")
+    assert window.draft.prompt == "my unsaved draft"  # params only: the prompt stays
+    assert window.draft.params.num_images == 2
+    assert _seed_mode(window) is SeedMode.fixed
+    assert window.draft.params.seed_text == "4242"
+    window.history.reuse_requested.emit(past, "remix")
+    assert window.editor.editor.toPlainText() == "past prompt 过去的"
+    assert _seed_mode(window) is SeedMode.random
+    assert window.acts.restore_draft.isEnabled()
+    window.acts.restore_draft.trigger()
+    window.acts.restore_draft.trigger()
+    assert window.editor.editor.toPlainText() == "my unsaved draft"
+    assert window.draft.params.num_images == 3
+    assert not window.acts.restore_draft.isEnabled()
+
+
+def test_redownload_restores_a_missing_image(
+    window: MainWindow, qtbot: QtBot, emulator: EmulatorServer
+) -> None:
+    job_id = _generate(qtbot, window)
+    row = window.jobs_model.row(job_id)
+    assert row is not None
+    image = Path(row.image_paths[0])
+    image.unlink()
+    messages: list[str] = []
+    window.history.message.connect(messages.append)
+    window.history.redownload_requested.emit(job_id)
+    qtbot.waitUntil(lambda: any("Re-downloaded 1" in m for m in messages), timeout=10_000)
+    assert image.is_file()
+
+
+def test_dropped_image_restores_prompt_and_seed(window: MainWindow, qtbot: QtBot) -> None:
+    job_id = _generate(qtbot, window)
+    row = window.jobs_model.row(job_id)
+    assert row is not None
+    assert row.seed is not None
+    window.editor.load("something else entirely", "")
+    drops = window.history.drops
+    assert drops is not None
+    drops.restore_from(Path(row.image_paths[0]))
+    qtbot.waitUntil(lambda: window.editor.editor.toPlainText() == PROMPT, timeout=10_000)
+    assert window.draft.params.seed_text == str(row.seed)
+
+
+def test_damaged_journal_is_moved_aside_and_the_window_works(
+    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot, tmp_path: Path
+) -> None:
+    base = tmp_path / "base"
+    runtime = runtime_factory(emulator, base=base)
+    db_path = runtime.layout.db_path
+    runtime.close()
+    runtime.window = None
+    db_path.write_bytes(b"garbage, not sqlite" * 64)
+    again = runtime_factory(emulator, base=base)
+    assert again.engine is not None
+    again.engine.wait_ready(10)
+    assert again.engine.notice is not None
+    assert "moved" in again.engine.notice
+    assert any(p.name.startswith("history.corrupt-") for p in db_path.parent.iterdir())
+    win = again.window
+    assert win is not None
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.key_ready, timeout=5000)
+    job_id = _generate(qtbot, win)
+    assert again.engine.store is not None
+    record = again.engine.store.get(job_id)
+    assert record is not None
+    assert record.state is JobState.completed
