@@ -53,6 +53,24 @@ Photorealistic, 35 mm lens, f/2.8, `high dynamic range`, 8k detail.
 NEGATIVE = "blurry, low quality, watermark, text, 畸形, 多余的手指"
 
 
+EXTRA_PROMPTS = (
+    "# 雪山湖泊 Alpine lake\n- turquoise water, pine forest, morning fog",
+    "# Neon alley\n- rain-soaked street in Chongqing at night, 霓虹灯, reflections",
+    "# 水墨山水 Ink landscape\n- misty mountains, a lone boat, 留白",
+)
+
+
+def wait_idle(app: QApplication, win: object, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    model = win.jobs_model  # type: ignore[attr-defined]
+    while time.monotonic() < deadline:
+        app.processEvents()
+        rows = [model.row_at(i) for i in range(model.rowCount())]
+        if rows and all(r is not None and r.state.is_final for r in rows):
+            return
+        time.sleep(0.01)
+
+
 def pump(app: QApplication, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -87,6 +105,20 @@ def main() -> int:
             pump(app, 0.6)
             win.grab().save(str(HERE / name))
             sys.stdout.write(f"wrote {name}\n")
+        win.set_theme(ThemeChoice.light)
+        for extra in EXTRA_PROMPTS:
+            win.editor.load(extra, "", 0)
+            pump(app, 0.3)
+            win.generate()
+        wait_idle(app, win)
+        win.acts.history_tab.trigger()
+        pump(app, 1.5)
+        browser = win.history.browser
+        if browser is not None and job_id:
+            browser.select_job(job_id)
+        pump(app, 1.5)
+        win.grab().save(str(HERE / "main-history.png"))
+        sys.stdout.write("wrote main-history.png\n")
         win.close()
         runtime.close()
     return 0
