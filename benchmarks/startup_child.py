@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 
-def _watch_first_paint(window: Any) -> None:
+def _watch_first_paint(window: Any, tag: str = "FIRST_PAINT", *, quit_after: bool = True) -> None:
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -21,8 +21,9 @@ def _watch_first_paint(window: Any) -> None:
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Paint and not getattr(self, "done", False):
                 self.done = True
-                print(f"FIRST_PAINT {time.time():.6f}", flush=True)
-                QTimer.singleShot(0, QApplication.quit)
+                print(f"{tag} {time.time():.6f}", flush=True)
+                if quit_after:
+                    QTimer.singleShot(0, QApplication.quit)
             return False
 
     window._first_paint_filter = FirstPaint(window)
@@ -41,13 +42,23 @@ def bare() -> int:
 
 
 def app(argv: list[str]) -> int:
+    """The real app: FIRST_PAINT is the first window on screen (the start-up shell), and
+    WINDOW_PAINT the first paint of the complete main window, after which it quits."""
     from qwenimg_desktop import app as app_module
+    from qwenimg_desktop.ui import startup_shell
 
+    original_shell = startup_shell.StartupShell.__init__
+
+    def shell_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_shell(self, *args, **kwargs)
+        _watch_first_paint(self, "FIRST_PAINT", quit_after=False)
+
+    startup_shell.StartupShell.__init__ = shell_init  # type: ignore[method-assign]
     original = app_module.AppRuntime.make_window
 
     def make_window(self: Any) -> Any:
         window = original(self)
-        _watch_first_paint(window)
+        _watch_first_paint(window, "WINDOW_PAINT")
         return window
 
     app_module.AppRuntime.make_window = make_window  # type: ignore[method-assign]

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from qwenimg_desktop.emulator.server import EmulatorServer
     from qwenimg_desktop.ui.bridge import EngineBridge
     from qwenimg_desktop.ui.main_window import MainWindow
+    from qwenimg_desktop.ui.startup_shell import StartupShell
     from qwenimg_desktop.ui.theme import ThemeController
     from qwenimg_desktop.ui.workers import Workers
 
@@ -90,8 +91,9 @@ class AppRuntime:
     def __init__(self, options: Options, *, key_store: KeyStore | None = None,
                  base_dir: Path | None = None) -> None:
         from qwenimg_desktop.core import paths  # noqa: PLC0415
+        from qwenimg_desktop.core.paths import SETTINGS_FILE  # noqa: PLC0415
         from qwenimg_desktop.core.secrets import KeyStore  # noqa: PLC0415
-        from qwenimg_desktop.core.settings import SETTINGS_FILE, AppSettings  # noqa: PLC0415
+        from qwenimg_desktop.core.settings import AppSettings  # noqa: PLC0415
         from qwenimg_desktop.ui.bridge import EngineBridge  # noqa: PLC0415
         from qwenimg_desktop.ui.workers import Workers  # noqa: PLC0415
 
@@ -158,7 +160,7 @@ class AppRuntime:
         return record.request if record is not None else None
 
     def make_window(self) -> MainWindow:
-        from qwenimg_desktop.core.settings import DRAFT_FILE  # noqa: PLC0415
+        from qwenimg_desktop.core.paths import DRAFT_FILE  # noqa: PLC0415
         from qwenimg_desktop.ui.main_window import MainWindow  # noqa: PLC0415
         from qwenimg_desktop.ui.services import UiServices  # noqa: PLC0415
         from qwenimg_desktop.ui.theme import ThemeController, app_icon  # noqa: PLC0415
@@ -241,15 +243,13 @@ def _demo_key() -> str:
 
 
 def _qapp() -> QApplication:
-    from PySide6.QtCore import Qt  # noqa: PLC0415
-    from PySide6.QtGui import QGuiApplication  # noqa: PLC0415
+    # High-DPI: Qt 6 scales by default and its default rounding policy is already PassThrough
+    # (fractional scale factors kept); naming it here would cost ~17 ms before the first paint.
     from PySide6.QtWidgets import QApplication  # noqa: PLC0415
 
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
-    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
-        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
@@ -273,34 +273,75 @@ def _install_qt_message_handler() -> None:
 
 
 def run_gui(options: Options) -> int:
-    """Open the window and run the event loop until it closes."""
+    """Open the window and run the event loop until it closes.
+
+    A light shell window is painted first (Qt and the standard library only); the services and
+    the real window are built right after its first paint and take its place.
+    """
+    temp_dir = Path(tempfile.mkdtemp(prefix="qwenimg-")) if options.temp_basedir else None
+    started: list[AppRuntime] = []
+    try:
+        app = _qapp()
+        if options.smoke_test:
+            if not _start(options, temp_dir, app, started, shell=None):
+                return 1
+        else:
+            shell = _show_shell(options, temp_dir)
+            shell.on_first_paint(lambda: _start_or_quit(options, temp_dir, app, started, shell))
+        code = app.exec()
+        return int(code)
+    finally:
+        for runtime in started:
+            runtime.close()
+        if temp_dir is not None:
+            shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def _show_shell(options: Options, temp_dir: Path | None) -> StartupShell:
+    from qwenimg_desktop.core.paths import (  # noqa: PLC0415
+        SETTINGS_FILE,
+        default_config_dir,
+        resource_dir,
+    )
+    from qwenimg_desktop.ui.startup_shell import show_shell  # noqa: PLC0415
+
+    override = temp_dir if temp_dir is not None else options.data_dir
+    settings_path = default_config_dir(override) / SETTINGS_FILE
+    title = f"{APP_NAME}{' — DEMO' if options.demo else ''}"
+    return show_shell(title, settings_path, resource_dir() / "icons" / "qwenimg-desktop-64.png")
+
+
+def _start_or_quit(options: Options, temp_dir: Path | None, app: QApplication,
+                   started: list[AppRuntime], shell: StartupShell) -> None:
+    if not _start(options, temp_dir, app, started, shell=shell):
+        app.exit(1)
+
+
+def _start(options: Options, temp_dir: Path | None, app: QApplication,
+           started: list[AppRuntime], *, shell: StartupShell | None) -> bool:
+    """Build the services and the window; False (after saying why) if the window can't open."""
     from qwenimg_desktop.core.errors import QwenImgError  # noqa: PLC0415
     from qwenimg_desktop.core.logs import install_excepthooks, setup_logging  # noqa: PLC0415
 
-    temp_dir = Path(tempfile.mkdtemp(prefix="qwenimg-")) if options.temp_basedir else None
+    runtime = AppRuntime(options, base_dir=temp_dir)
+    started.append(runtime)
+    setup_logging(runtime.log_dir, console=options.smoke_test)
+    install_excepthooks(runtime.log_dir / "crash")
+    _install_qt_message_handler()
+    log.info("%s %s starting (demo=%s)", APP_NAME, __version__, options.demo)
     try:
-        runtime = AppRuntime(options, base_dir=temp_dir)
-        setup_logging(runtime.log_dir, console=options.smoke_test)
-        install_excepthooks(runtime.log_dir / "crash")
-        _install_qt_message_handler()
-        log.info("%s %s starting (demo=%s)", APP_NAME, __version__, options.demo)
-        app = _qapp()
-        try:
-            window = runtime.make_window()
-        except QwenImgError as exc:
-            _report_start_failure(exc, options)
-            runtime.close()
-            return 1
+        window = runtime.make_window()
+    except QwenImgError as exc:
+        _report_start_failure(exc, options)
+        return False
+    if shell is not None:
+        shell.hand_over(window)
+    else:
         window.show()
-        _watch_start(runtime, options, app)
-        if options.smoke_test:
-            _schedule_smoke_test(runtime, app)
-        code = app.exec()
-        runtime.close()
-        return int(code)
-    finally:
-        if temp_dir is not None:
-            shutil.rmtree(temp_dir, ignore_errors=True)
+    _watch_start(runtime, options, app)
+    if options.smoke_test:
+        _schedule_smoke_test(runtime, app)
+    return True
 
 
 def _watch_start(runtime: AppRuntime, options: Options, app: QApplication) -> None:

@@ -12,6 +12,8 @@ import platformdirs
 from qwenimg_desktop import APP_ID
 
 DATA_DIR_ENV: Final = "QWENIMG_DATA_DIR"
+SETTINGS_FILE: Final = "settings.json"  # in the config dir
+DRAFT_FILE: Final = "draft.json"  # in the config dir
 """Environment variable that relocates everything (data, config, logs) under one base dir."""
 
 

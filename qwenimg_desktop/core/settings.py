@@ -29,8 +29,6 @@ from qwenimg_desktop.core.params import (
 
 log = logging.getLogger("qwenimg.settings")
 
-SETTINGS_FILE: Final = "settings.json"
-DRAFT_FILE: Final = "draft.json"
 MAX_PRESETS: Final = 200
 
 

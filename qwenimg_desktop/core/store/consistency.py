@@ -17,11 +17,9 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from qwenimg_desktop.core.errors import DownloadError, UserError
-from qwenimg_desktop.core.fal.client import QueueClient
-from qwenimg_desktop.core.fal.download import Downloader
 from qwenimg_desktop.core.store import db
 from qwenimg_desktop.core.store.db import DatabaseCorrupt
 from qwenimg_desktop.core.store.files import PARTIAL_SUFFIX, DataLayout
@@ -30,6 +28,10 @@ from qwenimg_desktop.core.store.metadata import EmbeddedMeta, MetadataError, emb
 from qwenimg_desktop.core.store.reads import HistoryReads
 from qwenimg_desktop.core.store.records import ImageRecord, JobRecord
 from qwenimg_desktop.core.store.thumbnails import make_thumbnail
+
+if TYPE_CHECKING:  # httpx is heavy: the window's start-up must not import it
+    from qwenimg_desktop.core.fal.client import QueueClient
+    from qwenimg_desktop.core.fal.download import Downloader
 
 log = logging.getLogger("qwenimg.store.consistency")
 

@@ -1,13 +1,6 @@
-"""The history browser: gallery, search and filters, detail, compare, reuse, curation, drops."""
+"""The history browser: gallery, search and filters, detail, compare, reuse, curation, drops.
 
-from qwenimg_desktop.ui.history.compare import CompareView
-from qwenimg_desktop.ui.history.detail import DetailPane
-from qwenimg_desktop.ui.history.drop import MetadataDropHandler
-from qwenimg_desktop.ui.history.model import HistoryModel, Role
-from qwenimg_desktop.ui.history.reuse import ReuseMode, merge_into_draft, request_for
-from qwenimg_desktop.ui.history.view import HistoryBrowser
-
-__all__ = [
-    "CompareView", "DetailPane", "HistoryBrowser", "HistoryModel", "MetadataDropHandler",
-    "ReuseMode", "Role", "merge_into_draft", "request_for",
-]
+Modules are imported where used (``ui.history.view.HistoryBrowser`` and so on): importing this
+package loads nothing else, so the window can install the drop handler without paying for the
+whole browser at start-up.
+"""
