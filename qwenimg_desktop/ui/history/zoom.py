@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final
 
 from PySide6.QtCore import QObject, QPointF, QRunnable, Qt, QThreadPool, Signal
-from PySide6.QtGui import QImage, QPainter, QPixmap, QResizeEvent, QWheelEvent
-from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QWidget
+from PySide6.QtGui import QImage, QWheelEvent
+from PySide6.QtWidgets import QWidget
 
 from qwenimg_desktop.ui.history.background import lower_thread_priority
 from qwenimg_desktop.ui.history.thumbnails import read_image
-
-MIN_ZOOM: Final = 0.02
-MAX_ZOOM: Final = 16.0
+from qwenimg_desktop.ui.image_view import ImageView
 
 
-class ZoomView(QGraphicsView):
-    """One image; fits by default, Ctrl/plain wheel zooms, drag pans.
+class ZoomView(ImageView):
+    """The main window's image view, made syncable: plain wheel zooms; changes are announced.
 
     Signals:
         view_changed(float, QPointF): zoom factor and scene centre after a user change.
@@ -28,51 +25,20 @@ class ZoomView(QGraphicsView):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._scene = QGraphicsScene(self)
-        self._item = QGraphicsPixmapItem()
-        self._item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
-        self._scene.addItem(self._item)
-        self.setScene(self._scene)
-        self.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
-        self._fit = True
         self._syncing = False
+        self.zoom_changed.connect(self._announce)
         self.horizontalScrollBar().valueChanged.connect(self._announce)
         self.verticalScrollBar().valueChanged.connect(self._announce)
 
     def __repr__(self) -> str:
-        size = self._item.pixmap().size()
+        size = self.image.size()
         return f"<ZoomView {size.width()}x{size.height()} zoom={self.zoom():.2f}>"
 
-    def set_image(self, image: QImage | None) -> None:
-        pixmap = QPixmap.fromImage(image) if image is not None and not image.isNull() \
-            else QPixmap()
-        self._item.setPixmap(pixmap)
-        self._scene.setSceneRect(self._item.boundingRect())
-        if self._fit:
-            self.fit()
-
     def has_image(self) -> bool:
-        return not self._item.pixmap().isNull()
-
-    def zoom(self) -> float:
-        return self.transform().m11()
+        return not self.image.isNull()
 
     def centre(self) -> QPointF:
         return self.mapToScene(self.viewport().rect().center())
-
-    def fit(self) -> None:
-        self._fit = True
-        if self.has_image():
-            self.fitInView(self._item, Qt.AspectRatioMode.KeepAspectRatio)
-        self._announce()
-
-    def zoom_by(self, factor: float) -> None:
-        target = max(MIN_ZOOM, min(MAX_ZOOM, self.zoom() * factor))
-        self._fit = False
-        self.scale(target / self.zoom(), target / self.zoom())
-        self._announce()
 
     def apply_view(self, zoom: float, centre: QPointF) -> None:
         """Follow another view (synced compare) without echoing the change back."""
@@ -94,11 +60,6 @@ class ZoomView(QGraphicsView):
         if steps:
             self.zoom_by(1.25 ** steps)
         event.accept()
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        if self._fit:
-            self.fit()
 
 
 def sync_views(first: ZoomView, second: ZoomView) -> None:
