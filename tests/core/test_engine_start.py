@@ -12,9 +12,9 @@ from qwenimg_desktop.core.jobs.engine import JobEngine
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.db import DatabaseCorrupt
 from qwenimg_desktop.core.store.files import DataLayout
-from qwenimg_desktop.core.store.history import HistoryStore
 from tests.core.helpers import FAST_RETRY, TEST_KEY, EventLog
 from tests.fixtures.emulator import EmulatorFactory
+from tests.fixtures.store import damage_pages
 
 REQUEST = GenerationRequest(prompt="start-up probe", seed=3)
 Starter = Callable[[str, Path], tuple[JobEngine, EventLog]]
@@ -38,18 +38,6 @@ def start_nowait() -> Iterator[Starter]:
         engine.shutdown()
 
 
-def _damage_pages(layout: DataLayout) -> None:
-    """A journal whose header is intact but whose inner pages are overwritten."""
-    with HistoryStore.open(layout) as store:
-        for i in range(300):
-            store.create_pending(GenerationRequest(prompt=f"prompt number {i} " * 20),
-                                 queue_base="q", cost_estimate=0.1)
-    raw = bytearray(layout.db_path.read_bytes())
-    page = 4096
-    raw[2 * page: len(raw) - page] = b"\xa5" * (len(raw) - 3 * page)
-    layout.db_path.write_bytes(bytes(raw))
-
-
 def test_a_submit_during_a_non_waiting_start_runs_once_the_engine_is_ready(
     emulator_factory: EmulatorFactory, start_nowait: Starter, tmp_path: Path
 ) -> None:
@@ -67,7 +55,7 @@ def test_a_failed_non_waiting_start_is_raised_by_every_later_call(
 ) -> None:
     server = emulator_factory()
     root = tmp_path / "damaged"
-    _damage_pages(DataLayout(root).ensure())
+    damage_pages(DataLayout(root).ensure())
     engine, _log = start_nowait(server.base_url, root)
     with pytest.raises(DatabaseCorrupt):
         engine.wait_ready(30)

@@ -24,6 +24,7 @@ from tests.core.cli_proc import run_cli
 from tests.core.conftest import EngineFactory
 from tests.core.helpers import TEST_KEY
 from tests.fixtures.emulator import EmulatorFactory
+from tests.fixtures.store import damage_pages
 from tests.reliability.mini_queue import MiniQueue
 from tests.reliability.support import partial_files, record_figures, rows
 
@@ -265,24 +266,12 @@ def test_corrupt_database_gives_a_clear_message_everywhere_and_can_be_moved_asid
     assert "no matching generations" in fresh.stderr
 
 
-def _damage_pages(layout: DataLayout) -> None:
-    """A real journal whose header is intact but whose inner pages are overwritten."""
-    with HistoryStore.open(layout) as store:
-        for i in range(300):
-            store.create_pending(GenerationRequest(prompt=f"prompt number {i} " * 20),
-                                 queue_base="q", cost_estimate=0.1)
-    raw = bytearray(layout.db_path.read_bytes())
-    page = 4096
-    raw[2 * page: len(raw) - page] = b"\xa5" * (len(raw) - 3 * page)
-    layout.db_path.write_bytes(bytes(raw))
-
-
 def test_damaged_pages_are_caught_at_start_before_any_job_is_written(
     emulator_factory: EmulatorFactory, tmp_path: Path,
 ) -> None:
     server = emulator_factory(valid_keys={TEST_KEY})
     layout = DataLayout(tmp_path / "d").ensure()
-    _damage_pages(layout)
+    damage_pages(layout)
     common = ["--queue-url", server.base_url, "--data-dir", str(layout.root)]
     for args in (["generate", "--prompt", "x", *common], ["resume", *common]):
         done = run_cli(tmp_path, *args, key=TEST_KEY)
