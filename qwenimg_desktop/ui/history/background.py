@@ -2,32 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import sys
-import threading
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+
+from qwenimg_desktop.core.threads import lower_thread_priority
 
 log = logging.getLogger("qwenimg.ui.history")
 
 Done = Callable[[Any, Exception | None], None]
-WORKER_NICE: Final = 10
-
-
-def lower_thread_priority() -> None:
-    """Let the GUI thread win the CPU over this worker (per-thread nice on Linux; else a no-op).
-
-    Qt's thread priorities do nothing under Linux's default scheduler, but ``nice`` applies to
-    a single thread there. On a 2-core machine this keeps scrolling smooth while thumbnails and
-    searches run.
-    """
-    if sys.platform.startswith("linux") and hasattr(os, "setpriority"):
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
 
 
 class _Relay(QObject):

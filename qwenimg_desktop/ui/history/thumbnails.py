@@ -15,7 +15,7 @@ from typing import Final
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QImageReader, QPixmap
 
-from qwenimg_desktop.ui.history.background import lower_thread_priority
+from qwenimg_desktop.core.threads import lower_thread_priority
 
 ALLOCATION_LIMIT_MB: Final = 64
 """QImageReader refuses to allocate more than this for one image (decompression bombs)."""

@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, QPointF, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QWheelEvent
 from PySide6.QtWidgets import QWidget
 
-from qwenimg_desktop.ui.history.background import lower_thread_priority
+from qwenimg_desktop.core.threads import lower_thread_priority
 from qwenimg_desktop.ui.history.thumbnails import read_image
 from qwenimg_desktop.ui.image_view import ImageView
 
