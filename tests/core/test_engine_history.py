@@ -5,23 +5,34 @@ from __future__ import annotations
 from pathlib import Path
 
 from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.core.jobs.engine import JobEngine
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.metadata import read_metadata
+from qwenimg_desktop.emulator.server import EmulatorServer
 from tests.core.conftest import EngineFactory
+from tests.core.helpers import EventLog
 from tests.fixtures.emulator import EmulatorFactory
 
 REQUEST = GenerationRequest(prompt="re-download me, 再下载一次", seed=5, num_images=2)
 
 
+def _completed_job(
+    emulator_factory: EmulatorFactory, engine_factory: EngineFactory
+) -> tuple[EmulatorServer, JobEngine, EventLog, ev.Completed]:
+    """A started engine and emulator, and one job of REQUEST run to completion."""
+    server = emulator_factory()
+    engine, log = engine_factory(server.base_url)
+    final = log.wait_final(engine.submit(REQUEST))
+    assert isinstance(final, ev.Completed)
+    return server, engine, log, final
+
+
 def test_redownload_restores_a_deleted_image(
     emulator_factory: EmulatorFactory, engine_factory: EngineFactory
 ) -> None:
-    server = emulator_factory()
-    engine, log = engine_factory(server.base_url)
-    job_id = engine.submit(REQUEST)
-    final = log.wait_final(job_id)
-    assert isinstance(final, ev.Completed)
+    _server, engine, log, final = _completed_job(emulator_factory, engine_factory)
+    job_id = final.job_id
     lost = Path(final.image_paths[1])
     kept = Path(final.image_paths[0])
     kept_bytes = kept.read_bytes()
@@ -41,11 +52,8 @@ def test_redownload_restores_a_deleted_image(
 def test_redownload_of_an_expired_job_says_why(
     emulator_factory: EmulatorFactory, engine_factory: EngineFactory
 ) -> None:
-    server = emulator_factory()
-    engine, log = engine_factory(server.base_url)
-    job_id = engine.submit(REQUEST)
-    final = log.wait_final(job_id)
-    assert isinstance(final, ev.Completed)
+    server, engine, log, final = _completed_job(emulator_factory, engine_factory)
+    job_id = final.job_id
     Path(final.image_paths[0]).unlink()
     server.set_scenario({"expired_media": {"probability": 1.0}}, merge=True)
     engine.redownload(job_id)
