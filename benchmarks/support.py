@@ -100,3 +100,53 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
     return str(value)
+
+
+class GcPauses:
+    """Records every cyclic-GC pass of this process: generation, duration and thread.
+
+    A pass holds the GIL for its whole duration, whichever thread triggered it, so a long
+    generation-2 pass on a worker thread stalls the GUI thread just as much.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self._threading = threading
+        self._started: dict[int, float] = {}
+        self.passes: list[tuple[int, float, str]] = []  # (generation, ms, thread name)
+
+    def __enter__(self) -> GcPauses:
+        import gc
+
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import gc
+
+        gc.callbacks.remove(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        import time
+
+        ident = self._threading.get_ident()
+        if phase == "start":
+            self._started[ident] = time.perf_counter()
+            return
+        began = self._started.pop(ident, None)
+        if began is not None:
+            name = self._threading.current_thread().name
+            self.passes.append((info["generation"], (time.perf_counter() - began) * 1000, name))
+
+    def longest(self, generation: int | None = None) -> float:
+        times = [ms for gen, ms, _ in self.passes if generation is None or gen == generation]
+        return max(times, default=0.0)
+
+    def summary(self) -> str:
+        parts = []
+        for gen in (0, 1, 2):
+            times = [ms for g, ms, _ in self.passes if g == gen]
+            if times:
+                parts.append(f"gen{gen} {len(times)}× (longest {max(times):.1f} ms)")
+        return ", ".join(parts) or "none"

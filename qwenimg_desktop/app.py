@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from qwenimg_desktop import APP_ID, APP_NAME, ORG_NAME, __version__
+from qwenimg_desktop.core import heap
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
@@ -365,6 +366,9 @@ def _watch_start(runtime: AppRuntime, options: Options, app: QApplication) -> No
             _report_start_failure(exc, options)
             app.exit(1)
             return
+        # Everything start-up built lives until quit: keep it out of later GC passes, which
+        # otherwise stall the GUI thread for ~20 ms whichever thread triggers them.
+        heap.settle()
         if engine.notice and runtime.window is not None:
             from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Final
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from qwenimg_desktop.core import heap
 from qwenimg_desktop.core.errors import QwenImgError
 from qwenimg_desktop.core.jobs import events as ev
 
@@ -100,6 +101,7 @@ class HistoryHost(QObject):
         self._placeholder.deleteLater()
         self._layout.addWidget(browser)
         self.browser = browser
+        heap.settle()  # the browser lives until quit: out of later GC passes (see core.heap)
 
     def install_drops(self, widgets: list[QWidget]) -> MetadataDropHandler:
         """Accept dropped images made by this app on ``widgets``: restores their request."""

@@ -3,6 +3,7 @@ dropped images, and a damaged journal moved aside at start."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from pytestqt.qtbot import QtBot
@@ -41,7 +42,11 @@ def _browser(qtbot: QtBot, win: MainWindow) -> HistoryBrowser:
 
 def test_history_tab_lists_jobs_and_new_ones_arrive(window: MainWindow, qtbot: QtBot) -> None:
     first = _generate(qtbot, window)
+    frozen_before = gc.get_freeze_count()
     browser = _browser(qtbot, window)
+    # Building the browser settles the heap: it and its model leave later GC passes.
+    assert gc.get_freeze_count() > frozen_before
+    assert not any(obj is browser for obj in gc.get_objects())
     qtbot.waitUntil(lambda: browser.model.row_of(first) is not None, timeout=10_000)
     window.acts.create_tab.trigger()
     second = _generate(qtbot, window, "a second, different prompt")
