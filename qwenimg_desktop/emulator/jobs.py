@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -85,6 +86,7 @@ class JobBoard:
         self._thread: threading.Thread | None = None
         self.base_url = ""
         self.complete_times: dict[str, float] = {}
+        self._renderer: ThreadPoolExecutor | None = None  # for ``render_ahead``, made on use
 
     def __repr__(self) -> str:
         return (f"<JobBoard jobs={len(self._jobs)} queued={len(self._queue)} "
@@ -104,6 +106,8 @@ class JobBoard:
                 job.cond.notify_all()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self._renderer is not None:
+            self._renderer.shutdown(wait=False, cancel_futures=True)
 
     def wake(self) -> None:
         """Make the scheduler re-read the scenario (e.g. a new ``max_running``)."""
@@ -281,8 +285,16 @@ class JobBoard:
         job.pending_logs = [
             (now + job.run_time * i / (steps + 1), f"Step {i}/{steps}") for i in range(1, steps + 1)
         ]
+        if self._injector.scenario.render_ahead and job.failure is None:
+            self._render_ahead(job)
         self._touch(job)
         return job.pending_logs[0][0] if job.pending_logs else job.finish_at
+
+    def _render_ahead(self, job: EmuJob) -> None:
+        """Render while the job runs, as fal uploads the images before it says COMPLETED."""
+        if self._renderer is None:
+            self._renderer = ThreadPoolExecutor(2, thread_name_prefix="emulator-render")
+        self._renderer.submit(self.images, job)
 
     def _advance_running(self, job: EmuJob, now: float) -> float | None:
         changed = False

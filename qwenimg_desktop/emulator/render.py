@@ -154,6 +154,7 @@ def _draw_text(image: Image.Image, prompt: str, seed: int, index: int) -> None:
         draw.text((margin, margin + row * line_height), line, font=font, fill=(255, 255, 255))
 
 
+@functools.lru_cache(maxsize=32)  # the same request renders the same bytes: a CDN serves a copy
 def render_image(
     prompt: str,
     seed: int,

@@ -86,6 +86,9 @@ class Scenario(BaseModel):
     max_running: int = Field(default=2, ge=1, le=1000)
     log_steps: int = Field(default=4, ge=0, le=1000)
     honour_running_cancel: bool = False
+    # Render a job's images while it runs (as fal has them uploaded before COMPLETED) instead
+    # of on the first result request, so fetching the result costs no render time.
+    render_ahead: bool = False
     seed: int | None = None
 
     server_error: Fault | None = None

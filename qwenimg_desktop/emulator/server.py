@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
 
+from qwenimg_desktop.emulator.jobs import JobBoard
 from qwenimg_desktop.emulator.routes import EmulatorHandler
 from qwenimg_desktop.emulator.scenarios import Scenario
 from qwenimg_desktop.emulator.state import EmulatorHTTPServer, EmulatorState
@@ -60,6 +61,11 @@ class EmulatorServer:
     @property
     def scenario(self) -> Scenario:
         return self._state.scenario
+
+    @property
+    def board(self) -> JobBoard:
+        """The jobs (for in-process tests and benchmarks)."""
+        return self._state.board
 
     @property
     def complete_times(self) -> dict[str, float]:

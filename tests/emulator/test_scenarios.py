@@ -6,9 +6,11 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from qwenimg_desktop.emulator.render import render_image
 from qwenimg_desktop.emulator.scenarios import Fault, FaultInjector, Scenario
 from qwenimg_desktop.emulator.server import EmulatorServer
 from tests.emulator.support import client, run_to_completion
+from tests.fixtures.emulator import EmulatorFactory
 
 
 def test_next_n_fires_exactly_n_times_on_matching_routes() -> None:
@@ -84,3 +86,23 @@ def test_control_api_stats_scenario_and_reset(emulator: EmulatorServer) -> None:
 def test_server_refuses_a_remote_host() -> None:
     with pytest.raises(ValueError, match="non-loopback"):
         EmulatorServer(host="0.0.0.0")
+
+
+@pytest.mark.parametrize("ahead", [False, True])
+def test_render_ahead_has_the_images_ready_at_completed(
+    emulator_factory: EmulatorFactory, ahead: bool
+) -> None:
+    server = emulator_factory({"render_ahead": ahead, "run_time": 0.5})
+    payload = {"prompt": "rendered while running", "seed": 11,
+               "image_size": {"width": 512, "height": 512}}
+    with client() as http:
+        answer = run_to_completion(http, server.base_url, payload)
+        job = server.board.get(answer["request_id"])
+        assert job is not None
+        # Without render_ahead nothing is rendered until the result is first asked for.
+        assert (job.rendered is not None) is ahead
+        result = http.get(answer["response_url"]).json()
+        image = http.get(result["images"][0]["url"])
+    assert image.status_code == 200
+    assert image.content == render_image.__wrapped__(
+        "rendered while running", 11, 0, 512, 512).data
