@@ -6,9 +6,13 @@ import contextlib
 import os
 import sys
 import threading
-from typing import Final
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from typing import Any, Final, ParamSpec, TypeVar
 
 WORKER_NICE: Final = 10
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def lower_thread_priority() -> None:
@@ -21,3 +25,39 @@ def lower_thread_priority() -> None:
     if sys.platform.startswith("linux") and hasattr(os, "setpriority"):
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
+
+
+class TrackedExecutor(Executor):
+    """An executor that knows which of its calls are still running.
+
+    Cancelling an asyncio task that awaits ``run_in_executor`` does not stop the thread: the
+    call runs to its end (a rename, a metadata write). A caller that must clean up after
+    cancelled work (a failed job's images) waits for :meth:`in_flight` first.
+    """
+
+    def __init__(self, inner: Executor) -> None:
+        self._inner = inner
+        self._lock = threading.Lock()
+        self._running: set[Future[Any]] = set()
+
+    def __repr__(self) -> str:
+        return f"<TrackedExecutor in_flight={len(self._running)} {self._inner!r}>"
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        future = self._inner.submit(fn, *args, **kwargs)
+        with self._lock:
+            self._running.add(future)
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._running.discard(future)
+
+    def in_flight(self) -> list[Future[Any]]:
+        """The calls submitted and not finished yet."""
+        with self._lock:
+            return list(self._running)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._inner.shutdown(wait=wait, cancel_futures=cancel_futures)
