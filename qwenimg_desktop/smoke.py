@@ -40,6 +40,7 @@ _log = logging.getLogger("qwenimg.smoke")
 
 SMOKE_TIMEOUT_S: Final = 60.0
 HARD_EXIT_GRACE_S: Final = 10.0
+THUMBNAIL_WAIT_S: Final = 10.0  # thumbnails are made just after Completed
 REQUIRE_KEYRING_ENV: Final = "QWENIMG_SMOKE_REQUIRE_KEYRING"
 REQUIRED_IMAGE_FORMATS: Final = ("png", "jpeg", "webp", "ico", "svg")
 REQUIRED_INPUT_METHODS: Final = ("ibus", "compose")  # Linux: Chinese IMEs go through ibus
@@ -245,6 +246,9 @@ class SmokeTest(QObject):
             self._step = "result"
             if self._store is None or self._job_id is None:
                 raise SmokeFailure("the job finished before the checks started")
+            engine = self._runtime.engine
+            if engine is None or not engine.wait_idle(THUMBNAIL_WAIT_S):
+                raise SmokeFailure("the thumbnail was not made after the job completed")
             self._facts["image"] = check_result(self._store, self._job_id)
             if not self._store.integrity_ok():
                 raise SmokeFailure("database quick_check failed after the job")

@@ -52,6 +52,7 @@ def test_job_completes_with_journal_images_and_thumbnails(
     assert record.submitted_at
     assert record.finished_at
     assert [img.index for img in record.images] == [0, 1]
+    assert engine.wait_idle(10)  # thumbnails are made after Completed
     for stored in record.images:
         data = engine.layout.absolute(stored.path).read_bytes()
         assert hashlib.sha256(data).hexdigest() == stored.sha256

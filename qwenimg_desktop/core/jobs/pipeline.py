@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
@@ -32,10 +32,11 @@ from qwenimg_desktop.core.fal.protocol import GenerationResult, LogEntry, QueueS
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
-from qwenimg_desktop.core.store.files import IMAGE_EXTENSIONS, DataLayout, atomic_write_bytes
+from qwenimg_desktop.core.store.files import IMAGE_EXTENSIONS, DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore, ImageRecord
 from qwenimg_desktop.core.store.metadata import EmbeddedMeta, MetadataError, embed_file
-from qwenimg_desktop.core.store.thumbnails import make_thumbnail, thumbnail_bytes
+from qwenimg_desktop.core.store.thumbnails import make_thumbnail
+from qwenimg_desktop.core.threads import TrackedExecutor
 
 log = logging.getLogger("qwenimg.jobs")
 P = ParamSpec("P")
@@ -70,7 +71,8 @@ class Pipeline:
         layout: DataLayout,
         sink: ev.EventSink,
         db_pool: ThreadPoolExecutor,
-        file_pool: ThreadPoolExecutor,
+        file_pool: Executor,
+        thumb_pool: Executor | None = None,
         use_stream: bool = True,
         poll_interval: float = 0.2,
         make_thumbnails: bool = True,
@@ -82,9 +84,11 @@ class Pipeline:
         self._sink = sink
         self._db_pool = db_pool
         self._file_pool = file_pool
+        self._thumb_pool = thumb_pool or file_pool
         self.use_stream = use_stream
         self.poll_interval = poll_interval
         self.make_thumbnails = make_thumbnails
+        self._background: set[asyncio.Future[None]] = set()  # thumbnails of completed jobs
 
     # ---- helpers ----------------------------------------------------------------------------
 
@@ -223,6 +227,48 @@ class Pipeline:
         ctx.state = JobState.completed
         paths = tuple(str(self.layout.absolute(img.path)) for img in images)
         self.emit(ev.Completed(ctx.job_id, result.seed, paths))
+        self._thumbnail_later(images)
+
+    # ---- thumbnails, after the job is complete ----------------------------------------------
+
+    def _thumbnail_later(self, images: list[ImageRecord]) -> None:
+        """Make the gallery thumbnails on the file workers once the job is complete.
+
+        A thumbnail is derived data: the row names where it goes, and until the file is there
+        (or if the app stops first) the gallery decodes the image itself and the start-up
+        consistency check remakes it. The full decode it takes is kept off the path to
+        ``Completed``, which only waits for the verified, fsynced image.
+        """
+        todo = [im for im in images if im.thumb_path is not None]
+        if not todo:
+            return
+        task = asyncio.ensure_future(self._make_thumbnails(todo))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _make_thumbnails(self, images: list[ImageRecord]) -> None:
+        async def one(image: ImageRecord) -> None:
+            assert image.thumb_path is not None
+            source, dest = self.layout.absolute(image.path), self.layout.absolute(image.thumb_path)
+            try:
+                loop = asyncio.get_running_loop()
+                await loop.run_in_executor(self._thumb_pool, make_thumbnail, source, dest)
+            except (OSError, QwenImgError):
+                log.warning("thumbnail of %s failed", source.name, exc_info=True)
+
+        await asyncio.gather(*(one(image) for image in images))
+
+    async def drain_background(self) -> None:
+        """Wait for the thumbnails still being made."""
+        while pending := {task for task in self._background if not task.done()}:
+            await asyncio.wait(pending)
+
+    def cancel_background(self) -> int:
+        """Stop waiting for unfinished thumbnails (at shutdown); returns how many there were."""
+        pending = [task for task in self._background if not task.done()]
+        for task in pending:
+            task.cancel()
+        return len(pending)
 
     async def _download_all(self, ctx: JobContext, result: GenerationResult) -> list[ImageRecord]:
         if not result.images:
@@ -240,8 +286,15 @@ class Pipeline:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await self._file_calls_finished()  # a cancelled task's rename still runs to its end
             await self.on_files(self._discard_images, ctx.job_id, len(tasks))
             raise
+
+    async def _file_calls_finished(self) -> None:
+        if isinstance(self._file_pool, TrackedExecutor):
+            running = self._file_pool.in_flight()
+            if running:
+                await asyncio.wait([asyncio.wrap_future(f) for f in running])
 
     def _discard_images(self, job_id: str, count: int) -> None:
         for index in range(count):
@@ -259,25 +312,14 @@ class Pipeline:
         got = await self._existing(dest, ext)
         if got is None:
             try:
-                # The thumbnail is made from the decode that verifies the download (one decode).
                 got = await self.downloader.fetch(
                     file.url, dest, content_type=file.content_type, fallback_format=fmt,
-                    preview=thumbnail_bytes if self.make_thumbnails else None,
                 )
             except DownloadError as exc:
                 raise DownloadError(f"image {index + 1}: {exc.message}") from None
         got = await self._embed(ctx, got)
-        thumb: str | None = None
-        if self.make_thumbnails:
-            thumb_path = self.layout.thumb_path(ctx.job_id, index)
-            try:
-                if got.preview is not None:
-                    await self.on_files(atomic_write_bytes, thumb_path, got.preview)
-                else:
-                    await self.on_files(make_thumbnail, got.path, thumb_path)
-                thumb = self.layout.relative(thumb_path)
-            except (OSError, ValueError, QwenImgError):
-                log.warning("thumbnail of %s failed", got.path, exc_info=True)
+        thumb = (self.layout.relative(self.layout.thumb_path(ctx.job_id, index))
+                 if self.make_thumbnails else None)  # made after Completed: _thumbnail_later
         source = None if file.url.startswith("data:") else file.url
         return ImageRecord(
             index=index,

@@ -58,23 +58,6 @@ def _render(src: Path, size: int) -> tuple[bytes, tuple[int, int]]:
     return out.getvalue(), source_size
 
 
-def thumbnail_bytes(image: Image.Image, size: int = THUMB_SIZE) -> bytes:
-    """JPEG bytes of an already decoded ``image`` fitted into ``size``×``size``.
-
-    For images the download step has just decoded to verify them, so no second decode is needed.
-    ``image`` is left unchanged.
-    """
-    width, height = image.size
-    scale = min(size / width, size / height, 1.0)
-    target = (max(1, round(width * scale)), max(1, round(height * scale)))
-    small = image
-    if target != image.size:
-        small = image.resize(target, Image.Resampling.LANCZOS, reducing_gap=2.0)
-    out = io.BytesIO()
-    _flatten(small).save(out, "JPEG", quality=THUMB_QUALITY, optimize=True)
-    return out.getvalue()
-
-
 def _flatten(image: Image.Image) -> Image.Image:
     """RGB for JPEG: transparent areas over a neutral grey instead of black."""
     if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
