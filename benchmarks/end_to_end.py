@@ -100,7 +100,8 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=10)
     args = parser.parse_args()
     print(machine())
-    with (emulator_process(queue_delay=0.0, run_time=RUN_TIME, max_running=8, log_steps=4) as url,
+    with (emulator_process(queue_delay=0.0, run_time=RUN_TIME, max_running=8, log_steps=4,
+                           render_ahead=True) as url,
           tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp):
         ours = Ours(url, Path(tmp) / "ours")
         (Path(tmp) / "theirs").mkdir()

@@ -111,8 +111,10 @@ class GcPauses:
 
     def __init__(self) -> None:
         import threading
+        import time
 
         self._threading = threading
+        self._clock = time.perf_counter  # bound now: callbacks may run at interpreter exit
         self._started: dict[int, float] = {}
         self.passes: list[tuple[int, float, str]] = []  # (generation, ms, thread name)
 
@@ -128,16 +130,14 @@ class GcPauses:
         gc.callbacks.remove(self._callback)
 
     def _callback(self, phase: str, info: dict[str, int]) -> None:
-        import time
-
         ident = self._threading.get_ident()
         if phase == "start":
-            self._started[ident] = time.perf_counter()
+            self._started[ident] = self._clock()
             return
         began = self._started.pop(ident, None)
         if began is not None:
             name = self._threading.current_thread().name
-            self.passes.append((info["generation"], (time.perf_counter() - began) * 1000, name))
+            self.passes.append((info["generation"], (self._clock() - began) * 1000, name))
 
     def longest(self, generation: int | None = None) -> float:
         times = [ms for gen, ms, _ in self.passes if generation is None or gen == generation]
