@@ -95,9 +95,11 @@ class AppRuntime:
         from qwenimg_desktop.core.paths import SETTINGS_FILE  # noqa: PLC0415
         from qwenimg_desktop.core.secrets import KeyStore  # noqa: PLC0415
         from qwenimg_desktop.core.settings import AppSettings  # noqa: PLC0415
+        from qwenimg_desktop.core.threads import favour_the_gui_thread  # noqa: PLC0415
         from qwenimg_desktop.ui.bridge import EngineBridge  # noqa: PLC0415
         from qwenimg_desktop.ui.workers import Workers  # noqa: PLC0415
 
+        favour_the_gui_thread()  # the window shares the GIL with the engine's threads
         self.options = options
         override = base_dir if base_dir is not None else options.data_dir
         self.data_dir = paths.default_data_dir(override)

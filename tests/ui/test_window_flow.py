@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.threads import GIL_SWITCH_INTERVAL_S
 from qwenimg_desktop.emulator.server import EmulatorServer
 from qwenimg_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import RuntimeFactory, type_prompt, wait_state
@@ -193,3 +197,11 @@ def test_use_these_settings_copies_back_prompt_seed_and_parameters(
     assert params.seed_text == str(row.seed)
     assert window.params.seed.value.text() == str(row.seed)
     assert window.params.output_format.currentData() == "jpeg"
+
+
+def test_the_runtime_hands_the_gil_over_every_millisecond(
+    runtime_factory: RuntimeFactory,
+) -> None:
+    sys.setswitchinterval(0.005)  # CPython's default
+    runtime_factory()
+    assert sys.getswitchinterval() == pytest.approx(GIL_SWITCH_INTERVAL_S)
