@@ -25,6 +25,8 @@ MAX_LOG_LINES: Final = 2_000
 JOB_ROLE: Final = Qt.ItemDataRole.UserRole + 1
 STATE_ROLE: Final = Qt.ItemDataRole.UserRole + 2
 STATUS_ROLE: Final = Qt.ItemDataRole.UserRole + 3
+TILE_ROLE: Final = Qt.ItemDataRole.UserRole + 4
+"""``(title, status line, state value)`` in one call: what the delegate paints."""
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -109,6 +111,8 @@ class JobsModel(QAbstractListModel):
             return row.state.value
         if role == STATUS_ROLE:
             return row.status_line(time.monotonic())
+        if role == TILE_ROLE:
+            return (row.title, row.status_line(time.monotonic()), row.state.value)
         return None
 
     # ---- access -----------------------------------------------------------------------------
@@ -163,7 +167,8 @@ class JobsModel(QAbstractListModel):
 
     def _changed(self, row: JobRow) -> None:
         index = self.index(self._rows.index(row))
-        self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole, STATUS_ROLE, STATE_ROLE])
+        self.dataChanged.emit(index, index,
+                              [Qt.ItemDataRole.DisplayRole, STATUS_ROLE, STATE_ROLE, TILE_ROLE])
 
 
 def _fold(row: JobRow, event: ev.JobEvent, now: float) -> None:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from qwenimg_desktop.core.jobs.model import JobState
-from qwenimg_desktop.ui.jobs_model import JOB_ROLE, STATE_ROLE, STATUS_ROLE, JobsModel
+from qwenimg_desktop.ui.jobs_model import JOB_ROLE, TILE_ROLE, JobsModel
 
 TICK_MS: Final = 1000
 _STATE_COLOURS: Final = {
@@ -40,7 +40,13 @@ class JobDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem,
               index: QModelIndex | QPersistentModelIndex) -> None:
-        self.initStyleOption(option, index)
+        # The view has filled in rect, state, palette, font metrics and widget; everything
+        # else comes from one model call (each call into Python waits for the GIL, which the
+        # engine's threads hold often while jobs finish).
+        tile = index.data(TILE_ROLE)
+        if not isinstance(tile, tuple):
+            return
+        title_text, status_text, state = tile
         widget: QWidget | None = option.widget
         style = widget.style() if widget is not None else None
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
@@ -51,7 +57,6 @@ class JobDelegate(QStyledItemDelegate):
             style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter,
                                 option.widget)
         rect: QRect = option.rect.adjusted(14, 5, -6, -5)
-        state = str(index.data(STATE_ROLE))
         dot = QColor(_STATE_COLOURS.get(state, "#888888"))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
@@ -61,11 +66,10 @@ class JobDelegate(QStyledItemDelegate):
         painter.setPen(option.palette.color(text_role))
         metrics = option.fontMetrics
         line = metrics.lineSpacing()
-        title = metrics.elidedText(str(index.data()), Qt.TextElideMode.ElideRight, rect.width())
+        title = metrics.elidedText(title_text, Qt.TextElideMode.ElideRight, rect.width())
         painter.drawText(rect.left(), rect.top() + metrics.ascent(), title)
         painter.setPen(dot if not selected else option.palette.color(text_role))
-        status = metrics.elidedText(str(index.data(STATUS_ROLE)), Qt.TextElideMode.ElideRight,
-                                    rect.width())
+        status = metrics.elidedText(status_text, Qt.TextElideMode.ElideRight, rect.width())
         painter.drawText(rect.left(), rect.top() + line + metrics.ascent() + 2, status)
         painter.restore()
 
