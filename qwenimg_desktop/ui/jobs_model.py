@@ -13,6 +13,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 
@@ -22,6 +23,8 @@ from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.ui import messages
 
 MAX_LOG_LINES: Final = 2_000
+TEXT_REFRESH_MS: Final = 100
+"""A row's log line and elapsed time repaint at most this often; state changes at once."""
 JOB_ROLE: Final = Qt.ItemDataRole.UserRole + 1
 STATE_ROLE: Final = Qt.ItemDataRole.UserRole + 2
 STATUS_ROLE: Final = Qt.ItemDataRole.UserRole + 3
@@ -88,6 +91,14 @@ class JobsModel(QAbstractListModel):
         self._rows: list[JobRow] = []
         self._by_id: dict[str, JobRow] = {}
         self._lookup = lookup
+        # Rows whose text changed (a log line, the elapsed time) but not their state: repainted
+        # together by one timer, so a burst of log lines from 16 running jobs is one repaint
+        # every 100 ms rather than one per event flush (painting a row takes the GIL).
+        self._dirty: set[str] = set()
+        self._refresh = QTimer(self)
+        self._refresh.setSingleShot(True)
+        self._refresh.setInterval(TEXT_REFRESH_MS)
+        self._refresh.timeout.connect(self._flush_dirty)
 
     def __repr__(self) -> str:
         return f"<JobsModel rows={len(self._rows)}>"
@@ -152,10 +163,14 @@ class JobsModel(QAbstractListModel):
             request = self._lookup(event.job_id) if self._lookup is not None else None
             row = self.add_job(event.job_id, request)
         was_final = row.state.is_final
+        before = (row.state, row.position, row.detail, row.reason)
         _fold(row, event, time.monotonic())
         if isinstance(event, ev.Running) and event.logs:
             self.logs_appended.emit(row.job_id, len(event.logs))
-        self._changed(row)
+        if (row.state, row.position, row.detail, row.reason) != before:
+            self._changed(row)
+        else:
+            self._changed_later(row)
         if row.state.is_final and not was_final:
             self.job_finished.emit(row.job_id)
 
@@ -163,12 +178,25 @@ class JobsModel(QAbstractListModel):
         """Refresh elapsed times of running rows (a 1 s timer calls this)."""
         for row in self._rows:
             if row.started is not None and not row.state.is_final:
-                self._changed(row)
+                self._changed_later(row)
 
     def _changed(self, row: JobRow) -> None:
+        self._dirty.discard(row.job_id)
         index = self.index(self._rows.index(row))
         self.dataChanged.emit(index, index,
                               [Qt.ItemDataRole.DisplayRole, STATUS_ROLE, STATE_ROLE, TILE_ROLE])
+
+    def _changed_later(self, row: JobRow) -> None:
+        self._dirty.add(row.job_id)
+        if not self._refresh.isActive():
+            self._refresh.start()
+
+    def _flush_dirty(self) -> None:
+        dirty, self._dirty = self._dirty, set()
+        for job_id in dirty:
+            row = self._by_id.get(job_id)
+            if row is not None:
+                self._changed(row)
 
 
 def _fold(row: JobRow, event: ev.JobEvent, now: float) -> None:

@@ -23,7 +23,7 @@ from qwenimg_desktop.core.settings import (
 from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.bridge import EngineBridge
 from qwenimg_desktop.ui.draft import Draft, validate
-from qwenimg_desktop.ui.jobs_model import JobsModel
+from qwenimg_desktop.ui.jobs_model import TEXT_REFRESH_MS, JobsModel
 
 
 @pytest.mark.parametrize(
@@ -125,6 +125,28 @@ def test_jobs_model_folds_events(qtbot: QtBot) -> None:
     model.apply(ev.Submitted("other", "r2"))
     assert model.rowCount() == 2
     assert model.row("other") is not None
+
+
+def test_jobs_model_repaints_state_changes_at_once_and_log_lines_in_batches(
+    qtbot: QtBot,
+) -> None:
+    model = JobsModel()
+    model.add_job("j", GenerationRequest(prompt="a cat"))
+    changed: list[int] = []
+    model.dataChanged.connect(lambda top, _bottom, _roles=(): changed.append(top.row()))
+    model.apply(ev.Running("j", ("step 1",)))  # queued → running: a state change
+    assert changed == [0]
+    for step in range(2, 12):  # ten more log lines, same state
+        model.apply(ev.Running("j", (f"step {step}",)))
+    assert changed == [0]  # not yet: the text repaints on the next refresh
+    row = model.row("j")
+    assert row is not None
+    assert row.last_log == "step 11"  # the model itself is always current
+    qtbot.waitUntil(lambda: len(changed) == 2, timeout=2000)
+    qtbot.wait(TEXT_REFRESH_MS * 2)
+    assert changed == [0, 0]  # one repaint for the ten lines
+    model.apply(ev.Completed("j", 7, ()))
+    assert changed == [0, 0, 0]  # a final state shows at once
 
 
 def test_cost_label() -> None:
