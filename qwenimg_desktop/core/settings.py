@@ -107,7 +107,7 @@ class AppSettings(BaseModel):
     )
     concurrency: int = Field(
         default=2, ge=1, le=16, title="Jobs at once",
-        description="How many requests run at the same time (applies after a restart).",
+        description="How many requests run at the same time.",
     )
     queue_url: str = Field(
         default=DEFAULT_QUEUE_BASE, min_length=8, max_length=300, title="Queue URL",

@@ -251,10 +251,19 @@ class MainWindow(QMainWindow):
                 self.services.key_store, self.services.settings, self.services.workers,
                 self.services.queue_base, self.services.check_key, self)
             self.settings_dialog.key_changed.connect(self.check_key)
-            self.settings_dialog.settings_changed.connect(self.params.refresh_cost)
+            self.settings_dialog.settings_changed.connect(self._settings_changed)
         self.settings_dialog.show()
         self.settings_dialog.raise_()
         return self.settings_dialog
+
+    def _settings_changed(self) -> None:
+        self.params.refresh_cost()
+        settings = self.services.settings
+        try:
+            self.services.engine.configure(concurrency=settings.concurrency,
+                                           price_per_image=settings.price_per_image_usd)
+        except QwenImgError as exc:  # the engine is stopping: the next start reads the settings
+            log.warning("settings not applied to the engine: %s", exc.message)
 
     # ---- jobs -------------------------------------------------------------------------------
 

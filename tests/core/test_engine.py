@@ -104,6 +104,30 @@ def test_concurrency_limit_is_respected(
     assert peak == 2
 
 
+def test_a_higher_concurrency_applies_to_jobs_already_waiting(
+    emulator_factory: EmulatorFactory, engine_factory: EngineFactory
+) -> None:
+    server = emulator_factory({"max_running": 8, "run_time": 1.5})
+    engine, log = engine_factory(server.base_url, concurrency=1, price_per_image=0.075,
+                                 make_thumbnails=False)
+    ids = [engine.submit(GenerationRequest(prompt=f"job {i}")) for i in range(3)]
+    log.wait_for(ids[0], ev.Submitted, timeout=10)
+    assert server.stats()["submits_total"] == 1  # the others wait for the one slot
+    engine.configure(concurrency=3, price_per_image=0.1)
+    # Both waiting jobs reach the queue while the first still runs (1.5 s).
+    for job_id in ids[1:]:
+        log.wait_for(job_id, ev.Submitted, timeout=1.2)
+    assert not isinstance(log.of(ids[0])[-1], ev.Completed)
+    later = engine.submit(GenerationRequest(prompt="after the change"))
+    assert all(isinstance(log.wait_final(job_id), ev.Completed) for job_id in [*ids, later])
+    assert engine.concurrency == 3
+    assert engine.store is not None
+    first, last = engine.store.get(ids[0]), engine.store.get(later)
+    assert first is not None and last is not None  # noqa: PT018
+    assert first.cost_estimate == pytest.approx(0.075)
+    assert last.cost_estimate == pytest.approx(0.1)  # the new price, for jobs created after
+
+
 def test_cancel_before_sending_never_reaches_the_queue(
     emulator_factory: EmulatorFactory, engine_factory: EngineFactory
 ) -> None:

@@ -35,14 +35,15 @@ def test_settle_collects_garbage_then_freezes_the_survivors() -> None:
     frozen = heap.settle()
 
     assert dead() is None  # collected, not frozen: settle never keeps garbage alive
-    assert frozen == gc.get_freeze_count() > 0
+    assert frozen > 0  # (the count can drop as frozen objects die by reference counting)
     assert not any(obj is survivor for obj in gc.get_objects())  # out of every generation
     assert survivor.other is survivor
 
 
 @pytest.mark.usefixtures("thawed")
-def test_a_second_settle_only_adds_what_was_created_since() -> None:
-    first = heap.settle()
+def test_a_second_settle_freezes_what_was_created_since() -> None:
+    heap.settle()
     later = [_Node() for _ in range(100)]
-    second = heap.settle()
-    assert second >= first + len(later)
+    assert any(obj is later[0] for obj in gc.get_objects())  # still walked by the collector
+    heap.settle()
+    assert not any(obj is later[0] for obj in gc.get_objects())

@@ -144,3 +144,19 @@ def test_draft_autosave_survives_and_is_restored(
     assert restored.editor.editor.toPlainText() == "## 草稿\nkept after a crash"
     assert restored.params.num_images.value() == 3
     assert [restored.editor.outline.item(0).text()] == ["草稿"]
+
+
+def test_jobs_at_once_and_price_apply_without_a_restart(
+    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot
+) -> None:
+    runtime = runtime_factory(emulator)
+    win = _shown(runtime.window, qtbot)
+    engine = runtime.engine
+    assert engine is not None
+    qtbot.waitUntil(lambda: engine.ready, timeout=10_000)
+    dialog = win.open_settings()
+    dialog.concurrency.setValue(7)
+    dialog.price.setValue(0.2)
+    qtbot.waitUntil(lambda: engine.concurrency == 7, timeout=2000)
+    qtbot.waitUntil(lambda: engine.price_per_image == pytest.approx(0.2), timeout=2000)
+    assert runtime.settings.concurrency == 7

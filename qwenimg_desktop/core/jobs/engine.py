@@ -21,6 +21,7 @@ from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.lock import DataDirLock
 from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.jobs.slots import Slots
 from qwenimg_desktop.core.params import GenerationRequest, estimate_cost
 from qwenimg_desktop.core.store.db import DatabaseCorrupt
 from qwenimg_desktop.core.store.files import DataLayout
@@ -78,7 +79,7 @@ class JobEngine:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._start_error: BaseException | None = None
-        self._slots: asyncio.Semaphore | None = None
+        self._slots: Slots | None = None
         self._pipeline: Pipeline | None = None
         self._closing = False
         self._db_pool = ThreadPoolExecutor(1, thread_name_prefix="qwenimg-db")
@@ -167,7 +168,7 @@ class JobEngine:
         self.store = store
         client = QueueClient(self.queue_base, key=lambda: self._key_cache, retry=self._retry)
         downloader = Downloader(retry=self._retry, executor=self._file_pool)
-        self._slots = asyncio.Semaphore(self.concurrency)
+        self._slots = Slots(self.concurrency)
         self._pipeline = Pipeline(
             client=client,
             downloader=downloader,
@@ -292,6 +293,17 @@ class JobEngine:
     def active_jobs(self) -> list[str]:
         """Ids of jobs not yet finished (a snapshot)."""
         return [j for j, c in list(self._jobs.items()) if not c.state.is_final]
+
+    def configure(self, *, concurrency: int, price_per_image: float) -> None:
+        """Apply changed settings now: waiting jobs start at once if the limit grows; the
+        price is used for the cost recorded with the next jobs."""
+        self.concurrency = max(1, concurrency)
+        self._post(self._configure(self.concurrency, price_per_image))
+
+    async def _configure(self, concurrency: int, price_per_image: float) -> None:
+        self.price_per_image = price_per_image
+        assert self._slots is not None
+        await self._slots.set_limit(concurrency)
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until no job is running; False on timeout."""
