@@ -152,6 +152,14 @@ class SubmissionUnknown(FalError):
     )
 
 
+class DuplicateRequestId(SubmissionUnknown):
+    """The queue accepted a submit but named it with a request id another job already has.
+
+    The job is shown as a submission with an unknown outcome: it reached fal, it cannot be
+    followed, and it is never resent on its own.
+    """
+
+
 class NotFound(FalError):
     """404 for a request id the queue does not know (or media that expired)."""
 

@@ -159,6 +159,13 @@ class JobBoard:
             self._wake.notify_all()
         return job
 
+    def previous_request_id(self, job: EmuJob) -> str | None:
+        """The request id of the job created just before ``job`` (None for the first)."""
+        with self.lock:
+            ids = list(self._jobs)
+        position = ids.index(job.request_id) if job.request_id in ids else 0
+        return ids[position - 1] if position > 0 else None
+
     def get(self, request_id: str) -> EmuJob | None:
         with self.lock:
             return self._jobs.get(request_id)

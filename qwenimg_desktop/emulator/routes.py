@@ -86,15 +86,18 @@ class EmulatorHandler(BaseEmulatorHandler):
         if state.injector.fire("submit_lost", "submit"):
             self.cut_connection()
             return
-        urls = request_urls(state.board.base_url, job.request_id)
+        request_id = job.request_id
+        if state.injector.fire("reused_request_id", "submit"):
+            request_id = state.board.previous_request_id(job) or request_id
+        urls = request_urls(state.board.base_url, request_id)
         answer = {
-            "request_id": job.request_id,
+            "request_id": request_id,
             "response_url": urls["response_url"],
             "status_url": urls["status_url"],
             "cancel_url": urls["cancel_url"],
             "queue_position": job.queue_position,
         }
-        self.send_json(200, answer, kind="submit", request_id=job.request_id)
+        self.send_json(200, answer, kind="submit", request_id=request_id)
 
     # ---- status -------------------------------------------------------------------------------
 

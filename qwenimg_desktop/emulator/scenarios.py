@@ -21,6 +21,7 @@ FaultName = Literal[
     "failed_generation",
     "wrong_key",
     "submit_lost",
+    "reused_request_id",
 ]
 FAULT_NAMES: Final[tuple[FaultName, ...]] = get_args(FaultName)
 
@@ -35,6 +36,7 @@ DEFAULT_ROUTES: Final[dict[FaultName, tuple[RouteKind, ...]]] = {
     "failed_generation": ("submit",),
     "wrong_key": ("submit", "status", "stream", "result", "cancel"),
     "submit_lost": ("submit",),
+    "reused_request_id": ("submit",),
 }
 # Routes on which a fault can mean anything at all.
 ALLOWED_ROUTES: Final[dict[FaultName, frozenset[RouteKind]]] = {
@@ -47,6 +49,7 @@ ALLOWED_ROUTES: Final[dict[FaultName, frozenset[RouteKind]]] = {
     "failed_generation": frozenset({"submit"}),
     "wrong_key": frozenset({"submit", "status", "stream", "result", "cancel"}),
     "submit_lost": frozenset({"submit"}),
+    "reused_request_id": frozenset({"submit"}),
 }
 
 
@@ -100,6 +103,9 @@ class Scenario(BaseModel):
     failed_generation: Fault | None = None
     wrong_key: Fault | None = None
     submit_lost: Fault | None = None
+    # The submit is accepted, but its answer names the previous request's id (a misbehaving
+    # server; fal never does this). The client must not follow or resend it.
+    reused_request_id: Fault | None = None
 
     @model_validator(mode="after")
     def _check_faults(self) -> Scenario:

@@ -234,6 +234,28 @@ def test_lost_submit_is_flagged_unknown(
     assert server.stats()["submits_total"] == 1
 
 
+def test_a_request_id_another_job_has_is_flagged_unknown_and_not_resent(
+    emulator_factory: EmulatorFactory, engine_factory: EngineFactory
+) -> None:
+    server = emulator_factory()
+    engine, log = engine_factory(server.base_url, make_thumbnails=False)
+    first = engine.submit(GenerationRequest(prompt="first"))
+    assert isinstance(log.wait_final(first), ev.Completed)
+    server.set_scenario({"reused_request_id": {"next_n": 1}}, merge=True)
+    second = engine.submit(GenerationRequest(prompt="second"))
+    final = log.wait_final(second)
+    assert isinstance(final, ev.Failed)
+    assert final.kind == "SubmissionUnknown"  # shown like any submission that cannot be followed
+    assert "cannot be followed" in final.reason
+    assert engine.store is not None
+    record, other = engine.store.get(second), engine.store.get(first)
+    assert record is not None and other is not None  # noqa: PT018
+    assert record.state is JobState.unknown
+    assert record.request_id is None  # never linked to the other job's request
+    assert other.state is JobState.completed  # the first job is untouched
+    assert server.stats()["submits_by_job_id"] == {first: 1, second: 1}  # nothing resent
+
+
 def test_retry_submits_the_stored_request_as_a_new_job(
     emulator_factory: EmulatorFactory, engine_factory: EngineFactory
 ) -> None:

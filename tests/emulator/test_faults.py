@@ -141,6 +141,19 @@ def test_submit_lost_creates_the_job_but_never_answers(emulator_factory: Emulato
     assert sum(stats["requests_by_state"].values()) == 1
 
 
+def test_reused_request_id_names_the_previous_request(emulator_factory: EmulatorFactory) -> None:
+    server = emulator_factory()
+    with client() as http:
+        first = submit(http, server.base_url)
+        server.set_scenario({"reused_request_id": {"next_n": 1}}, merge=True)
+        second = submit(http, server.base_url)
+        third = submit(http, server.base_url)
+    assert second["request_id"] == first["request_id"]
+    assert second["status_url"] == first["status_url"]
+    assert third["request_id"] not in {first["request_id"], second["request_id"]}
+    assert server.stats()["submits_total"] == 3  # each submit made a job all the same
+
+
 def test_latency_delays_every_answer(emulator_factory: EmulatorFactory) -> None:
     server = emulator_factory({"latency": 5})
     with client() as http, pytest.raises(httpx.ReadTimeout):

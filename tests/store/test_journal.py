@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from qwenimg_desktop.core.errors import BugError, register_secret
+from qwenimg_desktop.core.errors import BugError, DuplicateRequestId, register_secret
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import (
@@ -214,6 +214,24 @@ def test_recovery_queries(data_layout: DataLayout) -> None:
     assert flagged is not None
     assert flagged.state is JobState.unknown
     assert flagged.error == INTERRUPTED_SEND_MESSAGE
+
+
+def test_a_request_id_another_job_has_is_refused_and_the_row_left_sending(
+    history_store: HistoryStore,
+) -> None:
+    first = _submit(history_store)
+    second = history_store.create_pending(make_request("b"), queue_base="https://queue.example",
+                                          cost_estimate=0.075)
+    history_store.mark_sending(second)
+    with pytest.raises(DuplicateRequestId, match=f"job {first}"):
+        history_store.mark_submitted(second, request_id=RID, status_url=None, response_url=None,
+                                     cancel_url=None, queue_position=None)
+    record = history_store.get(second)
+    assert record is not None
+    assert record.state is JobState.sending
+    assert record.request_id is None
+    history_store.mark_unknown(second, "accepted under another job's request id")
+    assert history_store.by_request_id(RID) == history_store.get(first)  # still the first's
 
 
 def test_complete_is_one_transaction(history_store: HistoryStore,

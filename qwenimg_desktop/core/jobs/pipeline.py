@@ -19,6 +19,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from qwenimg_desktop.core.errors import (
     DownloadError,
+    DuplicateRequestId,
     FalError,
     NotFound,
     QwenImgError,
@@ -123,17 +124,23 @@ class Pipeline:
             ctx.state = JobState.unknown
             self.emit(ev.Failed(ctx.job_id, exc.message, "SubmissionUnknown"))
             return False
-        ctx.request_id = sub.request_id
         urls = request_urls(self.client.base, sub.request_id)
-        await self.db(
-            self.store.mark_submitted,
-            ctx.job_id,
-            request_id=sub.request_id,
-            status_url=urls["status_url"],
-            response_url=urls["response_url"],
-            cancel_url=urls["cancel_url"],
-            queue_position=sub.queue_position,
-        )
+        try:
+            await self.db(
+                self.store.mark_submitted,
+                ctx.job_id,
+                request_id=sub.request_id,
+                status_url=urls["status_url"],
+                response_url=urls["response_url"],
+                cancel_url=urls["cancel_url"],
+                queue_position=sub.queue_position,
+            )
+        except DuplicateRequestId as exc:  # sent and accepted, but not ours to follow
+            await self.db(self.store.mark_unknown, ctx.job_id, exc.message)
+            ctx.state = JobState.unknown
+            self.emit(ev.Failed(ctx.job_id, exc.message, "SubmissionUnknown"))
+            return False
+        ctx.request_id = sub.request_id
         ctx.state = JobState.submitted
         self.emit(ev.Submitted(ctx.job_id, sub.request_id))
         return True

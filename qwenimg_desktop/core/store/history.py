@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from qwenimg_desktop import ENDPOINT_ID
-from qwenimg_desktop.core.errors import BugError, redact
+from qwenimg_desktop.core.errors import BugError, DuplicateRequestId, redact
 from qwenimg_desktop.core.jobs.model import FINAL_STATES, JobState, can_transition
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.queries import in_list
@@ -95,7 +95,19 @@ class HistoryStore(HistoryReads):
         self, job_id: str, *, request_id: str, status_url: str | None,
         response_url: str | None, cancel_url: str | None, queue_position: int | None,
     ) -> None:
-        """Commit the request_id the moment the submit response is validated."""
+        """Commit the request_id the moment the submit response is validated.
+
+        Raises:
+            DuplicateRequestId: another job already has this request id (the row is unchanged).
+        """
+        with self._reading() as conn:
+            other = conn.execute("SELECT id FROM jobs WHERE request_id = ? AND id != ?",
+                                 (request_id, job_id)).fetchone()
+        if other is not None:
+            raise DuplicateRequestId(
+                f"the queue answered with request id {request_id}, which job {other[0]} already"
+                " has: this submission cannot be followed"
+            )
         self._transition(job_id, JobState.submitted, {
             "request_id": request_id, "status_url": status_url, "response_url": response_url,
             "cancel_url": cancel_url, "queue_position": queue_position,
