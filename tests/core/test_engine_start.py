@@ -1,69 +1,69 @@
-"""A non-waiting engine start: commands wait for it, and a failed start is reported every time."""
+"""Commands sent while the engine is still starting return at once and run, in order, after."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import sqlite3
 from pathlib import Path
 
 import pytest
 
+from qwenimg_desktop.core.errors import QwenImgError
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.engine import JobEngine
+from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
-from qwenimg_desktop.core.store.db import DatabaseCorrupt
 from qwenimg_desktop.core.store.files import DataLayout
+from qwenimg_desktop.emulator.server import EmulatorServer
 from tests.core.helpers import FAST_RETRY, TEST_KEY, EventLog
-from tests.fixtures.emulator import EmulatorFactory
-from tests.fixtures.store import damage_pages
-
-REQUEST = GenerationRequest(prompt="start-up probe", seed=3)
-Starter = Callable[[str, Path], tuple[JobEngine, EventLog]]
 
 
-@pytest.fixture
-def start_nowait() -> Iterator[Starter]:
-    """``start(base_url, root)`` → an engine started with ``wait=False``, and its event log."""
-    engines: list[JobEngine] = []
-
-    def start(base_url: str, root: Path) -> tuple[JobEngine, EventLog]:
-        log = EventLog()
-        engine = JobEngine(layout=DataLayout(root), keys=lambda: TEST_KEY, sink=log,
-                           queue_base=base_url, retry=FAST_RETRY, poll_interval=0.02)
-        engines.append(engine)
+def test_commands_during_a_slow_start_do_not_wait_and_run_in_order(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    layout = DataLayout(tmp_path / "data")
+    layout.ensure()
+    # Another process holds the journal (rollback-journal mode, exclusive): the engine's switch
+    # to WAL waits for it, as it would behind a slow quick_check of a large history.
+    blocker = sqlite3.connect(layout.db_path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    log = EventLog()
+    engine = JobEngine(layout=layout, keys=lambda: TEST_KEY, sink=log,
+                       queue_base=emulator.base_url, retry=FAST_RETRY, poll_interval=0.02,
+                       concurrency=1, make_thumbnails=False)
+    try:
         engine.start(wait=False)
-        return engine, log
-
-    yield start
-    for engine in engines:
+        kept = engine.submit(GenerationRequest(prompt="sent during start-up"))
+        dropped = engine.submit(GenerationRequest(prompt="cancelled during start-up"))
+        engine.cancel(dropped)
+        engine.configure(concurrency=2, price_per_image=0.5)
+        assert not engine.ready  # every command above returned while the start was blocked
+        assert log.events == []
+        blocker.rollback()
+        blocker.close()
+        assert isinstance(log.wait_final(kept), ev.Completed)
+        assert isinstance(log.wait_final(dropped), ev.Cancelled)
+        assert emulator.stats()["submits_by_job_id"] == {kept: 1}  # the cancelled one never left
+        assert engine.concurrency == 2
+        assert engine.store is not None
+        record = engine.store.get(dropped)
+        assert record is not None
+        assert record.state is JobState.cancelled
+    finally:
         engine.shutdown()
 
 
-def test_a_submit_during_a_non_waiting_start_runs_once_the_engine_is_ready(
-    emulator_factory: EmulatorFactory, start_nowait: Starter, tmp_path: Path
-) -> None:
-    server = emulator_factory()
-    engine, log = start_nowait(server.base_url, tmp_path / "data")
-    job_id = engine.submit(REQUEST)  # may arrive before the journal is open: it waits
-    assert engine.ready
-    final = log.wait_final(job_id)
-    assert isinstance(final, ev.Completed), final
-    assert server.stats()["submits_by_job_id"] == {job_id: 1}
-
-
-def test_a_failed_non_waiting_start_is_raised_by_every_later_call(
-    emulator_factory: EmulatorFactory, start_nowait: Starter, tmp_path: Path
-) -> None:
-    server = emulator_factory()
-    root = tmp_path / "damaged"
-    damage_pages(DataLayout(root).ensure())
-    engine, _log = start_nowait(server.base_url, root)
-    with pytest.raises(DatabaseCorrupt):
-        engine.wait_ready(30)
-    assert engine.ready
-    with pytest.raises(DatabaseCorrupt):
-        engine.wait_ready(0)  # kept, not consumed by the first report
-    with pytest.raises(DatabaseCorrupt):
-        engine.submit(REQUEST)
-    assert engine.store is None
-    assert server.stats()["submit_attempts"] == 0
-    engine.shutdown()  # nothing to stop: returns quietly
+def test_commands_sent_before_a_failed_start_are_dropped_with_it(tmp_path: Path) -> None:
+    layout = DataLayout(tmp_path / "data")
+    layout.ensure()
+    layout.db_path.write_bytes(b"not a database, and never one" * 100)
+    log = EventLog()
+    engine = JobEngine(layout=layout, keys=lambda: TEST_KEY, sink=log,
+                       queue_base="http://127.0.0.1:9", retry=FAST_RETRY)
+    try:
+        engine.start(wait=False)
+        engine.submit(GenerationRequest(prompt="never sent"))
+        with pytest.raises(QwenImgError):  # the damaged journal's own typed error
+            engine.wait_ready(30)
+        assert log.events == []  # the early submit was dropped with the start, never run
+    finally:
+        engine.shutdown()

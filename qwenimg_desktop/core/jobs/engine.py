@@ -79,6 +79,10 @@ class JobEngine:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self._start_error: BaseException | None = None
+        # Commands sent while the engine is still starting, run in order once it is ready, so
+        # the caller (the GUI thread) never waits for the journal's quick_check.
+        self._start_lock = threading.Lock()
+        self._early: list[Coroutine[Any, Any, None]] = []
         self._slots: Slots | None = None
         self._pipeline: Pipeline | None = None
         self._closing = False
@@ -103,8 +107,9 @@ class JobEngine:
         """Start the engine thread, open and check the journal, and resume unfinished jobs.
 
         With ``wait=False`` this returns at once (the journal's quick_check can take a while on a
-        large history): commands then block until the engine is ready, and :meth:`wait_ready` /
-        :attr:`ready` tell the caller when it is and whether it failed.
+        large history): commands sent meanwhile (submit, cancel, …) return at once and run in
+        order when the engine is ready; calls that return a result (:meth:`wait_idle`) block;
+        :meth:`wait_ready` / :attr:`ready` tell the caller when it is and whether it failed.
         """
         if self._thread is not None:
             return
@@ -134,11 +139,19 @@ class JobEngine:
         try:
             loop.run_until_complete(self._setup())
         except BaseException as exc:  # noqa: BLE001 - re-raised by start() in the caller
-            self._start_error = exc
-            self._ready.set()
+            with self._start_lock:
+                self._start_error = exc
+                early, self._early = self._early, []
+                self._ready.set()
+            for coro in early:  # never run: the start failure is what the caller reports
+                coro.close()
             loop.close()
             return
-        self._ready.set()
+        with self._start_lock:
+            for coro in self._early:  # in the order they were sent, as _post schedules them
+                asyncio.run_coroutine_threadsafe(coro, loop)
+            self._early = []
+            self._ready.set()
         try:
             loop.run_forever()
         finally:
@@ -321,6 +334,10 @@ class JobEngine:
         return self._pipeline
 
     def _post(self, coro: Coroutine[Any, Any, None]) -> None:
+        with self._start_lock:
+            if self._thread is not None and not self._ready.is_set() and not self._closing:
+                self._early.append(coro)  # runs as soon as the start has finished
+                return
         self._await_start(coro)
         if self._loop is None or self._closing or not self._loop.is_running():
             coro.close()
@@ -376,13 +393,15 @@ class JobEngine:
         try:
             if create:
                 cost = estimate_cost(ctx.request, self.price_per_image)
-                await pipe.db(
+                # Shielded: a cancel that arrives now must not drop the row's creation (its
+                # "cancelled" is written after it, on the same single writer thread).
+                await asyncio.shield(pipe.db(
                     pipe.store.create_pending,
                     ctx.request,
                     queue_base=self.queue_base,
                     cost_estimate=cost,
                     job_id=ctx.job_id,
-                )
+                ))
             pipe.emit(ev.StateChanged(ctx.job_id, JobState.pending, "waiting for a free slot"))
             assert self._slots is not None
             async with self._slots:
