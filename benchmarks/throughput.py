@@ -202,7 +202,9 @@ def run_app(url: str, jobs: int, images: int) -> dict[str, Any]:  # noqa: PLR091
 
     spin_until(all_final, 600)
     total = time.perf_counter() - start
-    spin_until(lambda: engine.wait_idle(0.001), 60)  # the thumbnails, made after completion
+    expected = sum(len(r.image_paths) for j in job_ids if j and (r := win.jobs_model.row(j)))
+    # Thumbnails are made after completion: counted on disk, without blocking the GUI thread.
+    spin_until(lambda: _files(engine.layout.thumbs_dir, "*.jpg") >= expected, 60)
     thumbs_done = time.perf_counter() - start
     spin_until(lambda: not win.results.view.image.isNull(), 30)
     settle_end = time.perf_counter() + 0.3
@@ -233,6 +235,10 @@ def run_app(url: str, jobs: int, images: int) -> dict[str, Any]:  # noqa: PLR091
     runtime.close()
     tmp.cleanup()
     return result
+
+
+def _files(directory: Path, pattern: str) -> int:
+    return sum(1 for _ in directory.rglob(pattern))
 
 
 # ---- driver ---------------------------------------------------------------------------------
