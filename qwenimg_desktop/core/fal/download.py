@@ -236,9 +236,7 @@ class Downloader:
         content_type: str | None,
         fallback_format: str,
     ) -> DownloadedImage:
-        """Download ``url`` to ``dest`` (never a server-chosen path) and verify it.
-
-        """
+        """Download ``url`` to ``dest`` (never a server-chosen path) and verify it."""
         kind = check_media_url(url, allowed_http_hosts=self.allowed_http_hosts)
         if kind == "data":
             media_type, data = decode_data_uri(url, max_bytes=self.max_bytes)

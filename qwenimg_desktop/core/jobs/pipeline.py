@@ -72,8 +72,8 @@ class Pipeline:
         layout: DataLayout,
         sink: ev.EventSink,
         db_pool: ThreadPoolExecutor,
-        file_pool: Executor,
-        thumb_pool: Executor | None = None,
+        file_pool: TrackedExecutor,
+        thumb_pool: Executor,
         use_stream: bool = True,
         poll_interval: float = 0.2,
         make_thumbnails: bool = True,
@@ -85,7 +85,7 @@ class Pipeline:
         self._sink = sink
         self._db_pool = db_pool
         self._file_pool = file_pool
-        self._thumb_pool = thumb_pool or file_pool
+        self._thumb_pool = thumb_pool
         self.use_stream = use_stream
         self.poll_interval = poll_interval
         self.make_thumbnails = make_thumbnails
@@ -99,7 +99,7 @@ class Pipeline:
         return await loop.run_in_executor(self._db_pool, lambda: fn(*args, **kwargs))
 
     async def on_files(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run blocking file work (fsync, thumbnails) on the file executor."""
+        """Run blocking file work (fsync, metadata, clean-up) on the file executor."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._file_pool, lambda: fn(*args, **kwargs))
 
@@ -239,7 +239,7 @@ class Pipeline:
     # ---- thumbnails, after the job is complete ----------------------------------------------
 
     def _thumbnail_later(self, images: list[ImageRecord]) -> None:
-        """Make the gallery thumbnails on the file workers once the job is complete.
+        """Make the gallery thumbnails on the thumbnail worker once the job is complete.
 
         A thumbnail is derived data: the row names where it goes, and until the file is there
         (or if the app stops first) the gallery decodes the image itself and the start-up
@@ -298,10 +298,9 @@ class Pipeline:
             raise
 
     async def _file_calls_finished(self) -> None:
-        if isinstance(self._file_pool, TrackedExecutor):
-            running = self._file_pool.in_flight()
-            if running:
-                await asyncio.wait([asyncio.wrap_future(f) for f in running])
+        running = self._file_pool.in_flight()
+        if running:
+            await asyncio.wait([asyncio.wrap_future(f) for f in running])
 
     def _discard_images(self, job_id: str, count: int) -> None:
         for index in range(count):
