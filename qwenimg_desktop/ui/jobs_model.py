@@ -26,9 +26,7 @@ MAX_LOG_LINES: Final = 2_000
 TEXT_REFRESH_MS: Final = 100
 """A row's log line and elapsed time repaint at most this often; state changes at once."""
 JOB_ROLE: Final = Qt.ItemDataRole.UserRole + 1
-STATE_ROLE: Final = Qt.ItemDataRole.UserRole + 2
-STATUS_ROLE: Final = Qt.ItemDataRole.UserRole + 3
-TILE_ROLE: Final = Qt.ItemDataRole.UserRole + 4
+TILE_ROLE: Final = Qt.ItemDataRole.UserRole + 2
 """``(title, status line, state value)`` in one call: what the delegate paints."""
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -118,10 +116,6 @@ class JobsModel(QAbstractListModel):
             return f"{row.title}\n{row.status_line(time.monotonic())}"
         if role == JOB_ROLE:
             return row.job_id
-        if role == STATE_ROLE:
-            return row.state.value
-        if role == STATUS_ROLE:
-            return row.status_line(time.monotonic())
         if role == TILE_ROLE:
             return (row.title, row.status_line(time.monotonic()), row.state.value)
         return None
@@ -183,8 +177,7 @@ class JobsModel(QAbstractListModel):
     def _changed(self, row: JobRow) -> None:
         self._dirty.discard(row.job_id)
         index = self.index(self._rows.index(row))
-        self.dataChanged.emit(index, index,
-                              [Qt.ItemDataRole.DisplayRole, STATUS_ROLE, STATE_ROLE, TILE_ROLE])
+        self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole, TILE_ROLE])
 
     def _changed_later(self, row: JobRow) -> None:
         self._dirty.add(row.job_id)
