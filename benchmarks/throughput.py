@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -39,6 +39,9 @@ from benchmarks.support import (
     peak_rss_mb,
     print_table,
 )
+
+if TYPE_CHECKING:  # the baseline child never imports Qt
+    from qwenimg_desktop.ui.jobs_model import JobRow, JobsModel
 
 SCENARIO: dict[str, Any] = {"queue_delay": 0.1, "run_time": 1.0, "max_running": 8,
                             "log_steps": 10, "render_ahead": True}
@@ -197,12 +200,12 @@ def run_app(url: str, jobs: int, images: int) -> dict[str, Any]:  # noqa: PLR091
         raise RuntimeError("a job was not sent")
 
     def all_final() -> bool:
-        rows = [win.jobs_model.row(j) for j in job_ids if j]
-        return all(r is not None and r.state.is_final for r in rows)
+        rows = _rows(win.jobs_model, job_ids)
+        return len(rows) == jobs and all(r.state.is_final for r in rows)
 
     spin_until(all_final, 600)
     total = time.perf_counter() - start
-    expected = sum(len(r.image_paths) for j in job_ids if j and (r := win.jobs_model.row(j)))
+    expected = sum(len(r.image_paths) for r in _rows(win.jobs_model, job_ids))
     # Thumbnails are made after completion: counted on disk, without blocking the GUI thread.
     spin_until(lambda: _files(engine.layout.thumbs_dir, "*.jpg") >= expected, 60)
     thumbs_done = time.perf_counter() - start
@@ -211,8 +214,7 @@ def run_app(url: str, jobs: int, images: int) -> dict[str, Any]:  # noqa: PLR091
     spin_until(lambda: time.perf_counter() > settle_end, 5)
     ticker.stop()
     gc_pauses.__exit__()
-    rows = [win.jobs_model.row(j) for j in job_ids if j]
-    completed = sum(1 for r in rows if r is not None and r.state is JobState.completed)
+    completed = sum(1 for r in _rows(win.jobs_model, job_ids) if r.state is JobState.completed)
     gaps = sorted((b - a) * 1000 for a, b in itertools.pairwise(ticks))
     busy = sorted((b - a) * 1000 for a, b in itertools.pairwise(cpu))
     result = {
@@ -235,6 +237,12 @@ def run_app(url: str, jobs: int, images: int) -> dict[str, Any]:  # noqa: PLR091
     runtime.close()
     tmp.cleanup()
     return result
+
+
+def _rows(model: JobsModel, job_ids: list[str | None]) -> list[JobRow]:
+    """The jobs list's rows of the jobs sent (``JobsModel.row`` of each)."""
+    found = (model.row(job_id) for job_id in job_ids if job_id)
+    return [row for row in found if row is not None]
 
 
 def _files(directory: Path, pattern: str) -> int:
