@@ -66,12 +66,19 @@ def window(
     runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot
 ) -> MainWindow:
     """A shown main window whose engine talks to the fast emulator with a valid session key."""
-    runtime = runtime_factory(emulator)
-    assert runtime.window is not None
+    return ready_window(runtime_factory(emulator), qtbot)
+
+
+def ready_window(runtime: AppRuntime, qtbot: QtBot, *, show: bool = True,
+                 wait_for_key: bool = True) -> MainWindow:
+    """The runtime's window, closed at teardown, shown, and (by default) with its key read."""
     win = runtime.window
+    assert win is not None
     qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.key_ready, timeout=5000)
+    if show:
+        win.show()
+    if wait_for_key:
+        qtbot.waitUntil(lambda: win.key_ready, timeout=5000)
     return win
 
 

@@ -14,7 +14,7 @@ from qwenimg_desktop.core.settings import SeedMode
 from qwenimg_desktop.emulator.server import EmulatorServer
 from qwenimg_desktop.ui.history.view import HistoryBrowser
 from qwenimg_desktop.ui.main_window import MainWindow
-from tests.ui.conftest import RuntimeFactory, type_prompt, wait_state
+from tests.ui.conftest import RuntimeFactory, ready_window, type_prompt, wait_state
 
 PROMPT = "# 灯塔 Lighthouse\n## Scene\n- a lighthouse at dusk"
 
@@ -123,11 +123,7 @@ def test_damaged_journal_is_moved_aside_and_the_window_works(
     assert again.engine.notice is not None
     assert "moved" in again.engine.notice
     assert any(p.name.startswith("history.corrupt-") for p in db_path.parent.iterdir())
-    win = again.window
-    assert win is not None
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.key_ready, timeout=5000)
+    win = ready_window(again, qtbot)
     job_id = _generate(qtbot, win)
     assert again.engine.store is not None
     record = again.engine.store.get(job_id)

@@ -11,24 +11,16 @@ from pytestqt.qtbot import QtBot
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.secrets import KeyStore
 from qwenimg_desktop.emulator.server import EmulatorServer
-from qwenimg_desktop.ui.main_window import MainWindow
-from tests.ui.conftest import RuntimeFactory, type_prompt, type_text, wait_state
+from tests.ui.conftest import RuntimeFactory, ready_window, type_prompt, type_text, wait_state
 
 RIGHT = "right-id:right-secret"
-
-
-def _shown(runtime_window: MainWindow | None, qtbot: QtBot) -> MainWindow:
-    assert runtime_window is not None
-    qtbot.addWidget(runtime_window)
-    runtime_window.show()
-    return runtime_window
 
 
 def test_test_key_says_clearly_when_the_key_is_wrong(
     runtime_factory: RuntimeFactory, emulator_factory: object, qtbot: QtBot
 ) -> None:
     strict: EmulatorServer = emulator_factory(None, valid_keys={RIGHT})  # type: ignore[operator]
-    win = _shown(runtime_factory(strict).window, qtbot)
+    win = ready_window(runtime_factory(strict), qtbot, wait_for_key=False)
     dialog = win.open_settings()
     qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=5000)
     assert dialog.key_field.echoMode() == dialog.key_field.EchoMode.Password
@@ -46,7 +38,8 @@ def test_keyring_unavailable_offers_a_session_key(
     runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot,
     no_backend_keystore: KeyStore,
 ) -> None:
-    win = _shown(runtime_factory(emulator, key_store=no_backend_keystore).window, qtbot)
+    runtime = runtime_factory(emulator, key_store=no_backend_keystore)
+    win = ready_window(runtime, qtbot, wait_for_key=False)
     qtbot.waitUntil(win.params.blocked.isVisible, timeout=5000)
     assert not win.key_ready
     assert not win.params.generate.isEnabled()
@@ -71,7 +64,8 @@ def test_save_and_remove_in_the_real_keyring(
     runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot,
     real_keystore: KeyStore,
 ) -> None:
-    win = _shown(runtime_factory(emulator, key_store=real_keystore).window, qtbot)
+    runtime = runtime_factory(emulator, key_store=real_keystore)
+    win = ready_window(runtime, qtbot, wait_for_key=False)
     dialog = win.open_settings()
     qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=5000)
     dialog.key_field.setText("kr-id:kr-secret")
@@ -101,7 +95,7 @@ def test_first_run_without_a_key_explains_and_offers_demo(
     assert win.first_run.demo_button.isVisible()
     qtbot.mouseClick(win.first_run.demo_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: runtime.demo and runtime.window is not win, timeout=10_000)
-    demo = _shown(runtime.window, qtbot)
+    demo = ready_window(runtime, qtbot, wait_for_key=False)
     assert demo.demo_banner.isVisible()
     assert "DEMO" in demo.windowTitle()
 
@@ -110,7 +104,7 @@ def test_demo_mode_generates_locally_without_a_key(
     runtime_factory: RuntimeFactory, qtbot: QtBot, tmp_path: Path
 ) -> None:
     runtime = runtime_factory(key_store=KeyStore(), demo=True)
-    win = _shown(runtime.window, qtbot)
+    win = ready_window(runtime, qtbot, wait_for_key=False)
     assert win.demo_banner.isVisible()
     assert "DEMO" in win.demo_banner.text()
     assert runtime.emulator is not None
@@ -128,7 +122,7 @@ def test_draft_autosave_survives_and_is_restored(
 ) -> None:
     base = tmp_path / "shared"
     first = runtime_factory(emulator, base=base)
-    win = _shown(first.window, qtbot)
+    win = ready_window(first, qtbot, wait_for_key=False)
     type_prompt(qtbot, win, "## 草稿\nkept after a crash")
     win.params.num_images.setValue(3)
     # The debounced write happens on a worker without closing the window (as before a crash).
@@ -140,7 +134,7 @@ def test_draft_autosave_survives_and_is_restored(
     first.close()
     first.window = None
     second = runtime_factory(emulator, base=base)
-    restored = _shown(second.window, qtbot)
+    restored = ready_window(second, qtbot, wait_for_key=False)
     assert restored.editor.editor.toPlainText() == "## 草稿\nkept after a crash"
     assert restored.params.num_images.value() == 3
     assert [restored.editor.outline.item(0).text()] == ["草稿"]
@@ -150,7 +144,7 @@ def test_jobs_at_once_and_price_apply_without_a_restart(
     runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot
 ) -> None:
     runtime = runtime_factory(emulator)
-    win = _shown(runtime.window, qtbot)
+    win = ready_window(runtime, qtbot, wait_for_key=False)
     engine = runtime.engine
     assert engine is not None
     qtbot.waitUntil(lambda: engine.ready, timeout=10_000)

@@ -10,7 +10,7 @@ from qwenimg_desktop.core.settings import AppSettings, SeedMode
 from qwenimg_desktop.emulator.server import EmulatorServer
 from qwenimg_desktop.ui.draft import Draft
 from qwenimg_desktop.ui.params_panel import ParamsPanel
-from tests.ui.conftest import RuntimeFactory, type_prompt, type_text
+from tests.ui.conftest import RuntimeFactory, ready_window, type_prompt, type_text
 
 
 def _panel(qtbot: QtBot) -> tuple[ParamsPanel, Draft, AppSettings]:
@@ -87,10 +87,7 @@ def test_last_used_values_and_layout_are_remembered(
     runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot
 ) -> None:
     first = runtime_factory(emulator)
-    win = first.window
-    assert win is not None
-    qtbot.addWidget(win)
-    qtbot.waitUntil(lambda: win.key_ready, timeout=5000)
+    win = ready_window(first, qtbot, show=False)
     type_prompt(qtbot, win, "remember me")
     win.params.output_format.setCurrentIndex(win.params.output_format.findData("jpeg"))
     win.splitters["top"].setSizes([700, 500])

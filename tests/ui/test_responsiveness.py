@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.emulator.server import EmulatorServer
-from tests.ui.conftest import RuntimeFactory, type_prompt
+from tests.ui.conftest import RuntimeFactory, ready_window, type_prompt
 
 JOBS = 8
 IMAGES = 4
@@ -25,11 +25,7 @@ def test_gui_thread_ticks_while_many_large_jobs_run(
     server: EmulatorServer = emulator_factory(  # type: ignore[operator]
         {"run_time": 0.5, "queue_delay": 0.1, "max_running": 4, "log_steps": 20})
     runtime = runtime_factory(server)
-    win = runtime.window
-    assert win is not None
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.key_ready, timeout=5000)
+    win = ready_window(runtime, qtbot)
     type_prompt(qtbot, win, "## Load test\nlarge images 大图")
     size = win.params.size_field
     size.preset.setCurrentIndex(size.preset.findData("custom"))

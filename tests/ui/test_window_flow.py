@@ -12,7 +12,7 @@ from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.threads import GIL_SWITCH_INTERVAL_S
 from qwenimg_desktop.emulator.server import EmulatorServer
 from qwenimg_desktop.ui.main_window import MainWindow
-from tests.ui.conftest import RuntimeFactory, type_prompt, wait_state
+from tests.ui.conftest import RuntimeFactory, ready_window, type_prompt, wait_state
 
 PROMPT = "## 场景\n一只橘猫坐在窗台上 at golden hour\n\n### Style\n- watercolor"
 
@@ -55,11 +55,7 @@ def test_ctrl_enter_generates_and_esc_cancels_a_running_job(
     slow: EmulatorServer = emulator_factory(  # type: ignore[operator]
         {"run_time": 60.0, "queue_delay": 0.0, "honour_running_cancel": True, "log_steps": 60})
     runtime = runtime_factory(slow)
-    win = runtime.window
-    assert win is not None
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitUntil(lambda: win.key_ready, timeout=5000)
+    win = ready_window(runtime, qtbot)
     type_prompt(qtbot, win, "a lighthouse in a storm")
     qtbot.keyClick(win.editor.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: win.jobs_model.rowCount() == 1, timeout=3000)
@@ -81,10 +77,7 @@ def test_cancel_all_and_retry(
     slow: EmulatorServer = emulator_factory(  # type: ignore[operator]
         {"run_time": 60.0, "queue_delay": 60.0})
     runtime = runtime_factory(slow)
-    win = runtime.window
-    assert win is not None
-    qtbot.addWidget(win)
-    qtbot.waitUntil(lambda: win.key_ready, timeout=5000)
+    win = ready_window(runtime, qtbot, show=False)
     type_prompt(qtbot, win, "two queued jobs")
     first, second = win.generate(), win.generate()
     assert first
@@ -162,10 +155,7 @@ def test_wrong_key_is_reported_on_the_job(
     strict: EmulatorServer = emulator_factory(  # type: ignore[operator]
         None, valid_keys={"right-id:right-secret"})
     runtime = runtime_factory(strict)
-    win = runtime.window
-    assert win is not None
-    qtbot.addWidget(win)
-    qtbot.waitUntil(lambda: win.key_ready, timeout=5000)
+    win = ready_window(runtime, qtbot, show=False)
     type_prompt(qtbot, win, "a red kite")
     with qtbot.waitSignal(win.messenger.message, timeout=20_000,
                           check_params_cb=lambda level, _text: level == "error"):
