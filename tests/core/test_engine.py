@@ -42,6 +42,7 @@ def test_job_completes_with_journal_images_and_thumbnails(
     kinds = [type(e).__name__ for e in log.of(job_id)]
     assert kinds.index("Submitted") < kinds.index("Completed")
     assert "Running" in kinds
+    assert engine.wait_idle(10)  # thumbnails are made (and recorded) after Completed
     assert engine.store is not None
     record = engine.store.get(job_id)
     assert record is not None
@@ -52,7 +53,6 @@ def test_job_completes_with_journal_images_and_thumbnails(
     assert record.submitted_at
     assert record.finished_at
     assert [img.index for img in record.images] == [0, 1]
-    assert engine.wait_idle(10)  # thumbnails are made after Completed
     for stored in record.images:
         data = engine.layout.absolute(stored.path).read_bytes()
         assert hashlib.sha256(data).hexdigest() == stored.sha256

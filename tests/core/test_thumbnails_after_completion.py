@@ -94,6 +94,31 @@ def test_a_thumbnail_that_cannot_be_made_leaves_the_job_completed(
     assert record is not None
     assert record.state.value == "completed"
     assert Path(final.image_paths[0]).is_file()
-    assert record.images[0].thumb_path is not None
-    assert not engine.layout.absolute(record.images[0].thumb_path).exists()
+    assert record.images[0].thumb_path is None  # never names a thumbnail that is not there
+    assert engine.store.missing_thumbnails() == [record]  # the next start tries again
     blocker.unlink()
+
+
+def test_the_next_start_makes_thumbnails_a_stop_left_unmade(
+    emulator_factory: EmulatorFactory, engine_factory: EngineFactory, tmp_path: Path
+) -> None:
+    server = emulator_factory()
+    root = tmp_path / "shared"
+    first, log = engine_factory(server.base_url, root=root, make_thumbnails=False)
+    job_id = first.submit(_request(images=2))
+    assert isinstance(log.wait_final(job_id), ev.Completed)
+    assert first.store is not None
+    assert [im.thumb_path for im in first.store.get(job_id).images] == [None, None]  # type: ignore[union-attr]
+    first.shutdown()
+
+    again, _ = engine_factory(server.base_url, root=root)  # thumbnails on, as in the app
+    assert again.wait_idle(10)
+    assert again.store is not None
+    record = again.store.get(job_id)
+    assert record is not None
+    for image in record.images:
+        assert image.thumb_path is not None
+        with Image.open(again.layout.absolute(image.thumb_path)) as thumb:
+            assert thumb.size == (THUMB_SIZE, THUMB_SIZE // 2)
+    assert again.store.missing_thumbnails() == []
+    assert server.stats()["submits_total"] == 1  # nothing was sent again for it

@@ -212,6 +212,9 @@ class JobEngine:
             self._spawn_record(record, resume=True)
         for record in await pipe.db(store.unsent):
             self._spawn_record(record, resume=False)
+        if self._thumbnails:  # completed before a stop that came ahead of their thumbnails
+            for record in await pipe.db(store.missing_thumbnails):
+                pipe.thumbnail_later(record.id, record.images)
 
     def _spawn_record(self, record: JobRecord, *, resume: bool) -> None:
         from qwenimg_desktop.core.jobs.pipeline import JobContext  # noqa: PLC0415 - loaded

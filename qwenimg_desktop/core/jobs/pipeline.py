@@ -11,7 +11,7 @@ import dataclasses
 import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -234,36 +234,41 @@ class Pipeline:
         ctx.state = JobState.completed
         paths = tuple(str(self.layout.absolute(img.path)) for img in images)
         self.emit(ev.Completed(ctx.job_id, result.seed, paths))
-        self._thumbnail_later(images)
+        self.thumbnail_later(ctx.job_id, images)
 
     # ---- thumbnails, after the job is complete ----------------------------------------------
 
-    def _thumbnail_later(self, images: list[ImageRecord]) -> None:
-        """Make the gallery thumbnails on the thumbnail worker once the job is complete.
+    def thumbnail_later(self, job_id: str, images: Sequence[ImageRecord]) -> None:
+        """Make the gallery thumbnails of a completed job on the thumbnail worker.
 
-        A thumbnail is derived data: the row names where it goes, and until the file is there
-        (or if the app stops first) the gallery decodes the image itself and the start-up
-        consistency check remakes it. The full decode it takes is kept off the path to
-        ``Completed``, which only waits for the verified, fsynced image.
+        A thumbnail is derived data. Its path is recorded only once the file is written, so a
+        row never names a thumbnail that is not there; until then the gallery decodes the image
+        itself, and if the app stops first the next start makes it (``missing_thumbnails``).
+        The full decode it takes is kept off the path to ``Completed``.
         """
-        todo = [im for im in images if im.thumb_path is not None]
-        if not todo:
+        todo = [image for image in images if image.thumb_path is None]
+        if not self.make_thumbnails or not todo:
             return
-        task = asyncio.ensure_future(self._make_thumbnails(todo))
+        task = asyncio.ensure_future(self._make_thumbnails(job_id, todo))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
-    async def _make_thumbnails(self, images: list[ImageRecord]) -> None:
-        async def one(image: ImageRecord) -> None:
-            assert image.thumb_path is not None
-            source, dest = self.layout.absolute(image.path), self.layout.absolute(image.thumb_path)
+    async def _make_thumbnails(self, job_id: str, images: list[ImageRecord]) -> None:
+        loop = asyncio.get_running_loop()
+
+        async def one(image: ImageRecord) -> tuple[int, str] | None:
+            source = self.layout.absolute(image.path)
+            dest = self.layout.thumb_path(job_id, image.index)
             try:
-                loop = asyncio.get_running_loop()
                 await loop.run_in_executor(self._thumb_pool, make_thumbnail, source, dest)
             except (OSError, QwenImgError):
                 log.warning("thumbnail of %s failed", source.name, exc_info=True)
+                return None
+            return image.index, self.layout.relative(dest)
 
-        await asyncio.gather(*(one(image) for image in images))
+        made = [m for m in await asyncio.gather(*(one(image) for image in images)) if m]
+        if made:
+            await self.db(self.store.set_thumbnails, job_id, dict(made))
 
     async def drain_background(self) -> None:
         """Wait for the thumbnails still being made."""
@@ -324,8 +329,6 @@ class Pipeline:
             except DownloadError as exc:
                 raise DownloadError(f"image {index + 1}: {exc.message}") from None
         got = await self._embed(ctx, got)
-        thumb = (self.layout.relative(self.layout.thumb_path(ctx.job_id, index))
-                 if self.make_thumbnails else None)  # made after Completed: _thumbnail_later
         source = None if file.url.startswith("data:") else file.url
         return ImageRecord(
             index=index,
@@ -335,7 +338,7 @@ class Pipeline:
             format=got.format,
             size_bytes=got.size_bytes,
             sha256=got.sha256,
-            thumb_path=thumb,
+            thumb_path=None,  # recorded once made: thumbnail_later
             source_url=source,
         )
 

@@ -277,6 +277,15 @@ class HistoryStore(HistoryReads):
                 restored.append(record.id)
         return restored
 
+    def set_thumbnails(self, job_id: str, thumbs: Mapping[int, str]) -> None:
+        """Record thumbnails made after completion (image index → path); a row deleted since
+        stays deleted."""
+        with self._writing() as conn:
+            conn.executemany(
+                "UPDATE images SET thumb_path = :thumb WHERE job_id = :id AND idx = :idx",
+                [{"thumb": thumb, "id": job_id, "idx": idx} for idx, thumb in thumbs.items()],
+            )
+
     def replace_images(self, job_id: str, images: Sequence[ImageRecord]) -> None:
         """Replace the rows of these image indexes of ``job_id`` (after a re-download)."""
         with self._writing() as conn:

@@ -73,6 +73,14 @@ class HistoryReads(StoreBase):
             f"WHERE state IN {states} AND request_id IS NOT NULL ORDER BY created_at, id", params
         )
 
+    def missing_thumbnails(self) -> list[JobRecord]:
+        """Completed jobs with an image whose thumbnail was never recorded (the app stopped
+        before making it, or it could not be made); oldest first."""
+        return self._select(
+            "WHERE state = :done AND id IN (SELECT job_id FROM images WHERE thumb_path IS NULL)"
+            " ORDER BY created_at, id", {"done": JobState.completed.value},
+        )
+
     def unsent(self) -> list[JobRecord]:
         """``pending`` jobs: never sent, safe to send; oldest first."""
         return self._select("WHERE state = :st ORDER BY created_at, id",
