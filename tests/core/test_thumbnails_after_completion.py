@@ -95,7 +95,7 @@ def test_a_thumbnail_that_cannot_be_made_leaves_the_job_completed(
     assert record.state.value == "completed"
     assert Path(final.image_paths[0]).is_file()
     assert record.images[0].thumb_path is None  # never names a thumbnail that is not there
-    assert engine.store.missing_thumbnails() == [record]  # the next start tries again
+    assert engine.store.jobs_without_thumbnails() == [record]  # the next start tries again
     blocker.unlink()
 
 
@@ -120,5 +120,5 @@ def test_the_next_start_makes_thumbnails_a_stop_left_unmade(
         assert image.thumb_path is not None
         with Image.open(again.layout.absolute(image.thumb_path)) as thumb:
             assert thumb.size == (THUMB_SIZE, THUMB_SIZE // 2)
-    assert again.store.missing_thumbnails() == []
+    assert again.store.jobs_without_thumbnails() == []
     assert server.stats()["submits_total"] == 1  # nothing was sent again for it

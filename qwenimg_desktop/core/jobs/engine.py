@@ -213,7 +213,7 @@ class JobEngine:
         for record in await pipe.db(store.unsent):
             self._spawn_record(record, resume=False)
         if self._thumbnails:  # completed before a stop that came ahead of their thumbnails
-            for record in await pipe.db(store.missing_thumbnails):
+            for record in await pipe.db(store.jobs_without_thumbnails):
                 pipe.thumbnail_later(record.id, record.images)
 
     def _spawn_record(self, record: JobRecord, *, resume: bool) -> None:

@@ -243,7 +243,7 @@ class Pipeline:
 
         A thumbnail is derived data. Its path is recorded only once the file is written, so a
         row never names a thumbnail that is not there; until then the gallery decodes the image
-        itself, and if the app stops first the next start makes it (``missing_thumbnails``).
+        itself, and if the app stops first the next start makes it (``jobs_without_thumbnails``).
         The full decode it takes is kept off the path to ``Completed``.
         """
         todo = [image for image in images if image.thumb_path is None]

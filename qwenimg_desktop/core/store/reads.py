@@ -73,7 +73,7 @@ class HistoryReads(StoreBase):
             f"WHERE state IN {states} AND request_id IS NOT NULL ORDER BY created_at, id", params
         )
 
-    def missing_thumbnails(self) -> list[JobRecord]:
+    def jobs_without_thumbnails(self) -> list[JobRecord]:
         """Completed jobs with an image whose thumbnail was never recorded (the app stopped
         before making it, or it could not be made); oldest first."""
         return self._select(
