@@ -7,15 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from PySide6.QtCore import (
-    QAbstractListModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    QTimer,
-    Signal,
-)
+from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QStandardItem, QStandardItemModel
 
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
@@ -27,9 +20,30 @@ TEXT_REFRESH_MS: Final = 100
 """A row's log line and elapsed time repaint at most this often; state changes at once."""
 JOB_ROLE: Final = Qt.ItemDataRole.UserRole + 1
 TILE_ROLE: Final = Qt.ItemDataRole.UserRole + 2
-"""``(title, status line, state value)`` in one call: what the delegate paints."""
+"""``(title, status line, state value)``: what the row shows, for code that reads it."""
+STATE_COLOURS: Final = {
+    "completed": "#2e9d4f", "failed": "#d64545", "unknown": "#d68b1f",
+    "cancelled": "#8a8a8a", "cancel_requested": "#d68b1f", "running": "#3b82f6",
+    "fetching": "#3b82f6", "queued": "#a066d3",
+}
+_DOT_PX: Final = 16
+_dots: dict[str, QIcon] = {}
 
-_Index = QModelIndex | QPersistentModelIndex
+
+def state_icon(state: JobState) -> QIcon:
+    """A coloured dot for a job state (made once per state)."""
+    icon = _dots.get(state.value)
+    if icon is None:
+        pixmap = QPixmap(_DOT_PX, _DOT_PX)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(STATE_COLOURS.get(state.value, "#888888")))
+        painter.drawEllipse(4, 4, 8, 8)
+        painter.end()
+        icon = _dots[state.value] = QIcon(pixmap)
+    return icon
 
 
 @dataclass
@@ -75,8 +89,15 @@ class JobRow:
         return line
 
 
-class JobsModel(QAbstractListModel):
-    """One row per job, newest first; only changed rows emit ``dataChanged``."""
+class JobsModel(QStandardItemModel):
+    """One row per job, newest first; only changed rows emit ``dataChanged``.
+
+    The rows' Python objects (:class:`JobRow`) are the truth; what the list shows is copied into
+    C++ items when a row changes. Nothing here overrides ``data()`` and the view keeps Qt's own
+    delegate, so painting the list never calls into Python: each such call must take the GIL,
+    which the engine's threads hold often while jobs finish (measured: a repaint of a dozen
+    rows that waited for it once per row was the longest GUI stall, docs/performance.md).
+    """
 
     job_finished = Signal(str)  # job id reached a final state
     logs_appended = Signal(str, int)  # job id, number of new log lines
@@ -85,9 +106,10 @@ class JobsModel(QAbstractListModel):
         self, lookup: Callable[[str], GenerationRequest | None] | None = None,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(0, 1, parent)
         self._rows: list[JobRow] = []
         self._by_id: dict[str, JobRow] = {}
+        self._items: dict[str, QStandardItem] = {}
         self._lookup = lookup
         # Rows whose text changed (a log line, the elapsed time) but not their state: repainted
         # together by one timer, so a burst of log lines from 16 running jobs is one repaint
@@ -101,25 +123,6 @@ class JobsModel(QAbstractListModel):
     def __repr__(self) -> str:
         return f"<JobsModel rows={len(self._rows)}>"
 
-    # ---- Qt model ---------------------------------------------------------------------------
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return row.title
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{row.title}\n{row.status_line(time.monotonic())}"
-        if role == JOB_ROLE:
-            return row.job_id
-        if role == TILE_ROLE:
-            return (row.title, row.status_line(time.monotonic()), row.state.value)
-        return None
-
     # ---- access -----------------------------------------------------------------------------
 
     def row(self, job_id: str) -> JobRow | None:
@@ -129,8 +132,8 @@ class JobsModel(QAbstractListModel):
         return self._rows[position] if 0 <= position < len(self._rows) else None
 
     def index_of(self, job_id: str) -> QModelIndex:
-        row = self._by_id.get(job_id)
-        return self.index(self._rows.index(row)) if row is not None else QModelIndex()
+        item = self._items.get(job_id)
+        return item.index() if item is not None else QModelIndex()
 
     def active_ids(self) -> list[str]:
         return [r.job_id for r in self._rows if not r.state.is_final]
@@ -144,10 +147,14 @@ class JobsModel(QAbstractListModel):
                 existing.request = request
             return existing
         row = JobRow(job_id, request)
-        self.beginInsertRows(QModelIndex(), 0, 0)
+        item = QStandardItem()
+        item.setEditable(False)
+        item.setData(job_id, JOB_ROLE)
+        _show(item, row)
         self._rows.insert(0, row)
         self._by_id[job_id] = row
-        self.endInsertRows()
+        self._items[job_id] = item
+        self.insertRow(0, item)
         return row
 
     def apply(self, event: ev.JobEvent) -> None:
@@ -176,8 +183,7 @@ class JobsModel(QAbstractListModel):
 
     def _changed(self, row: JobRow) -> None:
         self._dirty.discard(row.job_id)
-        index = self.index(self._rows.index(row))
-        self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole, TILE_ROLE])
+        _show(self._items[row.job_id], row)
 
     def _changed_later(self, row: JobRow) -> None:
         self._dirty.add(row.job_id)
@@ -190,6 +196,23 @@ class JobsModel(QAbstractListModel):
             row = self._by_id.get(job_id)
             if row is not None:
                 self._changed(row)
+
+
+def _show(item: QStandardItem, row: JobRow) -> None:
+    """Copy what a row shows into its item: one ``dataChanged`` for all of it."""
+    status = row.status_line(time.monotonic())
+    roles: dict[int, Any] = {
+        Qt.ItemDataRole.DisplayRole: f"{row.title}\n{status}",
+        Qt.ItemDataRole.ToolTipRole: f"{row.title}\n{status}",
+        Qt.ItemDataRole.DecorationRole: state_icon(row.state),
+        TILE_ROLE: (row.title, status, row.state.value),
+    }
+    index = item.index()
+    if index.isValid():
+        item.model().setItemData(index, roles)
+    else:  # not inserted yet
+        for role, value in roles.items():
+            item.setData(value, role)
 
 
 def _fold(row: JobRow, event: ev.JobEvent, now: float) -> None:

@@ -1,0 +1,147 @@
+"""The jobs panel's painting and layout stay off Python and off the rest of the window.
+
+While jobs finish, the engine's threads hold the GIL often. Every call from Qt into Python on
+the GUI thread waits for it, so a list that painted each row through Python stalled the window
+once per row (docs/performance.md, throughput). These tests pin the two fixes down.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from typing import Any
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex
+from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import QApplication, QStyledItemDelegate, QStyleOptionViewItem
+from pytestqt.qtbot import QtBot
+
+from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.ui.jobs_model import (
+    JOB_ROLE,
+    STATE_COLOURS,
+    TILE_ROLE,
+    JobsModel,
+    state_icon,
+)
+from qwenimg_desktop.ui.jobs_view import JobsPanel
+from qwenimg_desktop.ui.main_window import MainWindow
+
+
+def _python_calls_during(action: Any) -> list[str]:
+    """Python functions entered (on this thread) while ``action`` runs, other than itself."""
+    calls: list[str] = []
+
+    def profiler(frame: types.FrameType, event: str, _arg: object) -> None:
+        if event == "call":
+            calls.append(f"{frame.f_code.co_filename}:{frame.f_code.co_name}")
+
+    sys.setprofile(profiler)
+    try:
+        action()
+    finally:
+        sys.setprofile(None)
+    return [c for c in calls if not c.endswith(":<lambda>")]
+
+
+def _filled_panel(qtbot: QtBot, jobs: int = 12) -> JobsPanel:
+    model = JobsModel()
+    panel = JobsPanel(model)
+    qtbot.addWidget(panel)
+    panel.resize(360, 600)
+    for n in range(jobs):
+        job_id = f"job-{n}"
+        model.add_job(job_id, GenerationRequest(prompt=f"## Prompt {n}\nbody"))
+        model.apply(ev.Running(job_id, (f"step {n}",)))
+    model.apply(ev.Failed("job-3", "the key was rejected", "AuthError"))
+    model.apply(ev.Completed("job-5", 7, ()))
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel
+
+
+def _has_colour(image: QImage, colour: str, columns: int = 24) -> bool:
+    """True when a pixel in the left ``columns`` (where the state dots are) is ``colour``."""
+    want = QColor(colour)
+    return any(
+        image.pixelColor(x, y) == want
+        for y in range(image.height()) for x in range(min(columns, image.width()))
+    )
+
+
+def test_painting_the_jobs_list_calls_no_python(qtbot: QtBot) -> None:
+    panel = _filled_panel(qtbot)
+    view = panel.view
+    assert type(view.itemDelegate()) is QStyledItemDelegate  # Qt's own, not a Python subclass
+    view.doItemsLayout()
+    view.viewport().grab()  # the first paint may look up overrides once per object
+    grabs: list[QImage] = []
+    calls = _python_calls_during(lambda: grabs.append(view.viewport().grab().toImage()))
+    assert calls == []
+    # It did paint the rows: the failed job's dot and a running job's dot are there.
+    assert _has_colour(grabs[0], STATE_COLOURS["failed"])
+    assert _has_colour(grabs[0], STATE_COLOURS["running"])
+
+
+def test_the_paint_check_sees_a_python_delegate(qtbot: QtBot) -> None:
+    """The check above can fail: a delegate that paints in Python is caught."""
+
+    class PythonDelegate(QStyledItemDelegate):
+        def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+                  index: QModelIndex | QPersistentModelIndex) -> None:
+            super().paint(painter, option, index)
+
+    panel = _filled_panel(qtbot)
+    panel.view.setItemDelegate(PythonDelegate(panel.view))
+    panel.view.doItemsLayout()
+    calls = _python_calls_during(lambda: panel.view.viewport().grab())
+    assert any(call.endswith(":paint") for call in calls)
+
+
+def test_rows_show_title_state_line_and_state_colour(qtbot: QtBot) -> None:
+    panel = _filled_panel(qtbot, jobs=6)
+    model = panel.model
+    failed = model.index_of("job-3")
+    title, status, state = failed.data(TILE_ROLE)
+    assert (title, state) == ("Prompt 3", "failed")
+    assert "Failed" in status
+    assert failed.data() == f"{title}\n{status}"  # two lines, painted by Qt
+    assert failed.data(JOB_ROLE) == "job-3"
+    assert failed.data(0x1).cacheKey() == state_icon(JobState.failed).cacheKey()  # Decoration
+    running = model.index_of("job-4")
+    assert "step 4" in running.data()
+    assert state_icon(JobState.running).cacheKey() != state_icon(JobState.failed).cacheKey()
+
+
+class _LayoutRequests(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, _watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.count += 1
+        return False
+
+
+def test_a_growing_job_count_never_lays_out_the_window_again(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    qtbot.waitExposed(window)
+    qtbot.wait(500)  # start-up's own layout passes (history tab, key check) come first
+    label = window.jobs.count_label
+    size = label.size()
+    watcher = _LayoutRequests()
+    window.installEventFilter(watcher)
+    try:
+        for n in range(120):  # "1 job, 1 active" … "120 jobs, 120 active"
+            window.jobs_model.add_job(f"job-{n}", GenerationRequest(prompt=f"job {n}"))
+            QApplication.processEvents()
+    finally:
+        window.removeEventFilter(watcher)
+    assert label.text() == "120 jobs, 120 active"
+    assert label.size() == size
+    assert label.width() >= label.fontMetrics().horizontalAdvance(label.text())  # not clipped
+    assert watcher.count == 0
