@@ -182,6 +182,7 @@ def run_app(url: str, jobs: int, images: int) -> dict[str, Any]:  # noqa: PLR091
         dump = open(stall_log, "w")  # noqa: SIM115 - kept open for the run
         ticker.timeout.connect(lambda: faulthandler.dump_traceback_later(0.04, file=dump))
     gc_pauses = GcPauses().__enter__()
+    cpu_before = thread_cpu()
     ticker.start()
     start = time.perf_counter()
     job_ids: list[str | None] = []
@@ -228,6 +229,8 @@ def run_app(url: str, jobs: int, images: int) -> dict[str, Any]:  # noqa: PLR091
         "events": runtime.bridge.delivered, "max_generate_ms": max(send_ms),
         "slowest_generates_ms": [round(ms, 1) for ms in sorted(send_ms)[-4:]],
         "first_generate_ms": round(send_ms[0], 1),
+        "thread_cpu_s": {k: round(v - cpu_before.get(k, 0.0), 2)
+                         for k, v in sorted(thread_cpu().items(), key=lambda kv: -kv[1])},
         "worst_gaps": [f"{(ticks[i + 1] - ticks[i]) * 1000:.0f} ms at {ticks[i] - start:.1f} s, "
                        f"GUI CPU {(cpu[i + 1] - cpu[i]) * 1000:.0f} ms, waiting for a core "
                        f"{waits[i + 1] - waits[i]:.0f} ms" for i in sorted(
@@ -243,6 +246,24 @@ def _rows(model: JobsModel, job_ids: list[str | None]) -> list[JobRow]:
     """The jobs list's rows of the jobs sent (``JobsModel.row`` of each)."""
     found = (model.row(job_id) for job_id in job_ids if job_id)
     return [row for row in found if row is not None]
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds used so far by this process's threads, summed by name (Linux /proc)."""
+    import threading
+
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    used: dict[str, float] = {}
+    for task in Path("/proc/self/task").glob("*"):
+        try:
+            name = names.get(int(task.name)) or (task / "comm").read_text().strip()
+            name = name.split(" ")[0].rstrip("_0123456789")
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return used
 
 
 def _files(directory: Path, pattern: str) -> int:
@@ -310,6 +331,7 @@ def main() -> None:
     for name, r in results:
         if name == "app":
             print(f"app: GC passes {r['gc']}; worst gaps: {'; '.join(r['worst_gaps'])}")
+            print(f"app: CPU s by thread during the run: {r['thread_cpu_s']}")
 
 
 if __name__ == "__main__":
