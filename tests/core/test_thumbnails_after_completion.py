@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,32 @@ def test_the_next_start_makes_thumbnails_a_stop_left_unmade(
             assert thumb.size == (THUMB_SIZE, THUMB_SIZE // 2)
     assert again.store.jobs_without_thumbnails() == []
     assert server.stats()["submits_total"] == 1  # nothing was sent again for it
+
+
+def test_thumbnails_wait_while_another_job_is_downloading(
+    emulator_factory: EmulatorFactory, engine_factory: EngineFactory
+) -> None:
+    """A thumbnail's full decode takes a core; while images are downloading, it waits."""
+    server = emulator_factory()
+    engine, log = engine_factory(server.base_url, concurrency=2)
+    server.set_scenario({"slow_first_byte": {"next_n": 1, "delay": 2.0, "routes": ["file"]}},
+                        merge=True)
+    slow = engine.submit(_request())
+    log.wait_for(slow, ev.StateChanged, timeout=10)
+    deadline = time.monotonic() + 10
+    while (not server.stats()["faults_fired"].get("slow_first_byte")
+           and time.monotonic() < deadline):
+        time.sleep(0.01)  # the slow download has begun: its headers are 2 s away
+    quick = engine.submit(_request(images=2))
+    assert isinstance(log.wait_final(quick, timeout=10), ev.Completed)
+    assert engine.store is not None
+    time.sleep(0.3)  # ample time for a thumbnail, had it not waited
+    waiting = engine.store.get(quick)
+    assert waiting is not None
+    assert [image.thumb_path for image in waiting.images] == [None, None]
+    assert isinstance(log.wait_final(slow, timeout=10), ev.Completed)
+    assert engine.wait_idle(10)
+    for job_id in (quick, slow):
+        record = engine.store.get(job_id)
+        assert record is not None
+        assert all(image.thumb_path for image in record.images), job_id

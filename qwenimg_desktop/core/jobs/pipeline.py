@@ -90,6 +90,10 @@ class Pipeline:
         self.poll_interval = poll_interval
         self.make_thumbnails = make_thumbnails
         self._background: set[asyncio.Future[None]] = set()  # thumbnails of completed jobs
+        self._fetching = 0  # jobs downloading their images now
+        self._quiet = asyncio.Event()  # set while none is
+        self._quiet.set()
+        self._thumb_turn = asyncio.Lock()  # one thumbnail at a time, each after a quiet check
 
     # ---- helpers ----------------------------------------------------------------------------
 
@@ -229,7 +233,14 @@ class Pipeline:
         )
         ctx.state = JobState.fetching
         ctx.seed = result.seed
-        images = await self._download_all(ctx, result)
+        self._fetching += 1
+        self._quiet.clear()
+        try:
+            images = await self._download_all(ctx, result)
+        finally:
+            self._fetching -= 1
+            if self._fetching == 0:
+                self._quiet.set()
         await self.db(self.store.complete, ctx.job_id, images)
         ctx.state = JobState.completed
         paths = tuple(str(self.layout.absolute(img.path)) for img in images)
@@ -244,7 +255,8 @@ class Pipeline:
         A thumbnail is derived data. Its path is recorded only once the file is written, so a
         row never names a thumbnail that is not there; until then the gallery decodes the image
         itself, and if the app stops first the next start makes it (``jobs_without_thumbnails``).
-        The full decode it takes is kept off the path to ``Completed``.
+        The full decode it takes is kept off the path to ``Completed``, and waits while other
+        jobs are downloading.
         """
         todo = [image for image in images if image.thumb_path is None]
         if not self.make_thumbnails or not todo:
@@ -260,7 +272,12 @@ class Pipeline:
             source = self.layout.absolute(image.path)
             dest = self.layout.thumb_path(job_id, image.index)
             try:
-                await loop.run_in_executor(self._thumb_pool, make_thumbnail, source, dest)
+                async with self._thumb_turn:
+                    # Checked before each one: a thumbnail's decode takes a whole core for
+                    # ~35 ms, and during a burst of completions the second core is what the
+                    # engine's threads (and, through the GIL they hold, the GUI thread) need.
+                    await self._quiet.wait()
+                    await loop.run_in_executor(self._thumb_pool, make_thumbnail, source, dest)
             except (OSError, QwenImgError):
                 log.warning("thumbnail of %s failed", source.name, exc_info=True)
                 return None
