@@ -107,7 +107,7 @@ class JobsModel(QStandardItemModel):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(0, 1, parent)
-        self._rows: list[JobRow] = []
+        # The rows' order lives in the model's items (newest first); these find them by job id.
         self._by_id: dict[str, JobRow] = {}
         self._items: dict[str, QStandardItem] = {}
         self._lookup = lookup
@@ -121,7 +121,7 @@ class JobsModel(QStandardItemModel):
         self._refresh.timeout.connect(self._flush_dirty)
 
     def __repr__(self) -> str:
-        return f"<JobsModel rows={len(self._rows)}>"
+        return f"<JobsModel rows={self.rowCount()}>"
 
     # ---- access -----------------------------------------------------------------------------
 
@@ -129,14 +129,15 @@ class JobsModel(QStandardItemModel):
         return self._by_id.get(job_id)
 
     def row_at(self, position: int) -> JobRow | None:
-        return self._rows[position] if 0 <= position < len(self._rows) else None
+        item = self.item(position) if 0 <= position < self.rowCount() else None
+        return self._by_id.get(item.data(JOB_ROLE)) if item is not None else None
 
     def index_of(self, job_id: str) -> QModelIndex:
         item = self._items.get(job_id)
         return item.index() if item is not None else QModelIndex()
 
     def active_ids(self) -> list[str]:
-        return [r.job_id for r in self._rows if not r.state.is_final]
+        return [r.job_id for r in self._by_id.values() if not r.state.is_final]
 
     # ---- updates ----------------------------------------------------------------------------
 
@@ -151,7 +152,6 @@ class JobsModel(QStandardItemModel):
         item.setEditable(False)
         item.setData(job_id, JOB_ROLE)
         _show(item, row)
-        self._rows.insert(0, row)
         self._by_id[job_id] = row
         self._items[job_id] = item
         self.insertRow(0, item)
@@ -177,7 +177,7 @@ class JobsModel(QStandardItemModel):
 
     def tick(self) -> None:
         """Refresh elapsed times of running rows (a 1 s timer calls this)."""
-        for row in self._rows:
+        for row in self._by_id.values():
             if row.started is not None and not row.state.is_final:
                 self._changed_later(row)
 
@@ -201,9 +201,10 @@ class JobsModel(QStandardItemModel):
 def _show(item: QStandardItem, row: JobRow) -> None:
     """Copy what a row shows into its item: one ``dataChanged`` for all of it."""
     status = row.status_line(time.monotonic())
+    text = f"{row.title}\n{status}"
     roles: dict[int, Any] = {
-        Qt.ItemDataRole.DisplayRole: f"{row.title}\n{status}",
-        Qt.ItemDataRole.ToolTipRole: f"{row.title}\n{status}",
+        Qt.ItemDataRole.DisplayRole: text,
+        Qt.ItemDataRole.ToolTipRole: text,
         Qt.ItemDataRole.DecorationRole: state_icon(row.state),
         TILE_ROLE: (row.title, status, row.state.value),
     }
