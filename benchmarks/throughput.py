@@ -5,15 +5,19 @@ runs), so peak RSS is that variant's alone and the emulator's PNG rendering neve
 GIL:
 
 * ``app``: the real ``AppRuntime`` + ``MainWindow`` (offscreen), real engine (SSE, the app's
-  largest concurrency setting), real store and bridge; the jobs are sent with ``generate()``.
-  A QTimer on the GUI thread ticks every 4 ms; the longest gap between ticks is the longest
-  GUI-thread stall. The run ends when every job is final in the jobs list and the result viewer
-  shows the selected job's image.
+  largest concurrency setting) in its own process as the app runs it, real store and bridge;
+  the jobs are sent with ``generate()``. A QTimer on the GUI thread ticks every 4 ms; the
+  longest gap between ticks is the longest GUI-thread stall. The run ends when every job is
+  final in the jobs list and the result viewer shows the selected job's image. Peak RSS is the
+  window's process plus the engine's.
+* ``app-thread`` (``--engine both``, the default, or ``thread``): the same with the engine in a
+  thread of the window's process (``Options.engine_in_thread``), as before the engine process.
 * ``baseline``: the same 32 requests with ``httpx.AsyncClient`` in one asyncio loop, no app:
   submit all, poll each status every 0.1 s, fetch the result, download the images concurrently
   and write them to files (no fsync, no verification, no thumbnails, no journal).
 
     .venv/bin/python -m benchmarks.throughput [--jobs 32] [--images 4] [--rounds 1]
+        [--engine process|thread|both]
 """
 
 from __future__ import annotations
@@ -47,6 +51,8 @@ SCENARIO: dict[str, Any] = {"queue_delay": 0.1, "run_time": 1.0, "max_running": 
                             "log_steps": 10, "render_ahead": True}
 SEED = 20_261_126  # every job asks for the same images, which the emulator renders once
 TICK_MS = 4
+LABELS = {"baseline": "plain httpx (asyncio, no app)", "app": "app (engine process)",
+          "app-thread": "app (engine thread)"}
 PROMPT = "## Throughput\nlarge images, 大图, a lighthouse at dusk"
 
 
@@ -107,7 +113,8 @@ def run_baseline(url: str, jobs: int, images: int) -> dict[str, Any]:
 
 # ---- app ------------------------------------------------------------------------------------
 
-def run_app(url: str, jobs: int, images: int) -> dict[str, Any]:  # noqa: PLR0915
+def run_app(url: str, jobs: int, images: int, *,  # noqa: PLR0915
+            in_thread: bool = False) -> dict[str, Any]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QEventLoop, QTimer
 
@@ -120,7 +127,8 @@ def run_app(url: str, jobs: int, images: int) -> dict[str, Any]:  # noqa: PLR091
     tmp = tempfile.TemporaryDirectory(prefix="bench-tp-app-")
     keys = KeyStore()
     keys.set_session_key(KEY)
-    runtime = AppRuntime(Options(queue_url=url), key_store=keys, base_dir=Path(tmp.name))
+    runtime = AppRuntime(Options(queue_url=url, engine_in_thread=in_thread), key_store=keys,
+                         base_dir=Path(tmp.name))
     if os.environ.get("BENCH_SWITCH_INTERVAL"):  # experiment knob: overrides the app's 1 ms
         sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
     runtime.settings.first_run_done = True
@@ -182,7 +190,9 @@ def run_app(url: str, jobs: int, images: int) -> dict[str, Any]:  # noqa: PLR091
         dump = open(stall_log, "w")  # noqa: SIM115 - kept open for the run
         ticker.timeout.connect(lambda: faulthandler.dump_traceback_later(0.04, file=dump))
     gc_pauses = GcPauses().__enter__()
+    engine_pid = getattr(engine, "pid", None)  # an EngineProcess: its threads are counted too
     cpu_before = thread_cpu()
+    engine_cpu_before = thread_cpu(engine_pid) if engine_pid else {}
     ticker.start()
     start = time.perf_counter()
     job_ids: list[str | None] = []
@@ -216,10 +226,13 @@ def run_app(url: str, jobs: int, images: int) -> dict[str, Any]:  # noqa: PLR091
     ticker.stop()
     gc_pauses.__exit__()
     completed = sum(1 for r in _rows(win.jobs_model, job_ids) if r.state is JobState.completed)
+    engine_cpu = thread_cpu(engine_pid) if engine_pid else {}
+    engine_rss = _peak_rss_of(engine_pid) if engine_pid else 0.0
     gaps = sorted((b - a) * 1000 for a, b in itertools.pairwise(ticks))
     busy = sorted((b - a) * 1000 for a, b in itertools.pairwise(cpu))
     result = {
-        "total_s": total, "rss_mb": peak_rss_mb(), "completed": completed,
+        "total_s": total, "rss_mb": peak_rss_mb() + engine_rss, "engine_rss_mb": engine_rss,
+        "completed": completed,
         "thumbs_done_s": thumbs_done,
         "max_gap_ms": gaps[-1], "p99_gap_ms": gaps[int(len(gaps) * 0.99)],
         "gaps_over_16": sum(1 for g in gaps if g > 16), "ticks": len(ticks),
@@ -231,6 +244,8 @@ def run_app(url: str, jobs: int, images: int) -> dict[str, Any]:  # noqa: PLR091
         "first_generate_ms": round(send_ms[0], 1),
         "thread_cpu_s": {k: round(v - cpu_before.get(k, 0.0), 2)
                          for k, v in sorted(thread_cpu().items(), key=lambda kv: -kv[1])},
+        "engine_cpu_s": {k: round(v - engine_cpu_before.get(k, 0.0), 2)
+                         for k, v in sorted(engine_cpu.items(), key=lambda kv: -kv[1])},
         "worst_gaps": [f"{(ticks[i + 1] - ticks[i]) * 1000:.0f} ms at {ticks[i] - start:.1f} s, "
                        f"GUI CPU {(cpu[i + 1] - cpu[i]) * 1000:.0f} ms, waiting for a core "
                        f"{waits[i + 1] - waits[i]:.0f} ms" for i in sorted(
@@ -248,14 +263,14 @@ def _rows(model: JobsModel, job_ids: list[str | None]) -> list[JobRow]:
     return [row for row in found if row is not None]
 
 
-def thread_cpu() -> dict[str, float]:
-    """CPU seconds used so far by this process's threads, summed by name (Linux /proc)."""
+def thread_cpu(pid: int | None = None) -> dict[str, float]:
+    """CPU seconds used so far by this (or ``pid``'s) process's threads, by name (Linux /proc)."""
     import threading
 
-    names = {t.native_id: t.name for t in threading.enumerate()}
+    names = {t.native_id: t.name for t in threading.enumerate()} if pid is None else {}
     ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     used: dict[str, float] = {}
-    for task in Path("/proc/self/task").glob("*"):
+    for task in Path(f"/proc/{pid or 'self'}/task").glob("*"):
         try:
             name = names.get(int(task.name)) or (task / "comm").read_text().strip()
             name = name.split(" ")[0].rstrip("_0123456789")
@@ -264,6 +279,18 @@ def thread_cpu() -> dict[str, float]:
             continue
         used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
     return used
+
+
+def _peak_rss_of(pid: int) -> float:
+    """Peak resident set size of another live process, in MB (Linux /proc; 0 elsewhere)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def _files(directory: Path, pattern: str) -> int:
@@ -291,12 +318,17 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=32)
     parser.add_argument("--images", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--child", choices=["app", "baseline"])
+    parser.add_argument("--engine", choices=["process", "thread", "both"], default="both",
+                        help="where the app variant runs its engine (both: A/B in each round)")
+    parser.add_argument("--child", choices=["app", "app-thread", "baseline"])
     parser.add_argument("--url")
     args = parser.parse_args()
     if args.child:
-        fn = run_app if args.child == "app" else run_baseline
-        print(json.dumps(fn(args.url, args.jobs, args.images)))
+        if args.child == "baseline":
+            out = run_baseline(args.url, args.jobs, args.images)
+        else:
+            out = run_app(args.url, args.jobs, args.images, in_thread=args.child == "app-thread")
+        print(json.dumps(out))
         return
     print(machine())
     print(f"emulator (subprocess) scenario: {SCENARIO}")
@@ -307,12 +339,15 @@ def main() -> None:
         _child("baseline", url, 1, args.images)
         for _ in range(args.rounds):
             results.append(("baseline", _child("baseline", url, args.jobs, args.images)))
-            results.append(("app", _child("app", url, args.jobs, args.images)))
+            if args.engine in ("process", "both"):
+                results.append(("app", _child("app", url, args.jobs, args.images)))
+            if args.engine in ("thread", "both"):
+                results.append(("app-thread", _child("app-thread", url, args.jobs, args.images)))
     base = min(r["total_s"] for name, r in results if name == "baseline")
     rows = []
     for name, r in results:
         rows.append([
-            "plain httpx (asyncio, no app)" if name == "baseline" else "app (window + engine)",
+            LABELS[name],
             r["total_s"], r["total_s"] / base,
             f"{r['thumbs_done_s']:.2f}" if "thumbs_done_s" in r else "-", r["rss_mb"],
             f"{r['max_gap_ms']:.1f}" if "max_gap_ms" in r else "-",
@@ -329,9 +364,12 @@ def main() -> None:
         rows,
     )
     for name, r in results:
-        if name == "app":
-            print(f"app: GC passes {r['gc']}; worst gaps: {'; '.join(r['worst_gaps'])}")
-            print(f"app: CPU s by thread during the run: {r['thread_cpu_s']}")
+        if name != "baseline":
+            print(f"{name}: GC passes {r['gc']}; worst gaps: {'; '.join(r['worst_gaps'])}")
+            print(f"{name}: CPU s by thread during the run: {r['thread_cpu_s']}")
+            if r["engine_cpu_s"]:
+                print(f"{name}: engine process: CPU s by thread {r['engine_cpu_s']}, "
+                      f"peak RSS {r['engine_rss_mb']:.1f} MB (in the total)")
 
 
 if __name__ == "__main__":

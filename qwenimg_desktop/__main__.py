@@ -2,6 +2,7 @@
 
 import sys
 
-from qwenimg_desktop.app import main
+if __name__ == "__main__":
+    from qwenimg_desktop.app import main
 
-sys.exit(main())
+    sys.exit(main())

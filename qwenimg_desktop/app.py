@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from qwenimg_desktop.core.errors import QwenImgError
     from qwenimg_desktop.core.jobs.engine import JobEngine
+    from qwenimg_desktop.core.jobs.remote import EngineProcess
     from qwenimg_desktop.core.params import GenerationRequest
     from qwenimg_desktop.core.secrets import KeyStore
     from qwenimg_desktop.core.settings import AppSettings
@@ -49,6 +50,9 @@ class Options:
     demo: bool = False
     temp_basedir: bool = False
     smoke_test: bool = False
+    # The job engine runs in a child process, so its threads never hold the window's GIL (see
+    # core/jobs/remote.py); True runs it in a thread of this process (benchmarks' A/B, debugging).
+    engine_in_thread: bool = False
 
 
 def parse_args(argv: Sequence[str]) -> Options:
@@ -111,7 +115,7 @@ class AppRuntime:
         self.workers: Workers = Workers()
         self.bridge: EngineBridge = EngineBridge()
         self.emulator: EmulatorServer | None = None
-        self.engine: JobEngine | None = None
+        self.engine: JobEngine | EngineProcess | None = None
         self.window: MainWindow | None = None
         self.theme: ThemeController | None = None
         self.demo = options.demo
@@ -125,9 +129,10 @@ class AppRuntime:
             return self.emulator.base_url
         return self.options.queue_url or self.settings.queue_url
 
-    def start_engine(self, *, wait: bool = True) -> JobEngine:
+    def start_engine(self, *, wait: bool = True) -> JobEngine | EngineProcess:
         """Start the emulator (demo) and the job engine (``wait=False``: see ``_watch_start``)."""
         from qwenimg_desktop.core.jobs.engine import JobEngine  # noqa: PLC0415
+        from qwenimg_desktop.core.jobs.remote import EngineProcess  # noqa: PLC0415
         from qwenimg_desktop.core.store.files import DataLayout  # noqa: PLC0415
 
         root = self.data_dir
@@ -140,12 +145,16 @@ class AppRuntime:
             root = self.data_dir / "demo"
             keys = _demo_key
         self.layout = DataLayout(root)
-        self.engine = JobEngine(
-            layout=self.layout, keys=keys, sink=self.bridge.sink, queue_base=self.queue_base,
-            concurrency=self.settings.concurrency,
-            price_per_image=self.settings.price_per_image_usd,
-            repair_corrupt=True,
-        )
+        common: dict[str, Any] = {
+            "layout": self.layout, "keys": keys, "sink": self.bridge.sink,
+            "queue_base": self.queue_base, "concurrency": self.settings.concurrency,
+            "price_per_image": self.settings.price_per_image_usd, "repair_corrupt": True,
+        }
+        if self.options.engine_in_thread:
+            self.engine = JobEngine(**common)
+        else:  # a hard crash in the engine's process leaves its stack in the crash folder
+            self.engine = EngineProcess(
+                **common, fault_log=self.log_dir / "crash" / "engine-fault.log")
         self.engine.start(wait=wait)
         return self.engine
 

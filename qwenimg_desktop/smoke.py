@@ -228,6 +228,10 @@ class SmokeTest(QObject):
             self._step = "job"
             runtime.bridge.job_event.connect(self._on_event)
             self._job_id = engine.submit(smoke_request())
+            # The window runs its engine as a child process (in a frozen build: this executable
+            # again, through freeze_support); the job completing proves that child works.
+            pid = getattr(engine, "pid", None)
+            self._facts["engine"] = f"process:{pid}" if pid and pid != os.getpid() else "thread"
         except Exception as exc:  # noqa: BLE001 - every failure becomes the smoke verdict
             self._fail(exc)
 

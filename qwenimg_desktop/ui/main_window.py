@@ -308,6 +308,9 @@ class MainWindow(QMainWindow):
         if isinstance(event, ev.FilesRestored):
             self.history.files_restored(event)
             return
+        if isinstance(event, ev.EngineNotice):  # the engine's process stopped (and restarted)
+            self.messenger.error(event.message)
+            return
         self.jobs_model.apply(event)
 
     def _job_selected(self, job_id: str) -> None:

@@ -88,6 +88,8 @@ def test_frozen_smoke_test_offscreen(frozen: FrozenBuild) -> None:
     assert facts["platform"] == "offscreen"
     assert facts["db"] == "ok"
     assert facts["image"] == "512x512.webp"
+    # The job ran in the engine's own process: the frozen executable, spawned again as a child.
+    assert facts["engine"].startswith("process:")
     assert facts["input_methods"] == "ibus,compose"
     assert facts["formats"] == "png,jpeg,webp,ico,svg"
     # The keyring metadata was bundled: every backend is registered, whether usable here or not.

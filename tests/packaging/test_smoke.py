@@ -87,6 +87,7 @@ def test_source_smoke_test_passes() -> None:
     facts = result.facts()
     assert facts["db"] == "ok"
     assert facts["image"] == "512x512.webp"
+    assert facts["engine"].startswith("process:")  # as the window runs it
     assert facts["platform"] == "offscreen"
     assert "SecretService" in facts["keyring_backends"]
     assert facts["keyring"]  # "none" without a Secret Service: reported, not a failure

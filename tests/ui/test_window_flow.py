@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 
 import pytest
@@ -9,6 +11,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.jobs.remote import EngineProcess
 from qwenimg_desktop.core.threads import GIL_SWITCH_INTERVAL_S
 from qwenimg_desktop.emulator.server import EmulatorServer
 from qwenimg_desktop.ui.main_window import MainWindow
@@ -195,3 +198,27 @@ def test_the_runtime_hands_the_gil_over_every_millisecond(
     sys.setswitchinterval(0.005)  # CPython's default
     runtime_factory()
     assert sys.getswitchinterval() == pytest.approx(GIL_SWITCH_INTERVAL_S)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="kills the engine's process")
+def test_the_window_survives_its_engine_dying_and_the_job_still_completes(
+    runtime_factory: RuntimeFactory, emulator_factory: object, qtbot: QtBot
+) -> None:
+    server: EmulatorServer = emulator_factory({"run_time": 1.5, "log_steps": 15})  # type: ignore[operator]
+    runtime = runtime_factory(server)
+    win = ready_window(runtime, qtbot)
+    engine = runtime.engine
+    assert isinstance(engine, EngineProcess)  # the window's default
+    qtbot.waitUntil(lambda: engine.ready, timeout=30_000)
+    type_prompt(qtbot, win, "outlives a crash")
+    job_id = win.generate()
+    assert job_id is not None
+    wait_state(qtbot, win, job_id, JobState.running)
+    assert engine.pid is not None
+    with qtbot.waitSignal(win.messenger.message, timeout=20_000,
+                          check_params_cb=lambda level, text: level == "error"
+                          and "restarted" in text):
+        os.kill(engine.pid, signal.SIGKILL)
+    row = wait_state(qtbot, win, job_id, JobState.completed)
+    assert len(row.image_paths) == 1
+    assert server.stats()["submits_by_job_id"] == {job_id: 1}

@@ -279,15 +279,15 @@ class JobEngine:
 
     # ---- facade (any thread) ----------------------------------------------------------------
 
-    def submit(self, request: GenerationRequest) -> str:
-        """Queue a validated request; returns its local job id at once."""
-        job_id = uuid.uuid4().hex
+    def submit(self, request: GenerationRequest, *, job_id: str | None = None) -> str:
+        """Queue a validated request; returns its local job id (``job_id`` or a new one) at once."""
+        job_id = job_id or uuid.uuid4().hex
         self._post(self._start_new(job_id, request))
         return job_id
 
-    def retry(self, job_id: str) -> str:
-        """Submit the stored request of ``job_id`` again, as a new job."""
-        new_id = uuid.uuid4().hex
+    def retry(self, job_id: str, *, new_id: str | None = None) -> str:
+        """Submit the stored request of ``job_id`` again, as a new job (``new_id`` or a new id)."""
+        new_id = new_id or uuid.uuid4().hex
         self._post(self._retry_job(job_id, new_id))
         return new_id
 

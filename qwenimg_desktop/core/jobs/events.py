@@ -74,4 +74,13 @@ class FilesRestored(JobEvent):
     error: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class EngineNotice(JobEvent):
+    """About the engine itself, not one job (``job_id`` is empty): its process stopped, was
+    restarted, or could not be. ``message`` is a sentence for the user."""
+
+    message: str
+    restarted: bool = False
+
+
 EventSink = Callable[[JobEvent], None]

@@ -1,0 +1,634 @@
+"""EngineProcess: the job engine in a child process, behind :class:`JobEngine`'s facade.
+
+Why a process: the window shares one GIL with everything that runs in its process. When a wave
+of jobs finishes, the engine's threads (HTTP, SSE parsing, verifying and writing images,
+thumbnails, the journal) run Python in bursts, and the GUI thread waits for the GIL between
+paints. In a child process they have their own interpreter: the window's process only receives
+the engine's events. A crash in the engine (a decoder fault on a hostile image) no longer takes
+the window with it either: the child is restarted and the journal resumes the unfinished jobs.
+
+The two processes talk over one ``multiprocessing`` pipe (``spawn`` on every OS, so the frozen
+app works the same way; ``main.py`` calls ``freeze_support()``). Messages are tuples whose first
+item names them:
+
+parent -> child
+    ``("submit", job_id, request)``, ``("retry", old_id, new_id)``, ``("cancel", job_id)``,
+    ``("redownload", job_id)``, ``("cancel_all",)``, ``("configure", concurrency, price)``,
+    ``("call", call_id, name, args)`` (``wait_idle``, ``active_jobs``), ``("key", call_id, key)``,
+    ``("stop", timeout)``.
+child -> parent
+    ``("events", [JobEvent, ...])``, ``("ready", error, notice, recovered, flagged)``,
+    ``("reply", call_id, ok, value)``, ``("key?", call_id)``, ``("log", level, name, text)``,
+    ``("stopped",)``.
+
+The API key never leaves memory: the child asks the parent for it when a job starts (the
+parent's key store answers, with its own time budget), so it is in no argument, environment
+variable or file. The child's log records are sent to the parent and written by its handlers
+(redacted in both processes). The child owns the data-dir lock and the journal's writer; the
+parent opens its own connection to the same history once the child has checked it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import faulthandler
+import itertools
+import logging
+import multiprocessing
+import os
+import queue
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from qwenimg_desktop.core.errors import QwenImgError, UserError, register_secret
+from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
+from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.core.jobs.engine import EngineClosed
+from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.store.files import DataLayout
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
+    from qwenimg_desktop.core.fal.retry import RetryPolicy
+    from qwenimg_desktop.core.store.history import HistoryStore
+
+log = logging.getLogger("qwenimg.jobs.process")
+
+KEY_WAIT_S: Final = 60.0  # the parent's key store has its own, shorter, budget
+MAX_RESTARTS: Final = 3  # unexpected stops restarted within RESTART_WINDOW_S, then give up
+RESTART_WINDOW_S: Final = 300.0
+CALLS: Final = frozenset({"wait_idle", "active_jobs"})
+
+
+class EngineStartFailed(UserError):
+    """The engine process could not start (its reason, as it told us, is the message)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    """Everything the child needs to build its :class:`JobEngine` (picklable, no secrets)."""
+
+    root: Path
+    queue_base: str
+    concurrency: int
+    price_per_image: float
+    repair_corrupt: bool
+    use_stream: bool
+    poll_interval: float
+    make_thumbnails: bool
+    recover: bool
+    retry: RetryPolicy | None
+    log_level: int
+    nice: int
+    fault_log: Path | None
+
+
+class EngineProcess:
+    """Runs :class:`~qwenimg_desktop.core.jobs.engine.JobEngine` in a child process.
+
+    Same facade and the same start semantics (``start(wait=False)`` returns at once; commands
+    sent meanwhile run in order once the journal is checked; a failed start is re-raised by
+    :meth:`wait_ready` and by every later command). Events are delivered to ``sink`` from a
+    reader thread, in the order the child emitted them. If the child stops unexpectedly it is
+    restarted (up to ``MAX_RESTARTS`` times in ``RESTART_WINDOW_S``) and an
+    :class:`~qwenimg_desktop.core.jobs.events.EngineNotice` tells the window.
+    """
+
+    def __init__(  # noqa: PLR0913 - mirrors JobEngine's keyword arguments
+        self,
+        *,
+        layout: DataLayout,
+        keys: Callable[[], str | None],
+        sink: ev.EventSink,
+        queue_base: str = DEFAULT_QUEUE_BASE,
+        concurrency: int = 2,
+        use_stream: bool = True,
+        poll_interval: float = 0.2,
+        retry: RetryPolicy | None = None,
+        recover: bool = True,
+        make_thumbnails: bool = True,
+        price_per_image: float = 0.075,
+        repair_corrupt: bool = False,
+        nice: int = 0,
+        fault_log: Path | None = None,
+    ) -> None:
+        self.layout = layout
+        self.queue_base = queue_base
+        self.concurrency = max(1, concurrency)
+        self.price_per_image = price_per_image
+        self._keys = keys
+        self._sink = sink
+        self._config = EngineConfig(
+            root=layout.root, queue_base=queue_base, concurrency=self.concurrency,
+            price_per_image=price_per_image, repair_corrupt=repair_corrupt,
+            use_stream=use_stream, poll_interval=poll_interval,
+            make_thumbnails=make_thumbnails, recover=recover, retry=retry,
+            log_level=logging.getLogger().getEffectiveLevel(), nice=nice, fault_log=fault_log,
+        )
+        self.notice: str | None = None
+        self.recovered: list[str] = []
+        self.flagged_unknown: list[str] = []
+        self.store: HistoryStore | None = None
+        self._ready = threading.Event()
+        self._start_error: QwenImgError | None = None
+        self._send_lock = threading.RLock()  # held across a restart: sends wait for it
+        self._conn: Connection | None = None
+        self._process: BaseProcess | None = None
+        self._reader: threading.Thread | None = None
+        self._stopping = False
+        self._closed = False
+        self._restarts: list[float] = []
+        self._fault_offset = 0
+        self._call_ids = itertools.count(1)
+        self._calls: dict[int, _Reply] = {}
+        self._calls_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        pid = self._process.pid if self._process is not None else None
+        return f"<EngineProcess pid={pid} base={self.queue_base} closed={self._closed}>"
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id (None before start)."""
+        return self._process.pid if self._process is not None else None
+
+    # ---- lifecycle --------------------------------------------------------------------------
+
+    def start(self, timeout: float = 30.0, *, wait: bool = True) -> None:
+        """Start the child; with ``wait`` block until its journal is open (see JobEngine)."""
+        if self._process is not None:
+            return
+        self._spawn()
+        if wait:
+            self.wait_ready(timeout)
+
+    @property
+    def ready(self) -> bool:
+        """True once start-up has finished, successfully or not (see :meth:`wait_ready`)."""
+        return self._ready.is_set()
+
+    def wait_ready(self, timeout: float | None = 30.0) -> None:
+        """Block until start-up has finished; re-raise its error (every time) if it failed."""
+        if self._process is None:
+            raise EngineClosed("the job engine is not running")
+        if not self._ready.wait(timeout):
+            raise EngineClosed("the job engine did not start in time")
+        if self._start_error is not None:
+            raise self._start_error
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Stop the child (remote jobs stay journaled and resume at the next start)."""
+        process = self._process
+        if process is None or self._stopping:
+            return
+        self._stopping = True
+        with contextlib.suppress(OSError, ValueError):
+            self._send(("stop", timeout))
+        process.join(timeout + 30)  # the child gives in-flight submits ``timeout`` seconds
+        if process.is_alive():
+            log.warning("the engine process did not stop in time; terminating it")
+            process.terminate()
+            process.join(5)
+            if process.is_alive():
+                process.kill()
+                process.join(5)
+        if self._reader is not None:
+            self._reader.join(5)
+        self._closed = True
+        self._fail_calls()
+        with self._send_lock:
+            if self._conn is not None:
+                self._conn.close()
+        if self.store is not None:
+            self.store.close()
+
+    # ---- facade (any thread) ----------------------------------------------------------------
+
+    def submit(self, request: GenerationRequest) -> str:
+        """Queue a validated request; returns its local job id at once."""
+        job_id = uuid.uuid4().hex
+        self._command(("submit", job_id, request))
+        return job_id
+
+    def retry(self, job_id: str) -> str:
+        """Submit the stored request of ``job_id`` again, as a new job."""
+        new_id = uuid.uuid4().hex
+        self._command(("retry", job_id, new_id))
+        return new_id
+
+    def cancel(self, job_id: str) -> None:
+        self._command(("cancel", job_id))
+
+    def redownload(self, job_id: str) -> None:
+        self._command(("redownload", job_id))
+
+    def cancel_all(self) -> None:
+        self._command(("cancel_all",))
+
+    def configure(self, *, concurrency: int, price_per_image: float) -> None:
+        self.concurrency = max(1, concurrency)
+        self.price_per_image = price_per_image
+        self._command(("configure", self.concurrency, price_per_image))
+
+    def active_jobs(self, timeout: float = 10.0) -> list[str]:
+        """Ids of jobs not yet finished (a snapshot, asked of the child)."""
+        value = self._ask("active_jobs", (), timeout)
+        return list(value) if isinstance(value, list) else []
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until no job is running; False on timeout."""
+        try:
+            answer = self._ask("wait_idle", (timeout,), None if timeout is None else timeout + 5)
+        except TimeoutError:
+            return False
+        return bool(answer)
+
+    # ---- parent side ------------------------------------------------------------------------
+
+    def _spawn(self) -> None:
+        path = self._config.fault_log
+        try:  # only what this child writes there is reported if it dies
+            self._fault_offset = path.stat().st_size if path is not None else 0
+        except OSError:
+            self._fault_offset = 0
+        context = multiprocessing.get_context("spawn")
+        mine, theirs = context.Pipe(duplex=True)
+        process = context.Process(target=serve, args=(theirs, self._config),
+                                  name="qwenimg-engine", daemon=True)
+        with self._send_lock:
+            process.start()
+            theirs.close()  # else the parent never sees EOF when the child dies
+            self._conn, self._process = mine, process
+        self._reader = threading.Thread(target=self._read, args=(mine, process),
+                                        name="qwenimg-engine-link", daemon=True)
+        self._reader.start()
+        log.info("engine process %s started", process.pid)
+
+    def _command(self, message: tuple[Any, ...]) -> None:
+        if self._start_error is not None:
+            raise self._start_error
+        if self._closed or self._stopping or self._process is None:
+            raise EngineClosed("the job engine is not running")
+        try:
+            self._send(message)
+        except (OSError, ValueError) as exc:
+            # The child has just died; the reader thread restarts it, and the journal resumes
+            # what it had. A command lost here is one the user sees unanswered: say so.
+            raise EngineClosed("the job engine stopped; it is being restarted") from exc
+
+    def _send(self, message: tuple[Any, ...]) -> None:
+        with self._send_lock:
+            if self._conn is None:
+                raise ValueError("no engine connection")
+            self._conn.send(message)
+
+    def _ask(self, name: str, args: tuple[Any, ...], timeout: float | None) -> Any:
+        if self._start_error is not None:
+            raise self._start_error
+        call_id = next(self._call_ids)
+        reply = _Reply()
+        with self._calls_lock:
+            self._calls[call_id] = reply
+        try:
+            self._command(("call", call_id, name, args))
+            if not reply.done.wait(timeout):
+                raise TimeoutError(f"the job engine did not answer {name!r} in time")
+        finally:
+            with self._calls_lock:
+                self._calls.pop(call_id, None)
+        if reply.error is not None:
+            raise reply.error
+        return reply.value
+
+    def _fail_calls(self) -> None:
+        with self._calls_lock:
+            waiting, self._calls = list(self._calls.values()), {}
+        for reply in waiting:
+            reply.error = EngineClosed("the job engine stopped")
+            reply.done.set()
+
+    def _read(self, conn: Connection, process: BaseProcess) -> None:
+        """Reader thread: deliver what the child sends until it closes the pipe."""
+        stopped = False
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                break
+            except Exception:  # an unpicklable message is a bug in the child: keep reading
+                log.exception("an unreadable message from the engine process")
+                continue
+            if message[0] == "stopped":
+                stopped = True
+                break
+            try:
+                self._handle(message)
+            except Exception:  # a failing sink must not stop the link
+                log.exception("handling %r from the engine process failed", message[0])
+        if stopped or self._stopping:
+            return  # shutdown() joins the process: never two threads waiting on one child
+        process.join(5)
+        self._child_died(process)
+
+    def _handle(self, message: tuple[Any, ...]) -> None:
+        kind = message[0]
+        if kind == "events":
+            for event in message[1]:
+                self._sink(event)
+        elif kind == "log":
+            _, level, name, text = message
+            logging.getLogger(name).log(level, "%s", text)
+        elif kind == "key?":
+            threading.Thread(target=self._answer_key, args=(message[1],),
+                             name="qwenimg-engine-key", daemon=True).start()
+        elif kind == "reply":
+            _, call_id, ok, value = message
+            with self._calls_lock:
+                reply = self._calls.get(call_id)
+            if reply is not None:
+                reply.value = value if ok else None
+                reply.error = None if ok else EngineClosed(str(value))
+                reply.done.set()
+        elif kind == "ready":
+            self._on_ready(*message[1:])
+
+    def _answer_key(self, call_id: int) -> None:
+        try:
+            key = self._keys()
+        except Exception:  # the key store says why in its own log; the job fails on "no key"
+            log.exception("the API key could not be read for the engine")
+            key = None
+        with contextlib.suppress(OSError, ValueError):
+            self._send(("key", call_id, key))
+
+    def _on_ready(self, error: tuple[str, str, str] | None, notice: str | None,
+                  recovered: list[str], flagged: list[str]) -> None:
+        if self._ready.is_set():  # a restart: the history is already open
+            self.recovered.extend(recovered)
+            self.flagged_unknown.extend(flagged)
+            if error is not None:
+                self._give_up(f"The job engine could not be restarted: {error[1]}")
+            return
+        if error is not None:
+            kind, message, next_step = error
+            log.error("the engine process could not start (%s): %s", kind, message)
+            self._start_error = EngineStartFailed(message, next_step=next_step)
+            self._ready.set()
+            return
+        from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
+
+        try:  # the child has opened, checked and migrated it; this is a second connection
+            self.store = HistoryStore.open(self.layout)
+        except QwenImgError as exc:
+            self._start_error = exc
+        except Exception as exc:  # noqa: BLE001 - e.g. sqlite3.Error: told to the window
+            self._start_error = EngineStartFailed(f"the history could not be opened: {exc}")
+        self.notice = notice
+        self.recovered = list(recovered)
+        self.flagged_unknown = list(flagged)
+        self._ready.set()
+
+    def _child_died(self, process: BaseProcess) -> None:
+        code = process.exitcode
+        log.error("the engine process %s stopped unexpectedly (exit code %s)%s", process.pid,
+                  code, self._fault_trace())
+        self._fail_calls()
+        if not self._ready.is_set():  # died while starting: that is the start's failure
+            self._start_error = EngineStartFailed(
+                f"the job engine stopped while starting (exit code {code})",
+                next_step="See the log file; start the app again.")
+            self._ready.set()
+            return
+        now = time.monotonic()
+        self._restarts = [t for t in self._restarts if now - t < RESTART_WINDOW_S]
+        if len(self._restarts) >= MAX_RESTARTS or self._stopping:
+            self._give_up(f"The job engine stopped unexpectedly (exit code {code}) again. "
+                          "Restart the app: unfinished jobs resume from the journal.")
+            return
+        self._restarts.append(now)
+        with self._send_lock:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn = None
+            self._spawn()
+        self._sink(ev.EngineNotice(
+            "", f"The job engine stopped unexpectedly (exit code {code}) and was restarted; "
+                "unfinished jobs resume from the journal.", restarted=True))
+
+    def _fault_trace(self) -> str:
+        """What the child's faulthandler wrote, if anything (its last 4 kB)."""
+        path = self._config.fault_log
+        try:
+            with path.open("rb") if path else contextlib.nullcontext(None) as fh:
+                if fh is None:
+                    return ""
+                fh.seek(self._fault_offset)
+                text = fh.read().decode("utf-8", errors="replace")
+        except OSError:
+            return ""
+        return f"; its fault log ends with:\n{text[-4096:]}" if text.strip() else ""
+
+    def _give_up(self, message: str) -> None:
+        log.error("%s", message)
+        self._closed = True
+        self._sink(ev.EngineNotice("", message))
+
+
+class _Reply:
+    __slots__ = ("done", "error", "value")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+
+# ---- child side ---------------------------------------------------------------------------------
+
+
+class _Link:
+    """The child's end of the pipe: one lock for every send, a thread that batches events."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._lock = threading.Lock()
+        self._events: queue.SimpleQueue[ev.JobEvent | None] = queue.SimpleQueue()
+        self._keys: dict[int, _Reply] = {}
+        self._key_ids = itertools.count(1)
+        self._sender = threading.Thread(target=self._send_events, name="qwenimg-events",
+                                        daemon=True)
+        self._sender.start()
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        with self._lock, contextlib.suppress(OSError, ValueError):  # the parent is gone
+            self.conn.send(message)
+
+    def event(self, event: ev.JobEvent) -> None:
+        """The engine's sink (any thread): queued, sent in batches by the sender thread."""
+        self._events.put(event)
+
+    def _send_events(self) -> None:
+        while True:
+            first = self._events.get()
+            if first is None:
+                return
+            batch = [first]
+            with contextlib.suppress(queue.Empty):
+                while len(batch) < 256:
+                    item = self._events.get_nowait()
+                    if item is None:
+                        self.send(("events", batch))
+                        return
+                    batch.append(item)
+            self.send(("events", batch))
+
+    def close_events(self) -> None:
+        self._events.put(None)
+        self._sender.join(10)
+
+    def ask_key(self) -> str | None:
+        """The engine's key source (runs in a worker thread): ask the parent and wait."""
+        call_id = next(self._key_ids)
+        reply = _Reply()
+        self._keys[call_id] = reply
+        self.send(("key?", call_id))
+        try:
+            if not reply.done.wait(KEY_WAIT_S):
+                return None
+        finally:
+            self._keys.pop(call_id, None)
+        key = reply.value
+        register_secret(key)  # redacted from this process's log records too
+        return key if isinstance(key, str) else None
+
+    def key_answer(self, call_id: int, key: str | None) -> None:
+        reply = self._keys.get(call_id)
+        if reply is not None:
+            reply.value = key
+            reply.done.set()
+
+
+class _ForwardLogs(logging.Handler):
+    """Sends the child's log records to the parent, whose handlers write them."""
+
+    def __init__(self, link: _Link) -> None:
+        super().__init__()
+        self._link = link
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = self.format(record)
+        except Exception:  # noqa: BLE001 - a bad record must not kill a job's thread
+            return
+        self._link.send(("log", record.levelno, record.name, text))
+
+
+def serve(conn: Connection, config: EngineConfig) -> None:
+    """The child process's main: build the engine, then obey the parent until told to stop."""
+    from qwenimg_desktop.core.jobs.engine import JobEngine  # noqa: PLC0415
+    from qwenimg_desktop.core.logs import QUIET_LOGGERS, RedactingFilter  # noqa: PLC0415
+
+    _enable_faulthandler(config.fault_log)
+    if config.nice and hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(config.nice)
+    link = _Link(conn)
+    handler = _ForwardLogs(link)
+    handler.setFormatter(logging.Formatter("[engine %(threadName)s] %(message)s"))
+    handler.addFilter(RedactingFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(config.log_level)
+    for name in QUIET_LOGGERS:  # as setup_logging() does in the window's process
+        logging.getLogger(name).setLevel(max(config.log_level, logging.WARNING))
+    engine = JobEngine(
+        layout=DataLayout(config.root), keys=link.ask_key, sink=link.event,
+        queue_base=config.queue_base, concurrency=config.concurrency,
+        use_stream=config.use_stream, poll_interval=config.poll_interval,
+        recover=config.recover, make_thumbnails=config.make_thumbnails, retry=config.retry,
+        price_per_image=config.price_per_image, repair_corrupt=config.repair_corrupt,
+    )
+    engine.start(wait=False)
+    threading.Thread(target=_report_ready, args=(engine, link), name="qwenimg-ready",
+                     daemon=True).start()
+    timeout = 5.0
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):  # the window's process is gone: stop as on quit
+            break
+        if message[0] == "stop":
+            timeout = float(message[1])
+            break
+        _obey(engine, link, message)
+    engine.shutdown(timeout=timeout)
+    link.close_events()
+    link.send(("stopped",))
+    root.removeHandler(handler)
+    conn.close()
+
+
+def _enable_faulthandler(path: Path | None) -> None:
+    """A hard crash (a fault in a decoder) leaves its stack in ``path`` (else on stderr)."""
+    with contextlib.suppress(Exception):  # no stderr in a windowed build, an unwritable dir
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            faulthandler.enable(path.open("a", encoding="utf-8"))
+        elif sys.stderr is not None:
+            faulthandler.enable()
+
+
+def _report_ready(engine: Any, link: _Link) -> None:
+    error: tuple[str, str, str] | None = None
+    try:
+        engine.wait_ready(None)
+    except QwenImgError as exc:
+        error = (type(exc).__name__, exc.message, exc.next_step)
+    except Exception as exc:  # noqa: BLE001 - told to the parent, which reports it
+        error = (type(exc).__name__, f"{type(exc).__name__}: {exc}", "")
+    link.send(("ready", error, engine.notice, list(engine.recovered),
+               list(engine.flagged_unknown)))
+
+
+def _obey(engine: Any, link: _Link, message: tuple[Any, ...]) -> None:
+    kind = message[0]
+    try:
+        if kind == "submit":
+            engine.submit(message[2], job_id=message[1])
+        elif kind == "retry":
+            engine.retry(message[1], new_id=message[2])
+        elif kind == "cancel":
+            engine.cancel(message[1])
+        elif kind == "redownload":
+            engine.redownload(message[1])
+        elif kind == "cancel_all":
+            engine.cancel_all()
+        elif kind == "configure":
+            engine.configure(concurrency=message[1], price_per_image=message[2])
+        elif kind == "key":
+            link.key_answer(message[1], message[2])
+        elif kind == "call" and message[2] in CALLS:
+            threading.Thread(target=_answer_call, args=(engine, link, *message[1:]),
+                             name="qwenimg-call", daemon=True).start()
+        else:
+            log.error("unknown command from the window: %r", kind)
+    except QwenImgError as exc:  # e.g. the start failed: the parent reports that already
+        log.warning("%s ignored: %s", kind, exc.message)
+
+
+def _answer_call(engine: Any, link: _Link, call_id: int, name: str,
+                 args: tuple[Any, ...]) -> None:
+    try:
+        value = engine.wait_idle(*args) if name == "wait_idle" else engine.active_jobs()
+    except Exception as exc:  # noqa: BLE001 - the caller gets EngineClosed with the reason
+        link.send(("reply", call_id, False, str(exc)))
+        return
+    link.send(("reply", call_id, True, value))

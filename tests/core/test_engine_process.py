@@ -1,0 +1,253 @@
+"""EngineProcess: the job engine in a child process (real spawn, real pipe, real emulator)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.core.jobs import remote
+from qwenimg_desktop.core.jobs.engine import EngineClosed
+from qwenimg_desktop.core.jobs.lock import DataDirLock
+from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.jobs.remote import EngineProcess, EngineStartFailed
+from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.store.files import DataLayout
+from tests.core.helpers import FAST_RETRY, TEST_KEY, EventLog
+from tests.fixtures.emulator import EmulatorFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+linux_only = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc")
+
+ProcessFactory = Callable[..., tuple[EngineProcess, EventLog]]
+
+
+@pytest.fixture
+def process_factory(tmp_path: Path) -> Iterator[ProcessFactory]:
+    """``factory(base_url, **EngineProcess kwargs)`` → a started engine process and its events."""
+    engines: list[EngineProcess] = []
+
+    def factory(base_url: str, **kwargs: Any) -> tuple[EngineProcess, EventLog]:
+        log = EventLog()
+        options: dict[str, Any] = {
+            "layout": DataLayout(kwargs.pop("root", tmp_path / "data")),
+            "keys": lambda: TEST_KEY, "sink": log, "queue_base": base_url,
+            "retry": FAST_RETRY, "poll_interval": 0.02,
+        }
+        options.update(kwargs)
+        engine = EngineProcess(**options)
+        engines.append(engine)
+        engine.start(timeout=60)
+        return engine, log
+
+    yield factory
+    for engine in engines:
+        engine.shutdown()
+
+
+def _wait(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("condition not met in time")
+        time.sleep(0.02)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/status")
+    return not (status.exists() and "zombie" in status.read_text())
+
+
+def test_a_job_runs_in_the_child_and_its_events_arrive_in_order(
+    emulator_factory: EmulatorFactory, process_factory: ProcessFactory
+) -> None:
+    server = emulator_factory(valid_keys={TEST_KEY})  # a wrong or missing key fails the job
+    engine, log = process_factory(server.base_url)
+    assert engine.pid is not None
+    assert engine.pid != os.getpid()
+    job_id = engine.submit(GenerationRequest(prompt="a lighthouse, 灯塔", num_images=2))
+    final = log.wait_final(job_id)
+    assert isinstance(final, ev.Completed), final
+    assert len(final.image_paths) == 2
+    assert all(Path(p).is_file() for p in final.image_paths)
+    kinds = [type(e).__name__ for e in log.of(job_id)]
+    assert kinds.index("Submitted") < kinds.index("Completed") == len(kinds) - 1
+    assert server.stats()["submits_by_job_id"] == {job_id: 1}
+    assert engine.wait_idle(30)
+    assert engine.active_jobs() == []
+    # The window's process reads the same journal through its own connection.
+    assert engine.store is not None
+    record = engine.store.get(job_id)
+    assert record is not None
+    assert record.state is JobState.completed
+
+
+@linux_only
+def test_the_key_is_in_neither_the_childs_arguments_nor_its_environment(
+    emulator_factory: EmulatorFactory, process_factory: ProcessFactory
+) -> None:
+    server = emulator_factory(valid_keys={TEST_KEY})
+    asked: list[int] = []
+
+    def keys() -> str:
+        asked.append(1)
+        return TEST_KEY
+
+    engine, log = process_factory(server.base_url, keys=keys)
+    job_id = engine.submit(GenerationRequest(prompt="the key crosses the pipe only"))
+    assert isinstance(log.wait_final(job_id), ev.Completed)
+    assert asked  # the child asked the window's process when the job started
+    secret = TEST_KEY.encode()
+    for name in ("cmdline", "environ"):
+        assert secret not in Path(f"/proc/{engine.pid}/{name}").read_bytes()
+
+
+def test_commands_sent_during_the_start_run_in_order(
+    emulator_factory: EmulatorFactory, tmp_path: Path
+) -> None:
+    server = emulator_factory()
+    log = EventLog()
+    engine = EngineProcess(layout=DataLayout(tmp_path / "data"), keys=lambda: TEST_KEY, sink=log,
+                           queue_base=server.base_url, retry=FAST_RETRY, poll_interval=0.02,
+                           concurrency=1, make_thumbnails=False)
+    try:
+        started = time.monotonic()
+        engine.start(wait=False)
+        kept = engine.submit(GenerationRequest(prompt="sent while the child starts"))
+        dropped = engine.submit(GenerationRequest(prompt="cancelled while the child starts"))
+        engine.cancel(dropped)
+        engine.configure(concurrency=2, price_per_image=0.5)
+        assert time.monotonic() - started < 1.0  # nothing above waited for the child
+        assert isinstance(log.wait_final(kept), ev.Completed)
+        assert isinstance(log.wait_final(dropped), ev.Cancelled)
+        assert server.stats()["submits_by_job_id"] == {kept: 1}  # the cancelled one never left
+    finally:
+        engine.shutdown()
+
+
+def test_a_failed_start_says_why_and_every_command_after_it_too(tmp_path: Path) -> None:
+    layout = DataLayout(tmp_path / "data")
+    layout.ensure()
+    layout.db_path.write_bytes(b"not a database, and never one" * 100)
+    engine = EngineProcess(layout=layout, keys=lambda: TEST_KEY, sink=EventLog(),
+                           queue_base="http://127.0.0.1:9")
+    try:
+        engine.start(wait=False)
+        with pytest.raises(EngineStartFailed) as caught:
+            engine.wait_ready(60)
+        assert "database" in caught.value.message.lower()
+        with pytest.raises(EngineStartFailed):
+            engine.submit(GenerationRequest(prompt="never sent"))
+        assert engine.store is None
+    finally:
+        engine.shutdown()
+    assert layout.db_path.read_bytes().startswith(b"not a database")  # left as it was
+
+
+@linux_only
+def test_a_killed_engine_is_restarted_and_its_job_resumes_without_a_second_submit(
+    emulator_factory: EmulatorFactory, process_factory: ProcessFactory
+) -> None:
+    server = emulator_factory({"run_time": 1.5, "log_steps": 15})
+    engine, log = process_factory(server.base_url)
+    first_pid = engine.pid
+    assert first_pid is not None
+    job_id = engine.submit(GenerationRequest(prompt="survives its engine"))
+    log.wait_for(job_id, ev.Running)
+    os.kill(first_pid, signal.SIGKILL)
+    notice = log.wait_for("", ev.EngineNotice)
+    assert isinstance(notice, ev.EngineNotice)
+    assert notice.restarted
+    assert "-9" in notice.message  # the exit code says how it ended
+    assert engine.pid not in (None, first_pid)
+    final = log.wait_final(job_id)
+    assert isinstance(final, ev.Completed), final
+    assert server.stats()["submits_by_job_id"] == {job_id: 1}  # resumed, never sent again
+    assert job_id in engine.recovered
+    # The restarted child takes new commands as before.
+    second = engine.submit(GenerationRequest(prompt="after the restart"))
+    assert isinstance(log.wait_final(second), ev.Completed)
+
+
+@linux_only
+def test_after_too_many_stops_it_gives_up_and_says_so(
+    emulator_factory: EmulatorFactory, process_factory: ProcessFactory,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(remote, "MAX_RESTARTS", 0)
+    server = emulator_factory()
+    engine, log = process_factory(server.base_url)
+    assert engine.pid is not None
+    os.kill(engine.pid, signal.SIGKILL)
+    notice = log.wait_for("", ev.EngineNotice)
+    assert isinstance(notice, ev.EngineNotice)
+    assert not notice.restarted
+    assert "Restart the app" in notice.message
+    with pytest.raises(EngineClosed):
+        engine.submit(GenerationRequest(prompt="nobody to run it"))
+    with pytest.raises(EngineClosed):
+        engine.wait_idle(1)
+
+
+def test_shutdown_stops_the_child_cleanly_and_frees_the_data_dir(
+    emulator_factory: EmulatorFactory, process_factory: ProcessFactory, tmp_path: Path
+) -> None:
+    server = emulator_factory()
+    engine, log = process_factory(server.base_url, root=tmp_path / "own")
+    job_id = engine.submit(GenerationRequest(prompt="before the quit"))
+    assert isinstance(log.wait_final(job_id), ev.Completed)
+    lock = DataDirLock(tmp_path / "own")
+    assert not lock.acquire()  # the child holds it while it runs
+    engine.shutdown()
+    assert engine._process is not None
+    assert engine._process.exitcode == 0
+    assert lock.acquire()
+    lock.release()
+    with pytest.raises(EngineClosed):
+        engine.submit(GenerationRequest(prompt="after the quit"))
+
+
+_ORPHAN_SCRIPT = """
+import sys, time
+from pathlib import Path
+from qwenimg_desktop.core.jobs.remote import EngineProcess
+from qwenimg_desktop.core.store.files import DataLayout
+
+if __name__ == "__main__":
+    engine = EngineProcess(layout=DataLayout(Path(sys.argv[1])), keys=lambda: None,
+                           sink=lambda event: None, queue_base="http://127.0.0.1:9")
+    engine.start(timeout=60)
+    print(engine.pid, flush=True)
+    time.sleep(120)
+"""
+
+
+@linux_only
+def test_the_child_stops_when_the_windows_process_dies(tmp_path: Path) -> None:
+    script = tmp_path / "window.py"
+    script.write_text(_ORPHAN_SCRIPT)
+    root = tmp_path / "data"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with subprocess.Popen([sys.executable, str(script), str(root)], cwd=ROOT, env=env,
+                          stdout=subprocess.PIPE, text=True) as window:
+        assert window.stdout is not None
+        child = int(window.stdout.readline())
+        assert _alive(child)
+        window.kill()  # no orderly shutdown: the pipe just closes
+        window.wait(10)
+        _wait(lambda: not _alive(child), 20)
+    lock = DataDirLock(root)
+    assert lock.acquire()  # an orphaned engine would keep the next start from resuming jobs
+    lock.release()
