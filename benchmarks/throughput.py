@@ -368,7 +368,7 @@ def main() -> None:
             print(f"{name}: GC passes {r['gc']}; worst gaps: {'; '.join(r['worst_gaps'])}")
             print(f"{name}: CPU s by thread during the run: {r['thread_cpu_s']}")
             if r["engine_cpu_s"]:
-                print(f"{name}: engine process: CPU s by thread {r['engine_cpu_s']}, "
+                print(f"{name}: engine process: CPU {sum(r['engine_cpu_s'].values()):.2f} s, "
                       f"peak RSS {r['engine_rss_mb']:.1f} MB (in the total)")
 
 

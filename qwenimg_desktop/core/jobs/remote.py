@@ -35,7 +35,6 @@ import faulthandler
 import itertools
 import logging
 import multiprocessing
-import os
 import queue
 import sys
 import threading
@@ -87,7 +86,6 @@ class EngineConfig:
     recover: bool
     retry: RetryPolicy | None
     log_level: int
-    nice: int
     fault_log: Path | None
 
 
@@ -117,7 +115,6 @@ class EngineProcess:
         make_thumbnails: bool = True,
         price_per_image: float = 0.075,
         repair_corrupt: bool = False,
-        nice: int = 0,
         fault_log: Path | None = None,
     ) -> None:
         self.layout = layout
@@ -131,7 +128,7 @@ class EngineProcess:
             price_per_image=price_per_image, repair_corrupt=repair_corrupt,
             use_stream=use_stream, poll_interval=poll_interval,
             make_thumbnails=make_thumbnails, recover=recover, retry=retry,
-            log_level=logging.getLogger().getEffectiveLevel(), nice=nice, fault_log=fault_log,
+            log_level=logging.getLogger().getEffectiveLevel(), fault_log=fault_log,
         )
         self.notice: str | None = None
         self.recovered: list[str] = []
@@ -537,9 +534,6 @@ def serve(conn: Connection, config: EngineConfig) -> None:
     from qwenimg_desktop.core.logs import QUIET_LOGGERS, RedactingFilter  # noqa: PLC0415
 
     _enable_faulthandler(config.fault_log)
-    if config.nice and hasattr(os, "nice"):
-        with contextlib.suppress(OSError):
-            os.nice(config.nice)
     link = _Link(conn)
     handler = _ForwardLogs(link)
     handler.setFormatter(logging.Formatter("[engine %(threadName)s] %(message)s"))
