@@ -2,10 +2,12 @@
 
 Ours: ``JobEngine`` (SSE stream) from ``submit()`` to its ``Completed`` event, by which time the
 image is downloaded, verified, fsynced, renamed into place, thumbnailed (unless deferred) and the
-journal row committed. Theirs: the official ``fal_client.SyncClient.subscribe`` (polling) and
-then an ``httpx`` download written to a file. Both run against one emulator in a subprocess
-(so its PNG rendering does not share our GIL), alternating, with the same prompt and seed per
-pair. Prints p50 / p95 in ms and the p50 ratio ours / theirs.
+journal row committed; once in a thread of this process, once in its own process
+(``EngineProcess``, as the window runs it: the command and the event cross a pipe).
+Theirs: the official ``fal_client.SyncClient.subscribe`` (polling) and then an ``httpx``
+download written to a file. All run against one emulator in a subprocess (so its PNG rendering
+does not share our GIL), alternating, with the same prompt and seed per trial. Prints p50 / p95
+in ms and the p50 ratio ours / theirs.
 
     .venv/bin/python -m benchmarks.end_to_end [--trials 10]
 """
@@ -26,6 +28,7 @@ from benchmarks.support import KEY, emulator_process, machine, p50, p95, print_t
 from qwenimg_desktop.core.fal.protocol import ENDPOINT_ID
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.engine import JobEngine
+from qwenimg_desktop.core.jobs.remote import EngineProcess
 from qwenimg_desktop.core.params import CustomSize, GenerationRequest
 from qwenimg_desktop.core.store.files import DataLayout
 
@@ -38,13 +41,14 @@ def request(seed: int) -> GenerationRequest:
 
 
 class Ours:
-    """A started JobEngine whose sink wakes the caller on the job's final event."""
+    """A started engine whose sink wakes the caller on the job's final event."""
 
-    def __init__(self, base_url: str, root: Path) -> None:
+    def __init__(self, base_url: str, root: Path, *, process: bool = False) -> None:
         self._done: dict[str, threading.Event] = {}
         self._final: dict[str, tuple[float, ev.JobEvent]] = {}
-        self.engine = JobEngine(layout=DataLayout(root), keys=lambda: KEY, sink=self._sink,
-                                queue_base=base_url, concurrency=2)
+        kind = EngineProcess if process else JobEngine
+        self.engine = kind(layout=DataLayout(root), keys=lambda: KEY, sink=self._sink,
+                           queue_base=base_url, concurrency=2)
         self.engine.start()
 
     def _sink(self, event: ev.JobEvent) -> None:
@@ -104,19 +108,23 @@ def main() -> None:
                            render_ahead=True) as url,
           tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp):
         ours = Ours(url, Path(tmp) / "ours")
+        child = Ours(url, Path(tmp) / "child", process=True)
         (Path(tmp) / "theirs").mkdir()
         theirs = Theirs(url, Path(tmp) / "theirs")
         try:
             ours.run(10_000)  # warm-up: connections, imports, first render
+            child.run(10_000)
             theirs.run(10_001)
             mine: list[float] = []
+            remote: list[float] = []
             other: list[float] = []
             for trial in range(args.trials):
-                pair = [(mine, ours.run), (other, theirs.run)]
-                for values, fn in pair if trial % 2 == 0 else reversed(pair):
+                runs = [(mine, ours.run), (remote, child.run), (other, theirs.run)]
+                for values, fn in runs if trial % 2 == 0 else reversed(runs):
                     values.append(fn(trial) * 1000)
         finally:
             ours.close()
+            child.close()
             theirs.close()
     base = p50(other)
     print_table(
@@ -124,6 +132,8 @@ def main() -> None:
         f"{args.trials} trials (ms)",
         ["client", "p50", "p95", "min", "p50 ratio"],
         [["ours (JobEngine, SSE)", p50(mine), p95(mine), min(mine), p50(mine) / base],
+         ["ours, engine process (as the window)", p50(remote), p95(remote), min(remote),
+          p50(remote) / base],
          ["fal-client subscribe + httpx GET", base, p95(other), min(other), 1.0]],
     )
 
