@@ -400,14 +400,14 @@ class EngineProcess:
         self._fail_calls()
         if not self._ready.is_set():  # died while starting: that is the start's failure
             self._start_error = EngineStartFailed(
-                f"the job engine stopped while starting (exit code {code})",
+                f"the job engine stopped while starting ({_how_it_ended(code)})",
                 next_step="See the log file; start the app again.")
             self._ready.set()
             return
         now = time.monotonic()
         self._restarts = [t for t in self._restarts if now - t < RESTART_WINDOW_S]
         if len(self._restarts) >= MAX_RESTARTS or self._stopping:
-            self._give_up(f"The job engine stopped unexpectedly (exit code {code}) again. "
+            self._give_up(f"The job engine stopped unexpectedly ({_how_it_ended(code)}) again. "
                           "Restart the app: unfinished jobs resume from the journal.")
             return
         self._restarts.append(now)
@@ -417,7 +417,7 @@ class EngineProcess:
             self._conn = None
             self._spawn()
         self._sink(ev.EngineNotice(
-            "", f"The job engine stopped unexpectedly (exit code {code}) and was restarted; "
+            "", f"The job engine stopped unexpectedly ({_how_it_ended(code)}) and was restarted; "
                 "unfinished jobs resume from the journal.", restarted=True))
 
     def _fault_trace(self) -> str:
@@ -437,6 +437,13 @@ class EngineProcess:
         log.error("%s", message)
         self._closed = True
         self._sink(ev.EngineNotice("", message))
+
+
+def _how_it_ended(code: int | None) -> str:
+    """``exit code 3`` or ``killed by signal 9`` (multiprocessing gives a signal as -N)."""
+    if code is None:
+        return "no exit code"
+    return f"killed by signal {-code}" if code < 0 else f"exit code {code}"
 
 
 class _Reply:
