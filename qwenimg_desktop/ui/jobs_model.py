@@ -101,6 +101,7 @@ class JobsModel(QStandardItemModel):
 
     job_finished = Signal(str)  # job id reached a final state
     logs_appended = Signal(str, int)  # job id, number of new log lines
+    logs_replaced = Signal(str)  # job id: its log starts again (resumed by a restarted engine)
 
     def __init__(
         self, lookup: Callable[[str], GenerationRequest | None] | None = None,
@@ -165,6 +166,9 @@ class JobsModel(QStandardItemModel):
             row = self.add_job(event.job_id, request)
         was_final = row.state.is_final
         before = (row.state, row.position, row.detail, row.reason)
+        if isinstance(event, ev.StateChanged) and event.resumed and row.logs:
+            row.logs.clear()  # the resumed job's log arrives again from its first line
+            self.logs_replaced.emit(row.job_id)
         _fold(row, event, time.monotonic())
         if isinstance(event, ev.Running) and event.logs:
             self.logs_appended.emit(row.job_id, len(event.logs))

@@ -67,6 +67,7 @@ class JobsPanel(QWidget):
         model.dataChanged.connect(self._data_changed)
         model.rowsInserted.connect(self._rows_inserted)
         model.logs_appended.connect(self._logs_appended)
+        model.logs_replaced.connect(self._logs_replaced)
         model.job_finished.connect(lambda _job_id: self._refresh_buttons())
         self.cancel_button.clicked.connect(self._cancel)
         self.retry_button.clicked.connect(self._retry)
@@ -139,6 +140,10 @@ class JobsPanel(QWidget):
             row = self.model.row(job_id)
             if row is not None and count > 0:
                 self.log_view.appendPlainText("\n".join(row.logs[-count:]))
+
+    def _logs_replaced(self, job_id: str) -> None:
+        if job_id == self.current_job():
+            self.log_view.clear()
 
     def _refresh_buttons(self) -> None:
         row = self.model.row(self.current_job())

@@ -222,3 +222,9 @@ def test_the_window_survives_its_engine_dying_and_the_job_still_completes(
     row = wait_state(qtbot, win, job_id, JobState.completed)
     assert len(row.image_paths) == 1
     assert server.stats()["submits_by_job_id"] == {job_id: 1}
+    # The restarted engine sent the job's log again from its first line: shown once, not twice.
+    assert row.logs
+    assert len(row.logs) == len(set(row.logs))
+    shown = win.jobs.log_view.toPlainText().splitlines()
+    assert shown
+    assert len(shown) == len(set(shown))

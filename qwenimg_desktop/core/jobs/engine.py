@@ -427,7 +427,8 @@ class JobEngine:
         pipe = self._pipe
         try:
             self._key_cache = await asyncio.to_thread(self._keys)
-            pipe.emit(ev.StateChanged(ctx.job_id, ctx.state, "resumed after restart"))
+            pipe.emit(ev.StateChanged(ctx.job_id, ctx.state, "resumed after restart",
+                                      resumed=True))
             assert self._slots is not None
             async with self._slots:
                 await pipe.follow(ctx)

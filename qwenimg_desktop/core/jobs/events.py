@@ -42,6 +42,9 @@ class StateChanged(JobEvent):
 
     state: JobState
     detail: str = ""
+    # The engine has taken the job over again after a restart: its log is sent again from the
+    # first line, so a view that kept the old lines starts the log afresh.
+    resumed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
