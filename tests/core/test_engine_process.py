@@ -182,6 +182,21 @@ def test_a_killed_engine_is_restarted_and_its_job_resumes_without_a_second_submi
 
 
 @linux_only
+def test_ctrl_c_in_the_terminal_does_not_stop_the_engine_mid_job(
+    emulator_factory: EmulatorFactory, process_factory: ProcessFactory
+) -> None:
+    server = emulator_factory({"run_time": 0.5})
+    engine, log = process_factory(server.base_url)
+    assert engine.pid is not None
+    job_id = engine.submit(GenerationRequest(prompt="through a Ctrl+C"))
+    log.wait_for(job_id, ev.Running)
+    os.kill(engine.pid, signal.SIGINT)  # what the terminal sends every process of the group
+    assert isinstance(log.wait_final(job_id), ev.Completed)
+    assert not [e for e in log.events if isinstance(e, ev.EngineNotice)]
+    assert _alive(engine.pid)
+
+
+@linux_only
 def test_after_too_many_stops_it_gives_up_and_says_so(
     emulator_factory: EmulatorFactory, process_factory: ProcessFactory,
     monkeypatch: pytest.MonkeyPatch

@@ -36,6 +36,7 @@ import itertools
 import logging
 import multiprocessing
 import queue
+import signal
 import sys
 import threading
 import time
@@ -541,6 +542,9 @@ def serve(conn: Connection, config: EngineConfig) -> None:
     from qwenimg_desktop.core.logs import QUIET_LOGGERS, RedactingFilter  # noqa: PLC0415
 
     _enable_faulthandler(config.fault_log)
+    # Ctrl+C in a terminal reaches the whole process group: the window decides when to stop.
+    with contextlib.suppress(ValueError, OSError):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     link = _Link(conn)
     handler = _ForwardLogs(link)
     handler.setFormatter(logging.Formatter("[engine %(threadName)s] %(message)s"))
