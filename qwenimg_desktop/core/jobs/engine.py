@@ -40,7 +40,33 @@ class EngineClosed(UserError):
     """The engine is not running (not started yet, or shut down)."""
 
 
-class JobEngine:
+class StartGate:
+    """Start-up state shared by :class:`JobEngine` and ``remote.EngineProcess``: whether the
+    start has finished, its error if it failed, and waiting for it."""
+
+    _ready: threading.Event
+    _start_error: BaseException | None
+
+    def _launched(self) -> bool:
+        """True once :meth:`start` has been called."""
+        raise NotImplementedError
+
+    @property
+    def ready(self) -> bool:
+        """True once start-up has finished, successfully or not (see :meth:`wait_ready`)."""
+        return self._ready.is_set()
+
+    def wait_ready(self, timeout: float | None = 30.0) -> None:
+        """Block until start-up has finished; re-raise its error (every time) if it failed."""
+        if not self._launched():
+            raise EngineClosed("the job engine is not running")
+        if not self._ready.wait(timeout):
+            raise EngineClosed("the job engine did not start in time")
+        if self._start_error is not None:
+            raise self._start_error
+
+
+class JobEngine(StartGate):
     """Runs generation jobs off the caller's thread; see the module docstring."""
 
     def __init__(  # noqa: PLR0913 - the composition root passes every knob by name
@@ -118,19 +144,8 @@ class JobEngine:
         if wait:
             self.wait_ready(timeout)
 
-    @property
-    def ready(self) -> bool:
-        """True once start-up has finished, successfully or not (see :meth:`wait_ready`)."""
-        return self._ready.is_set()
-
-    def wait_ready(self, timeout: float | None = 30.0) -> None:
-        """Block until start-up has finished; re-raise its error (every time) if it failed."""
-        if self._thread is None:
-            raise EngineClosed("the job engine is not running")
-        if not self._ready.wait(timeout):
-            raise EngineClosed("the job engine did not start in time")
-        if self._start_error is not None:
-            raise self._start_error
+    def _launched(self) -> bool:
+        return self._thread is not None
 
     def _run(self) -> None:
         loop = asyncio.new_event_loop()

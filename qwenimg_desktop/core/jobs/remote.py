@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any, Final
 from qwenimg_desktop.core.errors import QwenImgError, UserError, register_secret
 from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.jobs import events as ev
-from qwenimg_desktop.core.jobs.engine import EngineClosed
+from qwenimg_desktop.core.jobs.engine import EngineClosed, StartGate
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.files import DataLayout
 
@@ -90,7 +90,7 @@ class EngineConfig:
     fault_log: Path | None
 
 
-class EngineProcess:
+class EngineProcess(StartGate):
     """Runs :class:`~qwenimg_desktop.core.jobs.engine.JobEngine` in a child process.
 
     Same facade and the same start semantics (``start(wait=False)`` returns at once; commands
@@ -168,19 +168,8 @@ class EngineProcess:
         if wait:
             self.wait_ready(timeout)
 
-    @property
-    def ready(self) -> bool:
-        """True once start-up has finished, successfully or not (see :meth:`wait_ready`)."""
-        return self._ready.is_set()
-
-    def wait_ready(self, timeout: float | None = 30.0) -> None:
-        """Block until start-up has finished; re-raise its error (every time) if it failed."""
-        if self._process is None:
-            raise EngineClosed("the job engine is not running")
-        if not self._ready.wait(timeout):
-            raise EngineClosed("the job engine did not start in time")
-        if self._start_error is not None:
-            raise self._start_error
+    def _launched(self) -> bool:
+        return self._process is not None
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """Stop the child (remote jobs stay journaled and resume at the next start)."""
