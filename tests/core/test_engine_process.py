@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -179,6 +180,35 @@ def test_a_killed_engine_is_restarted_and_its_job_resumes_without_a_second_submi
     # The restarted child takes new commands as before.
     second = engine.submit(GenerationRequest(prompt="after the restart"))
     assert isinstance(log.wait_final(second), ev.Completed)
+
+
+@linux_only
+def test_a_job_the_dead_engine_never_wrote_is_sent_by_the_restarted_one(
+    emulator_factory: EmulatorFactory, process_factory: ProcessFactory, tmp_path: Path
+) -> None:
+    server = emulator_factory()
+    engine, log = process_factory(server.base_url, root=tmp_path / "own")
+    assert engine.pid is not None
+    first_pid = engine.pid
+    # Another writer holds the journal: the child's first write for the job (its pending row,
+    # committed before anything is sent) waits for it, and the child dies while waiting.
+    blocker = sqlite3.connect(DataLayout(tmp_path / "own").db_path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        job_id = engine.submit(GenerationRequest(prompt="never written by the first engine"))
+        time.sleep(0.5)
+        assert log.of(job_id) == []  # not confirmed: the row is not written yet
+        os.kill(first_pid, signal.SIGKILL)
+        log.wait_for("", ev.EngineNotice)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert isinstance(log.wait_final(job_id), ev.Completed)
+    assert server.stats()["submits_by_job_id"] == {job_id: 1}
+    assert engine.store is not None
+    record = engine.store.get(job_id)
+    assert record is not None
+    assert record.state is JobState.completed
 
 
 @linux_only

@@ -148,6 +148,10 @@ class EngineProcess(StartGate):
         self._call_ids = itertools.count(1)
         self._calls: dict[int, _Reply] = {}
         self._calls_lock = threading.Lock()
+        # Submits (and retries) the child has not confirmed with an event yet, by job id: if it
+        # dies before writing the job's row, the restarted child gets them again.
+        self._unconfirmed: dict[str, tuple[Any, ...]] = {}
+        self._unconfirmed_lock = threading.Lock()
 
     def __repr__(self) -> str:
         pid = self._process.pid if self._process is not None else None
@@ -202,13 +206,13 @@ class EngineProcess(StartGate):
     def submit(self, request: GenerationRequest) -> str:
         """Queue a validated request; returns its local job id at once."""
         job_id = uuid.uuid4().hex
-        self._command(("submit", job_id, request))
+        self._command_for(job_id, ("submit", job_id, request))
         return job_id
 
     def retry(self, job_id: str) -> str:
         """Submit the stored request of ``job_id`` again, as a new job."""
         new_id = uuid.uuid4().hex
-        self._command(("retry", job_id, new_id))
+        self._command_for(new_id, ("retry", job_id, new_id))
         return new_id
 
     def cancel(self, job_id: str) -> None:
@@ -271,6 +275,38 @@ class EngineProcess(StartGate):
             # what it had. A command lost here is one the user sees unanswered: say so.
             raise EngineClosed("the job engine stopped; it is being restarted") from exc
 
+    def _command_for(self, job_id: str, message: tuple[Any, ...]) -> None:
+        """A command that creates a job: kept until the child confirms it (see _resend)."""
+        with self._unconfirmed_lock:
+            self._unconfirmed[job_id] = message
+        try:
+            self._command(message)
+        except BaseException:
+            with self._unconfirmed_lock:
+                self._unconfirmed.pop(job_id, None)
+            raise
+
+    def _resend_unwritten(self) -> None:
+        """After a restart: send again the jobs the dead child never wrote to the journal.
+
+        A job's row is committed before anything goes to the network, so a job with no row was
+        never sent and sending it now cannot charge twice; a job with a row is the restarted
+        child's recovery's to resume or send.
+        """
+        with self._unconfirmed_lock:
+            waiting, self._unconfirmed = self._unconfirmed, {}
+        for job_id, message in waiting.items():
+            try:
+                written = self.store is not None and self.store.get(job_id) is not None
+            except QwenImgError as exc:
+                log.warning("job %s: could not check the journal after a restart: %s",
+                            job_id, exc.message)
+                written = True  # leave it to recovery rather than risk a second send
+            if not written:
+                log.info("job %s: sent again to the restarted engine (it was never written)",
+                         job_id)
+                self._command_for(job_id, message)
+
     def _send(self, message: tuple[Any, ...]) -> None:
         with self._send_lock:
             if self._conn is None:
@@ -328,6 +364,10 @@ class EngineProcess(StartGate):
     def _handle(self, message: tuple[Any, ...]) -> None:
         kind = message[0]
         if kind == "events":
+            if self._unconfirmed:
+                with self._unconfirmed_lock:
+                    for event in message[1]:
+                        self._unconfirmed.pop(event.job_id, None)
             for event in message[1]:
                 self._sink(event)
         elif kind == "log":
@@ -406,6 +446,7 @@ class EngineProcess(StartGate):
                 self._conn.close()
             self._conn = None
             self._spawn()
+        self._resend_unwritten()
         self._sink(ev.EngineNotice(
             "", f"The job engine stopped unexpectedly ({_how_it_ended(code)}) and was restarted; "
                 "unfinished jobs resume from the journal.", restarted=True))
