@@ -183,12 +183,15 @@ def run_app(url: str, jobs: int, images: int, *,  # noqa: PLR0915
     ticker = QTimer()
     ticker.setInterval(TICK_MS)
     ticker.timeout.connect(tick)
-    stall_log = os.environ.get("BENCH_STALL_DUMP")  # profiling aid: stacks of every thread
-    if stall_log:  # whenever the GUI thread misses 40 ms of ticks
+    # Profiling aid: stacks of every thread whenever the GUI thread misses BENCH_STALL_MS
+    # (default 40) ms of ticks.
+    stall_log = os.environ.get("BENCH_STALL_DUMP")
+    if stall_log:
         import faulthandler
 
         dump = open(stall_log, "w")  # noqa: SIM115 - kept open for the run
-        ticker.timeout.connect(lambda: faulthandler.dump_traceback_later(0.04, file=dump))
+        after = float(os.environ.get("BENCH_STALL_MS", "40")) / 1000
+        ticker.timeout.connect(lambda: faulthandler.dump_traceback_later(after, file=dump))
     gc_pauses = GcPauses().__enter__()
     engine_pid = getattr(engine, "pid", None)  # an EngineProcess: its threads are counted too
     cpu_before = thread_cpu()
