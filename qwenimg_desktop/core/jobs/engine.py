@@ -261,9 +261,7 @@ class JobEngine(StartGate):
             self._ready.wait(timeout + 30)  # a start still in progress finishes first
         if (self._thread is None or self._loop is None or self._closing
                 or self._start_error is not None):
-            self._db_pool.shutdown(wait=True)
-            self._file_pool.shutdown(wait=True)
-            self._thumb_pool.shutdown(wait=True)
+            self._stop_pools()
             return
         self._closing = True
         try:
@@ -273,9 +271,12 @@ class JobEngine(StartGate):
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout + 5)
         self._db_pool.submit(self._close_store).result(timeout=10)
-        self._db_pool.shutdown(wait=True)
-        self._file_pool.shutdown(wait=True)
+        self._stop_pools()
         self._lock.release()
+
+    def _stop_pools(self) -> None:
+        for pool in (self._db_pool, self._file_pool, self._thumb_pool):
+            pool.shutdown(wait=True)
 
     def _close_store(self) -> None:
         if self.store is not None:
