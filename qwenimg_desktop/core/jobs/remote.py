@@ -145,9 +145,7 @@ class EngineProcess(StartGate):
         self._closed = False
         self._restarts: list[float] = []
         self._fault_offset = 0
-        self._call_ids = itertools.count(1)
-        self._calls: dict[int, _Reply] = {}
-        self._calls_lock = threading.Lock()
+        self._calls = _Waiting()  # wait_idle / active_jobs asked of the child
         # Submits (and retries) the child has not confirmed with an event yet, by job id: if it
         # dies before writing the job's row, the restarted child gets them again.
         self._unconfirmed: dict[str, tuple[Any, ...]] = {}
@@ -316,27 +314,16 @@ class EngineProcess(StartGate):
     def _ask(self, name: str, args: tuple[Any, ...], timeout: float | None) -> Any:
         if self._start_error is not None:
             raise self._start_error
-        call_id = next(self._call_ids)
-        reply = _Reply()
-        with self._calls_lock:
-            self._calls[call_id] = reply
-        try:
-            self._command(("call", call_id, name, args))
-            if not reply.done.wait(timeout):
-                raise TimeoutError(f"the job engine did not answer {name!r} in time")
-        finally:
-            with self._calls_lock:
-                self._calls.pop(call_id, None)
+        reply = self._calls.ask(lambda call_id: self._command(("call", call_id, name, args)),
+                                timeout)
+        if reply is None:
+            raise TimeoutError(f"the job engine did not answer {name!r} in time")
         if reply.error is not None:
             raise reply.error
         return reply.value
 
     def _fail_calls(self) -> None:
-        with self._calls_lock:
-            waiting, self._calls = list(self._calls.values()), {}
-        for reply in waiting:
-            reply.error = EngineClosed("the job engine stopped")
-            reply.done.set()
+        self._calls.fail_all(lambda: EngineClosed("the job engine stopped"))
 
     def _read(self, conn: Connection, process: BaseProcess) -> None:
         """Reader thread: deliver what the child sends until it closes the pipe."""
@@ -378,12 +365,10 @@ class EngineProcess(StartGate):
                              name="qwenimg-engine-key", daemon=True).start()
         elif kind == "reply":
             _, call_id, ok, value = message
-            with self._calls_lock:
-                reply = self._calls.get(call_id)
-            if reply is not None:
-                reply.value = value if ok else None
-                reply.error = None if ok else EngineClosed(str(value))
-                reply.done.set()
+            if ok:
+                self._calls.answer(call_id, value)
+            else:
+                self._calls.answer(call_id, None, EngineClosed(str(value)))
         elif kind == "ready":
             self._on_ready(*message[1:])
 
@@ -454,10 +439,10 @@ class EngineProcess(StartGate):
     def _fault_trace(self) -> str:
         """What the child's faulthandler wrote, if anything (its last 4 kB)."""
         path = self._config.fault_log
+        if path is None:
+            return ""
         try:
-            with path.open("rb") if path else contextlib.nullcontext(None) as fh:
-                if fh is None:
-                    return ""
+            with path.open("rb") as fh:
                 fh.seek(self._fault_offset)
                 text = fh.read().decode("utf-8", errors="replace")
         except OSError:
@@ -486,6 +471,45 @@ class _Reply:
         self.error: BaseException | None = None
 
 
+class _Waiting:
+    """Requests sent across the pipe and not answered yet, by call id (any thread); each side
+    uses one: the window for its calls, the engine for its key requests."""
+
+    def __init__(self) -> None:
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._open: dict[int, _Reply] = {}
+
+    def ask(self, send: Callable[[int], None], timeout: float | None) -> _Reply | None:
+        """``send`` the request under a new call id and wait for its answer (None: none came)."""
+        call_id = next(self._ids)
+        reply = _Reply()
+        with self._lock:
+            self._open[call_id] = reply
+        try:
+            send(call_id)
+            return reply if reply.done.wait(timeout) else None
+        finally:
+            with self._lock:
+                self._open.pop(call_id, None)
+
+    def answer(self, call_id: int, value: Any,
+               error: BaseException | None = None) -> None:
+        with self._lock:
+            reply = self._open.get(call_id)
+        if reply is not None:
+            reply.value, reply.error = value, error
+            reply.done.set()
+
+    def fail_all(self, error: Callable[[], BaseException]) -> None:
+        """Answer every open request with a fresh ``error()`` (the other side is gone)."""
+        with self._lock:
+            waiting, self._open = list(self._open.values()), {}
+        for reply in waiting:
+            reply.error = error()
+            reply.done.set()
+
+
 # ---- child side ---------------------------------------------------------------------------------
 
 
@@ -496,8 +520,7 @@ class _Link:
         self.conn = conn
         self._lock = threading.Lock()
         self._events: queue.SimpleQueue[ev.JobEvent | None] = queue.SimpleQueue()
-        self._keys: dict[int, _Reply] = {}
-        self._key_ids = itertools.count(1)
+        self._keys = _Waiting()
         self._sender = threading.Thread(target=self._send_events, name="qwenimg-events",
                                         daemon=True)
         self._sender.start()
@@ -531,24 +554,13 @@ class _Link:
 
     def ask_key(self) -> str | None:
         """The engine's key source (runs in a worker thread): ask the parent and wait."""
-        call_id = next(self._key_ids)
-        reply = _Reply()
-        self._keys[call_id] = reply
-        self.send(("key?", call_id))
-        try:
-            if not reply.done.wait(KEY_WAIT_S):
-                return None
-        finally:
-            self._keys.pop(call_id, None)
-        key = reply.value
+        reply = self._keys.ask(lambda call_id: self.send(("key?", call_id)), KEY_WAIT_S)
+        key = reply.value if reply is not None else None
         register_secret(key)  # redacted from this process's log records too
         return key if isinstance(key, str) else None
 
     def key_answer(self, call_id: int, key: str | None) -> None:
-        reply = self._keys.get(call_id)
-        if reply is not None:
-            reply.value = key
-            reply.done.set()
+        self._keys.answer(call_id, key)
 
 
 class _ForwardLogs(logging.Handler):
