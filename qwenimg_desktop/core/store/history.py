@@ -14,8 +14,8 @@ from qwenimg_desktop import ENDPOINT_ID
 from qwenimg_desktop.core.errors import BugError, DuplicateRequestId, redact
 from qwenimg_desktop.core.jobs.model import FINAL_STATES, JobState, can_transition
 from qwenimg_desktop.core.params import GenerationRequest
-from qwenimg_desktop.core.store.queries import in_list
-from qwenimg_desktop.core.store.reads import CHUNK, HistoryReads, LogLine
+from qwenimg_desktop.core.store.queries import id_blocks, in_list
+from qwenimg_desktop.core.store.reads import HistoryReads, LogLine
 from qwenimg_desktop.core.store.records import IMAGE_COLUMNS, JOB_COLUMNS, ImageRecord, JobRecord
 
 __all__ = ["HistoryStore", "ImageRecord", "JobRecord"]
@@ -228,9 +228,7 @@ class HistoryStore(HistoryReads):
         final = sorted(s.value for s in FINAL_STATES)
         stored: list[str] = []
         with self._writing() as conn:
-            ids = list(dict.fromkeys(job_ids))
-            for start in range(0, len(ids), CHUNK):
-                id_sql, params = in_list("id", ids[start:start + CHUNK])
+            for id_sql, params in id_blocks(job_ids):
                 state_sql, state_params = in_list("st", final)
                 where = f"id IN {id_sql} AND state IN {state_sql}"
                 both = {**params, **state_params}

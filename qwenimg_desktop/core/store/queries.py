@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from qwenimg_desktop.core.jobs.model import JobState
 
+CHUNK: Final = 500
+"""Ids per ``IN (...)`` list, well under SQLite's limit on bound parameters."""
 TRIGRAM: Final = 3
 """The trigram tokenizer can only match terms of at least this many characters."""
 
@@ -184,3 +186,10 @@ def in_list(prefix: str, values: Collection[str]) -> tuple[str, dict[str, str]]:
     """``(:p0, :p1, ...)`` and its parameters, for ``IN`` with named placeholders."""
     params = {f"{prefix}{i}": v for i, v in enumerate(values)}
     return "(" + ", ".join(":" + name for name in params) + ")", params
+
+
+def id_blocks(ids: Iterable[str], prefix: str = "id") -> Iterator[tuple[str, dict[str, str]]]:
+    """:func:`in_list` over ``ids`` (duplicates dropped, order kept) in blocks of ``CHUNK``."""
+    unique = list(dict.fromkeys(ids))
+    for start in range(0, len(unique), CHUNK):
+        yield in_list(prefix, unique[start:start + CHUNK])

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection
-from typing import Any, Final
+from typing import Any
 
 from qwenimg_desktop.core.jobs.model import REMOTE_STATES, JobState
 from qwenimg_desktop.core.store.base import StoreBase
-from qwenimg_desktop.core.store.queries import HistoryQuery, build_filter, in_list
+from qwenimg_desktop.core.store.queries import HistoryQuery, build_filter, id_blocks, in_list
 from qwenimg_desktop.core.store.records import (
     IMAGE_COLUMNS,
     JOB_COLUMNS,
@@ -21,7 +21,6 @@ from qwenimg_desktop.core.store.records import (
     summary_from_row,
 )
 
-CHUNK: Final = 500
 LogLine = tuple[str, str | None, str | None]
 
 
@@ -34,10 +33,8 @@ class HistoryReads(StoreBase):
     def get_many(self, job_ids: Collection[str]) -> dict[str, JobRecord]:
         """Records by id (missing ids are absent): row summaries for a lazily filled view."""
         result: dict[str, JobRecord] = {}
-        ids = list(dict.fromkeys(job_ids))
         with self._reading() as conn:
-            for start in range(0, len(ids), CHUNK):
-                id_sql, params = in_list("id", ids[start:start + CHUNK])
+            for id_sql, params in id_blocks(job_ids):
                 rows = conn.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id IN {id_sql}",
                                     params).fetchall()
                 result.update((r.id, r) for r in _with_images(conn, rows))
@@ -46,10 +43,8 @@ class HistoryReads(StoreBase):
     def summaries(self, job_ids: Collection[str]) -> dict[str, JobSummary]:
         """Tile summaries by id (missing ids are absent): one indexed lookup per block."""
         result: dict[str, JobSummary] = {}
-        ids = list(dict.fromkeys(job_ids))
         with self._reading() as conn:
-            for start in range(0, len(ids), CHUNK):
-                id_sql, params = in_list("id", ids[start:start + CHUNK])
+            for id_sql, params in id_blocks(job_ids):
                 for row in conn.execute(f"{SUMMARY_SELECT} WHERE j.id IN {id_sql}", params):
                     summary = summary_from_row(row)
                     result[summary.id] = summary
@@ -167,10 +162,8 @@ class HistoryReads(StoreBase):
     def seqs(self, job_ids: Collection[str]) -> dict[str, int]:
         """The ``seq`` (insertion position) of each existing job id."""
         result: dict[str, int] = {}
-        ids = list(dict.fromkeys(job_ids))
         with self._reading() as conn:
-            for start in range(0, len(ids), CHUNK):
-                id_sql, params = in_list("id", ids[start:start + CHUNK])
+            for id_sql, params in id_blocks(job_ids):
                 result.update((str(r[1]), int(r[0])) for r in conn.execute(
                     f"SELECT seq, id FROM jobs WHERE id IN {id_sql}", params))
         return result
@@ -198,9 +191,7 @@ def _with_images(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[JobR
     if not rows:
         return []
     images: dict[str, list[ImageRecord]] = {}
-    ids = [str(r["id"]) for r in rows]
-    for start in range(0, len(ids), CHUNK):
-        id_sql, params = in_list("id", ids[start:start + CHUNK])
+    for id_sql, params in id_blocks(str(r["id"]) for r in rows):
         for row in conn.execute(
             f"SELECT {IMAGE_COLUMNS} FROM images WHERE job_id IN {id_sql} ORDER BY job_id, idx",
             params,
