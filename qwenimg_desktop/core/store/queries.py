@@ -45,7 +45,7 @@ def build_filter(
     """The WHERE clause for a listing; ``text`` is split on whitespace and every term must match.
 
     Terms of 3+ characters go through the FTS5 trigram index; shorter ones (``可爱``, ``4k``)
-    use a case-insensitive (ASCII) ``instr`` scan over prompt, negative prompt and note.
+    use a case-insensitive (ASCII) ``LIKE`` scan over prompt, negative prompt and note.
     """
     result = Filter()
     if after is not None:
@@ -65,21 +65,30 @@ def build_filter(
 
 
 def _add_text(result: Filter, text: str) -> None:
+    fts, short_terms = split_terms(text)
+    if fts is not None:
+        result.add("j.seq IN (SELECT rowid FROM jobs_fts WHERE jobs_fts MATCH :fts)", fts=fts)
+    _add_short_terms(result, short_terms)
+
+
+def split_terms(text: str) -> tuple[str | None, list[str]]:
+    """The FTS5 match string of ``text``'s terms of 3+ characters (None if there are none),
+    and its shorter terms, which the trigram index cannot match."""
     # NUL ends an FTS5 query string early; it can never be part of a stored prompt anyway.
     terms = list(dict.fromkeys(text.replace("\x00", " ").split()))
     long_terms = [t for t in terms if len(t) >= TRIGRAM]
-    short_terms = [t for t in terms if len(t) < TRIGRAM]
-    if long_terms:
-        query = " AND ".join(fts_phrase(t) for t in long_terms)
-        result.add("j.seq IN (SELECT rowid FROM jobs_fts WHERE jobs_fts MATCH :fts)", fts=query)
-    for i, term in enumerate(short_terms):
-        name = f"short_{i}"
-        result.add(
-            f"(instr(lower(j.prompt), lower(:{name})) > 0"
-            f" OR instr(lower(j.negative_prompt), lower(:{name})) > 0"
-            f" OR instr(lower(j.note), lower(:{name})) > 0)",
-            **{name: term},
-        )
+    fts = " AND ".join(fts_phrase(t) for t in long_terms) if long_terms else None
+    return fts, [t for t in terms if len(t) < TRIGRAM]
+
+
+def _add_short_terms(result: Filter, terms: list[str]) -> None:
+    """Each term must appear in the prompt, negative prompt or note (ASCII case-insensitive)."""
+    for i, term in enumerate(terms):
+        pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace(
+            "_", "\\_") + "%"
+        name = f"like_{i}"
+        result.add(f"(j.prompt LIKE :{name} ESCAPE '\\' OR j.negative_prompt LIKE :{name}"
+                   f" ESCAPE '\\' OR j.note LIKE :{name} ESCAPE '\\')", **{name: pattern})
 
 
 ASPECTS: Final = ("square", "portrait", "landscape")
@@ -109,13 +118,6 @@ class HistoryQuery:
     ids: frozenset[str] | None = None
     """Restrict to these job ids (to test whether one new job belongs in a listing)."""
 
-    def to_filter(self, after: tuple[float, str] | None = None) -> Filter:
-        """The WHERE clause for this query, strictly older than the ``after`` cursor."""
-        result = build_filter(after=after, states=self.states, favourite=self.favourite,
-                              text=self.text if self.text.strip() else None)
-        self._add_columns(result)
-        return result
-
     def _add_columns(self, result: Filter) -> None:
         if self.created_from is not None:
             result.add("j.created_at >= :created_from", created_from=float(self.created_from))
@@ -138,16 +140,9 @@ class HistoryQuery:
 
     def _parts(self) -> tuple[str | None, Filter]:
         """The FTS5 match string (3+ character terms) and every other condition."""
-        terms = list(dict.fromkeys(self.text.replace("\x00", " ").split()))
-        long_terms = [t for t in terms if len(t) >= TRIGRAM]
-        fts = " AND ".join(fts_phrase(t) for t in long_terms) if long_terms else None
+        fts, short_terms = split_terms(self.text)
         result = build_filter(states=self.states, favourite=self.favourite)
-        for i, term in enumerate(t for t in terms if len(t) < TRIGRAM):
-            pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace(
-                "_", "\\_") + "%"
-            name = f"like_{i}"
-            result.add(f"(j.prompt LIKE :{name} ESCAPE '\\' OR j.negative_prompt LIKE :{name}"
-                       f" ESCAPE '\\' OR j.note LIKE :{name} ESCAPE '\\')", **{name: pattern})
+        _add_short_terms(result, short_terms)
         self._add_columns(result)
         return fts, result
 
