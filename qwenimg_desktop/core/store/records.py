@@ -103,6 +103,11 @@ class JobSummary:
     """Relative path of the first image (None for a job without images)."""
     thumb_path: str | None
 
+    @property
+    def tile_path(self) -> str | None:
+        """The stored relative path a tile shows: the first thumbnail, else the first image."""
+        return self.thumb_path or self.image_path
+
 
 SUMMARY_PROMPT_CHARS: Final = 300
 SUMMARY_SELECT: Final = (

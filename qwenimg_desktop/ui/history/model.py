@@ -322,12 +322,12 @@ class HistoryModel(QAbstractListModel):
         if role == Role.thumbnail:
             return self._thumbnail(summary)
         if role == Role.thumbnail_failed:
-            key = summary.thumb_path or summary.image_path
+            key = summary.tile_path
             return key is not None and self._thumbs.failed(key)
         return None
 
     def _thumbnail(self, summary: JobSummary) -> QPixmap | None:
-        key = summary.thumb_path or summary.image_path
+        key = summary.tile_path
         if key is None or summary.image_path is None:
             return None
         self._thumb_rows[key] = summary.id
