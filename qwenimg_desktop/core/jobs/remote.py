@@ -312,8 +312,6 @@ class EngineProcess(StartGate):
             self._conn.send(message)
 
     def _ask(self, name: str, args: tuple[Any, ...], timeout: float | None) -> Any:
-        if self._start_error is not None:
-            raise self._start_error
         reply = self._calls.ask(lambda call_id: self._command(("call", call_id, name, args)),
                                 timeout)
         if reply is None:
