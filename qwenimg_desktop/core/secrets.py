@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 import threading
 import traceback
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from keyring.errors import (
     PasswordSetError,
 )
 
+from qwenimg_desktop.core.environ import read_secret
 from qwenimg_desktop.core.errors import KeyringUnavailable, UserError, register_secret
 
 SERVICE_NAME = "qwenimg-desktop"
@@ -182,7 +182,7 @@ class KeyStore:
         return self._lookup()[1]
 
     def _lookup(self) -> tuple[str | None, KeySource]:
-        env_key = os.environ.get(ENV_VAR, "").strip()
+        env_key = read_secret(ENV_VAR).strip()
         if env_key:
             register_secret(env_key)
             return env_key, "env"

@@ -115,6 +115,30 @@ def test_the_key_is_in_neither_the_childs_arguments_nor_its_environment(
         assert secret not in Path(f"/proc/{engine.pid}/{name}").read_bytes()
 
 
+@linux_only
+def test_fal_key_variables_are_not_in_the_childs_environment(
+    emulator_factory: EmulatorFactory, process_factory: ProcessFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """FAL_KEY (and the ID/SECRET pair fal's clients read) set for the window's process stay
+    out of the engine child's environment, and are back in the parent's once it started."""
+    values = {"FAL_KEY": "envkey-id:envkey-secret-0001", "FAL_KEY_ID": "envkey-id-0002",
+              "FAL_KEY_SECRET": "envkey-secret-0003"}
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    server = emulator_factory(valid_keys={TEST_KEY})
+    engine, log = process_factory(server.base_url)
+    assert engine.pid is not None
+    environ = Path(f"/proc/{engine.pid}/environ").read_bytes()
+    assert b"PATH=" in environ  # the child's real environment was read
+    for name, value in values.items():
+        assert f"{name}=".encode() not in environ
+        assert value.encode() not in environ
+        assert os.environ[name] == value
+    job_id = engine.submit(GenerationRequest(prompt="the key still crosses the pipe"))
+    assert isinstance(log.wait_final(job_id), ev.Completed)
+
+
 def test_commands_sent_during_the_start_run_in_order(
     emulator_factory: EmulatorFactory, tmp_path: Path
 ) -> None:

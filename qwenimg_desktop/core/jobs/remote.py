@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from qwenimg_desktop.core.environ import secrets_withheld
 from qwenimg_desktop.core.errors import QwenImgError, UserError, register_secret
 from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.jobs import events as ev
@@ -252,7 +253,7 @@ class EngineProcess(StartGate):
         mine, theirs = context.Pipe(duplex=True)
         process = context.Process(target=serve, args=(theirs, self._config),
                                   name="qwenimg-engine", daemon=True)
-        with self._send_lock:
+        with self._send_lock, secrets_withheld():  # FAL_KEY & co. stay out of its environment
             process.start()
             theirs.close()  # else the parent never sees EOF when the child dies
             self._conn, self._process = mine, process
