@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.engine import JobEngine
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.store.db import DatabaseCorrupt
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.emulator.server import EmulatorServer
 from tests.core.helpers import FAST_RETRY, TEST_KEY, EventLog
@@ -52,7 +54,41 @@ def test_commands_during_a_slow_start_do_not_wait_and_run_in_order(
         engine.shutdown()
 
 
+class GatedLayout(DataLayout):
+    """A data layout whose ``ensure()`` (the engine start's first step) waits for a gate."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.gate = threading.Event()
+
+    def ensure(self) -> DataLayout:
+        assert self.gate.wait(30), "the test never opened the gate"
+        return super().ensure()
+
+
 def test_commands_sent_before_a_failed_start_are_dropped_with_it(tmp_path: Path) -> None:
+    layout = GatedLayout(tmp_path / "data")
+    DataLayout(layout.root).ensure()
+    layout.db_path.write_bytes(b"not a database, and never one" * 100)
+    log = EventLog()
+    engine = JobEngine(layout=layout, keys=lambda: TEST_KEY, sink=log,
+                       queue_base="http://127.0.0.1:9", retry=FAST_RETRY)
+    try:
+        engine.start(wait=False)
+        # The start is held at its first step until this submit has been sent, so the submit
+        # is sent before the start fails (without the gate, a fast failure could come first:
+        # then submit raises the start's error, as the next test shows).
+        engine.submit(GenerationRequest(prompt="never sent"))
+        layout.gate.set()
+        with pytest.raises(QwenImgError):  # the damaged journal's own typed error
+            engine.wait_ready(30)
+        assert log.events == []  # the early submit was dropped with the start, never run
+    finally:
+        layout.gate.set()
+        engine.shutdown()
+
+
+def test_a_command_sent_after_a_failed_start_raises_its_error(tmp_path: Path) -> None:
     layout = DataLayout(tmp_path / "data")
     layout.ensure()
     layout.db_path.write_bytes(b"not a database, and never one" * 100)
@@ -61,9 +97,10 @@ def test_commands_sent_before_a_failed_start_are_dropped_with_it(tmp_path: Path)
                        queue_base="http://127.0.0.1:9", retry=FAST_RETRY)
     try:
         engine.start(wait=False)
-        engine.submit(GenerationRequest(prompt="never sent"))
-        with pytest.raises(QwenImgError):  # the damaged journal's own typed error
+        with pytest.raises(QwenImgError):
             engine.wait_ready(30)
-        assert log.events == []  # the early submit was dropped with the start, never run
+        with pytest.raises(DatabaseCorrupt):  # the start's own error, not a generic one
+            engine.submit(GenerationRequest(prompt="after the failure"))
+        assert log.events == []
     finally:
         engine.shutdown()
