@@ -21,6 +21,7 @@ from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest, field_errors
+from qwenimg_desktop.core.store.queries import HistoryQuery
 
 QUEUE_URL_ENV: Final = "QWENIMG_QUEUE_URL"
 EXIT_OK: Final = 0
@@ -308,7 +309,6 @@ def _record_json(record: Any, layout: Any, *, full: bool = False) -> dict[str, A
 def cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """list / show / search over the local history (read-only, offline)."""
     from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
-
     layout = _layout(args)
     with HistoryStore.open(layout, readonly=True) as store:
         if args.history_command == "show":
@@ -324,10 +324,10 @@ def cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                     print(f"  log: {message}", file=out)
             return EXIT_OK
         if args.history_command == "search":
-            records = store.search(args.text, limit=args.limit)
+            query = HistoryQuery(text=args.text)
         else:
-            states = [JobState(args.state)] if args.state else None
-            records = store.page(limit=args.limit, states=states)
+            query = HistoryQuery(states=frozenset({JobState(args.state)}) if args.state else None)
+        records = store.query_records(query, limit=args.limit)
     for record in records:
         if args.json:
             print(json.dumps(_record_json(record, layout), ensure_ascii=False), file=out)
@@ -341,15 +341,17 @@ def cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _find(store: Any, ident: str) -> Any:
+    """The record whose id is ``ident`` or the only one starting with it (an index range)."""
     record = store.get(ident)
     if record is not None:
         return record
-    matches = [r for r in store.page(limit=100_000) if r.id.startswith(ident)] if ident else []
+    query = HistoryQuery(id_prefix=ident)
+    matches = store.query_records(query, limit=2) if ident else []
     if len(matches) == 1:
         return matches[0]
     if not matches:
         raise UserError(f"no generation with id {ident!r}")
-    raise UserError(f"id prefix {ident!r} is ambiguous ({len(matches)} matches)")
+    raise UserError(f"id prefix {ident!r} is ambiguous ({store.query_count(query)} matches)")
 
 
 def _print_record(record: Any, layout: Any, out: TextIO) -> None:

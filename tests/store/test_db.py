@@ -11,6 +11,7 @@ from qwenimg_desktop.core.errors import BugError, DiskFull, StoreError
 from qwenimg_desktop.core.store import db
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
+from qwenimg_desktop.core.store.queries import HistoryQuery
 from qwenimg_desktop.core.store.schema import SCHEMA_VERSION
 from tests.store.conftest import make_request
 
@@ -42,7 +43,7 @@ def test_migrate_from_empty_and_reopen(data_layout: DataLayout) -> None:
     finally:
         conn.close()
     with HistoryStore.open(data_layout) as store:
-        assert store.count() == 1
+        assert store.query_count(HistoryQuery()) == 1
 
 
 def test_newer_schema_refused(data_layout: DataLayout) -> None:
@@ -73,7 +74,7 @@ def test_garbage_file_is_corrupt_and_can_be_moved_aside(data_layout: DataLayout)
     assert not data_layout.db_path.exists()
     assert db.move_aside(data_layout.db_path) != aside  # a second one never overwrites
     with HistoryStore.open(data_layout) as store:
-        assert store.count() == 0
+        assert store.query_count(HistoryQuery()) == 0
         assert store.integrity_ok()
 
 

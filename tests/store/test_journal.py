@@ -15,6 +15,7 @@ from qwenimg_desktop.core.store.history import (
     HistoryStore,
     ImageRecord,
 )
+from qwenimg_desktop.core.store.queries import HistoryQuery
 from tests.store.conftest import StepClock, make_request
 
 RID = "764cabcf-b745-4b3e-ae38-1200304cf45b"
@@ -87,7 +88,7 @@ def test_full_lifecycle(data_layout: DataLayout) -> None:
     assert done.seed == 99
     assert done.result_json == '{"images": []}'
     assert done.images == tuple(images)
-    assert done.cursor == (done.created_at, job_id)
+    assert done.seq == 1  # the first row of a new database: its insertion position
 
 
 def test_logs_keep_order_across_batches(history_store: HistoryStore) -> None:
@@ -252,9 +253,9 @@ def test_complete_is_one_transaction(history_store: HistoryStore,
 def test_readonly_store_refuses_writes_and_sees_commits(history_store: HistoryStore,
                                                         data_layout: DataLayout) -> None:
     with HistoryStore.open(data_layout, readonly=True) as reader:
-        assert reader.count() == 0
+        assert reader.query_count(HistoryQuery()) == 0
         job_id = history_store.create_pending(make_request(), queue_base="q", cost_estimate=0)
-        assert reader.page_ids() == [job_id]
+        assert [i for _, i in reader.query_keys(HistoryQuery())] == [job_id]
         with pytest.raises(BugError, match="read-only"):
             reader.mark_sending(job_id)
         with pytest.raises(BugError, match="read-only"):
@@ -264,11 +265,11 @@ def test_readonly_store_refuses_writes_and_sees_commits(history_store: HistorySt
 def test_readonly_open_creates_a_missing_database(data_layout: DataLayout) -> None:
     assert not data_layout.db_path.exists()
     with HistoryStore.open(data_layout, readonly=True) as reader:
-        assert reader.count() == 0
+        assert reader.query_count(HistoryQuery()) == 0
         assert reader.readonly
     # and again on the cleanly closed file (no -wal / -shm left behind)
     with HistoryStore.open(data_layout, readonly=True) as reader:
-        assert reader.page() == []
+        assert reader.query_records(HistoryQuery()) == []
 
 
 def test_closed_store_is_a_bug(data_layout: DataLayout) -> None:
@@ -277,7 +278,7 @@ def test_closed_store_is_a_bug(data_layout: DataLayout) -> None:
     store.close()
     assert "closed" in repr(store)
     with pytest.raises(BugError, match="after close"):
-        store.count()
+        store.query_count(HistoryQuery())
 
 
 def test_concurrent_writers_and_readers(history_store: HistoryStore) -> None:
@@ -289,7 +290,7 @@ def test_concurrent_writers_and_readers(history_store: HistoryStore) -> None:
                 job_id = history_store.create_pending(make_request(), queue_base="q",
                                                       cost_estimate=0)
                 history_store.mark_sending(job_id)
-                history_store.page_ids(limit=5)
+                history_store.query_keys(HistoryQuery(), limit=5)
         except BaseException as exc:
             errors.append(exc)
 
@@ -299,4 +300,4 @@ def test_concurrent_writers_and_readers(history_store: HistoryStore) -> None:
     for thread in threads:
         thread.join()
     assert errors == []
-    assert history_store.count(states=[JobState.sending]) == 160
+    assert history_store.query_count(HistoryQuery(states=frozenset({JobState.sending}))) == 160

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 import pytest
 
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.store.files import DataLayout
-from qwenimg_desktop.core.store.history import HistoryStore, ImageRecord
+from qwenimg_desktop.core.store.history import HistoryStore, ImageRecord, JobRecord
+from qwenimg_desktop.core.store.queries import HistoryQuery
 from tests.store.conftest import StepClock, make_request
 
 PROMPTS = {
@@ -18,6 +20,17 @@ PROMPTS = {
     "zh_city": "夜晚的上海城市天际线",
     "quote": 'a sign that says "hello" and NEAR the door -- a * star',
 }
+
+
+def listed(store: HistoryStore, *, limit: int = 100, after: int | None = None,
+        **query: Any) -> list[str]:
+    """Ids of one listing page, newest first."""
+    return [job_id for _, job_id in store.query_keys(HistoryQuery(**query), limit=limit,
+                                                     after=after)]
+
+
+def search(store: HistoryStore, text: str, **query: Any) -> list[JobRecord]:
+    return store.query_records(HistoryQuery(text=text, **query))
 
 
 @pytest.fixture
@@ -30,7 +43,7 @@ def seeded(history_store: HistoryStore) -> dict[str, str]:
 
 
 def test_keyset_paging_over_thousands_of_rows(data_layout: DataLayout) -> None:
-    # Three rows per clock tick, so ties on created_at must be broken by id.
+    # Three rows per clock tick: the order is the insertion order, never a tie on created_at.
     ticks = iter(t / 3 for t in range(10**6))
     favourites: set[str] = set()
     with HistoryStore.open(data_layout, clock=lambda: float(int(next(ticks)))) as store:
@@ -42,36 +55,35 @@ def test_keyset_paging_over_thousands_of_rows(data_layout: DataLayout) -> None:
             if i % 7 == 0:
                 store.set_favourite(job_id, True)
                 favourites.add(job_id)
-        records = {r.id: r for r in store.get_many(created).values()}
-        expected = sorted(created, key=lambda j: (records[j].created_at, j), reverse=True)
+        expected = created[::-1]
 
         seen: list[str] = []
-        after: tuple[float, str] | None = None
-        while page := store.page_keys(limit=333, after=after):
+        after: int | None = None
+        while page := store.query_keys(HistoryQuery(), limit=333, after=after):
             seen.extend(job_id for _, job_id in page)
-            after = page[-1]
+            after = page[-1][0]
         assert seen == expected
 
         full_pages: list[str] = []
-        cursor: tuple[float, str] | None = None
-        while rows := store.page(limit=400, after=cursor, favourite=True):
+        cursor: int | None = None
+        while rows := store.query_records(HistoryQuery(favourite=True), limit=400, after=cursor):
             full_pages.extend(r.id for r in rows)
-            cursor = rows[-1].cursor
+            cursor = rows[-1].seq
         assert full_pages == [j for j in expected if j in favourites]
-        assert store.page_ids(limit=10) == expected[:10]
-        assert store.count() == 2500
-        assert store.count(favourite=True) == len(favourites)
-        assert store.count(favourite=False) == 2500 - len(favourites)
+        assert listed(store, limit=10) == expected[:10]
+        assert store.query_count(HistoryQuery()) == 2500
+        assert store.query_count(HistoryQuery(favourite=True)) == len(favourites)
+        assert store.query_count(HistoryQuery(favourite=False)) == 2500 - len(favourites)
 
 
 def test_state_filter(history_store: HistoryStore, seeded: dict[str, str]) -> None:
     history_store.mark_cancelled(seeded["dog"])
     history_store.mark_sending(seeded["cat"])
-    assert history_store.page_ids(states=[JobState.cancelled]) == [seeded["dog"]]
-    assert set(history_store.page_ids(states={JobState.cancelled, JobState.sending})) == {
+    assert listed(history_store, states=frozenset({JobState.cancelled})) == [seeded["dog"]]
+    assert set(listed(history_store, states=frozenset({JobState.cancelled, JobState.sending}))) == {
         seeded["dog"], seeded["cat"]}
-    assert history_store.page_ids(states=[]) == []
-    assert history_store.count(states=[JobState.pending]) == 3
+    assert listed(history_store, states=frozenset()) == []
+    assert history_store.query_count(HistoryQuery(states=frozenset({JobState.pending}))) == 3
 
 
 @pytest.mark.parametrize(("query", "keys"), [
@@ -95,9 +107,9 @@ def test_state_filter(history_store: HistoryStore, seeded: dict[str, str]) -> No
 ])
 def test_search(history_store: HistoryStore, seeded: dict[str, str], query: str,
                 keys: set[str]) -> None:
-    found = {r.id for r in history_store.search(query)}
+    found = {r.id for r in search(history_store, query)}
     assert found == {seeded[k] for k in keys}
-    assert history_store.count(text=query) == len(keys)
+    assert history_store.query_count(HistoryQuery(text=query)) == len(keys)
 
 
 @pytest.mark.parametrize("query", [
@@ -106,33 +118,34 @@ def test_search(history_store: HistoryStore, seeded: dict[str, str], query: str,
 ])
 def test_hostile_search_text_never_errors(history_store: HistoryStore, seeded: dict[str, str],
                                           query: str) -> None:
-    results = history_store.search(query)
+    results = search(history_store, query)
     assert isinstance(results, list)
-    assert history_store.count() == len(seeded)  # nothing dropped, nothing injected
+    # nothing dropped, nothing injected
+    assert history_store.query_count(HistoryQuery()) == len(seeded)
 
 
 def test_search_covers_negative_prompt_and_note(history_store: HistoryStore) -> None:
     job_id = history_store.create_pending(
         make_request("portrait", negative_prompt="blurry, lowres"), queue_base="q",
         cost_estimate=0)
-    assert [r.id for r in history_store.search("blurry")] == [job_id]
-    assert history_store.search("keeper") == []
+    assert [r.id for r in search(history_store, "blurry")] == [job_id]
+    assert search(history_store, "keeper") == []
     assert history_store.set_note(job_id, "a keeper for the album 收藏")
-    assert [r.id for r in history_store.search("keeper")] == [job_id]
-    assert [r.id for r in history_store.search("收藏")] == [job_id]
+    assert [r.id for r in search(history_store, "keeper")] == [job_id]
+    assert [r.id for r in search(history_store, "收藏")] == [job_id]
     assert history_store.set_note(job_id, "")
-    assert history_store.search("keeper") == []
+    assert search(history_store, "keeper") == []
     assert not history_store.set_note("0" * 32, "missing")
 
 
 def test_favourites(history_store: HistoryStore, seeded: dict[str, str]) -> None:
     assert history_store.set_favourite(seeded["dog"], True)
     assert history_store.get(seeded["dog"]).favourite  # type: ignore[union-attr]
-    assert history_store.page_ids(favourite=True) == [seeded["dog"]]
-    assert [r.id for r in history_store.search("wave", favourite=True)] == [seeded["dog"]]
-    assert history_store.search("cat", favourite=True) == []
+    assert listed(history_store, favourite=True) == [seeded["dog"]]
+    assert [r.id for r in search(history_store, "wave", favourite=True)] == [seeded["dog"]]
+    assert search(history_store, "cat", favourite=True) == []
     assert history_store.set_favourite(seeded["dog"], False)
-    assert history_store.page_ids(favourite=True) == []
+    assert listed(history_store, favourite=True) == []
     assert not history_store.set_favourite("0" * 32, True)
 
 
@@ -163,7 +176,7 @@ def test_delete_returns_files_and_spares_jobs_in_flight(history_store: HistorySt
     assert history_store.get(in_flight) is not None
     assert history_store.get(kept) is not None
     assert history_store.logs(done) == []
-    assert [r.id for r in history_store.search("watercolor")] == [in_flight]
+    assert [r.id for r in search(history_store, "watercolor")] == [in_flight]
     assert history_store.delete([]) == []
     other = sqlite3.connect(data_layout.db_path)
     try:
@@ -185,16 +198,39 @@ def test_broken_stored_request_still_lists(history_store: HistoryStore,
                           ('{"prompt": "", "unknown_field": 1}', job_id))
     finally:
         other.close()
-    (record,) = history_store.page()
+    (record,) = history_store.query_records(HistoryQuery())
     assert record.request is None
     assert record.request_json == '{"prompt": "", "unknown_field": 1}'
     assert record.prompt == "old style prompt"
-    assert [r.id for r in history_store.search("old style")] == [job_id]
+    assert [r.id for r in search(history_store, "old style")] == [job_id]
 
 
 def test_newest_first_with_deterministic_clock(data_layout: DataLayout) -> None:
     with HistoryStore.open(data_layout, clock=StepClock()) as store:
-        ids = [store.create_pending(make_request(f"p{i}"), queue_base="q", cost_estimate=0)
-               for i in range(5)]
-        assert store.page_ids() == ids[::-1]
-        assert store.page_ids(after=store.get(ids[2]).cursor) == ids[1::-1]  # type: ignore[union-attr]
+        created = [store.create_pending(make_request(f"p{i}"), queue_base="q",
+                                        cost_estimate=0) for i in range(5)]
+        assert listed(store) == created[::-1]
+        third = store.get(created[2])
+        assert third is not None
+        assert listed(store, after=third.seq) == created[1::-1]
+
+
+@pytest.mark.parametrize("prefix", ["a", "ab", "a\U0010ffff", "\U0010ffff", "\ud7ff", "z"])
+def test_id_prefix_matches_exactly_the_ids_that_start_with_it(
+    history_store: HistoryStore, data_layout: DataLayout, prefix: str,
+) -> None:
+    # Ids the app never makes, but the range bounds must hold at the edges of Unicode too.
+    stored = ["a", "ab", "abc", "ac", "a\U0010ffff", "a\U0010ffffb", "\U0010ffff", "\ud7ff",
+              "\ud7ffx", "\ue000", "b", "z", "z0"]
+    other = sqlite3.connect(data_layout.db_path)
+    try:
+        with other:
+            other.executemany(
+                "INSERT INTO jobs (id, created_at, updated_at, state, request_json)"
+                " VALUES (?, 1, 1, 'completed', '{}')", [(i,) for i in stored])
+    finally:
+        other.close()
+    query = HistoryQuery(id_prefix=prefix)
+    expected = [i for i in reversed(stored) if i.startswith(prefix)]
+    assert [i for _, i in history_store.query_keys(query)] == expected
+    assert history_store.query_count(query) == len(expected)

@@ -245,12 +245,12 @@ class HistoryStore(HistoryReads):
         return paths
 
     def restore(self, records: Sequence[JobRecord],
-                logs: Mapping[str, Sequence[LogLine]] | None = None,
-                seqs: Mapping[str, int] | None = None) -> list[str]:
+                logs: Mapping[str, Sequence[LogLine]] | None = None) -> list[str]:
         """Re-insert deleted jobs exactly as they were (undo of :meth:`delete`), in one commit.
 
-        ``seqs`` (from :meth:`seqs` before the delete) puts each job back at its old position
-        in the insertion order. Jobs whose id exists again are skipped. Returns the ids restored.
+        Each record's ``seq`` puts it back at its old position in the insertion order (a
+        record without one, ``seq`` 0, gets a new one). Jobs whose id exists again are skipped.
+        Returns the ids restored.
         """
         restored: list[str] = []
         names = [c.strip() for c in JOB_COLUMNS.split(",")]
@@ -260,10 +260,9 @@ class HistoryStore(HistoryReads):
                 if conn.execute("SELECT 1 FROM jobs WHERE id = :id",
                                 {"id": record.id}).fetchone():
                     continue
-                seq = (seqs or {}).get(record.id)
                 conn.execute(f"INSERT INTO jobs (seq, {JOB_COLUMNS})"
                              f" VALUES (:seq, {placeholders})",
-                             {**_job_params(record), "seq": seq})
+                             {**_job_params(record), "seq": record.seq or None})
                 _insert_images(conn, record.id, record.images)
                 lines = (logs or {}).get(record.id, ())
                 conn.executemany(

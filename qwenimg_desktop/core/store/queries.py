@@ -35,42 +35,6 @@ class Filter:
         return " AND ".join(self.clauses) if self.clauses else "1"
 
 
-def build_filter(
-    *,
-    after: tuple[float, str] | None = None,
-    states: Collection[JobState] | None = None,
-    favourite: bool | None = None,
-    text: str | None = None,
-) -> Filter:
-    """The WHERE clause for a listing; ``text`` is split on whitespace and every term must match.
-
-    Terms of 3+ characters go through the FTS5 trigram index; shorter ones (``可爱``, ``4k``)
-    use a case-insensitive (ASCII) ``LIKE`` scan over prompt, negative prompt and note.
-    """
-    result = Filter()
-    if after is not None:
-        result.add("(j.created_at, j.id) < (:after_time, :after_id)",
-                   after_time=float(after[0]), after_id=str(after[1]))
-    if states is not None:
-        names = {f"state_{i}": JobState(s).value for i, s in enumerate(sorted(set(states)))}
-        if not names:
-            result.add("0")
-        else:
-            result.add(f"j.state IN ({', '.join(':' + n for n in names)})", **names)
-    if favourite is not None:
-        result.add("j.favourite = :favourite", favourite=1 if favourite else 0)
-    if text is not None:
-        _add_text(result, text)
-    return result
-
-
-def _add_text(result: Filter, text: str) -> None:
-    fts, short_terms = split_terms(text)
-    if fts is not None:
-        result.add("j.seq IN (SELECT rowid FROM jobs_fts WHERE jobs_fts MATCH :fts)", fts=fts)
-    _add_short_terms(result, short_terms)
-
-
 def split_terms(text: str) -> tuple[str | None, list[str]]:
     """The FTS5 match string of ``text``'s terms of 3+ characters (None if there are none),
     and its shorter terms, which the trigram index cannot match."""
@@ -100,8 +64,14 @@ _SIZE_BOUNDS: Final = {"small": (0, 1024 * 1024 - 1), "medium": (1024 * 1024, 15
 
 @dataclass(frozen=True)
 class HistoryQuery:
-    """Everything the history browser can filter by; an empty query lists every job.
+    """The one description of a history listing, for the window and the CLI alike; an empty
+    query lists every job. A filter added here reaches both.
 
+    Listings are newest first by ``seq`` (the insertion order; an undone delete keeps its old
+    seq), and a page continues after the last ``seq`` of the one before.
+    ``text`` is split on whitespace and every term must match the prompt, negative prompt or
+    note: terms of 3+ characters through the FTS5 trigram index, shorter ones (``可爱``, ``4k``)
+    by a case-insensitive (ASCII) ``LIKE`` scan.
     ``created_from`` / ``created_to`` are Unix times (``from`` inclusive, ``to`` exclusive);
     ``formats`` are output formats (``png``, ``jpeg``, ``webp``); ``aspect`` is one of
     :data:`ASPECTS` and ``size`` one of :data:`SIZES` (requested pixels).
@@ -117,8 +87,16 @@ class HistoryQuery:
     size: str | None = None
     ids: frozenset[str] | None = None
     """Restrict to these job ids (to test whether one new job belongs in a listing)."""
+    id_prefix: str | None = None
+    """Only ids starting with this (a range over the id index, never a scan)."""
 
     def _add_columns(self, result: Filter) -> None:
+        if self.states is not None:
+            names = {f"state_{i}": JobState(s).value for i, s in enumerate(sorted(self.states))}
+            result.add(f"j.state IN ({', '.join(':' + n for n in names)})"
+                       if names else "0", **names)
+        if self.favourite is not None:
+            result.add("j.favourite = :favourite", favourite=1 if self.favourite else 0)
         if self.created_from is not None:
             result.add("j.created_at >= :created_from", created_from=float(self.created_from))
         if self.created_to is not None:
@@ -137,11 +115,16 @@ class HistoryQuery:
         if self.ids is not None:
             id_sql, id_params = in_list("only_", sorted(self.ids))
             result.add(f"j.id IN {id_sql}" if id_params else "0", **id_params)
+        if self.id_prefix:
+            result.add("j.id >= :id_low", id_low=self.id_prefix)
+            past = _past_prefix(self.id_prefix)
+            if past is not None:
+                result.add("j.id < :id_past", id_past=past)
 
     def _parts(self) -> tuple[str | None, Filter]:
         """The FTS5 match string (3+ character terms) and every other condition."""
         fts, short_terms = split_terms(self.text)
-        result = build_filter(states=self.states, favourite=self.favourite)
+        result = Filter()
         _add_short_terms(result, short_terms)
         self._add_columns(result)
         return fts, result
@@ -175,6 +158,21 @@ class HistoryQuery:
             return "SELECT COUNT(*) FROM jobs_fts WHERE jobs_fts MATCH :fts", {"fts": fts}
         return ("SELECT COUNT(*) FROM jobs_fts JOIN jobs j ON j.seq = jobs_fts.rowid"
                 f" WHERE jobs_fts MATCH :fts AND {where.where}", {**where.params, "fts": fts})
+
+
+def _past_prefix(prefix: str) -> str | None:
+    """The least string above every string that starts with ``prefix`` (None: no such bound).
+
+    Its last character moved up by one, skipping the surrogates (which cannot be stored as
+    UTF-8); a last character that is already the highest code point is dropped first.
+    """
+    stripped = prefix.rstrip("\U0010ffff")
+    if not stripped:
+        return None
+    following = ord(stripped[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF:
+        following = 0xE000
+    return stripped[:-1] + chr(following)
 
 
 def in_list(prefix: str, values: Collection[str]) -> tuple[str, dict[str, str]]:

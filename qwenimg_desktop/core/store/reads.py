@@ -1,14 +1,14 @@
-"""History reads: records by id, recovery lists, keyset pages, counts and text search."""
+"""History reads: records by id, recovery lists, and the pages and counts of a HistoryQuery."""
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Collection
-from typing import Any
+from typing import Any, Final
 
 from qwenimg_desktop.core.jobs.model import REMOTE_STATES, JobState
 from qwenimg_desktop.core.store.base import StoreBase
-from qwenimg_desktop.core.store.queries import HistoryQuery, build_filter, id_blocks, in_list
+from qwenimg_desktop.core.store.queries import HistoryQuery, id_blocks, in_list
 from qwenimg_desktop.core.store.records import (
     IMAGE_COLUMNS,
     JOB_COLUMNS,
@@ -22,6 +22,8 @@ from qwenimg_desktop.core.store.records import (
 )
 
 LogLine = tuple[str, str | None, str | None]
+_SELECTED: Final = "j.seq, " + ", ".join(f"j.{c.strip()}" for c in JOB_COLUMNS.split(","))
+"""The columns :func:`~qwenimg_desktop.core.store.records.job_from_row` reads."""
 
 
 class HistoryReads(StoreBase):
@@ -35,7 +37,7 @@ class HistoryReads(StoreBase):
         result: dict[str, JobRecord] = {}
         with self._reading() as conn:
             for id_sql, params in id_blocks(job_ids):
-                rows = conn.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id IN {id_sql}",
+                rows = conn.execute(f"SELECT {_SELECTED} FROM jobs j WHERE j.id IN {id_sql}",
                                     params).fetchall()
                 result.update((r.id, r) for r in _with_images(conn, rows))
         return result
@@ -81,67 +83,6 @@ class HistoryReads(StoreBase):
         return self._select("WHERE state = :st ORDER BY created_at, id",
                             {"st": JobState.pending.value})
 
-    def page(
-        self, *, limit: int = 100, after: tuple[float, str] | None = None,
-        states: Collection[JobState] | None = None, favourite: bool | None = None,
-        text: str | None = None,
-    ) -> list[JobRecord]:
-        """Newest first, at most ``limit`` rows strictly older than the ``after`` cursor.
-
-        Pass the last record's ``cursor`` as ``after`` for the next page. ``text`` filters as
-        :meth:`search` does.
-        """
-        where = build_filter(after=after, states=states, favourite=favourite, text=text)
-        return self._select(
-            f"j WHERE {where.where} ORDER BY j.created_at DESC, j.id DESC LIMIT :limit",
-            {**where.params, "limit": int(limit)},
-        )
-
-    def page_keys(
-        self, *, limit: int = 100, after: tuple[float, str] | None = None,
-        states: Collection[JobState] | None = None, favourite: bool | None = None,
-        text: str | None = None,
-    ) -> list[tuple[float, str]]:
-        """Like :meth:`page` but only the ``(created_at, id)`` cursors: cheap for big models."""
-        where = build_filter(after=after, states=states, favourite=favourite, text=text)
-        with self._reading() as conn:
-            return [(float(r[0]), str(r[1])) for r in conn.execute(
-                f"SELECT j.created_at, j.id FROM jobs j WHERE {where.where}"
-                " ORDER BY j.created_at DESC, j.id DESC LIMIT :limit",
-                {**where.params, "limit": int(limit)},
-            )]
-
-    def page_ids(
-        self, *, limit: int = 100, after: tuple[float, str] | None = None,
-        states: Collection[JobState] | None = None, favourite: bool | None = None,
-        text: str | None = None,
-    ) -> list[str]:
-        """Like :meth:`page` but ids only."""
-        keys = self.page_keys(limit=limit, after=after, states=states, favourite=favourite,
-                              text=text)
-        return [job_id for _, job_id in keys]
-
-    def count(
-        self, *, states: Collection[JobState] | None = None, favourite: bool | None = None,
-        text: str | None = None,
-    ) -> int:
-        where = build_filter(states=states, favourite=favourite, text=text)
-        with self._reading() as conn:
-            return int(conn.execute(f"SELECT COUNT(*) FROM jobs j WHERE {where.where}",
-                                    where.params).fetchone()[0])
-
-    def search(
-        self, text: str, *, limit: int = 100, after: tuple[float, str] | None = None,
-        states: Collection[JobState] | None = None, favourite: bool | None = None,
-    ) -> list[JobRecord]:
-        """Jobs whose prompt, negative prompt or note contain every whitespace-separated term.
-
-        Terms of 3+ characters use the FTS5 trigram index (quoted: user text is never FTS
-        syntax); 1–2 character terms (``可爱``) use a substring scan. Newest first.
-        """
-        return self.page(limit=limit, after=after, states=states, favourite=favourite, text=text)
-
-
     def query_keys(
         self, query: HistoryQuery, *, limit: int = 100, after: int | None = None,
     ) -> list[tuple[int, str]]:
@@ -154,19 +95,21 @@ class HistoryReads(StoreBase):
         with self._reading() as conn:
             return [(int(r[0]), str(r[1])) for r in conn.execute(sql, params)]
 
+    def query_records(
+        self, query: HistoryQuery, *, limit: int = 100, after: int | None = None,
+    ) -> list[JobRecord]:
+        """The full records of :meth:`query_keys` (same order, same cursor), in one read.
+
+        Pass the last record's ``seq`` as ``after`` for the next page.
+        """
+        sql, params = query.keys_sql(after=after, limit=limit)
+        return self._select(f"WHERE j.seq IN (SELECT seq FROM ({sql})) ORDER BY j.seq DESC",
+                            params)
+
     def query_count(self, query: HistoryQuery) -> int:
         sql, params = query.count_sql()
         with self._reading() as conn:
             return int(conn.execute(sql, params).fetchone()[0])
-
-    def seqs(self, job_ids: Collection[str]) -> dict[str, int]:
-        """The ``seq`` (insertion position) of each existing job id."""
-        result: dict[str, int] = {}
-        with self._reading() as conn:
-            for id_sql, params in id_blocks(job_ids):
-                result.update((str(r[1]), int(r[0])) for r in conn.execute(
-                    f"SELECT seq, id FROM jobs WHERE id IN {id_sql}", params))
-        return result
 
     def image_rows(self) -> list[tuple[str, int, str, str | None, str | None, float]]:
         """Every image row as (job id, index, path, thumb path, request id, job created_at)."""
@@ -178,13 +121,9 @@ class HistoryReads(StoreBase):
         return [(str(r[0]), int(r[1]), str(r[2]), r[3], r[4], float(r[5])) for r in rows]
 
     def _select(self, tail: str, params: dict[str, Any]) -> list[JobRecord]:
-        columns = ", ".join(f"j.{c.strip()}" for c in JOB_COLUMNS.split(","))
-        if not tail.startswith("j "):
-            tail = "j " + tail
         with self._reading() as conn:
-            rows = conn.execute(f"SELECT {columns} FROM jobs {tail}", params).fetchall()
+            rows = conn.execute(f"SELECT {_SELECTED} FROM jobs j {tail}", params).fetchall()
             return _with_images(conn, rows)
-
 
 
 def _with_images(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[JobRecord]:

@@ -80,11 +80,8 @@ class JobRecord:
     output_format: str | None = None
     num_images: int | None = None
     endpoint: str = ""
-
-    @property
-    def cursor(self) -> tuple[float, str]:
-        """The keyset position of this row, for ``HistoryStore.page(after=...)``."""
-        return (self.created_at, self.id)
+    seq: int = 0
+    """The insertion position: the keyset cursor of ``HistoryStore.query_records(after=...)``."""
 
 
 @dataclass(frozen=True)
@@ -159,5 +156,5 @@ def job_from_row(row: sqlite3.Row, images: tuple[ImageRecord, ...]) -> JobRecord
         note=str(row["note"]), images=images, request_json=raw, prompt=str(row["prompt"]),
         negative_prompt=str(row["negative_prompt"]), width=row["width"], height=row["height"],
         output_format=row["output_format"], num_images=row["num_images"],
-        endpoint=str(row["endpoint"]),
+        endpoint=str(row["endpoint"]), seq=int(row["seq"]),
     )

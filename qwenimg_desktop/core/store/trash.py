@@ -41,8 +41,6 @@ class DeletedBatch:
     logs: dict[str, list[LogLine]] = field(repr=False)
     moved: tuple[tuple[Path, Path], ...]
     """(original path, staged path) of every file moved."""
-    seqs: dict[str, int] = field(default_factory=dict, repr=False)
-    """Each job's position in the insertion order, restored by an undo."""
 
     @property
     def job_ids(self) -> list[str]:
@@ -81,9 +79,8 @@ class Trash:
         error propagates, so rows and files never disagree.
         """
         records = [r for r in self.store.get_many(job_ids).values() if r.state in FINAL_STATES]
-        records.sort(key=lambda r: r.cursor, reverse=True)
+        records.sort(key=lambda r: r.seq, reverse=True)
         logs = {r.id: self.store.logs(r.id) for r in records}
-        seqs = self.store.seqs([r.id for r in records])
         batch_id = uuid.uuid4().hex
         moved = self._stage(batch_id, records)
         try:
@@ -91,7 +88,7 @@ class Trash:
         except BaseException:
             _move_back(moved)
             raise
-        batch = DeletedBatch(batch_id, tuple(records), logs, tuple(moved), seqs)
+        batch = DeletedBatch(batch_id, tuple(records), logs, tuple(moved))
         with self._lock:
             self._batches[batch_id] = batch
         return batch
@@ -102,7 +99,7 @@ class Trash:
             if self._batches.pop(batch.batch_id, None) is None:
                 return []
         _move_back(list(batch.moved))
-        restored = self.store.restore(batch.records, batch.logs, batch.seqs)
+        restored = self.store.restore(batch.records, batch.logs)
         _remove_empty_dirs(trash_dir(self.layout) / batch.batch_id)
         return restored
 
