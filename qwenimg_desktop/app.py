@@ -383,11 +383,12 @@ def _watch_start(runtime: AppRuntime, options: Options, app: QApplication) -> No
         if engine.notice and runtime.window is not None:
             from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415
 
+            from qwenimg_desktop.ui.safe_text import plain_message_box  # noqa: PLC0415
+
             log.warning("%s", engine.notice)
             runtime.window.messenger.error(engine.notice)
-            box = QMessageBox(QMessageBox.Icon.Warning, APP_NAME, engine.notice,
-                              parent=runtime.window)
-            box.open()
+            plain_message_box(QMessageBox.Icon.Warning, APP_NAME, engine.notice,
+                              runtime.window).open()
 
     timer.timeout.connect(check)
     timer.start()
@@ -408,4 +409,6 @@ def _report_start_failure(exc: QwenImgError, options: Options) -> None:
     if not options.smoke_test:
         from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415 - GUI path only
 
-        QMessageBox.critical(None, APP_NAME, text)
+        from qwenimg_desktop.ui.safe_text import plain_message_box  # noqa: PLC0415
+
+        plain_message_box(QMessageBox.Icon.Critical, APP_NAME, text).exec()

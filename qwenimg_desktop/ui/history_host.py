@@ -12,11 +12,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from qwenimg_desktop.core import heap
 from qwenimg_desktop.core.errors import QwenImgError
 from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.ui.safe_text import plain_label
 
 if TYPE_CHECKING:
     from qwenimg_desktop.core.store.history import HistoryStore
@@ -51,7 +52,7 @@ class HistoryHost(QObject):
         self.page.setObjectName("historyPage")
         self._layout = QVBoxLayout(self.page)
         self._layout.setContentsMargins(0, 0, 0, 0)
-        self._placeholder = QLabel("Opening the history…", self.page)
+        self._placeholder = plain_label("Opening the history…", self.page)
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._layout.addWidget(self._placeholder)
         self.browser: HistoryBrowser | None = None

@@ -14,6 +14,7 @@ from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.ui import messages
+from qwenimg_desktop.ui.safe_text import plain_tooltip
 
 MAX_LOG_LINES: Final = 2_000
 TEXT_REFRESH_MS: Final = 100
@@ -208,7 +209,7 @@ def _show(item: QStandardItem, row: JobRow) -> None:
     text = f"{row.title}\n{status}"
     roles: dict[int, Any] = {
         Qt.ItemDataRole.DisplayRole: text,
-        Qt.ItemDataRole.ToolTipRole: text,
+        Qt.ItemDataRole.ToolTipRole: plain_tooltip(text),
         Qt.ItemDataRole.DecorationRole: state_icon(row.state),
         TILE_ROLE: (row.title, status, row.state.value),
     }

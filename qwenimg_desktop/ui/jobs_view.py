@@ -7,7 +7,6 @@ from typing import Final
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QListView,
     QPlainTextEdit,
     QPushButton,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.ui.jobs_model import JOB_ROLE, JobsModel
+from qwenimg_desktop.ui.safe_text import heading_label, plain_label
 
 TICK_MS: Final = 1000
 
@@ -51,7 +51,7 @@ class JobsPanel(QWidget):
         self.log_view.setReadOnly(True)
         self.log_view.setPlaceholderText("Log of the selected job")
         self.log_view.setMaximumBlockCount(5_000)
-        self.count_label = QLabel("No jobs yet", self)
+        self.count_label = plain_label("No jobs yet", self)
         # Its text changes with every job; its size must not: a label whose size can change
         # asks the whole window to lay out again, which repaints all of it (measured: ~0.9 Mpx
         # per Generate at 1360×880, 3-5 ms of the GUI thread).
@@ -82,7 +82,7 @@ class JobsPanel(QWidget):
         top = QWidget(self)
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(QLabel("<b>Jobs</b>", top))
+        top_layout.addWidget(heading_label("Jobs", top))
         top_layout.addWidget(self.view, 1)
         top_layout.addLayout(buttons)
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)

@@ -9,7 +9,6 @@ from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import (
     QApplication,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QScrollArea,
@@ -37,6 +36,7 @@ from qwenimg_desktop.ui.jobs_view import JobsPanel
 from qwenimg_desktop.ui.notifications import Notifier
 from qwenimg_desktop.ui.params_panel import ParamsPanel
 from qwenimg_desktop.ui.result_viewer import ResultViewer
+from qwenimg_desktop.ui.safe_text import plain_label
 from qwenimg_desktop.ui.services import UiServices
 from qwenimg_desktop.ui.settings_dialog import SettingsDialog
 from qwenimg_desktop.ui.theme import ThemeController
@@ -70,7 +70,7 @@ class MainWindow(QMainWindow):
         self.autosave = DraftAutosave(self.draft, services.draft_path, services.workers,
                                       self.editor.editor.cursor_position, self)
         self.notifier = Notifier(self, icon or QIcon(), self)
-        self.demo_banner = QLabel(messages.DEMO_LABEL, self)
+        self.demo_banner = plain_label(messages.DEMO_LABEL, self)
         self.demo_banner.setObjectName("demoBanner")
         self.demo_banner.setVisible(services.demo)
         self.settings_dialog: SettingsDialog | None = None

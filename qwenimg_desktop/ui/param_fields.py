@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from qwenimg_desktop.core.params import MAX_SEED, PRESET_DIMENSIONS, ImageSizePreset
 from qwenimg_desktop.core.settings import ParamValues, SeedMode
 from qwenimg_desktop.ui import messages
+from qwenimg_desktop.ui.safe_text import make_plain, plain_label
 
 _PRESET_NAMES = {
     ImageSizePreset.square_hd: "Square HD",
@@ -39,6 +40,7 @@ class ErrorLabel(QLabel):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("", parent)
+        make_plain(self)
         self.setObjectName("fieldError")
         self.setWordWrap(True)
         self.hide()
@@ -65,14 +67,14 @@ class SizeField(QWidget):
         self.height_box = _side_box(self, "customHeight")
         self.lock = QCheckBox("Lock aspect", self)
         self.lock.setObjectName("aspectLock")
-        self.info = QLabel("", self)
+        self.info = plain_label("", self)
         self.info.setObjectName("sizeInfo")
         self.info.setWordWrap(True)
         self.error = ErrorLabel(self)
         self._ratio = 1.0
         custom = QHBoxLayout()
         custom.addWidget(self.width_box)
-        custom.addWidget(QLabel("×", self))
+        custom.addWidget(plain_label("×", self))
         custom.addWidget(self.height_box)
         custom.addWidget(self.lock)
         custom.addStretch(1)

@@ -27,6 +27,7 @@ from qwenimg_desktop.core.settings import AppSettings, ParamValues
 from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.draft import Draft, Validation
 from qwenimg_desktop.ui.param_fields import ErrorLabel, SeedField, SizeField
+from qwenimg_desktop.ui.safe_text import plain_label
 
 _TOGGLES = ("enable_prompt_expansion", "enable_safety_checker", "sync_mode")
 
@@ -144,7 +145,7 @@ class ParamsPanel(QWidget):
         self.generate.setDefault(True)
         self.generate.setMinimumHeight(36)
         self.generate.setToolTip("Generate (Ctrl+Enter)")
-        self.blocked = QLabel("", self)
+        self.blocked = plain_label("", self)
         self.blocked.setObjectName("generateBlocked")
         self.blocked.setWordWrap(True)
         self.blocked.hide()

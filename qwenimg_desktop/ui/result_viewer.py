@@ -12,7 +12,6 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon, QImage, QIma
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 from qwenimg_desktop.core.params import CustomSize, GenerationRequest
 from qwenimg_desktop.ui.image_view import ImageView
 from qwenimg_desktop.ui.jobs_model import JobRow
+from qwenimg_desktop.ui.safe_text import plain_label, plain_tooltip
 from qwenimg_desktop.ui.workers import Workers
 
 THUMB: Final = 72
@@ -86,7 +86,7 @@ class ResultViewer(QWidget):
         self._loading = False
         self.view = ImageView(self)
         self.strip = ThumbStrip(self)
-        self.info = QLabel("Select a finished job to see its images.", self)
+        self.info = plain_label("Select a finished job to see its images.", self)
         self.info.setObjectName("resultInfo")
         self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -141,7 +141,7 @@ class ResultViewer(QWidget):
         for path in self._to_load:
             item = QListWidgetItem(f"{self.strip.count() + 1}")
             item.setData(PATH_ROLE, path)
-            item.setToolTip(path)
+            item.setToolTip(plain_tooltip(path))
             self.strip.addItem(item)
         if self.strip.count():
             self.strip.setCurrentRow(0)

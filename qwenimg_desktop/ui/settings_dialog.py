@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -26,6 +25,7 @@ from qwenimg_desktop.core.errors import KeyringUnavailable, QwenImgError
 from qwenimg_desktop.core.secrets import KeyStore
 from qwenimg_desktop.core.settings import AppSettings
 from qwenimg_desktop.ui import messages
+from qwenimg_desktop.ui.safe_text import plain_label
 from qwenimg_desktop.ui.workers import Workers
 
 KeyChecker = Callable[[str, str], None]  # (queue base, key) -> None or raises
@@ -61,10 +61,10 @@ class SettingsDialog(QDialog):
         self.session_button = QPushButton("Use for this session only", self)
         self.remove_button = QPushButton("Remove", self)
         self.test_button = QPushButton("Test key", self)
-        self.location = QLabel("Checking where the key is stored…", self)
+        self.location = plain_label("Checking where the key is stored…", self)
         self.location.setObjectName("keyLocation")
         self.location.setWordWrap(True)
-        self.result_label = QLabel("", self)
+        self.result_label = plain_label("", self)
         self.result_label.setObjectName("keyResult")
         self.result_label.setWordWrap(True)
         self.price = QDoubleSpinBox(self)
@@ -92,8 +92,8 @@ class SettingsDialog(QDialog):
                        self.test_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
-        help_label = QLabel(
-            f"Get a key at <code>{messages.FAL_KEYS_URL}</code>. It is kept in the system "
+        help_label = plain_label(
+            f"Get a key at {messages.FAL_KEYS_URL}. It is kept in the system "
             "keyring, never in a file.", key_box)
         help_label.setWordWrap(True)
         key_layout.addWidget(help_label)

@@ -64,7 +64,9 @@ def test_detail_shows_everything_and_renders_markdown_safely(
     assert "# Poster" not in rendered  # markdown was rendered, not shown raw
     assert "<b>raw html stays text</b>" in rendered  # MarkdownNoHTML
     assert detail.rendered.openLinks() is False
-    assert detail.rendered.loadResource(2, QUrl("http://192.0.2.1/x.png")) is None
+    refused = detail.rendered.loadResource(2, QUrl("http://192.0.2.1/x.png"))
+    assert refused is not None  # empty, not null: a null answer makes Qt read the file itself
+    assert refused.isNull()
     assert detail.raw.toPlainText() == LONG_PROMPT + "\n\nNegative prompt:\n模糊"
     assert label(browser, "seed") == "77"
     assert label(browser, "size") == "custom 1536×1024"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
@@ -19,6 +18,7 @@ from qwenimg_desktop.ui.draft import Draft, Validation
 from qwenimg_desktop.ui.editor.find_bar import FindBar
 from qwenimg_desktop.ui.editor.preview import MarkdownPreview
 from qwenimg_desktop.ui.editor.prompt_editor import Heading, PromptEditor
+from qwenimg_desktop.ui.safe_text import heading_label, plain_label, plain_tooltip
 
 BLOCK_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -28,15 +28,15 @@ class NegativePromptBox(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        title = QLabel("<b>Negative prompt</b>", self)
-        self.counter = QLabel(f"0/{MAX_NEGATIVE_CHARS}", self)
+        title = heading_label("Negative prompt", self)
+        self.counter = plain_label(f"0/{MAX_NEGATIVE_CHARS}", self)
         self.counter.setObjectName("negativeCounter")
         self.edit = QPlainTextEdit(self)
         self.edit.setObjectName("negativePrompt")
         self.edit.setPlaceholderText("What to keep out of the image (optional)")
         self.edit.setTabChangesFocus(True)
         self.edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 14)
-        self.error = QLabel("", self)
+        self.error = plain_label("", self)
         self.error.setObjectName("fieldError")
         self.error.setWordWrap(True)
         self.error.hide()
@@ -80,9 +80,9 @@ class EditorPanel(QWidget):
         self.outline.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.outline.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.outline.setUniformItemSizes(True)
-        self.counts = QLabel("0 characters · 1 line", self)
+        self.counts = plain_label("0 characters · 1 line", self)
         self.counts.setObjectName("promptCounts")
-        self.prompt_error = QLabel("", self)
+        self.prompt_error = plain_label("", self)
         self.prompt_error.setObjectName("fieldError")
         self.prompt_error.hide()
         self.negative = NegativePromptBox(self)
@@ -101,13 +101,13 @@ class EditorPanel(QWidget):
         outline_box = QWidget(self)
         outline_layout = QVBoxLayout(outline_box)
         outline_layout.setContentsMargins(0, 0, 0, 0)
-        outline_layout.addWidget(QLabel("<b>Outline</b>", outline_box))
+        outline_layout.addWidget(heading_label("Outline", outline_box))
         outline_layout.addWidget(self.outline)
         write_box = QWidget(self)
         write_layout = QVBoxLayout(write_box)
         write_layout.setContentsMargins(0, 0, 0, 0)
         header = QHBoxLayout()
-        header.addWidget(QLabel("<b>Prompt</b>", write_box))
+        header.addWidget(heading_label("Prompt", write_box))
         header.addStretch(1)
         header.addWidget(self.counts)
         write_layout.addLayout(header)
@@ -117,7 +117,7 @@ class EditorPanel(QWidget):
         preview_box = QWidget(self)
         preview_layout = QVBoxLayout(preview_box)
         preview_layout.setContentsMargins(0, 0, 0, 0)
-        preview_layout.addWidget(QLabel("<b>Preview</b>", preview_box))
+        preview_layout.addWidget(heading_label("Preview", preview_box))
         preview_layout.addWidget(self.preview, 1)
         self.preview_box = preview_box
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -171,7 +171,7 @@ class EditorPanel(QWidget):
         for heading in headings:
             item = QListWidgetItem("   " * (heading.level - top) + heading.title)
             item.setData(BLOCK_ROLE, heading.block)
-            item.setToolTip(heading.title)
+            item.setToolTip(plain_tooltip(heading.title))
             self.outline.addItem(item)
 
     def _jump(self, item: QListWidgetItem) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QToolButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QToolButton, QWidget
 
 from qwenimg_desktop.ui.editor.prompt_editor import PromptEditor
+from qwenimg_desktop.ui.safe_text import plain_label
 
 
 class FindBar(QWidget):
@@ -21,7 +22,7 @@ class FindBar(QWidget):
         self.field.setPlaceholderText("Find in prompt")
         self.field.setClearButtonEnabled(True)
         self.case = QCheckBox("Match case", self)
-        self.status = QLabel("", self)
+        self.status = plain_label("", self)
         self.status.setObjectName("findStatus")
         previous = QToolButton(self)
         previous.setText("↑")

@@ -10,11 +10,9 @@ from typing import Final
 from PySide6.QtGui import QBrush, QColor, QImage
 from PySide6.QtWidgets import (
     QGridLayout,
-    QLabel,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -23,6 +21,7 @@ from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.records import JobRecord
 from qwenimg_desktop.ui.history.describe import Row, parameter_rows
 from qwenimg_desktop.ui.history.zoom import FullImageLoader, ZoomView, sync_views
+from qwenimg_desktop.ui.safe_text import SafeTextBrowser, plain_label
 
 CHANGED_BACKGROUND: Final = "#fff1b8"
 REMOVED: Final = "#ffd7d5"
@@ -78,14 +77,13 @@ class CompareView(QWidget):
         self.left = ZoomView(self)
         self.right = ZoomView(self)
         sync_views(self.left, self.right)
-        self.left_title = QLabel(self)
-        self.right_title = QLabel(self)
+        self.left_title = plain_label("", self)
+        self.right_title = plain_label("", self)
         self.params = QTableWidget(0, 3, self)
         self.params.setHorizontalHeaderLabels(["Parameter", "A", "B"])
         self.params.verticalHeader().setVisible(False)
         self.params.horizontalHeader().setStretchLastSection(True)
-        self.prompt = QTextBrowser(self)
-        self.prompt.setOpenLinks(False)
+        self.prompt = SafeTextBrowser(self)
         images_box = QWidget(self)
         grid = QGridLayout(images_box)
         grid.addWidget(self.left_title, 0, 0)
@@ -125,7 +123,7 @@ class CompareView(QWidget):
                 path = self._layout.absolute(record.images[0].path)
                 self._images.load(path, partial(self._on_image, view))
         self._fill_params(left, right)
-        self.prompt.setHtml(prompt_diff_html(left.prompt, right.prompt))
+        self.prompt.set_built_html(prompt_diff_html(left.prompt, right.prompt))
 
     def _on_image(self, view: ZoomView, image: QImage) -> None:
         view.set_image(image)

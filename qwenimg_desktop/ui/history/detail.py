@@ -6,18 +6,16 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QGuiApplication, QImage, QTextDocument
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSplitter,
     QTabWidget,
-    QTextBrowser,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -29,24 +27,7 @@ from qwenimg_desktop.core.store.records import JobRecord
 from qwenimg_desktop.ui.history.describe import info_rows, parameter_rows
 from qwenimg_desktop.ui.history.reuse import ReuseMode, request_for
 from qwenimg_desktop.ui.history.zoom import FullImageLoader, ZoomView
-
-Qt_ = QTextDocument.MarkdownFeature
-
-
-class MarkdownView(QTextBrowser):
-    """Read-only markdown: no HTML, no remote or local resources, links never followed."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setOpenLinks(False)
-        self.setOpenExternalLinks(False)
-        self.setReadOnly(True)
-
-    def set_markdown(self, text: str) -> None:
-        self.document().setMarkdown(text, Qt_.MarkdownNoHTML)
-
-    def loadResource(self, kind: int, name: QUrl | str) -> Any:
-        return None
+from qwenimg_desktop.ui.safe_text import SafeTextBrowser, plain_label
 
 
 class DetailPane(QWidget):
@@ -74,9 +55,9 @@ class DetailPane(QWidget):
         self._image_index = 0
         self._load_token = 0
         self.image_view = ZoomView(self)
-        self.image_label = QLabel(self)
+        self.image_label = plain_label("", self)
         self.image_buttons = QHBoxLayout()
-        self.rendered = MarkdownView(self)
+        self.rendered = SafeTextBrowser(self)
         self.raw = QPlainTextEdit(self)
         self.raw.setReadOnly(True)
         self.logs = QPlainTextEdit(self)
@@ -84,7 +65,7 @@ class DetailPane(QWidget):
         self.note = QPlainTextEdit(self)
         self.note.setPlaceholderText("Your notes on this generation (searchable)")
         self.params_form = QFormLayout()
-        self.error_label = QLabel(self)
+        self.error_label = plain_label("", self)
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #c03030;")
         self._buttons: dict[str, QPushButton] = {}
@@ -211,11 +192,11 @@ class DetailPane(QWidget):
         while self.params_form.rowCount():
             self.params_form.removeRow(0)
         for row in rows:
-            value = QLabel(row.value)
+            value = plain_label(row.value)
             value.setWordWrap(True)
             value.setObjectName(f"param_{row.key}")
             value.setTextInteractionFlags(value.textInteractionFlags().TextSelectableByMouse)
-            self.params_form.addRow(row.label + ":", value)
+            self.params_form.addRow(plain_label(row.label + ":"), value)
 
     def _set_images(self, count: int) -> None:
         while self.image_buttons.count():

@@ -12,13 +12,13 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QWidget,
 )
 
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.store.queries import HistoryQuery
+from qwenimg_desktop.ui.safe_text import plain_label
 
 DEBOUNCE_MS: Final = 250
 _STATES: Final = [
@@ -57,7 +57,7 @@ class SearchBar(QWidget):
         self.favourite = QCheckBox("★ only", self)
         self.date_from = self._date("from: any")
         self.date_to = self._date("to: any")
-        self.result_label = QLabel(self)
+        self.result_label = plain_label("", self)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(DEBOUNCE_MS)

@@ -33,6 +33,7 @@ from qwenimg_desktop.core.store.reads import HistoryReads
 from qwenimg_desktop.core.store.records import JobRecord, JobSummary
 from qwenimg_desktop.ui.history.search import Key, KeysResult, QueryRunner
 from qwenimg_desktop.ui.history.thumbnails import ThumbnailLoader
+from qwenimg_desktop.ui.safe_text import plain_tooltip
 
 log = logging.getLogger("qwenimg.ui.history")
 
@@ -312,7 +313,7 @@ class HistoryModel(QAbstractListModel):
         if role in (Qt.ItemDataRole.DisplayRole, Role.snippet):
             return snippet(summary.prompt_head)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return summary.prompt_head
+            return plain_tooltip(summary.prompt_head)
         if role == Role.summary:
             return summary
         if role == Role.state:
