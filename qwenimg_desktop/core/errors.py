@@ -131,6 +131,25 @@ class MalformedResponse(FalError):
     next_step = "This is probably a temporary fault of the service; try again."
 
 
+class ResponseTooLarge(MalformedResponse):
+    """A body, line or event from the server is past its size limit; it was not read whole."""
+
+    next_step = "The answer was refused to protect the app; if it keeps happening, report it."
+
+
+class DeadlineExceeded(FalError):
+    """A job or a transfer took longer than its overall deadline."""
+
+    next_step = "fal is slow or stuck right now; try again later."
+
+
+class TransferStalled(FalError):
+    """Data stopped arriving (fewer bytes than the stall floor within its window)."""
+
+    retryable = True
+    next_step = "The connection stalled; check the network and try again."
+
+
 class RequestFailed(FalError):
     """The generation ran and failed (COMPLETED with ``error``, or an error result)."""
 

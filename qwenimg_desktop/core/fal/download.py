@@ -22,13 +22,14 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final, TypeVar
-from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.parse import unquote_to_bytes, urljoin, urlsplit
 
 import httpx
 from PIL import Image
 
-from qwenimg_desktop.core.errors import DiskFull, DownloadError
+from qwenimg_desktop.core.errors import DeadlineExceeded, DiskFull, DownloadError, TransferStalled
 from qwenimg_desktop.core.fal.client import is_loopback
+from qwenimg_desktop.core.fal.limits import Pace, PaceKeeper
 from qwenimg_desktop.core.fal.retry import RetryPolicy, parse_retry_after, should_retry_exception
 from qwenimg_desktop.core.params import MAX_PIXELS
 
@@ -36,7 +37,8 @@ DEFAULT_MAX_BYTES: Final = 64 * 1024 * 1024
 MAX_IMAGE_PIXELS: Final = 4 * MAX_PIXELS  # generous over 2048², far below a decompression bomb
 PARTIAL_SUFFIX: Final = ".partial"  # matches DataLayout.clean_stray_temps
 PIL_FORMATS: Final = {"png": "PNG", "jpeg": "JPEG", "jpg": "JPEG", "webp": "WEBP"}
-CHUNK: Final = 256 * 1024
+MAX_REDIRECTS: Final = 5
+REDIRECT_CODES: Final = frozenset({301, 302, 303, 307, 308})
 log = logging.getLogger("qwenimg.fal")
 T = TypeVar("T")
 
@@ -197,7 +199,9 @@ class Downloader:
     """Downloads media with its own HTTP client, which never carries the API key.
 
     Verification (:func:`verify_image`) runs on ``executor`` (default: asyncio's default
-    executor).
+    executor). Redirects are followed here, not by httpx, so that every hop is checked against
+    the media policy (:func:`check_media_url`) before anything is sent to it. ``pace`` bounds each
+    image's download in time: an overall deadline and a stall floor.
     """
 
     def __init__(
@@ -208,15 +212,16 @@ class Downloader:
         allowed_http_hosts: frozenset[str] = frozenset(),
         transport: httpx.AsyncBaseTransport | None = None,
         executor: Executor | None = None,
+        pace: Pace | None = None,
     ) -> None:
         self._executor = executor
+        self.pace = pace or Pace()
         self.max_bytes = max_bytes
         self.retry = retry or RetryPolicy(max_attempts=5)
         self.allowed_http_hosts = allowed_http_hosts
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(120.0, connect=30.0),
-            follow_redirects=True,
-            max_redirects=5,
+            follow_redirects=False,  # followed by hand: see _next_hop
             transport=transport,
         )
 
@@ -243,11 +248,32 @@ class Downloader:
             expected = expected_pil_format(content_type or media_type, fallback_format)
             return await self._blocking(write_verified, data, dest, expected)
         expected = expected_pil_format(content_type, fallback_format)
+        keeper = PaceKeeper(self.pace)
+        try:
+            async with keeper.bound("image download"):
+                return await self._fetch_with_retries(url, dest, expected, keeper)
+        except httpx.DecodingError:
+            raise DownloadError(
+                "the image server sent a body that could not be decoded (damaged compression)"
+            ) from None
+        except httpx.HTTPError as exc:  # anything else httpx refuses: a message, no traceback
+            raise DownloadError(f"the image download failed: {exc}") from None
+        except httpx.InvalidURL:  # httpx parses a redirect's Location even when not following
+            raise DownloadError(
+                "the image link redirected: refusing a target that is not a valid URL"
+            ) from None
+        except (DeadlineExceeded, TransferStalled) as exc:
+            raise DownloadError(exc.message) from None
+
+    async def _fetch_with_retries(
+        self, url: str, dest: Path, expected: str, keeper: PaceKeeper
+    ) -> DownloadedImage:
         attempt = 0
         while True:
             attempt += 1
+            keeper.restart_window()
             try:
-                return await self._fetch_once(url, dest, expected)
+                return await self._fetch_once(url, dest, expected, keeper)
             except (httpx.TransportError, _RetryableStatus) as exc:
                 if attempt >= self.retry.max_attempts or (
                     isinstance(exc, httpx.TransportError)
@@ -255,44 +281,80 @@ class Downloader:
                 ):
                     raise DownloadError(f"the image download failed: {exc}") from None
                 after = exc.retry_after if isinstance(exc, _RetryableStatus) else None
+                keeper.pause_window()  # the back-off is ours, not the server's stall
                 await asyncio.sleep(self.retry.delay(attempt, after))
 
-    async def _fetch_once(
-        self, url: str, dest: Path, expected: str
-    ) -> DownloadedImage:
-        async with self._http.stream("GET", url) as response:
-            if response.status_code in {404, 410}:
-                raise DownloadError(
-                    f"the image is no longer available at fal (HTTP {response.status_code}); "
-                    "media links expire"
-                )
-            if response.status_code in {408, 429} or response.status_code >= 500:
-                raise _RetryableStatus(response)
-            if not response.is_success:
-                raise DownloadError(f"the image download failed with HTTP {response.status_code}")
-            declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > self.max_bytes:
-                raise DownloadError(f"the image is larger than the {self.max_bytes:,}-byte limit")
-            fh, tmp = _open_temp(dest)
-            try:
-                digest, size = await self._stream_to(response, fh)
-                return await self._blocking(_finish, tmp, dest, expected, digest, size)
-            except OSError as exc:
-                raise _disk_error(exc) from None
-            finally:
-                fh.close()
-                with contextlib.suppress(FileNotFoundError):
-                    tmp.unlink()
+    def _next_hop(self, response: httpx.Response, hops: int) -> str:
+        """The checked target of a redirect: the media policy applies to every hop."""
+        if hops >= MAX_REDIRECTS:
+            raise DownloadError(
+                f"the image link redirected more than {MAX_REDIRECTS} times (a redirect loop?)"
+            )
+        location = response.headers.get("location")
+        if not location:
+            raise DownloadError(
+                f"the image server answered HTTP {response.status_code} without a target"
+            )
+        target = str(urljoin(str(response.url), location))
+        try:
+            kind = check_media_url(target, allowed_http_hosts=self.allowed_http_hosts)
+        except DownloadError as exc:
+            raise DownloadError(f"the image link redirected: {exc.message}") from None
+        if kind == "data":
+            raise DownloadError("the image link redirected: refusing a redirect to a data: URI")
+        return target
 
-    async def _stream_to(self, response: httpx.Response, fh: IO[bytes]) -> tuple[str, int]:
+    async def _fetch_once(
+        self, url: str, dest: Path, expected: str, keeper: PaceKeeper
+    ) -> DownloadedImage:
+        hops = 0
+        while True:
+            async with self._http.stream("GET", url) as response:
+                if response.status_code in REDIRECT_CODES:
+                    url = self._next_hop(response, hops)
+                    hops += 1
+                    continue
+                return await self._receive(response, dest, expected, keeper)
+
+    async def _receive(
+        self, response: httpx.Response, dest: Path, expected: str, keeper: PaceKeeper
+    ) -> DownloadedImage:
+        if response.status_code in {404, 410}:
+            raise DownloadError(
+                f"the image is no longer available at fal (HTTP {response.status_code}); "
+                "media links expire"
+            )
+        if response.status_code in {408, 429} or response.status_code >= 500:
+            raise _RetryableStatus(response)
+        if not response.is_success:
+            raise DownloadError(f"the image download failed with HTTP {response.status_code}")
+        declared = response.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            raise DownloadError(f"the image is larger than the {self.max_bytes:,}-byte limit")
+        fh, tmp = _open_temp(dest)
+        try:
+            digest, size = await self._stream_to(response, fh, keeper)
+            return await self._blocking(_finish, tmp, dest, expected, digest, size)
+        except OSError as exc:
+            raise _disk_error(exc) from None
+        finally:
+            fh.close()
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+    async def _stream_to(
+        self, response: httpx.Response, fh: IO[bytes], keeper: PaceKeeper
+    ) -> tuple[str, int]:
         digest = hashlib.sha256()
         size = 0
-        async for chunk in response.aiter_bytes(CHUNK):
+        async for chunk in response.aiter_bytes():  # as they arrive: the floor counts arrivals
+            keeper.got(len(chunk))
             size += len(chunk)
             if size > self.max_bytes:
                 raise DownloadError(f"the image is larger than the {self.max_bytes:,}-byte limit")
             digest.update(chunk)
             fh.write(chunk)
+        keeper.pause_window()  # all bytes are here: verifying them is not a stall
         fh.flush()
         await asyncio.to_thread(os.fsync, fh.fileno())
         return digest.hexdigest(), size
