@@ -9,9 +9,13 @@ measures, offscreen, in one process:
 * search: FTS (3+ character terms) p50 / p95 of the runner's work (keys page + count) on a
   read-only connection, and the 1–2 character fallback separately;
 * scroll: the longest gap between ticks of a 1 ms probe timer on the GUI thread while the
-  gallery is scrolled from the top to the bottom (pages of keys loading on the way).
+  gallery is scrolled from the top to the bottom (pages of keys loading on the way);
+* library: 5,000 tags (Zipf-used, Chinese among them), 1–5 ratings and 200 collections over
+  the same jobs; first page p95 of tag + rating + collection filters (with and without text),
+  completion suggestions after a keystroke over every prompt's lines and headings, and the
+  duplicate scan (exact SHA-256 groups and dHash near-duplicates) of every image's hash.
 
-    .venv/bin/python -m benchmarks.history_scale [--rows 100000] [--keep DIR]
+    .venv/bin/python -m benchmarks.history_scale [--rows 100000] [--keep DIR] [--library-only]
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from qwenimg_desktop import ENDPOINT_ID
 from qwenimg_desktop.core.errors import BugError, DuplicateRequestId, redact
 from qwenimg_desktop.core.jobs.model import FINAL_STATES, JobState, can_transition
 from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.store.library import LibraryStore
 from qwenimg_desktop.core.store.queries import id_blocks, in_list
 from qwenimg_desktop.core.store.reads import HistoryReads, LogLine
 from qwenimg_desktop.core.store.records import IMAGE_COLUMNS, JOB_COLUMNS, ImageRecord, JobRecord
@@ -27,7 +28,7 @@ INTERRUPTED_SEND_MESSAGE: Final = (
 _JOB_ID: Final = re.compile(r"^[0-9a-f]{32}$")
 
 
-class HistoryStore(HistoryReads):
+class HistoryStore(HistoryReads, LibraryStore):
     """The history database: the job journal (each state change its own commit) and listings.
 
     Open with :meth:`open`; see :class:`~qwenimg_desktop.core.store.base.StoreBase` for threading.

@@ -35,11 +35,14 @@ class Filter:
         return " AND ".join(self.clauses) if self.clauses else "1"
 
 
-def split_terms(text: str) -> tuple[str | None, list[str]]:
+def split_terms(text: str, *, trigram: bool = True) -> tuple[str | None, list[str]]:
     """The FTS5 match string of ``text``'s terms of 3+ characters (None if there are none),
-    and its shorter terms, which the trigram index cannot match."""
+    and its shorter terms, which the trigram index cannot match (every term without
+    ``trigram``)."""
     # NUL ends an FTS5 query string early; it can never be part of a stored prompt anyway.
     terms = list(dict.fromkeys(text.replace("\x00", " ").split()))
+    if not trigram:
+        return None, terms
     long_terms = [t for t in terms if len(t) >= TRIGRAM]
     fts = " AND ".join(fts_phrase(t) for t in long_terms) if long_terms else None
     return fts, [t for t in terms if len(t) < TRIGRAM]
@@ -89,6 +92,14 @@ class HistoryQuery:
     """Restrict to these job ids (to test whether one new job belongs in a listing)."""
     id_prefix: str | None = None
     """Only ids starting with this (a range over the id index, never a scan)."""
+    tags: frozenset[str] | None = None
+    """Tag names (as stored, see ``library.normalize_tag``): any of them, or all with
+    ``all_tags``."""
+    all_tags: bool = False
+    min_rating: int | None = None
+    """At least this many stars (1–5); 0 means unrated only."""
+    collection: int | None = None
+    """A collection id: only its members."""
 
     def _add_columns(self, result: Filter) -> None:
         if self.states is not None:
@@ -121,43 +132,154 @@ class HistoryQuery:
             if past is not None:
                 result.add("j.id < :id_past", id_past=past)
 
-    def _parts(self) -> tuple[str | None, Filter]:
-        """The FTS5 match string (3+ character terms) and every other condition."""
+    def _library(self, seq: str) -> Filter:
+        """Tag, rating and collection conditions as primary-key probes on the ``seq`` column.
+
+        Each costs one lookup in a small table per candidate row, whichever index drives the
+        scan (see :meth:`drivers`).
+        """
+        result = Filter()
+        if self.tags is not None:
+            names = sorted(self.tags)
+            if not names:
+                result.add("0")
+            result.params.update({f"tag_{i}": name for i, name in enumerate(names)})
+            ids = [f"(SELECT id FROM tags WHERE name = :tag_{i})" for i in range(len(names))]
+            if self.all_tags:
+                for tag_id in ids:
+                    result.add(f"EXISTS (SELECT 1 FROM job_tags WHERE tag_id = {tag_id}"
+                               f" AND seq = {seq})")
+            elif ids:
+                result.add(f"EXISTS (SELECT 1 FROM job_tags WHERE tag_id IN ({', '.join(ids)})"
+                           f" AND seq = {seq})")
+        if self.min_rating is not None:
+            if self.min_rating <= 0:
+                result.add(f"NOT EXISTS (SELECT 1 FROM job_ratings WHERE seq = {seq})")
+            else:
+                result.add(f"EXISTS (SELECT 1 FROM job_ratings WHERE seq = {seq}"
+                           " AND rating >= :min_rating)", min_rating=int(self.min_rating))
+        if self.collection is not None:
+            result.add("EXISTS (SELECT 1 FROM collection_jobs WHERE collection_id = :collection"
+                       f" AND seq = {seq})", collection=int(self.collection))
+        return result
+
+    def drivers(self) -> list[Driver]:
+        """Library tables that list this query's candidates in ``seq`` order.
+
+        Walking the smallest one (newest first) and probing the other conditions per row finds
+        a first page after a few hundred small lookups, where a scan of jobs reads every
+        (large) job row on the way.
+        """
+        found: list[Driver] = []
+        if self.collection is not None:
+            found.append(Driver("collection_jobs", "d.collection_id = :collection"))
+        if self.tags:
+            names = sorted(self.tags)
+            if self.all_tags or len(names) == 1:
+                found.extend(Driver("job_tags", f"d.tag_id = (SELECT id FROM tags WHERE name ="
+                                                f" :tag_{i})") for i in range(len(names)))
+            else:
+                ids = ", ".join(f"(SELECT id FROM tags WHERE name = :tag_{i})"
+                                for i in range(len(names)))
+                found.append(Driver("job_tags", f"d.tag_id IN ({ids})", distinct=True))
+        if self.min_rating is not None and self.min_rating > 0:
+            found.append(Driver("job_ratings", "d.rating >= :min_rating"))
+        return found
+
+    def _parts(self, seq: str = "j.seq") -> tuple[str | None, Filter, Filter]:
+        """The FTS5 match string (3+ character terms), the conditions on job columns, and
+        the library conditions (probing ``seq``)."""
         fts, short_terms = split_terms(self.text)
         result = Filter()
         _add_short_terms(result, short_terms)
         self._add_columns(result)
-        return fts, result
+        return fts, result, self._library(seq)
 
-    def keys_sql(self, *, after: int | None, limit: int) -> tuple[str, dict[str, Any]]:
+    def _driven(self, driver: Driver, fts: str | None) -> tuple[str, dict[str, Any]]:
+        """``FROM … WHERE …`` walking ``driver``; jobs rows are read only if a job column is
+        filtered on (the ids of the page are looked up afterwards)."""
+        _, columns, library = self._parts("d.seq")
+        if fts is not None:
+            # A few thousand driven rows are cheaper to match one by one than the FTS hits
+            # of a common term are to collect.
+            columns = Filter()
+            _add_short_terms(columns, split_terms(self.text, trigram=False)[1])
+            self._add_columns(columns)
+        params = {**columns.params, **library.params}
+        clauses = [driver.where, *library.clauses]
+        if columns.clauses:
+            return (f"FROM {driver.table} d CROSS JOIN jobs j ON j.seq = d.seq WHERE "
+                    + " AND ".join([*clauses, columns.where]), params)
+        return f"FROM {driver.table} d WHERE " + " AND ".join(clauses), params
+
+    def keys_sql(self, *, after: int | None, limit: int,
+                 driver: Driver | None = None) -> tuple[str, dict[str, Any]]:
         """Newest first by ``seq`` (insertion order), strictly before the ``after`` seq.
 
         With text, the FTS index drives the scan in descending rowid order, so the first
         page of a common term costs a fraction of a millisecond instead of a sort of every hit.
+        A ``driver`` (one of :meth:`drivers`) walks a library table instead (text then becomes
+        a set of FTS hits to check against).
         """
-        fts, where = self._parts()
-        params = {**where.params, "limit": int(limit)}
+        fts, columns, library = self._parts()
+        if driver is not None:
+            body, params = self._driven(driver, fts)
+            if after is not None:
+                body += " AND d.seq < :after_seq"
+                params["after_seq"] = int(after)
+            group = " GROUP BY d.seq" if driver.distinct else ""
+            inner = f"SELECT d.seq AS seq {body}{group} ORDER BY d.seq DESC LIMIT :limit"
+            return (f"SELECT p.seq, j.id FROM ({inner}) p JOIN jobs j ON j.seq = p.seq"
+                    " ORDER BY p.seq DESC", {**params, "limit": int(limit)})
+        where = " AND ".join([*columns.clauses, *library.clauses]) or "1"
+        params = {**columns.params, **library.params, "limit": int(limit)}
         if fts is not None:
             params["fts"] = fts
             sql = ("SELECT j.seq, j.id FROM jobs_fts JOIN jobs j ON j.seq = jobs_fts.rowid"
-                   f" WHERE jobs_fts MATCH :fts AND {where.where}")
+                   f" WHERE jobs_fts MATCH :fts AND {where}")
             column = "jobs_fts.rowid"
         else:
-            sql = f"SELECT j.seq, j.id FROM jobs j WHERE {where.where}"
+            sql = f"SELECT j.seq, j.id FROM jobs j WHERE {where}"
             column = "j.seq"
         if after is not None:
             sql += f" AND {column} < :after_seq"
             params["after_seq"] = int(after)
         return sql + f" ORDER BY {column} DESC LIMIT :limit", params
 
-    def count_sql(self) -> tuple[str, dict[str, Any]]:
-        fts, where = self._parts()
+    def count_sql(self, driver: Driver | None = None) -> tuple[str, dict[str, Any]]:
+        fts, columns, library = self._parts()
+        if driver is not None:
+            body, params = self._driven(driver, fts)
+            return f"SELECT COUNT(*) FROM (SELECT DISTINCT d.seq {body})", params
+        clauses = [*columns.clauses, *library.clauses]
+        where = " AND ".join(clauses) or "1"
+        params = {**columns.params, **library.params}
         if fts is None:
-            return f"SELECT COUNT(*) FROM jobs j WHERE {where.where}", where.params
-        if not where.clauses:
+            return f"SELECT COUNT(*) FROM jobs j WHERE {where}", params
+        if not clauses:
             return "SELECT COUNT(*) FROM jobs_fts WHERE jobs_fts MATCH :fts", {"fts": fts}
         return ("SELECT COUNT(*) FROM jobs_fts JOIN jobs j ON j.seq = jobs_fts.rowid"
-                f" WHERE jobs_fts MATCH :fts AND {where.where}", {**where.params, "fts": fts})
+                f" WHERE jobs_fts MATCH :fts AND {where}", {**params, "fts": fts})
+
+    def driver_size_sql(self, driver: Driver, cap: int) -> tuple[str, dict[str, Any]]:
+        """How many rows ``driver`` walks, counted up to ``cap`` (an index-only count)."""
+        _, _, library = self._parts()
+        return (f"SELECT COUNT(*) FROM (SELECT 1 FROM {driver.table} d WHERE {driver.where}"
+                " LIMIT :cap)", {**library.params, "cap": int(cap)})
+
+    @property
+    def has_text(self) -> bool:
+        return split_terms(self.text)[0] is not None
+
+
+@dataclass(frozen=True)
+class Driver:
+    """A library table (aliased ``d``, with a ``seq`` column) and the rows of it to walk."""
+
+    table: str
+    where: str
+    distinct: bool = False
+    """Several tags: a job may appear once per tag, so rows are grouped by ``seq``."""
 
 
 def _past_prefix(prefix: str) -> str | None:

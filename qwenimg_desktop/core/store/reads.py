@@ -8,7 +8,7 @@ from typing import Any, Final
 
 from qwenimg_desktop.core.jobs.model import REMOTE_STATES, JobState
 from qwenimg_desktop.core.store.base import StoreBase
-from qwenimg_desktop.core.store.queries import HistoryQuery, id_blocks, in_list
+from qwenimg_desktop.core.store.queries import Driver, HistoryQuery, id_blocks, in_list
 from qwenimg_desktop.core.store.records import (
     IMAGE_COLUMNS,
     JOB_COLUMNS,
@@ -91,8 +91,8 @@ class HistoryReads(StoreBase):
         ``seq`` is the insertion order (the order jobs were created in; an undone delete keeps
         its original seq), which the FTS index can walk without sorting.
         """
-        sql, params = query.keys_sql(after=after, limit=limit)
         with self._reading() as conn:
+            sql, params = query.keys_sql(after=after, limit=limit, driver=_driver(conn, query))
             return [(int(r[0]), str(r[1])) for r in conn.execute(sql, params)]
 
     def query_records(
@@ -102,13 +102,14 @@ class HistoryReads(StoreBase):
 
         Pass the last record's ``seq`` as ``after`` for the next page.
         """
-        sql, params = query.keys_sql(after=after, limit=limit)
+        with self._reading() as conn:
+            sql, params = query.keys_sql(after=after, limit=limit, driver=_driver(conn, query))
         return self._select(f"WHERE j.seq IN (SELECT seq FROM ({sql})) ORDER BY j.seq DESC",
                             params)
 
     def query_count(self, query: HistoryQuery) -> int:
-        sql, params = query.count_sql()
         with self._reading() as conn:
+            sql, params = query.count_sql(_driver(conn, query))
             return int(conn.execute(sql, params).fetchone()[0])
 
     def image_rows(self) -> list[tuple[str, int, str, str | None, str | None, float]]:
@@ -124,6 +125,37 @@ class HistoryReads(StoreBase):
         with self._reading() as conn:
             rows = conn.execute(f"SELECT {_SELECTED} FROM jobs j {tail}", params).fetchall()
             return _with_images(conn, rows)
+
+
+DRIVER_CAP: Final = 5_000
+"""Library index rows counted when choosing which one drives a listing (bigger ones tie)."""
+GROUPED_DRIVER_MAX: Final = 4_000
+"""Above this many rows, a several-tags index (sorted before use) loses to a scan of jobs."""
+TEXT_DRIVER_MAX: Final = 4_000
+"""With search text, a library index drives only when it is this small (else FTS drives)."""
+
+
+def _driver(conn: sqlite3.Connection, query: HistoryQuery) -> Driver | None:
+    """The cheapest library index to walk for ``query``; None when a jobs or FTS scan wins.
+
+    An index walked in ``seq`` order stops after one page of hits, so it never loses to the
+    plain scan of jobs; a grouped one (several tags, any of them) is sorted first, and the FTS
+    walk is already ordered, so those need the index to be small.
+    """
+    drivers = query.drivers()
+    if not drivers:
+        return None
+    sizes = []
+    for driver in drivers:
+        sql, params = query.driver_size_sql(driver, DRIVER_CAP)
+        sizes.append(int(conn.execute(sql, params).fetchone()[0]))
+    size, index = min((s, i) for i, s in enumerate(sizes))
+    chosen = drivers[index]
+    if chosen.distinct and size > GROUPED_DRIVER_MAX:
+        return None
+    if query.has_text and size > TEXT_DRIVER_MAX:
+        return None
+    return chosen
 
 
 def _with_images(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[JobRecord]:

@@ -99,6 +99,8 @@ class JobSummary:
     image_path: str | None
     """Relative path of the first image (None for a job without images)."""
     thumb_path: str | None
+    rating: int = 0
+    """Stars (1–5) given in the library; 0 when unrated."""
 
     @property
     def tile_path(self) -> str | None:
@@ -109,7 +111,8 @@ class JobSummary:
 SUMMARY_PROMPT_CHARS: Final = 300
 SUMMARY_SELECT: Final = (
     f"SELECT j.id, j.created_at, j.state, substr(j.prompt, 1, {SUMMARY_PROMPT_CHARS}),"
-    " j.width, j.height, j.favourite, i.path, i.thumb_path"
+    " j.width, j.height, j.favourite, i.path, i.thumb_path,"
+    " (SELECT r.rating FROM job_ratings r WHERE r.seq = j.seq)"
     " FROM jobs j LEFT JOIN images i ON i.job_id = j.id AND i.idx = 0"
 )
 
@@ -118,7 +121,7 @@ def summary_from_row(row: sqlite3.Row) -> JobSummary:
     return JobSummary(
         id=str(row[0]), created_at=float(row[1]), state=JobState(row[2]),
         prompt_head=str(row[3] or ""), width=row[4], height=row[5], favourite=bool(row[6]),
-        image_path=row[7], thumb_path=row[8],
+        image_path=row[7], thumb_path=row[8], rating=int(row[9] or 0),
     )
 
 

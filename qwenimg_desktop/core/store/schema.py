@@ -97,7 +97,75 @@ _V1: Final = (
     """,
 )
 
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1,)
+# The library: tags, ratings, collections (a job may be in several), saved prompts and
+# snippets, and perceptual hashes of images for the duplicate finder. Per-job rows key on the
+# job's ``seq`` (so a filter can walk a tag's or collection's members in listing order) and
+# cascade with the job; a delete's undo puts them back (see ``core.store.library``).
+_V2_LIBRARY: Final = (
+    """
+    CREATE TABLE tags (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        created_at REAL NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE job_tags (
+        tag_id INTEGER NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL REFERENCES jobs (seq) ON DELETE CASCADE,
+        PRIMARY KEY (tag_id, seq)
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX job_tags_seq ON job_tags (seq)",
+    """
+    CREATE TABLE job_ratings (
+        seq INTEGER PRIMARY KEY REFERENCES jobs (seq) ON DELETE CASCADE,
+        rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5)
+    )
+    """,
+    "CREATE INDEX job_ratings_rating ON job_ratings (rating, seq)",
+    """
+    CREATE TABLE collections (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_at REAL NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE collection_jobs (
+        collection_id INTEGER NOT NULL REFERENCES collections (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL REFERENCES jobs (seq) ON DELETE CASCADE,
+        added_at REAL NOT NULL,
+        PRIMARY KEY (collection_id, seq)
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX collection_jobs_seq ON collection_jobs (seq)",
+    """
+    CREATE TABLE snippets (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        body TEXT NOT NULL,
+        negative_prompt TEXT NOT NULL DEFAULT '',
+        params_json TEXT,
+        tags TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        uses INTEGER NOT NULL DEFAULT 0
+    )
+    """,
+    """
+    CREATE TABLE image_hashes (
+        job_id TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        dhash INTEGER NOT NULL,
+        PRIMARY KEY (job_id, idx),
+        FOREIGN KEY (job_id, idx) REFERENCES images (job_id, idx) ON DELETE CASCADE
+    ) WITHOUT ROWID
+    """,
+    "CREATE INDEX images_sha256 ON images (sha256)",
+)
+
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2_LIBRARY)
 """Migration ``n`` (1-based) brings ``user_version`` from ``n - 1`` to ``n``; append only."""
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

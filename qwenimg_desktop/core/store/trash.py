@@ -22,6 +22,7 @@ from typing import Final
 from qwenimg_desktop.core.jobs.model import FINAL_STATES
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
+from qwenimg_desktop.core.store.library import Annotations
 from qwenimg_desktop.core.store.reads import LogLine
 from qwenimg_desktop.core.store.records import JobRecord
 
@@ -41,6 +42,8 @@ class DeletedBatch:
     logs: dict[str, list[LogLine]] = field(repr=False)
     moved: tuple[tuple[Path, Path], ...]
     """(original path, staged path) of every file moved."""
+    annotations: Annotations = field(default_factory=Annotations, repr=False)
+    """Tags, ratings, collection memberships and image hashes, restored by an undo."""
 
     @property
     def job_ids(self) -> list[str]:
@@ -81,6 +84,7 @@ class Trash:
         records = [r for r in self.store.get_many(job_ids).values() if r.state in FINAL_STATES]
         records.sort(key=lambda r: r.seq, reverse=True)
         logs = {r.id: self.store.logs(r.id) for r in records}
+        annotations = self.store.annotations([r.id for r in records])
         batch_id = uuid.uuid4().hex
         moved = self._stage(batch_id, records)
         try:
@@ -88,7 +92,7 @@ class Trash:
         except BaseException:
             _move_back(moved)
             raise
-        batch = DeletedBatch(batch_id, tuple(records), logs, tuple(moved))
+        batch = DeletedBatch(batch_id, tuple(records), logs, tuple(moved), annotations)
         with self._lock:
             self._batches[batch_id] = batch
         return batch
@@ -100,6 +104,7 @@ class Trash:
                 return []
         _move_back(list(batch.moved))
         restored = self.store.restore(batch.records, batch.logs)
+        self.store.restore_annotations(batch.annotations)
         _remove_empty_dirs(trash_dir(self.layout) / batch.batch_id)
         return restored
 
