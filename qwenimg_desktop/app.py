@@ -110,7 +110,10 @@ class AppRuntime:
         self.config_dir = paths.default_config_dir(override)
         self.log_dir = paths.default_log_dir(override)
         self.settings_path = self.config_dir / SETTINGS_FILE
-        self.settings: AppSettings = AppSettings.load(self.settings_path)
+        # Problems with files read at start-up, shown by the next window (then forgotten).
+        self.notices: list[str] = []
+        self.settings: AppSettings = AppSettings.load(self.settings_path,
+                                                      report=self.notices.append)
         self.key_store: KeyStore = key_store if key_store is not None else KeyStore()
         self.workers: Workers = Workers()
         self.bridge: EngineBridge = EngineBridge()
@@ -196,7 +199,9 @@ class AppRuntime:
             switch_to_demo=None if self.demo else self.switch_to_demo,
             save_settings=self.save_settings,
             history_store=self.history_store,
+            notices=tuple(self.notices),
         )
+        self.notices.clear()
         self.window = MainWindow(services, self.theme, app_icon())
         return self.window
 
@@ -217,9 +222,11 @@ class AppRuntime:
             old.deleteLater()
 
     def save_settings(self) -> None:
+        from qwenimg_desktop.core.errors import QwenImgError  # noqa: PLC0415
+
         try:
             self.settings.save(self.settings_path)
-        except OSError as exc:
+        except (OSError, QwenImgError) as exc:  # a full disk is DiskFull: say so, never raise
             log.warning("settings could not be saved: %s", exc)
 
     def _stop_engine(self) -> None:

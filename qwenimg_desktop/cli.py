@@ -16,12 +16,12 @@ from pydantic import ValidationError
 
 from qwenimg_desktop import __version__
 from qwenimg_desktop.core.errors import QwenImgError, UserError
-from qwenimg_desktop.core.fal.client import validate_queue_base
 from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest, field_errors
 from qwenimg_desktop.core.store.queries import HistoryQuery
+from qwenimg_desktop.core.urls import validate_queue_base
 
 QUEUE_URL_ENV: Final = "QWENIMG_QUEUE_URL"
 EXIT_OK: Final = 0

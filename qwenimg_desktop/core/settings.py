@@ -1,23 +1,22 @@
 """App settings: non-secret preferences, parameter presets, last-used values and UI state.
 
-Saved as JSON with an atomic write (temp file → fsync → rename). A file that cannot be read or
-validated is moved aside and defaults are used, with a warning. The API key never lives here.
+Saved as JSON with the store's atomic write (temp file → fsync → rename). Read strictly and within
+bounds: a file that cannot be read or validated is moved aside and defaults are used, with a
+message. The API key never lives here.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
-import tempfile
-import time
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from qwenimg_desktop.core.errors import UserError
 from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.params import (
     DEFAULT_PRICE_PER_IMAGE_USD,
@@ -26,10 +25,15 @@ from qwenimg_desktop.core.params import (
     ImageSizePreset,
     OutputFormat,
 )
+from qwenimg_desktop.core.store.files import atomic_write_bytes, move_aside
+from qwenimg_desktop.core.urls import validate_queue_base
 
 log = logging.getLogger("qwenimg.settings")
 
 MAX_PRESETS: Final = 200
+MAX_FILE_BYTES: Final = 8 * 1024 * 1024  # far above any real settings or draft file
+Report = Callable[[str], None]  # receives one sentence for the user about a bad file
+M = TypeVar("M", bound=BaseModel)
 
 
 class SeedMode(StrEnum):
@@ -122,9 +126,10 @@ class AppSettings(BaseModel):
     @field_validator("queue_url")
     @classmethod
     def _queue_url_scheme(cls, value: str) -> str:
-        if not value.startswith(("https://", "http://127.0.0.1", "http://localhost", "http://[::1]")):
-            raise ValueError("the queue URL must use https (plain http only on loopback)")
-        return value.rstrip("/")
+        try:
+            return validate_queue_base(value)
+        except UserError as exc:
+            raise ValueError(exc.message) from None
 
     @field_validator("presets")
     @classmethod
@@ -136,37 +141,23 @@ class AppSettings(BaseModel):
         return value
 
     @classmethod
-    def load(cls, path: Path) -> AppSettings:
-        """Read settings; a missing file gives defaults, a bad one is moved aside."""
-        data = read_json_tolerant(path)
-        if data is None:
-            return cls()
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            moved = move_aside(path)
-            log.warning(
-                "settings file was invalid (%d problems); moved to %s, using defaults",
-                exc.error_count(), moved.name,
-            )
-            return cls()
+    def load(cls, path: Path, report: Report | None = None) -> AppSettings:
+        """Read settings; a missing file gives defaults, a bad one is moved aside (see ``report``).
+
+        Never raises: whatever is at ``path`` (a folder, garbage, JSON nested 100,000 deep, a
+        number where a flag belongs), the window starts with defaults and says why.
+        """
+        loaded = _load_model(cls, path, "settings file", "the defaults are used", report)
+        return loaded if loaded is not None else cls()
 
     def save(self, path: Path) -> None:
-        """Write atomically (temp file → fsync → rename)."""
+        """Write atomically (temp file → fsync → rename); ``DiskFull`` when the disk is full."""
         write_json_atomic(path, self.model_dump(mode="json"))
 
 
-def load_draft(path: Path) -> DraftSnapshot | None:
+def load_draft(path: Path, report: Report | None = None) -> DraftSnapshot | None:
     """The autosaved draft, or None when there is none (a bad file is moved aside)."""
-    data = read_json_tolerant(path)
-    if data is None:
-        return None
-    try:
-        return DraftSnapshot.model_validate(data)
-    except ValidationError:
-        moved = move_aside(path)
-        log.warning("draft file was invalid; moved to %s", moved.name)
-        return None
+    return _load_model(DraftSnapshot, path, "saved draft", "the editor starts empty", report)
 
 
 def save_draft(path: Path, draft: DraftSnapshot) -> None:
@@ -174,58 +165,48 @@ def save_draft(path: Path, draft: DraftSnapshot) -> None:
     write_json_atomic(path, draft.model_dump(mode="json"))
 
 
-def read_json_tolerant(path: Path) -> Any:
-    """Decoded JSON object of ``path``; None if missing; a corrupt file is moved aside."""
+def _load_model(model: type[M], path: Path, what: str, fallback: str,
+                report: Report | None) -> M | None:
+    """``model`` parsed strictly from the JSON file at ``path``; None if missing or bad.
+
+    Strict: a number is never read from ``true`` or ``"2"``, a flag never from ``"yes"``. A file
+    that is not a readable, bounded, valid JSON object is moved aside, and one sentence saying
+    where it went goes to the log and to ``report``.
+    """
     try:
-        raw = path.read_bytes()
+        if path.is_dir():
+            problem = "is a folder, not a file"
+        elif path.stat().st_size > MAX_FILE_BYTES:
+            problem = f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"
+        else:
+            return model.model_validate_json(path.read_bytes(), strict=True)
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        problem = f"could not be read ({exc.strerror or exc})"
+    except ValidationError as exc:
+        problem = f"is not valid ({_first_problem(exc)})"
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        data = None
-    if not isinstance(data, dict):
         moved = move_aside(path)
-        log.warning("%s was not a JSON object; moved to %s, using defaults", path.name, moved.name)
-        return None
-    return data
+    except OSError as exc:
+        message = (f"The {what} {path} {problem} and could not be moved aside "
+                   f"({exc.strerror or exc}); {fallback}.")
+    else:
+        message = f"The {what} {path} {problem}; it was moved to {moved.name} and {fallback}."
+    log.warning("%s", message)
+    if report is not None:
+        report(message)
+    return None
 
 
-def move_aside(path: Path) -> Path:
-    """Rename a bad file to ``<name>.corrupt-<timestamp>`` and return the new path."""
-    target = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
-    counter = 1
-    while target.exists():
-        counter += 1
-        target = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}-{counter}")
-    os.replace(path, target)
-    return target
+def _first_problem(error: ValidationError) -> str:
+    """The first field problem as "field: message" (no input values: they may be anything)."""
+    item = error.errors(include_input=False, include_url=False)[0]
+    where = ".".join(str(part) for part in item["loc"])
+    more = f", and {error.error_count() - 1} more" if error.error_count() > 1 else ""
+    return f"{where or 'file'}: {item['msg']}{more}"
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to a temp file in the same folder, fsync it, then rename over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    """Write ``data`` as JSON with the store's atomic write (``DiskFull`` when the disk is full)."""
+    atomic_write_bytes(path, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))

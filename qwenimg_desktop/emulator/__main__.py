@@ -14,8 +14,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from qwenimg_desktop.core.urls import is_loopback
 from qwenimg_desktop.emulator.scenarios import Scenario
-from qwenimg_desktop.emulator.server import EmulatorServer, is_loopback
+from qwenimg_desktop.emulator.server import EmulatorServer
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import ipaddress
 import threading
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
 
+from qwenimg_desktop.core.urls import is_loopback
 from qwenimg_desktop.emulator.jobs import JobBoard
 from qwenimg_desktop.emulator.routes import EmulatorHandler
 from qwenimg_desktop.emulator.scenarios import Scenario
 from qwenimg_desktop.emulator.state import EmulatorHTTPServer, EmulatorState
-
-
-def is_loopback(host: str) -> bool:
-    """True for localhost and loopback IP addresses."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class EmulatorServer:

@@ -51,9 +51,9 @@ class DraftAutosave(QObject):
     def path(self) -> Path:
         return self._path
 
-    def restore(self) -> DraftSnapshot | None:
-        """The saved draft, if any (read once at start-up)."""
-        return load_draft(self._path)
+    def restore(self, report: Callable[[str], None] | None = None) -> DraftSnapshot | None:
+        """The saved draft, if any (read once at start-up); ``report`` hears of a bad file."""
+        return load_draft(self._path, report)
 
     def pending(self) -> bool:
         return self._timer.isActive()

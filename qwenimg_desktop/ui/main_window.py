@@ -36,7 +36,7 @@ from qwenimg_desktop.ui.jobs_view import JobsPanel
 from qwenimg_desktop.ui.notifications import Notifier
 from qwenimg_desktop.ui.params_panel import ParamsPanel
 from qwenimg_desktop.ui.result_viewer import ResultViewer
-from qwenimg_desktop.ui.safe_text import plain_label
+from qwenimg_desktop.ui.safe_text import plain_label, plain_message_box
 from qwenimg_desktop.ui.services import UiServices
 from qwenimg_desktop.ui.settings_dialog import SettingsDialog
 from qwenimg_desktop.ui.theme import ThemeController
@@ -174,7 +174,8 @@ class MainWindow(QMainWindow):
     def _restore(self) -> None:
         settings = self.services.settings
         self.draft.set_params(settings.last_used)
-        snapshot = self.autosave.restore()
+        notices = list(self.services.notices)
+        snapshot = self.autosave.restore(notices.append)
         if snapshot is not None:
             self.draft.set_params(snapshot.params)
             self.editor.load(snapshot.prompt, snapshot.negative_prompt, snapshot.cursor)
@@ -193,6 +194,8 @@ class MainWindow(QMainWindow):
         theme = self.theme.choice if self.theme is not None else settings.theme
         self.acts.themes[theme].setChecked(True)
         self.draft.validate_now()
+        for notice in notices:
+            self._notice(notice)
         if self.services.demo:
             self.params.set_blocked_reason("")
         else:
@@ -395,6 +398,11 @@ class MainWindow(QMainWindow):
 
     def _show_message(self, level: str, text: str) -> None:
         self.statusBar().showMessage(text, 0 if level == "error" else 8_000)
+
+    def _notice(self, text: str) -> None:
+        """A problem found at start-up: the status bar, and a box that does not block."""
+        self.messenger.warning(text)
+        plain_message_box(QMessageBox.Icon.Warning, APP_NAME, text, self).open()
 
     def _about(self) -> None:
         box = QMessageBox(self)

@@ -48,3 +48,5 @@ class UiServices:
     save_settings: Callable[[], None] | None = None
     # The engine's journal once it is open (None while starting; raises if the start failed).
     history_store: Callable[[], HistoryStore | None] | None = None
+    # Sentences about files found bad at start-up (e.g. settings moved aside): shown once.
+    notices: tuple[str, ...] = ()

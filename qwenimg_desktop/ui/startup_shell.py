@@ -30,7 +30,7 @@ def saved_window_state(settings_path: Path) -> dict[str, str]:
         if settings_path.stat().st_size > MAX_SETTINGS_BYTES:
             return {}
         data: Any = json.loads(settings_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # a folder, garbage, JSON nested too deep
         return {}
     if not isinstance(data, dict):
         return {}

@@ -19,11 +19,11 @@ from qwenimg_desktop.core.fal.client import (
     CancelOutcome,
     QueueClient,
     check_key,
-    validate_queue_base,
 )
 from qwenimg_desktop.core.fal.protocol import QueueStatus
 from qwenimg_desktop.core.fal.retry import RetryPolicy
 from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.urls import validate_queue_base
 from tests.core.helpers import FAST_RETRY, TEST_KEY, run
 from tests.fixtures.emulator import EmulatorFactory
 

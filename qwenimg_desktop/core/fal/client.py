@@ -8,14 +8,12 @@ base (RELIABILITY.md: never send the key to a host a response names). Every answ
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 import httpx_sse
@@ -31,7 +29,6 @@ from qwenimg_desktop.core.errors import (
     RequestFailed,
     ServerError,
     SubmissionUnknown,
-    UserError,
     ValidationFailed,
     register_secret,
 )
@@ -53,6 +50,7 @@ from qwenimg_desktop.core.fal.retry import (
     should_retry_response,
 )
 from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.urls import validate_queue_base
 
 log = logging.getLogger("qwenimg.fal")
 
@@ -73,28 +71,6 @@ class CancelOutcome(StrEnum):
 
 class StreamUnavailable(Exception):
     """The status stream was refused or dropped before COMPLETED: fall back to polling."""
-
-
-def validate_queue_base(url: str) -> str:
-    """Check a queue base URL: https anywhere, plain http only on loopback."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise UserError(f"queue URL {url!r} is not an http(s) URL")
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise UserError("the queue URL must not carry credentials, a query or a fragment")
-    if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise UserError(f"plain http is allowed only on loopback, not {parts.hostname}")
-    return url.strip().rstrip("/")
-
-
-def is_loopback(host: str) -> bool:
-    """True for localhost and loopback addresses."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass

@@ -28,10 +28,10 @@ import httpx
 from PIL import Image
 
 from qwenimg_desktop.core.errors import DeadlineExceeded, DiskFull, DownloadError, TransferStalled
-from qwenimg_desktop.core.fal.client import is_loopback
 from qwenimg_desktop.core.fal.limits import Pace, PaceKeeper
 from qwenimg_desktop.core.fal.retry import RetryPolicy, parse_retry_after, should_retry_exception
 from qwenimg_desktop.core.params import MAX_PIXELS
+from qwenimg_desktop.core.urls import is_loopback
 
 DEFAULT_MAX_BYTES: Final = 64 * 1024 * 1024
 MAX_IMAGE_PIXELS: Final = 4 * MAX_PIXELS  # generous over 2048², far below a decompression bomb

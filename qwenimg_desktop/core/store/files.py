@@ -6,6 +6,7 @@ import contextlib
 import errno
 import os
 import re
+import time
 import uuid
 from pathlib import Path, PurePosixPath
 from typing import Final
@@ -76,6 +77,25 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             raise disk_full_error(exc, path) from exc
         raise
     fsync_dir(path.parent)
+
+
+def move_aside(path: Path) -> Path:
+    """Rename a bad file (or a folder where a file belongs) to ``<name>.corrupt-<time>``.
+
+    Returns the new path; the original name is then free for a fresh file. Nothing is deleted,
+    so the user can still look at what was there.
+
+    Raises:
+        OSError: the rename failed (e.g. a read-only folder).
+    """
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
+    os.replace(path, target)
+    return target
 
 
 def _mkdir(directory: Path) -> None:
