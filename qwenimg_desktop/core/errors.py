@@ -6,6 +6,7 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 _secrets_lock = threading.Lock()
 _secrets: set[str] = set()
@@ -37,6 +38,21 @@ def redact(text: str) -> str:
             text = text.replace(secret, REDACTED)
     text = _FAL_KEY_SHAPE.sub(REDACTED, text)
     return _KEY_PATTERN.sub(lambda m: (m.group(1) or m.group(2)) + REDACTED, text)
+
+
+def redact_tree(value: Any) -> Any:
+    """``value`` (decoded JSON) with :func:`redact` applied to every string, keys included.
+
+    Used where server data enters (``core.fal.protocol.parse_model``): a server that echoes the
+    key in a log line, an error or a result must not get it stored, shown or printed.
+    """
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [redact_tree(item) for item in value]
+    if isinstance(value, dict):
+        return {redact(str(k)): redact_tree(v) for k, v in value.items()}
+    return value
 
 
 class QwenImgError(Exception):

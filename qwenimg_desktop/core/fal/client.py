@@ -32,6 +32,14 @@ from qwenimg_desktop.core.errors import (
     ValidationFailed,
     register_secret,
 )
+from qwenimg_desktop.core.fal.limits import (
+    MAX_ERROR_BYTES,
+    MAX_RESULT_BYTES,
+    MAX_SSE_LINE_BYTES,
+    MAX_STATUS_BYTES,
+    read_capped,
+    sse_data,
+)
 from qwenimg_desktop.core.fal.protocol import (
     DEFAULT_QUEUE_BASE,
     GenerationResult,
@@ -142,7 +150,14 @@ class QueueClient:
             attempt += 1
             self.stats.requests += 1
             try:
-                response = await self._http.post(submit_url(self.base), json=body, headers=headers)
+                response = await self._send(
+                    "POST", submit_url(self.base), MAX_STATUS_BYTES, "submit answer",
+                    json=body, headers=headers,
+                )
+            except MalformedResponse as exc:  # too large, or not HTTP we can follow
+                raise SubmissionUnknown(
+                    f"fal answered the submit but its answer was unreadable ({exc})"
+                ) from None
             except httpx.HTTPError as exc:
                 if (
                     should_retry_exception(exc, idempotent=False)
@@ -175,7 +190,9 @@ class QueueClient:
     async def status(self, request_id: str, *, logs: bool = True) -> QueueStatus:
         """One status poll."""
         url = request_urls(self.base, request_id)["status_url"]
-        return await self._get_model(QueueStatus, url, "status", {"logs": int(logs)})
+        return await self._get_model(
+            QueueStatus, url, "status", {"logs": int(logs)}, limit=MAX_STATUS_BYTES
+        )
 
     async def stream_status(
         self, request_id: str, *, logs: bool = True
@@ -202,10 +219,10 @@ class QueueClient:
                     raise error_from_response(response)
                 if not response.is_success:
                     raise StreamUnavailable(f"HTTP {response.status_code}")
-                async for event in source.aiter_sse():
-                    if not event.data:
-                        continue
-                    status = parse_model(QueueStatus, event.data, what="status event")
+                if "text/event-stream" not in response.headers.get("content-type", ""):
+                    raise StreamUnavailable("the status stream is not an event stream")
+                async for data in sse_data(response, MAX_SSE_LINE_BYTES):
+                    status = parse_model(QueueStatus, data, what="status event")
                     yield status
                     if status.status == "COMPLETED":
                         return
@@ -241,10 +258,12 @@ class QueueClient:
                 return status
             await self._sleep(poll_interval)
 
-    async def result(self, request_id: str) -> GenerationResult:
-        """Fetch the output of a completed request."""
+    async def result(
+        self, request_id: str, *, limit: int = MAX_RESULT_BYTES
+    ) -> GenerationResult:
+        """Fetch the output of a completed request (a body over ``limit`` bytes is refused)."""
         url = request_urls(self.base, request_id)["response_url"]
-        return await self._get_model(GenerationResult, url, "result")
+        return await self._get_model(GenerationResult, url, "result", limit=limit)
 
     async def cancel(self, request_id: str) -> CancelOutcome:
         """Ask the queue to cancel; a running request may still complete."""
@@ -262,13 +281,14 @@ class QueueClient:
     # ---- plumbing ---------------------------------------------------------------------------
 
     async def _get_model(
-        self, model: type[M], url: str, what: str, params: dict[str, Any] | None = None
+        self, model: type[M], url: str, what: str, params: dict[str, Any] | None = None,
+        *, limit: int,
     ) -> M:
         """GET and validate; an unreadable body is a transient fault, retried like a 5xx."""
         attempt = 0
         while True:
             attempt += 1
-            response = await self._request("GET", url, params=params)
+            response = await self._request("GET", url, params=params, limit=limit, what=what)
             try:
                 return parse_model(model, response.content, what=what)
             except MalformedResponse:
@@ -276,8 +296,33 @@ class QueueClient:
                     raise
                 await self._backoff(attempt, None, None, reason=f"unreadable {what}")
 
+    async def _send(
+        self, method: str, url: str, limit: int, what: str, **kwargs: Any
+    ) -> httpx.Response:
+        """One HTTP call whose body is read within bounds: ``limit`` bytes for a success (more
+        is refused), the first ``MAX_ERROR_BYTES`` of an error (only its reason is shown).
+
+        Raises:
+            ResponseTooLarge: a success body over ``limit``. MalformedResponse: an answer that
+                is not a valid HTTP message we can follow. httpx.HTTPError: transport faults.
+        """
+        request = self._http.build_request(method, url, **kwargs)
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.InvalidURL:  # httpx parses a redirect's Location even when not following
+            raise MalformedResponse(f"the {what} redirected to an invalid URL") from None
+        try:
+            if response.is_success:
+                body = await read_capped(response, limit, what)
+            else:
+                body = await read_capped(response, MAX_ERROR_BYTES, what, cut=True)
+        finally:
+            await response.aclose()
+        return _buffered(response, body)
+
     async def _request(
-        self, method: str, url: str, params: dict[str, Any] | None = None
+        self, method: str, url: str, params: dict[str, Any] | None = None,
+        *, limit: int = MAX_STATUS_BYTES, what: str = "answer",
     ) -> httpx.Response:
         """An idempotent call with the retry policy; raises typed errors."""
         attempt = 0
@@ -286,7 +331,9 @@ class QueueClient:
             self.stats.requests += 1
             headers = self._auth()
             try:
-                response = await self._http.request(method, url, params=params, headers=headers)
+                response = await self._send(
+                    method, url, limit, what, params=params, headers=headers
+                )
             except httpx.HTTPError as exc:
                 if (
                     should_retry_exception(exc, idempotent=True)
@@ -349,6 +396,22 @@ def error_from_response(response: httpx.Response) -> FalError:
         if status:
             reason = str(status)
     return RequestFailed(f"fal refused the request (HTTP {code}): {reason}", error_type)
+
+
+def _buffered(response: httpx.Response, body: bytes) -> httpx.Response:
+    """A complete response holding ``body`` (already decoded), for code that reads ``.content``."""
+    headers = [
+        (name, value)
+        for name, value in response.headers.multi_items()
+        if name.lower() not in {"content-encoding", "content-length", "transfer-encoding"}
+    ]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=body,
+        request=response.request,
+        extensions=response.extensions,
+    )
 
 
 def _describe(exc: BaseException | None) -> str:

@@ -12,11 +12,12 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Final
-
-import httpx
+from typing import TYPE_CHECKING, Final
 
 from qwenimg_desktop.core.errors import DeadlineExceeded, ResponseTooLarge, TransferStalled
+
+if TYPE_CHECKING:  # the window imports these limits at start-up, where httpx is not loaded
+    import httpx
 
 KIB: Final = 1024
 MIB: Final = 1024 * KIB
@@ -37,6 +38,11 @@ MAX_LOG_LINES_PER_JOB: Final = 5000
 """Log lines stored for one job; later ones are dropped, with one note saying so."""
 
 
+def result_limit(sync_mode: bool) -> int:
+    """The size limit of a result: inline images (``sync_mode``) travel inside it."""
+    return MAX_INLINE_RESULT_BYTES if sync_mode else MAX_RESULT_BYTES
+
+
 def too_large(what: str, limit: int) -> ResponseTooLarge:
     """The typed error for a body past its limit."""
     return ResponseTooLarge(
@@ -44,42 +50,33 @@ def too_large(what: str, limit: int) -> ResponseTooLarge:
     )
 
 
-async def read_capped(response: httpx.Response, limit: int, what: str) -> bytes:
+async def read_capped(
+    response: httpx.Response, limit: int, what: str, *, cut: bool = False
+) -> bytes:
     """The (decoded) body of a streamed response, refused as soon as it passes ``limit`` bytes.
 
     A declared Content-Length over the limit is refused before anything is read; a body
-    without one (or lying about it) is cut off at the limit while it streams.
+    without one (or lying about it) is stopped at the limit while it streams. With ``cut``
+    (error bodies, of which only a short reason is shown) the first ``limit`` bytes are
+    returned instead.
 
     Raises:
-        ResponseTooLarge: the body is larger than ``limit``.
+        ResponseTooLarge: the body is larger than ``limit`` (never with ``cut``).
     """
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isdigit() and int(declared) > limit and not cut:
         raise too_large(what, limit)
     parts: list[bytes] = []
     size = 0
     async for chunk in response.aiter_bytes():
+        if size + len(chunk) > limit:
+            if not cut:
+                raise too_large(what, limit)
+            parts.append(chunk[: limit - size])
+            break
         size += len(chunk)
-        if size > limit:
-            raise too_large(what, limit)
         parts.append(chunk)
     return b"".join(parts)
-
-
-def buffered(response: httpx.Response, body: bytes) -> httpx.Response:
-    """A complete response holding ``body`` (already decoded), for code that reads ``.content``."""
-    headers = [
-        (name, value)
-        for name, value in response.headers.multi_items()
-        if name.lower() not in {"content-encoding", "content-length", "transfer-encoding"}
-    ]
-    return httpx.Response(
-        response.status_code,
-        headers=headers,
-        content=body,
-        request=response.request,
-        extensions=response.extensions,
-    )
 
 
 async def capped_lines(response: httpx.Response, limit: int, what: str) -> AsyncIterator[str]:
@@ -105,6 +102,32 @@ async def capped_lines(response: httpx.Response, limit: int, what: str) -> Async
             raise too_large(f"{what} line", limit)
     if pending:
         yield pending
+
+
+async def sse_data(response: httpx.Response, limit: int) -> AsyncIterator[str]:
+    """The ``data`` of each event of a server-sent event stream, each line and each event at
+    most ``limit`` characters. Comments (keep-alives) and other fields are skipped.
+
+    Raises:
+        ResponseTooLarge: a line or an event is longer than ``limit``.
+    """
+    data: list[str] = []
+    size = 0
+    async for line in capped_lines(response, limit, "status stream"):
+        if not line:
+            if data:
+                yield "\n".join(data)
+            data, size = [], 0
+            continue
+        name, _, value = line.partition(":")
+        if name != "data":
+            continue  # a comment (":" keep-alive), event:, id:, retry:
+        value = value.removeprefix(" ")
+        size += len(value) + 1
+        if size > limit:
+            raise too_large("status stream event", limit)
+        data.append(value)
+    # An event not ended by a blank line when the stream closes is dropped (as the SSE rules say).
 
 
 def _line_end(text: str) -> tuple[int, int] | None:

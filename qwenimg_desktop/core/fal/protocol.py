@@ -11,7 +11,7 @@ from typing import Any, Final, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from qwenimg_desktop.core.errors import FieldError, MalformedResponse
+from qwenimg_desktop.core.errors import FieldError, MalformedResponse, redact, redact_tree
 
 ENDPOINT_ID: Final = "fal-ai/qwen-image-2/pro/text-to-image"
 ENDPOINT_OWNER_ALIAS: Final = "fal-ai/qwen-image-2"
@@ -141,8 +141,16 @@ def parse_json(raw: bytes | str) -> Any:
 
 
 def parse_model(model: type[M], raw: bytes | str | Any, *, what: str) -> M:
-    """Validate raw bytes/text (or a decoded object) as ``model``, raising typed errors only."""
+    """Validate raw bytes/text (or a decoded object) as ``model``, raising typed errors only.
+
+    Every string in it is redacted first (a server may echo the API key in a log line, an
+    error or a result), so nothing downstream can store, show or print the key.
+    """
     data = parse_json(raw) if isinstance(raw, bytes | str) else raw
+    try:
+        data = redact_tree(data)
+    except RecursionError:
+        raise MalformedResponse(f"the server sent a {what} nested too deeply") from None
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -156,10 +164,10 @@ def parse_model(model: type[M], raw: bytes | str | Any, *, what: str) -> M:
 def parse_error_body(raw: bytes | str) -> ErrorBody:
     """Best-effort parse of an error body; never raises."""
     try:
-        data = json.loads(raw)
+        data = redact_tree(json.loads(raw))
     except (ValueError, UnicodeDecodeError, RecursionError):
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
-        return ErrorBody(detail=text.strip()[:300] or None)
+        return ErrorBody(detail=redact(text.strip())[:300] or None)
     if not isinstance(data, dict):
         return ErrorBody(detail=str(data)[:300])
     try:

@@ -29,6 +29,11 @@ from qwenimg_desktop.core.errors import (
 )
 from qwenimg_desktop.core.fal.client import CancelOutcome, QueueClient
 from qwenimg_desktop.core.fal.download import DownloadedImage, Downloader, verify_image
+from qwenimg_desktop.core.fal.limits import (
+    MAX_LOG_LINE_CHARS,
+    MAX_LOG_LINES_PER_JOB,
+    result_limit,
+)
 from qwenimg_desktop.core.fal.protocol import GenerationResult, LogEntry, QueueStatus, request_urls
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
@@ -36,6 +41,7 @@ from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.files import IMAGE_EXTENSIONS, DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore, ImageRecord
 from qwenimg_desktop.core.store.metadata import EmbeddedMeta, MetadataError, embed_file
+from qwenimg_desktop.core.store.reads import LogLine
 from qwenimg_desktop.core.store.thumbnails import make_thumbnail
 from qwenimg_desktop.core.threads import TrackedExecutor
 
@@ -56,6 +62,7 @@ class JobContext:
     queue_position: int | None = None
     seed: int | None = None
     logs_seen: int = 0
+    logs_stored: int = 0
     last_log: LogEntry | None = None
     task: asyncio.Task[None] | None = field(default=None, repr=False)
 
@@ -194,11 +201,29 @@ class Pipeline:
             await self.db(self.store.mark_running, ctx.job_id)
             ctx.state = JobState.running
         new_logs = self._new_logs(ctx, status.logs or [])
-        if new_logs:
-            rows = [(e.message, e.level, e.timestamp) for e in new_logs]
-            await self.db(self.store.append_logs, ctx.job_id, rows)
-        if status.status == "IN_PROGRESS" or new_logs:
-            self.emit(ev.Running(ctx.job_id, tuple(e.message for e in new_logs)))
+        lines = await self._store_logs(ctx, [(e.message, e.level, e.timestamp) for e in new_logs])
+        if status.status == "IN_PROGRESS" or lines:
+            self.emit(ev.Running(ctx.job_id, lines))
+
+    async def _store_logs(self, ctx: JobContext, rows: list[LogLine]) -> tuple[str, ...]:
+        """Store a job's new log lines within bounds; returns the messages as stored.
+
+        Each line is cut at ``MAX_LOG_LINE_CHARS`` and a job keeps at most
+        ``MAX_LOG_LINES_PER_JOB`` lines (one last line says the rest were dropped): a server
+        writing endless or enormous log lines must not fill the history database.
+        """
+        room = MAX_LOG_LINES_PER_JOB - ctx.logs_stored
+        if not rows or room <= 0:
+            return ()
+        kept = [(bounded_log_line(message), level, ts) for message, level, ts in rows[:room]]
+        if len(rows) >= room:
+            kept[-1] = (
+                f"[the app keeps at most {MAX_LOG_LINES_PER_JOB:,} log lines per job; "
+                "later lines were not stored]", "WARNING", None,
+            )
+        await self.db(self.store.append_logs, ctx.job_id, kept)
+        ctx.logs_stored += len(kept)
+        return tuple(str(message) for message, _level, _ts in kept)
 
     @staticmethod
     def _new_logs(ctx: JobContext, logs: list[LogEntry]) -> list[LogEntry]:
@@ -217,17 +242,30 @@ class Pipeline:
         assert ctx.request_id is not None
         self.emit(ev.StateChanged(ctx.job_id, JobState.fetching))
         try:
-            result = await self.client.result(ctx.request_id)
+            result = await self.client.result(
+                ctx.request_id, limit=result_limit(ctx.request.sync_mode)
+            )
         except (RequestFailed, ValidationFailed) as exc:
             if ctx.cancel_requested:
                 await self.finish_cancelled(ctx)
                 return
             raise RequestFailed(f"the generation failed: {exc.message}") from None
+        wanted = ctx.request.num_images
+        if len(result.images) > wanted:
+            # Never more than was asked for: a result listing 1001 images for a 1-image
+            # request gets one download, and the job's log says why the rest were left.
+            note = (f"fal listed {len(result.images):,} images for a request of {wanted}; "
+                    f"only the first {wanted} were downloaded")
+            log.warning("job %s: %s", ctx.job_id, note)
+            result = result.model_copy(update={"images": result.images[:wanted]})
+            stored = await self._store_logs(ctx, [(note, "WARNING", None)])
+            self.emit(ev.Running(ctx.job_id, stored))  # the live log shows it too
+            self.emit(ev.StateChanged(ctx.job_id, JobState.fetching, note))
         metrics = json.dumps(final.metrics) if final is not None and final.metrics else None
         await self.db(
             self.store.mark_fetching,
             ctx.job_id,
-            result_json=result.model_dump_json(),
+            result_json=stored_result_json(result),
             seed=result.seed,
             metrics_json=metrics,
         )
@@ -421,6 +459,24 @@ class Pipeline:
             log.exception("could not record the failure of %s", ctx.job_id)
         ctx.state = JobState.failed
         self.emit(ev.Failed(ctx.job_id, reason, kind, fields))
+
+
+def bounded_log_line(message: str) -> str:
+    """A server log line cut to ``MAX_LOG_LINE_CHARS``, saying so when it was cut."""
+    if len(message) <= MAX_LOG_LINE_CHARS:
+        return message
+    return f"{message[:MAX_LOG_LINE_CHARS]}… [cut: the line had {len(message):,} characters]"
+
+
+def stored_result_json(result: GenerationResult) -> str:
+    """The result as the journal keeps it: inline (data:) images are left out, since their
+    bytes are stored as the image files and would otherwise fill the database."""
+    images = [
+        image.model_copy(update={"url": f"data:… ({len(image.url):,} characters, not stored)"})
+        if image.url.startswith("data:") else image
+        for image in result.images
+    ]
+    return result.model_copy(update={"images": images}).model_dump_json()
 
 
 def _describe_file(path: Path, ext: str) -> DownloadedImage | None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from qwenimg_desktop.core.errors import DownloadError, UserError
+from qwenimg_desktop.core.fal.limits import result_limit
 from qwenimg_desktop.core.store import db
 from qwenimg_desktop.core.store.db import DatabaseCorrupt
 from qwenimg_desktop.core.store.files import PARTIAL_SUFFIX, DataLayout
@@ -174,7 +175,8 @@ async def redownload_missing(
     record = await asyncio.to_thread(store.get, job_id)
     if record is None or not record.request_id:
         raise DownloadError("This generation has no fal request id, so it cannot be fetched again.")
-    result = await client.result(record.request_id)
+    sync_mode = record.request is not None and record.request.sync_mode
+    result = await client.result(record.request_id, limit=result_limit(sync_mode))
     layout = store.layout
     fixed: list[ImageRecord] = []
     for image in record.images:
