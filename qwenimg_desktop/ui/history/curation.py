@@ -44,6 +44,7 @@ class HistoryCurator(QObject):
         deleted(DeletedBatch): rows and files are gone; ``undo_last()`` brings them back.
         restored(list[str]): an undo put these jobs back.
         exported(ExportResult), failed(str): outcome messages for the user.
+        library_changed(): tags or collections changed (refresh counts and autocomplete).
     """
 
     changed = Signal(list)
@@ -51,6 +52,7 @@ class HistoryCurator(QObject):
     restored = Signal(list)
     exported = Signal(object)
     failed = Signal(str)
+    library_changed = Signal()
 
     def __init__(self, store: HistoryStore, os_trash: FileMover | None = qt_move_to_trash,
                  parent: QObject | None = None) -> None:
@@ -73,6 +75,72 @@ class HistoryCurator(QObject):
 
     def set_note(self, job_id: str, text: str) -> None:
         self._run(lambda: self.store.set_note(job_id, text), lambda _: self.changed.emit([job_id]))
+
+    def set_rating(self, job_ids: Collection[str], rating: int | None) -> None:
+        """1–5 stars on every job of ``job_ids``; 0 or None clears."""
+        ids = list(job_ids)
+        self._run(lambda: self.store.set_rating(ids, rating), lambda _: self.changed.emit(ids))
+
+    def edit_tags(self, job_ids: Collection[str], add: Sequence[str],
+                  remove: Sequence[str]) -> None:
+        """Add and remove tags on every job of ``job_ids`` (names are normalised by the store)."""
+        ids = list(job_ids)
+
+        def work() -> None:
+            if remove:
+                self.store.remove_tags(ids, remove)
+            if add:
+                self.store.add_tags(ids, add)
+
+        self._run(work, lambda _: self._library_done(ids))
+
+    def create_collection(self, name: str, job_ids: Collection[str] = ()) -> None:
+        """A new collection, optionally holding ``job_ids`` from the start."""
+        ids = list(job_ids)
+
+        def work() -> None:
+            collection = self.store.create_collection(name)
+            if ids:
+                self.store.add_to_collection(collection, ids)
+
+        self._run(work, lambda _: self._library_done(ids))
+
+    def rename_collection(self, collection_id: int, name: str) -> None:
+        self._run(lambda: self.store.rename_collection(collection_id, name),
+                  lambda _: self._library_done([]))
+
+    def delete_collection(self, collection_id: int) -> None:
+        """Remove the collection; its generations stay in the history."""
+        self._run(lambda: self.store.delete_collection(collection_id),
+                  lambda _: self._library_done([]))
+
+    def add_to_collection(self, collection_id: int, job_ids: Collection[str]) -> None:
+        ids = list(job_ids)
+        self._run(lambda: self.store.add_to_collection(collection_id, ids),
+                  lambda _: self._library_done(ids))
+
+    def remove_from_collection(self, collection_id: int, job_ids: Collection[str]) -> None:
+        ids = list(job_ids)
+        self._run(lambda: self.store.remove_from_collection(collection_id, ids),
+                  lambda _: self._library_done(ids))
+
+    def export_collection(self, collection_id: int, destination: Path, *,
+                          as_zip: bool) -> None:
+        """Export every generation of a collection with the same code as a selection."""
+        layout = self.store.layout
+
+        def work() -> ExportResult:
+            ids = self.store.collection_job_ids(collection_id)
+            records = self.store.get_many(ids)
+            chosen = [records[j] for j in ids if j in records]
+            return (export_to_zip if as_zip else export_to_folder)(chosen, layout, destination)
+
+        self._run(work, self.exported.emit)
+
+    def _library_done(self, job_ids: list[str]) -> None:
+        if job_ids:
+            self.changed.emit(job_ids)
+        self.library_changed.emit()
 
     def delete(self, job_ids: Collection[str]) -> None:
         ids = list(job_ids)

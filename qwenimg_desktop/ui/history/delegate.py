@@ -119,6 +119,13 @@ class HistoryDelegate(QStyledItemDelegate):
         if index.data(Role.favourite):
             badges.append((QColor(230, 170, 0), "★"))
         painter.setFont(self._small_font)
+        stars = int(index.data(Role.rating) or 0)
+        if stars:
+            label = QRect(box.left() + 4, box.bottom() - BADGE - 2, box.width() - 8, BADGE)
+            painter.setPen(QColor(0, 0, 0, 160))
+            painter.drawText(label.translated(1, 1), Qt.AlignmentFlag.AlignLeft, "★" * stars)
+            painter.setPen(QColor(255, 200, 40))
+            painter.drawText(label, Qt.AlignmentFlag.AlignLeft, "★" * stars)
         x = box.right() - BADGE - 2
         for colour, text in badges:
             circle = QRect(x, box.top() + 4, BADGE, BADGE)

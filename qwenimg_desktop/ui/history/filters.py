@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from datetime import datetime, time
 from typing import Final
@@ -17,7 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.store.library import LibraryError, normalize_tag
 from qwenimg_desktop.core.store.queries import HistoryQuery
+from qwenimg_desktop.ui.history.tag_editor import TagCompleter
 from qwenimg_desktop.ui.safe_text import plain_label
 
 DEBOUNCE_MS: Final = 250
@@ -33,6 +36,9 @@ _ASPECTS: Final = [("Any shape", None), ("Square", "square"), ("Portrait", "port
                    ("Landscape", "landscape")]
 _SIZES: Final = [("Any size", None), ("Small (< 1 MP)", "small"),
                  ("Medium (1–2.4 MP)", "medium"), ("Large (> 2.4 MP)", "large")]
+_RATINGS: Final = [("Any rating", None), ("★ 1+", 1), ("★★ 2+", 2), ("★★★ 3+", 3),
+                   ("★★★★ 4+", 4), ("★★★★★", 5), ("Unrated", 0)]
+_TAG_MATCH: Final = [("any tag", False), ("all tags", True)]
 _NO_DATE: Final = QDate(2000, 1, 1)
 
 
@@ -55,6 +61,15 @@ class SearchBar(QWidget):
         self.aspect = self._combo(_ASPECTS)
         self.size_box = self._combo(_SIZES)
         self.favourite = QCheckBox("★ only", self)
+        self.tags = QLineEdit(self)
+        self.tags.setObjectName("tagFilter")
+        self.tags.setPlaceholderText("Tags, comma separated…")
+        self.tags.setClearButtonEnabled(True)
+        self.tag_completer = TagCompleter(self.tags)
+        self.tags.setCompleter(self.tag_completer)
+        self.tag_match = self._combo(_TAG_MATCH)
+        self.rating = self._combo(_RATINGS)
+        self.collection: int | None = None
         self.date_from = self._date("from: any")
         self.date_to = self._date("to: any")
         self.result_label = plain_label("", self)
@@ -64,7 +79,10 @@ class SearchBar(QWidget):
         self._timer.timeout.connect(self.emit_now)
         self.text.textChanged.connect(self._timer.start)
         self.text.returnPressed.connect(self.emit_now)
-        for combo in (self.state, self.format, self.aspect, self.size_box):
+        self.tags.textChanged.connect(self._timer.start)
+        self.tags.returnPressed.connect(self.emit_now)
+        for combo in (self.state, self.format, self.aspect, self.size_box, self.rating,
+                      self.tag_match):
             combo.currentIndexChanged.connect(self.emit_now)
         self.favourite.toggled.connect(self.emit_now)
         self.date_from.dateChanged.connect(self.emit_now)
@@ -72,8 +90,10 @@ class SearchBar(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.text, 3)
-        for widget in (self.state, self.favourite, self.format, self.aspect, self.size_box,
-                       self.date_from, self.date_to, self.result_label):
+        row.addWidget(self.tags, 2)
+        for widget in (self.tag_match, self.rating, self.state, self.favourite, self.format,
+                       self.aspect, self.size_box, self.date_from, self.date_to,
+                       self.result_label):
             row.addWidget(widget)
 
     def __repr__(self) -> str:
@@ -107,7 +127,25 @@ class SearchBar(QWidget):
             size=self.size_box.currentData(),
             created_from=_epoch(start) if start != _NO_DATE else None,
             created_to=_epoch(end.addDays(1)) if end != _NO_DATE else None,
+            tags=self._tag_names(),
+            all_tags=bool(self.tag_match.currentData()),
+            min_rating=self.rating.currentData(),
+            collection=self.collection,
         )
+
+    def _tag_names(self) -> frozenset[str] | None:
+        """The typed tags; a malformed one (too long) is left out rather than failing."""
+        names: list[str] = []
+        for part in self.tags.text().replace("，", ",").split(","):
+            with contextlib.suppress(LibraryError):
+                names.append(normalize_tag(part))
+        return frozenset(names) or None
+
+    def set_collection(self, collection_id: int | None) -> None:
+        """Show only this collection (None: the whole history)."""
+        if collection_id != self.collection:
+            self.collection = collection_id
+            self.emit_now()
 
     def emit_now(self) -> None:
         self._timer.stop()
@@ -117,13 +155,17 @@ class SearchBar(QWidget):
         self.result_label.setText("" if count is None else f"{count:,} found")
 
     def clear(self) -> None:
-        for widget in (self.state, self.format, self.aspect, self.size_box):
+        for widget in (self.state, self.format, self.aspect, self.size_box, self.rating,
+                       self.tag_match):
             widget.blockSignals(True)
             widget.setCurrentIndex(0)
             widget.blockSignals(False)
         self.favourite.setChecked(False)
         self.date_from.setDate(_NO_DATE)
         self.date_to.setDate(_NO_DATE)
+        self.tags.blockSignals(True)
+        self.tags.clear()
+        self.tags.blockSignals(False)
         self.text.clear()
         self.emit_now()
 

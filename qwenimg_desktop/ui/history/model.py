@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from PySide6.QtCore import (
     QAbstractListModel,
+    QByteArray,
     QMimeData,
     QModelIndex,
     QObject,
@@ -31,6 +32,7 @@ from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.store.queries import HistoryQuery
 from qwenimg_desktop.core.store.reads import HistoryReads
 from qwenimg_desktop.core.store.records import JobRecord, JobSummary
+from qwenimg_desktop.ui.history.collections_sidebar import JOB_IDS_MIME
 from qwenimg_desktop.ui.history.search import Key, KeysResult, QueryRunner
 from qwenimg_desktop.ui.history.thumbnails import ThumbnailLoader
 from qwenimg_desktop.ui.safe_text import plain_tooltip
@@ -58,6 +60,7 @@ class Role(IntEnum):
     snippet = Qt.ItemDataRole.UserRole + 6
     missing = Qt.ItemDataRole.UserRole + 7
     thumbnail_failed = Qt.ItemDataRole.UserRole + 8
+    rating = Qt.ItemDataRole.UserRole + 9
 
 
 def snippet(prompt: str) -> str:
@@ -318,8 +321,8 @@ class HistoryModel(QAbstractListModel):
             return summary
         if role == Role.state:
             return summary.state.value
-        if role == Role.favourite:
-            return summary.favourite
+        if role in _SUMMARY_FIELDS:
+            return getattr(summary, _SUMMARY_FIELDS[role])
         if role == Role.thumbnail:
             return self._thumbnail(summary)
         if role == Role.thumbnail_failed:
@@ -346,7 +349,7 @@ class HistoryModel(QAbstractListModel):
     # ---- drag out ----------------------------------------------------------------------------
 
     def mimeTypes(self) -> list[str]:
-        return ["text/uri-list"]
+        return ["text/uri-list", JOB_IDS_MIME]
 
     def supportedDragActions(self) -> Qt.DropAction:
         return Qt.DropAction.CopyAction
@@ -362,6 +365,8 @@ class HistoryModel(QAbstractListModel):
                     urls.append(QUrl.fromLocalFile(str(path)))
         data = QMimeData()
         data.setUrls(urls)
+        ids = [j for j in (self.job_id(i.row()) for i in indexes) if j is not None]
+        data.setData(JOB_IDS_MIME, QByteArray("\n".join(ids).encode("ascii")))
         return data
 
     def image_paths(self, rows: Sequence[int]) -> list[Path]:
@@ -373,9 +378,11 @@ class HistoryModel(QAbstractListModel):
         return paths
 
 
+_SUMMARY_FIELDS: Final = {int(Role.favourite): "favourite", int(Role.rating): "rating"}
+"""Roles answered by one summary field as it is."""
 _RECORD_ROLES: Final = frozenset({
     Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Role.summary, Role.state,
-    Role.favourite, Role.snippet, Role.thumbnail, Role.thumbnail_failed,
+    Role.favourite, Role.snippet, Role.thumbnail, Role.thumbnail_failed, Role.rating,
 })
 
 

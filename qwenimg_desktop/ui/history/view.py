@@ -15,16 +15,20 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QListView,
     QMenu,
+    QMessageBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from qwenimg_desktop.core.store.consistency import ConsistencyReport, MissingImage, check_files
+from qwenimg_desktop.core.store.export import safe_stem
 from qwenimg_desktop.core.store.history import HistoryStore
+from qwenimg_desktop.core.store.library import CollectionInfo
 from qwenimg_desktop.core.store.queries import HistoryQuery
 from qwenimg_desktop.core.store.records import JobRecord
 from qwenimg_desktop.core.store.trash import DeletedBatch, FileMover
+from qwenimg_desktop.ui.history.collections_sidebar import CollectionsSidebar
 from qwenimg_desktop.ui.history.compare import CompareView
 from qwenimg_desktop.ui.history.curation import HistoryCurator, qt_move_to_trash
 from qwenimg_desktop.ui.history.delegate import TILE, HistoryDelegate
@@ -33,12 +37,15 @@ from qwenimg_desktop.ui.history.filters import SearchBar
 from qwenimg_desktop.ui.history.model import HistoryModel
 from qwenimg_desktop.ui.history.reuse import ReuseMode, request_for
 from qwenimg_desktop.ui.history.search import QueryRunner
+from qwenimg_desktop.ui.history.tag_editor import TagEditor
 from qwenimg_desktop.ui.history.thumbnails import ThumbnailLoader
 from qwenimg_desktop.ui.history.zoom import FullImageLoader
+from qwenimg_desktop.ui.safe_text import plain_message_box
 
 log = logging.getLogger("qwenimg.ui.history")
 
 SPACING: Final = 6
+SIDEBAR_WIDTH: Final = 200
 BATCH_SIZE: Final = 200
 PREFETCH_SCREENS: Final = 8
 
@@ -76,6 +83,7 @@ class HistoryBrowser(QWidget):
     redownload_requested = Signal(str)
     message = Signal(str)
     consistency_checked = Signal(object)
+    library_refreshed = Signal()
 
     def __init__(self, store: HistoryStore, *, os_trash: FileMover | None = qt_move_to_trash,
                  check_files_on_start: bool = True, parent: QWidget | None = None) -> None:
@@ -94,6 +102,7 @@ class HistoryBrowser(QWidget):
         self.view.setModel(self.model)
         self.view.setItemDelegate(HistoryDelegate(self.view))
         self.detail = DetailPane(store.layout, self.images, self)
+        self.sidebar = CollectionsSidebar(self)
         self.compare_view: CompareView | None = None
         self.missing: dict[str, MissingImage] = {}
         self.undo_action = QAction("Undo delete", self)
@@ -101,10 +110,17 @@ class HistoryBrowser(QWidget):
         self.undo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.undo_action.setEnabled(False)
         self.addAction(self.undo_action)
+        self.rating_actions = self._rating_actions()
+        self.tags_action = QAction("Tags…", self.view)
+        self.tags_action.setShortcut(QKeySequence("T"))
+        self.tags_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.tags_action.triggered.connect(self.edit_tags)
+        self.view.addAction(self.tags_action)
         self._closed = False
         self._build()
         self._connect()
         self.model.set_query(HistoryQuery())
+        self.refresh_library()
         if check_files_on_start:
             self.check_consistency()
 
@@ -113,11 +129,13 @@ class HistoryBrowser(QWidget):
 
     def _build(self) -> None:
         splitter = QSplitter(self)
+        splitter.addWidget(self.sidebar)
         splitter.addWidget(self.view)
         splitter.addWidget(self.detail)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([3 * TILE.width() + 60, 2 * TILE.width() + 300])
+        splitter.setStretchFactor(0, 0)
+        splitter.setStretchFactor(1, 3)
+        splitter.setStretchFactor(2, 2)
+        splitter.setSizes([SIDEBAR_WIDTH, 3 * TILE.width() + 60, 2 * TILE.width() + 300])
         self.splitter = splitter
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
@@ -147,6 +165,15 @@ class HistoryBrowser(QWidget):
             f"Exported {len(r.files) // 2} image(s) to {r.destination}"
             + (f"; {len(r.skipped)} missing file(s) skipped" if r.skipped else "")))
         self.undo_action.triggered.connect(self.undo_delete)
+        self.curator.library_changed.connect(self.refresh_library)
+        self.curator.deleted.connect(lambda _: self.refresh_library())
+        self.curator.restored.connect(lambda _: self.refresh_library())
+        self.sidebar.collection_selected.connect(self.search.set_collection)
+        self.sidebar.jobs_dropped.connect(self.curator.add_to_collection)
+        self.sidebar.create_requested.connect(self._ask_new_collection)
+        self.sidebar.rename_requested.connect(self._ask_rename_collection)
+        self.sidebar.delete_requested.connect(self._ask_delete_collection)
+        self.sidebar.export_requested.connect(self._ask_export_collection)
         bar = self.view.verticalScrollBar()
         bar.valueChanged.connect(self._prefetch)
         bar.rangeChanged.connect(lambda *_: self._prefetch(bar.value()))
@@ -206,6 +233,96 @@ class HistoryBrowser(QWidget):
         self.compare_view.set_records(records[left_id], records[right_id])
         self.compare_view.show()
         return self.compare_view
+
+    # ---- library: ratings, tags, collections ------------------------------------------------
+
+    def _rating_actions(self) -> list[QAction]:
+        """Keys 1–5 rate the selected tiles, 0 clears (only while the gallery has focus)."""
+        actions = []
+        for stars in range(6):
+            action = QAction("Clear rating" if stars == 0 else "★" * stars, self.view)
+            action.setShortcut(QKeySequence(str(stars)))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            action.triggered.connect(partial(self.rate_selected, stars))
+            self.view.addAction(action)
+            actions.append(action)
+        return actions
+
+    def rate_selected(self, stars: int) -> None:
+        ids = self.selected_ids()
+        if ids:
+            self.curator.set_rating(ids, stars)
+
+    def refresh_library(self) -> None:
+        """Re-read collections (with counts) and known tags on the search thread."""
+        def read(reader: HistoryStore) -> tuple[list[CollectionInfo], list[str], int]:
+            return (reader.collections(), [t.name for t in reader.tag_counts()],
+                    reader.query_count(HistoryQuery()))
+
+        self.runner.call(read, self._on_library)
+
+    def _on_library(self, result: tuple[list[CollectionInfo], list[str], int] | None,
+                    error: Exception | None) -> None:
+        if error is not None or result is None or self._closed:
+            if error is not None:
+                log.warning("library refresh failed: %s", error)
+            return
+        collections, tags, total = result
+        self.sidebar.set_collections(collections, total)
+        self.search.tag_completer.set_tags(tags)
+        self.library_refreshed.emit()
+
+    def tag_editor_for_selection(self) -> TagEditor | None:
+        """A tag editor showing the tags every selected generation shares (None: no selection)."""
+        ids = self.selected_ids()
+        if not ids:
+            return None
+        tags = self.reader.tags_of(ids)
+        shared = set(tags.get(ids[0], []))
+        for job_id in ids[1:]:
+            shared &= set(tags.get(job_id, []))
+        ordered = [t for t in tags.get(ids[0], []) if t in shared]
+        editor = TagEditor(ordered, self.search.tag_completer.tags(), len(ids), self)
+        editor.setProperty("job_ids", ids)
+        return editor
+
+    def edit_tags(self) -> None:
+        editor = self.tag_editor_for_selection()
+        if editor is not None and editor.exec() == TagEditor.DialogCode.Accepted:
+            self.apply_tag_editor(editor)
+
+    def apply_tag_editor(self, editor: TagEditor) -> None:
+        added, removed = editor.changes()
+        ids = list(editor.property("job_ids") or [])
+        if ids and (added or removed):
+            self.curator.edit_tags(ids, added, removed)
+
+    def _ask_new_collection(self, job_ids: list[str] | None = None) -> None:
+        name, ok = QInputDialog.getText(self, "New collection", "Name:")
+        if ok and name.strip():
+            self.curator.create_collection(name, job_ids or [])
+
+    def _ask_rename_collection(self, collection_id: int) -> None:
+        old = self.sidebar.name_of(collection_id) or ""
+        name, ok = QInputDialog.getText(self, "Rename collection", "Name:", text=old)
+        if ok and name.strip() and name != old:
+            self.curator.rename_collection(collection_id, name)
+
+    def _ask_delete_collection(self, collection_id: int) -> None:
+        name = self.sidebar.name_of(collection_id) or ""
+        box = plain_message_box(
+            QMessageBox.Icon.Question, "Delete collection",
+            f"Delete the collection “{name}”? Its generations stay in the history.", self)
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        if box.exec() == QMessageBox.StandardButton.Yes:
+            self.curator.delete_collection(collection_id)
+
+    def _ask_export_collection(self, collection_id: int) -> None:
+        name = self.sidebar.name_of(collection_id) or "collection"
+        target, _ = QFileDialog.getSaveFileName(self, "Export collection",
+                                                f"{safe_stem(name)}.zip", "Zip files (*.zip)")
+        if target:
+            self.curator.export_collection(collection_id, Path(target), as_zip=True)
 
     def check_consistency(self) -> None:
         """Compare rows and files on the search thread; missing jobs get a badge."""
@@ -329,6 +446,7 @@ class HistoryBrowser(QWidget):
                                lambda: self.curator.set_favourite(ids[0], not first.favourite))
                 menu.addAction("Edit note…", lambda: self._edit_note(first))
                 menu.addAction("Show in folder", lambda: self._show_in_folder(first))
+            self._add_library_menu(menu, ids)
             if len(ids) == 2:
                 menu.addAction("Compare", lambda: self.compare(ids[0], ids[1]))
             if any(self.missing.get(j) and self.missing[j].redownloadable for j in ids):
@@ -341,6 +459,22 @@ class HistoryBrowser(QWidget):
         if self.curator.can_undo:
             menu.addAction(self.undo_action)
         return menu
+
+    def _add_library_menu(self, menu: QMenu, ids: list[str]) -> None:
+        rate = menu.addMenu("Rating")
+        for action in self.rating_actions[1:]:
+            rate.addAction(action)
+        rate.addAction(self.rating_actions[0])
+        menu.addAction(self.tags_action)
+        into = menu.addMenu("Add to collection")
+        for info in self.sidebar.collections:
+            into.addAction(info.name, partial(self.curator.add_to_collection, info.id, ids))
+        into.addSeparator()
+        into.addAction("New collection…", lambda: self._ask_new_collection(ids))
+        current = self.sidebar.current_collection()
+        if current is not None:
+            menu.addAction(f"Remove from {self.sidebar.name_of(current)}",
+                           partial(self.curator.remove_from_collection, current, ids))
 
     def _redownload(self, ids: list[str]) -> None:
         for job_id in ids:
