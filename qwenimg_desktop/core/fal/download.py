@@ -333,12 +333,18 @@ class Downloader:
             raise DownloadError(f"the image is larger than the {self.max_bytes:,}-byte limit")
         fh, tmp = _open_temp(dest)
         try:
-            digest, size = await self._stream_to(response, fh, keeper)
+            try:
+                digest, size = await self._stream_to(response, fh, keeper)
+            finally:
+                # Closed before the rename (Windows cannot rename an open file). After a failed
+                # write, close() flushes the same buffered bytes again and fails the same way:
+                # that error is the one already raised, and must not skip the unlink below.
+                with contextlib.suppress(OSError):
+                    fh.close()
             return await self._blocking(_finish, tmp, dest, expected, digest, size)
         except OSError as exc:
             raise _disk_error(exc) from None
         finally:
-            fh.close()
             with contextlib.suppress(FileNotFoundError):
                 tmp.unlink()
 
