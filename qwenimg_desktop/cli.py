@@ -15,11 +15,14 @@ from typing import Any, Final, TextIO
 from pydantic import ValidationError
 
 from qwenimg_desktop import __version__
+from qwenimg_desktop.core.endpoints import all_endpoints
+from qwenimg_desktop.core.endpoints import build_request as build_endpoint_request
+from qwenimg_desktop.core.endpoints.describe import help_lines
 from qwenimg_desktop.core.errors import QwenImgError, UserError
 from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
-from qwenimg_desktop.core.params import GenerationRequest, field_errors
+from qwenimg_desktop.core.params import DEFAULT_ENDPOINT_ID, GenerationRequest, field_errors
 from qwenimg_desktop.core.store.queries import HistoryQuery
 from qwenimg_desktop.core.urls import validate_queue_base
 
@@ -49,7 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    gen = sub.add_parser("generate", parents=[common], help="generate images and wait for them")
+    gen = sub.add_parser(
+        "generate", parents=[common], help="generate images and wait for them",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="request fields for --param KEY=VALUE:\n" + "\n".join(help_lines(all_endpoints())),
+    )
+    gen.add_argument(
+        "--endpoint", default=DEFAULT_ENDPOINT_ID, choices=[e.id for e in all_endpoints()],
+        metavar="ID", help="the fal endpoint: " + ", ".join(
+            f"{e.id} (${e.price_per_image_usd:.3f}/image)" for e in all_endpoints()),
+    )
     src = gen.add_mutually_exclusive_group(required=True)
     src.add_argument("--prompt-file", type=Path, help="UTF-8 text/markdown file with the prompt")
     src.add_argument("--prompt", help="the prompt text")
@@ -59,8 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="any request field, e.g. seed=42 image_size=landscape_4_3 image_size=1024x768 "
-        "num_images=2 output_format=webp enable_prompt_expansion=false",
+        help="any request field (listed below), e.g. seed=42 image_size=landscape_4_3 "
+        "image_size=1024x768 num_images=2 output_format=webp enable_prompt_expansion=false",
     )
     gen.add_argument("--no-stream", action="store_true", help="poll status instead of SSE")
     gen.add_argument("--timeout", type=float, default=None, help="give up waiting after S seconds")
@@ -115,7 +127,7 @@ def build_request(args: argparse.Namespace) -> GenerationRequest:
         key, value = parse_param(item)
         data[key] = value
     try:
-        return GenerationRequest.model_validate(data)
+        return build_endpoint_request(args.endpoint, data)
     except ValidationError as exc:
         lines = [f"  {fe.path or 'request'}: {fe.message}" for fe in field_errors(exc)]
         raise UsageError("invalid request:\n" + "\n".join(lines)) from None

@@ -1,4 +1,10 @@
-"""The generation request: every input field of the endpoint, validated, frozen, serialisable."""
+"""The generation requests: every input field of an endpoint, validated, frozen, serialisable.
+
+Each field is described once, here: its title, description, bounds and default, plus a form
+hint (``json_schema_extra={"form": ...}``) that says which widget edits it. The parameters
+panel, the history detail, the result caption, the metadata text and the CLI help are all
+made from these fields (``core.endpoints.describe``), so a new field appears everywhere.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +32,20 @@ MAX_SEED: Final = 2_147_483_647
 MAX_NEGATIVE_CHARS: Final = 500
 MAX_PROMPT_CHARS: Final = 20_000  # inferred: the endpoint states no limit; this guards the payload
 MAX_NUM_IMAGES: Final = 4
+MAX_EDIT_NUM_IMAGES: Final = 6
 DEFAULT_PRICE_PER_IMAGE_USD: Final = 0.075
+DEFAULT_ENDPOINT_ID: Final = "fal-ai/qwen-image-2/pro/text-to-image"
+MAX_REFERENCES: Final = 3
+
+LOCAL_FIELDS: Final = frozenset({"endpoint", "references"})
+"""Fields that stay on this machine: never part of the submit body."""
+
+
+def form(kind: str, **more: Any) -> dict[str, Any]:
+    """A field's form hint: the widget kind (``text``, ``size``, ``seed``, ``toggle``,
+    ``count``, ``choice``, ``hidden``, ``references``) and optional extras such as
+    ``none_text`` (how an empty value reads)."""
+    return {"form": {"kind": kind, **more}}
 
 
 class ImageSizePreset(StrEnum):
@@ -95,46 +114,65 @@ def size_dimensions(size: ImageSize) -> tuple[int, int]:
 
 
 class GenerationRequest(BaseModel):
-    """Everything that affects the generated images; history stores it verbatim."""
+    """Everything that affects the generated images; history stores it verbatim.
+
+    This is the text-to-image schema (pro and standard share it). ``endpoint`` says which
+    endpoint runs it; build requests through ``core.endpoints`` so the two always agree.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+    endpoint: str = Field(
+        default=DEFAULT_ENDPOINT_ID,
+        max_length=200,
+        title="Endpoint",
+        description="The fal endpoint that runs this request.",
+        json_schema_extra=form("hidden"),
+    )
 
     prompt: str = Field(
         min_length=1,
         max_length=MAX_PROMPT_CHARS,
         title="Prompt",
         description="What to draw; Chinese and English both work.",
+        json_schema_extra=form("text"),
     )
     negative_prompt: str = Field(
         default="",
         max_length=MAX_NEGATIVE_CHARS,
         title="Negative prompt",
         description="What to keep out of the image (at most 500 characters).",
+        json_schema_extra=form("text", none_text="—"),
     )
     image_size: ImageSize = Field(
         default=ImageSizePreset.square_hd,
         title="Image size",
         description="A preset, or width × height between 512×512 and 2048×2048 pixels in total.",
+        json_schema_extra=form("size"),
     )
     enable_prompt_expansion: bool = Field(
         default=True,
         title="Prompt expansion",
         description="Let the model rewrite and expand the prompt before drawing.",
+        json_schema_extra=form("toggle"),
     )
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = Field(
         default=None,
         title="Seed",
         description="The same seed with the same settings gives the same image; empty = random.",
+        json_schema_extra=form("seed", none_text="random"),
     )
     enable_safety_checker: bool = Field(
         default=True,
         title="Safety checker",
         description="Filter unsafe images.",
+        json_schema_extra=form("toggle"),
     )
     sync_mode: bool = Field(
         default=False,
         title="Sync mode",
         description="Return images inline as data URIs instead of CDN links (not kept by fal).",
+        json_schema_extra=form("toggle"),
     )
     num_images: int = Field(
         default=1,
@@ -142,11 +180,13 @@ class GenerationRequest(BaseModel):
         le=MAX_NUM_IMAGES,
         title="Number of images",
         description="How many images to generate in one request.",
+        json_schema_extra=form("count"),
     )
     output_format: OutputFormat = Field(
         default=OutputFormat.png,
         title="Output format",
         description="png, jpeg or webp.",
+        json_schema_extra=form("choice"),
     )
 
     @field_validator("prompt")
@@ -157,12 +197,12 @@ class GenerationRequest(BaseModel):
         return value
 
     def to_api_payload(self) -> dict[str, Any]:
-        """The JSON object sent to the endpoint (seed omitted when random)."""
-        return self.model_dump(mode="json", exclude_none=True)
+        """The JSON object sent to the endpoint (seed omitted when random, local fields never)."""
+        return self.model_dump(mode="json", exclude_none=True, exclude=set(LOCAL_FIELDS))
 
     @property
     def dimensions(self) -> tuple[int, int]:
-        """Width and height in pixels."""
+        """Width and height in pixels (for an edit without a size: the last reference's)."""
         return size_dimensions(self.image_size)
 
 

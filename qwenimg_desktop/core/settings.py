@@ -14,16 +14,25 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
+from qwenimg_desktop.core.endpoints import UnknownEndpoint, endpoint_for
+from qwenimg_desktop.core.endpoints.describe import field_specs
 from qwenimg_desktop.core.errors import UserError
 from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.params import (
+    DEFAULT_ENDPOINT_ID,
     DEFAULT_PRICE_PER_IMAGE_USD,
     CustomSize,
     GenerationRequest,
     ImageSizePreset,
-    OutputFormat,
 )
 from qwenimg_desktop.core.store.files import atomic_write_bytes, move_aside
 from qwenimg_desktop.core.urls import validate_queue_base
@@ -52,22 +61,62 @@ class ThemeChoice(StrEnum):
     dark = "dark"
 
 
+FieldValue = bool | int | float | str | None
+_STATE_KINDS: Final = frozenset({"text", "size", "seed", "hidden", "references"})
+"""Form kinds whose value is not kept in ``ParamValues.fields`` (the editor or state owns it)."""
+
+
 class ParamValues(BaseModel):
-    """The parameter panel's values as edited: not yet a valid request (see ``ui.draft``)."""
+    """The parameter panel's values as edited: not yet a valid request (see ``ui.draft``).
+
+    ``endpoint`` is the chosen endpoint and ``fields`` the plain request fields by name (a
+    missing one takes its default from the endpoint's request model). The other attributes
+    are state no request field holds as such: the size widget's preset/custom choice and its
+    custom sides, the seed mode and the seed as typed.
+    """
 
     model_config = ConfigDict(extra="ignore", validate_assignment=True)
 
+    endpoint: str = Field(default=DEFAULT_ENDPOINT_ID, max_length=200)
+    fields: dict[str, FieldValue] = Field(default_factory=dict)
     size_preset: ImageSizePreset | None = ImageSizePreset.square_hd  # None = custom size
+    size_from_input: bool = True  # edits: no size sent, the last reference's size is used
     custom_width: int = Field(default=1024, ge=0, le=100_000)
     custom_height: int = Field(default=1024, ge=0, le=100_000)
     aspect_lock: bool = False
     seed_mode: SeedMode = SeedMode.random
     seed_text: str = Field(default="", max_length=40)
-    enable_prompt_expansion: bool = True
-    enable_safety_checker: bool = True
-    sync_mode: bool = False
-    num_images: int = Field(default=1, ge=0, le=100)
-    output_format: OutputFormat = OutputFormat.png
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_fields_by_name(cls, data: Any) -> Any:
+        # Older settings (and callers) give request fields at the top level: keep them by name.
+        if not isinstance(data, dict):
+            return data
+        own = {k: v for k, v in data.items() if k in cls.model_fields}
+        loose = {k: v for k, v in data.items() if k not in cls.model_fields}
+        if loose:
+            own["fields"] = {**loose, **dict(own.get("fields") or {})}
+        return own
+
+    def value(self, name: str) -> Any:
+        """A plain field's value as edited, else the chosen endpoint's default for it."""
+        if name in self.fields:
+            return self.fields[name]
+        info = _request_model(self.endpoint).model_fields.get(name)
+        return None if info is None else info.get_default()
+
+    def changed(self, **changes: Any) -> ParamValues:
+        """A copy with some values changed: state by attribute name, fields by field name."""
+        data = self.model_dump()
+        fields = dict(data["fields"])
+        for name, value in changes.items():
+            if name in type(self).model_fields:
+                data[name] = value
+            else:
+                fields[name] = value.value if isinstance(value, StrEnum) else value
+        data["fields"] = fields
+        return ParamValues.model_validate(data)
 
     @classmethod
     def from_request(cls, request: GenerationRequest, seed: int | None = None) -> ParamValues:
@@ -75,18 +124,25 @@ class ParamValues(BaseModel):
         size = request.image_size
         chosen = seed if seed is not None else request.seed
         width, height = request.dimensions
+        plain = [spec.name for spec in field_specs(type(request))
+                 if spec.kind not in _STATE_KINDS]
         return cls(
+            endpoint=request.endpoint,
+            fields=request.model_dump(mode="json", include=set(plain)),
             size_preset=None if isinstance(size, CustomSize) else size,
+            size_from_input=size is None,
             custom_width=width,
             custom_height=height,
             seed_mode=SeedMode.random if chosen is None else SeedMode.fixed,
             seed_text="" if chosen is None else str(chosen),
-            enable_prompt_expansion=request.enable_prompt_expansion,
-            enable_safety_checker=request.enable_safety_checker,
-            sync_mode=request.sync_mode,
-            num_images=request.num_images,
-            output_format=request.output_format,
         )
+
+
+def _request_model(endpoint_id: str) -> type[GenerationRequest]:
+    try:
+        return endpoint_for(endpoint_id).request_model
+    except UnknownEndpoint:
+        return GenerationRequest
 
 
 class DraftSnapshot(BaseModel):
@@ -105,9 +161,10 @@ class AppSettings(BaseModel):
 
     model_config = ConfigDict(extra="ignore", validate_assignment=True)
 
-    price_per_image_usd: float = Field(
-        default=DEFAULT_PRICE_PER_IMAGE_USD, ge=0.0, le=100.0, title="Price per image (USD)",
-        description="Used for the cost estimate on the Generate button.",
+    price_per_image_usd: float | None = Field(
+        default=None, gt=0.0, le=100.0, title="Price per image (USD)",
+        description="For the cost estimate on the Generate button; empty = the list price of "
+        "the chosen endpoint.",
     )
     concurrency: int = Field(
         default=2, ge=1, le=16, title="Jobs at once",
@@ -130,6 +187,13 @@ class AppSettings(BaseModel):
             return validate_queue_base(value)
         except UserError as exc:
             raise ValueError(exc.message) from None
+
+    @field_validator("price_per_image_usd", mode="before")
+    @classmethod
+    def _old_default_is_list_price(cls, value: Any) -> Any:
+        # Before there were several endpoints, the pro list price was stored as the setting;
+        # it now means "the list price of whichever endpoint is chosen".
+        return None if value in (DEFAULT_PRICE_PER_IMAGE_USD, 0, 0.0) else value
 
     @field_validator("presets")
     @classmethod

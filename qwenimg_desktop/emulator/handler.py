@@ -18,8 +18,11 @@ from qwenimg_desktop.emulator.state import EmulatorHTTPServer, EmulatorState
 
 logger = logging.getLogger("qwenimg_desktop.emulator")
 
+TEXT_TO_IMAGE_ENDPOINTS: Final = (
+    "fal-ai/qwen-image-2/pro/text-to-image", "fal-ai/qwen-image-2/text-to-image",
+)
 SUBMIT_PATHS: Final = frozenset(
-    {"/fal-ai/qwen-image-2/pro/text-to-image", "/fal-ai/qwen-image-2/pro/text-to-image/"}
+    f"/{endpoint}{slash}" for endpoint in TEXT_TO_IMAGE_ENDPOINTS for slash in ("", "/")
 )
 _REQUEST_RE: Final = re.compile(
     r"^/fal-ai/qwen-image-2(?:/pro/text-to-image)?/requests/(?P<id>[A-Za-z0-9._:-]{1,200})"
@@ -46,12 +49,13 @@ class Route:
     request_id: str | None = None
     index: int = 0
     ext: str = ""
+    endpoint: str = ""  # submit: the endpoint id of the path
 
 
 def match_route(method: str, path: str) -> Route | None:
     """The fal route for ``method`` + ``path``, or None."""
     if method == "POST" and path in SUBMIT_PATHS:
-        return Route("submit")
+        return Route("submit", endpoint=path.strip("/"))
     if match := _REQUEST_RE.match(path):
         tail = match["tail"] or ""
         kind: RouteKind | None = {

@@ -45,6 +45,7 @@ class EmuJob:
     client_job_id: str | None = None
     start_timeout: float | None = None
     failure: Fault | None = None
+    endpoint: str = ""
     state: StatusName = "IN_QUEUE"
     queue_position: int = 0
     logs: list[dict[str, Any]] = field(default_factory=list)
@@ -137,6 +138,7 @@ class JobBoard:
         client_job_id: str | None = None,
         start_timeout: float | None = None,
         failure: Fault | None = None,
+        endpoint: str = "",
     ) -> EmuJob:
         scenario = self._injector.scenario
         seed = request.seed if request.seed is not None else self._injector.random_seed()
@@ -152,6 +154,7 @@ class JobBoard:
                 client_job_id=client_job_id,
                 start_timeout=start_timeout,
                 failure=failure,
+                endpoint=endpoint,
                 queue_position=len(self._queue),
             )
             self._jobs[job.request_id] = job

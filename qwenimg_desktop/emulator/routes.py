@@ -81,6 +81,7 @@ class EmulatorHandler(BaseEmulatorHandler):
             client_job_id=client_job_id,
             start_timeout=_float_header(self.headers.get("X-Fal-Request-Timeout")),
             failure=state.injector.fire("failed_generation", "submit"),
+            endpoint=route.endpoint,
         )
         state.count_submit(client_job_id)
         if state.injector.fire("submit_lost", "submit"):

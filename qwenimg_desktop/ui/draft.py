@@ -8,6 +8,15 @@ from typing import Any, Final
 from pydantic import ValidationError
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from qwenimg_desktop.core.edit_request import Reference
+from qwenimg_desktop.core.endpoints import (
+    Endpoint,
+    UnknownEndpoint,
+    build_request,
+    default_endpoint,
+    endpoint_for,
+)
+from qwenimg_desktop.core.endpoints.describe import field_specs
 from qwenimg_desktop.core.params import (
     MAX_SEED,
     CustomSize,
@@ -17,12 +26,6 @@ from qwenimg_desktop.core.params import (
 from qwenimg_desktop.core.settings import DraftSnapshot, ParamValues, SeedMode
 
 VALIDATE_DELAY_MS: Final = 150
-
-# Error keys the widgets show messages under.
-FIELD_KEYS: Final = (
-    "prompt", "negative_prompt", "image_size", "seed", "num_images", "output_format",
-    "enable_prompt_expansion", "enable_safety_checker", "sync_mode",
-)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class Draft(QObject):
         self._prompt = ""
         self._negative = ""
         self._params = ParamValues()
+        self._references: tuple[Reference, ...] = ()
         self._last = Validation(None, {"prompt": "Write a prompt first."})
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -75,6 +79,20 @@ class Draft(QObject):
         return self._params.model_copy()
 
     @property
+    def endpoint(self) -> Endpoint:
+        return endpoint_or_default(self._params.endpoint)
+
+    @property
+    def references(self) -> tuple[Reference, ...]:
+        return self._references
+
+    def set_references(self, references: tuple[Reference, ...]) -> None:
+        """The edit's reference images, in order (image 1, 2, 3)."""
+        if references != self._references:
+            self._references = tuple(references)
+            self._touch()
+
+    @property
     def last_validation(self) -> Validation:
         return self._last
 
@@ -89,10 +107,8 @@ class Draft(QObject):
             self._touch()
 
     def update_params(self, **changes: Any) -> None:
-        """Change some parameter values (names of :class:`ParamValues` fields)."""
-        data = self._params.model_dump()
-        data.update(changes)
-        new = ParamValues.model_validate(data)
+        """Change some values: request fields or state, by name (see :class:`ParamValues`)."""
+        new = self._params.changed(**changes)
         if new != self._params:
             self._params = new
             self._touch()
@@ -119,7 +135,7 @@ class Draft(QObject):
 
     def validate_now(self) -> Validation:
         self._timer.stop()
-        self._last = validate(self._prompt, self._negative, self._params)
+        self._last = validate(self._prompt, self._negative, self._params, self._references)
         self.validated.emit(self._last)
         return self._last
 
@@ -128,7 +144,17 @@ class Draft(QObject):
         self._timer.start()
 
 
-def validate(prompt: str, negative: str, params: ParamValues) -> Validation:
+def endpoint_or_default(endpoint_id: str) -> Endpoint:
+    """The chosen endpoint; one this version does not know (a newer app's preset) reads as
+    the default."""
+    try:
+        return endpoint_for(endpoint_id)
+    except UnknownEndpoint:
+        return default_endpoint()
+
+
+def validate(prompt: str, negative: str, params: ParamValues,
+             references: tuple[Reference, ...] = ()) -> Validation:
     """Build a request from edited values, or say what is wrong with each field."""
     errors: dict[str, str] = {}
     seed: int | None = None
@@ -138,22 +164,19 @@ def validate(prompt: str, negative: str, params: ParamValues) -> Validation:
             errors["seed"] = parsed
         else:
             seed = parsed
+    endpoint = endpoint_or_default(params.endpoint)
+    specs = {spec.name: spec for spec in field_specs(endpoint.request_model)}
     data: dict[str, Any] = {
-        "prompt": prompt,
-        "negative_prompt": negative,
-        "image_size": (
-            params.size_preset if params.size_preset is not None
-            else {"width": params.custom_width, "height": params.custom_height}
-        ),
-        "enable_prompt_expansion": params.enable_prompt_expansion,
-        "seed": seed,
-        "enable_safety_checker": params.enable_safety_checker,
-        "sync_mode": params.sync_mode,
-        "num_images": params.num_images,
-        "output_format": params.output_format,
+        name: value for name, value in params.fields.items()
+        if name in specs and specs[name].kind not in ("text", "size", "seed", "hidden")
     }
+    data.update(prompt=prompt, negative_prompt=negative, seed=seed)
+    if "image_size" in specs:
+        data["image_size"] = _size_value(params, size_optional=specs["image_size"].default is None)
+    if "references" in specs:
+        data["references"] = [ref.model_dump() for ref in references]
     try:
-        request = GenerationRequest.model_validate(data)
+        request = build_request(endpoint.id, data)
     except ValidationError as exc:
         for problem in field_errors(exc):
             key = problem.path.split(".", 1)[0] or "prompt"
@@ -162,6 +185,14 @@ def validate(prompt: str, negative: str, params: ParamValues) -> Validation:
     if errors:
         return Validation(None, errors)
     return Validation(request)
+
+
+def _size_value(params: ParamValues, *, size_optional: bool) -> Any:
+    if size_optional and params.size_from_input:
+        return None
+    if params.size_preset is not None:
+        return params.size_preset
+    return {"width": params.custom_width, "height": params.custom_height}
 
 
 def _parse_seed(text: str) -> int | str:
@@ -187,6 +218,8 @@ def _sentence(key: str, path: str, message: str) -> str:
         return f"{side.capitalize()}: {message}."
     if key == "negative_prompt" and "at most" in message:
         return "The negative prompt is longer than 500 characters."
+    if key == "references" and "at least 1" in message:
+        return "Add a reference image to edit (drop or paste one, or use Edit this image)."
     return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
 
 

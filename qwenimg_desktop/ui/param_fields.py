@@ -33,6 +33,7 @@ _PRESET_NAMES = {
     ImageSizePreset.landscape_16_9: "Landscape 16:9",
 }
 CUSTOM = "custom"
+FROM_INPUT = "from_input"
 
 
 class ErrorLabel(QLabel):
@@ -51,14 +52,22 @@ class ErrorLabel(QLabel):
 
 
 class SizeField(QWidget):
-    """A preset, or a custom width × height with aspect lock and the pixel bound explained."""
+    """A preset, or a custom width × height with aspect lock and the pixel bound explained.
+
+    With ``optional_text`` (an endpoint whose size may be left out) the first choice sends no
+    size, which that endpoint reads as "the size of the last input image".
+    """
 
     edited = Signal(dict)  # ParamValues field changes
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, optional_text: str | None = None
+                 ) -> None:
         super().__init__(parent)
         self.preset = QComboBox(self)
         self.preset.setObjectName("sizePreset")
+        self._optional = optional_text is not None
+        if optional_text is not None:
+            self.preset.addItem(optional_text[:1].upper() + optional_text[1:], FROM_INPUT)
         for preset, name in _PRESET_NAMES.items():
             width, height = PRESET_DIMENSIONS[preset]
             self.preset.addItem(f"{name} ({width}×{height})", str(preset))
@@ -93,6 +102,8 @@ class SizeField(QWidget):
         for widget in (self.preset, self.width_box, self.height_box, self.lock):
             widget.blockSignals(True)
         key = CUSTOM if values.size_preset is None else str(values.size_preset)
+        if self._optional and values.size_from_input:
+            key = FROM_INPUT
         self.preset.setCurrentIndex(max(0, self.preset.findData(key)))
         self.width_box.setValue(values.custom_width)
         self.height_box.setValue(values.custom_height)
@@ -110,6 +121,9 @@ class SizeField(QWidget):
         custom = self.is_custom()
         for widget in (self.width_box, self.height_box, self.lock):
             widget.setEnabled(custom)
+        if self.preset.currentData() == FROM_INPUT:
+            self.info.setText("The result has the size of the last reference image.")
+            return
         if custom:
             width, height = self.width_box.value(), self.height_box.value()
         else:
@@ -118,6 +132,10 @@ class SizeField(QWidget):
 
     def _preset_changed(self) -> None:
         data = self.preset.currentData()
+        if data == FROM_INPUT:
+            self._refresh()
+            self.edited.emit({"size_from_input": True})
+            return
         if data != CUSTOM:
             width, height = PRESET_DIMENSIONS[ImageSizePreset(data)]
             for box, value in ((self.width_box, width), (self.height_box, height)):
@@ -127,6 +145,7 @@ class SizeField(QWidget):
         self._refresh()
         self.edited.emit({
             "size_preset": None if data == CUSTOM else ImageSizePreset(data),
+            "size_from_input": False,
             "custom_width": self.width_box.value(), "custom_height": self.height_box.value(),
         })
 

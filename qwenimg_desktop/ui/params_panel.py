@@ -1,40 +1,31 @@
-"""Parameter panel: every request parameter bound to the Draft, inline errors, presets, Generate."""
+"""Parameter panel: the endpoint choice, its fields bound to the Draft, presets, Generate."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from typing import Any
+
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QFormLayout,
     QHBoxLayout,
     QInputDialog,
-    QLabel,
     QPushButton,
-    QSpinBox,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from qwenimg_desktop.core.params import (
-    MAX_NUM_IMAGES,
-    GenerationRequest,
-    OutputFormat,
-    estimate_cost,
-)
+from qwenimg_desktop.core.endpoints import Endpoint, EndpointKind, Tier, choose
+from qwenimg_desktop.core.params import estimate_cost
 from qwenimg_desktop.core.settings import AppSettings, ParamValues
 from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.draft import Draft, Validation
+from qwenimg_desktop.ui.field_form import FieldForm
 from qwenimg_desktop.ui.param_fields import ErrorLabel, SeedField, SizeField
 from qwenimg_desktop.ui.safe_text import plain_label
-
-_TOGGLES = ("enable_prompt_expansion", "enable_safety_checker", "sync_mode")
-
-
-def _field_help(name: str) -> tuple[str, str]:
-    info = GenerationRequest.model_fields[name]
-    return info.title or name, info.description or ""
 
 
 class PresetsBar(QWidget):
@@ -105,10 +96,59 @@ class PresetsBar(QWidget):
             self.save_preset(name)
 
 
+class EndpointChooser(QWidget):
+    """Pro / Standard and Generate / Edit: the two choices that pick the endpoint."""
+
+    chosen = Signal(str)  # endpoint id
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.tiers = QButtonGroup(self)
+        self.kinds = QButtonGroup(self)
+        self.buttons: dict[str, QToolButton] = {}
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for group, values in ((self.tiers, (Tier.pro, Tier.standard)),
+                              (self.kinds, (EndpointKind.generate, EndpointKind.edit))):
+            for value in values:
+                button = QToolButton(self)
+                button.setText(value.value.capitalize())
+                button.setCheckable(True)
+                button.setObjectName(f"choose_{value.value}")
+                group.addButton(button)
+                self.buttons[value.value] = button
+                layout.addWidget(button)
+            layout.addSpacing(8)
+        layout.addStretch(1)
+        self.tiers.buttonToggled.connect(self._toggled)
+        self.kinds.buttonToggled.connect(self._toggled)
+
+    def show_endpoint(self, endpoint: Endpoint) -> None:
+        for group in (self.tiers, self.kinds):
+            group.blockSignals(True)
+        self.buttons[endpoint.tier.value].setChecked(True)
+        self.buttons[endpoint.kind.value].setChecked(True)
+        for group in (self.tiers, self.kinds):
+            group.blockSignals(False)
+        self.setToolTip(f"{endpoint.id}: ${endpoint.price_per_image_usd:.3f} per image")
+
+    def choose(self, tier: Tier, kind: EndpointKind) -> None:
+        self.buttons[tier.value].setChecked(True)
+        self.buttons[kind.value].setChecked(True)
+
+    def _toggled(self, _button: QToolButton, checked: bool) -> None:
+        if not checked:
+            return
+        tier = Tier.pro if self.buttons["pro"].isChecked() else Tier.standard
+        kind = EndpointKind.edit if self.buttons["edit"].isChecked() else EndpointKind.generate
+        self.chosen.emit(choose(kind, tier).id)
+
+
 class ParamsPanel(QWidget):
-    """Widgets for every parameter; inline error per field; Generate shows the estimated cost."""
+    """The endpoint choice and its fields; inline error per field; Generate shows the cost."""
 
     generate_requested = Signal()
+    endpoint_changed = Signal(object)  # Endpoint
 
     def __init__(self, draft: Draft, settings: AppSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -117,29 +157,9 @@ class ParamsPanel(QWidget):
         self._settings = settings
         self._blocked_reason = ""
         self._validation = draft.last_validation
+        self.chooser = EndpointChooser(self)
         self.presets = PresetsBar(settings, draft, self)
-        self.size_field = SizeField(self)
-        self.seed = SeedField(self)
-        self.toggles: dict[str, QCheckBox] = {}
-        for name in _TOGGLES:
-            title, description = _field_help(name)
-            box = QCheckBox(title, self)
-            box.setObjectName(name)
-            box.setToolTip(description)
-            self.toggles[name] = box
-        self.num_images = QSpinBox(self)
-        self.num_images.setObjectName("numImages")
-        self.num_images.setRange(1, MAX_NUM_IMAGES)
-        self.output_format = QComboBox(self)
-        self.output_format.setObjectName("outputFormat")
-        for fmt in OutputFormat:
-            self.output_format.addItem(fmt.value.upper(), fmt.value)
-        self.errors: dict[str, ErrorLabel] = {
-            "image_size": self.size_field.error, "seed": self.seed.error,
-            "num_images": ErrorLabel(self), "output_format": ErrorLabel(self),
-        }
-        for name in _TOGGLES:
-            self.errors[name] = ErrorLabel(self)
+        self.form = FieldForm(draft.endpoint, self)
         self.generate = QPushButton(messages.generate_label(None), self)
         self.generate.setObjectName("generateButton")
         self.generate.setDefault(True)
@@ -149,58 +169,78 @@ class ParamsPanel(QWidget):
         self.blocked.setObjectName("generateBlocked")
         self.blocked.setWordWrap(True)
         self.blocked.hide()
-        self._build()
+        top = QFormLayout()
+        top.addRow("Model", self.chooser)
+        top.addRow("Preset", self.presets)
+        self._layout = QVBoxLayout(self)
+        self._layout.addLayout(top)
+        self._layout.addWidget(self.form)
+        self._layout.addStretch(1)
+        self._layout.addWidget(self.blocked)
+        self._layout.addWidget(self.generate)
+        self.chooser.show_endpoint(draft.endpoint)
         self.load(draft.params)
         self._connect()
 
-    def _build(self) -> None:
-        form = QFormLayout()
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        form.addRow("Preset", self.presets)
-        form.addRow(_field_help("image_size")[0], self.size_field)
-        form.addRow(_field_help("seed")[0], self.seed)
-        form.addRow(_field_help("num_images")[0],
-                    _with_error(self.num_images, self.errors["num_images"]))
-        form.addRow(_field_help("output_format")[0],
-                    _with_error(self.output_format, self.errors["output_format"]))
-        toggles = QVBoxLayout()
-        for name, box in self.toggles.items():
-            toggles.addWidget(box)
-            toggles.addWidget(self.errors[name])
-        form.addRow("Options", toggles)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addStretch(1)
-        layout.addWidget(self.blocked)
-        layout.addWidget(self.generate)
+    # The form's widgets, by the names the rest of the window and the tests use.
+    @property
+    def size_field(self) -> SizeField:
+        assert self.form.size_field is not None
+        return self.form.size_field
+
+    @property
+    def seed(self) -> SeedField:
+        assert self.form.seed is not None
+        return self.form.seed
+
+    @property
+    def toggles(self) -> dict[str, QCheckBox]:
+        return self.form.toggles
+
+    @property
+    def errors(self) -> dict[str, ErrorLabel]:
+        return self.form.errors
+
+    @property
+    def num_images(self) -> Any:
+        return self.form.inputs["num_images"]
+
+    @property
+    def output_format(self) -> Any:
+        return self.form.inputs["output_format"]
 
     def _connect(self) -> None:
-        self.size_field.edited.connect(lambda changes: self._draft.update_params(**changes))
-        self.seed.edited.connect(lambda changes: self._draft.update_params(**changes))
-        for name, box in self.toggles.items():
-            box.toggled.connect(lambda on, n=name: self._draft.update_params(**{n: on}))
-        self.num_images.valueChanged.connect(lambda n: self._draft.update_params(num_images=n))
-        self.output_format.currentIndexChanged.connect(
-            lambda _i: self._draft.update_params(output_format=self.output_format.currentData())
-        )
+        self.chooser.chosen.connect(lambda endpoint_id: self._draft.update_params(
+            endpoint=endpoint_id))
+        self.form.edited.connect(self._edited)
         self.generate.clicked.connect(self.generate_requested)
         self._draft.params_changed.connect(lambda: self.load(self._draft.params))
+        self._draft.changed.connect(self._follow_endpoint)
         self._draft.validated.connect(self.show_validation)
 
+    def _edited(self, changes: dict[str, Any]) -> None:
+        self._draft.update_params(**changes)
+
+    def _follow_endpoint(self) -> None:
+        if self._draft.endpoint is not self.form.endpoint:
+            self.load(self._draft.params)
+
     def load(self, values: ParamValues) -> None:
-        self.size_field.load(values)
-        self.seed.load(values)
-        for name, box in self.toggles.items():
-            box.blockSignals(True)
-            box.setChecked(bool(getattr(values, name)))
-            box.blockSignals(False)
-        self.num_images.blockSignals(True)
-        self.num_images.setValue(max(1, min(values.num_images, MAX_NUM_IMAGES)))
-        self.num_images.blockSignals(False)
-        self.output_format.blockSignals(True)
-        self.output_format.setCurrentIndex(self.output_format.findData(values.output_format.value))
-        self.output_format.blockSignals(False)
+        endpoint = self._draft.endpoint
+        if endpoint is not self.form.endpoint:
+            self._rebuild_form(endpoint)
+        self.chooser.show_endpoint(endpoint)
+        self.form.load(values)
+
+    def _rebuild_form(self, endpoint: Endpoint) -> None:
+        old = self.form
+        self.form = FieldForm(endpoint, self)
+        self._layout.replaceWidget(old, self.form)
+        old.hide()
+        old.deleteLater()
+        self.form.edited.connect(self._edited)
+        self.endpoint_changed.emit(endpoint)
+        self._refresh_generate()
 
     def show_validation(self, result: Validation) -> None:
         self._validation = result
@@ -218,23 +258,15 @@ class ParamsPanel(QWidget):
 
     def _refresh_generate(self) -> None:
         request = self._validation.request
-        cost = (estimate_cost(request, self._settings.price_per_image_usd)
-                if request is not None else None)
+        price = self._settings.price_per_image_usd or self._draft.endpoint.price_per_image_usd
+        cost = estimate_cost(request, price) if request is not None else None
         self.generate.setText(messages.generate_label(cost))
         self.generate.setEnabled(request is not None and not self._blocked_reason)
         reason = self._blocked_reason
         if request is None and self._validation.errors:
             errors = self._validation.errors
             reason = reason or (errors["prompt"] if set(errors) == {"prompt"}
+                                else errors["references"] if set(errors) == {"references"}
                                 else "Fix the marked fields to generate.")
         self.blocked.setText(reason)
         self.blocked.setVisible(bool(reason))
-
-
-def _with_error(widget: QWidget, error: QLabel) -> QWidget:
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignLeft)
-    layout.addWidget(error)
-    return box

@@ -19,7 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qwenimg_desktop.core.params import CustomSize, GenerationRequest
+from qwenimg_desktop.core.endpoints import UnknownEndpoint, endpoint_of
+from qwenimg_desktop.core.endpoints.describe import parameter_texts
+from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.ui.image_view import ImageView
 from qwenimg_desktop.ui.jobs_model import JobRow
 from qwenimg_desktop.ui.safe_text import plain_label, plain_tooltip
@@ -241,23 +243,17 @@ def describe(row: JobRow) -> str:
     request: GenerationRequest | None = row.request
     if request is None:
         return "Parameters unknown (job from an earlier session)."
-    width, height = request.dimensions
-    size = (f"custom {width}×{height}" if isinstance(request.image_size, CustomSize)
-            else f"{request.image_size.value} ({width}×{height})")
-    seed = row.seed if row.seed is not None else request.seed
-    flags = ", ".join(
-        f"{name} {'on' if on else 'off'}" for name, on in (
-            ("prompt expansion", request.enable_prompt_expansion),
-            ("safety checker", request.enable_safety_checker),
-            ("sync mode", request.sync_mode),
-        )
-    )
-    parts = [
-        f"Seed {seed if seed is not None else 'random'}",
-        f"{request.num_images} × {size}",
-        request.output_format.value.upper(),
-        flags,
-    ]
+    parts = [endpoint_title(request)]
+    for item in parameter_texts(request, skip=("prompt", "negative_prompt")):
+        text = str(row.seed) if item.name == "seed" and row.seed is not None else item.text
+        parts.append(f"{item.title} {text}")
     if request.negative_prompt:
         parts.append(f"negative: {request.negative_prompt[:80]}")
     return " · ".join(parts)
+
+
+def endpoint_title(request: GenerationRequest) -> str:
+    try:
+        return endpoint_of(request).title
+    except UnknownEndpoint:
+        return request.endpoint

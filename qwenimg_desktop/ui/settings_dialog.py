@@ -108,7 +108,8 @@ class SettingsDialog(QDialog):
         self.price.setDecimals(3)
         self.price.setSingleStep(0.005)
         self.price.setPrefix("$ ")
-        self.price.setValue(self._settings.price_per_image_usd)
+        self.price.setSpecialValueText("List price")  # 0 = each endpoint's list price
+        self.price.setValue(self._settings.price_per_image_usd or 0.0)
         self.price.setToolTip(price_field.description or "")
         conc_field = AppSettings.model_fields["concurrency"]
         self.concurrency.setRange(1, 16)
@@ -218,7 +219,7 @@ class SettingsDialog(QDialog):
         self.result_label.setStyleSheet("color: #2e9d4f;" if ok else "color: #d64545;")
 
     def _apply_general(self) -> None:
-        self._settings.price_per_image_usd = round(self.price.value(), 4)
+        self._settings.price_per_image_usd = round(self.price.value(), 4) or None
         self._settings.concurrency = self.concurrency.value()
         self.settings_changed.emit()
 

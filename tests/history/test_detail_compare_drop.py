@@ -69,8 +69,8 @@ def test_detail_shows_everything_and_renders_markdown_safely(
     assert refused.isNull()
     assert detail.raw.toPlainText() == LONG_PROMPT + "\n\nNegative prompt:\n模糊"
     assert label(browser, "seed") == "77"
-    assert label(browser, "size") == "custom 1536×1024"
-    assert label(browser, "safety") == "off"
+    assert label(browser, "image_size") == "custom 1536×1024"
+    assert label(browser, "enable_safety_checker") == "off"
     assert label(browser, "negative_prompt") == "模糊"
     assert label(browser, "request_id").startswith("req-")
     assert label(browser, "inference") == "1.25 s"
@@ -135,7 +135,7 @@ def test_compare_highlights_differences_and_syncs_zoom(
     view = browser.compare(left, right)
     assert view is not None
     qtbot.addWidget(view)
-    assert set(view.highlighted_keys()) == {"seed_requested", "seed", "format"}
+    assert set(view.highlighted_keys()) == {"seed_requested", "seed", "output_format"}
     html = view.prompt.toHtml()
     assert "line two" in html
     assert "line 2" in html

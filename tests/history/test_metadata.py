@@ -60,7 +60,7 @@ def test_png_uses_itxt_that_other_readers_see() -> None:
     text = image.text["parameters"]  # type: ignore[attr-defined]
     assert text.startswith(CHINESE)
     assert "\nNegative prompt: 模糊, low quality\n" in text
-    assert "Seed: 987654, Size: 1280x720, Model: qwen-image-2-pro" in text
+    assert "Seed: 987654, Size: 1280x720, Model: fal-ai/qwen-image-2/pro/text-to-image" in text
     assert b"iTXt" in embedded
     assert b"tEXt" not in embedded
     assert '"request_id":"req-abc"' in image.text["qwenimg"]  # type: ignore[attr-defined]

@@ -66,7 +66,7 @@ def test_reuse_opens_as_draft_and_can_be_undone(window: MainWindow, qtbot: QtBot
     )
     window.history.reuse_requested.emit(past, "params")
     assert window.draft.prompt == "my unsaved draft"  # params only: the prompt stays
-    assert window.draft.params.num_images == 2
+    assert window.draft.params.value("num_images") == 2
     assert _seed_mode(window) is SeedMode.fixed
     assert window.draft.params.seed_text == "4242"
     window.history.reuse_requested.emit(past, "remix")
@@ -76,7 +76,7 @@ def test_reuse_opens_as_draft_and_can_be_undone(window: MainWindow, qtbot: QtBot
     window.acts.restore_draft.trigger()
     window.acts.restore_draft.trigger()
     assert window.editor.editor.toPlainText() == "my unsaved draft"
-    assert window.draft.params.num_images == 3
+    assert window.draft.params.value("num_images") == 3
     assert not window.acts.restore_draft.isEnabled()
 
 

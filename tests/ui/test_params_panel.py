@@ -95,7 +95,7 @@ def test_last_used_values_and_layout_are_remembered(
     saved_top = win.splitters["top"].saveState()
     win.close()
     settings = AppSettings.load(first.settings_path)
-    assert settings.last_used.output_format.value == "jpeg"
+    assert settings.last_used.value("output_format") == "jpeg"
     assert "splitter.top" in settings.ui_state
     assert "geometry" in settings.ui_state
     assert bytes(saved_top.toBase64().data()).decode() == settings.ui_state["splitter.top"]

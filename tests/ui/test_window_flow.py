@@ -185,7 +185,7 @@ def test_use_these_settings_copies_back_prompt_seed_and_parameters(
     qtbot.mouseClick(window.results.buttons["use"], Qt.MouseButton.LeftButton)
     assert window.editor.editor.toPlainText() == "## Title\nsettings round trip"
     params = window.draft.params
-    assert params.output_format.value == "jpeg"
+    assert params.value("output_format") == "jpeg"
     assert params.seed_mode.value == "fixed"
     assert params.seed_text == str(row.seed)
     assert window.params.seed.value.text() == str(row.seed)

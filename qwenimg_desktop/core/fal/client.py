@@ -145,13 +145,14 @@ class QueueClient:
         if job_id:
             headers[JOB_ID_HEADER] = job_id
         body = request.to_api_payload()
+        url = submit_url(self.base, request.endpoint)
         attempt = 0
         while True:
             attempt += 1
             self.stats.requests += 1
             try:
                 response = await self._send(
-                    "POST", submit_url(self.base), MAX_STATUS_BYTES, "submit answer",
+                    "POST", url, MAX_STATUS_BYTES, "submit answer",
                     json=body, headers=headers,
                 )
             except MalformedResponse as exc:  # too large, or not HTTP we can follow

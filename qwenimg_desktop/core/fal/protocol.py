@@ -187,6 +187,6 @@ def request_urls(base: str, request_id: str) -> dict[str, str]:
     }
 
 
-def submit_url(base: str) -> str:
-    """Where a submit is POSTed."""
-    return f"{base.rstrip('/')}/{ENDPOINT_ID}"
+def submit_url(base: str, endpoint_id: str = ENDPOINT_ID) -> str:
+    """Where a submit is POSTed: the full endpoint id (status and result use owner/alias)."""
+    return f"{base.rstrip('/')}/{endpoint_id}"

@@ -16,6 +16,7 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from qwenimg_desktop.core.endpoints import endpoint_of
 from qwenimg_desktop.core.errors import QwenImgError, UserError
 from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.jobs import events as ev
@@ -82,7 +83,7 @@ class JobEngine(StartGate):
         retry: RetryPolicy | None = None,
         recover: bool = True,
         make_thumbnails: bool = True,
-        price_per_image: float = 0.075,
+        price_per_image: float | None = None,
         repair_corrupt: bool = False,
     ) -> None:
         self.layout = layout
@@ -326,13 +327,13 @@ class JobEngine(StartGate):
         """Ids of jobs not yet finished (a snapshot)."""
         return [j for j, c in list(self._jobs.items()) if not c.state.is_final]
 
-    def configure(self, *, concurrency: int, price_per_image: float) -> None:
+    def configure(self, *, concurrency: int, price_per_image: float | None) -> None:
         """Apply changed settings now: waiting jobs start at once if the limit grows; the
-        price is used for the cost recorded with the next jobs."""
+        price (None = each endpoint's list price) is used for the cost of the next jobs."""
         self.concurrency = max(1, concurrency)
         self._post(self._configure(self.concurrency, price_per_image))
 
-    async def _configure(self, concurrency: int, price_per_image: float) -> None:
+    async def _configure(self, concurrency: int, price_per_image: float | None) -> None:
         self.price_per_image = price_per_image
         assert self._slots is not None
         await self._slots.set_limit(concurrency)
@@ -411,7 +412,8 @@ class JobEngine(StartGate):
         pipe = self._pipe
         try:
             if create:
-                cost = estimate_cost(ctx.request, self.price_per_image)
+                cost = estimate_cost(ctx.request, self.price_per_image
+                                     or endpoint_of(ctx.request).price_per_image_usd)
                 # Shielded: a cancel that arrives now must not drop the row's creation (its
                 # "cancelled" is written after it, on the same single writer thread).
                 await asyncio.shield(pipe.db(

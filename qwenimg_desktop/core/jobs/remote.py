@@ -80,7 +80,7 @@ class EngineConfig:
     root: Path
     queue_base: str
     concurrency: int
-    price_per_image: float
+    price_per_image: float | None
     repair_corrupt: bool
     use_stream: bool
     poll_interval: float
@@ -115,7 +115,7 @@ class EngineProcess(StartGate):
         retry: RetryPolicy | None = None,
         recover: bool = True,
         make_thumbnails: bool = True,
-        price_per_image: float = 0.075,
+        price_per_image: float | None = None,
         repair_corrupt: bool = False,
         fault_log: Path | None = None,
     ) -> None:
@@ -223,7 +223,7 @@ class EngineProcess(StartGate):
     def cancel_all(self) -> None:
         self._command(("cancel_all",))
 
-    def configure(self, *, concurrency: int, price_per_image: float) -> None:
+    def configure(self, *, concurrency: int, price_per_image: float | None) -> None:
         self.concurrency = max(1, concurrency)
         self.price_per_image = price_per_image
         self._command(("configure", self.concurrency, price_per_image))

@@ -10,7 +10,6 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from qwenimg_desktop import ENDPOINT_ID
 from qwenimg_desktop.core.errors import BugError, DuplicateRequestId, redact
 from qwenimg_desktop.core.jobs.model import FINAL_STATES, JobState, can_transition
 from qwenimg_desktop.core.params import GenerationRequest
@@ -61,7 +60,7 @@ class HistoryStore(HistoryReads, LibraryStore):
 
     def create_pending(
         self, request: GenerationRequest, *, queue_base: str, cost_estimate: float,
-        job_id: str | None = None, endpoint: str = ENDPOINT_ID,
+        job_id: str | None = None,
     ) -> str:
         """Commit a new ``pending`` job before anything is sent; returns its local id."""
         job_id = job_id or uuid.uuid4().hex
@@ -74,7 +73,7 @@ class HistoryStore(HistoryReads, LibraryStore):
             "request_json": request.model_dump_json(), "prompt": request.prompt,
             "negative_prompt": request.negative_prompt, "width": width, "height": height,
             "output_format": request.output_format.value, "num_images": request.num_images,
-            "endpoint": endpoint, "queue_base": queue_base, "seed": request.seed,
+            "endpoint": request.endpoint, "queue_base": queue_base, "seed": request.seed,
             "cost_estimate": cost_estimate,
         }
         with self._writing() as conn:

@@ -12,13 +12,25 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 from xml.sax.saxutils import escape
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializeAsAny,
+    ValidationError,
+    model_validator,
+)
 
-from qwenimg_desktop import ENDPOINT_ID
-from qwenimg_desktop.core.params import MAX_SEED, GenerationRequest, size_dimensions
+from qwenimg_desktop.core.endpoints import UnknownEndpoint, build_request, endpoint_for
+from qwenimg_desktop.core.endpoints.describe import parameter_texts
+from qwenimg_desktop.core.params import (
+    DEFAULT_ENDPOINT_ID,
+    MAX_SEED,
+    GenerationRequest,
+)
 from qwenimg_desktop.core.store import containers as ct
 from qwenimg_desktop.core.store.containers import MetadataError, sniff_format
 from qwenimg_desktop.core.store.files import atomic_write_bytes
@@ -28,7 +40,6 @@ __all__ = [
     "read_metadata",
 ]
 
-MODEL_NAME: Final = "qwen-image-2-pro"
 PARAMETERS_KEY: Final = "parameters"
 JSON_KEY: Final = "qwenimg"
 XMP_NS: Final = "http://ns.qwenimg-desktop.invalid/1.0/"
@@ -45,11 +56,32 @@ class EmbeddedMeta(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     version: int = Field(default=1, ge=1)
-    request: GenerationRequest
+    request: SerializeAsAny[GenerationRequest]
     seed: int | None = Field(default=None, ge=0, le=MAX_SEED)
     request_id: str | None = Field(default=None, max_length=200)
     job_id: str | None = Field(default=None, max_length=64)
-    model: str = Field(default=ENDPOINT_ID, max_length=200)
+    model: str = Field(default=DEFAULT_ENDPOINT_ID, max_length=200)
+    """The endpoint id that made the image (always the request's own endpoint)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _request_through_registry(cls, data: Any) -> Any:
+        # The request parses as its endpoint's model (an edit keeps its references), and
+        # ``model`` always names that endpoint; an unknown endpoint fails validation.
+        if not isinstance(data, dict):
+            return data
+        request = data.get("request")
+        if isinstance(request, GenerationRequest):
+            return {**data, "model": request.endpoint}
+        if isinstance(request, dict):
+            endpoint = str(request.get("endpoint") or data.get("model") or DEFAULT_ENDPOINT_ID)
+            try:
+                endpoint_for(endpoint)
+            except UnknownEndpoint as exc:
+                raise ValueError(exc.message) from None
+            fields = {k: v for k, v in request.items() if k != "endpoint"}
+            return {**data, "request": build_request(endpoint, fields), "model": endpoint}
+        return data
 
     def restored_request(self) -> GenerationRequest:
         """The request with the seed the server actually used (for an exact re-run)."""
@@ -61,24 +93,28 @@ class EmbeddedMeta(BaseModel):
 def parameters_text(meta: EmbeddedMeta) -> str:
     """A1111-style text: prompt, ``Negative prompt: ...``, then one ``Key: value, ...`` line."""
     req = meta.request
-    width, height = size_dimensions(req.image_size)
+    width, height = req.dimensions
     seed = meta.seed if meta.seed is not None else req.seed
+    # Seed and Size first, in the spelling other tools parse; then every other field by title.
     fields = [
         ("Seed", str(seed) if seed is not None else "random"),
         ("Size", f"{width}x{height}"),
-        ("Model", MODEL_NAME),
-        ("Prompt expansion", "on" if req.enable_prompt_expansion else "off"),
-        ("Safety checker", "on" if req.enable_safety_checker else "off"),
-        ("Images", str(req.num_images)),
-        ("Format", req.output_format.value),
+        ("Model", meta.model),
     ]
+    fields += [(item.title, item.text) for item in parameter_texts(
+        req, skip=("prompt", "negative_prompt", "seed"))]
     if meta.request_id:
         fields.append(("Request id", meta.request_id))
     lines = [_xml_safe(req.prompt)]
     if req.negative_prompt:
         lines.append("Negative prompt: " + _xml_safe(req.negative_prompt))
-    lines.append(", ".join(f"{k}: {v.replace(',', ' ')}" for k, v in fields))
+    lines.append(", ".join(f"{k}: {_one_value(v)}" for k, v in fields))
     return "\n".join(lines)
+
+
+def _one_value(text: str) -> str:
+    # A value must not end the ``Key: value, ...`` line or start another pair.
+    return _xml_safe(text).replace(",", " ").replace("\n", " ")
 
 
 def _xml_safe(text: str) -> str:

@@ -9,6 +9,8 @@ from typing import Final
 
 from pydantic import ValidationError
 
+from qwenimg_desktop.core.endpoints import UnknownEndpoint
+from qwenimg_desktop.core.endpoints import parse_stored_request as parse_through_registry
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
 
@@ -125,12 +127,17 @@ def summary_from_row(row: sqlite3.Row) -> JobSummary:
     )
 
 
-def parse_stored_request(job_id: str, raw: str) -> GenerationRequest | None:
+def parse_stored_request(job_id: str, raw: str, endpoint: str = "") -> GenerationRequest | None:
+    """The row's request, parsed as its endpoint's model; None when it no longer validates."""
     try:
-        return GenerationRequest.model_validate_json(raw)
+        return parse_through_registry(raw, endpoint)
     except ValidationError as exc:
         log.info("job %s: stored request no longer validates (%d errors)", job_id,
                     exc.error_count())
+        return None
+    except UnknownEndpoint:
+        log.info("job %s: stored endpoint %r is not known to this version", job_id,
+                 endpoint[:200])
         return None
 
 
@@ -148,7 +155,8 @@ def job_from_row(row: sqlite3.Row, images: tuple[ImageRecord, ...]) -> JobRecord
     raw = str(row["request_json"])
     return JobRecord(
         id=job_id, created_at=float(row["created_at"]), updated_at=float(row["updated_at"]),
-        state=JobState(row["state"]), request=parse_stored_request(job_id, raw),
+        state=JobState(row["state"]),
+        request=parse_stored_request(job_id, raw, str(row["endpoint"])),
         queue_base=str(row["queue_base"]), request_id=row["request_id"],
         status_url=row["status_url"], response_url=row["response_url"],
         cancel_url=row["cancel_url"], queue_position=row["queue_position"], seed=row["seed"],

@@ -165,7 +165,14 @@ _V2_LIBRARY: Final = (
     "CREATE INDEX images_sha256 ON images (sha256)",
 )
 
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2_LIBRARY)
+# Endpoints: a row's endpoint column says which endpoint ran it and how its request_json parses.
+# Rows from before it was always written are pro text-to-image, the only endpoint then.
+_V3_ENDPOINTS: Final = (
+    "UPDATE jobs SET endpoint = 'fal-ai/qwen-image-2/pro/text-to-image' WHERE endpoint = ''",
+    "CREATE INDEX jobs_endpoint ON jobs (endpoint, created_at DESC, id DESC)",
+)
+
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2_LIBRARY, _V3_ENDPOINTS)
 """Migration ``n`` (1-based) brings ``user_version`` from ``n - 1`` to ``n``; append only."""
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -6,7 +6,7 @@ import json
 import time
 from dataclasses import dataclass
 
-from qwenimg_desktop.core.params import CustomSize
+from qwenimg_desktop.core.endpoints.describe import parameter_texts
 from qwenimg_desktop.core.store.records import JobRecord
 
 
@@ -28,33 +28,23 @@ def _span(start: float | None, end: float | None) -> str:
     return f"{end - start:.1f} s" if start and end and end >= start else "—"
 
 
-def _on(flag: bool) -> str:
-    return "on" if flag else "off"
-
-
 def parameter_rows(record: JobRecord) -> list[Row]:
     """Rows for everything that affects the image."""
     req = record.request
     if req is None:
-        return [Row("size", "Size", f"{record.width}×{record.height}", True),
-                Row("format", "Output format", record.output_format or "—", True),
+        return [Row("image_size", "Size", f"{record.width}×{record.height}", True),
+                Row("output_format", "Output format", record.output_format or "—", True),
                 Row("seed", "Seed used", str(record.seed) if record.seed is not None else "—",
                     True)]
-    size = req.image_size
-    size_text = f"custom {size.width}×{size.height}" if isinstance(size, CustomSize) else (
-        f"{size.value} ({req.dimensions[0]}×{req.dimensions[1]})")
-    return [
-        Row("negative_prompt", "Negative prompt", req.negative_prompt or "—", True),
-        Row("size", "Image size", size_text, True),
-        Row("seed_requested", "Seed requested", "random" if req.seed is None else str(req.seed),
-            True),
-        Row("seed", "Seed used", str(record.seed) if record.seed is not None else "—", True),
-        Row("expansion", "Prompt expansion", _on(req.enable_prompt_expansion), True),
-        Row("safety", "Safety checker", _on(req.enable_safety_checker), True),
-        Row("sync", "Sync mode", _on(req.sync_mode), True),
-        Row("num_images", "Number of images", str(req.num_images), True),
-        Row("format", "Output format", req.output_format.value, True),
-    ]
+    rows = [Row("endpoint", "Endpoint", req.endpoint, True)]
+    for item in parameter_texts(req):
+        if item.name == "seed":
+            rows.append(Row("seed_requested", "Seed requested", item.text, True))
+            rows.append(Row("seed", "Seed used",
+                            str(record.seed) if record.seed is not None else "—", True))
+        else:
+            rows.append(Row(item.name, item.title, item.text, True))
+    return rows
 
 
 def info_rows(record: JobRecord) -> list[Row]:
@@ -75,7 +65,6 @@ def info_rows(record: JobRecord) -> list[Row]:
         Row("cost", "Estimated cost", cost, False),
         Row("request_id", "Request id", record.request_id or "—", False),
         Row("job_id", "Job id", record.id, False),
-        Row("endpoint", "Endpoint", record.endpoint or "—", False),
     ]
     for image in record.images:
         rows.append(Row(f"image_{image.index}", f"Image {image.index + 1}",
