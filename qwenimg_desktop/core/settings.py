@@ -99,6 +99,16 @@ class ParamValues(BaseModel):
             own["fields"] = {**loose, **dict(own.get("fields") or {})}
         return own
 
+    @model_validator(mode="after")
+    def _fields_have_their_types(self) -> ParamValues:
+        # As strict as the rest of the file: a bool is not a count, 1 is not "on".
+        model_fields = _request_model(self.endpoint).model_fields
+        for name, value in self.fields.items():
+            info = model_fields.get(name)
+            if info is not None and value is not None and not _fits(info.annotation, value):
+                raise ValueError(f"{name}: {value!r} is not a valid {name.replace('_', ' ')}")
+        return self
+
     def value(self, name: str) -> Any:
         """A plain field's value as edited, else the chosen endpoint's default for it."""
         if name in self.fields:
@@ -136,6 +146,18 @@ class ParamValues(BaseModel):
             seed_mode=SeedMode.random if chosen is None else SeedMode.fixed,
             seed_text="" if chosen is None else str(chosen),
         )
+
+
+def _fits(annotation: Any, value: FieldValue) -> bool:
+    if annotation is bool:
+        return type(value) is bool
+    if annotation is int:
+        return type(value) is int
+    if annotation is float:
+        return type(value) in (int, float)
+    if isinstance(annotation, type) and issubclass(annotation, StrEnum):
+        return isinstance(value, str) and value in {m.value for m in annotation}
+    return True
 
 
 def _request_model(endpoint_id: str) -> type[GenerationRequest]:

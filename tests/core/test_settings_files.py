@@ -121,9 +121,12 @@ def test_valid_settings_round_trip_strictly(tmp_path: Path) -> None:
     saved.save(path)
     assert _load(path) == (saved, [])
     data = json.loads(path.read_text(encoding="utf-8"))
-    data["price_per_image_usd"] = 0  # an integer JSON number is a valid price
+    data["price_per_image_usd"] = 1  # an integer JSON number is a valid price
     path.write_text(json.dumps(data), encoding="utf-8")
-    assert _load(path)[0].price_per_image_usd == 0.0
+    assert _load(path)[0].price_per_image_usd == 1.0
+    data["price_per_image_usd"] = 0  # 0 (and the old default) = each endpoint's list price
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert _load(path)[0].price_per_image_usd is None
 
 
 def test_a_bad_draft_file_is_moved_aside_with_a_message(tmp_path: Path) -> None:
