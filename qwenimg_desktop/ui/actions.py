@@ -28,6 +28,8 @@ class Actions:
     create_tab: QAction
     history_tab: QAction
     preview: QAction
+    library: QAction
+    save_snippet: QAction
     themes: dict[ThemeChoice, QAction]
     fit: QAction
     actual_size: QAction
@@ -77,6 +79,10 @@ def build_actions(window: QMainWindow) -> Actions:
         create_tab=_action(window, "&Create", "Alt+1", "The prompt editor and settings"),
         history_tab=_action(window, "&History", "Alt+2", "Every past generation, offline"),
         preview=_action(window, "Markdown &preview", "Ctrl+Shift+P"),
+        library=_action(window, "Prompt &library", "Ctrl+Shift+L",
+                        "Saved prompts and snippets: insert at the cursor or apply whole"),
+        save_snippet=_action(window, "Save selection as &snippet…", "Ctrl+Shift+S",
+                             "Keep the selected text (or the whole prompt) in the library"),
         themes=themes,
         fit=_action(window, "&Fit image", "Ctrl+0"),
         actual_size=_action(window, "&Actual size (100 %)", "Ctrl+1"),
@@ -91,6 +97,7 @@ def build_actions(window: QMainWindow) -> Actions:
     if not actions.settings.shortcut().toString():
         actions.settings.setShortcut(QKeySequence("Ctrl+,"))
     actions.preview.setCheckable(True)
+    actions.library.setCheckable(True)
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
     file_menu.addActions([actions.generate, actions.settings])
@@ -103,10 +110,12 @@ def build_actions(window: QMainWindow) -> Actions:
     edit.addSeparator()
     edit.addAction(actions.find)
     edit.addAction(actions.restore_draft)
+    edit.addAction(actions.save_snippet)
     view = bar.addMenu("&View")
     view.addActions([actions.create_tab, actions.history_tab])
     view.addSeparator()
     view.addAction(actions.preview)
+    view.addAction(actions.library)
     theme_menu = view.addMenu("&Theme")
     theme_menu.addActions(list(themes.values()))
     view.addSeparator()

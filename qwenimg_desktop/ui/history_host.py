@@ -38,11 +38,13 @@ class HistoryHost(QObject):
     Signals:
         reuse_requested(GenerationRequest, str): apply a past request to the draft (mode).
         redownload_requested(str): fetch a job's missing images again.
+        snippet_requested(str, str): save this prompt and negative prompt in the library.
         message(str): status-bar text.
     """
 
     reuse_requested = Signal(object, str)
     redownload_requested = Signal(str)
+    snippet_requested = Signal(str, str)
     message = Signal(str)
 
     def __init__(self, store: StoreProvider, parent: QWidget) -> None:
@@ -97,6 +99,7 @@ class HistoryHost(QObject):
         browser.undo_action.setShortcut("")
         browser.reuse_requested.connect(self.reuse_requested)
         browser.redownload_requested.connect(self.redownload_requested)
+        browser.snippet_requested.connect(self.snippet_requested)
         browser.message.connect(self.message)
         self._layout.removeWidget(self._placeholder)
         self._placeholder.deleteLater()

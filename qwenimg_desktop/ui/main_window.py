@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Final
 
+from pydantic import ValidationError
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QIcon
 from PySide6.QtWidgets import (
@@ -24,11 +25,13 @@ from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.settings import DraftSnapshot, ParamValues, ThemeChoice
+from qwenimg_desktop.core.store.snippets import Snippet
 from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.actions import Actions, build_actions
 from qwenimg_desktop.ui.draft import Draft
 from qwenimg_desktop.ui.draft_autosave import DraftAutosave
 from qwenimg_desktop.ui.editor.editor_panel import EditorPanel
+from qwenimg_desktop.ui.editor.library_pane import LibraryPane, SnippetDialog
 from qwenimg_desktop.ui.first_run import FirstRunDialog
 from qwenimg_desktop.ui.history_host import HistoryHost
 from qwenimg_desktop.ui.jobs_model import JobsModel
@@ -77,6 +80,8 @@ class MainWindow(QMainWindow):
         self.first_run: FirstRunDialog | None = None
         self.key_ready = services.demo
         self.history = HistoryHost(services.history_store or _no_history, self)
+        self.library = LibraryPane(services.history_store or _no_history, self)
+        self.library.hide()
         self.previous_drafts: list[DraftSnapshot] = []
         self._build()
         self.acts = build_actions(self)
@@ -102,6 +107,7 @@ class MainWindow(QMainWindow):
         }
         top, bottom, main = self.splitters["top"], self.splitters["bottom"], self.splitters["main"]
         top.addWidget(self.editor)
+        top.addWidget(self.library)
         top.addWidget(params_scroll)
         top.setStretchFactor(0, 1)
         top.setSizes([980, 380])
@@ -150,6 +156,12 @@ class MainWindow(QMainWindow):
         self.history.install_drops(
             [self, self.editor.editor.viewport(), self.results, self.history.page])
         a.preview.toggled.connect(self.editor.set_preview_visible)
+        a.library.toggled.connect(self.show_library)
+        a.save_snippet.triggered.connect(self.save_selection_as_snippet)
+        self.library.insert_requested.connect(self.insert_snippet)
+        self.library.apply_requested.connect(self.apply_snippet)
+        self.library.message.connect(self.messenger.info)
+        self.history.snippet_requested.connect(self.save_prompt_as_snippet)
         for choice, action in a.themes.items():
             action.triggered.connect(lambda _c=False, ch=choice: self.set_theme(ch))
         a.fit.triggered.connect(self.results.view.fit)
@@ -356,6 +368,60 @@ class MainWindow(QMainWindow):
         self.messenger.info(f"Draft now uses {what} of a past generation "
                             "(Edit → Restore previous draft goes back).")
 
+    # ---- the prompt library -------------------------------------------------------------------
+
+    def show_library(self, visible: bool) -> None:
+        self.library.setVisible(visible)
+        if visible:
+            self.library.reload()
+            self.library.search.setFocus()
+        if self.acts.library.isChecked() != visible:
+            self.acts.library.setChecked(visible)
+
+    def insert_snippet(self, text: str) -> None:
+        """Insert at the cursor as one undoable edit of the prompt."""
+        self.tabs.setCurrentIndex(0)
+        self.editor.editor.insertPlainText(text)
+        self.editor.editor.setFocus()
+
+    def apply_snippet(self, snippet: Snippet) -> None:
+        """Use a saved prompt as the whole draft (undo: Edit → Restore previous draft)."""
+        params: ParamValues | None = None
+        if snippet.params is not None:
+            try:
+                params = ParamValues.model_validate(snippet.params)
+            except ValidationError:
+                self.messenger.info(f"The parameters saved with “{snippet.title}” no longer "
+                                    "fit this version; only its text was applied.")
+        self._remember_draft()
+        self.tabs.setCurrentIndex(0)
+        self.editor.load(snippet.body, snippet.negative_prompt)
+        if params is not None:
+            self.draft.set_params(params)
+        self.messenger.info(f"Draft now uses “{snippet.title}” from the library "
+                            "(Edit → Restore previous draft goes back).")
+
+    def save_selection_as_snippet(self) -> SnippetDialog:
+        """The editor's selection (or whole prompt) in a snippet dialog, with the parameters."""
+        selected = self.editor.editor.textCursor().selectedText().replace("\u2029", "\n")
+        body = selected or self.editor.editor.toPlainText()
+        negative = "" if selected else self.editor.negative.edit.toPlainText()
+        dialog = self._snippet_dialog(Snippet(name="", body=body, negative_prompt=negative),
+                                      with_params=True)
+        dialog.with_params.setChecked(not selected)  # a whole prompt keeps its settings
+        return dialog
+
+    def save_prompt_as_snippet(self, prompt: str, negative: str) -> SnippetDialog:
+        return self._snippet_dialog(Snippet(name="", body=prompt, negative_prompt=negative),
+                                    with_params=False)
+
+    def _snippet_dialog(self, snippet: Snippet, *, with_params: bool) -> SnippetDialog:
+        dialog = SnippetDialog(snippet, params_available=with_params, parent=self)
+        params = self.draft.params.model_dump(mode="json") if with_params else None
+        dialog.accepted.connect(lambda: self.library.save(dialog.snippet(params)))
+        dialog.open()
+        return dialog
+
     def restore_previous_draft(self) -> None:
         if not self.previous_drafts:
             return
@@ -414,6 +480,7 @@ class MainWindow(QMainWindow):
 
     def release(self) -> None:
         """Stop the history's workers and finish its deletes (before the engine stops)."""
+        self.library.shutdown()
         self.history.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:

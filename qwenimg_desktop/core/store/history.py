@@ -17,6 +17,7 @@ from qwenimg_desktop.core.store.library import LibraryStore
 from qwenimg_desktop.core.store.queries import id_blocks, in_list
 from qwenimg_desktop.core.store.reads import HistoryReads, LogLine
 from qwenimg_desktop.core.store.records import IMAGE_COLUMNS, JOB_COLUMNS, ImageRecord, JobRecord
+from qwenimg_desktop.core.store.snippets import SnippetStore
 
 __all__ = ["HistoryStore", "ImageRecord", "JobRecord"]
 
@@ -27,7 +28,7 @@ INTERRUPTED_SEND_MESSAGE: Final = (
 _JOB_ID: Final = re.compile(r"^[0-9a-f]{32}$")
 
 
-class HistoryStore(HistoryReads, LibraryStore):
+class HistoryStore(HistoryReads, LibraryStore, SnippetStore):
     """The history database: the job journal (each state change its own commit) and listings.
 
     Open with :meth:`open`; see :class:`~qwenimg_desktop.core.store.base.StoreBase` for threading.

@@ -76,6 +76,7 @@ class HistoryBrowser(QWidget):
         reuse_requested(GenerationRequest, str): mode is a ``ReuseMode`` value.
         redownload_requested(str): a job whose files are missing and fal may still hold.
         message(str): a sentence for the status bar.
+        snippet_requested(str, str): save a past prompt (and negative prompt) in the library.
         consistency_checked(ConsistencyReport): the start-up file check finished.
     """
 
@@ -84,6 +85,7 @@ class HistoryBrowser(QWidget):
     message = Signal(str)
     consistency_checked = Signal(object)
     library_refreshed = Signal()
+    snippet_requested = Signal(str, str)
 
     def __init__(self, store: HistoryStore, *, os_trash: FileMover | None = qt_move_to_trash,
                  check_files_on_start: bool = True, parent: QWidget | None = None) -> None:
@@ -445,6 +447,8 @@ class HistoryBrowser(QWidget):
                 menu.addAction("Unfavourite" if first.favourite else "Favourite",
                                lambda: self.curator.set_favourite(ids[0], not first.favourite))
                 menu.addAction("Edit note…", lambda: self._edit_note(first))
+                menu.addAction("Save prompt as snippet…", lambda: self.snippet_requested.emit(
+                    first.prompt, first.negative_prompt))
                 menu.addAction("Show in folder", lambda: self._show_in_folder(first))
             self._add_library_menu(menu, ids)
             if len(ids) == 2:
