@@ -67,7 +67,7 @@ def test_save_selection_insert_at_cursor_and_apply_whole(win: MainWindow, qtbot:
     cursor.setPosition(start)
     cursor.setPosition(len(editor.toPlainText()), QTextCursor.MoveMode.KeepAnchor)
     editor.setTextCursor(cursor)
-    win.draft.set_params(ParamValues(num_images=3))
+    win.draft.set_params(ParamValues.model_validate({"num_images": 3}))
     dialog = win.save_selection_as_snippet()
     assert dialog.body.toPlainText() == "## Style\nwatercolor wash"
     dialog.name.setText("水彩 style")
@@ -80,7 +80,7 @@ def test_save_selection_insert_at_cursor_and_apply_whole(win: MainWindow, qtbot:
     saved = win.library.snippets[0]
     assert saved.tags == ("style", "水彩")
     assert saved.params is not None
-    assert saved.params["num_images"] == 3
+    assert saved.params["fields"]["num_images"] == 3
     # search, then insert at the cursor (one undo step)
     win.library.search.setText("watercolor")
     with qtbot.waitSignal(win.library.changed, timeout=5000):
@@ -95,13 +95,13 @@ def test_save_selection_insert_at_cursor_and_apply_whole(win: MainWindow, qtbot:
     editor.undo()
     assert editor.toPlainText() == "first line\nsecond line"
     # apply whole: prompt, negative and parameters; Restore previous draft goes back
-    win.draft.set_params(ParamValues(num_images=1))
+    win.draft.set_params(ParamValues.model_validate({"num_images": 1}))
     win.library.apply_current()
     assert editor.toPlainText() == "## Style\nwatercolor wash"
-    assert win.draft.params.num_images == 3
+    assert win.draft.params.fields["num_images"] == 3
     win.restore_previous_draft()
     assert editor.toPlainText() == "first line\nsecond line"
-    assert win.draft.params.num_images == 1
+    assert win.draft.params.fields["num_images"] == 1
 
 
 def test_delete_and_undo_in_the_pane(win: MainWindow, qtbot: QtBot) -> None:
