@@ -83,6 +83,8 @@ class MainWindow(QMainWindow):
         self.library = LibraryPane(services.history_store or _no_history, self)
         self.library.hide()
         self.previous_drafts: list[DraftSnapshot] = []
+        # Jobs clicked here that the engine has not recorded yet: "Job sent." waits for that.
+        self._unrecorded: set[str] = set()
         self._build()
         self.acts = build_actions(self)
         self._connect(self.acts)
@@ -300,7 +302,8 @@ class MainWindow(QMainWindow):
         self.jobs.select_job(job_id)
         self.services.settings.last_used = self.draft.params
         self.draft.after_submit()
-        self.messenger.info("Job sent.")
+        self._unrecorded.add(job_id)
+        self.messenger.info(messages.JOB_HANDED_OVER)
         return job_id
 
     def cancel(self, job_id: str) -> None:
@@ -320,6 +323,10 @@ class MainWindow(QMainWindow):
         return new_id
 
     def on_job_event(self, event: ev.JobEvent) -> None:
+        if event.job_id in self._unrecorded:  # the engine's first word on it: it is journalled
+            self._unrecorded.discard(event.job_id)
+            if not isinstance(event, ev.Failed | ev.Cancelled):
+                self.messenger.info(messages.JOB_SENT)
         if isinstance(event, ev.FilesRestored):
             self.history.files_restored(event)
             return

@@ -173,6 +173,10 @@ FIRST_RUN_TEXT: Final = (
     "mode</b>: a built-in local server draws placeholder images, nothing is sent and nothing "
     "is charged.</p>"
 )
+# "Sent" only once the engine has journalled the job (its first event): a job the engine never
+# recorded ends with a Failed that says so, never silently.
+JOB_HANDED_OVER: Final = "Handing the job to the engine…"
+JOB_SENT: Final = "Job sent."
 NO_KEY_REASON: Final = "No API key: open Settings → API key (or start in demo mode)."
 DEMO_LABEL: Final = "DEMO: images are local placeholders; nothing is sent to fal or charged"
 DEMO_RESTART_TEXT: Final = "Demo mode starts with the --demo option: restarting in demo mode."

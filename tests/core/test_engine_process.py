@@ -7,6 +7,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -320,3 +321,112 @@ def test_the_child_stops_when_the_windows_process_dies(tmp_path: Path) -> None:
     lock = DataDirLock(root)
     assert lock.acquire()  # an orphaned engine would keep the next start from resuming jobs
     lock.release()
+
+
+class _Clicker:
+    """Clicks Generate every few milliseconds from its own thread (as the GUI thread would)."""
+
+    def __init__(self, engine: EngineProcess, interval: float = 0.004) -> None:
+        self.engine = engine
+        self.interval = interval
+        self.accepted: list[str] = []
+        self.refused: list[str] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="clicker", daemon=True)
+
+    def __enter__(self) -> _Clicker:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(30)
+
+    def _run(self) -> None:
+        n = 0
+        while not self._stop.wait(self.interval):
+            n += 1
+            try:
+                self.accepted.append(self.engine.submit(GenerationRequest(prompt=f"click {n}")))
+            except EngineClosed as exc:  # a refusal the window shows; counted, then asserted
+                self.refused.append(exc.message)
+
+
+def _kill_after_clicks(engine: EngineProcess, log: EventLog, clicks: _Clicker, n: int) -> None:
+    """Round ``n``: once 10·n clicks are taken, kill -9 the child; wait for its successor."""
+    _wait(lambda: len(clicks.accepted) >= 10 * n)
+    pid = engine.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    _wait(lambda: sum(isinstance(e, ev.EngineNotice) for e in log.events) >= n, 60)
+    _wait(lambda: engine.pid != pid)
+
+
+@linux_only
+def test_clicks_during_an_engine_restart_each_become_exactly_one_job(
+    emulator_factory: EmulatorFactory, process_factory: ProcessFactory, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kill -9 the engine while Generate clicks arrive, several times: every click is taken,
+    ends as one completed job with one journal row, and reaches the emulator exactly once (a
+    click waiting on the send lock during the restart was once delivered to the new engine
+    and then sent again from the unconfirmed list: ``UNIQUE constraint failed: jobs.id``)."""
+    monkeypatch.setattr(remote, "MAX_RESTARTS", 100)
+    server = emulator_factory({"queue_delay": 0.0, "run_time": 0.05})
+    root = tmp_path / "own"
+    engine, log = process_factory(server.base_url, root=root, concurrency=8,
+                                  make_thumbnails=False)
+    rounds = 10
+    with _Clicker(engine) as clicks:
+        for round_no in range(1, rounds + 1):
+            _kill_after_clicks(engine, log, clicks, round_no)
+        _wait(lambda: len(clicks.accepted) >= 10 * (rounds + 1))  # the last engine takes clicks
+    notices = [e for e in log.events if isinstance(e, ev.EngineNotice)]
+    assert len(notices) == rounds
+    assert all(n.restarted for n in notices), notices
+    finals = {job_id: log.wait_final(job_id, 60) for job_id in clicks.accepted}
+    # A job killed while its POST was in flight cannot be known: flagged, never sent again.
+    unknown = {j for j, e in finals.items()
+               if isinstance(e, ev.Failed) and e.kind == "SubmissionUnknown"}
+    others = {j: e for j, e in finals.items() if j not in unknown}
+    failed = {j: e for j, e in others.items() if not isinstance(e, ev.Completed)}
+    assert failed == {}  # e.g. "internal error: BugError … UNIQUE constraint failed: jobs.id"
+    assert not [e for e in log.events if isinstance(e, ev.Failed) and e.job_id not in unknown]
+    assert len(unknown) <= rounds  # at most the one sending at each kill
+    with sqlite3.connect(DataLayout(root).db_path) as db:
+        rows = dict(db.execute("SELECT id, state FROM jobs").fetchall())
+    assert sorted(rows) == sorted(clicks.accepted)  # one row per click, none lost, none twice
+    assert {rows[j] for j in others} == {"completed"}
+    assert {rows[j] for j in unknown} <= {"unknown"}
+    sent = server.stats()["submits_by_job_id"]
+    assert set(sent) <= set(clicks.accepted)
+    assert {j: sent.get(j) for j in others} == dict.fromkeys(others, 1)  # each sent once
+    assert all(sent.get(j, 0) <= 1 for j in unknown)
+    assert clicks.refused == []  # a click during a restart waits for the new engine
+
+
+@linux_only
+def test_a_click_the_engine_never_recorded_ends_with_a_reason_when_it_gives_up(
+    emulator_factory: EmulatorFactory, process_factory: ProcessFactory, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(remote, "MAX_RESTARTS", 0)
+    server = emulator_factory()
+    engine, log = process_factory(server.base_url, root=tmp_path / "own")
+    assert engine.pid is not None
+    # Another writer holds the journal: the job's row cannot be written before the kill.
+    blocker = sqlite3.connect(DataLayout(tmp_path / "own").db_path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        job_id = engine.submit(GenerationRequest(prompt="clicked just before the engine died"))
+        time.sleep(0.5)
+        assert log.of(job_id) == []  # not confirmed: the row is not written yet
+        os.kill(engine.pid, signal.SIGKILL)
+        final = log.wait_final(job_id)
+    finally:
+        blocker.rollback()
+        blocker.close()
+    assert isinstance(final, ev.Failed), final  # never dropped without a word
+    assert final.kind == "EngineStopped"
+    assert "nothing was sent or charged" in final.reason
+    assert server.stats()["submits_total"] == 0

@@ -14,6 +14,7 @@ from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.jobs.remote import EngineProcess
 from qwenimg_desktop.core.threads import GIL_SWITCH_INTERVAL_S
 from qwenimg_desktop.emulator.server import EmulatorServer
+from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import RuntimeFactory, ready_window, type_prompt, wait_state
 
@@ -32,9 +33,14 @@ def test_type_generate_and_see_the_image(
     window.jobs_model.dataChanged.connect(
         lambda *_: seen.append(window.jobs_model.row_at(0).state)  # type: ignore[union-attr]
     )
+    said: list[str] = []
+    window.messenger.message.connect(lambda _level, text: said.append(text))
     qtbot.mouseClick(window.params.generate, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.jobs_model.rowCount() == 1, timeout=3000)
     job_id = window.jobs.current_job()
+    # "Job sent." only once the engine has journalled the job (its first event), not on click.
+    qtbot.waitUntil(lambda: messages.JOB_SENT in said, timeout=10_000)
+    assert said.index(messages.JOB_HANDED_OVER) < said.index(messages.JOB_SENT)
     row = wait_state(qtbot, window, job_id, JobState.completed)
 
     # Seen in order: queued, running, completed (states may repeat, never go back).

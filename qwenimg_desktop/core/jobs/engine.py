@@ -296,16 +296,22 @@ class JobEngine(StartGate):
 
     # ---- facade (any thread) ----------------------------------------------------------------
 
-    def submit(self, request: GenerationRequest, *, job_id: str | None = None) -> str:
-        """Queue a validated request; returns its local job id (``job_id`` or a new one) at once."""
+    def submit(self, request: GenerationRequest, *, job_id: str | None = None,
+               resent: bool = False) -> str:
+        """Queue a validated request; returns its local job id (``job_id`` or a new one) at once.
+
+        ``resent``: the window's process hands over again a job an engine process died before
+        confirming; it is started only if the journal does not have it yet (see
+        :meth:`_start_new`).
+        """
         job_id = job_id or uuid.uuid4().hex
-        self._post(self._start_new(job_id, request))
+        self._post(self._start_new(job_id, request, resent=resent))
         return job_id
 
-    def retry(self, job_id: str, *, new_id: str | None = None) -> str:
+    def retry(self, job_id: str, *, new_id: str | None = None, resent: bool = False) -> str:
         """Submit the stored request of ``job_id`` again, as a new job (``new_id`` or a new id)."""
         new_id = new_id or uuid.uuid4().hex
-        self._post(self._retry_job(job_id, new_id))
+        self._post(self._retry_job(job_id, new_id, resent=resent))
         return new_id
 
     def cancel(self, job_id: str) -> None:
@@ -392,21 +398,39 @@ class JobEngine(StartGate):
                 return
             await asyncio.wait(tasks)
 
-    async def _start_new(self, job_id: str, request: GenerationRequest) -> None:
+    async def _start_new(self, job_id: str, request: GenerationRequest, *,
+                         resent: bool = False) -> None:
         from qwenimg_desktop.core.jobs.pipeline import JobContext  # noqa: PLC0415 - loaded
 
+        if resent and await self._already_journalled(job_id):
+            return
         ctx = JobContext(job_id, request, JobState.pending)
         self._jobs[job_id] = ctx
         ctx.task = asyncio.current_task()
         await self._job(ctx, create=True)
 
-    async def _retry_job(self, old_id: str, new_id: str) -> None:
+    async def _retry_job(self, old_id: str, new_id: str, *, resent: bool = False) -> None:
         pipe = self._pipe
+        if resent and await self._already_journalled(new_id):
+            return
         record = await pipe.db(pipe.store.get, old_id)
         if record is None or record.request is None:
             pipe.emit(ev.Failed(new_id, "the job to retry is not in the history", "NotFound"))
             return
         await self._start_new(new_id, record.request)
+
+    async def _already_journalled(self, job_id: str) -> bool:
+        """A resent job the previous engine process wrote before it died: this engine's
+        recovery has taken it over (its events follow), or it had already ended (said now, so
+        the window's row ends too). Starting it again would be a second row and a second send."""
+        if job_id in self._jobs:
+            return True
+        pipe = self._pipe
+        record = await pipe.db(pipe.store.get, job_id)
+        if record is None:
+            return False
+        pipe.emit(ev.StateChanged(job_id, record.state, record.error or ""))
+        return True
 
     async def _job(self, ctx: JobContext, *, create: bool) -> None:
         pipe = self._pipe

@@ -148,7 +148,7 @@ class EngineProcess(StartGate):
         self._fault_offset = 0
         self._calls = _Waiting()  # wait_idle / active_jobs asked of the child
         # Submits (and retries) the child has not confirmed with an event yet, by job id: if it
-        # dies before writing the job's row, the restarted child gets them again.
+        # dies, the restarted child gets them again (see _command_for, _send_unconfirmed).
         self._unconfirmed: dict[str, tuple[Any, ...]] = {}
         self._unconfirmed_lock = threading.Lock()
 
@@ -262,11 +262,14 @@ class EngineProcess(StartGate):
         self._reader.start()
         log.info("engine process %s started", process.pid)
 
-    def _command(self, message: tuple[Any, ...]) -> None:
+    def _check_running(self) -> None:
         if self._start_error is not None:
             raise self._start_error
         if self._closed or self._stopping or self._process is None:
             raise EngineClosed("the job engine is not running")
+
+    def _command(self, message: tuple[Any, ...]) -> None:
+        self._check_running()
         try:
             self._send(message)
         except (OSError, ValueError) as exc:
@@ -275,36 +278,50 @@ class EngineProcess(StartGate):
             raise EngineClosed("the job engine stopped; it is being restarted") from exc
 
     def _command_for(self, job_id: str, message: tuple[Any, ...]) -> None:
-        """A command that creates a job: kept until the child confirms it (see _resend)."""
-        with self._unconfirmed_lock:
-            self._unconfirmed[job_id] = message
-        try:
-            self._command(message)
-        except BaseException:
+        """A command that creates a job: kept until the child confirms it with an event.
+
+        The entry is made and the message sent under the send lock, which a restart holds
+        while it replaces the child and sends the unconfirmed jobs again (``_child_died``): so
+        every entry the restart finds went to a dead child, and a click that waited for the
+        lock goes to the new child once, after them. A send that fails because the child has
+        just died keeps its entry: the restart sends it to the new child (never a lost click).
+        """
+        self._check_running()
+        with self._send_lock:
             with self._unconfirmed_lock:
-                self._unconfirmed.pop(job_id, None)
-            raise
+                self._unconfirmed[job_id] = message
+            try:
+                self._send(message)
+            except (OSError, ValueError) as exc:
+                if self._closed or self._stopping:
+                    with self._unconfirmed_lock:
+                        self._unconfirmed.pop(job_id, None)
+                    raise EngineClosed("the job engine is not running") from exc
+                log.info("job %s: the engine process has just stopped; the restarted one gets "
+                         "the job", job_id)
 
-    def _resend_unwritten(self) -> None:
-        """After a restart: send again the jobs the dead child never wrote to the journal.
+    def _send_unconfirmed(self) -> None:
+        """After a restart (send lock held): send the dead child's unconfirmed jobs again.
 
-        A job's row is committed before anything goes to the network, so a job with no row was
-        never sent and sending it now cannot charge twice; a job with a row is the restarted
-        child's recovery's to resume or send.
+        Marked as resent: the new child skips a job its journal already has (the dead child
+        wrote its row, so its recovery resumes or sends it), and sends one it has not (a job's
+        row is committed before anything goes to the network: no row, never sent, no charge).
         """
         with self._unconfirmed_lock:
-            waiting, self._unconfirmed = self._unconfirmed, {}
-        for job_id, message in waiting.items():
-            try:
-                written = self.store is not None and self.store.get(job_id) is not None
-            except QwenImgError as exc:
-                log.warning("job %s: could not check the journal after a restart: %s",
-                            job_id, exc.message)
-                written = True  # leave it to recovery rather than risk a second send
-            if not written:
-                log.info("job %s: sent again to the restarted engine (it was never written)",
-                         job_id)
-                self._command_for(job_id, message)
+            waiting = list(self._unconfirmed.items())
+        for job_id, message in waiting:
+            log.info("job %s: handed again to the restarted engine (it had not confirmed it)",
+                     job_id)
+            with contextlib.suppress(OSError, ValueError):  # died again: the next restart
+                self._send((*message, True))
+
+    def _drop_unconfirmed(self, why: str) -> None:
+        """The engine will not run again: every click it never confirmed ends, with a reason."""
+        with self._unconfirmed_lock:
+            waiting, self._unconfirmed = list(self._unconfirmed), {}
+        for job_id in waiting:
+            self._sink(ev.Failed(job_id, f"{why} It stopped before recording this job, so "
+                                         "nothing was sent or charged.", "EngineStopped"))
 
     def _send(self, message: tuple[Any, ...]) -> None:
         with self._send_lock:
@@ -417,6 +434,7 @@ class EngineProcess(StartGate):
                 f"the job engine stopped while starting ({_how_it_ended(code)})",
                 next_step="See the log file; start the app again.")
             self._ready.set()
+            self._drop_unconfirmed("The job engine could not start.")
             return
         now = time.monotonic()
         self._restarts = [t for t in self._restarts if now - t < RESTART_WINDOW_S]
@@ -425,12 +443,12 @@ class EngineProcess(StartGate):
                           "Restart the app: unfinished jobs resume from the journal.")
             return
         self._restarts.append(now)
-        with self._send_lock:
+        with self._send_lock:  # clicks wait here: they go to the new child, after the resends
             if self._conn is not None:
                 self._conn.close()
             self._conn = None
             self._spawn()
-        self._resend_unwritten()
+            self._send_unconfirmed()
         self._sink(ev.EngineNotice(
             "", f"The job engine stopped unexpectedly ({_how_it_ended(code)}) and was restarted; "
                 "unfinished jobs resume from the journal.", restarted=True))
@@ -451,6 +469,7 @@ class EngineProcess(StartGate):
     def _give_up(self, message: str) -> None:
         log.error("%s", message)
         self._closed = True
+        self._drop_unconfirmed("The job engine stopped.")
         self._sink(ev.EngineNotice("", message))
 
 
@@ -648,9 +667,9 @@ def _obey(engine: Any, link: _Link, message: tuple[Any, ...]) -> None:
     kind = message[0]
     try:
         if kind == "submit":
-            engine.submit(message[2], job_id=message[1])
+            engine.submit(message[2], job_id=message[1], resent=len(message) > 3)
         elif kind == "retry":
-            engine.retry(message[1], new_id=message[2])
+            engine.retry(message[1], new_id=message[2], resent=len(message) > 3)
         elif kind == "cancel":
             engine.cancel(message[1])
         elif kind == "redownload":
