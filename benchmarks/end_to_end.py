@@ -27,6 +27,7 @@ import httpx
 from benchmarks.support import KEY, emulator_process, machine, p50, p95, print_table
 from qwenimg_desktop.core.fal.protocol import ENDPOINT_ID
 from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.core.jobs.config import EngineConfig
 from qwenimg_desktop.core.jobs.engine import JobEngine
 from qwenimg_desktop.core.jobs.remote import EngineProcess
 from qwenimg_desktop.core.params import CustomSize, GenerationRequest
@@ -47,8 +48,8 @@ class Ours:
         self._done: dict[str, threading.Event] = {}
         self._final: dict[str, tuple[float, ev.JobEvent]] = {}
         kind = EngineProcess if process else JobEngine
-        self.engine = kind(layout=DataLayout(root), keys=lambda: KEY, sink=self._sink,
-                           queue_base=base_url, concurrency=2)
+        config = EngineConfig(DataLayout(root), queue_base=base_url, concurrency=2)
+        self.engine = kind(config, keys=lambda: KEY, sink=self._sink)
         self.engine.start()
 
     def _sink(self, event: ev.JobEvent) -> None:

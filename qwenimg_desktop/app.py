@@ -22,8 +22,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
     from qwenimg_desktop.core.errors import QwenImgError
-    from qwenimg_desktop.core.jobs.engine import JobEngine
-    from qwenimg_desktop.core.jobs.remote import EngineProcess
+    from qwenimg_desktop.core.jobs.facade import EngineFacade
     from qwenimg_desktop.core.params import GenerationRequest
     from qwenimg_desktop.core.secrets import KeyStore
     from qwenimg_desktop.core.settings import AppSettings
@@ -118,7 +117,7 @@ class AppRuntime:
         self.workers: Workers = Workers()
         self.bridge: EngineBridge = EngineBridge()
         self.emulator: EmulatorServer | None = None
-        self.engine: JobEngine | EngineProcess | None = None
+        self.engine: EngineFacade | None = None
         self.window: MainWindow | None = None
         self.theme: ThemeController | None = None
         self.demo = options.demo
@@ -132,8 +131,9 @@ class AppRuntime:
             return self.emulator.base_url
         return self.options.queue_url or self.settings.queue_url
 
-    def start_engine(self, *, wait: bool = True) -> JobEngine | EngineProcess:
+    def start_engine(self, *, wait: bool = True) -> EngineFacade:
         """Start the emulator (demo) and the job engine (``wait=False``: see ``_watch_start``)."""
+        from qwenimg_desktop.core.jobs.config import EngineConfig  # noqa: PLC0415
         from qwenimg_desktop.core.jobs.engine import JobEngine  # noqa: PLC0415
         from qwenimg_desktop.core.jobs.remote import EngineProcess  # noqa: PLC0415
         from qwenimg_desktop.core.store.files import DataLayout  # noqa: PLC0415
@@ -148,18 +148,16 @@ class AppRuntime:
             root = self.data_dir / "demo"
             keys = _demo_key
         self.layout = DataLayout(root)
-        common: dict[str, Any] = {
-            "layout": self.layout, "keys": keys, "sink": self.bridge.sink,
-            "queue_base": self.queue_base, "concurrency": self.settings.concurrency,
-            "price_per_image": self.settings.price_per_image_usd, "repair_corrupt": True,
-        }
-        if self.options.engine_in_thread:
-            self.engine = JobEngine(**common)
-        else:  # a hard crash in the engine's process leaves its stack in the crash folder
-            self.engine = EngineProcess(
-                **common, fault_log=self.log_dir / "crash" / "engine-fault.log")
-        self.engine.start(wait=wait)
-        return self.engine
+        config = EngineConfig(
+            self.layout, queue_base=self.queue_base, concurrency=self.settings.concurrency,
+            price_per_image=self.settings.price_per_image_usd, repair_corrupt=True,
+            # a hard crash in the engine's process leaves its stack in the crash folder
+            fault_log=self.log_dir / "crash" / "engine-fault.log")
+        engine_type = JobEngine if self.options.engine_in_thread else EngineProcess
+        engine: EngineFacade = engine_type(config, keys=keys, sink=self.bridge.sink)
+        self.engine = engine
+        engine.start(wait=wait)
+        return engine
 
     def history_store(self) -> HistoryStore | None:
         """The engine's journal once started; None while starting; raises if the start failed."""

@@ -188,16 +188,12 @@ def _describe(event: ev.JobEvent) -> str:
 def _make_engine(
     args: argparse.Namespace, sink: ev.EventSink, *, recover: bool, key: str | None
 ) -> Any:
-    from qwenimg_desktop.core.jobs.engine import JobEngine  # noqa: PLC0415 - lazy, fast start
+    from qwenimg_desktop.core.jobs.config import EngineConfig  # noqa: PLC0415 - lazy, fast
+    from qwenimg_desktop.core.jobs.engine import JobEngine  # noqa: PLC0415 - start
 
-    return JobEngine(
-        layout=_layout(args),
-        keys=lambda: key,
-        sink=sink,
-        queue_base=queue_base(args),
-        use_stream=not getattr(args, "no_stream", False),
-        recover=recover,
-    )
+    config = EngineConfig(_layout(args), queue_base=queue_base(args),
+                          use_stream=not getattr(args, "no_stream", False), recover=recover)
+    return JobEngine(config, keys=lambda: key, sink=sink)
 
 
 def _api_key(*, required: bool) -> str | None:

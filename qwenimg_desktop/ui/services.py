@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
+from qwenimg_desktop.core.jobs.facade import EngineFacade
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.secrets import KeyStore
 from qwenimg_desktop.core.settings import AppSettings
@@ -15,17 +16,6 @@ from qwenimg_desktop.ui.workers import Workers
 
 if TYPE_CHECKING:
     from qwenimg_desktop.core.store.history import HistoryStore
-
-
-class EngineFacade(Protocol):
-    """The thread-safe commands of ``core.jobs.engine.JobEngine`` the window uses."""
-
-    def submit(self, request: GenerationRequest) -> str: ...
-    def cancel(self, job_id: str) -> None: ...
-    def cancel_all(self) -> None: ...
-    def retry(self, job_id: str) -> str: ...
-    def redownload(self, job_id: str) -> None: ...
-    def configure(self, *, concurrency: int, price_per_image: float | None) -> None: ...
 
 
 @dataclass

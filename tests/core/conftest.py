@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from qwenimg_desktop.core.jobs.config import EngineConfig
 from qwenimg_desktop.core.jobs.engine import JobEngine
 from qwenimg_desktop.core.store.files import DataLayout
 from tests.core.helpers import FAST_RETRY, TEST_KEY, EventLog
@@ -17,21 +18,18 @@ EngineFactory = Callable[..., tuple[JobEngine, EventLog]]
 
 @pytest.fixture
 def engine_factory(tmp_path: Path) -> Iterator[EngineFactory]:
-    """``factory(base_url, **JobEngine kwargs)`` → a started engine and its event log."""
+    """``factory(base_url, root=…, keys=…, sink=…, **EngineConfig fields)`` → a started engine and
+    its event log."""
     engines: list[JobEngine] = []
 
     def factory(base_url: str, **kwargs: Any) -> tuple[JobEngine, EventLog]:
         log = EventLog()
-        options: dict[str, Any] = {
-            "layout": DataLayout(kwargs.pop("root", tmp_path / "data")),
-            "keys": lambda: TEST_KEY,
-            "sink": log,
-            "queue_base": base_url,
-            "retry": FAST_RETRY,
-            "poll_interval": 0.02,
-        }
-        options.update(kwargs)
-        engine = JobEngine(**options)
+        layout = DataLayout(kwargs.pop("root", tmp_path / "data"))
+        keys = kwargs.pop("keys", lambda: TEST_KEY)
+        sink = kwargs.pop("sink", log)
+        settings: dict[str, Any] = {"queue_base": base_url, "retry": FAST_RETRY,
+                                    "poll_interval": 0.02, **kwargs}
+        engine = JobEngine(EngineConfig(layout, **settings), keys=keys, sink=sink)
         engines.append(engine)
         engine.start()
         return engine, log

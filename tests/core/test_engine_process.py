@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import signal
 import sqlite3
 import subprocess
@@ -16,7 +17,9 @@ from typing import Any
 import pytest
 
 from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.core.jobs import messages as msg
 from qwenimg_desktop.core.jobs import remote
+from qwenimg_desktop.core.jobs.config import EngineConfig
 from qwenimg_desktop.core.jobs.engine import EngineClosed
 from qwenimg_desktop.core.jobs.lock import DataDirLock
 from qwenimg_desktop.core.jobs.model import JobState
@@ -34,18 +37,18 @@ ProcessFactory = Callable[..., tuple[EngineProcess, EventLog]]
 
 @pytest.fixture
 def process_factory(tmp_path: Path) -> Iterator[ProcessFactory]:
-    """``factory(base_url, **EngineProcess kwargs)`` → a started engine process and its events."""
+    """``factory(base_url, root=…, keys=…, sink=…, **EngineConfig fields)`` → a started engine process
+    and its events."""
     engines: list[EngineProcess] = []
 
     def factory(base_url: str, **kwargs: Any) -> tuple[EngineProcess, EventLog]:
         log = EventLog()
-        options: dict[str, Any] = {
-            "layout": DataLayout(kwargs.pop("root", tmp_path / "data")),
-            "keys": lambda: TEST_KEY, "sink": log, "queue_base": base_url,
-            "retry": FAST_RETRY, "poll_interval": 0.02,
-        }
-        options.update(kwargs)
-        engine = EngineProcess(**options)
+        layout = DataLayout(kwargs.pop("root", tmp_path / "data"))
+        keys = kwargs.pop("keys", lambda: TEST_KEY)
+        sink = kwargs.pop("sink", log)
+        settings: dict[str, Any] = {"queue_base": base_url, "retry": FAST_RETRY,
+                                    "poll_interval": 0.02, **kwargs}
+        engine = EngineProcess(EngineConfig(layout, **settings), keys=keys, sink=sink)
         engines.append(engine)
         engine.start(timeout=60)
         return engine, log
@@ -145,9 +148,10 @@ def test_commands_sent_during_the_start_run_in_order(
 ) -> None:
     server = emulator_factory()
     log = EventLog()
-    engine = EngineProcess(layout=DataLayout(tmp_path / "data"), keys=lambda: TEST_KEY, sink=log,
-                           queue_base=server.base_url, retry=FAST_RETRY, poll_interval=0.02,
-                           concurrency=1, make_thumbnails=False)
+    config = EngineConfig(DataLayout(tmp_path / "data"), queue_base=server.base_url,
+                          retry=FAST_RETRY, poll_interval=0.02, concurrency=1,
+                          make_thumbnails=False)
+    engine = EngineProcess(config, keys=lambda: TEST_KEY, sink=log)
     try:
         started = time.monotonic()
         engine.start(wait=False)
@@ -167,8 +171,8 @@ def test_a_failed_start_says_why_and_every_command_after_it_too(tmp_path: Path) 
     layout = DataLayout(tmp_path / "data")
     layout.ensure()
     layout.db_path.write_bytes(b"not a database, and never one" * 100)
-    engine = EngineProcess(layout=layout, keys=lambda: TEST_KEY, sink=EventLog(),
-                           queue_base="http://127.0.0.1:9")
+    engine = EngineProcess(EngineConfig(layout, queue_base="http://127.0.0.1:9"),
+                           keys=lambda: TEST_KEY, sink=EventLog())
     try:
         engine.start(wait=False)
         with pytest.raises(EngineStartFailed) as caught:
@@ -292,12 +296,13 @@ def test_shutdown_stops_the_child_cleanly_and_frees_the_data_dir(
 _ORPHAN_SCRIPT = """
 import sys, time
 from pathlib import Path
+from qwenimg_desktop.core.jobs.config import EngineConfig
 from qwenimg_desktop.core.jobs.remote import EngineProcess
 from qwenimg_desktop.core.store.files import DataLayout
 
 if __name__ == "__main__":
-    engine = EngineProcess(layout=DataLayout(Path(sys.argv[1])), keys=lambda: None,
-                           sink=lambda event: None, queue_base="http://127.0.0.1:9")
+    config = EngineConfig(DataLayout(Path(sys.argv[1])), queue_base="http://127.0.0.1:9")
+    engine = EngineProcess(config, keys=lambda: None, sink=lambda event: None)
     engine.start(timeout=60)
     print(engine.pid, flush=True)
     time.sleep(120)
@@ -430,3 +435,9 @@ def test_a_click_the_engine_never_recorded_ends_with_a_reason_when_it_gives_up(
     assert final.kind == "EngineStopped"
     assert "nothing was sent or charged" in final.reason
     assert server.stats()["submits_total"] == 0
+
+
+def test_the_key_answer_across_the_pipe_never_shows_the_key_in_a_repr() -> None:
+    answer = msg.KeyAnswer(7, TEST_KEY)
+    assert TEST_KEY not in repr(answer)
+    assert pickle.loads(pickle.dumps(answer)) == answer  # what the pipe does with it

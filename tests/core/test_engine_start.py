@@ -10,6 +10,7 @@ import pytest
 
 from qwenimg_desktop.core.errors import QwenImgError
 from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.core.jobs.config import EngineConfig
 from qwenimg_desktop.core.jobs.engine import JobEngine
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
@@ -29,9 +30,9 @@ def test_commands_during_a_slow_start_do_not_wait_and_run_in_order(
     blocker = sqlite3.connect(layout.db_path, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
     log = EventLog()
-    engine = JobEngine(layout=layout, keys=lambda: TEST_KEY, sink=log,
-                       queue_base=emulator.base_url, retry=FAST_RETRY, poll_interval=0.02,
-                       concurrency=1, make_thumbnails=False)
+    config = EngineConfig(layout, queue_base=emulator.base_url, retry=FAST_RETRY,
+                          poll_interval=0.02, concurrency=1, make_thumbnails=False)
+    engine = JobEngine(config, keys=lambda: TEST_KEY, sink=log)
     try:
         engine.start(wait=False)
         kept = engine.submit(GenerationRequest(prompt="sent during start-up"))
@@ -71,8 +72,8 @@ def test_commands_sent_before_a_failed_start_are_dropped_with_it(tmp_path: Path)
     DataLayout(layout.root).ensure()
     layout.db_path.write_bytes(b"not a database, and never one" * 100)
     log = EventLog()
-    engine = JobEngine(layout=layout, keys=lambda: TEST_KEY, sink=log,
-                       queue_base="http://127.0.0.1:9", retry=FAST_RETRY)
+    engine = JobEngine(EngineConfig(layout, queue_base="http://127.0.0.1:9", retry=FAST_RETRY),
+                       keys=lambda: TEST_KEY, sink=log)
     try:
         engine.start(wait=False)
         # The start is held at its first step until this submit has been sent, so the submit
@@ -93,8 +94,8 @@ def test_a_command_sent_after_a_failed_start_raises_its_error(tmp_path: Path) ->
     layout.ensure()
     layout.db_path.write_bytes(b"not a database, and never one" * 100)
     log = EventLog()
-    engine = JobEngine(layout=layout, keys=lambda: TEST_KEY, sink=log,
-                       queue_base="http://127.0.0.1:9", retry=FAST_RETRY)
+    engine = JobEngine(EngineConfig(layout, queue_base="http://127.0.0.1:9", retry=FAST_RETRY),
+                       keys=lambda: TEST_KEY, sink=log)
     try:
         engine.start(wait=False)
         with pytest.raises(QwenImgError):

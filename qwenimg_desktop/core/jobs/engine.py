@@ -18,18 +18,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from qwenimg_desktop.core.endpoints import endpoint_of
 from qwenimg_desktop.core.errors import QwenImgError, UserError
-from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.core.jobs.config import EngineConfig
 from qwenimg_desktop.core.jobs.lock import DataDirLock
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.jobs.slots import Slots
 from qwenimg_desktop.core.params import GenerationRequest, estimate_cost
 from qwenimg_desktop.core.store.db import DatabaseCorrupt
-from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.threads import TrackedExecutor
 
 if TYPE_CHECKING:  # the pipeline (httpx, Pillow, the store) is imported on the engine thread
-    from qwenimg_desktop.core.fal.retry import RetryPolicy
     from qwenimg_desktop.core.jobs.pipeline import JobContext, Pipeline
     from qwenimg_desktop.core.store.history import HistoryStore, JobRecord
 
@@ -70,36 +68,23 @@ class StartGate:
 class JobEngine(StartGate):
     """Runs generation jobs off the caller's thread; see the module docstring."""
 
-    def __init__(  # noqa: PLR0913 - the composition root passes every knob by name
-        self,
-        *,
-        layout: DataLayout,
-        keys: Callable[[], str | None],
-        sink: ev.EventSink,
-        queue_base: str = DEFAULT_QUEUE_BASE,
-        concurrency: int = 2,
-        use_stream: bool = True,
-        poll_interval: float = 0.2,
-        retry: RetryPolicy | None = None,
-        recover: bool = True,
-        make_thumbnails: bool = True,
-        price_per_image: float | None = None,
-        repair_corrupt: bool = False,
-    ) -> None:
-        self.layout = layout
-        self._repair_corrupt = repair_corrupt
+    def __init__(self, config: EngineConfig, *, keys: Callable[[], str | None],
+                 sink: ev.EventSink) -> None:
+        self.config = config
+        self.layout = config.layout
+        self._repair_corrupt = config.repair_corrupt
         self.notice: str | None = None
         self._keys = keys
         self._sink = sink
-        self.queue_base = queue_base
-        self.concurrency = max(1, concurrency)
-        self._use_stream = use_stream
-        self._poll_interval = poll_interval
-        self._retry = retry
-        self._recover = recover
-        self._thumbnails = make_thumbnails
-        self.price_per_image = price_per_image
-        self._lock = DataDirLock(layout.root)
+        self.queue_base = config.queue_base
+        self.concurrency = max(1, config.concurrency)
+        self._use_stream = config.use_stream
+        self._poll_interval = config.poll_interval
+        self._retry = config.retry
+        self._recover = config.recover
+        self._thumbnails = config.make_thumbnails
+        self.price_per_image = config.price_per_image
+        self._lock = DataDirLock(self.layout.root)
         self._key_cache: str | None = None
         self._jobs: dict[str, JobContext] = {}
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -8,18 +8,12 @@ the engine's events. A crash in the engine (a decoder fault on a hostile image) 
 the window with it either: the child is restarted and the journal resumes the unfinished jobs.
 
 The two processes talk over one ``multiprocessing`` pipe (``spawn`` on every OS, so the frozen
-app works the same way; ``main.py`` calls ``freeze_support()``). Messages are tuples whose first
-item names them:
-
-parent -> child
-    ``("submit", job_id, request)``, ``("retry", old_id, new_id)``, ``("cancel", job_id)``,
-    ``("redownload", job_id)``, ``("cancel_all",)``, ``("configure", concurrency, price)``,
-    ``("call", call_id, name, args)`` (``wait_idle``, ``active_jobs``), ``("key", call_id, key)``,
-    ``("stop", timeout)``.
-child -> parent
-    ``("events", [JobEvent, ...])``, ``("ready", error, notice, recovered, flagged)``,
-    ``("reply", call_id, ok, value)``, ``("key?", call_id)``, ``("log", level, name, text)``,
-    ``("stopped",)``.
+app works the same way; ``main.py`` calls ``freeze_support()``). The messages are the frozen
+dataclasses of :mod:`~qwenimg_desktop.core.jobs.messages`: a ``Command`` (``Submit``, ``Retry``,
+``Cancel``, ``Redownload``, ``CancelAll``, ``Configure``, ``AskIdle``, ``AskActive``,
+``KeyAnswer``, ``Stop``) from the window's process, a ``Report`` (``Events``, ``Ready``,
+``Reply``, ``KeyRequest``, ``LogLine``, ``Stopped``) from the child, each side dispatching them
+with ``match``.
 
 The API key crosses only this pipe: the child asks the parent for it when a job starts (the
 parent's key store answers, with its own time budget), so it is in no argument, environment
@@ -42,23 +36,22 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from qwenimg_desktop.core.environ import secrets_withheld
 from qwenimg_desktop.core.errors import QwenImgError, UserError, register_secret
-from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.jobs import events as ev
-from qwenimg_desktop.core.jobs.engine import EngineClosed, StartGate
+from qwenimg_desktop.core.jobs import messages as msg
+from qwenimg_desktop.core.jobs.config import EngineConfig
+from qwenimg_desktop.core.jobs.engine import EngineClosed, JobEngine, StartGate
 from qwenimg_desktop.core.params import GenerationRequest
-from qwenimg_desktop.core.store.files import DataLayout
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
 
-    from qwenimg_desktop.core.fal.retry import RetryPolicy
     from qwenimg_desktop.core.store.history import HistoryStore
 
 log = logging.getLogger("qwenimg.jobs.process")
@@ -66,29 +59,10 @@ log = logging.getLogger("qwenimg.jobs.process")
 KEY_WAIT_S: Final = 60.0  # the parent's key store has its own, shorter, budget
 MAX_RESTARTS: Final = 3  # unexpected stops restarted within RESTART_WINDOW_S, then give up
 RESTART_WINDOW_S: Final = 300.0
-CALLS: Final = frozenset({"wait_idle", "active_jobs"})
 
 
 class EngineStartFailed(UserError):
     """The engine process could not start (its reason, as it told us, is the message)."""
-
-
-@dataclass(frozen=True, slots=True)
-class EngineConfig:
-    """Everything the child needs to build its :class:`JobEngine` (picklable, no secrets)."""
-
-    root: Path
-    queue_base: str
-    concurrency: int
-    price_per_image: float | None
-    repair_corrupt: bool
-    use_stream: bool
-    poll_interval: float
-    make_thumbnails: bool
-    recover: bool
-    retry: RetryPolicy | None
-    log_level: int
-    fault_log: Path | None
 
 
 class EngineProcess(StartGate):
@@ -102,36 +76,15 @@ class EngineProcess(StartGate):
     :class:`~qwenimg_desktop.core.jobs.events.EngineNotice` tells the window.
     """
 
-    def __init__(  # noqa: PLR0913 - mirrors JobEngine's keyword arguments
-        self,
-        *,
-        layout: DataLayout,
-        keys: Callable[[], str | None],
-        sink: ev.EventSink,
-        queue_base: str = DEFAULT_QUEUE_BASE,
-        concurrency: int = 2,
-        use_stream: bool = True,
-        poll_interval: float = 0.2,
-        retry: RetryPolicy | None = None,
-        recover: bool = True,
-        make_thumbnails: bool = True,
-        price_per_image: float | None = None,
-        repair_corrupt: bool = False,
-        fault_log: Path | None = None,
-    ) -> None:
-        self.layout = layout
-        self.queue_base = queue_base
-        self.concurrency = max(1, concurrency)
-        self.price_per_image = price_per_image
+    def __init__(self, config: EngineConfig, *, keys: Callable[[], str | None],
+                 sink: ev.EventSink) -> None:
+        self.config = config
+        self.layout = config.layout
+        self.queue_base = config.queue_base
+        self.concurrency = max(1, config.concurrency)
+        self.price_per_image = config.price_per_image
         self._keys = keys
         self._sink = sink
-        self._config = EngineConfig(
-            root=layout.root, queue_base=queue_base, concurrency=self.concurrency,
-            price_per_image=price_per_image, repair_corrupt=repair_corrupt,
-            use_stream=use_stream, poll_interval=poll_interval,
-            make_thumbnails=make_thumbnails, recover=recover, retry=retry,
-            log_level=logging.getLogger().getEffectiveLevel(), fault_log=fault_log,
-        )
         self.notice: str | None = None
         self.recovered: list[str] = []
         self.flagged_unknown: list[str] = []
@@ -149,7 +102,7 @@ class EngineProcess(StartGate):
         self._calls = _Waiting()  # wait_idle / active_jobs asked of the child
         # Submits (and retries) the child has not confirmed with an event yet, by job id: if it
         # dies, the restarted child gets them again (see _command_for, _send_unconfirmed).
-        self._unconfirmed: dict[str, tuple[Any, ...]] = {}
+        self._unconfirmed: dict[str, msg.JobCommand] = {}
         self._unconfirmed_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -181,7 +134,7 @@ class EngineProcess(StartGate):
             return
         self._stopping = True
         with contextlib.suppress(OSError, ValueError):
-            self._send(("stop", timeout))
+            self._send(msg.Stop(timeout))
         process.join(timeout + 30)  # the child gives in-flight submits ``timeout`` seconds
         if process.is_alive():
             log.warning("the engine process did not stop in time; terminating it")
@@ -205,38 +158,39 @@ class EngineProcess(StartGate):
     def submit(self, request: GenerationRequest) -> str:
         """Queue a validated request; returns its local job id at once."""
         job_id = uuid.uuid4().hex
-        self._command_for(job_id, ("submit", job_id, request))
+        self._command_for(job_id, msg.Submit(job_id, request))
         return job_id
 
     def retry(self, job_id: str) -> str:
         """Submit the stored request of ``job_id`` again, as a new job."""
         new_id = uuid.uuid4().hex
-        self._command_for(new_id, ("retry", job_id, new_id))
+        self._command_for(new_id, msg.Retry(job_id, new_id))
         return new_id
 
     def cancel(self, job_id: str) -> None:
-        self._command(("cancel", job_id))
+        self._command(msg.Cancel(job_id))
 
     def redownload(self, job_id: str) -> None:
-        self._command(("redownload", job_id))
+        self._command(msg.Redownload(job_id))
 
     def cancel_all(self) -> None:
-        self._command(("cancel_all",))
+        self._command(msg.CancelAll())
 
     def configure(self, *, concurrency: int, price_per_image: float | None) -> None:
         self.concurrency = max(1, concurrency)
         self.price_per_image = price_per_image
-        self._command(("configure", self.concurrency, price_per_image))
+        self._command(msg.Configure(self.concurrency, price_per_image))
 
     def active_jobs(self, timeout: float = 10.0) -> list[str]:
         """Ids of jobs not yet finished (a snapshot, asked of the child)."""
-        value = self._ask("active_jobs", (), timeout)
-        return list(value) if isinstance(value, list) else []
+        value = self._ask(msg.AskActive, "active_jobs", timeout)
+        return list(value) if isinstance(value, tuple) else []
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until no job is running; False on timeout."""
         try:
-            answer = self._ask("wait_idle", (timeout,), None if timeout is None else timeout + 5)
+            answer = self._ask(lambda call_id: msg.AskIdle(call_id, timeout), "wait_idle",
+                               None if timeout is None else timeout + 5)
         except TimeoutError:
             return False
         return bool(answer)
@@ -244,14 +198,15 @@ class EngineProcess(StartGate):
     # ---- parent side ------------------------------------------------------------------------
 
     def _spawn(self) -> None:
-        path = self._config.fault_log
+        path = self.config.fault_log
         try:  # only what this child writes there is reported if it dies
             self._fault_offset = path.stat().st_size if path is not None else 0
         except OSError:
             self._fault_offset = 0
         context = multiprocessing.get_context("spawn")
         mine, theirs = context.Pipe(duplex=True)
-        process = context.Process(target=serve, args=(theirs, self._config),
+        log_level = logging.getLogger().getEffectiveLevel()
+        process = context.Process(target=serve, args=(theirs, self.config, log_level),
                                   name="qwenimg-engine", daemon=True)
         with self._send_lock, secrets_withheld():  # FAL_KEY & co. stay out of its environment
             process.start()
@@ -268,7 +223,7 @@ class EngineProcess(StartGate):
         if self._closed or self._stopping or self._process is None:
             raise EngineClosed("the job engine is not running")
 
-    def _command(self, message: tuple[Any, ...]) -> None:
+    def _command(self, message: msg.Command) -> None:
         self._check_running()
         try:
             self._send(message)
@@ -277,7 +232,7 @@ class EngineProcess(StartGate):
             # what it had. A command lost here is one the user sees unanswered: say so.
             raise EngineClosed("the job engine stopped; it is being restarted") from exc
 
-    def _command_for(self, job_id: str, message: tuple[Any, ...]) -> None:
+    def _command_for(self, job_id: str, message: msg.JobCommand) -> None:
         """A command that creates a job: kept until the child confirms it with an event.
 
         The entry is made and the message sent under the send lock, which a restart holds
@@ -313,7 +268,7 @@ class EngineProcess(StartGate):
             log.info("job %s: handed again to the restarted engine (it had not confirmed it)",
                      job_id)
             with contextlib.suppress(OSError, ValueError):  # died again: the next restart
-                self._send((*message, True))
+                self._send(replace(message, resent=True))
 
     def _drop_unconfirmed(self, why: str) -> None:
         """The engine will not run again: every click it never confirmed ends, with a reason."""
@@ -323,15 +278,15 @@ class EngineProcess(StartGate):
             self._sink(ev.Failed(job_id, f"{why} It stopped before recording this job, so "
                                          "nothing was sent or charged.", "EngineStopped"))
 
-    def _send(self, message: tuple[Any, ...]) -> None:
+    def _send(self, message: msg.Command) -> None:
         with self._send_lock:
             if self._conn is None:
                 raise ValueError("no engine connection")
             self._conn.send(message)
 
-    def _ask(self, name: str, args: tuple[Any, ...], timeout: float | None) -> Any:
-        reply = self._calls.ask(lambda call_id: self._command(("call", call_id, name, args)),
-                                timeout)
+    def _ask(self, question: Callable[[int], msg.AskIdle | msg.AskActive], name: str,
+             timeout: float | None) -> object:
+        reply = self._calls.ask(lambda call_id: self._command(question(call_id)), timeout)
         if reply is None:
             raise TimeoutError(f"the job engine did not answer {name!r} in time")
         if reply.error is not None:
@@ -346,47 +301,47 @@ class EngineProcess(StartGate):
         stopped = False
         while True:
             try:
-                message = conn.recv()
+                report: msg.Report = conn.recv()
             except (EOFError, OSError):
                 break
             except Exception:  # an unpicklable message is a bug in the child: keep reading
                 log.exception("an unreadable message from the engine process")
                 continue
-            if message[0] == "stopped":
+            if isinstance(report, msg.Stopped):
                 stopped = True
                 break
             try:
-                self._handle(message)
+                self._handle(report)
             except Exception:  # a failing sink must not stop the link
-                log.exception("handling %r from the engine process failed", message[0])
+                log.exception("handling %s from the engine process failed",
+                              type(report).__name__)
         if stopped or self._stopping:
             return  # shutdown() joins the process: never two threads waiting on one child
         process.join(5)
         self._child_died(process)
 
-    def _handle(self, message: tuple[Any, ...]) -> None:
-        kind = message[0]
-        if kind == "events":
-            if self._unconfirmed:
-                with self._unconfirmed_lock:
-                    for event in message[1]:
-                        self._unconfirmed.pop(event.job_id, None)
-            for event in message[1]:
-                self._sink(event)
-        elif kind == "log":
-            _, level, name, text = message
-            logging.getLogger(name).log(level, "%s", text)
-        elif kind == "key?":
-            threading.Thread(target=self._answer_key, args=(message[1],),
-                             name="qwenimg-engine-key", daemon=True).start()
-        elif kind == "reply":
-            _, call_id, ok, value = message
-            if ok:
+    def _handle(self, report: msg.Report) -> None:
+        match report:
+            case msg.Events(events):
+                if self._unconfirmed:
+                    with self._unconfirmed_lock:
+                        for event in events:
+                            self._unconfirmed.pop(event.job_id, None)
+                for event in events:
+                    self._sink(event)
+            case msg.LogLine(level, name, text):
+                logging.getLogger(name).log(level, "%s", text)
+            case msg.KeyRequest(call_id):
+                threading.Thread(target=self._answer_key, args=(call_id,),
+                                 name="qwenimg-engine-key", daemon=True).start()
+            case msg.Reply(call_id, value, None):
                 self._calls.answer(call_id, value)
-            else:
-                self._calls.answer(call_id, None, EngineClosed(str(value)))
-        elif kind == "ready":
-            self._on_ready(*message[1:])
+            case msg.Reply(call_id, _, error):
+                self._calls.answer(call_id, None, EngineClosed(str(error)))
+            case msg.Ready():
+                self._on_ready(report)
+            case msg.Stopped():
+                pass  # handled by _read
 
     def _answer_key(self, call_id: int) -> None:
         try:
@@ -395,20 +350,19 @@ class EngineProcess(StartGate):
             log.exception("the API key could not be read for the engine")
             key = None
         with contextlib.suppress(OSError, ValueError):
-            self._send(("key", call_id, key))
+            self._send(msg.KeyAnswer(call_id, key))
 
-    def _on_ready(self, error: tuple[str, str, str] | None, notice: str | None,
-                  recovered: list[str], flagged: list[str]) -> None:
+    def _on_ready(self, ready: msg.Ready) -> None:
+        error = ready.error
         if self._ready.is_set():  # a restart: the history is already open
-            self.recovered.extend(recovered)
-            self.flagged_unknown.extend(flagged)
+            self.recovered.extend(ready.recovered)
+            self.flagged_unknown.extend(ready.flagged_unknown)
             if error is not None:
-                self._give_up(f"The job engine could not be restarted: {error[1]}")
+                self._give_up(f"The job engine could not be restarted: {error.message}")
             return
         if error is not None:
-            kind, message, next_step = error
-            log.error("the engine process could not start (%s): %s", kind, message)
-            self._start_error = EngineStartFailed(message, next_step=next_step)
+            log.error("the engine process could not start (%s): %s", error.kind, error.message)
+            self._start_error = EngineStartFailed(error.message, next_step=error.next_step)
             self._ready.set()
             return
         from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
@@ -419,9 +373,9 @@ class EngineProcess(StartGate):
             self._start_error = exc
         except Exception as exc:  # noqa: BLE001 - e.g. sqlite3.Error: told to the window
             self._start_error = EngineStartFailed(f"the history could not be opened: {exc}")
-        self.notice = notice
-        self.recovered = list(recovered)
-        self.flagged_unknown = list(flagged)
+        self.notice = ready.notice
+        self.recovered = list(ready.recovered)
+        self.flagged_unknown = list(ready.flagged_unknown)
         self._ready.set()
 
     def _child_died(self, process: BaseProcess) -> None:
@@ -455,7 +409,7 @@ class EngineProcess(StartGate):
 
     def _fault_trace(self) -> str:
         """What the child's faulthandler wrote, if anything (its last 4 kB)."""
-        path = self._config.fault_log
+        path = self.config.fault_log
         if path is None:
             return ""
         try:
@@ -543,7 +497,7 @@ class _Link:
                                         daemon=True)
         self._sender.start()
 
-    def send(self, message: tuple[Any, ...]) -> None:
+    def send(self, message: msg.Report) -> None:
         with self._lock, contextlib.suppress(OSError, ValueError):  # the parent is gone
             self.conn.send(message)
 
@@ -561,10 +515,10 @@ class _Link:
                 while len(batch) < 256:
                     item = self._events.get_nowait()
                     if item is None:
-                        self.send(("events", batch))
+                        self.send(msg.Events(tuple(batch)))
                         return
                     batch.append(item)
-            self.send(("events", batch))
+            self.send(msg.Events(tuple(batch)))
 
     def close_events(self) -> None:
         self._events.put(None)
@@ -572,7 +526,7 @@ class _Link:
 
     def ask_key(self) -> str | None:
         """The engine's key source (runs in a worker thread): ask the parent and wait."""
-        reply = self._keys.ask(lambda call_id: self.send(("key?", call_id)), KEY_WAIT_S)
+        reply = self._keys.ask(lambda call_id: self.send(msg.KeyRequest(call_id)), KEY_WAIT_S)
         key = reply.value if reply is not None else None
         register_secret(key)  # redacted from this process's log records too
         return key if isinstance(key, str) else None
@@ -593,12 +547,11 @@ class _ForwardLogs(logging.Handler):
             text = self.format(record)
         except Exception:  # noqa: BLE001 - a bad record must not kill a job's thread
             return
-        self._link.send(("log", record.levelno, record.name, text))
+        self._link.send(msg.LogLine(record.levelno, record.name, text))
 
 
-def serve(conn: Connection, config: EngineConfig) -> None:
+def serve(conn: Connection, config: EngineConfig, log_level: int) -> None:
     """The child process's main: build the engine, then obey the parent until told to stop."""
-    from qwenimg_desktop.core.jobs.engine import JobEngine  # noqa: PLC0415
     from qwenimg_desktop.core.logs import QUIET_LOGGERS, RedactingFilter  # noqa: PLC0415
 
     _enable_faulthandler(config.fault_log)
@@ -611,32 +564,26 @@ def serve(conn: Connection, config: EngineConfig) -> None:
     handler.addFilter(RedactingFilter())
     root = logging.getLogger()
     root.addHandler(handler)
-    root.setLevel(config.log_level)
+    root.setLevel(log_level)
     for name in QUIET_LOGGERS:  # as setup_logging() does in the window's process
-        logging.getLogger(name).setLevel(max(config.log_level, logging.WARNING))
-    engine = JobEngine(
-        layout=DataLayout(config.root), keys=link.ask_key, sink=link.event,
-        queue_base=config.queue_base, concurrency=config.concurrency,
-        use_stream=config.use_stream, poll_interval=config.poll_interval,
-        recover=config.recover, make_thumbnails=config.make_thumbnails, retry=config.retry,
-        price_per_image=config.price_per_image, repair_corrupt=config.repair_corrupt,
-    )
+        logging.getLogger(name).setLevel(max(log_level, logging.WARNING))
+    engine = JobEngine(config, keys=link.ask_key, sink=link.event)
     engine.start(wait=False)
     threading.Thread(target=_report_ready, args=(engine, link), name="qwenimg-ready",
                      daemon=True).start()
     timeout = 5.0
     while True:
         try:
-            message = conn.recv()
+            command: msg.Command = conn.recv()
         except (EOFError, OSError):  # the window's process is gone: stop as on quit
             break
-        if message[0] == "stop":
-            timeout = float(message[1])
+        if isinstance(command, msg.Stop):
+            timeout = command.timeout
             break
-        _obey(engine, link, message)
+        _obey(engine, link, command)
     engine.shutdown(timeout=timeout)
     link.close_events()
-    link.send(("stopped",))
+    link.send(msg.Stopped())
     root.removeHandler(handler)
     conn.close()
 
@@ -651,49 +598,50 @@ def _enable_faulthandler(path: Path | None) -> None:
             faulthandler.enable()
 
 
-def _report_ready(engine: Any, link: _Link) -> None:
-    error: tuple[str, str, str] | None = None
+def _report_ready(engine: JobEngine, link: _Link) -> None:
+    error: msg.StartError | None = None
     try:
         engine.wait_ready(None)
     except QwenImgError as exc:
-        error = (type(exc).__name__, exc.message, exc.next_step)
+        error = msg.StartError(type(exc).__name__, exc.message, exc.next_step)
     except Exception as exc:  # noqa: BLE001 - told to the parent, which reports it
-        error = (type(exc).__name__, f"{type(exc).__name__}: {exc}", "")
-    link.send(("ready", error, engine.notice, list(engine.recovered),
-               list(engine.flagged_unknown)))
+        error = msg.StartError(type(exc).__name__, f"{type(exc).__name__}: {exc}")
+    link.send(msg.Ready(error, engine.notice, tuple(engine.recovered),
+                        tuple(engine.flagged_unknown)))
 
 
-def _obey(engine: Any, link: _Link, message: tuple[Any, ...]) -> None:
-    kind = message[0]
+def _obey(engine: JobEngine, link: _Link, command: msg.Command) -> None:
     try:
-        if kind == "submit":
-            engine.submit(message[2], job_id=message[1], resent=len(message) > 3)
-        elif kind == "retry":
-            engine.retry(message[1], new_id=message[2], resent=len(message) > 3)
-        elif kind == "cancel":
-            engine.cancel(message[1])
-        elif kind == "redownload":
-            engine.redownload(message[1])
-        elif kind == "cancel_all":
-            engine.cancel_all()
-        elif kind == "configure":
-            engine.configure(concurrency=message[1], price_per_image=message[2])
-        elif kind == "key":
-            link.key_answer(message[1], message[2])
-        elif kind == "call" and message[2] in CALLS:
-            threading.Thread(target=_answer_call, args=(engine, link, *message[1:]),
-                             name="qwenimg-call", daemon=True).start()
-        else:
-            log.error("unknown command from the window: %r", kind)
+        match command:
+            case msg.Submit(job_id, request, resent):
+                engine.submit(request, job_id=job_id, resent=resent)
+            case msg.Retry(old_id, new_id, resent):
+                engine.retry(old_id, new_id=new_id, resent=resent)
+            case msg.Cancel(job_id):
+                engine.cancel(job_id)
+            case msg.Redownload(job_id):
+                engine.redownload(job_id)
+            case msg.CancelAll():
+                engine.cancel_all()
+            case msg.Configure(concurrency, price):
+                engine.configure(concurrency=concurrency, price_per_image=price)
+            case msg.KeyAnswer(call_id, key):
+                link.key_answer(call_id, key)
+            case msg.AskIdle() | msg.AskActive():
+                threading.Thread(target=_answer_call, args=(engine, link, command),
+                                 name="qwenimg-call", daemon=True).start()
+            case msg.Stop():
+                pass  # handled by serve()
     except QwenImgError as exc:  # e.g. the start failed: the parent reports that already
-        log.warning("%s ignored: %s", kind, exc.message)
+        log.warning("%s ignored: %s", type(command).__name__, exc.message)
 
 
-def _answer_call(engine: Any, link: _Link, call_id: int, name: str,
-                 args: tuple[Any, ...]) -> None:
+def _answer_call(engine: JobEngine, link: _Link, call: msg.AskIdle | msg.AskActive) -> None:
     try:
-        value = engine.wait_idle(*args) if name == "wait_idle" else engine.active_jobs()
+        value: bool | tuple[str, ...] = (
+            engine.wait_idle(call.timeout) if isinstance(call, msg.AskIdle)
+            else tuple(engine.active_jobs()))
     except Exception as exc:  # noqa: BLE001 - the caller gets EngineClosed with the reason
-        link.send(("reply", call_id, False, str(exc)))
+        link.send(msg.Reply(call.call_id, error=str(exc)))
         return
-    link.send(("reply", call_id, True, value))
+    link.send(msg.Reply(call.call_id, value))

@@ -1,0 +1,151 @@
+"""The messages between the window's process and the engine's child process (see remote.py).
+
+Frozen dataclasses, pickled across one ``multiprocessing`` pipe and dispatched with ``match``.
+A :data:`Command` goes from the window's process to the child, a :data:`Report` back. Job
+events themselves are the :mod:`~qwenimg_desktop.core.jobs.events` records, sent in batches.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from qwenimg_desktop.core.jobs.events import JobEvent
+from qwenimg_desktop.core.params import GenerationRequest
+
+# ---- window -> engine ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Submit:
+    """Start a new job. ``resent``: handed over again after the previous child died before
+    confirming it; the child starts it only if its journal does not have it yet."""
+
+    job_id: str
+    request: GenerationRequest
+    resent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """Start the stored request of ``old_id`` again as the new job ``new_id``."""
+
+    old_id: str
+    new_id: str
+    resent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Cancel:
+    job_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Redownload:
+    job_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CancelAll:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Configure:
+    concurrency: int
+    price_per_image: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class AskIdle:
+    """Answer with a :class:`Reply` once no job runs (``value`` True) or after ``timeout``."""
+
+    call_id: int
+    timeout: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class AskActive:
+    """Answer with a :class:`Reply` whose ``value`` lists the unfinished jobs' ids."""
+
+    call_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class KeyAnswer:
+    """The window's key store's answer to a :class:`KeyRequest` (never in a repr)."""
+
+    call_id: int
+    key: str | None = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """Shut down; jobs in the middle of a submit get ``timeout`` seconds to finish it."""
+
+    timeout: float
+
+
+JobCommand = Submit | Retry
+Command = (Submit | Retry | Cancel | Redownload | CancelAll | Configure | AskIdle | AskActive
+           | KeyAnswer | Stop)
+
+# ---- engine -> window ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Events:
+    """Job events, in the order the engine emitted them."""
+
+    events: tuple[JobEvent, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StartError:
+    """Why the engine could not start, as plain text (exceptions need not pickle)."""
+
+    kind: str
+    message: str
+    next_step: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Ready:
+    """The engine's start finished (``error`` set if it failed)."""
+
+    error: StartError | None
+    notice: str | None
+    recovered: tuple[str, ...]
+    flagged_unknown: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """The answer to an :class:`AskIdle` / :class:`AskActive`; ``error`` if it failed."""
+
+    call_id: int
+    value: bool | tuple[str, ...] = False
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRequest:
+    """A job is starting: the child asks the window's key store for the API key."""
+
+    call_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """A log record of the child (already formatted and redacted), for the window's handlers."""
+
+    level: int
+    name: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Stopped:
+    """The child has shut its engine down; nothing follows."""
+
+
+Report = Events | Ready | Reply | KeyRequest | LogLine | Stopped
