@@ -37,8 +37,8 @@ ProcessFactory = Callable[..., tuple[EngineProcess, EventLog]]
 
 @pytest.fixture
 def process_factory(tmp_path: Path) -> Iterator[ProcessFactory]:
-    """``factory(base_url, root=…, keys=…, sink=…, **EngineConfig fields)`` → a started engine process
-    and its events."""
+    """``factory(base_url, root=…, keys=…, sink=…, **EngineConfig fields)`` → a started engine
+    process and its events."""
     engines: list[EngineProcess] = []
 
     def factory(base_url: str, **kwargs: Any) -> tuple[EngineProcess, EventLog]:
