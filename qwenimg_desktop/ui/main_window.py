@@ -32,6 +32,7 @@ from qwenimg_desktop.ui.draft import Draft
 from qwenimg_desktop.ui.draft_autosave import DraftAutosave
 from qwenimg_desktop.ui.editor.editor_panel import EditorPanel
 from qwenimg_desktop.ui.editor.library_pane import LibraryPane, SnippetDialog
+from qwenimg_desktop.ui.editor.recall import PromptRecall
 from qwenimg_desktop.ui.first_run import FirstRunDialog
 from qwenimg_desktop.ui.history_host import HistoryHost
 from qwenimg_desktop.ui.jobs_model import JobsModel
@@ -82,6 +83,8 @@ class MainWindow(QMainWindow):
         self.history = HistoryHost(services.history_store or _no_history, self)
         self.library = LibraryPane(services.history_store or _no_history, self)
         self.library.hide()
+        self.recall = PromptRecall(self.editor.editor, services.history_store or _no_history,
+                                   self)
         self.previous_drafts: list[DraftSnapshot] = []
         # Jobs clicked here that the engine has not recorded yet: "Job sent." waits for that.
         self._unrecorded: set[str] = set()
@@ -164,6 +167,8 @@ class MainWindow(QMainWindow):
         self.library.apply_requested.connect(self.apply_snippet)
         self.library.message.connect(self.messenger.info)
         self.history.snippet_requested.connect(self.save_prompt_as_snippet)
+        self.library.changed.connect(self.recall.refresh_snippets)
+        QTimer.singleShot(0, self.recall.rebuild)
         for choice, action in a.themes.items():
             action.triggered.connect(lambda _c=False, ch=choice: self.set_theme(ch))
         a.fit.triggered.connect(self.results.view.fit)
@@ -299,6 +304,7 @@ class MainWindow(QMainWindow):
             self.messenger.error(f"Could not start the job: {exc.message}")
             return None
         self.jobs_model.add_job(job_id, result.request)
+        self.recall.add_prompt(result.request.prompt)
         self.jobs.select_job(job_id)
         self.services.settings.last_used = self.draft.params
         self.draft.after_submit()
@@ -488,6 +494,7 @@ class MainWindow(QMainWindow):
     def release(self) -> None:
         """Stop the history's workers and finish its deletes (before the engine stops)."""
         self.library.shutdown()
+        self.recall.shutdown()
         self.history.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -137,6 +137,12 @@ class SnippetStore(StoreBase):
         with self._writing() as conn:
             conn.execute("UPDATE snippets SET uses = uses + 1 WHERE id = :id", {"id": snippet_id})
 
+    def recent_prompts(self, limit: int) -> list[str]:
+        """The prompts of the newest ``limit`` jobs, newest first (for recall)."""
+        with self._reading() as conn:
+            return [str(r[0]) for r in conn.execute(
+                "SELECT prompt FROM jobs ORDER BY seq DESC LIMIT :limit", {"limit": int(limit)})]
+
     def snippet(self, snippet_id: int) -> Snippet | None:
         with self._reading() as conn:
             row = conn.execute(f"SELECT {_COLUMNS} FROM snippets WHERE id = :id",

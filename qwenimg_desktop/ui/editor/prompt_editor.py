@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from PySide6.QtCore import QEvent, QTimer, Signal
-from PySide6.QtGui import QFont, QTextCursor, QTextDocument
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QKeyEvent, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from qwenimg_desktop.ui.editor.highlighter import MarkdownHighlighter, heading_level
 
+if TYPE_CHECKING:
+    from qwenimg_desktop.ui.editor.recall import PromptRecall
+
+POPUP_KEYS: Final = frozenset({Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Tab,
+                               Qt.Key.Key_Backtab, Qt.Key.Key_Escape})
+"""Keys the completion popup takes while it is open."""
+
 OUTLINE_DELAY_MS: Final = 200
+
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,8 @@ class PromptEditor(QPlainTextEdit):
         self.setFont(font)
         self.highlighter = MarkdownHighlighter(self.document(), self.palette())
         self._outline: list[Heading] = []
+        self.recall: PromptRecall | None = None
+        """Set by :class:`~qwenimg_desktop.ui.editor.recall.PromptRecall` when attached."""
         self._outline_timer = QTimer(self)
         self._outline_timer.setSingleShot(True)
         self._outline_timer.setInterval(OUTLINE_DELAY_MS)
@@ -118,6 +128,20 @@ class PromptEditor(QPlainTextEdit):
         )
         self.setTextCursor(cursor)
         return self.find(needle, flags)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Ctrl+Space asks for completions; while their popup is open it takes Enter, Tab and
+        Escape (the completer handles them)."""
+        recall = self.recall
+        if recall is not None:
+            if recall.popup_visible() and event.key() in POPUP_KEYS:
+                event.ignore()
+                return
+            if event.key() == Qt.Key.Key_Space and \
+                    event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+                recall.complete()
+                return
+        super().keyPressEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
