@@ -15,7 +15,8 @@ from typing import Any, Final, TextIO
 from pydantic import ValidationError
 
 from qwenimg_desktop import __version__
-from qwenimg_desktop.core.endpoints import all_endpoints
+from qwenimg_desktop.core.edit_request import Reference
+from qwenimg_desktop.core.endpoints import all_endpoints, endpoint_for
 from qwenimg_desktop.core.endpoints import build_request as build_endpoint_request
 from qwenimg_desktop.core.endpoints.describe import help_lines
 from qwenimg_desktop.core.errors import QwenImgError, UserError
@@ -23,6 +24,7 @@ from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import DEFAULT_ENDPOINT_ID, GenerationRequest, field_errors
+from qwenimg_desktop.core.references import ReferenceRejected, prepare_reference, read_image_file
 from qwenimg_desktop.core.store.queries import HistoryQuery
 from qwenimg_desktop.core.urls import validate_queue_base
 
@@ -74,6 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="any request field (listed below), e.g. seed=42 image_size=landscape_4_3 "
         "image_size=1024x768 num_images=2 output_format=webp enable_prompt_expansion=false",
     )
+    gen.add_argument(
+        "--image", action="append", default=[], type=Path, metavar="FILE",
+        help="a reference image for an edit endpoint (repeat for image 1, 2, 3; JPEG, PNG or "
+        "WebP, 384–5000 px per side, at most 10 MB, no transparency)",
+    )
+    gen.add_argument("--fix-images", action="store_true",
+                     help="apply the offered fix to a reference that fails a check (flatten "
+                     "transparency, downscale, re-encode) instead of stopping")
     gen.add_argument("--no-stream", action="store_true", help="poll status instead of SSE")
     gen.add_argument("--timeout", type=float, default=None, help="give up waiting after S seconds")
 
@@ -111,7 +121,29 @@ def parse_param(item: str) -> tuple[str, Any]:
         return key, raw
 
 
-def build_request(args: argparse.Namespace) -> GenerationRequest:
+def load_references(args: argparse.Namespace) -> list[tuple[Reference, bytes]]:
+    """The ``--image`` files, checked (and fixed with ``--fix-images``) before any money."""
+    endpoint = endpoint_for(args.endpoint)
+    if args.image and not endpoint.takes_images:
+        raise UsageError(f"{endpoint.id} takes no images; --image needs an edit endpoint",
+                         next_step="Add --endpoint fal-ai/qwen-image-2/pro/edit (or /edit).")
+    if len(args.image) > endpoint.max_references:
+        raise UsageError(f"{endpoint.id} takes at most {endpoint.max_references} images, "
+                         f"not {len(args.image)}")
+    loaded = []
+    for path in args.image:
+        try:
+            loaded.append(prepare_reference(read_image_file(path), path.name,
+                                            fix=args.fix_images))
+        except ReferenceRejected as exc:
+            hint = " (or run again with --fix-images)" if exc.check and exc.check.fixable else ""
+            raise UsageError(f"{path}: {exc.message}",
+                             next_step=(exc.next_step or "") + hint) from None
+    return loaded
+
+
+def build_request(args: argparse.Namespace,
+                  references: Sequence[Reference] = ()) -> GenerationRequest:
     """Validate the CLI's inputs into a request; raises UserError with every field problem."""
     if args.prompt_file is not None:
         try:
@@ -126,6 +158,8 @@ def build_request(args: argparse.Namespace) -> GenerationRequest:
     for item in args.param:
         key, value = parse_param(item)
         data[key] = value
+    if endpoint_for(args.endpoint).takes_images:
+        data["references"] = [ref.model_dump() for ref in references]
     try:
         return build_endpoint_request(args.endpoint, data)
     except ValidationError as exc:
@@ -215,9 +249,16 @@ def _api_key(*, required: bool) -> str | None:
 
 def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Submit one request and wait for it; one JSON line on stdout."""
-    request = build_request(args)
+    loaded = load_references(args)
+    request = build_request(args, [ref for ref, _ in loaded])
     base = queue_base(args)
     key = _api_key(required=True)
+    if loaded:  # kept in the history (content-addressed) before the job is journalled
+        from qwenimg_desktop.core.store.reference_files import keep_reference  # noqa: PLC0415
+
+        layout = _layout(args)
+        for reference, data in loaded:
+            keep_reference(layout, reference, data)
     progress = _Progress(err)
     engine = _make_engine(args, progress, recover=False, key=key)
     engine.start()

@@ -45,6 +45,7 @@ class HistoryHost(QObject):
     reuse_requested = Signal(object, str)
     redownload_requested = Signal(str)
     snippet_requested = Signal(str, str)
+    edit_requested = Signal(list)  # [(absolute path, job id, image index)]
     message = Signal(str)
 
     def __init__(self, store: StoreProvider, parent: QWidget) -> None:
@@ -100,6 +101,7 @@ class HistoryHost(QObject):
         browser.reuse_requested.connect(self.reuse_requested)
         browser.redownload_requested.connect(self.redownload_requested)
         browser.snippet_requested.connect(self.snippet_requested)
+        browser.edit_requested.connect(self.edit_requested)
         browser.message.connect(self.message)
         self._layout.removeWidget(self._placeholder)
         self._placeholder.deleteLater()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from pydantic import ValidationError
@@ -20,11 +21,13 @@ from PySide6.QtWidgets import (
 )
 
 from qwenimg_desktop import APP_NAME, __version__
+from qwenimg_desktop.core.endpoints import EndpointKind, choose
 from qwenimg_desktop.core.errors import KeyringUnavailable, QwenImgError
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.settings import DraftSnapshot, ParamValues, ThemeChoice
+from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.snippets import Snippet
 from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.actions import Actions, build_actions
@@ -39,6 +42,7 @@ from qwenimg_desktop.ui.jobs_model import JobsModel
 from qwenimg_desktop.ui.jobs_view import JobsPanel
 from qwenimg_desktop.ui.notifications import Notifier
 from qwenimg_desktop.ui.params_panel import ParamsPanel
+from qwenimg_desktop.ui.references_strip import ReferenceStrip
 from qwenimg_desktop.ui.result_viewer import ResultViewer
 from qwenimg_desktop.ui.safe_text import plain_label, plain_message_box
 from qwenimg_desktop.ui.services import UiServices
@@ -68,6 +72,8 @@ class MainWindow(QMainWindow):
         self.draft = Draft(self)
         self.editor = EditorPanel(self.draft, self)
         self.params = ParamsPanel(self.draft, services.settings, self)
+        self.references = ReferenceStrip(self.draft, self._data_layout, self)
+        self.editor.add_above_prompt(self.references)
         self.jobs_model = JobsModel(services.lookup_request, self)
         self.jobs = JobsPanel(self.jobs_model, self)
         self.results = ResultViewer(services.workers, self)
@@ -156,6 +162,9 @@ class MainWindow(QMainWindow):
         a.history_tab.triggered.connect(lambda: self.tabs.setCurrentIndex(1))
         self.tabs.currentChanged.connect(self._tab_changed)
         self.history.reuse_requested.connect(self.apply_reuse)
+        self.history.edit_requested.connect(self.edit_images)
+        self.results.edit_requested.connect(self.edit_images)
+        self.references.message.connect(self.messenger.info)
         self.history.redownload_requested.connect(self.services.engine.redownload)
         self.history.message.connect(self.messenger.info)
         self.history.install_drops(
@@ -356,6 +365,25 @@ class MainWindow(QMainWindow):
         self.notifier.job_ended(title, text, failed=row.state is not JobState.completed)
         if row.state is JobState.failed:
             self.messenger.error(row.reason)
+
+    def _data_layout(self) -> DataLayout | None:
+        provider = self.services.history_store
+        try:
+            store = provider() if provider is not None else None
+        except QwenImgError:
+            return None
+        return None if store is None else store.layout
+
+    def edit_images(self, items: list[tuple[str, str, int]]) -> None:
+        """"Edit this image": switch to the edit endpoint of the chosen tier and add the images
+        (from the history: each remembers its job and index, for lineage)."""
+        endpoint = self.draft.endpoint
+        if not endpoint.takes_images:
+            edit = choose(EndpointKind.edit, endpoint.tier)
+            self.draft.set_params(self.draft.params.changed(endpoint=edit.id))
+        self.tabs.setCurrentIndex(0)
+        self.references.add_files([Path(path) for path, _, _ in items],
+                                  sources=[(job_id, index) for _, job_id, index in items])
 
     def use_settings(self, request: GenerationRequest, seed: int | None) -> None:
         self._remember_draft()

@@ -74,6 +74,7 @@ class ResultViewer(QWidget):
     """Shows a job's images and its seed and parameters; 'Use these settings' reuses them."""
 
     use_settings = Signal(object, object)  # GenerationRequest, seed (int | None)
+    edit_requested = Signal(list)  # [(absolute path, job id, image index)]
     status = Signal(str)
 
     def __init__(self, workers: Workers, parent: QWidget | None = None) -> None:
@@ -101,6 +102,7 @@ class ResultViewer(QWidget):
             ("save", "Save as…", "Save a copy of the image"),
             ("folder", "Open folder", "Open the folder that holds the image"),
             ("use", "Use these settings", "Copy this job's prompt, seed and parameters back"),
+            ("edit", "Edit this image", "Use this image as image 1 of an edit"),
         ):
             button = QPushButton(label, self)
             button.setToolTip(tip)
@@ -119,6 +121,7 @@ class ResultViewer(QWidget):
         self.buttons["save"].clicked.connect(self._ask_save)
         self.buttons["folder"].clicked.connect(self.open_folder)
         self.buttons["use"].clicked.connect(self._use)
+        self.buttons["edit"].clicked.connect(self._edit)
         self.strip.currentItemChanged.connect(self._item_changed)
         self._refresh_buttons()
 
@@ -229,11 +232,16 @@ class ResultViewer(QWidget):
         if self._row is not None and self._row.request is not None:
             self.use_settings.emit(self._row.request, self._row.seed)
 
+    def _edit(self) -> None:
+        path = self.current_path()
+        if path and self._row is not None:
+            self.edit_requested.emit([(path, self._row.job_id, max(0, self.strip.currentRow()))])
+
     def _refresh_buttons(self) -> None:
         has_image = not self.view.image.isNull()
         for key in ("fit", "actual", "copy"):
             self.buttons[key].setEnabled(has_image)
-        for key in ("save", "folder"):
+        for key in ("save", "folder", "edit"):
             self.buttons[key].setEnabled(bool(self.current_path()))
         self.buttons["use"].setEnabled(self._row is not None and self._row.request is not None)
 

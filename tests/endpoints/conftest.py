@@ -1,5 +1,7 @@
-"""Fixtures of the endpoint tests: the engine of the core tests (emulator fixtures are global)."""
+"""Fixtures of the endpoint tests, borrowed from the suites whose parts they drive."""
 
 from tests.core.conftest import engine_factory
+from tests.history.conftest import clock, make_job, store
+from tests.ui.conftest import runtime_factory
 
-__all__ = ["engine_factory"]
+__all__ = ["clock", "engine_factory", "make_job", "runtime_factory", "store"]

@@ -163,6 +163,7 @@ class JobEngine(StartGate):
         # Imported here, on the engine thread, so the caller (the GUI) never pays for httpx.
         from qwenimg_desktop.core.fal.client import QueueClient  # noqa: PLC0415
         from qwenimg_desktop.core.fal.download import Downloader  # noqa: PLC0415
+        from qwenimg_desktop.core.fal.storage import StorageUploader  # noqa: PLC0415
         from qwenimg_desktop.core.jobs.pipeline import Pipeline  # noqa: PLC0415
         from qwenimg_desktop.core.store.consistency import open_history  # noqa: PLC0415
         from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
@@ -195,6 +196,8 @@ class JobEngine(StartGate):
             use_stream=self._use_stream,
             poll_interval=self._poll_interval,
             make_thumbnails=self._thumbnails,
+            uploader=StorageUploader(self.queue_base, key=lambda: self._key_cache,
+                                     retry=self._retry),
         )
         if self._recover and self._lock.acquire():
             await self._recover_jobs()
@@ -237,6 +240,8 @@ class JobEngine(StartGate):
         if self._pipeline is not None:
             await self._pipeline.client.aclose()
             await self._pipeline.downloader.aclose()
+            if self._pipeline.uploader is not None:
+                await self._pipeline.uploader.aclose()
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """Stop the engine; remote jobs stay journaled and resume at the next start.

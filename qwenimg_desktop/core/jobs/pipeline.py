@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
+from qwenimg_desktop.core.edit_request import EditRequest
 from qwenimg_desktop.core.errors import (
+    BugError,
     DownloadError,
     DuplicateRequestId,
     FalError,
@@ -35,6 +37,7 @@ from qwenimg_desktop.core.fal.limits import (
     result_limit,
 )
 from qwenimg_desktop.core.fal.protocol import GenerationResult, LogEntry, QueueStatus, request_urls
+from qwenimg_desktop.core.fal.storage import StorageUploader
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
@@ -42,6 +45,7 @@ from qwenimg_desktop.core.store.files import IMAGE_EXTENSIONS, DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore, ImageRecord
 from qwenimg_desktop.core.store.metadata import EmbeddedMeta, MetadataError, embed_file
 from qwenimg_desktop.core.store.reads import LogLine
+from qwenimg_desktop.core.store.reference_files import read_reference
 from qwenimg_desktop.core.store.thumbnails import make_thumbnail
 from qwenimg_desktop.core.threads import TrackedExecutor
 
@@ -84,8 +88,10 @@ class Pipeline:
         use_stream: bool = True,
         poll_interval: float = 0.2,
         make_thumbnails: bool = True,
+        uploader: StorageUploader | None = None,
     ) -> None:
         self.client = client
+        self.uploader = uploader
         self.downloader = downloader
         self.store = store
         self.layout = layout
@@ -123,8 +129,37 @@ class Pipeline:
 
     # ---- stages -----------------------------------------------------------------------------
 
+    async def upload_references(self, ctx: JobContext) -> None:
+        """Upload an edit's references that fal does not have yet, then journal every file_url
+        (while the row is still pending) before anything is submitted.
+
+        Bytes uploaded recently (same sha256) are reused, not sent again. After a restart the
+        journalled request already carries the URLs, so nothing is uploaded twice.
+        """
+        request = ctx.request
+        if not isinstance(request, EditRequest) or request.uploaded:
+            return
+        if self.uploader is None:
+            raise BugError("an edit needs a storage uploader")
+        refs = list(request.references)
+        for index, ref in enumerate(refs):
+            if ref.url is not None:
+                continue
+            url = await self.db(self.store.fresh_upload, ref.sha256)
+            if url is None:
+                data = await self.on_files(read_reference, self.layout, ref)
+                progress = _UploadProgress(self, ctx.job_id, index, len(refs))
+                url = await self.uploader.upload(data, content_type=ref.content_type,
+                                                 file_name=ref.file_name, on_progress=progress)
+                await self.db(self.store.record_upload, ref.sha256, url)
+            refs[index] = ref.model_copy(update={"url": url})
+        uploaded = request.model_copy(update={"references": tuple(refs)})
+        await self.db(self.store.set_uploaded_request, ctx.job_id, uploaded)
+        ctx.request = uploaded
+
     async def send(self, ctx: JobContext) -> bool:
         """Submit a pending job; True when the queue accepted it."""
+        await self.upload_references(ctx)
         await self.db(self.store.mark_sending, ctx.job_id)
         ctx.state = JobState.sending
         self.emit(ev.StateChanged(ctx.job_id, JobState.sending))
@@ -486,3 +521,20 @@ def _describe_file(path: Path, ext: str) -> DownloadedImage | None:
     width, height, fmt = verify_image(path, expected)
     data = path.read_bytes()
     return DownloadedImage(path, width, height, fmt, len(data), hashlib.sha256(data).hexdigest())
+
+
+class _UploadProgress:
+    """Reports an upload's progress as the pending job's detail, every 10 % at most."""
+
+    def __init__(self, pipe: Pipeline, job_id: str, index: int, count: int) -> None:
+        self._pipe = pipe
+        self._job_id = job_id
+        self._label = f"uploading image {index + 1} of {count}"
+        self._last = -1
+
+    def __call__(self, sent: int, total: int) -> None:
+        percent = 100 * sent // max(total, 1)
+        if percent // 10 != self._last // 10 or percent == 100:
+            self._last = percent
+            self._pipe.emit(ev.StateChanged(self._job_id, JobState.pending,
+                                            f"{self._label}: {percent}%"))

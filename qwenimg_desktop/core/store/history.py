@@ -10,9 +10,11 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
+from qwenimg_desktop.core.edit_request import EditRequest
 from qwenimg_desktop.core.errors import BugError, DuplicateRequestId, redact
 from qwenimg_desktop.core.jobs.model import FINAL_STATES, JobState, can_transition
 from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.store.edits import INSERT_SOURCE, EditJournal, source_rows
 from qwenimg_desktop.core.store.library import LibraryStore
 from qwenimg_desktop.core.store.queries import id_blocks, in_list
 from qwenimg_desktop.core.store.reads import HistoryReads, LogLine
@@ -28,7 +30,7 @@ INTERRUPTED_SEND_MESSAGE: Final = (
 _JOB_ID: Final = re.compile(r"^[0-9a-f]{32}$")
 
 
-class HistoryStore(HistoryReads, LibraryStore, SnippetStore):
+class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal):
     """The history database: the job journal (each state change its own commit) and listings.
 
     Open with :meth:`open`; see :class:`~qwenimg_desktop.core.store.base.StoreBase` for threading.
@@ -86,6 +88,8 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore):
                 " :num_images, :endpoint, :queue_base, :seed, :cost_estimate)",
                 params,
             )
+            if isinstance(request, EditRequest):
+                conn.executemany(INSERT_SOURCE, source_rows(job_id, request))
         return job_id
 
     def mark_sending(self, job_id: str) -> None:

@@ -172,7 +172,32 @@ _V3_ENDPOINTS: Final = (
     "CREATE INDEX jobs_endpoint ON jobs (endpoint, created_at DESC, id DESC)",
 )
 
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2_LIBRARY, _V3_ENDPOINTS)
+# Edits: ``uploads`` remembers fal's file_url of each uploaded reference (by sha256) so the same
+# bytes are not uploaded again while fal keeps them; ``job_sources`` lists an edit's references
+# in order, with the history image each came from (lineage, both ways).
+_V4_EDITS: Final = (
+    """
+    CREATE TABLE uploads (
+        sha256 TEXT PRIMARY KEY,
+        file_url TEXT NOT NULL,
+        uploaded_at REAL NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE job_sources (
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        path TEXT NOT NULL,
+        source_job_id TEXT,
+        source_index INTEGER,
+        PRIMARY KEY (job_id, idx)
+    )
+    """,
+    "CREATE INDEX job_sources_source ON job_sources (source_job_id, source_index)",
+)
+
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2_LIBRARY, _V3_ENDPOINTS, _V4_EDITS)
 """Migration ``n`` (1-based) brings ``user_version`` from ``n - 1`` to ``n``; append only."""
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

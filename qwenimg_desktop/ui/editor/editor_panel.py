@@ -111,6 +111,7 @@ class EditorPanel(QWidget):
         header.addStretch(1)
         header.addWidget(self.counts)
         write_layout.addLayout(header)
+        self._write_layout = write_layout
         write_layout.addWidget(self.editor, 1)
         write_layout.addWidget(self.find_bar)
         write_layout.addWidget(self.prompt_error)
@@ -133,6 +134,10 @@ class EditorPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.negative)
+
+    def add_above_prompt(self, widget: QWidget) -> None:
+        """Show ``widget`` right above the prompt (the edit's reference images)."""
+        self._write_layout.insertWidget(1, widget)
 
     def set_preview_visible(self, visible: bool) -> None:
         self.preview_box.setVisible(visible)

@@ -6,11 +6,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qwenimg_desktop.core.store.edits import SourceLink
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.reads import LogLine
 from qwenimg_desktop.core.store.records import JobRecord
@@ -37,6 +39,8 @@ class DetailPane(QWidget):
         reuse_requested(GenerationRequest, str): a reuse mode (see ``ReuseMode``).
         favourite_toggled(str, bool), note_saved(str, str): job id and new value.
         redownload_requested(str), delete_requested(list[str]): job ids.
+        edit_requested(): "Edit this image" (the browser adds the selection's images).
+        open_job(str): a lineage link was followed (made from / edits of this).
     """
 
     reuse_requested = Signal(object, str)
@@ -44,6 +48,8 @@ class DetailPane(QWidget):
     note_saved = Signal(str, str)
     redownload_requested = Signal(str)
     delete_requested = Signal(list)
+    edit_requested = Signal()
+    open_job = Signal(str)
 
     def __init__(self, layout: DataLayout, images: FullImageLoader,
                  parent: QWidget | None = None) -> None:
@@ -68,6 +74,12 @@ class DetailPane(QWidget):
         self.error_label = plain_label("", self)
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #c03030;")
+        self.lineage = QLabel("", self)
+        self.lineage.setObjectName("lineage")
+        self.lineage.setTextFormat(Qt.TextFormat.RichText)
+        self.lineage.setWordWrap(True)
+        self.lineage.linkActivated.connect(self._follow_link)
+        self.lineage.hide()
         self._buttons: dict[str, QPushButton] = {}
         self._build()
         self.show_record(None)
@@ -121,6 +133,7 @@ class DetailPane(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(4, 4, 4, 4)
         outer.addWidget(splitter, 1)
+        outer.addWidget(self.lineage)
         outer.addWidget(self.error_label)
         outer.addLayout(self._actions(note_layout))
 
@@ -130,6 +143,8 @@ class DetailPane(QWidget):
                  ("remix", "Remix", "Same parameters, new seed"),
                  ("prompt", "Use prompt", "Prompt and negative prompt into the draft"),
                  ("params", "Use parameters", "Parameters and seed into the draft"),
+                 ("edit", "Edit this image", "Use the shown image (or the selected jobs' first"
+                  " images) as references of an edit"),
                  ("copy_seed", "Copy seed", ""), ("favourite", "★ Favourite", ""),
                  ("redownload", "Re-download", "Fetch the missing images from fal again"),
                  ("delete", "Delete", "Delete (undo is possible until you quit)")]
@@ -145,6 +160,7 @@ class DetailPane(QWidget):
         self._buttons["favourite"].setCheckable(True)
         self._buttons["favourite"].clicked.connect(self._toggle_favourite)
         self._buttons["copy_seed"].clicked.connect(self._copy_seed)
+        self._buttons["edit"].clicked.connect(self.edit_requested)
         self._buttons["redownload"].clicked.connect(self._redownload)
         self._buttons["delete"].clicked.connect(self._delete)
         save = QPushButton("Save note", self)
@@ -163,6 +179,7 @@ class DetailPane(QWidget):
             button.setEnabled(has)
         self._buttons["redownload"].setVisible(missing)
         if record is None:
+            self.show_lineage([], [])
             self.rendered.set_markdown("")
             self.raw.setPlainText("")
             self.logs.setPlainText("")
@@ -175,6 +192,7 @@ class DetailPane(QWidget):
         for mode in ReuseMode:
             self._buttons[mode.value].setEnabled(reusable)
         self._buttons["copy_seed"].setEnabled(record.seed is not None)
+        self._buttons["edit"].setEnabled(bool(record.images))
         self._buttons["favourite"].setChecked(record.favourite)
         self.rendered.set_markdown(record.prompt)
         negative = f"\n\nNegative prompt:\n{record.negative_prompt}" if record.negative_prompt \
@@ -230,6 +248,28 @@ class DetailPane(QWidget):
         if image.isNull():
             self.image_label.setText(f"missing or unreadable: {path.name}")
 
+    @property
+    def image_index(self) -> int:
+        return self._image_index
+
+    def show_lineage(self, made_from: list[SourceLink], edits: list[SourceLink]) -> None:
+        """"Made from" (this edit's references) and "Edits of this", as links to those jobs."""
+        parts = []
+        if made_from:
+            parts.append("Made from: " + ", ".join(
+                f"image {link.index + 1} ← " + (
+                    _job_link(link.source_job_id, link.source_index)
+                    if link.source_job_id else "a file") for link in made_from))
+        if edits:
+            seen = dict.fromkeys(link.job_id for link in edits)
+            parts.append("Edits of this: " + ", ".join(_job_link(job_id) for job_id in seen))
+        self.lineage.setText("<br>".join(parts))
+        self.lineage.setVisible(bool(parts))
+
+    def _follow_link(self, href: str) -> None:
+        if href.startswith("job:"):
+            self.open_job.emit(href.removeprefix("job:"))
+
     # ---- actions -----------------------------------------------------------------------------
 
     def _reuse(self, mode: ReuseMode) -> None:
@@ -258,3 +298,9 @@ class DetailPane(QWidget):
     def _save_note(self) -> None:
         if self._record is not None:
             self.note_saved.emit(self._record.id, self.note.toPlainText())
+
+
+def _job_link(job_id: str, index: int | None = None) -> str:
+    # Only our own ids go into the rich text: 32 hex digits, and an image number.
+    label = job_id[:8] + (f" image {index + 1}" if index is not None else "")
+    return f'<a href="job:{job_id}">{label}</a>'

@@ -82,6 +82,7 @@ class HistoryBrowser(QWidget):
 
     reuse_requested = Signal(object, str)
     redownload_requested = Signal(str)
+    edit_requested = Signal(list)  # [(absolute path, job id, image index)], at most 3
     message = Signal(str)
     consistency_checked = Signal(object)
     library_refreshed = Signal()
@@ -159,6 +160,8 @@ class HistoryBrowser(QWidget):
         self.detail.note_saved.connect(self.curator.set_note)
         self.detail.redownload_requested.connect(self.redownload_requested)
         self.detail.delete_requested.connect(self.curator.delete)
+        self.detail.edit_requested.connect(self.edit_selected)
+        self.detail.open_job.connect(self.open_lineage)
         self.curator.changed.connect(self._on_changed)
         self.curator.deleted.connect(self._on_deleted)
         self.curator.restored.connect(self._on_restored)
@@ -206,6 +209,25 @@ class HistoryBrowser(QWidget):
             index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         self.view.scrollTo(index)
         return True
+
+    def edit_selected(self) -> None:
+        """"Edit this image": the shown image, or the first image of each selected job."""
+        current = self.detail.record
+        records = self.selected_records()
+        if len(records) <= 1 and current is not None and current.images:
+            index = min(self.detail.image_index, len(current.images) - 1)
+            picks = [(current, index)]
+        else:
+            picks = [(record, 0) for record in records if record.images]
+        items = [(str(self.reader.layout.absolute(record.images[index].path)), record.id, index)
+                 for record, index in picks[:3]]
+        if items:
+            self.edit_requested.emit(items)
+
+    def open_lineage(self, job_id: str) -> None:
+        """Follow a lineage link: select the job, or show it even when the filter hides it."""
+        if not self.select_job(job_id):
+            self._show_detail(job_id)
 
     def delete_selected(self) -> None:
         ids = self.selected_ids()
@@ -397,6 +419,8 @@ class HistoryBrowser(QWidget):
         missing = self.missing.get(job_id)
         self.detail.show_record(record, self.reader.logs(job_id) if record else [],
                                 missing=missing is not None and missing.redownloadable)
+        if record is not None:
+            self.detail.show_lineage(self.reader.made_from(job_id), self.reader.edits_of(job_id))
 
     def _on_changed(self, job_ids: list[str]) -> None:
         self.model.invalidate(job_ids)

@@ -1,0 +1,151 @@
+"""fal storage uploads of reference images: initiate (with the key), then one PUT (without it).
+
+This is the flow fal's JavaScript client always uses: ``POST {rest}/storage/upload/initiate``
+answers a signed ``upload_url`` and the public ``file_url``; the bytes go to ``upload_url`` in a
+single PUT that carries no key (the URL is signed; sending the key there would leak it). An
+upload is safe to repeat (a retry leaves at most an orphan file), but only the initiate call is
+retried (429, 502–504, transport errors), like fal's client; a failed PUT ends the upload with a
+typed error. Files up to 10 MB never need fal's multipart flow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Final
+from urllib.parse import urlsplit
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field
+
+from qwenimg_desktop.core.errors import AuthError, FalError, MalformedResponse, register_secret
+from qwenimg_desktop.core.fal.client import DEFAULT_TIMEOUT, USER_AGENT, error_from_response
+from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE, parse_model
+from qwenimg_desktop.core.fal.retry import RetryPolicy, parse_retry_after
+
+log = logging.getLogger("qwenimg.storage")
+
+FAL_REST_BASE: Final = "https://rest.fal.ai"
+INITIATE_PATH: Final = "/storage/upload/initiate"
+STORAGE_TYPE: Final = "fal-cdn-v3"
+INITIATE_RETRIES: Final = 3
+_RETRY_STATUS: Final = frozenset({429, 502, 503, 504})
+CHUNK: Final = 64 * 1024
+
+Progress = Callable[[int, int], None]
+"""``(bytes sent, total bytes)`` while a PUT runs."""
+
+
+class UploadFailed(FalError):
+    """A reference image could not be uploaded; nothing was submitted, nothing was charged."""
+
+
+class UploadTarget(BaseModel):
+    """The initiate answer."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True)
+
+    upload_url: str = Field(min_length=8, max_length=4000)
+    file_url: str = Field(min_length=8, max_length=4000)
+
+
+def storage_base(queue_base: str) -> str:
+    """Where the storage API lives: fal's REST host for fal's queue, else the queue's own base
+    (the emulator serves both)."""
+    if queue_base.rstrip("/") == DEFAULT_QUEUE_BASE:
+        return FAL_REST_BASE
+    return queue_base.rstrip("/")
+
+
+class StorageUploader:
+    """Uploads bytes to fal's storage; one shared HTTP client, the key read per call."""
+
+    def __init__(
+        self, queue_base: str, *, key: Callable[[], str | None], retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.base = storage_base(queue_base)
+        self._key = key
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._http = httpx.AsyncClient(
+            timeout=DEFAULT_TIMEOUT, transport=transport, follow_redirects=False,
+            headers={"User-Agent": USER_AGENT},
+        )
+
+    def __repr__(self) -> str:
+        return f"<StorageUploader base={self.base}>"
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def upload(self, data: bytes, *, content_type: str, file_name: str,
+                     on_progress: Progress | None = None) -> str:
+        """Upload ``data``; returns fal's ``file_url``.
+
+        Raises:
+            UploadFailed: the initiate call kept failing, or the PUT was refused.
+            AuthError: no key, or fal refused it.
+        """
+        target = await self._initiate(content_type, file_name)
+        await self._put(target, data, content_type, on_progress)
+        return target.file_url
+
+    async def _initiate(self, content_type: str, file_name: str) -> UploadTarget:
+        key = self._key()
+        if not key:
+            raise AuthError("no fal API key is set")
+        register_secret(key)
+        url = f"{self.base}{INITIATE_PATH}"
+        headers = {"Authorization": f"Key {key}", "Accept": "application/json"}
+        body = {"content_type": content_type, "file_name": file_name}
+        for attempt in range(1, INITIATE_RETRIES + 2):
+            try:
+                response = await self._http.post(url, params={"storage_type": STORAGE_TYPE},
+                                                  json=body, headers=headers)
+            except httpx.TransportError as exc:
+                if attempt <= INITIATE_RETRIES:
+                    await self._sleep(self.retry.delay(attempt))
+                    continue
+                raise UploadFailed(f"could not reach fal's storage ({type(exc).__name__})",
+                                   next_step="Check the connection and try again.") from None
+            if response.status_code in _RETRY_STATUS and attempt <= INITIATE_RETRIES:
+                retry_after = parse_retry_after(response.headers.get("retry-after"))
+                await self._sleep(self.retry.delay(attempt, retry_after))
+                continue
+            if response.is_success:
+                try:
+                    return parse_model(UploadTarget, response.content, what="upload answer")
+                except MalformedResponse as exc:
+                    raise UploadFailed(exc.message) from None
+            error = error_from_response(response)
+            if isinstance(error, AuthError):
+                raise error
+            raise UploadFailed(f"fal's storage refused the upload: {error.message}",
+                               next_step="Try again later.")
+        raise UploadFailed("fal's storage kept failing")  # pragma: no cover - loop returns
+
+    async def _put(self, target: UploadTarget, data: bytes, content_type: str,
+                   on_progress: Progress | None) -> None:
+        total = len(data)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            for start in range(0, total, CHUNK):
+                yield data[start:start + CHUNK]
+                if on_progress is not None:
+                    on_progress(min(start + CHUNK, total), total)
+
+        headers = {"Content-Type": content_type, "Content-Length": str(total)}
+        try:  # no Authorization header: the URL is signed
+            response = await self._http.put(target.upload_url, content=chunks(), headers=headers)
+        except httpx.TransportError as exc:
+            raise UploadFailed(f"the upload to {urlsplit(target.upload_url).hostname} broke off"
+                               f" ({type(exc).__name__})",
+                               next_step="Try again; nothing was charged.") from None
+        if not response.is_success:
+            raise UploadFailed(
+                f"fal's storage refused the file (HTTP {response.status_code}"
+                f"{', the upload link has expired' if response.status_code == 403 else ''})",
+                next_step="Try again; a new upload link is requested each time.")
