@@ -12,6 +12,7 @@ from PySide6.QtCore import QFile, QObject, Signal
 from qwenimg_desktop.core.errors import QwenImgError
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.store.consistency import regenerate_thumbnails
+from qwenimg_desktop.core.store.duplicates import scan
 from qwenimg_desktop.core.store.export import ExportResult, export_to_folder, export_to_zip
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.queries import HistoryQuery
@@ -45,6 +46,7 @@ class HistoryCurator(QObject):
         restored(list[str]): an undo put these jobs back.
         exported(ExportResult), failed(str): outcome messages for the user.
         library_changed(): tags or collections changed (refresh counts and autocomplete).
+        duplicates_found(DuplicateReport): a duplicate scan finished.
     """
 
     changed = Signal(list)
@@ -53,6 +55,7 @@ class HistoryCurator(QObject):
     exported = Signal(object)
     failed = Signal(str)
     library_changed = Signal()
+    duplicates_found = Signal(object)
 
     def __init__(self, store: HistoryStore, os_trash: FileMover | None = qt_move_to_trash,
                  parent: QObject | None = None) -> None:
@@ -136,6 +139,10 @@ class HistoryCurator(QObject):
             return (export_to_zip if as_zip else export_to_folder)(chosen, layout, destination)
 
         self._run(work, self.exported.emit)
+
+    def scan_duplicates(self) -> None:
+        """Hash images that have no dHash yet, then group identical and similar ones."""
+        self._run(lambda: scan(self.store), self.duplicates_found.emit)
 
     def _library_done(self, job_ids: list[str]) -> None:
         if job_ids:

@@ -33,6 +33,7 @@ from qwenimg_desktop.ui.history.compare import CompareView
 from qwenimg_desktop.ui.history.curation import HistoryCurator, qt_move_to_trash
 from qwenimg_desktop.ui.history.delegate import TILE, HistoryDelegate
 from qwenimg_desktop.ui.history.detail import DetailPane
+from qwenimg_desktop.ui.history.duplicates import DuplicatesView
 from qwenimg_desktop.ui.history.filters import SearchBar
 from qwenimg_desktop.ui.history.model import HistoryModel
 from qwenimg_desktop.ui.history.reuse import ReuseMode, request_for
@@ -107,6 +108,7 @@ class HistoryBrowser(QWidget):
         self.detail = DetailPane(store.layout, self.images, self)
         self.sidebar = CollectionsSidebar(self)
         self.compare_view: CompareView | None = None
+        self.duplicates_view: DuplicatesView | None = None
         self.missing: dict[str, MissingImage] = {}
         self.undo_action = QAction("Undo delete", self)
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
@@ -348,6 +350,23 @@ class HistoryBrowser(QWidget):
         if target:
             self.curator.export_collection(collection_id, Path(target), as_zip=True)
 
+    def show_duplicates(self) -> DuplicatesView:
+        """Open the duplicates window and scan (hashing what has no hash yet) in the background."""
+        if self.duplicates_view is None:
+            view = DuplicatesView(self.reader, self)
+            view.keep_requested.connect(lambda _keep, others: self.curator.delete(others))
+            view.rescan_requested.connect(self.curator.scan_duplicates)
+            self.curator.duplicates_found.connect(view.show_report)
+            self.curator.deleted.connect(lambda _: self.curator.scan_duplicates()
+                                         if view.isVisible() else None)
+            self.curator.restored.connect(lambda _: self.curator.scan_duplicates()
+                                          if view.isVisible() else None)
+            self.duplicates_view = view
+        self.duplicates_view.show()
+        self.duplicates_view.raise_()
+        self.curator.scan_duplicates()
+        return self.duplicates_view
+
     def check_consistency(self) -> None:
         """Compare rows and files on the search thread; missing jobs get a badge."""
         self.runner.call(check_files, self._on_checked)
@@ -392,6 +411,8 @@ class HistoryBrowser(QWidget):
         self.images.shutdown()
         if self.compare_view is not None:
             self.compare_view.close()
+        if self.duplicates_view is not None:
+            self.duplicates_view.close()
         self.reader.close()
 
     # ---- reactions ---------------------------------------------------------------------------
@@ -484,6 +505,7 @@ class HistoryBrowser(QWidget):
             menu.addSeparator()
             menu.addAction(f"Delete {len(ids)} generation(s)", self.delete_selected)
         menu.addAction("Clear failed", self.clear_failed)
+        menu.addAction("Find duplicates…", self.show_duplicates)
         if self.curator.can_undo:
             menu.addAction(self.undo_action)
         return menu
