@@ -156,6 +156,8 @@ class ResponseTooLarge(MalformedResponse):
 class DeadlineExceeded(FalError):
     """A job or a transfer took longer than its overall deadline."""
 
+    error_type = "deadline"  # core.jobs.model.DEADLINE (when a whole job ran out of time)
+
     next_step = "fal is slow or stuck right now; try again later."
 
 
@@ -201,6 +203,17 @@ class NotFound(FalError):
 
 class DownloadError(UserError):
     """A result image could not be fetched or is not a valid image."""
+
+
+class PaidNotDownloaded(DownloadError):
+    """fal produced the result (and charged for it) but its images could not be stored.
+
+    The job keeps its request id and offers Re-download, which fetches the same result again
+    without a new charge; a retry would be a second paid generation.
+    """
+
+    error_type = "not_downloaded"  # core.jobs.model.NOT_DOWNLOADED
+    next_step = "fal still has the result: use Re-download (no new charge)."
 
 
 # ---- local environment ------------------------------------------------------------------------

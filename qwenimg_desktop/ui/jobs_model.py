@@ -47,6 +47,10 @@ def state_icon(state: JobState) -> QIcon:
     return icon
 
 
+REDOWNLOAD_KINDS: Final = frozenset({"PaidNotDownloaded", "DeadlineExceeded"})
+"""Failures whose result fal may hold: Re-download fetches it by request id."""
+
+
 @dataclass
 class JobRow:
     """What the GUI knows about one job."""
@@ -63,6 +67,17 @@ class JobRow:
     detail: str = ""
     seed: int | None = None
     image_paths: tuple[str, ...] = ()
+    kind: str = ""  # the error class of a failure, e.g. "PaidNotDownloaded"
+
+    @property
+    def awaits_redownload(self) -> bool:
+        """A failed job whose result can be fetched again by request id (no new charge)."""
+        return self.state is JobState.failed and self.kind in REDOWNLOAD_KINDS
+
+    @property
+    def retry_pays_twice(self) -> bool:
+        """fal already made (and charged) this job's result: a retry would be a second charge."""
+        return self.state is JobState.failed and self.kind == "PaidNotDownloaded"
 
     @property
     def title(self) -> str:
@@ -177,8 +192,8 @@ class JobsModel(QStandardItemModel):
             self._changed(row)
         else:
             self._changed_later(row)
-        if row.state.is_final and not was_final:
-            self.job_finished.emit(row.job_id)
+        if row.state.is_final and (not was_final or row.state is not before[0]):
+            self.job_finished.emit(row.job_id)  # also: a failed job completed by Re-download
 
     def tick(self) -> None:
         """Refresh elapsed times of running rows (a 1 s timer calls this)."""
@@ -240,10 +255,12 @@ def _fold(row: JobRow, event: ev.JobEvent, now: float) -> None:
             row.started = row.started or now
     elif isinstance(event, ev.Completed):
         row.state, row.seed, row.image_paths = JobState.completed, event.seed, event.image_paths
+        row.kind = row.reason = ""
         row.finished = now
     elif isinstance(event, ev.Failed):
         unknown = event.kind == "SubmissionUnknown"
         row.state, row.finished = (JobState.unknown if unknown else JobState.failed), now
         row.reason = messages.failure_text(event.reason, event.kind)
+        row.kind = event.kind
     elif isinstance(event, ev.Cancelled):
         row.state, row.finished = JobState.cancelled, now

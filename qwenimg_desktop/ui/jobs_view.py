@@ -27,6 +27,7 @@ class JobsPanel(QWidget):
 
     cancel_requested = Signal(str)
     retry_requested = Signal(str)
+    redownload_requested = Signal(str)
     cancel_all_requested = Signal()
     selected = Signal(str)  # job id, "" when nothing is selected
 
@@ -45,6 +46,9 @@ class JobsPanel(QWidget):
         self.cancel_button.setToolTip("Cancel the selected job (Esc)")
         self.retry_button = QPushButton("Retry", self)
         self.retry_button.setToolTip("Submit the selected job's request again as a new job")
+        self.redownload_button = QPushButton("Re-download", self)
+        self.redownload_button.setToolTip(
+            "Fetch the selected job's result from fal again by its request id (no new charge)")
         self.cancel_all_button = QPushButton("Cancel all", self)
         self.log_view = QPlainTextEdit(self)
         self.log_view.setObjectName("jobLog")
@@ -71,13 +75,15 @@ class JobsPanel(QWidget):
         model.job_finished.connect(lambda _job_id: self._refresh_buttons())
         self.cancel_button.clicked.connect(self._cancel)
         self.retry_button.clicked.connect(self._retry)
+        self.redownload_button.clicked.connect(self._redownload)
         self.cancel_all_button.clicked.connect(self.cancel_all_requested)
         self._refresh_buttons()
 
     def _build(self) -> None:
         buttons = QHBoxLayout()
         buttons.addWidget(self.count_label, 1)
-        for button in (self.cancel_button, self.retry_button, self.cancel_all_button):
+        for button in (self.cancel_button, self.redownload_button, self.retry_button,
+                       self.cancel_all_button):
             buttons.addWidget(button)
         top = QWidget(self)
         top_layout = QVBoxLayout(top)
@@ -119,6 +125,11 @@ class JobsPanel(QWidget):
         if job_id:
             self.retry_requested.emit(job_id)
 
+    def _redownload(self) -> None:
+        row = self.model.row(self.current_job())
+        if row is not None and row.awaits_redownload:
+            self.redownload_requested.emit(row.job_id)
+
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         job_id = str(current.data(JOB_ROLE)) if current.isValid() else ""
         row = self.model.row(job_id) if job_id else None
@@ -150,7 +161,9 @@ class JobsPanel(QWidget):
         self.cancel_button.setEnabled(row is not None and not row.state.is_final
                                       and row.state is not JobState.cancel_requested)
         self.retry_button.setEnabled(row is not None and row.state in (
-            JobState.failed, JobState.cancelled, JobState.unknown, JobState.completed))
+            JobState.failed, JobState.cancelled, JobState.unknown, JobState.completed)
+            and not row.retry_pays_twice)
+        self.redownload_button.setVisible(row is not None and row.awaits_redownload)
         active = len(self.model.active_ids())
         total = self.model.rowCount()
         self.cancel_all_button.setEnabled(active > 0)

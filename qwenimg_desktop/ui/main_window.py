@@ -193,6 +193,7 @@ class MainWindow(QMainWindow):
         self.jobs.selected.connect(self._job_selected)
         self.jobs.cancel_requested.connect(self.cancel)
         self.jobs.retry_requested.connect(self.retry)
+        self.jobs.redownload_requested.connect(self.services.engine.redownload)
         self.jobs.cancel_all_requested.connect(self.cancel_all)
         self.jobs_model.job_finished.connect(self._job_finished)
         self.results.use_settings.connect(self.use_settings)

@@ -173,7 +173,7 @@ def test_hostile_download_fails_the_job_with_a_reason_and_leaves_no_file(
         job_id = engine.submit(GenerationRequest(prompt=f"hostile {name}"))
         final = log.wait_final(job_id)
     assert isinstance(final, ev.Failed), final
-    assert final.kind == "DownloadError"
+    assert final.kind == "PaidNotDownloaded"  # fal made the result: Re-download, never a retry
     assert reason in final.reason
     row = rows(engine.layout.db_path, "SELECT state, error FROM jobs WHERE id = ?", [job_id])[0]
     assert row["state"] == "failed"
@@ -192,7 +192,10 @@ def test_inline_bomb_and_oversized_inline_image_are_refused(
         engine, log = engine_factory(queue.base_url, use_stream=False)
         first = log.wait_final(engine.submit(GenerationRequest(prompt="inline bomb")))
         queue.images = [{"url": huge, "content_type": "image/png"}]
-        second = log.wait_final(engine.submit(GenerationRequest(prompt="inline huge")))
+        # Inline images come with sync_mode (whose results may be large); a result without it
+        # is refused past 1 MiB before any image is looked at (test_hostile_queue.py).
+        second = log.wait_final(engine.submit(GenerationRequest(prompt="inline huge",
+                                                                sync_mode=True)))
     assert isinstance(first, ev.Failed)
     assert "decompression bomb" in first.reason
     assert isinstance(second, ev.Failed)

@@ -1,4 +1,5 @@
-"""A full disk during an image write: a clear DiskFull, no partial file, and nothing lost."""
+"""A full disk during an image write: a clear message, no partial file, and nothing lost: the
+paid result is fetched again by Re-download, never submitted (and charged) twice."""
 
 from __future__ import annotations
 
@@ -70,8 +71,9 @@ def test_disk_full_during_image_write_is_clear_leaves_no_partial_and_loses_nothi
     final = log.wait_final(job_id)
 
     assert isinstance(final, ev.Failed), final
-    assert final.kind == "DiskFull"
+    assert final.kind == "PaidNotDownloaded"  # paid: Re-download is offered, never a retry
     assert "disk is full" in final.reason
+    assert "Re-download" in final.reason
     assert partial_files(small_disk) == []
     assert not any(layout.tmp_dir.iterdir())
     kept = media_files(layout.images_dir)
@@ -84,25 +86,30 @@ def test_disk_full_during_image_write_is_clear_leaves_no_partial_and_loses_nothi
         assert kept == set()  # a failed job keeps no image without a row
     engine.shutdown()
 
-    # Make room again: a restart finishes a job left "fetching"; a failed one can be retried.
+    # Make room again: a restart finishes a job left "fetching"; a failed one is fetched again
+    # by Re-download (the same request id: no second submit, no second charge).
     filler.unlink()
     again, log2 = engine_factory(server.base_url, root=layout.root)
     if state["state"] == "fetching":
         done = log2.wait_final(job_id)
     else:
-        done = log2.wait_final(again.retry(job_id))
+        again.redownload(job_id)
+        restored = log2.wait_for(job_id, ev.FilesRestored)
+        assert isinstance(restored, ev.FilesRestored)
+        assert (restored.restored, restored.error) == (4, "")
+        done = log2.wait_final(job_id)
     assert isinstance(done, ev.Completed), done
     assert len(done.image_paths) == 4
     assert integrity(layout.db_path) == [("ok",)]
     referenced = {r["path"] for r in rows(layout.db_path, "SELECT path FROM images")}
     assert media_files(layout.images_dir) == referenced
-    assert server.stats()["submits_total"] == (1 if state["state"] == "fetching" else 2)
+    assert server.stats()["submits_total"] == 1
     record_figures("disk_full", {
         "disk_kb": DISK_KB,
         "free_kb_before_job": free_before,
         "failure": final.reason,
         "row_state_after_failure": state["state"],
-        "recovered_by": "resume" if state["state"] == "fetching" else "retry",
+        "recovered_by": "resume" if state["state"] == "fetching" else "re-download",
         "partial_files": 0,
         "images_kept_after_failure": len(kept),
     })

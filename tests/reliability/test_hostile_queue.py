@@ -26,6 +26,7 @@ from qwenimg_desktop.core.fal.limits import (
     MAX_RESULT_BYTES,
     MAX_SSE_LINE_BYTES,
     MAX_STATUS_BYTES,
+    Pace,
 )
 from qwenimg_desktop.core.fal.protocol import ENDPOINT_ID, request_urls
 from qwenimg_desktop.core.jobs import events as ev
@@ -35,7 +36,15 @@ from qwenimg_desktop.core.store.history import HistoryStore
 from tests.core.cli_proc import run_cli
 from tests.core.conftest import EngineFactory
 from tests.core.helpers import FAST_RETRY, TEST_KEY, run
-from tests.reliability.hostile import Hostile, Route, body, redirect, repeated, streamed
+from tests.reliability.hostile import (
+    Hostile,
+    Route,
+    body,
+    redirect,
+    repeated,
+    streamed,
+    trickled,
+)
 
 REQUEST_ID: Final = "req-1"
 SMALL: Final = {"image_size": ImageSizePreset.square}
@@ -365,3 +374,106 @@ def test_a_status_httpx_cannot_read_is_a_typed_failure(
     assert isinstance(final, ev.Failed)
     assert final.kind != "BugError"
     assert message in final.reason
+
+
+# ---- time ---------------------------------------------------------------------------------
+
+
+def _state(tmp_path: Path, job: str) -> tuple[str, str | None, str | None, int]:
+    reader = _reader(tmp_path)
+    record = reader.get(job)
+    reader.close()
+    assert record is not None
+    return record.state.value, record.error_type, record.request_id, len(record.images)
+
+
+def test_a_status_in_progress_forever_meets_the_job_deadline_and_can_be_fetched_later(
+    engine_factory: EngineFactory, tmp_path: Path,
+) -> None:
+    done = {"value": False}
+
+    def status(handler: Any) -> None:
+        _status("COMPLETED" if done["value"] else "IN_PROGRESS")(handler)
+
+    with Hostile() as server:
+        _queue(server, status=status)
+        cancel = request_urls(server.base_url, REQUEST_ID)["cancel_url"]
+        server.routes[cancel.removeprefix(server.base_url)] = _json(
+            {"status": "CANCELLATION_REQUESTED"})
+        engine, log = _engine(engine_factory, server, tmp_path, job_deadline=1.0)
+        job = engine.submit(GenerationRequest(prompt="never ends", **SMALL))
+        final = log.wait_final(job)
+        assert isinstance(final, ev.Failed)
+        assert final.kind == "DeadlineExceeded"
+        assert "did not finish this generation within 1 s" in final.reason
+        assert "Re-download" in final.reason
+        assert ("PUT", cancel.removeprefix(server.base_url)) in [
+            (m, p) for m, p, _h in server.seen]
+        assert _state(tmp_path, job) == ("failed", "deadline", REQUEST_ID, 0)
+
+        done["value"] = True  # fal finished it anyway: Re-download fetches it, no new submit
+        engine.redownload(job)
+        restored = log.wait_for(job, ev.FilesRestored)
+        submits = server.paths().count(f"/{ENDPOINT_ID}")
+    assert isinstance(restored, ev.FilesRestored)
+    assert (restored.restored, restored.error) == (1, "")
+    assert _state(tmp_path, job) == ("completed", None, REQUEST_ID, 1)
+    assert submits == 1
+
+
+def test_a_stalled_download_keeps_the_paid_result_for_re_download(
+    engine_factory: EngineFactory, tmp_path: Path,
+) -> None:
+    data = _png()
+    slow = {"value": True}
+    trickle = streamed(lambda: trickled(data, 0.2), "image/png", length=len(data))
+
+    def media(handler: Any) -> None:
+        (trickle if slow["value"] else body(data, "image/png"))(handler)
+
+    with Hostile() as server:
+        _queue(server, status=_status())
+        server.routes["/media/a.png"] = media
+        engine, log = _engine(engine_factory, server, tmp_path,
+                              download_pace=Pace(deadline=30.0, window=0.5, floor=64))
+        job = engine.submit(GenerationRequest(prompt="slow media", **SMALL))
+        final = log.wait_final(job)
+        assert isinstance(final, ev.Failed)
+        assert final.kind == "PaidNotDownloaded"
+        assert "stalled" in final.reason
+        assert "Re-download" in final.reason
+        assert _state(tmp_path, job) == ("failed", "not_downloaded", REQUEST_ID, 0)
+        assert not [p for p in (tmp_path / "data" / "images").rglob("*") if p.is_file()]
+
+        slow["value"] = False
+        engine.redownload(job)
+        restored = log.wait_for(job, ev.FilesRestored)
+        submits = server.paths().count(f"/{ENDPOINT_ID}")
+    assert isinstance(restored, ev.FilesRestored)
+    assert (restored.restored, restored.error) == (1, "")
+    completed = [e for e in log.of(job) if isinstance(e, ev.Completed)]
+    assert len(completed) == 1
+    assert Path(completed[0].image_paths[0]).read_bytes()[:8] == data[:8]
+    assert _state(tmp_path, job) == ("completed", None, REQUEST_ID, 1)
+    assert submits == 1
+
+
+def test_a_submit_answer_trickled_in_meets_the_submit_deadline(
+    engine_factory: EngineFactory, tmp_path: Path,
+) -> None:
+    with Hostile() as server:
+        _queue(server, status=_status())
+        urls = request_urls(server.base_url, REQUEST_ID)
+        answer = json.dumps({"request_id": REQUEST_ID, **{
+            k: urls[k] for k in ("response_url", "status_url", "cancel_url")}}).encode()
+        server.routes[f"/{ENDPOINT_ID}"] = streamed(lambda: trickled(answer, 0.2),
+                                                    length=len(answer))
+        engine, log = _engine(engine_factory, server, tmp_path, submit_deadline=1.0)
+        job = engine.submit(GenerationRequest(prompt="slow answer", **SMALL))
+        final = log.wait_final(job, timeout=15)
+        submits = server.paths().count(f"/{ENDPOINT_ID}")
+    assert isinstance(final, ev.Failed)
+    assert final.kind == "SubmissionUnknown"  # it may have been queued: never re-sent
+    assert "did not arrive within 1 s" in final.reason
+    assert submits == 1
+    assert _state(tmp_path, job)[0] == "unknown"

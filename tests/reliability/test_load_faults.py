@@ -38,7 +38,8 @@ EXPECTED_FAILURES: dict[str, tuple[str, ...]] = {
     "SubmissionUnknown": (
         "it may or may not have been queued", "answer was unreadable", "may have reached fal",
     ),
-    "DownloadError": ("no longer available",),  # the media link expired (404)
+    # The media link expired (404): the paid result is kept for Re-download.
+    "PaidNotDownloaded": ("no longer available",),
     "RequestFailed": ("Internal error during image generation",),  # COMPLETED with an error
 }
 FAST = RetryPolicy(base_delay=0.005, max_delay=0.05)

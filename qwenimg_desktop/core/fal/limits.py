@@ -32,6 +32,10 @@ MAX_INLINE_RESULT_BYTES: Final = 96 * MIB
 """A ``sync_mode`` result, whose images travel inside it as data: URIs."""
 MAX_SSE_LINE_BYTES: Final = 1 * MIB
 """One line, and one event, of the status stream: an event is one status body."""
+JOB_DEADLINE_S: Final = 30 * 60.0
+"""From following a submitted job to having its result: fal's queue and a run take minutes."""
+SUBMIT_DEADLINE_S: Final = 300.0
+"""From sending a submit to its answer, retries on 429 and connect errors included."""
 MAX_LOG_LINE_CHARS: Final = 4000
 """One stored log line; a longer one is cut, with a note saying so."""
 MAX_LOG_LINES_PER_JOB: Final = 5000

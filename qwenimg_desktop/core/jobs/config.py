@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qwenimg_desktop.core.fal.limits import JOB_DEADLINE_S, SUBMIT_DEADLINE_S, Pace
 from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.store.files import DataLayout
 
@@ -36,3 +37,6 @@ class EngineConfig:
     recover: bool = True
     retry: RetryPolicy | None = None
     fault_log: Path | None = None
+    job_deadline: float = JOB_DEADLINE_S  # following a job until its result (core/fal/limits)
+    submit_deadline: float = SUBMIT_DEADLINE_S  # a submit's answer
+    download_pace: Pace | None = None  # each image download: deadline and stall floor

@@ -182,7 +182,8 @@ class JobEngine(StartGate):
                 raise DatabaseCorrupt(self.layout.db_path, "quick_check found damaged pages")
         self.store = store
         client = QueueClient(self.queue_base, key=lambda: self._key_cache, retry=self._retry)
-        downloader = Downloader(retry=self._retry, executor=self._file_pool)
+        downloader = Downloader(retry=self._retry, executor=self._file_pool,
+                                pace=self.config.download_pace)
         self._slots = Slots(self.concurrency)
         self._pipeline = Pipeline(
             client=client,
@@ -198,6 +199,8 @@ class JobEngine(StartGate):
             make_thumbnails=self._thumbnails,
             uploader=StorageUploader(self.queue_base, key=lambda: self._key_cache,
                                      retry=self._retry),
+            job_deadline=self.config.job_deadline,
+            submit_deadline=self.config.submit_deadline,
         )
         if self._recover and self._lock.acquire():
             await self._recover_jobs()
@@ -484,9 +487,23 @@ class JobEngine(StartGate):
         from qwenimg_desktop.core.store.consistency import redownload_missing  # noqa: PLC0415
 
         pipe = self._pipe
+        bound = asyncio.timeout(pipe.job_deadline)
         try:
             self._key_cache = await asyncio.to_thread(self._keys)
-            fixed = await redownload_missing(pipe.store, pipe.client, pipe.downloader, job_id)
+            record = await pipe.db(pipe.store.get, job_id)
+            async with bound:
+                if record is not None and record.awaits_redownload:
+                    fixed = await pipe.fetch_again(record)  # a paid result never stored
+                else:
+                    fixed = await redownload_missing(pipe.store, pipe.client, pipe.downloader,
+                                                     job_id)
+        except TimeoutError:
+            if not bound.expired():
+                raise
+            pipe.emit(ev.FilesRestored(job_id, 0, (
+                f"the re-download did not finish within {pipe.job_deadline:g} s; "
+                "try again later")))
+            return
         except QwenImgError as exc:
             pipe.emit(ev.FilesRestored(job_id, 0, exc.message))
             return

@@ -68,6 +68,21 @@ TRANSITIONS: Final[dict[JobState, frozenset[JobState]]] = {
 }
 
 
+NOT_DOWNLOADED: Final = "not_downloaded"
+"""``error_type`` of a failed job whose result fal produced (and charged) but whose images
+could not be downloaded or saved: it keeps its request id and offers Re-download, never a
+paid retry."""
+DEADLINE: Final = "deadline"
+"""``error_type`` of a failed job that fal did not finish within the job deadline: the app
+stopped waiting (and asked fal to cancel). If fal finished it anyway, Re-download fetches it."""
+REDOWNLOADABLE_ERRORS: Final = frozenset({NOT_DOWNLOADED, DEADLINE})
+
+
+def offers_redownload(state: JobState, error_type: str | None, request_id: str | None) -> bool:
+    """Whether a failed job can be completed by fetching its result again by request id."""
+    return state is JobState.failed and error_type in REDOWNLOADABLE_ERRORS and bool(request_id)
+
+
 def can_transition(old: JobState, new: JobState) -> bool:
     """Whether the journal allows ``old`` → ``new``."""
     return new in TRANSITIONS[old]

@@ -11,7 +11,7 @@ import dataclasses
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +20,12 @@ from typing import Any, ParamSpec, TypeVar
 from qwenimg_desktop.core.edit_request import EditRequest
 from qwenimg_desktop.core.errors import (
     BugError,
+    DeadlineExceeded,
     DownloadError,
     DuplicateRequestId,
     FalError,
     NotFound,
+    PaidNotDownloaded,
     QwenImgError,
     RequestFailed,
     SubmissionUnknown,
@@ -32,17 +34,25 @@ from qwenimg_desktop.core.errors import (
 from qwenimg_desktop.core.fal.client import CancelOutcome, QueueClient
 from qwenimg_desktop.core.fal.download import DownloadedImage, Downloader, verify_image
 from qwenimg_desktop.core.fal.limits import (
+    JOB_DEADLINE_S,
     MAX_LOG_LINE_CHARS,
     MAX_LOG_LINES_PER_JOB,
+    SUBMIT_DEADLINE_S,
     result_limit,
 )
-from qwenimg_desktop.core.fal.protocol import GenerationResult, LogEntry, QueueStatus, request_urls
+from qwenimg_desktop.core.fal.protocol import (
+    GenerationResult,
+    LogEntry,
+    QueueStatus,
+    SubmitResponse,
+    request_urls,
+)
 from qwenimg_desktop.core.fal.storage import StorageUploader
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.files import IMAGE_EXTENSIONS, DataLayout
-from qwenimg_desktop.core.store.history import HistoryStore, ImageRecord
+from qwenimg_desktop.core.store.history import HistoryStore, ImageRecord, JobRecord
 from qwenimg_desktop.core.store.metadata import EmbeddedMeta, MetadataError, embed_file
 from qwenimg_desktop.core.store.reads import LogLine
 from qwenimg_desktop.core.store.reference_files import read_reference
@@ -50,6 +60,8 @@ from qwenimg_desktop.core.store.thumbnails import make_thumbnail
 from qwenimg_desktop.core.threads import TrackedExecutor
 
 log = logging.getLogger("qwenimg.jobs")
+CANCEL_BUDGET_S = 10.0
+"""How long a cancel sent after the job deadline may take."""
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -89,6 +101,8 @@ class Pipeline:
         poll_interval: float = 0.2,
         make_thumbnails: bool = True,
         uploader: StorageUploader | None = None,
+        job_deadline: float = JOB_DEADLINE_S,
+        submit_deadline: float = SUBMIT_DEADLINE_S,
     ) -> None:
         self.client = client
         self.uploader = uploader
@@ -102,6 +116,8 @@ class Pipeline:
         self.use_stream = use_stream
         self.poll_interval = poll_interval
         self.make_thumbnails = make_thumbnails
+        self.job_deadline = job_deadline
+        self.submit_deadline = submit_deadline
         self._background: set[asyncio.Future[None]] = set()  # thumbnails of completed jobs
         self._fetching = 0  # jobs downloading their images now
         self._quiet = asyncio.Event()  # set while none is
@@ -164,7 +180,7 @@ class Pipeline:
         ctx.state = JobState.sending
         self.emit(ev.StateChanged(ctx.job_id, JobState.sending))
         try:
-            sub = await self.client.submit(ctx.request, job_id=ctx.job_id)
+            sub = await self._submitted_in_time(ctx)
         except SubmissionUnknown as exc:
             await self.db(self.store.mark_unknown, ctx.job_id, exc.message)
             ctx.state = JobState.unknown
@@ -191,21 +207,42 @@ class Pipeline:
         self.emit(ev.Submitted(ctx.job_id, sub.request_id))
         return True
 
+    async def _submitted_in_time(self, ctx: JobContext) -> SubmitResponse:
+        """The submit's answer within ``submit_deadline`` seconds (an answer trickled in a byte
+        at a time never meets httpx's read timeout); past it the outcome is unknown."""
+        bound = asyncio.timeout(self.submit_deadline)
+        try:
+            async with bound:
+                return await self.client.submit(ctx.request, job_id=ctx.job_id)
+        except TimeoutError:
+            if not bound.expired():
+                raise
+        raise SubmissionUnknown(
+            f"fal's answer to the submit did not arrive within {self.submit_deadline:g} s; "
+            "it may or may not have been queued"
+        )
+
     async def follow(self, ctx: JobContext) -> None:
-        """Watch a submitted job to the end, fetch its result and store its images."""
+        """Watch a submitted job to the end, fetch its result and store its images.
+
+        Following and fetching the result must end within ``job_deadline`` seconds (a status
+        that stays IN_PROGRESS forever, or answers that trickle in, would wait without end);
+        each image download has its own bounds (the downloader's pace).
+        """
         assert ctx.request_id is not None
+        until = asyncio.get_running_loop().time() + self.job_deadline
         if ctx.cancel_requested and ctx.state is not JobState.cancel_requested:
             await self.request_cancel(ctx)
         if ctx.state is JobState.fetching:
             final = None
         else:
             try:
-                final = await self.client.watch(
+                final = await self._in_time(ctx, until, self.client.watch(
                     ctx.request_id,
                     lambda status: self._on_status(ctx, status),
                     use_stream=self.use_stream,
                     poll_interval=self.poll_interval,
-                )
+                ))
             except NotFound:
                 if ctx.cancel_requested:
                     await self.finish_cancelled(ctx)
@@ -217,7 +254,31 @@ class Pipeline:
                 return
             reason = final.error or f"the generation failed ({final.error_type})"
             raise RequestFailed(reason, final.error_type)
-        await self._fetch(ctx, final)
+        await self._fetch(ctx, final, until)
+
+    async def _in_time(self, ctx: JobContext, until: float, work: Awaitable[T]) -> T:
+        """Await ``work`` before the job's deadline; past it, ask fal to cancel (best effort:
+        nothing is charged for a job that never started) and raise :class:`DeadlineExceeded`."""
+        bound = asyncio.timeout_at(until)
+        try:
+            async with bound:
+                return await work
+        except TimeoutError:
+            if not bound.expired():
+                raise
+        assert ctx.request_id is not None
+        try:
+            async with asyncio.timeout(CANCEL_BUDGET_S):
+                await self.client.cancel(ctx.request_id)
+        except (FalError, TimeoutError):
+            log.warning("cancel after the deadline of %s failed", ctx.job_id, exc_info=True)
+        minutes = f"{self.job_deadline / 60:g} min" if self.job_deadline >= 60 else (
+            f"{self.job_deadline:g} s")
+        raise DeadlineExceeded(
+            f"fal did not finish this generation within {minutes}; the app stopped waiting and "
+            f"asked fal to cancel it (request id {ctx.request_id}). If fal finished it anyway, "
+            "Re-download fetches the images."
+        )
 
     async def _on_status(self, ctx: JobContext, status: QueueStatus) -> None:
         if status.status == "IN_QUEUE":
@@ -273,9 +334,32 @@ class Pipeline:
             ctx.last_log = logs[-1]
         return fresh
 
-    async def _fetch(self, ctx: JobContext, final: QueueStatus | None) -> None:
+    async def _fetch(self, ctx: JobContext, final: QueueStatus | None, until: float) -> None:
         assert ctx.request_id is not None
         self.emit(ev.StateChanged(ctx.job_id, JobState.fetching))
+        result = await self._in_time(ctx, until, self._result(ctx))
+        if result is None:
+            return
+        metrics = json.dumps(final.metrics) if final is not None and final.metrics else None
+        await self.db(
+            self.store.mark_fetching,
+            ctx.job_id,
+            result_json=stored_result_json(result),
+            seed=result.seed,
+            metrics_json=metrics,
+        )
+        ctx.state = JobState.fetching
+        ctx.seed = result.seed
+        images = await self._keep_images(ctx, result)
+        await self.db(self.store.complete, ctx.job_id, images)
+        ctx.state = JobState.completed
+        paths = tuple(str(self.layout.absolute(img.path)) for img in images)
+        self.emit(ev.Completed(ctx.job_id, result.seed, paths))
+        self.thumbnail_later(ctx.job_id, images)
+
+    async def _result(self, ctx: JobContext) -> GenerationResult | None:
+        """The result, with no more images than were asked for; None when it was cancelled."""
+        assert ctx.request_id is not None
         try:
             result = await self.client.result(
                 ctx.request_id, limit=result_limit(ctx.request.sync_mode)
@@ -283,7 +367,7 @@ class Pipeline:
         except (RequestFailed, ValidationFailed) as exc:
             if ctx.cancel_requested:
                 await self.finish_cancelled(ctx)
-                return
+                return None
             raise RequestFailed(f"the generation failed: {exc.message}") from None
         wanted = ctx.request.num_images
         if len(result.images) > wanted:
@@ -296,29 +380,53 @@ class Pipeline:
             stored = await self._store_logs(ctx, [(note, "WARNING", None)])
             self.emit(ev.Running(ctx.job_id, stored))  # the live log shows it too
             self.emit(ev.StateChanged(ctx.job_id, JobState.fetching, note))
-        metrics = json.dumps(final.metrics) if final is not None and final.metrics else None
-        await self.db(
-            self.store.mark_fetching,
-            ctx.job_id,
-            result_json=stored_result_json(result),
-            seed=result.seed,
-            metrics_json=metrics,
-        )
-        ctx.state = JobState.fetching
-        ctx.seed = result.seed
+        return result
+
+    async def _keep_images(self, ctx: JobContext, result: GenerationResult) -> list[ImageRecord]:
+        """Download and store the result's images.
+
+        Raises:
+            PaidNotDownloaded: fal made (and charged for) the result but an image could not be
+                downloaded or saved; the job keeps its request id for Re-download.
+        """
+        if not result.images:
+            raise RequestFailed("fal returned no images (the safety checker may have removed them)")
         self._fetching += 1
         self._quiet.clear()
         try:
-            images = await self._download_all(ctx, result)
+            return await self._download_all(ctx, result)
+        except QwenImgError as exc:
+            raise PaidNotDownloaded(
+                f"the images could not be saved: {exc.message.rstrip('.')}. fal has the "
+                "result: Re-download fetches it without a new charge."
+            ) from None
         finally:
             self._fetching -= 1
             if self._fetching == 0:
                 self._quiet.set()
-        await self.db(self.store.complete, ctx.job_id, images)
-        ctx.state = JobState.completed
+
+    async def fetch_again(self, record: JobRecord) -> list[ImageRecord]:
+        """Re-download: complete a failed job that awaits it (``offers_redownload``) by fetching
+        its result again by request id, without a new submit (and so without a new charge).
+
+        Raises:
+            PaidNotDownloaded, FalError, QwenImgError: the job stays as it was.
+        """
+        assert record.request is not None
+        ctx = JobContext(record.id, record.request, record.state, request_id=record.request_id,
+                         seed=record.seed)
+        ctx.logs_stored = MAX_LOG_LINES_PER_JOB // 2  # a few notes more, never a second log
+        result = await self._result(ctx)
+        if result is None:
+            return []
+        ctx.seed = result.seed
+        images = await self._keep_images(ctx, result)
+        await self.db(self.store.complete_redownloaded, ctx.job_id, images,
+                      result_json=stored_result_json(result), seed=result.seed)
         paths = tuple(str(self.layout.absolute(img.path)) for img in images)
         self.emit(ev.Completed(ctx.job_id, result.seed, paths))
         self.thumbnail_later(ctx.job_id, images)
+        return images
 
     # ---- thumbnails, after the job is complete ----------------------------------------------
 
@@ -373,8 +481,6 @@ class Pipeline:
         return len(pending)
 
     async def _download_all(self, ctx: JobContext, result: GenerationResult) -> list[ImageRecord]:
-        if not result.images:
-            raise RequestFailed("fal returned no images (the safety checker may have removed them)")
         tasks = [
             asyncio.ensure_future(self._download_one(ctx, i, f))
             for i, f in enumerate(result.images)

@@ -12,7 +12,12 @@ from typing import Any, Final
 
 from qwenimg_desktop.core.edit_request import EditRequest
 from qwenimg_desktop.core.errors import BugError, DuplicateRequestId, redact
-from qwenimg_desktop.core.jobs.model import FINAL_STATES, JobState, can_transition
+from qwenimg_desktop.core.jobs.model import (
+    FINAL_STATES,
+    JobState,
+    can_transition,
+    offers_redownload,
+)
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.edits import INSERT_SOURCE, EditJournal, source_rows
 from qwenimg_desktop.core.store.library import LibraryStore
@@ -154,6 +159,32 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal):
                 "UPDATE jobs SET state = :state, updated_at = :now, finished_at = :now,"
                 " queue_position = NULL WHERE id = :id",
                 {"state": JobState.completed.value, "now": now, "id": job_id},
+            )
+
+    def complete_redownloaded(
+        self, job_id: str, images: Sequence[ImageRecord], *, result_json: str | None,
+        seed: int | None,
+    ) -> None:
+        """A failed job whose result was fetched again by Re-download: insert its image rows and
+        mark it completed, in ONE transaction.
+
+        Only a failed job of :data:`REDOWNLOADABLE_ERRORS` may move out of ``failed`` (its
+        request id is fal's record that the result exists); the image files must already be
+        complete and in place.
+        """
+        now = self._clock()
+        with self._writing() as conn:
+            row = conn.execute("SELECT state, error_type, request_id FROM jobs WHERE id = :id",
+                               {"id": job_id}).fetchone()
+            if row is None or not offers_redownload(JobState(row[0]), row[1], row[2]):
+                raise BugError(f"journal: job {job_id} is not a failed job awaiting Re-download")
+            _insert_images(conn, job_id, images)
+            conn.execute(
+                "UPDATE jobs SET state = :state, updated_at = :now, finished_at = :now,"
+                " error = NULL, error_type = NULL, result_json = COALESCE(:result, result_json),"
+                " seed = COALESCE(:seed, seed) WHERE id = :id",
+                {"state": JobState.completed.value, "now": now, "id": job_id,
+                 "result": result_json, "seed": seed},
             )
 
     def fail(self, job_id: str, message: str, error_type: str | None = None) -> None:

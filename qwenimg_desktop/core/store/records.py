@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from qwenimg_desktop.core.endpoints import UnknownEndpoint
 from qwenimg_desktop.core.endpoints import parse_stored_request as parse_through_registry
-from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.jobs.model import JobState, offers_redownload
 from qwenimg_desktop.core.params import GenerationRequest
 
 log = logging.getLogger("qwenimg.store")
@@ -84,6 +84,11 @@ class JobRecord:
     endpoint: str = ""
     seq: int = 0
     """The insertion position: the keyset cursor of ``HistoryStore.query_records(after=...)``."""
+
+    @property
+    def awaits_redownload(self) -> bool:
+        """A failed job whose paid result was never stored: Re-download completes it."""
+        return offers_redownload(self.state, self.error_type, self.request_id)
 
 
 @dataclass(frozen=True)

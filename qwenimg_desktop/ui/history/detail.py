@@ -177,7 +177,9 @@ class DetailPane(QWidget):
         has = record is not None
         for button in self._buttons.values():
             button.setEnabled(has)
-        self._buttons["redownload"].setVisible(missing)
+        # Missing files, or a paid result never stored (a stalled download, a full disk).
+        self._buttons["redownload"].setVisible(
+            missing or (record is not None and record.awaits_redownload))
         if record is None:
             self.show_lineage([], [])
             self.rendered.set_markdown("")

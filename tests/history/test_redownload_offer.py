@@ -1,0 +1,96 @@
+"""A paid result that was never stored offers Re-download, never a paid Retry (real widgets)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.store.history import HistoryStore
+from qwenimg_desktop.ui.history.view import HistoryBrowser
+from qwenimg_desktop.ui.jobs_model import JobsModel
+from qwenimg_desktop.ui.jobs_view import JobsPanel
+from tests.history.test_detail_compare_drop import open_detail
+
+
+def _panel(qtbot: QtBot) -> JobsPanel:
+    panel = JobsPanel(JobsModel())
+    qtbot.addWidget(panel)
+    panel.show()
+    return panel
+
+
+def _failed(panel: JobsPanel, job_id: str, kind: str) -> None:
+    panel.model.add_job(job_id, GenerationRequest(prompt=f"job {job_id}"))
+    panel.model.apply(ev.Failed(job_id, "the images could not be saved", kind))
+    panel.select_job(job_id)
+
+
+def test_a_paid_result_not_downloaded_offers_re_download_and_no_retry(qtbot: QtBot) -> None:
+    panel = _panel(qtbot)
+    _failed(panel, "paid", "PaidNotDownloaded")
+    assert panel.redownload_button.isVisible()
+    assert not panel.retry_button.isEnabled()  # a retry would be a second charge
+    with qtbot.waitSignal(panel.redownload_requested) as asked:
+        panel.redownload_button.click()
+    assert asked.args == ["paid"]
+
+    panel.model.apply(ev.FilesRestored("paid", 1))
+    panel.model.apply(ev.Completed("paid", 7, ("/x.png",)))
+    row = panel.model.row("paid")
+    assert row is not None
+    assert row.state is JobState.completed
+    assert not panel.redownload_button.isVisible()
+    assert panel.retry_button.isEnabled()
+
+
+def test_a_job_past_its_deadline_offers_both(qtbot: QtBot) -> None:
+    panel = _panel(qtbot)
+    _failed(panel, "slow", "DeadlineExceeded")
+    assert panel.redownload_button.isVisible()  # if fal finished it anyway
+    assert panel.retry_button.isEnabled()  # fal was asked to cancel it: it may never have run
+
+
+def test_an_ordinary_failure_offers_retry_only(qtbot: QtBot) -> None:
+    panel = _panel(qtbot)
+    _failed(panel, "plain", "RequestFailed")
+    assert not panel.redownload_button.isVisible()
+    assert panel.retry_button.isEnabled()
+
+
+@pytest.fixture
+def browser(store: HistoryStore, qtbot: QtBot) -> Iterator[HistoryBrowser]:
+    widget = HistoryBrowser(store, os_trash=None, check_files_on_start=False)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 800)
+    widget.show()
+    yield widget
+    widget.shutdown()
+
+
+def test_the_history_detail_offers_re_download_for_a_paid_result_never_stored(
+    browser: HistoryBrowser, store: HistoryStore, qtbot: QtBot,
+) -> None:
+    request = GenerationRequest(prompt="paid, never stored", output_format="png")
+    job = store.create_pending(request, queue_base="http://127.0.0.1:1", cost_estimate=0.075)
+    store.mark_sending(job)
+    store.mark_submitted(job, request_id="req-paid", status_url=None, response_url=None,
+                         cancel_url=None, queue_position=0)
+    store.mark_fetching(job, result_json="{}", seed=3, metrics_json=None)
+    store.fail(job, "the images could not be saved: the disk is full", "not_downloaded")
+    other = store.create_pending(request, queue_base="http://127.0.0.1:1", cost_estimate=0.075)
+    store.fail(other, "the generation failed", "RequestFailed")
+
+    open_detail(qtbot, browser, job)
+    button = browser.detail._buttons["redownload"]
+    assert button.isVisible()
+    with qtbot.waitSignal(browser.redownload_requested) as asked:
+        button.click()
+    assert asked.args == [job]
+
+    open_detail(qtbot, browser, other)
+    assert not browser.detail._buttons["redownload"].isVisible()
