@@ -102,6 +102,15 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("text")
     search.add_argument("--limit", type=int, default=20)
     search.add_argument("--json", action="store_true")
+    export = hsub.add_parser(
+        "export", parents=[common],
+        help="write the library (snippets, collections, tags, ratings) and, with --all, every "
+        "generation's metadata to a JSON file (image files are not included)")
+    export.add_argument("file", type=Path, help="the JSON file to write")
+    export.add_argument("--all", action="store_true", help="include every generation")
+    imp = hsub.add_parser("import", parents=[common],
+                          help="add what an export file holds (existing entries are kept)")
+    imp.add_argument("file", type=Path)
     return parser
 
 
@@ -359,6 +368,8 @@ def cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """list / show / search over the local history (read-only, offline)."""
     from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
     layout = _layout(args)
+    if args.history_command in ("export", "import"):
+        return _transfer(args, layout, out)
     with HistoryStore.open(layout, readonly=True) as store:
         if args.history_command == "show":
             record = _find(store, args.id)
@@ -386,6 +397,25 @@ def cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             print(f"{record.id[:12]}  {when}  {record.state.value:<16} {prompt[:60]}", file=out)
     if not records:
         print("no matching generations", file=err)
+    return EXIT_OK
+
+
+def _transfer(args: argparse.Namespace, layout: Any, out: TextIO) -> int:
+    """``history export`` / ``history import``: a JSON file of the library and history."""
+    from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
+    from qwenimg_desktop.core.store.transfer import import_file, write_export  # noqa: PLC0415
+
+    if args.history_command == "export":
+        with HistoryStore.open(layout, readonly=True) as store:
+            count = write_export(store, args.file, jobs=args.all)
+        print(f"exported the library and {count} generation(s) to {args.file}", file=out)
+        return EXIT_OK
+    with HistoryStore.open(layout) as store:
+        result = import_file(store, args.file)
+    print(f"imported {result.jobs_added} generation(s) ({result.jobs_skipped} already here), "
+          f"{result.snippets_added} snippet(s), {result.collections_added} collection(s), "
+          f"{result.memberships_added} collection entries, {result.tags_added} tag(s), "
+          f"{result.ratings_set} rating(s)", file=out)
     return EXIT_OK
 
 
