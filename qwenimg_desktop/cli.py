@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final, TextIO
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from qwenimg_desktop import __version__
+from qwenimg_desktop.core.cli_values import ValueProblem, parse_value, split_param, validate_strict
 from qwenimg_desktop.core.edit_request import Reference
-from qwenimg_desktop.core.endpoints import all_endpoints, endpoint_for
-from qwenimg_desktop.core.endpoints import build_request as build_endpoint_request
+from qwenimg_desktop.core.endpoints import all_endpoints, default_endpoint, endpoint_for
 from qwenimg_desktop.core.endpoints.describe import help_lines
 from qwenimg_desktop.core.errors import QwenImgError, UserError
 from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
@@ -114,20 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse_param(item: str) -> tuple[str, Any]:
-    """``key=value`` → (key, JSON value, or WxH size, or the raw string)."""
-    key, sep, raw = item.partition("=")
-    key = key.strip()
-    if not sep or not key:
-        raise UsageError(f"--param {item!r} is not KEY=VALUE")
-    raw = raw.strip()
-    if key == "image_size" and "x" in raw.lower() and raw.lower().replace("x", "").isdigit():
-        width, _, height = raw.lower().partition("x")
-        return key, {"width": int(width), "height": int(height)}
-    try:
-        return key, json.loads(raw)
-    except ValueError:
-        return key, raw
+def parse_param(item: str, model: type[BaseModel] | None = None) -> tuple[str, Any]:
+    """``key=value`` → (key, value as ``model``'s field takes it); raises ``ValueProblem``.
+
+    ``model`` is the endpoint's request model (the default endpoint's when None).
+    """
+    key, raw = split_param(item)
+    return key, parse_value(model or default_endpoint().request_model, key, raw)
 
 
 def load_references(args: argparse.Namespace) -> list[tuple[Reference, bytes]]:
@@ -164,16 +157,26 @@ def build_request(args: argparse.Namespace,
     data: dict[str, Any] = {"prompt": prompt}
     if args.negative_prompt is not None:
         data["negative_prompt"] = args.negative_prompt
+    endpoint = endpoint_for(args.endpoint)
+    model = endpoint.request_model
+    lines: list[str] = []
     for item in args.param:
-        key, value = parse_param(item)
+        try:
+            key, value = parse_param(item, model)
+        except ValueProblem as problem:
+            lines.append(f"  {problem.key}: {problem.message}")
+            continue
         data[key] = value
     if endpoint_for(args.endpoint).takes_images:
-        data["references"] = [ref.model_dump() for ref in references]
+        data["references"] = [ref.model_dump(mode="json") for ref in references]
     try:
-        return build_endpoint_request(args.endpoint, data)
+        request = validate_strict(model, {**data, "endpoint": endpoint.id})
     except ValidationError as exc:
-        lines = [f"  {fe.path or 'request'}: {fe.message}" for fe in field_errors(exc)]
-        raise UsageError("invalid request:\n" + "\n".join(lines)) from None
+        lines += [f"  {fe.path or 'request'}: {fe.message}" for fe in field_errors(exc)
+                  if f"  {fe.path}: " not in "".join(lines)]
+    if lines:
+        raise UsageError("invalid request:\n" + "\n".join(lines))
+    return request
 
 
 def queue_base(args: argparse.Namespace) -> str:

@@ -98,8 +98,9 @@ def test_cli_refuses_each_invalid_parameter_with_exit_2_and_sends_nothing(
     base = ["generate", "--queue-url", server.base_url, "--data-dir", str(tmp_path / "d")]
     refused = 0
     for values, path in INVALID:
-        if "prompt" in values and not isinstance(values["prompt"], str):
-            continue  # the CLI only takes text for the prompt
+        if any(key in values and not isinstance(values[key], str)
+               for key in ("prompt", "negative_prompt")):
+            continue  # text fields take the command line's text as written: it is always text
         prompt = values.get("prompt", "a cat")
         code = cli.main([*base, "--prompt", prompt, *_cli_args(values)])
         err = capsys.readouterr().err
