@@ -19,6 +19,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -30,6 +31,8 @@ from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.params import (
     DEFAULT_ENDPOINT_ID,
     DEFAULT_PRICE_PER_IMAGE_USD,
+    MAX_NEGATIVE_CHARS,
+    MAX_PROMPT_CHARS,
     CustomSize,
     GenerationRequest,
     ImageSizePreset,
@@ -172,10 +175,19 @@ class DraftSnapshot(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    prompt: str = Field(default="", max_length=200_000)
-    negative_prompt: str = Field(default="", max_length=200_000)
+    prompt: str = Field(default="", max_length=MAX_PROMPT_CHARS)
+    negative_prompt: str = Field(default="", max_length=MAX_NEGATIVE_CHARS)
     params: ParamValues = Field(default_factory=ParamValues)
     cursor: int = Field(default=0, ge=0)
+
+    @field_validator("prompt", "negative_prompt", mode="before")
+    @classmethod
+    def _within_limit(cls, value: Any, info: ValidationInfo) -> Any:
+        # The editor never holds more than the field's limit; a draft saved by an older version
+        # (which allowed 200,000 characters) keeps its start rather than being refused, so
+        # loading, autosave and close never fail on length.
+        limit = MAX_PROMPT_CHARS if info.field_name == "prompt" else MAX_NEGATIVE_CHARS
+        return value[:limit] if isinstance(value, str) else value
 
 
 class AppSettings(BaseModel):

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
+from qwenimg_desktop.core.errors import QwenImgError
 from qwenimg_desktop.core.settings import DraftSnapshot, load_draft, save_draft
 from qwenimg_desktop.ui.draft import Draft
 from qwenimg_desktop.ui.workers import Workers
@@ -23,8 +24,15 @@ class DraftAutosave(QObject):
     """Writes the draft to ``path`` 800 ms after the last change, on a worker thread.
 
     Writes are ordered by a generation number so an older snapshot never replaces a newer one.
-    ``flush()`` writes synchronously (used on quit).
+    ``flush()`` writes synchronously (used on quit). Neither ever raises: a write that fails
+    (a full disk, a read-only folder) is logged and reported through ``failed``; the previous
+    draft file stays whole.
+
+    Signals:
+        failed(str): a sentence for the user about a draft that could not be saved.
     """
+
+    failed = Signal(str)
 
     def __init__(
         self, draft: Draft, path: Path, workers: Workers,
@@ -61,16 +69,21 @@ class DraftAutosave(QObject):
     def flush(self) -> None:
         self._timer.stop()
         self._generation += 1
-        self._write(self._generation, self._draft.snapshot(self._cursor()))
+        try:
+            self._write(self._generation, self._draft.snapshot(self._cursor()))
+        except (QwenImgError, OSError) as exc:
+            self._report(exc)
 
     def _save_later(self) -> None:
         self._generation += 1
         generation = self._generation
         snapshot = self._draft.snapshot(self._cursor())
-        self._workers.run(
-            lambda: self._write(generation, snapshot),
-            on_error=lambda exc: log.warning("draft autosave failed: %s", exc),
-        )
+        self._workers.run(lambda: self._write(generation, snapshot), on_error=self._report)
+
+    def _report(self, exc: BaseException) -> None:
+        log.warning("draft autosave failed: %s", exc)
+        reason = exc.message if isinstance(exc, QwenImgError) else str(exc)
+        self.failed.emit(f"The draft could not be saved: {reason}")
 
     def _write(self, generation: int, snapshot: DraftSnapshot) -> None:
         with self._lock:

@@ -198,6 +198,8 @@ class MainWindow(QMainWindow):
         self.jobs_model.job_finished.connect(self._job_finished)
         self.results.use_settings.connect(self.use_settings)
         self.results.status.connect(self.messenger.info)
+        self.editor.limit_reached.connect(self.messenger.warning)
+        self.autosave.failed.connect(self.messenger.warning)
         self.messenger.message.connect(self._show_message)
 
     def _restore(self) -> None:
@@ -527,11 +529,15 @@ class MainWindow(QMainWindow):
         self.history.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self.save_state()
-        self.autosave.flush()
+        # Closing never raises: each step that fails is logged and the next one still runs.
+        steps = [self.save_state, self.autosave.flush, self.notifier.close]
         if self.services.save_settings is not None:
-            self.services.save_settings()
-        self.notifier.close()
+            steps.insert(2, self.services.save_settings)
+        for step in steps:
+            try:
+                step()
+            except Exception:  # a failed step must not stop the window closing
+                log.exception("closing: %s failed", getattr(step, "__name__", step))
         super().closeEvent(event)
 
 

@@ -6,7 +6,7 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QImage, QTextDocument
 from pytestqt.qtbot import QtBot
 
-from qwenimg_desktop.ui.draft import Draft
+from qwenimg_desktop.ui.draft import Draft, validate
 from qwenimg_desktop.ui.editor.editor_panel import EditorPanel
 from tests.ui.conftest import type_text
 
@@ -90,9 +90,16 @@ def test_negative_counter(qtbot: QtBot) -> None:
     panel, draft = _panel(qtbot)
     type_text(qtbot, panel.negative.edit, "blurry, 模糊")
     assert panel.negative.counter.text() == "10/500"
-    panel.negative.edit.setPlainText("x" * 501)
-    assert panel.negative.counter.text() == "501/500"
-    assert draft.negative_prompt == "x" * 501
+    cut: list[str] = []
+    panel.limit_reached.connect(cut.append)
+    panel.negative.edit.setPlainText("x" * 501)  # the editor holds no more than the request takes
+    assert panel.negative.counter.text() == "500/500"
+    assert draft.negative_prompt == "x" * 500
+    assert cut == ["The negative prompt holds at most 500 characters: 1 character of the text "
+                   "you added was left out."]
     result = draft.validate_now()
+    assert "negative_prompt" not in result.errors
+    assert not panel.negative.error.isVisible()
+    panel.show_validation(validate("ok", "x" * 501, draft.params))  # a longer one, from a model
     assert panel.negative.error.isVisible()
-    assert panel.negative.error.text() == result.errors["negative_prompt"]
+    assert "longer than 500" in panel.negative.error.text()

@@ -118,8 +118,6 @@ def test_invalid_parameters_are_explained_inline_and_never_sent(
 
     cases = [
         ("prompt", lambda: window.editor.editor.setPlainText("   "), window.editor.prompt_error),
-        ("negative_prompt", lambda: window.editor.negative.edit.setPlainText("x" * 501),
-         window.editor.negative.error),
         ("image_size", lambda: size(4000, 4000), params.size_field.error),
         ("image_size", lambda: size(100, 100), params.size_field.error),
         ("image_size", lambda: size(9000, 40), params.size_field.error),

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from qwenimg_desktop.core.edit_request import EditRequest
-from qwenimg_desktop.core.errors import BugError, DuplicateRequestId, redact
+from qwenimg_desktop.core.errors import BugError, DuplicateRequestId, UserError, redact
 from qwenimg_desktop.core.jobs.model import (
     FINAL_STATES,
     JobState,
@@ -23,7 +23,13 @@ from qwenimg_desktop.core.store.edits import INSERT_SOURCE, EditJournal, source_
 from qwenimg_desktop.core.store.library import LibraryStore
 from qwenimg_desktop.core.store.queries import id_blocks, in_list
 from qwenimg_desktop.core.store.reads import HistoryReads, LogLine
-from qwenimg_desktop.core.store.records import IMAGE_COLUMNS, JOB_COLUMNS, ImageRecord, JobRecord
+from qwenimg_desktop.core.store.records import (
+    IMAGE_COLUMNS,
+    JOB_COLUMNS,
+    MAX_NOTE_CHARS,
+    ImageRecord,
+    JobRecord,
+)
 from qwenimg_desktop.core.store.snippets import SnippetStore
 
 __all__ = ["HistoryStore", "ImageRecord", "JobRecord"]
@@ -246,7 +252,13 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal):
             return cursor.rowcount > 0
 
     def set_note(self, job_id: str, text: str) -> bool:
-        """Returns False when the job does not exist."""
+        """Returns False when the job does not exist.
+
+        Raises:
+            UserError: ``text`` is longer than ``MAX_NOTE_CHARS`` (the editors stop there).
+        """
+        if len(text) > MAX_NOTE_CHARS:
+            raise UserError(f"A note holds at most {MAX_NOTE_CHARS:,} characters.")
         with self._writing() as conn:
             cursor = conn.execute("UPDATE jobs SET note = :note WHERE id = :id",
                                   {"note": text, "id": job_id})

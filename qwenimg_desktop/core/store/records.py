@@ -116,6 +116,7 @@ class JobSummary:
 
 
 SUMMARY_PROMPT_CHARS: Final = 300
+MAX_NOTE_CHARS: Final = 10_000  # a note on one generation; the note editors stop here too
 SUMMARY_SELECT: Final = (
     f"SELECT j.id, j.created_at, j.state, substr(j.prompt, 1, {SUMMARY_PROMPT_CHARS}),"
     " j.width, j.height, j.favourite, i.path, i.thumb_path,"

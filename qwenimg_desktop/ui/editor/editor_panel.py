@@ -13,18 +13,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qwenimg_desktop.core.params import MAX_NEGATIVE_CHARS
+from qwenimg_desktop.core.params import MAX_NEGATIVE_CHARS, MAX_PROMPT_CHARS
 from qwenimg_desktop.ui.draft import Draft, Validation
 from qwenimg_desktop.ui.editor.find_bar import FindBar
 from qwenimg_desktop.ui.editor.preview import MarkdownPreview
 from qwenimg_desktop.ui.editor.prompt_editor import Heading, PromptEditor
 from qwenimg_desktop.ui.safe_text import heading_label, plain_label, plain_tooltip
+from qwenimg_desktop.ui.text_limit import TextLimit
 
 BLOCK_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 class NegativePromptBox(QWidget):
-    """Negative prompt with a live 'x/500' counter that turns red past the limit."""
+    """Negative prompt with a live 'x/500' counter; it never holds more than the limit."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -36,6 +37,7 @@ class NegativePromptBox(QWidget):
         self.edit.setPlaceholderText("What to keep out of the image (optional)")
         self.edit.setTabChangesFocus(True)
         self.edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 14)
+        self.limit = TextLimit(self.edit, MAX_NEGATIVE_CHARS, "negative prompt")
         self.error = plain_label("", self)
         self.error.setObjectName("fieldError")
         self.error.setWordWrap(True)
@@ -64,9 +66,15 @@ class NegativePromptBox(QWidget):
 
 
 class EditorPanel(QWidget):
-    """Everything for writing the prompt; writes into the Draft and shows its prompt errors."""
+    """Everything for writing the prompt; writes into the Draft and shows its prompt errors.
+
+    Signals:
+        preview_toggled(bool): the preview was shown or hidden.
+        limit_reached(str): text was cut to a field's length limit (a sentence for the user).
+    """
 
     preview_toggled = Signal(bool)
+    limit_reached = Signal(str)
 
     def __init__(self, draft: Draft, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,6 +94,9 @@ class EditorPanel(QWidget):
         self.prompt_error.setObjectName("fieldError")
         self.prompt_error.hide()
         self.negative = NegativePromptBox(self)
+        self.limit = TextLimit(self.editor, MAX_PROMPT_CHARS, "prompt")
+        self.limit.cut.connect(self.limit_reached)
+        self.negative.limit.cut.connect(self.limit_reached)
         self._build()
         self.editor.counts_changed.connect(self._show_counts)
         self.editor.outline_changed.connect(self._show_outline)

@@ -25,11 +25,12 @@ from PySide6.QtWidgets import (
 from qwenimg_desktop.core.store.edits import SourceLink
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.reads import LogLine
-from qwenimg_desktop.core.store.records import JobRecord
+from qwenimg_desktop.core.store.records import MAX_NOTE_CHARS, JobRecord
 from qwenimg_desktop.ui.history.describe import info_rows, parameter_rows
 from qwenimg_desktop.ui.history.reuse import ReuseMode, request_for
 from qwenimg_desktop.ui.history.zoom import FullImageLoader, ZoomView
 from qwenimg_desktop.ui.safe_text import SafeTextBrowser, plain_label
+from qwenimg_desktop.ui.text_limit import TextLimit
 
 
 class DetailPane(QWidget):
@@ -41,6 +42,7 @@ class DetailPane(QWidget):
         redownload_requested(str), delete_requested(list[str]): job ids.
         edit_requested(): "Edit this image" (the browser adds the selection's images).
         open_job(str): a lineage link was followed (made from / edits of this).
+        message(str): a sentence for the status bar (e.g. a note cut to its limit).
     """
 
     reuse_requested = Signal(object, str)
@@ -50,6 +52,7 @@ class DetailPane(QWidget):
     delete_requested = Signal(list)
     edit_requested = Signal()
     open_job = Signal(str)
+    message = Signal(str)
 
     def __init__(self, layout: DataLayout, images: FullImageLoader,
                  parent: QWidget | None = None) -> None:
@@ -70,6 +73,8 @@ class DetailPane(QWidget):
         self.logs.setReadOnly(True)
         self.note = QPlainTextEdit(self)
         self.note.setPlaceholderText("Your notes on this generation (searchable)")
+        self.note_limit = TextLimit(self.note, MAX_NOTE_CHARS, "note")
+        self.note_limit.cut.connect(self.message)
         self.params_form = QFormLayout()
         self.error_label = plain_label("", self)
         self.error_label.setWordWrap(True)

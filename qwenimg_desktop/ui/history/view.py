@@ -26,7 +26,7 @@ from qwenimg_desktop.core.store.export import safe_stem
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.library import CollectionInfo
 from qwenimg_desktop.core.store.queries import HistoryQuery
-from qwenimg_desktop.core.store.records import JobRecord
+from qwenimg_desktop.core.store.records import MAX_NOTE_CHARS, JobRecord
 from qwenimg_desktop.core.store.trash import DeletedBatch, FileMover
 from qwenimg_desktop.ui.history.collections_sidebar import CollectionsSidebar
 from qwenimg_desktop.ui.history.compare import CompareView
@@ -168,6 +168,7 @@ class HistoryBrowser(QWidget):
         self.curator.deleted.connect(self._on_deleted)
         self.curator.restored.connect(self._on_restored)
         self.curator.failed.connect(self.message)
+        self.detail.message.connect(self.message)
         self.curator.exported.connect(lambda r: self.message.emit(
             f"Exported {len(r.files) // 2} image(s) to {r.destination}"
             + (f"; {len(r.skipped)} missing file(s) skipped" if r.skipped else "")))
@@ -535,6 +536,10 @@ class HistoryBrowser(QWidget):
         text, ok = QInputDialog.getMultiLineText(self, "Note", "Note for this generation:",
                                                  record.note)
         if ok:
+            if len(text) > MAX_NOTE_CHARS:  # the dialog has no limit of its own
+                self.message.emit(f"The note holds at most {MAX_NOTE_CHARS:,} characters: "
+                                  f"{len(text) - MAX_NOTE_CHARS:,} were left out.")
+                text = text[:MAX_NOTE_CHARS]
             self.curator.set_note(record.id, text)
 
     def _show_in_folder(self, record: JobRecord) -> None:
