@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 from collections.abc import Callable, Iterator
@@ -95,7 +96,8 @@ class JobMaker:
         make_thumbnail(path, thumb)
         return ImageRecord(index=index, path=self.layout.relative(path), width=width // 8,
                            height=height // 8, format=fmt, size_bytes=len(data),
-                           sha256="0" * 64, thumb_path=self.layout.relative(thumb))
+                           sha256=hashlib.sha256(data).hexdigest(),
+                           thumb_path=self.layout.relative(thumb))
 
 
 @pytest.fixture

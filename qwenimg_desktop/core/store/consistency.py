@@ -1,8 +1,10 @@
 """Start-up checks that the history rows and the files agree, and repair that never deletes.
 
 * :func:`open_history` opens the database; a corrupt file is moved aside and a fresh one made.
-* :func:`check_files` lists rows whose files are missing and files no row knows (orphans).
-* :func:`redownload_missing` fetches a job's result again by request id and restores its files.
+* :func:`check_files` lists rows whose files are missing or damaged (not the size recorded when
+  the file was written) and files no row knows (orphans).
+* :func:`redownload_missing` fetches a job's result again by request id and restores every file
+  that is missing or not intact (size and sha256 as recorded), replacing a damaged one atomically.
 
 All of it blocks on disk: run it off the GUI thread.
 """
@@ -14,6 +16,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,7 +81,7 @@ def open_history(layout: DataLayout) -> OpenedHistory:
 
 @dataclass(frozen=True)
 class MissingImage:
-    """A stored image whose file is gone; ``redownloadable`` while fal may still hold it."""
+    """A stored image whose file is gone or damaged; ``redownloadable`` while fal may hold it."""
 
     job_id: str
     index: int
@@ -86,6 +89,16 @@ class MissingImage:
     request_id: str | None
     created_at: float
     redownloadable: bool
+    damaged: bool = False  # the file is there but is not what was written (size, or unreadable)
+
+
+def unreadable_image(record: JobRecord, index: int, *, now: float | None = None) -> MissingImage:
+    """A file of ``record`` found unreadable when shown (same size, other bytes): damaged."""
+    now = time.time() if now is None else now
+    young = now - record.created_at < REDOWNLOAD_WINDOW_S
+    path = record.images[index].path if index < len(record.images) else ""
+    return MissingImage(record.id, index, path, record.request_id, record.created_at,
+                        bool(record.request_id) and young, damaged=True)
 
 
 @dataclass(frozen=True)
@@ -113,18 +126,51 @@ def check_files(store: HistoryReads, *, now: float | None = None) -> Consistency
     missing: list[MissingImage] = []
     missing_thumbs: list[tuple[str, int]] = []
     for row in store.image_rows():
-        job_id, index, path, thumb, request_id, created_at = row
+        job_id, index, path, thumb, request_id, created_at, size = row
         known.add(path)
-        if not _exists(layout, path):
+        found = _size(layout, path)
+        if found is None or (size > 0 and found != size):
             young = now - created_at < REDOWNLOAD_WINDOW_S
             missing.append(MissingImage(job_id, index, path, request_id, created_at,
-                                        bool(request_id) and young))
+                                        bool(request_id) and young, damaged=found is not None))
         if thumb:
             known.add(thumb)
             if not _exists(layout, thumb):
                 missing_thumbs.append((job_id, index))
     orphans = [p for p in _files_under(layout) if layout.relative(p) not in known]
     return ConsistencyReport(tuple(missing), tuple(missing_thumbs), tuple(sorted(orphans)))
+
+
+def _size(layout: DataLayout, relative: str) -> int | None:
+    """The size of a stored file, or None when it is not a readable regular file."""
+    try:
+        found = layout.absolute(relative).stat()
+    except (OSError, ValueError):
+        return None
+    return found.st_size if stat.S_ISREG(found.st_mode) else None
+
+
+def is_intact(layout: DataLayout, image: ImageRecord) -> bool:
+    """Whether ``image``'s file is there with the size and sha256 recorded when it was written.
+
+    A value not recorded (old rows) is not checked. Reads the whole file: for re-download, not
+    for the start-up check (which compares sizes only).
+    """
+    path = layout.absolute(image.path)
+    try:
+        if not path.is_file():
+            return False
+        if image.size_bytes > 0 and path.stat().st_size != image.size_bytes:
+            return False
+        if len(image.sha256) == 64:
+            digest = hashlib.sha256()
+            with path.open("rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+            return digest.hexdigest() == image.sha256
+    except OSError:
+        return False
+    return True
 
 
 def _exists(layout: DataLayout, relative: str) -> bool:
@@ -181,7 +227,8 @@ async def redownload_missing(
     fixed: list[ImageRecord] = []
     for image in record.images:
         dest = layout.absolute(image.path)
-        if dest.is_file() or image.index >= len(result.images):
+        intact = await asyncio.to_thread(is_intact, layout, image)
+        if intact or image.index >= len(result.images):
             continue
         file = result.images[image.index]
         got = await downloader.fetch(file.url, dest, content_type=file.content_type,

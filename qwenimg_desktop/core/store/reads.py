@@ -112,14 +112,17 @@ class HistoryReads(StoreBase):
             sql, params = query.count_sql(_driver(conn, query))
             return int(conn.execute(sql, params).fetchone()[0])
 
-    def image_rows(self) -> list[tuple[str, int, str, str | None, str | None, float]]:
-        """Every image row as (job id, index, path, thumb path, request id, job created_at)."""
+    def image_rows(self) -> list[tuple[str, int, str, str | None, str | None, float, int]]:
+        """Every image row as (job id, index, path, thumb path, request id, job created_at,
+        recorded size in bytes (0 when unknown))."""
         with self._reading() as conn:
             rows = conn.execute(
-                "SELECT i.job_id, i.idx, i.path, i.thumb_path, j.request_id, j.created_at"
+                "SELECT i.job_id, i.idx, i.path, i.thumb_path, j.request_id, j.created_at,"
+                " i.size_bytes"
                 " FROM images i JOIN jobs j ON j.id = i.job_id ORDER BY j.created_at DESC, i.idx"
             ).fetchall()
-        return [(str(r[0]), int(r[1]), str(r[2]), r[3], r[4], float(r[5])) for r in rows]
+        return [(str(r[0]), int(r[1]), str(r[2]), r[3], r[4], float(r[5]), int(r[6] or 0))
+                for r in rows]
 
     def _select(self, tail: str, params: dict[str, Any]) -> list[JobRecord]:
         with self._reading() as conn:

@@ -43,6 +43,7 @@ class DetailPane(QWidget):
         edit_requested(): "Edit this image" (the browser adds the selection's images).
         open_job(str): a lineage link was followed (made from / edits of this).
         message(str): a sentence for the status bar (e.g. a note cut to its limit).
+        image_unreadable(str, int): job id and image index of a file that does not decode.
     """
 
     reuse_requested = Signal(object, str)
@@ -53,6 +54,7 @@ class DetailPane(QWidget):
     edit_requested = Signal()
     open_job = Signal(str)
     message = Signal(str)
+    image_unreadable = Signal(str, int)
 
     def __init__(self, layout: DataLayout, images: FullImageLoader,
                  parent: QWidget | None = None) -> None:
@@ -248,12 +250,21 @@ class DetailPane(QWidget):
         image = record.images[index]
         path = self._layout.absolute(image.path)
         self.image_label.setText(f"{index + 1}/{len(record.images)}  {image.width}×{image.height}")
-        self._load_token = self._images.load(path, partial(self._on_image, path))
+        self._load_token = self._images.load(path, partial(self._on_image, path, index))
 
-    def _on_image(self, path: Path, image: QImage) -> None:
+    def set_redownloadable(self, offered: bool) -> None:
+        """Offer Re-download (a file is missing or damaged and fal may still hold the result)."""
+        self._buttons["redownload"].setVisible(offered)
+        self._buttons["redownload"].setEnabled(offered and self._record is not None)
+
+    def _on_image(self, path: Path, index: int, image: QImage) -> None:
         self.image_view.set_image(image)
-        if image.isNull():
-            self.image_label.setText(f"missing or unreadable: {path.name}")
+        if not image.isNull():
+            return
+        exists = path.is_file()
+        self.image_label.setText(f"{'unreadable (damaged)' if exists else 'missing'}: {path.name}")
+        if exists and self._record is not None:
+            self.image_unreadable.emit(self._record.id, index)
 
     @property
     def image_index(self) -> int:

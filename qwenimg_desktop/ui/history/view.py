@@ -21,7 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qwenimg_desktop.core.store.consistency import ConsistencyReport, MissingImage, check_files
+from qwenimg_desktop.core.store.consistency import (
+    ConsistencyReport,
+    MissingImage,
+    check_files,
+    unreadable_image,
+)
 from qwenimg_desktop.core.store.export import safe_stem
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.library import CollectionInfo
@@ -169,6 +174,7 @@ class HistoryBrowser(QWidget):
         self.curator.restored.connect(self._on_restored)
         self.curator.failed.connect(self.message)
         self.detail.message.connect(self.message)
+        self.detail.image_unreadable.connect(self._on_unreadable)
         self.curator.exported.connect(lambda r: self.message.emit(
             f"Exported {len(r.files) // 2} image(s) to {r.destination}"
             + (f"; {len(r.skipped)} missing file(s) skipped" if r.skipped else "")))
@@ -381,7 +387,7 @@ class HistoryBrowser(QWidget):
         if report.missing:
             jobs = len(report.missing_job_ids)
             self.message.emit(f"{len(report.missing)} image file(s) of {jobs} generation(s) "
-                              "are missing; recent ones can be re-downloaded.")
+                              "are missing or damaged; recent ones can be re-downloaded.")
         if report.orphans:
             log.info("files without a history row: %s", [str(p) for p in report.orphans])
             self.message.emit(f"{len(report.orphans)} file(s) in the data folder belong to no "
@@ -389,6 +395,22 @@ class HistoryBrowser(QWidget):
         if report.missing_thumbnails:
             self.curator.regenerate_thumbnails(report.missing_thumbnails)
         self.consistency_checked.emit(report)
+
+    def _on_unreadable(self, job_id: str, index: int) -> None:
+        """A shown file does not decode: treat it as damaged and offer Re-download."""
+        record = self.detail.record
+        if record is None or record.id != job_id:
+            return
+        damaged = unreadable_image(record, index)
+        if job_id not in self.missing:
+            self.missing[job_id] = damaged
+            self.model.set_missing(self.missing)
+        offered = self.missing[job_id].redownloadable
+        self.detail.set_redownloadable(offered)
+        self.message.emit(
+            f"Image {index + 1} of this generation is damaged"
+            + ("; Re-download fetches it again from fal." if offered else
+               "; fal no longer keeps its result, so it cannot be fetched again."))
 
     def file_restored(self, job_id: str) -> None:
         """A re-download finished: clear the missing badge and repaint."""
