@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("qwenimg.app")
 
-CLI_COMMANDS: Final = frozenset({"generate", "history", "resume"})
+CLI_COMMANDS: Final = frozenset({"generate", "history", "redownload", "resume"})
 DEMO_KEY: Final = "demo-key-id:demo-key-secret"
 
 

@@ -33,7 +33,8 @@ EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_INTERRUPTED: Final = 130
-COMMANDS: Final = frozenset({"generate", "resume", "history"})
+COMMANDS: Final = frozenset({"generate", "resume", "redownload", "history"})
+REDOWNLOAD_KINDS: Final = frozenset({"PaidNotDownloaded", "DeadlineExceeded"})
 
 
 class UsageError(UserError):
@@ -88,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--timeout", type=float, default=None, help="give up waiting after S seconds")
 
     sub.add_parser("resume", parents=[common], help="finish jobs interrupted by a crash or kill")
+    again = sub.add_parser(
+        "redownload", parents=[common],
+        help="fetch a generation's images again by its fal request id (no new submit, no charge)")
+    again.add_argument("id", help="the generation's id or id prefix")
 
     hist = sub.add_parser("history", help="browse the local history")
     hsub = hist.add_subparsers(dest="history_command", required=True)
@@ -209,7 +214,7 @@ class _Progress:
         if line:
             elapsed = time.monotonic() - self.started
             print(f"[{elapsed:6.1f}s] {event.job_id[:8]} {line}", file=self.stream, flush=True)
-        if isinstance(event, ev.Completed | ev.Failed | ev.Cancelled):
+        if isinstance(event, ev.Completed | ev.Failed | ev.Cancelled | ev.FilesRestored):
             self.finals.put(event)
 
 
@@ -228,6 +233,13 @@ def _describe(event: ev.JobEvent) -> str:
         return f"failed: {event.reason}"
     if isinstance(event, ev.Cancelled):
         return "cancelled"
+    return _describe_restored(event)
+
+
+def _describe_restored(event: ev.JobEvent) -> str:
+    if isinstance(event, ev.FilesRestored):
+        return (f"re-download failed: {event.error}" if event.error
+                else f"re-downloaded {event.restored} image(s)")
     return ""
 
 
@@ -283,7 +295,35 @@ def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         engine.shutdown()
     payload = _job_json(record, final)
     print(json.dumps(payload, ensure_ascii=False), file=out, flush=True)
+    if isinstance(final, ev.Failed) and final.kind in REDOWNLOAD_KINDS:
+        print(f"fal keeps the result for a while: fetch it with `qwenimg-desktop redownload "
+              f"{job_id[:12]}` (no new charge); `generate` again would be a second charge",
+              file=err)
     return EXIT_OK if isinstance(final, ev.Completed) else EXIT_FAILED
+
+
+def cmd_redownload(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Fetch one generation's result again by its request id: a paid result that was never
+    stored (a stalled download, a full disk) or images whose files are gone."""
+    from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
+
+    with HistoryStore.open(_layout(args), readonly=True) as store:
+        job_id = _find(store, args.id).id
+    progress = _Progress(err)
+    engine = _make_engine(args, progress, recover=False, key=_api_key(required=True))
+    engine.start()
+    try:
+        engine.redownload(job_id)
+        while True:
+            event = progress.finals.get()
+            if isinstance(event, ev.FilesRestored) and event.job_id == job_id:
+                break
+        record = engine.store.get(job_id) if engine.store else None
+    finally:
+        engine.shutdown()
+    if record is not None:
+        print(json.dumps(_record_json(record, engine.layout), ensure_ascii=False), file=out)
+    return EXIT_FAILED if event.error else EXIT_OK
 
 
 def _wait_for(progress: _Progress, job_id: str, timeout: float | None) -> ev.JobEvent:
@@ -460,7 +500,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     err = sys.stderr
     parser = build_parser()
     args = parser.parse_args(list(argv) if argv is not None else None)
-    handlers = {"generate": cmd_generate, "resume": cmd_resume, "history": cmd_history}
+    handlers = {"generate": cmd_generate, "resume": cmd_resume, "redownload": cmd_redownload,
+                "history": cmd_history}
     try:
         return handlers[args.command](args, out, err)
     except QwenImgError as exc:

@@ -477,3 +477,27 @@ def test_a_submit_answer_trickled_in_meets_the_submit_deadline(
     assert "did not arrive within 1 s" in final.reason
     assert submits == 1
     assert _state(tmp_path, job)[0] == "unknown"
+
+
+def test_the_cli_fetches_a_paid_result_again_without_a_new_submit(tmp_path: Path) -> None:
+    with Hostile() as server:
+        _queue(server, status=_status())
+        server.routes["/media/a.png"] = body(b'{"detail": "gone"}', code=404)
+        data = tmp_path / "data"
+        common = ("--queue-url", server.base_url, "--data-dir", str(data))
+        failed = run_cli(tmp_path, "generate", "--prompt", "paid", "--no-stream", *common,
+                         key=TEST_KEY)
+        job = json.loads(failed.stdout)["id"]
+        server.routes["/media/a.png"] = body(_png(), "image/png")
+        again = run_cli(tmp_path, "redownload", job[:10], *common, key=TEST_KEY)
+        submits = server.paths().count(f"/{ENDPOINT_ID}")
+    assert failed.returncode == 1
+    assert "no longer available" in failed.stderr
+    assert f"qwenimg-desktop redownload {job[:12]}" in failed.stderr
+    assert again.returncode == 0, again.stderr
+    assert "re-downloaded 1 image(s)" in again.stderr
+    record = json.loads(again.stdout)
+    assert record["state"] == "completed"
+    assert len(record["images"]) == 1
+    assert Path(record["images"][0]).is_file()
+    assert submits == 1
