@@ -47,6 +47,14 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import QApplication, QListView
 
+from benchmarks.library_scale import (
+    build_library,
+    library_queries,
+    measure_duplicates,
+    measure_filters,
+    measure_recall,
+    text_queries,
+)
 from benchmarks.support import GcPauses
 from qwenimg_desktop import ENDPOINT_ID
 from qwenimg_desktop.core import heap
@@ -304,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="build into (and keep) this directory")
+    parser.add_argument("--library-only", action="store_true",
+                        help="measure only the library (filters, completion, duplicates)")
     parser.add_argument("--no-settle", action="store_true",
                         help="skip heap.settle() after opening (the figure before it existed)")
     args = parser.parse_args(argv)
@@ -315,7 +325,13 @@ def main(argv: list[str] | None = None) -> int:
         layout = DataLayout(root / "data")  # --keep DIR from an earlier run: reuse it
     else:
         layout = build_history(root / "data", args.rows)
+    if not _has_library(layout):
+        print(f"library: {build_library(layout)}")
     build_s = time.perf_counter() - t0
+    if args.library_only:
+        _print_machine(args.rows, build_s, root)
+        report_library(layout)
+        return 0
     store = HistoryStore.open(layout)
     baseline = measure_baseline(app, args.rows)
     open_ms, browser = measure_open(app, store)
@@ -328,10 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     browser.close()
     search = measure_search(layout)
     store.close()
-    print(f"machine: {platform.machine()} {os.cpu_count()} cores,"
-          f" Python {platform.python_version()}, SQLite {sqlite3.sqlite_version},"
-          f" {platform.system()} (offscreen)")
-    print(f"history: {args.rows:,} jobs built in {build_s:.1f} s ({root})")
+    _print_machine(args.rows, build_s, root)
     print(f"open → first screen of thumbnails: {open_ms:.1f} ms (goal ≤ 150 ms); bare QListView "
           f"baseline {baseline:.1f} ms; ratio {open_ms / baseline:.2f}")
     for kind, label in (("fts", "FTS (3+ chars), first page"), ("fts_count", "FTS count"),
@@ -346,7 +359,42 @@ def main(argv: list[str] | None = None) -> int:
           f"jumps, {rows_loaded:,} rows loaded, {scroll_s:.1f} s")
     print(f"GC passes while scrolling ({'no ' if args.no_settle else ''}heap.settle() after "
           f"opening): {gc_pauses.summary()}")
+    report_library(layout)
     return 0
+
+
+def _print_machine(rows: int, build_s: float, root: Path) -> None:
+    print(f"machine: {platform.machine()} {os.cpu_count()} cores,"
+          f" Python {platform.python_version()}, SQLite {sqlite3.sqlite_version},"
+          f" {platform.system()} (offscreen), load average {os.getloadavg()[0]:.1f}")
+    print(f"history: {rows:,} jobs built in {build_s:.1f} s ({root})")
+
+
+def _has_library(layout: DataLayout) -> bool:
+    conn = sqlite3.connect(layout.db_path)
+    try:
+        return bool(conn.execute("SELECT COUNT(*) FROM tags").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def report_library(layout: DataLayout) -> None:
+    """Tag + rating + collection filters, completion per keystroke, the duplicate scan."""
+    for label, queries in (("tag+rating+collection filter", library_queries()),
+                           ("the same with search text", text_queries())):
+        values = measure_filters(layout, queries)
+        print(f"{label}, first page: p50 {statistics.median(values):.2f} ms, p95 "
+              f"{_pct(values, 95):.2f} ms, max {max(values):.2f} ms over {len(values)} queries"
+              + (" (goal p95 ≤ 20 ms)" if "filter" in label else ""))
+    build_s, entries, keystrokes = measure_recall(layout)
+    print(f"completion: index of {entries:,} lines/headings/snippets built in {build_s:.1f} s "
+          f"(worker thread); per keystroke p50 {statistics.median(keystrokes):.3f} ms, p95 "
+          f"{_pct(keystrokes, 95):.3f} ms, max {max(keystrokes):.2f} ms over "
+          f"{len(keystrokes):,} keystrokes (goal p95 ≤ 10 ms)")
+    scan_s, report = measure_duplicates(layout)
+    print(f"duplicate scan (worker thread): {scan_s:.2f} s for every image's hash; "
+          f"{len(report.identical)} identical and {len(report.near)} similar groups "
+          "(goal ≤ 2 s)")
 
 
 if __name__ == "__main__":

@@ -1,17 +1,26 @@
 """The library part of ``benchmarks.history_scale``: tags, ratings, collections at 100k jobs.
 
-Adds 5,000 tags (Zipf-used, some Chinese), ratings and 200 collections to a built history with
-direct SQL, then times, on a read-only connection, the first page of tag + rating + collection
-filters (alone and with search text).
+Adds 5,000 tags (Zipf-used, some Chinese), ratings, 200 collections, per-image SHA-256 values
+(1 % repeated) and dHashes (2 % near copies of another) to a built history with direct SQL,
+then times:
+
+* the first page of tag + rating + collection filters (and, apart, the same with search text)
+  on a read-only connection;
+* completion suggestions: every keystroke of typing the start of 300 past prompt lines;
+* the duplicate scan (identical groups + near-duplicate grouping of every hash) on a worker
+  thread, as the app runs it.
 """
 
 from __future__ import annotations
 
 import random
 import sqlite3
+import threading
 import time
 from typing import Final
 
+from qwenimg_desktop.core.recall import MIN_PREFIX, RecallIndex
+from qwenimg_desktop.core.store.duplicates import DuplicateReport, scan
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.queries import HistoryQuery
@@ -58,10 +67,30 @@ def build_library(layout: DataLayout, seed: int = 11) -> dict[str, int]:
                          [(i, f"Collection {i:03d}", now) for i in range(1, COLLECTIONS + 1)])
         conn.executemany("INSERT INTO collection_jobs (collection_id, seq, added_at)"
                          " VALUES (?, ?, ?)", [(c, j, now) for c, j in sorted(members)])
+        _fill_hashes(conn, rng)
     conn.execute("ANALYZE")
     conn.close()
     return {"tags": len(names), "job_tags": len(job_tags), "ratings": len(ratings),
             "collections": COLLECTIONS, "memberships": len(members)}
+
+
+def _fill_hashes(conn: sqlite3.Connection, rng: random.Random) -> None:
+    """Distinct SHA-256 values (1 % repeating another) and dHashes (2 % a near copy)."""
+    images = [(str(r[0]), int(r[1])) for r in conn.execute("SELECT job_id, idx FROM images")]
+    shas: list[str] = []
+    hashes: list[int] = []
+    for _ in images:
+        shas.append(rng.choice(shas) if shas and rng.random() < 0.01
+                    else f"{rng.getrandbits(256):064x}")
+        if hashes and rng.random() < 0.02:
+            hashes.append(rng.choice(hashes) ^ (1 << rng.randrange(64)))
+        else:
+            hashes.append(rng.getrandbits(64))
+    conn.executemany("UPDATE images SET sha256 = ? WHERE job_id = ? AND idx = ?",
+                     [(sha, j, i) for sha, (j, i) in zip(shas, images, strict=True)])
+    conn.executemany("INSERT INTO image_hashes (job_id, idx, dhash) VALUES (?, ?, ?)",
+                     [(j, i, h - (1 << 64) if h >= 1 << 63 else h)
+                      for h, (j, i) in zip(hashes, images, strict=True)])
 
 
 def library_queries() -> list[HistoryQuery]:
@@ -79,17 +108,23 @@ def library_queries() -> list[HistoryQuery]:
     for collection in range(1, COLLECTIONS + 1, 20):
         queries.append(HistoryQuery(collection=collection, min_rating=4))
         queries.append(HistoryQuery(collection=collection, text="cat"))
-    for text in ("lighthouse", "golden hour", "可爱的猫"):
-        queries.append(HistoryQuery(text=text, tags=frozenset({"portrait"}), min_rating=3))
     return queries
 
 
-def measure_filters(layout: DataLayout, page: int = 240, repeat: int = 3) -> list[float]:
-    """First-page times (ms) of every :func:`library_queries` query, ``repeat`` times each."""
+def text_queries() -> list[HistoryQuery]:
+    """Library filters with search text (reported apart: the FTS walk dominates)."""
+    return [HistoryQuery(text=text, tags=frozenset({tag}), min_rating=3, collection=collection)
+            for text in ("lighthouse", "golden hour", "可爱的猫", "cat")
+            for tag in ("portrait", "猫") for collection in (None, 7)]
+
+
+def measure_filters(layout: DataLayout, queries: list[HistoryQuery], page: int = 240,
+                    repeat: int = 3) -> list[float]:
+    """First-page times (ms) of every query, ``repeat`` times each."""
     reader = HistoryStore.open(layout, readonly=True)
     times: list[float] = []
     try:
-        for query in library_queries():
+        for query in queries:
             for _ in range(repeat):
                 t0 = time.perf_counter()
                 reader.query_keys(query, limit=page)
@@ -97,3 +132,39 @@ def measure_filters(layout: DataLayout, page: int = 240, repeat: int = 3) -> lis
     finally:
         reader.close()
     return times
+
+
+def measure_recall(layout: DataLayout, lines: int = 300) -> tuple[float, int, list[float]]:
+    """(index build seconds, entries, per-keystroke suggestion times in ms)."""
+    reader = HistoryStore.open(layout, readonly=True)
+    try:
+        t0 = time.perf_counter()
+        prompts = reader.recent_prompts(200_000)
+        index = RecallIndex.build(prompts, [(s.name, s.body, s.uses) for s in reader.snippets()])
+        build_s = time.perf_counter() - t0
+    finally:
+        reader.close()
+    rng = random.Random(9)
+    times: list[float] = []
+    for prompt in rng.sample(prompts, lines):
+        line = rng.choice(prompt.splitlines())
+        for end in range(MIN_PREFIX, min(len(line), 40) + 1):
+            t0 = time.perf_counter()
+            index.suggest(line[:end])
+            times.append((time.perf_counter() - t0) * 1000)
+    return build_s, len(index), times
+
+
+def measure_duplicates(layout: DataLayout) -> tuple[float, DuplicateReport]:
+    """Wall time of one duplicate scan run on a worker thread (every hash already stored)."""
+    store = HistoryStore.open(layout)
+    result: list[DuplicateReport] = []
+    try:
+        worker = threading.Thread(target=lambda: result.append(scan(store)), name="dup-scan")
+        t0 = time.perf_counter()
+        worker.start()
+        worker.join()
+        elapsed = time.perf_counter() - t0
+    finally:
+        store.close()
+    return elapsed, result[0]

@@ -14,6 +14,7 @@ from qwenimg_desktop.core.errors import DownloadError
 from qwenimg_desktop.core.fal.download import verify_image
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.params import CustomSize, GenerationRequest, OutputFormat
+from qwenimg_desktop.core.store.duplicates import dhash_file
 from qwenimg_desktop.core.store.thumbnails import THUMB_SIZE
 from tests.core.conftest import EngineFactory
 from tests.fixtures.emulator import EmulatorFactory
@@ -76,6 +77,12 @@ def test_thumbnails_follow_completion_and_match_the_image(
             diffs = [abs(a - b) for a, b in zip(expected.tobytes(),
                                                 thumb.convert("RGB").tobytes(), strict=True)]
             assert sum(diffs) / len(diffs) < 12  # the same picture, not another image's
+    # the duplicate finder's dHash is computed with the thumbnail and stored with it
+    hashes = {(j, i): h for j, i, h in engine.store.image_hashes()}
+    assert set(hashes) == {(job_id, 0), (job_id, 1)}
+    for image in record.images:
+        assert image.thumb_path is not None
+        assert hashes[(job_id, image.index)] == dhash_file(engine.layout.absolute(image.thumb_path))
 
 
 def test_a_thumbnail_that_cannot_be_made_leaves_the_job_completed(

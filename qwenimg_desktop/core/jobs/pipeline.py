@@ -51,12 +51,12 @@ from qwenimg_desktop.core.fal.storage import StorageUploader
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.store.duplicates import thumbnail_with_hash
 from qwenimg_desktop.core.store.files import IMAGE_EXTENSIONS, DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore, ImageRecord, JobRecord
 from qwenimg_desktop.core.store.metadata import EmbeddedMeta, MetadataError, embed_file
 from qwenimg_desktop.core.store.reads import LogLine
 from qwenimg_desktop.core.store.reference_files import read_reference
-from qwenimg_desktop.core.store.thumbnails import make_thumbnail
 from qwenimg_desktop.core.threads import TrackedExecutor
 
 log = logging.getLogger("qwenimg.jobs")
@@ -449,7 +449,7 @@ class Pipeline:
     async def _make_thumbnails(self, job_id: str, images: list[ImageRecord]) -> None:
         loop = asyncio.get_running_loop()
 
-        async def one(image: ImageRecord) -> tuple[int, str] | None:
+        async def one(image: ImageRecord) -> tuple[int, str, int | None] | None:
             source = self.layout.absolute(image.path)
             dest = self.layout.thumb_path(job_id, image.index)
             try:
@@ -458,15 +458,19 @@ class Pipeline:
                     # ~35 ms, and during a burst of completions the second core is what the
                     # engine's threads (and, through the GIL they hold, the GUI thread) need.
                     await self._quiet.wait()
-                    await loop.run_in_executor(self._thumb_pool, make_thumbnail, source, dest)
+                    dhash = await loop.run_in_executor(self._thumb_pool, thumbnail_with_hash,
+                                                       source, dest)
             except (OSError, QwenImgError):
                 log.warning("thumbnail of %s failed", source.name, exc_info=True)
                 return None
-            return image.index, self.layout.relative(dest)
+            return image.index, self.layout.relative(dest), dhash
 
         made = [m for m in await asyncio.gather(*(one(image) for image in images)) if m]
         if made:
-            await self.db(self.store.set_thumbnails, job_id, dict(made))
+            await self.db(self.store.set_thumbnails, job_id, {i: t for i, t, _ in made})
+            hashes = {(job_id, i): h for i, _, h in made if h is not None}
+            if hashes:  # for the duplicate finder, from the thumbnail just made
+                await self.db(self.store.set_image_hashes, hashes)
 
     async def drain_background(self) -> None:
         """Wait for the thumbnails still being made."""

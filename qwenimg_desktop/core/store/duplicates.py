@@ -19,6 +19,7 @@ from typing import Final
 from PIL import Image, UnidentifiedImageError
 
 from qwenimg_desktop.core.store.history import HistoryStore
+from qwenimg_desktop.core.store.thumbnails import make_thumbnail
 
 log = logging.getLogger("qwenimg.store.duplicates")
 
@@ -72,6 +73,13 @@ class _Groups:
         root_a, root_b = self.find(a), self.find(b)
         if root_a != root_b:
             self.parent[root_b] = root_a
+
+
+def thumbnail_with_hash(source: Path, dest: Path) -> int | None:
+    """Make ``source``'s thumbnail at ``dest`` and return the thumbnail's dHash (None if the
+    fresh thumbnail cannot be read back); raises as :func:`make_thumbnail` does."""
+    make_thumbnail(source, dest)
+    return dhash_file(dest)
 
 
 def _band_buckets(values: list[int], shift: int) -> Iterable[list[int]]:
