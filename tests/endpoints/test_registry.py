@@ -141,3 +141,15 @@ def test_each_text_to_image_endpoint_end_to_end(
 
 def data_root(engine: object) -> Any:
     return engine.layout.root  # type: ignore[attr-defined]
+
+
+def test_the_history_filters_by_endpoint(history_store: HistoryStore) -> None:
+    from qwenimg_desktop.core.store.queries import HistoryQuery
+
+    for endpoint_id in (DEFAULT_ENDPOINT_ID, STANDARD, STANDARD):
+        history_store.create_pending(build_request(endpoint_id, {"prompt": "filter me"}),
+                                     queue_base="q", cost_estimate=0.1)
+    assert history_store.query_count(HistoryQuery(endpoints=frozenset({STANDARD}))) == 2
+    assert history_store.query_count(HistoryQuery(
+        endpoints=frozenset({DEFAULT_ENDPOINT_ID, STANDARD}), text="filter")) == 3
+    assert history_store.query_count(HistoryQuery(endpoints=frozenset())) == 0

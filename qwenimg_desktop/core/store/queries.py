@@ -100,6 +100,8 @@ class HistoryQuery:
     """At least this many stars (1–5); 0 means unrated only."""
     collection: int | None = None
     """A collection id: only its members."""
+    endpoints: frozenset[str] | None = None
+    """Endpoint ids (``fal-ai/qwen-image-2/pro/edit``, ...): jobs run by any of them."""
 
     def _add_columns(self, result: Filter) -> None:
         if self.states is not None:
@@ -112,6 +114,10 @@ class HistoryQuery:
             result.add("j.created_at >= :created_from", created_from=float(self.created_from))
         if self.created_to is not None:
             result.add("j.created_at < :created_to", created_to=float(self.created_to))
+        if self.endpoints is not None:
+            names = {f"ep_{i}": e for i, e in enumerate(sorted(self.endpoints))}
+            result.add(f"j.endpoint IN ({', '.join(':' + n for n in names)})"
+                       if names else "0", **names)
         if self.formats is not None:
             names = {f"fmt_{i}": f for i, f in enumerate(sorted(self.formats))}
             result.add(f"j.output_format IN ({', '.join(':' + n for n in names)})"

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qwenimg_desktop.core.endpoints import EndpointKind, all_endpoints
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.store.library import LibraryError, normalize_tag
 from qwenimg_desktop.core.store.queries import HistoryQuery
@@ -39,6 +40,17 @@ _SIZES: Final = [("Any size", None), ("Small (< 1 MP)", "small"),
 _RATINGS: Final = [("Any rating", None), ("★ 1+", 1), ("★★ 2+", 2), ("★★★ 3+", 3),
                    ("★★★★ 4+", 4), ("★★★★★", 5), ("Unrated", 0)]
 _TAG_MATCH: Final = [("any tag", False), ("all tags", True)]
+
+
+def _endpoint_choices() -> list[tuple[str, object]]:
+    """Any model, each endpoint, and the two kinds and tiers across tiers and kinds."""
+    endpoints = all_endpoints()
+    choices: list[tuple[str, object]] = [("Any model", None)]
+    choices += [(e.title, frozenset({e.id})) for e in endpoints]
+    for kind in EndpointKind:
+        choices.append((f"All · {kind.value.capitalize()}",
+                        frozenset(e.id for e in endpoints if e.kind is kind)))
+    return choices
 _NO_DATE: Final = QDate(2000, 1, 1)
 
 
@@ -57,6 +69,8 @@ class SearchBar(QWidget):
         self.text.setPlaceholderText("Search prompts and notes (中文 or English)…")
         self.text.setClearButtonEnabled(True)
         self.state = self._combo(_STATES)
+        self.endpoint = self._combo(_endpoint_choices())
+        self.endpoint.setObjectName("endpointFilter")
         self.format = self._combo(_FORMATS)
         self.aspect = self._combo(_ASPECTS)
         self.size_box = self._combo(_SIZES)
@@ -82,7 +96,7 @@ class SearchBar(QWidget):
         self.tags.textChanged.connect(self._timer.start)
         self.tags.returnPressed.connect(self.emit_now)
         for combo in (self.state, self.format, self.aspect, self.size_box, self.rating,
-                      self.tag_match):
+                      self.tag_match, self.endpoint):
             combo.currentIndexChanged.connect(self.emit_now)
         self.favourite.toggled.connect(self.emit_now)
         self.date_from.dateChanged.connect(self.emit_now)
@@ -91,7 +105,8 @@ class SearchBar(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.text, 3)
         row.addWidget(self.tags, 2)
-        for widget in (self.tag_match, self.rating, self.state, self.favourite, self.format,
+        for widget in (self.tag_match, self.rating, self.state, self.endpoint, self.favourite,
+                       self.format,
                        self.aspect, self.size_box, self.date_from, self.date_to,
                        self.result_label):
             row.addWidget(widget)
@@ -131,6 +146,7 @@ class SearchBar(QWidget):
             all_tags=bool(self.tag_match.currentData()),
             min_rating=self.rating.currentData(),
             collection=self.collection,
+            endpoints=self.endpoint.currentData(),
         )
 
     def _tag_names(self) -> frozenset[str] | None:
@@ -155,7 +171,8 @@ class SearchBar(QWidget):
         self.result_label.setText("" if count is None else f"{count:,} found")
 
     def clear(self) -> None:
-        for widget in (self.state, self.format, self.aspect, self.size_box, self.rating,
+        for widget in (self.state, self.endpoint, self.format, self.aspect, self.size_box,
+                       self.rating,
                        self.tag_match):
             widget.blockSignals(True)
             widget.setCurrentIndex(0)
