@@ -134,6 +134,9 @@ def load_references(args: argparse.Namespace) -> list[tuple[Reference, bytes]]:
     if args.image and not endpoint.takes_images:
         raise UsageError(f"{endpoint.id} takes no images; --image needs an edit endpoint",
                          next_step="Add --endpoint fal-ai/qwen-image-2/pro/edit (or /edit).")
+    if endpoint.takes_images and not args.image:
+        raise UsageError(f"{endpoint.id} edits reference images: Add a reference image with "
+                         f"--image FILE (1 to {endpoint.max_references}, image 1 first)")
     if len(args.image) > endpoint.max_references:
         raise UsageError(f"{endpoint.id} takes at most {endpoint.max_references} images, "
                          f"not {len(args.image)}")
