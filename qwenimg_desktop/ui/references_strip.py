@@ -38,7 +38,7 @@ from qwenimg_desktop.core.references import (
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.reference_files import keep_reference, reference_path
 from qwenimg_desktop.ui.draft import Draft
-from qwenimg_desktop.ui.safe_text import heading_label, plain_label
+from qwenimg_desktop.ui.safe_text import heading_label, plain_label, plain_tooltip
 
 log = logging.getLogger("qwenimg.ui")
 THUMB = 96
@@ -68,7 +68,8 @@ class ReferenceTile(QWidget):
         self.picture.setFixedSize(THUMB, THUMB)
         self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.picture.setPixmap(pixmap)
-        self.picture.setToolTip(f"{reference.file_name}: {reference.width}×{reference.height}")
+        self.picture.setToolTip(
+            plain_tooltip(f"{reference.file_name}: {reference.width}×{reference.height}"))
         self.left = _tool("◀", "Move earlier", self)
         self.right = _tool("▶", "Move later", self)
         self.remove = _tool("✕", "Remove this reference", self)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -319,6 +320,7 @@ class DetailPane(QWidget):
 
 
 def _job_link(job_id: str, index: int | None = None) -> str:
-    # Only our own ids go into the rich text: 32 hex digits, and an image number.
-    label = job_id[:8] + (f" image {index + 1}" if index is not None else "")
-    return f'<a href="job:{job_id}">{label}</a>'
+    # Only our own ids go into the rich text, escaped all the same: a history imported from
+    # elsewhere could hold anything in these columns (see ui/safe_text.py).
+    label = html.escape(job_id[:8]) + (f" image {index + 1}" if index is not None else "")
+    return f'<a href="job:{html.escape(job_id, quote=True)}">{label}</a>'

@@ -13,13 +13,13 @@ from PySide6.QtWidgets import (
     QCompleter,
     QDialog,
     QDialogButtonBox,
-    QLabel,
     QLineEdit,
     QVBoxLayout,
     QWidget,
 )
 
 from qwenimg_desktop.core.store.library import LibraryError, split_tags
+from qwenimg_desktop.ui.safe_text import plain_label
 
 
 class TagCompleter(QCompleter):
@@ -66,7 +66,7 @@ class TagEditor(QDialog):
         self.completer = TagCompleter(self.edit)
         self.completer.set_tags(known)
         self.edit.setCompleter(self.completer)
-        self.error = QLabel(self)
+        self.error = plain_label("", self)
         self.error.setObjectName("tagError")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel, self)
@@ -74,7 +74,7 @@ class TagEditor(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         noun = "generation" if count == 1 else f"{count} generations"
-        layout.addWidget(QLabel(f"Tags of the selected {noun}, comma separated:", self))
+        layout.addWidget(plain_label(f"Tags of the selected {noun}, comma separated:", self))
         layout.addWidget(self.edit)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
