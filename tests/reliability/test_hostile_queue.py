@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
@@ -18,7 +19,7 @@ from typing import Any, Final
 import pytest
 from PIL import Image
 
-from qwenimg_desktop.core.errors import REDACTED
+from qwenimg_desktop.core.errors import REDACTED, NetworkError
 from qwenimg_desktop.core.fal.client import QueueClient, StreamUnavailable
 from qwenimg_desktop.core.fal.limits import (
     MAX_LOG_LINE_CHARS,
@@ -29,6 +30,8 @@ from qwenimg_desktop.core.fal.limits import (
     Pace,
 )
 from qwenimg_desktop.core.fal.protocol import ENDPOINT_ID, request_urls
+from qwenimg_desktop.core.fal.retry import RetryPolicy
+from qwenimg_desktop.core.fal.storage import INITIATE_PATH, StorageUploader, UploadFailed
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.params import GenerationRequest, ImageSizePreset
 from qwenimg_desktop.core.store.files import DataLayout
@@ -501,3 +504,41 @@ def test_the_cli_fetches_a_paid_result_again_without_a_new_submit(tmp_path: Path
     assert len(record["images"]) == 1
     assert Path(record["images"][0]).is_file()
     assert submits == 1
+
+
+def test_a_queue_answer_trickled_in_meets_the_call_deadline() -> None:
+    answer = json.dumps({"status": "CANCELLATION_REQUESTED"}).encode()
+    with Hostile() as server:
+        cancel = request_urls(server.base_url, REQUEST_ID)["cancel_url"]
+        server.routes[cancel.removeprefix(server.base_url)] = streamed(
+            lambda: trickled(answer, 0.2), length=len(answer))
+        client = QueueClient(server.base_url, key=lambda: TEST_KEY,
+                             retry=RetryPolicy(max_attempts=2, base_delay=0.01),
+                             call_deadline=0.5)
+
+        async def cancel_it() -> object:
+            try:
+                return await client.cancel(REQUEST_ID)
+            finally:
+                await client.aclose()
+
+        started = time.monotonic()
+        with pytest.raises(NetworkError, match=r"did not arrive within 0\.5 s"):
+            run(cancel_it())
+        assert time.monotonic() - started < 5.0
+        assert len(server.paths()) == 2  # a GET-like call: retried once, then a clear error
+
+
+def test_an_upload_answer_over_its_limit_is_refused_with_a_message() -> None:
+    with Hostile() as server:
+        server.routes[INITIATE_PATH] = streamed(lambda: _big_status(MAX_STATUS_BYTES + 1))
+        uploader = StorageUploader(server.base_url, key=lambda: TEST_KEY, retry=FAST_RETRY)
+
+        async def upload() -> str:
+            try:
+                return await uploader.upload(_png(), content_type="image/png", file_name="a.png")
+            finally:
+                await uploader.aclose()
+
+        with pytest.raises(UploadFailed, match="upload answer is larger than"):
+            run(upload())

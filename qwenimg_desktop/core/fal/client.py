@@ -33,6 +33,7 @@ from qwenimg_desktop.core.errors import (
     register_secret,
 )
 from qwenimg_desktop.core.fal.limits import (
+    CALL_DEADLINE_S,
     MAX_ERROR_BYTES,
     MAX_RESULT_BYTES,
     MAX_SSE_LINE_BYTES,
@@ -102,8 +103,10 @@ class QueueClient:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        call_deadline: float | None = CALL_DEADLINE_S,
     ) -> None:
         self.base = validate_queue_base(base)
+        self.call_deadline = call_deadline
         self._key = key
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -300,26 +303,8 @@ class QueueClient:
     async def _send(
         self, method: str, url: str, limit: int, what: str, **kwargs: Any
     ) -> httpx.Response:
-        """One HTTP call whose body is read within bounds: ``limit`` bytes for a success (more
-        is refused), the first ``MAX_ERROR_BYTES`` of an error (only its reason is shown).
-
-        Raises:
-            ResponseTooLarge: a success body over ``limit``. MalformedResponse: an answer that
-                is not a valid HTTP message we can follow. httpx.HTTPError: transport faults.
-        """
-        request = self._http.build_request(method, url, **kwargs)
-        try:
-            response = await self._http.send(request, stream=True)
-        except httpx.InvalidURL:  # httpx parses a redirect's Location even when not following
-            raise MalformedResponse(f"the {what} redirected to an invalid URL") from None
-        try:
-            if response.is_success:
-                body = await read_capped(response, limit, what)
-            else:
-                body = await read_capped(response, MAX_ERROR_BYTES, what, cut=True)
-        finally:
-            await response.aclose()
-        return _buffered(response, body)
+        return await send_bounded(self._http, method, url, limit=limit, what=what,
+                                  deadline=self.call_deadline, **kwargs)
 
     async def _request(
         self, method: str, url: str, params: dict[str, Any] | None = None,
@@ -397,6 +382,42 @@ def error_from_response(response: httpx.Response) -> FalError:
         if status:
             reason = str(status)
     return RequestFailed(f"fal refused the request (HTTP {code}): {reason}", error_type)
+
+
+async def send_bounded(
+    http: httpx.AsyncClient, method: str, url: str, *, limit: int, what: str,
+    deadline: float | None, **kwargs: Any,
+) -> httpx.Response:
+    """One HTTP call whose answer is read within bounds: ``limit`` bytes for a success (more is
+    refused), the first ``MAX_ERROR_BYTES`` of an error (only its reason is shown), all of it
+    within ``deadline`` seconds (an answer trickled in a byte at a time never meets httpx's
+    read timeout; past the deadline it is treated as one).
+
+    Raises:
+        ResponseTooLarge: a success body over ``limit``. MalformedResponse: an answer that is
+            not a valid HTTP message we can follow. httpx.HTTPError: transport faults,
+            ``httpx.ReadTimeout`` past the deadline.
+    """
+    bound = asyncio.timeout(deadline)
+    try:
+        async with bound:
+            request = http.build_request(method, url, **kwargs)
+            try:
+                response = await http.send(request, stream=True)
+            except httpx.InvalidURL:  # httpx parses a redirect's Location even when not following
+                raise MalformedResponse(f"the {what} redirected to an invalid URL") from None
+            try:
+                if response.is_success:
+                    body = await read_capped(response, limit, what)
+                else:
+                    body = await read_capped(response, MAX_ERROR_BYTES, what, cut=True)
+            finally:
+                await response.aclose()
+    except TimeoutError:
+        if not bound.expired():
+            raise
+        raise httpx.ReadTimeout(f"the {what} did not arrive within {deadline:g} s") from None
+    return _buffered(response, body)
 
 
 def _buffered(response: httpx.Response, body: bytes) -> httpx.Response:

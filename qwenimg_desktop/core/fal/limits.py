@@ -32,6 +32,8 @@ MAX_INLINE_RESULT_BYTES: Final = 96 * MIB
 """A ``sync_mode`` result, whose images travel inside it as data: URIs."""
 MAX_SSE_LINE_BYTES: Final = 1 * MIB
 """One line, and one event, of the status stream: an event is one status body."""
+CALL_DEADLINE_S: Final = 120.0
+"""One queue call, from sending it to the last byte of its answer (as httpx's read timeout)."""
 JOB_DEADLINE_S: Final = 30 * 60.0
 """From following a submitted job to having its result: fal's queue and a run take minutes."""
 SUBMIT_DEADLINE_S: Final = 300.0

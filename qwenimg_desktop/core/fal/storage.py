@@ -20,7 +20,13 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from qwenimg_desktop.core.errors import AuthError, FalError, MalformedResponse, register_secret
-from qwenimg_desktop.core.fal.client import DEFAULT_TIMEOUT, USER_AGENT, error_from_response
+from qwenimg_desktop.core.fal.client import (
+    DEFAULT_TIMEOUT,
+    USER_AGENT,
+    error_from_response,
+    send_bounded,
+)
+from qwenimg_desktop.core.fal.limits import CALL_DEADLINE_S, MAX_ERROR_BYTES, MAX_STATUS_BYTES
 from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE, parse_model
 from qwenimg_desktop.core.fal.retry import RetryPolicy, parse_retry_after
 
@@ -103,9 +109,14 @@ class StorageUploader:
         body = {"content_type": content_type, "file_name": file_name}
         for attempt in range(1, INITIATE_RETRIES + 2):
             try:
-                response = await self._http.post(url, params={"storage_type": STORAGE_TYPE},
-                                                  json=body, headers=headers)
-            except httpx.TransportError as exc:
+                response = await send_bounded(
+                    self._http, "POST", url, limit=MAX_STATUS_BYTES, what="upload answer",
+                    deadline=CALL_DEADLINE_S, params={"storage_type": STORAGE_TYPE}, json=body,
+                    headers=headers,
+                )
+            except MalformedResponse as exc:  # too large, or not HTTP we can follow
+                raise UploadFailed(exc.message) from None
+            except httpx.HTTPError as exc:
                 if attempt <= INITIATE_RETRIES:
                     await self._sleep(self.retry.delay(attempt))
                     continue
@@ -139,8 +150,13 @@ class StorageUploader:
 
         headers = {"Content-Type": content_type, "Content-Length": str(total)}
         try:  # no Authorization header: the URL is signed
-            response = await self._http.put(target.upload_url, content=chunks(), headers=headers)
-        except httpx.TransportError as exc:
+            response = await send_bounded(
+                self._http, "PUT", target.upload_url, limit=MAX_ERROR_BYTES, what="upload",
+                deadline=None, content=chunks(), headers=headers,
+            )
+        except MalformedResponse as exc:
+            raise UploadFailed(exc.message, next_step="Try again; nothing was charged.") from None
+        except httpx.HTTPError as exc:
             raise UploadFailed(f"the upload to {urlsplit(target.upload_url).hostname} broke off"
                                f" ({type(exc).__name__})",
                                next_step="Try again; nothing was charged.") from None
