@@ -253,7 +253,8 @@ def _make_engine(
     from qwenimg_desktop.core.jobs.engine import JobEngine  # noqa: PLC0415 - start
 
     config = EngineConfig(_layout(args), queue_base=queue_base(args),
-                          use_stream=not getattr(args, "no_stream", False), recover=recover)
+                          use_stream=not getattr(args, "no_stream", False), recover=recover,
+                          owner_label=f"`qwenimg-desktop {args.command}`")
     return JobEngine(config, keys=lambda: key, sink=sink)
 
 
@@ -383,6 +384,9 @@ def cmd_resume(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         f"resumed {len(engine.recovered)}, flagged {len(engine.flagged_unknown)} as unknown",
         file=err,
     )
+    if engine.held_elsewhere:
+        print(f"{engine.held_notice()} Run `qwenimg-desktop resume` again once it has stopped"
+              " if it does not finish them.", file=err)
     return EXIT_OK if failures == 0 else EXIT_FAILED
 
 

@@ -201,6 +201,10 @@ class NotFound(FalError):
     """404 for a request id the queue does not know (or media that expired)."""
 
 
+class NotOwner(UserError):
+    """The journal says another engine now owns this job; this one must stop writing it."""
+
+
 class DownloadError(UserError):
     """A result image could not be fetched or is not a valid image."""
 

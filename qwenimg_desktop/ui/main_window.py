@@ -348,8 +348,9 @@ class MainWindow(QMainWindow):
         if isinstance(event, ev.FilesRestored):
             self.history.files_restored(event)
             return
-        if isinstance(event, ev.EngineNotice):  # the engine's process stopped (and restarted)
-            self.messenger.error(event.message)
+        if isinstance(event, ev.EngineNotice):  # the engine's process stopped (and restarted),
+            # or jobs are left to / taken over from another process on the same data folder
+            (self.messenger.info if event.info else self.messenger.error)(event.message)
             return
         self.jobs_model.apply(event)
 

@@ -21,7 +21,7 @@ from qwenimg_desktop.core.jobs import messages as msg
 from qwenimg_desktop.core.jobs import remote
 from qwenimg_desktop.core.jobs.config import EngineConfig
 from qwenimg_desktop.core.jobs.engine import EngineClosed
-from qwenimg_desktop.core.jobs.lock import DataDirLock
+from qwenimg_desktop.core.jobs.lease import LiveOwner, live_owner, owners_dir
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.jobs.remote import EngineProcess, EngineStartFailed
 from qwenimg_desktop.core.params import GenerationRequest
@@ -64,6 +64,11 @@ def _wait(predicate: Callable[[], bool], timeout: float = 30.0) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError("condition not met in time")
         time.sleep(0.02)
+
+
+def _live_owners(root: Path) -> list[LiveOwner]:
+    found = [live_owner(root, p.stem) for p in owners_dir(root).glob("*.lock")]
+    return [owner for owner in found if owner is not None]
 
 
 def _alive(pid: int) -> bool:
@@ -282,13 +287,13 @@ def test_shutdown_stops_the_child_cleanly_and_frees_the_data_dir(
     engine, log = process_factory(server.base_url, root=tmp_path / "own")
     job_id = engine.submit(GenerationRequest(prompt="before the quit"))
     assert isinstance(log.wait_final(job_id), ev.Completed)
-    lock = DataDirLock(tmp_path / "own")
-    assert not lock.acquire()  # the child holds it while it runs
+    owners = _live_owners(tmp_path / "own")  # the child holds its lease while it runs
+    assert [(o.pid, o.label) for o in owners] == [(engine.pid, "a Qwen Image Desktop window")]
     engine.shutdown()
     assert engine._process is not None
     assert engine._process.exitcode == 0
-    assert lock.acquire()
-    lock.release()
+    assert _live_owners(tmp_path / "own") == []
+    assert list(owners_dir(tmp_path / "own").iterdir()) == []  # released: its file is gone
     with pytest.raises(EngineClosed):
         engine.submit(GenerationRequest(prompt="after the quit"))
 
@@ -323,9 +328,7 @@ def test_the_child_stops_when_the_windows_process_dies(tmp_path: Path) -> None:
         window.kill()  # no orderly shutdown: the pipe just closes
         window.wait(10)
         _wait(lambda: not _alive(child), 20)
-    lock = DataDirLock(root)
-    assert lock.acquire()  # an orphaned engine would keep the next start from resuming jobs
-    lock.release()
+    assert _live_owners(root) == []  # an orphaned engine would keep its jobs from resuming
 
 
 class _Clicker:

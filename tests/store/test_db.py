@@ -12,7 +12,7 @@ from qwenimg_desktop.core.store import db
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.queries import HistoryQuery
-from qwenimg_desktop.core.store.schema import SCHEMA_VERSION
+from qwenimg_desktop.core.store.schema import MIGRATIONS, SCHEMA_VERSION
 from tests.store.conftest import make_request
 
 
@@ -44,6 +44,35 @@ def test_migrate_from_empty_and_reopen(data_layout: DataLayout) -> None:
         conn.close()
     with HistoryStore.open(data_layout) as store:
         assert store.query_count(HistoryQuery()) == 1
+
+
+def test_a_version_1_journal_gains_owners_and_its_unfinished_jobs_are_adopted(
+    data_layout: DataLayout,
+) -> None:
+    """A history written before jobs had owners: the migration adds the column (NULL) and the
+    first engine adopts the unfinished rows, as the previous version's recovery did."""
+    data_layout.ensure()
+    conn = _raw(data_layout.db_path)
+    try:
+        for statement in MIGRATIONS[0]:
+            conn.execute(statement)
+        conn.execute("PRAGMA user_version = 1")
+        conn.execute(
+            "INSERT INTO jobs (id, created_at, updated_at, state, request_json, request_id)"
+            " VALUES (?, 1, 1, 'queued', ?, 'req-old')",
+            ("ab" * 16, make_request().model_dump_json()))
+    finally:
+        conn.close()
+    with HistoryStore.open(data_layout) as store:
+        assert store.owner_of("ab" * 16) is None
+        store.owner = "cd" * 16
+        assert store.adopt_unfinished(lambda owner: True).adopted == ("ab" * 16,)
+        assert store.owner_of("ab" * 16) == "cd" * 16
+    conn = _raw(data_layout.db_path)
+    try:
+        assert db.user_version(conn) == SCHEMA_VERSION
+    finally:
+        conn.close()
 
 
 def test_newer_schema_refused(data_layout: DataLayout) -> None:

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from qwenimg_desktop.core.errors import BugError, DuplicateRequestId, register_secret
+from qwenimg_desktop.core.errors import BugError, DuplicateRequestId, NotOwner, register_secret
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import (
@@ -203,18 +203,56 @@ def test_recovery_queries(data_layout: DataLayout) -> None:
         store.mark_fetching(fetching, result_json="{}", seed=1, metrics_json=None)
         finished = _submit(store, "req-3")
         store.fail(finished, "x")
-    # a "restart": a fresh store on the same file
+    # a "restart": a fresh store on the same file; the jobs had no owner, so all are adopted
     with HistoryStore.open(data_layout) as store:
-        assert [r.id for r in store.unsent()] == [unsent]
-        assert [r.id for r in store.resumable()] == [queued, fetching]
+        store.owner = "a" * 32
+        adoption = store.adopt_unfinished(lambda owner: pytest.fail(f"asked about {owner}"))
+        assert adoption.adopted == (unsent, sending, queued, fetching)
+        assert adoption.held == {}
+        assert store.adopt_unfinished(lambda owner: True).adopted == ()  # ours already
         assert store.by_request_id("req-2").id == fetching  # type: ignore[union-attr]
         assert store.by_request_id("nope") is None
-        assert store.flag_interrupted_sends() == [sending]
-        assert store.flag_interrupted_sends() == []
+        assert store.flag_interrupted_sends(adoption.adopted) == [sending]
+        assert store.flag_interrupted_sends(adoption.adopted) == []
         flagged = store.get(sending)
     assert flagged is not None
     assert flagged.state is JobState.unknown
     assert flagged.error == INTERRUPTED_SEND_MESSAGE
+
+
+def test_only_jobs_of_dead_owners_are_adopted_and_a_live_owners_rows_refuse_others(
+    data_layout: DataLayout,
+) -> None:
+    live, dead, me = "1" * 32, "2" * 32, "3" * 32
+    with HistoryStore.open(data_layout, clock=StepClock()) as store:
+        store.owner = live
+        held = store.create_pending(make_request(), queue_base="q", cost_estimate=0)
+        store.mark_sending(held)
+        store.owner = dead
+        orphan = store.create_pending(make_request(), queue_base="q", cost_estimate=0)
+        store.mark_sending(orphan)
+        done = store.create_pending(make_request(), queue_base="q", cost_estimate=0)
+        store.fail(done, "over")
+    with HistoryStore.open(data_layout) as store:
+        store.owner = me
+        asked: list[str] = []
+
+        def alive(owner: str) -> bool:
+            asked.append(owner)
+            return owner == live
+
+        adoption = store.adopt_unfinished(alive)
+        assert sorted(asked) == sorted({live, dead})  # each owner probed once
+        assert adoption.adopted == (orphan,)
+        assert adoption.held == {live: (held,)}
+        assert store.flag_interrupted_sends(adoption.adopted) == [orphan]
+        assert store.owner_of(held) == live
+        assert store.owner_of(orphan) == me
+        with pytest.raises(NotOwner):  # the live owner's job: this engine may not move it
+            store.mark_unknown(held, "not mine")
+        record = store.get(held)
+        assert record is not None
+        assert record.state is JobState.sending
 
 
 def test_a_request_id_another_job_has_is_refused_and_the_row_left_sending(

@@ -40,3 +40,4 @@ class EngineConfig:
     job_deadline: float = JOB_DEADLINE_S  # following a job until its result (core/fal/limits)
     submit_deadline: float = SUBMIT_DEADLINE_S  # a submit's answer
     download_pace: Pace | None = None  # each image download: deadline and stall floor
+    owner_label: str | None = None  # how other processes name this engine (core/jobs/lease.py)

@@ -10,18 +10,19 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import multiprocessing
 import threading
 import uuid
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from qwenimg_desktop.core.endpoints import endpoint_of
 from qwenimg_desktop.core.errors import QwenImgError, UserError
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.config import EngineConfig
-from qwenimg_desktop.core.jobs.lock import DataDirLock
-from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.jobs.lease import EngineLease, LiveOwner, live_owner, remove_dead_leases
+from qwenimg_desktop.core.jobs.model import REMOTE_STATES, JobState
 from qwenimg_desktop.core.jobs.slots import Slots
 from qwenimg_desktop.core.params import GenerationRequest, estimate_cost
 from qwenimg_desktop.core.store.db import DatabaseCorrupt
@@ -33,6 +34,9 @@ if TYPE_CHECKING:  # the pipeline (httpx, Pillow, the store) is imported on the 
 
 log = logging.getLogger("qwenimg.jobs")
 T = TypeVar("T")
+
+TAKEOVER_POLL_S: Final = 1.0
+"""How often an engine that left jobs to a live owner checks whether that owner has stopped."""
 
 
 class EngineClosed(UserError):
@@ -84,7 +88,11 @@ class JobEngine(StartGate):
         self._recover = config.recover
         self._thumbnails = config.make_thumbnails
         self.price_per_image = config.price_per_image
-        self._lock = DataDirLock(self.layout.root)
+        # Held for the engine's whole life: the jobs it creates or adopts are its own, and no
+        # other process follows them while it lives (core/jobs/lease.py).
+        self._lease = EngineLease(self.layout.root,
+                                  config.owner_label or _default_owner_label())
+        self._takeover: asyncio.Task[None] | None = None
         self._key_cache: str | None = None
         self._jobs: dict[str, JobContext] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -109,6 +117,8 @@ class JobEngine(StartGate):
         self.store: HistoryStore | None = None
         self.recovered: list[str] = []
         self.flagged_unknown: list[str] = []
+        # Unfinished jobs another live engine runs (owner → its job ids), left to it.
+        self.held_elsewhere: dict[LiveOwner, tuple[str, ...]] = {}
 
     def __repr__(self) -> str:
         return f"<JobEngine base={self.queue_base} jobs={len(self._jobs)} closing={self._closing}>"
@@ -140,6 +150,7 @@ class JobEngine(StartGate):
         try:
             loop.run_until_complete(self._setup())
         except BaseException as exc:  # noqa: BLE001 - re-raised by start() in the caller
+            self._lease.release()
             with self._start_lock:
                 self._start_error = exc
                 early, self._early = self._early, []
@@ -170,6 +181,7 @@ class JobEngine(StartGate):
 
         self.layout.ensure()
         loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._db_pool, self._lease.acquire)  # before any row
         if self._repair_corrupt:
             # The window: a damaged journal is moved aside (with a notice) and a fresh one used.
             opened = await loop.run_in_executor(self._db_pool, open_history, self.layout)
@@ -180,6 +192,7 @@ class JobEngine(StartGate):
                 # Checked at start (RELIABILITY.md): never write jobs into a damaged journal.
                 await loop.run_in_executor(self._db_pool, store.close)
                 raise DatabaseCorrupt(self.layout.db_path, "quick_check found damaged pages")
+        store.owner = self._lease.owner_id
         self.store = store
         client = QueueClient(self.queue_base, key=lambda: self._key_cache, retry=self._retry)
         downloader = Downloader(retry=self._retry, executor=self._file_pool,
@@ -202,40 +215,112 @@ class JobEngine(StartGate):
             job_deadline=self.config.job_deadline,
             submit_deadline=self.config.submit_deadline,
         )
-        if self._recover and self._lock.acquire():
+        if self._recover:
             await self._recover_jobs()
 
     async def _recover_jobs(self) -> None:
-        """Flag interrupted sends, resume remote jobs, send jobs that never left."""
+        """Adopt the unfinished jobs of dead owners: flag their interrupted sends, resume their
+        remote jobs, send those that never left. Jobs of live owners are left to them."""
+        pipe = self._pipe
+        others = await pipe.on_files(self._live_owners)
+        if not others:  # nobody else is writing files: a temp file is a dead run's leftover
+            await pipe.on_files(self.layout.clean_stray_temps)
+        await self._adopt(announce=False)
+        if self._thumbnails:  # completed before a stop that came ahead of their thumbnails
+            skip = [owner.owner_id for owner in others]
+            for record in await pipe.db(pipe.store.jobs_without_thumbnails, skip):
+                pipe.thumbnail_later(record.id, record.images)
+        await pipe.on_files(remove_dead_leases, self.layout.root)
+
+    async def _adopt(self, *, announce: bool) -> None:
+        """One round of adoption; keeps watching while jobs are left to a live owner."""
         pipe = self._pipe
         store = pipe.store
-        await pipe.on_files(self.layout.clean_stray_temps)
-        self.flagged_unknown = await pipe.db(store.flag_interrupted_sends)
-        for job_id in self.flagged_unknown:
+        seen: dict[str, LiveOwner] = {}
+
+        def alive(owner_id: str) -> bool:
+            owner = live_owner(self.layout.root, owner_id)
+            if owner is not None:
+                seen[owner_id] = owner
+            return owner is not None
+
+        adoption = await pipe.db(store.adopt_unfinished, alive)
+        self.held_elsewhere = {seen[o]: ids for o, ids in adoption.held.items() if o in seen}
+        flagged = await pipe.db(store.flag_interrupted_sends, adoption.adopted)
+        self.flagged_unknown.extend(flagged)
+        for job_id in flagged:
             record = await pipe.db(store.get, job_id)
             reason = record.error if record and record.error else "submission outcome unknown"
             pipe.emit(ev.Failed(job_id, reason, "SubmissionUnknown"))
-        for record in await pipe.db(store.resumable):
-            self._spawn_record(record, resume=True)
-        for record in await pipe.db(store.unsent):
-            self._spawn_record(record, resume=False)
-        if self._thumbnails:  # completed before a stop that came ahead of their thumbnails
-            for record in await pipe.db(store.jobs_without_thumbnails):
-                pipe.thumbnail_later(record.id, record.images)
+        records = await pipe.db(store.get_many, adoption.adopted)
+        taken = 0
+        for job_id in adoption.adopted:
+            record = records.get(job_id)
+            if record is None or job_id in flagged:
+                continue
+            if record.state in REMOTE_STATES and record.request_id is not None:
+                taken += self._spawn_record(record, resume=True)
+            elif record.state is JobState.pending:
+                taken += self._spawn_record(record, resume=False)
+        if announce and (taken or flagged):
+            pipe.emit(ev.EngineNotice("", f"Another process stopped; its {taken + len(flagged)}"
+                                          " unfinished job(s) are taken over here.", info=True))
+        elif not announce and self.held_elsewhere:
+            pipe.emit(ev.EngineNotice("", self.held_notice() + " They are taken over here if it"
+                                          " stops.", info=True))
+        if self.held_elsewhere and (self._takeover is None or self._takeover.done()):
+            self._takeover = asyncio.get_running_loop().create_task(
+                self._watch_held(), name="takeover")
 
-    def _spawn_record(self, record: JobRecord, *, resume: bool) -> None:
+    async def _watch_held(self) -> None:
+        while self.held_elsewhere and not self._closing:
+            await asyncio.sleep(TAKEOVER_POLL_S)
+            if any(live_owner(self.layout.root, o.owner_id) is None
+                   for o in self.held_elsewhere):
+                self._takeover = None
+                await self._adopt(announce=True)
+                await self._pipe.on_files(remove_dead_leases, self.layout.root)
+                return
+
+    def held_notice(self) -> str:
+        """A sentence naming the jobs left to other live processes ('' when there are none)."""
+        parts = [f"{len(ids)} by {owner.describe()}" for owner, ids in self.held_elsewhere.items()]
+        if not parts:
+            return ""
+        count = sum(len(ids) for ids in self.held_elsewhere.values())
+        return (f"{count} unfinished job(s) on this data folder are still run by another"
+                f" process: {'; '.join(parts)}. They are left to it.")
+
+    def _live_owners(self) -> list[LiveOwner]:
+        """The other engines that hold a lease on this data dir now."""
+        from qwenimg_desktop.core.jobs.lease import owners_dir  # noqa: PLC0415
+
+        folder = owners_dir(self.layout.root)
+        found: list[LiveOwner] = []
+        for path in folder.glob("*.lock") if folder.is_dir() else ():
+            if path.stem != self._lease.owner_id:
+                owner = live_owner(self.layout.root, path.stem)
+                if owner is not None:
+                    found.append(owner)
+        return found
+
+    def _spawn_record(self, record: JobRecord, *, resume: bool) -> int:
+        """Start following an adopted job; 1 if it was started, 0 if it cannot be."""
         from qwenimg_desktop.core.jobs.pipeline import JobContext  # noqa: PLC0415 - loaded
 
-        if record.request is None:
-            return
+        if record.request is None or record.id in self._jobs:
+            return 0
         ctx = JobContext(record.id, record.request, record.state, request_id=record.request_id)
         ctx.cancel_requested = record.state is JobState.cancel_requested
         self._jobs[ctx.job_id] = ctx
         self.recovered.append(ctx.job_id)
         coro = self._resume(ctx) if resume else self._job(ctx, create=False)
         ctx.task = asyncio.get_running_loop().create_task(coro, name=f"job-{ctx.job_id}")
+        return 1
 
     async def _teardown(self) -> None:
+        if self._takeover is not None:
+            self._takeover.cancel()
         tasks = [c.task for c in self._jobs.values() if c.task and not c.task.done()]
         for task in tasks:
             task.cancel()
@@ -256,6 +341,7 @@ class JobEngine(StartGate):
         if (self._thread is None or self._loop is None or self._closing
                 or self._start_error is not None):
             self._stop_pools()
+            self._lease.release()
             return
         self._closing = True
         try:
@@ -266,7 +352,7 @@ class JobEngine(StartGate):
         self._thread.join(timeout + 5)
         self._db_pool.submit(self._close_store).result(timeout=10)
         self._stop_pools()
-        self._lock.release()
+        self._lease.release()  # last: its jobs may be adopted only once nothing here writes
 
     def _stop_pools(self) -> None:
         for pool in (self._db_pool, self._file_pool, self._thumb_pool):
@@ -512,6 +598,13 @@ class JobEngine(StartGate):
     async def _cancel_all(self) -> None:
         for job_id in list(self._jobs):
             await self._cancel(job_id)
+
+
+def _default_owner_label() -> str:
+    """How other processes name this engine in their messages."""
+    if multiprocessing.parent_process() is not None:
+        return "a Qwen Image Desktop window"
+    return "another Qwen Image Desktop process"
 
 
 def describe_error(exc: BaseException) -> str:

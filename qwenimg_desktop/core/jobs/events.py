@@ -84,6 +84,7 @@ class EngineNotice(JobEvent):
 
     message: str
     restarted: bool = False
+    info: bool = False  # news, not a fault (jobs left to or taken over from another process)
 
 
 EventSink = Callable[[JobEvent], None]

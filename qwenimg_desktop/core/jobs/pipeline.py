@@ -499,8 +499,14 @@ class Pipeline:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await self._file_calls_finished()  # a cancelled task's rename still runs to its end
-            await self.on_files(self._discard_images, ctx.job_id, len(tasks))
+            if await self._still_ours(ctx.job_id):  # never another owner's files
+                await self.on_files(self._discard_images, ctx.job_id, len(tasks))
             raise
+
+    async def _still_ours(self, job_id: str) -> bool:
+        """Whether the journal still names this engine (or nobody) as the job's owner."""
+        owner = await self.db(self.store.owner_of, job_id)
+        return owner is None or owner == self.store.owner
 
     async def _file_calls_finished(self) -> None:
         running = self._file_pool.in_flight()

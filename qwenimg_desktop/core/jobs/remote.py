@@ -18,7 +18,7 @@ with ``match``.
 The API key crosses only this pipe: the child asks the parent for it when a job starts (the
 parent's key store answers, with its own time budget), so it is in no argument, environment
 variable or file of the child. The child's log records are sent to the parent and written by
-its handlers (redacted in both processes). The child owns the data-dir lock and the journal's
+its handlers (redacted in both processes). The child holds the owner lease and the journal's
 writer; the parent opens its own connection to the same history once the child has checked it.
 """
 

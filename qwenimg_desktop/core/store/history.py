@@ -6,12 +6,13 @@ import contextlib
 import re
 import sqlite3
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 from qwenimg_desktop.core.edit_request import EditRequest
-from qwenimg_desktop.core.errors import BugError, DuplicateRequestId, UserError, redact
+from qwenimg_desktop.core.errors import BugError, DuplicateRequestId, NotOwner, UserError, redact
 from qwenimg_desktop.core.jobs.model import (
     FINAL_STATES,
     JobState,
@@ -32,7 +33,7 @@ from qwenimg_desktop.core.store.records import (
 )
 from qwenimg_desktop.core.store.snippets import SnippetStore
 
-__all__ = ["HistoryStore", "ImageRecord", "JobRecord"]
+__all__ = ["Adoption", "HistoryStore", "ImageRecord", "JobRecord"]
 
 INTERRUPTED_SEND_MESSAGE: Final = (
     "Submission outcome unknown: the app stopped while sending. "
@@ -41,11 +42,24 @@ INTERRUPTED_SEND_MESSAGE: Final = (
 _JOB_ID: Final = re.compile(r"^[0-9a-f]{32}$")
 
 
+@dataclass(frozen=True)
+class Adoption:
+    """What :meth:`HistoryStore.adopt_unfinished` did: the unfinished jobs it made ours, and
+    those left to owners that are still alive (owner id → job ids, oldest first)."""
+
+    adopted: tuple[str, ...] = ()
+    held: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
 class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal):
     """The history database: the job journal (each state change its own commit) and listings.
 
     Open with :meth:`open`; see :class:`~qwenimg_desktop.core.store.base.StoreBase` for threading.
+    An engine sets :attr:`owner` to its lease's id (``core/jobs/lease.py``): the jobs it creates
+    carry it, and its journal writes to a job another engine owns are refused (:class:`NotOwner`).
     """
+
+    owner: str | None = None
 
     def _transition(
         self, job_id: str, new: JobState, values: dict[str, Any] | None = None, *,
@@ -58,7 +72,7 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal):
         """
         values = dict(values or {})
         with self._writing() as conn:
-            _check_transition(conn, job_id, new)
+            _check_transition(conn, job_id, new, self.owner)
             sets = ["state = :state", "updated_at = :now"]
             for column in values:
                 if column in keep_old:
@@ -88,15 +102,15 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal):
             "negative_prompt": request.negative_prompt, "width": width, "height": height,
             "output_format": request.output_format.value, "num_images": request.num_images,
             "endpoint": request.endpoint, "queue_base": queue_base, "seed": request.seed,
-            "cost_estimate": cost_estimate,
+            "cost_estimate": cost_estimate, "owner": self.owner,
         }
         with self._writing() as conn:
             conn.execute(
                 "INSERT INTO jobs (id, created_at, updated_at, state, request_json, prompt,"
                 " negative_prompt, width, height, output_format, num_images, endpoint,"
-                " queue_base, seed, cost_estimate) VALUES (:id, :now, :now, :state,"
+                " queue_base, seed, cost_estimate, owner) VALUES (:id, :now, :now, :state,"
                 " :request_json, :prompt, :negative_prompt, :width, :height, :output_format,"
-                " :num_images, :endpoint, :queue_base, :seed, :cost_estimate)",
+                " :num_images, :endpoint, :queue_base, :seed, :cost_estimate, :owner)",
                 params,
             )
             if isinstance(request, EditRequest):
@@ -159,7 +173,7 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal):
         """
         now = self._clock()
         with self._writing() as conn:
-            _check_transition(conn, job_id, JobState.completed)
+            _check_transition(conn, job_id, JobState.completed, self.owner)
             _insert_images(conn, job_id, images)
             conn.execute(
                 "UPDATE jobs SET state = :state, updated_at = :now, finished_at = :now,"
@@ -226,21 +240,66 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal):
                  for i, (m, lv, ts) in enumerate(logs)],
             )
 
-    def flag_interrupted_sends(self) -> list[str]:
-        """At start: every ``sending`` job becomes ``unknown``; returns their ids."""
+    def adopt_unfinished(self, is_alive: Callable[[str], bool]) -> Adoption:
+        """Make every unfinished job whose owner is dead ours (:attr:`owner`), in one commit.
+
+        ``is_alive(owner_id)`` probes an owner's lease. It is asked inside the write
+        transaction, so two processes adopting at once never both take a job: the second sees
+        the first's owner, which is alive. Jobs without an owner (written before owners were
+        recorded) are adopted too.
+        """
+        if self.owner is None:
+            raise BugError("adopt_unfinished needs an owner")
+        final = sorted(s.value for s in FINAL_STATES)
+        state_sql, state_params = in_list("st", final)
+        adopted: list[str] = []
+        held: dict[str, list[str]] = {}
         with self._writing() as conn:
-            ids = [str(r[0]) for r in conn.execute(
-                "SELECT id FROM jobs WHERE state = :state ORDER BY created_at",
-                {"state": JobState.sending.value},
-            )]
+            rows = conn.execute(
+                f"SELECT id, owner FROM jobs WHERE state NOT IN {state_sql}"
+                " ORDER BY created_at, id", state_params,
+            ).fetchall()
+            verdicts: dict[str, bool] = {}
+            for job_id, owner in rows:
+                if owner == self.owner:
+                    continue
+                if owner is not None and owner not in verdicts:
+                    verdicts[owner] = is_alive(owner)
+                if owner is not None and verdicts[owner]:
+                    held.setdefault(owner, []).append(str(job_id))
+                else:
+                    adopted.append(str(job_id))
+            for id_sql, params in id_blocks(adopted):
+                conn.execute(f"UPDATE jobs SET owner = :owner WHERE id IN {id_sql}",
+                             {**params, "owner": self.owner})
+        return Adoption(tuple(adopted), {o: tuple(ids) for o, ids in held.items()})
+
+    def flag_interrupted_sends(self, job_ids: Collection[str]) -> list[str]:
+        """After adopting ``job_ids``: those still ``sending`` become ``unknown``; returns them.
+
+        Only adopted jobs: a ``sending`` job of a live owner is in the middle of its POST.
+        """
+        flagged: list[str] = []
+        with self._writing() as conn:
             now = self._clock()
-            conn.execute(
-                "UPDATE jobs SET state = :unknown, updated_at = :now, finished_at = :now,"
-                " error = :message, error_type = 'submission_unknown' WHERE state = :sending",
-                {"unknown": JobState.unknown.value, "sending": JobState.sending.value,
-                 "now": now, "message": INTERRUPTED_SEND_MESSAGE},
-            )
-        return ids
+            for id_sql, params in id_blocks(job_ids):
+                both = {**params, "sending": JobState.sending.value}
+                flagged.extend(str(r[0]) for r in conn.execute(
+                    f"SELECT id FROM jobs WHERE id IN {id_sql} AND state = :sending", both))
+                conn.execute(
+                    "UPDATE jobs SET state = :unknown, updated_at = :now, finished_at = :now,"
+                    " error = :message, error_type = 'submission_unknown'"
+                    f" WHERE id IN {id_sql} AND state = :sending",
+                    {**both, "unknown": JobState.unknown.value, "now": now,
+                     "message": INTERRUPTED_SEND_MESSAGE},
+                )
+        return flagged
+
+    def owner_of(self, job_id: str) -> str | None:
+        """The owner id recorded on ``job_id`` (None: no such job, or no owner recorded)."""
+        with self._reading() as conn:
+            row = conn.execute("SELECT owner FROM jobs WHERE id = :id", {"id": job_id}).fetchone()
+        return None if row is None or row[0] is None else str(row[0])
 
     # ---- user edits ----------------------------------------------------------------------------
 
@@ -370,11 +429,14 @@ def _insert_images(conn: sqlite3.Connection, job_id: str, images: Sequence[Image
     )
 
 
-def _check_transition(conn: sqlite3.Connection, job_id: str, new: JobState) -> None:
-    row = conn.execute("SELECT state FROM jobs WHERE id = :id", {"id": job_id}).fetchone()
+def _check_transition(
+    conn: sqlite3.Connection, job_id: str, new: JobState, owner: str | None = None,
+) -> None:
+    row = conn.execute("SELECT state, owner FROM jobs WHERE id = :id", {"id": job_id}).fetchone()
     if row is None:
         raise BugError(f"journal: no job {job_id!r} to move to {new.value}")
+    if owner is not None and row[1] is not None and row[1] != owner:
+        raise NotOwner(f"job {job_id} is now run by another process; this one stopped following it")
     old = JobState(row[0])
     if not can_transition(old, new):
         raise BugError(f"journal: illegal transition {old.value} → {new.value} for job {job_id}")
-

@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Collection
 from typing import Any, Final
 
-from qwenimg_desktop.core.jobs.model import REMOTE_STATES, JobState
+from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.store.base import StoreBase
 from qwenimg_desktop.core.store.queries import Driver, HistoryQuery, id_blocks, in_list
 from qwenimg_desktop.core.store.records import (
@@ -63,25 +63,17 @@ class HistoryReads(StoreBase):
                 {"id": job_id},
             )]
 
-    def resumable(self) -> list[JobRecord]:
-        """Jobs the queue knows (a request_id is committed) that had not finished; oldest first."""
-        states, params = in_list("st", sorted(s.value for s in REMOTE_STATES))
-        return self._select(
-            f"WHERE state IN {states} AND request_id IS NOT NULL ORDER BY created_at, id", params
-        )
-
-    def jobs_without_thumbnails(self) -> list[JobRecord]:
+    def jobs_without_thumbnails(self, skip_owners: Collection[str] = ()) -> list[JobRecord]:
         """Completed jobs with an image whose thumbnail was never recorded (the app stopped
-        before making it, or it could not be made); oldest first."""
+        before making it, or it could not be made); oldest first. Jobs of ``skip_owners``
+        (engines still running, which make their own) are left out."""
+        skip_sql, skip_params = in_list("own", sorted(skip_owners) or [""])
         return self._select(
             "WHERE state = :done AND id IN (SELECT job_id FROM images WHERE thumb_path IS NULL)"
-            " ORDER BY created_at, id", {"done": JobState.completed.value},
+            f" AND (owner IS NULL OR owner NOT IN {skip_sql}) ORDER BY created_at, id",
+            {"done": JobState.completed.value, **skip_params},
         )
 
-    def unsent(self) -> list[JobRecord]:
-        """``pending`` jobs: never sent, safe to send; oldest first."""
-        return self._select("WHERE state = :st ORDER BY created_at, id",
-                            {"st": JobState.pending.value})
 
     def query_keys(
         self, query: HistoryQuery, *, limit: int = 100, after: int | None = None,

@@ -197,7 +197,13 @@ _V4_EDITS: Final = (
     "CREATE INDEX job_sources_source ON job_sources (source_job_id, source_index)",
 )
 
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2_LIBRARY, _V3_ENDPOINTS, _V4_EDITS)
+# The engine that runs the job (core/jobs/lease.py): another process adopts an unfinished job
+# only once this owner's lease is free. NULL: written before owners existed (adoptable).
+_V5_OWNER: Final = ("ALTER TABLE jobs ADD COLUMN owner TEXT",)
+
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
+    _V1, _V2_LIBRARY, _V3_ENDPOINTS, _V4_EDITS, _V5_OWNER,
+)
 """Migration ``n`` (1-based) brings ``user_version`` from ``n - 1`` to ``n``; append only."""
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
