@@ -339,9 +339,16 @@ def _start(options: Options, temp_dir: Path | None, app: QApplication,
     """Build the services and the window; False (after saying why) if the window can't open."""
     from qwenimg_desktop.core.errors import QwenImgError  # noqa: PLC0415
     from qwenimg_desktop.core.logs import install_excepthooks, setup_logging  # noqa: PLC0415
+    from qwenimg_desktop.core.store.files import ensure_writable  # noqa: PLC0415
 
     runtime = AppRuntime(options, base_dir=temp_dir)
     started.append(runtime)
+    try:  # a read-only or full disk: say which folder, instead of failing inside log set-up
+        for folder in dict.fromkeys((runtime.data_dir, runtime.config_dir, runtime.log_dir)):
+            ensure_writable(folder)
+    except QwenImgError as exc:
+        _report_start_failure(exc, options)
+        return False
     setup_logging(runtime.log_dir, console=options.smoke_test)
     install_excepthooks(runtime.log_dir / "crash")
     _install_qt_message_handler()
@@ -411,9 +418,16 @@ def _report_start_failure(exc: QwenImgError, options: Options) -> None:
     log.error("the window could not open: %s", text)
     if sys.stderr is not None:  # None in a windowed (no console) Windows build
         sys.stderr.write(f"error: {text}\n")
-    if not options.smoke_test:
+    if not options.smoke_test and _has_screen():
         from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415 - GUI path only
 
         from qwenimg_desktop.ui.safe_text import plain_message_box  # noqa: PLC0415
 
         plain_message_box(QMessageBox.Icon.Critical, APP_NAME, text).exec()
+
+
+def _has_screen() -> bool:
+    """False on Qt's offscreen and minimal platforms, where nobody could close a dialog."""
+    from PySide6.QtGui import QGuiApplication  # noqa: PLC0415 - GUI path only
+
+    return QGuiApplication.platformName() not in {"offscreen", "minimal"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import faulthandler
+import io
 import logging
 import logging.handlers
 import os
@@ -18,6 +19,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from qwenimg_desktop.core.errors import redact
+from qwenimg_desktop.core.private import open_private, private_dir
 
 LOG_FILE_NAME = "qwenimg-desktop.log"
 LOG_FILE_BYTES = 1_000_000
@@ -117,9 +119,9 @@ def setup_logging(
     tail = RamTail()
     handlers: list[logging.Handler] = [tail]
     if log_dir is not None:
-        log_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(log_dir)
         handlers.append(
-            logging.handlers.RotatingFileHandler(
+            _PrivateRotatingFileHandler(
                 log_dir / LOG_FILE_NAME,
                 maxBytes=LOG_FILE_BYTES,
                 backupCount=LOG_FILE_BACKUPS,
@@ -190,8 +192,9 @@ def write_crash_report(
     stamp = time.strftime("%Y%m%d-%H%M%S")
     path = crash_dir / f"crash-{stamp}-{os.getpid()}-{time.monotonic_ns()}.txt"
     try:
-        crash_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(report, encoding="utf-8")
+        private_dir(crash_dir)
+        with open_private(path, "w") as fh:
+            fh.write(report)
     except OSError:
         _log.exception("could not write the crash report")
         return report, None
@@ -212,7 +215,7 @@ def install_excepthooks(
     """
     global _fault_file  # noqa: PLW0603
     uninstall_excepthooks()
-    crash_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(crash_dir)
 
     def handle(exc_info: _ExcInfo, thread_name: str) -> None:
         _log.critical("unhandled exception in %s", thread_name, exc_info=exc_info)
@@ -241,7 +244,7 @@ def install_excepthooks(
     threading.excepthook = thread_hook
 
     previous = _take_previous_fault_log(crash_dir)
-    _fault_file = (crash_dir / FAULT_FILE_NAME).open("a", encoding="utf-8")
+    _fault_file = open_private(crash_dir / FAULT_FILE_NAME, "a")
     faulthandler.enable(_fault_file)
     return previous
 
@@ -269,3 +272,12 @@ def _take_previous_fault_log(crash_dir: Path) -> Path | None:
     except OSError:
         return None
     return kept
+
+
+class _PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """The rotating log file, created user-only (0600) each time it is (re)opened."""
+
+    def _open(self) -> io.TextIOWrapper:
+        stream = open_private(Path(self.baseFilename), "a", self.encoding or "utf-8")
+        assert isinstance(stream, io.TextIOWrapper)
+        return stream

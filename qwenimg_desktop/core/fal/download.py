@@ -31,6 +31,7 @@ from qwenimg_desktop.core.errors import DeadlineExceeded, DiskFull, DownloadErro
 from qwenimg_desktop.core.fal.limits import Pace, PaceKeeper
 from qwenimg_desktop.core.fal.retry import RetryPolicy, parse_retry_after, should_retry_exception
 from qwenimg_desktop.core.params import MAX_PIXELS
+from qwenimg_desktop.core.private import private_dir
 from qwenimg_desktop.core.urls import is_loopback
 
 DEFAULT_MAX_BYTES: Final = 64 * 1024 * 1024
@@ -158,14 +159,14 @@ def _finish(
 ) -> DownloadedImage:
     """Verify, then atomically move the temp file into place."""
     width, height, fmt = verify_image(tmp, expected)
-    os.chmod(tmp, 0o644)  # mkstemp makes 0600; images are ordinary user documents
+    # mkstemp made it 0600: images are private, like the prompts and logs (core/private.py)
     os.replace(tmp, dest)
     _fsync_dir(dest.parent)
     return DownloadedImage(dest, width, height, fmt, size, digest)
 
 
 def _open_temp(dest: Path) -> tuple[IO[bytes], Path]:
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(dest.parent)
     fd, name = tempfile.mkstemp(prefix=".dl-", suffix=PARTIAL_SUFFIX, dir=dest.parent)
     return os.fdopen(fd, "wb"), Path(name)
 

@@ -26,6 +26,7 @@ from qwenimg_desktop.core.jobs.model import REMOTE_STATES, JobState
 from qwenimg_desktop.core.jobs.slots import Slots
 from qwenimg_desktop.core.params import GenerationRequest, estimate_cost
 from qwenimg_desktop.core.store.db import DatabaseCorrupt
+from qwenimg_desktop.core.store.files import unwritable_error
 from qwenimg_desktop.core.threads import TrackedExecutor
 
 if TYPE_CHECKING:  # the pipeline (httpx, Pillow, the store) is imported on the engine thread
@@ -181,7 +182,10 @@ class JobEngine(StartGate):
 
         self.layout.ensure()
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._db_pool, self._lease.acquire)  # before any row
+        try:
+            await loop.run_in_executor(self._db_pool, self._lease.acquire)  # before any row
+        except OSError as exc:  # a read-only data dir: say so, never a traceback
+            raise unwritable_error(self.layout.root, exc) from exc
         if self._repair_corrupt:
             # The window: a damaged journal is moved aside (with a notice) and a fresh one used.
             opened = await loop.run_in_executor(self._db_pool, open_history, self.layout)

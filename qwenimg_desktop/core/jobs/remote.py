@@ -47,6 +47,7 @@ from qwenimg_desktop.core.jobs import messages as msg
 from qwenimg_desktop.core.jobs.config import EngineConfig
 from qwenimg_desktop.core.jobs.engine import EngineClosed, JobEngine, StartGate
 from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.private import open_private, private_dir
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -592,8 +593,8 @@ def _enable_faulthandler(path: Path | None) -> None:
     """A hard crash (a fault in a decoder) leaves its stack in ``path`` (else on stderr)."""
     with contextlib.suppress(Exception):  # no stderr in a windowed build, an unwritable dir
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            faulthandler.enable(path.open("a", encoding="utf-8"))
+            private_dir(path.parent)
+            faulthandler.enable(open_private(path, "a"))
         elif sys.stderr is not None:
             faulthandler.enable()
 

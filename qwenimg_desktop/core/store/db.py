@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Final
 
 from qwenimg_desktop.core.errors import BugError, DiskFull, StoreError
+from qwenimg_desktop.core.private import create_private_file
 from qwenimg_desktop.core.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS: Final = 5000
@@ -85,8 +87,13 @@ def connect_writer(path: Path) -> sqlite3.Connection:
     """The single writer: WAL, ``synchronous=FULL``, foreign keys, busy timeout, autocommit mode.
 
     Transactions are explicit (``BEGIN IMMEDIATE`` … ``COMMIT``), see :func:`transaction`.
-    The connection may be used from any thread; the caller serialises access.
+    The connection may be used from any thread; the caller serialises access. A new database
+    file is created user-only first: SQLite keeps that mode and gives it to its -wal and -shm.
     """
+    try:
+        create_private_file(path)
+    except OSError as exc:
+        raise _cannot_create(path, exc) from exc
     with translate_errors(path):
         conn = sqlite3.connect(
             path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
@@ -102,6 +109,15 @@ def connect_writer(path: Path) -> sqlite3.Connection:
             conn.close()
             raise
     return conn
+
+
+def _cannot_create(path: Path, exc: OSError) -> StoreError:
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return DiskFull(f"The disk is full: the history database {path} cannot be created.")
+    return StoreError(
+        f"The history database {path} cannot be created: {exc.strerror or exc}.",
+        next_step="Check that the data folder exists, is writable and its disk is attached.",
+    )
 
 
 def connect_reader(path: Path) -> sqlite3.Connection:

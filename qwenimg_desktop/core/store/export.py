@@ -122,8 +122,9 @@ def export_to_folder(records: Sequence[JobRecord], layout: DataLayout, folder: P
         plan, skipped = _planned(records, layout, taken)
         written: list[str] = []
         for name, source, meta in plan:
-            atomic_write_bytes(folder / name, source.read_bytes())
-            atomic_write_bytes(folder / f"{Path(name).stem}.json", meta)
+            # An export is the user's own copy, outside the private data dir: the umask decides.
+            atomic_write_bytes(folder / name, source.read_bytes(), mode=0o666)
+            atomic_write_bytes(folder / f"{Path(name).stem}.json", meta, mode=0o666)
             written += [name, f"{Path(name).stem}.json"]
     except OSError as exc:
         raise ExportError(f"Export to {folder} failed: {exc.strerror or exc}") from exc

@@ -6,12 +6,14 @@ import contextlib
 import errno
 import os
 import re
+import tempfile
 import time
 import uuid
 from pathlib import Path, PurePosixPath
 from typing import Final
 
-from qwenimg_desktop.core.errors import DiskFull
+from qwenimg_desktop.core.errors import DiskFull, StoreError
+from qwenimg_desktop.core.private import PRIVATE_FILE, private_dir, secure_tree
 
 DB_NAME: Final = "history.sqlite3"
 PARTIAL_SUFFIX: Final = ".partial"
@@ -33,6 +35,36 @@ def disk_full_error(exc: OSError, path: Path | None = None) -> DiskFull:
     return DiskFull(f"The disk is full{where} ({os.strerror(exc.errno or errno.ENOSPC)}).")
 
 
+def unwritable_error(folder: Path, exc: OSError) -> StoreError:
+    """A :class:`StoreError` (or :class:`DiskFull`) naming ``folder`` and why it cannot be
+    written: a read-only disk, missing permission, a file where the folder should be."""
+    if is_disk_full(exc):
+        return disk_full_error(exc, folder)
+    return StoreError(
+        f"The folder {folder} cannot be written ({exc.strerror or exc}). Qwen Image Desktop "
+        "keeps its history, images, settings and logs there.",
+        next_step="Make it writable (a read-only disk must be remounted), or choose another "
+                  "folder with --data-dir.",
+    )
+
+
+def ensure_writable(folder: Path) -> Path:
+    """Create ``folder`` (user-only), fix what it holds, and prove a file can be created in it.
+
+    Raises:
+        StoreError: it cannot be written (see :func:`unwritable_error`); DiskFull: no space.
+    """
+    try:
+        private_dir(folder)
+        secure_tree(folder)
+        fd, probe = tempfile.mkstemp(prefix=".write-test-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise unwritable_error(folder, exc) from exc
+    return folder
+
+
 def fsync_dir(directory: Path) -> None:
     """Make a rename inside ``directory`` durable (a no-op where directories cannot be opened)."""
     if os.name == "nt":
@@ -51,11 +83,12 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int = PRIVATE_FILE) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
 
     A temp file in the same directory is written, flushed and fsynced, then renamed over
-    ``path``, and the directory is fsynced. The temp file is removed on any error.
+    ``path``, and the directory is fsynced. The temp file is removed on any error. The file is
+    user-only (0600) unless ``mode`` says otherwise (the umask still applies to ``mode``).
 
     Raises:
         DiskFull: no space left (ENOSPC / EDQUOT).
@@ -65,7 +98,9 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     _mkdir(path.parent)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}{PARTIAL_SUFFIX}")
     try:
-        with open(tmp, "xb") as handle:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                     mode)
+        with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -100,7 +135,7 @@ def move_aside(path: Path) -> Path:
 
 def _mkdir(directory: Path) -> None:
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        private_dir(directory)
     except OSError as exc:
         if is_disk_full(exc):
             raise disk_full_error(exc, directory) from exc
@@ -141,9 +176,19 @@ class DataLayout:
         return self.images_dir / ".tmp"
 
     def ensure(self) -> DataLayout:
-        """Create every directory; returns ``self``."""
-        for directory in (self.root, self.images_dir, self.thumbs_dir, self.tmp_dir):
-            _mkdir(directory)
+        """Create every directory (user-only), make what an older version left open user-only
+        too (``core/private.py``); returns ``self``.
+
+        Raises:
+            StoreError: a folder cannot be created (read-only disk, no permission);
+            DiskFull: no space.
+        """
+        try:
+            for directory in (self.root, self.images_dir, self.thumbs_dir, self.tmp_dir):
+                _mkdir(directory)
+        except OSError as exc:  # a read-only disk, no permission: say which folder
+            raise unwritable_error(self.root, exc) from exc
+        secure_tree(self.root)
         return self
 
     def image_path(self, job_id: str, index: int, ext: str) -> Path:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Final
 
 from qwenimg_desktop.core.jobs.model import FINAL_STATES
+from qwenimg_desktop.core.private import private_dir
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.library import Annotations
@@ -144,7 +145,7 @@ class Trash:
                         if not source.exists():
                             continue
                         target = base / relative
-                        target.parent.mkdir(parents=True, exist_ok=True)
+                        private_dir(target.parent)
                         os.replace(source, target)
                         moved.append((source, target))
         except BaseException:
@@ -156,7 +157,7 @@ class Trash:
 def _move_back(moved: list[tuple[Path, Path]] | tuple[tuple[Path, Path], ...]) -> None:
     for original, staged in reversed(moved):
         if staged.exists():
-            original.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(original.parent)
             try:
                 os.replace(staged, original)
             except OSError:
