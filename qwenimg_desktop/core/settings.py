@@ -43,6 +43,7 @@ from qwenimg_desktop.core.urls import validate_queue_base
 log = logging.getLogger("qwenimg.settings")
 
 MAX_PRESETS: Final = 200
+MAX_PRESET_NAME_CHARS: Final = 80
 MAX_FILE_BYTES: Final = 8 * 1024 * 1024  # far above any real settings or draft file
 Report = Callable[[str], None]  # receives one sentence for the user about a bad file
 M = TypeVar("M", bound=BaseModel)
@@ -234,8 +235,8 @@ class AppSettings(BaseModel):
     def _preset_names(cls, value: dict[str, ParamValues]) -> dict[str, ParamValues]:
         if len(value) > MAX_PRESETS:
             raise ValueError(f"at most {MAX_PRESETS} presets")
-        if any(not name.strip() or len(name) > 80 for name in value):
-            raise ValueError("preset names must be 1..80 characters")
+        if any(not name.strip() or len(name) > MAX_PRESET_NAME_CHARS for name in value):
+            raise ValueError(f"preset names must be 1..{MAX_PRESET_NAME_CHARS} characters")
         return value
 
     @classmethod

@@ -199,6 +199,7 @@ class MainWindow(QMainWindow):
         self.results.use_settings.connect(self.use_settings)
         self.results.status.connect(self.messenger.info)
         self.editor.limit_reached.connect(self.messenger.warning)
+        self.params.presets.message.connect(self.messenger.warning)
         self.autosave.failed.connect(self.messenger.warning)
         self.messenger.message.connect(self._show_message)
 

@@ -20,7 +20,12 @@ from PySide6.QtWidgets import (
 
 from qwenimg_desktop.core.endpoints import Endpoint, EndpointKind, Tier, choose
 from qwenimg_desktop.core.params import estimate_cost
-from qwenimg_desktop.core.settings import AppSettings, ParamValues
+from qwenimg_desktop.core.settings import (
+    MAX_PRESET_NAME_CHARS,
+    MAX_PRESETS,
+    AppSettings,
+    ParamValues,
+)
 from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.draft import Draft, Validation
 from qwenimg_desktop.ui.field_form import FieldForm
@@ -29,7 +34,13 @@ from qwenimg_desktop.ui.safe_text import plain_label
 
 
 class PresetsBar(QWidget):
-    """Named presets of all parameters, kept in AppSettings."""
+    """Named presets of all parameters, kept in AppSettings.
+
+    Signals:
+        message(str): a sentence for the status bar (a name cut to its limit, too many presets).
+    """
+
+    message = Signal(str)
 
     def __init__(self, settings: AppSettings, draft: Draft, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,8 +74,16 @@ class PresetsBar(QWidget):
         self.delete_button.setEnabled(bool(self._settings.presets))
 
     def save_preset(self, name: str) -> None:
-        name = name.strip()[:80]
+        name = name.strip()
         if not name:
+            return
+        if len(name) > MAX_PRESET_NAME_CHARS:
+            self.message.emit(f"A preset name holds at most {MAX_PRESET_NAME_CHARS} characters: "
+                              f"it was saved as “{name[:MAX_PRESET_NAME_CHARS]}”.")
+            name = name[:MAX_PRESET_NAME_CHARS]
+        if name not in self._settings.presets and len(self._settings.presets) >= MAX_PRESETS:
+            self.message.emit(f"There are already {MAX_PRESETS} presets: delete one to save "
+                              "another.")
             return
         presets = dict(self._settings.presets)
         presets[name] = self._draft.params

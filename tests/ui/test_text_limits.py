@@ -12,11 +12,19 @@ from pytestqt.qtbot import QtBot
 from qwenimg_desktop.core.errors import UserError
 from qwenimg_desktop.core.params import MAX_NEGATIVE_CHARS, MAX_PROMPT_CHARS, GenerationRequest
 from qwenimg_desktop.core.paths import DRAFT_FILE
-from qwenimg_desktop.core.settings import DraftSnapshot, load_draft
+from qwenimg_desktop.core.settings import (
+    MAX_PRESET_NAME_CHARS,
+    MAX_PRESETS,
+    AppSettings,
+    DraftSnapshot,
+    load_draft,
+)
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.records import MAX_NOTE_CHARS
 from qwenimg_desktop.emulator.server import EmulatorServer
+from qwenimg_desktop.ui.draft import Draft
 from qwenimg_desktop.ui.history.view import HistoryBrowser
+from qwenimg_desktop.ui.params_panel import PresetsBar
 from tests.ui.conftest import RuntimeFactory, ready_window
 
 pytestmark = pytest.mark.gui
@@ -117,3 +125,22 @@ def test_a_note_is_cut_to_its_limit_where_it_is_typed_and_the_store_refuses_more
         store.set_note(job, "n" * (MAX_NOTE_CHARS + 1))
     assert store.set_note(job, "n" * MAX_NOTE_CHARS)
     browser.shutdown()
+
+
+def test_preset_names_and_counts_are_bounded_with_a_message(qtbot: QtBot) -> None:
+    settings = AppSettings()
+    bar = PresetsBar(settings, Draft())
+    qtbot.addWidget(bar)
+    seen: list[str] = []
+    bar.message.connect(seen.append)
+    bar.save_preset("长" * 300)
+    assert list(settings.presets) == ["长" * MAX_PRESET_NAME_CHARS]
+    assert "at most 80 characters" in seen[-1]
+    for i in range(MAX_PRESETS - 1):
+        bar.save_preset(f"preset {i}")
+    assert len(settings.presets) == MAX_PRESETS
+    bar.save_preset("one too many")  # used to raise ValidationError inside the click
+    assert "one too many" not in settings.presets
+    assert f"already {MAX_PRESETS} presets" in seen[-1]
+    bar.save_preset("preset 7")  # overwriting an existing one is still fine
+    assert len(settings.presets) == MAX_PRESETS
