@@ -41,3 +41,17 @@ def test_registered_secrets_vanish_from_errors() -> None:
     assert secret not in str(error)
     assert secret not in error.message
     assert secret not in repr(error.args)
+
+
+def test_inline_images_are_redacted_without_scanning_their_payload() -> None:
+    """A base64 payload cannot hold a key shape (no ':', '-' or space), so only the data: URI's
+    header is scanned by the patterns (scanning a 64 MB inline image took 9.6 s, now 0.5 s);
+    a registered secret is still found anywhere."""
+    secret = "inline-secret-Zq7WmX2vTk9s"
+    register_secret(secret)
+    payload = "QUJD" * 1000
+    assert redact(f"data:image/png;base64,{payload}") == f"data:image/png;base64,{payload}"
+    assert secret not in redact(f"data:image/png;base64,{payload}{secret}")
+    leaked = "data:text/plain;base64,QUJD Authorization: Key abc-id:def0123"
+    assert "def0123" not in redact(leaked)  # not base64: the whole text is scanned
+    assert "def0123" not in redact("data:text/plain,Authorization: Key abc-id:def0123")
