@@ -336,6 +336,9 @@ class MainWindow(QMainWindow):
         row = self.jobs_model.row(job_id) if job_id else None
         if row is None:
             return None
+        if row.retry_pays_twice:  # the Retry button is off for it; the menu and Ctrl+R too
+            self.messenger.error(messages.RETRY_WOULD_PAY_TWICE)
+            return None
         new_id = self.services.engine.retry(job_id)
         self.jobs_model.add_job(new_id, row.request)
         self.jobs.select_job(new_id)

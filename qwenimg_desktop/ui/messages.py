@@ -177,6 +177,10 @@ FIRST_RUN_TEXT: Final = (
 # recorded ends with a Failed that says so, never silently.
 JOB_HANDED_OVER: Final = "Handing the job to the engine…"
 JOB_SENT: Final = "Job sent."
+RETRY_WOULD_PAY_TWICE: Final = (
+    "fal already made this job's result and charged for it: a retry would pay again. "
+    "Use Re-download to fetch it without a new charge."
+)
 NO_KEY_REASON: Final = "No API key: open Settings → API key (or start in demo mode)."
 DEMO_LABEL: Final = "DEMO: images are local placeholders; nothing is sent to fal or charged"
 DEMO_RESTART_TEXT: Final = "Demo mode starts with the --demo option: restarting in demo mode."

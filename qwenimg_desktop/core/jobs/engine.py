@@ -22,7 +22,7 @@ from qwenimg_desktop.core.errors import QwenImgError, UserError
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.config import EngineConfig
 from qwenimg_desktop.core.jobs.lease import EngineLease, LiveOwner, live_owner, remove_dead_leases
-from qwenimg_desktop.core.jobs.model import REMOTE_STATES, JobState
+from qwenimg_desktop.core.jobs.model import NOT_DOWNLOADED, REMOTE_STATES, JobState
 from qwenimg_desktop.core.jobs.slots import Slots
 from qwenimg_desktop.core.params import GenerationRequest, estimate_cost
 from qwenimg_desktop.core.store.db import DatabaseCorrupt
@@ -36,6 +36,10 @@ if TYPE_CHECKING:  # the pipeline (httpx, Pillow, the store) is imported on the 
 log = logging.getLogger("qwenimg.jobs")
 T = TypeVar("T")
 
+RETRY_REFUSED_PAID: Final = (
+    "Not submitted again: fal already made this job's result and charged for it. Use "
+    "Re-download to fetch it while fal keeps it, without a new charge."
+)
 TAKEOVER_POLL_S: Final = 1.0
 """How often an engine that left jobs to a live owner checks whether that owner has stopped."""
 
@@ -499,6 +503,10 @@ class JobEngine(StartGate):
         record = await pipe.db(pipe.store.get, old_id)
         if record is None or record.request is None:
             pipe.emit(ev.Failed(new_id, "the job to retry is not in the history", "NotFound"))
+            return
+        if record.state is JobState.failed and record.error_type == NOT_DOWNLOADED:
+            # fal made (and charged for) this result: a retry would pay a second time.
+            pipe.emit(ev.Failed(new_id, RETRY_REFUSED_PAID, "RetryRefused"))
             return
         await self._start_new(new_id, record.request)
 
