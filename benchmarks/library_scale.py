@@ -155,16 +155,23 @@ def measure_recall(layout: DataLayout, lines: int = 300) -> tuple[float, int, li
     return build_s, len(index), times
 
 
-def measure_duplicates(layout: DataLayout) -> tuple[float, DuplicateReport]:
-    """Wall time of one duplicate scan run on a worker thread (every hash already stored)."""
+def measure_duplicates(layout: DataLayout) -> tuple[float, float, DuplicateReport]:
+    """Wall time and the worker thread's CPU time of one duplicate scan (hashes stored)."""
     store = HistoryStore.open(layout)
     result: list[DuplicateReport] = []
+    cpu: list[float] = []
+
+    def work() -> None:
+        start = time.thread_time()
+        result.append(scan(store))
+        cpu.append(time.thread_time() - start)
+
     try:
-        worker = threading.Thread(target=lambda: result.append(scan(store)), name="dup-scan")
+        worker = threading.Thread(target=work, name="dup-scan")
         t0 = time.perf_counter()
         worker.start()
         worker.join()
         elapsed = time.perf_counter() - t0
     finally:
         store.close()
-    return elapsed, result[0]
+    return elapsed, cpu[0], result[0]

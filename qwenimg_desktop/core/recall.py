@@ -9,6 +9,8 @@ milliseconds at 100,000 prompts. Building reads every prompt: do it off the GUI 
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -52,7 +54,7 @@ class RecallIndex:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._buckets: dict[str, dict[tuple[str, str], Suggestion]] = {}
-        self._sorted: dict[str, list[Suggestion]] = {}
+        self._sorted: dict[str, _Ranked] = {}
         self._snippet_keys: list[tuple[str, tuple[str, str]]] = []
 
     def __len__(self) -> int:
@@ -74,6 +76,7 @@ class RecallIndex:
             for (kind, text), uses in counts.items():
                 index._put(_bucket(text), (kind, text), Suggestion(text, kind, uses))
             index._put_snippets(snippets)
+            index._rank_all()  # here, on the building thread, not on the first keystroke
         return index
 
     def add_prompt(self, prompt: str) -> None:
@@ -84,6 +87,7 @@ class RecallIndex:
                 old = self._buckets.get(bucket, {}).get((kind, text))
                 uses = (old.uses if old else 0) + 1
                 self._put(bucket, (kind, text), Suggestion(text, kind, uses))
+                self._ranked(bucket)
 
     def set_snippets(self, snippets: Iterable[tuple[str, str, int]]) -> None:
         """Replace the library part of the index with ``(name, text, uses)`` entries."""
@@ -103,15 +107,18 @@ class RecallIndex:
         folded = body.casefold()
         bucket = _bucket(body)
         with self._lock:
-            ranked = self._sorted.get(bucket)
-            if ranked is None:
-                ranked = sorted(self._buckets.get(bucket, {}).values(), key=lambda e: -e.uses)
-                self._sorted[bucket] = ranked
+            ranked = self._ranked(bucket)
+        if len(folded) == MIN_PREFIX:  # the whole bucket matches: it is already in use order
+            candidates: Iterable[Suggestion] = ranked.by_use
+        else:  # the entries starting with the typed text, then the most used of them
+            low = bisect.bisect_left(ranked.keys, folded)
+            high = bisect.bisect_left(ranked.keys, folded + "\U0010ffff", low)
+            best = heapq.nlargest(limit * 2, range(low, high), key=ranked.rank)
+            candidates = [ranked.by_key[k] for k in best]
         found: list[Suggestion] = []
         seen: set[str] = set()
-        for entry in ranked:
-            key = entry.label or entry.text
-            if key.casefold().startswith(folded) and entry.text != body and entry.text not in seen:
+        for entry in candidates:
+            if entry.text != body and entry.text not in seen:
                 seen.add(entry.text)
                 found.append(entry)
                 if len(found) >= limit:
@@ -123,6 +130,17 @@ class RecallIndex:
     def _put(self, bucket: str, key: tuple[str, str], entry: Suggestion) -> None:
         self._buckets.setdefault(bucket, {})[key] = entry
         self._sorted.pop(bucket, None)
+
+    def _ranked(self, bucket: str) -> _Ranked:
+        ranked = self._sorted.get(bucket)
+        if ranked is None:
+            ranked = _Ranked.of(self._buckets.get(bucket, {}).values())
+            self._sorted[bucket] = ranked
+        return ranked
+
+    def _rank_all(self) -> None:
+        for bucket in self._buckets:
+            self._ranked(bucket)
 
     def _put_snippets(self, snippets: Iterable[tuple[str, str, int]]) -> None:
         """Each snippet is found by its name and by its first line."""
@@ -137,6 +155,32 @@ class RecallIndex:
                 bucket = _bucket(match)
                 self._put(bucket, key, Suggestion(body, "snippet", uses + SNIPPET_BONUS, label))
                 self._snippet_keys.append((bucket, key))
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    """One bucket twice: in use order, and by case-folded match text (with its keys)."""
+
+    by_use: list[Suggestion]
+    by_key: list[Suggestion]
+    keys: list[str]
+    order: list[int]
+    """Each ``by_key`` entry's position in the bucket (first added first): breaks use ties."""
+
+    @classmethod
+    def of(cls, entries: Iterable[Suggestion]) -> _Ranked:
+        listed = list(entries)
+        keyed = sorted(((e.label or e.text).casefold(), i) for i, e in enumerate(listed))
+        return cls(sorted(listed, key=_uses, reverse=True), [listed[i] for _, i in keyed],
+                   [k for k, _ in keyed], [i for _, i in keyed])
+
+    def rank(self, position: int) -> tuple[int, int]:
+        """Sort key of ``by_key[position]``: more uses first, then the earlier added."""
+        return self.by_key[position].uses, -self.order[position]
+
+
+def _uses(entry: Suggestion) -> int:
+    return entry.uses
 
 
 def _bucket(text: str) -> str:

@@ -123,3 +123,24 @@ def test_delete_and_undo_in_the_pane(win: MainWindow, qtbot: QtBot) -> None:
     assert "name" in bad.error.text()
     assert not bad.result()
     bad.close()
+
+
+def test_library_export_and_import_through_the_pane(win: MainWindow, qtbot: QtBot,
+                                                    tmp_path: Path) -> None:
+    dialog = win.save_prompt_as_snippet("travel poster, 复古", "")
+    dialog.name.setText("poster")
+    with qtbot.waitSignal(win.library.changed, timeout=5000):
+        dialog.accept()
+    target = tmp_path / "library.json"
+    with qtbot.waitSignal(win.library.message, timeout=5000) as said:
+        win.library.export_to(target)
+    assert "exported" in said.args[0]
+    with qtbot.waitSignal(win.library.changed, timeout=5000):
+        win.library.delete_current()
+    with qtbot.waitSignal(win.library.changed, timeout=5000):
+        win.library.import_from(target)
+    assert [s.body for s in win.library.snippets] == ["travel poster, 复古"]
+    (tmp_path / "bad.json").write_text("[]", encoding="utf-8")
+    with qtbot.waitSignal(win.library.message, timeout=5000) as said:
+        win.library.import_from(tmp_path / "bad.json")
+    assert "not an export" in said.args[0]

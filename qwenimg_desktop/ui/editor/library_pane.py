@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLineEdit,
@@ -31,6 +33,7 @@ from PySide6.QtWidgets import (
 from qwenimg_desktop.core.errors import QwenImgError
 from qwenimg_desktop.core.store.library import LibraryError
 from qwenimg_desktop.core.store.snippets import Snippet, validated
+from qwenimg_desktop.core.store.transfer import ImportResult, import_file, write_export
 from qwenimg_desktop.ui.history.background import SerialQueue
 from qwenimg_desktop.ui.history.tag_editor import TagCompleter
 from qwenimg_desktop.ui.safe_text import heading_label, plain_label, plain_tooltip
@@ -148,6 +151,10 @@ class LibraryPane(QWidget):
         self.delete_button = QPushButton("Delete", self)
         self.undo_button = QPushButton("Undo delete", self)
         self.undo_button.setEnabled(False)
+        self.export_button = QPushButton("Export…", self)
+        self.export_button.setToolTip("Save the library, collections, tags and ratings as JSON")
+        self.import_button = QPushButton("Import…", self)
+        self.import_button.setToolTip("Add the library and collections of an export file")
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SEARCH_DELAY_MS)
@@ -161,6 +168,8 @@ class LibraryPane(QWidget):
         self.edit_button.clicked.connect(self.edit_current)
         self.delete_button.clicked.connect(self.delete_current)
         self.undo_button.clicked.connect(self.undo_delete)
+        self.export_button.clicked.connect(self._ask_export)
+        self.import_button.clicked.connect(self._ask_import)
         self._update_buttons()
 
     def __repr__(self) -> str:
@@ -178,6 +187,11 @@ class LibraryPane(QWidget):
         layout.addWidget(self.list, 2)
         layout.addWidget(self.preview, 1)
         layout.addLayout(actions)
+        transfer = QHBoxLayout()
+        transfer.addStretch(1)
+        transfer.addWidget(self.export_button)
+        transfer.addWidget(self.import_button)
+        layout.addLayout(transfer)
 
     # ---- reading -------------------------------------------------------------------------------
 
@@ -283,6 +297,32 @@ class LibraryPane(QWidget):
         self.undo_button.setEnabled(False)
         if deleted is not None:
             self._call(lambda store: store.restore_snippet(deleted), lambda _: self.reload())
+
+    def export_to(self, path: Path) -> None:
+        """Write the library, collections, tags and ratings (no generations) as JSON."""
+        self._call(lambda store: write_export(store, path, jobs=False),
+                   lambda _: self.message.emit(f"Library exported to {path}."))
+
+    def import_from(self, path: Path) -> None:
+        """Add the snippets, collections, tags and ratings of an export file."""
+        def done(result: ImportResult) -> None:
+            self.message.emit(f"Imported {result.snippets_added} snippet(s) and "
+                              f"{result.collections_added} collection(s) from {path}.")
+            self.reload()
+
+        self._call(lambda store: import_file(store, path), done)
+
+    def _ask_export(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, "Export the library", "library.json",
+                                              "JSON files (*.json)")
+        if name:
+            self.export_to(Path(name))
+
+    def _ask_import(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Import a library", "",
+                                              "JSON files (*.json)")
+        if name:
+            self.import_from(Path(name))
 
     # ---- plumbing ------------------------------------------------------------------------------
 
