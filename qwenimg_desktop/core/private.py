@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import stat
+import tempfile
 from pathlib import Path
 from typing import IO, Final
 
@@ -76,10 +77,26 @@ def secure_tree(root: Path) -> int:
             for entry in os.scandir(root):
                 changed += _fix(Path(entry.path))
         return changed
+    if not _keeps_modes(root):  # FAT, some network shares, a read-only disk: nothing to fix
+        return 0
     for directory, dirs, files in os.walk(root):
         for name in dirs + files:
             changed += _fix(Path(directory) / name)
     return changed + _fix(root)
+
+
+def _keeps_modes(folder: Path) -> bool:
+    """Whether a file made 0600 in ``folder`` stays 0600 (False when none can be made)."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=".mode-test-", dir=folder)
+    except OSError:
+        return False
+    try:
+        os.close(fd)
+        return stat.S_IMODE(os.stat(name).st_mode) == PRIVATE_FILE
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(name)
 
 
 def _fix(path: Path) -> int:
