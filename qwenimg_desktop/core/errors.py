@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import re
 import threading
 from collections.abc import Sequence
@@ -58,6 +59,13 @@ def _split_base64_payload(text: str) -> tuple[str, str]:
     if not _BASE64_BODY.fullmatch(payload):
         return text, ""
     return text[:comma + 1], payload
+
+
+def holds_secret(data: bytes | mmap.mmap) -> bool:
+    """Whether ``data`` (a file's bytes, e.g. a downloaded image) contains a registered secret."""
+    with _secrets_lock:
+        secrets = [secret.encode() for secret in _secrets]
+    return any(data.find(secret) >= 0 for secret in secrets)
 
 
 def redact_tree(value: Any) -> Any:

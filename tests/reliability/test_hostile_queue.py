@@ -18,6 +18,7 @@ from typing import Any, Final
 
 import pytest
 from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 
 from qwenimg_desktop.core.errors import REDACTED, NetworkError
 from qwenimg_desktop.core.fal.client import QueueClient, StreamUnavailable
@@ -542,3 +543,25 @@ def test_an_upload_answer_over_its_limit_is_refused_with_a_message() -> None:
 
         with pytest.raises(UploadFailed, match="upload answer is larger than"):
             run(upload())
+
+
+def test_an_image_carrying_the_key_in_its_metadata_is_not_kept(
+    engine_factory: EngineFactory, tmp_path: Path,
+) -> None:
+    info = PngInfo()
+    info.add_text("Comment", f"request headers: Authorization: Key {TEST_KEY}")
+    buf = io.BytesIO()
+    Image.new("RGB", (32, 32), (9, 9, 9)).save(buf, "PNG", pnginfo=info)
+    with Hostile() as server:
+        _queue(server, status=_status())
+        server.routes["/media/a.png"] = body(buf.getvalue(), "image/png")
+        engine, log = _engine(engine_factory, server, tmp_path)
+        job = engine.submit(GenerationRequest(prompt="key in the file", **SMALL))
+        final = log.wait_final(job)
+        engine.shutdown()
+    assert isinstance(final, ev.Failed)
+    assert final.kind == "PaidNotDownloaded"
+    assert "contains your API key" in final.reason
+    for path in (tmp_path / "data").rglob("*"):
+        if path.is_file():
+            assert _no_key(path.read_bytes()), path

@@ -14,6 +14,7 @@ import errno
 import functools
 import hashlib
 import logging
+import mmap
 import os
 import tempfile
 import warnings
@@ -27,7 +28,13 @@ from urllib.parse import unquote_to_bytes, urljoin, urlsplit
 import httpx
 from PIL import Image
 
-from qwenimg_desktop.core.errors import DeadlineExceeded, DiskFull, DownloadError, TransferStalled
+from qwenimg_desktop.core.errors import (
+    DeadlineExceeded,
+    DiskFull,
+    DownloadError,
+    TransferStalled,
+    holds_secret,
+)
 from qwenimg_desktop.core.fal.limits import Pace, PaceKeeper
 from qwenimg_desktop.core.fal.retry import RetryPolicy, parse_retry_after, should_retry_exception
 from qwenimg_desktop.core.params import MAX_PIXELS
@@ -144,6 +151,21 @@ def verify_image(path: Path, expected: str) -> tuple[int, int, str]:
     return width, height, fmt.lower()
 
 
+def refuse_echoed_key(path: Path) -> None:
+    """Refuse an image whose bytes hold the API key (a server echoing it into the file's
+    metadata): the key must be in no file the app keeps. Searched through a memory map, so a
+    large image is not read into memory."""
+    with path.open("rb") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            return
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as view:
+            if holds_secret(view):
+                raise DownloadError(
+                    "the image file contains your API key (the server put it there); "
+                    "it was not kept"
+                )
+
+
 def _fsync_dir(directory: Path) -> None:
     if os.name != "posix":
         return
@@ -159,6 +181,7 @@ def _finish(
 ) -> DownloadedImage:
     """Verify, then atomically move the temp file into place."""
     width, height, fmt = verify_image(tmp, expected)
+    refuse_echoed_key(tmp)
     # mkstemp made it 0600: images are private, like the prompts and logs (core/private.py)
     os.replace(tmp, dest)
     _fsync_dir(dest.parent)
