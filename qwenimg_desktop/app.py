@@ -10,7 +10,7 @@ import logging
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -21,7 +21,7 @@ from qwenimg_desktop.core import heap
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
-    from qwenimg_desktop.core.errors import QwenImgError
+    from qwenimg_desktop.core.jobs.events import EngineReady
     from qwenimg_desktop.core.jobs.facade import EngineFacade
     from qwenimg_desktop.core.params import GenerationRequest
     from qwenimg_desktop.core.secrets import KeyStore
@@ -119,6 +119,11 @@ class AppRuntime:
         self.emulator: EmulatorServer | None = None
         self.engine: EngineFacade | None = None
         self.window: MainWindow | None = None
+        # The window's own connection to the journal, opened when the engine is ready.
+        self.history: HistoryStore | None = None
+        # run_gui: a failed engine start is said (the text) and ends the app.
+        self.on_start_failed: Callable[[str], None] | None = None
+        self.bridge.job_event.connect(self._on_engine_event)
         self.theme: ThemeController | None = None
         self.demo = options.demo
 
@@ -132,7 +137,8 @@ class AppRuntime:
         return self.options.queue_url or self.settings.queue_url
 
     def start_engine(self, *, wait: bool = True) -> EngineFacade:
-        """Start the emulator (demo) and the job engine (``wait=False``: see ``_watch_start``)."""
+        """Start the emulator (demo) and the job engine (``wait=False``: its ``EngineReady``
+        event says when it is ready, see ``_engine_ready``)."""
         from qwenimg_desktop.core.jobs.config import EngineConfig  # noqa: PLC0415
         from qwenimg_desktop.core.jobs.engine import JobEngine  # noqa: PLC0415
         from qwenimg_desktop.core.jobs.remote import EngineProcess  # noqa: PLC0415
@@ -159,18 +165,51 @@ class AppRuntime:
         engine.start(wait=wait)
         return engine
 
-    def history_store(self) -> HistoryStore | None:
-        """The engine's journal once started; None while starting; raises if the start failed."""
-        engine = self.engine
-        if engine is None or not engine.ready:
-            return None
-        engine.wait_ready(0)
-        return engine.store
-
     def lookup_request(self, job_id: str) -> GenerationRequest | None:
-        store = self.engine.store if self.engine is not None else None
-        record = store.get(job_id) if store is not None else None
+        record = self.history.get(job_id) if self.history is not None else None
         return record.request if record is not None else None
+
+    def _on_engine_event(self, event: object) -> None:
+        from qwenimg_desktop.core.jobs.events import EngineReady  # noqa: PLC0415
+
+        if isinstance(event, EngineReady):
+            self._engine_ready(event)
+
+    def _engine_ready(self, event: EngineReady) -> None:
+        """The engine's start finished (GUI thread): open the window's own connection to the
+        journal and hand it to the window, show the engine's notice, or say why it failed."""
+        from qwenimg_desktop.core.errors import QwenImgError  # noqa: PLC0415
+        from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
+
+        window = self.window
+        if event.layout is None or self.engine is None:
+            reason, next_step = event.error or "the job engine did not start", event.next_step
+        else:
+            try:
+                store = HistoryStore.open(event.layout)
+            except QwenImgError as exc:
+                reason, next_step = exc.message, exc.next_step
+            else:
+                self._close_history()
+                self.history = store
+                if window is not None:
+                    window.history.attach(store)
+                # Everything start-up built lives until quit: keep it out of later GC passes,
+                # which otherwise stall the GUI thread for ~20 ms whichever thread runs them.
+                heap.settle()
+                if event.notice and window is not None:
+                    window.show_notice(event.notice)
+                return
+        log.error("the job engine could not start: %s", reason)
+        if window is not None:
+            window.history.failed(reason)
+        if self.on_start_failed is not None:
+            self.on_start_failed(f"{reason}\n{next_step}".strip())
+
+    def _close_history(self) -> None:
+        if self.history is not None:
+            self.history.close()
+            self.history = None
 
     def make_window(self) -> MainWindow:
         from qwenimg_desktop.core.paths import DRAFT_FILE  # noqa: PLC0415
@@ -180,7 +219,7 @@ class AppRuntime:
 
         if self.engine is None:
             # The journal's quick_check runs while the window is built and painted; a failed
-            # start is reported by _watch_start() (run_gui) or by the first command.
+            # start is reported by _engine_ready() (run_gui quits) or by the first command.
             self.start_engine(wait=False)
         assert self.engine is not None
         app = _qapp()
@@ -196,7 +235,6 @@ class AppRuntime:
             demo_key=DEMO_KEY if self.demo else None,
             switch_to_demo=None if self.demo else self.switch_to_demo,
             save_settings=self.save_settings,
-            history_store=self.history_store,
             notices=tuple(self.notices),
         )
         self.notices.clear()
@@ -228,6 +266,7 @@ class AppRuntime:
             log.warning("settings could not be saved: %s", exc)
 
     def _stop_engine(self) -> None:
+        self._close_history()  # after the window's history has stopped using it
         if self.engine is not None:
             self.engine.shutdown(timeout=5.0)
             self.engine = None
@@ -353,57 +392,24 @@ def _start(options: Options, temp_dir: Path | None, app: QApplication,
     install_excepthooks(runtime.log_dir / "crash")
     _install_qt_message_handler()
     log.info("%s %s starting (demo=%s)", APP_NAME, __version__, options.demo)
+
+    def start_failed(text: str) -> None:  # e.g. a damaged journal the engine refused
+        _report_start_failure(text, options)
+        app.exit(1)
+
+    runtime.on_start_failed = start_failed
     try:
         window = runtime.make_window()
     except QwenImgError as exc:
-        _report_start_failure(exc, options)
+        _report_start_failure(f"{exc.message}\n{exc.next_step}".strip(), options)
         return False
     if shell is not None:
         shell.hand_over(window)
     else:
         window.show()
-    _watch_start(runtime, options, app)
     if options.smoke_test:
         _schedule_smoke_test(runtime, app)
     return True
-
-
-def _watch_start(runtime: AppRuntime, options: Options, app: QApplication) -> None:
-    """Poll the engine's start-up; if it failed (e.g. a damaged journal), say why and quit."""
-    from PySide6.QtCore import QTimer  # noqa: PLC0415
-
-    from qwenimg_desktop.core.errors import QwenImgError  # noqa: PLC0415
-
-    timer = QTimer(app)
-    timer.setInterval(20)
-
-    def check() -> None:
-        engine = runtime.engine
-        if engine is None or not engine.ready:
-            return
-        timer.stop()
-        timer.deleteLater()
-        try:
-            engine.wait_ready(0)
-        except QwenImgError as exc:
-            _report_start_failure(exc, options)
-            app.exit(1)
-            return
-        # Everything start-up built lives until quit: keep it out of later GC passes, which
-        # otherwise stall the GUI thread for ~20 ms whichever thread triggers them.
-        heap.settle()
-        if engine.notice and runtime.window is not None:
-            from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415
-
-            from qwenimg_desktop.ui.safe_text import plain_message_box  # noqa: PLC0415
-
-            log.warning("%s", engine.notice)
-            runtime.window.messenger.error(engine.notice)
-            plain_message_box(QMessageBox.Icon.Warning, APP_NAME, engine.notice,
-                              runtime.window).open()
-
-    timer.timeout.connect(check)
-    timer.start()
 
 
 def _schedule_smoke_test(runtime: AppRuntime, app: QApplication) -> None:
@@ -412,9 +418,8 @@ def _schedule_smoke_test(runtime: AppRuntime, app: QApplication) -> None:
     start_smoke_test(runtime, app)
 
 
-def _report_start_failure(exc: QwenImgError, options: Options) -> None:
+def _report_start_failure(text: str, options: Options) -> None:
     """Say why the window could not open: log, stderr when there is one, and a dialog."""
-    text = f"{exc.message}\n{exc.next_step}".strip()
     log.error("the window could not open: %s", text)
     if sys.stderr is not None:  # None in a windowed (no console) Windows build
         sys.stderr.write(f"error: {text}\n")

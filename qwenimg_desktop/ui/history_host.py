@@ -1,21 +1,21 @@
 """HistoryHost: the History tab of the main window, built lazily, and drops of our images.
 
-The browser needs the engine's journal, which opens (and checks) on the engine thread while
-the window paints; the tab shows "Opening the history…" until it is ready and builds the
-browser the first time it is shown, so start-up never waits for the history.
+The browser needs the journal, which the engine opens (and checks) while the window paints;
+the composition root opens the window's own connection when the engine says it is ready
+(``EngineReady``) and hands it over with :meth:`HistoryHost.attach`. The tab shows "Opening the
+history…" until then, and the browser is built the first time the tab is shown with the
+history attached, so start-up never waits for the history.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from qwenimg_desktop.core import heap
-from qwenimg_desktop.core.errors import QwenImgError
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.ui.safe_text import plain_label
 
@@ -25,11 +25,6 @@ if TYPE_CHECKING:
     from qwenimg_desktop.ui.history.view import HistoryBrowser
 
 log = logging.getLogger("qwenimg.ui")
-POLL_MS: Final = 50
-
-# Returns the engine's store once it is ready, None while it is still starting; raises the
-# engine's start-up error if it failed.
-StoreProvider = Callable[[], "HistoryStore | None"]
 
 
 class HistoryHost(QObject):
@@ -48,9 +43,10 @@ class HistoryHost(QObject):
     edit_requested = Signal(list)  # [(absolute path, job id, image index)]
     message = Signal(str)
 
-    def __init__(self, store: StoreProvider, parent: QWidget) -> None:
+    def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
-        self._store = store
+        self._store: HistoryStore | None = None
+        self._wanted = False  # the tab was shown before the history was attached
         self.page = QWidget(parent)
         self.page.setObjectName("historyPage")
         self._layout = QVBoxLayout(self.page)
@@ -60,11 +56,7 @@ class HistoryHost(QObject):
         self._layout.addWidget(self._placeholder)
         self.browser: HistoryBrowser | None = None
         self.drops: MetadataDropHandler | None = None
-        self._timer = QTimer(self)
-        self._timer.setInterval(POLL_MS)
-        self._timer.timeout.connect(self._try_build)
         self._closed = False
-        self._failed = False
 
     def __repr__(self) -> str:
         return f"<HistoryHost browser={'yes' if self.browser else 'no'}>"
@@ -72,27 +64,30 @@ class HistoryHost(QObject):
     # ---- building ---------------------------------------------------------------------------
 
     def show_browser(self) -> None:
-        """Build the browser now if the journal is ready, else as soon as it is."""
-        if not self._waiting() or self._timer.isActive():
+        """Build the browser now if the history is attached, else as soon as it is."""
+        if self.browser is not None or self._closed:
             return
-        self._try_build()
-        if self._waiting():
-            self._timer.start()
+        if self._store is None:
+            self._wanted = True
+            return
+        self._build(self._store)
 
-    def _waiting(self) -> bool:
-        return self.browser is None and not self._closed and not self._failed
+    def current_store(self) -> HistoryStore | None:
+        """The window's connection to the journal (None until the engine is ready)."""
+        return self._store
 
-    def _try_build(self) -> None:
-        try:
-            store = self._store()
-        except QwenImgError as exc:
-            self._timer.stop()
-            self._failed = True
-            self._placeholder.setText(f"The history could not be opened: {exc.message}")
-            return
-        if store is None:
-            return
-        self._timer.stop()
+    def attach(self, store: HistoryStore) -> None:
+        """The window's connection to the journal, opened once the engine is ready."""
+        self._store = store
+        if self._wanted:
+            self.show_browser()
+
+    def failed(self, reason: str) -> None:
+        """The journal could not be opened: the tab says why instead of waiting."""
+        self._closed = True
+        self._placeholder.setText(f"The history could not be opened: {reason}")
+
+    def _build(self, store: HistoryStore) -> None:
         from qwenimg_desktop.ui.history.view import HistoryBrowser  # noqa: PLC0415 - lazy
 
         browser = HistoryBrowser(store, parent=self.page)
@@ -147,7 +142,6 @@ class HistoryHost(QObject):
     def shutdown(self) -> None:
         """Stop workers and finish deletes; call before the engine's store closes."""
         self._closed = True
-        self._timer.stop()
         if self.drops is not None:
             self.drops.shutdown()
         if self.browser is not None:

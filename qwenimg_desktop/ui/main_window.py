@@ -50,7 +50,7 @@ from qwenimg_desktop.ui.settings_dialog import SettingsDialog
 from qwenimg_desktop.ui.theme import ThemeController
 
 if TYPE_CHECKING:
-    from qwenimg_desktop.core.store.history import HistoryStore
+    pass
 
 log = logging.getLogger("qwenimg.ui")
 SPLITTERS: Final = ("main", "top", "bottom", "editor", "jobs")
@@ -86,8 +86,8 @@ class MainWindow(QMainWindow):
         self.settings_dialog: SettingsDialog | None = None
         self.first_run: FirstRunDialog | None = None
         self.key_ready = services.demo
-        self.history = HistoryHost(services.history_store or _no_history, self)
-        self.library = LibraryPane(services.history_store or _no_history, self)
+        self.history = HistoryHost(self)
+        self.library = LibraryPane(self.history.current_store, self)
         self.library.hide()
         self.recall = PromptRecall(self.editor.editor, services.history_store or _no_history,
                                    self)
@@ -356,6 +356,8 @@ class MainWindow(QMainWindow):
             # or jobs are left to / taken over from another process on the same data folder
             (self.messenger.info if event.info else self.messenger.error)(event.message)
             return
+        if isinstance(event, ev.EngineReady):  # the composition root opens the history
+            return
         self.jobs_model.apply(event)
 
     def _job_selected(self, job_id: str) -> None:
@@ -527,6 +529,13 @@ class MainWindow(QMainWindow):
         box.setIconPixmap(self.windowIcon().pixmap(64, 64))
         box.open()
 
+    def show_notice(self, text: str) -> None:
+        """Something the user must know about the history (e.g. a damaged journal set aside):
+        in the status bar and in a dialog that does not block the window."""
+        log.warning("%s", text)
+        self.messenger.error(text)
+        plain_message_box(QMessageBox.Icon.Warning, APP_NAME, text, parent=self).open()
+
     def release(self) -> None:
         """Stop the history's workers and finish its deletes (before the engine stops)."""
         self.library.shutdown()
@@ -544,8 +553,3 @@ class MainWindow(QMainWindow):
             except Exception:  # a failed step must not stop the window closing
                 log.exception("closing: %s failed", getattr(step, "__name__", step))
         super().closeEvent(event)
-
-
-def _no_history() -> HistoryStore | None:
-    """A window without an engine journal (tests of single panels): the tab stays a placeholder."""
-    return None

@@ -15,7 +15,7 @@ from qwenimg_desktop.ui.bridge import EngineBridge
 from qwenimg_desktop.ui.workers import Workers
 
 if TYPE_CHECKING:
-    from qwenimg_desktop.core.store.history import HistoryStore
+    pass
 
 
 @dataclass
@@ -36,7 +36,5 @@ class UiServices:
     demo_key: str | None = None
     switch_to_demo: Callable[[], None] | None = None
     save_settings: Callable[[], None] | None = None
-    # The engine's journal once it is open (None while starting; raises if the start failed).
-    history_store: Callable[[], HistoryStore | None] | None = None
     # Sentences about files found bad at start-up (e.g. settings moved aside): shown once.
     notices: tuple[str, ...] = ()

@@ -26,6 +26,8 @@ from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.jobs.remote import EngineProcess, EngineStartFailed
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.files import DataLayout
+from qwenimg_desktop.core.store.history import HistoryStore
+from qwenimg_desktop.core.store.records import JobRecord
 from tests.core.helpers import FAST_RETRY, TEST_KEY, EventLog
 from tests.fixtures.emulator import EmulatorFactory
 
@@ -71,6 +73,15 @@ def _live_owners(root: Path) -> list[LiveOwner]:
     return [owner for owner in found if owner is not None]
 
 
+def _record(engine: EngineProcess, job_id: str) -> JobRecord | None:
+    """The job's row, read through a connection of this process (as the window reads it)."""
+    store = HistoryStore.open(engine.layout, readonly=True)
+    try:
+        return store.get(job_id)
+    finally:
+        store.close()
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -97,9 +108,15 @@ def test_a_job_runs_in_the_child_and_its_events_arrive_in_order(
     assert server.stats()["submits_by_job_id"] == {job_id: 1}
     assert engine.wait_idle(30)
     assert engine.active_jobs() == []
+    # The window heard once that the engine was ready, with the journal to open itself.
+    ready = [e for e in log.events if isinstance(e, ev.EngineReady)]
+    assert len(ready) == 1
+    assert ready[0].error == ""
+    assert ready[0].layout is not None
+    assert ready[0].layout.db_path == engine.layout.db_path
+    assert log.events.index(ready[0]) < log.events.index(log.of(job_id)[0])
     # The window's process reads the same journal through its own connection.
-    assert engine.store is not None
-    record = engine.store.get(job_id)
+    record = _record(engine, job_id)
     assert record is not None
     assert record.state is JobState.completed
 
@@ -176,8 +193,9 @@ def test_a_failed_start_says_why_and_every_command_after_it_too(tmp_path: Path) 
     layout = DataLayout(tmp_path / "data")
     layout.ensure()
     layout.db_path.write_bytes(b"not a database, and never one" * 100)
+    log = EventLog()
     engine = EngineProcess(EngineConfig(layout, queue_base="http://127.0.0.1:9"),
-                           keys=lambda: TEST_KEY, sink=EventLog())
+                           keys=lambda: TEST_KEY, sink=log)
     try:
         engine.start(wait=False)
         with pytest.raises(EngineStartFailed) as caught:
@@ -185,7 +203,10 @@ def test_a_failed_start_says_why_and_every_command_after_it_too(tmp_path: Path) 
         assert "database" in caught.value.message.lower()
         with pytest.raises(EngineStartFailed):
             engine.submit(GenerationRequest(prompt="never sent"))
-        assert engine.store is None
+        # The window heard it as an event too (it says why and quits; no history to open).
+        (ready,) = [e for e in log.events if isinstance(e, ev.EngineReady)]
+        assert ready.layout is None
+        assert ready.error == caught.value.message
     finally:
         engine.shutdown()
     assert layout.db_path.read_bytes().startswith(b"not a database")  # left as it was
@@ -239,8 +260,7 @@ def test_a_job_the_dead_engine_never_wrote_is_sent_by_the_restarted_one(
         blocker.close()
     assert isinstance(log.wait_final(job_id), ev.Completed)
     assert server.stats()["submits_by_job_id"] == {job_id: 1}
-    assert engine.store is not None
-    record = engine.store.get(job_id)
+    record = _record(engine, job_id)
     assert record is not None
     assert record.state is JobState.completed
 

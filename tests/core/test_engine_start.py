@@ -81,9 +81,12 @@ def test_commands_sent_before_a_failed_start_are_dropped_with_it(tmp_path: Path)
         # then submit raises the start's error, as the next test shows).
         engine.submit(GenerationRequest(prompt="never sent"))
         layout.gate.set()
-        with pytest.raises(QwenImgError):  # the damaged journal's own typed error
+        with pytest.raises(QwenImgError) as caught:  # the damaged journal's own typed error
             engine.wait_ready(30)
-        assert log.events == []  # the early submit was dropped with the start, never run
+        # The early submit was dropped with the start, never run: the only event is the
+        # start's own failure, which the window reports.
+        assert log.events == [ev.EngineReady("", error=caught.value.message,
+                                             next_step=caught.value.next_step)]
     finally:
         layout.gate.set()
         engine.shutdown()
@@ -98,10 +101,12 @@ def test_a_command_sent_after_a_failed_start_raises_its_error(tmp_path: Path) ->
                        keys=lambda: TEST_KEY, sink=log)
     try:
         engine.start(wait=False)
-        with pytest.raises(QwenImgError):
+        with pytest.raises(QwenImgError) as caught:
             engine.wait_ready(30)
         with pytest.raises(DatabaseCorrupt):  # the start's own error, not a generic one
             engine.submit(GenerationRequest(prompt="after the failure"))
-        assert log.events == []
+        # No job event: only the start's failure, told once.
+        assert log.events == [ev.EngineReady("", error=caught.value.message,
+                                             next_step=caught.value.next_step)]
     finally:
         engine.shutdown()

@@ -125,7 +125,8 @@ def test_damaged_journal_is_moved_aside_and_the_window_works(
     assert any(p.name.startswith("history.corrupt-") for p in db_path.parent.iterdir())
     win = ready_window(again, qtbot)
     job_id = _generate(qtbot, win)
-    assert again.engine.store is not None
-    record = again.engine.store.get(job_id)
+    # The window's own connection, opened when the engine said it was ready.
+    assert again.history is not None
+    record = again.history.get(job_id)
     assert record is not None
     assert record.state is JobState.completed

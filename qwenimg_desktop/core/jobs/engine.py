@@ -160,20 +160,38 @@ class JobEngine(StartGate):
                 self._start_error = exc
                 early, self._early = self._early, []
                 self._ready.set()
+            self._announce_ready()
             for coro in early:  # never run: the start failure is what the caller reports
                 coro.close()
             loop.close()
             return
         with self._start_lock:
+            self._ready.set()
+            self._announce_ready()  # before the early commands' events
             for coro in self._early:  # in the order they were sent, as _post schedules them
                 asyncio.run_coroutine_threadsafe(coro, loop)
             self._early = []
-            self._ready.set()
         try:
             loop.run_forever()
         finally:
             loop.run_until_complete(self._teardown())
             loop.close()
+
+    def _announce_ready(self) -> None:
+        """Tell the sink the start has finished (:class:`~.events.EngineReady`), once."""
+        exc = self._start_error
+        if exc is None:
+            event = ev.EngineReady("", layout=self.layout, notice=self.notice,
+                                   recovered=tuple(self.recovered),
+                                   flagged_unknown=tuple(self.flagged_unknown))
+        elif isinstance(exc, QwenImgError):
+            event = ev.EngineReady("", error=exc.message, next_step=exc.next_step)
+        else:
+            event = ev.EngineReady("", error=f"{type(exc).__name__}: {exc}")
+        try:
+            self._sink(event)
+        except Exception:  # a failing sink must not stop the engine (as for job events)
+            log.exception("the event sink failed on the engine's start")
 
     async def _setup(self) -> None:
         # Imported here, on the engine thread, so the caller (the GUI) never pays for httpx.

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.store.files import DataLayout
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,24 @@ class EngineNotice(JobEvent):
     message: str
     restarted: bool = False
     info: bool = False  # news, not a fault (jobs left to or taken over from another process)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineReady(JobEvent):
+    """About the engine itself (``job_id`` is empty): its start has finished, once per engine.
+
+    On success ``layout`` names the journal, checked and migrated: the window opens its own
+    connection to it (on its GUI thread); ``notice`` is a sentence for the user about it (a
+    damaged journal set aside), ``recovered`` / ``flagged_unknown`` the jobs the start took over
+    or flagged. On failure ``error`` (a sentence) and ``next_step`` say why; nothing ran.
+    """
+
+    layout: DataLayout | None = None
+    notice: str | None = None
+    recovered: tuple[str, ...] = ()
+    flagged_unknown: tuple[str, ...] = ()
+    error: str = ""
+    next_step: str = ""
 
 
 EventSink = Callable[[JobEvent], None]

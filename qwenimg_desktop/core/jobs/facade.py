@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from qwenimg_desktop.core.params import GenerationRequest
     from qwenimg_desktop.core.store.files import DataLayout
-    from qwenimg_desktop.core.store.history import HistoryStore
 
 
 class EngineFacade(Protocol):
@@ -25,8 +24,6 @@ class EngineFacade(Protocol):
     def ready(self) -> bool: ...
     @property
     def notice(self) -> str | None: ...
-    @property
-    def store(self) -> HistoryStore | None: ...
     @property
     def concurrency(self) -> int: ...
     @property

@@ -94,28 +94,9 @@ Command = (Submit | Retry | Cancel | Redownload | CancelAll | Configure | AskIdl
 
 @dataclass(frozen=True, slots=True)
 class Events:
-    """Job events, in the order the engine emitted them."""
+    """Job events, in the order the engine emitted them (its start's ``EngineReady`` too)."""
 
     events: tuple[JobEvent, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class StartError:
-    """Why the engine could not start, as plain text (exceptions need not pickle)."""
-
-    kind: str
-    message: str
-    next_step: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Ready:
-    """The engine's start finished (``error`` set if it failed)."""
-
-    error: StartError | None
-    notice: str | None
-    recovered: tuple[str, ...]
-    flagged_unknown: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,4 +129,4 @@ class Stopped:
     """The child has shut its engine down; nothing follows."""
 
 
-Report = Events | Ready | Reply | KeyRequest | LogLine | Stopped
+Report = Events | Reply | KeyRequest | LogLine | Stopped

@@ -11,15 +11,17 @@ The two processes talk over one ``multiprocessing`` pipe (``spawn`` on every OS,
 app works the same way; ``main.py`` calls ``freeze_support()``). The messages are the frozen
 dataclasses of :mod:`~qwenimg_desktop.core.jobs.messages`: a ``Command`` (``Submit``, ``Retry``,
 ``Cancel``, ``Redownload``, ``CancelAll``, ``Configure``, ``AskIdle``, ``AskActive``,
-``KeyAnswer``, ``Stop``) from the window's process, a ``Report`` (``Events``, ``Ready``,
-``Reply``, ``KeyRequest``, ``LogLine``, ``Stopped``) from the child, each side dispatching them
-with ``match``.
+``KeyAnswer``, ``Stop``) from the window's process, a ``Report`` (``Events``, ``Reply``,
+``KeyRequest``, ``LogLine``, ``Stopped``) from the child, each side dispatching them with
+``match``. The child's start result is an event like the others (``EngineReady``), which the
+window's process also passes on to the window.
 
 The API key crosses only this pipe: the child asks the parent for it when a job starts (the
 parent's key store answers, with its own time budget), so it is in no argument, environment
 variable or file of the child. The child's log records are sent to the parent and written by
 its handlers (redacted in both processes). The child holds the owner lease and the journal's
-writer; the parent opens its own connection to the same history once the child has checked it.
+writer; the window opens its own connection to the same history when ``EngineReady`` says the
+child has checked it.
 """
 
 from __future__ import annotations
@@ -53,7 +55,6 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
 
-    from qwenimg_desktop.core.store.history import HistoryStore
 
 log = logging.getLogger("qwenimg.jobs.process")
 
@@ -89,7 +90,6 @@ class EngineProcess(StartGate):
         self.notice: str | None = None
         self.recovered: list[str] = []
         self.flagged_unknown: list[str] = []
-        self.store: HistoryStore | None = None
         self._ready = threading.Event()
         self._start_error: QwenImgError | None = None
         self._send_lock = threading.RLock()  # held across a restart: sends wait for it
@@ -151,8 +151,6 @@ class EngineProcess(StartGate):
         with self._send_lock:
             if self._conn is not None:
                 self._conn.close()
-        if self.store is not None:
-            self.store.close()
 
     # ---- facade (any thread) ----------------------------------------------------------------
 
@@ -329,7 +327,8 @@ class EngineProcess(StartGate):
                         for event in events:
                             self._unconfirmed.pop(event.job_id, None)
                 for event in events:
-                    self._sink(event)
+                    if not isinstance(event, ev.EngineReady) or self._on_ready(event):
+                        self._sink(event)
             case msg.LogLine(level, name, text):
                 logging.getLogger(name).log(level, "%s", text)
             case msg.KeyRequest(call_id):
@@ -339,8 +338,6 @@ class EngineProcess(StartGate):
                 self._calls.answer(call_id, value)
             case msg.Reply(call_id, _, error):
                 self._calls.answer(call_id, None, EngineClosed(str(error)))
-            case msg.Ready():
-                self._on_ready(report)
             case msg.Stopped():
                 pass  # handled by _read
 
@@ -353,31 +350,22 @@ class EngineProcess(StartGate):
         with contextlib.suppress(OSError, ValueError):
             self._send(msg.KeyAnswer(call_id, key))
 
-    def _on_ready(self, ready: msg.Ready) -> None:
-        error = ready.error
-        if self._ready.is_set():  # a restart: the history is already open
+    def _on_ready(self, ready: ev.EngineReady) -> bool:
+        """A child's start has finished; True if the window is to hear of it (the first)."""
+        if self._ready.is_set():  # a restart: the window already has the history open
             self.recovered.extend(ready.recovered)
             self.flagged_unknown.extend(ready.flagged_unknown)
-            if error is not None:
-                self._give_up(f"The job engine could not be restarted: {error.message}")
-            return
-        if error is not None:
-            log.error("the engine process could not start (%s): %s", error.kind, error.message)
-            self._start_error = EngineStartFailed(error.message, next_step=error.next_step)
-            self._ready.set()
-            return
-        from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
-
-        try:  # the child has opened, checked and migrated it; this is a second connection
-            self.store = HistoryStore.open(self.layout)
-        except QwenImgError as exc:
-            self._start_error = exc
-        except Exception as exc:  # noqa: BLE001 - e.g. sqlite3.Error: told to the window
-            self._start_error = EngineStartFailed(f"the history could not be opened: {exc}")
+            if ready.error:
+                self._give_up(f"The job engine could not be restarted: {ready.error}")
+            return False
+        if ready.error:
+            log.error("the engine process could not start: %s", ready.error)
+            self._start_error = EngineStartFailed(ready.error, next_step=ready.next_step)
         self.notice = ready.notice
         self.recovered = list(ready.recovered)
         self.flagged_unknown = list(ready.flagged_unknown)
-        self._ready.set()
+        self._ready.set()  # before the window hears of it: wait_ready() then answers at once
+        return True
 
     def _child_died(self, process: BaseProcess) -> None:
         code = process.exitcode
@@ -385,10 +373,11 @@ class EngineProcess(StartGate):
                   code, self._fault_trace())
         self._fail_calls()
         if not self._ready.is_set():  # died while starting: that is the start's failure
-            self._start_error = EngineStartFailed(
-                f"the job engine stopped while starting ({_how_it_ended(code)})",
-                next_step="See the log file; start the app again.")
-            self._ready.set()
+            failed = ev.EngineReady("", error=f"the job engine stopped while starting "
+                                              f"({_how_it_ended(code)})",
+                                    next_step="See the log file; start the app again.")
+            self._on_ready(failed)
+            self._sink(failed)
             self._drop_unconfirmed("The job engine could not start.")
             return
         now = time.monotonic()
@@ -570,8 +559,6 @@ def serve(conn: Connection, config: EngineConfig, log_level: int) -> None:
         logging.getLogger(name).setLevel(max(log_level, logging.WARNING))
     engine = JobEngine(config, keys=link.ask_key, sink=link.event)
     engine.start(wait=False)
-    threading.Thread(target=_report_ready, args=(engine, link), name="qwenimg-ready",
-                     daemon=True).start()
     timeout = 5.0
     while True:
         try:
@@ -597,18 +584,6 @@ def _enable_faulthandler(path: Path | None) -> None:
             faulthandler.enable(open_private(path, "a"))
         elif sys.stderr is not None:
             faulthandler.enable()
-
-
-def _report_ready(engine: JobEngine, link: _Link) -> None:
-    error: msg.StartError | None = None
-    try:
-        engine.wait_ready(None)
-    except QwenImgError as exc:
-        error = msg.StartError(type(exc).__name__, exc.message, exc.next_step)
-    except Exception as exc:  # noqa: BLE001 - told to the parent, which reports it
-        error = msg.StartError(type(exc).__name__, f"{type(exc).__name__}: {exc}")
-    link.send(msg.Ready(error, engine.notice, tuple(engine.recovered),
-                        tuple(engine.flagged_unknown)))
 
 
 def _obey(engine: JobEngine, link: _Link, command: msg.Command) -> None:
