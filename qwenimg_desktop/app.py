@@ -165,6 +165,10 @@ class AppRuntime:
         engine.start(wait=wait)
         return engine
 
+    def history_store(self) -> HistoryStore | None:
+        """The window's own connection to the journal (None until the engine is ready)."""
+        return self.history
+
     def lookup_request(self, job_id: str) -> GenerationRequest | None:
         record = self.history.get(job_id) if self.history is not None else None
         return record.request if record is not None else None
@@ -235,6 +239,7 @@ class AppRuntime:
             demo_key=DEMO_KEY if self.demo else None,
             switch_to_demo=None if self.demo else self.switch_to_demo,
             save_settings=self.save_settings,
+            history_store=self.history_store,
             notices=tuple(self.notices),
         )
         self.notices.clear()

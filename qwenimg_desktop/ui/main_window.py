@@ -50,7 +50,7 @@ from qwenimg_desktop.ui.settings_dialog import SettingsDialog
 from qwenimg_desktop.ui.theme import ThemeController
 
 if TYPE_CHECKING:
-    pass
+    from qwenimg_desktop.core.store.history import HistoryStore
 
 log = logging.getLogger("qwenimg.ui")
 SPLITTERS: Final = ("main", "top", "bottom", "editor", "jobs")
@@ -87,7 +87,7 @@ class MainWindow(QMainWindow):
         self.first_run: FirstRunDialog | None = None
         self.key_ready = services.demo
         self.history = HistoryHost(self)
-        self.library = LibraryPane(self.history.current_store, self)
+        self.library = LibraryPane(services.history_store or _no_history, self)
         self.library.hide()
         self.recall = PromptRecall(self.editor.editor, services.history_store or _no_history,
                                    self)
@@ -553,3 +553,8 @@ class MainWindow(QMainWindow):
             except Exception:  # a failed step must not stop the window closing
                 log.exception("closing: %s failed", getattr(step, "__name__", step))
         super().closeEvent(event)
+
+
+def _no_history() -> HistoryStore | None:
+    """A window without an engine journal (tests of single panels): the tab stays a placeholder."""
+    return None

@@ -15,7 +15,7 @@ from qwenimg_desktop.ui.bridge import EngineBridge
 from qwenimg_desktop.ui.workers import Workers
 
 if TYPE_CHECKING:
-    pass
+    from qwenimg_desktop.core.store.history import HistoryStore
 
 
 @dataclass
@@ -36,5 +36,8 @@ class UiServices:
     demo_key: str | None = None
     switch_to_demo: Callable[[], None] | None = None
     save_settings: Callable[[], None] | None = None
+    # The window's own connection to the journal: None until the engine's EngineReady, after
+    # which the composition root opens it on the GUI thread.
+    history_store: Callable[[], HistoryStore | None] | None = None
     # Sentences about files found bad at start-up (e.g. settings moved aside): shown once.
     notices: tuple[str, ...] = ()
