@@ -21,6 +21,7 @@ from qwenimg_desktop.core import heap
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication
 
+    from qwenimg_desktop.core.errors import QwenImgError
     from qwenimg_desktop.core.jobs.events import EngineReady
     from qwenimg_desktop.core.jobs.facade import EngineFacade
     from qwenimg_desktop.core.params import GenerationRequest
@@ -406,7 +407,7 @@ def _start(options: Options, temp_dir: Path | None, app: QApplication,
     try:
         window = runtime.make_window()
     except QwenImgError as exc:
-        _report_start_failure(f"{exc.message}\n{exc.next_step}".strip(), options)
+        _report_start_failure(exc, options)
         return False
     if shell is not None:
         shell.hand_over(window)
@@ -423,8 +424,9 @@ def _schedule_smoke_test(runtime: AppRuntime, app: QApplication) -> None:
     start_smoke_test(runtime, app)
 
 
-def _report_start_failure(text: str, options: Options) -> None:
+def _report_start_failure(why: QwenImgError | str, options: Options) -> None:
     """Say why the window could not open: log, stderr when there is one, and a dialog."""
+    text = why if isinstance(why, str) else f"{why.message}\n{why.next_step}".strip()
     log.error("the window could not open: %s", text)
     if sys.stderr is not None:  # None in a windowed (no console) Windows build
         sys.stderr.write(f"error: {text}\n")
