@@ -100,6 +100,8 @@ def test_offline_browse_and_search_english_and_chinese(
     store.set_note(noted, "keeper 留念")
     browser = browser_factory()
     assert ids_shown(browser) == [noted, dog, zh_city, zh_cat, cat]
+    # The count is its own query, answered after the first page: wait for it, not for the page.
+    qtbot.waitUntil(lambda: browser.search.result_label.text() != "", timeout=5000)
     assert browser.search.result_label.text() == "5 found"
     assert search(qtbot, browser, "watercolor") == [cat]
     assert search(qtbot, browser, "可爱的猫") == [zh_cat]  # trigram (3+ characters)
