@@ -245,7 +245,7 @@ class PaidNotDownloaded(DownloadError):
     """
 
     error_type = "not_downloaded"  # core.jobs.model.NOT_DOWNLOADED
-    next_step = "fal still has the result: use Re-download (no new charge)."
+    next_step = "Use Re-download: no new submit, no new charge."
 
 
 # ---- local environment ------------------------------------------------------------------------

@@ -397,8 +397,9 @@ class Pipeline:
             return await self._download_all(ctx, result)
         except QwenImgError as exc:
             raise PaidNotDownloaded(
-                f"the images could not be saved: {exc.message.rstrip('.')}. fal has the "
-                "result: Re-download fetches it without a new charge."
+                f"the images could not be saved: {exc.message.rstrip('.')}. The result is "
+                "paid: Re-download fetches it again by its request id, without a new charge, "
+                "while fal keeps it."
             ) from None
         finally:
             self._fetching -= 1
@@ -415,7 +416,6 @@ class Pipeline:
         assert record.request is not None
         ctx = JobContext(record.id, record.request, record.state, request_id=record.request_id,
                          seed=record.seed)
-        ctx.logs_stored = MAX_LOG_LINES_PER_JOB // 2  # a few notes more, never a second log
         result = await self._result(ctx)
         if result is None:
             return []
