@@ -34,9 +34,9 @@ from qwenimg_desktop.core.errors import QwenImgError
 from qwenimg_desktop.core.store.library import LibraryError
 from qwenimg_desktop.core.store.snippets import Snippet, validated
 from qwenimg_desktop.core.store.transfer import ImportResult, import_file, write_export
-from qwenimg_desktop.ui.history.background import SerialQueue
 from qwenimg_desktop.ui.history.tag_editor import TagCompleter
 from qwenimg_desktop.ui.safe_text import heading_label, plain_label, plain_tooltip
+from qwenimg_desktop.ui.workers import Workers
 
 if TYPE_CHECKING:
     from qwenimg_desktop.core.store.history import HistoryStore
@@ -131,7 +131,7 @@ class LibraryPane(QWidget):
         super().__init__(parent)
         self.setObjectName("libraryPane")
         self._store = store
-        self._queue = SerialQueue("prompt-library", self)
+        self._queue = Workers("prompt-library", threads=1, low_priority=True, parent=self)
         self._snippets: list[Snippet] = []
         self._last_deleted: Snippet | None = None
         self.search = QLineEdit(self)
@@ -336,16 +336,13 @@ class LibraryPane(QWidget):
                 time.sleep(0.05)
             return fn(store)
 
-        def done(result: Any, error: Exception | None) -> None:
-            if error is not None:
-                if not isinstance(error, QwenImgError):
-                    raise error
-                log.warning("prompt library: %s", error)
-                self.message.emit(error.message)
-                return
-            on_done(result)
+        self._queue.run(work, on_done, self._failed)
 
-        self._queue.submit(work, done)
+    def _failed(self, error: Exception) -> None:
+        if not isinstance(error, QwenImgError):
+            raise error
+        log.warning("prompt library: %s", error)
+        self.message.emit(error.message)
 
     def wait(self, msecs: int = 10_000) -> bool:
         return self._queue.wait(msecs)

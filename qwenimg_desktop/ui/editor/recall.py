@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QAbstractItemView, QCompleter
 from qwenimg_desktop.core.recall import RecallIndex, Suggestion, split_marks
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.ui.editor.prompt_editor import POPUP_KEYS
-from qwenimg_desktop.ui.history.background import SerialQueue
+from qwenimg_desktop.ui.workers import Workers
 
 if TYPE_CHECKING:
     from qwenimg_desktop.ui.editor.prompt_editor import PromptEditor
@@ -56,7 +56,7 @@ class PromptRecall(QObject):
         self._store = store
         self.index: RecallIndex | None = None
         self.suggestions: list[Suggestion] = []
-        self._queue = SerialQueue("prompt-recall", self)
+        self._queue = Workers("prompt-recall", threads=1, low_priority=True, parent=self)
         self._model = QStringListModel(self)
         self.completer = QCompleter(self._model, self)
         self.completer.setWidget(editor)
@@ -92,12 +92,10 @@ class PromptRecall(QObject):
         store = self._store()
         if store is None:
             return
-        self._queue.submit(lambda: read_index(store), self._built)
+        self._queue.run(lambda: read_index(store), self._built,
+                        lambda error: log.warning("prompt recall index not built: %s", error))
 
-    def _built(self, index: RecallIndex | None, error: Exception | None) -> None:
-        if error is not None or index is None:
-            log.warning("prompt recall index not built: %s", error)
-            return
+    def _built(self, index: RecallIndex) -> None:
         self.index = index
         self.ready.emit()
 
@@ -113,7 +111,7 @@ class PromptRecall(QObject):
         def work() -> None:
             index.set_snippets((s.name, s.body, s.uses) for s in store.snippets())
 
-        self._queue.submit(work, None)
+        self._queue.run(work)
 
     # ---- popup --------------------------------------------------------------------------------
 
@@ -182,7 +180,7 @@ class PromptRecall(QObject):
                     store.record_snippet_use(snippet.id)
                     return
 
-        self._queue.submit(work, None)
+        self._queue.run(work)
 
     def wait(self, msecs: int = 10_000) -> bool:
         return self._queue.wait(msecs)

@@ -20,8 +20,10 @@ from PySide6.QtWidgets import (
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.records import JobRecord
 from qwenimg_desktop.ui.history.describe import Row, parameter_rows
-from qwenimg_desktop.ui.history.zoom import FullImageLoader, ZoomView, sync_views
+from qwenimg_desktop.ui.history.thumbnails import read_image
+from qwenimg_desktop.ui.history.zoom import ZoomView, sync_views
 from qwenimg_desktop.ui.safe_text import SafeTextBrowser, plain_label
+from qwenimg_desktop.ui.workers import Workers
 
 CHANGED_BACKGROUND: Final = "#fff1b8"
 REMOVED: Final = "#ffd7d5"
@@ -67,7 +69,7 @@ def _cell(text: str | None, colour: str | None) -> str:
 class CompareView(QWidget):
     """Two records side by side; the image views follow each other's zoom and pan."""
 
-    def __init__(self, layout: DataLayout, images: FullImageLoader,
+    def __init__(self, layout: DataLayout, images: Workers,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("historyCompare")
@@ -121,7 +123,7 @@ class CompareView(QWidget):
             view.set_image(None)
             if record.images:
                 path = self._layout.absolute(record.images[0].path)
-                self._images.load(path, partial(self._on_image, view))
+                self._images.run(partial(read_image, path), partial(self._on_image, view))
         self._fill_params(left, right)
         self.prompt.set_built_html(prompt_diff_html(left.prompt, right.prompt))
 

@@ -18,7 +18,7 @@ from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.queries import HistoryQuery
 from qwenimg_desktop.core.store.records import JobRecord
 from qwenimg_desktop.core.store.trash import DeletedBatch, FileMover, Trash
-from qwenimg_desktop.ui.history.background import SerialQueue
+from qwenimg_desktop.ui.workers import Workers
 
 log = logging.getLogger("qwenimg.ui.history")
 T = TypeVar("T")
@@ -62,7 +62,7 @@ class HistoryCurator(QObject):
         super().__init__(parent)
         self.store = store
         self.trash = Trash(store, os_trash)
-        self._queue = SerialQueue("history-writes", self)
+        self._queue = Workers("history-writes", threads=1, low_priority=True, parent=self)
         self._undo: list[DeletedBatch] = []
 
     def __repr__(self) -> str:
@@ -185,16 +185,13 @@ class HistoryCurator(QObject):
             self._run(lambda: export_to_folder(chosen, layout, destination), self.exported.emit)
 
     def _run(self, fn: Callable[[], T], on_done: Callable[[T], object]) -> None:
-        def done(result: T, error: Exception | None) -> None:
-            if error is not None:
-                if not isinstance(error, QwenImgError | OSError):
-                    raise error
-                log.warning("history write failed: %s", error)
-                self.failed.emit(_message(error))
-                return
-            on_done(result)
+        self._queue.run(fn, on_done, self._on_failed)
 
-        self._queue.submit(fn, done)
+    def _on_failed(self, error: Exception) -> None:
+        if not isinstance(error, QwenImgError | OSError):
+            raise error
+        log.warning("history write failed: %s", error)
+        self.failed.emit(_message(error))
 
     def regenerate_thumbnails(self, items: tuple[tuple[str, int], ...]) -> None:
         """Remake missing thumbnails (derived files) from their images."""

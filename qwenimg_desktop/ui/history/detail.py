@@ -29,9 +29,11 @@ from qwenimg_desktop.core.store.reads import LogLine
 from qwenimg_desktop.core.store.records import MAX_NOTE_CHARS, JobRecord
 from qwenimg_desktop.ui.history.describe import info_rows, parameter_rows
 from qwenimg_desktop.ui.history.reuse import ReuseMode, request_for
-from qwenimg_desktop.ui.history.zoom import FullImageLoader, ZoomView
+from qwenimg_desktop.ui.history.thumbnails import read_image
+from qwenimg_desktop.ui.history.zoom import ZoomView
 from qwenimg_desktop.ui.safe_text import SafeTextBrowser, plain_label
 from qwenimg_desktop.ui.text_limit import TextLimit
+from qwenimg_desktop.ui.workers import Workers
 
 
 class DetailPane(QWidget):
@@ -57,7 +59,7 @@ class DetailPane(QWidget):
     message = Signal(str)
     image_unreadable = Signal(str, int)
 
-    def __init__(self, layout: DataLayout, images: FullImageLoader,
+    def __init__(self, layout: DataLayout, images: Workers,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("historyDetail")
@@ -251,7 +253,8 @@ class DetailPane(QWidget):
         image = record.images[index]
         path = self._layout.absolute(image.path)
         self.image_label.setText(f"{index + 1}/{len(record.images)}  {image.width}×{image.height}")
-        self._load_token = self._images.load(path, partial(self._on_image, path, index))
+        self._load_token = self._images.run(partial(read_image, path),
+                                            partial(self._on_image, path, index))
 
     def set_redownloadable(self, offered: bool) -> None:
         """Offer Re-download (a file is missing or damaged and fal may still hold the result)."""

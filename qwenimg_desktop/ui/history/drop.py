@@ -10,8 +10,8 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QWidget
 
 from qwenimg_desktop.core.store.metadata import EmbeddedMeta, read_metadata
-from qwenimg_desktop.ui.history.background import SerialQueue
 from qwenimg_desktop.ui.history.reuse import ReuseMode
+from qwenimg_desktop.ui.workers import Workers
 
 IMAGE_SUFFIXES: Final = frozenset({".png", ".jpg", ".jpeg", ".webp"})
 
@@ -41,7 +41,7 @@ class MetadataDropHandler(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._queue = SerialQueue("history-drop", self)
+        self._queue = Workers("history-drop", threads=1, low_priority=True, parent=self)
 
     def __repr__(self) -> str:
         return f"<MetadataDropHandler {self._queue!r}>"
@@ -68,14 +68,17 @@ class MetadataDropHandler(QObject):
 
     def restore_from(self, path: Path) -> None:
         """Read ``path``'s embedded parameters off the GUI thread and emit the result."""
-        def done(meta: EmbeddedMeta | None, error: Exception | None) -> None:
-            if meta is None or error is not None:
-                self.drop_failed.emit(
-                    f"{path.name} carries no generation parameters this app can read.")
-                return
-            self.reuse_requested.emit(meta.restored_request(), ReuseMode.exact.value)
+        def failed(*_: object) -> None:
+            self.drop_failed.emit(
+                f"{path.name} carries no generation parameters this app can read.")
 
-        self._queue.submit(lambda: read_metadata(path), done)
+        def done(meta: EmbeddedMeta | None) -> None:
+            if meta is None:
+                failed()
+            else:
+                self.reuse_requested.emit(meta.restored_request(), ReuseMode.exact.value)
+
+        self._queue.run(lambda: read_metadata(path), done, failed)
 
     def wait(self, msecs: int = 10_000) -> bool:
         return self._queue.wait(msecs)

@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Signal
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.queries import HistoryQuery
-from qwenimg_desktop.ui.history.background import Done, SerialQueue
+from qwenimg_desktop.ui.workers import Workers
 
 Key = tuple[int, str]
 """``(seq, job id)``: the insertion position is the keyset cursor."""
@@ -47,7 +47,7 @@ class QueryRunner(QObject):
     def __init__(self, layout: DataLayout, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.layout = layout
-        self._queue = SerialQueue("history-search", self)
+        self._queue = Workers("history-search", threads=1, low_priority=True, parent=self)
         self._store: HistoryStore | None = None
         self._store_lock = threading.Lock()
 
@@ -75,18 +75,21 @@ class QueryRunner(QObject):
         def count() -> KeysResult:
             return KeysResult(generation, "count", query, count=self.reader().query_count(query))
 
-        self._queue.submit(work, partial(self._emit, generation, kind, query))
+        self._queue.run(work, self.keys_ready.emit,
+                        partial(self._failed, generation, kind, query))
         if with_count:
-            self._queue.submit(count, partial(self._emit, generation, "count", query))
+            self._queue.run(count, self.keys_ready.emit,
+                            partial(self._failed, generation, "count", query))
 
-    def _emit(self, generation: int, kind: str, query: HistoryQuery,
-              result: KeysResult | None, error: Exception | None) -> None:
-        self.keys_ready.emit(result if error is None else
-                             KeysResult(generation, kind, query, error=error))
+    def _failed(self, generation: int, kind: str, query: HistoryQuery,
+                error: Exception) -> None:
+        self.keys_ready.emit(KeysResult(generation, kind, query, error=error))
 
-    def call(self, fn: Callable[[HistoryStore], Any], done: Done) -> None:
-        """Run ``fn(reader)`` on the worker; ``done(result, error)`` runs on the GUI thread."""
-        self._queue.submit(lambda: fn(self.reader()), done)
+    def call(self, fn: Callable[[HistoryStore], Any], on_done: Callable[[Any], object],
+             on_error: Callable[[Exception], object] | None = None) -> None:
+        """Run ``fn(reader)`` on the worker; ``on_done(result)`` or ``on_error(exception)`` runs
+        on the GUI thread."""
+        self._queue.run(lambda: fn(self.reader()), on_done, on_error)
 
     def wait(self, msecs: int = 10_000) -> bool:
         return self._queue.wait(msecs)

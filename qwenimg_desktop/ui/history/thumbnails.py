@@ -1,6 +1,6 @@
 """ThumbnailLoader: decode cached JPEG thumbnails off the GUI thread, newest request first.
 
-Workers only make QImages (thread-safe); the QPixmap is made on the GUI thread when the
+The workers only make QImages (thread-safe); the QPixmap is made on the GUI thread when the
 result arrives, kept in an LRU cache, and announced by key so the model repaints one row.
 """
 
@@ -12,10 +12,10 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Final
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QImageReader, QPixmap
 
-from qwenimg_desktop.core.threads import lower_thread_priority
+from qwenimg_desktop.ui.workers import Workers
 
 ALLOCATION_LIMIT_MB: Final = 64
 """QImageReader refuses to allocate more than this for one image (decompression bombs)."""
@@ -42,31 +42,6 @@ def read_image(path: Path, bound: QSize | None = None) -> QImage:
     return image if not image.isNull() else QImage()
 
 
-class _Relay(QObject):
-    decoded = Signal(str, QImage)
-
-
-class _Decode(QRunnable):
-    """Takes the newest pending request when it runs (stale scroll positions are skipped)."""
-
-    def __init__(self, loader: ThumbnailLoader) -> None:
-        super().__init__()
-        self._loader = loader
-
-    def run(self) -> None:
-        lower_thread_priority()
-        item = self._loader._take()
-        if item is None:
-            return
-        key, paths = item
-        image = QImage()
-        for path in paths:
-            image = read_image(path, self._loader.bound)
-            if not image.isNull():
-                break
-        self._loader._relay.decoded.emit(key, image)
-
-
 class ThumbnailLoader(QObject):
     """Cache of tile pixmaps keyed by a stored relative path.
 
@@ -89,11 +64,8 @@ class ThumbnailLoader(QObject):
         self._lock = threading.Lock()
         self._pending: OrderedDict[str, tuple[Path, ...]] = OrderedDict()
         self._in_flight: set[str] = set()
-        self._pool = QThreadPool(self)
-        self._pool.setObjectName("history-thumbnails")
-        self._pool.setMaxThreadCount(threads)
-        self._relay = _Relay(self)
-        self._relay.decoded.connect(self._on_decoded, Qt.ConnectionType.QueuedConnection)
+        self._workers = Workers("history-thumbnails", threads=threads, low_priority=True,
+                                parent=self)
         self._closed = False
 
     def __repr__(self) -> str:
@@ -127,17 +99,26 @@ class ThumbnailLoader(QObject):
             self._pending[key] = paths
             while len(self._pending) > MAX_PENDING:
                 self._pending.popitem(last=False)
-        self._pool.start(_Decode(self))
+        self._workers.run(self._decode_newest, self._on_decoded)
 
-    def _take(self) -> tuple[str, tuple[Path, ...]] | None:
+    def _decode_newest(self) -> tuple[str, QImage] | None:
+        """On a worker: decode the newest pending request (stale scroll positions wait)."""
         with self._lock:
             if not self._pending:
                 return None
             key, paths = self._pending.popitem(last=True)
             self._in_flight.add(key)
-            return key, paths
+        image = QImage()
+        for path in paths:
+            image = read_image(path, self.bound)
+            if not image.isNull():
+                break
+        return key, image
 
-    def _on_decoded(self, key: str, image: QImage) -> None:
+    def _on_decoded(self, decoded: tuple[str, QImage] | None) -> None:
+        if decoded is None:
+            return
+        key, image = decoded
         with self._lock:
             self._in_flight.discard(key)
         if self._closed:
@@ -151,11 +132,10 @@ class ThumbnailLoader(QObject):
         self.thumbnail_ready.emit(key)
 
     def wait(self, msecs: int = 10_000) -> bool:
-        return self._pool.waitForDone(msecs)
+        return self._workers.wait(msecs)
 
     def shutdown(self) -> None:
         self._closed = True
         with self._lock:
             self._pending.clear()
-        self._pool.clear()
-        self._pool.waitForDone(10_000)
+        self._workers.shutdown()

@@ -45,8 +45,8 @@ from qwenimg_desktop.ui.history.reuse import ReuseMode, request_for
 from qwenimg_desktop.ui.history.search import QueryRunner
 from qwenimg_desktop.ui.history.tag_editor import TagEditor
 from qwenimg_desktop.ui.history.thumbnails import ThumbnailLoader
-from qwenimg_desktop.ui.history.zoom import FullImageLoader
 from qwenimg_desktop.ui.safe_text import plain_message_box
+from qwenimg_desktop.ui.workers import Workers
 
 log = logging.getLogger("qwenimg.ui.history")
 
@@ -102,7 +102,7 @@ class HistoryBrowser(QWidget):
         self.reader = HistoryStore.open(store.layout, readonly=True)
         self.runner = QueryRunner(store.layout, self)
         self.thumbnails = ThumbnailLoader(parent=self)
-        self.images = FullImageLoader(self)
+        self.images = Workers("history-images", threads=2, low_priority=True, parent=self)
         self.model = HistoryModel(self.reader, self.runner, self.thumbnails, self)
         self.curator = HistoryCurator(store, os_trash, self)
         self.search = SearchBar(self)
@@ -292,13 +292,11 @@ class HistoryBrowser(QWidget):
             return (reader.collections(), [t.name for t in reader.tag_counts()],
                     reader.query_count(HistoryQuery()))
 
-        self.runner.call(read, self._on_library)
+        self.runner.call(read, self._on_library,
+                         lambda error: log.warning("library refresh failed: %s", error))
 
-    def _on_library(self, result: tuple[list[CollectionInfo], list[str], int] | None,
-                    error: Exception | None) -> None:
-        if error is not None or result is None or self._closed:
-            if error is not None:
-                log.warning("library refresh failed: %s", error)
+    def _on_library(self, result: tuple[list[CollectionInfo], list[str], int]) -> None:
+        if self._closed:
             return
         collections, tags, total = result
         self.sidebar.set_collections(collections, total)
@@ -376,12 +374,10 @@ class HistoryBrowser(QWidget):
 
     def check_consistency(self) -> None:
         """Compare rows and files on the search thread; missing jobs get a badge."""
-        self.runner.call(check_files, self._on_checked)
+        self.runner.call(check_files, self._on_checked,
+                         lambda error: log.warning("consistency check failed: %s", error))
 
-    def _on_checked(self, report: ConsistencyReport | None, error: Exception | None) -> None:
-        if error is not None or report is None:
-            log.warning("consistency check failed: %s", error)
-            return
+    def _on_checked(self, report: ConsistencyReport) -> None:
         self.missing = {m.job_id: m for m in report.missing}
         self.model.set_missing(self.missing)
         if report.missing:

@@ -1,16 +1,11 @@
-"""ZoomView (fit, wheel zoom, drag pan, syncable); FullImageLoader (decodes off the GUI thread)."""
+"""ZoomView: the history's image view (fit, wheel zoom, drag pan), syncable for a compare."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
-from PySide6.QtCore import QObject, QPointF, QRunnable, Qt, QThreadPool, Signal
-from PySide6.QtGui import QImage, QWheelEvent
+from PySide6.QtCore import QPointF, Signal
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QWidget
 
-from qwenimg_desktop.core.threads import lower_thread_priority
-from qwenimg_desktop.ui.history.thumbnails import read_image
 from qwenimg_desktop.ui.image_view import ImageView
 
 
@@ -66,58 +61,3 @@ def sync_views(first: ZoomView, second: ZoomView) -> None:
     """Keep the zoom and centre of two views equal, whichever the user moves."""
     first.view_changed.connect(second.apply_view)
     second.view_changed.connect(first.apply_view)
-
-
-class _Relay(QObject):
-    loaded = Signal(int, QImage)
-
-
-class _Load(QRunnable):
-    def __init__(self, token: int, path: Path, relay: _Relay) -> None:
-        super().__init__()
-        self._token = token
-        self._path = path
-        self._relay = relay
-
-    def run(self) -> None:
-        lower_thread_priority()
-        self._relay.loaded.emit(self._token, read_image(self._path))
-
-
-class FullImageLoader(QObject):
-    """Decodes full-size images on a small pool; the callback runs on the GUI thread."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._pool = QThreadPool(self)
-        self._pool.setObjectName("history-images")
-        self._pool.setMaxThreadCount(2)
-        self._relay = _Relay(self)
-        self._relay.loaded.connect(self._on_loaded, Qt.ConnectionType.QueuedConnection)
-        self._callbacks: dict[int, Callable[[QImage], None]] = {}
-        self._token = 0
-
-    def __repr__(self) -> str:
-        return f"<FullImageLoader pending={len(self._callbacks)}>"
-
-    def load(self, path: Path, callback: Callable[[QImage], None]) -> int:
-        self._token += 1
-        self._callbacks[self._token] = callback
-        self._pool.start(_Load(self._token, path, self._relay))
-        return self._token
-
-    def cancel(self, token: int) -> None:
-        self._callbacks.pop(token, None)
-
-    def _on_loaded(self, token: int, image: QImage) -> None:
-        callback = self._callbacks.pop(token, None)
-        if callback is not None:
-            callback(image)
-
-    def wait(self, msecs: int = 10_000) -> bool:
-        return self._pool.waitForDone(msecs)
-
-    def shutdown(self) -> None:
-        self._callbacks.clear()
-        self._pool.clear()
-        self._pool.waitForDone(10_000)
