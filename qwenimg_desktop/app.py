@@ -237,7 +237,6 @@ class AppRuntime:
             queue_base=self.queue_base,
             check_key=_check_key,
             lookup_request=self.lookup_request, demo=self.demo,
-            demo_key=DEMO_KEY if self.demo else None,
             switch_to_demo=None if self.demo else self.switch_to_demo,
             save_settings=self.save_settings,
             history_store=self.history_store,

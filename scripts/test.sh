@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Set up, then run every check: ruff, mypy, import-linter, pytest (extra arguments go to pytest).
+# Set up, then run every check: ruff, mypy, import-linter, dead code (vulture), pytest (extra
+# arguments go to pytest).
 # pytest runs offscreen; the keyring tests start their own private D-Bus and gnome-keyring.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -31,6 +32,7 @@ phase() {
 phase ruff .venv/bin/ruff check .
 phase mypy .venv/bin/mypy
 phase import-linter .venv/bin/lint-imports
+phase dead-code .venv/bin/vulture  # paths and allow-list: [tool.vulture] in pyproject.toml
 phase pytest .venv/bin/python -m pytest "$@"
 
 echo "[test] total: $(took "$total")"

@@ -112,8 +112,6 @@ class BugError(Exception):
 class FalError(UserError):
     """Any failure talking to the fal queue."""
 
-    retryable: bool = False
-
 
 class AuthError(FalError):
     """401/403: the key is missing or rejected."""
@@ -143,7 +141,6 @@ class ValidationFailed(FalError):
 class RateLimited(FalError):
     """429 after the retry budget is spent."""
 
-    retryable = True
     next_step = "Too many requests at once: wait a moment or lower the concurrency."
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
@@ -154,7 +151,6 @@ class RateLimited(FalError):
 class ServerError(FalError):
     """5xx from the queue after retries."""
 
-    retryable = True
     next_step = "fal's service had a problem; try again later."
 
     def __init__(self, message: str, status_code: int = 0) -> None:
@@ -165,7 +161,6 @@ class ServerError(FalError):
 class NetworkError(FalError):
     """Transport error or timeout after retries."""
 
-    retryable = True
     next_step = "Check the network connection."
 
 
@@ -192,7 +187,6 @@ class DeadlineExceeded(FalError):
 class TransferStalled(FalError):
     """Data stopped arriving (fewer bytes than the stall floor within its window)."""
 
-    retryable = True
     next_step = "The connection stalled; check the network and try again."
 
 
@@ -202,10 +196,6 @@ class RequestFailed(FalError):
     def __init__(self, message: str, error_type: str | None = None) -> None:
         super().__init__(message)
         self.error_type = error_type
-
-
-class RequestCancelled(FalError):
-    """The request was cancelled."""
 
 
 class SubmissionUnknown(FalError):

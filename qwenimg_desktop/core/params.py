@@ -228,7 +228,3 @@ def _is_union_tag(part: Any) -> bool:
 
 _UNION_TAGS: Final = frozenset({"preset", "custom"})
 
-
-def parse_request(data: Any) -> GenerationRequest:
-    """Validate untrusted input (a JSON object) into a request; raises ``ValidationError``."""
-    return GenerationRequest.model_validate(data)

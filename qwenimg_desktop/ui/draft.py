@@ -19,7 +19,6 @@ from qwenimg_desktop.core.endpoints import (
 from qwenimg_desktop.core.endpoints.describe import field_specs
 from qwenimg_desktop.core.params import (
     MAX_SEED,
-    CustomSize,
     GenerationRequest,
     field_errors,
 )
@@ -222,10 +221,3 @@ def _sentence(key: str, path: str, message: str) -> str:
         return "Add a reference image to edit (drop or paste one, or use Edit this image)."
     return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
 
-
-def custom_size_or_none(params: ParamValues) -> CustomSize | None:
-    """The custom size if the values form a valid one."""
-    try:
-        return CustomSize(width=params.custom_width, height=params.custom_height)
-    except ValidationError:
-        return None

@@ -26,7 +26,7 @@ class FirstRunDialog(QMessageBox):
         self.demo_button: QPushButton = self.addButton(
             "Try demo mode", QMessageBox.ButtonRole.ActionRole)
         self.demo_button.setVisible(demo_available)
-        self.later_button: QPushButton = self.addButton("Later", QMessageBox.ButtonRole.RejectRole)
+        self.addButton("Later", QMessageBox.ButtonRole.RejectRole)
         self.setDefaultButton(self.settings_button)
         self.buttonClicked.connect(self._clicked)
 

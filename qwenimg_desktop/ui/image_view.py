@@ -39,10 +39,6 @@ class ImageView(QGraphicsView):
     def image(self) -> QImage:
         return self._image
 
-    @property
-    def fitting(self) -> bool:
-        return self._fit
-
     def zoom(self) -> float:
         return self.transform().m11()
 

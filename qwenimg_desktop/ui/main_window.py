@@ -37,6 +37,7 @@ from qwenimg_desktop.ui.editor.editor_panel import EditorPanel
 from qwenimg_desktop.ui.editor.library_pane import LibraryPane, SnippetDialog
 from qwenimg_desktop.ui.editor.recall import PromptRecall
 from qwenimg_desktop.ui.first_run import FirstRunDialog
+from qwenimg_desktop.ui.history.reuse import ReuseMode
 from qwenimg_desktop.ui.history_host import HistoryHost
 from qwenimg_desktop.ui.jobs_model import JobsModel
 from qwenimg_desktop.ui.jobs_view import JobsPanel
@@ -405,17 +406,22 @@ class MainWindow(QMainWindow):
     # ---- reuse from the history ---------------------------------------------------------------
 
     def apply_reuse(self, request: GenerationRequest, mode: str) -> None:
-        """Open a past request as the draft (all, prompt only or parameters only), undoably."""
+        """Open a past request as the draft (all, prompt only or parameters only), undoably.
+
+        ``mode`` is a :class:`ReuseMode` value; the half of the draft it does not take is kept.
+        """
+        reuse = ReuseMode(mode)
         self._remember_draft()
-        if mode in ("exact", "remix", "prompt"):
+        if reuse.takes_prompt:
             self.editor.load(request.prompt, request.negative_prompt)
-        if mode in ("exact", "remix", "params"):
-            seed = None if mode == "remix" else request.seed
-            source = request if mode != "remix" else request.model_copy(update={"seed": None})
-            self.draft.set_params(ParamValues.from_request(source, seed))
+        if reuse.takes_params:
+            if reuse is ReuseMode.remix:
+                request = request.model_copy(update={"seed": None})
+            self.draft.set_params(ParamValues.from_request(request))
         self.tabs.setCurrentIndex(0)
-        what = {"exact": "the same settings and seed", "remix": "the same settings, a new seed",
-                "prompt": "the prompt", "params": "the parameters"}.get(mode, "the settings")
+        what = {ReuseMode.exact: "the same settings and seed",
+                ReuseMode.remix: "the same settings, a new seed",
+                ReuseMode.prompt: "the prompt", ReuseMode.params: "the parameters"}[reuse]
         self.messenger.info(f"Draft now uses {what} of a past generation "
                             "(Edit → Restore previous draft goes back).")
 

@@ -11,7 +11,6 @@ from PySide6.QtCore import QObject, Signal
 from qwenimg_desktop import APP_NAME, ENDPOINT_ID
 from qwenimg_desktop.core.errors import (
     AuthError,
-    KeyringUnavailable,
     NetworkError,
     QwenImgError,
 )
@@ -156,10 +155,6 @@ def key_saved_text(source: str, backend: str) -> str:
     return key_source_text(source, backend)
 
 
-def is_keyring_problem(error: Exception) -> bool:
-    return isinstance(error, KeyringUnavailable)
-
-
 FIRST_RUN_TITLE: Final = f"Welcome to {APP_NAME}"
 FIRST_RUN_TEXT: Final = (
     f"<p>{APP_NAME} draws images with fal's <b>{ENDPOINT_ID}</b> model. It needs a fal API "
@@ -183,7 +178,6 @@ RETRY_WOULD_PAY_TWICE: Final = (
 )
 NO_KEY_REASON: Final = "No API key: open Settings → API key (or start in demo mode)."
 DEMO_LABEL: Final = "DEMO: images are local placeholders; nothing is sent to fal or charged"
-DEMO_RESTART_TEXT: Final = "Demo mode starts with the --demo option: restarting in demo mode."
 
 
 def generate_label(cost_usd: float | None) -> str:

@@ -33,7 +33,6 @@ class UiServices:
     check_key: Callable[[str, str], None]
     lookup_request: Callable[[str], GenerationRequest | None]
     demo: bool = False
-    demo_key: str | None = None
     switch_to_demo: Callable[[], None] | None = None
     save_settings: Callable[[], None] | None = None
     # The window's own connection to the journal: None until the engine's EngineReady, after

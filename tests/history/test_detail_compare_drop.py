@@ -17,7 +17,6 @@ from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.ui.history.compare import prompt_diff_html
 from qwenimg_desktop.ui.history.drop import MetadataDropHandler
 from qwenimg_desktop.ui.history.model import Role
-from qwenimg_desktop.ui.history.reuse import ReuseMode, changed_fields, merge_into_draft
 from qwenimg_desktop.ui.history.view import HistoryBrowser
 from tests.history.conftest import Clock, image_file
 
@@ -106,25 +105,6 @@ def test_reuse_buttons_emit_request_and_mode(
     assert request.num_images == 2
     if mode in ("exact", "params"):
         assert request.seed == seed
-
-
-def test_merge_into_draft_never_loses_the_other_half() -> None:
-    draft = GenerationRequest(prompt="my draft", negative_prompt="mine", num_images=3, seed=5)
-    source = GenerationRequest(prompt="old prompt", negative_prompt="old", image_size="square",
-                               seed=42, output_format="webp")
-    exact = merge_into_draft(draft, source, ReuseMode.exact)
-    assert exact == source
-    assert merge_into_draft(draft, source, "remix").seed is None
-    prompt_only = merge_into_draft(draft, source, ReuseMode.prompt)
-    assert (prompt_only.prompt, prompt_only.negative_prompt) == ("old prompt", "old")
-    assert (prompt_only.num_images, prompt_only.seed) == (3, 5)
-    params_only = merge_into_draft(draft, source, ReuseMode.params)
-    assert (params_only.prompt, params_only.negative_prompt) == ("my draft", "mine")
-    assert (params_only.seed, params_only.output_format.value) == (42, "webp")
-    assert merge_into_draft(None, source, ReuseMode.params) == source
-    assert draft.prompt == "my draft"  # the old draft is untouched, for undo
-    assert set(changed_fields(draft, params_only)) == {"image_size", "seed", "num_images",
-                                                       "output_format"}
 
 
 def test_compare_highlights_differences_and_syncs_zoom(

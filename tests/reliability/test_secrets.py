@@ -16,7 +16,6 @@ import pytest
 from qwenimg_desktop.core import logs
 from qwenimg_desktop.core.errors import KeyringUnavailable, QwenImgError, UserError
 from qwenimg_desktop.core.jobs import events as ev
-from qwenimg_desktop.core.jobs.engine import describe_error
 from qwenimg_desktop.core.params import GenerationRequest, ImageSizePreset
 from qwenimg_desktop.core.secrets import KeyStore
 from qwenimg_desktop.core.settings import AppSettings
@@ -89,8 +88,8 @@ def test_a_run_with_a_known_key_leaves_it_in_no_file_log_row_or_message(
         warnings.warn(f"deprecated use of {KEY}", UserWarning, stacklevel=1)
     texts = [
         str(QwenImgError(f"bad key {KEY}")),
-        describe_error(UserError(f"the key {KEY} was refused")),
-        describe_error(KeyringUnavailable(f"could not store {KEY}")),
+        UserError(f"the key {KEY} was refused").message,  # what a failed job shows
+        KeyringUnavailable(f"could not store {KEY}").message,
         *(e.reason for e in log.events if isinstance(e, ev.Failed)),
         repr(store), repr(engine), log_setup.text(), report,
     ]

@@ -16,7 +16,6 @@ from pytestqt.qtbot import QtBot
 from qwenimg_desktop.app import AppRuntime, Options
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.secrets import KeyStore
-from qwenimg_desktop.core.settings import AppSettings
 from qwenimg_desktop.emulator.server import EmulatorServer
 from qwenimg_desktop.ui.jobs_model import JobRow
 from qwenimg_desktop.ui.main_window import MainWindow
@@ -115,5 +114,3 @@ def wait_state(qtbot: QtBot, win: MainWindow, job_id: str, state: JobState,
     return row
 
 
-def fresh_settings(path: Path) -> AppSettings:
-    return AppSettings.load(path)

@@ -10,8 +10,9 @@ from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest, OutputFormat
-from qwenimg_desktop.core.settings import SeedMode
+from qwenimg_desktop.core.settings import ParamValues, SeedMode
 from qwenimg_desktop.emulator.server import EmulatorServer
+from qwenimg_desktop.ui.history.reuse import ReuseMode
 from qwenimg_desktop.ui.history.view import HistoryBrowser
 from qwenimg_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import RuntimeFactory, ready_window, type_prompt, wait_state
@@ -78,6 +79,48 @@ def test_reuse_opens_as_draft_and_can_be_undone(window: MainWindow, qtbot: QtBot
     assert window.editor.editor.toPlainText() == "my unsaved draft"
     assert window.draft.params.value("num_images") == 3
     assert not window.acts.restore_draft.isEnabled()
+
+
+def test_each_reuse_mode_takes_its_half_and_keeps_the_other(window: MainWindow) -> None:
+    draft = GenerationRequest(prompt="my draft", negative_prompt="mine", num_images=3, seed=5)
+    source = GenerationRequest(prompt="old prompt", negative_prompt="old", image_size="square",
+                               seed=42, output_format="webp")
+
+    def set_draft(request: GenerationRequest) -> None:
+        window.editor.load(request.prompt, request.negative_prompt)
+        window.draft.set_params(ParamValues.from_request(request))
+
+    def current() -> GenerationRequest:
+        request = window.draft.validate_now().request
+        assert request is not None
+        return request
+
+    set_draft(draft)
+    assert current() == draft
+    window.apply_reuse(source, ReuseMode.exact)
+    assert current() == source
+    set_draft(draft)
+    window.apply_reuse(source, "remix")
+    assert current() == source.model_copy(update={"seed": None})
+    set_draft(draft)
+    window.apply_reuse(source, ReuseMode.prompt)
+    prompt_only = current()
+    assert (prompt_only.prompt, prompt_only.negative_prompt) == ("old prompt", "old")
+    assert (prompt_only.num_images, prompt_only.seed) == (3, 5)
+    set_draft(draft)
+    window.apply_reuse(source, ReuseMode.params)
+    params_only = current()
+    assert (params_only.prompt, params_only.negative_prompt) == ("my draft", "mine")
+    assert (params_only.seed, params_only.output_format.value) == (42, "webp")
+    changed = {name for name in GenerationRequest.model_fields
+               if getattr(draft, name) != getattr(params_only, name)}
+    assert changed == {"image_size", "seed", "num_images", "output_format"}
+    window.restore_previous_draft()
+    assert current() == draft  # the draft before the reuse is kept, for undo
+    window.editor.load("", "")  # no valid draft (no prompt): the parameters still come over
+    window.apply_reuse(source, ReuseMode.params)
+    assert window.draft.prompt == ""
+    assert window.draft.params == ParamValues.from_request(source)
 
 
 def test_redownload_restores_a_missing_image(

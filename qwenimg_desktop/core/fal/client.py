@@ -86,7 +86,6 @@ class StreamUnavailable(Exception):
 class ClientStats:
     """Counters for diagnostics and benchmarks."""
 
-    requests: int = 0
     retries: int = 0
     stream_fallbacks: int = 0
 
@@ -152,7 +151,6 @@ class QueueClient:
         attempt = 0
         while True:
             attempt += 1
-            self.stats.requests += 1
             try:
                 response = await self._send(
                     "POST", url, MAX_STATUS_BYTES, "submit answer",
@@ -208,7 +206,6 @@ class QueueClient:
         """
         url = request_urls(self.base, request_id)["stream_url"]
         headers = self._auth()
-        self.stats.requests += 1
         try:
             async with httpx_sse.aconnect_sse(
                 self._http,
@@ -314,7 +311,6 @@ class QueueClient:
         attempt = 0
         while True:
             attempt += 1
-            self.stats.requests += 1
             headers = self._auth()
             try:
                 response = await self._send(

@@ -121,12 +121,6 @@ class ErrorBody(_Wire):
         return ""
 
 
-class CancelResponse(_Wire):
-    """Answer to a cancel."""
-
-    status: str
-
-
 M = TypeVar("M", bound=BaseModel)
 
 

@@ -18,7 +18,6 @@ from typing import Final
 import httpx
 
 RETRY_STATUSES: Final = frozenset({408, 409, 429, 500, 502, 503, 504})
-INGRESS_STATUSES: Final = frozenset({502, 503, 504})
 MAX_RETRY_AFTER: Final = 120.0
 
 
@@ -60,11 +59,6 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     if math.isnan(seconds) or seconds < 0:
         return 0.0
     return min(seconds, MAX_RETRY_AFTER)
-
-
-def is_ingress_error(response: httpx.Response) -> bool:
-    """A 502/503/504 that did not come from fal's own server (no request id header)."""
-    return response.status_code in INGRESS_STATUSES and "x-fal-request-id" not in response.headers
 
 
 def should_retry_response(response: httpx.Response, *, idempotent: bool) -> bool:

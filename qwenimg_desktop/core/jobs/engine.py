@@ -635,10 +635,3 @@ def _default_owner_label() -> str:
     if multiprocessing.parent_process() is not None:
         return "a Qwen Image Desktop window"
     return "another Qwen Image Desktop process"
-
-
-def describe_error(exc: BaseException) -> str:
-    """A user-facing sentence for an engine-level error."""
-    if isinstance(exc, QwenImgError):
-        return exc.message + (f" {exc.next_step}" if exc.next_step else "")
-    return f"{type(exc).__name__}: {exc}"

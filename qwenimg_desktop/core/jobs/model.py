@@ -26,11 +26,6 @@ class JobState(StrEnum):
         """True for states nothing moves out of (except an explicit user resubmit)."""
         return self in FINAL_STATES
 
-    @property
-    def has_request_id(self) -> bool:
-        """True for states at which the queue knows the request."""
-        return self in REMOTE_STATES
-
 
 FINAL_STATES: Final = frozenset(
     {JobState.completed, JobState.failed, JobState.cancelled, JobState.unknown}
@@ -44,7 +39,6 @@ REMOTE_STATES: Final = frozenset(
         JobState.fetching,
     }
 )
-RESUMABLE_STATES: Final = REMOTE_STATES
 
 _S = JobState
 TRANSITIONS: Final[dict[JobState, frozenset[JobState]]] = {

@@ -58,8 +58,6 @@ def _add_short_terms(result: Filter, terms: list[str]) -> None:
                    f" ESCAPE '\\' OR j.note LIKE :{name} ESCAPE '\\')", **{name: pattern})
 
 
-ASPECTS: Final = ("square", "portrait", "landscape")
-SIZES: Final = ("small", "medium", "large")
 _SIZE_BOUNDS: Final = {"small": (0, 1024 * 1024 - 1), "medium": (1024 * 1024, 1536 * 1536),
                        "large": (1536 * 1536 + 1, 1 << 40)}
 """Pixel-count classes: small < 1024², medium up to 1536², large above."""
@@ -76,8 +74,9 @@ class HistoryQuery:
     note: terms of 3+ characters through the FTS5 trigram index, shorter ones (``可爱``, ``4k``)
     by a case-insensitive (ASCII) ``LIKE`` scan.
     ``created_from`` / ``created_to`` are Unix times (``from`` inclusive, ``to`` exclusive);
-    ``formats`` are output formats (``png``, ``jpeg``, ``webp``); ``aspect`` is one of
-    :data:`ASPECTS` and ``size`` one of :data:`SIZES` (requested pixels).
+    ``formats`` are output formats (``png``, ``jpeg``, ``webp``); ``aspect`` is ``square``,
+    ``portrait`` or ``landscape``; ``size`` is ``small``, ``medium`` or ``large`` (requested
+    pixels, see ``_SIZE_BOUNDS``).
     """
 
     text: str = ""

@@ -28,7 +28,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QPixmap
 
-from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.store.queries import HistoryQuery
 from qwenimg_desktop.core.store.reads import HistoryReads
 from qwenimg_desktop.core.store.records import JobRecord, JobSummary
@@ -385,6 +384,3 @@ _RECORD_ROLES: Final = frozenset({
     Role.favourite, Role.snippet, Role.thumbnail, Role.thumbnail_failed, Role.rating,
 })
 
-
-def is_problem(state: JobState) -> bool:
-    return state in (JobState.failed, JobState.cancelled, JobState.unknown)

@@ -1,11 +1,13 @@
-"""Reuse of a past generation: the four modes, and merging a past request into the draft."""
+"""Reuse of a past generation: the four modes, and the request each one takes from a record."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from qwenimg_desktop.core.params import GenerationRequest
-from qwenimg_desktop.core.store.records import JobRecord
+if TYPE_CHECKING:  # the window imports the modes at start-up; the store stays unloaded
+    from qwenimg_desktop.core.params import GenerationRequest
+    from qwenimg_desktop.core.store.records import JobRecord
 
 
 class ReuseMode(StrEnum):
@@ -16,8 +18,15 @@ class ReuseMode(StrEnum):
     prompt = "prompt"  # prompt and negative prompt only; the draft keeps its parameters
     params = "params"  # parameters (and seed) only; the draft keeps its prompt
 
+    @property
+    def takes_prompt(self) -> bool:
+        """The draft's prompt and negative prompt are replaced."""
+        return self is not ReuseMode.params
 
-PROMPT_FIELDS = frozenset({"prompt", "negative_prompt"})
+    @property
+    def takes_params(self) -> bool:
+        """The draft's parameters (seed included) are replaced."""
+        return self is not ReuseMode.prompt
 
 
 def request_for(record: JobRecord, mode: ReuseMode) -> GenerationRequest | None:
@@ -30,32 +39,3 @@ def request_for(record: JobRecord, mode: ReuseMode) -> GenerationRequest | None:
     if record.seed is not None and mode in (ReuseMode.exact, ReuseMode.params):
         return request.model_copy(update={"seed": record.seed})
     return request
-
-
-def merge_into_draft(draft: GenerationRequest | None, source: GenerationRequest,
-                     mode: ReuseMode | str) -> GenerationRequest:
-    """The new draft after applying ``source`` with ``mode``; ``draft`` is never modified.
-
-    With no current draft (or an invalid one, passed as None), ``prompt`` and ``params`` modes
-    take the missing half from ``source``. The caller keeps the old draft for undo.
-    """
-    mode = ReuseMode(mode)
-    if mode is ReuseMode.exact:
-        return source
-    if mode is ReuseMode.remix:
-        return source.model_copy(update={"seed": None})
-    if draft is None:
-        return source
-    if mode is ReuseMode.prompt:
-        return draft.model_copy(update={"prompt": source.prompt,
-                                        "negative_prompt": source.negative_prompt})
-    keep = {name: getattr(draft, name) for name in PROMPT_FIELDS}
-    return source.model_copy(update=keep)
-
-
-def changed_fields(old: GenerationRequest | None, new: GenerationRequest) -> list[str]:
-    """Names of the fields a reuse would change, for an "undo / what changed" message."""
-    if old is None:
-        return list(GenerationRequest.model_fields)
-    return [name for name in GenerationRequest.model_fields
-            if getattr(old, name) != getattr(new, name)]

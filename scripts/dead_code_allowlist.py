@@ -1,0 +1,40 @@
+"""Allow-list of the dead-code check (vulture, run by scripts/test.sh).
+
+Each name here looks unused to vulture but is used by something it cannot see: a framework that
+calls it by name, a wire format, a file it is dumped to. Keep it short: code that nothing uses
+is deleted, not listed here. Only the names matter (vulture matches names, not objects).
+"""
+
+# Qt, pydantic, http.server and pytest call these by name or read them as class attributes.
+# (camelCase names, Qt's virtual methods, are ignored in [tool.vulture] in pyproject.toml.)
+_.paint, _.open_url
+watched  # Qt passes eventFilter's first argument positionally; some overrides ignore it
+_.model_config, _.row_factory
+_.log_message, _.handle_error, _.close_connection
+_.protocol_version, _.server_version, _.disable_nagle_algorithm
+_.daemon_threads, _.block_on_close, _.request_queue_size, _.address_family
+signum  # signal handlers take (signum, frame)
+pytest_plugins, pytestmark
+qapp, secret_service, service  # fixtures requested for their side effect
+_.priority, _.get_preferred_collection  # keyring and secretstorage call these on backends
+
+# fal's result fields: parsed (and type-checked) so a stored result documents the answer.
+_.has_nsfw_concepts, _.timings
+
+# The emulator reads its fault switches by name (Scenario.fault, FAULT_NAMES).
+_.rate_limit, _.dropped_stream, _.slow_first_byte, _.malformed_json, _.expired_media
+_.wrong_key, _.submit_lost, _.reused_request_id
+
+# Written to build-report.json with dataclasses.asdict.
+_.bundle_files, _.build_seconds
+
+# The benchmarks point fal-client at the emulator through this module global.
+_.QUEUE_URL_FORMAT
+
+# Being wired up by work in progress when the check was added: delete these lines once used.
+_.images_without_hash, _.identical_images  # core/store/library.py (duplicates finder)
+build_library, measure_filters  # benchmarks/library_scale.py (part of history_scale)
+REFERENCE_TYPES, _.source_job_id, _.source_index, _.uploaded  # core/edit_request.py
+_.result_model, _.set_references  # core/endpoints/model.py, ui/draft.py
+_.forget_upload, compose, MAX_UPLOAD_BYTES, UPLOAD_PATH_RE  # edits: store, emulator
+_.puts, _.initiate, _.expire_all, _.remove_all, check_inputs  # emulator/uploads.py
