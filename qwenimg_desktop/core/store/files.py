@@ -222,13 +222,17 @@ class DataLayout:
     def clean_stray_temps(self) -> int:
         """Remove leftovers of interrupted writes; returns how many files were removed.
 
-        Call at start, before any download or write runs.
+        Call at start, before any download or write runs. Only the data dir's own folders are
+        swept: with one base dir the window's config folder lies inside it, and its settings
+        and draft writes run while the engine starts.
         """
         removed = 0
         candidates: list[Path] = []
         if self.tmp_dir.is_dir():
             candidates.extend(p for p in self.tmp_dir.iterdir() if p.is_file())
-        for top in (self.root, self.images_dir, self.thumbs_dir):
+        if self.root.is_dir():
+            candidates.extend(self.root.glob(f".*{PARTIAL_SUFFIX}"))
+        for top in (self.images_dir, self.thumbs_dir):
             if top.is_dir():
                 candidates.extend(top.glob(f".*{PARTIAL_SUFFIX}"))
                 candidates.extend(top.glob(f"*/.*{PARTIAL_SUFFIX}"))
