@@ -109,7 +109,7 @@ def test_offline_browse_and_search_english_and_chinese(
     assert search(qtbot, browser, "上") == [zh_city]  # 1 character
     assert search(qtbot, browser, "留念") == [noted]  # notes are searched too
     assert search(qtbot, browser, "no such thing at all") == []
-    assert browser.search.result_label.text() == "0 found"
+    qtbot.waitUntil(lambda: browser.search.result_label.text() == "0 found", timeout=5000)
     browser.search.text.setText("")
     browser.search.aspect.setCurrentIndex(browser.search.aspect.findData("landscape"))
     qtbot.waitUntil(lambda: ids_shown(browser) == [dog], timeout=5000)
