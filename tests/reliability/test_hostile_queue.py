@@ -23,6 +23,7 @@ from PIL.PngImagePlugin import PngInfo
 from qwenimg_desktop.core.errors import REDACTED, NetworkError
 from qwenimg_desktop.core.fal.client import QueueClient, StreamUnavailable
 from qwenimg_desktop.core.fal.limits import (
+    MAX_LOG_FIELD_CHARS,
     MAX_LOG_LINE_CHARS,
     MAX_LOG_LINES_PER_JOB,
     MAX_RESULT_BYTES,
@@ -565,3 +566,25 @@ def test_an_image_carrying_the_key_in_its_metadata_is_not_kept(
     for path in (tmp_path / "data").rglob("*"):
         if path.is_file():
             assert _no_key(path.read_bytes()), path
+
+
+def test_a_log_lines_level_and_timestamp_are_stored_cut(
+    engine_factory: EngineFactory, tmp_path: Path,
+) -> None:
+    huge = "L" * (MAX_STATUS_BYTES // 3)
+    states = iter([_status("IN_PROGRESS", [{"message": "m", "level": huge, "timestamp": huge}])])
+
+    def status(handler: Any) -> None:
+        next(states, _status())(handler)
+
+    with Hostile() as server:
+        _queue(server, status=status)
+        engine, log = _engine(engine_factory, server, tmp_path)
+        job = engine.submit(GenerationRequest(prompt="odd fields", **SMALL))
+        final = log.wait_final(job)
+    assert isinstance(final, ev.Completed), final
+    reader = _reader(tmp_path)
+    ((message, level, stamp),) = reader.logs(job)
+    reader.close()
+    assert (message, level, stamp) == ("m", huge[:MAX_LOG_FIELD_CHARS], huge[:MAX_LOG_FIELD_CHARS])
+    assert _db_bytes(tmp_path) < MAX_STATUS_BYTES // 3

@@ -40,6 +40,8 @@ SUBMIT_DEADLINE_S: Final = 300.0
 """From sending a submit to its answer, retries on 429 and connect errors included."""
 MAX_LOG_LINE_CHARS: Final = 4000
 """One stored log line; a longer one is cut, with a note saying so."""
+MAX_LOG_FIELD_CHARS: Final = 64
+"""A log line's level or timestamp as stored."""
 MAX_LOG_LINES_PER_JOB: Final = 5000
 """Log lines stored for one job; later ones are dropped, with one note saying so."""
 

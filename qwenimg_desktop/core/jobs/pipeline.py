@@ -35,6 +35,7 @@ from qwenimg_desktop.core.fal.client import CancelOutcome, QueueClient
 from qwenimg_desktop.core.fal.download import DownloadedImage, Downloader, verify_image
 from qwenimg_desktop.core.fal.limits import (
     JOB_DEADLINE_S,
+    MAX_LOG_FIELD_CHARS,
     MAX_LOG_LINE_CHARS,
     MAX_LOG_LINES_PER_JOB,
     SUBMIT_DEADLINE_S,
@@ -311,7 +312,8 @@ class Pipeline:
         room = MAX_LOG_LINES_PER_JOB - ctx.logs_stored
         if not rows or room <= 0:
             return ()
-        kept = [(bounded_log_line(message), level, ts) for message, level, ts in rows[:room]]
+        kept = [(bounded_log_line(message), _short(level), _short(ts))
+                for message, level, ts in rows[:room]]
         if len(rows) >= room:
             kept[-1] = (
                 f"[the app keeps at most {MAX_LOG_LINES_PER_JOB:,} log lines per job; "
@@ -617,6 +619,11 @@ def bounded_log_line(message: str) -> str:
     if len(message) <= MAX_LOG_LINE_CHARS:
         return message
     return f"{message[:MAX_LOG_LINE_CHARS]}… [cut: the line had {len(message):,} characters]"
+
+
+def _short(field: str | None) -> str | None:
+    """A log line's level or timestamp, cut to ``MAX_LOG_FIELD_CHARS`` (a server may send any)."""
+    return field if field is None else field[:MAX_LOG_FIELD_CHARS]
 
 
 def stored_result_json(result: GenerationResult) -> str:
