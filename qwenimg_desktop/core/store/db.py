@@ -5,13 +5,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import sqlite3
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
 from qwenimg_desktop.core.errors import BugError, DiskFull, StoreError
 from qwenimg_desktop.core.private import create_private_file
+from qwenimg_desktop.core.store.files import aside_path
 from qwenimg_desktop.core.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT_MS: Final = 5000
@@ -201,12 +201,7 @@ def move_aside(path: Path) -> Path:
 
     Returns the new path of the main file. The app can then start a fresh database.
     """
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.stem}.corrupt-{stamp}{path.suffix}")
-    counter = 1
-    while target.exists():
-        target = path.with_name(f"{path.stem}.corrupt-{stamp}-{counter}{path.suffix}")
-        counter += 1
+    target = aside_path(path, keep_suffix=True)
     for extra in ("-wal", "-shm"):
         side = Path(f"{path}{extra}")
         if side.exists():

@@ -114,8 +114,24 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int = PRIVATE_FILE) -> 
     fsync_dir(path.parent)
 
 
+def aside_path(path: Path, *, keep_suffix: bool = False) -> Path:
+    """A free name beside ``path`` for a bad copy: ``<name>.corrupt-<time>[-n]``.
+
+    With ``keep_suffix`` the suffix stays last (``history.corrupt-<time>.sqlite3``), so the file
+    still opens with its usual program. Never the name of anything that exists.
+    """
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    stem, suffix = (path.stem, path.suffix) if keep_suffix else (path.name, "")
+    target = path.with_name(f"{stem}.corrupt-{stamp}{suffix}")
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = path.with_name(f"{stem}.corrupt-{stamp}-{counter}{suffix}")
+    return target
+
+
 def move_aside(path: Path) -> Path:
-    """Rename a bad file (or a folder where a file belongs) to ``<name>.corrupt-<time>``.
+    """Rename a bad file (or a folder where a file belongs) to :func:`aside_path`'s name.
 
     Returns the new path; the original name is then free for a fresh file. Nothing is deleted,
     so the user can still look at what was there.
@@ -123,12 +139,7 @@ def move_aside(path: Path) -> Path:
     Raises:
         OSError: the rename failed (e.g. a read-only folder).
     """
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    target = path.with_name(f"{path.name}.corrupt-{stamp}")
-    counter = 1
-    while target.exists():
-        counter += 1
-        target = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
+    target = aside_path(path)
     os.replace(path, target)
     return target
 
