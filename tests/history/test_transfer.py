@@ -95,6 +95,12 @@ def test_library_only_export_keeps_collections_of_known_generations(
     (b'{"format": "qwenimg-desktop-export", "version": 1, "jobs": [{"id": "nope"}]}',
      "damaged"),
     (b'{"format": "qwenimg-desktop-export", "version": 1, "jobs": {}}', "damaged"),
+    (b'{"format": "qwenimg-desktop-export", "version": 1, "tags": []}', "damaged"),
+    (b'{"format": "qwenimg-desktop-export", "version": 1, "ratings": {"x": 9}}', "1 to 5"),
+    (b'{"format": "qwenimg-desktop-export", "version": 1, "snippets": [{"name": "n",'
+     b' "body": "b"}], "tags": {"x": ["' + b"t" * 80 + b'"]}}', "refuses"),
+    (b'{"format": "qwenimg-desktop-export", "version": 1, "collections": [{"jobs": []}]}',
+     "damaged"),
 ])
 def test_bad_import_files_are_refused_with_a_reason_and_change_nothing(
         store: HistoryStore, make_job: MakeJob, tmp_path: Path, content: bytes,
@@ -105,6 +111,7 @@ def test_bad_import_files_are_refused_with_a_reason_and_change_nothing(
     with pytest.raises(TransferError, match=needle):
         import_file(store, path)
     assert store.query_count(HistoryQuery()) == 1
+    assert store.snippets() == []  # checked before the first row was written
     code, _ = cli("history", "import", str(path), "--data-dir", str(store.layout.root))
     assert code != 0
 

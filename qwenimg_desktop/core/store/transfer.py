@@ -20,10 +20,14 @@ from qwenimg_desktop.core.errors import UserError
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.store.files import atomic_write_bytes
 from qwenimg_desktop.core.store.history import HistoryStore
-from qwenimg_desktop.core.store.library import LibraryError
+from qwenimg_desktop.core.store.library import (
+    LibraryError,
+    normalize_collection_name,
+    normalize_tag,
+)
 from qwenimg_desktop.core.store.queries import HistoryQuery
 from qwenimg_desktop.core.store.records import ImageRecord, JobRecord, parse_stored_request
-from qwenimg_desktop.core.store.snippets import Snippet
+from qwenimg_desktop.core.store.snippets import Snippet, validated
 
 FORMAT: Final = "qwenimg-desktop-export"
 VERSION: Final = 1
@@ -109,17 +113,30 @@ def read_export(path: Path) -> dict[str, Any]:
 
 
 def import_data(store: HistoryStore, data: Mapping[str, Any]) -> ImportResult:
-    """Add what ``data`` holds that the history does not have yet (see the module docstring)."""
+    """Add what ``data`` holds that the history does not have yet (see the module docstring).
+
+    Every part is parsed and checked before the first row is written, so a damaged file
+    changes nothing.
+    """
     try:
         records = [_job_from_json(j) for j in _list(data, "jobs")]
-        logs = {str(j["id"]): [tuple(line) for line in j.get("logs", [])]
+        logs = {str(j["id"]): [(str(m), lv, ts) for m, lv, ts in j.get("logs", [])]
                 for j in _list(data, "jobs")}
-        snippets = [_snippet_from_json(s) for s in _list(data, "snippets")]
-    except (KeyError, TypeError, ValueError) as exc:
+        snippets = [validated(_snippet_from_json(s)) for s in _list(data, "snippets")]
+        collections = [(normalize_collection_name(str(c["name"])),
+                        [str(j) for j in c.get("jobs", [])]) for c in _list(data, "collections")]
+        tags = {str(job): [normalize_tag(str(n)) for n in names]
+                for job, names in _mapping(data, "tags").items()}
+        ratings = {str(job): int(stars) for job, stars in _mapping(data, "ratings").items()}
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise TransferError(f"The export file is damaged: {exc}") from exc
+    except LibraryError as exc:
+        raise TransferError(f"The export file holds a value this app refuses: {exc.message}"
+                            ) from exc
+    if any(stars not in range(1, 6) for stars in ratings.values()):
+        raise TransferError("The export file is damaged: a rating is not 1 to 5 stars.")
     existing = set(store.get_many([r.id for r in records]))
-    added = store.restore([r for r in records if r.id not in existing],
-                          {k: [(str(m), lv, ts) for m, lv, ts in v] for k, v in logs.items()})
+    added = store.restore([r for r in records if r.id not in existing], logs)
     known = {(s.name, s.body) for s in store.snippets()}
     snippets_added = 0
     for snippet in snippets:
@@ -128,36 +145,34 @@ def import_data(store: HistoryStore, data: Mapping[str, Any]) -> ImportResult:
             known.add((snippet.name, snippet.body))
             snippets_added += 1
     collections_added = memberships = 0
-    for item in _list(data, "collections"):
-        name, members = str(item["name"]), [str(j) for j in item.get("jobs", [])]
+    for name, members in collections:
         collection = store.collection_id(name)
         if collection is None:
             collection = store.create_collection(name)
             collections_added += 1
         memberships += store.add_to_collection(collection, members)
-    tags_added = ratings = 0
-    tags = data.get("tags") or {}
-    if not isinstance(tags, dict):
-        raise TransferError("The export file is damaged: tags is not a mapping.")
-    for job_id, names in tags.items():
-        tags_added += store.add_tags([str(job_id)], [str(n) for n in names])
-    current = store.ratings(list((data.get("ratings") or {}).keys()))
-    for job_id, stars in (data.get("ratings") or {}).items():
-        if job_id not in current:
-            ratings += store.set_rating([str(job_id)], int(stars))
+    tags_added = sum(store.add_tags([job], names) for job, names in tags.items())
+    current = store.ratings(list(ratings))
+    rated = sum(store.set_rating([job], stars) for job, stars in ratings.items()
+                if job not in current)
     return ImportResult(len(added), len(records) - len(added), snippets_added,
-                        collections_added, memberships, tags_added, ratings)
+                        collections_added, memberships, tags_added, rated)
 
 
 def import_file(store: HistoryStore, path: Path) -> ImportResult:
-    try:
-        return import_data(store, read_export(path))
-    except LibraryError as exc:
-        raise TransferError(f"The export file holds a value this app refuses: {exc.message}"
-                            ) from exc
+    return import_data(store, read_export(path))
 
 
 # ---- JSON shapes --------------------------------------------------------------------------------
+
+
+def _mapping(data: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = data.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise TransferError(f"The export file is damaged: {key} is not a mapping.")
+    return value
 
 
 def _list(data: Mapping[str, Any], key: str) -> Sequence[Any]:
