@@ -90,13 +90,26 @@ class RecallIndex:
                 self._ranked(bucket)
 
     def set_snippets(self, snippets: Iterable[tuple[str, str, int]]) -> None:
-        """Replace the library part of the index with ``(name, text, uses)`` entries."""
+        """Replace the library part of the index with ``(name, text, uses)`` entries.
+
+        The affected buckets are re-ranked here, outside the lock (call it off the GUI thread);
+        until then lookups keep the previous ranking instead of waiting.
+        """
         with self._lock:
+            before = dict(self._sorted)
+            touched = {bucket for bucket, _ in self._snippet_keys}
             for bucket, key in self._snippet_keys:
                 self._buckets.get(bucket, {}).pop(key, None)
-                self._sorted.pop(bucket, None)
             self._snippet_keys = []
             self._put_snippets(snippets)
+            touched |= {bucket for bucket, _ in self._snippet_keys}
+            for bucket in touched:  # the old ranking serves lookups meanwhile
+                if bucket in before:
+                    self._sorted[bucket] = before[bucket]
+            entries = {b: list(self._buckets.get(b, {}).values()) for b in touched}
+        ranked = {bucket: _Ranked.of(listed) for bucket, listed in entries.items()}
+        with self._lock:
+            self._sorted.update(ranked)
 
     def suggest(self, typed: str, limit: int = 8) -> list[Suggestion]:
         """Completions of one line's text (heading marks and spacing ignored), most used first;
@@ -128,6 +141,7 @@ class RecallIndex:
     # ---- internals (lock held) -----------------------------------------------------------------
 
     def _put(self, bucket: str, key: tuple[str, str], entry: Suggestion) -> None:
+        """Store an entry; the bucket's ranking is redone by the caller (or on first use)."""
         self._buckets.setdefault(bucket, {})[key] = entry
         self._sorted.pop(bucket, None)
 

@@ -40,8 +40,11 @@ def test_index_ranks_by_use_and_reads_headings_chinese_and_snippets() -> None:
     index.add_prompt("a lighthouse at dawn\nsomething new")
     index.add_prompt("a lighthouse at dawn")
     assert index.suggest("a li")[0].text == "a lighthouse at dawn"
-    index.set_snippets([])
+    index.set_snippets([("Watercolour set", "watercolor wash, paper grain", 0)])
     assert index.suggest("Gold") == []
+    assert [s.kind for s in index.suggest("wat")] == ["snippet", "line"]  # ranked at once
+    index.set_snippets([])
+    assert [s.kind for s in index.suggest("wat")] == ["line"]
 
 
 def test_suggestions_are_fast_on_a_large_index() -> None:
