@@ -3,6 +3,7 @@ one loopback check."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
@@ -11,8 +12,11 @@ import pytest
 from pydantic import ValidationError
 
 from qwenimg_desktop.core.errors import DiskFull, UserError
+from qwenimg_desktop.core.fal.storage import INITIATE_PATH, StorageUploader, UploadFailed
 from qwenimg_desktop.core.settings import AppSettings, ThemeChoice, load_draft
 from qwenimg_desktop.core.urls import is_loopback, validate_queue_base
+from tests.core.helpers import FAST_RETRY, TEST_KEY
+from tests.reliability.hostile import Hostile, body, lan_address
 from tests.reliability.test_disk_full import _fill, small_disk  # noqa: F401 - a fixture
 
 DEEP = 100_000
@@ -181,3 +185,33 @@ def test_plain_http_only_to_loopback_everywhere(url: str) -> None:
                                  "https://queue.fal.run"])
 def test_settings_accept_what_the_client_accepts(url: str) -> None:
     assert AppSettings(queue_url=url).queue_url == validate_queue_base(url)
+
+
+def _upload_to(target: str, server: Hostile) -> None:
+    server.routes[INITIATE_PATH] = body(json.dumps(
+        {"upload_url": target, "file_url": "https://v3.fal.media/files/x.png"}).encode())
+    server.routes["/put"] = body(b"")
+
+    async def scenario() -> None:
+        uploader = StorageUploader(server.base_url, key=lambda: TEST_KEY, retry=FAST_RETRY)
+        try:
+            await uploader.upload(b"\x89PNG private pixels", content_type="image/png",
+                                  file_name="mine.png")
+        finally:
+            await uploader.aclose()
+
+    asyncio.run(scenario())
+
+
+def test_an_upload_link_to_plain_http_elsewhere_is_refused_before_any_byte_is_sent() -> None:
+    lan = lan_address()
+    with Hostile(host="0.0.0.0") as server:
+        targets = ["file:///etc/passwd", f"http://localhost.example.com:{server.port}/put"]
+        if lan is not None:  # this machine, reached through an address that is not loopback
+            targets.append(f"http://{lan}:{server.port}/put")
+        for target in targets:
+            with pytest.raises(UploadFailed, match=r"(?i)upload_url.*https url"):
+                _upload_to(target, server)
+        assert "/put" not in server.paths()
+        _upload_to(f"http://127.0.0.1:{server.port}/put", server)  # loopback: the emulator's way
+        assert server.paths().count("/put") == 1

@@ -17,7 +17,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from qwenimg_desktop.core.errors import AuthError, FalError, MalformedResponse, register_secret
 from qwenimg_desktop.core.fal.client import (
@@ -29,6 +29,7 @@ from qwenimg_desktop.core.fal.client import (
 from qwenimg_desktop.core.fal.limits import CALL_DEADLINE_S, MAX_ERROR_BYTES, MAX_STATUS_BYTES
 from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE, parse_model
 from qwenimg_desktop.core.fal.retry import RetryPolicy, parse_retry_after
+from qwenimg_desktop.core.urls import is_loopback
 
 log = logging.getLogger("qwenimg.storage")
 
@@ -54,6 +55,20 @@ class UploadTarget(BaseModel):
 
     upload_url: str = Field(min_length=8, max_length=4000)
     file_url: str = Field(min_length=8, max_length=4000)
+
+    @field_validator("upload_url", "file_url")
+    @classmethod
+    def _https_or_loopback(cls, value: str) -> str:
+        # The server names these hosts and the user's image goes to the first one: never over
+        # plain http to another machine, never to another scheme (the one loopback check).
+        try:
+            parts = urlsplit(value)
+            host = parts.hostname
+        except ValueError:
+            raise ValueError("is not a valid URL") from None
+        if (parts.scheme == "https" and host) or (parts.scheme == "http" and is_loopback(host)):
+            return value
+        raise ValueError("must be an https URL (plain http only to this machine)")
 
 
 def storage_base(queue_base: str) -> str:
