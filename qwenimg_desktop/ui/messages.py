@@ -1,4 +1,8 @@
-"""The only place user-facing text is produced: core errors, events and states become sentences."""
+"""The window's shared wording: core errors, engine events and job states become sentences.
+
+Text that more than one place shows, or that explains a core error, is written here; a widget
+words only its own labels and the outcome of its own action (a history write, a save).
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """Async client of fal's queue API: submit, status, streamed status, result, cancel.
 
 Status, result and cancel URLs are built from the validated request id and the configured queue
-base (RELIABILITY.md: never send the key to a host a response names). Every answer is validated by
-``core.fal.protocol``; every failure becomes a typed :mod:`core.errors` exception.
+base (docs/reliability.md, Rules: the key goes only to the configured queue). Every answer is
+validated by ``core.fal.protocol``; every failure becomes a typed :mod:`core.errors` exception.
 """
 
 from __future__ import annotations

@@ -215,7 +215,7 @@ class JobEngine(StartGate):
         else:
             store = await loop.run_in_executor(self._db_pool, HistoryStore.open, self.layout)
             if not await loop.run_in_executor(self._db_pool, store.integrity_ok):
-                # Checked at start (RELIABILITY.md): never write jobs into a damaged journal.
+                # Checked at start (docs/reliability.md, Rules): never write into a damaged journal.
                 await loop.run_in_executor(self._db_pool, store.close)
                 raise DatabaseCorrupt(self.layout.db_path, "quick_check found damaged pages")
         store.owner = self._lease.owner_id

@@ -7,7 +7,7 @@ from typing import Final
 
 
 class JobState(StrEnum):
-    """Journal states; see RELIABILITY.md. Values are stored in the database."""
+    """Journal states (docs/reliability.md, Rules). Values are stored in the database."""
 
     pending = "pending"  # committed before anything; safe to send after a crash
     sending = "sending"  # committed just before the POST; after a crash: submission unknown

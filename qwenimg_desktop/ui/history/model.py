@@ -1,6 +1,7 @@
 """HistoryModel: the ids of the current query in keyset pages, row records fetched when painted.
 
-Only ``(created_at, id)`` keys live in the model; pages of keys come from the
+Only ``(seq, id)`` keys live in the model (``seq``: the insertion order, the keyset cursor of
+:class:`~qwenimg_desktop.core.store.queries.HistoryQuery`); pages of keys come from the
 :class:`~qwenimg_desktop.ui.history.search.QueryRunner` (off the GUI thread) through
 ``canFetchMore``/``fetchMore``. A row's record is read on first paint, in a block around it,
 from the GUI's read-only connection (one indexed lookup) into an LRU cache.
