@@ -83,14 +83,25 @@ def redact_tree(value: Any) -> Any:
     return value
 
 
+MAX_MESSAGE_CHARS = 4000
+"""An error message as shown and stored; a server's reason can be any length."""
+
+
+def _bounded(message: str) -> str:
+    if len(message) <= MAX_MESSAGE_CHARS:
+        return message
+    return f"{message[:MAX_MESSAGE_CHARS]}… [cut: the message had {len(message):,} characters]"
+
+
 class QwenImgError(Exception):
     """Base of every error the app expects and explains; ``message`` is shown to the user."""
 
     next_step: str = ""
 
     def __init__(self, message: str, *, next_step: str | None = None) -> None:
-        super().__init__(redact(message))
-        self.message = redact(message)
+        message = _bounded(redact(message))
+        super().__init__(message)
+        self.message = message
         if next_step is not None:
             self.next_step = next_step
 

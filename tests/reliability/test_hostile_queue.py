@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
-from qwenimg_desktop.core.errors import REDACTED, NetworkError
+from qwenimg_desktop.core.errors import MAX_MESSAGE_CHARS, REDACTED, NetworkError
 from qwenimg_desktop.core.fal.client import QueueClient, StreamUnavailable
 from qwenimg_desktop.core.fal.limits import (
     MAX_LOG_FIELD_CHARS,
@@ -588,3 +588,23 @@ def test_a_log_lines_level_and_timestamp_are_stored_cut(
     reader.close()
     assert (message, level, stamp) == ("m", huge[:MAX_LOG_FIELD_CHARS], huge[:MAX_LOG_FIELD_CHARS])
     assert _db_bytes(tmp_path) < MAX_STATUS_BYTES // 3
+
+
+def test_a_huge_failure_reason_is_stored_and_shown_cut(
+    engine_factory: EngineFactory, tmp_path: Path,
+) -> None:
+    reason = "E" * (MAX_STATUS_BYTES // 2)
+    with Hostile() as server:
+        _queue(server, status=_json({"status": "COMPLETED", "error": reason,
+                                     "error_type": "runner_server_error"}))
+        engine, log = _engine(engine_factory, server, tmp_path)
+        job = engine.submit(GenerationRequest(prompt="long reason", **SMALL))
+        final = log.wait_final(job)
+    assert isinstance(final, ev.Failed)
+    assert len(final.reason) < MAX_MESSAGE_CHARS + 100
+    assert final.reason.endswith(f"[cut: the message had {len(reason):,} characters]")
+    reader = _reader(tmp_path)
+    record = reader.get(job)
+    reader.close()
+    assert record is not None
+    assert record.error == final.reason
