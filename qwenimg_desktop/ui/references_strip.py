@@ -253,9 +253,12 @@ class ReferenceStrip(QWidget):
         if refs == self._shown:
             return
         self._shown = refs
-        for tile in self.tiles:
-            self._tiles_row.removeWidget(tile)
-            tile.deleteLater()
+        while self._tiles_row.count():  # the old tiles and the trailing stretch
+            item = self._tiles_row.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.hide()  # gone now, even before the event loop deletes it
+                widget.deleteLater()
         self.tiles = []
         layout = self._layout()
         for index, ref in enumerate(refs):
@@ -274,7 +277,7 @@ class ReferenceStrip(QWidget):
             tile.remove.clicked.connect(lambda _c=False, i=index: self.remove_reference(i))
             self._tiles_row.addWidget(tile)
             self.tiles.append(tile)
-        self._tiles_row.addStretch(0)
+        self._tiles_row.addStretch(1)
         full = len(refs) >= self._draft.endpoint.max_references
         self.add_button.setEnabled(not full)
         self.paste_button.setEnabled(not full)

@@ -7,6 +7,7 @@ crash at any point leaves a row that recovery can finish or honestly flag.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -606,12 +607,25 @@ class Pipeline:
         if isinstance(exc, ValidationFailed):
             fields = tuple((f.path, f.message) for f in exc.fields)
         error_type = getattr(exc, "error_type", None) or kind
+        if isinstance(ctx.request, EditRequest) and _inputs_refused(exc):
+            # fal could not use the uploaded files (gone, or refused): upload them afresh next
+            # time instead of reusing their URLs.
+            for ref in ctx.request.references:
+                with contextlib.suppress(Exception):
+                    await self.db(self.store.forget_upload, ref.sha256)
         try:
             await self.db(self.store.fail, ctx.job_id, reason, error_type)
         except Exception:
             log.exception("could not record the failure of %s", ctx.job_id)
         ctx.state = JobState.failed
         self.emit(ev.Failed(ctx.job_id, reason, kind, fields))
+
+
+def _inputs_refused(exc: Exception) -> bool:
+    """The run failed because of its ``image_urls`` (fal reports ``loc: [body, image_urls, i]``)."""
+    if isinstance(exc, ValidationFailed):
+        return any("image_urls" in field.path for field in exc.fields) or "image_urls" in str(exc)
+    return "image_urls" in str(exc)
 
 
 def bounded_log_line(message: str) -> str:
