@@ -35,6 +35,7 @@ from qwenimg_desktop.ui.draft import Draft
 from qwenimg_desktop.ui.draft_autosave import DraftAutosave
 from qwenimg_desktop.ui.editor.editor_panel import EditorPanel
 from qwenimg_desktop.ui.editor.library_pane import LibraryPane, SnippetDialog
+from qwenimg_desktop.ui.editor.recall import START_DELAY_MS as RECALL_START_DELAY_MS
 from qwenimg_desktop.ui.editor.recall import PromptRecall
 from qwenimg_desktop.ui.first_run import FirstRunDialog
 from qwenimg_desktop.ui.history.reuse import ReuseMode
@@ -178,7 +179,7 @@ class MainWindow(QMainWindow):
         self.library.message.connect(self.messenger.info)
         self.history.snippet_requested.connect(self.save_prompt_as_snippet)
         self.library.changed.connect(self.recall.refresh_snippets)
-        QTimer.singleShot(0, self.recall.rebuild)
+        QTimer.singleShot(RECALL_START_DELAY_MS, self.recall.rebuild)
         for choice, action in a.themes.items():
             action.triggered.connect(lambda _c=False, ch=choice: self.set_theme(ch))
         a.fit.triggered.connect(self.results.view.fit)

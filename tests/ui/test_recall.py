@@ -69,6 +69,7 @@ def test_typing_shows_past_lines_and_enter_takes_one(runtime_factory: RuntimeFac
     assert win.services.history_store is not None
     store = win.services.history_store()
     assert store is not None
+    qtbot.waitUntil(lambda: win.recall.index is not None, timeout=15_000)  # built at start
     for prompt in PROMPTS:
         store.create_pending(GenerationRequest(prompt=prompt), queue_base="q",
                              cost_estimate=0.0)

@@ -8,6 +8,7 @@ engine), so a busy database never stalls the editor.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -131,6 +132,7 @@ class LibraryPane(QWidget):
         super().__init__(parent)
         self.setObjectName("libraryPane")
         self._store = store
+        self._stopping = threading.Event()
         self._queue = Workers("prompt-library", threads=1, low_priority=True, parent=self)
         self._snippets: list[Snippet] = []
         self._last_deleted: Snippet | None = None
@@ -331,9 +333,8 @@ class LibraryPane(QWidget):
             # The engine opens the database at start; wait for it here, off the GUI thread.
             deadline = time.monotonic() + STORE_WAIT_S
             while (store := self._store()) is None:
-                if time.monotonic() > deadline:
+                if time.monotonic() > deadline or self._stopping.wait(0.05):
                     raise LibraryError("The history database is not open yet.")
-                time.sleep(0.05)
             return fn(store)
 
         self._queue.run(work, on_done, self._failed)
@@ -348,6 +349,7 @@ class LibraryPane(QWidget):
         return self._queue.wait(msecs)
 
     def shutdown(self) -> None:
+        self._stopping.set()  # ends a wait for the database at once
         self._queue.shutdown()
 
 

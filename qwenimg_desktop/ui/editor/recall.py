@@ -9,10 +9,11 @@ walk (milliseconds at 100,000 prompts, see docs/performance.md), so typing never
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QStringListModel, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import QAbstractItemView, QCompleter
 
@@ -28,6 +29,9 @@ log = logging.getLogger("qwenimg.ui.recall")
 
 StoreProvider = Callable[[], "HistoryStore | None"]
 MAX_SHOWN: Final = 8
+STORE_POLL_MS: Final = 250
+START_DELAY_MS: Final = 1500
+"""The index is built this long after the window opens, out of the way of start-up."""
 RECALL_PROMPTS: Final = 200_000
 """The newest prompts read into the index."""
 
@@ -56,6 +60,11 @@ class PromptRecall(QObject):
         self._store = store
         self.index: RecallIndex | None = None
         self.suggestions: list[Suggestion] = []
+        self._stopping = threading.Event()
+        self._retry = QTimer(self)
+        self._retry.setSingleShot(True)
+        self._retry.setInterval(STORE_POLL_MS)
+        self._retry.timeout.connect(self.rebuild)
         self._queue = Workers("prompt-recall", threads=1, low_priority=True, parent=self)
         self._model = QStringListModel(self)
         self.completer = QCompleter(self._model, self)
@@ -88,10 +97,14 @@ class PromptRecall(QObject):
     # ---- index --------------------------------------------------------------------------------
 
     def rebuild(self) -> None:
-        """(Re)build the index off the GUI thread once the history database is open."""
+        """(Re)build the index off the GUI thread, once the history database is open (the
+        engine opens it at start: until then a timer looks again, no thread waits)."""
         store = self._store()
         if store is None:
+            if not self._stopping.is_set():
+                self._retry.start()
             return
+        self._retry.stop()
         self._queue.run(lambda: read_index(store), self._built,
                         lambda error: log.warning("prompt recall index not built: %s", error))
 
@@ -186,6 +199,8 @@ class PromptRecall(QObject):
         return self._queue.wait(msecs)
 
     def shutdown(self) -> None:
+        self._stopping.set()
+        self._retry.stop()
         self._queue.shutdown()
 
 
