@@ -153,3 +153,15 @@ def test_the_history_filters_by_endpoint(history_store: HistoryStore) -> None:
     assert history_store.query_count(HistoryQuery(
         endpoints=frozenset({DEFAULT_ENDPOINT_ID, STANDARD}), text="filter")) == 3
     assert history_store.query_count(HistoryQuery(endpoints=frozenset())) == 0
+
+
+def test_presets_and_last_used_remember_the_endpoint(tmp_path: Any) -> None:
+    from qwenimg_desktop.core.settings import AppSettings, ParamValues
+
+    chosen = ParamValues(endpoint="fal-ai/qwen-image-2/edit", num_images=5)
+    settings = AppSettings(last_used=chosen, presets={"std edit": chosen})
+    path = tmp_path / "settings.json"
+    settings.save(path)
+    loaded = AppSettings.load(path)
+    assert loaded.last_used.endpoint == "fal-ai/qwen-image-2/edit"
+    assert loaded.presets["std edit"].value("num_images") == 5  # 1-6 on an edit endpoint
