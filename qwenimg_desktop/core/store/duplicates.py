@@ -139,6 +139,8 @@ def backfill_hashes(store: HistoryStore, *, cancelled: Callable[[], bool] = lamb
 
     Unreadable files are skipped. Returns how many hashes were stored.
     """
+    if store.all_images_hashed():
+        return 0
     done = 0
     failed: set[ImageKey] = set()
     while not cancelled():

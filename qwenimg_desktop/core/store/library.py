@@ -364,6 +364,13 @@ class LibraryStore(StoreBase):
                 " FROM images WHERE job_id = :job AND idx = :idx",
                 [{"job": j, "idx": i, "h": to_signed64(h)} for (j, i), h in hashes.items()])
 
+    def all_images_hashed(self) -> bool:
+        """True when every image row has its dHash (two index counts, no per-row probe)."""
+        with self._reading() as conn:
+            images = int(conn.execute("SELECT COUNT(*) FROM images").fetchone()[0])
+            hashed = int(conn.execute("SELECT COUNT(*) FROM image_hashes").fetchone()[0])
+        return hashed >= images
+
     def images_without_hash(self, limit: int = 10_000) -> list[tuple[str, int, str]]:
         """(job id, index, thumbnail-or-image path) of images with no dHash yet."""
         with self._reading() as conn:
