@@ -56,8 +56,8 @@ from benchmarks.library_scale import (
     text_queries,
 )
 from benchmarks.support import GcPauses
-from qwenimg_desktop import ENDPOINT_ID
 from qwenimg_desktop.core import heap
+from qwenimg_desktop.core.params import DEFAULT_ENDPOINT_ID as ENDPOINT_ID
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.queries import HistoryQuery

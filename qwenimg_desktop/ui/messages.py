@@ -12,7 +12,8 @@ from typing import Final
 
 from PySide6.QtCore import QObject, Signal
 
-from qwenimg_desktop import APP_NAME, ENDPOINT_ID
+from qwenimg_desktop import APP_NAME
+from qwenimg_desktop.core.endpoints import all_endpoints
 from qwenimg_desktop.core.errors import (
     AuthError,
     NetworkError,
@@ -161,8 +162,8 @@ def key_saved_text(source: str, backend: str) -> str:
 
 FIRST_RUN_TITLE: Final = f"Welcome to {APP_NAME}"
 FIRST_RUN_TEXT: Final = (
-    f"<p>{APP_NAME} draws images with fal's <b>{ENDPOINT_ID}</b> model. It needs a fal API "
-    "key.</p>"
+    f"<p>{APP_NAME} draws and edits images with fal's <b>Qwen Image 2</b> models (pro and "
+    "standard, generate and edit). It needs a fal API key.</p>"
     "<ol><li>Sign in at <b>fal.ai</b> and open the dashboard's <b>Keys</b> page "
     f"(<code>{FAL_KEYS_URL}</code>).</li>"
     "<li>Create a key and copy it (it looks like <code>id:secret</code>).</li>"
@@ -208,7 +209,8 @@ def job_done_text(prompt: str, state: JobState, images: int) -> tuple[str, str]:
 
 def about_text(version: str) -> str:
     return (
-        f"<h3>{APP_NAME} {version}</h3><p>A desktop client for fal's <code>{ENDPOINT_ID}</code> "
-        "text-to-image endpoint.</p><p>Your API key stays in the system keyring; prompts, "
+        f"<h3>{APP_NAME} {version}</h3><p>A desktop client for fal's Qwen Image 2 endpoints: "
+        + ", ".join(f"<code>{e.id}</code>" for e in all_endpoints())
+        + ".</p><p>Your API key stays in the system keyring; prompts, "
         "images and history stay on this computer.</p>"
     )
