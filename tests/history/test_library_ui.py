@@ -103,6 +103,10 @@ def test_tag_editor_adds_and_removes_on_many_and_filters_by_tag(
                                             b: ["new tag", "水彩", "猫"]}
         assert "水彩" in browser.search.tag_completer.tags()
         assert "old" not in browser.search.tag_completer.tags()
+        assert browser.select_job(a)
+        qtbot.waitUntil(lambda: "水彩" in browser.detail.library_label.text(), timeout=5000)
+        assert browser.detail.library_label.text() == (
+            "★★★★★  ·  tags: new tag, only a, 水彩, 猫")
         assert reload(qtbot, browser, tags="水彩") == [b, a]
         assert reload(qtbot, browser, tags="水彩, only a", tag_match=True) == [a]
         assert reload(qtbot, browser, tags="", tag_match=False, rating=5) == [a]

@@ -70,6 +70,8 @@ class DetailPane(QWidget):
         self._load_token = 0
         self.image_view = ZoomView(self)
         self.image_label = plain_label("", self)
+        self.library_label = plain_label("", self)
+        self.library_label.setObjectName("detailLibrary")
         self.image_buttons = QHBoxLayout()
         self.rendered = SafeTextBrowser(self)
         self.raw = QPlainTextEdit(self)
@@ -113,6 +115,7 @@ class DetailPane(QWidget):
         strip = QHBoxLayout()
         strip.addLayout(self.image_buttons)
         strip.addStretch(1)
+        strip.addWidget(self.library_label)
         strip.addWidget(self.image_label)
         fit = QToolButton(top)
         fit.setText("Fit")
@@ -180,6 +183,15 @@ class DetailPane(QWidget):
         return row
 
     # ---- content -----------------------------------------------------------------------------
+
+    def show_library(self, rating: int, tags: list[str], collections: list[str]) -> None:
+        """The generation's stars, tags and collections, in one line above the image."""
+        parts = ["★" * rating] if rating else []
+        if tags:
+            parts.append("tags: " + ", ".join(tags))
+        if collections:
+            parts.append("in: " + ", ".join(collections))
+        self.library_label.setText("  ·  ".join(parts))
 
     def show_record(self, record: JobRecord | None, logs: list[LogLine] | None = None, *,
                     missing: bool = False) -> None:

@@ -459,6 +459,9 @@ class HistoryBrowser(QWidget):
         missing = self.missing.get(job_id)
         self.detail.show_record(record, self.reader.logs(job_id) if record else [],
                                 missing=missing is not None and missing.redownloadable)
+        self.detail.show_library(self.reader.ratings([job_id]).get(job_id, 0),
+                                 self.reader.tags_of([job_id]).get(job_id, []),
+                                 self.reader.collections_of([job_id]).get(job_id, []))
         if record is not None:
             self.detail.show_lineage(self.reader.made_from(job_id), self.reader.edits_of(job_id))
 
