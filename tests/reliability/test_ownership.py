@@ -261,3 +261,32 @@ def test_resume_beside_a_window_says_which_jobs_the_window_still_runs(
     assert "Run `qwenimg-desktop resume` again once it has stopped" in resume.stderr
     assert isinstance(log.wait_final(job_id), ev.Completed)
     assert _served(server, "result") == 1
+
+
+def test_two_resumes_at_once_follow_each_orphaned_job_exactly_once(
+    emulator_factory: EmulatorFactory, cli_runs: Callable[..., CliRun], tmp_path: Path,
+) -> None:
+    """Two `resume` processes started together on the jobs of killed CLIs: adoption is one
+    journal transaction, so each job is adopted by one of them and fetched once. (A guard of
+    that transaction: the old data-dir lock serialised whole recoveries instead.)"""
+    server = emulator_factory({"queue_delay": 3.0, "max_running": 4})
+    data = tmp_path / "data"
+    victims = [cli_runs(server.base_url, data) for _ in range(3)]
+    jobs = [victim.job_id for victim in victims]
+    for victim in victims:
+        victim.wait_line("queued")
+        os.kill(victim.process.pid, signal.SIGKILL)
+        assert victim.finish()[0] == -signal.SIGKILL
+    args = cli_command("resume", "--queue-url", server.base_url, "--data-dir", str(data))
+    resumes = [subprocess.Popen(args, env=cli_env(tmp_path, TEST_KEY), cwd=ROOT, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+               for _ in range(2)]
+    outputs = [process.communicate(timeout=90) for process in resumes]
+    assert [process.returncode for process in resumes] == [0, 0], outputs
+    reported = [json.loads(line)["id"] for out, _err in outputs for line in out.splitlines()]
+    assert sorted(reported) == sorted(jobs)  # each job reported by exactly one of them
+    assert _served(server, "result") == 3
+    assert server.stats()["submits_total"] == 3
+    for job_id in jobs:
+        assert _state(data, job_id) == JobState.completed.value
+        assert _stored_images_intact(data, job_id) == 1
