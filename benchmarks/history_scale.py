@@ -382,9 +382,10 @@ def report_library(layout: DataLayout) -> None:
     """Tag + rating + collection filters, completion per keystroke, the duplicate scan."""
     for label, queries in (("tag+rating+collection filter", library_queries()),
                            ("the same with search text", text_queries())):
-        values = measure_filters(layout, queries)
+        values, cpu = measure_filters(layout, queries)
         print(f"{label}, first page: p50 {statistics.median(values):.2f} ms, p95 "
               f"{_pct(values, 95):.2f} ms, max {max(values):.2f} ms over {len(values)} queries"
+              f" (CPU p95 {_pct(cpu, 95):.2f} ms, load average {os.getloadavg()[0]:.1f})"
               + (" (goal p95 ≤ 20 ms)" if "filter" in label else ""))
     build_s, entries, keystrokes = measure_recall(layout)
     print(f"completion: index of {entries:,} lines/headings/snippets built in {build_s:.1f} s "

@@ -119,19 +119,21 @@ def text_queries() -> list[HistoryQuery]:
 
 
 def measure_filters(layout: DataLayout, queries: list[HistoryQuery], page: int = 240,
-                    repeat: int = 3) -> list[float]:
-    """First-page times (ms) of every query, ``repeat`` times each."""
+                    repeat: int = 3) -> tuple[list[float], list[float]]:
+    """First-page wall times and CPU times (ms) of every query, ``repeat`` times each."""
     reader = HistoryStore.open(layout, readonly=True)
     times: list[float] = []
+    cpu: list[float] = []
     try:
         for query in queries:
             for _ in range(repeat):
-                t0 = time.perf_counter()
+                c0, t0 = time.thread_time(), time.perf_counter()
                 reader.query_keys(query, limit=page)
                 times.append((time.perf_counter() - t0) * 1000)
+                cpu.append((time.thread_time() - c0) * 1000)
     finally:
         reader.close()
-    return times
+    return times, cpu
 
 
 def measure_recall(layout: DataLayout, lines: int = 300) -> tuple[float, int, list[float]]:

@@ -131,7 +131,7 @@ def test_library_filters_match_a_brute_force_answer(store: HistoryStore,
         store.add_to_collection(member_of, picked)
     newest_first = list(reversed(jobs))
     tag_sets: list[set[str] | None] = [None, {"a"}, {"a", "可爱"}]
-    star_options: list[int | None] = [None, 0, 3]
+    star_options: list[int | None] = [None, 0, 3, 5]
     col_options: list[int | None] = [None, *cols]
     for chosen, all_tags, stars, col, text in itertools.product(
             tag_sets, [False, True], star_options, col_options, ["", "cat"]):

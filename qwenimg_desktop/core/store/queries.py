@@ -10,6 +10,7 @@ from qwenimg_desktop.core.jobs.model import JobState
 
 CHUNK: Final = 500
 """Ids per ``IN (...)`` list, well under SQLite's limit on bound parameters."""
+MAX_RATING: Final = 5
 TRIGRAM: Final = 3
 """The trigram tokenizer can only match terms of at least this many characters."""
 
@@ -187,7 +188,10 @@ class HistoryQuery:
                 ids = ", ".join(f"(SELECT id FROM tags WHERE name = :tag_{i})"
                                 for i in range(len(names)))
                 found.append(Driver("job_tags", f"d.tag_id IN ({ids})", distinct=True))
-        if self.min_rating is not None and self.min_rating > 0:
+        if self.min_rating is not None and self.min_rating >= MAX_RATING:
+            # one value: the (rating, seq) index lists exactly these rows, newest first
+            found.append(Driver("job_ratings", f"d.rating = {MAX_RATING}"))
+        elif self.min_rating is not None and self.min_rating > 0:
             found.append(Driver("job_ratings", "d.rating >= :min_rating"))
         return found
 
