@@ -608,3 +608,25 @@ def test_a_huge_failure_reason_is_stored_and_shown_cut(
     reader.close()
     assert record is not None
     assert record.error == final.reason
+
+
+def test_numbers_too_large_to_store_are_dropped_not_an_internal_error(
+    engine_factory: EngineFactory, tmp_path: Path,
+) -> None:
+    huge = 10**30
+    states = iter([_json({"status": "IN_QUEUE", "queue_position": huge})])
+
+    def status(handler: Any) -> None:
+        next(states, _status())(handler)
+
+    with Hostile() as server:
+        url = f"{server.base_url}/media/a.png"
+        _queue(server, status=status, result=_json({"seed": huge, "images": [
+            {"url": url, "content_type": "image/png", "file_size": huge, "width": -huge}]}))
+        engine, log = _engine(engine_factory, server, tmp_path)
+        job = engine.submit(GenerationRequest(prompt="big numbers", seed=5, **SMALL))
+        final = log.wait_final(job)
+    assert isinstance(final, ev.Completed), final
+    assert final.seed == 5  # the server's seed could not be stored: the requested one is kept
+    queued = [e for e in log.of(job) if isinstance(e, ev.Queued)]
+    assert [e.position for e in queued] == [None]

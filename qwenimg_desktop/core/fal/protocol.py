@@ -7,9 +7,9 @@ required field raises :class:`MalformedResponse`, never a ``KeyError``.
 from __future__ import annotations
 
 import json
-from typing import Any, Final, Literal, TypeVar
+from typing import Annotated, Any, Final, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from qwenimg_desktop.core.errors import FieldError, MalformedResponse, redact, redact_tree
 
@@ -18,6 +18,21 @@ ENDPOINT_OWNER_ALIAS: Final = "fal-ai/qwen-image-2"
 DEFAULT_QUEUE_BASE: Final = "https://queue.fal.run"
 
 StatusName = Literal["IN_QUEUE", "IN_PROGRESS", "COMPLETED"]
+
+
+INT64_MIN: Final = -(2**63)
+INT64_MAX: Final = 2**63 - 1
+
+
+def _storable(value: Any) -> Any:
+    """An integer the journal can store (SQLite's 64 bits), else None: a server may send any
+    number, and these fields are informative (a queue position, a size, the seed)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if INT64_MIN <= value <= INT64_MAX else None
+    return value
+
+
+StorableInt = Annotated[int | None, BeforeValidator(_storable)]
 
 
 class _Wire(BaseModel):
@@ -31,7 +46,7 @@ class SubmitResponse(_Wire):
     response_url: str
     status_url: str
     cancel_url: str
-    queue_position: int | None = None
+    queue_position: StorableInt = None
 
 
 class LogEntry(_Wire):
@@ -47,7 +62,7 @@ class QueueStatus(_Wire):
     """A status body (polled or one SSE event)."""
 
     status: StatusName
-    queue_position: int | None = None
+    queue_position: StorableInt = None
     response_url: str | None = None
     logs: list[LogEntry] | None = None
     metrics: dict[str, Any] | None = None
@@ -66,16 +81,16 @@ class ImageFile(_Wire):
     url: str = Field(min_length=1)
     content_type: str | None = None
     file_name: str | None = None
-    file_size: int | None = None
-    width: int | None = None
-    height: int | None = None
+    file_size: StorableInt = None
+    width: StorableInt = None
+    height: StorableInt = None
 
 
 class GenerationResult(_Wire):
     """The endpoint's output."""
 
     images: list[ImageFile]
-    seed: int
+    seed: StorableInt  # required; None when it is too large to store (the requested one stays)
     prompt: str | None = None
     has_nsfw_concepts: list[bool] | None = None
     timings: dict[str, Any] | None = None

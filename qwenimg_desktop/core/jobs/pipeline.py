@@ -352,12 +352,12 @@ class Pipeline:
             metrics_json=metrics,
         )
         ctx.state = JobState.fetching
-        ctx.seed = result.seed
+        ctx.seed = result.seed if result.seed is not None else ctx.request.seed
         images = await self._keep_images(ctx, result)
         await self.db(self.store.complete, ctx.job_id, images)
         ctx.state = JobState.completed
         paths = tuple(str(self.layout.absolute(img.path)) for img in images)
-        self.emit(ev.Completed(ctx.job_id, result.seed, paths))
+        self.emit(ev.Completed(ctx.job_id, ctx.seed, paths))
         self.thumbnail_later(ctx.job_id, images)
 
     async def _result(self, ctx: JobContext) -> GenerationResult | None:
@@ -422,12 +422,12 @@ class Pipeline:
         result = await self._result(ctx)
         if result is None:
             return []
-        ctx.seed = result.seed
+        ctx.seed = result.seed if result.seed is not None else ctx.request.seed
         images = await self._keep_images(ctx, result)
         await self.db(self.store.complete_redownloaded, ctx.job_id, images,
                       result_json=stored_result_json(result), seed=result.seed)
         paths = tuple(str(self.layout.absolute(img.path)) for img in images)
-        self.emit(ev.Completed(ctx.job_id, result.seed, paths))
+        self.emit(ev.Completed(ctx.job_id, ctx.seed, paths))
         self.thumbnail_later(ctx.job_id, images)
         return images
 
