@@ -255,8 +255,13 @@ class AppSettings(BaseModel):
 
 
 def load_draft(path: Path, report: Report | None = None) -> DraftSnapshot | None:
-    """The autosaved draft, or None when there is none (a bad file is moved aside)."""
-    return _load_model(DraftSnapshot, path, "saved draft", "the editor starts empty", report)
+    """The autosaved draft, or None when there is none (a bad file is moved aside).
+
+    When only the parameters are bad, the prompt and negative prompt (the user's writing) are
+    kept with default parameters, and the message says so.
+    """
+    return _load_model(DraftSnapshot, path, "saved draft", "the editor starts empty", report,
+                       salvage=(_draft_texts, "its prompt was kept, with default parameters"))
 
 
 def save_draft(path: Path, draft: DraftSnapshot) -> None:
@@ -264,27 +269,53 @@ def save_draft(path: Path, draft: DraftSnapshot) -> None:
     write_json_atomic(path, draft.model_dump(mode="json"))
 
 
-def _load_model(model: type[M], path: Path, what: str, fallback: str,
-                report: Report | None) -> M | None:
+class _DraftTexts(BaseModel):
+    """Only the texts of a draft file (strict: text, nothing else)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    prompt: str = ""
+    negative_prompt: str = ""
+
+
+def _draft_texts(raw: bytes) -> DraftSnapshot | None:
+    try:
+        texts = _DraftTexts.model_validate_json(raw, strict=True)
+    except ValidationError:
+        return None
+    if not texts.prompt and not texts.negative_prompt:
+        return None
+    return DraftSnapshot(prompt=texts.prompt, negative_prompt=texts.negative_prompt)
+
+
+def _load_model(model: type[M], path: Path, what: str, fallback: str, report: Report | None,
+                salvage: tuple[Callable[[bytes], M | None], str] | None = None) -> M | None:
     """``model`` parsed strictly from the JSON file at ``path``; None if missing or bad.
 
     Strict: a number is never read from ``true`` or ``"2"``, a flag never from ``"yes"``. A file
     that is not a readable, bounded, valid JSON object is moved aside, and one sentence saying
-    where it went goes to the log and to ``report``.
+    where it went goes to the log and to ``report``. ``salvage`` (a parser of what can still be
+    used, and the words for it) may keep part of an invalid file.
     """
+    kept: M | None = None
     try:
         if path.is_dir():
             problem = "is a folder, not a file"
         elif path.stat().st_size > MAX_FILE_BYTES:
             problem = f"is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB"
         else:
-            return model.model_validate_json(path.read_bytes(), strict=True)
+            raw = path.read_bytes()
+            try:
+                return model.model_validate_json(raw, strict=True)
+            except ValidationError as exc:
+                problem = f"is not valid ({_first_problem(exc)})"
+                if salvage is not None:
+                    kept = salvage[0](raw)
+                    fallback = salvage[1] if kept is not None else fallback
     except FileNotFoundError:
         return None
     except OSError as exc:
         problem = f"could not be read ({exc.strerror or exc})"
-    except ValidationError as exc:
-        problem = f"is not valid ({_first_problem(exc)})"
     try:
         moved = move_aside(path)
     except OSError as exc:
@@ -295,7 +326,7 @@ def _load_model(model: type[M], path: Path, what: str, fallback: str,
     log.warning("%s", message)
     if report is not None:
         report(message)
-    return None
+    return kept
 
 
 def _first_problem(error: ValidationError) -> str:

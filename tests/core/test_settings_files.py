@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from qwenimg_desktop.core.errors import DiskFull, UserError
 from qwenimg_desktop.core.fal.storage import INITIATE_PATH, StorageUploader, UploadFailed
-from qwenimg_desktop.core.settings import AppSettings, ThemeChoice, load_draft
+from qwenimg_desktop.core.settings import AppSettings, DraftSnapshot, ThemeChoice, load_draft
 from qwenimg_desktop.core.urls import is_loopback, validate_queue_base
 from tests.core.helpers import FAST_RETRY, TEST_KEY
 from tests.reliability.hostile import Hostile, body, lan_address
@@ -215,3 +215,16 @@ def test_an_upload_link_to_plain_http_elsewhere_is_refused_before_any_byte_is_se
         assert "/put" not in server.paths()
         _upload_to(f"http://127.0.0.1:{server.port}/put", server)  # loopback: the emulator's way
         assert server.paths().count("/put") == 1
+
+
+def test_a_draft_with_bad_parameters_keeps_its_prompt(tmp_path: Path) -> None:
+    path = tmp_path / "draft.json"
+    path.write_text(json.dumps({"prompt": "# 标题\n一只猫", "negative_prompt": "blurry",
+                                "params": {"num_images": True}, "cursor": -1}), encoding="utf-8")
+    notices: list[str] = []
+    kept = load_draft(path, notices.append)
+    assert kept is not None
+    assert (kept.prompt, kept.negative_prompt) == ("# 标题\n一只猫", "blurry")
+    assert kept.params == DraftSnapshot().params
+    assert "its prompt was kept, with default parameters" in notices[0]
+    assert len(_aside(path)) == 1  # the whole file is still there to look at

@@ -64,3 +64,13 @@ def test_a_bad_draft_file_is_moved_aside_and_the_editor_starts_empty(
     assert window.draft.prompt == ""
     assert any("saved draft" in text for text in _shown_boxes(window))
     assert len(list(path.parent.glob(f"{DRAFT_FILE}.corrupt-*"))) == 1
+
+
+def test_a_draft_with_bad_parameters_opens_with_its_prompt(
+    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot, tmp_path: Path,
+) -> None:
+    path = _config(tmp_path) / DRAFT_FILE
+    path.write_text('{"prompt": "a kept cat", "params": {"sync_mode": "yes"}}', encoding="utf-8")
+    window = ready_window(runtime_factory(emulator), qtbot)
+    assert window.editor.editor.toPlainText() == "a kept cat"
+    assert any("its prompt was kept" in text for text in _shown_boxes(window))
