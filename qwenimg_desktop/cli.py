@@ -23,12 +23,19 @@ from qwenimg_desktop.core.errors import QwenImgError, UserError
 from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
-from qwenimg_desktop.core.params import DEFAULT_ENDPOINT_ID, GenerationRequest, field_errors
+from qwenimg_desktop.core.params import (
+    DEFAULT_ENDPOINT_ID,
+    MAX_PROMPT_CHARS,
+    GenerationRequest,
+    field_errors,
+)
 from qwenimg_desktop.core.references import ReferenceRejected, prepare_reference, read_image_file
 from qwenimg_desktop.core.store.queries import HistoryQuery
 from qwenimg_desktop.core.urls import validate_queue_base
 
 QUEUE_URL_ENV: Final = "QWENIMG_QUEUE_URL"
+# UTF-8 takes at most 4 bytes a character: a longer file cannot be a prompt the endpoint takes.
+MAX_PROMPT_FILE_BYTES: Final = 4 * MAX_PROMPT_CHARS
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
@@ -151,14 +158,28 @@ def load_references(args: argparse.Namespace) -> list[tuple[Reference, bytes]]:
     return loaded
 
 
+def read_prompt_file(path: Path) -> str:
+    """The prompt file's text, read within a bound (``/dev/zero`` or a huge file is refused
+    after ``MAX_PROMPT_FILE_BYTES``, never read to the end)."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_PROMPT_FILE_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"cannot read the prompt file {path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_PROMPT_FILE_BYTES:
+        raise UsageError(f"the prompt file {path} is larger than {MAX_PROMPT_FILE_BYTES:,} bytes; "
+                         f"a prompt holds at most {MAX_PROMPT_CHARS:,} characters")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"the prompt file {path} is not UTF-8 text") from None
+
+
 def build_request(args: argparse.Namespace,
                   references: Sequence[Reference] = ()) -> GenerationRequest:
     """Validate the CLI's inputs into a request; raises UserError with every field problem."""
     if args.prompt_file is not None:
-        try:
-            prompt = Path(args.prompt_file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read the prompt file {args.prompt_file}: {exc}") from None
+        prompt = read_prompt_file(Path(args.prompt_file))
     else:
         prompt = args.prompt
     data: dict[str, Any] = {"prompt": prompt}

@@ -88,3 +88,24 @@ def test_a_problem_never_echoes_the_value() -> None:
     with pytest.raises(ValueProblem) as info:
         parse_value(GenerationRequest, "seed", "zebra-canary-4711")
     assert "zebra" not in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["/dev/zero", "huge", "folder", "binary"])
+def test_a_prompt_file_that_is_not_a_prompt_is_refused_without_reading_it_all(
+    name: str, emulator_factory: EmulatorFactory, tmp_path: Path,
+) -> None:
+    server = emulator_factory()
+    path = Path(name) if name.startswith("/") else tmp_path / name
+    if name == "huge":
+        with path.open("wb") as handle:
+            handle.truncate(4 * 1024**3)  # 4 GiB, sparse
+    elif name == "folder":
+        path.mkdir()
+    elif name == "binary":
+        path.write_bytes(b"\xff\xfe\x00 not utf-8")
+    done = run_cli(tmp_path, "generate", "--prompt-file", str(path), "--queue-url",
+                   server.base_url, "--data-dir", str(tmp_path / "d"), key=TEST_KEY, timeout=30)
+    assert done.returncode == cli.EXIT_USAGE, done.stderr[-500:]
+    assert "prompt file" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert server.stats()["submit_attempts"] == 0
