@@ -371,6 +371,7 @@ def _job_json(record: Any, final: ev.JobEvent | None) -> dict[str, Any]:
         data = {
             "id": record.id,
             "request_id": record.request_id,
+            "endpoint": record.endpoint,
             "state": record.state.value,
             "seed": record.seed,
             "created_at": record.created_at,
