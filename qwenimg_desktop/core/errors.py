@@ -68,19 +68,29 @@ def holds_secret(data: bytes | mmap.mmap) -> bool:
     return any(data.find(secret) >= 0 for secret in secrets)
 
 
-def redact_tree(value: Any) -> Any:
-    """``value`` (decoded JSON) with :func:`redact` applied to every string, keys included.
+def untrusted_tree(value: Any) -> Any:
+    """``value`` (JSON decoded from a server) made safe to store, show and print: every string,
+    keys included, redacted (:func:`redact`) and valid UTF-8 (a lone surrogate, which JSON
+    escapes allow and SQLite refuses, becomes ``?``).
 
-    Used where server data enters (``core.fal.protocol.parse_model``): a server that echoes the
-    key in a log line, an error or a result must not get it stored, shown or printed.
+    Used where server data enters (``core.fal.protocol``): a server that echoes the key in a
+    log line, an error or a result must not get it stored, shown or printed.
     """
     if isinstance(value, str):
-        return redact(value)
+        return redact(_valid_text(value))
     if isinstance(value, list):
-        return [redact_tree(item) for item in value]
+        return [untrusted_tree(item) for item in value]
     if isinstance(value, dict):
-        return {redact(str(k)): redact_tree(v) for k, v in value.items()}
+        return {redact(_valid_text(str(k))): untrusted_tree(v) for k, v in value.items()}
     return value
+
+
+def _valid_text(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 MAX_MESSAGE_CHARS = 4000

@@ -630,3 +630,25 @@ def test_numbers_too_large_to_store_are_dropped_not_an_internal_error(
     assert final.seed == 5  # the server's seed could not be stored: the requested one is kept
     queued = [e for e in log.of(job) if isinstance(e, ev.Queued)]
     assert [e.position for e in queued] == [None]
+
+
+def test_text_that_is_not_valid_unicode_is_stored_replaced(
+    engine_factory: EngineFactory, tmp_path: Path,
+) -> None:
+    raw = (b'{"status": "IN_PROGRESS", "logs": [{"message": "half \\ud800 a pair",'
+           b' "level": "\\udfff"}]}')
+    states = iter([body(raw)])
+
+    def status(handler: Any) -> None:
+        next(states, _status())(handler)
+
+    with Hostile() as server:
+        _queue(server, status=status, result=_result(server, prompt="\udc80"))
+        engine, log = _engine(engine_factory, server, tmp_path)
+        job = engine.submit(GenerationRequest(prompt="lone surrogates", **SMALL))
+        final = log.wait_final(job)
+    assert isinstance(final, ev.Completed), final
+    reader = _reader(tmp_path)
+    ((message, level, _ts),) = reader.logs(job)
+    reader.close()
+    assert (message, level) == ("half ? a pair", "?")

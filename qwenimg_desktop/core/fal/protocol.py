@@ -11,7 +11,7 @@ from typing import Annotated, Any, Final, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from qwenimg_desktop.core.errors import FieldError, MalformedResponse, redact, redact_tree
+from qwenimg_desktop.core.errors import FieldError, MalformedResponse, redact, untrusted_tree
 
 ENDPOINT_ID: Final = "fal-ai/qwen-image-2/pro/text-to-image"
 ENDPOINT_OWNER_ALIAS: Final = "fal-ai/qwen-image-2"
@@ -152,12 +152,13 @@ def parse_json(raw: bytes | str) -> Any:
 def parse_model(model: type[M], raw: bytes | str | Any, *, what: str) -> M:
     """Validate raw bytes/text (or a decoded object) as ``model``, raising typed errors only.
 
-    Every string in it is redacted first (a server may echo the API key in a log line, an
-    error or a result), so nothing downstream can store, show or print the key.
+    Every string in it is redacted and made valid UTF-8 first (a server may echo the API key in
+    a log line, an error or a result, or send lone surrogates SQLite refuses), so nothing
+    downstream can store, show or print the key, or fail to store the text.
     """
     data = parse_json(raw) if isinstance(raw, bytes | str) else raw
     try:
-        data = redact_tree(data)
+        data = untrusted_tree(data)
     except RecursionError:
         raise MalformedResponse(f"the server sent a {what} nested too deeply") from None
     try:
@@ -173,7 +174,7 @@ def parse_model(model: type[M], raw: bytes | str | Any, *, what: str) -> M:
 def parse_error_body(raw: bytes | str) -> ErrorBody:
     """Best-effort parse of an error body; never raises."""
     try:
-        data = redact_tree(json.loads(raw))
+        data = untrusted_tree(json.loads(raw))
     except (ValueError, UnicodeDecodeError, RecursionError):
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
         return ErrorBody(detail=redact(text.strip())[:300] or None)
