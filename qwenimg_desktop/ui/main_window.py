@@ -169,8 +169,9 @@ class MainWindow(QMainWindow):
         self.references.message.connect(self.messenger.info)
         self.history.redownload_requested.connect(self.services.engine.redownload)
         self.history.message.connect(self.messenger.info)
-        self.history.install_drops(
+        drops = self.history.install_drops(
             [self, self.editor.editor.viewport(), self.results, self.history.page])
+        drops.divert_to(self._drop_as_references)
         a.preview.toggled.connect(self.editor.set_preview_visible)
         a.library.toggled.connect(self.show_library)
         a.save_snippet.triggered.connect(self.save_selection_as_snippet)
@@ -385,6 +386,13 @@ class MainWindow(QMainWindow):
         except QwenImgError:
             return None
         return None if store is None else store.layout
+
+    def _drop_as_references(self, paths: list[Path]) -> bool:
+        """Images dropped on the window while an edit endpoint is chosen become references."""
+        if not self.draft.endpoint.takes_images:
+            return False
+        self.references.add_files(paths)
+        return True
 
     def edit_images(self, items: list[tuple[str, str, int]]) -> None:
         """"Edit this image": switch to the edit endpoint of the chosen tier and add the images

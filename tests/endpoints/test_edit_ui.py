@@ -159,3 +159,14 @@ def test_lineage_both_ways_in_the_detail_pane(
     assert record is not None and record.endpoint == "fal-ai/qwen-image-2/pro/edit"  # noqa: PT018
     rows = {row.key: row.value for row in parameter_rows(record)}
     assert rows["image_size"] == "same as the last reference"
+
+
+def test_images_dropped_on_the_window_become_references_in_edit_mode(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path,
+) -> None:
+    from tests.history.test_detail_compare_drop import drop_on
+
+    files = _files(tmp_path)
+    qtbot.mouseClick(window.params.chooser.buttons["edit"], Qt.MouseButton.LeftButton)
+    assert drop_on(window.editor.editor.viewport(), files["red"])
+    assert [r.file_name for r in window.draft.references] == ["red.png"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
@@ -42,6 +43,12 @@ class MetadataDropHandler(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._queue = Workers("history-drop", threads=1, low_priority=True, parent=self)
+        self._divert: Callable[[list[Path]], bool] | None = None
+
+    def divert_to(self, taker: Callable[[list[Path]], bool]) -> None:
+        """Offer dropped images to ``taker`` first (True = taken): while an edit endpoint is
+        chosen, the window adds them as reference images instead of restoring a request."""
+        self._divert = taker
 
     def __repr__(self) -> str:
         return f"<MetadataDropHandler {self._queue!r}>"
@@ -62,7 +69,8 @@ class MetadataDropHandler(QObject):
             paths = dropped_images(event.mimeData())
             if paths:
                 event.acceptProposedAction()
-                self.restore_from(paths[0])
+                if self._divert is None or not self._divert(paths):
+                    self.restore_from(paths[0])
                 return True
         return False
 
