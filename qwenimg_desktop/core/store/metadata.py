@@ -80,7 +80,7 @@ class EmbeddedMeta(BaseModel):
             except UnknownEndpoint as exc:
                 raise ValueError(exc.message) from None
             fields = {k: v for k, v in request.items() if k != "endpoint"}
-            return {**data, "request": build_request(endpoint, fields), "model": endpoint}
+            return {**data, "request": _strict_request(endpoint, fields), "model": endpoint}
         return data
 
     def restored_request(self) -> GenerationRequest:
@@ -88,6 +88,20 @@ class EmbeddedMeta(BaseModel):
         if self.seed is None:
             return self.request
         return self.request.model_copy(update={"seed": self.seed})
+
+
+def _strict_request(endpoint: str, fields: dict[str, Any]) -> GenerationRequest:
+    """The request of a file's metadata, validated strictly: ``true`` is not a count and
+    ``"yes"`` not a flag, so loose values in a file from elsewhere never reach fal on a re-run.
+
+    Fields that are not plain JSON (a request built in Python) are trusted and validated as is.
+    """
+    try:
+        text = json.dumps({**fields, "endpoint": endpoint})
+    except (TypeError, ValueError):
+        return build_request(endpoint, fields)
+    model = endpoint_for(endpoint).request_model
+    return model.model_validate_json(text, strict=True)
 
 
 def parameters_text(meta: EmbeddedMeta) -> str:
