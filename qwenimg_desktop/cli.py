@@ -408,6 +408,9 @@ def cmd_resume(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if engine.held_elsewhere:
         print(f"{engine.held_notice()} Run `qwenimg-desktop resume` again once it has stopped"
               " if it does not finish them.", file=err)
+        for owner, job_ids in engine.held_elsewhere.items():
+            for job_id in job_ids:
+                print(f"  job {job_id}: run by {owner.describe()}", file=err)
     return EXIT_OK if failures == 0 else EXIT_FAILED
 
 

@@ -146,7 +146,7 @@ def test_a_window_opened_while_the_cli_is_sending_leaves_the_job_to_it(
     """Before: the window flagged the CLI's job `unknown`; the CLI died with
     `illegal transition unknown → submitted` though fal had the job (charged, no images)."""
     server = emulator_factory(
-        {"slow_first_byte": {"probability": 1.0, "delay": 2.5, "routes": ["submit"]}})
+        {"slow_first_byte": {"probability": 1.0, "delay": 5.0, "routes": ["submit"]}})
     data = tmp_path / "data"
     cli = cli_runs(server.base_url, data)
     job_id = cli.job_id
@@ -164,8 +164,8 @@ def test_a_window_opened_while_the_cli_is_sending_leaves_the_job_to_it(
     assert isinstance(notice, ev.EngineNotice)
     assert notice.info
     assert ("1 unfinished job(s) on this data folder are still run by another process: 1 by"
-            f" `qwenimg-desktop generate` (pid {cli.process.pid}). They are left to it. They"
-            " are taken over here if it stops.") == notice.message
+            f" `qwenimg-desktop generate` (pid {cli.process.pid}) (job {job_id[:8]}). They are"
+            " left to it. They are taken over here if it stops.") == notice.message
     assert not [e for e in log.events if e.job_id == job_id]  # the window never touched it
 
 
@@ -175,7 +175,7 @@ def test_a_queued_cli_job_is_followed_once_while_a_window_and_resume_open(
 ) -> None:
     """Before: the window (and `resume`) followed the CLI's queued job too: the result and the
     images were fetched twice and one side died with `illegal transition completed → completed`."""
-    server = emulator_factory({"queue_delay": 4.0})
+    server = emulator_factory({"queue_delay": 10.0})  # still queued while both open
     data = tmp_path / "data"
     cli = cli_runs(server.base_url, data, "--param", "num_images=2")
     job_id = cli.job_id
@@ -189,7 +189,10 @@ def test_a_queued_cli_job_is_followed_once_while_a_window_and_resume_open(
     assert "resumed 0, flagged 0 as unknown" in resume.stderr
     assert "1 unfinished job(s) on this data folder are still run by another process" \
         in resume.stderr
-    assert f"1 by `qwenimg-desktop generate` (pid {cli.process.pid})." in resume.stderr
+    assert f"1 by `qwenimg-desktop generate` (pid {cli.process.pid}) (job {job_id[:8]})." \
+        in resume.stderr
+    assert f"  job {job_id}: run by `qwenimg-desktop generate` (pid {cli.process.pid})" \
+        in resume.stderr
     code, payload = cli.finish()
     assert code == 0, cli.lines
     assert payload["state"] == "completed"
@@ -206,7 +209,7 @@ def test_a_window_opened_while_the_cli_downloads_slowly_never_touches_its_files(
     """Before: the window completed the same job; the CLI's downloads then failed and its
     clean-up deleted the window's image files (row completed, files gone)."""
     server = emulator_factory(
-        {"slow_first_byte": {"probability": 1.0, "delay": 2.5, "routes": ["file"]}})
+        {"slow_first_byte": {"probability": 1.0, "delay": 5.0, "routes": ["file"]}})
     data = tmp_path / "data"
     cli = cli_runs(server.base_url, data)
     job_id = cli.job_id
@@ -226,7 +229,7 @@ def test_the_window_takes_over_the_job_of_a_cli_that_was_killed(
     cli_runs: Callable[..., CliRun], tmp_path: Path,
 ) -> None:
     """The job is left to the live CLI, and taken over (never resubmitted) once it dies."""
-    server = emulator_factory({"queue_delay": 3.0})
+    server = emulator_factory({"queue_delay": 8.0})  # still queued when the window opens
     data = tmp_path / "data"
     cli = cli_runs(server.base_url, data)
     job_id = cli.job_id
@@ -248,7 +251,7 @@ def test_resume_beside_a_window_says_which_jobs_the_window_still_runs(
     emulator_factory: EmulatorFactory, window_engine: WindowFactory, tmp_path: Path,
 ) -> None:
     """Before: `resume` beside a window with unfinished jobs printed `resumed 0` and no why."""
-    server = emulator_factory({"queue_delay": 3.0})
+    server = emulator_factory({"queue_delay": 8.0})  # still queued while `resume` runs
     data = tmp_path / "data"
     engine, log = window_engine(server.base_url, data)
     job_id = engine.submit(GenerationRequest(prompt="the window's own job"))

@@ -165,12 +165,17 @@ class JobEngine(StartGate):
                 coro.close()
             loop.close()
             return
-        with self._start_lock:
-            self._ready.set()
-            self._announce_ready()  # before the early commands' events
-            for coro in self._early:  # in the order they were sent, as _post schedules them
-                asyncio.run_coroutine_threadsafe(coro, loop)
-            self._early = []
+        def started() -> None:
+            # Ready only once the loop runs: a call made the instant after wait_ready() returned
+            # found the loop not yet running and failed with EngineClosed (seen in `resume`).
+            with self._start_lock:
+                self._ready.set()
+                self._announce_ready()  # before the early commands' events
+                for coro in self._early:  # in the order they were sent, as _post schedules them
+                    asyncio.run_coroutine_threadsafe(coro, loop)
+                self._early = []
+
+        loop.call_soon(started)
         try:
             loop.run_forever()
         finally:
@@ -310,7 +315,8 @@ class JobEngine(StartGate):
 
     def held_notice(self) -> str:
         """A sentence naming the jobs left to other live processes ('' when there are none)."""
-        parts = [f"{len(ids)} by {owner.describe()}" for owner, ids in self.held_elsewhere.items()]
+        parts = [f"{len(ids)} by {owner.describe()} ({_short_ids(ids)})"
+                 for owner, ids in self.held_elsewhere.items()]
         if not parts:
             return ""
         count = sum(len(ids) for ids in self.held_elsewhere.values())
@@ -628,6 +634,13 @@ class JobEngine(StartGate):
     async def _cancel_all(self) -> None:
         for job_id in list(self._jobs):
             await self._cancel(job_id)
+
+
+def _short_ids(job_ids: tuple[str, ...], shown: int = 5) -> str:
+    """``job 1a2b3c4d, job 5e6f7a8b and 3 more``: which jobs, briefly."""
+    named = ", ".join(f"job {job_id[:8]}" for job_id in job_ids[:shown])
+    rest = len(job_ids) - shown
+    return named + (f" and {rest} more" if rest > 0 else "")
 
 
 def _default_owner_label() -> str:
