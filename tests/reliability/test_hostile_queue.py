@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
@@ -652,3 +653,20 @@ def test_text_that_is_not_valid_unicode_is_stored_replaced(
     ((message, level, _ts),) = reader.logs(job)
     reader.close()
     assert (message, level) == ("half ? a pair", "?")
+
+
+def test_a_compressed_status_that_expands_past_its_limit_is_refused(
+    engine_factory: EngineFactory, tmp_path: Path,
+) -> None:
+    """A gzip bomb: ~100 KB on the wire, 96 MiB once decoded; the limit counts decoded bytes."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # 31: the gzip container
+    bomb = packer.compress(HEAD) + packer.compress(b"x" * (96 * 1024 * 1024)) + packer.flush()
+    assert len(bomb) < 200_000
+    with Hostile() as server:
+        _queue(server, status=body(bomb, headers={"Content-Encoding": "gzip"}))
+        engine, log = _engine(engine_factory, server, tmp_path)
+        job = engine.submit(GenerationRequest(prompt="gzip bomb", **SMALL))
+        final = log.wait_final(job)
+    assert isinstance(final, ev.Failed)
+    assert final.kind == "ResponseTooLarge"
+    assert f"larger than the {MAX_STATUS_BYTES:,}-byte limit" in final.reason
