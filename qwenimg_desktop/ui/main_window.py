@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from qwenimg_desktop import APP_NAME, __version__
+from qwenimg_desktop.core.edit_request import EditRequest
 from qwenimg_desktop.core.endpoints import EndpointKind, choose
 from qwenimg_desktop.core.errors import KeyringUnavailable, QwenImgError
 from qwenimg_desktop.core.jobs import events as ev
@@ -409,8 +410,16 @@ class MainWindow(QMainWindow):
         self._remember_draft()
         self.editor.load(request.prompt, request.negative_prompt)
         self.draft.set_params(ParamValues.from_request(request, seed))
+        self._take_references(request)
         self.messenger.info("Settings copied back into the editor "
                             "(Edit → Restore previous draft goes back).")
+
+    def _take_references(self, request: GenerationRequest) -> None:
+        """An edit's references come back with it (kept in the history); their old upload URLs
+        are dropped, so the next run reuses them only while fal still keeps the files."""
+        if isinstance(request, EditRequest):
+            self.draft.set_references(tuple(
+                ref.model_copy(update={"url": None}) for ref in request.references))
 
     # ---- reuse from the history ---------------------------------------------------------------
 
@@ -427,6 +436,7 @@ class MainWindow(QMainWindow):
             if reuse is ReuseMode.remix:
                 request = request.model_copy(update={"seed": None})
             self.draft.set_params(ParamValues.from_request(request))
+            self._take_references(request)
         self.tabs.setCurrentIndex(0)
         what = {ReuseMode.exact: "the same settings and seed",
                 ReuseMode.remix: "the same settings, a new seed",

@@ -170,3 +170,20 @@ def test_images_dropped_on_the_window_become_references_in_edit_mode(
     qtbot.mouseClick(window.params.chooser.buttons["edit"], Qt.MouseButton.LeftButton)
     assert drop_on(window.editor.editor.viewport(), files["red"])
     assert [r.file_name for r in window.draft.references] == ["red.png"]
+
+
+def test_reusing_an_edit_brings_its_references_back(window: MainWindow) -> None:
+    layout = window._data_layout()
+    assert layout is not None
+    data = image_file("PNG", (512, 512))
+    reference = make_reference(data, "kept.png").model_copy(
+        update={"url": "https://v3.fal.media/files/old/kept.png"})
+    keep_reference(layout, reference, data)
+    request = build_request("fal-ai/qwen-image-2/edit",
+                            {"prompt": "again", "references": [reference]})
+    window.history.reuse_requested.emit(request, "exact")
+    assert window.draft.endpoint.id == "fal-ai/qwen-image-2/edit"
+    (again,) = window.draft.references
+    assert again.sha256 == reference.sha256
+    assert again.url is None  # reused only if fal still keeps it (the journal decides)
+    assert window.references.tiles[0].number.text() == "image 1"
