@@ -54,14 +54,15 @@ def app(argv: list[str]) -> int:
         _watch_first_paint(self, "FIRST_PAINT", quit_after=False)
 
     startup_shell.StartupShell.__init__ = shell_init  # type: ignore[method-assign]
-    original = app_module.AppRuntime.make_window
+    original_shell_paint = startup_shell.StartupShell.hand_over
 
-    def make_window(self: Any) -> Any:
-        window = original(self)
+    def hand_over(self: Any, window: Any) -> None:
+        # The window's code loads after the shell's first paint (app.launch): the window is
+        # watched when it takes the shell's place, just before it is shown.
         _watch_first_paint(window, "WINDOW_PAINT")
-        return window
+        original_shell_paint(self, window)
 
-    app_module.AppRuntime.make_window = make_window  # type: ignore[method-assign]
+    startup_shell.StartupShell.hand_over = hand_over  # type: ignore[method-assign]
     return app_module.main(argv)
 
 

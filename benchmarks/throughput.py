@@ -118,7 +118,8 @@ def run_app(url: str, jobs: int, images: int, *,  # noqa: PLR0915
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QEventLoop, QTimer
 
-    from qwenimg_desktop.app import AppRuntime, Options
+    from qwenimg_desktop.app import Options
+    from qwenimg_desktop.app.runtime import AppRuntime
     from qwenimg_desktop.core import heap
     from qwenimg_desktop.core.jobs.model import JobState
     from qwenimg_desktop.core.secrets import KeyStore

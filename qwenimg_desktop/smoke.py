@@ -1,24 +1,23 @@
 """Smoke test of a (frozen) build: window, database, keyring, resources, one emulator job.
 
-``qwenimg-desktop --smoke-test`` runs it: offscreen unless ``QT_QPA_PLATFORM`` is set, in a
-temporary data dir (unless ``--data-dir`` is given), against the built-in emulator. It prints
-``SMOKE OK key=value ...`` and exits 0, or prints ``SMOKE FAILED: <reason>`` and exits non-zero.
-A missing keyring is reported, and is a failure only when ``QWENIMG_SMOKE_REQUIRE_KEYRING=1``.
+``qwenimg-desktop --smoke-test`` runs it in the window's event loop: offscreen unless
+``QT_QPA_PLATFORM`` is set, in a temporary data dir (unless ``--data-dir`` is given), against
+the built-in emulator. It prints ``SMOKE OK key=value ...`` and exits 0, or prints
+``SMOKE FAILED: <reason>`` and exits non-zero. A missing keyring is reported, and is a
+failure only when ``QWENIMG_SMOKE_REQUIRE_KEYRING=1``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 import os
 import sys
 import threading
 import time
-from collections.abc import Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Protocol
 
 from PySide6.QtCore import QLibraryInfo, QObject, QPluginLoader, QTimer
 from PySide6.QtGui import QImage, QImageReader
@@ -32,9 +31,11 @@ from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QWidget
 
-    from qwenimg_desktop.app import AppRuntime, Options
+    from qwenimg_desktop.core.jobs.facade import EngineFacade
+    from qwenimg_desktop.core.secrets import KeyStore
+    from qwenimg_desktop.ui.bridge import EngineBridge
 
 _log = logging.getLogger("qwenimg.smoke")
 
@@ -49,6 +50,21 @@ SMOKE_SIZE: Final = (512, 512)
 EXIT_FAILED: Final = 1
 EXIT_WATCHDOG: Final = 3
 _ALLOCATION_LIMIT_MB: Final = 256
+
+
+class AppRuntime(Protocol):
+    """What the checks read of the window's session (``app.runtime.AppRuntime``)."""
+
+    @property
+    def window(self) -> QWidget | None: ...
+    @property
+    def key_store(self) -> KeyStore: ...
+    @property
+    def engine(self) -> EngineFacade | None: ...
+    @property
+    def emulator(self) -> object | None: ...
+    @property
+    def bridge(self) -> EngineBridge: ...
 
 
 class SmokeFailure(Exception):
@@ -297,27 +313,9 @@ def _say(line: str) -> None:
 # ---- entry points used by app.py ---------------------------------------------------------------
 
 
-def prepare(options: Options) -> Options:
-    """Smoke-test options: offscreen by default, demo (emulator), a temporary data dir."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    temp = options.temp_basedir or options.data_dir is None
-    return dataclasses.replace(options, demo=True, temp_basedir=temp, smoke_test=True)
-
-
 def start_smoke_test(runtime: AppRuntime, app: QApplication) -> SmokeTest:
     """Schedule the checks on ``app``'s event loop; ``app.exec()`` then returns the exit code."""
     require = os.environ.get(REQUIRE_KEYRING_ENV, "") not in ("", "0")
     test = SmokeTest(runtime, app, require_keyring=require)
     test.start()
     return test
-
-
-def run_smoke_test(argv: Sequence[str] = ()) -> int:
-    """``qwenimg-desktop --smoke-test [argv]`` in this process; returns the exit code."""
-    from qwenimg_desktop.app import main  # noqa: PLC0415 - app imports this module lazily
-
-    return main(["--smoke-test", *argv])
-
-
-if __name__ == "__main__":
-    sys.exit(run_smoke_test(sys.argv[1:]))

@@ -17,9 +17,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from PySide6.QtWidgets import QApplication
 
-from qwenimg_desktop.app import AppRuntime, Options, _qapp
+from qwenimg_desktop.app import Options
+from qwenimg_desktop.app.runtime import AppRuntime
 from qwenimg_desktop.core.secrets import KeyStore
 from qwenimg_desktop.core.settings import ThemeChoice
+from qwenimg_desktop.ui.startup_shell import application as _qapp
 
 HERE = Path(__file__).resolve().parent
 PROMPT = """# 江南水乡 · Water town at dawn

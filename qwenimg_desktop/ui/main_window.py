@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
         self.recall = PromptRecall(self.editor.editor, services.history_store or _no_history,
                                    self)
         self.previous_drafts: list[DraftSnapshot] = []
+        self._torn_down = False
         # Jobs clicked here that the engine has not recorded yet: "Job sent." waits for that.
         self._unrecorded: set[str] = set()
         self._build()
@@ -561,22 +562,27 @@ class MainWindow(QMainWindow):
         self.messenger.error(text)
         plain_message_box(QMessageBox.Icon.Warning, APP_NAME, text, parent=self).open()
 
-    def release(self) -> None:
-        """Stop the history's workers and finish its deletes (before the engine stops)."""
-        self.library.shutdown()
-        self.recall.shutdown()
-        self.history.shutdown()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        # Closing never raises: each step that fails is logged and the next one still runs.
-        steps = [self.save_state, self.autosave.flush, self.notifier.close]
+    def teardown(self) -> None:
+        """The one way this window ends, whether it is closed, the app quits or it is replaced
+        by the demo window: the history's workers stop and its deletes finish (before the
+        engine and its history stop), then the window's state, the draft and the settings are
+        saved and the tray icon goes. Runs once; never raises: each step that fails is logged
+        and the next one still runs."""
+        if self._torn_down:
+            return
+        self._torn_down = True
+        steps = [self.library.shutdown, self.recall.shutdown, self.history.shutdown,
+                 self.save_state, self.autosave.flush, self.notifier.close]
         if self.services.save_settings is not None:
-            steps.insert(2, self.services.save_settings)
+            steps.insert(5, self.services.save_settings)
         for step in steps:
             try:
                 step()
             except Exception:  # a failed step must not stop the window closing
                 log.exception("closing: %s failed", getattr(step, "__name__", step))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.teardown()
         super().closeEvent(event)
 
 

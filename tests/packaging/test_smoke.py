@@ -11,7 +11,7 @@ import pytest
 from smoke_test import SmokeResult, plugin_warnings, problem_lines, run_smoke
 
 from qwenimg_desktop import smoke
-from qwenimg_desktop.app import Options
+from qwenimg_desktop.app import Options, smoke_options
 from qwenimg_desktop.core.store.db import DatabaseCorrupt
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
@@ -54,10 +54,10 @@ def test_verdict_falls_back_to_the_log() -> None:
 
 def test_prepare_forces_emulator_and_temp_dir(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
-    prepared = smoke.prepare(Options(smoke_test=True))
+    prepared = smoke_options(Options(smoke_test=True))
     assert (prepared.demo, prepared.temp_basedir) == (True, True)
     assert os.environ["QT_QPA_PLATFORM"] == "offscreen"
-    kept = smoke.prepare(Options(smoke_test=True, data_dir="/somewhere"))
+    kept = smoke_options(Options(smoke_test=True, data_dir="/somewhere"))
     assert (kept.demo, kept.temp_basedir, kept.data_dir) == (True, False, "/somewhere")
 
 

@@ -13,7 +13,8 @@ from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from qwenimg_desktop.app import AppRuntime, Options
+from qwenimg_desktop.app import Options
+from qwenimg_desktop.app.runtime import AppRuntime
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.secrets import KeyStore
 from qwenimg_desktop.emulator.server import EmulatorServer

@@ -24,10 +24,11 @@ def test_the_history_tab_opens_on_the_engines_ready_event(
     qtbot.waitUntil(lambda: win.history.browser is not None, timeout=20_000)
     # The window's own connection, opened on the GUI side and handed to the tab by the
     # composition root; nothing polls for it.
-    assert runtime.history is not None
-    assert win.history.current_store() is runtime.history
+    store = runtime.history
+    assert store is not None
+    assert win.history.current_store() is store
     assert runtime.engine is not None
-    assert runtime.history.layout.db_path == runtime.engine.layout.db_path
+    assert store.layout.db_path == runtime.engine.layout.db_path
     assert win.history.findChildren(QTimer) == []
     assert not hasattr(runtime.engine, "store")  # the engine process keeps no window store
 

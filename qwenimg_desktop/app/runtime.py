@@ -1,93 +1,54 @@
-"""Composition root: arguments, CLI dispatch, logging, Qt app, core services, window, shutdown.
+"""The window's composition root: services, the job engine, the window, and their teardown.
 
-Qt is imported only when the window opens, so ``qwenimg-desktop generate …`` starts fast.
+Imported once, by :mod:`~qwenimg_desktop.app.launch`, after the start-up shell's first paint
+(tests and benchmarks build an :class:`AppRuntime` directly). Everything it needs is imported
+at the top, except what only some sessions use: the emulator (``--demo``), the smoke test
+(``--smoke-test``) and httpx (the key test, run off the GUI thread).
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
-import shutil
 import sys
-import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from qwenimg_desktop import APP_ID, APP_NAME, ORG_NAME, __version__
-from qwenimg_desktop.core import heap
+from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from qwenimg_desktop import APP_NAME, __version__
+from qwenimg_desktop.app import Options
+from qwenimg_desktop.core import heap, paths
+from qwenimg_desktop.core.errors import QwenImgError
+from qwenimg_desktop.core.jobs.config import EngineConfig
+from qwenimg_desktop.core.jobs.engine import JobEngine
+from qwenimg_desktop.core.jobs.events import EngineReady
+from qwenimg_desktop.core.jobs.facade import EngineFacade
+from qwenimg_desktop.core.jobs.remote import EngineProcess
+from qwenimg_desktop.core.logs import install_excepthooks, setup_logging
+from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.paths import DRAFT_FILE, SETTINGS_FILE
+from qwenimg_desktop.core.secrets import KeyStore
+from qwenimg_desktop.core.settings import AppSettings
+from qwenimg_desktop.core.store.files import DataLayout, ensure_writable
+from qwenimg_desktop.core.store.history import HistoryStore
+from qwenimg_desktop.core.threads import favour_the_gui_thread
+from qwenimg_desktop.ui.bridge import EngineBridge
+from qwenimg_desktop.ui.main_window import MainWindow
+from qwenimg_desktop.ui.safe_text import plain_message_box
+from qwenimg_desktop.ui.services import UiServices
+from qwenimg_desktop.ui.startup_shell import StartupShell, application
+from qwenimg_desktop.ui.theme import ThemeController, app_icon
+from qwenimg_desktop.ui.workers import Workers
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QApplication
-
-    from qwenimg_desktop.core.errors import QwenImgError
-    from qwenimg_desktop.core.jobs.events import EngineReady
-    from qwenimg_desktop.core.jobs.facade import EngineFacade
-    from qwenimg_desktop.core.params import GenerationRequest
-    from qwenimg_desktop.core.secrets import KeyStore
-    from qwenimg_desktop.core.settings import AppSettings
-    from qwenimg_desktop.core.store.history import HistoryStore
     from qwenimg_desktop.emulator.server import EmulatorServer
-    from qwenimg_desktop.ui.bridge import EngineBridge
-    from qwenimg_desktop.ui.main_window import MainWindow
-    from qwenimg_desktop.ui.startup_shell import StartupShell
-    from qwenimg_desktop.ui.theme import ThemeController
-    from qwenimg_desktop.ui.workers import Workers
 
 log = logging.getLogger("qwenimg.app")
 
-CLI_COMMANDS: Final = frozenset({"generate", "history", "redownload", "resume"})
 DEMO_KEY: Final = "demo-key-id:demo-key-secret"
-
-
-@dataclass
-class Options:
-    """Parsed command-line options of the GUI."""
-
-    data_dir: str | None = None
-    queue_url: str | None = None
-    demo: bool = False
-    temp_basedir: bool = False
-    smoke_test: bool = False
-    # The job engine runs in a child process, so its threads never hold the window's GIL (see
-    # core/jobs/remote.py); True runs it in a thread of this process (benchmarks' A/B, debugging).
-    engine_in_thread: bool = False
-
-
-def parse_args(argv: Sequence[str]) -> Options:
-    parser = argparse.ArgumentParser(
-        prog=APP_ID, description=f"{APP_NAME}: draw images with fal's Qwen Image 2 Pro.",
-        epilog="Subcommands generate / history / resume run headless (see `generate --help`).",
-    )
-    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
-    parser.add_argument("--demo", action="store_true",
-                        help="use the built-in local emulator: placeholder images, nothing charged")
-    parser.add_argument("--data-dir", metavar="D", help="keep history, settings and logs under D")
-    parser.add_argument("--queue-url", metavar="U", help="fal queue base URL (testing)")
-    parser.add_argument("--temp-basedir", action="store_true",
-                        help="use a fresh temporary data dir, deleted on exit")
-    parser.add_argument("--smoke-test", action="store_true",
-                        help="open the window on the built-in emulator in a temporary data dir, "
-                             "run one job, check the services, print SMOKE OK and quit")
-    ns = parser.parse_args(list(argv))
-    return Options(data_dir=ns.data_dir, queue_url=ns.queue_url, demo=ns.demo,
-                   temp_basedir=ns.temp_basedir, smoke_test=ns.smoke_test)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``qwenimg-desktop`` and ``python main.py``; returns the exit code."""
-    args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] in CLI_COMMANDS:
-        from qwenimg_desktop import cli  # noqa: PLC0415 - the CLI path never loads Qt
-
-        return cli.main(args)
-    options = parse_args(args)
-    if options.smoke_test:
-        from qwenimg_desktop import smoke  # noqa: PLC0415 - Qt loads only for the window
-
-        options = smoke.prepare(options)
-    return run_gui(options)
 
 
 class AppRuntime:
@@ -95,14 +56,6 @@ class AppRuntime:
 
     def __init__(self, options: Options, *, key_store: KeyStore | None = None,
                  base_dir: Path | None = None) -> None:
-        from qwenimg_desktop.core import paths  # noqa: PLC0415
-        from qwenimg_desktop.core.paths import SETTINGS_FILE  # noqa: PLC0415
-        from qwenimg_desktop.core.secrets import KeyStore  # noqa: PLC0415
-        from qwenimg_desktop.core.settings import AppSettings  # noqa: PLC0415
-        from qwenimg_desktop.core.threads import favour_the_gui_thread  # noqa: PLC0415
-        from qwenimg_desktop.ui.bridge import EngineBridge  # noqa: PLC0415
-        from qwenimg_desktop.ui.workers import Workers  # noqa: PLC0415
-
         favour_the_gui_thread()  # the window shares the GIL with the engine's threads
         self.options = options
         override = base_dir if base_dir is not None else options.data_dir
@@ -140,15 +93,10 @@ class AppRuntime:
     def start_engine(self, *, wait: bool = True) -> EngineFacade:
         """Start the emulator (demo) and the job engine (``wait=False``: its ``EngineReady``
         event says when it is ready, see ``_engine_ready``)."""
-        from qwenimg_desktop.core.jobs.config import EngineConfig  # noqa: PLC0415
-        from qwenimg_desktop.core.jobs.engine import JobEngine  # noqa: PLC0415
-        from qwenimg_desktop.core.jobs.remote import EngineProcess  # noqa: PLC0415
-        from qwenimg_desktop.core.store.files import DataLayout  # noqa: PLC0415
-
         root = self.data_dir
         keys = self.key_store.get
         if self.demo:
-            from qwenimg_desktop.emulator.server import EmulatorServer  # noqa: PLC0415
+            from qwenimg_desktop.emulator.server import EmulatorServer  # noqa: PLC0415 - demo
 
             self.emulator = EmulatorServer()
             self.emulator.start()
@@ -175,16 +123,12 @@ class AppRuntime:
         return record.request if record is not None else None
 
     def _on_engine_event(self, event: object) -> None:
-        from qwenimg_desktop.core.jobs.events import EngineReady  # noqa: PLC0415
-
         if isinstance(event, EngineReady):
             self._engine_ready(event)
 
     def _engine_ready(self, event: EngineReady) -> None:
         """The engine's start finished (GUI thread): open the window's own connection to the
         journal and hand it to the window, show the engine's notice, or say why it failed."""
-        from qwenimg_desktop.core.errors import QwenImgError  # noqa: PLC0415
-        from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
 
         window = self.window
         if event.layout is None or self.engine is None:
@@ -217,17 +161,12 @@ class AppRuntime:
             self.history = None
 
     def make_window(self) -> MainWindow:
-        from qwenimg_desktop.core.paths import DRAFT_FILE  # noqa: PLC0415
-        from qwenimg_desktop.ui.main_window import MainWindow  # noqa: PLC0415
-        from qwenimg_desktop.ui.services import UiServices  # noqa: PLC0415
-        from qwenimg_desktop.ui.theme import ThemeController, app_icon  # noqa: PLC0415
-
         if self.engine is None:
             # The journal's quick_check runs while the window is built and painted; a failed
             # start is reported by _engine_ready() (run_gui quits) or by the first command.
             self.start_engine(wait=False)
         assert self.engine is not None
-        app = _qapp()
+        app = application()
         if self.theme is None:
             self.theme = ThemeController(app, self.settings.theme)
         services = UiServices(
@@ -249,11 +188,7 @@ class AppRuntime:
     def switch_to_demo(self) -> None:
         """Restart the engine against the built-in emulator and reopen the window labelled DEMO."""
         old = self.window
-        if old is not None:
-            old.release()
-            old.save_state()
-            old.autosave.flush()
-        self.save_settings()
+        self._end_window()
         self._stop_engine()
         self.demo = True
         window = self.make_window()
@@ -263,8 +198,6 @@ class AppRuntime:
             old.deleteLater()
 
     def save_settings(self) -> None:
-        from qwenimg_desktop.core.errors import QwenImgError  # noqa: PLC0415
-
         try:
             self.settings.save(self.settings_path)
         except (OSError, QwenImgError) as exc:  # a full disk is DiskFull: say so, never raise
@@ -279,14 +212,17 @@ class AppRuntime:
             self.emulator.stop()
             self.emulator = None
 
-    def close(self) -> None:
-        """Orderly shutdown: window state, settings, engine, emulator, workers."""
+    def _end_window(self) -> None:
+        """The window's one teardown (``MainWindow.teardown``, which also saves the settings),
+        before the engine and its history stop."""
         if self.window is not None:
-            self.window.release()
-            self.window.save_state()
-            self.window.autosave.flush()
-            self.window.notifier.close()
-        self.save_settings()
+            self.window.teardown()
+        else:
+            self.save_settings()
+
+    def close(self) -> None:
+        """Orderly shutdown: the window, the engine and its history, the emulator, workers."""
+        self._end_window()
         self._stop_engine()
         self.workers.shutdown()
 
@@ -303,25 +239,7 @@ def _demo_key() -> str:
     return DEMO_KEY
 
 
-def _qapp() -> QApplication:
-    # High-DPI: Qt 6 scales by default and its default rounding policy is already PassThrough
-    # (fractional scale factors kept); naming it here would cost ~17 ms before the first paint.
-    from PySide6.QtWidgets import QApplication  # noqa: PLC0415
-
-    existing = QApplication.instance()
-    if isinstance(existing, QApplication):
-        return existing
-    app = QApplication(sys.argv[:1])
-    app.setApplicationName(APP_NAME)
-    app.setApplicationVersion(__version__)
-    app.setOrganizationName(ORG_NAME)
-    app.setDesktopFileName(APP_ID)
-    return app
-
-
 def _install_qt_message_handler() -> None:
-    from PySide6.QtCore import QtMsgType, qInstallMessageHandler  # noqa: PLC0415
-
     qt_log = logging.getLogger("qwenimg.qt")
     levels = {QtMsgType.QtDebugMsg: logging.DEBUG, QtMsgType.QtInfoMsg: logging.INFO,
               QtMsgType.QtWarningMsg: logging.WARNING, QtMsgType.QtCriticalMsg: logging.ERROR,
@@ -333,58 +251,9 @@ def _install_qt_message_handler() -> None:
     qInstallMessageHandler(handler)
 
 
-def run_gui(options: Options) -> int:
-    """Open the window and run the event loop until it closes.
-
-    A light shell window is painted first (Qt and the standard library only); the services and
-    the real window are built right after its first paint and take its place.
-    """
-    temp_dir = Path(tempfile.mkdtemp(prefix="qwenimg-")) if options.temp_basedir else None
-    started: list[AppRuntime] = []
-    try:
-        app = _qapp()
-        if options.smoke_test:
-            if not _start(options, temp_dir, app, started, shell=None):
-                return 1
-        else:
-            shell = _show_shell(options, temp_dir)
-            shell.on_first_paint(lambda: _start_or_quit(options, temp_dir, app, started, shell))
-        code = app.exec()
-        return int(code)
-    finally:
-        for runtime in started:
-            runtime.close()
-        if temp_dir is not None:
-            shutil.rmtree(temp_dir, ignore_errors=True)
-
-
-def _show_shell(options: Options, temp_dir: Path | None) -> StartupShell:
-    from qwenimg_desktop.core.paths import (  # noqa: PLC0415
-        SETTINGS_FILE,
-        default_config_dir,
-        resource_dir,
-    )
-    from qwenimg_desktop.ui.startup_shell import show_shell  # noqa: PLC0415
-
-    override = temp_dir if temp_dir is not None else options.data_dir
-    settings_path = default_config_dir(override) / SETTINGS_FILE
-    title = f"{APP_NAME}{' — DEMO' if options.demo else ''}"
-    return show_shell(title, settings_path, resource_dir() / "icons" / "qwenimg-desktop-64.png")
-
-
-def _start_or_quit(options: Options, temp_dir: Path | None, app: QApplication,
-                   started: list[AppRuntime], shell: StartupShell) -> None:
-    if not _start(options, temp_dir, app, started, shell=shell):
-        app.exit(1)
-
-
-def _start(options: Options, temp_dir: Path | None, app: QApplication,
-           started: list[AppRuntime], *, shell: StartupShell | None) -> bool:
+def open_window(options: Options, temp_dir: Path | None, app: QApplication,
+                started: list[AppRuntime], *, shell: StartupShell | None) -> bool:
     """Build the services and the window; False (after saying why) if the window can't open."""
-    from qwenimg_desktop.core.errors import QwenImgError  # noqa: PLC0415
-    from qwenimg_desktop.core.logs import install_excepthooks, setup_logging  # noqa: PLC0415
-    from qwenimg_desktop.core.store.files import ensure_writable  # noqa: PLC0415
-
     runtime = AppRuntime(options, base_dir=temp_dir)
     started.append(runtime)
     try:  # a read-only or full disk: say which folder, instead of failing inside log set-up
@@ -418,7 +287,7 @@ def _start(options: Options, temp_dir: Path | None, app: QApplication,
 
 
 def _schedule_smoke_test(runtime: AppRuntime, app: QApplication) -> None:
-    from qwenimg_desktop.smoke import start_smoke_test  # noqa: PLC0415
+    from qwenimg_desktop.smoke import start_smoke_test  # noqa: PLC0415 - --smoke-test only
 
     start_smoke_test(runtime, app)
 
@@ -430,15 +299,9 @@ def _report_start_failure(why: QwenImgError | str, options: Options) -> None:
     if sys.stderr is not None:  # None in a windowed (no console) Windows build
         sys.stderr.write(f"error: {text}\n")
     if not options.smoke_test and _has_screen():
-        from PySide6.QtWidgets import QMessageBox  # noqa: PLC0415 - GUI path only
-
-        from qwenimg_desktop.ui.safe_text import plain_message_box  # noqa: PLC0415
-
         plain_message_box(QMessageBox.Icon.Critical, APP_NAME, text).exec()
 
 
 def _has_screen() -> bool:
     """False on Qt's offscreen and minimal platforms, where nobody could close a dialog."""
-    from PySide6.QtGui import QGuiApplication  # noqa: PLC0415 - GUI path only
-
     return QGuiApplication.platformName() not in {"offscreen", "minimal"}

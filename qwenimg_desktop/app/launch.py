@@ -1,0 +1,65 @@
+"""The window's process from start to exit: a light shell painted first, then the window.
+
+Only Qt and the standard library are loaded before the shell's first paint (the services and
+the window take about a second to import on a loaded machine); right after it the window's
+composition root (:mod:`~qwenimg_desktop.app.runtime`) is imported, once, and its window takes
+the shell's place.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtWidgets import QApplication
+
+from qwenimg_desktop import APP_NAME
+from qwenimg_desktop.app import Options
+from qwenimg_desktop.core.paths import SETTINGS_FILE, default_config_dir, resource_dir
+from qwenimg_desktop.ui.startup_shell import StartupShell, application, show_shell
+
+if TYPE_CHECKING:
+    from qwenimg_desktop.app.runtime import AppRuntime
+
+
+def run(options: Options) -> int:
+    """Open the window and run the event loop until it closes; returns the exit code."""
+    temp_dir = Path(tempfile.mkdtemp(prefix="qwenimg-")) if options.temp_basedir else None
+    started: list[AppRuntime] = []
+    try:
+        app = application()
+        if options.smoke_test:
+            if not _open(options, temp_dir, app, started, None):
+                return 1
+        else:
+            shell = _show_shell(options, temp_dir)
+            shell.on_first_paint(lambda: _open_or_quit(options, temp_dir, app, started, shell))
+        return int(app.exec())
+    finally:
+        for runtime in started:
+            runtime.close()
+        if temp_dir is not None:
+            shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def _show_shell(options: Options, temp_dir: Path | None) -> StartupShell:
+    override = temp_dir if temp_dir is not None else options.data_dir
+    settings_path = default_config_dir(override) / SETTINGS_FILE
+    title = f"{APP_NAME}{' — DEMO' if options.demo else ''}"
+    return show_shell(title, settings_path, resource_dir() / "icons" / "qwenimg-desktop-64.png")
+
+
+def _open_or_quit(options: Options, temp_dir: Path | None, app: QApplication,
+                  started: list[AppRuntime], shell: StartupShell) -> None:
+    if not _open(options, temp_dir, app, started, shell):
+        app.exit(1)
+
+
+def _open(options: Options, temp_dir: Path | None, app: QApplication,
+          started: list[AppRuntime], shell: StartupShell | None) -> bool:
+    # The one import of the window's code, after the shell's first paint (see the docstring).
+    from qwenimg_desktop.app import runtime  # noqa: PLC0415
+
+    return runtime.open_window(options, temp_dir, app, started, shell=shell)

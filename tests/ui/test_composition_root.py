@@ -1,0 +1,75 @@
+"""The composition root: what each start-up path loads, and the window's one teardown."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from qwenimg_desktop.core import paths
+from qwenimg_desktop.core.paths import SETTINGS_FILE
+from qwenimg_desktop.emulator.server import EmulatorServer
+from tests.ui.conftest import RuntimeFactory, ready_window
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _loaded_after(statement: str) -> set[str]:
+    """The qwenimg/PySide6 modules a fresh interpreter has loaded after ``statement``."""
+    code = (f"{statement}\nimport sys\n"
+            "print('\\n'.join(m for m in sys.modules if m.startswith(('qwenimg', 'PySide6'))))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         check=True, timeout=60)
+    return set(out.stdout.split())
+
+
+def test_the_entry_point_loads_neither_qt_nor_the_window() -> None:
+    loaded = _loaded_after("import qwenimg_desktop.app")
+    assert "qwenimg_desktop.app" in loaded
+    assert not {m for m in loaded if m.startswith("PySide6")}
+    assert "qwenimg_desktop.app.runtime" not in loaded
+
+
+def test_the_shell_stage_loads_qt_but_not_the_window_before_its_first_paint() -> None:
+    loaded = _loaded_after("import qwenimg_desktop.app.launch")
+    assert "PySide6.QtWidgets" in loaded
+    heavy = {"qwenimg_desktop.app.runtime", "qwenimg_desktop.ui.main_window",
+             "qwenimg_desktop.core.settings", "qwenimg_desktop.core.jobs.remote"}
+    assert not heavy & loaded
+
+
+def test_the_window_ends_through_one_teardown_whoever_ends_it(
+    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = runtime_factory(emulator, base=tmp_path / "base")
+    win = ready_window(runtime, qtbot)
+    saved: list[str] = []
+    original = win.save_state
+    monkeypatch.setattr(win, "save_state", lambda: (saved.append("state"), original())[1])
+    win.close()  # the user closes it: closeEvent runs the teardown
+    assert saved == ["state"]
+    runtime.close()  # then the app quits: the same teardown is not run twice
+    assert saved == ["state"]
+    settings = paths.default_config_dir(tmp_path / "base") / SETTINGS_FILE
+    assert settings.is_file()  # the settings were saved by the teardown
+
+
+def test_switching_to_demo_ends_the_old_window_with_the_same_teardown(
+    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = runtime_factory(emulator)
+    old = ready_window(runtime, qtbot)
+    ended: list[str] = []
+    original = old.teardown
+    monkeypatch.setattr(old, "teardown", lambda: (ended.append("old"), original())[1])
+    runtime.switch_to_demo()
+    assert ended == ["old"]
+    assert runtime.window is not None
+    assert runtime.window is not old
+    assert runtime.demo
+    qtbot.addWidget(runtime.window)
