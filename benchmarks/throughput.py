@@ -151,7 +151,7 @@ def run_app(url: str, jobs: int, images: int, *,  # noqa: PLR0915
             raise RuntimeError("timed out")
 
     spin_until(lambda: win.key_ready, 10)
-    # The window has finished starting (engine ready, heap settled as run_gui does): start-up
+    # The window has finished starting (engine ready, heap settled as app.runtime does): start-up
     # is what benchmarks/startup.py measures; this measures 32 jobs in flight.
     engine = runtime.engine
     assert engine is not None

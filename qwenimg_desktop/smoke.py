@@ -310,7 +310,7 @@ def _say(line: str) -> None:
         sys.stdout.flush()
 
 
-# ---- entry points used by app.py ---------------------------------------------------------------
+# ---- entry point used by app.runtime ---------------------------------------------------------
 
 
 def start_smoke_test(runtime: AppRuntime, app: QApplication) -> SmokeTest:

@@ -75,7 +75,7 @@ class AppRuntime:
         self.window: MainWindow | None = None
         # The window's own connection to the journal, opened when the engine is ready.
         self.history: HistoryStore | None = None
-        # run_gui: a failed engine start is said (the text) and ends the app.
+        # open_window: a failed engine start is said (the text) and ends the app.
         self.on_start_failed: Callable[[str], None] | None = None
         self.bridge.job_event.connect(self._on_engine_event)
         self.theme: ThemeController | None = None
@@ -163,7 +163,7 @@ class AppRuntime:
     def make_window(self) -> MainWindow:
         if self.engine is None:
             # The journal's quick_check runs while the window is built and painted; a failed
-            # start is reported by _engine_ready() (run_gui quits) or by the first command.
+            # start is reported by _engine_ready() (open_window quits) or by the first command.
             self.start_engine(wait=False)
         assert self.engine is not None
         app = application()

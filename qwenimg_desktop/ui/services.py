@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class UiServices:
-    """Services built by ``app.py`` and handed to :class:`MainWindow`."""
+    """Services built by the composition root (``app.runtime``), handed to :class:`MainWindow`."""
 
     settings: AppSettings
     settings_path: Path

@@ -43,7 +43,7 @@ def test_a_failed_engine_start_is_said_in_the_tab_and_ends_the_start(
         db.execute("PRAGMA user_version = 9999")
     failures: list[str] = []
     runtime = runtime_factory(emulator, base=base)
-    runtime.on_start_failed = failures.append  # run_gui says it and quits
+    runtime.on_start_failed = failures.append  # open_window says it and quits
     win = ready_window(runtime, qtbot, wait_for_key=False)
     qtbot.waitUntil(lambda: bool(failures), timeout=20_000)
     assert "schema version 9999" in failures[0]
