@@ -49,7 +49,12 @@ def test_the_window_ends_through_one_teardown_whoever_ends_it(
     win = ready_window(runtime, qtbot)
     saved: list[str] = []
     original = win.save_state
-    monkeypatch.setattr(win, "save_state", lambda: (saved.append("state"), original())[1])
+
+    def save_state() -> None:
+        saved.append("state")
+        original()
+
+    monkeypatch.setattr(win, "save_state", save_state)
     win.close()  # the user closes it: closeEvent runs the teardown
     assert saved == ["state"]
     runtime.close()  # then the app quits: the same teardown is not run twice
@@ -66,7 +71,12 @@ def test_switching_to_demo_ends_the_old_window_with_the_same_teardown(
     old = ready_window(runtime, qtbot)
     ended: list[str] = []
     original = old.teardown
-    monkeypatch.setattr(old, "teardown", lambda: (ended.append("old"), original())[1])
+
+    def teardown() -> None:
+        ended.append("old")
+        original()
+
+    monkeypatch.setattr(old, "teardown", teardown)
     runtime.switch_to_demo()
     assert ended == ["old"]
     assert runtime.window is not None
