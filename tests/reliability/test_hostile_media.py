@@ -125,3 +125,27 @@ def test_media_that_never_ends_meets_the_overall_deadline(tmp_path: Path) -> Non
             _fetch(f"{server.base_url}/a.png", tmp_path / "x.png", pace)
         assert time.monotonic() - started < 10.0
     assert _nothing_left(tmp_path)
+
+
+def test_a_redirect_from_another_machine_to_this_one_is_refused(tmp_path: Path) -> None:
+    lan = lan_address()
+    if lan is None:
+        pytest.skip("this machine has no non-loopback address to start from")
+    with Hostile(host="0.0.0.0") as server:  # reachable on the LAN address on purpose
+        server.routes = {"/a.png": redirect(f"http://127.0.0.1:{server.port}/b.png"),
+                         "/b.png": body(_png(), "image/png")}
+        downloader = Downloader(retry=FAST_RETRY, allowed_http_hosts=frozenset({lan}))
+
+        async def go() -> DownloadedImage:
+            try:
+                return await downloader.fetch(f"http://{lan}:{server.port}/a.png",
+                                              tmp_path / "x.png", content_type="image/png",
+                                              fallback_format="png")
+            finally:
+                await downloader.aclose()
+
+        refused = f"refusing a redirect from {re.escape(lan)} to this machine"
+        with pytest.raises(DownloadError, match=refused):
+            run(go())
+        assert server.paths() == ["/a.png"]
+    assert _nothing_left(tmp_path)

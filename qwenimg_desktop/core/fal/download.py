@@ -326,6 +326,13 @@ class Downloader:
             raise DownloadError(f"the image link redirected: {exc.message}") from None
         if kind == "data":
             raise DownloadError("the image link redirected: refusing a redirect to a data: URI")
+        here, there = response.url.host, urlsplit(target).hostname or ""
+        if is_loopback(there) and not is_loopback(here):
+            # Loopback media is for a local queue (the emulator); another machine sending the
+            # app to a service on this one is refused.
+            raise DownloadError(
+                f"the image link redirected: refusing a redirect from {here} to this machine"
+            )
         return target
 
     async def _fetch_once(
