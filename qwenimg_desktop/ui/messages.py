@@ -200,8 +200,16 @@ def size_bound_text(width: int, height: int) -> str:
     )
 
 
+# Desktop notification servers on Linux may read the body as markup (``<img src=...>`` names a
+# local file, ``&`` starts an entity), and Qt passes it on as is: the prompt's markup characters
+# are shown as look-alikes there, on every platform, so no notification interprets them.
+_NOTIFICATION_SAFE: Final = str.maketrans({"<": "‹", ">": "›", "&": "＆"})
+
+
 def job_done_text(prompt: str, state: JobState, images: int) -> tuple[str, str]:
+    """Title and body of the notification for a finished job (the body quotes the prompt)."""
     title = prompt.strip().splitlines()[0][:60] if prompt.strip() else "Job"
+    title = title.translate(_NOTIFICATION_SAFE)
     if state is JobState.completed:
         return "Images ready", f"{images} image{'s' if images != 1 else ''}: {title}"
     return f"Job {STATE_NAMES[state].lower()}", title

@@ -229,3 +229,14 @@ def test_message_boxes_and_tooltips_from_the_helper_show_text_literally(
     # Escaped rich text: the tags are shown as text.
     assert QtGuiNamespace.mightBeRichText(plain_tooltip(text))
     assert "&lt;img" in plain_tooltip(text)
+
+
+def test_a_notification_quoting_the_prompt_carries_no_markup(tripwire: Tripwire) -> None:
+    from qwenimg_desktop.core.jobs.model import JobState
+    from qwenimg_desktop.ui.messages import job_done_text
+
+    for state in (JobState.completed, JobState.failed):
+        title, body = job_done_text(hostile(tripwire), state, 1)
+        for text in (title, body):
+            assert not {"<", ">", "&"} & set(text), text
+    assert "‹img src=" in job_done_text('<img src="x"> & co', JobState.completed, 1)[1]
