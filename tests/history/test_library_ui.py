@@ -111,6 +111,13 @@ def test_tag_editor_adds_and_removes_on_many_and_filters_by_tag(
         assert reload(qtbot, browser, tags="水彩, only a", tag_match=True) == [a]
         assert reload(qtbot, browser, tags="", tag_match=False, rating=5) == [a]
         assert reload(qtbot, browser, rating=0) == [c, b]
+        completer = editor.completer  # Chinese tags complete from any character of the name
+        completer.set_tags(["水彩", "水墨画", "cat", "山水"])
+        editor.edit.setText("night, 水")
+        completer.setCompletionPrefix(completer.splitPath(editor.edit.text())[0])
+        assert completer.completionCount() == 3
+        completer.setCompletionPrefix("墨")
+        assert completer.currentCompletion() == "night, 水墨画, "  # earlier tags kept
         bad = TagEditor([], [], 1)
         bad.edit.setText("x" * 80)
         bad._accept()
