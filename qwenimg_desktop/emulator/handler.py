@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import re
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,20 +16,19 @@ from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
 from qwenimg_desktop.emulator.scenarios import RouteKind
+from qwenimg_desktop.emulator.schemas import ENDPOINTS, owner_alias
 from qwenimg_desktop.emulator.state import EmulatorHTTPServer, EmulatorState
 
 logger = logging.getLogger("qwenimg_desktop.emulator")
 
-TEXT_TO_IMAGE_ENDPOINTS: Final = (
-    "fal-ai/qwen-image-2/pro/text-to-image", "fal-ai/qwen-image-2/text-to-image",
-)
-SUBMIT_PATHS: Final = frozenset(
-    f"/{endpoint}{slash}" for endpoint in TEXT_TO_IMAGE_ENDPOINTS for slash in ("", "/")
-)
+# Only the short form exists for status, stream, result and cancel: owner/alias, the
+# endpoint's own path dropped, as on fal. The long form falls through to 404.
 _REQUEST_RE: Final = re.compile(
-    r"^/fal-ai/qwen-image-2(?:/pro/text-to-image)?/requests/(?P<id>[A-Za-z0-9._:-]{1,200})"
-    r"(?P<tail>/status/stream|/status|/cancel)?/?$"
+    r"^/(?P<owner_alias>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)/requests/"
+    r"(?P<id>[A-Za-z0-9._:-]{1,200})(?P<tail>/status/stream|/status|/cancel)?/?$"
 )
+_OWNER_ALIASES: Final = frozenset(owner_alias(endpoint) for endpoint in ENDPOINTS)
+_GZIP_MIN: Final = 200  # bytes; smaller JSON answers go uncompressed, as most servers do
 _FILE_RE: Final = re.compile(
     r"^/files/(?P<id>[A-Za-z0-9._:-]{1,200})/(?P<index>\d{1,3})\.(?P<ext>png|jpg|jpeg|webp)$"
 )
@@ -53,10 +54,10 @@ class Route:
 
 
 def match_route(method: str, path: str) -> Route | None:
-    """The fal route for ``method`` + ``path``, or None."""
-    if method == "POST" and path in SUBMIT_PATHS:
-        return Route("submit", endpoint=path.strip("/"))
-    if match := _REQUEST_RE.match(path):
+    """The fal queue route for ``method`` + ``path``, or None (media is on its own origin)."""
+    if method == "POST" and (endpoint := path.strip("/")) in ENDPOINTS:
+        return Route("submit", endpoint=endpoint)
+    if (match := _REQUEST_RE.match(path)) and match["owner_alias"] in _OWNER_ALIASES:
         tail = match["tail"] or ""
         kind: RouteKind | None = {
             ("GET", ""): "result",
@@ -65,6 +66,11 @@ def match_route(method: str, path: str) -> Route | None:
             ("PUT", "/cancel"): "cancel",
         }.get((method, tail))  # type: ignore[assignment]
         return Route(kind, match["id"]) if kind else None
+    return None
+
+
+def match_media(method: str, path: str) -> Route | None:
+    """The media origin's one route: ``GET /files/{request id}/{index}.{ext}``."""
     if method == "GET" and (match := _FILE_RE.match(path)):
         return Route("file", match["id"], int(match["index"]), match["ext"])
     return None
@@ -119,9 +125,20 @@ class BaseEmulatorHandler(BaseHTTPRequestHandler):
 
     # ---- writing ------------------------------------------------------------------------------
 
+    answered: int | None = None  # the status code sent on this request (request log)
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self.answered = code
+        super().send_response(code, message)
+
     def send_bytes(
         self, status: int, data: bytes, content_type: str, headers: dict[str, str] | None = None
     ) -> None:
+        accepts = self.headers.get("Accept-Encoding", "").lower()
+        if (content_type == "application/json" and len(data) >= _GZIP_MIN
+                and "gzip" in accepts and self.state.scenario.gzip):
+            data = gzip.compress(data, compresslevel=5)
+            headers = {**(headers or {}), "Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
@@ -177,7 +194,7 @@ class BaseEmulatorHandler(BaseHTTPRequestHandler):
         if scheme.lower() != "key" or not key:
             detail = "Malformed Authorization header (expected 'Key <FAL_KEY>')"
         elif (valid is not None and key not in valid) or (valid is None and ":" not in key):
-            detail = "Invalid key: no user found for the given credentials"
+            detail = "No user found for Key ID and Secret"
         else:
             return True
         self.send_json(401, {"detail": detail}, request_id=route.request_id)
@@ -187,7 +204,7 @@ class BaseEmulatorHandler(BaseHTTPRequestHandler):
         """Apply the faults that answer before the route runs; True when one answered."""
         injector = self.state.injector
         if injector.fire("wrong_key", route.kind):
-            self.send_json(401, {"detail": "Invalid key: no user found for the given credentials"},
+            self.send_json(401, {"detail": "No user found for Key ID and Secret"},
                            request_id=route.request_id)
             return True
         if fault := injector.fire("rate_limit", route.kind):
@@ -211,16 +228,24 @@ class BaseEmulatorHandler(BaseHTTPRequestHandler):
 
     # ---- dispatch -----------------------------------------------------------------------------
 
+    origin = "queue"  # which origin this handler serves (the request log names it)
+
+    def match(self, method: str, path: str) -> Route | None:
+        return match_route(method, path)
+
     def dispatch(self, method: str) -> None:
         path = urlsplit(self.path).path
+        self.answered = None
+        started = time.monotonic()
         body = self.read_body() if method in {"POST", "PUT"} else b""
         if body is None:
             return
+        route: Route | None = None
         try:
-            if path.startswith("/_emulator/"):
+            if path.startswith("/_emulator/") and self.origin == "queue":
                 self.control(method, path, body)
                 return
-            route = match_route(method, path)
+            route = self.match(method, path)
             if route is None:
                 self.state.count_served("unknown")
                 self.send_json(404, {"detail": f"No route for {method} {path}"})
@@ -236,6 +261,15 @@ class BaseEmulatorHandler(BaseHTTPRequestHandler):
             self.route_handlers()[route.kind](route, body)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+        finally:
+            if not path.startswith("/_emulator/"):
+                self.state.log_request(
+                    origin=self.origin, method=method, target=self.path,
+                    route=route.kind if route else "unknown",
+                    request_id=route.request_id if route else None,
+                    status=self.answered, headers=dict(self.headers.items()),
+                    seconds=time.monotonic() - started,
+                )
 
     def do_GET(self) -> None:
         self.dispatch("GET")

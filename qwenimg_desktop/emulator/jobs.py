@@ -2,33 +2,50 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from qwenimg_desktop.core.fal.protocol import StatusName, request_urls
-from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.emulator.render import RenderedImage, render_image
-from qwenimg_desktop.emulator.scenarios import Fault, FaultInjector
+from qwenimg_desktop.emulator.scenarios import INFRA_STATUS, Fault, FaultInjector
+from qwenimg_desktop.emulator.schemas import EmuInput, owner_alias
 
-CANCELLED_ERROR = "Request cancelled"
-CANCELLED_TYPE = "request_cancelled"
-TIMEOUT_ERROR = "Request timed out before processing started"
+StatusName = Literal["IN_QUEUE", "IN_PROGRESS", "COMPLETED"]
+CANCELLED_ERROR = "Request cancelled by the client."
+CANCELLED_TYPE = "client_cancelled"
+TIMEOUT_ERROR = "Request timed out"
 TIMEOUT_TYPE = "request_timeout"
+CRASH_TRACEBACK = (  # fal's SDK writes the frames in reverse: the cause comes first
+    "RuntimeError: CUDA error: an illegal memory access was encountered\n"
+    '  File "/app/pipeline.py", line 212, in denoise\n'
+    '  File "/app/pipeline.py", line 140, in generate\n'
+    '  File "/app/app.py", line 58, in text_to_image\n'
+    "Traceback (most recent call first):"
+)
 CancelOutcome = Literal["requested", "already_completed", "unknown"]
+Outcome = tuple[int, dict[str, Any], dict[str, str]]  # HTTP status, JSON body, headers
 
 
-def _log(message: str) -> dict[str, Any]:
-    return {
+def _log(message: str, level: str = "INFO") -> tuple[float, dict[str, Any]]:
+    entry = {
         "message": message,
-        "level": "INFO",
+        "level": level,
         "source": "USER",
         "timestamp": datetime.now(UTC).isoformat(),
     }
+    return time.monotonic(), entry
+
+
+def request_urls(base: str, endpoint_id: str, request_id: str) -> dict[str, str]:
+    """The short-form URLs fal answers with: owner/alias, the endpoint's path dropped."""
+    root = f"{base}/{owner_alias(endpoint_id)}/requests/{request_id}"
+    return {"response_url": root, "status_url": f"{root}/status", "cancel_url": f"{root}/cancel"}
 
 
 @dataclass(eq=False)
@@ -36,7 +53,9 @@ class EmuJob:
     """One emulated request; mutable fields are guarded by the board's lock."""
 
     request_id: str
-    request: GenerationRequest
+    endpoint: str
+    input: EmuInput | None  # None when the body broke the schema: it fails once it runs
+    invalid: list[dict[str, Any]] | None
     seed: int
     cond: threading.Condition
     queue_delay: float
@@ -45,17 +64,18 @@ class EmuJob:
     client_job_id: str | None = None
     start_timeout: float | None = None
     failure: Fault | None = None
-    endpoint: str = ""
+    webhook: str | None = None
     state: StatusName = "IN_QUEUE"
     queue_position: int = 0
-    logs: list[dict[str, Any]] = field(default_factory=list)
+    logs: list[tuple[float, dict[str, Any]]] = field(default_factory=list)  # (monotonic, entry)
     pending_logs: list[tuple[float, str]] = field(default_factory=list)
     started_at: float | None = None
     finish_at: float | None = None
     cancel_requested: bool = False
     error: str | None = None
     error_type: str | None = None
-    result_status: int = 200
+    outcome_error: Outcome | None = None  # the result's error answer, once COMPLETED
+    ended_at: float | None = None
     inference_time: float | None = None
     version: int = 0
     rendered: list[RenderedImage] | None = None
@@ -68,9 +88,13 @@ class EmuJob:
     def outcome(self) -> Literal["succeeded", "failed", "cancelled"] | None:
         if self.state != "COMPLETED":
             return None
-        if self.error_type == CANCELLED_TYPE:
+        if self.outcome_error is not None and self.outcome_error[0] == 499:
             return "cancelled"
-        return "failed" if self.error else "succeeded"
+        return "failed" if self.outcome_error is not None else "succeeded"
+
+    @property
+    def num_images(self) -> int:
+        return self.input.num_images if self.input is not None else 1
 
 
 class JobBoard:
@@ -87,7 +111,11 @@ class JobBoard:
         self._thread: threading.Thread | None = None
         self.base_url = ""
         self.complete_times: dict[str, float] = {}
+        self.media_url = ""
         self._renderer: ThreadPoolExecutor | None = None  # for ``render_ahead``, made on use
+        # Called (outside the lock, on one worker) with each job that completes: webhooks.
+        self.on_finished: Callable[[EmuJob], None] | None = None
+        self._finisher = ThreadPoolExecutor(1, thread_name_prefix="emulator-finished")
 
     def __repr__(self) -> str:
         return (f"<JobBoard jobs={len(self._jobs)} queued={len(self._queue)} "
@@ -109,6 +137,7 @@ class JobBoard:
             self._thread.join(timeout=5)
         if self._renderer is not None:
             self._renderer.shutdown(wait=False, cancel_futures=True)
+        self._finisher.shutdown(wait=False, cancel_futures=True)
 
     def wake(self) -> None:
         """Make the scheduler re-read the scenario (e.g. a new ``max_running``)."""
@@ -133,19 +162,25 @@ class JobBoard:
 
     def create(
         self,
-        request: GenerationRequest,
+        endpoint: str,
+        emu_input: EmuInput | None,
         *,
+        invalid: list[dict[str, Any]] | None = None,
         client_job_id: str | None = None,
         start_timeout: float | None = None,
         failure: Fault | None = None,
-        endpoint: str = "",
+        webhook: str | None = None,
     ) -> EmuJob:
         scenario = self._injector.scenario
-        seed = request.seed if request.seed is not None else self._injector.random_seed()
+        seed = emu_input.seed if emu_input is not None and emu_input.seed is not None else None
+        if seed is None:
+            seed = self._injector.random_seed()
         with self.lock:
             job = EmuJob(
                 request_id=str(uuid.uuid4()),
-                request=request,
+                endpoint=endpoint,
+                input=emu_input,
+                invalid=invalid,
                 seed=seed,
                 cond=threading.Condition(self.lock),
                 queue_delay=scenario.queue_delay,
@@ -154,7 +189,7 @@ class JobBoard:
                 client_job_id=client_job_id,
                 start_timeout=start_timeout,
                 failure=failure,
-                endpoint=endpoint,
+                webhook=webhook,
                 queue_position=len(self._queue),
             )
             self._jobs[job.request_id] = job
@@ -181,17 +216,31 @@ class JobBoard:
             if job.state == "COMPLETED":
                 return "already_completed"
             job.cancel_requested = True
-            if job.state == "IN_QUEUE" or self._injector.scenario.honour_running_cancel:
-                self._finish(job, time.monotonic(), CANCELLED_ERROR, CANCELLED_TYPE, 400)
+            scenario = self._injector.scenario
+            if job.state == "IN_QUEUE" or scenario.honour_running_cancel:
+                body: dict[str, Any] = {"detail": CANCELLED_ERROR}
+                headers: dict[str, str] = {}
+                if job.state == "IN_QUEUE" or scenario.cancelled_error_type:
+                    body["error_type"] = CANCELLED_TYPE
+                    headers["X-Fal-Error-Type"] = CANCELLED_TYPE
+                self._finish(job, time.monotonic(), CANCELLED_ERROR, CANCELLED_TYPE,
+                             (499, body, headers))
             self._wake.notify_all()
             return "requested"
 
     # ---- reading ------------------------------------------------------------------------------
 
-    def snapshot(self, job: EmuJob, *, with_logs: bool) -> tuple[dict[str, Any], int]:
-        """The status body of ``job`` and its version, read consistently."""
+    def snapshot(
+        self, job: EmuJob, *, with_logs: bool, since: int | None = None
+    ) -> tuple[dict[str, Any], int, int]:
+        """The status body of ``job``, its version and its log count, read consistently.
+
+        Polled (``since`` None): the logs inside the sliding window that ends at the job's end
+        (or now). Streamed: the lines after ``since``, or the window (the ``stream_logs``
+        switch).
+        """
         with self.lock:
-            return self._status_body(job, with_logs), job.version
+            return self._status_body(job, with_logs, since), job.version, len(job.logs)
 
     def wait_change(self, job: EmuJob, version: int, timeout: float) -> bool:
         """Block until ``job`` changes past ``version`` (True) or ``timeout`` passes (False)."""
@@ -218,23 +267,32 @@ class JobBoard:
         """The job's encoded images, rendered on first use and cached."""
         with job.render_lock:
             if job.rendered is None:
-                width, height = job.request.dimensions
+                spec = job.input
+                assert spec is not None, "only a valid input renders"
                 job.rendered = [
-                    render_image(job.request.prompt, job.seed, index, width, height,
-                                 job.request.output_format)
-                    for index in range(job.request.num_images)
+                    render_image(spec.prompt, job.seed, index, spec.width, spec.height,
+                                 spec.output_format)
+                    for index in range(spec.num_images)
                 ]
             return job.rendered
 
-    def _status_body(self, job: EmuJob, with_logs: bool) -> dict[str, Any]:
-        urls = request_urls(self.base_url, job.request_id)
+    def _logs(self, job: EmuJob, since: int | None) -> list[dict[str, Any]]:
+        scenario = self._injector.scenario
+        if since is not None and scenario.stream_logs == "new":
+            return [dict(entry) for _, entry in job.logs[since:]]
+        end = job.ended_at if job.ended_at is not None else time.monotonic()
+        start = end - scenario.log_window
+        return [dict(entry) for at, entry in job.logs if at >= start]
+
+    def _status_body(self, job: EmuJob, with_logs: bool, since: int | None) -> dict[str, Any]:
+        urls = request_urls(self.base_url, job.endpoint, job.request_id)
         body: dict[str, Any] = {
             "status": job.state,
             "request_id": job.request_id,
             "response_url": urls["response_url"],
             "status_url": urls["status_url"],
             "cancel_url": urls["cancel_url"],
-            "logs": [dict(entry) for entry in job.logs] if with_logs else None,
+            "logs": self._logs(job, since) if with_logs else None,
         }
         if job.state == "IN_QUEUE":
             body["queue_position"] = job.queue_position
@@ -245,6 +303,7 @@ class JobBoard:
             )
             if job.error is not None:
                 body["error"] = job.error
+            if job.error_type is not None:
                 body["error_type"] = job.error_type
         return body
 
@@ -266,7 +325,11 @@ class JobBoard:
         for job in list(self._queue):
             if job.start_timeout is not None:
                 if now >= job.created_at + job.start_timeout:
-                    self._finish(job, now, TIMEOUT_ERROR, TIMEOUT_TYPE, 504)
+                    answer: Outcome = (
+                        504, {"detail": TIMEOUT_ERROR, "error_type": TIMEOUT_TYPE},
+                        {"X-Fal-Error-Type": TIMEOUT_TYPE, "X-Fal-Request-Timeout-Type": "user"},
+                    )
+                    self._finish(job, now, TIMEOUT_ERROR, TIMEOUT_TYPE, answer)
                     continue
                 deadlines.append(job.created_at + job.start_timeout)
         max_running = self._injector.scenario.max_running
@@ -290,7 +353,11 @@ class JobBoard:
         job.state = "IN_PROGRESS"
         job.started_at = now
         job.finish_at = now + job.run_time
-        job.logs.append(_log(f"Loading model for {job.request.num_images} image(s)"))
+        job.logs.append(_log(f"Loading model for {job.num_images} image(s)"))
+        if job.invalid is not None:  # the app validates its input first, then stops
+            job.finish_at = now
+            self._touch(job)
+            return now
         steps = self._injector.scenario.log_steps
         job.pending_logs = [
             (now + job.run_time * i / (steps + 1), f"Step {i}/{steps}") for i in range(1, steps + 1)
@@ -313,18 +380,48 @@ class JobBoard:
             changed = True
         assert job.finish_at is not None
         if now >= job.finish_at:
-            failure = job.failure
-            if failure is not None:
-                self._finish(job, now, failure.message, failure.error_type, failure.status or 500)
-            else:
-                self._finish(job, now, None, None, 200)
+            self._end_run(job, now)
             return None
         if changed:
             self._touch(job)
         return job.pending_logs[0][0] if job.pending_logs else job.finish_at
 
+    def _end_run(self, job: EmuJob, now: float) -> None:
+        """A run's end as fal reports it: success, or one of the three kinds of failure."""
+        carries = self._injector.scenario.completed_carries_error
+        if job.invalid is not None:
+            self._model_error(job, now, job.invalid, carries)
+            return
+        failure = job.failure
+        if failure is None:
+            self._finish(job, now, None, None, None)
+            return
+        kind = failure.failure_kind()
+        if kind == "model":
+            detail = [{"loc": ["body", failure.field], "msg": failure.message,
+                       "type": failure.error_type or "value_error"}]
+            self._model_error(job, now, detail, carries)
+        elif kind == "crash":
+            job.logs.append(_log(json.dumps({"traceback": CRASH_TRACEBACK}), "ERROR"))
+            answer: Outcome = (500, {"detail": "Internal Server Error"}, {})
+            error = "Invalid status code: 500" if carries else None
+            self._finish(job, now, error, "runner_server_error" if carries else None, answer)
+        else:
+            code = failure.status or INFRA_STATUS.get(failure.error_type, 500)
+            body = {"detail": failure.message, "error_type": failure.error_type}
+            headers = {"X-Fal-Error-Type": failure.error_type}
+            self._finish(job, now, failure.message, failure.error_type, (code, body, headers))
+
+    def _model_error(
+        self, job: EmuJob, now: float, detail: list[dict[str, Any]], carries: bool
+    ) -> None:
+        headers = {"X-Fal-Retryable": "false", "x-fal-billable-units": "0"}
+        error = "Invalid status code: 422" if carries else None
+        self._finish(job, now, error, None, (422, {"detail": detail}, headers))
+
     def _finish(
-        self, job: EmuJob, now: float, error: str | None, error_type: str | None, status: int
+        self, job: EmuJob, now: float, error: str | None, error_type: str | None,
+        answer: Outcome | None,
     ) -> None:
         if job in self._queue:
             self._queue.remove(job)
@@ -333,12 +430,16 @@ class JobBoard:
         if job.started_at is not None:
             job.inference_time = now - job.started_at
         job.pending_logs.clear()
-        job.error, job.error_type, job.result_status = error, error_type, status
-        job.logs.append(_log(error or f"Generated {job.request.num_images} image(s)"))
+        job.error, job.error_type, job.outcome_error = error, error_type, answer
+        if answer is None:
+            job.logs.append(_log(f"Generated {job.num_images} image(s)"))
         job.state = "COMPLETED"
+        job.ended_at = time.monotonic()
         self.complete_times[job.request_id] = time.perf_counter()
         self._touch(job)
         self._wake.notify_all()
+        if self.on_finished is not None and not self._stopped:
+            self._finisher.submit(self.on_finished, job)
 
     @staticmethod
     def _touch(job: EmuJob) -> None:

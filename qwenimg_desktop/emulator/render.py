@@ -12,8 +12,6 @@ from typing import Final
 
 from PIL import Image, ImageDraw, ImageFont
 
-from qwenimg_desktop.core.params import OutputFormat
-
 CJK_FONT_CANDIDATES: Final = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
@@ -21,16 +19,12 @@ CJK_FONT_CANDIDATES: Final = (
     "/System/Library/Fonts/PingFang.ttc",
     "C:/Windows/Fonts/msyh.ttc",
 )
-CONTENT_TYPES: Final[dict[OutputFormat, str]] = {
-    OutputFormat.png: "image/png",
-    OutputFormat.jpeg: "image/jpeg",
-    OutputFormat.webp: "image/webp",
+CONTENT_TYPES: Final[dict[str, str]] = {
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "webp": "image/webp",
 }
-EXTENSIONS: Final[dict[OutputFormat, str]] = {
-    OutputFormat.png: "png",
-    OutputFormat.jpeg: "jpg",
-    OutputFormat.webp: "webp",
-}
+EXTENSIONS: Final[dict[str, str]] = {"png": "png", "jpeg": "jpg", "webp": "webp"}
 _GRID: Final = 16  # gradient control points per side, upscaled bilinearly
 _MAX_TEXT_LINES: Final = 4
 
@@ -44,7 +38,7 @@ class RenderedImage:
     data: bytes
     width: int
     height: int
-    output_format: OutputFormat
+    output_format: str  # png / jpeg / webp
 
     @property
     def content_type(self) -> str:
@@ -161,7 +155,7 @@ def render_image(
     index: int,
     width: int,
     height: int,
-    output_format: OutputFormat = OutputFormat.png,
+    output_format: str = "png",
 ) -> RenderedImage:
     """Encode one deterministic image of exactly ``width`` × ``height`` pixels."""
     rng = random.Random(f"{seed}:{index}:{width}x{height}")
@@ -169,9 +163,10 @@ def render_image(
     _shapes(ImageDraw.Draw(image), rng, width, height)
     _draw_text(image, prompt, seed, index)
     buffer = io.BytesIO()
-    if output_format is OutputFormat.png:
+    output_format = str(output_format)
+    if output_format == "png":
         image.save(buffer, format="PNG", compress_level=1)
-    elif output_format is OutputFormat.jpeg:
+    elif output_format == "jpeg":
         image.save(buffer, format="JPEG", quality=90)
     else:
         image.save(buffer, format="WEBP", quality=80, method=0)

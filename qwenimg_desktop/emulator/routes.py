@@ -1,4 +1,5 @@
-"""The fal queue routes (submit, status, stream, result, cancel, files) and the control API."""
+"""The fal queue routes (submit, status, stream, result, cancel), the media origin and the
+control API."""
 
 from __future__ import annotations
 
@@ -6,18 +7,17 @@ import base64
 import json
 from collections.abc import Callable
 from typing import Any, Final
+from urllib.parse import quote
 
 from pydantic import ValidationError
 
-from qwenimg_desktop.core.fal.protocol import request_urls
-from qwenimg_desktop.core.params import GenerationRequest
-from qwenimg_desktop.emulator.handler import BaseEmulatorHandler, Route, flag
-from qwenimg_desktop.emulator.jobs import EmuJob
+from qwenimg_desktop.emulator.handler import BaseEmulatorHandler, Route, flag, match_media
+from qwenimg_desktop.emulator.jobs import EmuJob, JobBoard, Outcome, request_urls
 from qwenimg_desktop.emulator.render import RenderedImage
 from qwenimg_desktop.emulator.scenarios import RouteKind
+from qwenimg_desktop.emulator.schemas import SchemaSwitches, validate
 
 _UNION_TAGS: Final = frozenset({"preset", "custom"})
-_PING_SECONDS: Final = 15.0
 _NOT_FOUND: Final = {"detail": "Request not found"}
 
 
@@ -41,8 +41,40 @@ def _float_header(value: str | None) -> float | None:
     return number if number is not None and number > 0 else None
 
 
+def result_answer(board: JobBoard, job: EmuJob) -> Outcome:
+    """The result route's answer for a COMPLETED job: its error, or its output."""
+    if job.outcome_error is not None:
+        return job.outcome_error
+    assert job.input is not None
+    images = board.images(job)
+    output = {
+        "images": [_file_entry(board, job, i, image) for i, image in enumerate(images)],
+        "seed": job.seed,
+        "prompt": job.input.prompt,
+        "has_nsfw_concepts": [False] * len(images),
+        "timings": {"inference": round(job.inference_time or 0.0, 4)},
+    }
+    return 200, output, {"x-fal-billable-units": str(len(images))}
+
+
+def _file_entry(board: JobBoard, job: EmuJob, index: int, image: RenderedImage) -> dict[str, Any]:
+    assert job.input is not None
+    if job.input.sync_mode:
+        url = f"data:{image.content_type};base64,{base64.b64encode(image.data).decode()}"
+    else:
+        url = f"{board.media_url}/files/{job.request_id}/{index}.{image.extension}"
+    return {
+        "url": url,
+        "content_type": image.content_type,
+        "file_name": f"{index}.{image.extension}",
+        "file_size": len(image.data),
+        "width": image.width,
+        "height": image.height,
+    }
+
+
 class EmulatorHandler(BaseEmulatorHandler):
-    """Serves one connection of the emulator (keep-alive, HTTP/1.1)."""
+    """Serves one connection of the queue origin (keep-alive, HTTP/1.1)."""
 
     def route_handlers(self) -> dict[RouteKind, Callable[[Route, bytes], None]]:
         return {
@@ -51,14 +83,19 @@ class EmulatorHandler(BaseEmulatorHandler):
             "stream": self.stream,
             "result": self.result,
             "cancel": self.cancel,
-            "file": self.file,
         }
 
     def _job(self, route: Route) -> EmuJob | None:
         job = self.state.board.get(route.request_id or "")
-        if job is None:
+        if job is None or self._gone(job):
             self.send_json(404, _NOT_FOUND, request_id=route.request_id)
+            return None
         return job
+
+    def _gone(self, job: EmuJob) -> bool:
+        """A cancelled queued job, under the reading in which fal forgets it (a switch)."""
+        return (self.state.scenario.cancelled_answers_404 and job.outcome == "cancelled"
+                and job.started_at is None)
 
     # ---- submit -------------------------------------------------------------------------------
 
@@ -69,19 +106,24 @@ class EmulatorHandler(BaseEmulatorHandler):
             detail = [{"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}]
             self.send_json(422, {"detail": detail})
             return
-        try:
-            request = GenerationRequest.model_validate(payload)
-        except ValidationError as exc:
-            self.send_json(422, {"detail": validation_detail(exc)})
+        scenario = self.state.scenario
+        switches = SchemaSwitches(prompt_max_chars=scenario.prompt_max_chars,
+                                  side_bounds=scenario.side_bounds)
+        emu_input, problems = validate(route.endpoint, payload, switches)
+        if problems and scenario.validate_at_submit:  # not fal's way: it validates at run time
+            self.send_json(422, {"detail": problems})
             return
         state = self.state
         client_job_id = self.headers.get("X-Qwenimg-Job-Id")
+        webhook = self.query().get("fal_webhook")
         job = state.board.create(
-            request,
+            route.endpoint,
+            emu_input,
+            invalid=problems or None,
             client_job_id=client_job_id,
             start_timeout=_float_header(self.headers.get("X-Fal-Request-Timeout")),
             failure=state.injector.fire("failed_generation", "submit"),
-            endpoint=route.endpoint,
+            webhook=webhook[-1] if webhook else None,
         )
         state.count_submit(client_job_id)
         if state.injector.fire("submit_lost", "submit"):
@@ -90,12 +132,11 @@ class EmulatorHandler(BaseEmulatorHandler):
         request_id = job.request_id
         if state.injector.fire("reused_request_id", "submit"):
             request_id = state.board.previous_request_id(job) or request_id
-        urls = request_urls(state.board.base_url, request_id)
         answer = {
             "request_id": request_id,
-            "response_url": urls["response_url"],
-            "status_url": urls["status_url"],
-            "cancel_url": urls["cancel_url"],
+            "gateway_request_id": request_id,
+            "status": "IN_QUEUE",
+            **request_urls(state.board.base_url, route.endpoint, request_id),
             "queue_position": job.queue_position,
         }
         self.send_json(200, answer, kind="submit", request_id=request_id)
@@ -106,18 +147,22 @@ class EmulatorHandler(BaseEmulatorHandler):
         job = self._job(route)
         if job is None:
             return
-        snapshot, _ = self.state.board.snapshot(job, with_logs=flag(self.query().get("logs")))
-        headers = {"x-fal-error-type": snapshot["error_type"]} if snapshot.get("error_type") else {}
+        snapshot, _, _ = self.state.board.snapshot(job, with_logs=flag(self.query().get("logs")))
+        headers = {"X-Fal-Error-Type": snapshot["error_type"]} if snapshot.get("error_type") else {}
         code = 200 if snapshot["status"] == "COMPLETED" else 202
         self.send_json(code, snapshot, kind="status", headers=headers, request_id=job.request_id)
 
     def stream(self, route: Route, body: bytes) -> None:
+        """SSE: an event now, then on every change; a ``:`` comment every keep-alive interval
+        with no change; the stream ends (and the connection closes) after COMPLETED."""
         job = self._job(route)
         if job is None:
             return
         board = self.state.board
         with_logs = flag(self.query().get("logs"))
-        drop = self.state.injector.fire("dropped_stream", "stream")
+        injector = self.state.injector
+        drop = injector.fire("dropped_stream", "stream")
+        stall = injector.fire("stalled_stream", "stream")
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Cache-Control", "no-cache")
@@ -125,21 +170,30 @@ class EmulatorHandler(BaseEmulatorHandler):
         self.send_header("x-fal-request-id", job.request_id)
         self.end_headers()
         sent = 0
+        logs_sent = 0
         while True:
-            snapshot, version = board.snapshot(job, with_logs=with_logs)
+            snapshot, version, logs_sent = board.snapshot(job, with_logs=with_logs,
+                                                         since=logs_sent)
             if board.stopped or (drop is not None and sent >= drop.after_events):
                 self.cut_connection()
                 return
-            self._chunk(f"data: {json.dumps(snapshot, ensure_ascii=False)}\n\n")
-            sent += 1
-            if snapshot["status"] == "COMPLETED":
+            if stall is None or sent < stall.after_events:
+                self._write(f"data: {json.dumps(snapshot, ensure_ascii=False)}\n\n")
+                sent += 1
+            if stall is not None and sent >= stall.after_events:
+                self.wait(stall.delay)  # silent: no event, no keep-alive comment
+                self.cut_connection()
+                return
+            if snapshot["status"] == "COMPLETED":  # the stream's documented end
                 self.wfile.write(b"0\r\n\r\n")
                 self.wfile.flush()
                 return
-            if not board.wait_change(job, version, _PING_SECONDS):
-                self._chunk(": ping\n\n")
+            while not board.wait_change(job, version, self.state.scenario.keepalive):
+                if self.state.stop_event.is_set():
+                    break
+                self._write(": keep-alive\n\n")
 
-    def _chunk(self, text: str) -> None:
+    def _write(self, text: str) -> None:
         data = text.encode("utf-8")
         self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
         self.wfile.flush()
@@ -154,36 +208,11 @@ class EmulatorHandler(BaseEmulatorHandler):
             self.send_json(400, {"detail": "Request is still in progress"},
                            request_id=job.request_id)
             return
-        if job.error is not None:
-            error_type = job.error_type or "internal_server_error"
-            self.send_json(job.result_status, {"detail": job.error, "error_type": error_type},
-                           headers={"x-fal-error-type": error_type}, request_id=job.request_id)
-            return
-        images = self.state.board.images(job)
-        answer = {
-            "images": [self._file_entry(job, i, image) for i, image in enumerate(images)],
-            "seed": job.seed,
-            "prompt": job.request.prompt,
-            "has_nsfw_concepts": [False] * len(images),
-            "timings": {"inference": round(job.inference_time or 0.0, 4)},
-        }
-        self.send_json(200, answer, kind="result", request_id=job.request_id)
+        code, answer, headers = result_answer(self.state.board, job)
+        self.send_json(code, answer, kind="result" if code == 200 else None,
+                       headers=headers, request_id=job.request_id)
 
-    def _file_entry(self, job: EmuJob, index: int, image: RenderedImage) -> dict[str, Any]:
-        if job.request.sync_mode:
-            url = f"data:{image.content_type};base64,{base64.b64encode(image.data).decode()}"
-        else:
-            url = f"{self.state.board.base_url}/files/{job.request_id}/{index}.{image.extension}"
-        return {
-            "url": url,
-            "content_type": image.content_type,
-            "file_name": f"{index}.{image.extension}",
-            "file_size": len(image.data),
-            "width": image.width,
-            "height": image.height,
-        }
-
-    # ---- cancel and files ---------------------------------------------------------------------
+    # ---- cancel -------------------------------------------------------------------------------
 
     def cancel(self, route: Route, body: bytes) -> None:
         outcome = self.state.board.cancel(route.request_id or "")
@@ -195,28 +224,16 @@ class EmulatorHandler(BaseEmulatorHandler):
             self.send_json(202, {"status": "CANCELLATION_REQUESTED"}, kind="cancel",
                            request_id=route.request_id)
 
-    def file(self, route: Route, body: bytes) -> None:
-        job = self.state.board.get(route.request_id or "")
-        missing = job is None or job.state != "COMPLETED" or job.error is not None
-        if job is None or missing or self.state.injector.fire("expired_media", "file"):
-            self.send_json(404, {"detail": "File not found or expired"})
-            return
-        images = self.state.board.images(job)
-        if route.index >= len(images) or images[route.index].extension != (
-            "jpg" if route.ext == "jpeg" else route.ext
-        ):
-            self.send_json(404, {"detail": "File not found or expired"})
-            return
-        image = images[route.index]
-        self.send_bytes(200, image.data, image.content_type,
-                        {"Cache-Control": "public, max-age=604800"})
-
     # ---- control API (not part of fal) --------------------------------------------------------
 
     def control(self, method: str, path: str, body: bytes) -> None:
         state = self.state
         if (method, path) == ("GET", "/_emulator/stats"):
             self.send_json(200, state.stats())
+        elif (method, path) == ("GET", "/_emulator/requests"):
+            self.send_json(200, state.requests())
+        elif (method, path) == ("GET", "/_emulator/webhooks"):
+            self.send_json(200, list(state.webhook_deliveries))
         elif (method, path) == ("GET", "/_emulator/scenario"):
             self.send_json(200, state.scenario.model_dump(mode="json"))
         elif (method, path) == ("POST", "/_emulator/scenario"):
@@ -244,3 +261,38 @@ class EmulatorHandler(BaseEmulatorHandler):
             self.send_json(422, {"detail": validation_detail(exc)})
             return
         self.send_json(200, new.model_dump(mode="json"))
+
+
+class MediaHandler(BaseEmulatorHandler):
+    """The media origin (another port, as fal's CDN is another host): files only, no auth."""
+
+    origin = "media"
+
+    def match(self, method: str, path: str) -> Route | None:
+        return match_media(method, path)
+
+    def route_handlers(self) -> dict[RouteKind, Callable[[Route, bytes], None]]:
+        return {"file": self.file}
+
+    def control(self, method: str, path: str, body: bytes) -> None:
+        self.send_json(404, {"detail": "No such file"})
+
+    def file(self, route: Route, body: bytes) -> None:
+        job = self.state.board.get(route.request_id or "")
+        if (job is None or job.state != "COMPLETED" or job.outcome_error is not None
+                or self.state.injector.fire("expired_media", "file")):
+            self.send_json(404, {"detail": "File not found or expired"})
+            return
+        if fault := self.state.injector.fire("media_redirect", "file"):
+            location = fault.location or f"{self.state.board.media_url}{quote(self.path)}"
+            self.send_bytes(302, b"", "text/plain", {"Location": location})
+            return
+        images = self.state.board.images(job)
+        if route.index >= len(images) or images[route.index].extension != (
+            "jpg" if route.ext == "jpeg" else route.ext
+        ):
+            self.send_json(404, {"detail": "File not found or expired"})
+            return
+        image = images[route.index]
+        self.send_bytes(200, image.data, image.content_type,
+                        {"Cache-Control": "public, max-age=604800"})

@@ -22,6 +22,8 @@ FaultName = Literal[
     "wrong_key",
     "submit_lost",
     "reused_request_id",
+    "stalled_stream",
+    "media_redirect",
 ]
 FAULT_NAMES: Final[tuple[FaultName, ...]] = get_args(FaultName)
 
@@ -37,6 +39,8 @@ DEFAULT_ROUTES: Final[dict[FaultName, tuple[RouteKind, ...]]] = {
     "wrong_key": ("submit", "status", "stream", "result", "cancel"),
     "submit_lost": ("submit",),
     "reused_request_id": ("submit",),
+    "stalled_stream": ("stream",),
+    "media_redirect": ("file",),
 }
 # Routes on which a fault can mean anything at all.
 ALLOWED_ROUTES: Final[dict[FaultName, frozenset[RouteKind]]] = {
@@ -50,6 +54,26 @@ ALLOWED_ROUTES: Final[dict[FaultName, frozenset[RouteKind]]] = {
     "wrong_key": frozenset({"submit", "status", "stream", "result", "cancel"}),
     "submit_lost": frozenset({"submit"}),
     "reused_request_id": frozenset({"submit"}),
+    "stalled_stream": frozenset({"stream"}),
+    "media_redirect": frozenset({"file"}),
+}
+FailureKind = Literal["infrastructure", "model", "crash"]
+# The HTTP code fal's result answers with for each infrastructure error type (its published
+# table); a type not listed answers 500.
+INFRA_STATUS: Final[dict[str, int]] = {
+    "request_timeout": 504,
+    "startup_timeout": 504,
+    "runner_scheduling_failure": 503,
+    "runner_connection_timeout": 503,
+    "runner_disconnected": 503,
+    "runner_connection_refused": 503,
+    "runner_connection_error": 503,
+    "runner_incomplete_response": 502,
+    "runner_server_error": 500,
+    "client_disconnected": 499,
+    "client_cancelled": 499,
+    "bad_request": 400,
+    "internal_error": 500,
 }
 
 
@@ -61,7 +85,12 @@ class Fault(BaseModel):
     look like nginx ingress errors, which fal-client retries), ``retry_after`` (rate_limit, seconds,
     None = no header), ``delay`` (slow_first_byte, seconds before the headers), ``after_events``
     (dropped_stream: events sent before the connection is cut), ``message``/``error_type``
-    (failed_generation).
+    (failed_generation), ``kind`` (failed_generation: ``infrastructure`` answers the result with
+    the flat ``{detail, error_type}`` body and ``X-Fal-Error-Type``, at the code of fal's table
+    unless ``status`` says; ``model`` answers 422 with a ``detail`` list naming ``field``;
+    ``crash`` logs a traceback and answers a generic 500; default: ``model`` for status 422,
+    else ``infrastructure``), ``location`` (media_redirect: where the 302 points; default the
+    same file on the media origin, asked again without the fault).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -75,7 +104,16 @@ class Fault(BaseModel):
     delay: float = Field(default=1.0, ge=0.0, le=600.0)
     after_events: int = Field(default=1, ge=0)
     message: str = "Internal error during image generation"
-    error_type: str = "internal_server_error"
+    error_type: str = "runner_server_error"
+    kind: FailureKind | None = None
+    field: str = "prompt"
+    location: str | None = None
+
+    def failure_kind(self) -> FailureKind:
+        """What a failed_generation fault stands for (see the class docstring)."""
+        if self.kind is not None:
+            return self.kind
+        return "model" if self.status == 422 else "infrastructure"
 
 
 class Scenario(BaseModel):
@@ -93,6 +131,19 @@ class Scenario(BaseModel):
     # of on the first result request, so fetching the result costs no render time.
     render_ahead: bool = False
     seed: int | None = None
+    # How fal-like details are answered where fal's behaviour is not documented: each is a
+    # switch, and the client's tests run the readings that matter.
+    completed_carries_error: bool = True  # a model error / crash's COMPLETED has error/error_type
+    validate_at_submit: bool = False  # fal validates at run time; this answers 422 at submit
+    prompt_max_chars: int | None = Field(default=None, ge=1)  # no published limit: off
+    side_bounds: tuple[int, int] | None = None  # no published per-side bound: off
+    log_window: float = Field(default=300.0, gt=0.0)  # polled logs: the last N s up to the end
+    stream_logs: Literal["new", "window"] = "new"  # what an SSE event's logs holds
+    keepalive: float = Field(default=15.0, gt=0.0, le=600.0)  # SSE comment interval
+    cancelled_answers_404: bool = False  # a cancelled queued job's status/result: 404, not 499
+    cancelled_error_type: bool = True  # a cancelled running job's 499 carries error_type
+    gzip: bool = True  # compress JSON answers when the client accepts gzip
+    webhooks: bool = True  # POST the outcome to a loopback ``fal_webhook``
 
     server_error: Fault | None = None
     rate_limit: Fault | None = None
@@ -106,6 +157,11 @@ class Scenario(BaseModel):
     # The submit is accepted, but its answer names the previous request's id (a misbehaving
     # server; fal never does this). The client must not follow or resend it.
     reused_request_id: Fault | None = None
+    # The status stream goes silent after ``after_events`` events: no data, no keep-alive
+    # comments, for ``delay`` seconds (or until the client hangs up).
+    stalled_stream: Fault | None = None
+    # The media origin answers 302 (to ``location``, or the same file asked again).
+    media_redirect: Fault | None = None
 
     @model_validator(mode="after")
     def _check_faults(self) -> Scenario:
@@ -119,8 +175,8 @@ class Scenario(BaseModel):
         if self.server_error and self.server_error.status not in (None, 500, 502, 503, 504):
             raise ValueError("server_error.status must be 500, 502, 503 or 504")
         failed = self.failed_generation
-        if failed and failed.status not in (None, 422, 500):
-            raise ValueError("failed_generation.status must be 422 or 500")
+        if failed and failed.status is not None and not 400 <= failed.status <= 599:
+            raise ValueError("failed_generation.status must be an HTTP error code")
         return self
 
     def fault(self, name: FaultName) -> Fault | None:

@@ -9,13 +9,17 @@ from typing import Any, Self
 
 from qwenimg_desktop.core.urls import is_loopback
 from qwenimg_desktop.emulator.jobs import JobBoard
-from qwenimg_desktop.emulator.routes import EmulatorHandler
+from qwenimg_desktop.emulator.routes import EmulatorHandler, MediaHandler
 from qwenimg_desktop.emulator.scenarios import Scenario
 from qwenimg_desktop.emulator.state import EmulatorHTTPServer, EmulatorState
+from qwenimg_desktop.emulator.webhooks import deliver
 
 
 class EmulatorServer:
     """A running fal queue emulator; ``start()`` returns its base URL (``http://127.0.0.1:PORT``).
+
+    Media is served from a second origin (another port, :attr:`media_url`), as fal's CDN is
+    another host: a test can then prove that the key never reaches it.
 
     Usable as a context manager. ``complete_times`` maps each request id to the
     ``time.perf_counter()`` at which the job was marked COMPLETED (for latency benchmarks).
@@ -35,8 +39,10 @@ class EmulatorServer:
         self._host = host
         self._port = port
         self._state = EmulatorState(scenario or Scenario(), valid_keys)
+        self._state.board.on_finished = lambda job: deliver(self._state, job)
         self._httpd: EmulatorHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._media: EmulatorHTTPServer | None = None
+        self._threads: list[threading.Thread] = []
         self._base_url: str | None = None
 
     def __repr__(self) -> str:
@@ -47,6 +53,20 @@ class EmulatorServer:
         if self._base_url is None:
             raise RuntimeError("the emulator is not running: call start() first")
         return self._base_url
+
+    @property
+    def media_url(self) -> str:
+        """The media origin (``http://127.0.0.1:OTHER_PORT``)."""
+        return self._state.board.media_url
+
+    def requests(self, route: str | None = None) -> list[dict[str, Any]]:
+        """Every request received, oldest first: origin, method, target, route, status and
+        headers (the key's value replaced by ``[present]``)."""
+        return self._state.requests(route)
+
+    @property
+    def webhook_deliveries(self) -> list[dict[str, Any]]:
+        return list(self._state.webhook_deliveries)
 
     @property
     def scenario(self) -> Scenario:
@@ -66,17 +86,19 @@ class EmulatorServer:
         if self._base_url is not None:
             return self._base_url
         httpd = EmulatorHTTPServer((self._host, self._port), EmulatorHandler, self._state)
-        host, port = str(httpd.server_address[0]), int(httpd.server_address[1])
-        shown = f"[{host}]" if ":" in host else host
-        self._base_url = f"http://{shown}:{port}"
+        media = EmulatorHTTPServer((self._host, 0), MediaHandler, self._state)
+        self._base_url = _origin(httpd)
         self._state.board.base_url = self._base_url
+        self._state.board.media_url = _origin(media)
         self._state.board.start()
-        self._httpd = httpd
-        self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-            name=f"emulator-http-{port}", daemon=True,
-        )
-        self._thread.start()
+        self._httpd, self._media = httpd, media
+        for server in (httpd, media):
+            thread = threading.Thread(
+                target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                name=f"emulator-http-{server.server_address[1]}", daemon=True,
+            )
+            thread.start()
+            self._threads.append(thread)
         return self._base_url
 
     def stop(self) -> None:
@@ -84,14 +106,19 @@ class EmulatorServer:
         httpd = self._httpd
         if httpd is None:
             return
-        self._httpd = None
+        media = self._media
+        self._httpd = self._media = None
         self._state.stop_event.set()
         self._state.board.stop()
-        httpd.shutdown()
-        httpd.close_connections()
-        httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        for server in (httpd, media):
+            if server is None:
+                continue
+            server.shutdown()
+            server.close_connections()
+            server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._threads.clear()
         self._base_url = None
 
     def stats(self) -> dict[str, Any]:
@@ -119,3 +146,9 @@ class EmulatorServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _origin(server: EmulatorHTTPServer) -> str:
+    host, port = str(server.server_address[0]), int(server.server_address[1])
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"

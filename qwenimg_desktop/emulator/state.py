@@ -30,6 +30,29 @@ class EmulatorState:
         self._submit_attempts = 0
         self._by_job_id: dict[str, int] = {}
         self._served: dict[str, int] = {}
+        self._requests: list[dict[str, Any]] = []
+        self.webhook_deliveries: list[dict[str, Any]] = []
+
+    def log_request(
+        self, *, origin: str, method: str, target: str, route: str, request_id: str | None,
+        status: int | None, headers: Mapping[str, str], seconds: float,
+    ) -> None:
+        """Record one request as received (the key's value never kept: only that it came)."""
+        kept = {name.lower(): value for name, value in headers.items()}
+        if "authorization" in kept:
+            scheme = kept["authorization"].split(" ", 1)[0]
+            kept["authorization"] = f"{scheme} [present]"
+        record = {"origin": origin, "method": method, "target": target, "route": route,
+                  "request_id": request_id, "status": status, "headers": kept,
+                  "seconds": round(seconds, 4)}
+        with self._lock:
+            self._requests.append(record)
+            del self._requests[:-10_000]  # a bounded log: long benchmarks stay flat
+
+    def requests(self, route: str | None = None) -> list[dict[str, Any]]:
+        """The request log, oldest first (optionally one route's requests only)."""
+        with self._lock:
+            return [dict(r) for r in self._requests if route is None or r["route"] == route]
 
     def __repr__(self) -> str:
         return f"<EmulatorState {self.board!r} {self.injector!r}>"
@@ -74,6 +97,8 @@ class EmulatorState:
             self._submits_total = self._submit_attempts = 0
             self._by_job_id.clear()
             self._served.clear()
+            self._requests.clear()
+            self.webhook_deliveries.clear()
 
     def stats(self) -> dict[str, Any]:
         with self._lock:

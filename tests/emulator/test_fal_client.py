@@ -76,7 +76,11 @@ def test_cancel_a_queued_request(fal: Any, emulator_factory: EmulatorFactory) ->
     handle.cancel()
     status = client.status(ENDPOINT_ID, handle.request_id, with_logs=True)
     assert isinstance(status, fal_client.Completed)
-    assert status.error_type == "request_cancelled"
+    assert status.error_type == "client_cancelled"
+    with pytest.raises(fal_client.client.FalClientHTTPError) as gone:
+        handle.get()
+    assert gone.value.status_code == 499
+    assert gone.value.error_type == "client_cancelled"
     with pytest.raises(fal_client.client.FalClientHTTPError) as caught:
         handle.cancel()
     assert caught.value.status_code == 400
@@ -101,11 +105,29 @@ def test_client_surfaces_a_failed_run(fal: Any, emulator_factory: EmulatorFactor
     with pytest.raises(fal_client.client.FalClientHTTPError) as caught:
         client.subscribe(ENDPOINT_ID, {"prompt": "fail"}, interval=0.02)
     assert caught.value.status_code == 422
-    assert caught.value.error_type == "content_policy_violation"
+    assert caught.value.response.json()["detail"][0]["type"] == "content_policy_violation"
 
 
-def test_client_sees_validation_errors(fal: Any, emulator: EmulatorServer) -> None:
+def test_client_sees_validation_errors_on_the_result(fal: Any, emulator: EmulatorServer) -> None:
     client = fal(emulator.base_url)
+    handle = client.submit(ENDPOINT_ID, {"prompt": "x", "num_images": 99})  # accepted, as on fal
     with pytest.raises(fal_client.client.FalClientHTTPError) as caught:
-        client.submit(ENDPOINT_ID, {"prompt": "x", "num_images": 99})
+        handle.get()
     assert caught.value.status_code == 422
+    assert caught.value.response.json()["detail"][0]["loc"] == ["body", "num_images"]
+    assert caught.value.response_headers["x-fal-billable-units"] == "0"
+
+
+def test_only_short_paths_are_served(fal: Any, emulator: EmulatorServer) -> None:
+    """fal's client builds status/result/cancel from owner/alias; the long form is 404."""
+    client = fal(emulator.base_url)
+    handle = client.submit(ENDPOINT_ID, {"prompt": "short paths"})
+    assert "/pro/text-to-image/requests/" not in handle.status_url
+    assert client.result(ENDPOINT_ID, handle.request_id)["images"]
+    long_form = f"{emulator.base_url}/{ENDPOINT_ID}/requests/{handle.request_id}"
+    for url in (long_form, f"{long_form}/status"):
+        assert httpx.get(url, headers={"Authorization": "Key a:b"}).status_code == 404
+    unknown = [r for r in emulator.requests() if r["route"] == "unknown"]
+    assert [(r["target"], r["status"]) for r in unknown] == [
+        (long_form.removeprefix(emulator.base_url), 404),
+        (f"{long_form}/status".removeprefix(emulator.base_url), 404)]

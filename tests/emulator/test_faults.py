@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -96,7 +98,7 @@ def test_malformed_json_is_a_truncated_200(emulator_factory: EmulatorFactory) ->
     server = emulator_factory({"malformed_json": {"next_n": 1}})
     with client() as http:
         answer = submit(http, server.base_url)
-        response = http.get(answer["status_url"])
+        response = http.get(answer["status_url"], headers={"Accept-Encoding": "identity"})
         after = http.get(answer["status_url"])
     assert response.status_code in {200, 202}
     assert response.headers["content-length"] == str(len(response.content))
@@ -114,21 +116,63 @@ def test_expired_media_is_404(emulator_factory: EmulatorFactory) -> None:
     assert httpx.get(url).status_code == 200
 
 
-@pytest.mark.parametrize("status", [422, 500])
-def test_failed_generation(emulator_factory: EmulatorFactory, status: int) -> None:
-    fault = {"next_n": 1, "status": status, "message": "NSFW content", "error_type": "nsfw"}
+def test_infrastructure_failure_is_flat_with_its_type(emulator_factory: EmulatorFactory) -> None:
+    fault = {"next_n": 1, "message": "Runner disconnected", "error_type": "runner_disconnected"}
     server = emulator_factory({"failed_generation": fault})
     with client() as http:
         answer = run_to_completion(http, server.base_url)
         done = http.get(answer["status_url"])
         result = http.get(answer["response_url"])
-    assert done.status_code == 200
-    assert done.json()["error"] == "NSFW content"
-    assert done.json()["error_type"] == "nsfw"
-    assert done.headers["x-fal-error-type"] == "nsfw"
-    assert result.status_code == status
-    assert result.json()["detail"] == "NSFW content"
+    assert done.json()["error"] == "Runner disconnected"
+    assert done.json()["error_type"] == "runner_disconnected"
+    assert done.headers["x-fal-error-type"] == "runner_disconnected"
+    assert result.status_code == 503  # the code of fal's table for this type
+    assert result.json() == {"detail": "Runner disconnected", "error_type": "runner_disconnected"}
+    assert result.headers["x-fal-error-type"] == "runner_disconnected"
+    assert "x-fal-request-id" in result.headers
     assert server.stats()["outcomes"]["failed"] == 1
+
+
+def test_model_error_is_a_422_detail_list(emulator_factory: EmulatorFactory) -> None:
+    fault = {"next_n": 1, "status": 422, "message": "NSFW content",
+             "error_type": "content_policy_violation"}
+    server = emulator_factory({"failed_generation": fault})
+    with client() as http:
+        answer = run_to_completion(http, server.base_url)
+        done = http.get(answer["status_url"])
+        result = http.get(answer["response_url"])
+    assert done.json()["status"] == "COMPLETED"
+    assert result.status_code == 422
+    assert result.json()["detail"] == [{"loc": ["body", "prompt"], "msg": "NSFW content",
+                                        "type": "content_policy_violation"}]
+    assert result.headers["x-fal-retryable"] == "false"
+
+
+def test_app_crash_logs_a_traceback_and_answers_a_generic_500(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    server = emulator_factory({"failed_generation": {"next_n": 1, "kind": "crash"}})
+    with client() as http:
+        answer = run_to_completion(http, server.base_url)
+        done = http.get(answer["status_url"], params={"logs": 1}).json()
+        result = http.get(answer["response_url"])
+    assert result.status_code == 500
+    assert result.json() == {"detail": "Internal Server Error"}
+    traceback = json.loads(done["logs"][-1]["message"])["traceback"]
+    assert traceback.startswith("RuntimeError: CUDA error")  # the cause first
+
+
+def test_start_timeout_is_a_504_with_the_user_timeout_type(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    server = emulator_factory({"queue_delay": 60})
+    with client() as http:
+        answer = submit(http, server.base_url, None, **{"X-Fal-Request-Timeout": "0.2"})
+        stream_events(http, answer["status_url"])
+        result = http.get(answer["response_url"])
+    assert result.status_code == 504
+    assert result.headers["x-fal-request-timeout-type"] == "user"
+    assert result.json()["error_type"] == "request_timeout"
 
 
 def test_submit_lost_creates_the_job_but_never_answers(emulator_factory: EmulatorFactory) -> None:

@@ -34,7 +34,8 @@ def test_submit_answers_urls_on_its_own_base(emulator: EmulatorServer) -> None:
 
 def test_submit_accepts_a_trailing_slash(emulator: EmulatorServer) -> None:
     with client() as http:
-        response = http.post(submit_url(emulator.base_url) + "/", json={"prompt": "x"})
+        response = http.post(submit_url(emulator.base_url) + "/", json={"prompt": "x"},
+                             headers={"Accept-Encoding": "identity"})
     assert response.status_code == 200
     assert response.headers["content-length"] == str(len(response.content))
 
@@ -73,21 +74,67 @@ def test_configured_keys_are_enforced(emulator_factory: EmulatorFactory) -> None
     assert good.status_code == 200
 
 
-def test_invalid_input_is_422_in_pydantic_shape_without_values(emulator: EmulatorServer) -> None:
-    payload = {"prompt": "", "negative_prompt": "SECRET" * 100,
+def test_invalid_input_runs_and_fails_with_422_on_the_result(emulator: EmulatorServer) -> None:
+    """As on fal: the queue accepts any object, the app validates it when it runs."""
+    payload = {"negative_prompt": "SECRET" * 100,
                "image_size": {"width": 4000, "height": 4000}, "seed": -5}
     with client() as http:
-        response = http.post(submit_url(emulator.base_url), json=payload)
+        answer = run_to_completion(http, emulator.base_url, payload)
+        status = http.get(answer["status_url"])
+        response = http.get(answer["response_url"])
+    assert status.json()["status"] == "COMPLETED"
+    assert status.json()["error"] == "Invalid status code: 422"  # the default reading
     assert response.status_code == 422
+    assert response.headers["x-fal-billable-units"] == "0"
+    assert response.headers["x-fal-retryable"] == "false"
     detail = response.json()["detail"]
     locs = {tuple(item["loc"]) for item in detail}
-    assert ("body", "prompt") in locs
-    assert ("body", "negative_prompt") in locs
-    assert ("body", "seed") in locs
-    assert ("body", "image_size") in locs
-    assert all(set(item) == {"loc", "msg", "type"} for item in detail)
+    assert locs == {("body", "prompt"), ("body", "negative_prompt"), ("body", "seed"),
+                    ("body", "image_size")}
+    types = {item["loc"][1]: item["type"] for item in detail}
+    assert types == {"prompt": "missing", "negative_prompt": "string_too_long",
+                     "seed": "greater_than_equal", "image_size": "value_error"}
+    assert all({"loc", "msg", "type"} <= set(item) for item in detail)
     assert "SECRET" not in response.text
-    assert emulator.stats()["submits_total"] == 0
+    assert emulator.stats()["submits_total"] == 1
+
+
+def test_a_switch_leaves_error_off_the_completed_status(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    server = emulator_factory({"completed_carries_error": False})
+    with client() as http:
+        answer = run_to_completion(http, server.base_url, {"prompt": "x", "num_images": 5})
+        status = http.get(answer["status_url"]).json()
+        response = http.get(answer["response_url"])
+    assert "error" not in status
+    assert "error_type" not in status
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "num_images"]
+
+
+def test_a_switch_validates_at_submit(emulator_factory: EmulatorFactory) -> None:
+    server = emulator_factory({"validate_at_submit": True})
+    with client() as http:
+        response = http.post(submit_url(server.base_url), json={"prompt": 5})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "string_type"
+    assert server.stats()["submits_total"] == 0
+
+
+def test_limits_nothing_publishes_are_off_unless_switched_on(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    long_prompt = {"prompt": "p" * 30_000, "image_size": {"width": 4096, "height": 128}}
+    server = emulator_factory()
+    with client() as http:
+        answer = run_to_completion(http, server.base_url, long_prompt)
+        assert http.get(answer["response_url"]).status_code == 200
+        server.set_scenario({"prompt_max_chars": 800, "side_bounds": [512, 2048]}, merge=True)
+        answer = run_to_completion(http, server.base_url, long_prompt)
+        detail = http.get(answer["response_url"]).json()["detail"]
+    assert {tuple(item["loc"]) for item in detail} == {
+        ("body", "prompt"), ("body", "image_size", "width"), ("body", "image_size", "height")}
 
 
 def test_non_json_body_is_422(emulator: EmulatorServer) -> None:
@@ -215,9 +262,11 @@ def test_file_with_wrong_extension_or_index_is_404(emulator: EmulatorServer) -> 
     with client() as http:
         answer = run_to_completion(http, emulator.base_url)
     rid = answer["request_id"]
-    assert httpx.get(f"{emulator.base_url}/files/{rid}/0.png").status_code == 200
-    assert httpx.get(f"{emulator.base_url}/files/{rid}/0.webp").status_code == 404
-    assert httpx.get(f"{emulator.base_url}/files/{rid}/1.png").status_code == 404
+    assert httpx.get(f"{emulator.media_url}/files/{rid}/0.png").status_code == 200
+    assert httpx.get(f"{emulator.media_url}/files/{rid}/0.webp").status_code == 404
+    assert httpx.get(f"{emulator.media_url}/files/{rid}/1.png").status_code == 404
+    # media lives on its own origin only, as fal's CDN is another host
+    assert httpx.get(f"{emulator.base_url}/files/{rid}/0.png").status_code == 404
 
 
 def test_cancel_queued_request(emulator_factory: EmulatorFactory) -> None:
@@ -232,12 +281,25 @@ def test_cancel_queued_request(emulator_factory: EmulatorFactory) -> None:
     assert cancel.json() == {"status": "CANCELLATION_REQUESTED"}
     assert status.status_code == 200
     assert status.json()["status"] == "COMPLETED"
-    assert status.json()["error_type"] == "request_cancelled"
-    assert status.headers["x-fal-error-type"] == "request_cancelled"
+    assert status.json()["error_type"] == "client_cancelled"
+    assert status.json()["error"] == "Request cancelled by the client."
+    assert status.headers["x-fal-error-type"] == "client_cancelled"
     assert again.status_code == 400
     assert again.json() == {"status": "ALREADY_COMPLETED"}
-    assert result.status_code == 400
+    assert result.status_code == 499
+    assert result.json() == {"detail": "Request cancelled by the client.",
+                             "error_type": "client_cancelled"}
+    assert result.headers["x-fal-error-type"] == "client_cancelled"
     assert server.stats()["outcomes"]["cancelled"] == 1
+
+
+def test_a_switch_forgets_a_cancelled_queued_request(emulator_factory: EmulatorFactory) -> None:
+    server = emulator_factory({"queue_delay": 60, "cancelled_answers_404": True})
+    with client() as http:
+        answer = submit(http, server.base_url)
+        assert http.put(answer["cancel_url"]).status_code == 202
+        assert http.get(answer["status_url"]).status_code == 404
+        assert http.get(answer["response_url"]).status_code == 404
 
 
 def test_cancel_running_request_is_only_a_signal(emulator_factory: EmulatorFactory) -> None:
@@ -260,8 +322,10 @@ def test_cancel_running_request_when_honoured(emulator_factory: EmulatorFactory)
         stream_events(http, answer["status_url"], until="IN_PROGRESS")
         assert http.put(answer["cancel_url"]).status_code == 202
         body = http.get(answer["status_url"]).json()
+        result = http.get(answer["response_url"])
     assert body["status"] == "COMPLETED"
-    assert body["error_type"] == "request_cancelled"
+    assert body["error_type"] == "client_cancelled"
+    assert result.status_code == 499
 
 
 def test_cancel_completed_request_is_400(emulator: EmulatorServer) -> None:

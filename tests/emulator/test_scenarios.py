@@ -40,7 +40,7 @@ def test_reset_rearms_counters() -> None:
 
 @pytest.mark.parametrize("bad", [
     {"server_error": {"status": 418}},
-    {"failed_generation": {"status": 503}},
+    {"failed_generation": {"status": 200}},
     {"dropped_stream": {"routes": ["submit"]}},
     {"rate_limit": {"probability": 1.5}},
     {"queue_delay": -1},
