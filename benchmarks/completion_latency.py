@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from qwenimg_desktop.core.fal.client import QueueClient
+from qwenimg_desktop.core.fal.credentials import fixed_key
 from qwenimg_desktop.core.fal.protocol import ENDPOINT_ID, QueueStatus
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.emulator.scenarios import Scenario
@@ -28,7 +29,7 @@ REQUEST = GenerationRequest(prompt="latency probe", image_size="square")
 
 
 async def _ours(server: EmulatorServer, *, use_stream: bool, interval: float) -> float:
-    client = QueueClient(server.base_url, key=lambda: KEY)
+    client = QueueClient(server.base_url, key=fixed_key(KEY))
     seen_at = 0.0
 
     async def on_status(status: QueueStatus) -> None:

@@ -253,9 +253,9 @@ def _describe(event: ev.JobEvent) -> str:
     if isinstance(event, ev.Completed):
         return f"completed, seed {event.seed}, {len(event.image_paths)} image(s)"
     if isinstance(event, ev.Failed):
-        return f"failed: {event.reason}"
+        return f"failed: {event.reason}" + (f" — {event.next_step}" if event.next_step else "")
     if isinstance(event, ev.Cancelled):
-        return "cancelled"
+        return "cancelled" + (f": {event.detail}" if event.detail else "")
     return _describe_restored(event)
 
 

@@ -214,9 +214,42 @@ class TransferStalled(FalError):
 class RequestFailed(FalError):
     """The generation ran and failed (COMPLETED with ``error``, or an error result)."""
 
-    def __init__(self, message: str, error_type: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, error_type: str | None = None, *, next_step: str | None = None
+    ) -> None:
+        super().__init__(message, next_step=next_step)
         self.error_type = error_type
+
+
+class InfrastructureFailed(RequestFailed):
+    """fal could not run the job (runner lost, no runner, timeout...) after its own retries.
+
+    ``error_type`` is fal's code (``runner_disconnected``, ``request_timeout``, ...); the next
+    step depends on it. fal does not bill these; running it again is a new job.
+    """
+
+
+class StartTimeout(InfrastructureFailed):
+    """No runner started the job before its start deadline (504, user timeout type)."""
+
+    next_step = "fal was too busy to start it in time; nothing was charged. Try again later."
+
+
+class AppCrashed(RequestFailed):
+    """The model's app raised an unhandled exception: a generic 500, the reason in the logs."""
+
+    next_step = (
+        "A fault in the model on fal's side, not in your input. Try again; if it keeps "
+        "crashing, report the request id to fal."
+    )
+
+    def __init__(self, message: str, traceback_head: str | None = None) -> None:
+        super().__init__(message, "app_crash")
+        self.traceback_head = traceback_head
+
+
+class RequestCancelled(FalError):
+    """The request was cancelled."""
 
 
 class SubmissionUnknown(FalError):

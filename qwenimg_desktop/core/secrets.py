@@ -21,8 +21,8 @@ from keyring.errors import (
     PasswordSetError,
 )
 
-from qwenimg_desktop.core.environ import read_secret
 from qwenimg_desktop.core.errors import KeyringUnavailable, UserError, register_secret
+from qwenimg_desktop.core.fal.credentials import key_from_environment, key_shape_problem
 
 SERVICE_NAME = "qwenimg-desktop"
 ACCOUNT = "fal-api-key"
@@ -125,7 +125,8 @@ def clean_key(key: str) -> str:
     """Validate the loose shape of a pasted key; surrounding whitespace is dropped.
 
     Raises:
-        InvalidKey: the text is empty, has whitespace inside, or is implausibly long.
+        InvalidKey: the text is empty, has whitespace inside, is implausibly long, or is not
+            ``<key_id>:<key_secret>``.
     """
     key = key.strip()
     if not key:
@@ -136,6 +137,8 @@ def clean_key(key: str) -> str:
         raise InvalidKey("The API key contains control characters.")
     if len(key) > MAX_KEY_LENGTH:
         raise InvalidKey(f"The API key is longer than {MAX_KEY_LENGTH} characters.")
+    if problem := key_shape_problem(key):
+        raise InvalidKey(problem)
     return key
 
 
@@ -182,9 +185,8 @@ class KeyStore:
         return self._lookup()[1]
 
     def _lookup(self) -> tuple[str | None, KeySource]:
-        env_key = read_secret(ENV_VAR).strip()
+        env_key, _ = key_from_environment()  # FAL_KEY, else FAL_KEY_ID + FAL_KEY_SECRET
         if env_key:
-            register_secret(env_key)
             return env_key, "env"
         if self._session_key is not None:
             return self._session_key, "session"

@@ -240,12 +240,16 @@ class BaseEmulatorHandler(BaseHTTPRequestHandler):
         body = self.read_body() if method in {"POST", "PUT"} else b""
         if body is None:
             return
-        route: Route | None = None
+        if path.startswith("/_emulator/") and self.origin == "queue":
+            self.control(method, path, body)
+            return
+        route = self.match(method, path)
+        record = self.state.log_request(
+            origin=self.origin, method=method, target=self.path,
+            route=route.kind if route else "unknown",
+            request_id=route.request_id if route else None, headers=dict(self.headers.items()),
+        )
         try:
-            if path.startswith("/_emulator/") and self.origin == "queue":
-                self.control(method, path, body)
-                return
-            route = self.match(method, path)
             if route is None:
                 self.state.count_served("unknown")
                 self.send_json(404, {"detail": f"No route for {method} {path}"})
@@ -262,14 +266,8 @@ class BaseEmulatorHandler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         finally:
-            if not path.startswith("/_emulator/"):
-                self.state.log_request(
-                    origin=self.origin, method=method, target=self.path,
-                    route=route.kind if route else "unknown",
-                    request_id=route.request_id if route else None,
-                    status=self.answered, headers=dict(self.headers.items()),
-                    seconds=time.monotonic() - started,
-                )
+            record["status"] = self.answered
+            record["seconds"] = round(time.monotonic() - started, 4)
 
     def do_GET(self) -> None:
         self.dispatch("GET")

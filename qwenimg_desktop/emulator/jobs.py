@@ -325,11 +325,7 @@ class JobBoard:
         for job in list(self._queue):
             if job.start_timeout is not None:
                 if now >= job.created_at + job.start_timeout:
-                    answer: Outcome = (
-                        504, {"detail": TIMEOUT_ERROR, "error_type": TIMEOUT_TYPE},
-                        {"X-Fal-Error-Type": TIMEOUT_TYPE, "X-Fal-Request-Timeout-Type": "user"},
-                    )
-                    self._finish(job, now, TIMEOUT_ERROR, TIMEOUT_TYPE, answer)
+                    self._start_timeout(job, now)
                     continue
                 deadlines.append(job.created_at + job.start_timeout)
         max_running = self._injector.scenario.max_running
@@ -397,7 +393,9 @@ class JobBoard:
             self._finish(job, now, None, None, None)
             return
         kind = failure.failure_kind()
-        if kind == "model":
+        if kind == "start_timeout":
+            self._start_timeout(job, now)
+        elif kind == "model":
             detail = [{"loc": ["body", failure.field], "msg": failure.message,
                        "type": failure.error_type or "value_error"}]
             self._model_error(job, now, detail, carries)
@@ -411,6 +409,13 @@ class JobBoard:
             body = {"detail": failure.message, "error_type": failure.error_type}
             headers = {"X-Fal-Error-Type": failure.error_type}
             self._finish(job, now, failure.message, failure.error_type, (code, body, headers))
+
+    def _start_timeout(self, job: EmuJob, now: float) -> None:
+        answer: Outcome = (
+            504, {"detail": TIMEOUT_ERROR, "error_type": TIMEOUT_TYPE},
+            {"X-Fal-Error-Type": TIMEOUT_TYPE, "X-Fal-Request-Timeout-Type": "user"},
+        )
+        self._finish(job, now, TIMEOUT_ERROR, TIMEOUT_TYPE, answer)
 
     def _model_error(
         self, job: EmuJob, now: float, detail: list[dict[str, Any]], carries: bool

@@ -57,7 +57,7 @@ ALLOWED_ROUTES: Final[dict[FaultName, frozenset[RouteKind]]] = {
     "stalled_stream": frozenset({"stream"}),
     "media_redirect": frozenset({"file"}),
 }
-FailureKind = Literal["infrastructure", "model", "crash"]
+FailureKind = Literal["infrastructure", "model", "crash", "start_timeout"]
 # The HTTP code fal's result answers with for each infrastructure error type (its published
 # table); a type not listed answers 500.
 INFRA_STATUS: Final[dict[str, int]] = {
@@ -88,7 +88,9 @@ class Fault(BaseModel):
     (failed_generation), ``kind`` (failed_generation: ``infrastructure`` answers the result with
     the flat ``{detail, error_type}`` body and ``X-Fal-Error-Type``, at the code of fal's table
     unless ``status`` says; ``model`` answers 422 with a ``detail`` list naming ``field``;
-    ``crash`` logs a traceback and answers a generic 500; default: ``model`` for status 422,
+    ``crash`` logs a traceback and answers a generic 500; ``start_timeout`` ends it as an
+    expired ``X-Fal-Request-Timeout`` does (504 with the user timeout type); default: ``model``
+    for status 422,
     else ``infrastructure``), ``location`` (media_redirect: where the 302 points; default the
     same file on the media origin, asked again without the fault).
     """

@@ -35,19 +35,23 @@ class EmulatorState:
 
     def log_request(
         self, *, origin: str, method: str, target: str, route: str, request_id: str | None,
-        status: int | None, headers: Mapping[str, str], seconds: float,
-    ) -> None:
-        """Record one request as received (the key's value never kept: only that it came)."""
+        headers: Mapping[str, str],
+    ) -> dict[str, Any]:
+        """Record one request as it arrives (the key's value never kept: only that it came).
+
+        The caller fills in ``status`` and ``seconds`` when the answer is done, so a request
+        still being answered (a stream) is already listed.
+        """
         kept = {name.lower(): value for name, value in headers.items()}
         if "authorization" in kept:
             scheme = kept["authorization"].split(" ", 1)[0]
             kept["authorization"] = f"{scheme} [present]"
         record = {"origin": origin, "method": method, "target": target, "route": route,
-                  "request_id": request_id, "status": status, "headers": kept,
-                  "seconds": round(seconds, 4)}
+                  "request_id": request_id, "status": None, "headers": kept, "seconds": None}
         with self._lock:
             self._requests.append(record)
             del self._requests[:-10_000]  # a bounded log: long benchmarks stay flat
+        return record
 
     def requests(self, route: str | None = None) -> list[dict[str, Any]]:
         """The request log, oldest first (optionally one route's requests only)."""

@@ -96,7 +96,7 @@ class JobRow:
 
     def status_line(self, now: float) -> str:
         line = messages.state_line(self.state, self.position, self.elapsed(now))
-        if self.state in (JobState.failed, JobState.unknown) and self.reason:
+        if self.state in (JobState.failed, JobState.unknown, JobState.cancelled) and self.reason:
             return f"{line}: {self.reason}"
         if self.state in (JobState.running, JobState.fetching) and self.last_log:
             return f"{line} · {self.last_log}"
@@ -260,7 +260,8 @@ def _fold(row: JobRow, event: ev.JobEvent, now: float) -> None:
     elif isinstance(event, ev.Failed):
         unknown = event.kind == "SubmissionUnknown"
         row.state, row.finished = (JobState.unknown if unknown else JobState.failed), now
-        row.reason = messages.failure_text(event.reason, event.kind)
+        row.reason = messages.failure_text(event.reason, event.kind, event.next_step)
         row.kind = event.kind
     elif isinstance(event, ev.Cancelled):
         row.state, row.finished = JobState.cancelled, now
+        row.reason = event.detail

@@ -105,10 +105,10 @@ _KIND_HINTS: Final[dict[str, str]] = {
 }
 
 
-def failure_text(reason: str, kind: str) -> str:
-    """A failed job's reason plus the next step for its error kind."""
+def failure_text(reason: str, kind: str, next_step: str = "") -> str:
+    """A failed job's reason plus its next step (the failure's own, else its kind's)."""
     reason = reason.strip() or "The job failed."
-    hint = _KIND_HINTS.get(kind, "")
+    hint = next_step.strip() or _KIND_HINTS.get(kind, "")
     if "balance" in reason.lower() or "insufficient" in reason.lower():
         hint = f"Your fal balance is too low: top up at {FAL_BILLING_URL}."
     if hint and hint.lower() not in reason.lower():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -20,7 +21,8 @@ from qwenimg_desktop.core.fal.client import (
     QueueClient,
     check_key,
 )
-from qwenimg_desktop.core.fal.protocol import QueueStatus
+from qwenimg_desktop.core.fal.credentials import fixed_key
+from qwenimg_desktop.core.fal.protocol import QueueStatus, SubmitResponse
 from qwenimg_desktop.core.fal.retry import RetryPolicy
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.urls import validate_queue_base
@@ -31,11 +33,11 @@ REQUEST = GenerationRequest(prompt="a red fox, 一只狐狸", seed=7)
 
 
 def _client(base: str, key: str = TEST_KEY, **kwargs: Any) -> QueueClient:
-    return QueueClient(base, key=lambda: key, retry=kwargs.pop("retry", FAST_RETRY), **kwargs)
+    return QueueClient(base, key=fixed_key(key), retry=kwargs.pop("retry", FAST_RETRY), **kwargs)
 
 
 async def _submit_and_finish(
-    client: QueueClient, *, use_stream: bool = True
+    client: QueueClient, request: GenerationRequest = REQUEST, *, use_stream: bool = True
 ) -> tuple[list[QueueStatus], Any]:
     seen: list[QueueStatus] = []
 
@@ -43,7 +45,7 @@ async def _submit_and_finish(
         seen.append(status)
 
     try:
-        sub = await client.submit(REQUEST, job_id="job-1")
+        sub = await client.submit(request, job_id="job-1")
         final = await client.watch(
             sub.request_id, record, use_stream=use_stream, poll_interval=0.02
         )
@@ -84,22 +86,22 @@ def test_no_key_is_an_auth_error_before_any_request(emulator_factory: EmulatorFa
     assert server.stats()["submits_total"] == 0
 
 
-def test_422_carries_field_paths(emulator_factory: EmulatorFactory) -> None:
-    server = emulator_factory()
+@pytest.mark.parametrize("carries_error", [True, False])
+def test_422_on_the_result_carries_field_paths(
+    emulator_factory: EmulatorFactory, carries_error: bool
+) -> None:
+    """fal accepts the submit and fails the run: the 422 comes with the result, and the
+    client reads it the same whether the COMPLETED status carried ``error`` or not."""
+    server = emulator_factory({"completed_carries_error": carries_error})
     bad = GenerationRequest.model_construct(
         **{**REQUEST.model_dump(), "negative_prompt": "x" * 600, "num_images": 99}
     )
-    client = _client(server.base_url)
-
-    async def go() -> None:
-        try:
-            await client.submit(bad)
-        finally:
-            await client.aclose()
-
     with pytest.raises(ValidationFailed) as info:
-        run(go())
+        run(_submit_and_finish(_client(server.base_url), bad))
     assert {f.path for f in info.value.fields} == {"negative_prompt", "num_images"}
+    assert "negative_prompt: String should have at most 500 characters" in info.value.message
+    assert server.stats()["submits_total"] == 1
+    assert len(server.requests("result")) == 1  # a 422 is an answer, never retried
 
 
 def test_429_on_submit_is_retried_without_duplicates(emulator_factory: EmulatorFactory) -> None:
@@ -114,16 +116,42 @@ def test_429_on_submit_is_retried_without_duplicates(emulator_factory: EmulatorF
     assert client.stats.retries >= 2
 
 
-@pytest.mark.parametrize("status_code", [500, 503])
+@pytest.mark.parametrize(("status_code", "ingress"), [(500, False), (503, False), (504, True)])
 def test_5xx_on_submit_is_unknown_never_resent(
-    emulator_factory: EmulatorFactory, status_code: int
+    emulator_factory: EmulatorFactory, status_code: int, ingress: bool
 ) -> None:
-    server = emulator_factory(
-        {"server_error": {"next_n": 1, "routes": ["submit"], "status": status_code}}
-    )
+    """fal's own 5xx, or an ingress 504 (the proxy had forwarded it): the outcome is unknown."""
+    server = emulator_factory({"server_error": {
+        "next_n": 1, "routes": ["submit"], "status": status_code, "ingress": ingress}})
     with pytest.raises(SubmissionUnknown):
         run(_submit_and_finish(_client(server.base_url)))
     assert server.stats()["submit_attempts"] == 1
+
+
+@pytest.mark.parametrize("status_code", [502, 503])
+def test_an_ingress_502_503_on_submit_is_resent_once_and_flagged(
+    emulator_factory: EmulatorFactory, status_code: int
+) -> None:
+    server = emulator_factory({"server_error": {
+        "next_n": 1, "routes": ["submit"], "status": status_code, "ingress": True}})
+    client = _client(server.base_url)
+
+    async def go() -> SubmitResponse:
+        try:
+            return await client.submit(REQUEST)
+        finally:
+            await client.aclose()
+
+    assert run(go()).resent_after_ingress == status_code
+    assert [r["status"] for r in server.requests("submit")] == [status_code, 200]
+
+
+def test_a_second_ingress_5xx_on_submit_is_unknown(emulator_factory: EmulatorFactory) -> None:
+    server = emulator_factory({"server_error": {
+        "next_n": 2, "routes": ["submit"], "status": 502, "ingress": True}})
+    with pytest.raises(SubmissionUnknown):
+        run(_submit_and_finish(_client(server.base_url)))
+    assert server.stats()["submit_attempts"] == 2  # re-sent once, never twice
 
 
 def test_lost_submit_answer_is_unknown(emulator_factory: EmulatorFactory) -> None:
@@ -248,3 +276,45 @@ def test_queue_base_accepts_https_and_loopback_http() -> None:
     assert validate_queue_base("https://queue.fal.run/") == "https://queue.fal.run"
     assert validate_queue_base("http://127.0.0.1:8080") == "http://127.0.0.1:8080"
     assert validate_queue_base("http://localhost:1") == "http://localhost:1"
+
+
+def test_a_stalled_stream_is_dropped_and_the_job_goes_on_by_polling(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    """Nothing at all (no keep-alive comment either) for the stall limit: polling takes over
+    long before httpx's 120 s read timeout would notice."""
+    server = emulator_factory({"queue_delay": 0, "run_time": 1.0, "keepalive": 0.1,
+                               "stalled_stream": {"next_n": 1, "after_events": 1, "delay": 60}})
+    client = _client(server.base_url, stream_stall=0.5)
+    started = time.monotonic()
+    _, result = run(_submit_and_finish(client))
+    assert result.images
+    assert time.monotonic() - started < 10
+    assert client.stats.stream_stalls == 1
+    assert client.stats.stream_fallbacks == 1
+    assert len(server.requests("stream")) == 1
+    assert server.requests("status")  # polled after the stall
+
+
+def test_keep_alive_comments_keep_a_quiet_stream_open(emulator_factory: EmulatorFactory) -> None:
+    """A stream with no event for longer than the stall limit, but with keep-alive comments,
+    is not stalled."""
+    server = emulator_factory({"queue_delay": 0, "run_time": 1.2, "log_steps": 0,
+                               "keepalive": 0.1})
+    client = _client(server.base_url, stream_stall=0.4)
+    _, result = run(_submit_and_finish(client))
+    assert result.images
+    assert client.stats.stream_stalls == 0
+    assert client.stats.stream_fallbacks == 0
+    assert server.requests("status") == []
+
+
+@pytest.mark.parametrize("key", ["nocolon", ":secret", "id:"])
+def test_a_malformed_key_is_refused_before_any_request(
+    emulator_factory: EmulatorFactory, key: str
+) -> None:
+    server = emulator_factory()
+    with pytest.raises(AuthError, match=r"<key_id>:<key_secret>") as caught:
+        run(_submit_and_finish(_client(server.base_url, key=key)))
+    assert key not in caught.value.message
+    assert server.requests() == []

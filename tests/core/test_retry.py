@@ -9,7 +9,10 @@ import httpx
 import pytest
 
 from qwenimg_desktop.core.fal.retry import (
+    Call,
     RetryPolicy,
+    is_ingress,
+    is_user_timeout,
     may_have_reached_server,
     parse_retry_after,
     should_retry_exception,
@@ -40,28 +43,68 @@ def test_parse_retry_after_forms() -> None:
     assert parse_retry_after("-5") == 0.0
 
 
-def _response(code: int, headers: dict[str, str] | None = None) -> httpx.Response:
-    return httpx.Response(code, headers=headers or {})
+NGINX = b"<html><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></html>"
+FAL = {"x-fal-request-id": "r-1"}
 
 
-@pytest.mark.parametrize("code", [408, 409, 429, 500, 502, 503, 504])
-def test_idempotent_calls_retry_transient_statuses(code: int) -> None:
-    assert should_retry_response(_response(code), idempotent=True)
+def _response(code: int, headers: dict[str, str] | None = None,
+              content: bytes = b"") -> httpx.Response:
+    return httpx.Response(code, headers=headers or {}, content=content)
+
+
+@pytest.mark.parametrize("call", ["status", "result", "cancel"])
+@pytest.mark.parametrize("code", [408, 409, 429])
+def test_reads_and_cancel_retry_408_409_429(code: int, call: Call) -> None:
+    assert should_retry_response(_response(code, FAL), call=call)
+
+
+@pytest.mark.parametrize("call", ["submit", "status", "result", "cancel"])
+@pytest.mark.parametrize("code", [502, 503, 504])
+def test_ingress_5xx_is_retried_except_on_submit(code: int, call: Call) -> None:
+    """The submit decides itself: an ingress 502/503 is re-sent once, a 504 never."""
+    response = _response(code, content=NGINX)
+    assert is_ingress(response)
+    assert should_retry_response(response, call=call) is (call != "submit")
+
+
+@pytest.mark.parametrize("code", [500, 502, 503, 504])
+def test_status_polls_retry_any_5xx(code: int) -> None:
+    assert should_retry_response(_response(code, FAL), call="status")
+
+
+@pytest.mark.parametrize("code", [500, 502, 503, 504])
+def test_a_results_own_5xx_is_final_after_one_retry(code: int) -> None:
+    response = _response(code, FAL)
+    assert should_retry_response(response, call="result", fal_5xx=1)
+    assert not should_retry_response(response, call="result", fal_5xx=2)
+
+
+@pytest.mark.parametrize("call", ["submit", "cancel"])
+def test_fals_own_5xx_is_an_answer_for_submit_and_cancel(call: Call) -> None:
+    assert not should_retry_response(_response(500, FAL), call=call)
 
 
 @pytest.mark.parametrize("code", [400, 401, 403, 404, 422])
 def test_client_errors_are_final(code: int) -> None:
-    assert not should_retry_response(_response(code), idempotent=True)
+    assert not should_retry_response(_response(code, FAL), call="status")
 
 
-@pytest.mark.parametrize(("code", "retry"), [(429, True), (500, False), (503, False), (408, False)])
-def test_submit_retries_only_429(code: int, retry: bool) -> None:
-    assert should_retry_response(_response(code), idempotent=False) is retry
+@pytest.mark.parametrize(("code", "retry"), [(429, True), (408, True), (409, False),
+                                             (500, False), (503, False)])
+def test_what_a_submit_retries(code: int, retry: bool) -> None:
+    assert should_retry_response(_response(code, FAL), call="submit") is retry
 
 
-def test_user_timeout_504_is_honoured() -> None:
+@pytest.mark.parametrize("call", ["submit", "status", "result", "cancel"])
+def test_user_timeout_504_is_never_retried(call: Call) -> None:
     response = _response(504, {"x-fal-request-timeout-type": "user"})
-    assert not should_retry_response(response, idempotent=True)
+    assert is_user_timeout(response)
+    assert not should_retry_response(response, call=call)
+
+
+def test_a_5xx_without_nginx_is_not_ingress() -> None:
+    assert not is_ingress(_response(502, content=b"Bad Gateway"))
+    assert not is_ingress(_response(502, FAL, content=NGINX))
 
 
 def test_submit_transport_errors() -> None:

@@ -12,6 +12,7 @@ import pytest
 from pydantic import ValidationError
 
 from qwenimg_desktop.core.errors import DiskFull, UserError
+from qwenimg_desktop.core.fal.credentials import fixed_key
 from qwenimg_desktop.core.fal.storage import INITIATE_PATH, StorageUploader, UploadFailed
 from qwenimg_desktop.core.settings import AppSettings, DraftSnapshot, ThemeChoice, load_draft
 from qwenimg_desktop.core.urls import is_loopback, validate_queue_base
@@ -193,7 +194,7 @@ def _upload_to(target: str, server: Hostile) -> None:
     server.routes["/put"] = body(b"")
 
     async def scenario() -> None:
-        uploader = StorageUploader(server.base_url, key=lambda: TEST_KEY, retry=FAST_RETRY)
+        uploader = StorageUploader(server.base_url, key=fixed_key(TEST_KEY), retry=FAST_RETRY)
         try:
             await uploader.upload(b"\x89PNG private pixels", content_type="image/png",
                                   file_name="mine.png")

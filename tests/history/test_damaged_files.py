@@ -12,6 +12,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.core.fal.client import QueueClient
+from qwenimg_desktop.core.fal.credentials import fixed_key
 from qwenimg_desktop.core.fal.download import Downloader
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.consistency import check_files, redownload_missing
@@ -34,7 +35,7 @@ def test_a_damaged_file_is_found_and_re_download_replaces_it(
     request = GenerationRequest(prompt="a fox", seed=3, num_images=2, image_size="square")
 
     async def scenario() -> None:
-        client = QueueClient(emulator.base_url, key=lambda: TEST_KEY, retry=FAST_RETRY)
+        client = QueueClient(emulator.base_url, key=fixed_key(TEST_KEY), retry=FAST_RETRY)
         downloader = Downloader(retry=FAST_RETRY)
         try:
             request_id = await _generate(client, request)

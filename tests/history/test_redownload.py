@@ -8,6 +8,7 @@ import pytest
 
 from qwenimg_desktop.core.errors import DownloadError
 from qwenimg_desktop.core.fal.client import QueueClient
+from qwenimg_desktop.core.fal.credentials import fixed_key
 from qwenimg_desktop.core.fal.download import Downloader
 from qwenimg_desktop.core.fal.protocol import QueueStatus
 from qwenimg_desktop.core.params import GenerationRequest
@@ -50,7 +51,7 @@ def test_missing_images_come_back_with_metadata(emulator: EmulatorServer,
                                 image_size="square")
 
     async def scenario() -> None:
-        client = QueueClient(emulator.base_url, key=lambda: TEST_KEY, retry=FAST_RETRY)
+        client = QueueClient(emulator.base_url, key=fixed_key(TEST_KEY), retry=FAST_RETRY)
         downloader = Downloader(retry=FAST_RETRY)
         try:
             request_id = await _generate(client, request)

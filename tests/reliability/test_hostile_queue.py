@@ -23,6 +23,7 @@ from PIL.PngImagePlugin import PngInfo
 
 from qwenimg_desktop.core.errors import MAX_MESSAGE_CHARS, REDACTED, NetworkError
 from qwenimg_desktop.core.fal.client import QueueClient, StreamUnavailable
+from qwenimg_desktop.core.fal.credentials import fixed_key
 from qwenimg_desktop.core.fal.limits import (
     MAX_LOG_FIELD_CHARS,
     MAX_LOG_LINE_CHARS,
@@ -210,7 +211,7 @@ def test_an_sse_line_just_over_its_limit_is_refused(tmp_path: Path) -> None:
         _queue(server, status=_status(), stream=streamed(
             lambda: repeated(b"data: ", event.encode(), len(event) + 6, b"\n\n"),
             "text/event-stream"))
-        client = QueueClient(server.base_url, key=lambda: TEST_KEY, retry=FAST_RETRY)
+        client = QueueClient(server.base_url, key=fixed_key(TEST_KEY), retry=FAST_RETRY)
 
         async def follow() -> list[str]:
             try:
@@ -245,13 +246,14 @@ def test_reading_a_body_ten_times_the_limit_keeps_memory_bounded(tmp_path: Path)
 RSS_SCRIPT: Final = '''
 import asyncio, json, resource, sys
 from qwenimg_desktop.core.fal.client import QueueClient
+from qwenimg_desktop.core.fal.credentials import fixed_key
 from qwenimg_desktop.core.fal.retry import RetryPolicy
 
 def peak() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
 
 async def main() -> dict[str, object]:
-    client = QueueClient(sys.argv[1], key=lambda: "k:v", retry=RetryPolicy(max_attempts=1))
+    client = QueueClient(sys.argv[1], key=fixed_key("k:v"), retry=RetryPolicy(max_attempts=1))
     try:
         try:
             await client.status("req-0")  # warm up: imports, pools (404 -> NotFound)
@@ -515,7 +517,7 @@ def test_a_queue_answer_trickled_in_meets_the_call_deadline() -> None:
         cancel = request_urls(server.base_url, REQUEST_ID)["cancel_url"]
         server.routes[cancel.removeprefix(server.base_url)] = streamed(
             lambda: trickled(answer, 0.2), length=len(answer))
-        client = QueueClient(server.base_url, key=lambda: TEST_KEY,
+        client = QueueClient(server.base_url, key=fixed_key(TEST_KEY),
                              retry=RetryPolicy(max_attempts=2, base_delay=0.01),
                              call_deadline=0.5)
 
@@ -535,7 +537,7 @@ def test_a_queue_answer_trickled_in_meets_the_call_deadline() -> None:
 def test_an_upload_answer_over_its_limit_is_refused_with_a_message() -> None:
     with Hostile() as server:
         server.routes[INITIATE_PATH] = streamed(lambda: _big_status(MAX_STATUS_BYTES + 1))
-        uploader = StorageUploader(server.base_url, key=lambda: TEST_KEY, retry=FAST_RETRY)
+        uploader = StorageUploader(server.base_url, key=fixed_key(TEST_KEY), retry=FAST_RETRY)
 
         async def upload() -> str:
             try:

@@ -32,6 +32,8 @@ from qwenimg_desktop.core.errors import (
     ValidationFailed,
     register_secret,
 )
+from qwenimg_desktop.core.fal.credentials import KeySource, fixed_key, key_shape_problem
+from qwenimg_desktop.core.fal.failures import result_failure
 from qwenimg_desktop.core.fal.limits import (
     CALL_DEADLINE_S,
     MAX_ERROR_BYTES,
@@ -52,7 +54,10 @@ from qwenimg_desktop.core.fal.protocol import (
     submit_url,
 )
 from qwenimg_desktop.core.fal.retry import (
+    Call,
     RetryPolicy,
+    from_fal,
+    is_ingress,
     may_have_reached_server,
     parse_retry_after,
     should_retry_exception,
@@ -66,6 +71,8 @@ log = logging.getLogger("qwenimg.fal")
 USER_AGENT: Final = f"{APP_ID}/{__version__}"
 JOB_ID_HEADER: Final = "X-Qwenimg-Job-Id"
 DEFAULT_TIMEOUT: Final = httpx.Timeout(120.0, connect=30.0)
+# fal sends an SSE comment every 15 s; a stream silent for three intervals is stalled.
+STREAM_STALL_S: Final = 45.0
 StatusCallback = Callable[[QueueStatus], Awaitable[None]]
 M = TypeVar("M", QueueStatus, GenerationResult)
 
@@ -88,25 +95,33 @@ class ClientStats:
 
     retries: int = 0
     stream_fallbacks: int = 0
+    stream_stalls: int = 0
 
 
 class QueueClient:
-    """One queue base, one key provider, one shared :class:`httpx.AsyncClient`."""
+    """One queue base, one key provider, one shared :class:`httpx.AsyncClient`.
+
+    ``key`` is awaited each time a request is built (see ``credentials.KeyProvider``).
+    ``stream_stall`` is how long the status stream may send nothing at all (not even a
+    keep-alive comment) before it is dropped for polling.
+    """
 
     def __init__(
         self,
         base: str = DEFAULT_QUEUE_BASE,
         *,
-        key: Callable[[], str | None],
+        key: KeySource,
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         call_deadline: float | None = CALL_DEADLINE_S,
+        stream_stall: float = STREAM_STALL_S,
     ) -> None:
         self.base = validate_queue_base(base)
         self.call_deadline = call_deadline
         self._key = key
+        self.stream_stall = stream_stall
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self.stats = ClientStats()
@@ -128,33 +143,47 @@ class QueueClient:
 
     # ---- requests ---------------------------------------------------------------------------
 
-    def _auth(self) -> dict[str, str]:
-        key = self._key()
+    async def _auth(self) -> dict[str, str]:
+        """The Authorization header, from a key read now; a key of the wrong shape is refused
+        here, before anything is sent."""
+        key = await self._key()
         if not key:
             raise AuthError("no fal API key is set")
         register_secret(key)
+        if problem := key_shape_problem(key):
+            raise AuthError(problem)
         return {"Authorization": f"Key {key}"}
 
     async def submit(
-        self, request: GenerationRequest, *, job_id: str | None = None
+        self,
+        request: GenerationRequest,
+        *,
+        job_id: str | None = None,
+        webhook: str | None = None,
     ) -> SubmitResponse:
-        """POST the request. Retried only when it cannot have reached the server (or on 429).
+        """POST the request. Re-sent only when it cannot have reached the queue (connect error,
+        429, 408) or once after an ingress 502/503 (the answer then says so).
+
+        ``webhook`` asks fal to POST the outcome there too (``fal_webhook``); it never replaces
+        watching the job.
 
         Raises:
             SubmissionUnknown: the request may have been received but no valid answer came.
         """
-        headers = self._auth()
-        if job_id:
-            headers[JOB_ID_HEADER] = job_id
         body = request.to_api_payload()
         url = submit_url(self.base, request.endpoint)
+        params = {"fal_webhook": webhook} if webhook else None
         attempt = 0
+        resent_after: int | None = None
         while True:
             attempt += 1
+            headers = await self._auth()
+            if job_id:
+                headers[JOB_ID_HEADER] = job_id
             try:
                 response = await self._send(
                     "POST", url, MAX_STATUS_BYTES, "submit answer",
-                    json=body, headers=headers,
+                    json=body, headers=headers, params=params,
                 )
             except MalformedResponse as exc:  # too large, or not HTTP we can follow
                 raise SubmissionUnknown(
@@ -172,16 +201,23 @@ class QueueClient:
                         f"the submit may have reached fal but no answer came ({_describe(exc)})"
                     ) from None
                 raise NetworkError(f"could not reach the queue: {_describe(exc)}") from None
-            if response.status_code == 429 and attempt < self.retry.max_attempts:
+            if attempt < self.retry.max_attempts and should_retry_response(
+                response, call="submit"
+            ):
+                await self._backoff(attempt, response, None)
+                continue
+            if (
+                resent_after is None
+                and response.status_code in {502, 503}
+                and is_ingress(response)
+            ):
+                # fal's proxy could not reach the queue: most likely never queued. Re-sent
+                # once, and the job is flagged so a duplicate can be checked for.
+                resent_after = response.status_code
                 await self._backoff(attempt, response, None)
                 continue
             if response.is_success:
-                try:
-                    return parse_model(SubmitResponse, response.content, what="submit answer")
-                except MalformedResponse as exc:
-                    raise SubmissionUnknown(
-                        f"fal accepted the submit but its answer was unreadable ({exc})"
-                    ) from None
+                return _submit_answer(response, resent_after)
             if response.status_code >= 500:
                 raise SubmissionUnknown(
                     f"fal answered the submit with HTTP {response.status_code}; it may or may not "
@@ -201,11 +237,15 @@ class QueueClient:
     ) -> AsyncIterator[QueueStatus]:
         """Follow the SSE status stream until COMPLETED.
 
+        A stream that sends no byte at all (not even a keep-alive comment) for
+        ``stream_stall`` seconds is dropped as stalled.
+
         Raises:
-            StreamUnavailable: refused, broken or ended early; the caller falls back to polling.
+            StreamUnavailable: refused, broken, stalled or ended early; the caller polls.
         """
         url = request_urls(self.base, request_id)["stream_url"]
-        headers = self._auth()
+        headers = await self._auth()
+        timeout = httpx.Timeout(self.stream_stall, connect=DEFAULT_TIMEOUT.connect)
         try:
             async with httpx_sse.aconnect_sse(
                 self._http,
@@ -213,6 +253,7 @@ class QueueClient:
                 url,
                 params={"logs": int(logs)},
                 headers=headers,
+                timeout=timeout,
             ) as source:
                 response = source.response
                 if response.status_code in {401, 403, 404}:
@@ -227,6 +268,11 @@ class QueueClient:
                     yield status
                     if status.status == "COMPLETED":
                         return
+        except httpx.ReadTimeout:
+            self.stats.stream_stalls += 1
+            raise StreamUnavailable(
+                f"the stream sent nothing for {self.stream_stall:g} s (stalled)"
+            ) from None
         except (httpx.HTTPError, httpx_sse.SSEError, MalformedResponse) as exc:
             raise StreamUnavailable(_describe(exc)) from None
         raise StreamUnavailable("the stream ended before the request completed")
@@ -262,15 +308,22 @@ class QueueClient:
     async def result(
         self, request_id: str, *, limit: int = MAX_RESULT_BYTES
     ) -> GenerationResult:
-        """Fetch the output of a completed request (a body over ``limit`` bytes is refused)."""
+        """Fetch the output of a completed request (a body over ``limit`` bytes is refused).
+
+        Raises:
+            ValidationFailed: a model error (422), with each field's path and message.
+            InfrastructureFailed / StartTimeout: fal could not run it (its own retries spent).
+            AppCrashed: the model's app crashed (a generic 500; the reason is in the logs).
+            RequestCancelled: the request was cancelled (499).
+        """
         url = request_urls(self.base, request_id)["response_url"]
-        return await self._get_model(GenerationResult, url, "result", limit=limit)
+        return await self._get_model(GenerationResult, url, "result", limit=limit, call="result")
 
     async def cancel(self, request_id: str) -> CancelOutcome:
         """Ask the queue to cancel; a running request may still complete."""
         url = request_urls(self.base, request_id)["cancel_url"]
         try:
-            await self._request("PUT", url)
+            await self._request("PUT", url, call="cancel")
         except NotFound:
             return CancelOutcome.not_found
         except RequestFailed as exc:
@@ -283,13 +336,15 @@ class QueueClient:
 
     async def _get_model(
         self, model: type[M], url: str, what: str, params: dict[str, Any] | None = None,
-        *, limit: int,
+        *, limit: int, call: Call = "status",
     ) -> M:
         """GET and validate; an unreadable body is a transient fault, retried like a 5xx."""
         attempt = 0
         while True:
             attempt += 1
-            response = await self._request("GET", url, params=params, limit=limit, what=what)
+            response = await self._request(
+                "GET", url, params=params, limit=limit, what=what, call=call
+            )
             try:
                 return parse_model(model, response.content, what=what)
             except MalformedResponse:
@@ -305,13 +360,14 @@ class QueueClient:
 
     async def _request(
         self, method: str, url: str, params: dict[str, Any] | None = None,
-        *, limit: int = MAX_STATUS_BYTES, what: str = "answer",
+        *, limit: int = MAX_STATUS_BYTES, what: str = "answer", call: Call,
     ) -> httpx.Response:
-        """An idempotent call with the retry policy; raises typed errors."""
+        """A status, result or cancel call with its retry rules; raises typed errors."""
         attempt = 0
+        fal_5xx = 0
         while True:
             attempt += 1
-            headers = self._auth()
+            headers = await self._auth()
             try:
                 response = await self._send(
                     method, url, limit, what, params=params, headers=headers
@@ -326,12 +382,15 @@ class QueueClient:
                 raise NetworkError(f"the queue did not answer: {_describe(exc)}") from None
             if response.is_success:
                 return response
-            if (
-                should_retry_response(response, idempotent=True)
-                and attempt < self.retry.max_attempts
+            if response.status_code >= 500 and from_fal(response):
+                fal_5xx += 1
+            if attempt < self.retry.max_attempts and should_retry_response(
+                response, call=call, fal_5xx=fal_5xx
             ):
                 await self._backoff(attempt, response, None)
                 continue
+            if call == "result" and (failure := result_failure(response)) is not None:
+                raise failure
             raise error_from_response(response)
 
     async def _backoff(
@@ -349,6 +408,19 @@ class QueueClient:
             reason = f"HTTP {response.status_code}" if response is not None else _describe(exc)
         log.info("retry %d in %.2f s after %s", attempt, delay, reason)
         await self._sleep(delay)
+
+
+def _submit_answer(response: httpx.Response, resent_after: int | None) -> SubmitResponse:
+    """The accepted submit's answer; noting when it was re-sent after an ingress 5xx."""
+    try:
+        answer = parse_model(SubmitResponse, response.content, what="submit answer")
+    except MalformedResponse as exc:
+        raise SubmissionUnknown(
+            f"fal accepted the submit but its answer was unreadable ({exc})"
+        ) from None
+    if resent_after is not None:
+        answer = answer.model_copy(update={"resent_after_ingress": resent_after})
+    return answer
 
 
 def error_from_response(response: httpx.Response) -> FalError:
@@ -444,7 +516,7 @@ async def _check_key_async(base: str, key: str, limit: float) -> None:
     probe = "00000000-0000-0000-0000-000000000000"
     client = QueueClient(
         base,
-        key=lambda: key,
+        key=fixed_key(key),
         retry=RetryPolicy(max_attempts=2),
         timeout=httpx.Timeout(limit, connect=min(limit, 10.0)),
     )

@@ -1,9 +1,14 @@
-"""Retry and back-off policy, at least as careful as fal's own Python client.
+"""Retry and back-off policy, per call, as docs/reliability.md's retry table says.
 
-Idempotent calls (status, result, cancel, media) retry transport errors, timeouts, 408, 409, 429
-and 5xx. A submit is retried only when it provably never reached the server (connect error or
-connect timeout) or was refused with 429: fal has no idempotency key, so anything else after the
-request left is "submission unknown", never a blind re-send.
+- Every call retries 429 (honouring ``Retry-After``) and connect errors (nothing was sent).
+- Reads (status, result) and cancel retry 408, 409, transport errors and *ingress* 5xx (made by
+  the proxy in front of fal: no ``x-fal-request-id``).
+- A status poll retries any 5xx. A result's 5xx from fal itself is the job's outcome: final
+  after at most one retry.
+- A 504 carrying ``X-Fal-Request-Timeout-Type`` (the start deadline expired) is never retried.
+- A submit is re-sent only when it never reached the queue: a connect error, 429, 408, or once
+  after an ingress 502/503 (the caller flags that job). Anything else after the request left is
+  "submission unknown", never a blind re-send: fal has no idempotency key.
 """
 
 from __future__ import annotations
@@ -13,11 +18,13 @@ import math
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Literal
 
 import httpx
 
-RETRY_STATUSES: Final = frozenset({408, 409, 429, 500, 502, 503, 504})
+INGRESS_STATUSES: Final = frozenset({502, 503, 504})
+FAL_5XX_RETRIES_ON_RESULT: Final = 1  # the result's own 5xx is the job's outcome
+Call = Literal["submit", "status", "result", "cancel"]
 MAX_RETRY_AFTER: Final = 120.0
 
 
@@ -61,13 +68,47 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return min(seconds, MAX_RETRY_AFTER)
 
 
-def should_retry_response(response: httpx.Response, *, idempotent: bool) -> bool:
-    """Whether an HTTP answer is worth another attempt."""
-    if response.status_code == 504 and response.headers.get("x-fal-request-timeout-type"):
-        return False  # the user's own server-side timeout: honour it
-    if not idempotent:
-        return response.status_code == 429
-    return response.status_code in RETRY_STATUSES
+def from_fal(response: httpx.Response) -> bool:
+    """True when fal's own gateway made the answer (it carries ``x-fal-request-id``)."""
+    return "x-fal-request-id" in response.headers
+
+
+def is_ingress(response: httpx.Response) -> bool:
+    """A 502/503/504 made by the proxy in front of fal: no request id, an nginx page."""
+    return (
+        response.status_code in INGRESS_STATUSES
+        and not from_fal(response)
+        and b"nginx" in response.content[:4096].lower()
+    )
+
+
+def is_user_timeout(response: httpx.Response) -> bool:
+    """The start deadline (``X-Fal-Request-Timeout``) expired: never retried."""
+    return response.status_code == 504 and bool(
+        response.headers.get("x-fal-request-timeout-type")
+    )
+
+
+def should_retry_response(response: httpx.Response, *, call: Call, fal_5xx: int = 0) -> bool:
+    """Whether an HTTP answer to ``call`` is worth another attempt.
+
+    ``fal_5xx`` counts the 5xx answers from fal itself this call has had so far (this one
+    included); a result allows :data:`FAL_5XX_RETRIES_ON_RESULT` retries of those.
+    """
+    code = response.status_code
+    if is_user_timeout(response):
+        return False
+    if code == 429:
+        return True
+    if call == "submit":
+        return code == 408  # refused before queueing; ingress 502/503: the submit decides
+    if code in {408, 409}:
+        return True
+    if code < 500:
+        return False
+    if not from_fal(response) or call == "status":
+        return True  # the proxy in front of fal (a read may be asked again), or a status poll
+    return call == "result" and fal_5xx <= FAL_5XX_RETRIES_ON_RESULT
 
 
 def should_retry_exception(exc: Exception, *, idempotent: bool) -> bool:

@@ -26,6 +26,7 @@ from qwenimg_desktop.core.fal.client import (
     error_from_response,
     send_bounded,
 )
+from qwenimg_desktop.core.fal.credentials import KeySource
 from qwenimg_desktop.core.fal.limits import CALL_DEADLINE_S, MAX_ERROR_BYTES, MAX_STATUS_BYTES
 from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE, parse_model
 from qwenimg_desktop.core.fal.retry import RetryPolicy, parse_retry_after
@@ -83,7 +84,7 @@ class StorageUploader:
     """Uploads bytes to fal's storage; one shared HTTP client, the key read per call."""
 
     def __init__(
-        self, queue_base: str, *, key: Callable[[], str | None], retry: RetryPolicy | None = None,
+        self, queue_base: str, *, key: KeySource, retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
@@ -115,7 +116,7 @@ class StorageUploader:
         return target.file_url
 
     async def _initiate(self, content_type: str, file_name: str) -> UploadTarget:
-        key = self._key()
+        key = await self._key()
         if not key:
             raise AuthError("no fal API key is set")
         register_secret(key)

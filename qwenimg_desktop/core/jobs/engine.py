@@ -98,7 +98,6 @@ class JobEngine(StartGate):
         self._lease = EngineLease(self.layout.root,
                                   config.owner_label or _default_owner_label())
         self._takeover: asyncio.Task[None] | None = None
-        self._key_cache: str | None = None
         self._jobs: dict[str, JobContext] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -201,6 +200,7 @@ class JobEngine(StartGate):
     async def _setup(self) -> None:
         # Imported here, on the engine thread, so the caller (the GUI) never pays for httpx.
         from qwenimg_desktop.core.fal.client import QueueClient  # noqa: PLC0415
+        from qwenimg_desktop.core.fal.credentials import KeyProvider  # noqa: PLC0415
         from qwenimg_desktop.core.fal.download import Downloader  # noqa: PLC0415
         from qwenimg_desktop.core.fal.storage import StorageUploader  # noqa: PLC0415
         from qwenimg_desktop.core.jobs.pipeline import Pipeline  # noqa: PLC0415
@@ -225,7 +225,9 @@ class JobEngine(StartGate):
                 raise DatabaseCorrupt(self.layout.db_path, "quick_check found damaged pages")
         store.owner = self._lease.owner_id
         self.store = store
-        client = QueueClient(self.queue_base, key=lambda: self._key_cache, retry=self._retry)
+        # The client and the uploader ask for the key each time they build a request.
+        key = KeyProvider(self._keys)
+        client = QueueClient(self.queue_base, key=key, retry=self._retry)
         downloader = Downloader(retry=self._retry, executor=self._file_pool,
                                 pace=self.config.download_pace)
         self._slots = Slots(self.concurrency)
@@ -241,8 +243,7 @@ class JobEngine(StartGate):
             use_stream=self._use_stream,
             poll_interval=self._poll_interval,
             make_thumbnails=self._thumbnails,
-            uploader=StorageUploader(self.queue_base, key=lambda: self._key_cache,
-                                     retry=self._retry),
+            uploader=StorageUploader(self.queue_base, key=key, retry=self._retry),
             job_deadline=self.config.job_deadline,
             submit_deadline=self.config.submit_deadline,
         )
@@ -344,6 +345,7 @@ class JobEngine(StartGate):
             return 0
         ctx = JobContext(record.id, record.request, record.state, request_id=record.request_id)
         ctx.cancel_requested = record.state is JobState.cancel_requested
+        ctx.started = ctx.started or record.started_at is not None
         self._jobs[ctx.job_id] = ctx
         self.recovered.append(ctx.job_id)
         coro = self._resume(ctx) if resume else self._job(ctx, create=False)
@@ -568,7 +570,6 @@ class JobEngine(StartGate):
                 if ctx.cancel_requested:
                     await pipe.finish_cancelled(ctx)
                     return
-                self._key_cache = await asyncio.to_thread(self._keys)
                 if not await pipe.send(ctx):
                     return
                 await pipe.follow(ctx)
@@ -583,7 +584,7 @@ class JobEngine(StartGate):
     async def _resume(self, ctx: JobContext) -> None:
         pipe = self._pipe
         try:
-            self._key_cache = await asyncio.to_thread(self._keys)
+            await pipe.resume_logs(ctx)  # lines stored before the restart are not added again
             pipe.emit(ev.StateChanged(ctx.job_id, ctx.state, "resumed after restart",
                                       resumed=True))
             assert self._slots is not None
@@ -611,7 +612,6 @@ class JobEngine(StartGate):
         pipe = self._pipe
         bound = asyncio.timeout(pipe.job_deadline)
         try:
-            self._key_cache = await asyncio.to_thread(self._keys)
             record = await pipe.db(pipe.store.get, job_id)
             async with bound:
                 if record is not None and record.awaits_redownload:

@@ -63,11 +63,18 @@ class Failed(JobEvent):
     reason: str
     kind: str = "error"  # error class name, e.g. "AuthError", "ValidationFailed"
     fields: tuple[tuple[str, str], ...] = ()  # (field path, message) for 422
+    next_step: str = ""  # what the user can do; specific to the failure (e.g. fal's error type)
 
 
 @dataclass(frozen=True, slots=True)
 class Cancelled(JobEvent):
-    """The job was cancelled (locally before submit, or by the queue)."""
+    """The job was cancelled (locally before submit, or by the queue).
+
+    ``detail`` says whether fal had started it (so it may be charged); empty when it was never
+    sent.
+    """
+
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from qwenimg_desktop.core.edit_request import EditRequest
 from qwenimg_desktop.core.errors import (
+    AppCrashed,
     BugError,
     DeadlineExceeded,
     DownloadError,
@@ -28,12 +29,14 @@ from qwenimg_desktop.core.errors import (
     NotFound,
     PaidNotDownloaded,
     QwenImgError,
+    RequestCancelled,
     RequestFailed,
     SubmissionUnknown,
     ValidationFailed,
 )
 from qwenimg_desktop.core.fal.client import CancelOutcome, QueueClient
 from qwenimg_desktop.core.fal.download import DownloadedImage, Downloader, verify_image
+from qwenimg_desktop.core.fal.failures import is_cancelled, traceback_head, traceback_text
 from qwenimg_desktop.core.fal.limits import (
     JOB_DEADLINE_S,
     MAX_LOG_FIELD_CHARS,
@@ -79,10 +82,16 @@ class JobContext:
     cancel_requested: bool = False
     queue_position: int | None = None
     seed: int | None = None
-    logs_seen: int = 0
+    # Log lines already stored, by (timestamp, message): fal's status holds a sliding window,
+    # so a line is new because it was not seen, never because of where it sits.
+    logs_seen: set[tuple[str | None, str]] = field(default_factory=set, repr=False)
     logs_stored: int = 0
-    last_log: LogEntry | None = None
+    started: bool = False  # fal said IN_PROGRESS: a cancel may no longer spare the charge
+    traceback: str | None = None  # an app crash's traceback, from the logs
     task: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.started = self.state in {JobState.running, JobState.fetching}
 
 
 class Pipeline:
@@ -204,6 +213,11 @@ class Pipeline:
             ctx.state = JobState.unknown
             self.emit(ev.Failed(ctx.job_id, exc.message, "SubmissionUnknown"))
             return False
+        if sub.resent_after_ingress is not None:
+            note = (f"fal's proxy answered HTTP {sub.resent_after_ingress} (it could not reach "
+                    "the queue), so the request was sent once more; if your fal dashboard "
+                    "shows it twice, one is a duplicate.")
+            await self.db(self.store.append_logs, ctx.job_id, [(note, "WARN", None)])
         ctx.request_id = sub.request_id
         ctx.state = JobState.submitted
         self.emit(ev.Submitted(ctx.job_id, sub.request_id))
@@ -227,6 +241,9 @@ class Pipeline:
     async def follow(self, ctx: JobContext) -> None:
         """Watch a submitted job to the end, fetch its result and store its images.
 
+        COMPLETED is terminal, not a success: the result fetch says how the job ended (its
+        output, or a model error, an infrastructure error, an app crash, a cancellation).
+
         Following and fetching the result must end within ``job_deadline`` seconds (a status
         that stays IN_PROGRESS forever, or answers that trickle in, would wait without end);
         each image download has its own bounds (the downloader's pace).
@@ -246,16 +263,10 @@ class Pipeline:
                     poll_interval=self.poll_interval,
                 ))
             except NotFound:
-                if ctx.cancel_requested:
+                if ctx.cancel_requested:  # a cancelled queued job may be forgotten by fal
                     await self.finish_cancelled(ctx)
                     return
                 raise
-        if final is not None and final.failed:
-            if ctx.cancel_requested:
-                await self.finish_cancelled(ctx)
-                return
-            reason = final.error or f"the generation failed ({final.error_type})"
-            raise RequestFailed(reason, final.error_type)
         await self._fetch(ctx, final, until)
 
     async def _in_time(self, ctx: JobContext, until: float, work: Awaitable[T]) -> T:
@@ -282,6 +293,11 @@ class Pipeline:
             "Re-download fetches the images."
         )
 
+    async def resume_logs(self, ctx: JobContext) -> None:
+        """Mark the lines a resumed job already stored as seen, so none is stored twice."""
+        stored = await self.db(self.store.logs, ctx.job_id)
+        ctx.logs_seen.update((timestamp, message) for message, _, timestamp in stored)
+
     async def _on_status(self, ctx: JobContext, status: QueueStatus) -> None:
         if status.status == "IN_QUEUE":
             if ctx.state is JobState.cancel_requested:
@@ -292,14 +308,15 @@ class Pipeline:
                 ctx.queue_position = status.queue_position
                 self.emit(ev.Queued(ctx.job_id, status.queue_position))
             return
+        if status.status == "IN_PROGRESS":
+            ctx.started = True
         if status.status == "IN_PROGRESS" and ctx.state not in {
             JobState.running,
             JobState.cancel_requested,
         }:
             await self.db(self.store.mark_running, ctx.job_id)
             ctx.state = JobState.running
-        new_logs = self._new_logs(ctx, status.logs or [])
-        lines = await self._store_logs(ctx, [(e.message, e.level, e.timestamp) for e in new_logs])
+        lines = await self._store_logs(ctx, self._new_logs(ctx, status.logs or []))
         if status.status == "IN_PROGRESS" or lines:
             self.emit(ev.Running(ctx.job_id, lines))
 
@@ -325,22 +342,32 @@ class Pipeline:
         return tuple(str(message) for message, _level, _ts in kept)
 
     @staticmethod
-    def _new_logs(ctx: JobContext, logs: list[LogEntry]) -> list[LogEntry]:
-        """New lines, whether the server sends cumulative logs or only the latest ones."""
-        if not logs:
-            return []
-        seen = ctx.logs_seen
-        cumulative = seen == 0 or (len(logs) >= seen and logs[seen - 1] == ctx.last_log)
-        fresh = logs[seen:] if cumulative else logs
-        ctx.logs_seen = len(logs) if cumulative else seen + len(logs)
-        if fresh:
-            ctx.last_log = logs[-1]
+    def _new_logs(
+        ctx: JobContext, logs: list[LogEntry]
+    ) -> list[tuple[str, str | None, str | None]]:
+        """The lines not stored yet, as (message, level, timestamp).
+
+        De-duplicated by (timestamp, message), never by position: fal's window slides, and a
+        stream event may carry the new lines or the whole window. An app crash's traceback
+        entry (``{"traceback": ...}``) is unwrapped, and kept for the failure's message.
+        """
+        fresh = []
+        for entry in logs:
+            message = entry.message
+            if (text := traceback_text(message)) is not None:
+                message = text
+                ctx.traceback = text
+            key = (entry.timestamp, bounded_log_line(message))  # as stored (resume reads it)
+            if key in ctx.logs_seen:
+                continue
+            ctx.logs_seen.add(key)
+            fresh.append((message, entry.level, entry.timestamp))
         return fresh
 
     async def _fetch(self, ctx: JobContext, final: QueueStatus | None, until: float) -> None:
         assert ctx.request_id is not None
         self.emit(ev.StateChanged(ctx.job_id, JobState.fetching))
-        result = await self._in_time(ctx, until, self._result(ctx))
+        result = await self._in_time(ctx, until, self._result(ctx, final))
         if result is None:
             return
         metrics = json.dumps(final.metrics) if final is not None and final.metrics else None
@@ -360,18 +387,30 @@ class Pipeline:
         self.emit(ev.Completed(ctx.job_id, ctx.seed, paths))
         self.thumbnail_later(ctx.job_id, images)
 
-    async def _result(self, ctx: JobContext) -> GenerationResult | None:
+    async def _result(
+        self, ctx: JobContext, final: QueueStatus | None
+    ) -> GenerationResult | None:
         """The result, with no more images than were asked for; None when it was cancelled."""
         assert ctx.request_id is not None
         try:
             result = await self.client.result(
                 ctx.request_id, limit=result_limit(ctx.request.sync_mode)
             )
-        except (RequestFailed, ValidationFailed) as exc:
-            if ctx.cancel_requested:
+        except RequestCancelled:
+            await self.finish_cancelled(ctx)
+            return None
+        except AppCrashed:
+            head = traceback_head(ctx.traceback) if ctx.traceback else None
+            message = "the model crashed on fal" + (f": {head}" if head else " (HTTP 500)")
+            raise AppCrashed(message, head) from None
+        except NotFound:
+            if ctx.cancel_requested or (final is not None and is_cancelled(final.error_type)):
                 await self.finish_cancelled(ctx)
                 return None
-            raise RequestFailed(f"the generation failed: {exc.message}") from None
+            if final is not None and final.failed:  # the result is gone; the status said why
+                reason = final.error or f"the generation failed ({final.error_type})"
+                raise RequestFailed(reason, final.error_type) from None
+            raise
         wanted = ctx.request.num_images
         if len(result.images) > wanted:
             # Never more than was asked for: a result listing 1001 images for a 1-image
@@ -419,7 +458,7 @@ class Pipeline:
         assert record.request is not None
         ctx = JobContext(record.id, record.request, record.state, request_id=record.request_id,
                          seed=record.seed)
-        result = await self._result(ctx)
+        result = await self._result(ctx, None)
         if result is None:
             return []
         ctx.seed = result.seed if result.seed is not None else ctx.request.seed
@@ -591,10 +630,19 @@ class Pipeline:
             )
 
     async def finish_cancelled(self, ctx: JobContext) -> None:
-        """Record and announce a cancelled job."""
+        """Record and announce a cancelled job, saying whether fal had already started it."""
+        if ctx.request_id is None:
+            note = ""  # never sent: nothing to pay
+        elif ctx.started:
+            note = "fal had already started it, so it may be charged"
+        else:
+            note = "cancelled before fal started it: not charged"
+        if note:
+            line = (f"Cancelled: {note}.", "INFO", None)
+            await self.db(self.store.append_logs, ctx.job_id, [line])
         await self.db(self.store.mark_cancelled, ctx.job_id)
         ctx.state = JobState.cancelled
-        self.emit(ev.Cancelled(ctx.job_id))
+        self.emit(ev.Cancelled(ctx.job_id, note))
 
     async def fail(self, ctx: JobContext, exc: Exception) -> None:
         """Record a failure with a specific reason; never raises."""
@@ -618,7 +666,8 @@ class Pipeline:
         except Exception:
             log.exception("could not record the failure of %s", ctx.job_id)
         ctx.state = JobState.failed
-        self.emit(ev.Failed(ctx.job_id, reason, kind, fields))
+        step = exc.next_step if isinstance(exc, QwenImgError) else ""
+        self.emit(ev.Failed(ctx.job_id, reason, kind, fields, step))
 
 
 def _inputs_refused(exc: Exception) -> bool:
