@@ -7,7 +7,8 @@ import os
 # With no display and no platform set, Qt aborts the process inside pytest-qt's qapp.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Never let a test reach the developer's real key or keyring by accident.
-os.environ.pop("FAL_KEY", None)
+for _name in ("FAL_KEY", "FAL_KEY_ID", "FAL_KEY_SECRET"):  # every variable fal's clients read
+    os.environ.pop(_name, None)
 
 pytest_plugins = [
     "tests.fixtures.emulator",

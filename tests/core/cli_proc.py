@@ -12,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def cli_env(tmp_path: Path, key: str | None) -> dict[str, str]:
     """An environment with no keyring bus, a private HOME and (optionally) FAL_KEY."""
-    env = {k: v for k, v in os.environ.items() if k not in {"FAL_KEY", "DBUS_SESSION_BUS_ADDRESS"}}
+    dropped = {"FAL_KEY", "FAL_KEY_ID", "FAL_KEY_SECRET", "DBUS_SESSION_BUS_ADDRESS"}
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env["HOME"] = str(tmp_path / "home")
     env["PYTHONPATH"] = str(ROOT)
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
@@ -27,12 +28,13 @@ def cli_command(*args: str) -> list[str]:
 
 
 def run_cli(
-    tmp_path: Path, *args: str, key: str | None, timeout: float = 60
+    tmp_path: Path, *args: str, key: str | None, timeout: float = 60,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the CLI to completion."""
+    """Run the CLI to completion (``env``: variables added to the environment)."""
     return subprocess.run(
         cli_command(*args),
-        env=cli_env(tmp_path, key),
+        env={**cli_env(tmp_path, key), **(env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,

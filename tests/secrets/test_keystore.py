@@ -15,8 +15,9 @@ from tests.fixtures.keyring import HangingKeyring
 
 
 def _key() -> str:
-    # Not fal-shaped on purpose: only registration (not the shape regex) can redact it.
-    return "qk_" + secrets.token_hex(16)
+    # <id>:<secret>, but not fal's own shape on purpose: only registration (not the shape
+    # regex) can redact it.
+    return "qk_" + secrets.token_hex(6) + ":" + secrets.token_hex(16)
 
 
 @pytest.mark.keyring
@@ -53,7 +54,8 @@ def test_pasted_key_is_trimmed_and_bad_keys_are_rejected(real_keystore: KeyStore
     real_keystore.set(f"  {key}\n")
     assert real_keystore.get() == key
 
-    for bad in ("", "   \n", f"{key[:8]} {key[8:]}", f"{key}\n{key}", "a\x07bcdef", "k" * 2000):
+    for bad in ("", "   \n", f"{key[:8]} {key[8:]}", f"{key}\n{key}", "a\x07bcdef", "k" * 2000,
+                key.replace(":", ""), key.split(":")[0] + ":", ":" + key.split(":")[1]):
         with pytest.raises(InvalidKey) as info:
             real_keystore.set(bad)
         assert key not in str(info.value)

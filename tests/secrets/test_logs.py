@@ -41,7 +41,8 @@ def _file_text(log_dir: Path) -> str:
 def test_key_saved_in_the_keyring_never_reaches_a_log(
     tail: RamTail, log_dir: Path, real_keystore: KeyStore
 ) -> None:
-    key = "qk_" + secrets.token_hex(16)  # not fal-shaped: only registration can redact it
+    key = "qk_" + secrets.token_hex(6) + ":" + secrets.token_hex(16)  # not fal-shaped: only
+    # registration can redact it
     real_keystore.set(key)
     log = logging.getLogger("qwenimg.test")
 
@@ -61,7 +62,7 @@ def test_key_saved_in_the_keyring_never_reaches_a_log(
 
 
 def test_session_key_is_redacted_too(tail: RamTail, no_backend_keystore: KeyStore) -> None:
-    key = "sk_" + secrets.token_hex(12)
+    key = "sk_" + secrets.token_hex(6) + ":" + secrets.token_hex(12)
     no_backend_keystore.set_session_key(key)
     logging.getLogger("qwenimg.test").error("key=%s", key)
     assert tail.lines()[-1].endswith(f"key={REDACTED}")
