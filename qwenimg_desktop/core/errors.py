@@ -232,19 +232,15 @@ class InfrastructureFailed(RequestFailed):
 class StartTimeout(InfrastructureFailed):
     """No runner started the job before its start deadline (504, user timeout type)."""
 
-    next_step = "fal was too busy to start it in time; nothing was charged. Try again later."
-
 
 class AppCrashed(RequestFailed):
     """The model's app raised an unhandled exception: a generic 500, the reason in the logs."""
 
-    next_step = (
-        "A fault in the model on fal's side, not in your input. Try again; if it keeps "
-        "crashing, report the request id to fal."
-    )
-
     def __init__(self, message: str, traceback_head: str | None = None) -> None:
-        super().__init__(message, "app_crash")
+        super().__init__(message, "app_crash", next_step=(
+            "A fault in the model on fal's side, not in your input. Try again; if it keeps "
+            "crashing, report the request id to fal."
+        ))
         self.traceback_head = traceback_head
 
 

@@ -108,7 +108,7 @@ _KIND_HINTS: Final[dict[str, str]] = {
 def failure_text(reason: str, kind: str, next_step: str = "") -> str:
     """A failed job's reason plus its next step (the failure's own, else its kind's)."""
     reason = reason.strip() or "The job failed."
-    hint = next_step.strip() or _KIND_HINTS.get(kind, "")
+    hint = next_step.strip() or _KIND_HINTS.get(kind, "")  # the failure's own step first
     if "balance" in reason.lower() or "insufficient" in reason.lower():
         hint = f"Your fal balance is too low: top up at {FAL_BILLING_URL}."
     if hint and hint.lower() not in reason.lower():

@@ -40,7 +40,8 @@ EXPECTED_FAILURES: dict[str, tuple[str, ...]] = {
     ),
     # The media link expired (404): the paid result is kept for Re-download.
     "PaidNotDownloaded": ("no longer available",),
-    "RequestFailed": ("Internal error during image generation",),  # COMPLETED with an error
+    # COMPLETED, then the result's flat {detail, error_type}: fal could not run it.
+    "InfrastructureFailed": ("Internal error during image generation",),
 }
 FAST = RetryPolicy(base_delay=0.005, max_delay=0.05)
 

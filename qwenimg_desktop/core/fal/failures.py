@@ -75,7 +75,8 @@ def result_failure(response: httpx.Response) -> FalError | None:
         return RequestCancelled(detail or "the request was cancelled")
     if code == 504 and response.headers.get("x-fal-request-timeout-type"):
         return StartTimeout(
-            "fal did not start the generation before its start deadline", "request_timeout"
+            "fal did not start the generation before its start deadline", "request_timeout",
+            next_step="fal was too busy to start it in time; nothing was charged. Try later.",
         )
     if code == 422:
         fields = body.field_errors()

@@ -666,7 +666,9 @@ class Pipeline:
         except Exception:
             log.exception("could not record the failure of %s", ctx.job_id)
         ctx.state = JobState.failed
-        step = exc.next_step if isinstance(exc, QwenImgError) else ""
+        # Only a step this failure carries itself (fal's error type, a content-policy refusal);
+        # a kind's usual step is the window's to word.
+        step = str(vars(exc).get("next_step", "")) if isinstance(exc, QwenImgError) else ""
         self.emit(ev.Failed(ctx.job_id, reason, kind, fields, step))
 
 
