@@ -181,6 +181,9 @@ def test_webhook_receives_fals_payload(
     assert body["gateway_request_id"] == request_id
     assert body["status"] == "OK"
     assert body["payload"]["seed"] == 3
+    deadline = time.monotonic() + 10  # recorded once the receiver's answer is back
+    while not emulator.webhook_deliveries and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert emulator.webhook_deliveries == [{"request_id": request_id, "url": url, "status": 200}]
 
 

@@ -408,9 +408,14 @@ class Pipeline:
                 await self.finish_cancelled(ctx)
                 return None
             if final is not None and final.failed:  # the result is gone; the status said why
-                reason = final.error or f"the generation failed ({final.error_type})"
-                raise RequestFailed(reason, final.error_type) from None
+                await self._failed_as_status_says(ctx, final)
+                return None
             raise
+        if final is not None and final.failed:
+            # fal answers a failed job's result with its error; a server whose status says
+            # "failed" while its result looks fine contradicts itself: the failure is believed.
+            await self._failed_as_status_says(ctx, final)
+            return None
         wanted = ctx.request.num_images
         if len(result.images) > wanted:
             # Never more than was asked for: a result listing 1001 images for a 1-image
@@ -423,6 +428,14 @@ class Pipeline:
             self.emit(ev.Running(ctx.job_id, stored))  # the live log shows it too
             self.emit(ev.StateChanged(ctx.job_id, JobState.fetching, note))
         return result
+
+    async def _failed_as_status_says(self, ctx: JobContext, final: QueueStatus) -> None:
+        """End the job as its COMPLETED status says (cancelled, or failed with its reason)."""
+        if is_cancelled(final.error_type):
+            await self.finish_cancelled(ctx)
+            return
+        reason = final.error or f"the generation failed ({final.error_type})"
+        raise RequestFailed(reason, final.error_type)
 
     async def _keep_images(self, ctx: JobContext, result: GenerationResult) -> list[ImageRecord]:
         """Download and store the result's images.
