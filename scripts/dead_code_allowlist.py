@@ -19,11 +19,11 @@ qapp, secret_service, service  # fixtures requested for their side effect
 _.priority, _.get_preferred_collection  # keyring and secretstorage call these on backends
 
 # fal's result fields: parsed (and type-checked) so a stored result documents the answer.
-_.has_nsfw_concepts, _.timings
+_.has_nsfw_concepts, _.timings, _.gateway_request_id
 
 # The emulator reads its fault switches by name (Scenario.fault, FAULT_NAMES).
 _.rate_limit, _.dropped_stream, _.slow_first_byte, _.malformed_json, _.expired_media
-_.wrong_key, _.submit_lost, _.reused_request_id
+_.wrong_key, _.submit_lost, _.reused_request_id, _.stalled_stream, _.media_redirect
 
 # Written to build-report.json with dataclasses.asdict.
 _.bundle_files, _.build_seconds

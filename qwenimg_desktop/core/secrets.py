@@ -26,7 +26,6 @@ from qwenimg_desktop.core.fal.credentials import key_from_environment, key_shape
 
 SERVICE_NAME = "qwenimg-desktop"
 ACCOUNT = "fal-api-key"
-ENV_VAR = "FAL_KEY"
 DEFAULT_TIMEOUT = 2.0
 MAX_KEY_LENGTH = 1024
 
