@@ -7,13 +7,44 @@ of an edit therefore shows at a glance which references it was made from, and in
 
 from __future__ import annotations
 
+import io
+import math
 import random
 from pathlib import Path
 from typing import Final
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from qwenimg_desktop.emulator.render import CJK_FONT_CANDIDATES
+from qwenimg_desktop.emulator.render import CJK_FONT_CANDIDATES, RenderedImage
+
+MIN_PIXELS: Final = 512 * 512
+MAX_PIXELS: Final = 2048 * 2048
+
+
+def output_size(inputs: list[Image.Image]) -> tuple[int, int]:
+    """Without ``image_size``: the last input's size, scaled into 512²..2048² total pixels."""
+    width, height = inputs[-1].size
+    total = width * height
+    scale = 1.0
+    if total > MAX_PIXELS:
+        scale = math.sqrt(MAX_PIXELS / total)
+    elif total < MIN_PIXELS:
+        scale = math.sqrt(MIN_PIXELS / total)
+    return max(1, int(width * scale)), max(1, int(height * scale))
+
+
+def render_edit(inputs: list[Image.Image], prompt: str, seed: int, index: int, width: int,
+                height: int, output_format: str) -> RenderedImage:
+    """One encoded edit result (``index`` varies the tint, like a new sample)."""
+    image = compose(inputs, width, height, prompt, seed, index)
+    buffer = io.BytesIO()
+    if output_format == "png":
+        image.save(buffer, format="PNG", compress_level=1)
+    elif output_format == "jpeg":
+        image.save(buffer, format="JPEG", quality=90)
+    else:
+        image.save(buffer, format="WEBP", quality=80, method=0)
+    return RenderedImage(buffer.getvalue(), width, height, output_format)
 
 _BAND: Final = 0.16  # the prompt band's share of the height
 

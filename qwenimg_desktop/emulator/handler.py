@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 from qwenimg_desktop.emulator.scenarios import RouteKind
 from qwenimg_desktop.emulator.schemas import ENDPOINTS, owner_alias
 from qwenimg_desktop.emulator.state import EmulatorHTTPServer, EmulatorState
+from qwenimg_desktop.emulator.uploads import FILE_PATH_RE, MAX_UPLOAD_BYTES, UPLOAD_PATH_RE
 
 logger = logging.getLogger("qwenimg_desktop.emulator")
 
@@ -54,9 +55,17 @@ class Route:
 
 
 def match_route(method: str, path: str) -> Route | None:
-    """The fal queue route for ``method`` + ``path``, or None (media is on its own origin)."""
+    """The fal queue route for ``method`` + ``path``, or None (media is on its own origin).
+
+    fal's storage is on this origin too: ``POST /storage/upload/initiate`` and the signed
+    ``PUT /__upload/<token>`` it hands out.
+    """
     if method == "POST" and (endpoint := path.strip("/")) in ENDPOINTS:
         return Route("submit", endpoint=endpoint)
+    if method == "POST" and path.rstrip("/") == "/storage/upload/initiate":
+        return Route("upload_initiate")
+    if method == "PUT" and (upload := UPLOAD_PATH_RE.match(path)):
+        return Route("upload_put", request_id=upload["token"])
     if (match := _REQUEST_RE.match(path)) and match["owner_alias"] in _OWNER_ALIASES:
         tail = match["tail"] or ""
         kind: RouteKind | None = {
@@ -73,6 +82,8 @@ def match_media(method: str, path: str) -> Route | None:
     """The media origin's one route: ``GET /files/{request id}/{index}.{ext}``."""
     if method == "GET" and (match := _FILE_RE.match(path)):
         return Route("file", match["id"], int(match["index"]), match["ext"])
+    if method == "GET" and (match := FILE_PATH_RE.match(path)):
+        return Route("upload_file", match["id"])
     return None
 
 
@@ -114,7 +125,8 @@ class BaseEmulatorHandler(BaseHTTPRequestHandler):
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             length = -1
-        if not 0 <= length <= _MAX_BODY:
+        limit = MAX_UPLOAD_BYTES if UPLOAD_PATH_RE.match(urlsplit(self.path).path) else _MAX_BODY
+        if not 0 <= length <= limit:
             self.close_connection = True
             self.send_json(413, {"detail": "Request body too large or invalid Content-Length"})
             return None
@@ -258,7 +270,9 @@ class BaseEmulatorHandler(BaseHTTPRequestHandler):
             if route.kind == "submit":
                 self.state.count_submit_attempt()
             self.wait(self.state.scenario.latency)
-            if route.kind != "file" and not self.check_auth(route):
+            # Media and the signed upload URL take no key (fal's JS client sends none there).
+            if route.kind not in ("file", "upload_file", "upload_put") \
+                    and not self.check_auth(route):
                 return
             if self.front_faults(route):
                 return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 import time
@@ -12,9 +13,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from PIL import Image
+
+from qwenimg_desktop.emulator.edit_render import output_size, render_edit
 from qwenimg_desktop.emulator.render import RenderedImage, render_image
 from qwenimg_desktop.emulator.scenarios import INFRA_STATUS, Fault, FaultInjector
 from qwenimg_desktop.emulator.schemas import EmuInput, owner_alias
+from qwenimg_desktop.emulator.uploads import UploadStore, check_inputs
 
 StatusName = Literal["IN_QUEUE", "IN_PROGRESS", "COMPLETED"]
 CANCELLED_ERROR = "Request cancelled by the client."
@@ -78,6 +83,7 @@ class EmuJob:
     ended_at: float | None = None
     inference_time: float | None = None
     version: int = 0
+    inputs: list[Image.Image] | None = None  # an edit's decoded image_urls, read at run time
     rendered: list[RenderedImage] | None = None
     render_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -100,7 +106,8 @@ class EmuJob:
 class JobBoard:
     """All jobs of one emulator plus the scheduler thread that advances them."""
 
-    def __init__(self, injector: FaultInjector) -> None:
+    def __init__(self, injector: FaultInjector, uploads: UploadStore | None = None) -> None:
+        self.uploads = uploads or UploadStore()
         self.lock = threading.Lock()
         self._wake = threading.Condition(self.lock)
         self._injector = injector
@@ -269,6 +276,13 @@ class JobBoard:
             if job.rendered is None:
                 spec = job.input
                 assert spec is not None, "only a valid input renders"
+                if job.inputs:
+                    job.rendered = [
+                        render_edit(job.inputs, spec.prompt, job.seed, index, spec.width,
+                                    spec.height, spec.output_format)
+                        for index in range(spec.num_images)
+                    ]
+                    return job.rendered
                 job.rendered = [
                     render_image(spec.prompt, job.seed, index, spec.width, spec.height,
                                  spec.output_format)
@@ -343,6 +357,19 @@ class JobBoard:
                 self._touch(job)
         return min(deadlines, default=None)
 
+    def _read_inputs(self, job: EmuJob) -> None:
+        """An edit reads its ``image_urls`` when it runs: a missing or unusable one fails it
+        with a 422 naming ``image_urls[i]``, as fal validates its inputs at run time."""
+        assert job.input is not None
+        images, problems = check_inputs(list(job.input.image_urls), self.uploads)
+        if problems:
+            job.invalid = problems
+            return
+        job.inputs = images
+        if not job.input.width:
+            width, height = output_size(images)
+            job.input = dataclasses.replace(job.input, width=width, height=height)
+
     def _start(self, job: EmuJob, now: float) -> float:
         self._queue.remove(job)
         self._running.append(job)
@@ -350,6 +377,8 @@ class JobBoard:
         job.started_at = now
         job.finish_at = now + job.run_time
         job.logs.append(_log(f"Loading model for {job.num_images} image(s)"))
+        if job.input is not None and job.input.image_urls and job.invalid is None:
+            self._read_inputs(job)
         if job.invalid is not None:  # the app validates its input first, then stops
             job.finish_at = now
             self._touch(job)

@@ -83,7 +83,35 @@ class EmulatorHandler(BaseEmulatorHandler):
             "stream": self.stream,
             "result": self.result,
             "cancel": self.cancel,
+            "upload_initiate": self.upload_initiate,
+            "upload_put": self.upload_put,
         }
+
+    # ---- storage ------------------------------------------------------------------------------
+
+    def upload_initiate(self, route: Route, body: bytes) -> None:
+        """fal storage step 1: a signed upload URL and the file's public URL."""
+        try:
+            payload = json.loads(body or b"null")
+        except (ValueError, UnicodeDecodeError):
+            payload = None
+        board = self.state.board
+        answer = self.state.uploads.initiate(board.base_url, board.media_url, payload)
+        if answer is None:
+            detail = [{"loc": ["body", "content_type"], "msg": "Field required",
+                       "type": "missing"}]
+            self.send_json(422, {"detail": detail})
+            return
+        self.send_json(200, answer)
+
+    def upload_put(self, route: Route, body: bytes) -> None:
+        """fal storage step 2: the bytes, to the signed URL (no key); 403 once it expired."""
+        if self.state.injector.fire("upload_link_expired", "upload_put"):
+            self.state.uploads.expire_all()
+        if not self.state.uploads.put(route.request_id or "", body):
+            self.send_json(403, {"detail": "Request has expired or the signature is invalid"})
+            return
+        self.send_json(200, {})
 
     def _job(self, route: Route) -> EmuJob | None:
         job = self.state.board.get(route.request_id or "")
@@ -126,6 +154,9 @@ class EmulatorHandler(BaseEmulatorHandler):
             webhook=webhook[-1] if webhook else None,
         )
         state.count_submit(client_job_id)
+        if job.input is not None and job.input.image_urls and \
+                state.injector.fire("input_gone", "submit"):
+            state.uploads.remove_all()  # gone by the time the job runs
         if state.injector.fire("submit_lost", "submit"):
             self.cut_connection()
             return
@@ -272,7 +303,15 @@ class MediaHandler(BaseEmulatorHandler):
         return match_media(method, path)
 
     def route_handlers(self) -> dict[RouteKind, Callable[[Route, bytes], None]]:
-        return {"file": self.file}
+        return {"file": self.file, "upload_file": self.upload_file}
+
+    def upload_file(self, route: Route, body: bytes) -> None:
+        """An uploaded file, served like generated ones."""
+        stored = self.state.uploads.get(route.request_id or "")
+        if stored is None:
+            self.send_json(404, {"detail": "File not found or expired"})
+            return
+        self.send_bytes(200, stored.data, stored.content_type)
 
     def control(self, method: str, path: str, body: bytes) -> None:
         self.send_json(404, {"detail": "No such file"})

@@ -9,7 +9,8 @@ from typing import Any, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-RouteKind = Literal["submit", "status", "stream", "result", "cancel", "file"]
+RouteKind = Literal["submit", "status", "stream", "result", "cancel", "file",
+                    "upload_initiate", "upload_put", "upload_file"]
 ALL_ROUTES: Final[tuple[RouteKind, ...]] = get_args(RouteKind)
 FaultName = Literal[
     "server_error",
@@ -24,6 +25,8 @@ FaultName = Literal[
     "reused_request_id",
     "stalled_stream",
     "media_redirect",
+    "upload_link_expired",
+    "input_gone",
 ]
 FAULT_NAMES: Final[tuple[FaultName, ...]] = get_args(FaultName)
 
@@ -41,6 +44,8 @@ DEFAULT_ROUTES: Final[dict[FaultName, tuple[RouteKind, ...]]] = {
     "reused_request_id": ("submit",),
     "stalled_stream": ("stream",),
     "media_redirect": ("file",),
+    "upload_link_expired": ("upload_put",),
+    "input_gone": ("submit",),
 }
 # Routes on which a fault can mean anything at all.
 ALLOWED_ROUTES: Final[dict[FaultName, frozenset[RouteKind]]] = {
@@ -56,6 +61,8 @@ ALLOWED_ROUTES: Final[dict[FaultName, frozenset[RouteKind]]] = {
     "reused_request_id": frozenset({"submit"}),
     "stalled_stream": frozenset({"stream"}),
     "media_redirect": frozenset({"file"}),
+    "upload_link_expired": frozenset({"upload_put"}),
+    "input_gone": frozenset({"submit"}),
 }
 FailureKind = Literal["infrastructure", "model", "crash", "start_timeout"]
 # The HTTP code fal's result answers with for each infrastructure error type (its published
@@ -164,6 +171,10 @@ class Scenario(BaseModel):
     stalled_stream: Fault | None = None
     # The media origin answers 302 (to ``location``, or the same file asked again).
     media_redirect: Fault | None = None
+    # Storage: the signed upload URL has expired when the PUT comes (403).
+    upload_link_expired: Fault | None = None
+    # An edit's uploaded inputs are gone by the time it runs (its result: 422 on image_urls).
+    input_gone: Fault | None = None
 
     @model_validator(mode="after")
     def _check_faults(self) -> Scenario:

@@ -35,6 +35,7 @@ class EndpointSchema:
     endpoint_id: str
     max_images: int
     max_negative_chars: int = 500
+    max_references: int = 0  # the edit endpoints: 1..N ``image_urls`` (required)
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ class EmuInput:
     output_format: str
     sync_mode: bool
     body: Mapping[str, Any] = field(repr=False)
+    image_urls: tuple[str, ...] = ()
+    """An edit's inputs, in order; without ``image_size`` the size is the last input's (0×0
+    here until the inputs are read at run time)."""
 
 
 ENDPOINTS: Final[dict[str, EndpointSchema]] = {
@@ -67,6 +71,15 @@ ENDPOINTS: Final[dict[str, EndpointSchema]] = {
     ),
     "fal-ai/qwen-image-2/text-to-image": EndpointSchema(
         "fal-ai/qwen-image-2/text-to-image", max_images=4
+    ),
+    # fal's pro/edit page: image_urls required, 1-3 items ("image 1/2/3"), num_images 1-6,
+    # image_size optional (the last input's size). The standard edit's limits are not
+    # published separately: assumed the same.
+    "fal-ai/qwen-image-2/pro/edit": EndpointSchema(
+        "fal-ai/qwen-image-2/pro/edit", max_images=6, max_references=3
+    ),
+    "fal-ai/qwen-image-2/edit": EndpointSchema(
+        "fal-ai/qwen-image-2/edit", max_images=6, max_references=3
     ),
 }
 
@@ -172,7 +185,11 @@ def validate(
         limit = schema.max_negative_chars
         errors.append(_error(["negative_prompt"], f"String should have at most {limit} characters",
                              "string_too_long", None, {"max_length": limit}))
-    width, height = _size(errors, body.get("image_size", "square_hd"), switches)
+    image_urls = _image_urls(errors, body, schema.max_references)
+    if schema.max_references and body.get("image_size") is None:
+        width, height = 0, 0  # the last input's size, once read at run time
+    else:
+        width, height = _size(errors, body.get("image_size", "square_hd"), switches)
     seed = _integer(errors, body, "seed", None, 0, MAX_SEED)
     high = schema.max_images if switches.enforce_num_images else None
     num_images = _integer(errors, body, "num_images", 1, 1, high) or 1
@@ -189,5 +206,26 @@ def validate(
     return EmuInput(
         prompt=str(prompt), seed=seed, num_images=num_images, width=width, height=height,
         output_format=str(output_format), sync_mode=sync_mode, body=dict(body),
+        image_urls=image_urls,
     ), []
+
+
+def _image_urls(errors: list[dict[str, Any]], body: Mapping[str, Any], most: int
+                ) -> tuple[str, ...]:
+    if not most:
+        return ()
+    value = body.get("image_urls")
+    if value is None:
+        errors.append(_error(["image_urls"], "Field required", "missing"))
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        errors.append(_error(["image_urls"], "Input should be a valid list of strings",
+                             "list_type", value))
+        return ()
+    if not 1 <= len(value) <= most:
+        errors.append(_error(["image_urls"], f"List should have 1 to {most} items",
+                             "too_long" if value else "too_short", None,
+                             {"min_length": 1, "max_length": most}))
+        return ()
+    return tuple(value)
 

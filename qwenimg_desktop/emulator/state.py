@@ -13,6 +13,7 @@ from typing import Any
 
 from qwenimg_desktop.emulator.jobs import JobBoard
 from qwenimg_desktop.emulator.scenarios import FAULT_NAMES, FaultInjector, Scenario
+from qwenimg_desktop.emulator.uploads import UploadStore
 
 log = logging.getLogger("qwenimg.emulator")
 
@@ -22,7 +23,8 @@ class EmulatorState:
 
     def __init__(self, scenario: Scenario, valid_keys: set[str] | None) -> None:
         self.injector = FaultInjector(scenario)
-        self.board = JobBoard(self.injector)
+        self.uploads = UploadStore()
+        self.board = JobBoard(self.injector, self.uploads)
         self.valid_keys = frozenset(valid_keys) if valid_keys is not None else None
         self.stop_event = threading.Event()
         self._lock = threading.Lock()
