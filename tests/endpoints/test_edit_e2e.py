@@ -17,6 +17,7 @@ from qwenimg_desktop.core.endpoints import build_request
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.references import make_reference
 from qwenimg_desktop.core.store.files import DataLayout
+from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.queries import HistoryQuery
 from qwenimg_desktop.core.store.reference_files import keep_reference
 from qwenimg_desktop.emulator.server import EmulatorServer
@@ -162,3 +163,33 @@ def test_kill_between_upload_and_submit_then_restart_uploads_once_and_submits_on
     assert (len(routes["upload_initiate"]), len(routes["upload_put"]),
             len(routes["submit"])) == (1, 1, 1)
 
+
+
+def test_the_cli_edits_with_images_through_the_same_checks_and_history(
+    emulator: EmulatorServer, tmp_path: Path,
+) -> None:
+    import json
+
+    from tests.core.cli_proc import run_cli
+    from tests.core.helpers import TEST_KEY
+
+    first, second = tmp_path / "red.png", tmp_path / "clear.png"
+    first.write_bytes(image_file("PNG", (640, 640), colour=RED))
+    second.write_bytes(image_file("PNG", (640, 640), "RGBA", (30, 30, 220, 120)))
+    data = tmp_path / "data"
+    done = run_cli(tmp_path, "generate", "--prompt", "image 2's colour on image 1",
+                   "--endpoint", "fal-ai/qwen-image-2/edit", "--image", str(first),
+                   "--image", str(second), "--fix-images", "--queue-url", emulator.base_url,
+                   "--data-dir", str(data), key=TEST_KEY)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout)
+    assert out["state"] == "completed"
+    assert out["endpoint"] == "fal-ai/qwen-image-2/edit"
+    routes = _routes(emulator)
+    assert (len(routes["upload_put"]), len(routes["submit"])) == (2, 1)
+    with HistoryStore.open(DataLayout(data), readonly=True) as store:
+        record = store.get(out["id"])
+        assert record is not None
+        assert isinstance(record.request, EditRequest)
+        assert [r.file_name for r in record.request.references] == ["red.png", "clear.png"]
+        assert len(store.made_from(record.id)) == 2
