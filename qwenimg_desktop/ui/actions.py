@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 
@@ -36,6 +37,12 @@ class Actions:
     cancel: QAction
     retry: QAction
     cancel_all: QAction
+    delete_generations: QAction
+    export_folder: QAction
+    export_zip: QAction
+    compare: QAction
+    clear_failed: QAction
+    find_duplicates: QAction
     getting_started: QAction
     about: QAction
     about_qt: QAction
@@ -89,6 +96,13 @@ def build_actions(window: QMainWindow) -> Actions:
         cancel=_action(window, "&Cancel selected job", "Esc"),
         retry=_action(window, "&Retry selected job", "Ctrl+R"),
         cancel_all=_action(window, "Cancel &all jobs", "Ctrl+Shift+Esc"),
+        delete_generations=_action(window, "&Delete selected generations", std.Delete,
+                                   "Move them to the trash (Undo brings them back until you quit)"),
+        export_folder=_action(window, "&Export selected to folder…", "Ctrl+E"),
+        export_zip=_action(window, "Export selected to &zip…", "Ctrl+Shift+E"),
+        compare=_action(window, "&Compare the two selected", "Ctrl+Shift+C"),
+        clear_failed=_action(window, "Clear &failed generations"),
+        find_duplicates=_action(window, "Find d&uplicates…"),
         getting_started=_action(window, "&Getting started"),
         about=_action(window, "&About"),
         about_qt=_action(window, "About &Qt"),
@@ -96,6 +110,11 @@ def build_actions(window: QMainWindow) -> Actions:
     actions.generate.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
     if not actions.settings.shortcut().toString():
         actions.settings.setShortcut(QKeySequence("Ctrl+,"))
+    # Esc cancels a job only while the jobs list has focus (MainWindow adds the action to it);
+    # Delete deletes generations only inside the History page: elsewhere both keys keep their
+    # ordinary meaning (close the popup, delete the character).
+    actions.cancel.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+    actions.delete_generations.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
     actions.preview.setCheckable(True)
     actions.library.setCheckable(True)
     bar = window.menuBar()
@@ -120,6 +139,11 @@ def build_actions(window: QMainWindow) -> Actions:
     theme_menu.addActions(list(themes.values()))
     view.addSeparator()
     view.addActions([actions.fit, actions.actual_size])
+    history = bar.addMenu("Hi&story")
+    history.addActions([actions.export_folder, actions.export_zip, actions.compare])
+    history.addSeparator()
+    history.addActions([actions.delete_generations, actions.clear_failed,
+                        actions.find_duplicates])
     jobs = bar.addMenu("&Jobs")
     jobs.addActions([actions.cancel, actions.retry, actions.cancel_all])
     help_menu = bar.addMenu("&Help")

@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
                                    self)
         self.previous_drafts: list[DraftSnapshot] = []
         self._torn_down = False
+        self.cancel_box: QMessageBox | None = None
         # Jobs clicked here that the engine has not recorded yet: "Job sent." waits for that.
         self._unrecorded: set[str] = set()
         self._build()
@@ -187,7 +188,15 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _c=False, ch=choice: self.set_theme(ch))
         a.fit.triggered.connect(self.results.view.fit)
         a.actual_size.triggered.connect(self.results.view.actual_size)
-        a.cancel.triggered.connect(self._escape)
+        a.cancel.triggered.connect(lambda: self.request_cancel(self.jobs.current_job()))
+        self.jobs.view.addAction(a.cancel)  # Esc cancels only while the jobs list has focus
+        self.history.page.addAction(a.delete_generations)  # Delete: only inside History
+        a.delete_generations.triggered.connect(lambda: self._on_history("delete_selected"))
+        a.export_folder.triggered.connect(lambda: self._on_history("export_folder"))
+        a.export_zip.triggered.connect(lambda: self._on_history("export_zip"))
+        a.compare.triggered.connect(lambda: self._on_history("compare"))
+        a.clear_failed.triggered.connect(lambda: self._on_history("clear_failed"))
+        a.find_duplicates.triggered.connect(lambda: self._on_history("show_duplicates"))
         a.retry.triggered.connect(lambda: self.retry(self.jobs.current_job()))
         a.cancel_all.triggered.connect(self.cancel_all)
         a.getting_started.triggered.connect(self.show_first_run)
@@ -196,7 +205,7 @@ class MainWindow(QMainWindow):
         self.params.generate_requested.connect(self.generate)
         self.services.bridge.job_event.connect(self.on_job_event)
         self.jobs.selected.connect(self._job_selected)
-        self.jobs.cancel_requested.connect(self.cancel)
+        self.jobs.cancel_requested.connect(self.request_cancel)
         self.jobs.retry_requested.connect(self.retry)
         self.jobs.redownload_requested.connect(self.services.engine.redownload)
         self.jobs.cancel_all_requested.connect(self.cancel_all)
@@ -333,6 +342,28 @@ class MainWindow(QMainWindow):
     def cancel(self, job_id: str) -> None:
         if job_id:
             self.services.engine.cancel(job_id)
+
+    def request_cancel(self, job_id: str) -> QMessageBox | None:
+        """Cancel asked for by the user. A job fal has not received yet is cancelled at once
+        (it costs nothing); once fal has it, a question that does not block first, because
+        fal charges a run it has started even when it is cancelled. Returns the question."""
+        row = self.jobs_model.row(job_id) if job_id else None
+        if row is None or row.state.is_final or row.state is JobState.cancel_requested:
+            return None
+        if row.state in (JobState.pending, JobState.sending):
+            self.cancel(job_id)
+            return None
+        box = plain_message_box(QMessageBox.Icon.Question, "Cancel job",
+                                messages.cancel_question(row.state), self)
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.button(QMessageBox.StandardButton.Yes).setText("Cancel the job")
+        box.button(QMessageBox.StandardButton.No).setText("Keep it")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.accepted.connect(lambda: self.cancel(job_id))
+        self.cancel_box = box
+        box.open()
+        return box
 
     def cancel_all(self) -> None:
         self.services.engine.cancel_all()
@@ -531,13 +562,26 @@ class MainWindow(QMainWindow):
         target = widget if widget is not None and hasattr(widget, name) else self.editor.editor
         getattr(target, name)()
 
-    def _escape(self) -> None:
-        focus = QApplication.focusWidget()
-        if (self.editor.find_bar.isVisible() and focus is not None
-                and self.editor.find_bar.isAncestorOf(focus)):
-            self.editor.find_bar.close_bar()
+    def _on_history(self, command: str) -> None:
+        """A History menu command: runs on the gallery's selection (the tab is shown first)."""
+        self.tabs.setCurrentIndex(1)
+        browser = self.history.browser
+        if browser is None:
+            self.messenger.info("The history is still opening: try again in a moment.")
             return
-        self.jobs.cancel_selected()
+        if command in {"export_folder", "export_zip"}:
+            if not browser.selected_ids():
+                self.messenger.info("Select generations in History to export them.")
+                return
+            browser.ask_export(as_zip=command == "export_zip")
+        elif command == "compare":
+            ids = browser.selected_ids()
+            if len(ids) != 2:
+                self.messenger.info("Select exactly two generations in History to compare them.")
+                return
+            browser.compare(ids[0], ids[1])
+        else:
+            getattr(browser, command)()
 
     def _show_message(self, level: str, text: str) -> None:
         self.statusBar().showMessage(text, 0 if level == "error" else 8_000)

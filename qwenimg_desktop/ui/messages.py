@@ -222,3 +222,12 @@ def about_text(version: str) -> str:
         + ".</p><p>Your API key stays in the system keyring; prompts, "
         "images and history stay on this computer.</p>"
     )
+
+
+def cancel_question(state: JobState) -> str:
+    """The question before cancelling a job fal already holds: what it may cost."""
+    if state is JobState.queued or state is JobState.submitted:
+        return ("Cancel this job? It is waiting in fal's queue: a job cancelled before it starts "
+                "costs nothing, but if fal starts it before the cancel arrives it is charged.")
+    return ("Cancel this job? fal has already started it: fal may finish it anyway, and a run "
+            "that has started is probably charged even if it is cancelled.")

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.core.jobs.model import JobState
@@ -72,12 +73,34 @@ def test_ctrl_enter_generates_and_esc_cancels_a_running_job(
     row = wait_state(qtbot, win, job_id, JobState.running)
     assert "Running" in row.status_line(0.0)
     assert win.jobs.cancel_button.isEnabled()
+    # Esc elsewhere means "close / clear", never "cancel the job".
+    win.editor.editor.setFocus()
+    qtbot.keyClick(win.editor.editor, Qt.Key.Key_Escape)
+    assert _cancel_box(win) is None
     win.jobs.view.setFocus()
     qtbot.keyClick(win.jobs.view, Qt.Key.Key_Escape)
+    # fal already runs it: a question first, saying it may be charged; "Keep it" keeps it.
+    box = _cancel_box(win)
+    assert box is not None
+    assert box.isVisible()
+    assert "charged" in box.text()
+    box.button(box.StandardButton.No).click()
+    running = win.jobs_model.row(job_id)
+    assert running is not None
+    assert running.state is JobState.running
+    qtbot.keyClick(win.jobs.view, Qt.Key.Key_Escape)
+    again = _cancel_box(win)
+    assert again is not None
+    assert again is not box
+    again.button(box.StandardButton.Yes).click()
     row = wait_state(qtbot, win, job_id, JobState.cancelled)
     assert row.finished is not None
     assert not win.jobs.cancel_button.isEnabled()
     assert win.jobs.retry_button.isEnabled()
+
+
+def _cancel_box(win: MainWindow) -> QMessageBox | None:
+    return win.cancel_box
 
 
 def test_cancel_all_and_retry(

@@ -80,6 +80,7 @@ class DetailPane(QWidget):
         self.logs.setReadOnly(True)
         self.note = QPlainTextEdit(self)
         self.note.setPlaceholderText("Your notes on this generation (searchable)")
+        self.note.setTabChangesFocus(True)
         self.note_limit = TextLimit(self.note, MAX_NOTE_CHARS, "note")
         self.note_limit.cut.connect(self.message)
         self.params_form = QFormLayout()

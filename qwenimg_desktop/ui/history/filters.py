@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime, time
 from typing import Final
 
-from PySide6.QtCore import QDate, QTimer, Signal
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -95,6 +96,9 @@ class SearchBar(QWidget):
         self.text.returnPressed.connect(self.emit_now)
         self.tags.textChanged.connect(self._timer.start)
         self.tags.returnPressed.connect(self.emit_now)
+        for field in (self.text, self.tags):  # Esc clears the focused search field, nothing else
+            clear = QShortcut(QKeySequence(Qt.Key.Key_Escape), field, field.clear)
+            clear.setContext(Qt.ShortcutContext.WidgetShortcut)
         for combo in (self.state, self.format, self.aspect, self.size_box, self.rating,
                       self.tag_match, self.endpoint):
             combo.currentIndexChanged.connect(self.emit_now)

@@ -522,8 +522,8 @@ class HistoryBrowser(QWidget):
                 menu.addAction("Compare", lambda: self.compare(ids[0], ids[1]))
             if any(self.missing.get(j) and self.missing[j].redownloadable for j in ids):
                 menu.addAction("Re-download missing files", partial(self._redownload, ids))
-            menu.addAction("Export to folder…", lambda: self._ask_export(as_zip=False))
-            menu.addAction("Export to zip…", lambda: self._ask_export(as_zip=True))
+            menu.addAction("Export to folder…", lambda: self.ask_export(as_zip=False))
+            menu.addAction("Export to zip…", lambda: self.ask_export(as_zip=True))
             menu.addSeparator()
             menu.addAction(f"Delete {len(ids)} generation(s)", self.delete_selected)
         menu.addAction("Clear failed", self.clear_failed)
@@ -568,7 +568,7 @@ class HistoryBrowser(QWidget):
             folder = self.layout_.absolute(record.images[0].path).parent
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
-    def _ask_export(self, *, as_zip: bool) -> None:
+    def ask_export(self, *, as_zip: bool) -> None:
         if as_zip:
             name, _ = QFileDialog.getSaveFileName(self, "Export to zip", "history.zip",
                                                   "Zip files (*.zip)")
