@@ -24,6 +24,7 @@ _.has_nsfw_concepts, _.timings, _.gateway_request_id
 # The emulator reads its fault switches by name (Scenario.fault, FAULT_NAMES).
 _.rate_limit, _.dropped_stream, _.slow_first_byte, _.malformed_json, _.expired_media
 _.wrong_key, _.submit_lost, _.reused_request_id, _.stalled_stream, _.media_redirect
+_.upload_link_expired, _.input_gone
 
 # Written to build-report.json with dataclasses.asdict.
 _.bundle_files, _.build_seconds
@@ -33,10 +34,5 @@ _.QUEUE_URL_FORMAT
 
 # An endpoint declares its result model beside its request model (core/endpoints/model.py).
 _.result_model
-
-# Being wired up by work in progress when the check was added: delete these lines once used.
-# emulator/uploads.py and emulator/edit_render.py (fal's upload and edit routes) are not yet
-# imported by the emulator's routes.
-compose, MAX_UPLOAD_BYTES, UPLOAD_PATH_RE, check_inputs
 _.puts, _.initiate, _.expire_all, _.remove_all
 REFERENCE_TYPES  # core/edit_request.py
