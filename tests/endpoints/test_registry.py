@@ -165,3 +165,11 @@ def test_presets_and_last_used_remember_the_endpoint(tmp_path: Any) -> None:
     loaded = AppSettings.load(path)
     assert loaded.last_used.endpoint == "fal-ai/qwen-image-2/edit"
     assert loaded.presets["std edit"].value("num_images") == 5  # 1-6 on an edit endpoint
+
+
+def test_cli_help_gives_each_endpoints_own_bounds() -> None:
+    from qwenimg_desktop.core.endpoints.describe import help_lines
+
+    (line,) = [text for text in help_lines(all_endpoints()) if "num_images:" in text]
+    assert "1–4; default 1 on fal-ai/qwen-image-2/pro/text-to-image" in line
+    assert "1–6; default 1 on fal-ai/qwen-image-2/pro/edit, fal-ai/qwen-image-2/edit" in line

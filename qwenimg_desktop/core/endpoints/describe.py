@@ -134,21 +134,30 @@ def parameter_texts(request: GenerationRequest, *, skip: Iterable[str] = ("promp
 
 
 def help_lines(endpoints: Iterable[Endpoint]) -> list[str]:
-    """``--param`` help: each field once, its bounds, default and the endpoints that take it."""
-    by_name: dict[str, tuple[FieldSpec, list[str]]] = {}
+    """``--param`` help: each field once, its bounds and default (per endpoint where they
+    differ) and the endpoints that take it."""
+    by_name: dict[str, list[tuple[FieldSpec, str]]] = {}
+    all_ids: list[str] = []
     for endpoint in endpoints:
+        all_ids.append(endpoint.id)
         for spec in field_specs(endpoint.request_model):
-            if spec.kind in SKIPPED_KINDS or spec.name == "prompt":
-                continue
-            entry = by_name.setdefault(spec.name, (spec, []))
-            entry[1].append(endpoint.id)
-    total = len({e for _, ids in by_name.values() for e in ids})
+            if spec.kind not in SKIPPED_KINDS and spec.name != "prompt":
+                by_name.setdefault(spec.name, []).append((spec, endpoint.id))
     lines = []
-    for name, (spec, ids) in by_name.items():
-        extras = [spec.bounds_text] if spec.bounds_text and spec.kind != "text" else []
-        default = value_text(spec.default, spec)
-        extras.append(f"default {default}")
-        if len(ids) < total:
-            extras.append("only " + ", ".join(ids))
-        lines.append(f"  {name}: {spec.title}. {spec.description} ({'; '.join(extras)})")
+    for name, entries in by_name.items():
+        spec = entries[0][0]
+        lines.append(f"  {name}: {spec.title}. {spec.description} ({_limits(entries, all_ids)})")
     return lines
+
+
+def _limits(entries: list[tuple[FieldSpec, str]], all_ids: list[str]) -> str:
+    """``1–4; default 1``, or each variant with the endpoints it applies to."""
+    variants: dict[str, list[str]] = {}
+    for spec, endpoint_id in entries:
+        parts = [spec.bounds_text] if spec.bounds_text and spec.kind != "text" else []
+        parts.append(f"default {value_text(spec.default, spec)}")
+        variants.setdefault("; ".join(parts), []).append(endpoint_id)
+    if len(variants) == 1:
+        (text, ids), = variants.items()
+        return text if len(ids) == len(all_ids) else f"{text}; only {', '.join(ids)}"
+    return " | ".join(f"{text} on {', '.join(ids)}" for text, ids in variants.items())
