@@ -68,6 +68,7 @@ class JobRow:
     seed: int | None = None
     image_paths: tuple[str, ...] = ()
     kind: str = ""  # the error class of a failure, e.g. "PaidNotDownloaded"
+    cancel_answer: str = ""  # what fal answered to this job's cancel, once one was sent
 
     @property
     def awaits_redownload(self) -> bool:
@@ -96,7 +97,8 @@ class JobRow:
 
     def status_line(self, now: float) -> str:
         line = messages.state_line(self.state, self.position, self.elapsed(now))
-        if self.state in (JobState.failed, JobState.unknown, JobState.cancelled) and self.reason:
+        if self.state in (JobState.failed, JobState.unknown, JobState.cancelled,
+                          JobState.completed) and self.reason:
             return f"{line}: {self.reason}"
         if self.state in (JobState.running, JobState.fetching) and self.last_log:
             return f"{line} · {self.last_log}"
@@ -236,6 +238,15 @@ def _show(item: QStandardItem, row: JobRow) -> None:
             item.setData(value, role)
 
 
+def _state_changed(row: JobRow, event: ev.StateChanged, now: float) -> None:
+    row.state, row.detail = event.state, event.detail
+    answer = messages.cancel_answer(event.state, event.detail)
+    if answer:  # fal's answer to a cancel: kept, to be told if the job completes anyway
+        row.cancel_answer = row.detail = answer
+    if event.state in (JobState.running, JobState.fetching):
+        row.started = row.started or now
+
+
 def _fold(row: JobRow, event: ev.JobEvent, now: float) -> None:
     if isinstance(event, ev.Submitted):
         row.state = JobState.submitted
@@ -250,13 +261,13 @@ def _fold(row: JobRow, event: ev.JobEvent, now: float) -> None:
             del row.logs[:-MAX_LOG_LINES]
             row.last_log = event.logs[-1].strip()[:120]
     elif isinstance(event, ev.StateChanged):
-        row.state, row.detail = event.state, event.detail
-        if event.state in (JobState.running, JobState.fetching):
-            row.started = row.started or now
+        _state_changed(row, event, now)
     elif isinstance(event, ev.Completed):
         row.state, row.seed, row.image_paths = JobState.completed, event.seed, event.image_paths
         row.kind = row.reason = ""
         row.finished = now
+        if row.cancel_answer:  # cancelled, yet fal finished it: say so, and what it costs
+            row.reason = messages.completed_after_cancel(row.cancel_answer)
     elif isinstance(event, ev.Failed):
         unknown = event.kind == "SubmissionUnknown"
         row.state, row.finished = (JobState.unknown if unknown else JobState.failed), now

@@ -411,6 +411,8 @@ class MainWindow(QMainWindow):
         self.notifier.job_ended(title, text, failed=row.state is not JobState.completed)
         if row.state is JobState.failed:
             self.messenger.error(row.reason)
+        elif row.state is JobState.completed and row.cancel_answer:
+            self.messenger.warning(f"Completed: {row.reason}.")
 
     def _data_layout(self) -> DataLayout | None:
         provider = self.services.history_store

@@ -231,3 +231,23 @@ def cancel_question(state: JobState) -> str:
                 "costs nothing, but if fal starts it before the cancel arrives it is charged.")
     return ("Cancel this job? fal has already started it: fal may finish it anyway, and a run "
             "that has started is probably charged even if it is cancelled.")
+
+
+CANCEL_ACCEPTED: Final = "fal accepted the cancel; a run it has started may still finish"
+
+
+def cancel_answer(state: JobState, detail: str) -> str:
+    """What fal answered to a cancel, from the engine's state change ("" when not a cancel)."""
+    if state is JobState.cancel_requested:
+        return CANCEL_ACCEPTED
+    if detail.startswith("already finished"):
+        return "fal answered that it had already finished"
+    if detail.startswith("cancel failed"):
+        return f"fal refused the cancel ({detail.removeprefix('cancel failed:').strip()})"
+    return ""
+
+
+def completed_after_cancel(answer: str) -> str:
+    """A job that completed after the user cancelled it: honest about the charge."""
+    return (f"you cancelled it, but fal had already started it and finished it ({answer}); "
+            "it is probably charged")

@@ -255,3 +255,28 @@ def test_the_window_survives_its_engine_dying_and_the_job_still_completes(
     shown = win.jobs.log_view.toPlainText().splitlines()
     assert shown
     assert len(shown) == len(set(shown))
+
+
+def test_a_cancel_that_comes_too_late_says_it_is_probably_charged(
+    runtime_factory: RuntimeFactory, emulator_factory: object, qtbot: QtBot
+) -> None:
+    """fal accepts the cancel of a running job yet finishes it: the row and the status bar say
+    what fal answered and that the job is probably charged, not just "Completed"."""
+    late: EmulatorServer = emulator_factory(  # type: ignore[operator]
+        {"run_time": 2.0, "queue_delay": 0.0, "honour_running_cancel": False})
+    win = ready_window(runtime_factory(late), qtbot, show=False)
+    said: list[str] = []
+    win.messenger.message.connect(lambda _level, text: said.append(text))
+    type_prompt(qtbot, win, "a job fal finishes anyway")
+    job_id = win.generate()
+    assert job_id is not None
+    wait_state(qtbot, win, job_id, JobState.running)
+    win.cancel(job_id)
+    row = wait_state(qtbot, win, job_id, JobState.cancel_requested)
+    assert messages.CANCEL_ACCEPTED in row.status_line(0.0)
+    row = wait_state(qtbot, win, job_id, JobState.completed)
+    line = row.status_line(0.0)
+    assert line.startswith("Completed: ")
+    assert "probably charged" in line
+    assert messages.CANCEL_ACCEPTED in line
+    assert any("probably charged" in text for text in said)
