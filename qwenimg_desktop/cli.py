@@ -28,6 +28,7 @@ from qwenimg_desktop.core.params import (
     MAX_PROMPT_CHARS,
     GenerationRequest,
     field_errors,
+    request_warnings,
 )
 from qwenimg_desktop.core.references import ReferenceRejected, prepare_reference, read_image_file
 from qwenimg_desktop.core.store.queries import HistoryQuery
@@ -92,6 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="apply the offered fix to a reference that fails a check (flatten "
                      "transparency, downscale, re-encode) instead of stopping")
     gen.add_argument("--no-stream", action="store_true", help="poll status instead of SSE")
+    gen.add_argument("--webhook", metavar="URL", default=None,
+                     help="fal also POSTs the outcome to URL (the job is still watched here)")
     gen.add_argument("--timeout", type=float, default=None, help="give up waiting after S seconds")
 
     sub.add_parser("resume", parents=[common], help="finish jobs interrupted by a crash or kill")
@@ -195,6 +198,8 @@ def build_request(args: argparse.Namespace,
             lines.append(f"  {problem.key}: {problem.message}")
             continue
         data[key] = value
+    if getattr(args, "webhook", None):
+        data["webhook_url"] = args.webhook
     if endpoint_for(args.endpoint).takes_images:
         data["references"] = [ref.model_dump(mode="json") for ref in references]
     try:
@@ -204,6 +209,8 @@ def build_request(args: argparse.Namespace,
                   if f"  {fe.path}: " not in "".join(lines)]
     if lines:
         raise UsageError("invalid request:\n" + "\n".join(lines))
+    for note in request_warnings(request):  # sent anyway: fal publishes no such limit
+        sys.stderr.write(f"note: {note.path}: {note.message}\n")
     return request
 
 
@@ -281,6 +288,10 @@ def _make_engine(
 def _api_key(*, required: bool) -> str | None:
     """FAL_KEY or the keyring's key; a missing key is a usage error when ``required``."""
     from qwenimg_desktop.core.errors import KeyringUnavailable  # noqa: PLC0415
+    from qwenimg_desktop.core.fal.credentials import (  # noqa: PLC0415
+        key_from_environment,
+        key_shape_problem,
+    )
     from qwenimg_desktop.core.secrets import KeyStore  # noqa: PLC0415
 
     why = ""
@@ -290,8 +301,12 @@ def _api_key(*, required: bool) -> str | None:
         key, why = None, f" ({exc.message})"
     if not key and required:
         raise UsageError(
-            "no fal API key: set FAL_KEY, or save a key in the app (Settings → API key)" + why
+            "no fal API key: set FAL_KEY (or FAL_KEY_ID and FAL_KEY_SECRET), or save a key in "
+            "the app (Settings → API key)" + why
         )
+    if key and (problem := key_shape_problem(key)):
+        _, variable = key_from_environment()
+        raise UsageError(f"{problem} (from {variable or 'the keyring'})")
     return key
 
 

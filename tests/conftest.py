@@ -14,4 +14,5 @@ pytest_plugins = [
     "tests.fixtures.emulator",
     "tests.fixtures.keyring",
     "tests.fixtures.store",
+    "tests.fixtures.webhook",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import Annotated, Any, Final
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -23,22 +24,29 @@ from pydantic import (
 )
 
 from qwenimg_desktop.core.errors import FieldError
+from qwenimg_desktop.core.urls import is_loopback
 
+# Limits fal publishes for these endpoints: enforced.
 MIN_PIXELS: Final = 512 * 512
 MAX_PIXELS: Final = 2048 * 2048
-MIN_SIDE: Final = 64
-MAX_SIDE: Final = 8192
 MAX_SEED: Final = 2_147_483_647
 MAX_NEGATIVE_CHARS: Final = 500
-MAX_PROMPT_CHARS: Final = 20_000  # inferred: the endpoint states no limit; this guards the payload
-MAX_NUM_IMAGES: Final = 4
+MAX_NUM_IMAGES: Final = 4  # fal's model pages: 1-4 for text-to-image
+# Limits fal does not publish: a request past them is sent, with a note that says why
+# (request_warnings). Other services in front of the same model state these.
+ADVISED_PROMPT_CHARS: Final = 800
+ADVISED_SIDES: Final = (512, 2048)
+# Not a model limit: how much text a prompt may hold at all (the editor and the CLI take no
+# more), so a runaway file never becomes a megabyte POST. 20× what the model reads.
+MAX_PROMPT_CHARS: Final = 20_000
+MAX_WEBHOOK_CHARS: Final = 2048
 MAX_EDIT_NUM_IMAGES: Final = 6
 DEFAULT_PRICE_PER_IMAGE_USD: Final = 0.075
 DEFAULT_ENDPOINT_ID: Final = "fal-ai/qwen-image-2/pro/text-to-image"
 MAX_REFERENCES: Final = 3
 
-LOCAL_FIELDS: Final = frozenset({"endpoint", "references"})
-"""Fields that stay on this machine: never part of the submit body."""
+LOCAL_FIELDS: Final = frozenset({"endpoint", "references", "webhook_url"})
+"""Fields never part of the submit body (``webhook_url`` goes in the submit's query)."""
 
 
 def form(kind: str, **more: Any) -> dict[str, Any]:
@@ -82,8 +90,8 @@ class CustomSize(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    width: int = Field(ge=MIN_SIDE, le=MAX_SIDE, title="Width", description="Pixels")
-    height: int = Field(ge=MIN_SIDE, le=MAX_SIDE, title="Height", description="Pixels")
+    width: int = Field(ge=1, title="Width", description="Pixels")
+    height: int = Field(ge=1, title="Height", description="Pixels")
 
     @model_validator(mode="after")
     def _pixel_bounds(self) -> CustomSize:
@@ -189,6 +197,36 @@ class GenerationRequest(BaseModel):
         json_schema_extra=form("choice"),
     )
 
+    webhook_url: str | None = Field(
+        default=None,
+        max_length=MAX_WEBHOOK_CHARS,
+        title="Webhook URL",
+        description=(
+            "Optional: fal also POSTs the outcome to this https URL when the job ends. The app "
+            "still watches the job itself."
+        ),
+        json_schema_extra=form("line", none_text="none"),
+    )
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_is_a_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        try:
+            parts = urlsplit(value)
+            host = parts.hostname
+        except ValueError:
+            raise ValueError("not a valid URL") from None
+        if parts.scheme not in {"https", "http"} or not host:
+            raise ValueError("the webhook must be an https:// URL")
+        if parts.username or parts.password:
+            raise ValueError("the webhook URL must not carry a user name or password")
+        if parts.scheme == "http" and not is_loopback(host):
+            raise ValueError("a plain http:// webhook is allowed only on this machine")
+        return value
+
     @field_validator("prompt")
     @classmethod
     def _prompt_not_blank(cls, value: str) -> str:
@@ -204,6 +242,32 @@ class GenerationRequest(BaseModel):
     def dimensions(self) -> tuple[int, int]:
         """Width and height in pixels (for an edit without a size: the last reference's)."""
         return size_dimensions(self.image_size)
+
+
+def request_warnings(request: GenerationRequest) -> list[FieldError]:
+    """Values fal publishes no limit for, but that may be cut or refused: sent anyway.
+
+    Each says why it is only a note, so the user can decide.
+    """
+    warnings = []
+    if len(request.prompt) > ADVISED_PROMPT_CHARS:
+        warnings.append(FieldError(
+            "prompt",
+            f"{len(request.prompt):,} characters: fal publishes no prompt limit, but Alibaba's "
+            f"own API for this model takes {ADVISED_PROMPT_CHARS}, so the end may be ignored",
+            "advice",
+        ))
+    low, high = ADVISED_SIDES
+    if isinstance(request.image_size, CustomSize):
+        width, height = size_dimensions(request.image_size)
+        if not (low <= width <= high and low <= height <= high):
+            warnings.append(FieldError(
+                "image_size",
+                f"{width}×{height}: fal publishes only the total-pixel bound, but other services "
+                f"for this model take {low}–{high} px per side, so fal may refuse it",
+                "advice",
+            ))
+    return warnings
 
 
 def estimate_cost(request: GenerationRequest, price_per_image: float) -> float:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from qwenimg_desktop.core.endpoints import Endpoint, EndpointKind, Tier, choose
-from qwenimg_desktop.core.params import estimate_cost
+from qwenimg_desktop.core.params import estimate_cost, request_warnings
 from qwenimg_desktop.core.settings import (
     MAX_PRESET_NAME_CHARS,
     MAX_PRESETS,
@@ -188,6 +188,11 @@ class ParamsPanel(QWidget):
         self.blocked.setObjectName("generateBlocked")
         self.blocked.setWordWrap(True)
         self.blocked.hide()
+        # Values fal publishes no limit for but that may be refused: sent, with the reason.
+        self.notes = plain_label("", self)
+        self.notes.setObjectName("requestNotes")
+        self.notes.setWordWrap(True)
+        self.notes.hide()
         top = QFormLayout()
         top.addRow("Model", self.chooser)
         top.addRow("Preset", self.presets)
@@ -196,6 +201,7 @@ class ParamsPanel(QWidget):
         self._layout.addWidget(self.form)
         self._layout.addStretch(1)
         self._layout.addWidget(self.blocked)
+        self._layout.addWidget(self.notes)
         self._layout.addWidget(self.generate)
         self.chooser.show_endpoint(draft.endpoint)
         self.load(draft.params)
@@ -227,6 +233,10 @@ class ParamsPanel(QWidget):
     @property
     def output_format(self) -> Any:
         return self.form.inputs["output_format"]
+
+    @property
+    def webhook(self) -> Any:
+        return self.form.inputs["webhook_url"]
 
     def _connect(self) -> None:
         self.chooser.chosen.connect(lambda endpoint_id: self._draft.update_params(
@@ -289,3 +299,6 @@ class ParamsPanel(QWidget):
                                 else "Fix the marked fields to generate.")
         self.blocked.setText(reason)
         self.blocked.setVisible(bool(reason))
+        notes = request_warnings(request) if request is not None else []
+        self.notes.setText("\n".join(f"Note: {note.path}: {note.message}." for note in notes))
+        self.notes.setVisible(bool(notes))

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from qwenimg_desktop.core.errors import KeyringUnavailable, QwenImgError
-from qwenimg_desktop.core.secrets import KeyStore
+from qwenimg_desktop.core.fal.credentials import key_shape_problem
+from qwenimg_desktop.core.secrets import InvalidKey, KeyStore
 from qwenimg_desktop.core.settings import AppSettings
 from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.safe_text import plain_label
@@ -175,6 +176,8 @@ class SettingsDialog(QDialog):
             key = typed or self._keys.get()
             if not key:
                 raise LookupError("no key")
+            if problem := key_shape_problem(key):  # said here: fal would only answer 401
+                raise InvalidKey(problem)
             self._check_key(base, key)
 
         def failed(exc: Exception) -> None:
@@ -182,6 +185,8 @@ class SettingsDialog(QDialog):
                 self._show_result(False, "There is no key to test: paste one first.")
             elif isinstance(exc, KeyringUnavailable):
                 self._keyring_failed(exc)
+            elif isinstance(exc, InvalidKey):
+                self._show_result(False, exc.message)
             else:
                 self._show_result(*messages.key_test_text(exc))
 

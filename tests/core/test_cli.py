@@ -20,6 +20,7 @@ from qwenimg_desktop.core.store.queries import HistoryQuery
 from tests.core.cli_proc import run_cli
 from tests.core.helpers import TEST_KEY
 from tests.fixtures.emulator import EmulatorFactory
+from tests.fixtures.webhook import WebhookReceiver
 
 PROMPT = """# 海边的灯塔 Lighthouse
 ## Scene
@@ -222,3 +223,54 @@ def test_show_finds_an_id_prefix_with_one_index_range(
             assert "SCAN" not in plan, plan
     finally:
         conn.close()
+
+
+def test_a_malformed_key_is_refused_before_any_request(
+    emulator_factory: EmulatorFactory, tmp_path: Path
+) -> None:
+    server = emulator_factory()
+    done = run_cli(tmp_path, "generate", "--prompt", "x", "--queue-url", server.base_url,
+                   key="nocolon-key-value")
+    assert done.returncode == 2
+    assert "<key_id>:<key_secret>" in done.stderr
+    assert "FAL_KEY" in done.stderr
+    assert "nocolon-key-value" not in done.stderr
+    assert server.requests() == []
+
+
+def test_the_key_id_and_secret_pair_is_read_as_fals_clients_do(
+    emulator_factory: EmulatorFactory, tmp_path: Path
+) -> None:
+    key_id, secret = TEST_KEY.split(":", 1)
+    server = emulator_factory(valid_keys={TEST_KEY})
+    done = run_cli(tmp_path, "generate", "--prompt", "x", "--queue-url", server.base_url,
+                   "--data-dir", str(tmp_path / "d"), key=None,
+                   env={"FAL_KEY_ID": key_id, "FAL_KEY_SECRET": secret})
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["state"] == "completed"
+    assert secret not in done.stdout + done.stderr
+
+
+def test_a_long_prompt_is_sent_with_a_note(
+    emulator_factory: EmulatorFactory, tmp_path: Path
+) -> None:
+    server = emulator_factory(valid_keys={TEST_KEY})
+    done = run_cli(tmp_path, "generate", "--prompt", "p" * 1000, "--queue-url", server.base_url,
+                   "--data-dir", str(tmp_path / "d"), key=TEST_KEY)
+    assert done.returncode == 0, done.stderr
+    assert "note: prompt: 1,000 characters: fal publishes no prompt limit" in done.stderr
+    assert server.stats()["submits_total"] == 1
+
+
+def test_generate_with_a_webhook(
+    emulator_factory: EmulatorFactory, tmp_path: Path, webhook_receiver: WebhookReceiver
+) -> None:
+    server = emulator_factory(valid_keys={TEST_KEY})
+    done = run_cli(tmp_path, "generate", "--prompt", "x", "--webhook", webhook_receiver.url,
+                   "--queue-url", server.base_url, "--data-dir", str(tmp_path / "d"),
+                   key=TEST_KEY)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["state"] == "completed"
+    assert webhook_receiver.wait()[0]["status"] == "OK"
+    assert "fal_webhook=" in server.requests("submit")[0]["target"]

@@ -14,6 +14,7 @@ from qwenimg_desktop.core.params import (
     OutputFormat,
     estimate_cost,
     field_errors,
+    request_warnings,
 )
 
 
@@ -116,3 +117,28 @@ def test_request_is_frozen_and_cost_scales_with_images() -> None:
     with pytest.raises(ValidationError):
         request.num_images = 2  # type: ignore[misc]
     assert estimate_cost(request, 0.075) == pytest.approx(0.3)
+
+
+def test_limits_fal_does_not_publish_only_warn_and_say_why() -> None:
+    """Prompt length and per-side bounds are ours, not fal's: such a request is valid, sent,
+    and comes with a note that says where the advice comes from."""
+    long_prompt = GenerationRequest(prompt="x" * 900)
+    narrow = GenerationRequest(prompt="x", image_size={"width": 256, "height": 2048})
+    plain = GenerationRequest(prompt="x", image_size={"width": 1024, "height": 768})
+    [prompt_note] = request_warnings(long_prompt)
+    assert prompt_note.path == "prompt"
+    assert "900 characters" in prompt_note.message
+    assert "fal publishes no prompt limit" in prompt_note.message
+    [size_note] = request_warnings(narrow)
+    assert size_note.path == "image_size"
+    assert "256×2048" in size_note.message
+    assert "fal publishes only the total-pixel bound" in size_note.message
+    assert request_warnings(plain) == []
+    assert request_warnings(GenerationRequest(prompt="x", image_size="square")) == []
+
+
+def test_published_limits_still_refuse() -> None:
+    for bad in ({"negative_prompt": "n" * 501}, {"num_images": 5}, {"seed": -1},
+                {"image_size": {"width": 100, "height": 100}}):
+        with pytest.raises(ValidationError):
+            GenerationRequest.model_validate({"prompt": "x", **bad})

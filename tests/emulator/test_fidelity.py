@@ -4,20 +4,16 @@ window, SSE keep-alives and stalls, media on its own origin, webhooks, the reque
 from __future__ import annotations
 
 import json
-import threading
 import time
-from collections.abc import Iterator
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, HTTPServer
-from typing import Any
 
 import httpx
-import pytest
 
 from qwenimg_desktop.core.fal.protocol import submit_url
 from qwenimg_desktop.emulator.server import EmulatorServer
 from tests.emulator.support import KEY, client, run_to_completion, stream_events, submit
 from tests.fixtures.emulator import EmulatorFactory
+from tests.fixtures.webhook import WebhookReceiver
 
 
 def test_submit_answers_status_and_gateway_request_id(emulator: EmulatorServer) -> None:
@@ -140,43 +136,15 @@ def test_media_redirect_fault(emulator_factory: EmulatorFactory) -> None:
     assert httpx.get(url, follow_redirects=True).status_code == 200
 
 
-class _Receiver(BaseHTTPRequestHandler):
-    received: list[dict[str, Any]]
-    arrived: threading.Event
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        type(self).received.append(json.loads(self.rfile.read(length)))
-        self.send_response(200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-        type(self).arrived.set()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def receiver() -> Iterator[tuple[str, type[_Receiver]]]:
-    handler = type("Receiver", (_Receiver,), {"received": [], "arrived": threading.Event()})
-    server = HTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook?x=1", handler
-    server.shutdown()
-    server.server_close()
-
-
 def test_webhook_receives_fals_payload(
-    emulator: EmulatorServer, receiver: tuple[str, type[_Receiver]]
+    emulator: EmulatorServer, webhook_receiver: WebhookReceiver
 ) -> None:
-    url, handler = receiver
+    url = webhook_receiver.url
     with client() as http:
         response = http.post(submit_url(emulator.base_url), params={"fal_webhook": url},
                              json={"prompt": "hook", "seed": 3})
     request_id = response.json()["request_id"]
-    assert handler.arrived.wait(10)
-    body = handler.received[0]
+    body = webhook_receiver.wait()[0]
     assert body["request_id"] == request_id
     assert body["gateway_request_id"] == request_id
     assert body["status"] == "OK"
@@ -188,17 +156,16 @@ def test_webhook_receives_fals_payload(
 
 
 def test_webhook_reports_an_error_and_never_leaves_loopback(
-    emulator_factory: EmulatorFactory, receiver: tuple[str, type[_Receiver]]
+    emulator_factory: EmulatorFactory, webhook_receiver: WebhookReceiver
 ) -> None:
-    url, handler = receiver
+    url = webhook_receiver.url
     server = emulator_factory({"failed_generation": {"next_n": 1, "status": 422}})
     with client() as http:
         http.post(submit_url(server.base_url), params={"fal_webhook": url}, json={"prompt": "x"})
         outside = http.post(submit_url(server.base_url),
                             params={"fal_webhook": "https://example.com/hook"},
                             json={"prompt": "y"}).json()["request_id"]
-    assert handler.arrived.wait(10)
-    body = handler.received[0]
+    body = webhook_receiver.wait()[0]
     assert body["status"] == "ERROR"
     assert body["error"] == "Invalid status code: 422"
     assert body["payload"]["detail"][0]["loc"] == ["body", "prompt"]

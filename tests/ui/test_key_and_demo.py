@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from qwenimg_desktop.core.errors import KeyringUnavailable
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.secrets import KeyStore
 from qwenimg_desktop.emulator.server import EmulatorServer
@@ -57,6 +58,27 @@ def test_keyring_unavailable_offers_a_session_key(
     job_id = win.generate()
     assert job_id
     wait_state(qtbot, win, job_id, JobState.completed)
+
+
+def test_a_malformed_key_is_refused_in_the_dialog_before_any_request(
+    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot,
+    no_backend_keystore: KeyStore,
+) -> None:
+    runtime = runtime_factory(emulator, key_store=no_backend_keystore)
+    win = ready_window(runtime, qtbot, wait_for_key=False)
+    dialog = win.open_settings()
+    qtbot.waitUntil(dialog.session_button.isVisible, timeout=5000)
+    before = len(emulator.requests())
+    dialog.key_field.setText("pasted-without-its-secret")
+    qtbot.mouseClick(dialog.session_button, Qt.MouseButton.LeftButton)
+    assert "<key_id>:<key_secret>" in dialog.result_label.text()
+    with pytest.raises(KeyringUnavailable):  # no session key was set: the keyring is asked
+        no_backend_keystore.source()
+    qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=5000)
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "no colon" in dialog.result_label.text(), timeout=15_000)
+    assert "pasted-without-its-secret" not in dialog.result_label.text()
+    assert len(emulator.requests()) == before  # refused here, never sent
 
 
 @pytest.mark.keyring

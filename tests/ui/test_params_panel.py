@@ -99,3 +99,34 @@ def test_last_used_values_and_layout_are_remembered(
     assert "splitter.top" in settings.ui_state
     assert "geometry" in settings.ui_state
     assert bytes(saved_top.toBase64().data()).decode() == settings.ui_state["splitter.top"]
+
+
+def test_webhook_field_validates_and_travels_with_presets(qtbot: QtBot) -> None:
+    panel, draft, settings = _panel(qtbot)
+    type_text(qtbot, panel.webhook, "http://example.com/hook")
+    draft.validate_now()
+    assert "only on this machine" in panel.errors["webhook_url"].text()
+    assert not panel.generate.isEnabled()
+    panel.webhook.clear()
+    type_text(qtbot, panel.webhook, "https://hooks.example.com/fal")
+    draft.validate_now()
+    assert panel.errors["webhook_url"].isHidden()
+    request = draft.last_validation.request
+    assert request is not None
+    assert request.webhook_url == "https://hooks.example.com/fal"
+    panel.presets.save_preset("with hook")
+    assert settings.presets["with hook"].value("webhook_url") == "https://hooks.example.com/fal"
+    panel.webhook.clear()
+    draft.update_params(webhook_url="")
+    assert panel.webhook.text() == ""
+    panel.presets.apply_preset("with hook")
+    assert panel.webhook.text() == "https://hooks.example.com/fal"
+
+
+def test_limits_fal_does_not_publish_are_notes_not_errors(qtbot: QtBot) -> None:
+    panel, draft, _settings = _panel(qtbot)
+    draft.set_prompt("p" * 900)
+    draft.validate_now()
+    assert panel.generate.isEnabled()  # sent anyway
+    assert "fal publishes no prompt limit" in panel.notes.text()
+    assert panel.notes.isVisibleTo(panel)

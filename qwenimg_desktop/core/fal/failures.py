@@ -29,28 +29,23 @@ from qwenimg_desktop.core.fal.protocol import parse_error_body
 
 CANCELLED_TYPES: Final = frozenset({"client_cancelled", "request_cancelled"})
 _AGAIN: Final = "nothing was charged; generate again"
+_INSIDE: Final = f"A fault inside fal: {_AGAIN}."
 # fal's infrastructure error types: what happened, and what the user can do about it.
 INFRASTRUCTURE: Final[dict[str, tuple[str, str]]] = {
     "request_timeout": ("it ran longer than fal allows",
-                        f"fal stopped it; {_AGAIN}, perhaps with fewer images."),
+                        f"fal stopped it: {_AGAIN}, perhaps with fewer images."),
     "startup_timeout": ("the model's machine did not start in time",
-                        f"fal is busy starting this model; {_AGAIN} in a minute."),
+                        f"fal is busy starting this model: {_AGAIN} in a minute."),
     "runner_scheduling_failure": ("fal had no machine free for this model",
-                                  f"fal is at capacity for this model; {_AGAIN} later."),
-    "runner_connection_timeout": ("fal could not reach the model's machine in time",
-                                  f"a fault inside fal; {_AGAIN}."),
-    "runner_disconnected": ("the model's machine disconnected while running it",
-                            f"a fault inside fal; {_AGAIN}."),
-    "runner_connection_refused": ("the model's machine refused the connection",
-                                  f"a fault inside fal; {_AGAIN}."),
-    "runner_connection_error": ("fal lost the connection to the model's machine",
-                                f"a fault inside fal; {_AGAIN}."),
-    "runner_incomplete_response": ("the model's machine sent an incomplete answer",
-                                   f"a fault inside fal; {_AGAIN}."),
-    "runner_server_error": ("the model's machine had an internal error",
-                            f"a fault inside fal; {_AGAIN}."),
-    "internal_error": ("fal had an internal error", f"a fault inside fal; {_AGAIN} later."),
-    "client_disconnected": ("fal saw the connection close", f"{_AGAIN}."),
+                                  f"fal is at capacity for this model: {_AGAIN} later."),
+    "runner_connection_timeout": ("fal could not reach the model's machine in time", _INSIDE),
+    "runner_disconnected": ("the model's machine disconnected while running it", _INSIDE),
+    "runner_connection_refused": ("the model's machine refused the connection", _INSIDE),
+    "runner_connection_error": ("fal lost the connection to the model's machine", _INSIDE),
+    "runner_incomplete_response": ("the model's machine sent an incomplete answer", _INSIDE),
+    "runner_server_error": ("the model's machine had an internal error", _INSIDE),
+    "internal_error": ("fal had an internal error", f"A fault inside fal: {_AGAIN} later."),
+    "client_disconnected": ("fal saw the connection close", "Generate again."),
     "bad_request": ("fal refused the request as malformed",
                     "This is a bug in this app: please report it (with the job's log)."),
 }
@@ -88,12 +83,12 @@ def result_failure(response: httpx.Response) -> FalError | None:
         return ValidationFailed(message, fields)
     if error_type:
         known = INFRASTRUCTURE.get(error_type)
-        what, step = known or ("", f"{_AGAIN}; if it keeps failing, try again later.")
+        what, step = known or ("", "Generate again; if it keeps failing, try later.")
         text = f"fal could not run the generation: {what} ({error_type})" if what else (
             f"fal could not run the generation ({error_type})")
         if detail:
             text += f": {detail}"
-        return InfrastructureFailed(text, error_type, next_step=step[0].upper() + step[1:])
+        return InfrastructureFailed(text, error_type, next_step=step)
     if code == 500:
         return AppCrashed("the model crashed on fal (HTTP 500)")
     return None

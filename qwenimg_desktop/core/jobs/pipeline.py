@@ -229,7 +229,9 @@ class Pipeline:
         bound = asyncio.timeout(self.submit_deadline)
         try:
             async with bound:
-                return await self.client.submit(ctx.request, job_id=ctx.job_id)
+                return await self.client.submit(
+                    ctx.request, job_id=ctx.job_id, webhook=ctx.request.webhook_url
+                )
         except TimeoutError:
             if not bound.expired():
                 raise
