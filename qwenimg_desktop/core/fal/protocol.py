@@ -48,8 +48,6 @@ class SubmitResponse(_Wire):
     cancel_url: str
     queue_position: StorableInt = None
     status: str | None = Field(default=None, max_length=40)
-    # Never used in URLs: request_id is the queue's id.
-    gateway_request_id: str | None = Field(default=None, max_length=200)
     # Set by our client, not by fal: the submit was re-sent once after this ingress 5xx, so
     # fal may hold a duplicate of the job.
     resent_after_ingress: int | None = None
