@@ -140,6 +140,31 @@ class AuthError(FalError):
     next_step = "Open Settings → API key and check the key."
 
 
+class AccountLocked(FalError):
+    """403 "User is locked. Reason: ...": the fal account may not start new work.
+
+    Its own kind, not a rejected key: new submits and uploads pause for the whole account,
+    requests already sent keep being watched, and nothing is retried on its own; the user
+    tops up and resumes. ``reason`` is the text after "Reason:".
+    """
+
+    next_step = (
+        "Top up at fal's billing page, then press Resume. If the lock survives a top-up, "
+        "contact fal support (a known fal defect)."
+    )
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class ScopeRefused(FalError):
+    """401/403 from fal's Platform API: this key may not use that route (e.g. an admin route,
+    or request history); the app degrades instead of asking for another key."""
+
+    next_step = "This needs a fal key with more access (an admin key for billing)."
+
+
 @dataclass(frozen=True)
 class FieldError:
     """One field problem from a 422 body (``loc`` path joined with dots)."""

@@ -15,6 +15,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
+from qwenimg_desktop.emulator.platform import PlatformRoutes
 from qwenimg_desktop.emulator.scenarios import RouteKind
 from qwenimg_desktop.emulator.schemas import ENDPOINTS, owner_alias
 from qwenimg_desktop.emulator.state import EmulatorHTTPServer, EmulatorState
@@ -262,6 +263,11 @@ class BaseEmulatorHandler(BaseHTTPRequestHandler):
             request_id=route.request_id if route else None, headers=dict(self.headers.items()),
         )
         try:
+            if path.startswith("/v1/") and self.origin == "queue":
+                self.state.count_served("platform")
+                self.wait(self.state.scenario.latency)
+                PlatformRoutes(self, self.state.account).serve(method, path, body)
+                return
             if route is None:
                 self.state.count_served("unknown")
                 self.send_json(404, {"detail": f"No route for {method} {path}"})

@@ -70,6 +70,9 @@ class EmuJob:
     start_timeout: float | None = None
     failure: Fault | None = None
     webhook: str | None = None
+    json_input: Any = None  # the body as received (request history, reconciliation)
+    store_io: bool = True  # False when submitted with X-Fal-Store-IO: 0
+    sent_wall: float = field(default_factory=time.time)
     state: StatusName = "IN_QUEUE"
     queue_position: int = 0
     logs: list[tuple[float, dict[str, Any]]] = field(default_factory=list)  # (monotonic, entry)
@@ -177,6 +180,8 @@ class JobBoard:
         start_timeout: float | None = None,
         failure: Fault | None = None,
         webhook: str | None = None,
+        json_input: Any = None,
+        store_io: bool = True,
     ) -> EmuJob:
         scenario = self._injector.scenario
         seed = emu_input.seed if emu_input is not None and emu_input.seed is not None else None
@@ -197,6 +202,8 @@ class JobBoard:
                 start_timeout=start_timeout,
                 failure=failure,
                 webhook=webhook,
+                json_input=json_input,
+                store_io=store_io,
                 queue_position=len(self._queue),
             )
             self._jobs[job.request_id] = job
@@ -269,6 +276,11 @@ class JobBoard:
                 if job.outcome is not None:
                     outcomes[job.outcome] += 1
             return {"requests_by_state": states, "outcomes": outcomes}
+
+    def all_jobs(self) -> list[EmuJob]:
+        """Every job, in submit order (the request store of the Platform API)."""
+        with self.lock:
+            return list(self._jobs.values())
 
     def images(self, job: EmuJob) -> list[RenderedImage]:
         """The job's encoded images, rendered on first use and cached."""

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from qwenimg_desktop.emulator.handler import BaseEmulatorHandler, Route, flag, match_media
 from qwenimg_desktop.emulator.jobs import EmuJob, JobBoard, Outcome, request_urls
+from qwenimg_desktop.emulator import platform
 from qwenimg_desktop.emulator.render import RenderedImage
 from qwenimg_desktop.emulator.scenarios import RouteKind
 from qwenimg_desktop.emulator.schemas import SchemaSwitches, validate
@@ -142,6 +143,9 @@ class EmulatorHandler(BaseEmulatorHandler):
             self.send_json(422, {"detail": problems})
             return
         state = self.state
+        if platform.locked(state.board, state.scenario.platform, state.account):
+            self.send_json(403, {"detail": platform.LOCKED_DETAIL})
+            return
         client_job_id = self.headers.get("X-Qwenimg-Job-Id")
         webhook = self.query().get("fal_webhook")
         job = state.board.create(
@@ -152,6 +156,8 @@ class EmulatorHandler(BaseEmulatorHandler):
             start_timeout=_float_header(self.headers.get("X-Fal-Request-Timeout")),
             failure=state.injector.fire("failed_generation", "submit"),
             webhook=webhook[-1] if webhook else None,
+            json_input=payload,
+            store_io=self.headers.get("X-Fal-Store-IO", "1").strip() != "0",
         )
         state.count_submit(client_job_id)
         if job.input is not None and job.input.image_urls and \
@@ -269,6 +275,14 @@ class EmulatorHandler(BaseEmulatorHandler):
             self.send_json(200, state.scenario.model_dump(mode="json"))
         elif (method, path) == ("POST", "/_emulator/scenario"):
             self._set_scenario(body)
+        elif (method, path) == ("POST", "/_emulator/top-up"):
+            try:
+                amount = float(json.loads(body or b"{}").get("amount", 0))
+            except (ValueError, AttributeError, TypeError):
+                self.send_json(422, {"detail": "expected {\"amount\": <number>}"})
+                return
+            state.account.top_up(amount)
+            self.send_json(200, {"top_ups": state.account.top_ups})
         elif (method, path) == ("POST", "/_emulator/reset"):
             state.reset()
             self.send_json(200, {"status": "reset"})

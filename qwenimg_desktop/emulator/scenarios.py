@@ -125,6 +125,37 @@ class Fault(BaseModel):
         return "model" if self.status == 422 else "infrastructure"
 
 
+DEFAULT_PRICES: Final[dict[str, float]] = {
+    "fal-ai/qwen-image-2/pro/text-to-image": 0.075,
+    "fal-ai/qwen-image-2/pro/edit": 0.075,
+    "fal-ai/qwen-image-2/text-to-image": 0.035,
+    "fal-ai/qwen-image-2/edit": 0.035,
+}
+"""fal's list prices per image (USD) of the four Qwen Image 2 endpoints."""
+
+
+class PlatformScenario(BaseModel):
+    """The emulated Platform API (under ``/v1``): prices, request history, key scopes, billing.
+
+    ``history_visible``: when a request appears in ``by-endpoint`` (``start``: once a runner
+    started it, as fal; ``end``: once it ended; ``submit``: at once); ``history_delay`` adds an
+    indexing delay in seconds; ``history_refused`` answers that route 403 for API-scope keys.
+    ``balance`` (None: no billing) drops by price × images of each successful request; at or
+    below ``lock_threshold`` the account is locked: submits answer 403 "User is locked".
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    prices: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
+    history_visible: Literal["start", "end", "submit"] = "start"
+    history_delay: float = Field(default=0.0, ge=0.0, le=3600.0)
+    history_refused: bool = False
+    admin_keys: list[str] = Field(default_factory=list)
+    balance: float | None = None
+    lock_threshold: float = 0.0
+    rate_limit_next: int = Field(default=0, ge=0, le=1000)
+
+
 class Scenario(BaseModel):
     """Timings and faults of an emulator run (immutable; replace it to change behaviour)."""
 
@@ -175,6 +206,7 @@ class Scenario(BaseModel):
     upload_link_expired: Fault | None = None
     # An edit's uploaded inputs are gone by the time it runs (its result: 422 on image_urls).
     input_gone: Fault | None = None
+    platform: PlatformScenario = Field(default_factory=PlatformScenario)
 
     @model_validator(mode="after")
     def _check_faults(self) -> Scenario:

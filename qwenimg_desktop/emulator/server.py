@@ -131,6 +131,10 @@ class EmulatorServer:
         """Replace the scenario (or merge a mapping's top-level keys); fault counters re-arm."""
         return self._state.set_scenario(scenario, merge=merge)
 
+    def top_up(self, amount: float) -> None:
+        """Add to the emulated account's balance (it may unlock the account)."""
+        self._state.account.top_up(amount)
+
     def reset(self) -> None:
         """Forget every job and counter; the scenario stays, its fault counters re-arm."""
         self._state.reset()

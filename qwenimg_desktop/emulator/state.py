@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from qwenimg_desktop.emulator.jobs import JobBoard
+from qwenimg_desktop.emulator.platform import Account
 from qwenimg_desktop.emulator.scenarios import FAULT_NAMES, FaultInjector, Scenario
 from qwenimg_desktop.emulator.uploads import UploadStore
 
@@ -27,6 +28,7 @@ class EmulatorState:
         self.board = JobBoard(self.injector, self.uploads)
         self.valid_keys = frozenset(valid_keys) if valid_keys is not None else None
         self.stop_event = threading.Event()
+        self.account = Account()
         self._lock = threading.Lock()
         self._submits_total = 0
         self._submit_attempts = 0
@@ -79,6 +81,7 @@ class EmulatorState:
         else:
             new, rearm = Scenario.model_validate(dict(scenario)), FAULT_NAMES
         self.injector.set_scenario(new, rearm=rearm)
+        self.account.reset_rate_limit()
         self.board.wake()  # max_running may have changed
         return new
 
@@ -99,6 +102,7 @@ class EmulatorState:
     def reset(self) -> None:
         self.board.reset()
         self.injector.reset()
+        self.account.reset()
         with self._lock:
             self._submits_total = self._submit_attempts = 0
             self._by_job_id.clear()

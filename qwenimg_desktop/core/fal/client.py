@@ -20,6 +20,7 @@ import httpx_sse
 
 from qwenimg_desktop import APP_ID, __version__
 from qwenimg_desktop.core.errors import (
+    AccountLocked,
     AuthError,
     FalError,
     MalformedResponse,
@@ -428,6 +429,8 @@ def error_from_response(response: httpx.Response) -> FalError:
     body = parse_error_body(response.content)
     code = response.status_code
     reason = body.message() or response.reason_phrase or f"HTTP {code}"
+    if locked := account_locked(code, reason):
+        return locked
     if code in {401, 403}:
         return AuthError(f"fal rejected the API key (HTTP {code}): {reason}")
     if code == 422:
@@ -450,6 +453,22 @@ def error_from_response(response: httpx.Response) -> FalError:
         if status:
             reason = str(status)
     return RequestFailed(f"fal refused the request (HTTP {code}): {reason}", error_type)
+
+
+LOCKED_PREFIX: Final = "User is locked."
+
+
+def account_locked(code: int, reason: str) -> AccountLocked | None:
+    """The locked-account error for a 403 whose reason starts with "User is locked.", else None.
+
+    fal words it "User is locked. Reason: <why>"; the text after "Reason:" is kept for the
+    message (seen: an exhausted balance, an admin lock, "TOP_UP.").
+    """
+    text = reason.strip()
+    if code != 403 or not text.startswith(LOCKED_PREFIX):
+        return None
+    why = text.partition("Reason:")[2].strip() or "no reason given"
+    return AccountLocked(f"the fal account is locked: {why}", why)
 
 
 async def send_bounded(
