@@ -18,6 +18,9 @@ pytest_plugins, pytestmark
 qapp, secret_service, service  # fixtures requested for their side effect
 _.priority, _.get_preferred_collection  # keyring and secretstorage call these on backends
 
+# fal's Platform API answer fields: parsed so an answer is checked whole (core/fal/platform.py).
+_.currency, _.estimate_type, _.sent_at, _.duration
+
 # fal's result fields: parsed (and type-checked) so a stored result documents the answer.
 _.has_nsfw_concepts, _.timings, _.gateway_request_id
 

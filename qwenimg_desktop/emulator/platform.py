@@ -226,12 +226,16 @@ class PlatformRoutes:
             return
         wanted_ids = query.get("request_id") or []
         wanted_id = wanted_ids[-1] if wanted_ids else None
+        wanted_statuses = query.get("status") or []
+        wanted_status = wanted_statuses[-1] if wanted_statuses else None
         payloads = "payloads" in ",".join(query.get("expand", []))
         matches = [
             job for job in self.state.board.all_jobs()
             if job.endpoint == endpoint and job.sent_wall >= start
             and (wanted_id is None or job.request_id == wanted_id)
             and _visible(job, self.config, now)
+            and (wanted_status is None or (
+                job.state == "COMPLETED" and _status_name(job) == wanted_status))
         ]
         page = matches[offset:offset + limit]
         items = []

@@ -51,7 +51,6 @@ from qwenimg_desktop.core.urls import validate_queue_base
 log = logging.getLogger("qwenimg.fal.platform")
 
 DEFAULT_PLATFORM_BASE: Final = "https://api.fal.ai/v1"
-BILLING_PAGE: Final = "https://fal.ai/dashboard/billing"
 MAX_PAGES: Final = 50
 """Pages of request history followed at most (100 items each): a bound, not a expectation."""
 MAX_HISTORY_PAGE_BYTES: Final = MAX_RESULT_BYTES
