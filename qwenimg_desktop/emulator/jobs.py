@@ -70,8 +70,7 @@ class EmuJob:
     start_timeout: float | None = None
     failure: Fault | None = None
     webhook: str | None = None
-    json_input: Any = None  # the body as received (request history, reconciliation)
-    store_io: bool = True  # False when submitted with X-Fal-Store-IO: 0
+    store_io: bool = True  # False when submitted with X-Fal-Store-IO: 0 (history: no payloads)
     sent_wall: float = field(default_factory=time.time)
     state: StatusName = "IN_QUEUE"
     queue_position: int = 0
@@ -100,6 +99,11 @@ class EmuJob:
         if self.outcome_error is not None and self.outcome_error[0] == 499:
             return "cancelled"
         return "failed" if self.outcome_error is not None else "succeeded"
+
+    @property
+    def json_input(self) -> Any:
+        """The body as received (request history shows it; reconciliation matches on it)."""
+        return dict(self.input.body) if self.input is not None else None
 
     @property
     def num_images(self) -> int:
@@ -180,8 +184,6 @@ class JobBoard:
         start_timeout: float | None = None,
         failure: Fault | None = None,
         webhook: str | None = None,
-        json_input: Any = None,
-        store_io: bool = True,
     ) -> EmuJob:
         scenario = self._injector.scenario
         seed = emu_input.seed if emu_input is not None and emu_input.seed is not None else None
@@ -202,8 +204,6 @@ class JobBoard:
                 start_timeout=start_timeout,
                 failure=failure,
                 webhook=webhook,
-                json_input=json_input,
-                store_io=store_io,
                 queue_position=len(self._queue),
             )
             self._jobs[job.request_id] = job

@@ -11,9 +11,9 @@ from urllib.parse import quote
 
 from pydantic import ValidationError
 
+from qwenimg_desktop.emulator import platform
 from qwenimg_desktop.emulator.handler import BaseEmulatorHandler, Route, flag, match_media
 from qwenimg_desktop.emulator.jobs import EmuJob, JobBoard, Outcome, request_urls
-from qwenimg_desktop.emulator import platform
 from qwenimg_desktop.emulator.render import RenderedImage
 from qwenimg_desktop.emulator.scenarios import RouteKind
 from qwenimg_desktop.emulator.schemas import SchemaSwitches, validate
@@ -156,9 +156,10 @@ class EmulatorHandler(BaseEmulatorHandler):
             start_timeout=_float_header(self.headers.get("X-Fal-Request-Timeout")),
             failure=state.injector.fire("failed_generation", "submit"),
             webhook=webhook[-1] if webhook else None,
-            json_input=payload,
-            store_io=self.headers.get("X-Fal-Store-IO", "1").strip() != "0",
         )
+        if self.headers.get("X-Fal-Store-IO", "1").strip() == "0":
+            with state.board.lock:
+                job.store_io = False
         state.count_submit(client_job_id)
         if job.input is not None and job.input.image_urls and \
                 state.injector.fire("input_gone", "submit"):

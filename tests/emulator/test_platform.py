@@ -18,6 +18,7 @@ from qwenimg_desktop.core.errors import (
     ScopeRefused,
 )
 from qwenimg_desktop.core.fal.client import QueueClient, error_from_response
+from qwenimg_desktop.core.fal.credentials import fixed_key
 from qwenimg_desktop.core.fal.platform import PlatformClient, platform_error
 from qwenimg_desktop.core.fal.retry import RetryPolicy
 from qwenimg_desktop.core.params import GenerationRequest
@@ -35,7 +36,7 @@ async def _no_sleep(_: float) -> None:
 
 
 def platform(server: EmulatorServer, key: str = KEY, attempts: int = 3) -> PlatformClient:
-    return PlatformClient(f"{server.base_url}/v1", key=lambda: key,
+    return PlatformClient(f"{server.base_url}/v1", key=fixed_key(key),
                           retry=RetryPolicy(max_attempts=attempts), sleep=_no_sleep)
 
 
@@ -158,7 +159,7 @@ def test_rate_limit_is_retried_then_reported(emulator_factory: EmulatorFactory) 
 def test_balance_drops_per_image_and_locks_submits(emulator_factory: EmulatorFactory) -> None:
     server = emulator_factory({"platform": {"admin_keys": [ADMIN], "balance": 0.2,
                                             "lock_threshold": 0.0}})
-    queue = QueueClient(server.base_url, key=lambda: KEY, sleep=_no_sleep)
+    queue = QueueClient(server.base_url, key=fixed_key(KEY), sleep=_no_sleep)
 
     async def go() -> None:
         try:

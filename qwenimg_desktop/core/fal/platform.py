@@ -4,8 +4,8 @@ A second host next to the queue, with the same ``Authorization: Key`` header and
 URL (configurable like the queue's, validated the same way). Its errors come as
 ``{"error": {"type", "message", ...}}``; they become the same typed errors as the queue's, plus
 :class:`ScopeRefused` for a key that may not use a route. Every call is free and read-only, so
-every call is retried like an idempotent queue call (transport faults, 408/409/429/5xx, with
-Retry-After honoured), and every answer is read within bounds by the queue's ``send_bounded``.
+every call is retried like a status poll (transport faults, 408/409/429/5xx, with Retry-After
+honoured), and every answer is read within bounds by the queue's ``send_bounded``.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from qwenimg_desktop.core.fal.client import (
     account_locked,
     send_bounded,
 )
+from qwenimg_desktop.core.fal.credentials import KeySource, key_shape_problem
 from qwenimg_desktop.core.fal.limits import CALL_DEADLINE_S, MAX_RESULT_BYTES, MAX_STATUS_BYTES
 from qwenimg_desktop.core.fal.retry import (
     RetryPolicy,
@@ -125,7 +126,7 @@ class PlatformClient:
         self,
         base: str = DEFAULT_PLATFORM_BASE,
         *,
-        key: Callable[[], str | None],
+        key: KeySource,
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -218,11 +219,13 @@ class PlatformClient:
 
     # ---- plumbing -----------------------------------------------------------------------------
 
-    def _auth(self) -> dict[str, str]:
-        key = self._key()
+    async def _auth(self) -> dict[str, str]:
+        key = await self._key()
         if not key:
             raise AuthError("no fal API key is set")
         register_secret(key)
+        if problem := key_shape_problem(key):
+            raise AuthError(problem)
         return {"Authorization": f"Key {key}"}
 
     async def _call(
@@ -233,7 +236,7 @@ class PlatformClient:
         attempt = 0
         while True:
             attempt += 1
-            headers = self._auth()
+            headers = await self._auth()
             try:
                 response = await send_bounded(
                     self._http, method, url, limit=limit, what=what,
@@ -250,7 +253,7 @@ class PlatformClient:
                 ) from None
             if response.is_success:
                 return parse_platform(model, response.content, what)
-            if should_retry_response(response, idempotent=True) and (
+            if should_retry_response(response, call="status") and (
                 attempt < self.retry.max_attempts
             ):
                 await self._backoff(attempt, response)
