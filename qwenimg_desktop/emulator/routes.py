@@ -88,10 +88,20 @@ class EmulatorHandler(BaseEmulatorHandler):
             "upload_put": self.upload_put,
         }
 
+    def _refused_while_locked(self) -> bool:
+        """A locked account (balance at its threshold) gets 403 on submits and uploads."""
+        state = self.state
+        if not platform.locked(state.board, state.scenario.platform, state.account):
+            return False
+        self.send_json(403, {"detail": platform.LOCKED_DETAIL})
+        return True
+
     # ---- storage ------------------------------------------------------------------------------
 
     def upload_initiate(self, route: Route, body: bytes) -> None:
         """fal storage step 1: a signed upload URL and the file's public URL."""
+        if self._refused_while_locked():
+            return
         try:
             payload = json.loads(body or b"null")
         except (ValueError, UnicodeDecodeError):
@@ -143,8 +153,7 @@ class EmulatorHandler(BaseEmulatorHandler):
             self.send_json(422, {"detail": problems})
             return
         state = self.state
-        if platform.locked(state.board, state.scenario.platform, state.account):
-            self.send_json(403, {"detail": platform.LOCKED_DETAIL})
+        if self._refused_while_locked():
             return
         client_job_id = self.headers.get("X-Qwenimg-Job-Id")
         webhook = self.query().get("fal_webhook")

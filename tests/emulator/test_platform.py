@@ -175,6 +175,11 @@ def test_balance_drops_per_image_and_locks_submits(emulator_factory: EmulatorFac
             with pytest.raises(AccountLocked, match="Exhausted balance") as caught:
                 await queue.submit(GenerationRequest(prompt="locked", seed=3))
             assert caught.value.reason.startswith("Exhausted balance")
+            with client() as http:  # uploads are refused too
+                upload = http.post(f"{server.base_url}/storage/upload/initiate",
+                                   json={"content_type": "image/png", "file_name": "a.png"})
+                assert upload.status_code == 403
+                assert upload.json()["detail"].startswith("User is locked.")
             server.top_up(5.0)
             await queue.submit(GenerationRequest(prompt="after top-up", seed=4))
         finally:
