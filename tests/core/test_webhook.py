@@ -54,3 +54,4 @@ def test_a_webhook_must_be_https_or_loopback_http(url: str) -> None:
 def test_an_empty_webhook_is_none() -> None:
     assert GenerationRequest(prompt="x", webhook_url="  ").webhook_url is None
     assert "webhook_url" not in GenerationRequest(prompt="x").to_api_payload()
+
