@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from qwenimg_desktop.core.edit_request import Reference
 from qwenimg_desktop.core.endpoints import UnknownEndpoint, endpoint_for
 from qwenimg_desktop.core.endpoints.describe import field_specs
 from qwenimg_desktop.core.errors import UserError
@@ -33,6 +34,7 @@ from qwenimg_desktop.core.params import (
     DEFAULT_PRICE_PER_IMAGE_USD,
     MAX_NEGATIVE_CHARS,
     MAX_PROMPT_CHARS,
+    MAX_REFERENCES,
     CustomSize,
     GenerationRequest,
     ImageSizePreset,
@@ -172,7 +174,8 @@ def _request_model(endpoint_id: str) -> type[GenerationRequest]:
 
 
 class DraftSnapshot(BaseModel):
-    """What the autosave keeps of the editor: prompt, negative prompt, parameters."""
+    """What the autosave keeps of the editor: prompt, negative prompt, parameters and an
+    edit's reference images (their files are in the history, content-addressed)."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -180,6 +183,7 @@ class DraftSnapshot(BaseModel):
     negative_prompt: str = Field(default="", max_length=MAX_NEGATIVE_CHARS)
     params: ParamValues = Field(default_factory=ParamValues)
     cursor: int = Field(default=0, ge=0)
+    references: tuple[Reference, ...] = Field(default=(), max_length=MAX_REFERENCES)
 
     @field_validator("prompt", "negative_prompt", mode="before")
     @classmethod

@@ -122,6 +122,7 @@ class Draft(QObject):
         return DraftSnapshot(
             prompt=self._prompt, negative_prompt=self._negative, params=self._params,
             cursor=cursor,
+            references=tuple(ref.model_copy(update={"url": None}) for ref in self._references),
         )
 
     def after_submit(self) -> None:

@@ -224,6 +224,7 @@ class MainWindow(QMainWindow):
         snapshot = self.autosave.restore(notices.append)
         if snapshot is not None:
             self.draft.set_params(snapshot.params)
+            self.draft.set_references(snapshot.references)
             self.editor.load(snapshot.prompt, snapshot.negative_prompt, snapshot.cursor)
         state = settings.ui_state
         if "geometry" in state:
@@ -538,6 +539,7 @@ class MainWindow(QMainWindow):
         snapshot = self.previous_drafts.pop()
         self.editor.load(snapshot.prompt, snapshot.negative_prompt, snapshot.cursor)
         self.draft.set_params(snapshot.params)
+        self.draft.set_references(snapshot.references)
         self.acts.restore_draft.setEnabled(bool(self.previous_drafts))
         self.messenger.info("Previous draft restored.")
 

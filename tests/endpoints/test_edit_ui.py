@@ -187,3 +187,27 @@ def test_reusing_an_edit_brings_its_references_back(window: MainWindow) -> None:
     assert again.sha256 == reference.sha256
     assert again.url is None  # reused only if fal still keeps it (the journal decides)
     assert window.references.tiles[0].number.text() == "image 1"
+
+
+def test_the_references_survive_a_restart_with_the_draft(
+    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot, tmp_path: Path,
+) -> None:
+    base = tmp_path / "shared"
+    first = runtime_factory(emulator, base=base)
+    win = ready_window(first, qtbot, wait_for_key=False)
+    qtbot.waitUntil(lambda: win._data_layout() is not None, timeout=10_000)
+    qtbot.mouseClick(win.params.chooser.buttons["edit"], Qt.MouseButton.LeftButton)
+    win.references.add_files([_files(tmp_path)["red"]])
+    type_prompt(qtbot, win, "make it blue")
+    qtbot.waitUntil(lambda: win.autosave.path.exists() and "references" in
+                    win.autosave.path.read_text(encoding="utf-8") and "red.png" in
+                    win.autosave.path.read_text(encoding="utf-8"), timeout=5000)
+    saved = win.draft.references
+    win.close()
+    first.close()
+    first.window = None
+    second = runtime_factory(emulator, base=base)
+    restored = ready_window(second, qtbot, wait_for_key=False)
+    assert restored.draft.endpoint.kind is EndpointKind.edit
+    assert restored.draft.references == saved
+    assert restored.draft.validate_now().ok
