@@ -257,7 +257,8 @@ def open_window(options: Options, temp_dir: Path | None, app: QApplication,
     runtime = AppRuntime(options, base_dir=temp_dir)
     started.append(runtime)
     try:  # a read-only or full disk: say which folder, instead of failing inside log set-up
-        for folder in dict.fromkeys((runtime.data_dir, runtime.config_dir, runtime.log_dir)):
+        ensure_writable(runtime.data_dir, deep=False)  # its contents: the engine, off this thread
+        for folder in dict.fromkeys((runtime.config_dir, runtime.log_dir)):
             ensure_writable(folder)
     except QwenImgError as exc:
         _report_start_failure(exc, options)

@@ -13,7 +13,7 @@ from pathlib import Path, PurePosixPath
 from typing import Final
 
 from qwenimg_desktop.core.errors import DiskFull, StoreError
-from qwenimg_desktop.core.private import PRIVATE_FILE, private_dir, secure_tree
+from qwenimg_desktop.core.private import PRIVATE_DIR, PRIVATE_FILE, private_dir, secure_tree
 
 DB_NAME: Final = "history.sqlite3"
 PARTIAL_SUFFIX: Final = ".partial"
@@ -48,15 +48,22 @@ def unwritable_error(folder: Path, exc: OSError) -> StoreError:
     )
 
 
-def ensure_writable(folder: Path) -> Path:
+def ensure_writable(folder: Path, *, deep: bool = True) -> Path:
     """Create ``folder`` (user-only), fix what it holds, and prove a file can be created in it.
+
+    ``deep=False`` makes only the folder itself user-only: for the data folder, whose contents
+    (possibly a large image library) the engine fixes off the GUI thread
+    (:meth:`DataLayout.ensure`).
 
     Raises:
         StoreError: it cannot be written (see :func:`unwritable_error`); DiskFull: no space.
     """
     try:
         private_dir(folder)
-        secure_tree(folder)
+        if deep:
+            secure_tree(folder)
+        else:
+            os.chmod(folder, PRIVATE_DIR)
         fd, probe = tempfile.mkstemp(prefix=".write-test-", dir=folder)
         os.close(fd)
         os.unlink(probe)
