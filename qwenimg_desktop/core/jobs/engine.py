@@ -13,7 +13,7 @@ import logging
 import multiprocessing
 import threading
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
@@ -231,6 +231,8 @@ class JobEngine(StartGate):
         downloader = Downloader(retry=self._retry, executor=self._file_pool,
                                 pace=self.config.download_pace)
         self._slots = Slots(self.concurrency)
+        if await loop.run_in_executor(self._db_pool, store.is_paused):
+            self._slots.set_paused(True)  # left paused before the restart: stays paused
         self._pipeline = Pipeline(
             client=client,
             downloader=downloader,
@@ -285,6 +287,7 @@ class JobEngine(StartGate):
             reason = record.error if record and record.error else "submission outcome unknown"
             pipe.emit(ev.Failed(job_id, reason, "SubmissionUnknown"))
         records = await pipe.db(store.get_many, adoption.adopted)
+        ranks = await pipe.db(store.queue_ranks, adoption.adopted)
         taken = 0
         for job_id in adoption.adopted:
             record = records.get(job_id)
@@ -293,7 +296,7 @@ class JobEngine(StartGate):
             if record.state in REMOTE_STATES and record.request_id is not None:
                 taken += self._spawn_record(record, resume=True)
             elif record.state is JobState.pending:
-                taken += self._spawn_record(record, resume=False)
+                taken += self._spawn_record(record, resume=False, rank=ranks.get(job_id))
         if announce and (taken or flagged):
             pipe.emit(ev.EngineNotice("", f"Another process stopped; its {taken + len(flagged)}"
                                           " unfinished job(s) are taken over here.", info=True))
@@ -337,7 +340,8 @@ class JobEngine(StartGate):
                     found.append(owner)
         return found
 
-    def _spawn_record(self, record: JobRecord, *, resume: bool) -> int:
+    def _spawn_record(self, record: JobRecord, *, resume: bool,
+                      rank: float | None = None) -> int:
         """Start following an adopted job; 1 if it was started, 0 if it cannot be."""
         from qwenimg_desktop.core.jobs.pipeline import JobContext  # noqa: PLC0415 - loaded
 
@@ -348,7 +352,7 @@ class JobEngine(StartGate):
         ctx.started = ctx.started or record.started_at is not None
         self._jobs[ctx.job_id] = ctx
         self.recovered.append(ctx.job_id)
-        coro = self._resume(ctx) if resume else self._job(ctx, create=False)
+        coro = self._resume(ctx) if resume else self._job(ctx, create=False, rank=rank)
         ctx.task = asyncio.get_running_loop().create_task(coro, name=f"job-{ctx.job_id}")
         return 1
 
@@ -420,6 +424,33 @@ class JobEngine(StartGate):
         job_id = job_id or uuid.uuid4().hex
         self._post(self._start_new(job_id, request, resent=resent))
         return job_id
+
+    def submit_batch(self, requests: Sequence[GenerationRequest], *, label: str = "",
+                     batch_id: str | None = None) -> tuple[str, list[str]]:
+        """Queue a batch: every job is journalled ``pending`` in one transaction before any
+        is sent, and they are sent in the given order. Returns (batch id, job ids) at once."""
+        batch_id = batch_id or uuid.uuid4().hex
+        job_ids = [uuid.uuid4().hex for _ in requests]
+        self._post(self._start_batch(batch_id, job_ids, list(requests), label))
+        return batch_id, job_ids
+
+    def pause_sending(self, paused: bool) -> None:
+        """Hold back (or let go) the jobs waiting to be sent; kept across restarts. Jobs
+        already at fal go on."""
+        self._post(self._pause(paused))
+
+    def move_to_front(self, job_id: str) -> None:
+        """Send this waiting job next (before every other waiting job)."""
+        self._post(self._move_to_front(job_id))
+
+    def cancel_batch(self, batch_id: str) -> None:
+        """Cancel every unfinished job of a batch: waiting ones first (nothing is sent)."""
+        self._post(self._cancel_batch(batch_id))
+
+    @property
+    def paused(self) -> bool:
+        """Whether sending is paused now."""
+        return self._slots is not None and self._slots.paused
 
     def retry(self, job_id: str, *, new_id: str | None = None, resent: bool = False) -> str:
         """Submit the stored request of ``job_id`` again, as a new job (``new_id`` or a new id)."""
@@ -522,6 +553,51 @@ class JobEngine(StartGate):
         ctx.task = asyncio.current_task()
         await self._job(ctx, create=True)
 
+    async def _start_batch(self, batch_id: str, job_ids: list[str],
+                           requests: list[GenerationRequest], label: str) -> None:
+        from qwenimg_desktop.core.jobs.pipeline import JobContext  # noqa: PLC0415 - loaded
+        from qwenimg_desktop.core.store.batches import BatchJob  # noqa: PLC0415
+
+        pipe = self._pipe
+        jobs = [BatchJob(job_id, request, estimate_cost(
+                    request, self.price_per_image or endpoint_of(request).price_per_image_usd))
+                for job_id, request in zip(job_ids, requests, strict=True)]
+        try:
+            await asyncio.shield(pipe.db(pipe.store.create_batch, jobs,
+                                         queue_base=self.queue_base, label=label,
+                                         batch_id=batch_id))
+        except QwenImgError as exc:  # nothing journalled, so nothing of it is sent
+            for job_id in job_ids:
+                pipe.emit(ev.Failed(job_id, exc.message, type(exc).__name__))
+            return
+        ranks = await pipe.db(pipe.store.queue_ranks, job_ids)
+        loop = asyncio.get_running_loop()
+        for job_id, request in zip(job_ids, requests, strict=True):
+            ctx = JobContext(job_id, request, JobState.pending)
+            self._jobs[job_id] = ctx
+            ctx.task = loop.create_task(self._job(ctx, create=False, rank=ranks.get(job_id)),
+                                        name=f"job-{job_id}")
+
+    async def _pause(self, paused: bool) -> None:
+        pipe = self._pipe
+        await pipe.db(pipe.store.set_paused, paused)
+        assert self._slots is not None
+        self._slots.set_paused(paused)
+
+    async def _move_to_front(self, job_id: str) -> None:
+        pipe = self._pipe
+        rank = await pipe.db(pipe.store.move_to_front, job_id)
+        if rank is not None and self._slots is not None:
+            self._slots.rerank(job_id, rank)
+
+    async def _cancel_batch(self, batch_id: str) -> None:
+        pipe = self._pipe
+        info = await pipe.db(pipe.store.batch, batch_id)
+        live = [self._jobs[j] for j in info.job_ids if j in self._jobs]
+        waiting = [c for c in live if c.state is JobState.pending]
+        for ctx in [*waiting, *(c for c in live if c not in waiting)]:
+            await self._cancel(ctx.job_id)
+
     async def _retry_job(self, old_id: str, new_id: str, *, resent: bool = False) -> None:
         pipe = self._pipe
         if resent and await self._already_journalled(new_id):
@@ -549,7 +625,7 @@ class JobEngine(StartGate):
         pipe.emit(ev.StateChanged(job_id, record.state, record.error or ""))
         return True
 
-    async def _job(self, ctx: JobContext, *, create: bool) -> None:
+    async def _job(self, ctx: JobContext, *, create: bool, rank: float | None = None) -> None:
         pipe = self._pipe
         try:
             if create:
@@ -564,9 +640,10 @@ class JobEngine(StartGate):
                     cost_estimate=cost,
                     job_id=ctx.job_id,
                 ))
+                rank = (await pipe.db(pipe.store.queue_ranks, [ctx.job_id])).get(ctx.job_id)
             pipe.emit(ev.StateChanged(ctx.job_id, JobState.pending, "waiting for a free slot"))
             assert self._slots is not None
-            async with self._slots:
+            async with self._slots.send_slot(ctx.job_id, rank):
                 if ctx.cancel_requested:
                     await pipe.finish_cancelled(ctx)
                     return

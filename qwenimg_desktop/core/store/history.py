@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -11,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from qwenimg_desktop.core.edit_request import EditRequest
 from qwenimg_desktop.core.errors import BugError, DuplicateRequestId, NotOwner, UserError, redact
 from qwenimg_desktop.core.jobs.model import (
     FINAL_STATES,
@@ -20,8 +18,10 @@ from qwenimg_desktop.core.jobs.model import (
     offers_redownload,
 )
 from qwenimg_desktop.core.params import GenerationRequest
-from qwenimg_desktop.core.store.edits import INSERT_SOURCE, EditJournal, source_rows
+from qwenimg_desktop.core.store.batches import BatchJournal
+from qwenimg_desktop.core.store.edits import EditJournal
 from qwenimg_desktop.core.store.library import LibraryStore
+from qwenimg_desktop.core.store.pending import insert_pending
 from qwenimg_desktop.core.store.queries import id_blocks, in_list
 from qwenimg_desktop.core.store.reads import HistoryReads, LogLine
 from qwenimg_desktop.core.store.records import (
@@ -39,19 +39,18 @@ INTERRUPTED_SEND_MESSAGE: Final = (
     "Submission outcome unknown: the app stopped while sending. "
     "Check your fal dashboard before submitting again."
 )
-_JOB_ID: Final = re.compile(r"^[0-9a-f]{32}$")
 
 
 @dataclass(frozen=True)
 class Adoption:
     """What :meth:`HistoryStore.adopt_unfinished` did: the unfinished jobs it made ours, and
-    those left to owners that are still alive (owner id → job ids, oldest first)."""
+    those left to owners that are still alive (owner id → job ids, in queue order)."""
 
     adopted: tuple[str, ...] = ()
     held: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal):
+class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal, BatchJournal):
     """The history database: the job journal (each state change its own commit) and listings.
 
     Open with :meth:`open`; see :class:`~qwenimg_desktop.core.store.base.StoreBase` for threading.
@@ -92,29 +91,9 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal):
     ) -> str:
         """Commit a new ``pending`` job before anything is sent; returns its local id."""
         job_id = job_id or uuid.uuid4().hex
-        if not _JOB_ID.fullmatch(job_id):
-            raise BugError(f"job ids are 32 lowercase hex digits, not {job_id!r}")
-        width, height = request.dimensions
-        now = self._clock()
-        params = {
-            "id": job_id, "now": now, "state": JobState.pending.value,
-            "request_json": request.model_dump_json(), "prompt": request.prompt,
-            "negative_prompt": request.negative_prompt, "width": width, "height": height,
-            "output_format": request.output_format.value, "num_images": request.num_images,
-            "endpoint": request.endpoint, "queue_base": queue_base, "seed": request.seed,
-            "cost_estimate": cost_estimate, "owner": self.owner,
-        }
         with self._writing() as conn:
-            conn.execute(
-                "INSERT INTO jobs (id, created_at, updated_at, state, request_json, prompt,"
-                " negative_prompt, width, height, output_format, num_images, endpoint,"
-                " queue_base, seed, cost_estimate, owner) VALUES (:id, :now, :now, :state,"
-                " :request_json, :prompt, :negative_prompt, :width, :height, :output_format,"
-                " :num_images, :endpoint, :queue_base, :seed, :cost_estimate, :owner)",
-                params,
-            )
-            if isinstance(request, EditRequest):
-                conn.executemany(INSERT_SOURCE, source_rows(job_id, request))
+            insert_pending(conn, request, owner=self.owner, queue_base=queue_base,
+                           cost_estimate=cost_estimate, job_id=job_id, now=self._clock())
         return job_id
 
     def mark_sending(self, job_id: str) -> None:
@@ -257,7 +236,7 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal):
         with self._writing() as conn:
             rows = conn.execute(
                 f"SELECT id, owner FROM jobs WHERE state NOT IN {state_sql}"
-                " ORDER BY created_at, id", state_params,
+                " ORDER BY COALESCE(queue_rank, seq), seq", state_params,
             ).fetchall()
             verdicts: dict[str, bool] = {}
             for job_id, owner in rows:

@@ -201,8 +201,32 @@ _V4_EDITS: Final = (
 # only once this owner's lease is free. NULL: written before owners existed (adoptable).
 _V5_OWNER: Final = ("ALTER TABLE jobs ADD COLUMN owner TEXT",)
 
+# Batches (core/store/batches.py): one id for the jobs a batch made, journalled together;
+# ``queue_rank`` orders the jobs still waiting to be sent (lower first; NULL: by ``seq``), so a
+# reorder survives a restart; ``queue_control`` holds whether sending is paused.
+_V6_BATCHES: Final = (
+    """
+    CREATE TABLE batches (
+        id TEXT PRIMARY KEY,
+        created_at REAL NOT NULL,
+        label TEXT NOT NULL DEFAULT '',
+        size INTEGER NOT NULL,
+        cost_estimate REAL
+    )
+    """,
+    "ALTER TABLE jobs ADD COLUMN batch_id TEXT",
+    "ALTER TABLE jobs ADD COLUMN queue_rank REAL",
+    "CREATE INDEX jobs_batch ON jobs (batch_id, seq) WHERE batch_id IS NOT NULL",
+    """
+    CREATE TABLE queue_control (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        paused INTEGER NOT NULL DEFAULT 0
+    )
+    """,
+)
+
 MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
-    _V1, _V2_LIBRARY, _V3_ENDPOINTS, _V4_EDITS, _V5_OWNER,
+    _V1, _V2_LIBRARY, _V3_ENDPOINTS, _V4_EDITS, _V5_OWNER, _V6_BATCHES,
 )
 """Migration ``n`` (1-based) brings ``user_version`` from ``n - 1`` to ``n``; append only."""
 
