@@ -25,7 +25,7 @@ from qwenimg_desktop.core.edit_request import EditRequest
 from qwenimg_desktop.core.endpoints import EndpointKind, choose
 from qwenimg_desktop.core.errors import KeyringUnavailable, QwenImgError
 from qwenimg_desktop.core.jobs import events as ev
-from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.jobs.model import REMOTE_STATES, JobState
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.settings import DraftSnapshot, ParamValues, ThemeChoice
 from qwenimg_desktop.core.store.files import DataLayout
@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         self.previous_drafts: list[DraftSnapshot] = []
         self._torn_down = False
         self.cancel_box: QMessageBox | None = None
+        self.quit_box: QMessageBox | None = None
         # Jobs clicked here that the engine has not recorded yet: "Job sent." waits for that.
         self._unrecorded: set[str] = set()
         self._build()
@@ -156,7 +157,7 @@ class MainWindow(QMainWindow):
     def _connect(self, a: Actions) -> None:
         a.generate.triggered.connect(self.generate)
         a.settings.triggered.connect(self.open_settings)
-        a.quit.triggered.connect(self.close)
+        a.quit.triggered.connect(self.request_quit)
         for action, name in ((a.undo, "undo"), (a.redo, "redo"), (a.cut, "cut"), (a.copy, "copy"),
                              (a.paste, "paste"), (a.select_all, "selectAll")):
             action.triggered.connect(lambda _c=False, n=name: self._edit(n))
@@ -629,7 +630,42 @@ class MainWindow(QMainWindow):
             except Exception:  # a failed step must not stop the window closing
                 log.exception("closing: %s failed", getattr(step, "__name__", step))
 
+    def jobs_at_fal(self) -> int:
+        """How many of this session's jobs fal holds and has not finished."""
+        return sum(1 for job_id in self.jobs_model.active_ids()
+                   if (row := self.jobs_model.row(job_id)) is not None
+                   and row.state in REMOTE_STATES)
+
+    def request_quit(self) -> QMessageBox | None:
+        """Quit asked for by the user (File → Quit, the title bar's close button). With jobs
+        still at fal, a question that does not block first: they keep running there and are
+        charged whether or not the window stays. Returns the question, if one was asked."""
+        count = self.jobs_at_fal()
+        if count == 0 or not self.isVisible():
+            self.close()
+            return None
+        if self.quit_box is not None and self.quit_box.isVisible():
+            self.quit_box.raise_()
+            return self.quit_box
+        box = plain_message_box(QMessageBox.Icon.Question, f"Quit {APP_NAME}",
+                                messages.quit_question(count), self)
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.button(QMessageBox.StandardButton.Yes).setText("Quit")
+        box.button(QMessageBox.StandardButton.No).setText("Keep the window open")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.accepted.connect(self.close)
+        self.quit_box = box
+        box.open()
+        return box
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        # Only a close the user started (the window manager's button: a spontaneous event) asks;
+        # close() from code (the Quit answer, tests, the app's teardown) never blocks.
+        if event.spontaneous() and not self._torn_down and self.jobs_at_fal():
+            event.ignore()
+            self.request_quit()
+            return
         self.teardown()
         super().closeEvent(event)
 

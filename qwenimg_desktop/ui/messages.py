@@ -251,3 +251,11 @@ def completed_after_cancel(answer: str) -> str:
     """A job that completed after the user cancelled it: honest about the charge."""
     return (f"you cancelled it, but fal had already started it and finished it ({answer}); "
             "it is probably charged")
+
+
+def quit_question(count: int) -> str:
+    """The question before quitting while jobs are still at fal."""
+    jobs = "1 job is" if count == 1 else f"{count} jobs are"
+    return (f"{jobs} still at fal. Quitting does not stop them: fal keeps running them and "
+            "charges for them, and their results are fetched the next time the app starts. "
+            "Quit anyway?")

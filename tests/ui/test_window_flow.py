@@ -280,3 +280,43 @@ def test_a_cancel_that_comes_too_late_says_it_is_probably_charged(
     assert "probably charged" in line
     assert messages.CANCEL_ACCEPTED in line
     assert any("probably charged" in text for text in said)
+
+
+def test_quit_with_jobs_at_fal_asks_and_close_from_code_never_blocks(
+    runtime_factory: RuntimeFactory, emulator_factory: object, qtbot: QtBot
+) -> None:
+    slow: EmulatorServer = emulator_factory(  # type: ignore[operator]
+        {"run_time": 60.0, "queue_delay": 0.0})
+    win = ready_window(runtime_factory(slow), qtbot)
+    type_prompt(qtbot, win, "still running when the user quits")
+    job_id = win.generate()
+    assert job_id is not None
+    wait_state(qtbot, win, job_id, JobState.running)
+    win.acts.quit.trigger()
+    box = win.quit_box
+    assert box is not None
+    assert box.isVisible()
+    assert "1 job is still at fal" in box.text()
+    assert "charges" in box.text()
+    assert win.isVisible()
+    box.button(box.StandardButton.No).click()
+    assert win.isVisible()
+    win.acts.quit.trigger()
+    again = win.quit_box
+    assert again is not None
+    again.button(box.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: not win.isVisible(), timeout=3000)
+
+
+def test_close_from_code_with_a_job_at_fal_does_not_ask(
+    runtime_factory: RuntimeFactory, emulator_factory: object, qtbot: QtBot
+) -> None:
+    slow: EmulatorServer = emulator_factory(  # type: ignore[operator]
+        {"run_time": 60.0, "queue_delay": 0.0})
+    win = ready_window(runtime_factory(slow), qtbot)
+    type_prompt(qtbot, win, "closed by code")
+    job_id = win.generate()
+    assert job_id is not None
+    wait_state(qtbot, win, job_id, JobState.running)
+    assert win.close()
+    assert win.quit_box is None
