@@ -12,6 +12,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -20,8 +21,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from PIL import Image, ImageDraw
 from PySide6.QtWidgets import QApplication
 
-from qwenimg_desktop.app import AppRuntime, Options, _qapp
+from qwenimg_desktop.app import Options
+from qwenimg_desktop.app.runtime import AppRuntime
 from qwenimg_desktop.core.secrets import KeyStore
+from qwenimg_desktop.ui.startup_shell import application as _qapp
 
 HERE = Path(__file__).resolve().parent
 FIRST = "# 红灯笼 Lantern street\n- a quiet lane at dusk, one paper lantern, 水墨风格"
@@ -44,6 +47,13 @@ def wait_done(app: QApplication, win: object, job_id: str, seconds: float = 60) 
         if row is not None and row.state.is_final and \
                 not win.results.view.image.isNull():  # type: ignore[attr-defined]
             return
+        time.sleep(0.01)
+
+
+def wait_for(app: QApplication, condition: Callable[[], bool], seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        app.processEvents()
         time.sleep(0.01)
 
 
@@ -76,7 +86,9 @@ def main() -> int:
         assert first
         wait_done(app, win, first)
         win.results.buttons["edit"].click()  # "Edit this image": image 1, linked to its job
+        wait_for(app, lambda: len(win.draft.references) == 1)
         win.references.add_files([cat_picture(Path(base) / "cat.png")])
+        wait_for(app, lambda: len(win.draft.references) == 2)
         win.editor.load(EDIT, "", 0)
         pump(app, 0.8)
         win.grab().save(str(HERE / "edit-references.png"))

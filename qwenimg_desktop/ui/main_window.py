@@ -75,7 +75,7 @@ class MainWindow(QMainWindow):
         self.draft = Draft(self)
         self.editor = EditorPanel(self.draft, self)
         self.params = ParamsPanel(self.draft, services.settings, self)
-        self.references = ReferenceStrip(self.draft, self._data_layout, self)
+        self.references = ReferenceStrip(self.draft, self._data_layout, services.workers, self)
         self.editor.add_above_prompt(self.references)
         self.jobs_model = JobsModel(services.lookup_request, self)
         self.jobs = JobsPanel(self.jobs_model, self)

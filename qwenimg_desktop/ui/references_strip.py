@@ -31,7 +31,6 @@ from qwenimg_desktop.core.references import (
     FIX_LABELS,
     Fix,
     ReferenceRejected,
-    check_reference,
     prepare_reference,
     read_image_file,
 )
@@ -39,6 +38,7 @@ from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.reference_files import keep_reference, reference_path
 from qwenimg_desktop.ui.draft import Draft
 from qwenimg_desktop.ui.safe_text import heading_label, plain_label, plain_tooltip
+from qwenimg_desktop.ui.workers import Workers
 
 log = logging.getLogger("qwenimg.ui")
 THUMB = 96
@@ -88,8 +88,9 @@ class ReferenceStrip(QWidget):
     """Reference images of the edit endpoints; hidden for text-to-image."""
 
     message = Signal(str)
+    intake_finished = Signal()  # a batch of offered images was checked (added or refused)
 
-    def __init__(self, draft: Draft, layout: Callable[[], DataLayout | None],
+    def __init__(self, draft: Draft, layout: Callable[[], DataLayout | None], workers: Workers,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("referenceStrip")
@@ -97,6 +98,7 @@ class ReferenceStrip(QWidget):
         self._draft = draft
         self._layout = layout
         self._pending: list[Candidate] = []
+        self._workers = workers
         self.tiles: list[ReferenceTile] = []
         self.title = heading_label("Reference images", self)
         self.hint = plain_label("Drop or paste up to 3 images; the prompt calls them "
@@ -141,31 +143,22 @@ class ReferenceStrip(QWidget):
 
     def add_files(self, paths: list[Path], *, sources: list[tuple[str, int]] | None = None
                   ) -> None:
-        """Check and add local files (``sources``: the history job/index each came from)."""
-        candidates = []
-        for position, path in enumerate(paths):
-            try:
-                data = read_image_file(path)
-            except ReferenceRejected as exc:
-                self._show_problems([exc.message], fixable=False)
-                return
-            source = sources[position] if sources and position < len(sources) else (None, None)
-            candidates.append(Candidate(data, path.name, source[0], source[1]))
-        self.add_candidates(candidates)
+        """Check and add local files (``sources``: the history job/index each came from).
+
+        Reading, checking, fixing and copying run on a worker; ``intake_finished`` follows.
+        """
+        sourced = [(path, *(sources[i] if sources and i < len(sources) else (None, None)))
+                   for i, path in enumerate(paths)]
+        self._intake(lambda: [Candidate(read_image_file(p), p.name, job, index)
+                              for p, job, index in sourced], fix=False)
 
     def add_candidates(self, candidates: list[Candidate]) -> None:
-        room = self._draft.endpoint.max_references - len(self._draft.references)
-        if len(candidates) > room:
-            self._show_problems([f"An edit takes at most {self._draft.endpoint.max_references}"
-                                 f" images; {len(candidates) - room} were not added."],
-                                fixable=False)
-            candidates = candidates[:max(0, room)]
-        self._accept(candidates, fix=False)
+        self._intake(lambda: candidates, fix=False)
 
     def fix_and_add(self) -> None:
         """Apply the offered fixes to the files that failed, and add them."""
         pending, self._pending = self._pending, []
-        self._accept(pending, fix=True)
+        self._intake(lambda: pending, fix=True)
 
     def paste(self) -> None:
         """Add the clipboard's image (or image files) as references."""
@@ -186,35 +179,39 @@ class ReferenceStrip(QWidget):
         self._show_problems(["The clipboard holds no image."], fixable=False)
         return False
 
-    def _accept(self, candidates: list[Candidate], *, fix: bool) -> None:
+    def _intake(self, gather: Callable[[], list[Candidate]], *, fix: bool) -> None:
         layout = self._layout()
         if layout is None:
             self._show_problems(["The history is still opening; try again in a moment."],
                                 fixable=False)
+            self.intake_finished.emit()
             return
-        added: list[Reference] = []
-        problems: list[str] = []
-        failed: list[Candidate] = []
-        for candidate in candidates:
+
+        def work() -> _Intake:
             try:
-                reference, data = prepare_reference(
-                    candidate.data, candidate.name, fix=fix,
-                    source_job_id=candidate.source_job_id, source_index=candidate.source_index)
-                keep_reference(layout, reference, data)
+                candidates = gather()
             except ReferenceRejected as exc:
-                problems.append(exc.message)
-                if exc.check is not None and exc.check.fixable:
-                    failed.append(candidate)
-                continue
-            except (QwenImgError, OSError) as exc:
-                problems.append(f"{candidate.name} could not be kept: {exc}")
-                continue
-            added.append(reference)
-        self._pending = failed
-        self._show_problems(problems, fixable=bool(failed), fixes=[
-            FIX_LABELS[f] for c in failed for f in _fixes_of(c)])
+                return _Intake([], [exc.message], [], [])
+            return _accept(layout, candidates, fix=fix)
+
+        self._workers.run(work, self._intake_done, self._intake_failed)
+
+    def _intake_done(self, result: _Intake) -> None:
+        room = self._draft.endpoint.max_references - len(self._draft.references)
+        added, problems = result.added[:max(0, room)], list(result.problems)
+        if len(result.added) > len(added):
+            problems.append(f"An edit takes at most {self._draft.endpoint.max_references} "
+                            f"images; {len(result.added) - len(added)} were not added.")
+        self._pending = result.failed
+        self._show_problems(problems, fixable=bool(result.failed),
+                            fixes=[FIX_LABELS[f] for f in result.fixes])
         if added:
             self._draft.set_references((*self._draft.references, *added))
+        self.intake_finished.emit()
+
+    def _intake_failed(self, error: Exception) -> None:
+        self._show_problems([f"The images could not be added: {error}"], fixable=False)
+        self.intake_finished.emit()
 
     def _show_problems(self, problems: list[str], *, fixable: bool,
                        fixes: list[str] | None = None) -> None:
@@ -301,8 +298,36 @@ class ReferenceStrip(QWidget):
         dialog.open()
 
 
-def _fixes_of(candidate: Candidate) -> tuple[Fix, ...]:
-    return check_reference(candidate.data, candidate.name).fixes
+@dataclass(frozen=True)
+class _Intake:
+    """What checking a batch of offered images gave (computed on a worker)."""
+
+    added: list[Reference]
+    problems: list[str]
+    failed: list[Candidate]  # fixable ones, kept for "Fix and add"
+    fixes: list[Fix]
+
+
+def _accept(layout: DataLayout, candidates: list[Candidate], *, fix: bool) -> _Intake:
+    """Check (and with ``fix``, repair) each candidate and copy it into the history."""
+    result = _Intake([], [], [], [])
+    for candidate in candidates:
+        try:
+            reference, data = prepare_reference(
+                candidate.data, candidate.name, fix=fix,
+                source_job_id=candidate.source_job_id, source_index=candidate.source_index)
+            keep_reference(layout, reference, data)
+        except ReferenceRejected as exc:
+            result.problems.append(exc.message)
+            if exc.check is not None and exc.check.fixable:
+                result.failed.append(candidate)
+                result.fixes.extend(exc.check.fixes)
+            continue
+        except (QwenImgError, OSError) as exc:
+            result.problems.append(f"{candidate.name} could not be kept: {exc}")
+            continue
+        result.added.append(reference)
+    return result
 
 
 def _png_bytes(image: QImage) -> bytes:

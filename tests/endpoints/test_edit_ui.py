@@ -58,17 +58,20 @@ def test_edit_mode_shows_the_references_checks_them_and_offers_the_fix(
     type_prompt(qtbot, window, "put image 2's colour on image 1")
     window.draft.validate_now()
     assert "reference" in window.params.blocked.text().lower()
-    strip.add_files([files["red"], files["alpha"], files["tiny"]])
+    with qtbot.waitSignal(strip.intake_finished, timeout=10_000):
+        strip.add_files([files["red"], files["alpha"], files["tiny"]])
     assert len(window.draft.references) == 1
     problems = strip.problems.text()
     assert "alpha.png has transparency" in problems
     assert "tiny.png is 100×100 px" in problems
     assert "Offered fix: flatten the transparency onto white" in problems
     assert strip.fix_button.isVisible()
-    qtbot.mouseClick(strip.fix_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(strip.intake_finished, timeout=10_000):
+        qtbot.mouseClick(strip.fix_button, Qt.MouseButton.LeftButton)
     assert [r.file_name for r in window.draft.references] == ["red.png", "alpha.png"]
     assert not strip.fix_button.isVisible()
-    strip.add_files([files["blue"]])
+    with qtbot.waitSignal(strip.intake_finished, timeout=10_000):
+        strip.add_files([files["blue"]])
     assert [t.number.text() for t in strip.tiles] == ["image 1", "image 2", "image 3"]
     assert not strip.add_button.isEnabled()  # three is the most an edit takes
     qtbot.mouseClick(strip.tiles[2].left, Qt.MouseButton.LeftButton)  # blue becomes image 2
@@ -95,7 +98,8 @@ def test_edit_this_image_from_the_result_viewer_links_the_reference(
     wait_state(qtbot, window, job_id, JobState.completed)
     window.results.show_job(window.jobs_model.row(job_id))
     qtbot.waitUntil(lambda: bool(window.results.current_path()), timeout=10_000)
-    qtbot.mouseClick(window.results.buttons["edit"], Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.references.intake_finished, timeout=10_000):
+        qtbot.mouseClick(window.results.buttons["edit"], Qt.MouseButton.LeftButton)
     assert window.draft.endpoint.kind is EndpointKind.edit
     assert window.draft.endpoint.tier is Tier.pro  # the tier chosen before stays
     (reference,) = window.draft.references
@@ -168,7 +172,8 @@ def test_images_dropped_on_the_window_become_references_in_edit_mode(
 
     files = _files(tmp_path)
     qtbot.mouseClick(window.params.chooser.buttons["edit"], Qt.MouseButton.LeftButton)
-    assert drop_on(window.editor.editor.viewport(), files["red"])
+    with qtbot.waitSignal(window.references.intake_finished, timeout=10_000):
+        assert drop_on(window.editor.editor.viewport(), files["red"])
     assert [r.file_name for r in window.draft.references] == ["red.png"]
 
 
@@ -197,7 +202,8 @@ def test_the_references_survive_a_restart_with_the_draft(
     win = ready_window(first, qtbot, wait_for_key=False)
     qtbot.waitUntil(lambda: win._data_layout() is not None, timeout=10_000)
     qtbot.mouseClick(win.params.chooser.buttons["edit"], Qt.MouseButton.LeftButton)
-    win.references.add_files([_files(tmp_path)["red"]])
+    with qtbot.waitSignal(win.references.intake_finished, timeout=10_000):
+        win.references.add_files([_files(tmp_path)["red"]])
     type_prompt(qtbot, win, "make it blue")
     qtbot.waitUntil(lambda: win.autosave.path.exists() and "references" in
                     win.autosave.path.read_text(encoding="utf-8") and "red.png" in
