@@ -252,7 +252,7 @@ def _describe(event: ev.JobEvent) -> str:
     if isinstance(event, ev.Submitted):
         return f"submitted (request {event.request_id})"
     if isinstance(event, ev.Queued):
-        return f"queued, position {event.position}" if event.position is not None else "queued"
+        return f"queued, position {event.place}" if event.place is not None else "queued"
     if isinstance(event, ev.Running):
         return "\n".join(f"log: {line}" for line in event.logs) if event.logs else ""
     if isinstance(event, ev.StateChanged):

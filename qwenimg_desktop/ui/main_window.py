@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Final
 
 from pydantic import ValidationError
 from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QIcon
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QIcon
 from PySide6.QtWidgets import (
     QApplication,
     QMainWindow,
@@ -229,7 +229,7 @@ class MainWindow(QMainWindow):
             self.editor.load(snapshot.prompt, snapshot.negative_prompt, snapshot.cursor)
         state = settings.ui_state
         if "geometry" in state:
-            self.restoreGeometry(QByteArray.fromBase64(state["geometry"].encode()))
+            self.restore_geometry(state["geometry"])
         for name in SPLITTERS:
             if f"splitter.{name}" in state:
                 self.splitters[name].restoreState(
@@ -249,6 +249,23 @@ class MainWindow(QMainWindow):
         else:
             self.params.set_blocked_reason("Checking for an API key…")
             self.check_key()
+
+    def restore_geometry(self, encoded: str) -> None:
+        """The saved size and place, fitted into the screen this window is on now: a size
+        saved on a big monitor must not open partly off a small one (title bar out of reach)."""
+        self.restoreGeometry(QByteArray.fromBase64(encoded.encode()))
+        if self.isMaximized() or self.isFullScreen():
+            return
+        screen = QGuiApplication.screenAt(self.geometry().center()) or self.screen()
+        available = screen.availableGeometry()
+        frame, inner = self.frameGeometry(), self.geometry()
+        extra_w, extra_h = frame.width() - inner.width(), frame.height() - inner.height()
+        width = min(inner.width(), available.width() - extra_w)
+        height = min(inner.height(), available.height() - extra_h)
+        x = max(available.left(), min(frame.left(), available.right() + 1 - width - extra_w))
+        y = max(available.top(), min(frame.top(), available.bottom() + 1 - height - extra_h))
+        self.resize(width, height)
+        self.move(x, y)
 
     def save_state(self) -> None:
         state = dict(self.services.settings.ui_state)

@@ -184,3 +184,21 @@ def test_draft_file_roundtrip(tmp_path: Path) -> None:
     assert loaded is not None
     assert loaded.prompt == "## 你好\nworld"
     assert loaded.cursor == 3
+
+
+def test_cli_and_window_count_queue_positions_alike(qtbot: QtBot) -> None:
+    """fal's position 0 is "next": both the CLI and the jobs list say "position 1"."""
+    from qwenimg_desktop.cli import _describe
+    model = JobsModel()
+    model.add_job("j", GenerationRequest(prompt="p"))
+    model.apply(ev.Queued("j", 0))
+    row = model.row("j")
+    assert row is not None
+    assert row.status_line(0.0) == "Queued · position 1"
+    assert _describe(ev.Queued("j", 0)) == "queued, position 1"
+    assert _describe(ev.Queued("j", None)) == "queued"
+
+
+def test_cancelled_badge_is_not_a_close_cross() -> None:
+    from qwenimg_desktop.ui.history.delegate import _BADGE_TEXT
+    assert _BADGE_TEXT[JobState.cancelled] not in {"×", "x", "X", "✕", "✖"}

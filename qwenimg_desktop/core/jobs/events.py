@@ -27,7 +27,12 @@ class Submitted(JobEvent):
 class Queued(JobEvent):
     """Waiting in fal's queue (position may be unknown)."""
 
-    position: int | None
+    position: int | None  # as fal counts: 0 = next to run
+
+    @property
+    def place(self) -> int | None:
+        """The position as people count it (1 = next), the same in the CLI and the window."""
+        return self.position + 1 if self.position is not None and self.position >= 0 else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,8 @@ _BADGE_COLOURS: Final = {
     JobState.cancelled: QColor(120, 120, 120),
     JobState.unknown: QColor(200, 130, 20),
 }
-_BADGE_TEXT: Final = {JobState.failed: "!", JobState.cancelled: "×", JobState.unknown: "?"}
+# Cancelled is "⊘" (stopped), not "×", which reads as a close button on a tile.
+_BADGE_TEXT: Final = {JobState.failed: "!", JobState.cancelled: "⊘", JobState.unknown: "?"}
 
 
 class HistoryDelegate(QStyledItemDelegate):

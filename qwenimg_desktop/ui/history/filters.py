@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from datetime import datetime, time
 from typing import Final
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCalendarWidget,
     QCheckBox,
     QComboBox,
     QDateEdit,
@@ -55,6 +56,18 @@ def _endpoint_choices() -> list[tuple[str, object]]:
 _NO_DATE: Final = QDate(2000, 1, 1)
 
 
+class _CalendarAtToday(QObject):
+    """Opens an unset date filter's calendar at this month, not at the "any" date's January
+    2000."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.Show and isinstance(watched, QCalendarWidget)
+                and watched.selectedDate() == _NO_DATE):
+            today = QDate.currentDate()
+            watched.setCurrentPage(today.year(), today.month())
+        return False
+
+
 class SearchBar(QWidget):
     """Search text (FTS over prompt, negative prompt and note) and filters.
 
@@ -85,6 +98,7 @@ class SearchBar(QWidget):
         self.tag_match = self._combo(_TAG_MATCH)
         self.rating = self._combo(_RATINGS)
         self.collection: int | None = None
+        self._calendar_at_today = _CalendarAtToday(self)
         self.date_from = self._date("from: any")
         self.date_to = self._date("to: any")
         self.result_label = plain_label("", self)
@@ -131,6 +145,7 @@ class SearchBar(QWidget):
         edit.setSpecialValueText(special)
         edit.setDisplayFormat("yyyy-MM-dd")
         edit.setDate(_NO_DATE)
+        edit.calendarWidget().installEventFilter(self._calendar_at_today)
         return edit
 
     def query(self) -> HistoryQuery:

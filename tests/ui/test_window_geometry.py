@@ -1,0 +1,30 @@
+"""A window size saved on a big screen opens inside the small screen it is restored on."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMainWindow
+from pytestqt.qtbot import QtBot
+
+from qwenimg_desktop.ui.main_window import MainWindow
+
+
+def _saved_on_a_big_screen(qtbot: QtBot) -> str:
+    big = QMainWindow()
+    qtbot.addWidget(big)
+    big.setGeometry(1500, 900, 2400, 1400)
+    return bytes(big.saveGeometry().toBase64().data()).decode()
+
+
+def test_geometry_from_a_bigger_screen_is_fitted_into_this_one(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    available = window.screen().availableGeometry()
+    assert available.width() < 2400  # the test's screen is the small one
+    window.restore_geometry(_saved_on_a_big_screen(qtbot))
+    frame = window.frameGeometry()
+    assert available.contains(frame.topLeft())  # the title bar is within reach
+    assert frame.bottom() <= available.bottom()
+    # As wide as the screen, unless the window cannot be narrower (then it starts at the left).
+    narrowest = window.minimumSizeHint().width()
+    assert window.width() <= max(available.width(), narrowest)
+    assert frame.right() <= available.right() or frame.left() == available.left()
