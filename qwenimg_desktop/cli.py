@@ -15,6 +15,7 @@ from typing import Any, Final, TextIO
 from pydantic import BaseModel, ValidationError
 
 from qwenimg_desktop import __version__
+from qwenimg_desktop.cli_batch import BatchUsageError, add_batch_options, is_batch, run_batch
 from qwenimg_desktop.core.cli_values import ValueProblem, parse_value, split_param, validate_strict
 from qwenimg_desktop.core.edit_request import Reference
 from qwenimg_desktop.core.endpoints import all_endpoints, default_endpoint, endpoint_for
@@ -37,7 +38,7 @@ from qwenimg_desktop.core.urls import validate_queue_base
 QUEUE_URL_ENV: Final = "QWENIMG_QUEUE_URL"
 # UTF-8 takes at most 4 bytes a character: a longer file cannot be a prompt the endpoint takes.
 MAX_PROMPT_FILE_BYTES: Final = 4 * MAX_PROMPT_CHARS
-EXIT_OK: Final = 0
+EXIT_OK: Final = 0  # also in cli_batch.py
 EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_INTERRUPTED: Final = 130
@@ -75,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
     src = gen.add_mutually_exclusive_group(required=True)
     src.add_argument("--prompt-file", type=Path, help="UTF-8 text/markdown file with the prompt")
     src.add_argument("--prompt", help="the prompt text")
+    src.add_argument("--batch", type=Path, metavar="FILE",
+                     help="JSON lines, one request each (prompt, negative_prompt, endpoint and "
+                     "any field below); sent as one batch")
     gen.add_argument("--negative-prompt", default=None)
     gen.add_argument(
         "--param",
@@ -96,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--webhook", metavar="URL", default=None,
                      help="fal also POSTs the outcome to URL (the job is still watched here)")
     gen.add_argument("--timeout", type=float, default=None, help="give up waiting after S seconds")
+    add_batch_options(gen)
 
     sub.add_parser("resume", parents=[common], help="finish jobs interrupted by a crash or kill")
     again = sub.add_parser(
@@ -312,6 +317,8 @@ def _api_key(*, required: bool) -> str | None:
 
 def cmd_generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Submit one request and wait for it; one JSON line on stdout."""
+    if is_batch(args):
+        return run_batch(args, out, err, sys.modules[__name__])
     loaded = load_references(args)
     request = build_request(args, [ref for ref, _ in loaded])
     base = queue_base(args)
@@ -420,6 +427,9 @@ def cmd_resume(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         f"resumed {len(engine.recovered)}, flagged {len(engine.flagged_unknown)} as unknown",
         file=err,
     )
+    if engine.paused:
+        print("sending is paused (in the app): jobs waiting to be sent stay waiting until it "
+              "is resumed there", file=err)
     if engine.held_elsewhere:
         print(f"{engine.held_notice()} Run `qwenimg-desktop resume` again once it has stopped"
               " if it does not finish them.", file=err)
@@ -553,7 +563,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     except QwenImgError as exc:
         step = f"\n{exc.next_step}" if exc.next_step else ""
         print(f"error: {exc.message}{step}", file=err)
-        return EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILED
+        usage = isinstance(exc, UsageError | BatchUsageError)
+        return EXIT_USAGE if usage else EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted; unfinished jobs resume with `qwenimg-desktop resume`", file=err)
         return EXIT_INTERRUPTED

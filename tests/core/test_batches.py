@@ -75,7 +75,7 @@ def test_pause_holds_sends_move_to_top_and_restart_keeps_both(
     for job_id in ids:
         log.wait_for(job_id, ev.StateChanged)
     engine.move_to_front(ids[3])
-    assert engine.wait_idle(0.3) is False  # the jobs wait (paused), none is sent
+    assert engine.wait_idle(10)  # held by the pause: not work in progress (resume never hangs)
     assert server.stats()["submits_total"] == 0
     engine.shutdown()
 
@@ -83,7 +83,9 @@ def test_pause_holds_sends_move_to_top_and_restart_keeps_both(
                                      make_thumbnails=False)
     assert restarted.paused
     assert sorted(restarted.recovered) == sorted(ids)
-    assert restarted.wait_idle(0.3) is False
+    assert restarted.wait_idle(10)
+    assert restarted.store is not None
+    assert {restarted.store.get(j).state for j in ids} == {JobState.pending}  # type: ignore[union-attr]
     assert server.stats()["submits_total"] == 0
     restarted.pause_sending(False)
     assert all(isinstance(log2.wait_final(job_id), ev.Completed) for job_id in ids)

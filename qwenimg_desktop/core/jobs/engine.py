@@ -17,14 +17,14 @@ from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from qwenimg_desktop.core.endpoints import endpoint_of
+from qwenimg_desktop.core.batch.plan import request_cost
 from qwenimg_desktop.core.errors import QwenImgError, UserError
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.config import EngineConfig
 from qwenimg_desktop.core.jobs.lease import EngineLease, LiveOwner, live_owner, remove_dead_leases
 from qwenimg_desktop.core.jobs.model import NOT_DOWNLOADED, REMOTE_STATES, JobState
 from qwenimg_desktop.core.jobs.slots import Slots
-from qwenimg_desktop.core.params import GenerationRequest, estimate_cost
+from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.db import DatabaseCorrupt
 from qwenimg_desktop.core.store.files import unwritable_error
 from qwenimg_desktop.core.threads import TrackedExecutor
@@ -489,7 +489,8 @@ class JobEngine(StartGate):
         await self._slots.set_limit(concurrency)
 
     def wait_idle(self, timeout: float | None = None) -> bool:
-        """Block until no job is running; False on timeout."""
+        """Block until no job is running (jobs held by a paused queue do not count); False on
+        timeout."""
         try:
             self._call(self._idle(), timeout)
         except concurrent.futures.TimeoutError:
@@ -536,7 +537,11 @@ class JobEngine(StartGate):
 
     async def _idle(self) -> None:
         while True:
-            tasks = [c.task for c in self._jobs.values() if c.task and not c.task.done()]
+            # While sending is paused, a waiting job is not work in progress: it waits for the
+            # user (a `resume` must not hang on a queue the window left paused).
+            held = self._slots is not None and self._slots.paused
+            tasks = [c.task for c in self._jobs.values() if c.task and not c.task.done()
+                     and not (held and c.state is JobState.pending)]
             if not tasks:
                 await self._pipe.drain_background()  # thumbnails of the jobs just completed
                 return
@@ -559,8 +564,7 @@ class JobEngine(StartGate):
         from qwenimg_desktop.core.store.batches import BatchJob  # noqa: PLC0415
 
         pipe = self._pipe
-        jobs = [BatchJob(job_id, request, estimate_cost(
-                    request, self.price_per_image or endpoint_of(request).price_per_image_usd))
+        jobs = [BatchJob(job_id, request, request_cost(request, self.price_per_image))
                 for job_id, request in zip(job_ids, requests, strict=True)]
         try:
             await asyncio.shield(pipe.db(pipe.store.create_batch, jobs,
@@ -629,8 +633,7 @@ class JobEngine(StartGate):
         pipe = self._pipe
         try:
             if create:
-                cost = estimate_cost(ctx.request, self.price_per_image
-                                     or endpoint_of(ctx.request).price_per_image_usd)
+                cost = request_cost(ctx.request, self.price_per_image)
                 # Shielded: a cancel that arrives now must not drop the row's creation (its
                 # "cancelled" is written after it, on the same single writer thread).
                 await asyncio.shield(pipe.db(

@@ -1,0 +1,218 @@
+"""``generate`` with many jobs: --batch FILE, prompt variables and grid axes, a dry run, and the
+total cost confirmed before anything is sent.
+
+Everything is planned first (``core.batch``): a malformed line, prompt or axis, a missing
+wildcard list or a count over the limit stops here with a message and nothing journalled or
+sent. Then the total cost is shown and must be confirmed (``--yes``, or ``y`` at a terminal)
+before the batch is journalled whole and sent in order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Final, TextIO
+
+from pydantic import ValidationError
+
+from qwenimg_desktop.core.batch.plan import (
+    AXES,
+    MAX_BATCH_JOBS,
+    BatchPlan,
+    PlannedJob,
+    parse_axis,
+    plan_batch,
+    request_cost,
+)
+from qwenimg_desktop.core.batch.variables import MAX_EXPANSIONS, folder_source, resolve
+from qwenimg_desktop.core.cli_values import ValueProblem, validate_strict
+from qwenimg_desktop.core.endpoints import endpoint_for
+from qwenimg_desktop.core.errors import UserError
+from qwenimg_desktop.core.params import GenerationRequest, field_errors
+
+EXIT_OK: Final = 0  # the CLI's exit codes (cli.py)
+EXIT_FAILED: Final = 1
+MAX_BATCH_FILE_BYTES: Final = 64 * 1024 * 1024
+"""A batch file larger than this is refused before it is read (1,000 lines of long prompts fit)."""
+
+
+def add_batch_options(gen: argparse.ArgumentParser) -> None:
+    """The batch options of ``generate``."""
+    group = gen.add_argument_group("batches (several jobs from one command)")
+    group.add_argument(
+        "--variables", choices=["all", "random"], default=None,
+        help="expand prompt variables ({red|blue}, __wildcard__ from <data dir>/wildcards/"
+        "NAME.txt): every combination, or --picks random ones (seeded by --variables-seed)")
+    group.add_argument("--picks", type=int, default=4, metavar="N",
+                       help="how many random picks with --variables random (default 4)")
+    group.add_argument("--variables-seed", type=int, default=0, metavar="S",
+                       help="the seed of the random picks: the same seed, the same prompts")
+    group.add_argument(
+        "--axis", action="append", default=[], metavar="NAME=VALUES",
+        help="a grid axis (repeat for X, Y, Z): " + "; ".join(
+            f"{name} ({how})" for name, how in AXES.items()))
+    group.add_argument("--dry-run", action="store_true",
+                       help="print the jobs and the total cost, send nothing")
+    group.add_argument("--yes", action="store_true",
+                       help="send without asking to confirm the total cost")
+
+
+def is_batch(args: argparse.Namespace) -> bool:
+    """Whether ``generate`` was asked for more than a single plain request."""
+    return bool(args.batch or args.variables or args.axis or args.dry_run)
+
+
+class BatchUsageError(UserError):
+    """A bad batch argument or file: the CLI exits with its usage code (2)."""
+
+
+def _usage(message: str) -> UserError:
+    return BatchUsageError(message)
+
+
+def read_batch_file(path: Path, args: argparse.Namespace,
+                    cli: ModuleType) -> list[GenerationRequest]:
+    """One request a line (blank lines skipped); an error names the line."""
+    requests: list[GenerationRequest] = []
+    for number, line in enumerate(_read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        if len(requests) >= MAX_BATCH_JOBS:
+            raise _usage(f"the batch file {path} holds more than {MAX_BATCH_JOBS:,} requests")
+        requests.append(_line_request(f"{path} line {number}", line, args, cli))
+    if not requests:
+        raise _usage(f"the batch file {path} holds no request")
+    return requests
+
+
+def _read_text(path: Path) -> str:
+    try:
+        size = path.stat().st_size
+        if size > MAX_BATCH_FILE_BYTES:
+            raise _usage(f"the batch file {path} is {size:,} bytes; the limit is "
+                         f"{MAX_BATCH_FILE_BYTES:,}")
+        return path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise _usage(f"cannot read the batch file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise _usage(f"the batch file {path} is not UTF-8 text") from None
+
+
+def _line_request(where: str, line: str, args: argparse.Namespace,
+                  cli: ModuleType) -> GenerationRequest:
+    """One line's request: --param values are its defaults, the line's fields win."""
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise _usage(f"{where}: not JSON ({exc.msg}, column {exc.colno})") from None
+    if not isinstance(item, dict):
+        raise _usage(f"{where}: a request is a JSON object, {{\"prompt\": …}}")
+    try:
+        endpoint = endpoint_for(str(item.pop("endpoint", args.endpoint)))
+    except UserError as exc:
+        raise _usage(f"{where}: {exc.message}") from None
+    data: dict[str, Any] = {}
+    for param in args.param:
+        try:
+            key, value = cli.parse_param(param, endpoint.request_model)
+        except ValueProblem as problem:
+            raise _usage(f"--param {problem.key}: {problem.message}") from None
+        data[key] = value
+    data.update(item)
+    try:
+        return validate_strict(endpoint.request_model, {**data, "endpoint": endpoint.id})
+    except ValidationError as exc:
+        problems = "; ".join(f"{fe.path or 'request'}: {fe.message}" for fe in field_errors(exc))
+        raise _usage(f"{where}: {problems}") from None
+
+
+def build_plan(args: argparse.Namespace, cli: ModuleType) -> BatchPlan:
+    """Every job the command asks for; raises a UserError (nothing sent) if any is bad."""
+    from qwenimg_desktop.core.paths import default_data_dir  # noqa: PLC0415
+
+    if args.batch is not None:
+        bases = read_batch_file(Path(args.batch), args, cli)
+    else:
+        bases = [cli.build_request(args)]
+    axes = [parse_axis(text) for text in args.axis]
+    source = folder_source(default_data_dir(args.data_dir))
+    jobs: list[PlannedJob] = []
+    for base in bases:
+        prompts = None
+        if args.variables is not None:
+            variables = resolve(base.prompt, source)
+            prompts = (variables.all(limit=MAX_EXPANSIONS) if args.variables == "all"
+                       else variables.picks(args.picks, args.variables_seed))
+        plan = plan_batch(base, prompts=prompts, axes=axes,
+                          limit=MAX_BATCH_JOBS - len(jobs))
+        jobs.extend(plan.jobs)
+    return BatchPlan(tuple(jobs), tuple(axes))
+
+
+def _print_plan(plan: BatchPlan, out: TextIO) -> None:
+    for index, job in enumerate(plan.jobs):
+        request = job.request
+        print(json.dumps({"index": index, "prompt": request.prompt, "labels": list(job.labels),
+                          "endpoint": request.endpoint, "seed": request.seed,
+                          "num_images": request.num_images,
+                          "cost_usd": request_cost(request)},
+                         ensure_ascii=False), file=out)
+
+
+def _summary(plan: BatchPlan) -> str:
+    return (f"{len(plan.jobs):,} job(s), {plan.images:,} image(s), about "
+            f"${plan.total_cost():.2f}")
+
+
+def _confirmed(plan: BatchPlan, args: argparse.Namespace, err: TextIO) -> bool:
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        raise _usage(f"{_summary(plan)} would be sent: add --yes to send them, or --dry-run "
+                     "to look at them first")
+    print(f"Send {_summary(plan)}? [y/N] ", end="", file=err, flush=True)
+    return sys.stdin.readline().strip().lower() in {"y", "yes"}
+
+
+def run_batch(args: argparse.Namespace, out: TextIO, err: TextIO, cli: ModuleType) -> int:
+    """Plan, show the cost, confirm, journal the batch whole, send it, wait; a line per job.
+
+    ``cli`` is the CLI module itself (passed in: run as ``-m`` it is ``__main__``, and an
+    import would load a second copy)."""
+    from qwenimg_desktop.core.jobs import events as ev  # noqa: PLC0415
+
+    if args.image:
+        raise _usage("reference images (--image) are for one request, not a batch")
+    plan = build_plan(args, cli)
+    if args.dry_run:
+        _print_plan(plan, out)
+        print(json.dumps({"jobs": len(plan.jobs), "images": plan.images,
+                          "total_cost_usd": plan.total_cost()}), file=out)
+        print(f"dry run: {_summary(plan)}; nothing sent", file=err)
+        return EXIT_OK
+    base = cli.queue_base(args)
+    key = cli._api_key(required=True)
+    if not _confirmed(plan, args, err):
+        print("not sent", file=err)
+        return EXIT_FAILED
+    progress = cli._Progress(err)
+    engine = cli._make_engine(args, progress, recover=False, key=key)
+    engine.start()
+    ok = True
+    try:
+        batch_id, job_ids = engine.submit_batch([job.request for job in plan.jobs],
+                                                label=plan.jobs[0].request.prompt[:80])
+        print(f"batch {batch_id}: {_summary(plan)} → {base}", file=err, flush=True)
+        for job_id, job in zip(job_ids, plan.jobs, strict=True):
+            final = cli._wait_for(progress, job_id, args.timeout)
+            record = engine.store.get(job_id) if engine.store else None
+            line = cli._job_json(record, final)
+            line.update(batch_id=batch_id, labels=list(job.labels))
+            print(json.dumps(line, ensure_ascii=False), file=out, flush=True)
+            ok = ok and isinstance(final, ev.Completed)
+    finally:
+        engine.shutdown()
+    return EXIT_OK if ok else EXIT_FAILED
