@@ -37,5 +37,3 @@ _.QUEUE_URL_FORMAT
 
 # An endpoint declares its result model beside its request model (core/endpoints/model.py).
 _.result_model
-_.puts, _.initiate, _.expire_all, _.remove_all
-REFERENCE_TYPES  # core/edit_request.py

@@ -20,7 +20,6 @@ MIN_REFERENCE_SIDE: Final = 384
 MAX_REFERENCE_SIDE: Final = 5000
 MAX_REFERENCE_BYTES: Final = 10 * 1000 * 1000
 """fal publishes "Max size: 10MB each"; read as decimal megabytes, the stricter reading."""
-REFERENCE_TYPES: Final = ("image/jpeg", "image/png", "image/webp")
 
 ReferenceType = Literal["image/jpeg", "image/png", "image/webp"]
 
