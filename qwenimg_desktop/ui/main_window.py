@@ -68,13 +68,15 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.services = services
         self.theme = theme
-        self.setWindowTitle(f"{APP_NAME}{' — DEMO' if services.demo else ''}")
+        self._base_title = f"{APP_NAME}{' — DEMO' if services.demo else ''}"
+        self.setWindowTitle(self._base_title)
         if icon is not None:
             self.setWindowIcon(icon)
         self.messenger = messages.Messenger(self)
         self.draft = Draft(self)
         self.editor = EditorPanel(self.draft, self)
         self.params = ParamsPanel(self.draft, services.settings, self)
+        self.params.free = services.demo
         self.references = ReferenceStrip(self.draft, self._data_layout, services.workers, self)
         self.editor.add_above_prompt(self.references)
         self.jobs_model = JobsModel(services.lookup_request, self)
@@ -413,7 +415,26 @@ class MainWindow(QMainWindow):
             return
         if isinstance(event, ev.EngineReady):  # the composition root opens the history
             return
+        row = self.jobs_model.row(event.job_id)
+        before = row.state if row is not None else None
         self.jobs_model.apply(event)
+        row = self.jobs_model.row(event.job_id)
+        if row is None or row.state is not before:  # log lines alone change no count
+            self._refresh_title()
+
+    def _refresh_title(self) -> None:
+        """Progress in the title, seen in the task bar while the window is hidden or minimised:
+        "(1 running, 2 waiting) Qwen Image Desktop"."""
+        rows = [self.jobs_model.row(job_id) for job_id in self.jobs_model.active_ids()]
+        running = sum(1 for row in rows if row is not None and row.state in (
+            JobState.running, JobState.fetching, JobState.cancel_requested))
+        waiting = len(rows) - running
+        parts = [f"{running} running"] if running else []
+        if waiting:
+            parts.append(f"{waiting} waiting")
+        title = f"({', '.join(parts)}) {self._base_title}" if parts else self._base_title
+        if title != self.windowTitle():
+            self.setWindowTitle(title)
 
     def _job_selected(self, job_id: str) -> None:
         self.results.show_job(self.jobs_model.row(job_id) if job_id else None)

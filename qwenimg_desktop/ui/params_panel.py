@@ -175,6 +175,7 @@ class ParamsPanel(QWidget):
         self._draft = draft
         self._settings = settings
         self._blocked_reason = ""
+        self.free = False  # demo mode: nothing is charged, so no price on the button
         self._validation = draft.last_validation
         self.chooser = EndpointChooser(self)
         self.presets = PresetsBar(settings, draft, self)
@@ -288,7 +289,7 @@ class ParamsPanel(QWidget):
     def _refresh_generate(self) -> None:
         request = self._validation.request
         price = self._settings.price_per_image_usd or self._draft.endpoint.price_per_image_usd
-        cost = estimate_cost(request, price) if request is not None else None
+        cost = estimate_cost(request, price) if request is not None and not self.free else None
         self.generate.setText(messages.generate_label(cost))
         self.generate.setEnabled(request is not None and not self._blocked_reason)
         reason = self._blocked_reason

@@ -129,6 +129,7 @@ def test_demo_mode_generates_locally_without_a_key(
     win = ready_window(runtime, qtbot, wait_for_key=False)
     assert win.demo_banner.isVisible()
     assert "DEMO" in win.demo_banner.text()
+    assert "$" not in win.params.generate.text()  # nothing is charged: no price shown
     assert runtime.emulator is not None
     assert runtime.queue_base.startswith("http://127.0.0.1:")
     type_prompt(qtbot, win, "demo 演示")

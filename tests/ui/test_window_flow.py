@@ -320,3 +320,20 @@ def test_close_from_code_with_a_job_at_fal_does_not_ask(
     wait_state(qtbot, win, job_id, JobState.running)
     assert win.close()
     assert win.quit_box is None
+
+
+def test_progress_shows_in_the_window_title(
+    runtime_factory: RuntimeFactory, emulator_factory: object, qtbot: QtBot
+) -> None:
+    slow: EmulatorServer = emulator_factory(  # type: ignore[operator]
+        {"run_time": 60.0, "queue_delay": 0.0, "honour_running_cancel": True})
+    win = ready_window(runtime_factory(slow), qtbot, show=False)
+    base = win.windowTitle()
+    type_prompt(qtbot, win, "watched from the task bar")
+    job_id = win.generate()
+    assert job_id is not None
+    wait_state(qtbot, win, job_id, JobState.running)
+    qtbot.waitUntil(lambda: win.windowTitle() == f"(1 running) {base}", timeout=3000)
+    win.cancel(job_id)
+    wait_state(qtbot, win, job_id, JobState.cancelled)
+    qtbot.waitUntil(lambda: win.windowTitle() == base, timeout=3000)
