@@ -15,6 +15,9 @@ measures, offscreen, in one process:
   completion suggestions after a keystroke over every prompt's lines and headings, and the
   duplicate scan (exact SHA-256 groups and dHash near-duplicates) of every image's hash.
 
+Open, search and scroll are measured twice: "idle" (nothing added) and "loaded" (one CPU-bound
+process beside this one, ``support.background_load``); each line carries the load average.
+
     .venv/bin/python -m benchmarks.history_scale [--rows 100000] [--keep DIR] [--library-only]
 """
 
@@ -55,7 +58,7 @@ from benchmarks.library_scale import (
     measure_recall,
     text_queries,
 )
-from benchmarks.support import GcPauses
+from benchmarks.support import LOAD_COLUMNS, GcPauses, background_load, load_average
 from qwenimg_desktop.core import heap
 from qwenimg_desktop.core.params import DEFAULT_ENDPOINT_ID as ENDPOINT_ID
 from qwenimg_desktop.core.store.files import DataLayout
@@ -191,6 +194,13 @@ def _pump_until(app: QApplication, done: Any, timeout: float = 30.0) -> None:
         time.sleep(0.0005)
 
 
+def _tile_ready(index: QModelIndex) -> bool:
+    """Its thumbnail is decoded, or it has none to show (a failed job, a failed decode)."""
+    summary = index.data(Role.summary)
+    return (isinstance(index.data(Role.thumbnail), QPixmap) or summary is None
+            or summary.image_path is None or bool(index.data(Role.thumbnail_failed)))
+
+
 def measure_open(app: QApplication, store: HistoryStore) -> tuple[float, HistoryBrowser]:
     t0 = time.perf_counter()
     browser = HistoryBrowser(store, os_trash=None, check_files_on_start=False)
@@ -200,8 +210,7 @@ def measure_open(app: QApplication, store: HistoryStore) -> tuple[float, History
     def first_screen() -> bool:
         rows = _visible_rows(browser.view)
         model = browser.model
-        return bool(rows) and all(isinstance(model.data(model.index(r), Role.thumbnail), QPixmap)
-                                  for r in rows)
+        return bool(rows) and all(_tile_ready(model.index(r)) for r in rows)
 
     _pump_until(app, first_screen)
     browser.view.viewport().repaint()
@@ -334,33 +343,45 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     store = HistoryStore.open(layout)
     baseline = measure_baseline(app, args.rows)
-    open_ms, browser = measure_open(app, store)
-    if not args.no_settle:
-        heap.settle()  # as the app's HistoryHost does once the browser is built
-    with GcPauses() as gc_pauses:
-        gaps, steps, scroll_s = measure_scroll(app, browser)
-    rows_loaded = browser.model.rowCount()
-    browser.shutdown()
-    browser.close()
-    search = measure_search(layout)
-    store.close()
     _print_machine(args.rows, build_s, root)
-    print(f"open → first screen of thumbnails: {open_ms:.1f} ms (goal ≤ 150 ms); bare QListView "
-          f"baseline {baseline:.1f} ms; ratio {open_ms / baseline:.2f}")
-    for kind, label in (("fts", "FTS (3+ chars), first page"), ("fts_count", "FTS count"),
-                        ("short", "1–2 char fallback, first page"),
-                        ("short_count", "1–2 char fallback count")):
-        values = search[kind]
-        print(f"search {label}: p50 {statistics.median(values):.2f} ms, p95 "
-              f"{_pct(values, 95):.2f} ms, max {max(values):.2f} ms over {len(values)} queries")
-    over = sum(1 for g in gaps if g > 16.0)
-    print(f"scroll top → bottom: longest GUI stall {max(gaps):.1f} ms (goal ≤ 16 ms), p99 "
-          f"{_pct(gaps, 99):.1f} ms, {over} of {len(gaps):,} probe gaps over 16 ms; {steps} "
-          f"jumps, {rows_loaded:,} rows loaded, {scroll_s:.1f} s")
-    print(f"GC passes while scrolling ({'no ' if args.no_settle else ''}heap.settle() after "
-          f"opening): {gc_pauses.summary()}")
+    for column in LOAD_COLUMNS:
+        with background_load(column == "loaded"):
+            open_ms, browser = measure_open(app, store)
+            if not args.no_settle:
+                heap.settle()  # as the app's HistoryHost does once the browser is built
+            with GcPauses() as gc_pauses:
+                gaps, steps, scroll_s = measure_scroll(app, browser)
+            rows_loaded = browser.model.rowCount()
+            browser.shutdown()
+            browser.close()
+            search = measure_search(layout)
+            load = load_average()
+        _report(column, load, open_ms=open_ms, baseline=baseline, search=search, gaps=gaps,
+                steps=steps, rows_loaded=rows_loaded, scroll_s=scroll_s, gc_pauses=gc_pauses,
+                settled=not args.no_settle)
+    store.close()
     report_library(layout)
     return 0
+
+
+def _report(column: str, load: str, *, open_ms: float, baseline: float,  # noqa: PLR0913
+            search: dict[str, list[float]], gaps: list[float], steps: int, rows_loaded: int,
+            scroll_s: float, gc_pauses: GcPauses, settled: bool) -> None:
+    """One column's lines (idle: nothing added; loaded: one CPU-bound process beside it)."""
+    tag = f"[{column}, load average {load}]"
+    print(f"{tag} open → first screen of thumbnails: {open_ms:.1f} ms (goal ≤ 150 ms); bare "
+          f"QListView baseline {baseline:.1f} ms; ratio {open_ms / baseline:.2f}")
+    for kind, label in (("fts", "FTS (3+ chars), first page"), ("fts_count", "FTS count"),
+                        ("short", "1–2 chars, first page"), ("short_count", "1–2 chars count")):
+        values = search[kind]
+        print(f"{tag} search {label}: p50 {statistics.median(values):.2f} ms, p95 "
+              f"{_pct(values, 95):.2f} ms, max {max(values):.2f} ms over {len(values)} queries")
+    over = sum(1 for g in gaps if g > 16.0)
+    print(f"{tag} scroll top → bottom: longest GUI stall {max(gaps):.1f} ms, p99 "
+          f"{_pct(gaps, 99):.1f} ms, {over} of {len(gaps):,} probe gaps over 16 ms; {steps} "
+          f"jumps, {rows_loaded:,} rows loaded, {scroll_s:.1f} s")
+    print(f"{tag} GC passes while scrolling ({'' if settled else 'no '}heap.settle() after "
+          f"opening): {gc_pauses.summary()}")
 
 
 def _print_machine(rows: int, build_s: float, root: Path) -> None:

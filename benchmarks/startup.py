@@ -13,7 +13,8 @@ prints the wall clock then and quits). Variants, alternated in one run:
   ``benchmarks.history_scale`` builds it).
 
 ``FAL_KEY`` is set so no first-run dialog opens; ``.pyc`` files are warm (the first, discarded
-round compiles them).
+round compiles them). All variants are sampled twice: "idle" (nothing added) and "loaded" (one
+CPU-bound process beside them, ``support.background_load``); ratios are within a column.
 
     .venv/bin/python -m benchmarks.startup [--runs 7] [--rows 100000]
 """
@@ -28,7 +29,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.support import machine, p50, print_table
+from benchmarks.support import (
+    LOAD_COLUMNS,
+    background_load,
+    load_average,
+    machine,
+    p50,
+    print_table,
+)
 
 
 def _settings(base: Path) -> None:
@@ -85,24 +93,26 @@ def main() -> None:
         }
         for argv in variants.values():
             _sample(argv)  # warm-up: .pyc files, page cache, first database open
-        samples: dict[str, list[float]] = {name: [] for name in variants}
-        complete: dict[str, list[float]] = {name: [] for name in variants}
-        for _ in range(args.runs):
-            for name, argv in variants.items():
-                first, full_window = _sample(argv)
-                samples[name].append(first)
-                complete[name].append(full_window)
-    bare = p50(samples["bare QMainWindow"])
-    print_table(
-        f"\nprocess start → first paint of the first window, {args.runs} runs each (ms)",
-        ["variant", "p50", "min", "max", "p50 ratio"],
-        [[name, p50(v), min(v), max(v), p50(v) / bare] for name, v in samples.items()],
-    )
-    print_table(
-        "\nprocess start → first paint of the complete main window (ms)",
-        ["variant", "p50", "min", "max", "p50 ratio"],
-        [[name, p50(v), min(v), max(v), p50(v) / bare] for name, v in complete.items()],
-    )
+        first: dict[tuple[str, str], list[float]] = {}
+        complete: dict[tuple[str, str], list[float]] = {}
+        loads: dict[str, str] = {}
+        for column in LOAD_COLUMNS:
+            with background_load(column == "loaded"):
+                for _ in range(args.runs):
+                    for name, argv in variants.items():
+                        painted, full_window = _sample(argv)
+                        first.setdefault((column, name), []).append(painted)
+                        complete.setdefault((column, name), []).append(full_window)
+                loads[column] = load_average()
+    for title, table in (("first paint of the first window", first),
+                         ("first paint of the complete main window", complete)):
+        rows = []
+        for (column, name), values in table.items():
+            bare = p50(table[(column, "bare QMainWindow")])
+            rows.append([column, loads[column], name, p50(values), min(values), max(values),
+                         p50(values) / bare])
+        print_table(f"\nprocess start → {title}, {args.runs} runs each (ms)",
+                    ["load", "load avg", "variant", "p50", "min", "max", "p50 ratio"], rows)
 
 
 if __name__ == "__main__":

@@ -150,3 +150,35 @@ class GcPauses:
             if times:
                 parts.append(f"gen{gen} {len(times)}× (longest {max(times):.1f} ms)")
         return ", ".join(parts) or "none"
+
+
+# ---- background load: the same figures with one CPU-bound process beside the app ----------
+
+#: The two columns every GUI benchmark reports: nothing added, and one busy process added.
+LOAD_COLUMNS: tuple[str, ...] = ("idle", "loaded")
+
+
+@contextmanager
+def background_load(active: bool = True) -> Iterator[int | None]:
+    """Run one CPU-bound process beside the benchmark while the block runs; yield its pid.
+
+    The process is a plain ``python -c "while True: pass"`` started at the benchmark's own nice
+    level, so it competes for a core as any other program on the desktop would (a build, a
+    browser tab). ``active=False`` yields ``None`` and starts nothing, so one code path serves
+    both columns. "idle" means only that the benchmark added no load: the machine's load average
+    is printed next to every figure (:func:`load_average`).
+    """
+    if not active:
+        yield None
+        return
+    proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        yield proc.pid
+    finally:
+        proc.kill()
+        proc.wait(10)
+
+
+def load_average() -> str:
+    """The 1-minute load average, formatted for a table cell."""
+    return f"{os.getloadavg()[0]:.1f}"

@@ -16,6 +16,9 @@ GIL:
   submit all, poll each status every 0.1 s, fetch the result, download the images concurrently
   and write them to files (no fsync, no verification, no thumbnails, no journal).
 
+Every round runs each variant twice: "idle" (nothing added) and "loaded" (one CPU-bound process
+beside it, ``support.background_load``); each ratio is against the baseline of its own column.
+
     .venv/bin/python -m benchmarks.throughput [--jobs 32] [--images 4] [--rounds 1]
         [--engine process|thread|both]
 """
@@ -37,7 +40,9 @@ import httpx
 
 from benchmarks.support import (
     KEY,
+    LOAD_COLUMNS,
     GcPauses,
+    background_load,
     emulator_process,
     machine,
     peak_rss_mb,
@@ -354,23 +359,29 @@ def main() -> None:
         return
     print(machine())
     print(f"emulator (subprocess) scenario: {SCENARIO}")
-    results: list[tuple[str, dict[str, Any]]] = []
+    results: list[tuple[str, str, dict[str, Any]]] = []
     with emulator_process(**SCENARIO) as url:
         # Untimed: the emulator renders the requested images once and then serves copies, so
         # its CPU work (fal's servers' work) is not on this machine's cores during the runs.
         _child("baseline", url, 1, args.images)
         for _ in range(args.rounds):
-            results.append(("baseline", _child("baseline", url, args.jobs, args.images)))
-            if args.engine in ("process", "both"):
-                results.append(("app", _child("app", url, args.jobs, args.images)))
-            if args.engine in ("thread", "both"):
-                results.append(("app-thread", _child("app-thread", url, args.jobs, args.images)))
-    base = min(r["total_s"] for name, r in results if name == "baseline")
+            for column in LOAD_COLUMNS:  # each column's baseline runs under the same load
+                with background_load(column == "loaded"):
+                    results.append((column, "baseline",
+                                    _child("baseline", url, args.jobs, args.images)))
+                    if args.engine in ("process", "both"):
+                        results.append((column, "app",
+                                        _child("app", url, args.jobs, args.images)))
+                    if args.engine in ("thread", "both"):
+                        results.append((column, "app-thread",
+                                        _child("app-thread", url, args.jobs, args.images)))
+    base = {column: min(r["total_s"] for col, name, r in results
+                        if name == "baseline" and col == column) for column in LOAD_COLUMNS}
     rows = []
-    for name, r in results:
+    for column, name, r in results:
         rows.append([
-            LABELS[name],
-            r["total_s"], r["total_s"] / base,
+            column, LABELS[name],
+            r["total_s"], r["total_s"] / base[column],
             f"{r['thumbs_done_s']:.2f}" if "thumbs_done_s" in r else "-", r["rss_mb"],
             f"{r['max_gap_ms']:.1f}" if "max_gap_ms" in r else "-",
             f"{r['p99_gap_ms']:.1f}" if "p99_gap_ms" in r else "-",
@@ -381,16 +392,17 @@ def main() -> None:
         ])
     print_table(
         f"\n{args.jobs} jobs × {args.images} images 2048² PNG",
-        ["variant", "total s", "ratio", "thumbnails done s", "peak RSS MB", "max GUI gap ms",
-         "p99 gap ms", "gaps > 16 ms", "max GUI CPU per gap ms", "longest GC pass ms", "load avg"],
+        ["load", "variant", "total s", "ratio", "thumbnails done s", "peak RSS MB",
+         "max GUI gap ms", "p99 gap ms", "gaps > 16 ms", "max GUI CPU per gap ms",
+         "longest GC pass ms", "load avg"],
         rows,
     )
-    for name, r in results:
+    for column, name, r in results:
         if name != "baseline":
-            print(f"{name}: GC passes {r['gc']}; worst gaps: {'; '.join(r['worst_gaps'])}")
-            print(f"{name}: CPU s by thread during the run: {r['thread_cpu_s']}")
+            print(f"{column} {name}: GC passes {r['gc']}; worst gaps: {'; '.join(r['worst_gaps'])}")
+            print(f"{column} {name}: CPU s by thread during the run: {r['thread_cpu_s']}")
             if r["engine_cpu_s"] is not None:
-                print(f"{name}: engine process: CPU {r['engine_cpu_s']:.2f} s, "
+                print(f"{column} {name}: engine process: CPU {r['engine_cpu_s']:.2f} s, "
                       f"peak RSS of child processes {r['engine_rss_mb']:.1f} MB (in the total)")
 
 
