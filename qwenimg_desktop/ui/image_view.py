@@ -52,6 +52,10 @@ class ImageView(QGraphicsView):
         else:
             self.actual_size()
 
+    def is_fitted(self) -> bool:
+        """True while the image follows the view's size (not a chosen zoom)."""
+        return self._fit
+
     def fit(self) -> None:
         self._fit = True
         if self._image.isNull():

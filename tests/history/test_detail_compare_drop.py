@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -235,3 +236,25 @@ def test_export_from_the_browser(browser: HistoryBrowser, make_job: MakeJob, qtb
     assert "Delete 2 generation(s)" in texts
     assert {first, second} == set(browser.selected_ids())
     menu.deleteLater()
+
+
+def test_compare_opens_within_the_screen_fitted_and_esc_closes_it(
+    browser: HistoryBrowser, make_job: MakeJob, qtbot: QtBot,
+) -> None:
+    left = make_job("first", seed=1)
+    right = make_job("second", seed=2)
+    view = browser.compare(left, right)
+    assert view is not None
+    qtbot.addWidget(view)
+    qtbot.waitUntil(view.isVisible, timeout=3000)
+    available = view.screen().availableGeometry()
+    assert available.contains(view.frameGeometry().topLeft())
+    assert view.height() <= available.height()
+    assert view.width() <= available.width()
+    qtbot.waitUntil(lambda: view.left.has_image() and view.right.has_image(), timeout=5000)
+    assert view.left.is_fitted()
+    assert view.right.zoom() == pytest.approx(view.left.zoom())
+    view.activateWindow()
+    view.setFocus()
+    QTest.keyClick(view, Qt.Key.Key_Escape)
+    assert not view.isVisible()

@@ -7,7 +7,8 @@ import html
 from functools import partial
 from typing import Final
 
-from PySide6.QtGui import QBrush, QColor, QImage
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QBrush, QColor, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGridLayout,
     QSplitter,
@@ -104,6 +105,15 @@ class CompareView(QWidget):
         layout_ = QVBoxLayout(self)
         layout_.addWidget(outer)
         self._records: tuple[JobRecord, JobRecord] | None = None
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.close)
+
+    def fit_to_screen(self, available: QRect) -> None:
+        """Open within the screen (at most 1100×760, centred): on a 1366×768 screen the whole
+        window, title bar included, is in view."""
+        width = min(1100, available.width() * 9 // 10)
+        height = min(760, available.height() * 9 // 10)
+        self.resize(width, height)
+        self.move(available.center().x() - width // 2, available.center().y() - height // 2)
 
     def __repr__(self) -> str:
         ids = tuple(r.id for r in self._records) if self._records else None
@@ -129,7 +139,8 @@ class CompareView(QWidget):
 
     def _on_image(self, view: ZoomView, image: QImage) -> None:
         view.set_image(image)
-        if view is self.right and self.left.has_image():
+        if self.left.has_image() and self.right.has_image():
+            self.left.fit()  # both open fitted: the right view follows the left one
             self.right.apply_view(self.left.zoom(), self.left.centre())
 
     def _fill_params(self, left: JobRecord, right: JobRecord) -> None:

@@ -262,9 +262,10 @@ class HistoryBrowser(QWidget):
             return None
         if self.compare_view is None:
             self.compare_view = CompareView(self.layout_, self.images)
-            self.compare_view.resize(1100, 760)
+            self.compare_view.fit_to_screen(self.screen().availableGeometry())
         self.compare_view.set_records(records[left_id], records[right_id])
         self.compare_view.show()
+        self.compare_view.raise_()
         return self.compare_view
 
     # ---- library: ratings, tags, collections ------------------------------------------------
