@@ -517,6 +517,8 @@ class MainWindow(QMainWindow):
                 ReuseMode.prompt: "the prompt", ReuseMode.params: "the parameters"}[reuse]
         self.messenger.info(f"Draft now uses {what} of a past generation "
                             "(Edit → Restore previous draft goes back).")
+        if reuse is ReuseMode.exact:  # "Re-run" runs it: the same request, through Generate
+            self.generate()
 
     # ---- the prompt library -------------------------------------------------------------------
 

@@ -173,3 +173,14 @@ def test_damaged_journal_is_moved_aside_and_the_window_works(
     record = again.history.get(job_id)
     assert record is not None
     assert record.state is JobState.completed
+
+
+def test_rerun_exact_submits_the_same_request(window: MainWindow, qtbot: QtBot) -> None:
+    source = GenerationRequest(prompt="re-run me 再来", negative_prompt="blurry", seed=777,
+                               output_format="webp")
+    window.apply_reuse(source, ReuseMode.exact)
+    qtbot.waitUntil(lambda: window.jobs_model.rowCount() == 1, timeout=3000)
+    job_id = window.jobs.current_job()
+    row = wait_state(qtbot, window, job_id, JobState.completed)
+    assert row.request == source
+    assert row.seed == 777
