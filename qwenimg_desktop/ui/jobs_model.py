@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Final
 
 from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QStandardItem, QStandardItemModel
 
+from qwenimg_desktop.core.endpoints import endpoint_for
+from qwenimg_desktop.core.errors import QwenImgError
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
-from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.params import GenerationRequest, estimate_cost
 from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.safe_text import plain_tooltip
 
@@ -69,6 +73,31 @@ class JobRow:
     image_paths: tuple[str, ...] = ()
     kind: str = ""  # the error class of a failure, e.g. "PaidNotDownloaded"
     cancel_answer: str = ""  # what fal answered to this job's cancel, once one was sent
+    created: str = field(default_factory=lambda: datetime.now().strftime("%H:%M"))
+
+    def facts(self, *, with_cost: bool = True) -> str:
+        """What tells jobs with the same prompt apart: "14:02 · seed 42 · 1024×1024 ·
+        Pro · Text to image · 2 images · $0.15"."""
+        parts = [self.created]
+        request = self.request
+        if request is None:
+            return parts[0]
+        seed = self.seed if self.seed is not None else request.seed
+        parts.append(f"seed {seed}" if seed is not None else "random seed")
+        with contextlib.suppress(Exception):  # an edit without a size takes its reference's
+            width, height = request.dimensions
+            parts.append(f"{width}×{height}")
+        try:
+            endpoint = endpoint_for(request.endpoint)
+        except QwenImgError:
+            endpoint = None
+        parts.append(endpoint.title if endpoint is not None else request.endpoint[:60])
+        if request.num_images != 1:
+            parts.append(f"{request.num_images} images")
+        if with_cost and endpoint is not None:
+            cost = estimate_cost(request, endpoint.price_per_image_usd)
+            parts.append(messages.generate_label(cost).removeprefix("Generate · "))
+        return " · ".join(parts)
 
     @property
     def awaits_redownload(self) -> bool:
@@ -130,6 +159,7 @@ class JobsModel(QStandardItemModel):
         self._by_id: dict[str, JobRow] = {}
         self._items: dict[str, QStandardItem] = {}
         self._lookup = lookup
+        self.free = False  # demo mode: no prices in the rows
         # Rows whose text changed (a log line, the elapsed time) but not their state: repainted
         # together by one timer, so a burst of log lines from 16 running jobs is one repaint
         # every 100 ms rather than one per event flush (painting a row takes the GIL).
@@ -158,6 +188,18 @@ class JobsModel(QStandardItemModel):
     def active_ids(self) -> list[str]:
         return [r.job_id for r in self._by_id.values() if not r.state.is_final]
 
+    def clear_finished(self, keep: str = "") -> int:
+        """Take finished jobs off the list (they stay in History); ``keep`` stays listed (the
+        selected one). Returns how many went."""
+        gone = [job_id for job_id, row in self._by_id.items()
+                if row.state.is_final and job_id != keep]
+        for job_id in gone:
+            item = self._items.pop(job_id)
+            del self._by_id[job_id]
+            self._dirty.discard(job_id)
+            self.removeRow(item.row())
+        return len(gone)
+
     # ---- updates ----------------------------------------------------------------------------
 
     def add_job(self, job_id: str, request: GenerationRequest | None) -> JobRow:
@@ -170,7 +212,7 @@ class JobsModel(QStandardItemModel):
         item = QStandardItem()
         item.setEditable(False)
         item.setData(job_id, JOB_ROLE)
-        _show(item, row)
+        _show(item, row, with_cost=not self.free)
         self._by_id[job_id] = row
         self._items[job_id] = item
         self.insertRow(0, item)
@@ -205,7 +247,7 @@ class JobsModel(QStandardItemModel):
 
     def _changed(self, row: JobRow) -> None:
         self._dirty.discard(row.job_id)
-        _show(self._items[row.job_id], row)
+        _show(self._items[row.job_id], row, with_cost=not self.free)
 
     def _changed_later(self, row: JobRow) -> None:
         self._dirty.add(row.job_id)
@@ -220,10 +262,10 @@ class JobsModel(QStandardItemModel):
                 self._changed(row)
 
 
-def _show(item: QStandardItem, row: JobRow) -> None:
+def _show(item: QStandardItem, row: JobRow, *, with_cost: bool = True) -> None:
     """Copy what a row shows into its item: one ``dataChanged`` for all of it."""
     status = row.status_line(time.monotonic())
-    text = f"{row.title}\n{status}"
+    text = f"{row.title}\n{row.facts(with_cost=with_cost)}\n{status}"
     roles: dict[int, Any] = {
         Qt.ItemDataRole.DisplayRole: text,
         Qt.ItemDataRole.ToolTipRole: plain_tooltip(text),

@@ -50,6 +50,8 @@ class JobsPanel(QWidget):
         self.redownload_button.setToolTip(
             "Fetch the selected job's result from fal again by its request id (no new charge)")
         self.cancel_all_button = QPushButton("Cancel all", self)
+        self.clear_button = QPushButton("Clear finished", self)
+        self.clear_button.setToolTip("Take finished jobs off this list (History keeps them)")
         self.log_view = QPlainTextEdit(self)
         self.log_view.setObjectName("jobLog")
         self.log_view.setReadOnly(True)
@@ -77,13 +79,14 @@ class JobsPanel(QWidget):
         self.retry_button.clicked.connect(self._retry)
         self.redownload_button.clicked.connect(self._redownload)
         self.cancel_all_button.clicked.connect(self.cancel_all_requested)
+        self.clear_button.clicked.connect(self.clear_finished)
         self._refresh_buttons()
 
     def _build(self) -> None:
         buttons = QHBoxLayout()
         buttons.addWidget(self.count_label, 1)
         for button in (self.cancel_button, self.redownload_button, self.retry_button,
-                       self.cancel_all_button):
+                       self.cancel_all_button, self.clear_button):
             buttons.addWidget(button)
         top = QWidget(self)
         top_layout = QVBoxLayout(top)
@@ -116,6 +119,12 @@ class JobsPanel(QWidget):
             return False
         self.cancel_requested.emit(job_id)
         return True
+
+    def clear_finished(self) -> int:
+        """Finished jobs leave the list (the selected one stays); History keeps them all."""
+        gone = self.model.clear_finished(keep=self.current_job())
+        self._refresh_buttons()
+        return gone
 
     def _cancel(self) -> None:
         self.cancel_selected()
@@ -167,6 +176,8 @@ class JobsPanel(QWidget):
         active = len(self.model.active_ids())
         total = self.model.rowCount()
         self.cancel_all_button.setEnabled(active > 0)
+        self.clear_button.setEnabled(total > active + (1 if row is not None and row.state.is_final
+                                                       else 0))
         plural = "s" if total != 1 else ""
         self.count_label.setText("No jobs yet" if total == 0 else
                                  f"{total} job{plural}, {active} active")

@@ -80,6 +80,7 @@ class MainWindow(QMainWindow):
         self.references = ReferenceStrip(self.draft, self._data_layout, services.workers, self)
         self.editor.add_above_prompt(self.references)
         self.jobs_model = JobsModel(services.lookup_request, self)
+        self.jobs_model.free = services.demo  # nothing is charged: no prices in the rows
         self.jobs = JobsPanel(self.jobs_model, self)
         self.results = ResultViewer(services.workers, self)
         self.autosave = DraftAutosave(self.draft, services.draft_path, services.workers,

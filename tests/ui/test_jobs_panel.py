@@ -51,6 +51,7 @@ def _filled_panel(qtbot: QtBot, jobs: int = 12) -> JobsPanel:
     panel = JobsPanel(model)
     qtbot.addWidget(panel)
     panel.resize(360, 600)
+    panel.splitter.setSizes([560, 40])  # rows are three lines: the failed one stays in view
     for n in range(jobs):
         job_id = f"job-{n}"
         model.add_job(job_id, GenerationRequest(prompt=f"## Prompt {n}\nbody"))
@@ -107,7 +108,8 @@ def test_rows_show_title_state_line_and_state_colour(qtbot: QtBot) -> None:
     title, status, state = failed.data(TILE_ROLE)
     assert (title, state) == ("Prompt 3", "failed")
     assert "Failed" in status
-    assert failed.data() == f"{title}\n{status}"  # two lines, painted by Qt
+    facts = model.row("job-3").facts()  # type: ignore[union-attr]
+    assert failed.data() == f"{title}\n{facts}\n{status}"  # three lines, painted by Qt
     assert failed.data(JOB_ROLE) == "job-3"
     assert failed.data(0x1).cacheKey() == state_icon(JobState.failed).cacheKey()  # Decoration
     running = model.index_of("job-4")
@@ -145,3 +147,33 @@ def test_a_growing_job_count_never_lays_out_the_window_again(
     assert label.size() == size
     assert label.width() >= label.fontMetrics().horizontalAdvance(label.text())  # not clipped
     assert watcher.count == 0
+
+
+def test_rows_tell_jobs_apart_and_clear_finished_keeps_the_rest(qtbot: QtBot) -> None:
+    """Six jobs with the same heading differ by time, seed, size, endpoint and cost; "Clear
+    finished" takes the finished ones off the list, leaving running and selected jobs."""
+    model = JobsModel()
+    panel = JobsPanel(model)
+    qtbot.addWidget(panel)
+    same = "## Scene 景\nbody"
+    model.add_job("a", GenerationRequest(prompt=same, seed=42, num_images=2))
+    model.add_job("b", GenerationRequest(prompt=same, seed=7))
+    model.add_job("c", GenerationRequest(prompt=same))
+    facts = model.row("a").facts()  # type: ignore[union-attr]
+    assert "seed 42" in facts
+    assert "×" in facts
+    assert "2 images" in facts
+    assert "$0.15" in facts
+    assert "seed 42" in str(model.index_of("a").data())
+    assert "$" not in model.row("a").facts(with_cost=False)  # type: ignore[union-attr]
+    model.apply(ev.Completed("a", 42))
+    model.apply(ev.Failed("b", "boom", "ServerError"))
+    model.apply(ev.Running("c", ()))
+    panel.select_job("b")
+    assert panel.clear_button.isEnabled()
+    assert panel.clear_finished() == 1
+    assert model.row("a") is None
+    assert model.row("b") is not None  # selected: stays
+    assert model.row("c") is not None  # running: stays
+    assert model.rowCount() == 2
+    assert not panel.clear_button.isEnabled()
