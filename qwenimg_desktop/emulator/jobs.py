@@ -373,7 +373,8 @@ class JobBoard:
         """An edit reads its ``image_urls`` when it runs: a missing or unusable one fails it
         with a 422 naming ``image_urls[i]``, as fal validates its inputs at run time."""
         assert job.input is not None
-        images, problems = check_inputs(list(job.input.image_urls), self.uploads)
+        images, problems = check_inputs(list(job.input.image_urls), self.uploads,
+                                        self._injector.scenario.data_uri_cap)
         if problems:
             job.invalid = problems
             return

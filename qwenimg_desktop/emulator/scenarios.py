@@ -183,6 +183,8 @@ class Scenario(BaseModel):
     cancelled_answers_404: bool = False  # a cancelled queued job's status/result: 404, not 499
     cancelled_error_type: bool = True  # a cancelled running job's 499 carries error_type
     gzip: bool = True  # compress JSON answers when the client accepts gzip
+    # The longest data: URI an edit reads from image_urls (fal's toolkit cap: 10 MiB of text).
+    data_uri_cap: int = Field(default=10 * 1024 * 1024, ge=0)
     webhooks: bool = True  # POST the outcome to a loopback ``fal_webhook``
 
     server_error: Fault | None = None

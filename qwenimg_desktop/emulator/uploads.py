@@ -104,10 +104,11 @@ class UploadStore:
         with self._lock:
             self._files.clear()
 
-    def resolve(self, url: str) -> bytes | None:
-        """The bytes behind an ``image_urls`` entry: one of our files, or a data URI."""
+    def resolve(self, url: str, data_uri_cap: int = DATA_URI_CAP) -> bytes | None:
+        """The bytes behind an ``image_urls`` entry: one of our files, or a data URI of at
+        most ``data_uri_cap`` characters."""
         if url.startswith("data:"):
-            return _decode_data_uri(url)
+            return _decode_data_uri(url, data_uri_cap)
         match = FILE_PATH_RE.match(urlsplit(url).path)
         if match is None:
             return None
@@ -115,8 +116,8 @@ class UploadStore:
         return None if stored is None else stored.data
 
 
-def _decode_data_uri(url: str) -> bytes | None:
-    if len(url) > DATA_URI_CAP:
+def _decode_data_uri(url: str, cap: int) -> bytes | None:
+    if len(url) > cap:
         return None
     head, _, payload = url.partition(",")
     if not head.endswith(";base64"):
@@ -127,7 +128,8 @@ def _decode_data_uri(url: str) -> bytes | None:
         return None
 
 
-def check_inputs(urls: Any, store: UploadStore) -> tuple[list[Image.Image], list[dict[str, Any]]]:
+def check_inputs(urls: Any, store: UploadStore, data_uri_cap: int = DATA_URI_CAP,
+                 ) -> tuple[list[Image.Image], list[dict[str, Any]]]:
     """Decode and check an edit's ``image_urls`` at run time: (images, []) or ([], errors)."""
     if not isinstance(urls, list) or not urls:
         return [], [_err(["image_urls"], "Field required", "missing")]
@@ -138,7 +140,7 @@ def check_inputs(urls: Any, store: UploadStore) -> tuple[list[Image.Image], list
     errors: list[dict[str, Any]] = []
     for index, url in enumerate(urls):
         loc: list[str | int] = ["image_urls", index]
-        data = store.resolve(url) if isinstance(url, str) else None
+        data = store.resolve(url, data_uri_cap) if isinstance(url, str) else None
         if data is None:
             errors.append(_err(loc, "Could not download the file from the URL",
                                "file_download_error"))

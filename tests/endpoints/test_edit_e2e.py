@@ -193,3 +193,34 @@ def test_the_cli_edits_with_images_through_the_same_checks_and_history(
         assert isinstance(record.request, EditRequest)
         assert [r.file_name for r in record.request.references] == ["red.png", "clear.png"]
         assert len(store.made_from(record.id)) == 2
+
+
+@pytest.mark.parametrize(("cap", "status"), [(10 * 1024 * 1024, 200), (100, 422)],
+                         ids=["within-cap", "over-the-switched-cap"])
+def test_the_emulator_reads_data_uris_up_to_its_cap(
+    cap: int, status: int, emulator_factory: EmulatorFactory,
+) -> None:
+    import base64
+    import time
+
+    import httpx
+
+    server = emulator_factory({"data_uri_cap": cap})
+    uri = "data:image/png;base64," + base64.b64encode(image_file("PNG", (400, 400))).decode()
+    auth = {"Authorization": "Key test-id:test-secret"}
+    with httpx.Client(base_url=server.base_url, headers=auth, timeout=10) as client:
+        submitted = client.post("/fal-ai/qwen-image-2/pro/edit",
+                                json={"prompt": "from a data URI", "image_urls": [uri]})
+        assert submitted.status_code == 200
+        status_url = submitted.json()["status_url"]
+        deadline = time.monotonic() + 10
+        while client.get(status_url).json()["status"] != "COMPLETED":
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        result = client.get(submitted.json()["response_url"])
+    assert result.status_code == status, result.text
+    if status == 422:
+        assert result.json()["detail"][0]["loc"] == ["body", "image_urls", 0]
+    else:
+        assert (result.json()["images"][0]["width"], result.json()["images"][0]["height"]) \
+            == (512, 512)  # the last input's size (400²) brought up to 512² pixels
