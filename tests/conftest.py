@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 # With no display and no platform set, Qt aborts the process inside pytest-qt's qapp.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Never let a test reach the developer's real key or keyring by accident.
 for _name in ("FAL_KEY", "FAL_KEY_ID", "FAL_KEY_SECRET"):  # every variable fal's clients read
     os.environ.pop(_name, None)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``posix`` are skipped where there are no POSIX signals, /proc or modes."""
+    if os.name == "posix":
+        return
+    skip = pytest.mark.skip(reason="POSIX only: signals, /proc or file modes")
+    for item in items:
+        if item.get_closest_marker("posix") is not None:
+            item.add_marker(skip)
+
 
 pytest_plugins = [
     "tests.fixtures.emulator",

@@ -31,6 +31,8 @@ from qwenimg_desktop.core.store.records import JobRecord
 from tests.core.helpers import FAST_RETRY, TEST_KEY, EventLog
 from tests.fixtures.emulator import EmulatorFactory
 
+pytestmark = pytest.mark.posix  # SIGKILL and /proc/<pid>
+
 ROOT = Path(__file__).resolve().parents[2]
 linux_only = pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc")
 

@@ -9,6 +9,8 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
@@ -18,6 +20,8 @@ from tests.core.cli_proc import ROOT, cli_command, cli_env, run_cli
 from tests.core.conftest import EngineFactory
 from tests.core.helpers import TEST_KEY
 from tests.fixtures.emulator import EmulatorFactory
+
+pytestmark = pytest.mark.posix  # kills with SIGKILL
 
 
 def _state(db: Path, job_id: str) -> tuple[str, str | None]:

@@ -87,6 +87,7 @@ def test_a_folder_where_the_settings_file_belongs_is_moved_aside(tmp_path: Path)
     assert path.is_file()
 
 
+@pytest.mark.posix  # geteuid
 def test_an_unreadable_settings_file_gives_defaults_and_a_message(tmp_path: Path) -> None:
     if os.geteuid() == 0:
         folder = tmp_path / "ro"

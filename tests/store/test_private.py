@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import stat
-import sys
 from pathlib import Path
 
 import pytest
 
 from qwenimg_desktop.core.private import open_private, private_dir, secure_tree
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes")
+pytestmark = pytest.mark.posix
 
 
 def _mode(path: Path) -> int:
