@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from pydantic import BaseModel, ValidationError
 
@@ -34,6 +34,9 @@ from qwenimg_desktop.core.params import (
 from qwenimg_desktop.core.references import ReferenceRejected, prepare_reference, read_image_file
 from qwenimg_desktop.core.store.queries import HistoryQuery
 from qwenimg_desktop.core.urls import validate_queue_base
+
+if TYPE_CHECKING:
+    from qwenimg_desktop.core.jobs.engine import JobEngine
 
 QUEUE_URL_ENV: Final = "QWENIMG_QUEUE_URL"
 # UTF-8 takes at most 4 bytes a character: a longer file cannot be a prompt the endpoint takes.
@@ -280,7 +283,7 @@ def _describe_restored(event: ev.JobEvent) -> str:
 
 def _make_engine(
     args: argparse.Namespace, sink: ev.EventSink, *, recover: bool, key: str | None
-) -> Any:
+) -> JobEngine:
     from qwenimg_desktop.core.jobs.config import EngineConfig  # noqa: PLC0415 - lazy, fast
     from qwenimg_desktop.core.jobs.engine import JobEngine  # noqa: PLC0415 - start
 
@@ -415,7 +418,9 @@ def cmd_resume(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     engine.start()
     try:
         engine.wait_idle()
-        records = [engine.store.get(j) for j in engine.recovered + engine.flagged_unknown]
+        store = engine.store
+        assert store is not None  # start() returned: the journal is open
+        records = [store.get(j) for j in engine.recovered + engine.flagged_unknown]
     finally:
         engine.shutdown()
     failures = 0
