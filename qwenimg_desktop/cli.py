@@ -116,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     lst = hsub.add_parser("list", parents=[common], help="newest first")
     lst.add_argument("--limit", type=int, default=20)
     lst.add_argument("--state", choices=[s.value for s in JobState])
+    lst.add_argument("--batch", metavar="ID", default=None,
+                     help="only the jobs of this batch (its id from `generate --batch`)")
     lst.add_argument("--json", action="store_true")
     show = hsub.add_parser("show", parents=[common], help="one generation (id or id prefix)")
     show.add_argument("id")
@@ -490,7 +492,8 @@ def cmd_history(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         if args.history_command == "search":
             query = HistoryQuery(text=args.text)
         else:
-            query = HistoryQuery(states=frozenset({JobState(args.state)}) if args.state else None)
+            query = HistoryQuery(states=frozenset({JobState(args.state)}) if args.state else None,
+                                 batch=args.batch)
         records = store.query_records(query, limit=args.limit)
     for record in records:
         if args.json:

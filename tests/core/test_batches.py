@@ -17,6 +17,7 @@ from qwenimg_desktop.core.store import db
 from qwenimg_desktop.core.store.batches import BatchJob, BatchNotFound
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
+from qwenimg_desktop.core.store.queries import HistoryQuery
 from qwenimg_desktop.core.store.schema import MIGRATIONS, SCHEMA_VERSION
 from tests.core.conftest import EngineFactory
 from tests.core.helpers import EventLog, run
@@ -46,7 +47,11 @@ def test_a_batch_is_journalled_whole_then_sent_in_order(
     assert (info.size, info.label) == (5, "five")
     assert info.cost_estimate == pytest.approx(5 * 0.075)
     assert all(engine.store.batch_of(job_id) == batch_id for job_id in ids)
-    assert server.stats()["submits_total"] == 5
+    other = engine.submit(GenerationRequest(prompt="not in the batch"))
+    assert isinstance(log.wait_final(other), ev.Completed)
+    listed = engine.store.query_records(HistoryQuery(batch=batch_id), limit=50)
+    assert sorted(r.id for r in listed) == sorted(ids)
+    assert server.stats()["submits_total"] == 6
 
 
 def test_create_batch_is_one_transaction(tmp_path: Path) -> None:

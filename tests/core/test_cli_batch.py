@@ -107,6 +107,11 @@ def test_batch_file_runs_as_one_batch_in_order(
     assert [row[0] for row in rows] == [line["id"] for line in lines]
     assert {row[2] for row in rows} == {lines[0]["batch_id"]}
     assert list(server.stats()["submits_by_job_id"]) == [line["id"] for line in lines]
+    listed = run_cli(tmp_path, "history", "list", "--batch", lines[0]["batch_id"], "--json",
+                     "--data-dir", str(data), key=None)
+    assert listed.returncode == 0, listed.stderr
+    assert sorted(json.loads(line)["id"] for line in listed.stdout.splitlines()) == sorted(
+        line["id"] for line in lines)
 
 
 def test_a_bad_batch_line_is_named_and_nothing_is_sent(

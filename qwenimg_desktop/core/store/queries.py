@@ -102,6 +102,8 @@ class HistoryQuery:
     """A collection id: only its members."""
     endpoints: frozenset[str] | None = None
     """Endpoint ids (``fal-ai/qwen-image-2/pro/edit``, ...): jobs run by any of them."""
+    batch: str | None = None
+    """A batch id: only the jobs of that batch (``core/store/batches.py``)."""
 
     def _add_columns(self, result: Filter) -> None:
         if self.states is not None:
@@ -129,6 +131,12 @@ class HistoryQuery:
             low, high = _SIZE_BOUNDS[self.size]
             result.add("j.width * j.height BETWEEN :px_low AND :px_high",
                        px_low=low, px_high=high)
+        self._add_identity(result)
+
+    def _add_identity(self, result: Filter) -> None:
+        """Which jobs by id: a set, an id prefix, a batch."""
+        if self.batch is not None:
+            result.add("j.batch_id = :batch_id", batch_id=self.batch)
         if self.ids is not None:
             id_sql, id_params = in_list("only_", sorted(self.ids))
             result.add(f"j.id IN {id_sql}" if id_params else "0", **id_params)
