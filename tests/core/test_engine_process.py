@@ -466,3 +466,28 @@ def test_the_key_answer_across_the_pipe_never_shows_the_key_in_a_repr() -> None:
     answer = msg.KeyAnswer(7, TEST_KEY)
     assert TEST_KEY not in repr(answer)
     assert pickle.loads(pickle.dumps(answer)) == answer  # what the pipe does with it
+
+
+def test_a_batch_pause_and_move_to_top_go_through_the_child(
+    emulator_factory: EmulatorFactory, process_factory: ProcessFactory
+) -> None:
+    server = emulator_factory(valid_keys={TEST_KEY})
+    engine, log = process_factory(server.base_url, concurrency=1, make_thumbnails=False)
+    engine.pause_sending(True)
+    batch_id, ids = engine.submit_batch(
+        [GenerationRequest(prompt=f"batch {i}") for i in range(3)], label="three")
+    for job_id in ids:
+        log.wait_for(job_id, ev.StateChanged)
+    engine.move_to_front(ids[2])
+    assert engine.wait_idle(30)  # paused: nothing in progress, nothing sent
+    assert server.stats()["submits_total"] == 0
+    engine.pause_sending(False)
+    assert all(isinstance(log.wait_final(job_id), ev.Completed) for job_id in ids)
+    assert list(server.stats()["submits_by_job_id"]) == [ids[2], ids[0], ids[1]]
+    record = _record(engine, ids[0])
+    assert record is not None
+    store = HistoryStore.open(engine.layout, readonly=True)
+    try:
+        assert store.batch(batch_id).job_ids == (ids[2], ids[0], ids[1])
+    finally:
+        store.close()

@@ -426,13 +426,17 @@ class JobEngine(StartGate):
         return job_id
 
     def submit_batch(self, requests: Sequence[GenerationRequest], *, label: str = "",
-                     batch_id: str | None = None) -> tuple[str, list[str]]:
+                     batch_id: str | None = None, job_ids: Sequence[str] | None = None,
+                     resent: bool = False) -> tuple[str, list[str]]:
         """Queue a batch: every job is journalled ``pending`` in one transaction before any
-        is sent, and they are sent in the given order. Returns (batch id, job ids) at once."""
+        is sent, and they are sent in the given order. Returns (batch id, job ids) at once.
+
+        ``resent``: the window's process hands the batch over again after an engine process
+        died before confirming it; skipped if the journal has it (recovery runs its jobs)."""
         batch_id = batch_id or uuid.uuid4().hex
-        job_ids = [uuid.uuid4().hex for _ in requests]
-        self._post(self._start_batch(batch_id, job_ids, list(requests), label))
-        return batch_id, job_ids
+        ids = list(job_ids) if job_ids is not None else [uuid.uuid4().hex for _ in requests]
+        self._post(self._start_batch(batch_id, ids, list(requests), label, resent=resent))
+        return batch_id, ids
 
     def pause_sending(self, paused: bool) -> None:
         """Hold back (or let go) the jobs waiting to be sent; kept across restarts. Jobs
@@ -559,11 +563,14 @@ class JobEngine(StartGate):
         await self._job(ctx, create=True)
 
     async def _start_batch(self, batch_id: str, job_ids: list[str],
-                           requests: list[GenerationRequest], label: str) -> None:
+                           requests: list[GenerationRequest], label: str, *,
+                           resent: bool = False) -> None:
         from qwenimg_desktop.core.jobs.pipeline import JobContext  # noqa: PLC0415 - loaded
         from qwenimg_desktop.core.store.batches import BatchJob  # noqa: PLC0415
 
         pipe = self._pipe
+        if resent and await self._already_journalled(job_ids[0]):
+            return  # the dead process wrote the whole batch: this one's recovery sends it
         jobs = [BatchJob(job_id, request, request_cost(request, self.price_per_image))
                 for job_id, request in zip(job_ids, requests, strict=True)]
         try:

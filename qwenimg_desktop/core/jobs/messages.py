@@ -35,6 +35,37 @@ class Retry:
 
 
 @dataclass(frozen=True, slots=True)
+class SubmitBatch:
+    """Journal a batch whole and send it in order (``core/store/batches.py``). ``resent``: as
+    for :class:`Submit` (the child skips a batch its journal already has)."""
+
+    batch_id: str
+    job_ids: tuple[str, ...]
+    requests: tuple[GenerationRequest, ...]
+    label: str = ""
+    resent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PauseSending:
+    """Hold back (or let go) the jobs waiting to be sent."""
+
+    paused: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MoveToFront:
+    """Send this waiting job next."""
+
+    job_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class CancelBatch:
+    batch_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Cancel:
     job_id: str
 
@@ -85,9 +116,9 @@ class Stop:
     timeout: float
 
 
-JobCommand = Submit | Retry
-Command = (Submit | Retry | Cancel | Redownload | CancelAll | Configure | AskIdle | AskActive
-           | KeyAnswer | Stop)
+JobCommand = Submit | Retry | SubmitBatch
+Command = (Submit | Retry | SubmitBatch | PauseSending | MoveToFront | CancelBatch | Cancel
+           | Redownload | CancelAll | Configure | AskIdle | AskActive | KeyAnswer | Stop)
 
 # ---- engine -> window ---------------------------------------------------------------------------
 

@@ -37,7 +37,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -165,6 +165,27 @@ class EngineProcess(StartGate):
         new_id = uuid.uuid4().hex
         self._command_for(new_id, msg.Retry(job_id, new_id))
         return new_id
+
+    def submit_batch(self, requests: Sequence[GenerationRequest], *,
+                     label: str = "") -> tuple[str, list[str]]:
+        """Queue a batch (journalled whole, sent in order); returns (batch id, job ids) at once.
+
+        Kept unconfirmed under its first job's id: the child writes every row of the batch in
+        one transaction before that job's first event, so that event confirms all of it."""
+        batch_id = uuid.uuid4().hex
+        job_ids = [uuid.uuid4().hex for _ in requests]
+        self._command_for(job_ids[0], msg.SubmitBatch(batch_id, tuple(job_ids), tuple(requests),
+                                                      label))
+        return batch_id, job_ids
+
+    def pause_sending(self, paused: bool) -> None:
+        self._command(msg.PauseSending(paused))
+
+    def move_to_front(self, job_id: str) -> None:
+        self._command(msg.MoveToFront(job_id))
+
+    def cancel_batch(self, batch_id: str) -> None:
+        self._command(msg.CancelBatch(batch_id))
 
     def cancel(self, job_id: str) -> None:
         self._command(msg.Cancel(job_id))
@@ -593,6 +614,8 @@ def _obey(engine: JobEngine, link: _Link, command: msg.Command) -> None:
                 engine.submit(request, job_id=job_id, resent=resent)
             case msg.Retry(old_id, new_id, resent):
                 engine.retry(old_id, new_id=new_id, resent=resent)
+            case msg.SubmitBatch() | msg.PauseSending() | msg.MoveToFront() | msg.CancelBatch():
+                _obey_batch(engine, command)
             case msg.Cancel(job_id):
                 engine.cancel(job_id)
             case msg.Redownload(job_id):
@@ -610,6 +633,21 @@ def _obey(engine: JobEngine, link: _Link, command: msg.Command) -> None:
                 pass  # handled by serve()
     except QwenImgError as exc:  # e.g. the start failed: the parent reports that already
         log.warning("%s ignored: %s", type(command).__name__, exc.message)
+
+
+def _obey_batch(engine: JobEngine, command: msg.SubmitBatch | msg.PauseSending
+                | msg.MoveToFront | msg.CancelBatch) -> None:
+    """The batch and queue-control commands."""
+    match command:
+        case msg.SubmitBatch(batch_id, job_ids, requests, label, resent):
+            engine.submit_batch(requests, label=label, batch_id=batch_id, job_ids=job_ids,
+                                resent=resent)
+        case msg.PauseSending(paused):
+            engine.pause_sending(paused)
+        case msg.MoveToFront(job_id):
+            engine.move_to_front(job_id)
+        case msg.CancelBatch(batch_id):
+            engine.cancel_batch(batch_id)
 
 
 def _answer_call(engine: JobEngine, link: _Link, call: msg.AskIdle | msg.AskActive) -> None:
