@@ -117,7 +117,12 @@ class MainWindow(QMainWindow):
         params_scroll = QScrollArea(self)
         params_scroll.setWidgetResizable(True)
         params_scroll.setWidget(self.params)
-        params_scroll.setMinimumWidth(340)
+        params_column = QWidget(self)
+        params_column.setMinimumWidth(340)
+        column = QVBoxLayout(params_column)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(params_scroll, 1)
+        column.addWidget(self.params.detach_footer())  # Generate: always in view
         self.splitters: dict[str, QSplitter] = {
             "main": QSplitter(Qt.Orientation.Vertical, self),
             "top": QSplitter(Qt.Orientation.Horizontal, self),
@@ -128,16 +133,18 @@ class MainWindow(QMainWindow):
         top, bottom, main = self.splitters["top"], self.splitters["bottom"], self.splitters["main"]
         top.addWidget(self.editor)
         top.addWidget(self.library)
-        top.addWidget(params_scroll)
+        top.addWidget(params_column)
         top.setStretchFactor(0, 1)
-        top.setSizes([980, 380])
+        top.setStretchFactor(2, 0)
+        top.setSizes([980, 0, 380])  # one size per widget: the hidden library's is 0
         bottom.addWidget(self.jobs)
         bottom.addWidget(self.results)
         bottom.setStretchFactor(1, 1)
-        bottom.setSizes([420, 940])
+        bottom.setSizes([400, 960])
         main.addWidget(top)
         main.addWidget(bottom)
-        main.setSizes([420, 460])
+        main.setStretchFactor(1, 1)  # the result image gets what the window grows by
+        main.setSizes([250, 630])
         for splitter in (top, bottom, main):
             splitter.setChildrenCollapsible(False)
         create = QWidget(self)
@@ -239,7 +246,7 @@ class MainWindow(QMainWindow):
                     QByteArray.fromBase64(state[f"splitter.{name}"].encode()))
         if state.get("tab") == "history":
             self.tabs.setCurrentIndex(1)
-        preview = state.get("preview", "1") == "1"
+        preview = state.get("preview", "0") == "1"  # a toggle (Ctrl+Shift+P), off at first
         self.acts.preview.setChecked(preview)
         self.editor.set_preview_visible(preview)
         theme = self.theme.choice if self.theme is not None else settings.theme

@@ -201,9 +201,15 @@ class ParamsPanel(QWidget):
         self._layout.addLayout(top)
         self._layout.addWidget(self.form)
         self._layout.addStretch(1)
-        self._layout.addWidget(self.blocked)
         self._layout.addWidget(self.notes)
-        self._layout.addWidget(self.generate)
+        # Generate and the reason it is off, in one piece the window can pin below a scroll
+        # area (detach_footer), so they stay in view whatever the fields and notes above need.
+        self.footer = QWidget(self)
+        footer = QVBoxLayout(self.footer)
+        footer.setContentsMargins(0, 0, 0, 0)
+        footer.addWidget(self.blocked)
+        footer.addWidget(self.generate)
+        self._layout.addWidget(self.footer)
         self.chooser.show_endpoint(draft.endpoint)
         self.load(draft.params)
         self._connect()
@@ -277,6 +283,11 @@ class ParamsPanel(QWidget):
         for key, label in self.errors.items():
             label.show_error(result.errors.get(key, ""))
         self._refresh_generate()
+
+    def detach_footer(self) -> QWidget:
+        """Take the footer (reason + Generate) out of the panel, for the caller to place."""
+        self._layout.removeWidget(self.footer)
+        return self.footer
 
     def set_blocked_reason(self, reason: str) -> None:
         """Disable Generate for a reason outside the parameters (e.g. no API key)."""

@@ -57,6 +57,9 @@ class ThumbStrip(QListWidget):
         self.setIconSize(QSize(THUMB, THUMB))
         self.setFixedHeight(THUMB + 28)
         self.setSpacing(2)
+        # One fixed cell per image: the cells are laid out before the thumbnails arrive, and
+        # without a grid an item's later icon overlaps its neighbours (labels 2-4 hidden).
+        self.setGridSize(QSize(THUMB + 12, THUMB + 22))
         self.setDragEnabled(True)
         self.setDragDropMode(QListWidget.DragDropMode.DragOnly)
         self.setMovement(QListWidget.Movement.Static)
