@@ -45,3 +45,26 @@ def test_lineage_survives_a_restart_and_an_export(data_layout: DataLayout, tmp_p
     assert restored.model == "fal-ai/qwen-image-2/edit"
     assert restored.request == record.request  # the references and their sources included
     assert json.loads(json.dumps(meta)) == meta  # a plain JSON document
+
+
+def test_gallery_tiles_mark_edits_and_the_standard_tier(data_layout: DataLayout) -> None:
+    from qwenimg_desktop.ui.history.delegate import _endpoint_badges
+
+    data = image_file("PNG", (512, 512))
+    reference = make_reference(data, "r.png")
+    with HistoryStore.open(data_layout) as store:
+        keep_reference(store.layout, reference, data)
+        ids = {
+            endpoint: store.create_pending(
+                build_request(endpoint, {"prompt": "tile", **(
+                    {"references": [reference]} if "edit" in endpoint else {})}),
+                queue_base="q", cost_estimate=0.1)
+            for endpoint in ("fal-ai/qwen-image-2/pro/text-to-image",
+                             "fal-ai/qwen-image-2/text-to-image", "fal-ai/qwen-image-2/edit")
+        }
+        summaries = store.summaries(list(ids.values()))
+    marks = {endpoint: [text for _, text in _endpoint_badges(summaries[job])]
+             for endpoint, job in ids.items()}
+    assert marks == {"fal-ai/qwen-image-2/pro/text-to-image": [],
+                     "fal-ai/qwen-image-2/text-to-image": ["S"],
+                     "fal-ai/qwen-image-2/edit": ["✎", "S"]}

@@ -108,6 +108,8 @@ class JobSummary:
     thumb_path: str | None
     rating: int = 0
     """Stars (1–5) given in the library; 0 when unrated."""
+    endpoint: str = ""
+    """The endpoint id that ran the job (the tile marks edits and the standard tier)."""
 
     @property
     def tile_path(self) -> str | None:
@@ -120,7 +122,7 @@ MAX_NOTE_CHARS: Final = 10_000  # a note on one generation; the note editors sto
 SUMMARY_SELECT: Final = (
     f"SELECT j.id, j.created_at, j.state, substr(j.prompt, 1, {SUMMARY_PROMPT_CHARS}),"
     " j.width, j.height, j.favourite, i.path, i.thumb_path,"
-    " (SELECT r.rating FROM job_ratings r WHERE r.seq = j.seq)"
+    " (SELECT r.rating FROM job_ratings r WHERE r.seq = j.seq), j.endpoint"
     " FROM jobs j LEFT JOIN images i ON i.job_id = j.id AND i.idx = 0"
 )
 
@@ -130,6 +132,7 @@ def summary_from_row(row: sqlite3.Row) -> JobSummary:
         id=str(row[0]), created_at=float(row[1]), state=JobState(row[2]),
         prompt_head=str(row[3] or ""), width=row[4], height=row[5], favourite=bool(row[6]),
         image_path=row[7], thumb_path=row[8], rating=int(row[9] or 0),
+        endpoint=str(row[10] or ""),
     )
 
 

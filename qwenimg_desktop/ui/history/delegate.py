@@ -9,7 +9,9 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QS
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
+from qwenimg_desktop.core.endpoints import EndpointKind, Tier, UnknownEndpoint, endpoint_for
 from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.store.records import JobSummary
 from qwenimg_desktop.ui.history.model import Role
 
 TILE: Final = QSize(176, 214)
@@ -119,6 +121,7 @@ class HistoryDelegate(QStyledItemDelegate):
             badges.append((QColor(190, 90, 20), "⤓"))
         if index.data(Role.favourite):
             badges.append((QColor(230, 170, 0), "★"))
+        badges += _endpoint_badges(index.data(Role.summary))
         painter.setFont(self._small_font)
         stars = int(index.data(Role.rating) or 0)
         if stars:
@@ -144,3 +147,19 @@ def _state(index: QModelIndex | QPersistentModelIndex) -> JobState | None:
         return JobState(value) if value else None
     except ValueError:
         return None
+
+
+def _endpoint_badges(summary: object) -> list[tuple[QColor, str]]:
+    """An edit gets ✎ and the standard tier S; pro text-to-image, the default, gets none."""
+    if not isinstance(summary, JobSummary) or not summary.endpoint:
+        return []
+    try:
+        endpoint = endpoint_for(summary.endpoint)
+    except UnknownEndpoint:
+        return [(QColor(120, 120, 120), "?")]
+    badges = []
+    if endpoint.kind is EndpointKind.edit:
+        badges.append((QColor(70, 110, 200), "✎"))
+    if endpoint.tier is Tier.standard:
+        badges.append((QColor(110, 110, 110), "S"))
+    return badges
