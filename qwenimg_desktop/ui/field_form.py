@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from qwenimg_desktop.core.endpoints import Endpoint
 from qwenimg_desktop.core.endpoints.describe import FieldSpec, form_fields
 from qwenimg_desktop.core.settings import ParamValues
+from qwenimg_desktop.ui.accessibility import name_widgets
 from qwenimg_desktop.ui.param_fields import ErrorLabel, SeedField, SizeField
 
 _SPIN_LIMIT = 1_000_000
@@ -57,6 +58,7 @@ class FieldForm(QWidget):
                 self._form.addRow(spec.title, self._row(spec))
         if self.toggles:
             self._form.addRow("Options", options)
+        name_widgets(self)
 
     def __repr__(self) -> str:
         return f"<FieldForm {self.endpoint.id} fields={len(self.specs)}>"

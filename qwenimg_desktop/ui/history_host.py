@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from qwenimg_desktop.core import heap
 from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.ui.accessibility import name_widgets
 from qwenimg_desktop.ui.safe_text import plain_label
 
 if TYPE_CHECKING:
@@ -102,6 +103,7 @@ class HistoryHost(QObject):
         self._placeholder.deleteLater()
         self._layout.addWidget(browser)
         self.browser = browser
+        name_widgets(browser)  # screen readers: every control named (see ui.accessibility)
         heap.settle()  # the browser lives until quit: out of later GC passes (see core.heap)
 
     def install_drops(self, widgets: list[QWidget]) -> MetadataDropHandler:

@@ -36,6 +36,7 @@ class JobsPanel(QWidget):
         self.model = model
         self.view = QListView(self)
         self.view.setObjectName("jobsView")
+        self.view.setAccessibleName("Jobs")
         self.view.setModel(model)
         # Qt's own delegate (no Python paint()): see JobsModel.
         self.view.setUniformItemSizes(True)

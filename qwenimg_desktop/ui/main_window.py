@@ -31,6 +31,7 @@ from qwenimg_desktop.core.settings import DraftSnapshot, ParamValues, ThemeChoic
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.snippets import Snippet
 from qwenimg_desktop.ui import messages
+from qwenimg_desktop.ui.accessibility import name_widgets
 from qwenimg_desktop.ui.actions import Actions, build_actions
 from qwenimg_desktop.ui.draft import Draft
 from qwenimg_desktop.ui.draft_autosave import DraftAutosave
@@ -107,6 +108,7 @@ class MainWindow(QMainWindow):
         self.acts = build_actions(self)
         self._connect(self.acts)
         self._restore()
+        name_widgets(self)  # screen readers: every control named (see ui.accessibility)
 
     def __repr__(self) -> str:
         return f"<MainWindow demo={self.services.demo} jobs={self.jobs_model.rowCount()}>"

@@ -26,6 +26,7 @@ from qwenimg_desktop.core.fal.credentials import key_shape_problem
 from qwenimg_desktop.core.secrets import InvalidKey, KeyStore
 from qwenimg_desktop.core.settings import AppSettings
 from qwenimg_desktop.ui import messages
+from qwenimg_desktop.ui.accessibility import name_widgets
 from qwenimg_desktop.ui.safe_text import plain_label
 from qwenimg_desktop.ui.workers import Workers
 
@@ -77,6 +78,7 @@ class SettingsDialog(QDialog):
         self.remove_button.clicked.connect(self.remove_key)
         self.test_button.clicked.connect(self.test_key)
         self.session_button.hide()
+        name_widgets(self)
         self.refresh_location()
 
     def __repr__(self) -> str:

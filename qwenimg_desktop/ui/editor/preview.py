@@ -18,6 +18,7 @@ class MarkdownPreview(SafeTextBrowser):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("markdownPreview")
+        self.setAccessibleName("Prompt preview")
         self._pending = ""
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)

@@ -97,6 +97,7 @@ class CollectionsSidebar(QWidget):
         self.setObjectName("collectionsSidebar")
         self.list = _DropList(self)
         self.list.setObjectName("collectionsList")
+        self.list.setAccessibleName("Collections")
         self.new_button = QPushButton("New", self)
         self.rename_button = QPushButton("Rename", self)
         self.delete_button = QPushButton("Delete", self)

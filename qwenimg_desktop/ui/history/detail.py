@@ -74,6 +74,7 @@ class DetailPane(QWidget):
         self.library_label.setObjectName("detailLibrary")
         self.image_buttons = QHBoxLayout()
         self.rendered = SafeTextBrowser(self)
+        self.rendered.setAccessibleName("Prompt of the selected generation")
         self.raw = QPlainTextEdit(self)
         self.raw.setReadOnly(True)
         self.logs = QPlainTextEdit(self)

@@ -101,6 +101,8 @@ class SearchBar(QWidget):
         self._calendar_at_today = _CalendarAtToday(self)
         self.date_from = self._date("from: any")
         self.date_to = self._date("to: any")
+        self.date_from.setAccessibleName("Made on or after")
+        self.date_to.setAccessibleName("Made on or before")
         self.result_label = plain_label("", self)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)

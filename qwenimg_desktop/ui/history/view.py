@@ -107,6 +107,7 @@ class HistoryBrowser(QWidget):
         self.curator = HistoryCurator(store, os_trash, self)
         self.search = SearchBar(self)
         self.view = QListView(self)
+        self.view.setAccessibleName("Generations")
         configure_gallery(self.view)
         self.view.setModel(self.model)
         self.view.setItemDelegate(HistoryDelegate(self.view))
