@@ -20,11 +20,13 @@ from PySide6.QtWidgets import (
     QAbstractSlider,
     QAbstractSpinBox,
     QComboBox,
+    QDoubleSpinBox,
     QFormLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
     QScrollBar,
+    QSpinBox,
     QTabBar,
     QTextEdit,
     QWidget,
@@ -54,24 +56,25 @@ def spoken_name(widget: QWidget) -> str:
     if widget.accessibleName():
         return widget.accessibleName()
     iface = QAccessible.queryAccessibleInterface(widget)
-    return iface.text(QAccessible.Text.Name).strip() if iface is not None else ""
+    return str(iface.text(QAccessible.Text.Name) or "").strip()
 
 
 def _labels_of(root: QWidget) -> dict[int, str]:
     """id(widget) → the visible label naming it: buddies and form-layout rows."""
     found: dict[int, str] = {}
     for label in root.findChildren(QLabel):
-        buddy = label.buddy()
+        buddy: QWidget | None = label.buddy()
         if buddy is not None and label.text():
             found[id(buddy)] = clean_label(label.text())
     for form in root.findChildren(QFormLayout):
         for row in range(form.rowCount()):
             label_item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
             field_item = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
-            label = label_item.widget() if label_item is not None else None
-            field = field_item.widget() if field_item is not None else None
-            if isinstance(label, QLabel) and field is not None and label.text():
-                found.setdefault(id(field), clean_label(label.text()))
+            if label_item is None or field_item is None:
+                continue
+            label_widget, field = label_item.widget(), field_item.widget()
+            if isinstance(label_widget, QLabel) and field is not None and label_widget.text():
+                found.setdefault(id(field), clean_label(label_widget.text()))
     return found
 
 
@@ -106,9 +109,8 @@ def derive_name(widget: QWidget, labels: dict[int, str], root: QWidget) -> str:
         if candidate:
             return candidate.splitlines()[0]
     inherited = _inherited(widget, labels, root)
-    if inherited and isinstance(widget, QAbstractSpinBox) and widget.suffix().strip():
-        return f"{inherited} ({widget.suffix().strip()})"
-    return inherited
+    suffix = widget.suffix().strip() if isinstance(widget, QSpinBox | QDoubleSpinBox) else ""
+    return f"{inherited} ({suffix})" if inherited and suffix else inherited
 
 
 def name_widgets(root: QWidget) -> list[QWidget]:
@@ -121,7 +123,7 @@ def name_widgets(root: QWidget) -> list[QWidget]:
             continue
         if not widget.accessibleDescription() and widget.toolTip():
             widget.setAccessibleDescription(widget.toolTip())
-        if widget.accessibleName() or _own_text(widget) and isinstance(widget, QAbstractButton):
+        if widget.accessibleName() or (_own_text(widget) and isinstance(widget, QAbstractButton)):
             continue
         name = derive_name(widget, labels, root)
         if name:

@@ -52,8 +52,10 @@ def test_every_widget_of_the_main_window_is_named(
 def _tab_chain(start: QWidget, steps: int = 200) -> list[QWidget]:
     """The widgets Tab visits from ``start``, in order (one lap of the focus chain)."""
     chain: list[QWidget] = []
-    widget = start
+    widget: QWidget | None = start
     for _ in range(steps):
+        if widget is None:
+            break
         if widget.isVisible() \
                 and widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
             chain.append(widget)
