@@ -8,6 +8,7 @@ made from these fields (``core.endpoints.describe``), so a new field appears eve
 
 from __future__ import annotations
 
+import random
 from enum import StrEnum
 from typing import Annotated, Any, Final
 from urllib.parse import urlsplit
@@ -242,6 +243,12 @@ class GenerationRequest(BaseModel):
     def dimensions(self) -> tuple[int, int]:
         """Width and height in pixels (for an edit without a size: the last reference's)."""
         return size_dimensions(self.image_size)
+
+
+def client_seed() -> int:
+    """A random seed the client chooses itself, so two otherwise identical jobs send different
+    bodies and a submit whose answer was lost can be found by its body (core/jobs/reconcile)."""
+    return random.SystemRandom().randint(0, MAX_SEED)
 
 
 def request_warnings(request: GenerationRequest) -> list[FieldError]:

@@ -11,7 +11,7 @@ import pytest
 from qwenimg_desktop.core.jobs.config import EngineConfig
 from qwenimg_desktop.core.jobs.engine import JobEngine
 from qwenimg_desktop.core.store.files import DataLayout
-from tests.core.helpers import FAST_RETRY, TEST_KEY, EventLog
+from tests.core.helpers import FAST_RETRY, RECONCILE_DEADLINE, TEST_KEY, EventLog
 
 EngineFactory = Callable[..., tuple[JobEngine, EventLog]]
 
@@ -28,7 +28,8 @@ def engine_factory(tmp_path: Path) -> Iterator[EngineFactory]:
         keys = kwargs.pop("keys", lambda: TEST_KEY)
         sink = kwargs.pop("sink", log)
         settings: dict[str, Any] = {"queue_base": base_url, "retry": FAST_RETRY,
-                                    "poll_interval": 0.02, **kwargs}
+                                    "poll_interval": 0.02,
+                                    "reconcile_deadline": RECONCILE_DEADLINE, **kwargs}
         engine = JobEngine(EngineConfig(layout, **settings), keys=keys, sink=sink)
         engines.append(engine)
         engine.start()

@@ -14,6 +14,8 @@ from qwenimg_desktop.core.jobs import events as ev
 T = TypeVar("T")
 TEST_KEY = "test-key-id:0123456789abcdef0123456789abcdef"
 FAST_RETRY = RetryPolicy(base_delay=0.01, max_delay=0.05)
+RECONCILE_DEADLINE = 3.0
+"""How long tests let the engine look for a lost submit at fal (the app's default: 10 min)."""
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

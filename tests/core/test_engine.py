@@ -219,24 +219,27 @@ def test_wrong_key_fails_with_a_clear_reason(
     assert "rejected the API key" in final.reason
 
 
-def test_lost_submit_is_flagged_unknown(
+def test_lost_submit_is_found_at_fal_and_completes_without_a_resend(
     emulator_factory: EmulatorFactory, engine_factory: EngineFactory
 ) -> None:
     server = emulator_factory({"submit_lost": {"next_n": 1}})
     engine, log = engine_factory(server.base_url)
     job_id = engine.submit(REQUEST)
     final = log.wait_final(job_id)
-    assert isinstance(final, ev.Failed)
-    assert final.kind == "SubmissionUnknown"
+    assert isinstance(final, ev.Completed), final
+    states = [e.state for e in log.of(job_id) if isinstance(e, ev.StateChanged)]
+    assert JobState.unknown in states  # it was unknown, then found
     record = engine.store.get(job_id) if engine.store else None
     assert record is not None
-    assert record.state is JobState.unknown
+    assert record.state is JobState.completed
     assert server.stats()["submits_total"] == 1
 
 
-def test_a_request_id_another_job_has_is_flagged_unknown_and_not_resent(
+def test_a_request_id_another_job_has_is_not_followed_and_not_resent(
     emulator_factory: EmulatorFactory, engine_factory: EngineFactory
 ) -> None:
+    """The answer names another job's request id: that id is never followed; the request
+    itself is found in fal's history by its body and followed under its own id."""
     server = emulator_factory()
     engine, log = engine_factory(server.base_url, make_thumbnails=False)
     first = engine.submit(GenerationRequest(prompt="first"))
@@ -244,14 +247,14 @@ def test_a_request_id_another_job_has_is_flagged_unknown_and_not_resent(
     server.set_scenario({"reused_request_id": {"next_n": 1}}, merge=True)
     second = engine.submit(GenerationRequest(prompt="second"))
     final = log.wait_final(second)
-    assert isinstance(final, ev.Failed)
-    assert final.kind == "SubmissionUnknown"  # shown like any submission that cannot be followed
-    assert "cannot be followed" in final.reason
+    assert isinstance(final, ev.Completed), final
+    changes = [e for e in log.of(second) if isinstance(e, ev.StateChanged)
+               and e.state is JobState.unknown]
+    assert "cannot be followed" in changes[0].detail
     assert engine.store is not None
     record, other = engine.store.get(second), engine.store.get(first)
     assert record is not None and other is not None  # noqa: PT018
-    assert record.state is JobState.unknown
-    assert record.request_id is None  # never linked to the other job's request
+    assert record.request_id not in {None, other.request_id}
     assert other.state is JobState.completed  # the first job is untouched
     assert server.stats()["submits_by_job_id"] == {first: 1, second: 1}  # nothing resent
 

@@ -28,7 +28,7 @@ from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.records import JobRecord
-from tests.core.helpers import FAST_RETRY, TEST_KEY, EventLog
+from tests.core.helpers import FAST_RETRY, RECONCILE_DEADLINE, TEST_KEY, EventLog
 from tests.fixtures.emulator import EmulatorFactory
 
 pytestmark = pytest.mark.posix  # SIGKILL and /proc/<pid>
@@ -51,7 +51,8 @@ def process_factory(tmp_path: Path) -> Iterator[ProcessFactory]:
         keys = kwargs.pop("keys", lambda: TEST_KEY)
         sink = kwargs.pop("sink", log)
         settings: dict[str, Any] = {"queue_base": base_url, "retry": FAST_RETRY,
-                                    "poll_interval": 0.02, **kwargs}
+                                    "poll_interval": 0.02,
+                                    "reconcile_deadline": RECONCILE_DEADLINE, **kwargs}
         engine = EngineProcess(EngineConfig(layout, **settings), keys=keys, sink=sink)
         engines.append(engine)
         engine.start(timeout=60)

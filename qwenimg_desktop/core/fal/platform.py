@@ -41,6 +41,7 @@ from qwenimg_desktop.core.fal.client import (
 )
 from qwenimg_desktop.core.fal.credentials import KeySource, key_shape_problem
 from qwenimg_desktop.core.fal.limits import CALL_DEADLINE_S, MAX_RESULT_BYTES, MAX_STATUS_BYTES
+from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.fal.retry import (
     RetryPolicy,
     parse_retry_after,
@@ -58,6 +59,14 @@ MAX_HISTORY_PAGE_BYTES: Final = MAX_RESULT_BYTES
 """A page of history with payloads holds up to 100 inputs and outputs."""
 
 W = TypeVar("W", bound=BaseModel)
+
+
+def platform_base_for(queue_base: str) -> str:
+    """The Platform API of a queue base: fal's own for fal's queue, else ``/v1`` on the same
+    origin (the emulator serves it there; a proxy in front of fal would too)."""
+    if queue_base.rstrip("/") == DEFAULT_QUEUE_BASE:
+        return DEFAULT_PLATFORM_BASE
+    return f"{queue_base.rstrip('/')}/v1"
 
 
 class _Wire(BaseModel):

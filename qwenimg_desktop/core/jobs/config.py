@@ -40,4 +40,6 @@ class EngineConfig:
     job_deadline: float = JOB_DEADLINE_S  # following a job until its result (core/fal/limits)
     submit_deadline: float = SUBMIT_DEADLINE_S  # a submit's answer
     download_pace: Pace | None = None  # each image download: deadline and stall floor
+    platform_base: str | None = None  # fal's Platform API; None: the one of ``queue_base``
+    reconcile_deadline: float = 600.0  # how long a lost submit is looked for at fal
     owner_label: str | None = None  # how other processes name this engine (core/jobs/lease.py)

@@ -18,18 +18,26 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from qwenimg_desktop.core.batch.plan import request_cost
-from qwenimg_desktop.core.errors import QwenImgError, UserError
+from qwenimg_desktop.core.errors import (
+    AuthError,
+    FalError,
+    QwenImgError,
+    ScopeRefused,
+    UserError,
+)
+from qwenimg_desktop.core.fal.protocol import request_urls
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.config import EngineConfig
 from qwenimg_desktop.core.jobs.lease import EngineLease, LiveOwner, live_owner, remove_dead_leases
 from qwenimg_desktop.core.jobs.model import NOT_DOWNLOADED, REMOTE_STATES, JobState
 from qwenimg_desktop.core.jobs.slots import Slots
-from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.params import GenerationRequest, client_seed
 from qwenimg_desktop.core.store.db import DatabaseCorrupt
 from qwenimg_desktop.core.store.files import unwritable_error
 from qwenimg_desktop.core.threads import TrackedExecutor
 
 if TYPE_CHECKING:  # the pipeline (httpx, Pillow, the store) is imported on the engine thread
+    from qwenimg_desktop.core.fal.platform import PlatformClient
     from qwenimg_desktop.core.jobs.pipeline import JobContext, Pipeline
     from qwenimg_desktop.core.store.history import HistoryStore, JobRecord
 
@@ -121,6 +129,8 @@ class JobEngine(StartGate):
         self.store: HistoryStore | None = None
         self.recovered: list[str] = []
         self.flagged_unknown: list[str] = []
+        self._platform: PlatformClient | None = None  # fal's Platform API (request history)
+        self._history_refused = False  # the key may not read it: said once, not asked again
         # Unfinished jobs another live engine runs (owner → its job ids), left to it.
         self.held_elsewhere: dict[LiveOwner, tuple[str, ...]] = {}
 
@@ -202,6 +212,10 @@ class JobEngine(StartGate):
         from qwenimg_desktop.core.fal.client import QueueClient  # noqa: PLC0415
         from qwenimg_desktop.core.fal.credentials import KeyProvider  # noqa: PLC0415
         from qwenimg_desktop.core.fal.download import Downloader  # noqa: PLC0415
+        from qwenimg_desktop.core.fal.platform import (  # noqa: PLC0415
+            PlatformClient,
+            platform_base_for,
+        )
         from qwenimg_desktop.core.fal.storage import StorageUploader  # noqa: PLC0415
         from qwenimg_desktop.core.jobs.pipeline import Pipeline  # noqa: PLC0415
         from qwenimg_desktop.core.store.consistency import open_history  # noqa: PLC0415
@@ -228,6 +242,10 @@ class JobEngine(StartGate):
         # The client and the uploader ask for the key each time they build a request.
         key = KeyProvider(self._keys)
         client = QueueClient(self.queue_base, key=key, retry=self._retry)
+        self._platform = PlatformClient(
+            self.config.platform_base or platform_base_for(self.queue_base), key=key,
+            retry=self._retry,
+        )
         downloader = Downloader(retry=self._retry, executor=self._file_pool,
                                 pace=self.config.download_pace)
         self._slots = Slots(self.concurrency)
@@ -285,7 +303,11 @@ class JobEngine(StartGate):
         for job_id in flagged:
             record = await pipe.db(store.get, job_id)
             reason = record.error if record and record.error else "submission outcome unknown"
-            pipe.emit(ev.Failed(job_id, reason, "SubmissionUnknown"))
+            if record is not None and record.request is not None and job_id not in self._jobs:
+                pipe.emit(ev.StateChanged(job_id, JobState.unknown, reason))
+                self._spawn_search(record)
+            else:
+                pipe.emit(ev.Failed(job_id, reason, "SubmissionUnknown"))
         records = await pipe.db(store.get_many, adoption.adopted)
         ranks = await pipe.db(store.queue_ranks, adoption.adopted)
         taken = 0
@@ -340,6 +362,16 @@ class JobEngine(StartGate):
                     found.append(owner)
         return found
 
+    def _spawn_search(self, record: JobRecord) -> None:
+        """Look for an interrupted send in fal's request history (see _find_lost_submit)."""
+        from qwenimg_desktop.core.jobs.pipeline import JobContext  # noqa: PLC0415 - loaded
+
+        assert record.request is not None
+        ctx = JobContext(record.id, record.request, JobState.unknown)
+        self._jobs[ctx.job_id] = ctx
+        ctx.task = asyncio.get_running_loop().create_task(
+            self._find_flagged(ctx), name=f"find-{ctx.job_id}")
+
     def _spawn_record(self, record: JobRecord, *, resume: bool,
                       rank: float | None = None) -> int:
         """Start following an adopted job; 1 if it was started, 0 if it cannot be."""
@@ -365,6 +397,8 @@ class JobEngine(StartGate):
         await asyncio.gather(*tasks, return_exceptions=True)
         if self._pipeline is not None:
             await self._pipeline.client.aclose()
+            if self._platform is not None:
+                await self._platform.aclose()
             await self._pipeline.downloader.aclose()
             if self._pipeline.uploader is not None:
                 await self._pipeline.uploader.aclose()
@@ -422,6 +456,8 @@ class JobEngine(StartGate):
         :meth:`_start_new`).
         """
         job_id = job_id or uuid.uuid4().hex
+        if request.seed is None:  # chosen here, so a lost submit can be found by its body
+            request = request.model_copy(update={"seed": client_seed()})
         self._post(self._start_new(job_id, request, resent=resent))
         return job_id
 
@@ -435,7 +471,9 @@ class JobEngine(StartGate):
         died before confirming it; skipped if the journal has it (recovery runs its jobs)."""
         batch_id = batch_id or uuid.uuid4().hex
         ids = list(job_ids) if job_ids is not None else [uuid.uuid4().hex for _ in requests]
-        self._post(self._start_batch(batch_id, ids, list(requests), label, resent=resent))
+        seeded = [r if r.seed is not None else r.model_copy(update={"seed": client_seed()})
+                  for r in requests]  # as submit(): a lost submit is found by its body
+        self._post(self._start_batch(batch_id, ids, seeded, label, resent=resent))
         return batch_id, ids
 
     def pause_sending(self, paused: bool) -> None:
@@ -657,9 +695,11 @@ class JobEngine(StartGate):
                 if ctx.cancel_requested:
                     await pipe.finish_cancelled(ctx)
                     return
-                if not await pipe.send(ctx):
-                    return
-                await pipe.follow(ctx)
+                sent = await pipe.send(ctx)
+                if sent:
+                    await pipe.follow(ctx)
+            if not sent and ctx.state is JobState.unknown:
+                await self._find_lost_submit(ctx)  # outside the slot: it may look for minutes
         except asyncio.CancelledError:
             if ctx.cancel_requested and ctx.request_id is None and not self._closing:
                 await asyncio.shield(pipe.finish_cancelled(ctx))
@@ -667,6 +707,86 @@ class JobEngine(StartGate):
             raise
         except Exception as exc:  # noqa: BLE001 - every failure ends the job with a reason
             await pipe.fail(ctx, exc)
+
+    async def _find_lost_submit(self, ctx: JobContext) -> None:
+        """Look for a submit whose answer was lost in fal's request history and follow it if
+        exactly one request matches its journalled body; never send it again
+        (core/jobs/reconcile.py). Without history access, say so once and leave it unknown."""
+        from qwenimg_desktop.core.jobs import reconcile  # noqa: PLC0415 - engine thread
+
+        pipe = self._pipe
+        record = await pipe.db(pipe.store.get, ctx.job_id)
+        if record is None or record.state is not JobState.unknown:
+            return
+        if self._history_refused or self._platform is None:
+            pipe.emit(ev.Failed(ctx.job_id, record.error or "submission outcome unknown",
+                                "SubmissionUnknown"))
+            return
+        await pipe.db(pipe.store.note_unknown, ctx.job_id,
+                      f"{reconcile.LOOKING} (the submit's answer was lost: {record.error})",
+                      "submission_unknown")
+        pipe.emit(ev.StateChanged(ctx.job_id, JobState.unknown, reconcile.LOOKING))
+        try:
+            found = await reconcile.look_until_found(
+                self._platform, ctx.request.endpoint, ctx.request.to_api_payload(),
+                record.created_at, deadline=self.config.reconcile_deadline,
+            )
+        except (ScopeRefused, AuthError) as exc:
+            if not self._history_refused:  # two lookups may be refused at once: said once
+                self._history_refused = True
+                log.info("request history refused: %s", exc)
+                pipe.emit(ev.EngineNotice("", reconcile.NO_HISTORY_ACCESS))
+            await pipe.db(pipe.store.note_unknown, ctx.job_id, record.error or "",
+                          "submission_unknown")
+            pipe.emit(ev.Failed(ctx.job_id, record.error or "submission outcome unknown",
+                                "SubmissionUnknown"))
+            return
+        except FalError as exc:
+            message = (f"{record.error}; fal's request history could not be read to look for "
+                       f"it ({exc.message})")
+            await pipe.db(pipe.store.note_unknown, ctx.job_id, message, "submission_unknown")
+            pipe.emit(ev.Failed(ctx.job_id, message, "SubmissionUnknown"))
+            return
+        if found.outcome is reconcile.Outcome.found:
+            await self._adopt_found(ctx, found.matches[0].request_id)
+            return
+        if found.outcome is reconcile.Outcome.several:
+            ids = ", ".join(item.request_id for item in found.matches)
+            message = (f"several requests at fal match this job ({ids}); choose the one to "
+                       "follow")
+            error_type = reconcile.AMBIGUOUS_AT_FAL
+        else:
+            minutes = self.config.reconcile_deadline / 60
+            message = (f"{record.error}. Not found at fal: its request history did not show "
+                       f"this request within {minutes:g} min. Submit again sends it once more "
+                       "(and is charged again).")
+            error_type = reconcile.NOT_FOUND_AT_FAL
+        await pipe.db(pipe.store.note_unknown, ctx.job_id, message, error_type)
+        pipe.emit(ev.Failed(ctx.job_id, message, "SubmissionUnknown"))
+
+    async def _adopt_found(self, ctx: JobContext, request_id: str) -> None:
+        """``unknown`` → ``submitted`` with the request id found at fal, then follow it."""
+        pipe = self._pipe
+        urls = request_urls(pipe.client.base, request_id)
+        await pipe.db(pipe.store.adopt_found_request, ctx.job_id, request_id=request_id,
+                      status_url=urls["status_url"], response_url=urls["response_url"],
+                      cancel_url=urls["cancel_url"])
+        await pipe.db(pipe.store.append_logs, ctx.job_id, [(
+            f"found at fal as request {request_id}: the submit had arrived; following it "
+            "(nothing was sent again)", "INFO", None)])
+        ctx.request_id, ctx.state = request_id, JobState.submitted
+        pipe.emit(ev.Submitted(ctx.job_id, request_id))
+        assert self._slots is not None
+        async with self._slots:
+            await pipe.follow(ctx)
+
+    async def _find_flagged(self, ctx: JobContext) -> None:
+        try:
+            await self._find_lost_submit(ctx)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure ends the job with a reason
+            await self._pipe.fail(ctx, exc)
 
     async def _resume(self, ctx: JobContext) -> None:
         pipe = self._pipe

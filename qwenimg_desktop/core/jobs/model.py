@@ -19,11 +19,12 @@ class JobState(StrEnum):
     completed = "completed"
     failed = "failed"
     cancelled = "cancelled"
-    unknown = "unknown"  # submission outcome unknown: shown to the user, never resubmitted
+    unknown = "unknown"  # submission outcome unknown: looked up at fal, never resubmitted
 
     @property
     def is_final(self) -> bool:
-        """True for states nothing moves out of (except an explicit user resubmit)."""
+        """True for states nothing moves out of on its own (an explicit user resubmit makes a
+        new job; an ``unknown`` job found in fal's request history is followed again)."""
         return self in FINAL_STATES
 
 
@@ -58,7 +59,8 @@ TRANSITIONS: Final[dict[JobState, frozenset[JobState]]] = {
     _S.completed: frozenset(),
     _S.failed: frozenset(),
     _S.cancelled: frozenset(),
-    _S.unknown: frozenset({_S.failed}),  # the user may dismiss it
+    # The user may dismiss it; or its request is found in fal's history and followed.
+    _S.unknown: frozenset({_S.failed, _S.submitted}),
 }
 
 

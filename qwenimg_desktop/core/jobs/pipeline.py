@@ -194,8 +194,8 @@ class Pipeline:
             sub = await self._submitted_in_time(ctx)
         except SubmissionUnknown as exc:
             await self.db(self.store.mark_unknown, ctx.job_id, exc.message)
-            ctx.state = JobState.unknown
-            self.emit(ev.Failed(ctx.job_id, exc.message, "SubmissionUnknown"))
+            ctx.state = JobState.unknown  # the engine looks for it at fal next (reconcile.py)
+            self.emit(ev.StateChanged(ctx.job_id, JobState.unknown, exc.message))
             return False
         urls = request_urls(self.client.base, sub.request_id)
         try:
@@ -210,8 +210,8 @@ class Pipeline:
             )
         except DuplicateRequestId as exc:  # sent and accepted, but not ours to follow
             await self.db(self.store.mark_unknown, ctx.job_id, exc.message)
-            ctx.state = JobState.unknown
-            self.emit(ev.Failed(ctx.job_id, exc.message, "SubmissionUnknown"))
+            ctx.state = JobState.unknown  # the engine looks for it at fal next (reconcile.py)
+            self.emit(ev.StateChanged(ctx.job_id, JobState.unknown, exc.message))
             return False
         if sub.resent_after_ingress is not None:
             note = (f"fal's proxy answered HTTP {sub.resent_after_ingress} (it could not reach "

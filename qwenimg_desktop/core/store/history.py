@@ -109,6 +109,14 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal, BatchJ
         Raises:
             DuplicateRequestId: another job already has this request id (the row is unchanged).
         """
+        self._refuse_duplicate(job_id, request_id)
+        self._transition(job_id, JobState.submitted, {
+            "request_id": request_id, "status_url": status_url, "response_url": response_url,
+            "cancel_url": cancel_url, "queue_position": queue_position,
+            "submitted_at": self._clock(),
+        })
+
+    def _refuse_duplicate(self, job_id: str, request_id: str) -> None:
         with self._reading() as conn:
             other = conn.execute("SELECT id FROM jobs WHERE request_id = ? AND id != ?",
                                  (request_id, job_id)).fetchone()
@@ -117,11 +125,34 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal, BatchJ
                 f"the queue answered with request id {request_id}, which job {other[0]} already"
                 " has: this submission cannot be followed"
             )
+
+    def adopt_found_request(
+        self, job_id: str, *, request_id: str, status_url: str, response_url: str,
+        cancel_url: str,
+    ) -> None:
+        """``unknown`` → ``submitted``: the lost submit was found in fal's request history
+        (core/jobs/reconcile.py); the job follows that request id from here, as if the submit's
+        answer had arrived.
+
+        Raises:
+            DuplicateRequestId: another job already follows this request id.
+        """
+        self._refuse_duplicate(job_id, request_id)
         self._transition(job_id, JobState.submitted, {
             "request_id": request_id, "status_url": status_url, "response_url": response_url,
-            "cancel_url": cancel_url, "queue_position": queue_position,
-            "submitted_at": self._clock(),
+            "cancel_url": cancel_url, "submitted_at": self._clock(), "error": None,
+            "error_type": None, "finished_at": None,
         })
+
+    def note_unknown(self, job_id: str, message: str, error_type: str) -> None:
+        """Say what the search for a lost submit found (the job stays ``unknown``)."""
+        with self._writing() as conn:
+            conn.execute(
+                "UPDATE jobs SET error = :error, error_type = :type, updated_at = :now"
+                " WHERE id = :id AND state = :unknown",
+                {"error": redact(message), "type": error_type, "now": self._clock(),
+                 "id": job_id, "unknown": JobState.unknown.value},
+            )
 
     def mark_queued(self, job_id: str, position: int | None) -> None:
         self._transition(job_id, JobState.queued, {"queue_position": position})

@@ -1,0 +1,130 @@
+"""Lost submits looked up in fal's request history (real engine, emulator over loopback)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+
+from qwenimg_desktop.core.fal.platform import HistoryItem
+from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.core.jobs import reconcile
+from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.params import GenerationRequest
+from tests.core.conftest import EngineFactory
+from tests.core.helpers import TEST_KEY
+from tests.fixtures.emulator import EmulatorFactory
+
+PRO = "fal-ai/qwen-image-2/pro/text-to-image"
+
+
+def _item(request_id: str, body: dict[str, object]) -> HistoryItem:
+    return HistoryItem(request_id=request_id, endpoint_id=PRO, sent_at=datetime.now(UTC),
+                       json_input=body)
+
+
+def test_match_ignores_key_order_and_accepts_one_item_with_defaults_filled() -> None:
+    body = {"prompt": "a", "seed": 7}
+    assert reconcile.match(body, [_item("r1", {"seed": 7, "prompt": "a"})]).outcome == "found"
+    filled = _item("r2", {"prompt": "a", "seed": 7, "num_images": 1})
+    other = _item("r3", {"prompt": "a", "seed": 8})
+    found = reconcile.match(body, [filled, other])
+    assert found.outcome == "found"
+    assert found.matches[0].request_id == "r2"
+    twice = reconcile.match(body, [filled, _item("r4", {"prompt": "a", "seed": 7, "x": 1})])
+    assert twice.outcome == "several"
+    assert reconcile.match(body, [other]).outcome == "none"
+
+
+def test_every_request_carries_a_client_chosen_seed(
+    emulator_factory: EmulatorFactory, engine_factory: EngineFactory
+) -> None:
+    server = emulator_factory()
+    engine, log = engine_factory(server.base_url, make_thumbnails=False)
+    jobs = [engine.submit(GenerationRequest(prompt="same")) for _ in range(2)]
+    for job in jobs:
+        assert isinstance(log.wait_final(job), ev.Completed)
+    inputs = [job.json_input for job in server.board.all_jobs()]
+    seeds = [body["seed"] for body in inputs]
+    assert all(isinstance(seed, int) for seed in seeds)
+    assert seeds[0] != seeds[1]  # two identical clicks send different bodies
+    assert engine.store is not None
+    stored = engine.store.get(jobs[0])
+    assert stored is not None
+    assert stored.request is not None
+    assert stored.request.seed == seeds[0]  # the journalled body is the body sent
+
+
+def test_a_submit_that_never_arrived_ends_not_found_and_is_not_resent(
+    emulator_factory: EmulatorFactory, engine_factory: EngineFactory
+) -> None:
+    server = emulator_factory({"server_error": {"next_n": 1, "status": 500,
+                                                "routes": ["submit"]}})
+    engine, log = engine_factory(server.base_url)
+    job = engine.submit(GenerationRequest(prompt="never queued"))
+    final = log.wait_final(job, timeout=30)
+    assert isinstance(final, ev.Failed)
+    assert final.kind == "SubmissionUnknown"
+    assert "Not found at fal" in final.reason
+    assert "Submit again" in final.reason
+    looking = [e for e in log.of(job) if isinstance(e, ev.StateChanged)
+               and e.detail == reconcile.LOOKING]
+    assert looking
+    assert engine.store is not None
+    record = engine.store.get(job)
+    assert record is not None
+    assert record.state is JobState.unknown
+    assert record.error_type == reconcile.NOT_FOUND_AT_FAL
+    assert server.stats()["submits_total"] == 0  # the 500 came before the queue had it
+
+
+def test_a_request_listed_late_is_found_after_a_back_off(
+    emulator_factory: EmulatorFactory, engine_factory: EngineFactory
+) -> None:
+    server = emulator_factory({"submit_lost": {"next_n": 1},
+                               "platform": {"history_visible": "end", "history_delay": 1.0}})
+    engine, log = engine_factory(server.base_url, reconcile_deadline=20.0)
+    job = engine.submit(GenerationRequest(prompt="listed late"))
+    assert isinstance(log.wait_final(job, timeout=40), ev.Completed)
+    assert server.stats()["submits_total"] == 1
+    lookups = [r for r in server.stats().get("served", {}).items() if r[0] == "platform"]
+    assert lookups
+    assert lookups[0][1] >= 2  # the first look found nothing yet
+
+
+def test_several_matches_are_left_to_the_user(
+    emulator_factory: EmulatorFactory, engine_factory: EngineFactory
+) -> None:
+    server = emulator_factory()
+    engine, log = engine_factory(server.base_url)
+    request = GenerationRequest(prompt="twice", seed=42)
+    with httpx.Client(headers={"Authorization": f"Key {TEST_KEY}"}) as http:  # the same body
+        answer = http.post(f"{server.base_url}/{PRO}", json=request.to_api_payload())
+        assert answer.status_code == 200
+    server.set_scenario({"submit_lost": {"next_n": 1}}, merge=True)
+    job = engine.submit(request)  # lost: the emulator has it, the answer never came
+    final = log.wait_final(job, timeout=30)
+    assert isinstance(final, ev.Failed)
+    assert "several requests at fal match" in final.reason
+    assert engine.store is not None
+    record = engine.store.get(job)
+    assert record is not None
+    assert record.error_type == reconcile.AMBIGUOUS_AT_FAL
+    assert record.request_id is None
+
+
+def test_a_key_without_history_access_is_said_once_and_jobs_stay_unknown(
+    emulator_factory: EmulatorFactory, engine_factory: EngineFactory
+) -> None:
+    server = emulator_factory({"submit_lost": {"next_n": 2},
+                               "platform": {"history_refused": True}})
+    engine, log = engine_factory(server.base_url)
+    jobs = [engine.submit(GenerationRequest(prompt=f"lost {i}")) for i in range(2)]
+    for job in jobs:
+        final = log.wait_final(job, timeout=30)
+        assert isinstance(final, ev.Failed)
+        assert final.kind == "SubmissionUnknown"
+    notices = [e for e in log.events if isinstance(e, ev.EngineNotice)
+               and e.message == reconcile.NO_HISTORY_ACCESS]
+    assert len(notices) == 1
+    assert server.stats()["submits_total"] == 2
