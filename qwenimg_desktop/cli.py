@@ -105,7 +105,16 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--timeout", type=float, default=None, help="give up waiting after S seconds")
     add_batch_options(gen)
 
-    sub.add_parser("resume", parents=[common], help="finish jobs interrupted by a crash or kill")
+    res = sub.add_parser("resume", parents=[common],
+                         help="finish jobs interrupted by a crash or kill")
+    rec = sub.add_parser(
+        "reconcile", parents=[common],
+        help="look for submits whose outcome is unknown in fal's request history now; one "
+        "found is followed to its images (nothing is sent again)")
+    for parser_ in (gen, res, rec):
+        parser_.add_argument(
+            "--lookup-seconds", type=float, default=600.0, metavar="S",
+            help="how long a submit whose answer was lost is looked for at fal (default 600)")
     again = sub.add_parser(
         "redownload", parents=[common],
         help="fetch a generation's images again by its fal request id (no new submit, no charge)")
@@ -291,7 +300,8 @@ def _make_engine(
 
     config = EngineConfig(_layout(args), queue_base=queue_base(args),
                           use_stream=not getattr(args, "no_stream", False), recover=recover,
-                          owner_label=f"`qwenimg-desktop {args.command}`")
+                          owner_label=f"`qwenimg-desktop {args.command}`",
+                          reconcile_deadline=getattr(args, "lookup_seconds", 600.0))
     return JobEngine(config, keys=lambda: key, sink=sink)
 
 
@@ -446,6 +456,26 @@ def cmd_resume(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK if failures == 0 else EXIT_FAILED
 
 
+def cmd_reconcile(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Look for every unknown submit at fal; print one line per job with where it ended."""
+    progress = _Progress(err)
+    engine = _make_engine(args, progress, recover=True, key=_api_key(required=True))
+    engine.start()
+    try:
+        engine.wait_idle()  # the start's own recovery first
+        job_ids = engine.find_lost_submits()
+        engine.wait_idle()
+        records = [engine.store.get(j) for j in job_ids]
+    finally:
+        engine.shutdown()
+    left = 0
+    for record in filter(None, records):
+        left += record.state is not JobState.completed
+        print(json.dumps(_record_json(record, engine.layout), ensure_ascii=False), file=out)
+    print(f"looked for {len(job_ids)}, {len(job_ids) - left} found and completed", file=err)
+    return EXIT_OK if left == 0 else EXIT_FAILED
+
+
 def _record_json(record: Any, layout: Any, *, full: bool = False) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": record.id,
@@ -564,8 +594,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     err = sys.stderr
     parser = build_parser()
     args = parser.parse_args(list(argv) if argv is not None else None)
-    handlers = {"generate": cmd_generate, "resume": cmd_resume, "redownload": cmd_redownload,
-                "history": cmd_history}
+    handlers = {"generate": cmd_generate, "resume": cmd_resume, "reconcile": cmd_reconcile,
+                "redownload": cmd_redownload, "history": cmd_history}
     try:
         return handlers[args.command](args, out, err)
     except QwenImgError as exc:

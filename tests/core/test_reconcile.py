@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 
@@ -11,6 +13,9 @@ from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs import reconcile
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.store.files import DataLayout
+from qwenimg_desktop.core.store.history import HistoryStore
+from tests.core.cli_proc import run_cli
 from tests.core.conftest import EngineFactory
 from tests.core.helpers import TEST_KEY
 from tests.fixtures.emulator import EmulatorFactory
@@ -128,3 +133,33 @@ def test_a_key_without_history_access_is_said_once_and_jobs_stay_unknown(
                and e.message == reconcile.NO_HISTORY_ACCESS]
     assert len(notices) == 1
     assert server.stats()["submits_total"] == 2
+
+
+def test_cli_reconcile_finds_an_unknown_job_and_completes_it(
+    emulator_factory: EmulatorFactory, tmp_path: Path
+) -> None:
+    """A job left ``unknown`` whose request fal has: ``reconcile`` follows it to its images;
+    one fal never had stays unknown ("not found at fal"); nothing is sent."""
+    server = emulator_factory(valid_keys={TEST_KEY})
+    layout = DataLayout(tmp_path / "data").ensure()
+    reached = GenerationRequest(prompt="reached fal", seed=11)
+    with HistoryStore.open(layout) as store:
+        found = store.create_pending(reached, queue_base=server.base_url, cost_estimate=0.075)
+        missing = store.create_pending(GenerationRequest(prompt="never left", seed=12),
+                                       queue_base=server.base_url, cost_estimate=0.075)
+        for job in (found, missing):
+            store.mark_sending(job)
+            store.mark_unknown(job, "the submit may have reached fal but no answer came")
+    with httpx.Client(headers={"Authorization": f"Key {TEST_KEY}"}) as http:
+        assert http.post(f"{server.base_url}/{PRO}",
+                         json=reached.to_api_payload()).status_code == 200
+    before = server.stats()["submits_total"]
+    done = run_cli(tmp_path, "reconcile", "--queue-url", server.base_url, "--data-dir",
+                   str(layout.root), "--lookup-seconds", "2", key=TEST_KEY, timeout=60)
+    assert done.returncode == 1, done.stderr  # one is still unknown
+    printed = {p["id"]: p for p in map(json.loads, done.stdout.splitlines())}
+    assert printed[found]["state"] == "completed"
+    assert printed[found]["images"]
+    assert printed[missing]["state"] == "unknown"
+    assert "looked for 2, 1 found" in done.stderr
+    assert server.stats()["submits_total"] == before  # nothing was sent again

@@ -32,6 +32,7 @@ from tests.reliability.support import (
 JOBS: Final = 50
 WAVE: Final = 10  # CLI processes running at once
 SEED: Final = 7
+LOOKUP_SECONDS: Final = 5.0  # how long resume looks for a lost submit at the emulator
 # Where a process is killed: after the stderr line containing the trigger (+ a random 0-150 ms),
 # at a random moment of its start-up ("start"), or never (None: it finishes normally).
 TRIGGERS: Final = (
@@ -130,7 +131,7 @@ def test_kill_minus_9_at_random_points_then_resume_loses_and_duplicates_nothing(
     resume_started = time.monotonic()
     resumed = run_cli(
         tmp_path, "resume", "--queue-url", server.base_url, "--data-dir", str(data),
-        key=TEST_KEY, timeout=120,
+        "--lookup-seconds", str(LOOKUP_SECONDS), key=TEST_KEY, timeout=120,
     )  # fmt: skip
     resume_seconds = time.monotonic() - resume_started
     after = {r["id"]: dict(r) for r in rows(layout.db_path, "SELECT * FROM jobs")}
@@ -141,13 +142,17 @@ def test_kill_minus_9_at_random_points_then_resume_loses_and_duplicates_nothing(
     assert set(by_job) <= set(after), "a submit reached the server without a journal row"
     assert set(after) == set(before)
     assert all(count == 1 for count in by_job.values()), by_job
-    # Rows the kill left "sending" are flagged unknown and not resubmitted by resume.
+    # Rows the kill left "sending" are never sent again: one that reached the emulator is found
+    # in its request history and completed; one that did not ends "not found at fal".
     for job_id, row in before.items():
         now = after[job_id]
         if row["state"] == "sending":
-            assert now["state"] == "unknown"
-            assert now["error_type"] == "submission_unknown"
             assert by_job.get(job_id, 0) == sent_before.get(job_id, 0) <= 1
+            if by_job.get(job_id):
+                assert now["state"] == "completed", (row, now, resumed.stderr[-2000:])
+            else:
+                assert now["state"] == "unknown"
+                assert now["error_type"] == "not_found_at_fal"
         elif row["state"] in {"completed", "unknown", "failed"}:
             assert now["state"] == row["state"]
         else:  # pending (never sent) or holding a request id: resume finishes it, sent once
@@ -188,6 +193,13 @@ def test_kill_minus_9_at_random_points_then_resume_loses_and_duplicates_nothing(
         "states_before_resume": counts(r["state"] for r in before.values()),
         "states_after_resume": counts(r["state"] for r in after.values()),
         "resumed_jobs": len(printed),
+        "sending_at_kill": sum(r["state"] == "sending" for r in before.values()),
+        "sending_that_reached_the_emulator": sum(
+            1 for j, r in before.items() if r["state"] == "sending" and by_job.get(j)),
+        "found_at_fal_and_completed": sum(
+            1 for j, r in before.items()
+            if r["state"] == "sending" and after[j]["state"] == "completed"),
+        "left_unknown": sum(r["state"] == "unknown" for r in after.values()),
         "submits_total": stats["submits_total"],
         "max_submits_per_job": max(by_job.values(), default=0),
         "images": len(images),

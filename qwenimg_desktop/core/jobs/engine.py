@@ -500,6 +500,21 @@ class JobEngine(StartGate):
         self._post(self._retry_job(job_id, new_id, resent=resent))
         return new_id
 
+    def find_lost_submits(self, timeout: float | None = None) -> list[str]:
+        """Look for every ``unknown`` job of the journal at fal now (the CLI's ``reconcile``);
+        returns their ids. Each is followed if found; nothing is sent again."""
+        return self._call(self._find_all_lost(), timeout)
+
+    async def _find_all_lost(self) -> list[str]:
+        pipe = self._pipe
+        job_ids = await pipe.db(pipe.store.lost_submits)
+        records = await pipe.db(pipe.store.get_many, job_ids)
+        for job_id in job_ids:
+            record = records.get(job_id)
+            if record is not None and record.request is not None and job_id not in self._jobs:
+                self._spawn_search(record)
+        return job_ids
+
     def cancel(self, job_id: str) -> None:
         """Cancel: locally if not sent yet, else PUT cancel (the run may still complete)."""
         self._post(self._cancel(job_id))

@@ -154,6 +154,15 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal, BatchJ
                  "id": job_id, "unknown": JobState.unknown.value},
             )
 
+    def lost_submits(self) -> list[str]:
+        """Ids of ``unknown`` jobs still worth looking for at fal (not those several requests
+        matched: the user chooses those), oldest first."""
+        with self._reading() as conn:
+            return [str(r[0]) for r in conn.execute(
+                "SELECT id FROM jobs WHERE state = :unknown AND COALESCE(error_type, '')"
+                " IN ('submission_unknown', 'not_found_at_fal') ORDER BY created_at",
+                {"unknown": JobState.unknown.value})]
+
     def mark_queued(self, job_id: str, position: int | None) -> None:
         self._transition(job_id, JobState.queued, {"queue_position": position})
 
