@@ -100,7 +100,7 @@ def test_a_request_listed_late_is_found_after_a_back_off(
 def test_several_matches_are_left_to_the_user(
     emulator_factory: EmulatorFactory, engine_factory: EngineFactory
 ) -> None:
-    server = emulator_factory()
+    server = emulator_factory({"platform": {"history_visible": "submit"}})
     engine, log = engine_factory(server.base_url)
     request = GenerationRequest(prompt="twice", seed=42)
     with httpx.Client(headers={"Authorization": f"Key {TEST_KEY}"}) as http:  # the same body
@@ -163,3 +163,24 @@ def test_cli_reconcile_finds_an_unknown_job_and_completes_it(
     assert printed[missing]["state"] == "unknown"
     assert "looked for 2, 1 found" in done.stderr
     assert server.stats()["submits_total"] == before  # nothing was sent again
+
+
+def test_a_request_another_job_follows_is_never_adopted(
+    emulator_factory: EmulatorFactory, engine_factory: EngineFactory
+) -> None:
+    """Two clicks with the same fixed seed and settings send equal bodies: the lost one must
+    not take the request the other one follows."""
+    server = emulator_factory({"platform": {"history_visible": "submit"}})
+    engine, log = engine_factory(server.base_url, make_thumbnails=False)
+    request = GenerationRequest(prompt="fixed seed", seed=5)
+    first = engine.submit(request)
+    assert isinstance(log.wait_final(first), ev.Completed)
+    server.set_scenario({"submit_lost": {"next_n": 1}}, merge=True)
+    second = engine.submit(request)
+    assert isinstance(log.wait_final(second, timeout=30), ev.Completed)
+    assert engine.store is not None
+    one, two = engine.store.get(first), engine.store.get(second)
+    assert one is not None
+    assert two is not None
+    assert one.request_id != two.request_id
+    assert server.stats()["submits_total"] == 2

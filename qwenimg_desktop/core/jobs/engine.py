@@ -745,6 +745,7 @@ class JobEngine(StartGate):
             found = await reconcile.look_until_found(
                 self._platform, ctx.request.endpoint, ctx.request.to_api_payload(),
                 record.created_at, deadline=self.config.reconcile_deadline,
+                taken=lambda ids: pipe.db(pipe.store.request_ids_held, ids),
             )
         except (ScopeRefused, AuthError) as exc:
             if not self._history_refused:  # two lookups may be refused at once: said once

@@ -87,19 +87,28 @@ def match(body: Mapping[str, Any], items: Sequence[HistoryItem]) -> Lookup:
     return Lookup(Outcome.none)
 
 
+TakenFilter = Callable[[list[str]], Awaitable[set[str]]]
+"""Which of these request ids other jobs already follow (they are never adopted twice: two
+jobs sent with the same fixed seed and settings have equal bodies)."""
+
+
 async def look_up(
     platform: PlatformClient, endpoint_id: str, body: Mapping[str, Any], journalled_at: float,
+    taken: TakenFilter | None = None,
 ) -> Lookup:
     """One look at fal's history for the request ``body`` sent to ``endpoint_id`` after
     ``journalled_at`` (a UNIX time)."""
     start = datetime.fromtimestamp(journalled_at, UTC) - LOOKBACK
     items = await platform.requests_by_endpoint(endpoint_id, start=start, payloads=True)
+    if taken is not None and items:
+        held = await taken([item.request_id for item in items])
+        items = [item for item in items if item.request_id not in held]
     return match(body, items)
 
 
 async def look_until_found(
     platform: PlatformClient, endpoint_id: str, body: Mapping[str, Any], journalled_at: float,
-    *, deadline: float = RECONCILE_DEADLINE_S,
+    *, deadline: float = RECONCILE_DEADLINE_S, taken: TakenFilter | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     clock: Callable[[], float] | None = None,
 ) -> Lookup:
@@ -114,7 +123,7 @@ async def look_until_found(
     delay = FIRST_DELAY_S
     while True:
         try:
-            found = await look_up(platform, endpoint_id, body, journalled_at)
+            found = await look_up(platform, endpoint_id, body, journalled_at, taken)
         except (NetworkError, ServerError, RateLimited) as exc:
             log.info("request history unavailable (%s); looking again later", exc)
             found = Lookup(Outcome.none)

@@ -154,6 +154,15 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal, BatchJ
                  "id": job_id, "unknown": JobState.unknown.value},
             )
 
+    def request_ids_held(self, request_ids: Collection[str]) -> set[str]:
+        """Those of ``request_ids`` that a job of the journal already follows."""
+        held: set[str] = set()
+        with self._reading() as conn:
+            for id_sql, params in id_blocks(request_ids):
+                held.update(str(r[0]) for r in conn.execute(
+                    f"SELECT request_id FROM jobs WHERE request_id IN {id_sql}", params))
+        return held
+
     def lost_submits(self) -> list[str]:
         """Ids of ``unknown`` jobs still worth looking for at fal (not those several requests
         matched: the user chooses those), oldest first."""
