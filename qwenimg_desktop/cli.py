@@ -465,7 +465,9 @@ def cmd_reconcile(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         engine.wait_idle()  # the start's own recovery first
         job_ids = engine.find_lost_submits()
         engine.wait_idle()
-        records = [engine.store.get(j) for j in job_ids]
+        store = engine.store
+        assert store is not None  # start() returned: the journal is open
+        records = [store.get(j) for j in job_ids]
     finally:
         engine.shutdown()
     left = 0
