@@ -322,7 +322,7 @@ def _api_key(*, required: bool) -> str | None:
     if not key and required:
         raise UsageError(
             "no fal API key: set FAL_KEY (or FAL_KEY_ID and FAL_KEY_SECRET), or save a key in "
-            "the app (Settings → API key)" + why
+            "the app (File → Settings…)" + why
         )
     if key and (problem := key_shape_problem(key)):
         _, variable = key_from_environment()

@@ -137,7 +137,7 @@ class FalError(UserError):
 class AuthError(FalError):
     """401/403: the key is missing or rejected."""
 
-    next_step = "Open Settings → API key and check the key."
+    next_step = "Open File → Settings… and check the key."
 
 
 class AccountLocked(FalError):

@@ -92,7 +92,7 @@ def format_elapsed(seconds: float) -> str:
 
 
 _KIND_HINTS: Final[dict[str, str]] = {
-    "AuthError": "The API key was rejected: open Settings → API key and check it.",
+    "AuthError": "The API key was rejected: open File → Settings… and check the key.",
     "RateLimited": "Too many requests at once: wait a moment and retry.",
     "ServerError": "fal's service had a problem: try again later.",
     "NetworkError": "Could not reach fal: check the network connection and retry.",
@@ -167,8 +167,8 @@ FIRST_RUN_TEXT: Final = (
     "<ol><li>Sign in at <b>fal.ai</b> and open the dashboard's <b>Keys</b> page "
     f"(<code>{FAL_KEYS_URL}</code>).</li>"
     "<li>Create a key and copy it (it looks like <code>id:secret</code>).</li>"
-    "<li>Open <b>Settings → API key</b>, paste it and press <b>Save</b>. It is kept in your "
-    "system keyring, never in a file.</li></ol>"
+    "<li>Open <b>File → Settings…</b>, paste it and press <b>Save to keyring</b>. It is kept "
+    "in your system keyring, never in a file.</li></ol>"
     "<p>Each image costs about $0.075 on fal. You can also try the app first in <b>demo "
     "mode</b>: a built-in local server draws placeholder images, nothing is sent and nothing "
     "is charged.</p>"
@@ -181,7 +181,7 @@ RETRY_WOULD_PAY_TWICE: Final = (
     "fal already made this job's result and charged for it: a retry would pay again. "
     "Use Re-download to fetch it without a new charge."
 )
-NO_KEY_REASON: Final = "No API key: open Settings → API key (or start in demo mode)."
+NO_KEY_REASON: Final = "No API key: open File → Settings… (or start in demo mode)."
 DEMO_LABEL: Final = "DEMO: images are local placeholders; nothing is sent to fal or charged"
 
 

@@ -54,6 +54,7 @@ class SettingsDialog(QDialog):
         self._check_key = check_key
         self._busy = 0
         self._keyring_ok = True
+        self._has_key = False  # known once the location is read: Remove needs a key
         self.key_field = QLineEdit(self)
         self.key_field.setObjectName("apiKeyField")
         self.key_field.setEchoMode(QLineEdit.EchoMode.Password)
@@ -128,7 +129,8 @@ class SettingsDialog(QDialog):
         layout.addWidget(close)
         self.price.valueChanged.connect(self._apply_general)
         self.concurrency.valueChanged.connect(self._apply_general)
-        self.resize(560, self.sizeHint().height())
+        self.result_label.hide()
+        self.resize(600, layout.totalHeightForWidth(600))
 
     # ---- key actions (each runs off the GUI thread) -----------------------------------------
 
@@ -154,8 +156,11 @@ class SettingsDialog(QDialog):
             self._show_result(False, exc.message)
             return
         self.key_field.clear()
-        self._show_result(True, messages.key_source_text("session", ""))
-        self.location.setText(messages.key_source_text("session", ""))
+        self.location.setStyleSheet("")
+        self.location.setText(messages.key_source_text("session", ""))  # said once, here
+        self._show_result(True, "")
+        self._has_key = True
+        self.remove_button.setEnabled(self._busy == 0)
         self.key_changed.emit()
 
     def remove_key(self) -> None:
@@ -206,7 +211,9 @@ class SettingsDialog(QDialog):
     def _show_location(self, result: tuple[str, str]) -> None:
         source, backend = result
         self.location.setText(messages.key_source_text(source, backend))
-        self.remove_button.setEnabled(source in ("keyring", "session"))
+        self._has_key = source in ("keyring", "session")
+        self.remove_button.setEnabled(self._has_key and self._busy == 0)
+        self._fit_height()
 
     def _keyring_failed(self, exc: Exception) -> None:
         if isinstance(exc, KeyringUnavailable):
@@ -215,7 +222,9 @@ class SettingsDialog(QDialog):
             self.session_button.show()
             self._keyring_ok = False
             self.save_button.setEnabled(False)
-            self._show_result(False, text)
+            self._show_result(False, "")  # said once, where the key's place is shown
+            self.location.setStyleSheet("color: #d64545;")
+            self._fit_height()
         elif isinstance(exc, QwenImgError):
             self._show_result(False, exc.message)
         else:
@@ -223,7 +232,16 @@ class SettingsDialog(QDialog):
 
     def _show_result(self, ok: bool, text: str) -> None:
         self.result_label.setText(text)
+        self.result_label.setVisible(bool(text))
         self.result_label.setStyleSheet("color: #2e9d4f;" if ok else "color: #d64545;")
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow to show every wrapped line (a longer message must not be clipped)."""
+        layout = self.layout()
+        needed = layout.totalHeightForWidth(self.width()) if layout is not None else -1
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def _apply_general(self) -> None:
         self._settings.price_per_image_usd = round(self.price.value(), 4) or None
@@ -254,7 +272,7 @@ class SettingsDialog(QDialog):
 
     def _set_busy(self, delta: int) -> None:
         self._busy += delta
-        for button in (self.remove_button, self.test_button):
-            button.setEnabled(self._busy == 0)
+        self.test_button.setEnabled(self._busy == 0)
+        self.remove_button.setEnabled(self._busy == 0 and self._has_key)
         self.save_button.setEnabled(self._busy == 0 and self._keyring_ok)
         self.busy_changed.emit(self._busy > 0)

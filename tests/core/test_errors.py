@@ -13,7 +13,7 @@ from qwenimg_desktop.core.errors import AuthError, redact, register_secret
         "The key can be used once saved",
         "press any key to continue",
         "key mapping: value",
-        "Open Settings → API key and check the key.",
+        "Open File → Settings… and check the key.",
     ],
 )
 def test_sentences_are_untouched(text: str) -> None:

@@ -47,11 +47,18 @@ def test_keyring_unavailable_offers_a_session_key(
     dialog = win.open_settings()
     qtbot.waitUntil(dialog.session_button.isVisible, timeout=5000)
     assert "keyring is not available" in dialog.location.text()
+    # One message per problem: not a second copy below it.
+    assert "keyring" not in dialog.result_label.text()
     assert not dialog.save_button.isEnabled()
+    assert not dialog.remove_button.isEnabled()  # there is no key to remove
+    layout = dialog.layout()
+    assert layout is not None
+    assert dialog.height() >= layout.totalHeightForWidth(dialog.width())  # nothing clipped
     dialog.key_field.setText("session-id:session-secret")
     qtbot.mouseClick(dialog.session_button, Qt.MouseButton.LeftButton)
     assert no_backend_keystore.source() == "session"
     assert "this session only" in dialog.location.text()
+    assert dialog.remove_button.isEnabled()
     qtbot.waitUntil(lambda: win.key_ready, timeout=5000)
     type_prompt(qtbot, win, "session key works")
     assert win.params.generate.isEnabled()
