@@ -14,7 +14,7 @@ _.log_message, _.handle_error, _.close_connection
 _.protocol_version, _.server_version, _.disable_nagle_algorithm
 _.daemon_threads, _.block_on_close, _.request_queue_size, _.address_family
 signum  # signal handlers take (signum, frame)
-pytest_plugins, pytestmark
+pytest_plugins, pytestmark, pytest_collection_modifyitems  # pytest hooks, called by name
 qapp, secret_service, service  # fixtures requested for their side effect
 _.priority, _.get_preferred_collection  # keyring and secretstorage call these on backends
 
