@@ -134,7 +134,7 @@ def test_library_filters_match_a_brute_force_answer(store: HistoryStore,
     star_options: list[int | None] = [None, 0, 3, 5]
     col_options: list[int | None] = [None, *cols]
     for chosen, all_tags, stars, col, text in itertools.product(
-            tag_sets, [False, True], star_options, col_options, ["", "cat"]):
+            tag_sets, [False, True], star_options, col_options, ["", "cat", "1 cat", "t 2"]):
         query = HistoryQuery(tags=frozenset(chosen) if chosen else None, all_tags=all_tags,
                              min_rating=stars, collection=col, text=text)
 
@@ -150,7 +150,8 @@ def test_library_filters_match_a_brute_force_answer(store: HistoryStore,
             if col is not None and job not in members[col]:
                 return False
             record = store.get(job)
-            return not text or (record is not None and text in record.prompt)
+            return not text or (record is not None
+                                and all(term in record.prompt for term in text.split()))
 
         expected = [j for j in newest_first if keep(j)]
         assert ids(store, query) == expected, query

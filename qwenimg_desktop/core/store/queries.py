@@ -1,4 +1,4 @@
-"""SQL for history listings: keyset filters, safe FTS5 trigram queries, short-text fallback."""
+"""SQL for history listings: keyset filters, safe FTS5 trigram queries, a 1–2 character index."""
 
 from __future__ import annotations
 
@@ -49,14 +49,32 @@ def split_terms(text: str, *, trigram: bool = True) -> tuple[str | None, list[st
     return fts, [t for t in terms if len(t) < TRIGRAM]
 
 
-def _add_short_terms(result: Filter, terms: list[str]) -> None:
-    """Each term must appear in the prompt, negative prompt or note (ASCII case-insensitive)."""
+def _add_short_terms(result: Filter, terms: list[str], seq: str = "j.seq") -> None:
+    """Each term must appear in the prompt, negative prompt or note (ASCII case-insensitive,
+    as LIKE compared before): a primary-key probe of ``job_grams``, which holds every 1- and
+    2-character piece of those texts (schema migration 7)."""
+    for i, term in enumerate(terms):
+        name = f"gram_{i}"
+        result.add(f"EXISTS (SELECT 1 FROM job_grams g WHERE g.gram = lower(:{name})"
+                   f" AND g.seq = {seq})", **{name: term})
+
+
+def _add_like_terms(result: Filter, terms: list[str]) -> None:
+    """Each term must appear in the prompt, negative prompt or note (ASCII case-insensitive):
+    a ``LIKE`` per row, for the few thousand rows a library table drives."""
     for i, term in enumerate(terms):
         pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace(
             "_", "\\_") + "%"
         name = f"like_{i}"
         result.add(f"(j.prompt LIKE :{name} ESCAPE '\\' OR j.negative_prompt LIKE :{name}"
                    f" ESCAPE '\\' OR j.note LIKE :{name} ESCAPE '\\')", **{name: pattern})
+
+
+def _gram_driver(terms: list[str]) -> tuple[str, list[str]]:
+    """The short term to walk ``job_grams`` by (a 2-character one when there is one: its
+    piece is rarer) and the others, left to probes."""
+    first = max(range(len(terms)), key=lambda i: len(terms[i]))
+    return terms[first], terms[:first] + terms[first + 1:]
 
 
 _SIZE_BOUNDS: Final = {"small": (0, 1024 * 1024 - 1), "medium": (1024 * 1024, 1536 * 1536),
@@ -73,7 +91,7 @@ class HistoryQuery:
     seq), and a page continues after the last ``seq`` of the one before.
     ``text`` is split on whitespace and every term must match the prompt, negative prompt or
     note: terms of 3+ characters through the FTS5 trigram index, shorter ones (``可爱``, ``4k``)
-    by a case-insensitive (ASCII) ``LIKE`` scan.
+    through the ``job_grams`` index of 1- and 2-character pieces (case-insensitive for ASCII).
     ``created_from`` / ``created_to`` are Unix times (``from`` inclusive, ``to`` exclusive);
     ``formats`` are output formats (``png``, ``jpeg``, ``webp``); ``aspect`` is ``square``,
     ``portrait`` or ``landscape``; ``size`` is ``small``, ``medium`` or ``large`` (requested
@@ -220,7 +238,9 @@ class HistoryQuery:
             # A few thousand driven rows are cheaper to match one by one than the FTS hits
             # of a common term are to collect.
             columns = Filter()
-            _add_short_terms(columns, split_terms(self.text, trigram=False)[1])
+            _add_like_terms(columns, [t for t in split_terms(self.text, trigram=False)[1]
+                                      if len(t) >= TRIGRAM])
+            _add_short_terms(columns, split_terms(self.text)[1])
             self._add_columns(columns)
         params = {**columns.params, **library.params}
         clauses = [driver.where, *library.clauses]
@@ -255,6 +275,8 @@ class HistoryQuery:
             sql = ("SELECT j.seq, j.id FROM jobs_fts JOIN jobs j ON j.seq = jobs_fts.rowid"
                    f" WHERE jobs_fts MATCH :fts AND {where}")
             column = "jobs_fts.rowid"
+        elif short_terms := split_terms(self.text)[1]:
+            sql, params, column = self._gram_walk(short_terms, library, params)
         else:
             sql = f"SELECT j.seq, j.id FROM jobs j WHERE {where}"
             column = "j.seq"
@@ -271,12 +293,31 @@ class HistoryQuery:
         clauses = [*columns.clauses, *library.clauses]
         where = " AND ".join(clauses) or "1"
         params = {**columns.params, **library.params}
+        if fts is None and (short_terms := split_terms(self.text)[1]):
+            sql, params, _ = self._gram_walk(short_terms, library, params)
+            return "SELECT COUNT(*)" + sql[sql.index(" FROM "):], params
         if fts is None:
             return f"SELECT COUNT(*) FROM jobs j WHERE {where}", params
         if not clauses:
             return "SELECT COUNT(*) FROM jobs_fts WHERE jobs_fts MATCH :fts", {"fts": fts}
         return ("SELECT COUNT(*) FROM jobs_fts JOIN jobs j ON j.seq = jobs_fts.rowid"
                 f" WHERE jobs_fts MATCH :fts AND {where}", {**params, "fts": fts})
+
+    def _gram_walk(self, short_terms: list[str], library: Filter, params: dict[str, Any],
+                   ) -> tuple[str, dict[str, Any], str]:
+        """``SELECT seq, id FROM …`` walking ``job_grams`` for one short term, newest first,
+        with the other conditions as probes; and the column to order and page by."""
+        walked, others = _gram_driver(short_terms)
+        columns = Filter()
+        _add_short_terms(columns, others)
+        self._add_columns(columns)
+        where = " AND ".join([*columns.clauses, *library.clauses]) or "1"
+        params = {**columns.params, **library.params, **{k: v for k, v in params.items()
+                                                          if k in ("limit", "after_seq")},
+                  "gram_walk": walked}
+        sql = ("SELECT j.seq, j.id FROM job_grams w CROSS JOIN jobs j ON j.seq = w.seq"
+               f" WHERE w.gram = lower(:gram_walk) AND {where}")
+        return sql, params, "w.seq"
 
     def driver_size_sql(self, driver: Driver, cap: int) -> tuple[str, dict[str, Any]]:
         """How many rows ``driver`` walks, counted up to ``cap`` (an index-only count)."""
@@ -286,7 +327,8 @@ class HistoryQuery:
 
     @property
     def has_text(self) -> bool:
-        return split_terms(self.text)[0] is not None
+        """Whether a text index (FTS or ``job_grams``) can drive the listing."""
+        return any(split_terms(self.text))
 
 
 @dataclass(frozen=True)

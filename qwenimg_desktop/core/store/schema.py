@@ -225,8 +225,69 @@ _V6_BATCHES: Final = (
     """,
 )
 
+# Short search terms (core/store/queries.py): the trigram FTS index cannot match a term of one
+# or two characters (``夜``, ``可爱``, ``4k``), which used to be a LIKE scan of every prompt.
+# ``job_grams`` holds every distinct 1- and 2-character piece of a job's prompt, negative prompt
+# and note (joined by a newline, which no term contains), lower-cased as LIKE compares (ASCII),
+# so "the term occurs" is one primary-key lookup, walked newest first. Triggers cannot use
+# recursive CTEs, so they cut the text with ``gram_positions`` (1 … GRAM_TEXT_LIMIT), a row per
+# character position; the limit is above the longest text the app accepts (20,000 + 500 +
+# 10,000 + 2). Deleting regenerates the old pieces, so it needs no second index on ``seq``.
+GRAM_TEXT_LIMIT: Final = 32_768
+_GRAM_TEXT: Final = ("(coalesce({row}.prompt, '') || char(10) || coalesce({row}.negative_prompt,"
+                     " '') || char(10) || coalesce({row}.note, ''))")
+_GRAM_PIECES: Final = (
+    "SELECT lower(substr({text}, p.n, 1)) AS gram FROM gram_positions p"
+    " WHERE p.n <= length({text})"
+    " UNION SELECT lower(substr({text}, p.n, 2)) FROM gram_positions p"
+    " WHERE p.n < length({text})"
+)
+
+
+def _grams(row: str) -> str:
+    text = _GRAM_TEXT.format(row=row)
+    return _GRAM_PIECES.format(text=text)
+
+
+_V7_GRAMS: Final = (
+    "CREATE TABLE gram_positions (n INTEGER PRIMARY KEY)",
+    "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r"
+    f" WHERE n < {GRAM_TEXT_LIMIT}) INSERT INTO gram_positions SELECT n FROM r",
+    """
+    CREATE TABLE job_grams (
+        gram TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (gram, seq)
+    ) WITHOUT ROWID
+    """,
+    "INSERT OR IGNORE INTO job_grams (gram, seq) SELECT lower(substr(t.text, p.n, 1)), t.seq"
+    f" FROM (SELECT seq, {_GRAM_TEXT.format(row='jobs')} AS text FROM jobs) t"
+    " JOIN gram_positions p ON p.n <= length(t.text)"
+    " UNION ALL SELECT lower(substr(t.text, p.n, 2)), t.seq"
+    f" FROM (SELECT seq, {_GRAM_TEXT.format(row='jobs')} AS text FROM jobs) t"
+    " JOIN gram_positions p ON p.n < length(t.text)",
+    f"""
+    CREATE TRIGGER job_grams_insert AFTER INSERT ON jobs BEGIN
+        INSERT OR IGNORE INTO job_grams (gram, seq) SELECT g.gram, new.seq
+        FROM ({_grams("new")}) AS g;
+    END
+    """,
+    f"""
+    CREATE TRIGGER job_grams_delete AFTER DELETE ON jobs BEGIN
+        DELETE FROM job_grams WHERE seq = old.seq AND gram IN ({_grams('old')});
+    END
+    """,
+    f"""
+    CREATE TRIGGER job_grams_update AFTER UPDATE OF prompt, negative_prompt, note ON jobs BEGIN
+        DELETE FROM job_grams WHERE seq = old.seq AND gram IN ({_grams('old')});
+        INSERT OR IGNORE INTO job_grams (gram, seq) SELECT g.gram, new.seq
+        FROM ({_grams("new")}) AS g;
+    END
+    """,
+)
+
 MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
-    _V1, _V2_LIBRARY, _V3_ENDPOINTS, _V4_EDITS, _V5_OWNER, _V6_BATCHES,
+    _V1, _V2_LIBRARY, _V3_ENDPOINTS, _V4_EDITS, _V5_OWNER, _V6_BATCHES, _V7_GRAMS,
 )
 """Migration ``n`` (1-based) brings ``user_version`` from ``n - 1`` to ``n``; append only."""
 
