@@ -19,7 +19,13 @@ from urllib.parse import urlsplit
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from qwenimg_desktop.core.errors import AuthError, FalError, MalformedResponse, register_secret
+from qwenimg_desktop.core.errors import (
+    AccountLocked,
+    AuthError,
+    FalError,
+    MalformedResponse,
+    register_secret,
+)
 from qwenimg_desktop.core.fal.client import (
     DEFAULT_TIMEOUT,
     USER_AGENT,
@@ -148,7 +154,7 @@ class StorageUploader:
                 except MalformedResponse as exc:
                     raise UploadFailed(exc.message) from None
             error = error_from_response(response)
-            if isinstance(error, AuthError):
+            if isinstance(error, AuthError | AccountLocked):
                 raise error
             raise UploadFailed(f"fal's storage refused the upload: {error.message}",
                                next_step="Try again later.")

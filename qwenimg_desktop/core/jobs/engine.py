@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from qwenimg_desktop.core.batch.plan import request_cost
 from qwenimg_desktop.core.errors import (
+    AccountLocked,
     AuthError,
     FalError,
     QwenImgError,
@@ -29,7 +30,12 @@ from qwenimg_desktop.core.fal.protocol import request_urls
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.config import EngineConfig
 from qwenimg_desktop.core.jobs.lease import EngineLease, LiveOwner, live_owner, remove_dead_leases
-from qwenimg_desktop.core.jobs.model import NOT_DOWNLOADED, REMOTE_STATES, JobState
+from qwenimg_desktop.core.jobs.model import (
+    ACCOUNT_LOCKED_WAIT,
+    NOT_DOWNLOADED,
+    REMOTE_STATES,
+    JobState,
+)
 from qwenimg_desktop.core.jobs.slots import Slots
 from qwenimg_desktop.core.params import GenerationRequest, client_seed
 from qwenimg_desktop.core.store.db import DatabaseCorrupt
@@ -706,13 +712,19 @@ class JobEngine(StartGate):
                 rank = (await pipe.db(pipe.store.queue_ranks, [ctx.job_id])).get(ctx.job_id)
             pipe.emit(ev.StateChanged(ctx.job_id, JobState.pending, "waiting for a free slot"))
             assert self._slots is not None
-            async with self._slots.send_slot(ctx.job_id, rank):
-                if ctx.cancel_requested:
-                    await pipe.finish_cancelled(ctx)
-                    return
-                sent = await pipe.send(ctx)
-                if sent:
-                    await pipe.follow(ctx)
+            while True:
+                async with self._slots.send_slot(ctx.job_id, rank):
+                    if ctx.cancel_requested:
+                        await pipe.finish_cancelled(ctx)
+                        return
+                    try:
+                        sent = await pipe.send(ctx)
+                    except AccountLocked as exc:
+                        await self._account_locked(ctx, exc)
+                        continue  # waits again, in the paused queue, until Resume
+                    if sent:
+                        await pipe.follow(ctx)
+                break
             if not sent and ctx.state is JobState.unknown:
                 await self._find_lost_submit(ctx)  # outside the slot: it may look for minutes
         except asyncio.CancelledError:
@@ -722,6 +734,19 @@ class JobEngine(StartGate):
             raise
         except Exception as exc:  # noqa: BLE001 - every failure ends the job with a reason
             await pipe.fail(ctx, exc)
+
+    async def _account_locked(self, ctx: JobContext, exc: AccountLocked) -> None:
+        """fal refused a submit or an upload of ``ctx`` because the account is locked: pause
+        sending for every job (kept across restarts), say why once per lock; the job waits."""
+        pipe = self._pipe
+        first = self._slots is not None and not self._slots.paused
+        await self._pause(True)
+        if ctx.state is not JobState.pending:
+            return
+        pipe.emit(ev.StateChanged(ctx.job_id, JobState.pending, ACCOUNT_LOCKED_WAIT))
+        if first:
+            log.warning("fal account locked; sending paused: %s", exc.reason)
+            pipe.emit(ev.AccountLocked("", exc.reason, exc.message))
 
     async def _find_lost_submit(self, ctx: JobContext) -> None:
         """Look for a submit whose answer was lost in fal's request history and follow it if

@@ -119,3 +119,13 @@ class EngineReady(JobEvent):
 
 
 EventSink = Callable[[JobEvent], None]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountLocked(JobEvent):
+    """fal refused a submit or an upload because the account is locked (an exhausted balance,
+    an admin lock). Sending is paused for every job: waiting jobs stay queued, jobs already at
+    fal are still followed; the user tops up and resumes. Never retried on its own."""
+
+    reason: str = ""
+    message: str = ""

@@ -44,7 +44,9 @@ REMOTE_STATES: Final = frozenset(
 _S = JobState
 TRANSITIONS: Final[dict[JobState, frozenset[JobState]]] = {
     _S.pending: frozenset({_S.sending, _S.cancelled, _S.failed}),
-    _S.sending: frozenset({_S.submitted, _S.unknown, _S.failed, _S.cancelled}),
+    # sending → pending: refused with a definite answer before it was queued (a locked
+    # account): nothing was queued, so it waits to be sent again once the user resumes.
+    _S.sending: frozenset({_S.submitted, _S.unknown, _S.failed, _S.cancelled, _S.pending}),
     _S.submitted: frozenset(
         {_S.queued, _S.running, _S.fetching, _S.cancel_requested, _S.cancelled, _S.failed}
     ),
@@ -64,6 +66,8 @@ TRANSITIONS: Final[dict[JobState, frozenset[JobState]]] = {
 }
 
 
+ACCOUNT_LOCKED_WAIT: Final = "waiting: the fal account is locked (sending is paused)"
+"""Why a job waits after fal refused it because the account is locked."""
 NOT_DOWNLOADED: Final = "not_downloaded"
 """``error_type`` of a failed job whose result fal produced (and charged) but whose images
 could not be downloaded or saved: it keeps its request id and offers Re-download, never a

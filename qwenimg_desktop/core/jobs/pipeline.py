@@ -20,6 +20,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from qwenimg_desktop.core.edit_request import EditRequest
 from qwenimg_desktop.core.errors import (
+    AccountLocked,
     AppCrashed,
     BugError,
     DeadlineExceeded,
@@ -54,7 +55,7 @@ from qwenimg_desktop.core.fal.protocol import (
 )
 from qwenimg_desktop.core.fal.storage import StorageUploader
 from qwenimg_desktop.core.jobs import events as ev
-from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.jobs.model import ACCOUNT_LOCKED_WAIT, JobState
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.duplicates import thumbnail_with_hash
 from qwenimg_desktop.core.store.files import IMAGE_EXTENSIONS, DataLayout
@@ -197,6 +198,11 @@ class Pipeline:
             ctx.state = JobState.unknown  # the engine looks for it at fal next (reconcile.py)
             self.emit(ev.StateChanged(ctx.job_id, JobState.unknown, exc.message))
             return False
+        except AccountLocked:  # refused before queueing: it waits, the engine pauses sending
+            await self.db(self.store.mark_refused_unsent, ctx.job_id)
+            ctx.state = JobState.pending
+            self.emit(ev.StateChanged(ctx.job_id, JobState.pending, ACCOUNT_LOCKED_WAIT))
+            raise
         urls = request_urls(self.client.base, sub.request_id)
         try:
             await self.db(

@@ -116,6 +116,11 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal, BatchJ
             "submitted_at": self._clock(),
         })
 
+    def mark_refused_unsent(self, job_id: str) -> None:
+        """``sending`` → ``pending``: fal refused the submit before queueing it (a locked
+        account answers 403 before anything is queued); it is sent again after Resume."""
+        self._transition(job_id, JobState.pending)
+
     def _refuse_duplicate(self, job_id: str, request_id: str) -> None:
         with self._reading() as conn:
             other = conn.execute("SELECT id FROM jobs WHERE request_id = ? AND id != ?",
