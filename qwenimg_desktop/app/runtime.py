@@ -177,6 +177,7 @@ class AppRuntime:
             check_key=_check_key,
             lookup_request=self.lookup_request, demo=self.demo,
             switch_to_demo=None if self.demo else self.switch_to_demo,
+            leave_demo=self.leave_demo if self.demo else None,
             save_settings=self.save_settings,
             history_store=self.history_store,
             notices=tuple(self.notices),
@@ -187,10 +188,18 @@ class AppRuntime:
 
     def switch_to_demo(self) -> None:
         """Restart the engine against the built-in emulator and reopen the window labelled DEMO."""
+        self._switch(demo=True)
+
+    def leave_demo(self) -> None:
+        """Stop the emulator, restart the engine against fal and reopen the window (no restart
+        of the app: the demo's own history stays in its own folder)."""
+        self._switch(demo=False)
+
+    def _switch(self, *, demo: bool) -> None:
         old = self.window
         self._end_window()
         self._stop_engine()
-        self.demo = True
+        self.demo = demo
         window = self.make_window()
         window.show()
         if old is not None:

@@ -17,6 +17,7 @@ class Actions:
 
     generate: QAction
     settings: QAction
+    leave_demo: QAction
     quit: QAction
     undo: QAction
     redo: QAction
@@ -73,6 +74,7 @@ def build_actions(window: QMainWindow) -> Actions:
     actions = Actions(
         generate=_action(window, "&Generate", "Ctrl+Return", "Send the request (Ctrl+Enter)"),
         settings=_action(window, "&Settings…", std.Preferences, "API key and preferences"),
+        leave_demo=_action(window, "&Leave demo mode", tip="Use fal with your API key again"),
         quit=_action(window, "&Quit", std.Quit),
         undo=_action(window, "&Undo", std.Undo),
         redo=_action(window, "&Redo", std.Redo),
@@ -119,7 +121,7 @@ def build_actions(window: QMainWindow) -> Actions:
     actions.library.setCheckable(True)
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
-    file_menu.addActions([actions.generate, actions.settings])
+    file_menu.addActions([actions.generate, actions.settings, actions.leave_demo])
     file_menu.addSeparator()
     file_menu.addAction(actions.quit)
     edit = bar.addMenu("&Edit")

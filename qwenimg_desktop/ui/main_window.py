@@ -170,6 +170,8 @@ class MainWindow(QMainWindow):
         a.generate.triggered.connect(self.generate)
         a.settings.triggered.connect(self.open_settings)
         a.quit.triggered.connect(self.request_quit)
+        a.leave_demo.setVisible(self.services.leave_demo is not None)
+        a.leave_demo.triggered.connect(self.leave_demo)
         for action, name in ((a.undo, "undo"), (a.redo, "redo"), (a.cut, "cut"), (a.copy, "copy"),
                              (a.paste, "paste"), (a.select_all, "selectAll")):
             action.triggered.connect(lambda _c=False, n=name: self._edit(n))
@@ -324,6 +326,11 @@ class MainWindow(QMainWindow):
         if self.services.switch_to_demo is not None:
             self.messenger.info("Starting demo mode…")
             QTimer.singleShot(0, self.services.switch_to_demo)
+
+    def leave_demo(self) -> None:
+        if self.services.leave_demo is not None:
+            self.messenger.info("Leaving demo mode…")
+            QTimer.singleShot(0, self.services.leave_demo)
 
     def open_settings(self) -> SettingsDialog:
         if self.settings_dialog is None:

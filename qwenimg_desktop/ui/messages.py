@@ -182,7 +182,8 @@ RETRY_WOULD_PAY_TWICE: Final = (
     "Use Re-download to fetch it without a new charge."
 )
 NO_KEY_REASON: Final = "No API key: open File → Settings… (or start in demo mode)."
-DEMO_LABEL: Final = "DEMO: images are local placeholders; nothing is sent to fal or charged"
+DEMO_LABEL: Final = ("DEMO: images are local placeholders; nothing is sent to fal or charged. "
+                     "File → Leave demo mode goes back to fal.")
 
 
 def generate_label(cost_usd: float | None) -> str:

@@ -34,6 +34,7 @@ class UiServices:
     lookup_request: Callable[[str], GenerationRequest | None]
     demo: bool = False
     switch_to_demo: Callable[[], None] | None = None
+    leave_demo: Callable[[], None] | None = None  # only in demo mode: back to fal, no restart
     save_settings: Callable[[], None] | None = None
     # The window's own connection to the journal: None until the engine's EngineReady, after
     # which the composition root opens it on the GUI thread.

@@ -184,3 +184,28 @@ def test_jobs_at_once_and_price_apply_without_a_restart(
     qtbot.waitUntil(lambda: engine.concurrency == 7, timeout=2000)
     qtbot.waitUntil(lambda: engine.price_per_image == pytest.approx(0.2), timeout=2000)
     assert runtime.settings.concurrency == 7
+
+
+def test_demo_mode_can_be_left_without_a_restart(
+    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot,
+) -> None:
+    """File → Leave demo mode: the emulator stops, the window comes back talking to fal (here
+    the test's emulator) with the saved key, no DEMO banner, prices shown."""
+    runtime = runtime_factory(emulator, demo=True)
+    demo = runtime.window  # not given to qtbot: the switch deletes it
+    assert demo is not None
+    demo.show()
+    assert demo.acts.leave_demo.isVisible()
+    demo.acts.leave_demo.trigger()
+    qtbot.waitUntil(lambda: not runtime.demo and runtime.window is not demo, timeout=10_000)
+    assert runtime.emulator is None
+    win = ready_window(runtime, qtbot)
+    assert not win.demo_banner.isVisible()
+    assert "DEMO" not in win.windowTitle()
+    assert not win.acts.leave_demo.isVisible()
+    assert win.acts.settings.isVisible()
+    type_prompt(qtbot, win, "back at fal")
+    job_id = win.generate()
+    assert job_id is not None
+    wait_state(qtbot, win, job_id, JobState.completed)
+    assert emulator.stats()["submits_total"] == 1
