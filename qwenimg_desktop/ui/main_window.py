@@ -32,6 +32,7 @@ from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.snippets import Snippet
 from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.accessibility import name_widgets
+from qwenimg_desktop.ui.account_banner import AccountLockedBanner
 from qwenimg_desktop.ui.actions import Actions, build_actions
 from qwenimg_desktop.ui.draft import Draft
 from qwenimg_desktop.ui.draft_autosave import DraftAutosave
@@ -90,6 +91,9 @@ class MainWindow(QMainWindow):
         self.demo_banner = plain_label(messages.DEMO_LABEL, self)
         self.demo_banner.setObjectName("demoBanner")
         self.demo_banner.setVisible(services.demo)
+        self.account_banner = AccountLockedBanner(self)
+        self.account_banner.resume_requested.connect(
+            lambda: self.services.engine.pause_sending(False))
         self.settings_dialog: SettingsDialog | None = None
         self.first_run: FirstRunDialog | None = None
         self.key_ready = services.demo
@@ -162,6 +166,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.addWidget(self.demo_banner)
+        layout.addWidget(self.account_banner)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.resize(1360, 880)
@@ -431,6 +436,9 @@ class MainWindow(QMainWindow):
             (self.messenger.info if event.info else self.messenger.error)(event.message)
             return
         if isinstance(event, ev.EngineReady):  # the composition root opens the history
+            return
+        if isinstance(event, ev.AccountLocked):  # sending paused until the user resumes
+            self.account_banner.show_lock(event.reason)
             return
         row = self.jobs_model.row(event.job_id)
         before = row.state if row is not None else None
