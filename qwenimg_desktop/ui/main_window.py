@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from qwenimg_desktop import APP_NAME, __version__
+from qwenimg_desktop.core.batch.plan import BatchPlan
 from qwenimg_desktop.core.edit_request import EditRequest
 from qwenimg_desktop.core.endpoints import EndpointKind, choose
 from qwenimg_desktop.core.errors import KeyringUnavailable, QwenImgError
@@ -34,6 +35,7 @@ from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.accessibility import name_widgets
 from qwenimg_desktop.ui.account_banner import AccountLockedBanner
 from qwenimg_desktop.ui.actions import Actions, build_actions
+from qwenimg_desktop.ui.batch_panel import BatchPanel
 from qwenimg_desktop.ui.draft import Draft
 from qwenimg_desktop.ui.draft_autosave import DraftAutosave
 from qwenimg_desktop.ui.editor.editor_panel import EditorPanel
@@ -79,6 +81,8 @@ class MainWindow(QMainWindow):
         self.editor = EditorPanel(self.draft, self)
         self.params = ParamsPanel(self.draft, services.settings, self)
         self.params.free = services.demo
+        self.batch = BatchPanel(self.draft, self._wildcards_dir,
+                                lambda: services.settings.price_per_image_usd, self)
         self.references = ReferenceStrip(self.draft, self._data_layout, services.workers, self)
         self.editor.add_above_prompt(self.references)
         self.jobs_model = JobsModel(services.lookup_request, self)
@@ -122,7 +126,12 @@ class MainWindow(QMainWindow):
     def _build(self) -> None:
         params_scroll = QScrollArea(self)
         params_scroll.setWidgetResizable(True)
-        params_scroll.setWidget(self.params)
+        scrolled = QWidget(self)  # the parameters, then the batch panel, scrolled together
+        scrolled_layout = QVBoxLayout(scrolled)
+        scrolled_layout.setContentsMargins(0, 0, 0, 0)
+        scrolled_layout.addWidget(self.params, 1)
+        scrolled_layout.addWidget(self.batch)
+        params_scroll.setWidget(scrolled)
         params_column = QWidget(self)
         params_column.setMinimumWidth(340)
         column = QVBoxLayout(params_column)
@@ -173,6 +182,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self, a: Actions) -> None:
         a.generate.triggered.connect(self.generate)
+        self.batch.send.connect(self.generate_batch)
         a.settings.triggered.connect(self.open_settings)
         a.quit.triggered.connect(self.request_quit)
         a.leave_demo.setVisible(self.services.leave_demo is not None)
@@ -381,6 +391,32 @@ class MainWindow(QMainWindow):
         self._unrecorded.add(job_id)
         self.messenger.info(messages.JOB_HANDED_OVER)
         return job_id
+
+    def generate_batch(self, plan: BatchPlan) -> str | None:
+        """Send a plan the batch panel had confirmed: journalled whole, then sent in order;
+        returns the batch id, or None with the reason shown (nothing sent)."""
+        if not self.key_ready:
+            self.messenger.warning(messages.NO_KEY_REASON)
+            return None
+        requests = [job.request for job in plan.jobs]
+        try:
+            batch_id, job_ids = self.services.engine.submit_batch(
+                requests, label=requests[0].prompt[:80])
+        except QwenImgError as exc:
+            self.messenger.error(f"Could not start the batch: {exc.message}")
+            return None
+        for job_id, request in zip(job_ids, requests, strict=True):
+            self.jobs_model.add_job(job_id, request)
+            self._unrecorded.add(job_id)
+        self.jobs.select_job(job_ids[0])
+        self.messenger.info(f"Batch of {len(job_ids):,} job(s) handed over; they are sent in "
+                            "order.")
+        return batch_id
+
+    def _wildcards_dir(self) -> Path | None:
+        """The data dir whose wildcards/ folder the batch panel reads (None before it opens)."""
+        layout = self._data_layout()
+        return None if layout is None else layout.root
 
     def cancel(self, job_id: str) -> None:
         if job_id:

@@ -14,6 +14,8 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
+from qwenimg_desktop.core.batch.variables import spans as variable_spans
+
 _HEADING: Final = re.compile(r"^(#{1,6})\s+.*$")
 _LIST: Final = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _QUOTE: Final = re.compile(r"^\s*>.*$")
@@ -48,6 +50,7 @@ class MarkdownHighlighter(QSyntaxHighlighter):
         accent = QColor("#7aa2f7") if dark else QColor("#1d4ed8")
         marker = QColor("#e0af68") if dark else QColor("#b45309")
         code_bg = _mix(base, text, 0.10)
+        variable = QColor("#bb9af7") if dark else QColor("#7c3aed")
         self._formats = {
             "heading": _fmt(accent, bold=True),
             "list": _fmt(marker, bold=True),
@@ -55,10 +58,26 @@ class MarkdownHighlighter(QSyntaxHighlighter):
             "bold": _fmt(None, bold=True),
             "italic": _fmt(None, italic=True),
             "code": _fmt(_mix(text, link, 0.4), background=code_bg, mono=True),
+            "var_brace": _fmt(variable, bold=True),
+            "var_separator": _fmt(variable, bold=True),
+            "var_wildcard": _fmt(variable, background=_mix(base, variable, 0.15)),
+            "var_escape": _fmt(_mix(text, base, 0.45)),
+            "var_error": _fmt(QColor("#f7768e") if dark else QColor("#dc2626"), bold=True,
+                              background=_mix(base, QColor("#dc2626"), 0.15)),
         }
         self.rehighlight()
 
     def highlightBlock(self, text: str) -> None:
+        self._markdown(text)
+        self._variables(text)
+
+    def _variables(self, text: str) -> None:
+        """Prompt variables over the markdown ({a|b}, __list__, escapes; a brace without its
+        pair in red). Per line: a choice spread over lines shows its braces as unmatched."""
+        for span in variable_spans(text):
+            self.setFormat(span.start, span.end - span.start, self._formats[f"var_{span.kind}"])
+
+    def _markdown(self, text: str) -> None:
         if _FENCE.match(text):
             self.setFormat(0, len(text), self._formats["code"])
             inside = self.previousBlockState() == _IN_FENCE

@@ -1,0 +1,174 @@
+"""The Variables and batch panel: how many jobs the draft becomes, a sample, the total cost.
+
+It adapts ``core.batch``: the draft's prompt variables (every combination or seeded random
+picks) and up to three grid axes make a plan; the panel shows the count, a few of the expanded
+prompts and the total (jobs × images × price) before anything is sent, and "Generate batch…"
+asks to confirm that total. A malformed prompt, a missing wildcard list or a count over the
+limit is shown here in words, and the button stays off: nothing is sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from qwenimg_desktop.core.batch.plan import AXES, BatchPlan, parse_axis, plan_batch
+from qwenimg_desktop.core.batch.variables import (
+    MAX_EXPANSIONS,
+    folder_source,
+    has_variables,
+    resolve,
+)
+from qwenimg_desktop.core.errors import UserError
+from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.ui.draft import Draft
+from qwenimg_desktop.ui.safe_text import plain_label
+
+SAMPLE_SIZE = 5
+MODES = (("off", "Off: the prompt as written"), ("all", "Every combination"),
+         ("random", "Random picks"))
+
+
+class BatchPanel(QGroupBox):
+    """Prompt variables and grid axes for the draft; emits :attr:`send` with a confirmed plan."""
+
+    send = Signal(object)  # BatchPlan, after the user confirmed its total
+
+    def __init__(self, draft: Draft, data_dir: Callable[[], Path | None],
+                 price_override: Callable[[], float | None],
+                 parent: QWidget | None = None) -> None:
+        super().__init__("Variables and batch", parent)
+        self.setObjectName("batchPanel")
+        self._draft = draft
+        self._data_dir = data_dir
+        self._price_override = price_override
+        self.plan: BatchPlan | None = None
+        self.problem = ""
+        self.mode = QComboBox(self)
+        for key, text in MODES:
+            self.mode.addItem(text, key)
+        self.picks = QSpinBox(self)
+        self.picks.setRange(1, MAX_EXPANSIONS)
+        self.picks.setValue(4)
+        self.seed = QSpinBox(self)
+        self.seed.setRange(0, 2_147_483_647)
+        self.axes = QLineEdit(self)
+        self.axes.setPlaceholderText("seed=1-4; format=png,webp")
+        self.axes.setToolTip("Grid axes, separated by ';' (X; Y; Z):\n" + "\n".join(
+            f"{name}: {how}" for name, how in AXES.items()))
+        self.summary = plain_label("", self)
+        self.summary.setObjectName("batchSummary")
+        self.summary.setWordWrap(True)
+        self.sample = plain_label("", self)
+        self.sample.setObjectName("batchSample")
+        self.sample.setWordWrap(True)
+        self.button = QPushButton("Generate batch…", self)
+        self.button.setObjectName("generateBatchButton")
+        self.confirm_box: QMessageBox | None = None
+        form = QFormLayout()
+        form.addRow("Variables", self.mode)
+        form.addRow("Picks", self.picks)
+        form.addRow("Picks seed", self.seed)
+        form.addRow("Axes", self.axes)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.sample)
+        layout.addWidget(self.button)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(150)  # typing: one plan after a pause, not one a key
+        self._timer.timeout.connect(self.refresh)
+        for signal in (draft.changed, draft.params_changed, self.mode.currentIndexChanged,
+                       self.picks.valueChanged, self.seed.valueChanged, self.axes.textChanged):
+            signal.connect(self._timer.start)
+        self.button.clicked.connect(self.confirm)
+        self.refresh()
+
+    # ---- planning ---------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Plan the draft now and show the count, a sample and the total (or the problem)."""
+        self.plan, self.problem = None, ""
+        prompts: list[str] | None = None
+        request = self._draft.last_validation.request
+        mode = str(self.mode.currentData())
+        self.picks.setEnabled(mode == "random")
+        self.seed.setEnabled(mode == "random")
+        try:
+            if request is None:
+                raise UserError("Fix the draft first: the batch is made from it.")
+            prompts = self._prompts(request, mode)
+            axes = [parse_axis(text) for text in self.axes.text().split(";") if text.strip()]
+            if prompts is None and not axes:
+                raise UserError("")  # nothing to batch: a plain Generate
+            self.plan = plan_batch(request, prompts=prompts, axes=axes)
+        except UserError as exc:
+            self.problem = exc.message
+        self._show(prompts or [])
+
+    def _prompts(self, request: GenerationRequest, mode: str) -> list[str] | None:
+        if mode == "off":
+            return None
+        data_dir = self._data_dir()
+        if data_dir is None:
+            raise UserError("The history is not open yet: wildcard lists cannot be read.")
+        variables = resolve(request.prompt, folder_source(data_dir))
+        if mode == "all":
+            return variables.all()
+        return variables.picks(self.picks.value(), self.seed.value())
+
+    def _show(self, prompts: list[str]) -> None:
+        plan = self.plan
+        if plan is None:
+            hint = ("Write {red|blue} or __list__ in the prompt, or axes below, to make a batch."
+                    if not has_variables(self._draft.prompt) else "")
+            self.summary.setText(self.problem or hint)
+            self.summary.setProperty("problem", bool(self.problem))
+            self.sample.clear()
+            self.button.setEnabled(False)
+            return
+        self.summary.setText(self.describe(plan))
+        self.summary.setProperty("problem", False)
+        shown = prompts[:SAMPLE_SIZE] if prompts else [plan.jobs[0].request.prompt]
+        more = len(prompts) - len(shown)
+        self.sample.setText("\n".join(f"• {text[:160]}" for text in shown)
+                            + (f"\n… and {more:,} more" if more > 0 else ""))
+        self.button.setEnabled(True)
+
+    def describe(self, plan: BatchPlan) -> str:
+        """'36 jobs, 36 images, about $2.70' — the total the confirmation repeats."""
+        return (f"{len(plan.jobs):,} job(s), {plan.images:,} image(s), about "
+                f"${plan.total_cost(self._price_override()):.2f}")
+
+    # ---- sending ----------------------------------------------------------------------------
+
+    def confirm(self) -> QMessageBox | None:
+        """Ask (without blocking) to send the plan at its total; :attr:`send` on yes."""
+        self.refresh()
+        plan = self.plan
+        if plan is None:
+            return None
+        box = QMessageBox(QMessageBox.Icon.Question, "Generate batch",
+                          f"Send {self.describe(plan)}?\n\nfal charges each image it makes.",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.button(QMessageBox.StandardButton.Yes).setText("Send the batch")
+        box.button(QMessageBox.StandardButton.No).setText("Not now")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.accepted.connect(lambda: self.send.emit(plan))
+        self.confirm_box = box
+        box.open()
+        return box

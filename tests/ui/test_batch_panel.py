@@ -1,0 +1,95 @@
+"""The Variables and batch panel in the real window: count, sample and total before sending;
+a malformed prompt or a missing list keeps the button off; declining sends nothing; a
+confirmed batch is journalled whole and runs; the editor highlights variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.emulator.server import EmulatorServer
+from qwenimg_desktop.ui.main_window import MainWindow
+from tests.ui.conftest import type_prompt, wait_state
+
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _ready(qtbot: QtBot, window: MainWindow, prompt: str) -> None:
+    qtbot.waitUntil(lambda: window._data_layout() is not None, timeout=30_000)
+    type_prompt(qtbot, window, prompt)
+    window.batch.refresh()
+
+
+def test_the_panel_counts_samples_and_prices_before_anything_is_sent(
+    window: MainWindow, emulator: EmulatorServer, qtbot: QtBot
+) -> None:
+    qtbot.waitUntil(lambda: window._data_layout() is not None, timeout=30_000)
+    layout = window._data_layout()
+    assert layout is not None
+    (layout.root / "wildcards").mkdir(exist_ok=True)
+    (layout.root / "wildcards" / "animal.txt").write_text("猫\nfox\nowl\n", encoding="utf-8")
+    _ready(qtbot, window, "a {red|blue} __animal__ at dusk")
+    panel = window.batch
+    panel.mode.setCurrentIndex(1)  # every combination
+    panel.axes.setText("seed=1-2")
+    panel.refresh()
+    assert panel.summary.text() == "12 job(s), 12 image(s), about $0.90"
+    assert panel.sample.text().startswith("• a red 猫 at dusk\n• a red fox at dusk")
+    assert "… and 1 more" in panel.sample.text()
+    assert panel.button.isEnabled()
+    if os.environ.get("QWENIMG_SCREENSHOTS"):
+        panel.resize(420, panel.sizeHint().height())
+        panel.grab().save(str(SHOTS / "batch-variables-panel.png"))
+        window.editor.grab().save(str(SHOTS / "batch-prompt-highlighting.png"))
+
+    box = panel.confirm()
+    assert box is not None
+    assert "Send 12 job(s), 12 image(s), about $0.90?" in box.text()
+    box.button(QMessageBox.StandardButton.No).click()  # declined: nothing is sent
+    qtbot.wait(200)
+    assert window.jobs_model.rowCount() == 0
+    assert emulator.stats()["submits_total"] == 0
+
+    box = panel.confirm()
+    assert box is not None
+    box.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: window.jobs_model.rowCount() == 12, timeout=5000)
+    ids = [window.jobs_model.row_at(i).job_id for i in range(12)]  # type: ignore[union-attr]
+    for job_id in ids:
+        wait_state(qtbot, window, job_id, JobState.completed, timeout=60_000)
+    assert emulator.stats()["submits_total"] == 12
+    assert sorted(emulator.stats()["submits_by_job_id"].values()) == [1] * 12
+
+
+def test_malformed_prompt_or_missing_list_is_explained_and_the_button_stays_off(
+    window: MainWindow, emulator: EmulatorServer, qtbot: QtBot
+) -> None:
+    panel = window.batch
+    panel.mode.setCurrentIndex(1)
+    _ready(qtbot, window, "a {red|blue cat")
+    assert "position 3 is never closed" in panel.summary.text()
+    assert not panel.button.isEnabled()
+    window.editor.editor.clear()
+    _ready(qtbot, window, "a __missing__ cat")
+    assert "wildcards/missing.txt" in panel.summary.text()
+    assert not panel.button.isEnabled()
+    assert panel.confirm() is None
+    assert emulator.stats()["submits_total"] == 0
+
+
+def test_the_editor_highlights_variables(window: MainWindow, qtbot: QtBot) -> None:
+    _ready(qtbot, window, "a {red|blue} __animal__ }")
+    block = window.editor.editor.document().firstBlock()
+    # (start, length) → (foreground, background) of each format range, copied out of Qt.
+    ranges = {(r.start, r.length): (r.format.foreground().color().name(),
+                                    r.format.background().style().value)
+              for r in block.layout().formats()}
+    brace, separator = ranges[(2, 1)], ranges[(6, 1)]
+    wildcard, error = ranges[(13, 10)], ranges[(24, 1)]
+    assert brace[0] == separator[0]
+    assert wildcard[1] != 0  # a background behind __animal__
+    assert error[0] not in {brace[0], wildcard[0]}
