@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         self.params.free = services.demo
         self.batch = BatchPanel(self.draft, self._wildcards_dir,
                                 lambda: services.settings.price_per_image_usd, self)
+        self.batch.send.connect(self.generate_batch)
         self.references = ReferenceStrip(self.draft, self._data_layout, services.workers, self)
         self.editor.add_above_prompt(self.references)
         self.jobs_model = JobsModel(services.lookup_request, self)
@@ -182,7 +183,6 @@ class MainWindow(QMainWindow):
 
     def _connect(self, a: Actions) -> None:
         a.generate.triggered.connect(self.generate)
-        self.batch.send.connect(self.generate_batch)
         a.settings.triggered.connect(self.open_settings)
         a.quit.triggered.connect(self.request_quit)
         a.leave_demo.setVisible(self.services.leave_demo is not None)
