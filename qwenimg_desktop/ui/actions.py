@@ -34,6 +34,7 @@ class Actions:
     save_snippet: QAction
     themes: dict[ThemeChoice, QAction]
     fit: QAction
+    lightbox: QAction
     actual_size: QAction
     cancel: QAction
     retry: QAction
@@ -94,6 +95,8 @@ def build_actions(window: QMainWindow) -> Actions:
                              "Keep the selected text (or the whole prompt) in the library"),
         themes=themes,
         fit=_action(window, "&Fit image", "Ctrl+0"),
+        lightbox=_action(window, "Light&box", "Ctrl+L",
+                         "The result large; arrow keys step through its images, Esc closes"),
         actual_size=_action(window, "&Actual size (100 %)", "Ctrl+1"),
         cancel=_action(window, "&Cancel selected job", "Esc"),
         retry=_action(window, "&Retry selected job", "Ctrl+R"),
@@ -140,7 +143,7 @@ def build_actions(window: QMainWindow) -> Actions:
     theme_menu = view.addMenu("&Theme")
     theme_menu.addActions(list(themes.values()))
     view.addSeparator()
-    view.addActions([actions.fit, actions.actual_size])
+    view.addActions([actions.fit, actions.actual_size, actions.lightbox])
     history = bar.addMenu("Hi&story")
     history.addActions([actions.export_folder, actions.export_zip, actions.compare])
     history.addSeparator()

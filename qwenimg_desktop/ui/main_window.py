@@ -218,15 +218,10 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _c=False, ch=choice: self.set_theme(ch))
         a.fit.triggered.connect(self.results.view.fit)
         a.actual_size.triggered.connect(self.results.view.actual_size)
+        a.lightbox.triggered.connect(self.results.open_lightbox)
         a.cancel.triggered.connect(lambda: self.request_cancel(self.jobs.current_job()))
         self.jobs.view.addAction(a.cancel)  # Esc cancels only while the jobs list has focus
-        self.history.page.addAction(a.delete_generations)  # Delete: only inside History
-        a.delete_generations.triggered.connect(lambda: self._on_history("delete_selected"))
-        a.export_folder.triggered.connect(lambda: self._on_history("export_folder"))
-        a.export_zip.triggered.connect(lambda: self._on_history("export_zip"))
-        a.compare.triggered.connect(lambda: self._on_history("compare"))
-        a.clear_failed.triggered.connect(lambda: self._on_history("clear_failed"))
-        a.find_duplicates.triggered.connect(lambda: self._on_history("show_duplicates"))
+        self._connect_history_menu(a)
         a.retry.triggered.connect(lambda: self.retry(self.jobs.current_job()))
         a.cancel_all.triggered.connect(self.cancel_all)
         a.getting_started.triggered.connect(self.show_first_run)
@@ -246,6 +241,14 @@ class MainWindow(QMainWindow):
         self.params.presets.message.connect(self.messenger.warning)
         self.autosave.failed.connect(self.messenger.warning)
         self.messenger.message.connect(self._show_message)
+
+    def _connect_history_menu(self, a: Actions) -> None:
+        self.history.page.addAction(a.delete_generations)  # Delete: only inside History
+        for action, command in ((a.delete_generations, "delete_selected"),
+                                (a.export_folder, "export_folder"), (a.export_zip, "export_zip"),
+                                (a.compare, "compare"), (a.clear_failed, "clear_failed"),
+                                (a.find_duplicates, "show_duplicates")):
+            action.triggered.connect(lambda _c=False, name=command: self._on_history(name))
 
     def _restore(self) -> None:
         settings = self.services.settings

@@ -7,7 +7,7 @@ from functools import partial
 from pathlib import Path
 from typing import Final
 
-from PySide6.QtCore import QMimeData, QSize, Qt, QUrl, Signal
+from PySide6.QtCore import QEvent, QMimeData, QObject, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon, QImage, QImageReader, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -24,6 +24,7 @@ from qwenimg_desktop.core.endpoints.describe import parameter_texts
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.ui.image_view import ImageView
 from qwenimg_desktop.ui.jobs_model import JobRow
+from qwenimg_desktop.ui.lightbox import Lightbox
 from qwenimg_desktop.ui.safe_text import plain_label, plain_tooltip
 from qwenimg_desktop.ui.workers import Workers
 
@@ -127,7 +128,39 @@ class ResultViewer(QWidget):
         self.buttons["use"].clicked.connect(self._use)
         self.buttons["edit"].clicked.connect(self._edit)
         self.strip.currentItemChanged.connect(self._item_changed)
+        self.lightbox: Lightbox | None = None
+        self.strip.itemDoubleClicked.connect(lambda _item: self.open_lightbox())
+        self.view.viewport().installEventFilter(self)
         self._refresh_buttons()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (watched is self.view.viewport() and event.type() == QEvent.Type.MouseButtonDblClick
+                and not self.view.image.isNull()):
+            self.open_lightbox()
+            return True
+        return super().eventFilter(watched, event)
+
+    def open_lightbox(self) -> Lightbox | None:
+        """The current image large; arrows step through the job's images, Esc closes."""
+        if self.strip.count() == 0:
+            return None
+        if self.lightbox is None:
+            self.lightbox = Lightbox(self)
+            self.lightbox.step.connect(self._step)
+        self._show_in_lightbox()
+        self.lightbox.open_fitted()
+        return self.lightbox
+
+    def _step(self, delta: int) -> None:
+        count = self.strip.count()
+        if count:
+            self.strip.setCurrentRow((self.strip.currentRow() + delta) % count)
+
+    def _show_in_lightbox(self) -> None:
+        if self.lightbox is not None:
+            row = self.strip.currentRow()
+            self.lightbox.show_image(self._images.get(self.current_path()),
+                                     f"Image {row + 1} of {self.strip.count()}")
 
     def __repr__(self) -> str:
         return f"<ResultViewer job={self._row.job_id if self._row else None}>"
@@ -193,6 +226,7 @@ class ResultViewer(QWidget):
                 item.setIcon(QIcon(QPixmap.fromImage(thumb)))
         if self.current_path() == path:
             self.view.set_image(image)
+            self._show_in_lightbox()
         self._refresh_buttons()
         self._load_next()
 
@@ -202,6 +236,7 @@ class ResultViewer(QWidget):
             self._to_load.remove(path)
             self._to_load.insert(0, path)
         self.view.set_image(self._images.get(path))
+        self._show_in_lightbox()
         self._refresh_buttons()
 
     def copy_image(self) -> bool:

@@ -3,7 +3,7 @@ the largest area, and a 4-image job's thumbnails side by side without overlappin
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
@@ -51,3 +51,33 @@ def test_four_thumbnails_do_not_overlap_and_the_image_is_the_largest_area(
     widgets: tuple[QWidget, ...] = (window.editor.editor, window.jobs.view, window.params)
     for widget in widgets:
         assert image_area > widget.width() * widget.height()
+
+
+def test_lightbox_opens_on_double_click_steps_with_arrows_and_esc_closes(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    type_prompt(qtbot, window, "look closer")
+    window.params.num_images.setValue(3)
+    job_id = window.generate()
+    assert job_id is not None
+    wait_state(qtbot, window, job_id, JobState.completed)
+    results = window.results
+    qtbot.waitUntil(lambda: not results.view.image.isNull(), timeout=10_000)
+    viewport = results.view.viewport()
+    qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=viewport.rect().center())
+    box = results.lightbox
+    assert box is not None
+    qtbot.waitUntil(box.isVisible, timeout=3000)
+    assert box.caption.text() == "Image 1 of 3"
+    assert not box.view.image.isNull()
+    qtbot.keyClick(box, Qt.Key.Key_Right)
+    assert box.caption.text() == "Image 2 of 3"
+    assert results.strip.currentRow() == 1
+    qtbot.keyClick(box, Qt.Key.Key_Left)
+    qtbot.keyClick(box, Qt.Key.Key_Left)
+    assert box.caption.text() == "Image 3 of 3"  # wraps around
+    qtbot.keyClick(box, Qt.Key.Key_Escape)
+    assert not box.isVisible()
+    window.acts.lightbox.trigger()  # also from View → Lightbox
+    assert box.isVisible()
+    assert window.acts.lightbox.shortcut().toString() == "Ctrl+L"
