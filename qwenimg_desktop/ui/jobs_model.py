@@ -18,7 +18,7 @@ from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest, estimate_cost
 from qwenimg_desktop.ui import messages
-from qwenimg_desktop.ui.safe_text import plain_tooltip
+from qwenimg_desktop.ui.safe_text import markdown_plain_line, plain_tooltip
 
 MAX_LOG_LINES: Final = 2_000
 TEXT_REFRESH_MS: Final = 100
@@ -114,7 +114,7 @@ class JobRow:
         if self.request is None:
             return "(job from an earlier session)"
         for line in self.request.prompt.splitlines():
-            text = line.strip().lstrip("#").strip()
+            text = markdown_plain_line(line)
             if text:
                 return text[:80]
         return "(empty prompt)"

@@ -23,6 +23,7 @@ Static rich text the application writes itself (the About box) may still use HTM
 
 from __future__ import annotations
 
+import re
 from typing import Any, Final
 
 from PySide6.QtCore import QByteArray, Qt, QUrl
@@ -107,3 +108,19 @@ def plain_message_box(icon: QMessageBox.Icon, title: str, text: str,
     box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, parent)
     box.setTextFormat(Qt.TextFormat.PlainText)
     return box
+
+
+_LINE_MARKS: Final = re.compile(r"^\s*(?:#{1,6}\s*|>\s*|[-*+]\s+(?:\[[ xX]\]\s+)?|\d+[.)]\s+)")
+_LINK: Final = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_EMPHASIS: Final = re.compile(r"(\*\*|__|\*|`+|~~)(?=\S)(.+?)(?<=\S)\1")
+
+
+def markdown_plain_line(text: str) -> str:
+    """A markdown prompt as one plain line for a title: heading, list and quote marks,
+    emphasis, code ticks and link targets removed ("## **Scene** 景" → "Scene 景")."""
+    lines = (_LINE_MARKS.sub("", _LINE_MARKS.sub("", line)) for line in text.splitlines())
+    flat = " ".join(line.strip() for line in lines if line.strip())
+    flat = _LINK.sub(r"\1", flat)
+    for _ in range(3):  # nested emphasis: **_x_**
+        flat = _EMPHASIS.sub(r"\2", flat)
+    return " ".join(flat.split())

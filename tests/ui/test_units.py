@@ -202,3 +202,15 @@ def test_cli_and_window_count_queue_positions_alike(qtbot: QtBot) -> None:
 def test_cancelled_badge_is_not_a_close_cross() -> None:
     from qwenimg_desktop.ui.history.delegate import _BADGE_TEXT
     assert _BADGE_TEXT[JobState.cancelled] not in {"×", "x", "X", "✕", "✖"}
+
+
+def test_titles_show_no_raw_markdown() -> None:
+    from qwenimg_desktop.ui.history.model import snippet
+    from qwenimg_desktop.ui.safe_text import markdown_plain_line
+    prompt = "## **Scene** 景\n- a `red` *lantern* at [dusk](http://x.test)\n> 1. quiet_lane_name"
+    assert snippet(prompt) == "Scene 景 a red lantern at dusk quiet_lane_name"
+    assert markdown_plain_line("### __Light__") == "Light"
+    assert markdown_plain_line("2 * 3 = 6") == "2 * 3 = 6"  # a lone star is not emphasis
+    model = JobsModel()
+    row = model.add_job("j", GenerationRequest(prompt="\n# **灯塔** Lighthouse\nbody"))
+    assert row.title == "灯塔 Lighthouse"

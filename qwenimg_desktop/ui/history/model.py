@@ -35,7 +35,7 @@ from qwenimg_desktop.core.store.records import JobRecord, JobSummary
 from qwenimg_desktop.ui.history.collections_sidebar import JOB_IDS_MIME
 from qwenimg_desktop.ui.history.search import Key, KeysResult, QueryRunner
 from qwenimg_desktop.ui.history.thumbnails import ThumbnailLoader
-from qwenimg_desktop.ui.safe_text import plain_tooltip
+from qwenimg_desktop.ui.safe_text import markdown_plain_line, plain_tooltip
 
 log = logging.getLogger("qwenimg.ui.history")
 
@@ -64,9 +64,8 @@ class Role(IntEnum):
 
 
 def snippet(prompt: str) -> str:
-    """The first words of a prompt on one line, markdown heading marks removed."""
-    flat = " ".join(line.strip().lstrip("#").strip() for line in prompt.splitlines())
-    flat = " ".join(flat.split())
+    """The first words of a prompt on one line, without markdown marks."""
+    flat = markdown_plain_line(prompt)
     return flat if len(flat) <= SNIPPET_CHARS else flat[:SNIPPET_CHARS - 1] + "…"
 
 
