@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import queue
@@ -119,6 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
         "redownload", parents=[common],
         help="fetch a generation's images again by its fal request id (no new submit, no charge)")
     again.add_argument("id", help="the generation's id or id prefix")
+
+    spend = sub.add_parser(
+        "spend", parents=[common],
+        help="what fal billed: today, this week, this month, all time, per endpoint and per "
+        "day (unknown costs counted apart, never as zero)")
+    spend.add_argument("--json", action="store_true")
+    spend.add_argument("--csv", action="store_true", help="every job's cost, as CSV")
 
     hist = sub.add_parser("history", help="browse the local history")
     hsub = hist.add_subparsers(dest="history_command", required=True)
@@ -478,6 +486,30 @@ def cmd_reconcile(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK if left == 0 else EXIT_FAILED
 
 
+def cmd_spend(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Print the spend ledger's summary (or every job as CSV)."""
+    from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415 - lazy
+    from qwenimg_desktop.core.store.spend import ledger_csv, summarise  # noqa: PLC0415
+
+    with HistoryStore.open(_layout(args), readonly=True) as store:
+        entries = store.spend_ledger()
+    if args.csv:
+        out.write(ledger_csv(entries))
+        return EXIT_OK
+    summary = summarise(entries)
+    if args.json:
+        print(json.dumps(dataclasses.asdict(summary), ensure_ascii=False, sort_keys=True),
+              file=out)
+        return EXIT_OK
+    print(f"today ${summary.today:.2f}  this week ${summary.week:.2f}  this month "
+          f"${summary.month:.2f}  all time ${summary.all_time:.2f}", file=out)
+    for endpoint, total in sorted(summary.by_endpoint.items()):
+        print(f"  {endpoint}: ${total:.2f}", file=out)
+    if summary.unknown_jobs:
+        print(f"{summary.unknown_jobs} job(s) of unknown cost (not counted above)", file=out)
+    return EXIT_OK
+
+
 def _record_json(record: Any, layout: Any, *, full: bool = False) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": record.id,
@@ -597,7 +629,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     parser = build_parser()
     args = parser.parse_args(list(argv) if argv is not None else None)
     handlers = {"generate": cmd_generate, "resume": cmd_resume, "reconcile": cmd_reconcile,
-                "redownload": cmd_redownload, "history": cmd_history}
+                "spend": cmd_spend, "redownload": cmd_redownload, "history": cmd_history}
     try:
         return handlers[args.command](args, out, err)
     except QwenImgError as exc:

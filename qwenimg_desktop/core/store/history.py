@@ -32,6 +32,7 @@ from qwenimg_desktop.core.store.records import (
     JobRecord,
 )
 from qwenimg_desktop.core.store.snippets import SnippetStore
+from qwenimg_desktop.core.store.spend import JobCost, ledger
 
 __all__ = ["Adoption", "HistoryStore", "ImageRecord", "JobRecord"]
 
@@ -167,6 +168,11 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal, BatchJ
                 held.update(str(r[0]) for r in conn.execute(
                     f"SELECT request_id FROM jobs WHERE request_id IN {id_sql}", params))
         return held
+
+    def spend_ledger(self) -> list[JobCost]:
+        """Every finished job with what fal bills for it (core/store/spend.py)."""
+        with self._reading() as conn:
+            return ledger(conn)
 
     def lost_submits(self) -> list[str]:
         """Ids of ``unknown`` jobs still worth looking for at fal (not those several requests
