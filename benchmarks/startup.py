@@ -16,7 +16,7 @@ prints the wall clock then and quits). Variants, alternated in one run:
 round compiles them). All variants are sampled twice: "idle" (nothing added) and "loaded" (one
 CPU-bound process beside them, ``support.background_load``); ratios are within a column.
 
-    .venv/bin/python -m benchmarks.startup [--runs 7] [--rows 100000]
+    .venv/bin/python -m benchmarks.startup [--runs 7] [--rows 100000] [--history DATA_DIR]
 """
 
 from __future__ import annotations
@@ -74,15 +74,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--history", type=Path,
+                        help="use this data dir (e.g. history_scale --keep DIR's DIR/data) "
+                             "instead of building one")
     args = parser.parse_args()
     print(machine())
     with tempfile.TemporaryDirectory(prefix="bench-start-") as tmp:
-        empty, full = Path(tmp) / "empty", Path(tmp) / "full"
+        empty, full = Path(tmp) / "empty", args.history or Path(tmp) / "full"
         from benchmarks.history_scale import build_history
 
         began = time.perf_counter()
-        build_history(full, args.rows)
-        print(f"history of {args.rows:,} jobs built in {time.perf_counter() - began:.1f} s")
+        if args.history is None:
+            build_history(full, args.rows)
+            print(f"history of {args.rows:,} jobs built in {time.perf_counter() - began:.1f} s")
         for base in (empty, full):
             base.mkdir(exist_ok=True)
             _settings(base)

@@ -79,14 +79,13 @@ async def _baseline_job(http: httpx.AsyncClient, url: str, payload: dict[str, An
 
     headers = {"Authorization": f"Key {KEY}"}
     submitted = (await http.post(f"{url}/{ENDPOINT_ID}", json=payload, headers=headers)).json()
-    request_id = submitted["request_id"]
-    base = f"{url}/{ENDPOINT_ID}/requests/{request_id}"
+    # The URLs the submit answer gives (the queue's paths drop the endpoint's sub-path).
     while True:
-        status = (await http.get(f"{base}/status", headers=headers)).json()
+        status = (await http.get(submitted["status_url"], headers=headers)).json()
         if status["status"] == "COMPLETED":
             break
         await asyncio.sleep(0.1)
-    result = (await http.get(base, headers=headers)).json()
+    result = (await http.get(submitted["response_url"], headers=headers)).json()
 
     async def fetch(n: int, image: dict[str, Any]) -> None:
         response = await http.get(image["url"])
