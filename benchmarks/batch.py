@@ -1,0 +1,123 @@
+"""A 1,000-job batch through the window: time to enqueue, GUI stalls while it runs, peak RSS.
+
+The real ``AppRuntime`` + ``MainWindow`` (offscreen) with the engine in its own process, as the
+app runs it, against an emulator subprocess. A plan of 1,000 jobs (a seed axis 1-1000, 512²
+images) is sent with ``MainWindow.generate_batch`` — what "Send the batch" does after the
+confirmation. Measured:
+
+* enqueue: from the call until the engine has journalled every job (the first event of each
+  job reached the window: the batch is one transaction, so all arrive together);
+* GUI stalls: a 4 ms QTimer on the GUI thread from the call until every job is final; the
+  longest gap between ticks and the 99th percentile;
+* peak RSS of the window's process plus its children (the engine process).
+
+    .venv/bin/python -m benchmarks.batch [--jobs 1000] [--concurrency 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.support import KEY, emulator_process, machine, peak_rss_mb
+from benchmarks.throughput import _child_pids, _peak_rss_of
+
+SCENARIO: dict[str, Any] = {"queue_delay": 0.02, "run_time": 0.05, "max_running": 64,
+                            "log_steps": 2, "render_ahead": True}
+TICK_MS = 4
+
+
+def run(url: str, jobs: int, concurrency: int) -> dict[str, Any]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from qwenimg_desktop.app import Options
+    from qwenimg_desktop.app.runtime import AppRuntime
+    from qwenimg_desktop.core.batch.plan import Axis, plan_batch
+    from qwenimg_desktop.core.params import GenerationRequest, ImageSizePreset
+    from qwenimg_desktop.core.secrets import KeyStore
+
+    tmp = tempfile.TemporaryDirectory(prefix="bench-batch-")
+    keys = KeyStore()
+    keys.set_session_key(KEY)
+    runtime = AppRuntime(Options(queue_url=url), key_store=keys, base_dir=Path(tmp.name))
+    runtime.settings.first_run_done = True
+    runtime.settings.concurrency = concurrency
+    win = runtime.make_window()
+    win.show()
+    loop = QEventLoop()
+
+    def spin_until(predicate: Any, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        poll = QTimer()
+        poll.setInterval(20)
+        poll.timeout.connect(lambda: loop.quit() if predicate() or
+                             time.monotonic() > deadline else None)
+        poll.start()
+        loop.exec()
+        poll.stop()
+        if not predicate():
+            raise RuntimeError("timed out")
+
+    spin_until(lambda: win.key_ready, 10)
+    engine = runtime.engine
+    assert engine is not None
+    spin_until(lambda: engine.ready, 30)
+    base = GenerationRequest(prompt="batch benchmark, 批量, a lighthouse",
+                             image_size=ImageSizePreset.square)
+    plan = plan_batch(base, axes=[Axis("seed", tuple(str(s) for s in range(1, jobs + 1)))])
+    ticks: list[float] = []
+    ticker = QTimer()
+    ticker.setInterval(TICK_MS)
+    ticker.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    ticker.start()
+    start = time.perf_counter()
+    batch_id = win.generate_batch(plan)
+    call_ms = (time.perf_counter() - start) * 1000
+    if batch_id is None:
+        raise RuntimeError("the batch was not sent")
+    spin_until(lambda: not win._unrecorded, 120)
+    enqueued = time.perf_counter() - start
+
+    def all_final() -> bool:
+        rows = (win.jobs_model.row_at(i) for i in range(win.jobs_model.rowCount()))
+        return all(row is not None and row.state.is_final for row in rows)
+
+    spin_until(all_final, 1800)
+    total = time.perf_counter() - start
+    ticker.stop()
+    gaps = sorted((b - a) * 1000 for a, b in itertools.pairwise(ticks))
+    engine_rss = sum(_peak_rss_of(pid) for pid in _child_pids())
+    completed = sum(1 for i in range(win.jobs_model.rowCount())
+                    if (row := win.jobs_model.row_at(i)) is not None
+                    and row.state.value == "completed")
+    result = {"jobs": jobs, "completed": completed, "call_ms": call_ms,
+              "enqueue_s": enqueued, "total_s": total, "max_gap_ms": gaps[-1],
+              "p99_gap_ms": gaps[int(len(gaps) * 0.99)],
+              "rss_mb": peak_rss_mb() + engine_rss, "engine_rss_mb": engine_rss,
+              "load_avg": os.getloadavg()[0]}
+    win.close()
+    runtime.close()
+    tmp.cleanup()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    args = parser.parse_args()
+    print(machine())
+    with emulator_process(**SCENARIO) as url:
+        result = run(url, args.jobs, args.concurrency)
+    for key, value in result.items():
+        print(f"{key:>14}: {value:.1f}" if isinstance(value, float) else f"{key:>14}: {value}")
+
+
+if __name__ == "__main__":
+    main()
