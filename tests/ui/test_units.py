@@ -35,7 +35,7 @@ from qwenimg_desktop.ui.jobs_model import TEXT_REFRESH_MS, JobsModel
         ("ok", "", {"size_preset": None, "custom_width": 256, "custom_height": 256}, "image_size"),
         ("ok", "", {"size_preset": None, "custom_width": 4096, "custom_height": 2048},
          "image_size"),
-        ("ok", "", {"size_preset": None, "custom_width": 9000, "custom_height": 64}, "image_size"),
+        ("ok", "", {"size_preset": None, "custom_width": 9000, "custom_height": 500}, "image_size"),
         ("ok", "", {"seed_mode": SeedMode.fixed, "seed_text": ""}, "seed"),
         ("ok", "", {"seed_mode": SeedMode.fixed, "seed_text": "12a"}, "seed"),
         ("ok", "", {"seed_mode": SeedMode.increment, "seed_text": "2147483648"}, "seed"),

@@ -143,7 +143,7 @@ def test_invalid_parameters_are_explained_inline_and_never_sent(
         ("prompt", lambda: window.editor.editor.setPlainText("   "), window.editor.prompt_error),
         ("image_size", lambda: size(4000, 4000), params.size_field.error),
         ("image_size", lambda: size(100, 100), params.size_field.error),
-        ("image_size", lambda: size(9000, 40), params.size_field.error),
+        ("image_size", lambda: size(9000, 480), params.size_field.error),
     ]
     for key, act, label in cases:
         _reset(window, qtbot)
