@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -77,7 +77,6 @@ class BatchPanel(QGroupBox):
         self.sample.setWordWrap(True)
         self.button = QPushButton("Generate batch…", self)
         self.button.setObjectName("generateBatchButton")
-        self.confirm_box: QMessageBox | None = None
         form = QFormLayout()
         form.addRow("Variables", self.mode)
         form.addRow("Picks", self.picks)
@@ -169,6 +168,6 @@ class BatchPanel(QGroupBox):
         box.button(QMessageBox.StandardButton.No).setText("Not now")
         box.setDefaultButton(QMessageBox.StandardButton.No)
         box.accepted.connect(lambda: self.send.emit(plan))
-        self.confirm_box = box
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # a child of the panel until then
         box.open()
         return box
