@@ -45,6 +45,7 @@ class Actions:
     compare: QAction
     clear_failed: QAction
     find_duplicates: QAction
+    spend: QAction
     getting_started: QAction
     about: QAction
     about_qt: QAction
@@ -108,6 +109,7 @@ def build_actions(window: QMainWindow) -> Actions:
         compare=_action(window, "&Compare the two selected", "Ctrl+Shift+C"),
         clear_failed=_action(window, "Clear &failed generations"),
         find_duplicates=_action(window, "Find d&uplicates…"),
+        spend=_action(window, "S&pend…", tip="What fal billed, per day and per endpoint"),
         getting_started=_action(window, "&Getting started"),
         about=_action(window, "&About"),
         about_qt=_action(window, "About &Qt"),
@@ -149,6 +151,8 @@ def build_actions(window: QMainWindow) -> Actions:
     history.addSeparator()
     history.addActions([actions.delete_generations, actions.clear_failed,
                         actions.find_duplicates])
+    history.addSeparator()
+    history.addAction(actions.spend)
     jobs = bar.addMenu("&Jobs")
     jobs.addActions([actions.cancel, actions.retry, actions.cancel_all])
     help_menu = bar.addMenu("&Help")

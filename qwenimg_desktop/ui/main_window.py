@@ -54,6 +54,7 @@ from qwenimg_desktop.ui.result_viewer import ResultViewer
 from qwenimg_desktop.ui.safe_text import plain_label, plain_message_box
 from qwenimg_desktop.ui.services import UiServices
 from qwenimg_desktop.ui.settings_dialog import SettingsDialog
+from qwenimg_desktop.ui.spend_view import SpendDialog
 from qwenimg_desktop.ui.theme import ThemeController
 
 if TYPE_CHECKING:
@@ -249,6 +250,18 @@ class MainWindow(QMainWindow):
                                 (a.compare, "compare"), (a.clear_failed, "clear_failed"),
                                 (a.find_duplicates, "show_duplicates")):
             action.triggered.connect(lambda _c=False, name=command: self._on_history(name))
+        a.spend.triggered.connect(self.show_spend)
+
+    def show_spend(self) -> SpendDialog | None:
+        """Open the Spend view over the journal (None while the history is not open yet)."""
+        store = (self.services.history_store or _no_history)()
+        if store is None:
+            self.messenger.warning("The history is not open yet; try again in a moment.")
+            return None
+        dialog = SpendDialog(store.spend_ledger(), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def _restore(self) -> None:
         settings = self.services.settings

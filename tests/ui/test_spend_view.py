@@ -1,0 +1,36 @@
+"""The Spend view over the window's journal: totals, per endpoint, a daily chart, CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.emulator.server import EmulatorServer
+from qwenimg_desktop.ui.main_window import MainWindow
+
+
+def test_the_spend_view_sums_what_the_window_generated(
+    window: MainWindow, emulator: EmulatorServer, qtbot: QtBot, tmp_path: Path
+) -> None:
+    job = window.services.engine.submit(GenerationRequest(prompt="billed", num_images=2, seed=1))
+    qtbot.waitUntil(lambda: (r := window.jobs_model.row(job)) is not None
+                    and r.state is JobState.completed, timeout=20000)
+    qtbot.waitUntil(lambda: window.show_spend() is not None, timeout=5000)
+    dialog = window.show_spend()
+    assert dialog is not None
+    qtbot.addWidget(dialog)
+    assert dialog.summary.all_time == pytest.approx(0.15)
+    assert dialog.summary.today == pytest.approx(0.15)
+    assert dialog.chart.values[-1] == pytest.approx(0.15)  # today's bar
+    image = dialog.chart.grab().toImage()
+    assert not image.isNull()
+    out = tmp_path / "spend.csv"
+    dialog.write_csv(out)
+    rows = out.read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("job_id,")
+    assert rows[1].startswith(job)
+    assert rows[1].endswith(",0.1500")
