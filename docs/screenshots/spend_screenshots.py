@@ -42,7 +42,6 @@ def main() -> None:
     app.processEvents()
     out = Path(__file__).with_name("spend.png")
     dialog.grab().save(str(out))
-    print(out)
 
 
 if __name__ == "__main__":
