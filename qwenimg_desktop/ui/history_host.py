@@ -38,7 +38,8 @@ class HistoryHost(QObject):
         message(str): status-bar text.
     """
 
-    reuse_requested = Signal(object, str)
+    reuse_requested = Signal(object, str)  # a dropped image's request: loaded, never run
+    rerun_requested = Signal(object, str)  # the browser's reuse: "exact" runs it again
     redownload_requested = Signal(str)
     snippet_requested = Signal(str, str)
     edit_requested = Signal(list)  # [(absolute path, job id, image index)]
@@ -94,7 +95,7 @@ class HistoryHost(QObject):
         browser = HistoryBrowser(store, parent=self.page)
         # The window's Edit → Undo routes here; a second Ctrl+Z would make the key ambiguous.
         browser.undo_action.setShortcut("")
-        browser.reuse_requested.connect(self.reuse_requested)
+        browser.reuse_requested.connect(self.rerun_requested)
         browser.redownload_requested.connect(self.redownload_requested)
         browser.snippet_requested.connect(self.snippet_requested)
         browser.edit_requested.connect(self.edit_requested)

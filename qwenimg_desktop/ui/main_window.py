@@ -198,13 +198,16 @@ class MainWindow(QMainWindow):
         a.history_tab.triggered.connect(lambda: self.tabs.setCurrentIndex(1))
         self.tabs.currentChanged.connect(self._tab_changed)
         self.history.reuse_requested.connect(self.apply_reuse)
+        self.history.rerun_requested.connect(
+            lambda request, mode: self.apply_reuse(request, mode, run=True))
         self.history.edit_requested.connect(self.edit_images)
         self.results.edit_requested.connect(self.edit_images)
         self.references.message.connect(self.messenger.info)
         self.history.redownload_requested.connect(self.services.engine.redownload)
         self.history.message.connect(self.messenger.info)
         drops = self.history.install_drops(
-            [self, self.editor.editor.viewport(), self.results, self.history.page])
+            [self, self.editor.editor.viewport(), self.results, self.results.view.viewport(),
+             self.history.page])  # the image view's scene would take (and drop) drags itself
         drops.divert_to(self._drop_as_references)
         a.preview.toggled.connect(self.editor.set_preview_visible)
         a.library.toggled.connect(self.show_library)
@@ -574,10 +577,11 @@ class MainWindow(QMainWindow):
 
     # ---- reuse from the history ---------------------------------------------------------------
 
-    def apply_reuse(self, request: GenerationRequest, mode: str) -> None:
+    def apply_reuse(self, request: GenerationRequest, mode: str, *, run: bool = False) -> None:
         """Open a past request as the draft (all, prompt only or parameters only), undoably.
 
         ``mode`` is a :class:`ReuseMode` value; the half of the draft it does not take is kept.
+        ``run``: History's "Re-run exact" also generates it (a dropped image only loads).
         """
         reuse = ReuseMode(mode)
         self._remember_draft()
@@ -594,7 +598,7 @@ class MainWindow(QMainWindow):
                 ReuseMode.prompt: "the prompt", ReuseMode.params: "the parameters"}[reuse]
         self.messenger.info(f"Draft now uses {what} of a past generation "
                             "(Edit → Restore previous draft goes back).")
-        if reuse is ReuseMode.exact:  # "Re-run" runs it: the same request, through Generate
+        if run and reuse is ReuseMode.exact:  # "Re-run" runs it: the request, through Generate
             self.generate()
 
     # ---- the prompt library -------------------------------------------------------------------

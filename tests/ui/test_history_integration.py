@@ -6,6 +6,9 @@ from __future__ import annotations
 import gc
 from pathlib import Path
 
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.core.jobs.model import JobState
@@ -149,6 +152,7 @@ def test_dropped_image_restores_prompt_and_seed(window: MainWindow, qtbot: QtBot
     drops.restore_from(Path(row.image_paths[0]))
     qtbot.waitUntil(lambda: window.editor.editor.toPlainText() == PROMPT, timeout=10_000)
     assert window.draft.params.seed_text == str(row.seed)
+    assert window.jobs_model.rowCount() == 1  # a dropped image is loaded, never sent
 
 
 def test_damaged_journal_is_moved_aside_and_the_window_works(
@@ -178,9 +182,28 @@ def test_damaged_journal_is_moved_aside_and_the_window_works(
 def test_rerun_exact_submits_the_same_request(window: MainWindow, qtbot: QtBot) -> None:
     source = GenerationRequest(prompt="re-run me 再来", negative_prompt="blurry", seed=777,
                                output_format="webp")
-    window.apply_reuse(source, ReuseMode.exact)
+    window.history.rerun_requested.emit(source, ReuseMode.exact.value)  # the browser's Re-run
     qtbot.waitUntil(lambda: window.jobs_model.rowCount() == 1, timeout=3000)
     job_id = window.jobs.current_job()
     row = wait_state(qtbot, window, job_id, JobState.completed)
     assert row.request == source
     assert row.seed == 777
+
+
+def test_an_image_dropped_on_the_result_view_is_taken(window: MainWindow, qtbot: QtBot) -> None:
+    job_id = _generate(qtbot, window)
+    row = window.jobs_model.row(job_id)
+    assert row is not None
+    window.editor.load("something else entirely", "")
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(row.image_paths[0])])
+    target = window.results.view.viewport()
+    enter = QDragEnterEvent(QPoint(5, 5), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(target, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(5, 5), Qt.DropAction.CopyAction, mime,
+                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(target, drop)
+    assert drop.isAccepted()
+    qtbot.waitUntil(lambda: window.editor.editor.toPlainText() == PROMPT, timeout=10_000)
