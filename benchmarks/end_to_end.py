@@ -47,6 +47,7 @@ class Ours:
     def __init__(self, base_url: str, root: Path, *, process: bool = False) -> None:
         self._done: dict[str, threading.Event] = {}
         self._final: dict[str, tuple[float, ev.JobEvent]] = {}
+        self.wall = (0.0, 0.0)  # (submit called, image verified on disk), wall clock
         kind = EngineProcess if process else JobEngine
         config = EngineConfig(DataLayout(root), queue_base=base_url, concurrency=2)
         self.engine = kind(config, keys=lambda: KEY, sink=self._sink)
@@ -59,6 +60,7 @@ class Ours:
 
     def run(self, seed: int) -> float:
         start = time.perf_counter()
+        self.wall = (time.time(), 0.0)
         job_id = self.engine.submit(request(seed))
         waiter = self._done.setdefault(job_id, threading.Event())
         if not waiter.wait(60):
@@ -66,6 +68,7 @@ class Ours:
         end, event = self._final[job_id]
         if not isinstance(event, ev.Completed) or not Path(event.image_paths[0]).is_file():
             raise RuntimeError(f"our job failed: {event}")
+        self.wall = (self.wall[0], self.wall[0] + end - start)
         return end - start
 
     def close(self) -> None:
@@ -85,18 +88,47 @@ class Theirs:
         self.http = httpx.Client(timeout=60)
         self.root = root
         self.count = 0
+        self.wall = (0.0, 0.0)
 
     def run(self, seed: int) -> float:
         start = time.perf_counter()
+        began = time.time()
         result: dict[str, Any] = self.client.subscribe(ENDPOINT_ID, request(seed).to_api_payload())
         response = self.http.get(result["images"][0]["url"])
         response.raise_for_status()
         self.count += 1
         (self.root / f"{self.count}.png").write_bytes(response.content)
+        self.wall = (began, began + time.perf_counter() - start)
         return time.perf_counter() - start
 
     def close(self) -> None:
         self.http.close()
+
+
+def _overhead(url: str, wall: tuple[float, float]) -> tuple[float, float]:
+    """(ms from submit called to the submit reaching the emulator, ms from the emulator's
+    completion to the image on disk). The emulator runs a job from its arrival (queue delay
+    0) for ``RUN_TIME``, so its completion is arrival + ``RUN_TIME``; arrival is the wall clock
+    it logged for the last submit (one job at a time)."""
+    log = httpx.get(f"{url}/_emulator/requests", timeout=10).json()
+    arrived = max(float(r["at"]) for r in log if r["route"] == "submit")
+    return (arrived - wall[0]) * 1000, (wall[1] - arrived - RUN_TIME) * 1000
+
+
+def _print_overheads(overheads: dict[str, list[tuple[float, float]]]) -> None:
+    labels = {"ours": "ours (JobEngine, SSE)", "child": "ours, engine process (as the window)",
+              "theirs": "fal-client subscribe + httpx GET"}
+    theirs = p50([a + b for a, b in overheads["theirs"]])
+    rows = []
+    for name, pairs in overheads.items():
+        submit, finish = [a for a, _ in pairs], [b for _, b in pairs]
+        total = [a + b for a, b in pairs]
+        rows.append([labels[name], p50(submit), p50(finish), p50(total), p95(total),
+                     p50(total) / theirs])
+    print_table(f"\nclient overhead (everything but the emulated run), p50 ms, load average "
+                f"{os.getloadavg()[0]:.1f}",
+                ["client", "submit → at the emulator", "completion → on disk", "total",
+                 "total p95", "ratio to fal-client"], rows)
 
 
 def main() -> None:
@@ -119,14 +151,19 @@ def main() -> None:
             mine: list[float] = []
             remote: list[float] = []
             other: list[float] = []
+            overheads: dict[str, list[tuple[float, float]]] = {"ours": [], "child": [],
+                                                                "theirs": []}
             for trial in range(args.trials):
-                runs = [(mine, ours.run), (remote, child.run), (other, theirs.run)]
-                for values, fn in runs if trial % 2 == 0 else reversed(runs):
-                    values.append(fn(trial) * 1000)
+                runs: list[tuple[list[float], Ours | Theirs, str]] = [
+                    (mine, ours, "ours"), (remote, child, "child"), (other, theirs, "theirs")]
+                for values, client, name in runs if trial % 2 == 0 else reversed(runs):
+                    values.append(client.run(trial) * 1000)
+                    overheads[name].append(_overhead(url, client.wall))
         finally:
             ours.close()
             child.close()
             theirs.close()
+    _print_overheads(overheads)
     base = p50(other)
     print_table(
         f"\nsubmit → 2048² PNG on disk, emulated run time {RUN_TIME:.0f} s, "

@@ -7,6 +7,7 @@ import logging
 import socket
 import sys
 import threading
+import time
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -50,8 +51,10 @@ class EmulatorState:
         if "authorization" in kept:
             scheme = kept["authorization"].split(" ", 1)[0]
             kept["authorization"] = f"{scheme} [present]"
+        # ``at``: wall clock at arrival, so a client in another process can time its own trip.
         record = {"origin": origin, "method": method, "target": target, "route": route,
-                  "request_id": request_id, "status": None, "headers": kept, "seconds": None}
+                  "request_id": request_id, "status": None, "headers": kept, "seconds": None,
+                  "at": time.time()}
         with self._lock:
             self._requests.append(record)
             del self._requests[:-10_000]  # a bounded log: long benchmarks stay flat
