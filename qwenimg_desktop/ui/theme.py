@@ -21,6 +21,15 @@ QLabel#sizeInfo, QLabel#promptCounts, QLabel#negativeCounter, QLabel#keyLocation
 }
 QLabel#demoBanner { background: #b45309; color: white; font-weight: bold; padding: 4px 8px; }
 QPushButton#generateButton { font-weight: bold; padding: 6px 18px; }
+%(indicators)s"""
+# Fusion draws a check box's frame a shade darker than the window: on the dark palette it all
+# but disappears. A light frame, and a filled box with a white tick when checked.
+_DARK_INDICATORS: Final = """
+QCheckBox::indicator { width: 13px; height: 13px; border: 1px solid #9aa0aa; border-radius: 3px;
+    background: #2a2c33; }
+QCheckBox::indicator:checked { background: #3d6fd6; border-color: #7aa2f7; image: url(%s); }
+QCheckBox::indicator:disabled { border-color: #5a5e67; background: #25272d; }
+QCheckBox::indicator:checked:disabled { background: #3a4660; }
 """
 
 
@@ -96,8 +105,10 @@ class ThemeController(QObject):
 
     def apply(self) -> None:
         dark = self.is_dark()
+        tick = (resource_dir() / "icons" / "check-dark.svg").as_posix()
         self._app.setPalette(dark_palette() if dark else self._light)
         self._app.setStyleSheet(_STYLE_SHEET % {
             "error": "#ff7b7b" if dark else "#c62828",
             "muted": "#9aa0aa" if dark else "#5f6670",
+            "indicators": _DARK_INDICATORS % tick if dark else "",
         })
