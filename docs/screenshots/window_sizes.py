@@ -2,7 +2,8 @@
 
 Usage: ``QT_QPA_PLATFORM=offscreen python docs/screenshots/window_sizes.py`` (or under
 ``xvfb-run -s "-screen 0 1920x1080x24"``). Runs the demo (nothing is sent to fal) and writes
-size-<w>x<h>-<theme>-create.png (a finished 4-image job), -history.png and -settings.png next
+size-<w>x<h>-<theme>-create.png (a finished 4-image job), -lightbox.png, -history.png and
+-settings.png next
 to this file.
 """
 
@@ -66,6 +67,12 @@ def main() -> int:
                 win.acts.create_tab.trigger()
                 pump(app, 0.8)
                 win.grab().save(str(HERE / f"{stem}-create.png"))
+                lightbox = win.results.open_lightbox()
+                if lightbox is not None:
+                    lightbox.resize(width * 9 // 10, height * 9 // 10)
+                    pump(app, 0.5)
+                    lightbox.grab().save(str(HERE / f"{stem}-lightbox.png"))
+                    lightbox.close()
                 win.acts.history_tab.trigger()
                 pump(app, 1.5)
                 browser = win.history.browser
