@@ -1,4 +1,5 @@
-"""Grab the Spend view (offscreen) with a month of sample jobs: docs/screenshots/spend.png.
+"""Grab the Spend view (offscreen) with a month of sample jobs, and a budget stop:
+docs/screenshots/spend.png and budget-stop.png.
 
 Run: QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots/spend_screenshots.py
 """
@@ -13,7 +14,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
+from qwenimg_desktop.core.budget import BudgetDecision, Verdict
 from qwenimg_desktop.core.store.spend import JobCost
+from qwenimg_desktop.ui.budget_stop import budget_stop_box
 from qwenimg_desktop.ui.spend_view import SpendDialog
 
 PRO = "fal-ai/qwen-image-2/pro/text-to-image"
@@ -42,6 +45,11 @@ def main() -> None:
     app.processEvents()
     out = Path(__file__).with_name("spend.png")
     dialog.grab().save(str(out))
+    box = budget_stop_box(BudgetDecision(Verdict.over_cap, (
+        "$0.30 more would pass today's cap of $1.00 ($0.90 spent today).")))
+    box.show()
+    app.processEvents()
+    box.grab().save(str(out.with_name("budget-stop.png")))
 
 
 if __name__ == "__main__":

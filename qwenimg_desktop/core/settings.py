@@ -205,6 +205,18 @@ class AppSettings(BaseModel):
         description="For the cost estimate on the Generate button; empty = the list price of "
         "the chosen endpoint.",
     )
+    daily_cap_usd: float | None = Field(
+        default=None, gt=0.0, le=100000.0, title="Daily cap (USD)",
+        description="Hold back what would pass this day's spend; empty = no cap.",
+    )
+    monthly_cap_usd: float | None = Field(
+        default=None, gt=0.0, le=1000000.0, title="Monthly cap (USD)",
+        description="Hold back what would pass this month's spend; empty = no cap.",
+    )
+    ask_above_usd: float | None = Field(
+        default=None, gt=0.0, le=100000.0, title="Ask above (USD)",
+        description="Ask before one action costs more than this; empty = never ask.",
+    )
     concurrency: int = Field(
         default=2, ge=1, le=16, title="Jobs at once",
         description="How many requests run at the same time.",

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from qwenimg_desktop import APP_NAME, __version__
-from qwenimg_desktop.core.batch.plan import BatchPlan
+from qwenimg_desktop.core.batch.plan import BatchPlan, request_cost
+from qwenimg_desktop.core.budget import Budget, BudgetDecision, check_budget
 from qwenimg_desktop.core.edit_request import EditRequest
 from qwenimg_desktop.core.endpoints import EndpointKind, choose
 from qwenimg_desktop.core.errors import KeyringUnavailable, QwenImgError
@@ -31,11 +32,13 @@ from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.settings import DraftSnapshot, ParamValues, ThemeChoice
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.snippets import Snippet
+from qwenimg_desktop.core.store.spend import SpendSummary, summarise
 from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.accessibility import name_widgets
 from qwenimg_desktop.ui.account_banner import AccountLockedBanner
 from qwenimg_desktop.ui.actions import Actions, build_actions
 from qwenimg_desktop.ui.batch_panel import BatchPanel
+from qwenimg_desktop.ui.budget_stop import confirm_budget
 from qwenimg_desktop.ui.draft import Draft
 from qwenimg_desktop.ui.draft_autosave import DraftAutosave
 from qwenimg_desktop.ui.editor.editor_panel import EditorPanel
@@ -255,6 +258,23 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _c=False, name=command: self._on_history(name))
         a.spend.triggered.connect(self.show_spend)
 
+    def _within_budget(self, request: GenerationRequest) -> bool:
+        """Whether the budget lets this request go (asking the user when it says so)."""
+        settings = self.services.settings
+        budget = Budget(settings.daily_cap_usd, settings.monthly_cap_usd, settings.ask_above_usd)
+        if budget == Budget():
+            return True
+        store = (self.services.history_store or _no_history)()
+        spent = summarise(store.spend_ledger()) if store is not None else SpendSummary()
+        decision = check_budget(request_cost(request, settings.price_per_image_usd),
+                                request.num_images, spent_today=spent.today,
+                                spent_month=spent.month, budget=budget)
+        return decision.may_send or self.confirm_budget(decision)
+
+    def confirm_budget(self, decision: BudgetDecision) -> bool:
+        """Ask whether an action held by the budget goes anyway (modal)."""
+        return confirm_budget(decision, self)
+
     def show_spend(self) -> SpendDialog | None:
         """Open the Spend view over the journal (None while the history is not open yet)."""
         store = (self.services.history_store or _no_history)()
@@ -396,6 +416,9 @@ class MainWindow(QMainWindow):
             return None
         if not self.key_ready:
             self.messenger.warning(messages.NO_KEY_REASON)
+            return None
+        if not self.services.demo and not self._within_budget(result.request):
+            self.messenger.warning("Not sent: held by your budget.")
             return None
         try:
             job_id = self.services.engine.submit(result.request)

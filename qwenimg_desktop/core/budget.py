@@ -1,0 +1,60 @@
+"""Budgets: may a set of jobs costing $X be sent now, and if not, why.
+
+Caps are optional: a daily and a monthly cap on what fal billed (the spend ledger), and a
+threshold above which one action (a Generate, a batch) asks first, by cost or by images. One
+function answers for every caller (Generate, batches), so the rule lives in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The user's limits; None is "no limit"."""
+
+    daily_cap_usd: float | None = None
+    monthly_cap_usd: float | None = None
+    ask_above_usd: float | None = None
+    ask_above_images: int | None = None
+
+
+class Verdict(StrEnum):
+    send = "send"  # within every limit
+    ask = "ask"  # within the caps, but larger than the user wants to send without a word
+    over_cap = "over_cap"  # would pass a cap: held until the cap is raised or allowed once
+
+
+@dataclass(frozen=True)
+class BudgetDecision:
+    verdict: Verdict
+    reason: str = ""
+
+    @property
+    def may_send(self) -> bool:
+        return self.verdict is Verdict.send
+
+
+def check_budget(cost_usd: float, images: int, *, spent_today: float, spent_month: float,
+                 budget: Budget) -> BudgetDecision:
+    """Whether jobs costing ``cost_usd`` for ``images`` images may be sent now, given what was
+    spent today and this month; a cap wins over a confirmation threshold."""
+    if budget.daily_cap_usd is not None and spent_today + cost_usd > budget.daily_cap_usd:
+        return BudgetDecision(Verdict.over_cap, (
+            f"${cost_usd:.2f} more would pass today's cap of ${budget.daily_cap_usd:.2f} "
+            f"(${spent_today:.2f} spent today)."))
+    if budget.monthly_cap_usd is not None and spent_month + cost_usd > budget.monthly_cap_usd:
+        return BudgetDecision(Verdict.over_cap, (
+            f"${cost_usd:.2f} more would pass this month's cap of "
+            f"${budget.monthly_cap_usd:.2f} (${spent_month:.2f} spent this month)."))
+    if budget.ask_above_usd is not None and cost_usd > budget.ask_above_usd:
+        return BudgetDecision(Verdict.ask, (
+            f"This costs about ${cost_usd:.2f}, more than the ${budget.ask_above_usd:.2f} you "
+            "asked to confirm."))
+    if budget.ask_above_images is not None and images > budget.ask_above_images:
+        return BudgetDecision(Verdict.ask, (
+            f"This makes {images} images, more than the {budget.ask_above_images} you asked to "
+            "confirm."))
+    return BudgetDecision(Verdict.send)
