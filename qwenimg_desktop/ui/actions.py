@@ -39,6 +39,8 @@ class Actions:
     cancel: QAction
     retry: QAction
     cancel_all: QAction
+    pause_sending: QAction
+    run_next: QAction
     delete_generations: QAction
     export_folder: QAction
     export_zip: QAction
@@ -102,6 +104,10 @@ def build_actions(window: QMainWindow) -> Actions:
         cancel=_action(window, "&Cancel selected job", "Esc"),
         retry=_action(window, "&Retry selected job", "Ctrl+R"),
         cancel_all=_action(window, "Cancel &all jobs", "Ctrl+Shift+Esc"),
+        pause_sending=_action(window, "&Pause sending", None,
+                              "Jobs not sent yet wait (also after a restart); jobs at fal go on"),
+        run_next=_action(window, "Send selected job &next", None,
+                         "A waiting job goes before every other waiting job"),
         delete_generations=_action(window, "&Delete selected generations", std.Delete,
                                    "Move them to the trash (Undo brings them back until you quit)"),
         export_folder=_action(window, "&Export selected to folder…", "Ctrl+E"),
@@ -155,6 +161,9 @@ def build_actions(window: QMainWindow) -> Actions:
     history.addAction(actions.spend)
     jobs = bar.addMenu("&Jobs")
     jobs.addActions([actions.cancel, actions.retry, actions.cancel_all])
+    jobs.addSeparator()
+    actions.pause_sending.setCheckable(True)
+    jobs.addActions([actions.pause_sending, actions.run_next])
     help_menu = bar.addMenu("&Help")
     help_menu.addActions([actions.getting_started, actions.about, actions.about_qt])
     return actions

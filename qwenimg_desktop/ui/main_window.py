@@ -120,6 +120,8 @@ class MainWindow(QMainWindow):
         self._build()
         self.acts = build_actions(self)
         self._connect(self.acts)
+        self.acts.pause_sending.toggled.connect(self.set_sending_paused)
+        self.acts.run_next.triggered.connect(lambda: self.run_next(self.jobs.current_job()))
         self._restore()
         name_widgets(self)  # screen readers: every control named (see ui.accessibility)
 
@@ -454,6 +456,28 @@ class MainWindow(QMainWindow):
         self.messenger.info(f"Batch of {len(job_ids):,} job(s) handed over; they are sent in "
                             "order.")
         return batch_id
+
+    def set_sending_paused(self, paused: bool) -> None:
+        """Pause (or resume) sending: jobs not sent yet wait, jobs at fal go on."""
+        try:
+            self.services.engine.pause_sending(paused)
+        except QwenImgError as exc:
+            self.messenger.error(f"Could not {'pause' if paused else 'resume'} sending: "
+                                 f"{exc.message}")
+            return
+        self.messenger.info("Sending paused: jobs not sent yet wait; jobs at fal go on."
+                            if paused else "Sending resumed.")
+
+    def run_next(self, job_id: str) -> bool:
+        """Send this waiting job before every other waiting job; False (with why) if it is
+        not waiting to be sent."""
+        row = self.jobs_model.row(job_id) if job_id else None
+        if row is None or row.state is not JobState.pending:
+            self.messenger.warning("Only a job waiting to be sent can go next.")
+            return False
+        self.services.engine.move_to_front(job_id)
+        self.messenger.info("The selected job is sent next.")
+        return True
 
     def _wildcards_dir(self) -> Path | None:
         """The data dir whose wildcards/ folder the batch panel reads (None before it opens)."""

@@ -93,3 +93,27 @@ def test_the_editor_highlights_variables(window: MainWindow, qtbot: QtBot) -> No
     assert brace[0] == separator[0]
     assert wildcard[1] != 0  # a background behind __animal__
     assert error[0] not in {brace[0], wildcard[0]}
+
+
+def test_pause_sending_and_send_next_from_the_jobs_menu(
+    window: MainWindow, emulator: EmulatorServer, qtbot: QtBot
+) -> None:
+    window.services.engine.configure(concurrency=1, price_per_image=None)
+    window.acts.pause_sending.trigger()  # checked: paused
+    assert window.acts.pause_sending.isChecked()
+    _ready(qtbot, window, "first in the queue")
+    first = window.generate()
+    window.editor.editor.clear()
+    _ready(qtbot, window, "second in the queue")
+    second = window.generate()
+    assert first is not None
+    assert second is not None
+    qtbot.waitUntil(lambda: not window._unrecorded, timeout=10_000)  # both journalled
+    assert window.run_next(second)
+    qtbot.wait(300)
+    assert emulator.stats()["submits_total"] == 0  # paused: nothing sent
+    window.acts.pause_sending.trigger()  # unchecked: resumed
+    wait_state(qtbot, window, first, JobState.completed)
+    wait_state(qtbot, window, second, JobState.completed)
+    assert list(emulator.stats()["submits_by_job_id"]) == [second, first]
+    assert not window.run_next(first)  # finished: nothing to move
