@@ -143,6 +143,7 @@ class AppRuntime:
                 self.history = store
                 if window is not None:
                     window.history.attach(store)
+                    window.history_attached()  # resumed jobs' rows learn their parameters
                 # Everything start-up built lives until quit: keep it out of later GC passes,
                 # which otherwise stall the GUI thread for ~20 ms whichever thread runs them.
                 heap.settle()

@@ -188,6 +188,20 @@ class JobsModel(QStandardItemModel):
     def active_ids(self) -> list[str]:
         return [r.job_id for r in self._by_id.values() if not r.state.is_final]
 
+    def fill_requests(self) -> list[str]:
+        """Look up the requests of rows that have none: a job resumed after a restart reports
+        before the history is open, so its row first knows only its id. Returns the filled."""
+        filled: list[str] = []
+        if self._lookup is None:
+            return filled
+        for row in self._by_id.values():
+            if row.request is None:
+                row.request = self._lookup(row.job_id)
+                if row.request is not None:
+                    filled.append(row.job_id)
+                    self._changed(row)
+        return filled
+
     def clear_finished(self, keep: str = "") -> int:
         """Take finished jobs off the list (they stay in History); ``keep`` stays listed (the
         selected one). Returns how many went."""

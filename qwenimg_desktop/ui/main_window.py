@@ -563,6 +563,13 @@ class MainWindow(QMainWindow):
         if title != self.windowTitle():
             self.setWindowTitle(title)
 
+    def history_attached(self) -> None:
+        """The history is open: rows of resumed jobs get their parameters from it."""
+        for job_id in self.jobs_model.fill_requests():
+            row = self.jobs_model.row(job_id)
+            if row is not None:
+                self.results.refresh(row)
+
     def _job_selected(self, job_id: str) -> None:
         self.results.show_job(self.jobs_model.row(job_id) if job_id else None)
 

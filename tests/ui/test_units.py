@@ -214,3 +214,19 @@ def test_titles_show_no_raw_markdown() -> None:
     model = JobsModel()
     row = model.add_job("j", GenerationRequest(prompt="\n# **灯塔** Lighthouse\nbody"))
     assert row.title == "灯塔 Lighthouse"
+
+
+def test_a_resumed_job_gets_its_parameters_once_the_history_is_open(qtbot: QtBot) -> None:
+    """Its first event comes before the history is open: "earlier session" at first, then the
+    request from the history, not "Parameters unknown"."""
+    known: dict[str, GenerationRequest] = {}
+    model = JobsModel(known.get)
+    model.apply(ev.Running("resumed", ("step 3",)))
+    row = model.row("resumed")
+    assert row is not None
+    assert row.request is None
+    known["resumed"] = GenerationRequest(prompt="# Lighthouse\nat dusk", seed=9)
+    assert model.fill_requests() == ["resumed"]
+    assert row.title == "Lighthouse"
+    assert "seed 9" in str(model.index_of("resumed").data())
+    assert model.fill_requests() == []
