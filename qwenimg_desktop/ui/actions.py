@@ -41,6 +41,7 @@ class Actions:
     cancel_all: QAction
     pause_sending: QAction
     run_next: QAction
+    more_like_this: QAction
     delete_generations: QAction
     export_folder: QAction
     export_zip: QAction
@@ -108,6 +109,8 @@ def build_actions(window: QMainWindow) -> Actions:
                               "Jobs not sent yet wait (also after a restart); jobs at fal go on"),
         run_next=_action(window, "Send selected job &next", None,
                          "A waiting job goes before every other waiting job"),
+        more_like_this=_action(window, "&More like this (4 new seeds)…", None,
+                               "The selected job's settings again with 4 new seeds, as a batch"),
         delete_generations=_action(window, "&Delete selected generations", std.Delete,
                                    "Move them to the trash (Undo brings them back until you quit)"),
         export_folder=_action(window, "&Export selected to folder…", "Ctrl+E"),
@@ -163,7 +166,7 @@ def build_actions(window: QMainWindow) -> Actions:
     jobs.addActions([actions.cancel, actions.retry, actions.cancel_all])
     jobs.addSeparator()
     actions.pause_sending.setCheckable(True)
-    jobs.addActions([actions.pause_sending, actions.run_next])
+    jobs.addActions([actions.pause_sending, actions.run_next, actions.more_like_this])
     help_menu = bar.addMenu("&Help")
     help_menu.addActions([actions.getting_started, actions.about, actions.about_qt])
     return actions

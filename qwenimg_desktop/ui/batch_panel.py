@@ -158,9 +158,10 @@ class BatchPanel(QGroupBox):
     def confirm(self) -> QMessageBox | None:
         """Ask (without blocking) to send the plan at its total; :attr:`send` on yes."""
         self.refresh()
-        plan = self.plan
-        if plan is None:
-            return None
+        return None if self.plan is None else self.confirm_plan(self.plan)
+
+    def confirm_plan(self, plan: BatchPlan) -> QMessageBox:
+        """Ask (without blocking) to send ``plan`` at its total; :attr:`send` on yes."""
         box = QMessageBox(QMessageBox.Icon.Question, "Generate batch",
                           f"Send {self.describe(plan)}?\n\nfal charges each image it makes.",
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -21,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from qwenimg_desktop import APP_NAME, __version__
-from qwenimg_desktop.core.batch.plan import BatchPlan, request_cost
+from qwenimg_desktop.core.batch.plan import BatchPlan, request_cost, seed_sweep
 from qwenimg_desktop.core.budget import Budget, BudgetDecision, check_budget
 from qwenimg_desktop.core.edit_request import EditRequest
 from qwenimg_desktop.core.endpoints import EndpointKind, choose
@@ -122,6 +123,8 @@ class MainWindow(QMainWindow):
         self._connect(self.acts)
         self.acts.pause_sending.toggled.connect(self.set_sending_paused)
         self.acts.run_next.triggered.connect(lambda: self.run_next(self.jobs.current_job()))
+        self.acts.more_like_this.triggered.connect(
+            lambda: self.more_like_this(self.jobs.current_job()))
         self._restore()
         name_widgets(self)  # screen readers: every control named (see ui.accessibility)
 
@@ -478,6 +481,16 @@ class MainWindow(QMainWindow):
         self.services.engine.move_to_front(job_id)
         self.messenger.info("The selected job is sent next.")
         return True
+
+    def more_like_this(self, job_id: str, count: int = 4) -> QMessageBox | None:
+        """The job's settings with ``count`` new seeds, as a batch confirmed at its total."""
+        row = self.jobs_model.row(job_id) if job_id else None
+        if row is None or row.request is None:
+            self.messenger.warning("Select a job to make more like it.")
+            return None
+        chooser = random.SystemRandom()
+        plan = seed_sweep(row.request, count, rng=lambda top: chooser.randint(0, top))
+        return self.batch.confirm_plan(plan)
 
     def _wildcards_dir(self) -> Path | None:
         """The data dir whose wildcards/ folder the batch panel reads (None before it opens)."""

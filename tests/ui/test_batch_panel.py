@@ -117,3 +117,26 @@ def test_pause_sending_and_send_next_from_the_jobs_menu(
     wait_state(qtbot, window, second, JobState.completed)
     assert list(emulator.stats()["submits_by_job_id"]) == [second, first]
     assert not window.run_next(first)  # finished: nothing to move
+
+
+def test_more_like_this_sends_the_same_settings_with_new_seeds_after_confirming(
+    window: MainWindow, emulator: EmulatorServer, qtbot: QtBot
+) -> None:
+    _ready(qtbot, window, "more like this, 灯塔")
+    first = window.generate()
+    assert first is not None
+    wait_state(qtbot, window, first, JobState.completed)
+    box = window.more_like_this(first)
+    assert box is not None
+    assert "Send 4 job(s), 4 image(s), about $0.30?" in box.text()
+    box.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: window.jobs_model.rowCount() == 5, timeout=5000)
+    rows = [window.jobs_model.row_at(i) for i in range(5)]
+    new = [row for row in rows if row is not None and row.job_id != first]
+    assert len(new) == 4
+    for row in new:
+        wait_state(qtbot, window, row.job_id, JobState.completed)
+    requests = [row.request for row in new if row.request is not None]
+    assert {r.prompt for r in requests} == {"more like this, 灯塔"}
+    assert len({r.seed for r in requests}) == 4
+    assert emulator.stats()["submits_total"] == 5
