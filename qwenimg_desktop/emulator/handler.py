@@ -230,6 +230,8 @@ class BaseEmulatorHandler(BaseHTTPRequestHandler):
             return True
         if fault := injector.fire("slow_first_byte", route.kind):
             self.wait(fault.delay)
+        if route.kind == "submit":
+            self.state.wait_while_held("submit")
         return False
 
     def _server_error(self, status: int, *, ingress: bool, route: Route) -> None:

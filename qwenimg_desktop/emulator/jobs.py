@@ -355,8 +355,9 @@ class JobBoard:
                     continue
                 deadlines.append(job.created_at + job.start_timeout)
         max_running = self._injector.scenario.max_running
+        held = "queue" in self._injector.scenario.hold
         for job in list(self._queue):
-            if len(self._running) >= max_running:
+            if held or len(self._running) >= max_running:
                 break
             ready_at = job.created_at + job.queue_delay
             if ready_at <= now:
@@ -417,6 +418,10 @@ class JobBoard:
             job.logs.append(_log(job.pending_logs.pop(0)[1]))
             changed = True
         assert job.finish_at is not None
+        if now >= job.finish_at and "run" in self._injector.scenario.hold:
+            if changed:
+                self._touch(job)
+            return None  # released by set_scenario, which wakes the board
         if now >= job.finish_at:
             self._end_run(job, now)
             return None

@@ -165,6 +165,11 @@ class Scenario(BaseModel):
     run_time: float = Field(default=1.0, ge=0.0, le=3600.0)
     latency: float = Field(default=0.0, ge=0.0, le=60.0)
     max_running: int = Field(default=2, ge=1, le=1000)
+    # Stages every job is held at until the stage is taken out of this (set_scenario merge):
+    # "submit" (the submit is not answered), "queue" (queued whatever its queue_delay), "run"
+    # (running past its run_time). A test holds a job at a stage for as long as it needs,
+    # where a long delay is a race a loaded machine can lose.
+    hold: frozenset[Literal["submit", "queue", "run"]] = frozenset()
     log_steps: int = Field(default=4, ge=0, le=1000)
     honour_running_cancel: bool = False
     # Render a job's images while it runs (as fal has them uploaded before COMPLETED) instead

@@ -31,6 +31,7 @@ class EmulatorState:
         self.stop_event = threading.Event()
         self.account = Account()
         self._lock = threading.Lock()
+        self._released = threading.Condition()  # notified when the scenario changes
         self._submits_total = 0
         self._submit_attempts = 0
         self._by_job_id: dict[str, int] = {}
@@ -85,8 +86,16 @@ class EmulatorState:
             new, rearm = Scenario.model_validate(dict(scenario)), FAULT_NAMES
         self.injector.set_scenario(new, rearm=rearm)
         self.account.reset_rate_limit()
-        self.board.wake()  # max_running may have changed
+        self.board.wake()  # max_running or the held stages may have changed
+        with self._released:
+            self._released.notify_all()
         return new
+
+    def wait_while_held(self, stage: str) -> None:
+        """Block a request while the scenario holds ``stage`` (or until the server stops)."""
+        with self._released:
+            while stage in self.injector.scenario.hold and not self.stop_event.is_set():
+                self._released.wait(0.5)  # the stop is not notified: it is seen within 0.5 s
 
     def count_served(self, kind: str) -> None:
         with self._lock:

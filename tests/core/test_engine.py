@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import sqlite3
 import threading
@@ -9,6 +11,7 @@ import threading
 import pytest
 from PIL import Image
 
+from qwenimg_desktop.core.fal.client import CancelOutcome, QueueClient
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.engine import EngineClosed
 from qwenimg_desktop.core.jobs.model import JobState
@@ -107,17 +110,18 @@ def test_concurrency_limit_is_respected(
 def test_a_higher_concurrency_applies_to_jobs_already_waiting(
     emulator_factory: EmulatorFactory, engine_factory: EngineFactory
 ) -> None:
-    server = emulator_factory({"max_running": 8, "run_time": 1.5})
+    server = emulator_factory({"max_running": 8, "hold": ["run"]})  # running till released
     engine, log = engine_factory(server.base_url, concurrency=1, price_per_image=0.075,
                                  make_thumbnails=False)
     ids = [engine.submit(GenerationRequest(prompt=f"job {i}")) for i in range(3)]
     log.wait_for(ids[0], ev.Submitted, timeout=10)
     assert server.stats()["submits_total"] == 1  # the others wait for the one slot
     engine.configure(concurrency=3, price_per_image=0.1)
-    # Both waiting jobs reach the queue while the first still runs (1.5 s).
+    # Both waiting jobs reach the queue while the first still runs (held at the emulator).
     for job_id in ids[1:]:
-        log.wait_for(job_id, ev.Submitted, timeout=1.2)
+        log.wait_for(job_id, ev.Submitted)
     assert not isinstance(log.of(ids[0])[-1], ev.Completed)
+    server.set_scenario({"hold": []}, merge=True)
     later = engine.submit(GenerationRequest(prompt="after the change"))
     assert all(isinstance(log.wait_final(job_id), ev.Completed) for job_id in [*ids, later])
     assert engine.concurrency == 3
@@ -131,13 +135,14 @@ def test_a_higher_concurrency_applies_to_jobs_already_waiting(
 def test_cancel_before_sending_never_reaches_the_queue(
     emulator_factory: EmulatorFactory, engine_factory: EngineFactory
 ) -> None:
-    server = emulator_factory({"queue_delay": 0.5})
+    server = emulator_factory({"hold": ["queue"]})  # the first keeps the one slot till released
     engine, log = engine_factory(server.base_url, concurrency=1)
     first = engine.submit(GenerationRequest(prompt="first"))
     second = engine.submit(GenerationRequest(prompt="second"))
     log.wait_for(second, ev.StateChanged)
     engine.cancel(second)
     assert isinstance(log.wait_final(second), ev.Cancelled)
+    server.set_scenario({"hold": []}, merge=True)
     assert isinstance(log.wait_final(first), ev.Completed)
     assert second not in server.stats()["submits_by_job_id"]
     record = engine.store.get(second) if engine.store else None
@@ -157,6 +162,41 @@ def test_cancel_a_queued_remote_job(
     assert isinstance(final, ev.Cancelled)
     states = [e.state for e in log.of(job_id) if isinstance(e, ev.StateChanged)]
     assert JobState.cancel_requested in states
+    assert engine.store is not None
+    record = engine.store.get(job_id)
+    assert record is not None
+    assert record.state is JobState.cancelled
+
+
+def test_a_cancel_answered_after_the_job_ended_is_journalled_first(
+    emulator_factory: EmulatorFactory, engine_factory: EngineFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The PUT cancel is done on the server, but its answer is read late (as a loaded machine
+    can order it): the follower meanwhile sees the job cancelled. Before: Cancelled came first,
+    then the late answer tried cancelled → cancel_requested (an illegal transition), so the
+    events never said the cancel was accepted. Now the follower waits for that answer."""
+    server = emulator_factory({"queue_delay": 30.0})
+    real_cancel = QueueClient.cancel
+    engine, log = engine_factory(server.base_url)
+
+    async def cancel_answered_late(client: QueueClient, request_id: str) -> CancelOutcome:
+        outcome = await real_cancel(client, request_id)
+        # Read the answer once the follower has ended the job, or after 5 s if it waits for
+        # this answer (as it should): 5 s only bounds how long the bug is given to show.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.to_thread(log.wait_for, job_id, ev.Cancelled, 5.0)
+        return outcome
+
+    monkeypatch.setattr(QueueClient, "cancel", cancel_answered_late)
+    job_id = engine.submit(REQUEST)
+    log.wait_for(job_id, ev.Submitted)
+    engine.cancel(job_id)
+    final = log.wait_final(job_id)
+    assert isinstance(final, ev.Cancelled), final
+    events = log.of(job_id)
+    before = [e.state for e in events[:events.index(final)] if isinstance(e, ev.StateChanged)]
+    assert JobState.cancel_requested in before
     assert engine.store is not None
     record = engine.store.get(job_id)
     assert record is not None

@@ -34,7 +34,8 @@ def _state(db: Path, job_id: str) -> tuple[str, str | None]:
 def test_kill_mid_job_then_resume_finishes_without_resubmitting(
     emulator_factory: EmulatorFactory, tmp_path: Path
 ) -> None:
-    server = emulator_factory({"run_time": 2.0}, valid_keys={TEST_KEY})
+    # Held running until the kill is done: a time-bound run can end first on a loaded machine.
+    server = emulator_factory({"run_time": 2.0, "hold": ["run"]}, valid_keys={TEST_KEY})
     data = tmp_path / "data"
     proc = subprocess.Popen(
         cli_command(
@@ -70,6 +71,7 @@ def test_kill_mid_job_then_resume_finishes_without_resubmitting(
     state, request_id = _state(DataLayout(data).db_path, job_id)
     assert state in {"submitted", "queued", "running"}
     assert request_id
+    server.set_scenario({"hold": []}, merge=True)
 
     resumed = run_cli(
         tmp_path, "resume", "--queue-url", server.base_url, "--data-dir", str(data), key=TEST_KEY

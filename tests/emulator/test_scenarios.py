@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import httpx
 import pytest
 from pydantic import ValidationError
@@ -9,7 +12,7 @@ from pydantic import ValidationError
 from qwenimg_desktop.emulator.render import render_image
 from qwenimg_desktop.emulator.scenarios import Fault, FaultInjector, Scenario
 from qwenimg_desktop.emulator.server import EmulatorServer
-from tests.emulator.support import client, run_to_completion
+from tests.emulator.support import client, run_to_completion, stream_events, submit
 from tests.fixtures.emulator import EmulatorFactory
 
 
@@ -106,3 +109,36 @@ def test_render_ahead_has_the_images_ready_at_completed(
     assert image.status_code == 200
     assert image.content == render_image.__wrapped__(
         "rendered while running", 11, 0, 512, 512).data
+
+
+@pytest.mark.parametrize(("stage", "held_at"), [("queue", "IN_QUEUE"), ("run", "IN_PROGRESS")])
+def test_a_hold_keeps_a_job_at_its_stage_until_released(
+    emulator_factory: EmulatorFactory, stage: str, held_at: str
+) -> None:
+    """A test holds a job queued (or running) for as long as it needs, whatever the load: a
+    queue_delay or run_time is a race a slow machine can lose."""
+    server = emulator_factory({"queue_delay": 0.0, "run_time": 0.0, "hold": [stage]})
+    with client() as http:
+        answer = submit(http, server.base_url)
+        assert stream_events(http, answer["status_url"], until=held_at)[-1]["status"] == held_at
+        time.sleep(0.3)  # well past queue_delay and run_time (0 s): still held
+        status = http.get(answer["status_url"]).json()
+        assert status["status"] == held_at
+        server.set_scenario({"hold": []}, merge=True)
+        assert stream_events(http, answer["status_url"])[-1]["status"] == "COMPLETED"
+
+
+def test_a_held_submit_is_answered_once_released(emulator_factory: EmulatorFactory) -> None:
+    server = emulator_factory({"hold": ["submit"]})
+    answers: list[dict[str, object]] = []
+    with client() as http:
+        sender = threading.Thread(target=lambda: answers.append(submit(http, server.base_url)))
+        sender.start()
+        sender.join(0.3)
+        assert sender.is_alive()  # still waiting for its answer
+        assert not answers
+        assert server.stats()["submits_total"] == 0
+        server.set_scenario({"hold": []}, merge=True)
+        sender.join(30)
+    assert len(answers) == 1
+    assert server.stats()["submits_total"] == 1

@@ -145,8 +145,7 @@ def test_a_window_opened_while_the_cli_is_sending_leaves_the_job_to_it(
 ) -> None:
     """Before: the window flagged the CLI's job `unknown`; the CLI died with
     `illegal transition unknown → submitted` though fal had the job (charged, no images)."""
-    server = emulator_factory(
-        {"slow_first_byte": {"probability": 1.0, "delay": 5.0, "routes": ["submit"]}})
+    server = emulator_factory({"hold": ["submit"]})  # the submit is answered once released
     data = tmp_path / "data"
     cli = cli_runs(server.base_url, data)
     job_id = cli.job_id
@@ -154,6 +153,7 @@ def test_a_window_opened_while_the_cli_is_sending_leaves_the_job_to_it(
     engine, log = window_engine(server.base_url, data)
     assert engine.flagged_unknown == []
     assert engine.recovered == []
+    server.set_scenario({"hold": []}, merge=True)
     code, payload = cli.finish()
     assert code == 0, cli.lines
     assert payload["state"] == "completed"
@@ -175,7 +175,7 @@ def test_a_queued_cli_job_is_followed_once_while_a_window_and_resume_open(
 ) -> None:
     """Before: the window (and `resume`) followed the CLI's queued job too: the result and the
     images were fetched twice and one side died with `illegal transition completed → completed`."""
-    server = emulator_factory({"queue_delay": 10.0})  # still queued while both open
+    server = emulator_factory({"hold": ["queue"]})  # queued until released below
     data = tmp_path / "data"
     cli = cli_runs(server.base_url, data, "--param", "num_images=2")
     job_id = cli.job_id
@@ -193,6 +193,7 @@ def test_a_queued_cli_job_is_followed_once_while_a_window_and_resume_open(
         in resume.stderr
     assert f"  job {job_id}: run by `qwenimg-desktop generate` (pid {cli.process.pid})" \
         in resume.stderr
+    server.set_scenario({"hold": []}, merge=True)
     code, payload = cli.finish()
     assert code == 0, cli.lines
     assert payload["state"] == "completed"
@@ -229,7 +230,7 @@ def test_the_window_takes_over_the_job_of_a_cli_that_was_killed(
     cli_runs: Callable[..., CliRun], tmp_path: Path,
 ) -> None:
     """The job is left to the live CLI, and taken over (never resubmitted) once it dies."""
-    server = emulator_factory({"queue_delay": 8.0})  # still queued when the window opens
+    server = emulator_factory({"hold": ["queue"]})  # queued until released below
     data = tmp_path / "data"
     cli = cli_runs(server.base_url, data)
     job_id = cli.job_id
@@ -238,6 +239,7 @@ def test_the_window_takes_over_the_job_of_a_cli_that_was_killed(
     assert engine.recovered == []
     os.kill(cli.process.pid, signal.SIGKILL)
     assert cli.finish()[0] == -signal.SIGKILL
+    server.set_scenario({"hold": []}, merge=True)
     final = log.wait_final(job_id, timeout=30)
     assert isinstance(final, ev.Completed), final
     notices = [e for e in log.events if isinstance(e, ev.EngineNotice)]
@@ -251,7 +253,7 @@ def test_resume_beside_a_window_says_which_jobs_the_window_still_runs(
     emulator_factory: EmulatorFactory, window_engine: WindowFactory, tmp_path: Path,
 ) -> None:
     """Before: `resume` beside a window with unfinished jobs printed `resumed 0` and no why."""
-    server = emulator_factory({"queue_delay": 8.0})  # still queued while `resume` runs
+    server = emulator_factory({"hold": ["queue"]})  # queued until released below
     data = tmp_path / "data"
     engine, log = window_engine(server.base_url, data)
     job_id = engine.submit(GenerationRequest(prompt="the window's own job"))
@@ -262,6 +264,7 @@ def test_resume_beside_a_window_says_which_jobs_the_window_still_runs(
     assert resume.stdout.strip() == ""
     assert f"a Qwen Image Desktop window (pid {engine.pid})" in resume.stderr
     assert "Run `qwenimg-desktop resume` again once it has stopped" in resume.stderr
+    server.set_scenario({"hold": []}, merge=True)
     assert isinstance(log.wait_final(job_id), ev.Completed)
     assert _served(server, "result") == 1
 

@@ -263,7 +263,7 @@ def test_a_cancel_that_comes_too_late_says_it_is_probably_charged(
     """fal accepts the cancel of a running job yet finishes it: the row and the status bar say
     what fal answered and that the job is probably charged, not just "Completed"."""
     late: EmulatorServer = emulator_factory(  # type: ignore[operator]
-        {"run_time": 2.0, "queue_delay": 0.0, "honour_running_cancel": False})
+        {"queue_delay": 0.0, "hold": ["run"], "honour_running_cancel": False})
     win = ready_window(runtime_factory(late), qtbot, show=False)
     said: list[str] = []
     win.messenger.message.connect(lambda _level, text: said.append(text))
@@ -274,6 +274,7 @@ def test_a_cancel_that_comes_too_late_says_it_is_probably_charged(
     win.cancel(job_id)
     row = wait_state(qtbot, win, job_id, JobState.cancel_requested)
     assert messages.CANCEL_ACCEPTED in row.status_line(0.0)
+    late.set_scenario({"hold": []}, merge=True)  # the run ends only once the cancel is answered
     row = wait_state(qtbot, win, job_id, JobState.completed)
     line = row.status_line(0.0)
     assert line.startswith("Completed: ")

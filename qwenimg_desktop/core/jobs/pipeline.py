@@ -72,6 +72,10 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
+# A job in these states has its result: a cancel is neither sent nor recorded any more.
+_PAST_CANCEL: frozenset[JobState] = frozenset({JobState.fetching, JobState.completed})
+
+
 @dataclass
 class JobContext:
     """What the engine knows about one live job (engine-loop only)."""
@@ -90,6 +94,9 @@ class JobContext:
     started: bool = False  # fal said IN_PROGRESS: a cancel may no longer spare the charge
     traceback: str | None = None  # an app crash's traceback, from the logs
     task: asyncio.Task[None] | None = field(default=None, repr=False)
+    # Held while a PUT cancel is answered and its outcome recorded: the follower can see the
+    # job end (cancelled) before that answer is read, and must record cancel_requested first.
+    cancel_sending: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     def __post_init__(self) -> None:
         self.started = self.state in {JobState.running, JobState.fetching}
@@ -633,25 +640,34 @@ class Pipeline:
     async def request_cancel(self, ctx: JobContext) -> None:
         """PUT cancel for a remote job and record the honest state."""
         ctx.cancel_requested = True
-        if ctx.request_id is None or ctx.state in {JobState.fetching, JobState.completed}:
+        if ctx.request_id is None or ctx.state in _PAST_CANCEL:
             return
-        try:
-            outcome = await self.client.cancel(ctx.request_id)
-        except FalError as exc:
-            log.warning("cancel of %s failed: %s", ctx.job_id, exc)
-            self.emit(ev.StateChanged(ctx.job_id, ctx.state, f"cancel failed: {exc.message}"))
-            return
-        if outcome is CancelOutcome.requested and ctx.state is not JobState.cancel_requested:
-            await self.db(self.store.mark_cancel_requested, ctx.job_id)
-            ctx.state = JobState.cancel_requested
-            self.emit(ev.StateChanged(ctx.job_id, JobState.cancel_requested))
-        elif outcome is CancelOutcome.already_completed:
-            self.emit(
-                ev.StateChanged(ctx.job_id, ctx.state, "already finished; fetching the result")
-            )
+        async with ctx.cancel_sending:
+            try:
+                outcome = await self.client.cancel(ctx.request_id)
+            except FalError as exc:
+                log.warning("cancel of %s failed: %s", ctx.job_id, exc)
+                self.emit(ev.StateChanged(ctx.job_id, ctx.state, f"cancel failed: {exc.message}"))
+                return
+            if ctx.state in _PAST_CANCEL or ctx.state.is_final:
+                return  # it ended while the answer was on its way (the result came first)
+            if outcome is CancelOutcome.requested and ctx.state is not JobState.cancel_requested:
+                await self.db(self.store.mark_cancel_requested, ctx.job_id)
+                ctx.state = JobState.cancel_requested
+                self.emit(ev.StateChanged(ctx.job_id, JobState.cancel_requested))
+            elif outcome is CancelOutcome.already_completed:
+                self.emit(
+                    ev.StateChanged(ctx.job_id, ctx.state, "already finished; fetching the result")
+                )
 
     async def finish_cancelled(self, ctx: JobContext) -> None:
-        """Record and announce a cancelled job, saying whether fal had already started it."""
+        """Record and announce a cancelled job, saying whether fal had already started it.
+
+        A PUT cancel still being answered is waited for: fal can report the job cancelled
+        before the cancel's own answer is read, and the journal records cancel_requested first.
+        """
+        async with ctx.cancel_sending:
+            pass
         if ctx.request_id is None:
             note = ""  # never sent: nothing to pay
         elif ctx.started:
