@@ -42,6 +42,7 @@ class Actions:
     pause_sending: QAction
     run_next: QAction
     more_like_this: QAction
+    cancel_batch: QAction
     delete_generations: QAction
     export_folder: QAction
     export_zip: QAction
@@ -109,6 +110,8 @@ def build_actions(window: QMainWindow) -> Actions:
                               "Jobs not sent yet wait (also after a restart); jobs at fal go on"),
         run_next=_action(window, "Send selected job &next", None,
                          "A waiting job goes before every other waiting job"),
+        cancel_batch=_action(window, "Cancel the selected job's &batch", None,
+                             "Every unfinished job of its batch; waiting ones are never sent"),
         more_like_this=_action(window, "&More like this (4 new seeds)…", None,
                                "The selected job's settings again with 4 new seeds, as a batch"),
         delete_generations=_action(window, "&Delete selected generations", std.Delete,
@@ -166,7 +169,8 @@ def build_actions(window: QMainWindow) -> Actions:
     jobs.addActions([actions.cancel, actions.retry, actions.cancel_all])
     jobs.addSeparator()
     actions.pause_sending.setCheckable(True)
-    jobs.addActions([actions.pause_sending, actions.run_next, actions.more_like_this])
+    jobs.addActions([actions.pause_sending, actions.run_next, actions.cancel_batch,
+                     actions.more_like_this])
     help_menu = bar.addMenu("&Help")
     help_menu.addActions([actions.getting_started, actions.about, actions.about_qt])
     return actions

@@ -123,6 +123,8 @@ class MainWindow(QMainWindow):
         self._connect(self.acts)
         self.acts.pause_sending.toggled.connect(self.set_sending_paused)
         self.acts.run_next.triggered.connect(lambda: self.run_next(self.jobs.current_job()))
+        self.acts.cancel_batch.triggered.connect(
+            lambda: self.cancel_batch_of(self.jobs.current_job()))
         self.acts.more_like_this.triggered.connect(
             lambda: self.more_like_this(self.jobs.current_job()))
         self._restore()
@@ -481,6 +483,23 @@ class MainWindow(QMainWindow):
         self.services.engine.move_to_front(job_id)
         self.messenger.info("The selected job is sent next.")
         return True
+
+    def cancel_batch_of(self, job_id: str) -> str | None:
+        """Cancel every unfinished job of the selected job's batch; its id, or None (why
+        shown) when the job is not part of a batch."""
+        provider = self.services.history_store
+        try:
+            store = provider() if provider is not None and job_id else None
+            batch_id = store.batch_of(job_id) if store is not None else None
+        except QwenImgError as exc:
+            self.messenger.error(f"Could not read the batch: {exc.message}")
+            return None
+        if batch_id is None:
+            self.messenger.warning("The selected job is not part of a batch.")
+            return None
+        self.services.engine.cancel_batch(batch_id)
+        self.messenger.info("Cancelling the batch: waiting jobs are not sent.")
+        return batch_id
 
     def more_like_this(self, job_id: str, count: int = 4) -> QMessageBox | None:
         """The job's settings with ``count`` new seeds, as a batch confirmed at its total."""

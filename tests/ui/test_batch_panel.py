@@ -140,3 +140,26 @@ def test_more_like_this_sends_the_same_settings_with_new_seeds_after_confirming(
     assert {r.prompt for r in requests} == {"more like this, 灯塔"}
     assert len({r.seed for r in requests}) == 4
     assert emulator.stats()["submits_total"] == 5
+
+
+def test_cancel_a_waiting_batch_from_the_window_sends_nothing(
+    window: MainWindow, emulator: EmulatorServer, qtbot: QtBot
+) -> None:
+    window.acts.pause_sending.trigger()
+    _ready(qtbot, window, "a {cat|dog|fox}")
+    window.batch.mode.setCurrentIndex(1)
+    window.batch.refresh()
+    box = window.batch.confirm()
+    assert box is not None
+    box.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: window.jobs_model.rowCount() == 3, timeout=5000)
+    qtbot.waitUntil(lambda: not window._unrecorded, timeout=10_000)
+    first = window.jobs_model.row_at(0)
+    assert first is not None
+    assert window.cancel_batch_of(first.job_id) is not None
+    for i in range(3):
+        row = window.jobs_model.row_at(i)
+        assert row is not None
+        wait_state(qtbot, window, row.job_id, JobState.cancelled)
+    window.acts.pause_sending.trigger()
+    assert emulator.stats()["submits_total"] == 0
