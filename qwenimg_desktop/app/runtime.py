@@ -237,12 +237,13 @@ class AppRuntime:
         self.workers.shutdown()
 
 
-def _check_key(base: str, key: str) -> None:
-    """``core.fal.client.check_key``, imported when first used (off the GUI thread): httpx
-    is not loaded before the window's first paint."""
-    from qwenimg_desktop.core.fal.client import check_key  # noqa: PLC0415
+def _check_key(base: str, key: str) -> str:
+    """``core.fal.platform.check_key_with_prices``, imported when first used (off the GUI
+    thread): httpx is not loaded before the window's first paint."""
+    from qwenimg_desktop.core.endpoints.registry import all_endpoints  # noqa: PLC0415
+    from qwenimg_desktop.core.fal.platform import check_key_with_prices  # noqa: PLC0415
 
-    check_key(base, key)
+    return check_key_with_prices(base, key, [e.id for e in all_endpoints()])
 
 
 def _demo_key() -> str:

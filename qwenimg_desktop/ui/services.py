@@ -30,7 +30,7 @@ class UiServices:
     bridge: EngineBridge
     engine: EngineFacade
     queue_base: str
-    check_key: Callable[[str, str], None]
+    check_key: Callable[[str, str], str | None]
     lookup_request: Callable[[str], GenerationRequest | None]
     demo: bool = False
     switch_to_demo: Callable[[], None] | None = None

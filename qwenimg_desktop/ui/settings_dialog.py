@@ -30,7 +30,7 @@ from qwenimg_desktop.ui.accessibility import name_widgets
 from qwenimg_desktop.ui.safe_text import plain_label
 from qwenimg_desktop.ui.workers import Workers
 
-KeyChecker = Callable[[str, str], None]  # (queue base, key) -> None or raises
+KeyChecker = Callable[[str, str], str | None]  # (queue base, key) -> what it proved, or raises
 
 
 class SettingsDialog(QDialog):
@@ -179,13 +179,13 @@ class SettingsDialog(QDialog):
         typed = self.key_field.text().strip()
         base = self._queue_base
 
-        def work() -> None:
+        def work() -> str | None:
             key = typed or self._keys.get()
             if not key:
                 raise LookupError("no key")
             if problem := key_shape_problem(key):  # said here: fal would only answer 401
                 raise InvalidKey(problem)
-            self._check_key(base, key)
+            return self._check_key(base, key)
 
         def failed(exc: Exception) -> None:
             if isinstance(exc, LookupError):
@@ -198,7 +198,8 @@ class SettingsDialog(QDialog):
                 self._show_result(*messages.key_test_text(exc))
 
         self.result_label.setText("Testing the key…")
-        self._run(work, lambda _r: self._show_result(*messages.key_test_text(None)), failed)
+        self._run(work, lambda proved: self._show_result(
+            True, proved or messages.key_test_text(None)[1]), failed)
 
     # ---- results ----------------------------------------------------------------------------
 

@@ -19,7 +19,11 @@ from qwenimg_desktop.core.errors import (
 )
 from qwenimg_desktop.core.fal.client import QueueClient, error_from_response
 from qwenimg_desktop.core.fal.credentials import fixed_key
-from qwenimg_desktop.core.fal.platform import PlatformClient, platform_error
+from qwenimg_desktop.core.fal.platform import (
+    PlatformClient,
+    check_key_with_prices,
+    platform_error,
+)
 from qwenimg_desktop.core.fal.retry import RetryPolicy
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.emulator.server import EmulatorServer
@@ -203,3 +207,15 @@ def test_error_shapes_map_to_typed_errors() -> None:
     error = platform_error(admin)
     assert isinstance(error, ScopeRefused)
     assert "Admin API key" in str(error)
+
+
+def test_test_key_uses_the_free_price_lookup_and_says_what_it_proved(
+    emulator_factory: EmulatorFactory,
+) -> None:
+    server = emulator_factory(valid_keys={KEY})
+    proved = check_key_with_prices(server.base_url, KEY, [PRO, STD])
+    assert "authenticated price lookup" in proved
+    assert "$0.075/image" in proved
+    assert server.stats()["served"].get("platform") == 1
+    with pytest.raises(AuthError):
+        check_key_with_prices(server.base_url, "wrong:key", [PRO])

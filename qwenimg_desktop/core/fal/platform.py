@@ -37,9 +37,10 @@ from qwenimg_desktop.core.fal.client import (
     DEFAULT_TIMEOUT,
     USER_AGENT,
     account_locked,
+    check_key,
     send_bounded,
 )
-from qwenimg_desktop.core.fal.credentials import KeySource, key_shape_problem
+from qwenimg_desktop.core.fal.credentials import KeySource, fixed_key, key_shape_problem
 from qwenimg_desktop.core.fal.limits import CALL_DEADLINE_S, MAX_RESULT_BYTES, MAX_STATUS_BYTES
 from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.fal.retry import (
@@ -318,3 +319,35 @@ def platform_error(response: httpx.Response) -> FalError:
         return ServerError(f"fal's platform API failed (HTTP {code}): {message}", code)
     return FalError(f"fal's platform API answered HTTP {code} ({error_type or 'error'}): "
                     f"{message}")
+
+
+async def _prices_with_key(base: str, key: str, endpoint_ids: list[str], limit: float
+                           ) -> dict[str, Price]:
+    client = PlatformClient(base, key=fixed_key(key), retry=RetryPolicy(max_attempts=2),
+                            timeout=httpx.Timeout(limit, connect=min(limit, 10.0)))
+    try:
+        return await client.pricing(endpoint_ids)
+    finally:
+        await client.aclose()
+
+
+def check_key_with_prices(queue_base: str, key: str, endpoint_ids: list[str],
+                          timeout: float = 10.0) -> str:
+    """Test a key with an authenticated, free call (``GET /models/pricing``) and say what it
+    proved; where no Platform API answers (404), fall back to the queue's check. Blocking: use
+    off the GUI thread.
+
+    Raises:
+        AuthError: the key is rejected. NetworkError / ServerError: fal could not say.
+    """
+    register_secret(key)
+    try:
+        prices = asyncio.run(_prices_with_key(platform_base_for(queue_base), key,
+                                              endpoint_ids, timeout))
+    except NotFound:
+        check_key(queue_base, key)
+        return "The key works: fal's queue accepted it."
+    shown = ", ".join(f"{p.endpoint_id.removeprefix('fal-ai/')} ${p.unit_price:g}/{p.unit}"
+                      for p in prices.values())
+    return ("The key works: fal accepted it for an authenticated price lookup"
+            + (f" ({shown})." if shown else "."))
