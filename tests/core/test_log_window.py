@@ -46,8 +46,9 @@ def test_every_line_is_stored_once_as_the_window_slides(
 def test_a_resumed_job_never_shows_a_line_twice(
     emulator_factory: EmulatorFactory, engine_factory: EngineFactory, tmp_path: Path
 ) -> None:
+    # Held running once its lines are out: the job must still be unfinished at the stop.
     server = emulator_factory({"queue_delay": 0, "run_time": 2.0, "log_steps": 8,
-                               "stream_logs": "window"})
+                               "stream_logs": "window", "hold": ["run"]})
     root = tmp_path / "data"
     first, log = engine_factory(server.base_url, root=root, make_thumbnails=False)
     job_id = first.submit(REQUEST)
@@ -58,6 +59,7 @@ def test_a_resumed_job_never_shows_a_line_twice(
         time.sleep(0.02)
     before = _lines(first, job_id)
     first.shutdown()
+    server.set_scenario({"hold": []}, merge=True)
     second, log2 = engine_factory(server.base_url, root=root, make_thumbnails=False)
     assert isinstance(log2.wait_final(job_id), ev.Completed)
     after = _lines(second, job_id)
