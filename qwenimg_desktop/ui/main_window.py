@@ -101,6 +101,10 @@ class MainWindow(QMainWindow):
         self.demo_banner = plain_label(messages.DEMO_LABEL, self)
         self.demo_banner.setObjectName("demoBanner")
         self.demo_banner.setVisible(services.demo)
+        self.spend_label = plain_label("", self)
+        self.spend_label.setObjectName("todaySpend")
+        self.spend_label.setToolTip("What fal billed today (History → Spend… for more)")
+        self.statusBar().addPermanentWidget(self.spend_label)
         self.account_banner = AccountLockedBanner(self)
         self.account_banner.resume_requested.connect(
             lambda: self.services.engine.pause_sending(False))
@@ -605,8 +609,19 @@ class MainWindow(QMainWindow):
     def _job_selected(self, job_id: str) -> None:
         self.results.show_job(self.jobs_model.row(job_id) if job_id else None)
 
+    def refresh_spend(self) -> None:
+        """Today's spend in the status bar (nothing in demo mode or before the history opens)."""
+        store = (self.services.history_store or _no_history)()
+        if self.services.demo or store is None:
+            self.spend_label.setText("")
+            return
+        summary = summarise(store.spend_ledger())
+        unknown = f" (+{summary.unknown_jobs} unknown)" if summary.unknown_jobs else ""
+        self.spend_label.setText(f"Today ${summary.today:.2f}{unknown}")
+
     def _job_finished(self, job_id: str) -> None:
         self.history.job_finished(job_id)
+        self.refresh_spend()
         row = self.jobs_model.row(job_id)
         if row is None:
             return

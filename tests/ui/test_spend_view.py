@@ -19,6 +19,7 @@ def test_the_spend_view_sums_what_the_window_generated(
     job = window.services.engine.submit(GenerationRequest(prompt="billed", num_images=2, seed=1))
     qtbot.waitUntil(lambda: (r := window.jobs_model.row(job)) is not None
                     and r.state is JobState.completed, timeout=20000)
+    qtbot.waitUntil(lambda: window.spend_label.text().startswith("Today $0.15"), timeout=5000)
     qtbot.waitUntil(lambda: window.show_spend() is not None, timeout=5000)
     dialog = window.show_spend()
     assert dialog is not None
