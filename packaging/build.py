@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bundle_config as cfg
 from smoke_test import SmokeResult, run_smoke
+from translations import compile_translations
 
 from qwenimg_desktop import APP_NAME, __version__
 
@@ -212,6 +213,8 @@ def _say(line: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     dist, work = args.dist.resolve(), args.work.resolve()
+    for catalog in compile_translations():  # resources/i18n/*.qm, collected with resources/
+        _say(f"translations: {catalog.name}")
     seconds = run_pyinstaller(dist, work, debug=args.debug, quiet=args.quiet)
     bundle = bundle_path(dist)
     size, files = tree_size(bundle)

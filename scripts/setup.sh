@@ -101,3 +101,4 @@ ensure_packages "${APT_PACKAGES[@]}"
 check_python
 ensure_libpython
 ensure_venv
+"$VENV/bin/python" packaging/translations.py | sed "s/^/[setup] /"

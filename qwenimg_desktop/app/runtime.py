@@ -35,6 +35,7 @@ from qwenimg_desktop.core.settings import AppSettings
 from qwenimg_desktop.core.store.files import DataLayout, ensure_writable
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.threads import favour_the_gui_thread
+from qwenimg_desktop.ui import i18n
 from qwenimg_desktop.ui.bridge import EngineBridge
 from qwenimg_desktop.ui.main_window import MainWindow
 from qwenimg_desktop.ui.safe_text import plain_message_box
@@ -169,6 +170,7 @@ class AppRuntime:
         assert self.engine is not None
         app = application()
         if self.theme is None:
+            i18n.install(self.settings.language)  # before any widget: texts are read once
             self.theme = ThemeController(app, self.settings.theme)
         services = UiServices(
             settings=self.settings, settings_path=self.settings_path,

@@ -226,6 +226,10 @@ class AppSettings(BaseModel):
         description="fal's queue; change only for testing against an emulator.",
     )
     theme: ThemeChoice = ThemeChoice.system
+    language: str = Field(
+        default="", max_length=16, title="Language",
+        description="Interface language: empty follows the system; 'en' or 'zh_CN'.",
+    )
     presets: dict[str, ParamValues] = Field(default_factory=dict)
     last_used: ParamValues = Field(default_factory=ParamValues)
     first_run_done: bool = False

@@ -49,6 +49,7 @@ from qwenimg_desktop.ui.editor.recall import PromptRecall
 from qwenimg_desktop.ui.first_run import FirstRunDialog
 from qwenimg_desktop.ui.history.reuse import ReuseMode
 from qwenimg_desktop.ui.history_host import HistoryHost
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.jobs_model import JobsModel
 from qwenimg_desktop.ui.jobs_view import JobsPanel
 from qwenimg_desktop.ui.notifications import Notifier
@@ -131,6 +132,7 @@ class MainWindow(QMainWindow):
             lambda: self.cancel_batch_of(self.jobs.current_job()))
         self.acts.more_like_this.triggered.connect(
             lambda: self.more_like_this(self.jobs.current_job()))
+        self._connect_languages(self.acts)
         self._restore()
         name_widgets(self)  # screen readers: every control named (see ui.accessibility)
 
@@ -396,6 +398,20 @@ class MainWindow(QMainWindow):
         if self.services.leave_demo is not None:
             self.messenger.info("Leaving demo mode…")
             QTimer.singleShot(0, self.services.leave_demo)
+
+    def _connect_languages(self, a: Actions) -> None:
+        for code, action in a.languages.items():
+            action.setChecked(code == self.services.settings.language)
+            action.triggered.connect(lambda _c=False, lang=code: self.set_language(lang))
+
+    def set_language(self, code: str) -> None:
+        """Remember the interface language; it is applied at the next start (texts are set
+        once when widgets are built)."""
+        self.services.settings.language = code
+        if self.services.save_settings is not None:
+            self.services.save_settings()
+        self.messenger.info(translate(
+            "MainWindow", "The new language is used when Qwen Image Desktop is restarted."))
 
     def open_settings(self) -> SettingsDialog:
         if self.settings_dialog is None:

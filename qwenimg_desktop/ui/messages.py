@@ -20,6 +20,7 @@ from qwenimg_desktop.core.errors import (
     QwenImgError,
 )
 from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.ui.i18n import translate
 
 log = logging.getLogger("qwenimg.messages")
 
@@ -124,39 +125,50 @@ def _sentence(text: str) -> str:
 def key_test_text(error: Exception | None) -> tuple[bool, str]:
     """Whether a key test passed, and what to tell the user."""
     if error is None:
-        return True, "The key works: fal accepted it."
+        return True, translate("Messages", "The key works: fal accepted it.")
     if isinstance(error, AuthError):
-        return False, ("fal rejected this key: it is wrong, revoked or mistyped. Copy it again "
-                       f"from {FAL_KEYS_URL}.")
+        return False, translate(
+            "Messages", "fal rejected this key: it is wrong, revoked or mistyped. Copy it again "
+            "from {url}.").format(url=FAL_KEYS_URL)
     if isinstance(error, NetworkError):
-        return False, (f"Could not reach fal to test the key ({error}). "
-                       "Check the network.")
+        return False, translate(
+            "Messages", "Could not reach fal to test the key ({error}). Check the network."
+        ).format(error=error)
     if isinstance(error, QwenImgError):
-        return False, f"The key could not be tested: {error.message}"
-    return False, f"The key could not be tested ({error.__class__.__name__})."
+        return False, translate("Messages", "The key could not be tested: {reason}").format(
+            reason=error.message)
+    return False, translate("Messages", "The key could not be tested ({kind}).").format(
+        kind=error.__class__.__name__)
 
 
 def keyring_unavailable_text(error: Exception | None) -> str:
-    detail = str(error).rstrip(".") if error is not None else "no keyring backend was found"
-    return (
-        f"The system keyring is not available ({detail}). The key can be used for this session "
+    detail = (str(error).rstrip(".") if error is not None
+              else translate("Messages", "no keyring backend was found"))
+    return translate(
+        "Messages",
+        "The system keyring is not available ({detail}). The key can be used for this session "
         "only: it is kept in memory and forgotten when the app quits. Alternatively set the "
-        "FAL_KEY environment variable."
-    )
+        "FAL_KEY environment variable.").format(detail=detail)
 
 
 def key_source_text(source: str, backend: str) -> str:
-    return {
-        "env": "The key comes from the FAL_KEY environment variable (not stored by the app).",
-        "keyring": f"The key is stored in the system keyring ({backend}).",
-        "session": "The key is kept for this session only and will be forgotten on quit.",
-        "none": "No key is set.",
-    }.get(source, "No key is set.")
+    texts = {
+        "env": translate(
+            "Messages",
+            "The key comes from the FAL_KEY environment variable (not stored by the app)."),
+        "keyring": translate(
+            "Messages", "The key is stored in the system keyring ({backend}).").format(
+            backend=backend),
+        "session": translate(
+            "Messages", "The key is kept for this session only and will be forgotten on quit."),
+    }
+    return texts.get(source, translate("Messages", "No key is set."))
 
 
 def key_saved_text(source: str, backend: str) -> str:
     if source == "keyring":
-        return f"Key saved in the system keyring ({backend})."
+        return translate("Messages", "Key saved in the system keyring ({backend}).").format(
+            backend=backend)
     return key_source_text(source, backend)
 
 

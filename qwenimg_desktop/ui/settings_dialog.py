@@ -27,6 +27,7 @@ from qwenimg_desktop.core.secrets import InvalidKey, KeyStore
 from qwenimg_desktop.core.settings import AppSettings
 from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.accessibility import name_widgets
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import plain_label
 from qwenimg_desktop.ui.workers import Workers
 
@@ -45,7 +46,7 @@ class SettingsDialog(QDialog):
         queue_base: str, check_key: KeyChecker, parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Settings")
+        self.setWindowTitle(translate("SettingsDialog", "Settings"))
         self.setObjectName("settingsDialog")
         self._keys = key_store
         self._settings = settings
@@ -58,13 +59,16 @@ class SettingsDialog(QDialog):
         self.key_field = QLineEdit(self)
         self.key_field.setObjectName("apiKeyField")
         self.key_field.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key_field.setPlaceholderText("Paste your fal key (id:secret)")
-        self.show_key = QCheckBox("Show", self)
-        self.save_button = QPushButton("Save to keyring", self)
-        self.session_button = QPushButton("Use for this session only", self)
-        self.remove_button = QPushButton("Remove", self)
-        self.test_button = QPushButton("Test key", self)
-        self.location = plain_label("Checking where the key is stored…", self)
+        self.key_field.setPlaceholderText(
+            translate("SettingsDialog", "Paste your fal key (id:secret)"))
+        self.show_key = QCheckBox(translate("SettingsDialog", "Show"), self)
+        self.save_button = QPushButton(translate("SettingsDialog", "Save to keyring"), self)
+        self.session_button = QPushButton(
+            translate("SettingsDialog", "Use for this session only"), self)
+        self.remove_button = QPushButton(translate("SettingsDialog", "Remove"), self)
+        self.test_button = QPushButton(translate("SettingsDialog", "Test key"), self)
+        self.location = plain_label(
+            translate("SettingsDialog", "Checking where the key is stored…"), self)
         self.location.setObjectName("keyLocation")
         self.location.setWordWrap(True)
         self.result_label = plain_label("", self)
@@ -86,7 +90,7 @@ class SettingsDialog(QDialog):
         return f"<SettingsDialog busy={self._busy}>"
 
     def _build(self) -> None:
-        key_box = QGroupBox("fal API key", self)
+        key_box = QGroupBox(translate("SettingsDialog", "fal API key"), self)
         key_layout = QVBoxLayout(key_box)
         field_row = QHBoxLayout()
         field_row.addWidget(self.key_field, 1)
@@ -97,30 +101,31 @@ class SettingsDialog(QDialog):
             buttons.addWidget(button)
         buttons.addStretch(1)
         help_label = plain_label(
-            f"Get a key at {messages.FAL_KEYS_URL}. It is kept in the system "
-            "keyring, never in a file.", key_box)
+            translate("SettingsDialog", "Get a key at {url}. It is kept in the system "
+                      "keyring, never in a file.").format(url=messages.FAL_KEYS_URL), key_box)
         help_label.setWordWrap(True)
         key_layout.addWidget(help_label)
         key_layout.addLayout(field_row)
         key_layout.addLayout(buttons)
         key_layout.addWidget(self.location)
         key_layout.addWidget(self.result_label)
-        general = QGroupBox("Generation", self)
+        general = QGroupBox(translate("SettingsDialog", "Generation"), self)
         form = QFormLayout(general)
         price_field = AppSettings.model_fields["price_per_image_usd"]
         self.price.setRange(0.0, 100.0)
         self.price.setDecimals(3)
         self.price.setSingleStep(0.005)
         self.price.setPrefix("$ ")
-        self.price.setSpecialValueText("List price")  # 0 = each endpoint's list price
+        # 0 = each endpoint's list price
+        self.price.setSpecialValueText(translate("SettingsDialog", "List price"))
         self.price.setValue(self._settings.price_per_image_usd or 0.0)
         self.price.setToolTip(price_field.description or "")
         conc_field = AppSettings.model_fields["concurrency"]
         self.concurrency.setRange(1, 16)
         self.concurrency.setValue(self._settings.concurrency)
         self.concurrency.setToolTip(conc_field.description or "")
-        form.addRow(price_field.title or "Price", self.price)
-        form.addRow(conc_field.title or "Concurrency", self.concurrency)
+        form.addRow(translate("SettingsDialog", "Price per image (USD)"), self.price)
+        form.addRow(translate("SettingsDialog", "Jobs at once"), self.concurrency)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -170,7 +175,7 @@ class SettingsDialog(QDialog):
 
         def done(result: tuple[str, str]) -> None:
             self._show_location(result)
-            self._show_result(True, "The key was removed.")
+            self._show_result(True, translate("SettingsDialog", "The key was removed."))
             self.key_changed.emit()
 
         self._run(work, done, self._keyring_failed)
@@ -189,7 +194,8 @@ class SettingsDialog(QDialog):
 
         def failed(exc: Exception) -> None:
             if isinstance(exc, LookupError):
-                self._show_result(False, "There is no key to test: paste one first.")
+                self._show_result(False, translate(
+                    "SettingsDialog", "There is no key to test: paste one first."))
             elif isinstance(exc, KeyringUnavailable):
                 self._keyring_failed(exc)
             elif isinstance(exc, InvalidKey):
@@ -197,7 +203,7 @@ class SettingsDialog(QDialog):
             else:
                 self._show_result(*messages.key_test_text(exc))
 
-        self.result_label.setText("Testing the key…")
+        self.result_label.setText(translate("SettingsDialog", "Testing the key…"))
         self._run(work, lambda proved: self._show_result(
             True, proved or messages.key_test_text(None)[1]), failed)
 
@@ -229,7 +235,9 @@ class SettingsDialog(QDialog):
         elif isinstance(exc, QwenImgError):
             self._show_result(False, exc.message)
         else:
-            self._show_result(False, f"Unexpected problem: {exc.__class__.__name__}.")
+            self._show_result(False, translate(
+                "SettingsDialog", "Unexpected problem: {kind}.").format(
+                kind=exc.__class__.__name__))
 
     def _show_result(self, ok: bool, text: str) -> None:
         self.result_label.setText(text)

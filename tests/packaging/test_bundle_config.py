@@ -38,6 +38,7 @@ from qwenimg_desktop import APP_ID, __version__
         "pillow.libs/libharfbuzz-fb49c9fc.so.0.61450.0",
         "keyring-25.7.0.dist-info/entry_points.txt",
         "resources/icons/qwenimg-desktop-256.png",
+        "resources/i18n/qwenimg_zh_CN.qm",  # our UI catalog stays (Qt's own are dropped)
     ],
 )
 def test_kept(dest: str) -> None:
@@ -191,3 +192,15 @@ def test_elf_needed_reads_a_real_library() -> None:
         pytest.skip("ELF only")
     qtcore = Path(QtCore.__file__)
     assert "libQt6Core.so.6" in cfg.elf_needed(str(qtcore))
+
+
+def test_build_compiles_the_translations_before_pyinstaller() -> None:
+    """The .qm files are build outputs (not committed): the build makes them first, so the
+    spec's resources/ glob collects them."""
+    source = (Path(cfg.ROOT) / "packaging" / "build.py").read_text(encoding="utf-8")
+    main = next(node for node in ast.parse(source).body
+                if isinstance(node, ast.FunctionDef) and node.name == "main")
+    calls = [node.func.id for node in ast.walk(main)
+             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)]
+    assert calls.index("compile_translations") < calls.index("run_pyinstaller")
+    assert list((Path(cfg.ROOT) / "resources" / "i18n").glob("*.ts"))

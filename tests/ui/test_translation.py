@@ -1,0 +1,137 @@
+"""The zh-CN catalog covers every menu, action and the settings dialog; View → Language is
+remembered for the next start; the catalog compiles with the tool the bundle build uses."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QLineEdit, QMenu, QWidget
+from pytestqt.qtbot import QtBot
+
+from qwenimg_desktop.emulator.server import EmulatorServer
+from qwenimg_desktop.ui import i18n
+from qwenimg_desktop.ui.main_window import MainWindow
+from tests.ui.conftest import RuntimeFactory, ready_window
+
+
+def compile_translations(dest: Path) -> list[Path]:
+    """The bundle build's own step (packaging/translations.py; packaging/ is not a package)."""
+    from tests.packaging.conftest import PACKAGING
+
+    assert PACKAGING.is_dir()
+    import translations
+
+    written: list[Path] = translations.compile_translations(dest)
+    return written
+
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+# Texts that are the same in every language: proper nouns and each language's own name.
+SAME_IN_EVERY_LANGUAGE = {"English", "简体中文", "About &Qt"}
+
+
+@pytest.fixture
+def chinese(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The zh-CN catalog compiled from the committed .ts, installed as the system language."""
+    folder = tmp_path / "i18n"
+    compile_translations(folder)
+    monkeypatch.setattr(i18n, "translations_dir", lambda: folder)
+    monkeypatch.setattr(i18n, "resolve", lambda choice, system=None: i18n.CHINESE)
+    yield folder
+    i18n.install(i18n.ENGLISH)
+
+
+def test_qt_standard_buttons_are_in_the_catalog(chinese: Path, qapp: object) -> None:
+    assert i18n.install(i18n.CHINESE, folder=chinese) == i18n.CHINESE
+    for source in i18n.QT_STANDARD_TEXTS:
+        assert CJK.search(i18n.translate("QPlatformTheme", str(source))), source
+
+
+def _untranslated(texts: list[str]) -> list[str]:
+    return [t for t in texts if t and not CJK.search(t) and t not in SAME_IN_EVERY_LANGUAGE]
+
+
+def _menu_texts(menu: QMenu) -> list[str]:
+    texts = [menu.title()]
+    for action in menu.actions():
+        if action.isSeparator():
+            continue
+        sub = action.menu()
+        if isinstance(sub, QMenu):
+            texts += _menu_texts(sub)
+        else:
+            texts += [action.text(), action.statusTip()]
+    return texts
+
+
+def _widget_texts(root: QWidget) -> list[str]:
+    texts = [root.windowTitle()]
+    for widget in root.findChildren(QWidget):
+        if not widget.isVisible():
+            continue
+        if isinstance(widget, QAbstractButton):
+            texts.append(widget.text())
+        elif isinstance(widget, QGroupBox):
+            texts.append(widget.title())
+        elif isinstance(widget, QLineEdit):
+            texts.append(widget.placeholderText())
+        elif isinstance(widget, QLabel):
+            texts.append(widget.text())
+    return texts
+
+
+def _window(runtime_factory: RuntimeFactory, emulator: EmulatorServer,
+            qtbot: QtBot) -> MainWindow:
+    return ready_window(runtime_factory(emulator), qtbot)
+
+
+def test_installs_only_a_present_catalog(tmp_path: Path, qapp: object) -> None:
+    assert i18n.install(i18n.CHINESE, folder=tmp_path) == i18n.ENGLISH  # no .qm: English
+    assert i18n.install(i18n.ENGLISH) == i18n.ENGLISH
+    compile_translations(tmp_path)
+    assert i18n.install(i18n.CHINESE, folder=tmp_path) == i18n.CHINESE
+    assert i18n.translate("Actions", "&File") == "文件(&F)"
+    assert i18n.install(i18n.ENGLISH) == i18n.ENGLISH
+    assert i18n.translate("Actions", "&File") == "&File"
+
+
+@pytest.mark.usefixtures("chinese")
+def test_every_menu_and_action_is_translated(
+    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot
+) -> None:
+    win = _window(runtime_factory, emulator, qtbot)
+    texts: list[str] = []
+    for action in win.menuBar().actions():
+        menu = action.menu()
+        assert isinstance(menu, QMenu)
+        texts += _menu_texts(menu)
+    assert len(texts) > 60
+    assert _untranslated([t for t in texts if t]) == []
+
+
+@pytest.mark.usefixtures("chinese")
+def test_settings_dialog_is_translated(
+    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot
+) -> None:
+    win = _window(runtime_factory, emulator, qtbot)
+    dialog = win.open_settings()
+    qtbot.waitUntil(dialog.isVisible, timeout=5000)
+    qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=10_000)
+    assert _untranslated(_widget_texts(dialog)) == []
+
+
+def test_language_choice_is_saved_for_next_start(
+    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot
+) -> None:
+    runtime = runtime_factory(emulator)
+    win = ready_window(runtime, qtbot)
+    assert win.acts.languages[i18n.SYSTEM].isChecked()
+    win.acts.languages[i18n.CHINESE].trigger()
+    assert runtime.settings.language == i18n.CHINESE
+    assert win.acts.languages[i18n.CHINESE].isChecked()
+    assert "restart" in win.statusBar().currentMessage()
+    assert isinstance(win.acts.languages[i18n.ENGLISH], QAction)
