@@ -163,6 +163,14 @@
         <translation>让一个等待中的任务排在其他所有等待任务之前</translation>
     </message>
     <message>
+        <source>Cancel the selected job's &amp;batch</source>
+        <translation>取消所选任务所在的批次(&amp;B)</translation>
+    </message>
+    <message>
+        <source>Every unfinished job of its batch; waiting ones are never sent</source>
+        <translation>该批次中所有未完成的任务；等待中的任务将不会发送</translation>
+    </message>
+    <message>
         <source>&amp;More like this (4 new seeds)…</source>
         <translation>更多类似结果（4 个新种子）(&amp;M)…</translation>
     </message>
