@@ -219,7 +219,8 @@ def test_a_failed_start_says_why_and_every_command_after_it_too(tmp_path: Path) 
 def test_a_killed_engine_is_restarted_and_its_job_resumes_without_a_second_submit(
     emulator_factory: EmulatorFactory, process_factory: ProcessFactory
 ) -> None:
-    server = emulator_factory({"run_time": 1.5, "log_steps": 15})
+    # Held running until the restart: the kill must find the job unfinished, whatever the load.
+    server = emulator_factory({"run_time": 1.5, "log_steps": 15, "hold": ["run"]})
     engine, log = process_factory(server.base_url)
     first_pid = engine.pid
     assert first_pid is not None
@@ -231,6 +232,7 @@ def test_a_killed_engine_is_restarted_and_its_job_resumes_without_a_second_submi
     assert notice.restarted
     assert "killed by signal 9" in notice.message  # says how it ended
     assert engine.pid not in (None, first_pid)
+    server.set_scenario({"hold": []}, merge=True)
     final = log.wait_final(job_id)
     assert isinstance(final, ev.Completed), final
     assert server.stats()["submits_by_job_id"] == {job_id: 1}  # resumed, never sent again
