@@ -131,7 +131,9 @@ def test_a_bad_batch_line_is_named_and_nothing_is_sent(
 def test_kill_minus_9_mid_batch_then_resume_sends_no_job_twice_and_keeps_order(
     emulator_factory: EmulatorFactory, tmp_path: Path
 ) -> None:
-    server = emulator_factory({"run_time": 0.4}, valid_keys={TEST_KEY})
+    # Held running until the kill: the first jobs keep the send slots, so a kill that lands late
+    # on a loaded machine still finds most of the batch unsent.
+    server = emulator_factory({"run_time": 0.4, "hold": ["run"]}, valid_keys={TEST_KEY})
     data = tmp_path / "data"
     proc = subprocess.Popen(
         cli_command("generate", "--prompt", "lighthouse {dawn|dusk}", "--variables", "all",
@@ -155,6 +157,7 @@ def test_kill_minus_9_mid_batch_then_resume_sends_no_job_twice_and_keeps_order(
     order = [row[0] for row in rows]
     sent_before = dict(server.stats()["submits_by_job_id"])
     assert 1 <= len(sent_before) < 8
+    server.set_scenario({"hold": []}, merge=True)
 
     resumed = run_cli(tmp_path, "resume", "--queue-url", server.base_url, "--data-dir",
                       str(data), key=TEST_KEY)
