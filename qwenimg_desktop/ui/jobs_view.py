@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.jobs_model import JOB_ROLE, JobsModel
 from qwenimg_desktop.ui.safe_text import heading_label, plain_label
 
@@ -43,22 +44,22 @@ class JobsPanel(QWidget):
         self.view.setSpacing(2)
         self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.view.setSelectionMode(QListView.SelectionMode.SingleSelection)
-        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button = QPushButton(translate("JobsPanel", "Cancel"), self)
         self.cancel_button.setToolTip("Cancel the selected job (Esc)")
-        self.retry_button = QPushButton("Retry", self)
+        self.retry_button = QPushButton(translate("JobsPanel", "Retry"), self)
         self.retry_button.setToolTip("Submit the selected job's request again as a new job")
-        self.redownload_button = QPushButton("Re-download", self)
+        self.redownload_button = QPushButton(translate("JobsPanel", "Re-download"), self)
         self.redownload_button.setToolTip(
             "Fetch the selected job's result from fal again by its request id (no new charge)")
-        self.cancel_all_button = QPushButton("Cancel all", self)
-        self.clear_button = QPushButton("Clear finished", self)
+        self.cancel_all_button = QPushButton(translate("JobsPanel", "Cancel all"), self)
+        self.clear_button = QPushButton(translate("JobsPanel", "Clear finished"), self)
         self.clear_button.setToolTip("Take finished jobs off this list (History keeps them)")
         self.log_view = QPlainTextEdit(self)
         self.log_view.setObjectName("jobLog")
         self.log_view.setReadOnly(True)
-        self.log_view.setPlaceholderText("Log of the selected job")
+        self.log_view.setPlaceholderText(translate("JobsPanel", "Log of the selected job"))
         self.log_view.setMaximumBlockCount(5_000)
-        self.count_label = plain_label("No jobs yet", self)
+        self.count_label = plain_label(translate("JobsPanel", "No jobs yet"), self)
         # Its text changes with every job; its size must not: a label whose size can change
         # asks the whole window to lay out again, which repaints all of it (measured: ~0.9 Mpx
         # per Generate at 1360×880, 3-5 ms of the GUI thread).
@@ -179,6 +180,9 @@ class JobsPanel(QWidget):
         self.cancel_all_button.setEnabled(active > 0)
         self.clear_button.setEnabled(total > active + (1 if row is not None and row.state.is_final
                                                        else 0))
-        plural = "s" if total != 1 else ""
-        self.count_label.setText("No jobs yet" if total == 0 else
-                                 f"{total} job{plural}, {active} active")
+        self.count_label.setText(
+            translate("JobsPanel", "No jobs yet") if total == 0
+            else translate("JobsPanel", "1 job, {active} active").format(active=active)
+            if total == 1
+            else translate("JobsPanel", "{total} jobs, {active} active").format(
+                total=total, active=active))

@@ -10,7 +10,7 @@ import logging
 from enum import StrEnum
 from typing import Final
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, Signal
 
 from qwenimg_desktop import APP_NAME
 from qwenimg_desktop.core.endpoints import all_endpoints
@@ -60,24 +60,30 @@ class Messenger(QObject):
         self.show(Level.error, text)
 
 
+# Marked for the catalog here, translated where shown (the translator is installed later).
 STATE_NAMES: Final[dict[JobState, str]] = {
-    JobState.pending: "Waiting to send",
-    JobState.sending: "Sending",
-    JobState.submitted: "Submitted",
-    JobState.queued: "Queued",
-    JobState.running: "Running",
-    JobState.cancel_requested: "Cancel requested",
-    JobState.fetching: "Downloading images",
-    JobState.completed: "Completed",
-    JobState.failed: "Failed",
-    JobState.cancelled: "Cancelled",
-    JobState.unknown: "Submission unknown",
+    JobState.pending: str(QT_TRANSLATE_NOOP("JobState", "Waiting to send")),
+    JobState.sending: str(QT_TRANSLATE_NOOP("JobState", "Sending")),
+    JobState.submitted: str(QT_TRANSLATE_NOOP("JobState", "Submitted")),
+    JobState.queued: str(QT_TRANSLATE_NOOP("JobState", "Queued")),
+    JobState.running: str(QT_TRANSLATE_NOOP("JobState", "Running")),
+    JobState.cancel_requested: str(QT_TRANSLATE_NOOP("JobState", "Cancel requested")),
+    JobState.fetching: str(QT_TRANSLATE_NOOP("JobState", "Downloading images")),
+    JobState.completed: str(QT_TRANSLATE_NOOP("JobState", "Completed")),
+    JobState.failed: str(QT_TRANSLATE_NOOP("JobState", "Failed")),
+    JobState.cancelled: str(QT_TRANSLATE_NOOP("JobState", "Cancelled")),
+    JobState.unknown: str(QT_TRANSLATE_NOOP("JobState", "Submission unknown")),
 }
+
+
+def state_name(state: JobState) -> str:
+    """The state's name in the interface language."""
+    return translate("JobState", STATE_NAMES[state])
 
 
 def state_line(state: JobState, position: int | None, elapsed_s: float | None) -> str:
     """One line describing a job's state, e.g. 'Queued · position 3' or 'Running · 0:12'."""
-    name = STATE_NAMES[state]
+    name = state_name(state)
     if state is JobState.queued and position is not None:
         return f"{name} · position {position + 1}" if position >= 0 else name
     if state in (JobState.running, JobState.fetching, JobState.cancel_requested) and elapsed_s:

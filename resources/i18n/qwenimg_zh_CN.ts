@@ -260,6 +260,92 @@
     </message>
 </context>
 <context>
+    <name>JobState</name>
+    <message>
+        <source>Waiting to send</source>
+        <translation>等待发送</translation>
+    </message>
+    <message>
+        <source>Sending</source>
+        <translation>正在发送</translation>
+    </message>
+    <message>
+        <source>Submitted</source>
+        <translation>已提交</translation>
+    </message>
+    <message>
+        <source>Queued</source>
+        <translation>排队中</translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <source>Cancel requested</source>
+        <translation>已请求取消</translation>
+    </message>
+    <message>
+        <source>Downloading images</source>
+        <translation>正在下载图片</translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>Submission unknown</source>
+        <translation>提交状态未知</translation>
+    </message>
+</context>
+<context>
+    <name>JobsPanel</name>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>Re-download</source>
+        <translation>重新下载</translation>
+    </message>
+    <message>
+        <source>Cancel all</source>
+        <translation>全部取消</translation>
+    </message>
+    <message>
+        <source>Clear finished</source>
+        <translation>清除已结束</translation>
+    </message>
+    <message>
+        <source>Log of the selected job</source>
+        <translation>所选任务的日志</translation>
+    </message>
+    <message>
+        <source>No jobs yet</source>
+        <translation>还没有任务</translation>
+    </message>
+    <message>
+        <source>1 job, {active} active</source>
+        <translation>1 个任务，{active} 个进行中</translation>
+    </message>
+    <message>
+        <source>{total} jobs, {active} active</source>
+        <translation>{total} 个任务，{active} 个进行中</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>The new language is used when Qwen Image Desktop is restarted.</source>

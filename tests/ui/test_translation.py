@@ -135,3 +135,20 @@ def test_language_choice_is_saved_for_next_start(
     assert win.acts.languages[i18n.CHINESE].isChecked()
     assert "restart" in win.statusBar().currentMessage()
     assert isinstance(win.acts.languages[i18n.ENGLISH], QAction)
+
+
+@pytest.mark.usefixtures("chinese")
+def test_jobs_list_buttons_and_states_are_translated(
+    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot
+) -> None:
+    from qwenimg_desktop.core.jobs.model import JobState  # noqa: PLC0415
+    from qwenimg_desktop.ui import messages  # noqa: PLC0415
+
+    win = _window(runtime_factory, emulator, qtbot)
+    panel = win.jobs
+    texts = [panel.cancel_button.text(), panel.retry_button.text(),
+             panel.redownload_button.text(), panel.cancel_all_button.text(),
+             panel.clear_button.text(), panel.log_view.placeholderText(),
+             panel.count_label.text()]
+    texts += [messages.state_name(state) for state in JobState]
+    assert _untranslated(texts) == []
