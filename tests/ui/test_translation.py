@@ -42,7 +42,8 @@ def chinese(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setattr(i18n, "translations_dir", lambda: folder)
     monkeypatch.setattr(i18n, "resolve", lambda choice, system=None: i18n.CHINESE)
     yield folder
-    i18n.install(i18n.ENGLISH)
+    monkeypatch.undo()  # resolve() again, then back to English for the tests that follow
+    assert i18n.install(i18n.ENGLISH) == i18n.ENGLISH
 
 
 def test_qt_standard_buttons_are_in_the_catalog(chinese: Path, qapp: object) -> None:
@@ -141,8 +142,8 @@ def test_language_choice_is_saved_for_next_start(
 def test_jobs_list_buttons_and_states_are_translated(
     runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot
 ) -> None:
-    from qwenimg_desktop.core.jobs.model import JobState  # noqa: PLC0415
-    from qwenimg_desktop.ui import messages  # noqa: PLC0415
+    from qwenimg_desktop.core.jobs.model import JobState
+    from qwenimg_desktop.ui import messages
 
     win = _window(runtime_factory, emulator, qtbot)
     panel = win.jobs
