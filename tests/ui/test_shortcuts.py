@@ -30,6 +30,8 @@ def test_delete_key_deletes_the_history_selection_and_only_there(
     assert job_id is not None
     wait_state(qtbot, window, job_id, JobState.completed)
     # In the prompt, Delete deletes a character, not a generation.
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
     window.editor.editor.setFocus()
     cursor = window.editor.editor.textCursor()
     cursor.setPosition(0)
@@ -39,6 +41,8 @@ def test_delete_key_deletes_the_history_selection_and_only_there(
     browser = _browser(qtbot, window)
     qtbot.waitUntil(lambda: browser.model.row_of(job_id) is not None, timeout=10_000)
     assert browser.select_job(job_id)
+    window.activateWindow()  # shortcuts follow the focus of the active window
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
     browser.view.setFocus()
     qtbot.keyClick(browser.view, Qt.Key.Key_Delete)
     qtbot.waitUntil(lambda: browser.model.row_of(job_id) is None, timeout=10_000)

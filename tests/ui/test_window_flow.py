@@ -74,6 +74,8 @@ def test_ctrl_enter_generates_and_esc_cancels_a_running_job(
     assert "Running" in row.status_line(0.0)
     assert win.jobs.cancel_button.isEnabled()
     # Esc elsewhere means "close / clear", never "cancel the job".
+    win.activateWindow()  # shortcuts follow the focus of the active window
+    qtbot.waitUntil(win.isActiveWindow, timeout=3000)
     win.editor.editor.setFocus()
     qtbot.keyClick(win.editor.editor, Qt.Key.Key_Escape)
     assert _cancel_box(win) is None

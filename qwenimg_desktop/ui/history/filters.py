@@ -8,7 +8,7 @@ from datetime import datetime, time
 from typing import Final
 
 from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCalendarWidget,
     QCheckBox,
@@ -54,6 +54,19 @@ def _endpoint_choices() -> list[tuple[str, object]]:
                         frozenset(e.id for e in endpoints if e.kind is kind)))
     return choices
 _NO_DATE: Final = QDate(2000, 1, 1)
+
+
+class _EscClears(QObject):
+    """Esc in a search field clears it (a key handler, not a shortcut: it works whether or not
+    the window is the active one, and takes the key from nothing else)."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.KeyPress and isinstance(watched, QLineEdit)
+                and isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Escape
+                and watched.text()):
+            watched.clear()
+            return True
+        return False
 
 
 class _CalendarAtToday(QObject):
@@ -112,9 +125,9 @@ class SearchBar(QWidget):
         self.text.returnPressed.connect(self.emit_now)
         self.tags.textChanged.connect(self._timer.start)
         self.tags.returnPressed.connect(self.emit_now)
+        self._esc_clears = _EscClears(self)
         for field in (self.text, self.tags):  # Esc clears the focused search field, nothing else
-            clear = QShortcut(QKeySequence(Qt.Key.Key_Escape), field, field.clear)
-            clear.setContext(Qt.ShortcutContext.WidgetShortcut)
+            field.installEventFilter(self._esc_clears)
         for combo in (self.state, self.format, self.aspect, self.size_box, self.rating,
                       self.tag_match, self.endpoint):
             combo.currentIndexChanged.connect(self.emit_now)
