@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from qwenimg_desktop import APP_NAME, __version__
 from qwenimg_desktop.core.batch.plan import BatchPlan, request_cost, seed_sweep
-from qwenimg_desktop.core.budget import Budget, BudgetDecision, check_budget
+from qwenimg_desktop.core.budget import Budget, BudgetDecision, Verdict, check_budget
 from qwenimg_desktop.core.edit_request import EditRequest
 from qwenimg_desktop.core.endpoints import EndpointKind, choose
 from qwenimg_desktop.core.errors import KeyringUnavailable, QwenImgError
@@ -273,16 +273,24 @@ class MainWindow(QMainWindow):
 
     def _within_budget(self, request: GenerationRequest) -> bool:
         """Whether the budget lets this request go (asking the user when it says so)."""
+        cost = request_cost(request, self.services.settings.price_per_image_usd)
+        return self._budget_allows(cost, request.num_images, confirmed=False)
+
+    def _budget_allows(self, cost_usd: float, images: int, *, confirmed: bool) -> bool:
+        """Whether the budget lets an action costing ``cost_usd`` go: a cap it would pass asks
+        (allow once); a confirmation threshold asks unless the user has just ``confirmed`` this
+        very total (a batch's own question names it)."""
         settings = self.services.settings
         budget = Budget(settings.daily_cap_usd, settings.monthly_cap_usd, settings.ask_above_usd)
         if budget == Budget():
             return True
         store = (self.services.history_store or _no_history)()
         spent = summarise(store.spend_ledger()) if store is not None else SpendSummary()
-        decision = check_budget(request_cost(request, settings.price_per_image_usd),
-                                request.num_images, spent_today=spent.today,
+        decision = check_budget(cost_usd, images, spent_today=spent.today,
                                 spent_month=spent.month, budget=budget)
-        return decision.may_send or self.confirm_budget(decision)
+        if decision.may_send or (confirmed and decision.verdict is Verdict.ask):
+            return True
+        return self.confirm_budget(decision)
 
     def confirm_budget(self, decision: BudgetDecision) -> bool:
         """Ask whether an action held by the budget goes anyway (modal)."""
@@ -466,6 +474,10 @@ class MainWindow(QMainWindow):
         returns the batch id, or None with the reason shown (nothing sent)."""
         if not self.key_ready:
             self.messenger.warning(messages.NO_KEY_REASON)
+            return None
+        cost = plan.total_cost(self.services.settings.price_per_image_usd)
+        if not self.services.demo and not self._budget_allows(cost, plan.images, confirmed=True):
+            self.messenger.warning("The batch was not sent: it would pass your budget.")
             return None
         requests = [job.request for job in plan.jobs]
         try:
