@@ -486,9 +486,8 @@ class MainWindow(QMainWindow):
         except QwenImgError as exc:
             self.messenger.error(f"Could not start the batch: {exc.message}")
             return None
-        for job_id, request in zip(job_ids, requests, strict=True):
-            self.jobs_model.add_job(job_id, request)
-            self._unrecorded.add(job_id)
+        self.jobs_model.add_jobs(list(zip(job_ids, requests, strict=True)))
+        self._unrecorded.update(job_ids)
         self.jobs.select_job(job_ids[0])
         self.messenger.info(f"Batch of {len(job_ids):,} job(s) handed over; they are sent in "
                             "order.")

@@ -177,3 +177,23 @@ def test_rows_tell_jobs_apart_and_clear_finished_keeps_the_rest(qtbot: QtBot) ->
     assert model.row("c") is not None  # running: stays
     assert model.rowCount() == 2
     assert not panel.clear_button.isEnabled()
+
+
+def test_a_batch_of_rows_is_one_insertion_in_the_order_of_single_adds(qtbot: QtBot) -> None:
+    """A 1,000-job batch used to be 1,000 insertions (each telling the view and the panel)."""
+    model = JobsModel()
+    panel = JobsPanel(model)
+    qtbot.addWidget(panel)
+    inserted: list[tuple[int, int]] = []
+    model.rowsInserted.connect(lambda _parent, first, last: inserted.append((first, last)))
+    request = GenerationRequest(prompt="# A kite\nover the sea")
+    model.add_job("early", request)
+    ids = [f"job-{i}" for i in range(1000)]
+    rows = model.add_jobs([(job_id, request) for job_id in [*ids, "early"]])
+    assert inserted == [(0, 0), (0, 999)]  # one insertion for the thousand new rows
+    assert [row.job_id for row in rows] == [*ids, "early"]  # the existing row is returned
+    shown = [model.row_at(i) for i in (0, 1, 2, 1000)]
+    assert [row.job_id if row else None for row in shown] == [
+        "job-999", "job-998", "job-997", "early"]
+    assert rows[0].title == "A kite"
+    assert model.rowCount() == 1001
