@@ -50,7 +50,7 @@ from benchmarks.support import (
 )
 
 if TYPE_CHECKING:  # the baseline child never imports Qt
-    from qwenimg_desktop.ui.jobs_model import JobRow, JobsModel
+    from qwenimg_desktop.ui.create.jobs_model import JobRow, JobsModel
 
 SCENARIO: dict[str, Any] = {"queue_delay": 0.1, "run_time": 1.0, "max_running": 8,
                             "log_steps": 10, "render_ahead": True}

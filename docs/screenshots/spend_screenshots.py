@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QApplication
 
 from qwenimg_desktop.core.budget import BudgetDecision, Verdict
 from qwenimg_desktop.core.store.spend import JobCost
-from qwenimg_desktop.ui.budget_stop import budget_stop_box
-from qwenimg_desktop.ui.spend_view import SpendDialog
+from qwenimg_desktop.ui.dialogs.budget_stop import budget_stop_box
+from qwenimg_desktop.ui.dialogs.spend_view import SpendDialog
 
 PRO = "fal-ai/qwen-image-2/pro/text-to-image"
 STD = "fal-ai/qwen-image-2/text-to-image"

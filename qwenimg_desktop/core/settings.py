@@ -73,7 +73,7 @@ _STATE_KINDS: Final = frozenset({"text", "size", "seed", "hidden", "references"}
 
 
 class ParamValues(BaseModel):
-    """The parameter panel's values as edited: not yet a valid request (see ``ui.draft``).
+    """The parameter panel's values as edited: not yet a valid request (see ``ui.create.draft``).
 
     ``endpoint`` is the chosen endpoint and ``fields`` the plain request fields by name (a
     missing one takes its default from the endpoint's request model). The other attributes

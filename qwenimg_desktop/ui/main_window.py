@@ -38,28 +38,28 @@ from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.accessibility import name_widgets
 from qwenimg_desktop.ui.account_banner import AccountLockedBanner
 from qwenimg_desktop.ui.actions import Actions, build_actions
-from qwenimg_desktop.ui.batch_panel import BatchPanel
-from qwenimg_desktop.ui.budget_stop import confirm_budget
-from qwenimg_desktop.ui.draft import Draft
-from qwenimg_desktop.ui.draft_autosave import DraftAutosave
+from qwenimg_desktop.ui.create.batch_panel import BatchPanel
+from qwenimg_desktop.ui.create.draft import Draft
+from qwenimg_desktop.ui.create.draft_autosave import DraftAutosave
+from qwenimg_desktop.ui.create.jobs_model import JobsModel
+from qwenimg_desktop.ui.create.jobs_view import JobsPanel
+from qwenimg_desktop.ui.create.params_panel import ParamsPanel
+from qwenimg_desktop.ui.create.references_strip import ReferenceStrip
+from qwenimg_desktop.ui.create.result_viewer import ResultViewer
+from qwenimg_desktop.ui.dialogs.budget_stop import confirm_budget
+from qwenimg_desktop.ui.dialogs.first_run import FirstRunDialog
+from qwenimg_desktop.ui.dialogs.settings_dialog import SettingsDialog
+from qwenimg_desktop.ui.dialogs.spend_view import SpendDialog
 from qwenimg_desktop.ui.editor.editor_panel import EditorPanel
 from qwenimg_desktop.ui.editor.library_pane import LibraryPane, SnippetDialog
 from qwenimg_desktop.ui.editor.recall import START_DELAY_MS as RECALL_START_DELAY_MS
 from qwenimg_desktop.ui.editor.recall import PromptRecall
-from qwenimg_desktop.ui.first_run import FirstRunDialog
+from qwenimg_desktop.ui.history.host import HistoryHost
 from qwenimg_desktop.ui.history.reuse import ReuseMode
-from qwenimg_desktop.ui.history_host import HistoryHost
 from qwenimg_desktop.ui.i18n import translate
-from qwenimg_desktop.ui.jobs_model import JobsModel
-from qwenimg_desktop.ui.jobs_view import JobsPanel
 from qwenimg_desktop.ui.notifications import Notifier
-from qwenimg_desktop.ui.params_panel import ParamsPanel
-from qwenimg_desktop.ui.references_strip import ReferenceStrip
-from qwenimg_desktop.ui.result_viewer import ResultViewer
 from qwenimg_desktop.ui.safe_text import plain_label, plain_message_box
 from qwenimg_desktop.ui.services import UiServices
-from qwenimg_desktop.ui.settings_dialog import SettingsDialog
-from qwenimg_desktop.ui.spend_view import SpendDialog
 from qwenimg_desktop.ui.theme import ThemeController
 
 if TYPE_CHECKING:

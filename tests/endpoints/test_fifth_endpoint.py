@@ -17,11 +17,11 @@ from qwenimg_desktop.core.params import GenerationRequest, form
 from qwenimg_desktop.core.settings import AppSettings
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.metadata import EmbeddedMeta, parameters_text
-from qwenimg_desktop.ui.draft import Draft
+from qwenimg_desktop.ui.create.draft import Draft
+from qwenimg_desktop.ui.create.jobs_model import JobRow
+from qwenimg_desktop.ui.create.params_panel import ParamsPanel
+from qwenimg_desktop.ui.create.result_viewer import describe
 from qwenimg_desktop.ui.history.describe import parameter_rows
-from qwenimg_desktop.ui.jobs_model import JobRow
-from qwenimg_desktop.ui.params_panel import ParamsPanel
-from qwenimg_desktop.ui.result_viewer import describe
 
 TEST_ID = "fal-ai/qwen-image-2/test-only/guided"
 

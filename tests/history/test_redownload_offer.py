@@ -11,9 +11,9 @@ from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.history import HistoryStore
+from qwenimg_desktop.ui.create.jobs_model import JobsModel
+from qwenimg_desktop.ui.create.jobs_view import JobsPanel
 from qwenimg_desktop.ui.history.view import HistoryBrowser
-from qwenimg_desktop.ui.jobs_model import JobsModel
-from qwenimg_desktop.ui.jobs_view import JobsPanel
 from tests.history.test_detail_compare_drop import open_detail
 
 

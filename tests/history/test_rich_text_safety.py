@@ -31,11 +31,11 @@ from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.history import HistoryStore
-from qwenimg_desktop.ui.draft import Draft
+from qwenimg_desktop.ui.create.draft import Draft
+from qwenimg_desktop.ui.create.jobs_model import JobsModel
+from qwenimg_desktop.ui.create.result_viewer import ResultViewer
 from qwenimg_desktop.ui.editor.editor_panel import EditorPanel
 from qwenimg_desktop.ui.history.view import HistoryBrowser
-from qwenimg_desktop.ui.jobs_model import JobsModel
-from qwenimg_desktop.ui.result_viewer import ResultViewer
 from qwenimg_desktop.ui.safe_text import SafeTextBrowser, plain_message_box, plain_tooltip
 from qwenimg_desktop.ui.workers import Workers
 

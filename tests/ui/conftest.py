@@ -18,7 +18,7 @@ from qwenimg_desktop.app.runtime import AppRuntime
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.secrets import KeyStore
 from qwenimg_desktop.emulator.server import EmulatorServer
-from qwenimg_desktop.ui.jobs_model import JobRow
+from qwenimg_desktop.ui.create.jobs_model import JobRow
 from qwenimg_desktop.ui.main_window import MainWindow
 
 TEST_KEY = "test-key-id:0123456789abcdef"

@@ -8,7 +8,7 @@ from pytestqt.qtbot import QtBot
 from qwenimg_desktop.core.budget import BudgetDecision, Verdict
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.emulator.server import EmulatorServer
-from qwenimg_desktop.ui.budget_stop import budget_stop_box
+from qwenimg_desktop.ui.dialogs.budget_stop import budget_stop_box
 from qwenimg_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import type_prompt, wait_state
 

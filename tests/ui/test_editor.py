@@ -6,7 +6,7 @@ from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QImage, QTextDocument
 from pytestqt.qtbot import QtBot
 
-from qwenimg_desktop.ui.draft import Draft, validate
+from qwenimg_desktop.ui.create.draft import Draft, validate
 from qwenimg_desktop.ui.editor.editor_panel import EditorPanel
 from tests.ui.conftest import type_text
 

@@ -19,14 +19,14 @@ from pytestqt.qtbot import QtBot
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
-from qwenimg_desktop.ui.jobs_model import (
+from qwenimg_desktop.ui.create.jobs_model import (
     JOB_ROLE,
     STATE_COLOURS,
     TILE_ROLE,
     JobsModel,
     state_icon,
 )
-from qwenimg_desktop.ui.jobs_view import JobsPanel
+from qwenimg_desktop.ui.create.jobs_view import JobsPanel
 from qwenimg_desktop.ui.main_window import MainWindow
 
 

@@ -8,8 +8,8 @@ from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.core.settings import AppSettings, SeedMode
 from qwenimg_desktop.emulator.server import EmulatorServer
-from qwenimg_desktop.ui.draft import Draft
-from qwenimg_desktop.ui.params_panel import ParamsPanel
+from qwenimg_desktop.ui.create.draft import Draft
+from qwenimg_desktop.ui.create.params_panel import ParamsPanel
 from tests.ui.conftest import RuntimeFactory, ready_window, type_prompt, type_text
 
 

@@ -14,9 +14,9 @@ from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
-from qwenimg_desktop.ui import result_viewer
-from qwenimg_desktop.ui.jobs_model import JobRow
-from qwenimg_desktop.ui.result_viewer import ResultViewer, load_image
+from qwenimg_desktop.ui.create import result_viewer
+from qwenimg_desktop.ui.create.jobs_model import JobRow
+from qwenimg_desktop.ui.create.result_viewer import ResultViewer, load_image
 from qwenimg_desktop.ui.workers import Workers
 
 COLOURS = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)]

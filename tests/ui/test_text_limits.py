@@ -22,9 +22,9 @@ from qwenimg_desktop.core.settings import (
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.records import MAX_NOTE_CHARS
 from qwenimg_desktop.emulator.server import EmulatorServer
-from qwenimg_desktop.ui.draft import Draft
+from qwenimg_desktop.ui.create.draft import Draft
+from qwenimg_desktop.ui.create.params_panel import PresetsBar
 from qwenimg_desktop.ui.history.view import HistoryBrowser
-from qwenimg_desktop.ui.params_panel import PresetsBar
 from tests.ui.conftest import RuntimeFactory, ready_window
 
 pytestmark = pytest.mark.gui

@@ -22,8 +22,8 @@ from qwenimg_desktop.core.settings import (
 )
 from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.bridge import EngineBridge
-from qwenimg_desktop.ui.draft import Draft, validate
-from qwenimg_desktop.ui.jobs_model import TEXT_REFRESH_MS, JobsModel
+from qwenimg_desktop.ui.create.draft import Draft, validate
+from qwenimg_desktop.ui.create.jobs_model import TEXT_REFRESH_MS, JobsModel
 
 
 @pytest.mark.parametrize(

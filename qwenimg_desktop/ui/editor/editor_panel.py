@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from qwenimg_desktop.core.params import MAX_NEGATIVE_CHARS, MAX_PROMPT_CHARS
-from qwenimg_desktop.ui.draft import Draft, Validation
+from qwenimg_desktop.ui.create.draft import Draft, Validation
 from qwenimg_desktop.ui.editor.find_bar import FindBar
 from qwenimg_desktop.ui.editor.preview import MarkdownPreview
 from qwenimg_desktop.ui.editor.prompt_editor import Heading, PromptEditor

@@ -27,9 +27,9 @@ from qwenimg_desktop.core.settings import (
     ParamValues,
 )
 from qwenimg_desktop.ui import messages
-from qwenimg_desktop.ui.draft import Draft, Validation
-from qwenimg_desktop.ui.field_form import FieldForm
-from qwenimg_desktop.ui.param_fields import ErrorLabel, SeedField, SizeField
+from qwenimg_desktop.ui.create.draft import Draft, Validation
+from qwenimg_desktop.ui.create.field_form import FieldForm
+from qwenimg_desktop.ui.create.param_fields import ErrorLabel, SeedField, SizeField
 from qwenimg_desktop.ui.safe_text import plain_label
 
 

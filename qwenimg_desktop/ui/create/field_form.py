@@ -26,7 +26,7 @@ from qwenimg_desktop.core.endpoints import Endpoint
 from qwenimg_desktop.core.endpoints.describe import FieldSpec, form_fields
 from qwenimg_desktop.core.settings import ParamValues
 from qwenimg_desktop.ui.accessibility import name_widgets
-from qwenimg_desktop.ui.param_fields import ErrorLabel, SeedField, SizeField
+from qwenimg_desktop.ui.create.param_fields import ErrorLabel, SeedField, SizeField
 
 _SPIN_LIMIT = 1_000_000
 

@@ -34,7 +34,7 @@ from qwenimg_desktop.core.batch.variables import (
 )
 from qwenimg_desktop.core.errors import UserError
 from qwenimg_desktop.core.params import GenerationRequest
-from qwenimg_desktop.ui.draft import Draft
+from qwenimg_desktop.ui.create.draft import Draft
 from qwenimg_desktop.ui.safe_text import plain_label
 
 SAMPLE_SIZE = 5

@@ -36,7 +36,7 @@ from qwenimg_desktop.core.references import (
 )
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.reference_files import keep_reference, reference_path
-from qwenimg_desktop.ui.draft import Draft
+from qwenimg_desktop.ui.create.draft import Draft
 from qwenimg_desktop.ui.safe_text import heading_label, plain_label, plain_tooltip
 from qwenimg_desktop.ui.workers import Workers
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from qwenimg_desktop.core.errors import QwenImgError
 from qwenimg_desktop.core.settings import DraftSnapshot, load_draft, save_draft
-from qwenimg_desktop.ui.draft import Draft
+from qwenimg_desktop.ui.create.draft import Draft
 from qwenimg_desktop.ui.workers import Workers
 
 log = logging.getLogger("qwenimg.ui.autosave")

@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 from qwenimg_desktop.core.endpoints import UnknownEndpoint, endpoint_of
 from qwenimg_desktop.core.endpoints.describe import parameter_texts
 from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.ui.create.jobs_model import JobRow
+from qwenimg_desktop.ui.create.lightbox import Lightbox
 from qwenimg_desktop.ui.image_view import ImageView
-from qwenimg_desktop.ui.jobs_model import JobRow
-from qwenimg_desktop.ui.lightbox import Lightbox
 from qwenimg_desktop.ui.safe_text import plain_label, plain_tooltip
 from qwenimg_desktop.ui.workers import Workers
 

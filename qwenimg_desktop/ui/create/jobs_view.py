@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.ui.create.jobs_model import JOB_ROLE, JobsModel
 from qwenimg_desktop.ui.i18n import translate
-from qwenimg_desktop.ui.jobs_model import JOB_ROLE, JobsModel
 from qwenimg_desktop.ui.safe_text import heading_label, plain_label
 
 TICK_MS: Final = 1000
