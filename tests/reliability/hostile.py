@@ -13,15 +13,15 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+
+from tests.fixtures.loopback_http import LoopbackHTTP, drain_body
 
 Handler = BaseHTTPRequestHandler
 Route = Callable[[Handler], None]
 
 
 @dataclass
-class Hostile:
+class Hostile(LoopbackHTTP):
     """Answers ``routes[path]`` (path without the query); 404 for anything else.
 
     ``host`` is the address to bind: ``0.0.0.0`` makes the server reachable through a
@@ -43,50 +43,11 @@ class Hostile:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> str:
-        owner = self
+    def bind_host(self) -> str:
+        return self.host
 
-        class _Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def do_GET(self) -> None:
-                owner._answer(self, "GET")
-
-            def do_POST(self) -> None:
-                owner._answer(self, "POST")
-
-            def do_PUT(self) -> None:
-                owner._answer(self, "PUT")
-
-        self._server = ThreadingHTTPServer((self.host, 0), _Handler)
-        self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        ).start()
-        return self.base_url
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    def _answer(self, handler: Handler, method: str) -> None:
-        length = int(handler.headers.get("Content-Length") or 0)
-        if length:
-            handler.rfile.read(length)
+    def answer(self, handler: Handler, method: str) -> None:
+        drain_body(handler)
         path = handler.path.split("?", 1)[0]
         with self._lock:
             self.seen.append((method, path, dict(handler.headers.items())))

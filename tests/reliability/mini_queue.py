@@ -11,10 +11,10 @@ import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from qwenimg_desktop.core.fal.protocol import ENDPOINT_ID, request_urls
+from tests.fixtures.loopback_http import LoopbackHTTP, drain_body
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Seen:
 
 
 @dataclass
-class MiniQueue:
+class MiniQueue(LoopbackHTTP):
     """Serves submit → COMPLETED → ``images`` (a list of File dicts) and ``media`` by path.
 
     Every submit gets a new request id ``req-0001``, ``req-0002`` …
@@ -44,58 +44,10 @@ class MiniQueue:
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None, "start() first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> str:
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def do_GET(self) -> None:
-                owner.answer(self, "GET")
-
-            def do_POST(self) -> None:
-                owner.answer(self, "POST")
-
-            def do_PUT(self) -> None:
-                owner.answer(self, "PUT")
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        ).start()
-        return self.base_url
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
     # ---- serving ---------------------------------------------------------------------------
 
     def answer(self, handler: BaseHTTPRequestHandler, method: str) -> None:
-        length = int(handler.headers.get("Content-Length") or 0)
-        if length:
-            handler.rfile.read(length)
+        drain_body(handler)
         with self._lock:
             self.seen.append(Seen(method, handler.path, dict(handler.headers.items())))
         path = handler.path.split("?", 1)[0]
