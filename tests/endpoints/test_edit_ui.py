@@ -3,7 +3,7 @@ the offered fix), reorder/remove, "Edit this image", and lineage in the history'
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -131,16 +131,6 @@ def lineage(store: HistoryStore, make_job: Callable[..., str]) -> tuple[str, str
     child = store.create_pending(request, queue_base="q", cost_estimate=0.075)
     _complete(store, child, 7)
     return parent, child
-
-
-@pytest.fixture
-def browser(store: HistoryStore, qtbot: QtBot) -> Iterator[HistoryBrowser]:
-    widget = HistoryBrowser(store, os_trash=None, check_files_on_start=False)
-    qtbot.addWidget(widget)
-    widget.resize(1200, 800)
-    widget.show()
-    yield widget
-    widget.shutdown()
 
 
 def test_lineage_both_ways_in_the_detail_pane(

@@ -7,7 +7,7 @@ import io
 import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from PIL import Image
@@ -18,6 +18,11 @@ from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore, ImageRecord
 from qwenimg_desktop.core.store.metadata import EmbeddedMeta, embed_bytes
 from qwenimg_desktop.core.store.thumbnails import make_thumbnail
+
+if TYPE_CHECKING:  # Qt is imported only by the fixtures that use it
+    from pytestqt.qtbot import QtBot
+
+    from qwenimg_desktop.ui.history.view import HistoryBrowser
 
 PIL_NAMES = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
 EXTENSIONS = {"png": "png", "jpeg": "jpg", "webp": "webp"}
@@ -115,6 +120,27 @@ def store(data_layout: DataLayout, clock: Clock) -> Iterator[HistoryStore]:
 @pytest.fixture
 def make_job(store: HistoryStore) -> Callable[..., str]:
     return JobMaker(store)
+
+
+@pytest.fixture
+def browser(store: HistoryStore, qtbot: QtBot) -> Iterator[HistoryBrowser]:
+    """A shown History browser over ``store`` (no OS trash, no start-up file check)."""
+    from qwenimg_desktop.ui.history.view import HistoryBrowser  # Qt only where a test asks
+
+    widget = HistoryBrowser(store, os_trash=None, check_files_on_start=False)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 800)
+    widget.show()
+    yield widget
+    widget.shutdown()
+
+
+def open_detail(qtbot: QtBot, browser: HistoryBrowser, job_id: str) -> None:
+    browser.model.refresh()
+    qtbot.waitUntil(lambda: browser.model.row_of(job_id) is not None, timeout=5000)
+    assert browser.select_job(job_id)
+    qtbot.waitUntil(lambda: browser.detail.record is not None
+                    and browser.detail.record.id == job_id, timeout=3000)
 
 
 def image_file(tmp_path: Path, fmt: str, name: str = "plain") -> Path:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,31 +19,13 @@ from qwenimg_desktop.ui.history.compare import prompt_diff_html
 from qwenimg_desktop.ui.history.drop import MetadataDropHandler
 from qwenimg_desktop.ui.history.model import Role
 from qwenimg_desktop.ui.history.view import HistoryBrowser
-from tests.history.conftest import Clock, image_file
+from tests.history.conftest import Clock, image_file, open_detail
 
 MakeJob = Callable[..., str]
 LONG_PROMPT = (
     "# Poster\n\n## 场景\n一只可爱的猫坐在窗台上\n\n- **bold** item\n- `code` item\n\n"
     "<b>raw html stays text</b>\n\n![remote](http://192.0.2.1/x.png) [a link](http://192.0.2.1/)"
 )
-
-
-@pytest.fixture
-def browser(store: HistoryStore, qtbot: QtBot) -> Iterator[HistoryBrowser]:
-    widget = HistoryBrowser(store, os_trash=None, check_files_on_start=False)
-    qtbot.addWidget(widget)
-    widget.resize(1200, 800)
-    widget.show()
-    yield widget
-    widget.shutdown()
-
-
-def open_detail(qtbot: QtBot, browser: HistoryBrowser, job_id: str) -> None:
-    browser.model.refresh()
-    qtbot.waitUntil(lambda: browser.model.row_of(job_id) is not None, timeout=5000)
-    assert browser.select_job(job_id)
-    qtbot.waitUntil(lambda: browser.detail.record is not None
-                    and browser.detail.record.id == job_id, timeout=3000)
 
 
 def label(browser: HistoryBrowser, key: str) -> str:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.core.jobs import events as ev
@@ -14,7 +11,7 @@ from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.ui.create.jobs_model import JobsModel
 from qwenimg_desktop.ui.create.jobs_view import JobsPanel
 from qwenimg_desktop.ui.history.view import HistoryBrowser
-from tests.history.test_detail_compare_drop import open_detail
+from tests.history.conftest import open_detail
 
 
 def _panel(qtbot: QtBot) -> JobsPanel:
@@ -60,16 +57,6 @@ def test_an_ordinary_failure_offers_retry_only(qtbot: QtBot) -> None:
     _failed(panel, "plain", "RequestFailed")
     assert not panel.redownload_button.isVisible()
     assert panel.retry_button.isEnabled()
-
-
-@pytest.fixture
-def browser(store: HistoryStore, qtbot: QtBot) -> Iterator[HistoryBrowser]:
-    widget = HistoryBrowser(store, os_trash=None, check_files_on_start=False)
-    qtbot.addWidget(widget)
-    widget.resize(1200, 800)
-    widget.show()
-    yield widget
-    widget.shutdown()
 
 
 def test_the_history_detail_offers_re_download_for_a_paid_result_never_stored(

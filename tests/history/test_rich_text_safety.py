@@ -38,6 +38,7 @@ from qwenimg_desktop.ui.editor.editor_panel import EditorPanel
 from qwenimg_desktop.ui.history.view import HistoryBrowser
 from qwenimg_desktop.ui.safe_text import SafeTextBrowser, plain_message_box, plain_tooltip
 from qwenimg_desktop.ui.workers import Workers
+from tests.history.conftest import open_detail
 
 pytestmark = [
     pytest.mark.gui,
@@ -128,24 +129,6 @@ def assert_untouched(wire: Tripwire, *widgets: QWidget) -> None:
             assert browser.openExternalLinks() is False
 
 
-@pytest.fixture
-def browser(store: HistoryStore, qtbot: QtBot) -> Iterator[HistoryBrowser]:
-    widget = HistoryBrowser(store, os_trash=None, check_files_on_start=False)
-    qtbot.addWidget(widget)
-    widget.resize(1200, 800)
-    widget.show()
-    yield widget
-    widget.shutdown()
-
-
-def _select(qtbot: QtBot, browser: HistoryBrowser, job_id: str) -> None:
-    browser.model.refresh()
-    qtbot.waitUntil(lambda: browser.model.row_of(job_id) is not None, timeout=5000)
-    assert browser.select_job(job_id)
-    qtbot.waitUntil(lambda: browser.detail.record is not None
-                    and browser.detail.record.id == job_id, timeout=3000)
-
-
 def test_history_detail_loads_nothing_named_in_a_prompt(
     browser: HistoryBrowser, make_job: MakeJob, store: HistoryStore, tripwire: Tripwire,
     qtbot: QtBot,
@@ -157,7 +140,7 @@ def test_history_detail_loads_nothing_named_in_a_prompt(
                                   cost_estimate=0.075)
     store.fail(failed, text, "RequestFailed")  # a server error message carrying the same text
     for job_id in (job, failed):
-        _select(qtbot, browser, job_id)
+        open_detail(qtbot, browser, job_id)
         render_everything(browser.detail)
         assert_untouched(tripwire, browser.detail)
     rendered = browser.detail.rendered
@@ -172,7 +155,7 @@ def test_history_list_tooltip_and_compare_load_nothing(
 ) -> None:
     text = hostile(tripwire)
     left, right = make_job(text), make_job(text + "\nmore")
-    _select(qtbot, browser, left)
+    open_detail(qtbot, browser, left)
     row = browser.model.row_of(left)
     assert row is not None
     tip = browser.model.data(browser.model.index(row, 0), Qt.ItemDataRole.ToolTipRole)
