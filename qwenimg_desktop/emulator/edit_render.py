@@ -7,7 +7,6 @@ of an edit therefore shows at a glance which references it was made from, and in
 
 from __future__ import annotations
 
-import io
 import math
 import random
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Final
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
-from qwenimg_desktop.emulator.render import CJK_FONT_CANDIDATES, RenderedImage
+from qwenimg_desktop.emulator.render import CJK_FONT_CANDIDATES, RenderedImage, encode
 
 MIN_PIXELS: Final = 512 * 512
 MAX_PIXELS: Final = 2048 * 2048
@@ -36,15 +35,7 @@ def output_size(inputs: list[Image.Image]) -> tuple[int, int]:
 def render_edit(inputs: list[Image.Image], prompt: str, seed: int, index: int, width: int,
                 height: int, output_format: str) -> RenderedImage:
     """One encoded edit result (``index`` varies the tint, like a new sample)."""
-    image = compose(inputs, width, height, prompt, seed, index)
-    buffer = io.BytesIO()
-    if output_format == "png":
-        image.save(buffer, format="PNG", compress_level=1)
-    elif output_format == "jpeg":
-        image.save(buffer, format="JPEG", quality=90)
-    else:
-        image.save(buffer, format="WEBP", quality=80, method=0)
-    return RenderedImage(buffer.getvalue(), width, height, output_format)
+    return encode(compose(inputs, width, height, prompt, seed, index), output_format)
 
 _BAND: Final = 0.16  # the prompt band's share of the height
 

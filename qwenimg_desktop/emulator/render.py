@@ -162,12 +162,16 @@ def render_image(
     image = _background(rng, width, height)
     _shapes(ImageDraw.Draw(image), rng, width, height)
     _draw_text(image, prompt, seed, index)
+    return encode(image, str(output_format))
+
+
+def encode(image: Image.Image, output_format: str) -> RenderedImage:
+    """``image`` encoded as fal would send it (fast settings: the emulator's cost is not fal's)."""
     buffer = io.BytesIO()
-    output_format = str(output_format)
     if output_format == "png":
         image.save(buffer, format="PNG", compress_level=1)
     elif output_format == "jpeg":
         image.save(buffer, format="JPEG", quality=90)
     else:
         image.save(buffer, format="WEBP", quality=80, method=0)
-    return RenderedImage(buffer.getvalue(), width, height, output_format)
+    return RenderedImage(buffer.getvalue(), image.width, image.height, output_format)
