@@ -169,10 +169,11 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal, BatchJ
                     f"SELECT request_id FROM jobs WHERE request_id IN {id_sql}", params))
         return held
 
-    def spend_ledger(self) -> list[JobCost]:
-        """Every finished job with what fal bills for it (core/store/spend.py)."""
+    def spend_ledger(self, since: float | None = None) -> list[JobCost]:
+        """Every finished job (created from ``since`` on) with what fal bills for it
+        (core/store/spend.py)."""
         with self._reading() as conn:
-            return ledger(conn)
+            return ledger(conn, since)
 
     def lost_submits(self) -> list[str]:
         """Ids of ``unknown`` jobs still worth looking for at fal (not those several requests

@@ -76,21 +76,30 @@ def job_cost(state: str, error_type: str | None, cost_estimate: float | None,
     return None  # unknown
 
 
-def ledger(conn: sqlite3.Connection) -> list[JobCost]:
-    """Every finished job with its cost, oldest first."""
+def ledger(conn: sqlite3.Connection, since: float | None = None) -> list[JobCost]:
+    """Every finished job with its cost, oldest first; with ``since``, only jobs created from
+    that time on (an index range: a budget needs this month, not 100,000 jobs)."""
     final = (JobState.completed.value, JobState.failed.value, JobState.cancelled.value,
              JobState.unknown.value)
     rows = conn.execute(
         "SELECT j.id, j.created_at, j.endpoint, j.state, j.error_type, j.cost_estimate,"
         " j.num_images, (SELECT COUNT(*) FROM images i WHERE i.job_id = j.id)"
-        f" FROM jobs j WHERE j.state IN ({','.join('?' * len(final))}) ORDER BY j.created_at",
-        final,
+        f" FROM jobs j WHERE j.state IN ({','.join('?' * len(final))})"
+        " AND j.created_at >= ? ORDER BY j.created_at",
+        (*final, float("-inf") if since is None else since),
     ).fetchall()
     return [
         JobCost(str(r[0]), float(r[1]), str(r[2]), str(r[3]), int(r[7]),
                 job_cost(str(r[3]), r[4], r[5], r[6], int(r[7])))
         for r in rows
     ]
+
+
+def month_start(now: float | None = None) -> float:
+    """The first moment of this month in local time: every entry :func:`summarise` counts in
+    ``today`` or ``month`` is created from then on."""
+    moment = datetime.fromtimestamp(time.time() if now is None else now)
+    return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0).timestamp()
 
 
 def summarise(entries: list[JobCost], now: float | None = None) -> SpendSummary:
