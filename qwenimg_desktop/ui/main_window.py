@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.first_run: FirstRunDialog | None = None
         self.key_ready = services.demo
         self.history = HistoryHost(self)
+        self.jobs_model.use_thumbnails(self.history.thumbnails, self._thumbnail_source)
         self.library = LibraryPane(services.history_store or _no_history, self)
         self.library.hide()
         self.recall = PromptRecall(self.editor.editor, services.history_store or _no_history,
@@ -690,6 +691,22 @@ class MainWindow(QMainWindow):
         except QwenImgError:
             return None
         return None if store is None else store.layout
+
+    def _thumbnail_source(self, job_id: str,
+                          image_paths: tuple[str, ...]) -> tuple[str, tuple[Path, ...]] | None:
+        """A job row's picture: the first image's thumbnail, else the image itself, under the
+        key the History tab's tile uses (one decode serves both)."""
+        if not image_paths:
+            return None
+        image = Path(image_paths[0])
+        layout = self._data_layout()
+        if layout is None:
+            return str(image), (image,)
+        try:
+            thumb = layout.thumb_path(job_id, 0)
+            return layout.relative(thumb), (thumb, image)
+        except ValueError:  # not a journal id or not under the data dir: the image alone
+            return str(image), (image,)
 
     def _drop_as_references(self, paths: list[Path]) -> bool:
         """Images dropped on the window while an edit endpoint is chosen become references."""

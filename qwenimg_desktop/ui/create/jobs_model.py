@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Final
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
 
 from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QStandardItem, QStandardItemModel
@@ -21,6 +22,9 @@ from qwenimg_desktop.core.params import GenerationRequest, estimate_cost
 from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.safe_text import markdown_plain_line, plain_tooltip
 
+if TYPE_CHECKING:
+    from qwenimg_desktop.ui.history.thumbnails import ThumbnailLoader
+
 MAX_LOG_LINES: Final = 2_000
 TEXT_REFRESH_MS: Final = 100
 """A row's log line and elapsed time repaint at most this often; state changes at once."""
@@ -32,24 +36,55 @@ STATE_COLOURS: Final = {
     "cancelled": "#8a8a8a", "cancel_requested": "#d68b1f", "running": "#3b82f6",
     "fetching": "#3b82f6", "queued": "#a066d3",
 }
-_DOT_PX: Final = 16
+THUMB_PX: Final = 48
+"""A row's picture: the job's first image this size, or a placeholder with the state's dot."""
+_PLACEHOLDER: Final = "#80808040"
 _dots: dict[str, QIcon] = {}
 
 
 def state_icon(state: JobState) -> QIcon:
-    """A coloured dot for a job state (made once per state)."""
+    """A row's placeholder picture: a faint square with the state's coloured dot (made once
+    per state); what a job shows until its first image's thumbnail is decoded."""
     icon = _dots.get(state.value)
     if icon is None:
-        pixmap = QPixmap(_DOT_PX, _DOT_PX)
+        pixmap = QPixmap(THUMB_PX, THUMB_PX)
         pixmap.fill(Qt.GlobalColor.transparent)
         painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(STATE_COLOURS.get(state.value, "#888888")))
-        painter.drawEllipse(4, 4, 8, 8)
+        painter.setBrush(QColor(_PLACEHOLDER))
+        painter.drawRoundedRect(0, 0, THUMB_PX, THUMB_PX, 4, 4)
         painter.end()
-        icon = _dots[state.value] = QIcon(pixmap)
+        icon = _dots[state.value] = QIcon(_with_dot(pixmap, state))
     return icon
+
+
+def thumbnail_icon(thumbnail: QPixmap, state: JobState) -> QIcon:
+    """A row's picture from a decoded thumbnail: fitted into the row's square (rows keep one
+    size), with the state's dot in its corner."""
+    scaled = thumbnail.scaled(THUMB_PX, THUMB_PX, Qt.AspectRatioMode.KeepAspectRatio,
+                              Qt.TransformationMode.SmoothTransformation)
+    pixmap = QPixmap(THUMB_PX, THUMB_PX)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.drawPixmap((THUMB_PX - scaled.width()) // 2, (THUMB_PX - scaled.height()) // 2,
+                       scaled)
+    painter.end()
+    return QIcon(_with_dot(pixmap, state))
+
+
+def _with_dot(pixmap: QPixmap, state: JobState) -> QPixmap:
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QColor("#ffffff"))
+    painter.setBrush(QColor(STATE_COLOURS.get(state.value, "#888888")))
+    painter.drawEllipse(3, THUMB_PX - 14, 10, 10)
+    painter.end()
+    return pixmap
+
+
+ThumbnailSource = Callable[[str, tuple[str, ...]], tuple[str, tuple[Path, ...]] | None]
+"""(job id, its image paths) → (the thumbnail loader's key, files to try), or None."""
 
 
 REDOWNLOAD_KINDS: Final = frozenset({"PaidNotDownloaded", "DeadlineExceeded"})
@@ -165,6 +200,12 @@ class JobsModel(QStandardItemModel):
         self._refresh.setSingleShot(True)
         self._refresh.setInterval(TEXT_REFRESH_MS)
         self._refresh.timeout.connect(self._flush_dirty)
+        # Row pictures: decoded by the window's one thumbnail loader (the History tab's), for
+        # the rows the list shows; the composed icon is kept with its row.
+        self._thumbnails: ThumbnailLoader | None = None
+        self._thumbnail_source: ThumbnailSource | None = None
+        self._icons: dict[str, QIcon] = {}
+        self._awaited: dict[str, str] = {}  # loader key → job id
 
     def __repr__(self) -> str:
         return f"<JobsModel rows={self.rowCount()}>"
@@ -207,9 +248,53 @@ class JobsModel(QStandardItemModel):
         for job_id in gone:
             item = self._items.pop(job_id)
             del self._by_id[job_id]
+            self._icons.pop(job_id, None)
             self._dirty.discard(job_id)
             self.removeRow(item.row())
         return len(gone)
+
+    def use_thumbnails(self, loader: ThumbnailLoader, source: ThumbnailSource) -> None:
+        """Show each completed job's first image (decoded off the GUI thread by ``loader``)."""
+        self._thumbnails = loader
+        self._thumbnail_source = source
+        loader.thumbnail_ready.connect(self._thumbnail_ready)
+
+    def want_thumbnails(self, first: int, last: int) -> None:
+        """Rows ``first``..``last`` are on screen: their pictures are decoded if not yet."""
+        if self._thumbnails is None or self._thumbnail_source is None:
+            return
+        for position in range(max(0, first), min(last, self.rowCount() - 1) + 1):
+            row = self.row_at(position)
+            if (row is None or row.job_id in self._icons or row.state is not JobState.completed
+                    or not row.image_paths):
+                continue
+            found = self._thumbnail_source(row.job_id, row.image_paths)
+            if found is None:
+                continue
+            key, paths = found
+            pixmap = self._thumbnails.pixmap(key, paths)
+            if pixmap is None:
+                self._awaited[key] = row.job_id
+            else:
+                self._icons[row.job_id] = thumbnail_icon(pixmap, row.state)
+                self._changed(row)
+
+    def _thumbnail_ready(self, key: str) -> None:
+        job_id = self._awaited.pop(key, None)
+        row = self._by_id.get(job_id) if job_id is not None else None
+        loader = self._thumbnails
+        if row is None or loader is None or self._thumbnail_source is None:
+            return
+        found = self._thumbnail_source(row.job_id, row.image_paths)
+        pixmap = loader.pixmap(key, found[1]) if found is not None else None
+        if pixmap is not None:  # a file that does not decode keeps the placeholder
+            self._icons[row.job_id] = thumbnail_icon(pixmap, row.state)
+            self._changed(row)
+
+    def decoration(self, row: JobRow) -> QIcon:
+        """What a row shows on its left: its thumbnail once decoded, else the placeholder."""
+        icon = self._icons.get(row.job_id) if row.state is JobState.completed else None
+        return icon if icon is not None else state_icon(row.state)
 
     # ---- updates ----------------------------------------------------------------------------
 
@@ -233,7 +318,7 @@ class JobsModel(QStandardItemModel):
             item = QStandardItem()
             item.setEditable(False)
             item.setData(job_id, JOB_ROLE)
-            _show(item, row, with_cost=not self.free)
+            _show(item, row, self.decoration(row), with_cost=not self.free)
             self._by_id[job_id] = row
             self._items[job_id] = item
             rows.append(row)
@@ -271,7 +356,7 @@ class JobsModel(QStandardItemModel):
 
     def _changed(self, row: JobRow) -> None:
         self._dirty.discard(row.job_id)
-        _show(self._items[row.job_id], row, with_cost=not self.free)
+        _show(self._items[row.job_id], row, self.decoration(row), with_cost=not self.free)
 
     def _changed_later(self, row: JobRow) -> None:
         self._dirty.add(row.job_id)
@@ -298,14 +383,14 @@ def prompt_title(prompt: str) -> str:
     return "(empty prompt)"
 
 
-def _show(item: QStandardItem, row: JobRow, *, with_cost: bool = True) -> None:
+def _show(item: QStandardItem, row: JobRow, icon: QIcon, *, with_cost: bool = True) -> None:
     """Copy what a row shows into its item: one ``dataChanged`` for all of it."""
     status = row.status_line(time.monotonic())
     text = f"{row.title}\n{row.facts(with_cost=with_cost)}\n{status}"
     roles: dict[int, Any] = {
         Qt.ItemDataRole.DisplayRole: text,
         Qt.ItemDataRole.ToolTipRole: plain_tooltip(text),
-        Qt.ItemDataRole.DecorationRole: state_icon(row.state),
+        Qt.ItemDataRole.DecorationRole: icon,
         TILE_ROLE: (row.title, status, row.state.value),
     }
     index = item.index()

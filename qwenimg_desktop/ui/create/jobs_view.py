@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListView,
@@ -16,11 +17,13 @@ from PySide6.QtWidgets import (
 )
 
 from qwenimg_desktop.core.jobs.model import JobState
-from qwenimg_desktop.ui.create.jobs_model import JOB_ROLE, JobsModel
+from qwenimg_desktop.ui.create.jobs_model import JOB_ROLE, THUMB_PX, JobsModel
 from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import heading_label, plain_label
 
 TICK_MS: Final = 1000
+THUMBNAILS_AFTER_MS: Final = 50
+"""Scrolling, finished jobs and new rows ask for the shown rows' pictures once per this."""
 
 
 class JobsPanel(QWidget):
@@ -44,6 +47,7 @@ class JobsPanel(QWidget):
         self.view.setSpacing(2)
         self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.view.setSelectionMode(QListView.SelectionMode.SingleSelection)
+        self.view.setIconSize(QSize(THUMB_PX, THUMB_PX))
         self.cancel_button = QPushButton(translate("JobsPanel", "Cancel"), self)
         self.cancel_button.setToolTip("Cancel the selected job (Esc)")
         self.retry_button = QPushButton(translate("JobsPanel", "Retry"), self)
@@ -71,6 +75,15 @@ class JobsPanel(QWidget):
         self._timer.setInterval(TICK_MS)
         self._timer.timeout.connect(model.tick)
         self._timer.start()
+        self._thumbnails_timer = QTimer(self)
+        self._thumbnails_timer.setSingleShot(True)
+        self._thumbnails_timer.setInterval(THUMBNAILS_AFTER_MS)
+        self._thumbnails_timer.timeout.connect(self.want_shown_thumbnails)
+        for changed in (self.view.verticalScrollBar().valueChanged,
+                        self.view.verticalScrollBar().rangeChanged, model.job_finished,
+                        model.rowsInserted, model.rowsRemoved, model.rowsMoved,
+                        model.layoutChanged):
+            changed.connect(self._thumbnails_later)
         self.view.selectionModel().currentChanged.connect(self._current_changed)
         model.dataChanged.connect(self._data_changed)
         model.rowsInserted.connect(self._rows_inserted)
@@ -104,6 +117,30 @@ class JobsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
+
+    def _thumbnails_later(self) -> None:
+        if not self._thumbnails_timer.isActive():
+            self._thumbnails_timer.start()
+
+    def shown_rows(self) -> tuple[int, int]:
+        """The first and last row in view (scrolled per item: the scroll bar's value is the
+        first); (0, -1) when the list is empty."""
+        count = self.model.rowCount()
+        if count == 0:
+            return 0, -1
+        first = min(max(0, self.view.verticalScrollBar().value()), count - 1)
+        height = self.view.visualRect(self.model.index(first, 0)).height()
+        per_page = self.view.viewport().height() // max(1, height + 2 * self.view.spacing())
+        return first, min(count - 1, first + per_page + 1)
+
+    def want_shown_thumbnails(self) -> None:
+        """Ask for the pictures of the rows on screen (decoded off the GUI thread)."""
+        if self.isVisible():
+            self.model.want_thumbnails(*self.shown_rows())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._thumbnails_later()
 
     def current_job(self) -> str:
         index = self.view.currentIndex()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from qwenimg_desktop.core import heap
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.ui.accessibility import name_widgets
+from qwenimg_desktop.ui.history.thumbnails import ThumbnailLoader
 from qwenimg_desktop.ui.safe_text import plain_label
 
 if TYPE_CHECKING:
@@ -57,6 +58,9 @@ class HistoryHost(QObject):
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._layout.addWidget(self._placeholder)
         self.browser: HistoryBrowser | None = None
+        # The window's one cache of decoded thumbnails: the gallery's tiles and the Create
+        # tab's job rows share it (a job's picture decoded for one is there for the other).
+        self.thumbnails = ThumbnailLoader(parent=self)
         self.drops: MetadataDropHandler | None = None
         self._closed = False
 
@@ -92,7 +96,7 @@ class HistoryHost(QObject):
     def _build(self, store: HistoryStore) -> None:
         from qwenimg_desktop.ui.history.view import HistoryBrowser  # noqa: PLC0415 - lazy
 
-        browser = HistoryBrowser(store, parent=self.page)
+        browser = HistoryBrowser(store, thumbnails=self.thumbnails, parent=self.page)
         # The window's Edit → Undo routes here; a second Ctrl+Z would make the key ambiguous.
         browser.undo_action.setShortcut("")
         browser.reuse_requested.connect(self.rerun_requested)
@@ -149,3 +153,4 @@ class HistoryHost(QObject):
             self.drops.shutdown()
         if self.browser is not None:
             self.browser.shutdown()
+        self.thumbnails.shutdown()

@@ -95,13 +95,16 @@ class HistoryBrowser(QWidget):
     snippet_requested = Signal(str, str)
 
     def __init__(self, store: HistoryStore, *, os_trash: FileMover | None = qt_move_to_trash,
-                 check_files_on_start: bool = True, parent: QWidget | None = None) -> None:
+                 check_files_on_start: bool = True, thumbnails: ThumbnailLoader | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("historyBrowser")
         self.layout_ = store.layout
         self.reader = HistoryStore.open(store.layout, readonly=True)
         self.runner = QueryRunner(store.layout, self)
-        self.thumbnails = ThumbnailLoader(parent=self)
+        # The window's loader when given (shared with the jobs list, stopped by its owner).
+        self._own_thumbnails = thumbnails is None
+        self.thumbnails = thumbnails if thumbnails is not None else ThumbnailLoader(parent=self)
         self.images = Workers("history-images", threads=2, low_priority=True, parent=self)
         self.model = HistoryModel(self.reader, self.runner, self.thumbnails, self)
         self.curator = HistoryCurator(store, os_trash, self)
@@ -428,7 +431,8 @@ class HistoryBrowser(QWidget):
         self.detail.show_record(None)
         self.curator.shutdown()
         self.runner.shutdown()
-        self.thumbnails.shutdown()
+        if self._own_thumbnails:
+            self.thumbnails.shutdown()
         self.images.shutdown()
         if self.compare_view is not None:
             self.compare_view.close()
