@@ -1,6 +1,7 @@
 """1–2 character search terms are served by ``job_grams`` (migration 7) with the same matches
-as the ``LIKE`` scan they replace: kept in step on insert, update and delete, and built for the
-jobs of a database written before the index existed."""
+as the ``LIKE`` scan they replace: kept in step on insert, update and delete, and built (by the
+backfill, ``core/store/grams.py``) for the jobs of a database written before the index
+existed."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from qwenimg_desktop.core.store import db
-from qwenimg_desktop.core.store.queries import HistoryQuery
+from qwenimg_desktop.core.store import db, grams
+from qwenimg_desktop.core.store.queries import HistoryQuery, split_terms
 from qwenimg_desktop.core.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 TEXTS = [
@@ -39,9 +40,10 @@ def _like_matches(conn: sqlite3.Connection, term_text: str) -> set[int]:
 
 def _indexed_matches(conn: sqlite3.Connection, term_text: str) -> set[int]:
     query = HistoryQuery(text=term_text)
-    sql, params = query.keys_sql(after=None, limit=1000)
+    sql, params = query.keys_sql(after=None, limit=1000, short_index=True)
+    assert ("job_grams" in sql) == bool(split_terms(term_text)[1])  # the index answered
     keys = {int(r[0]) for r in conn.execute(sql, params)}
-    count_sql, count_params = query.count_sql()
+    count_sql, count_params = query.count_sql(short_index=True)
     assert conn.execute(count_sql, count_params).fetchone()[0] == len(keys)
     return keys
 
@@ -64,7 +66,17 @@ def old_db(tmp_path: Path) -> tuple[sqlite3.Connection, Path]:
         _insert(conn, n, prompt, negative, note)
     conn.commit()
     assert db.migrate(conn, path) == SCHEMA_VERSION
+    backfill_all(conn)
     return conn, path
+
+
+def backfill_all(conn: sqlite3.Connection) -> None:
+    """Run the backfill's batches until every old job is indexed (as the engine does)."""
+    while True:
+        with db.transaction(conn):
+            result = grams.backfill_batch(conn, max_jobs=2)
+        if result.state.complete:
+            return
 
 
 @pytest.mark.parametrize("term", TERMS)
@@ -101,11 +113,11 @@ def test_the_longest_accepted_text_is_indexed_to_its_end(
 def test_short_terms_with_a_long_one_and_filters(old_db: tuple[sqlite3.Connection, Path]) -> None:
     conn, _ = old_db
     query = HistoryQuery(text="可爱 dawn", favourite=True)
-    sql, params = query.keys_sql(after=None, limit=10)
+    sql, params = query.keys_sql(after=None, limit=10, short_index=True)
     assert list(conn.execute(sql, params)) == []
     conn.execute("UPDATE jobs SET favourite = 1 WHERE seq = 1")
     assert [r[0] for r in conn.execute(sql, params)] == [1]
     paged = HistoryQuery(text="a")
-    sql, params = paged.keys_sql(after=3, limit=10)
+    sql, params = paged.keys_sql(after=3, limit=10, short_index=True)
     assert {int(r[0]) for r in conn.execute(sql, params)} == {
         s for s in _like_matches(conn, "a") if s < 3}

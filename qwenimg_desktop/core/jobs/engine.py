@@ -12,6 +12,7 @@ import concurrent.futures
 import logging
 import multiprocessing
 import threading
+import time
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -54,6 +55,10 @@ RETRY_REFUSED_PAID: Final = (
     "Not submitted again: fal already made this job's result and charged for it. Use "
     "Re-download to fetch it while fal keeps it, without a new charge."
 )
+SHORT_INDEX_PAUSE_S: Final = 0.002
+"""Least pause between two batches of the short-term index's backfill (core/store/grams.py)."""
+SHORT_INDEX_RETRY_S: Final = 30.0
+"""Pause after a batch failed (another program held the journal, the disk was full)."""
 TAKEOVER_POLL_S: Final = 1.0
 """How often an engine that left jobs to a live owner checks whether that owner has stopped."""
 
@@ -112,6 +117,7 @@ class JobEngine(StartGate):
         self._lease = EngineLease(self.layout.root,
                                   config.owner_label or _default_owner_label())
         self._takeover: asyncio.Task[None] | None = None
+        self._short_index: asyncio.Task[None] | None = None
         self._jobs: dict[str, JobContext] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -189,6 +195,8 @@ class JobEngine(StartGate):
                 for coro in self._early:  # in the order they were sent, as _post schedules them
                     asyncio.run_coroutine_threadsafe(coro, loop)
                 self._early = []
+            # Maintenance, once ready: never between the caller and a usable engine.
+            self._short_index = loop.create_task(self._fill_short_index(), name="short-index")
 
         loop.call_soon(started)
         try:
@@ -394,9 +402,29 @@ class JobEngine(StartGate):
         ctx.task = asyncio.get_running_loop().create_task(coro, name=f"job-{ctx.job_id}")
         return 1
 
+    async def _fill_short_index(self) -> None:
+        """Index the jobs older than ``job_grams`` (``core/store/grams.py``): one batch of a
+        few milliseconds at a time on the DB thread, so a journal write queued meanwhile waits
+        for one batch at most, then a pause as long as the batch (at most half a core)."""
+        pipe = self._pipe
+        while not self._closing:
+            started = time.perf_counter()
+            try:
+                result = await pipe.db(pipe.store.backfill_short_index)
+            except QwenImgError as exc:  # busy or full: searches keep the LIKE scan meanwhile
+                log.warning("indexing old jobs for short search terms paused: %s", exc.message)
+                await asyncio.sleep(SHORT_INDEX_RETRY_S)
+                continue
+            if result.state.complete:
+                if result.jobs:
+                    log.info("short search terms: every job is indexed")
+                return
+            await asyncio.sleep(max(time.perf_counter() - started, SHORT_INDEX_PAUSE_S))
+
     async def _teardown(self) -> None:
-        if self._takeover is not None:
-            self._takeover.cancel()
+        for task in (self._takeover, self._short_index):
+            if task is not None:
+                task.cancel()
         tasks = [c.task for c in self._jobs.values() if c.task and not c.task.done()]
         for task in tasks:
             task.cancel()

@@ -18,6 +18,7 @@ from qwenimg_desktop.core.jobs.model import (
     offers_redownload,
 )
 from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.store import grams
 from qwenimg_desktop.core.store.batches import BatchJournal
 from qwenimg_desktop.core.store.edits import EditJournal
 from qwenimg_desktop.core.store.library import LibraryStore
@@ -429,6 +430,13 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal, BatchJ
                 "UPDATE images SET thumb_path = :thumb WHERE job_id = :id AND idx = :idx",
                 [{"thumb": thumb, "id": job_id, "idx": idx} for idx, thumb in thumbs.items()],
             )
+
+    def backfill_short_index(self, budget_s: float = grams.BATCH_BUDGET_S) -> grams.BatchResult:
+        """One batch of ``job_grams``' backfill (``core/store/grams.py``) in its own write
+        transaction of about ``budget_s``; the engine runs it on its DB thread between journal
+        writes until the result's state is complete."""
+        with self._writing() as conn:
+            return grams.backfill_batch(conn, budget_s=budget_s)
 
     def replace_images(self, job_id: str, images: Sequence[ImageRecord]) -> None:
         """Replace the rows of these image indexes of ``job_id`` (after a re-download)."""

@@ -49,23 +49,28 @@ def split_terms(text: str, *, trigram: bool = True) -> tuple[str | None, list[st
     return fts, [t for t in terms if len(t) < TRIGRAM]
 
 
-def _add_short_terms(result: Filter, terms: list[str], seq: str = "j.seq") -> None:
+def _add_short_terms(result: Filter, terms: list[str], seq: str = "j.seq", *,
+                     indexed: bool) -> None:
     """Each term must appear in the prompt, negative prompt or note (ASCII case-insensitive,
-    as LIKE compared before): a primary-key probe of ``job_grams``, which holds every 1- and
-    2-character piece of those texts (schema migration 7)."""
+    as LIKE compares): a primary-key probe of ``job_grams``, which holds every 1- and
+    2-character piece of those texts (schema migration 7), once it is ``indexed`` for every
+    job; until then (``core/store/grams.py`` is still filling it) a ``LIKE`` per row."""
+    if not indexed:
+        _add_like_terms(result, terms, prefix="short_like")
+        return
     for i, term in enumerate(terms):
         name = f"gram_{i}"
         result.add(f"EXISTS (SELECT 1 FROM job_grams g WHERE g.gram = lower(:{name})"
                    f" AND g.seq = {seq})", **{name: term})
 
 
-def _add_like_terms(result: Filter, terms: list[str]) -> None:
+def _add_like_terms(result: Filter, terms: list[str], prefix: str = "like") -> None:
     """Each term must appear in the prompt, negative prompt or note (ASCII case-insensitive):
     a ``LIKE`` per row, for the few thousand rows a library table drives."""
     for i, term in enumerate(terms):
         pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace(
             "_", "\\_") + "%"
-        name = f"like_{i}"
+        name = f"{prefix}_{i}"
         result.add(f"(j.prompt LIKE :{name} ESCAPE '\\' OR j.negative_prompt LIKE :{name}"
                    f" ESCAPE '\\' OR j.note LIKE :{name} ESCAPE '\\')", **{name: pattern})
 
@@ -91,7 +96,8 @@ class HistoryQuery:
     seq), and a page continues after the last ``seq`` of the one before.
     ``text`` is split on whitespace and every term must match the prompt, negative prompt or
     note: terms of 3+ characters through the FTS5 trigram index, shorter ones (``可爱``, ``4k``)
-    through the ``job_grams`` index of 1- and 2-character pieces (case-insensitive for ASCII).
+    through the ``job_grams`` index of 1- and 2-character pieces (case-insensitive for ASCII),
+    or a ``LIKE`` scan while that index is still being filled (``core/store/grams.py``).
     ``created_from`` / ``created_to`` are Unix times (``from`` inclusive, ``to`` exclusive);
     ``formats`` are output formats (``png``, ``jpeg``, ``webp``); ``aspect`` is ``square``,
     ``portrait`` or ``landscape``; ``size`` is ``small``, ``medium`` or ``large`` (requested
@@ -221,26 +227,28 @@ class HistoryQuery:
             found.append(Driver("job_ratings", "d.rating >= :min_rating"))
         return found
 
-    def _parts(self, seq: str = "j.seq") -> tuple[str | None, Filter, Filter]:
+    def _parts(self, seq: str = "j.seq", *, short_index: bool,
+               ) -> tuple[str | None, Filter, Filter]:
         """The FTS5 match string (3+ character terms), the conditions on job columns, and
         the library conditions (probing ``seq``)."""
         fts, short_terms = split_terms(self.text)
         result = Filter()
-        _add_short_terms(result, short_terms)
+        _add_short_terms(result, short_terms, indexed=short_index)
         self._add_columns(result)
         return fts, result, self._library(seq)
 
-    def _driven(self, driver: Driver, fts: str | None) -> tuple[str, dict[str, Any]]:
+    def _driven(self, driver: Driver, fts: str | None, *, short_index: bool,
+                ) -> tuple[str, dict[str, Any]]:
         """``FROM … WHERE …`` walking ``driver``; jobs rows are read only if a job column is
         filtered on (the ids of the page are looked up afterwards)."""
-        _, columns, library = self._parts("d.seq")
+        _, columns, library = self._parts("d.seq", short_index=short_index)
         if fts is not None:
             # A few thousand driven rows are cheaper to match one by one than the FTS hits
             # of a common term are to collect.
             columns = Filter()
             _add_like_terms(columns, [t for t in split_terms(self.text, trigram=False)[1]
                                       if len(t) >= TRIGRAM])
-            _add_short_terms(columns, split_terms(self.text)[1])
+            _add_short_terms(columns, split_terms(self.text)[1], indexed=short_index)
             self._add_columns(columns)
         params = {**columns.params, **library.params}
         clauses = [driver.where, *library.clauses]
@@ -249,18 +257,20 @@ class HistoryQuery:
                     + " AND ".join([*clauses, columns.where]), params)
         return f"FROM {driver.table} d WHERE " + " AND ".join(clauses), params
 
-    def keys_sql(self, *, after: int | None, limit: int,
-                 driver: Driver | None = None) -> tuple[str, dict[str, Any]]:
+    def keys_sql(self, *, after: int | None, limit: int, driver: Driver | None = None,
+                 short_index: bool = False) -> tuple[str, dict[str, Any]]:
         """Newest first by ``seq`` (insertion order), strictly before the ``after`` seq.
 
         With text, the FTS index drives the scan in descending rowid order, so the first
         page of a common term costs a fraction of a millisecond instead of a sort of every hit.
         A ``driver`` (one of :meth:`drivers`) walks a library table instead (text then becomes
-        a set of FTS hits to check against).
+        a set of FTS hits to check against). ``short_index``: ``job_grams`` holds every job
+        (``core/store/grams.short_index_ready``), so 1–2 character terms may use it; without
+        it they are a ``LIKE`` scan (always right, slower).
         """
-        fts, columns, library = self._parts()
+        fts, columns, library = self._parts(short_index=short_index)
         if driver is not None:
-            body, params = self._driven(driver, fts)
+            body, params = self._driven(driver, fts, short_index=short_index)
             if after is not None:
                 body += " AND d.seq < :after_seq"
                 params["after_seq"] = int(after)
@@ -275,7 +285,7 @@ class HistoryQuery:
             sql = ("SELECT j.seq, j.id FROM jobs_fts JOIN jobs j ON j.seq = jobs_fts.rowid"
                    f" WHERE jobs_fts MATCH :fts AND {where}")
             column = "jobs_fts.rowid"
-        elif short_terms := split_terms(self.text)[1]:
+        elif short_index and (short_terms := split_terms(self.text)[1]):
             sql, params, column = self._gram_walk(short_terms, library, params)
         else:
             sql = f"SELECT j.seq, j.id FROM jobs j WHERE {where}"
@@ -285,15 +295,17 @@ class HistoryQuery:
             params["after_seq"] = int(after)
         return sql + f" ORDER BY {column} DESC LIMIT :limit", params
 
-    def count_sql(self, driver: Driver | None = None) -> tuple[str, dict[str, Any]]:
-        fts, columns, library = self._parts()
+    def count_sql(self, driver: Driver | None = None, *,
+                  short_index: bool = False) -> tuple[str, dict[str, Any]]:
+        """How many jobs :meth:`keys_sql` lists (same ``driver`` and ``short_index``)."""
+        fts, columns, library = self._parts(short_index=short_index)
         if driver is not None:
-            body, params = self._driven(driver, fts)
+            body, params = self._driven(driver, fts, short_index=short_index)
             return f"SELECT COUNT(*) FROM (SELECT DISTINCT d.seq {body})", params
         clauses = [*columns.clauses, *library.clauses]
         where = " AND ".join(clauses) or "1"
         params = {**columns.params, **library.params}
-        if fts is None and (short_terms := split_terms(self.text)[1]):
+        if fts is None and short_index and (short_terms := split_terms(self.text)[1]):
             sql, params, _ = self._gram_walk(short_terms, library, params)
             return "SELECT COUNT(*)" + sql[sql.index(" FROM "):], params
         if fts is None:
@@ -309,7 +321,7 @@ class HistoryQuery:
         with the other conditions as probes; and the column to order and page by."""
         walked, others = _gram_driver(short_terms)
         columns = Filter()
-        _add_short_terms(columns, others)
+        _add_short_terms(columns, others, indexed=True)
         self._add_columns(columns)
         where = " AND ".join([*columns.clauses, *library.clauses]) or "1"
         params = {**columns.params, **library.params, **{k: v for k, v in params.items()
@@ -321,14 +333,14 @@ class HistoryQuery:
 
     def driver_size_sql(self, driver: Driver, cap: int) -> tuple[str, dict[str, Any]]:
         """How many rows ``driver`` walks, counted up to ``cap`` (an index-only count)."""
-        _, _, library = self._parts()
+        library = self._library("j.seq")
         return (f"SELECT COUNT(*) FROM (SELECT 1 FROM {driver.table} d WHERE {driver.where}"
                 " LIMIT :cap)", {**library.params, "cap": int(cap)})
 
-    @property
-    def has_text(self) -> bool:
-        """Whether a text index (FTS or ``job_grams``) can drive the listing."""
-        return any(split_terms(self.text))
+    def text_indexed(self, *, short_index: bool) -> bool:
+        """Whether a text index (FTS, or ``job_grams`` once complete) can drive the listing."""
+        fts, short_terms = split_terms(self.text)
+        return fts is not None or (short_index and bool(short_terms))
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from typing import Any, Final
 
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.store.base import StoreBase
+from qwenimg_desktop.core.store.grams import BackfillState, backfill_state, short_index_ready
 from qwenimg_desktop.core.store.queries import Driver, HistoryQuery, id_blocks, in_list
 from qwenimg_desktop.core.store.records import (
     IMAGE_COLUMNS,
@@ -84,7 +85,7 @@ class HistoryReads(StoreBase):
         its original seq), which the FTS index can walk without sorting.
         """
         with self._reading() as conn:
-            sql, params = query.keys_sql(after=after, limit=limit, driver=_driver(conn, query))
+            sql, params = _keys_sql(conn, query, after=after, limit=limit)
             return [(int(r[0]), str(r[1])) for r in conn.execute(sql, params)]
 
     def query_records(
@@ -95,14 +96,21 @@ class HistoryReads(StoreBase):
         Pass the last record's ``seq`` as ``after`` for the next page.
         """
         with self._reading() as conn:
-            sql, params = query.keys_sql(after=after, limit=limit, driver=_driver(conn, query))
+            sql, params = _keys_sql(conn, query, after=after, limit=limit)
         return self._select(f"WHERE j.seq IN (SELECT seq FROM ({sql})) ORDER BY j.seq DESC",
                             params)
 
     def query_count(self, query: HistoryQuery) -> int:
         with self._reading() as conn:
-            sql, params = query.count_sql(_driver(conn, query))
+            ready = short_index_ready(conn)
+            sql, params = query.count_sql(_driver(conn, query, short_index=ready),
+                                          short_index=ready)
             return int(conn.execute(sql, params).fetchone()[0])
+
+    def short_index_state(self) -> BackfillState:
+        """How far ``job_grams`` is filled for the jobs older than it (``core/store/grams.py``)."""
+        with self._reading() as conn:
+            return backfill_state(conn)
 
     def image_rows(self) -> list[tuple[str, int, str, str | None, str | None, float, int]]:
         """Every image row as (job id, index, path, thumb path, request id, job created_at,
@@ -130,7 +138,16 @@ TEXT_DRIVER_MAX: Final = 4_000
 """With search text, a library index drives only when it is this small (else FTS drives)."""
 
 
-def _driver(conn: sqlite3.Connection, query: HistoryQuery) -> Driver | None:
+def _keys_sql(conn: sqlite3.Connection, query: HistoryQuery, *, after: int | None,
+              limit: int) -> tuple[str, dict[str, Any]]:
+    """:meth:`HistoryQuery.keys_sql` with its driver and whether ``job_grams`` is complete."""
+    ready = short_index_ready(conn)
+    return query.keys_sql(after=after, limit=limit, short_index=ready,
+                          driver=_driver(conn, query, short_index=ready))
+
+
+def _driver(conn: sqlite3.Connection, query: HistoryQuery, *,
+            short_index: bool) -> Driver | None:
     """The cheapest library index to walk for ``query``; None when a jobs or FTS scan wins.
 
     An index walked in ``seq`` order stops after one page of hits, so it never loses to the
@@ -148,7 +165,7 @@ def _driver(conn: sqlite3.Connection, query: HistoryQuery) -> Driver | None:
     chosen = drivers[index]
     if chosen.distinct and size > GROUPED_DRIVER_MAX:
         return None
-    if query.has_text and size > TEXT_DRIVER_MAX:
+    if query.text_indexed(short_index=short_index) and size > TEXT_DRIVER_MAX:
         return None
     return chosen
 

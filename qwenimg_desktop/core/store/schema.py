@@ -233,6 +233,14 @@ _V6_BATCHES: Final = (
 # recursive CTEs, so they cut the text with ``gram_positions`` (1 … GRAM_TEXT_LIMIT), a row per
 # character position; the limit is above the longest text the app accepts (20,000 + 500 +
 # 10,000 + 2). Deleting regenerates the old pieces, so it needs no second index on ``seq``.
+#
+# The migration only creates the table and its triggers (new and edited jobs are indexed from
+# then on): the jobs already there are indexed afterwards, in small batches, by the engine
+# (``core/store/grams.py``), because filling it here took minutes for a large history (12.3 s
+# of CPU for 20,000 jobs of 311 characters) while the engine was not ready. ``gram_backfill``
+# records how far that got: every job with ``seq <= done_through`` is indexed, and so is every
+# job above ``last_seq`` (the highest seq when the table was made: later ones went through the
+# triggers). Until ``done_through >= last_seq`` short terms are matched by the LIKE scan.
 GRAM_TEXT_LIMIT: Final = 32_768
 _GRAM_TEXT: Final = ("(coalesce({row}.prompt, '') || char(10) || coalesce({row}.negative_prompt,"
                      " '') || char(10) || coalesce({row}.note, ''))")
@@ -244,9 +252,27 @@ _GRAM_PIECES: Final = (
 )
 
 
-def _grams(row: str) -> str:
-    text = _GRAM_TEXT.format(row=row)
+GRAM_BACKFILL_TABLE: Final = """
+    CREATE TABLE IF NOT EXISTS gram_backfill (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        done_through INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL
+    )
+    """
+
+
+def gram_text(row: str) -> str:
+    """The SQL of the one text ``job_grams`` is cut from, for the jobs row called ``row``."""
+    return _GRAM_TEXT.format(row=row)
+
+
+def gram_pieces(text: str) -> str:
+    """A ``SELECT gram`` of the distinct 1- and 2-character pieces of the SQL text ``text``."""
     return _GRAM_PIECES.format(text=text)
+
+
+def _grams(row: str) -> str:
+    return gram_pieces(gram_text(row))
 
 
 _V7_GRAMS: Final = (
@@ -260,12 +286,9 @@ _V7_GRAMS: Final = (
         PRIMARY KEY (gram, seq)
     ) WITHOUT ROWID
     """,
-    "INSERT OR IGNORE INTO job_grams (gram, seq) SELECT lower(substr(t.text, p.n, 1)), t.seq"
-    f" FROM (SELECT seq, {_GRAM_TEXT.format(row='jobs')} AS text FROM jobs) t"
-    " JOIN gram_positions p ON p.n <= length(t.text)"
-    " UNION ALL SELECT lower(substr(t.text, p.n, 2)), t.seq"
-    f" FROM (SELECT seq, {_GRAM_TEXT.format(row='jobs')} AS text FROM jobs) t"
-    " JOIN gram_positions p ON p.n < length(t.text)",
+    GRAM_BACKFILL_TABLE,
+    "INSERT INTO gram_backfill (id, done_through, last_seq)"
+    " SELECT 1, 0, coalesce(max(seq), 0) FROM jobs",
     f"""
     CREATE TRIGGER job_grams_insert AFTER INSERT ON jobs BEGIN
         INSERT OR IGNORE INTO job_grams (gram, seq) SELECT g.gram, new.seq
@@ -286,8 +309,18 @@ _V7_GRAMS: Final = (
     """,
 )
 
+# A database migrated to 7 before the backfill existed had every job indexed by migration 7
+# itself and has no ``gram_backfill`` table: it is marked complete. One that just went through
+# the new migration 7 keeps its pending row (INSERT OR IGNORE).
+_V8_GRAM_BACKFILL: Final = (
+    GRAM_BACKFILL_TABLE,
+    "INSERT OR IGNORE INTO gram_backfill (id, done_through, last_seq)"
+    " SELECT 1, coalesce(max(seq), 0), coalesce(max(seq), 0) FROM jobs",
+)
+
 MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     _V1, _V2_LIBRARY, _V3_ENDPOINTS, _V4_EDITS, _V5_OWNER, _V6_BATCHES, _V7_GRAMS,
+    _V8_GRAM_BACKFILL,
 )
 """Migration ``n`` (1-based) brings ``user_version`` from ``n - 1`` to ``n``; append only."""
 
