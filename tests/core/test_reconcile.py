@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 
 from qwenimg_desktop.core.fal.platform import HistoryItem
 from qwenimg_desktop.core.jobs import events as ev
@@ -15,7 +17,7 @@ from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
-from tests.core.cli_proc import run_cli
+from tests.core.cli_proc import ROOT, cli_command, cli_env, run_cli
 from tests.core.conftest import EngineFactory
 from tests.core.helpers import TEST_KEY
 from tests.fixtures.emulator import EmulatorFactory
@@ -189,3 +191,45 @@ def test_a_request_another_job_follows_is_never_adopted(
     assert two is not None
     assert one.request_id != two.request_id
     assert server.stats()["submits_total"] == 2
+
+
+def test_a_lookup_cut_off_by_kill_9_is_taken_up_again_at_the_next_start(
+    emulator_factory: EmulatorFactory, engine_factory: EngineFactory, tmp_path: Path
+) -> None:
+    """The CLI is killed while it looks for its lost submit at fal: the next engine's start
+    looks again on its own (no CLI ``reconcile``), finds it and completes it; nothing is sent
+    again."""
+    server = emulator_factory({"submit_lost": {"next_n": 1}, "hold": ["queue"],
+                               "platform": {"history_visible": "start"}},
+                              valid_keys={TEST_KEY})
+    data = tmp_path / "data"
+    process = subprocess.Popen(
+        cli_command("generate", "--prompt", "lost, then killed while looking", "--queue-url",
+                    server.base_url, "--data-dir", str(data), "--lookup-seconds", "600"),
+        env=cli_env(tmp_path, TEST_KEY), cwd=ROOT, text=True, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    try:
+        for line in process.stderr:  # the request is queued (held): the lookup finds nothing
+            if reconcile.LOOKING in line:
+                break
+        else:
+            pytest.fail("the CLI never started looking for its lost submit")
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+        process.stderr.close()
+    with HistoryStore.open(DataLayout(data)) as store:
+        [job_id] = store.lost_submits()
+        before = store.get(job_id)
+        assert before is not None
+        assert before.state is JobState.unknown
+    server.set_scenario({"hold": []}, merge=True)  # fal runs it: it shows in the history
+    engine, log = engine_factory(server.base_url, root=data)
+    assert isinstance(log.wait_final(job_id, timeout=40), ev.Completed)
+    assert job_id in engine.recovered
+    assert server.stats()["submits_by_job_id"] == {job_id: 1}
+    after = engine.store.get(job_id) if engine.store is not None else None
+    assert after is not None
+    assert after.state is JobState.completed
+    assert after.images

@@ -36,7 +36,8 @@ LOOKUP_SECONDS: Final = 5.0  # how long resume looks for a lost submit at the em
 # Where a process is killed: after the stderr line containing the trigger (+ a random 0-150 ms),
 # at a random moment of its start-up ("start"), or never (None: it finishes normally).
 TRIGGERS: Final = (
-    "start", "job ", "pending:", "sending", "submitted", "queued", "log: Step", "fetching", None,
+    "start", "job ", "pending:", "sending", "submitted", "queued", "log: Step", "fetching",
+    "looking for this request", None,
 )
 # Slow answers widen the two windows that matter most: the submit and the image download.
 SCENARIO: Final = {
@@ -45,6 +46,9 @@ SCENARIO: Final = {
     "max_running": WAVE,
     "seed": SEED,
     "slow_first_byte": {"probability": 0.35, "delay": 0.5, "routes": ["submit", "file"]},
+    # Some submits reach the emulator but their answer is lost: the CLI looks for them in its
+    # request history, and some are killed while looking.
+    "submit_lost": {"probability": 0.4},
 }
 
 
@@ -108,6 +112,12 @@ def _spawn(index: int, base_url: str, data: Path, tmp_path: Path, rng: random.Ra
     return Victim(index, trigger, 0.0 if trigger == "pending:" else extra, process)
 
 
+def _lost(row: dict[str, object]) -> bool:
+    """A row whose submit's outcome the kill left open: sending, or still being looked for."""
+    return row["state"] == "sending" or (
+        row["state"] == "unknown" and row["error_type"] == "submission_unknown")
+
+
 @pytest.mark.slow
 def test_kill_minus_9_at_random_points_then_resume_loses_and_duplicates_nothing(
     emulator_factory: EmulatorFactory, tmp_path: Path
@@ -125,7 +135,8 @@ def test_kill_minus_9_at_random_points_then_resume_loses_and_duplicates_nothing(
     kill_seconds = time.monotonic() - started
 
     before = {
-        r["id"]: dict(r) for r in rows(layout.db_path, "SELECT id, state, request_id FROM jobs")
+        r["id"]: dict(r)
+        for r in rows(layout.db_path, "SELECT id, state, request_id, error_type FROM jobs")
     }
     sent_before = dict(server.stats()["submits_by_job_id"])
     resume_started = time.monotonic()
@@ -142,11 +153,12 @@ def test_kill_minus_9_at_random_points_then_resume_loses_and_duplicates_nothing(
     assert set(by_job) <= set(after), "a submit reached the server without a journal row"
     assert set(after) == set(before)
     assert all(count == 1 for count in by_job.values()), by_job
-    # Rows the kill left "sending" are never sent again: one that reached the emulator is found
-    # in its request history and completed; one that did not ends "not found at fal".
+    # Rows the kill left "sending", or "unknown" while their process was still looking for them
+    # at fal, are never sent again: one that reached the emulator is found in its request
+    # history and completed; one that did not ends "not found at fal".
     for job_id, row in before.items():
         now = after[job_id]
-        if row["state"] == "sending":
+        if _lost(row):
             assert by_job.get(job_id, 0) == sent_before.get(job_id, 0) <= 1
             if by_job.get(job_id):
                 assert now["state"] == "completed", (row, now, resumed.stderr[-2000:])
@@ -162,7 +174,8 @@ def test_kill_minus_9_at_random_points_then_resume_loses_and_duplicates_nothing(
             assert now["request_id"] == row["request_id"]
     printed = [json.loads(line) for line in resumed.stdout.splitlines() if line.strip()]
     assert {p["id"] for p in printed} == {
-        j for j, r in before.items() if r["state"] not in {"completed", "unknown", "failed"}
+        j for j, r in before.items()
+        if r["state"] not in {"completed", "unknown", "failed"} or _lost(r)
     }
     # Processes killed before their row was committed sent nothing.
     for victim in victims:
@@ -194,12 +207,14 @@ def test_kill_minus_9_at_random_points_then_resume_loses_and_duplicates_nothing(
         "states_after_resume": counts(r["state"] for r in after.values()),
         "resumed_jobs": len(printed),
         "sending_at_kill": sum(r["state"] == "sending" for r in before.values()),
-        "sending_that_reached_the_emulator": sum(
-            1 for j, r in before.items() if r["state"] == "sending" and by_job.get(j)),
+        "looking_at_kill": sum(r["state"] == "unknown" and _lost(r) for r in before.values()),
+        "lost_that_reached_the_emulator": sum(
+            1 for j, r in before.items() if _lost(r) and by_job.get(j)),
         "found_at_fal_and_completed": sum(
-            1 for j, r in before.items()
-            if r["state"] == "sending" and after[j]["state"] == "completed"),
+            1 for j, r in before.items() if _lost(r) and after[j]["state"] == "completed"),
         "left_unknown": sum(r["state"] == "unknown" for r in after.values()),
+        "left_unknown_that_reached_the_emulator": sum(
+            1 for j, r in after.items() if r["state"] == "unknown" and by_job.get(j)),
         "submits_total": stats["submits_total"],
         "max_submits_per_job": max(by_job.values(), default=0),
         "images": len(images),

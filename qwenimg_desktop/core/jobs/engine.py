@@ -141,6 +141,7 @@ class JobEngine(StartGate):
         self.store: HistoryStore | None = None
         self.recovered: list[str] = []
         self.flagged_unknown: list[str] = []
+        self.looked_up: list[str] = []  # unknown jobs looked for at fal (at start or on demand)
         self._platform: PlatformClient | None = None  # fal's Platform API (request history)
         self._history_refused = False  # the key may not read it: said once, not asked again
         # Unfinished jobs another live engine runs (owner → its job ids), left to it.
@@ -322,17 +323,7 @@ class JobEngine(StartGate):
                 self._spawn_search(record)
             else:
                 pipe.emit(ev.Failed(job_id, reason, "SubmissionUnknown"))
-        records = await pipe.db(store.get_many, adoption.adopted)
-        ranks = await pipe.db(store.queue_ranks, adoption.adopted)
-        taken = 0
-        for job_id in adoption.adopted:
-            record = records.get(job_id)
-            if record is None or job_id in flagged:
-                continue
-            if record.state in REMOTE_STATES and record.request_id is not None:
-                taken += self._spawn_record(record, resume=True)
-            elif record.state is JobState.pending:
-                taken += self._spawn_record(record, resume=False, rank=ranks.get(job_id))
+        taken = await self._spawn_adopted(adoption.adopted, set(flagged))
         if announce and (taken or flagged):
             pipe.emit(ev.EngineNotice("", f"Another process stopped; its {taken + len(flagged)}"
                                           " unfinished job(s) are taken over here.", info=True))
@@ -342,6 +333,33 @@ class JobEngine(StartGate):
         if self.held_elsewhere and (self._takeover is None or self._takeover.done()):
             self._takeover = asyncio.get_running_loop().create_task(
                 self._watch_held(), name="takeover")
+
+    async def _spawn_adopted(self, adopted: Sequence[str], flagged: set[str]) -> int:
+        """Follow the adopted jobs (those not ``flagged`` unknown just now): resume the remote
+        ones, look again for the unknown ones whose search was cut off, queue the pending
+        ones in their order; returns how many were taken."""
+        pipe = self._pipe
+        records = await pipe.db(pipe.store.get_many, adopted)
+        ranks = await pipe.db(pipe.store.queue_ranks, adopted)
+        taken = 0
+        for job_id in adopted:
+            record = records.get(job_id)
+            if record is None or job_id in flagged:
+                continue
+            if record.state in REMOTE_STATES and record.request_id is not None:
+                taken += self._spawn_record(record, resume=True)
+            elif record.state is JobState.unknown and record.request is not None:
+                # Its search at fal was cut off (the process stopped while looking): look again.
+                if job_id not in self._jobs:
+                    self.recovered.append(job_id)
+                    self.looked_up.append(job_id)
+                    taken += 1
+                    pipe.emit(ev.StateChanged(job_id, JobState.unknown, record.error or "",
+                                              resumed=True))
+                    self._spawn_search(record)
+            elif record.state is JobState.pending:
+                taken += self._spawn_record(record, resume=False, rank=ranks.get(job_id))
+        return taken
 
     async def _watch_held(self) -> None:
         while self.held_elsewhere and not self._closing:
@@ -536,7 +554,8 @@ class JobEngine(StartGate):
 
     def find_lost_submits(self, timeout: float | None = None) -> list[str]:
         """Look for every ``unknown`` job of the journal at fal now (the CLI's ``reconcile``);
-        returns their ids. Each is followed if found; nothing is sent again."""
+        returns their ids, with those the start already looked for. Each is followed if
+        found; nothing is sent again."""
         return self._call(self._find_all_lost(), timeout)
 
     async def _find_all_lost(self) -> list[str]:
@@ -546,8 +565,9 @@ class JobEngine(StartGate):
         for job_id in job_ids:
             record = records.get(job_id)
             if record is not None and record.request is not None and job_id not in self._jobs:
+                self.looked_up.append(job_id)
                 self._spawn_search(record)
-        return job_ids
+        return list(dict.fromkeys([*self.looked_up, *job_ids]))
 
     def cancel(self, job_id: str) -> None:
         """Cancel: locally if not sent yet, else PUT cancel (the run may still complete)."""

@@ -37,6 +37,9 @@ from qwenimg_desktop.core.store.spend import JobCost, ledger
 
 __all__ = ["Adoption", "HistoryStore", "ImageRecord", "JobRecord"]
 
+LOOKUP_UNFINISHED: Final = frozenset({"submission_unknown"})
+"""``error_type`` of an ``unknown`` job still to be looked for at fal (its search had not
+ended, or never started): the engine that adopts it looks for it again at its start."""
 INTERRUPTED_SEND_MESSAGE: Final = (
     "Submission outcome unknown: the app stopped while sending. "
     "Check your fal dashboard before submitting again."
@@ -284,6 +287,9 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal, BatchJ
     def adopt_unfinished(self, is_alive: Callable[[str], bool]) -> Adoption:
         """Make every unfinished job whose owner is dead ours (:attr:`owner`), in one commit.
 
+        Unfinished includes an ``unknown`` job whose search at fal had not ended (its process
+        stopped while looking: :data:`LOOKUP_UNFINISHED`): the adopter looks for it again.
+
         ``is_alive(owner_id)`` probes an owner's lease. It is asked inside the write
         transaction, so two processes adopting at once never both take a job: the second sees
         the first's owner, which is alive. Jobs without an owner (written before owners were
@@ -293,12 +299,15 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal, BatchJ
             raise BugError("adopt_unfinished needs an owner")
         final = sorted(s.value for s in FINAL_STATES)
         state_sql, state_params = in_list("st", final)
+        lost_sql, lost_params = in_list("lost", sorted(LOOKUP_UNFINISHED))
         adopted: list[str] = []
         held: dict[str, list[str]] = {}
         with self._writing() as conn:
             rows = conn.execute(
                 f"SELECT id, owner FROM jobs WHERE state NOT IN {state_sql}"
-                " ORDER BY COALESCE(queue_rank, seq), seq", state_params,
+                f" OR (state = :unknown AND error_type IN {lost_sql})"
+                " ORDER BY COALESCE(queue_rank, seq), seq",
+                {**state_params, **lost_params, "unknown": JobState.unknown.value},
             ).fetchall()
             verdicts: dict[str, bool] = {}
             for job_id, owner in rows:
