@@ -33,6 +33,10 @@ class Options:
     # The job engine runs in a child process, so its threads never hold the window's GIL (see
     # core/jobs/remote.py); True runs it in a thread of this process (benchmarks' A/B, debugging).
     engine_in_thread: bool = False
+    # Files to open (``app/instance.py``): images as an edit's references, a prompt file; a
+    # launch on a data folder whose window runs hands them to that window instead.
+    images: tuple[str, ...] = ()
+    prompt_file: str | None = None
 
 
 def parse_args(argv: Sequence[str]) -> Options:
@@ -40,6 +44,11 @@ def parse_args(argv: Sequence[str]) -> Options:
         prog=APP_ID, description=f"{APP_NAME}: draw images with fal's Qwen Image 2 Pro.",
         epilog="Subcommands generate / history / resume run headless (see `generate --help`).",
     )
+    parser.add_argument("images", nargs="*", metavar="IMAGE",
+                        help="image files to edit (added as an edit's references); if a window "
+                             "is open on the same data dir, they are handed to it")
+    parser.add_argument("--prompt-file", metavar="F",
+                        help="load the UTF-8 text/markdown file F into the prompt editor")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     parser.add_argument("--demo", action="store_true",
                         help="use the built-in local emulator: placeholder images, nothing charged")
@@ -52,7 +61,8 @@ def parse_args(argv: Sequence[str]) -> Options:
                              "run one job, check the services, print SMOKE OK and quit")
     ns = parser.parse_args(list(argv))
     return Options(data_dir=ns.data_dir, queue_url=ns.queue_url, demo=ns.demo,
-                   temp_basedir=ns.temp_basedir, smoke_test=ns.smoke_test)
+                   temp_basedir=ns.temp_basedir, smoke_test=ns.smoke_test,
+                   images=tuple(ns.images), prompt_file=ns.prompt_file)
 
 
 def smoke_options(options: Options) -> Options:

@@ -3,7 +3,9 @@
 Only Qt and the standard library are loaded before the shell's first paint (the services and
 the window take about a second to import on a loaded machine); right after it the window's
 composition root (:mod:`~qwenimg_desktop.app.runtime`) is imported, once, and its window takes
-the shell's place.
+the shell's place. Before the shell, the launch claims its data folder
+(:mod:`~qwenimg_desktop.app.instance`): if a window already runs there, the files named on the
+command line go to it, and this process exits without a window of its own.
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ from PySide6.QtWidgets import QApplication
 
 from qwenimg_desktop import APP_NAME
 from qwenimg_desktop.app import Options
-from qwenimg_desktop.core.paths import SETTINGS_FILE, default_config_dir, resource_dir
+from qwenimg_desktop.app.instance import Inbox, InstanceServer, SecondLaunch, claim, handover_of
+from qwenimg_desktop.core.paths import (
+    SETTINGS_FILE,
+    default_config_dir,
+    default_data_dir,
+    resource_dir,
+)
 from qwenimg_desktop.ui.startup_shell import StartupShell, application, show_shell
 
 if TYPE_CHECKING:
@@ -28,18 +36,32 @@ def run(options: Options) -> int:
     """Open the window and run the event loop until it closes; returns the exit code."""
     temp_dir = Path(tempfile.mkdtemp(prefix="qwenimg-")) if options.temp_basedir else None
     started: list[AppRuntime] = []
+    inbox = Inbox()
+    own = handover_of(options.images, options.prompt_file)
+    if not own.empty:
+        inbox.put(own)
+    server: InstanceServer | None = None
     try:
         app = application()
+        if temp_dir is None:  # a fresh temporary folder is nobody else's
+            claimed = claim(default_data_dir(options.data_dir), inbox, own)
+            if isinstance(claimed, SecondLaunch):
+                claimed.report()
+                return claimed.exit_code
+            server = claimed
         if options.smoke_test:
-            if not _open(options, temp_dir, app, started, None):
+            if not _open(options, temp_dir, app, started, None, inbox):
                 return 1
         else:
             shell = _show_shell(options, temp_dir)
-            shell.on_first_paint(lambda: _open_or_quit(options, temp_dir, app, started, shell))
+            shell.on_first_paint(
+                lambda: _open_or_quit(options, temp_dir, app, started, shell, inbox))
         return int(app.exec())
     finally:
         for runtime in started:
             runtime.close()
+        if server is not None:
+            server.close()
         if temp_dir is not None:
             shutil.rmtree(temp_dir, ignore_errors=True)
 
@@ -52,14 +74,17 @@ def _show_shell(options: Options, temp_dir: Path | None) -> StartupShell:
 
 
 def _open_or_quit(options: Options, temp_dir: Path | None, app: QApplication,
-                  started: list[AppRuntime], shell: StartupShell) -> None:
-    if not _open(options, temp_dir, app, started, shell):
+                  started: list[AppRuntime], shell: StartupShell, inbox: Inbox) -> None:
+    if not _open(options, temp_dir, app, started, shell, inbox):
         app.exit(1)
 
 
 def _open(options: Options, temp_dir: Path | None, app: QApplication,
-          started: list[AppRuntime], shell: StartupShell | None) -> bool:
+          started: list[AppRuntime], shell: StartupShell | None, inbox: Inbox) -> bool:
     # The one import of the window's code, after the shell's first paint (see the docstring).
     from qwenimg_desktop.app import runtime  # noqa: PLC0415
 
-    return runtime.open_window(options, temp_dir, app, started, shell=shell)
+    if not runtime.open_window(options, temp_dir, app, started, shell=shell):
+        return False
+    inbox.deliver_to(started[-1].open_handover)  # this launch's files, then later launches'
+    return True

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from qwenimg_desktop import APP_NAME, __version__
 from qwenimg_desktop.app import Options
+from qwenimg_desktop.app.instance import Handover
 from qwenimg_desktop.core import heap, paths
 from qwenimg_desktop.core.errors import QwenImgError
 from qwenimg_desktop.core.jobs.config import EngineConfig
@@ -81,6 +82,7 @@ class AppRuntime:
         self.bridge.job_event.connect(self._on_engine_event)
         self.theme: ThemeController | None = None
         self.demo = options.demo
+        self._handovers_waiting: list[Handover] = []
 
     def __repr__(self) -> str:
         return f"<AppRuntime data={self.data_dir} demo={self.demo}>"
@@ -150,6 +152,9 @@ class AppRuntime:
                 heap.settle()
                 if event.notice and window is not None:
                     window.show_notice(event.notice)
+                waiting, self._handovers_waiting = self._handovers_waiting, []
+                for handover in waiting:
+                    self.open_handover(handover)
                 return
         log.error("the job engine could not start: %s", reason)
         if window is not None:
@@ -188,6 +193,25 @@ class AppRuntime:
         self.notices.clear()
         self.window = MainWindow(services, self.theme, app_icon())
         return self.window
+
+    def open_handover(self, handover: Handover) -> None:
+        """Open what a command line named (this launch's, or a later launch's on the same data
+        folder): the prompt file read within the command line's bound, the images checked by
+        the reference strip like any dropped file. Until the history is open (the start-up),
+        it waits for it."""
+        window = self.window
+        if window is None or self.history is None:  # images are copied into the history
+            self._handovers_waiting.append(handover)
+            return
+        prompt = None
+        if handover.prompt_file is not None:
+            from qwenimg_desktop.cli import UsageError, read_prompt_file  # noqa: PLC0415
+
+            try:
+                prompt = read_prompt_file(handover.prompt_file)
+            except UsageError as exc:
+                window.messenger.error(f"{exc.message[0].upper()}{exc.message[1:]}.")
+        window.open_files(list(handover.images), prompt)
 
     def switch_to_demo(self) -> None:
         """Restart the engine against the built-in emulator and reopen the window labelled DEMO."""

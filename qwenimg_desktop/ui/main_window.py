@@ -57,7 +57,7 @@ from qwenimg_desktop.ui.editor.recall import PromptRecall
 from qwenimg_desktop.ui.history.host import HistoryHost
 from qwenimg_desktop.ui.history.reuse import ReuseMode
 from qwenimg_desktop.ui.i18n import translate
-from qwenimg_desktop.ui.notifications import Notifier
+from qwenimg_desktop.ui.notifications import Notifier, bring_to_front
 from qwenimg_desktop.ui.safe_text import plain_label, plain_message_box
 from qwenimg_desktop.ui.services import UiServices
 from qwenimg_desktop.ui.theme import ThemeController
@@ -718,13 +718,30 @@ class MainWindow(QMainWindow):
     def edit_images(self, items: list[tuple[str, str, int]]) -> None:
         """"Edit this image": switch to the edit endpoint of the chosen tier and add the images
         (from the history: each remembers its job and index, for lineage)."""
+        self._switch_to_edit()
+        self.references.add_files([Path(path) for path, _, _ in items],
+                                  sources=[(job_id, index) for _, job_id, index in items])
+
+    def _switch_to_edit(self) -> None:
+        """The Create tab, with the edit endpoint of the chosen tier unless one is chosen."""
         endpoint = self.draft.endpoint
         if not endpoint.takes_images:
             edit = choose(EndpointKind.edit, endpoint.tier)
             self.draft.set_params(self.draft.params.changed(endpoint=edit.id))
         self.tabs.setCurrentIndex(0)
-        self.references.add_files([Path(path) for path, _, _ in items],
-                                  sources=[(job_id, index) for _, job_id, index in items])
+
+    def open_files(self, images: list[Path], prompt: str | None) -> None:
+        """Files named on the command line, this launch's or a later one's (``app/instance.py``):
+        the window comes to the front, the prompt goes into the editor (the previous draft is
+        kept for Edit → Restore previous draft), the images become an edit's references."""
+        bring_to_front(self)
+        if prompt is not None:
+            self._remember_draft()
+            self.editor.load(prompt, self.draft.negative_prompt)
+        if images:
+            self._switch_to_edit()
+            self.references.add_files(images)
+        self.messenger.info(messages.files_opened(len(images), prompt is not None))
 
     def use_settings(self, request: GenerationRequest, seed: int | None) -> None:
         self._remember_draft()

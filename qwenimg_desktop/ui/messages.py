@@ -234,6 +234,19 @@ def job_done_text(prompt: str, state: JobState, images: int) -> tuple[str, str]:
     return f"Job {STATE_NAMES[state].lower()}", title
 
 
+def files_opened(images: int, prompt: bool) -> str:
+    """What the window did with the files named on a command line."""
+    parts = [f"adding {images} image{'s' if images != 1 else ''} as edit references"] \
+        if images else []
+    if prompt:
+        parts.append("the prompt file loaded into the editor (Edit → Restore previous draft "
+                     "goes back)")
+    if not parts:
+        return f"{APP_NAME} is open here."
+    text = " and ".join(parts)
+    return f"{text[0].upper()}{text[1:]}."
+
+
 def about_text(version: str) -> str:
     return (
         f"<h3>{APP_NAME} {version}</h3><p>A desktop client for fal's Qwen Image 2 endpoints: "

@@ -45,6 +45,14 @@ class Notifier(QObject):
             self._tray.hide()
 
     def _raise_window(self) -> None:
-        self._window.showNormal()
-        self._window.raise_()
-        self._window.activateWindow()
+        bring_to_front(self._window)
+
+
+def bring_to_front(window: QWidget) -> None:
+    """Un-minimise, raise and activate ``window`` (a window manager may only flash it)."""
+    if window.isMinimized():
+        window.showNormal()
+    else:
+        window.show()
+    window.raise_()
+    window.activateWindow()

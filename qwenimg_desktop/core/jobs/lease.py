@@ -78,7 +78,7 @@ class EngineLease:
         fd = os.open(staged, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
         fh = os.fdopen(fd, "r+b")
         try:
-            _lock(fh, exclusive=True)
+            try_lock(fh, exclusive=True)
             fh.write(f"{os.getpid()}\n{self.label}\n".encode())
             fh.flush()
             if staged != self.path:
@@ -114,7 +114,7 @@ def live_owner(root: Path, owner_id: str) -> LiveOwner | None:
         return None
     with fh:
         try:
-            _lock(fh, exclusive=False)
+            try_lock(fh, exclusive=False)
         except OSError:  # locked: the owner is alive
             return _read_owner(owner_id, fh)
         return None
@@ -148,7 +148,7 @@ def _read_owner(owner_id: str, fh: IO[bytes]) -> LiveOwner:
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
     import msvcrt
 
-    def _lock(fh: IO[bytes], *, exclusive: bool) -> None:
+    def try_lock(fh: IO[bytes], *, exclusive: bool) -> None:
         del exclusive  # msvcrt has exclusive byte-range locks only; a probe then holds it briefly
         fh.seek(0)
         msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
@@ -156,6 +156,11 @@ if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
 else:
     import fcntl
 
-    def _lock(fh: IO[bytes], *, exclusive: bool) -> None:
+    def try_lock(fh: IO[bytes], *, exclusive: bool) -> None:
+        """Lock ``fh`` without waiting (the OS drops it when the process dies, however it dies).
+
+        Raises:
+            OSError: someone else holds a conflicting lock.
+        """
         flags = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
         fcntl.flock(fh.fileno(), flags)
