@@ -20,8 +20,8 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtNetwork import QLocalSocket
 from pytestqt.qtbot import QtBot
 
-from qwenimg_desktop.app import parse_args
 from qwenimg_desktop.app import instance as inst
+from qwenimg_desktop.app import parse_args
 from qwenimg_desktop.app.instance import Handover, HandoverRejected, Inbox, InstanceServer, claim
 from qwenimg_desktop.emulator.server import EmulatorServer
 from tests.core.cli_proc import ROOT, cli_env
@@ -80,7 +80,7 @@ def start_holder(procs: list[subprocess.Popen[str]], tmp_path: Path, data: Path,
     procs.append(proc)
     assert proc.stdout is not None
     first = proc.stdout.readline().strip()
-    assert first == "READY", (first, proc.stderr.read() if proc.poll() is not None else "")
+    assert first == "READY", (first, proc.communicate()[1] if proc.poll() is not None else "")
     return proc
 
 
@@ -91,7 +91,8 @@ def held(tmp_path: Path, qapp: object) -> Iterator[tuple[Path, Inbox, list[Hando
     inbox = Inbox()
     got: list[Handover] = []
     server = claim(data, inbox, Handover())
-    assert isinstance(server, InstanceServer) and server.listening
+    assert isinstance(server, InstanceServer)
+    assert server.listening
     inbox.deliver_to(got.append)
     yield data, inbox, got
     server.close()
@@ -103,10 +104,12 @@ def test_a_second_launch_hands_its_image_and_prompt_file_to_the_window(
     runtime = runtime_factory(emulator, base=tmp_path / "data")
     win = ready_window(runtime, qtbot)
     qtbot.waitUntil(lambda: runtime.history is not None, timeout=20_000)
-    assert not win.draft.endpoint.takes_images
+    endpoint_before = win.draft.endpoint
+    assert not endpoint_before.takes_images
     inbox = Inbox()
     server = claim(runtime.data_dir, inbox, Handover())
-    assert isinstance(server, InstanceServer) and server.listening
+    assert isinstance(server, InstanceServer)
+    assert server.listening
     inbox.deliver_to(runtime.open_handover)
     work = tmp_path / "work"
     _png(work / "cat.png")
@@ -134,7 +137,8 @@ def test_a_launch_on_another_data_dir_runs_its_own_window(
     code, out, err = _finished(qtbot, _launch(tmp_path, "--smoke-test", "--data-dir",
                                               str(other)), timeout=150_000)
     assert code == 0, err
-    assert "SMOKE OK" in out and "Handed over" not in out
+    assert "SMOKE OK" in out
+    assert "Handed over" not in out
     assert got == []
 
 
@@ -144,7 +148,8 @@ def test_the_command_line_beside_a_window_keeps_working(
     code, out, err = _finished(qtbot, _launch(tmp_path, "history", "list",
                                               "--data-dir", str(data)))
     assert code == 0, err
-    assert "no matching generations" in out + err and "Handed over" not in out
+    assert "no matching generations" in out + err
+    assert "Handed over" not in out
     assert got == []
 
 
@@ -160,7 +165,8 @@ def test_a_window_killed_hard_leaves_a_socket_the_next_launch_replaces(
     inbox = Inbox()
     got: list[Handover] = []
     server = claim(data, inbox, Handover())
-    assert isinstance(server, InstanceServer) and server.listening
+    assert isinstance(server, InstanceServer)
+    assert server.listening
     inbox.deliver_to(got.append)
     try:
         image = _png(tmp_path / "after.png")
@@ -182,7 +188,8 @@ def test_a_hung_window_is_reported_and_gets_nothing_when_it_wakes(
     code, out, err = _finished(qtbot, _launch(tmp_path, "--data-dir", str(data), str(first)))
     assert code == 1
     assert f"(pid {hung.pid}) is running but did not answer within 5 s" in err
-    assert "no second window was started" in err and "--data-dir" in err
+    assert "no second window was started" in err
+    assert "--data-dir" in err
     assert out == ""
     os.kill(hung.pid, signal.SIGCONT)
     code, out, err = _finished(qtbot, _launch(tmp_path, "--data-dir", str(data), str(second)))
@@ -195,7 +202,7 @@ def test_a_hung_window_is_reported_and_gets_nothing_when_it_wakes(
 def test_a_missing_file_is_refused_with_its_name(
         held: tuple[Path, Inbox, list[Handover]], qtbot: QtBot, tmp_path: Path) -> None:
     data, _inbox, got = held
-    code, out, err = _finished(qtbot, _launch(tmp_path, "--data-dir", str(data),
+    code, _out, err = _finished(qtbot, _launch(tmp_path, "--data-dir", str(data),
                                               "missing.png", cwd=tmp_path))
     assert code == 2
     assert f"refused the files: the image {tmp_path / 'missing.png'} does not exist" in err
@@ -286,7 +293,8 @@ def test_a_valid_frame_round_trips(tmp_path: Path) -> None:
 def test_the_window_takes_image_files_and_a_prompt_file_on_its_command_line(
         tmp_path: Path) -> None:
     options = parse_args(["--data-dir", "D", "a.png", "b.jpg", "--prompt-file", "p.md"])
-    assert options.images == ("a.png", "b.jpg") and options.prompt_file == "p.md"
+    assert options.images == ("a.png", "b.jpg")
+    assert options.prompt_file == "p.md"
     handover = inst.handover_of(options.images, options.prompt_file, cwd=tmp_path)
     assert handover.images == (tmp_path / "a.png", tmp_path / "b.jpg")
     assert handover.prompt_file == tmp_path / "p.md"
