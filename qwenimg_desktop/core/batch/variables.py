@@ -328,7 +328,12 @@ def list_wildcards(data_dir: Path) -> list[str]:
         names = [path.stem for path in folder.glob("*.txt") if path.is_file()]
     except OSError:
         return []
-    return sorted(name for name in names if _WILDCARD.fullmatch(f"__{name}__"))
+    return sorted(name for name in names if is_wildcard_name(name))
+
+
+def is_wildcard_name(name: str) -> bool:
+    """Whether ``__name__`` calls a list of this name."""
+    return _WILDCARD.fullmatch(f"__{name}__") is not None
 
 
 # ---- resolving, counting, expanding ------------------------------------------------------------

@@ -21,6 +21,7 @@ from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store import grams
 from qwenimg_desktop.core.store.batches import BatchJournal
 from qwenimg_desktop.core.store.edits import EditJournal
+from qwenimg_desktop.core.store.grids import GridJournal
 from qwenimg_desktop.core.store.library import LibraryStore
 from qwenimg_desktop.core.store.pending import insert_pending
 from qwenimg_desktop.core.store.queries import id_blocks, in_list
@@ -55,7 +56,8 @@ class Adoption:
     held: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal, BatchJournal):
+class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal, BatchJournal,
+                   GridJournal):
     """The history database: the job journal (each state change its own commit) and listings.
 
     Open with :meth:`open`; see :class:`~qwenimg_desktop.core.store.base.StoreBase` for threading.

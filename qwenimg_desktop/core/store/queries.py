@@ -128,6 +128,8 @@ class HistoryQuery:
     """Endpoint ids (``fal-ai/qwen-image-2/pro/edit``, ...): jobs run by any of them."""
     batch: str | None = None
     """A batch id: only the jobs of that batch (``core/store/batches.py``)."""
+    group_batches: bool = False
+    """A batch is one row: its newest job stands for it (the gallery draws the batch)."""
 
     def _add_columns(self, result: Filter) -> None:
         if self.states is not None:
@@ -161,6 +163,9 @@ class HistoryQuery:
         """Which jobs by id: a set, an id prefix, a batch."""
         if self.batch is not None:
             result.add("j.batch_id = :batch_id", batch_id=self.batch)
+        elif self.group_batches:  # an index probe of jobs_batch per batch member
+            result.add("(j.batch_id IS NULL OR NOT EXISTS (SELECT 1 FROM jobs b"
+                       " WHERE b.batch_id = j.batch_id AND b.seq > j.seq))")
         if self.ids is not None:
             id_sql, id_params = in_list("only_", sorted(self.ids))
             result.add(f"j.id IN {id_sql}" if id_params else "0", **id_params)

@@ -318,9 +318,25 @@ _V8_GRAM_BACKFILL: Final = (
     " SELECT 1, coalesce(max(seq), 0), coalesce(max(seq), 0) FROM jobs",
 )
 
+# Grids (core/store/grids.py): the axes a batch was planned with and each job's cell, so the
+# window can lay the results out, draw a contact sheet and re-run the plan; ``sheet_job_id`` is
+# the history item of its latest contact sheet. Written by the window after the batch is handed
+# over: a batch journalled without one (a kill in between) is shown numbered, one job a column.
+_V9_GRIDS: Final = (
+    """
+    CREATE TABLE batch_grids (
+        batch_id TEXT PRIMARY KEY,
+        created_at REAL NOT NULL,
+        axes_json TEXT NOT NULL,
+        cells_json TEXT NOT NULL,
+        sheet_job_id TEXT
+    )
+    """,
+)
+
 MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     _V1, _V2_LIBRARY, _V3_ENDPOINTS, _V4_EDITS, _V5_OWNER, _V6_BATCHES, _V7_GRAMS,
-    _V8_GRAM_BACKFILL,
+    _V8_GRAM_BACKFILL, _V9_GRIDS,
 )
 """Migration ``n`` (1-based) brings ``user_version`` from ``n - 1`` to ``n``; append only."""
 
