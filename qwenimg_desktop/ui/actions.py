@@ -44,6 +44,7 @@ class Actions:
     run_next: QAction
     more_like_this: QAction
     cancel_batch: QAction
+    show_grid: QAction
     delete_generations: QAction
     export_folder: QAction
     export_zip: QAction
@@ -168,6 +169,12 @@ def build_actions(window: QMainWindow) -> Actions:
             None,
             translate("Actions",
                       "Every unfinished job of its batch; waiting ones are never sent")),
+        show_grid=_action(
+            window,
+            translate("Actions", "Show the selected job's batch &grid"),
+            None,
+            translate("Actions",
+                      "Its batch's results laid out by their axes; a cell opens its generation")),
         more_like_this=_action(
             window,
             translate("Actions", "&More like this (4 new seeds)…"),
@@ -241,7 +248,7 @@ def build_actions(window: QMainWindow) -> Actions:
     jobs.addSeparator()
     actions.pause_sending.setCheckable(True)
     jobs.addActions([actions.pause_sending, actions.run_next, actions.cancel_batch,
-                     actions.more_like_this])
+                     actions.show_grid, actions.more_like_this])
     help_menu = bar.addMenu(translate("Actions", "&Help"))
     help_menu.addActions([actions.getting_started, actions.about, actions.about_qt])
     return actions

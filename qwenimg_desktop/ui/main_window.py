@@ -38,6 +38,7 @@ from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.accessibility import name_widgets
 from qwenimg_desktop.ui.account_banner import AccountLockedBanner
 from qwenimg_desktop.ui.actions import Actions, build_actions
+from qwenimg_desktop.ui.create.batch_grids import BatchGrids
 from qwenimg_desktop.ui.create.batch_panel import BatchPanel
 from qwenimg_desktop.ui.create.draft import Draft
 from qwenimg_desktop.ui.create.draft_autosave import DraftAutosave
@@ -126,6 +127,7 @@ class MainWindow(QMainWindow):
         # Jobs clicked here that the engine has not recorded yet: "Job sent." waits for that.
         self._unrecorded: set[str] = set()
         self._build()
+        self.grids = BatchGrids(self)
         self.acts = build_actions(self)
         self._connect(self.acts)
         self.acts.pause_sending.toggled.connect(self.set_sending_paused)
@@ -134,6 +136,10 @@ class MainWindow(QMainWindow):
             lambda: self.cancel_batch_of(self.jobs.current_job()))
         self.acts.more_like_this.triggered.connect(
             lambda: self.more_like_this(self.jobs.current_job()))
+        self.acts.show_grid.triggered.connect(
+            lambda: self.grids.show_for_job(self.jobs.current_job()))
+        self.history.grid_requested.connect(self.grids.show)
+        self.history.rerun_batch_requested.connect(self.grids.rerun)
         self._connect_languages(self.acts)
         self._restore()
         name_widgets(self)  # screen readers: every control named (see ui.accessibility)
@@ -490,6 +496,7 @@ class MainWindow(QMainWindow):
             self.messenger.error(f"Could not start the batch: {exc.message}")
             return None
         self.jobs_model.add_jobs(list(zip(job_ids, requests, strict=True)))
+        self.grids.sent(plan, batch_id, job_ids)
         self._unrecorded.update(job_ids)
         self.jobs.select_job(job_ids[0])
         self.messenger.info(f"Batch of {len(job_ids):,} job(s) handed over; they are sent in "
@@ -670,6 +677,7 @@ class MainWindow(QMainWindow):
 
     def _job_finished(self, job_id: str) -> None:
         self.history.job_finished(job_id)
+        self.grids.job_finished(job_id)
         self.refresh_spend()
         row = self.jobs_model.row(job_id)
         if row is None:
@@ -925,7 +933,8 @@ class MainWindow(QMainWindow):
             return
         self._torn_down = True
         steps = [self.library.shutdown, self.recall.shutdown, self.history.shutdown,
-                 self.save_state, self.autosave.flush, self.notifier.close]
+                 self.save_state, self.autosave.flush, self.notifier.close,
+                 self.grids.close_all]
         if self.services.save_settings is not None:
             steps.insert(5, self.services.save_settings)
         for step in steps:

@@ -171,6 +171,14 @@
         <translation>该批次中所有未完成的任务；等待中的任务将不会发送</translation>
     </message>
     <message>
+        <source>Show the selected job's batch &amp;grid</source>
+        <translation>显示所选任务所在批次的网格(&amp;G)</translation>
+    </message>
+    <message>
+        <source>Its batch's results laid out by their axes; a cell opens its generation</source>
+        <translation>按轴排列该批次的结果；点击单元格打开对应的生成记录</translation>
+    </message>
+    <message>
         <source>&amp;More like this (4 new seeds)…</source>
         <translation>更多类似结果（4 个新种子）(&amp;M)…</translation>
     </message>

@@ -44,7 +44,8 @@ def test_a_plan_of_two_axes_is_four_columns_by_three_rows() -> None:
     assert grid.pages == ("",)
     # the plan's first axis varies slowest: job 0..2 are seed 1 with each size
     cell = grid.cell_at("", "landscape_4_3", "seed 1")
-    assert cell is not None and cell.job_id == ids[1]
+    assert cell is not None
+    assert cell.job_id == ids[1]
     assert grid.cell_at("", "portrait_4_3", "seed 4") == grid.cells[-1]
     assert grid.cell_at("", "nope", "seed 1") is None
     again = Grid.from_json(grid.batch_id, grid.axes_json(), grid.cells_json())
@@ -59,7 +60,8 @@ def test_expanded_prompts_become_an_axis_and_a_third_axis_makes_pages() -> None:
     assert [axis.name for axis in grid.axes] == ["seed", "format", PROMPT_AXIS]
     assert grid.pages == ("红色的猫", "蓝色的猫")
     cell = grid.cell_at("蓝色的猫", "webp", "seed 2")
-    assert cell is not None and cell.job_id == f"{7:032x}"
+    assert cell is not None
+    assert cell.job_id == f"{7:032x}"
 
 
 def test_a_damaged_stored_grid_is_a_clear_error() -> None:
@@ -93,11 +95,13 @@ def test_grid_contact_sheet_grouping_and_rerun_in_the_journal(
     png = b"\x89PNG\r\n\x1a\n" + _tiny_png()
     sheet_id = store.add_contact_sheet(grid, png, width=2, height=2, title="猫 grid")
     record = store.get(sheet_id)
-    assert record is not None and record.state is JobState.completed
+    assert record is not None
+    assert record.state is JobState.completed
     assert record.endpoint == CONTACT_SHEET_ENDPOINT
     assert record.request is None  # never re-runnable, never sent
     meta = json.loads(record.request_json)["contact_sheet"]
-    assert meta["batch_id"] == batch_id and meta["job_ids"] == ids
+    assert meta["batch_id"] == batch_id
+    assert meta["job_ids"] == ids
     assert [axis["name"] for axis in meta["axes"]] == ["seed", "size"]
     assert store.layout.absolute(record.images[0].path).read_bytes() == png
     assert record.images[0].thumb_path is not None
@@ -113,7 +117,8 @@ def test_grid_contact_sheet_grouping_and_rerun_in_the_journal(
     assert store.query_count(HistoryQuery(group_batches=True)) == 3
     tiles = store.batch_tiles(grouped)
     assert set(tiles) == {ids[-1]}
-    assert tiles[ids[-1]].size == 12 and tiles[ids[-1]].label == "猫 grid"
+    assert tiles[ids[-1]].size == 12
+    assert tiles[ids[-1]].label == "猫 grid"
     assert len(tiles[ids[-1]].tile_paths) == 4
     only = [j for _, j in store.query_keys(HistoryQuery(batch=batch_id, group_batches=True),
                                            limit=100)]

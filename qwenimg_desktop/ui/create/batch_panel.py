@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -35,6 +36,7 @@ from qwenimg_desktop.core.batch.variables import (
 from qwenimg_desktop.core.errors import UserError
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.ui.create.draft import Draft
+from qwenimg_desktop.ui.create.wildcards_dialog import WildcardsDialog
 from qwenimg_desktop.ui.safe_text import plain_label
 
 SAMPLE_SIZE = 5
@@ -77,6 +79,10 @@ class BatchPanel(QGroupBox):
         self.sample.setWordWrap(True)
         self.button = QPushButton("Generate batch…", self)
         self.button.setObjectName("generateBatchButton")
+        self.wildcards_button = QPushButton("Edit wildcards…", self)
+        self.wildcards_button.setObjectName("editWildcardsButton")
+        self.wildcards_button.setToolTip("The lists __name__ picks from, one entry a line")
+        self.wildcards: WildcardsDialog | None = None
         form = QFormLayout()
         form.addRow("Variables", self.mode)
         form.addRow("Picks", self.picks)
@@ -86,7 +92,10 @@ class BatchPanel(QGroupBox):
         layout.addLayout(form)
         layout.addWidget(self.summary)
         layout.addWidget(self.sample)
-        layout.addWidget(self.button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.wildcards_button)
+        buttons.addWidget(self.button, 1)
+        layout.addLayout(buttons)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(150)  # typing: one plan after a pause, not one a key
@@ -95,7 +104,21 @@ class BatchPanel(QGroupBox):
                        self.picks.valueChanged, self.seed.valueChanged, self.axes.textChanged):
             signal.connect(self._timer.start)
         self.button.clicked.connect(self.confirm)
+        self.wildcards_button.clicked.connect(self.edit_wildcards)
         self.refresh()
+
+    def edit_wildcards(self) -> WildcardsDialog | None:
+        """Open the wildcards editor on the data dir's folder; a saved change re-plans."""
+        data_dir = self._data_dir()
+        if data_dir is None:
+            self.summary.setText("The history is not open yet: wildcard lists cannot be edited.")
+            return None
+        if self.wildcards is None or self.wildcards.data_dir != data_dir:
+            self.wildcards = WildcardsDialog(data_dir, self)
+            self.wildcards.changed.connect(self.refresh)
+        self.wildcards.show()
+        self.wildcards.raise_()
+        return self.wildcards
 
     # ---- planning ---------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QIODevice, QMimeData, Qt, Signal
+from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -37,6 +37,7 @@ from qwenimg_desktop.core.references import (
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.reference_files import keep_reference, reference_path
 from qwenimg_desktop.ui.create.draft import Draft
+from qwenimg_desktop.ui.png import png_bytes
 from qwenimg_desktop.ui.safe_text import heading_label, plain_label, plain_tooltip
 from qwenimg_desktop.ui.workers import Workers
 
@@ -174,7 +175,7 @@ class ReferenceStrip(QWidget):
         if mime.hasImage():
             image = QImage(mime.imageData())
             if not image.isNull():
-                self.add_candidates([Candidate(_png_bytes(image), "pasted.png")])
+                self.add_candidates([Candidate(png_bytes(image), "pasted.png")])
                 return True
         self._show_problems(["The clipboard holds no image."], fixable=False)
         return False
@@ -328,13 +329,6 @@ def _accept(layout: DataLayout, candidates: list[Candidate], *, fix: bool) -> _I
             continue
         result.added.append(reference)
     return result
-
-
-def _png_bytes(image: QImage) -> bytes:
-    buffer = QBuffer()
-    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buffer, b"PNG")
-    return bytes(buffer.data().data())
 
 
 def _tool(text: str, tip: str, parent: QWidget) -> QToolButton:

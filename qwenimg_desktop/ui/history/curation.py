@@ -140,6 +140,18 @@ class HistoryCurator(QObject):
 
         self._run(work, self.exported.emit)
 
+    def export_batch(self, batch_id: str, destination: Path, *, as_zip: bool) -> None:
+        """Export every generation of a batch with the same code as a selection."""
+        layout = self.store.layout
+
+        def work() -> ExportResult:
+            ids = self.store.batch(batch_id).job_ids
+            records = self.store.get_many(ids)
+            chosen = [records[j] for j in ids if j in records]
+            return (export_to_zip if as_zip else export_to_folder)(chosen, layout, destination)
+
+        self._run(work, self.exported.emit)
+
     def scan_duplicates(self) -> None:
         """Hash images that have no dHash yet, then group identical and similar ones."""
         self._run(lambda: scan(self.store), self.duplicates_found.emit)

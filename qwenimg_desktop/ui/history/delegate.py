@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 
 from qwenimg_desktop.core.endpoints import EndpointKind, Tier, UnknownEndpoint, endpoint_for
 from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.store.grids import BatchTile, is_contact_sheet
 from qwenimg_desktop.core.store.records import JobSummary
 from qwenimg_desktop.ui.history.model import Role
 
@@ -71,6 +72,10 @@ class HistoryDelegate(QStyledItemDelegate):
 
     def _paint_image(self, painter: QPainter, box: QRect,
                      index: QModelIndex | QPersistentModelIndex, palette: QPalette) -> None:
+        tile = index.data(Role.batch_tile)
+        if isinstance(tile, BatchTile):
+            self._paint_mosaic(painter, box, index.data(Role.mosaic) or [], palette)
+            return
         pixmap = index.data(Role.thumbnail)
         if isinstance(pixmap, QPixmap) and not pixmap.isNull():
             scaled = pixmap.size().scaled(box.size(), Qt.AspectRatioMode.KeepAspectRatio)
@@ -87,6 +92,23 @@ class HistoryDelegate(QStyledItemDelegate):
         label = "no image" if state is JobState.completed else (state.value if state else "")
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
 
+    def _paint_mosaic(self, painter: QPainter, box: QRect, pixmaps: list[QPixmap | None],
+                      palette: QPalette) -> None:
+        """A grouped batch: its first images two by two, stacked cards behind them."""
+        painter.setBrush(palette.color(QPalette.ColorRole.Mid))
+        for shift in (6, 3):
+            painter.drawRoundedRect(QRectF(box.adjusted(shift, -shift, shift, -shift)), 4, 4)
+        painter.drawRoundedRect(QRectF(box), 4, 4)
+        half = (IMAGE_BOX - 6) // 2
+        for position, pixmap in enumerate(pixmaps[:4]):
+            cell = QRect(box.left() + 2 + (position % 2) * (half + 2),
+                         box.top() + 2 + (position // 2) * (half + 2), half, half)
+            if isinstance(pixmap, QPixmap) and not pixmap.isNull():
+                scaled = pixmap.size().scaled(cell.size(), Qt.AspectRatioMode.KeepAspectRatio)
+                target = QRect(0, 0, scaled.width(), scaled.height())
+                target.moveCenter(cell.center())
+                painter.drawPixmap(target, pixmap)
+
     def _paint_caption(self, painter: QPainter, rect: QRect, box: QRect,
                        index: QModelIndex | QPersistentModelIndex, palette: QPalette,
                        selected: bool) -> None:
@@ -95,9 +117,11 @@ class HistoryDelegate(QStyledItemDelegate):
         painter.setFont(self._caption_font)
         text_rect = QRect(rect.left() + PADDING, box.bottom() + 4, rect.width() - 2 * PADDING,
                           QFontMetrics(self._caption_font).height())
+        tile = index.data(Role.batch_tile)
+        text = (f"Batch · {tile.label}" if isinstance(tile, BatchTile)
+                else str(index.data(Qt.ItemDataRole.DisplayRole) or ""))
         caption = QFontMetrics(self._caption_font).elidedText(
-            str(index.data(Qt.ItemDataRole.DisplayRole) or ""), Qt.TextElideMode.ElideRight,
-            text_rect.width())
+            text, Qt.TextElideMode.ElideRight, text_rect.width())
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          caption)
         record = index.data(Role.summary)
@@ -122,6 +146,9 @@ class HistoryDelegate(QStyledItemDelegate):
         if index.data(Role.favourite):
             badges.append((QColor(230, 170, 0), "★"))
         badges += _endpoint_badges(index.data(Role.summary))
+        tile = index.data(Role.batch_tile)
+        if isinstance(tile, BatchTile):
+            self._paint_count(painter, box, tile.size)
         painter.setFont(self._small_font)
         stars = int(index.data(Role.rating) or 0)
         if stars:
@@ -140,6 +167,19 @@ class HistoryDelegate(QStyledItemDelegate):
             x -= BADGE + 4
 
 
+    def _paint_count(self, painter: QPainter, box: QRect, size: int) -> None:
+        """A grouped batch's job count, bottom right of the mosaic."""
+        painter.setFont(self._small_font)
+        text = f"▦ {size:,}"
+        width = QFontMetrics(self._small_font).horizontalAdvance(text) + 12
+        pill = QRect(box.right() - width - 4, box.bottom() - BADGE - 4, width, BADGE)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(40, 40, 40, 200))
+        painter.drawRoundedRect(QRectF(pill), BADGE / 2, BADGE / 2)
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
+
+
 def _state(index: QModelIndex | QPersistentModelIndex) -> JobState | None:
     """The row's state (Qt hands a str-based enum back as a plain string)."""
     value = index.data(Role.state)
@@ -153,6 +193,8 @@ def _endpoint_badges(summary: object) -> list[tuple[QColor, str]]:
     """An edit gets ✎ and the standard tier S; pro text-to-image, the default, gets none."""
     if not isinstance(summary, JobSummary) or not summary.endpoint:
         return []
+    if is_contact_sheet(summary.endpoint):
+        return [(QColor(60, 140, 90), "▦")]
     try:
         endpoint = endpoint_for(summary.endpoint)
     except UnknownEndpoint:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QHBoxLayout,
     QLineEdit,
+    QPushButton,
     QWidget,
 )
 
@@ -111,6 +112,16 @@ class SearchBar(QWidget):
         self.tag_match = self._combo(_TAG_MATCH)
         self.rating = self._combo(_RATINGS)
         self.collection: int | None = None
+        self.group = QCheckBox("Group batches", self)
+        self.group.setObjectName("groupBatches")
+        self.group.setToolTip("A batch is one tile (its count and first images); "
+                              "double-click it to see its generations")
+        self.batch: str | None = None
+        self.batch_chip = QPushButton("", self)
+        self.batch_chip.setObjectName("batchFilter")
+        self.batch_chip.setToolTip("Showing one batch only: click to show every generation")
+        self.batch_chip.setVisible(False)
+        self.batch_chip.clicked.connect(lambda: self.set_batch(None))
         self._calendar_at_today = _CalendarAtToday(self)
         self.date_from = self._date("from: any")
         self.date_to = self._date("to: any")
@@ -132,6 +143,7 @@ class SearchBar(QWidget):
                       self.tag_match, self.endpoint):
             combo.currentIndexChanged.connect(self.emit_now)
         self.favourite.toggled.connect(self.emit_now)
+        self.group.toggled.connect(self.emit_now)
         self.date_from.dateChanged.connect(self.emit_now)
         self.date_to.dateChanged.connect(self.emit_now)
         row = QHBoxLayout(self)
@@ -139,7 +151,7 @@ class SearchBar(QWidget):
         row.addWidget(self.text, 3)
         row.addWidget(self.tags, 2)
         for widget in (self.tag_match, self.rating, self.state, self.endpoint, self.favourite,
-                       self.format,
+                       self.group, self.batch_chip, self.format,
                        self.aspect, self.size_box, self.date_from, self.date_to,
                        self.result_label):
             row.addWidget(widget)
@@ -181,6 +193,8 @@ class SearchBar(QWidget):
             min_rating=self.rating.currentData(),
             collection=self.collection,
             endpoints=self.endpoint.currentData(),
+            batch=self.batch,
+            group_batches=self.group.isChecked(),
         )
 
     def _tag_names(self) -> frozenset[str] | None:
@@ -196,6 +210,14 @@ class SearchBar(QWidget):
         if collection_id != self.collection:
             self.collection = collection_id
             self.emit_now()
+
+    def set_batch(self, batch_id: str | None, label: str = "") -> None:
+        """Show only this batch's generations (None: every generation)."""
+        self.batch = batch_id
+        text = label if len(label) <= 24 else label[:23] + "…"
+        self.batch_chip.setText(f"Batch: {text or (batch_id or '')[:8]}  ✕")
+        self.batch_chip.setVisible(batch_id is not None)
+        self.emit_now()
 
     def emit_now(self) -> None:
         self._timer.stop()

@@ -43,6 +43,8 @@ class HistoryHost(QObject):
     rerun_requested = Signal(object, str)  # the browser's reuse: "exact" runs it again
     redownload_requested = Signal(str)
     snippet_requested = Signal(str, str)
+    grid_requested = Signal(str)  # a batch id: open its grid window
+    rerun_batch_requested = Signal(str)  # a batch id: its plan again, asked at its total
     edit_requested = Signal(list)  # [(absolute path, job id, image index)]
     message = Signal(str)
 
@@ -104,6 +106,8 @@ class HistoryHost(QObject):
         browser.snippet_requested.connect(self.snippet_requested)
         browser.edit_requested.connect(self.edit_requested)
         browser.message.connect(self.message)
+        browser.grid_requested.connect(self.grid_requested)
+        browser.rerun_batch_requested.connect(self.rerun_batch_requested)
         self._layout.removeWidget(self._placeholder)
         self._placeholder.deleteLater()
         self._layout.addWidget(browser)

@@ -29,8 +29,9 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QPixmap
 
+from qwenimg_desktop.core.store.grids import BatchTile
+from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.queries import HistoryQuery
-from qwenimg_desktop.core.store.reads import HistoryReads
 from qwenimg_desktop.core.store.records import JobRecord, JobSummary
 from qwenimg_desktop.ui.history.collections_sidebar import JOB_IDS_MIME
 from qwenimg_desktop.ui.history.search import Key, KeysResult, QueryRunner
@@ -61,6 +62,10 @@ class Role(IntEnum):
     missing = Qt.ItemDataRole.UserRole + 7
     thumbnail_failed = Qt.ItemDataRole.UserRole + 8
     rating = Qt.ItemDataRole.UserRole + 9
+    batch_tile = Qt.ItemDataRole.UserRole + 10
+    """The row's ``BatchTile`` when the query groups batches and the row stands for one."""
+    mosaic = Qt.ItemDataRole.UserRole + 11
+    """The pixmaps (None while decoding) of a grouped batch's first images."""
 
 
 def snippet(prompt: str) -> str:
@@ -82,7 +87,7 @@ class HistoryModel(QAbstractListModel):
     loading_changed = Signal(bool)
     query_failed = Signal(object)
 
-    def __init__(self, reader: HistoryReads, runner: QueryRunner, thumbnails: ThumbnailLoader,
+    def __init__(self, reader: HistoryStore, runner: QueryRunner, thumbnails: ThumbnailLoader,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._reader = reader
@@ -96,6 +101,7 @@ class HistoryModel(QAbstractListModel):
         self._loading = False
         self._total: int | None = None
         self._cache: OrderedDict[str, JobSummary] = OrderedDict()
+        self._tiles: dict[str, BatchTile] = {}
         self._missing: set[str] = set()
         self._thumb_rows: dict[str, str] = {}
         runner.keys_ready.connect(self._on_keys)
@@ -168,6 +174,7 @@ class HistoryModel(QAbstractListModel):
         self._rows = {job_id: i for i, (_, job_id) in enumerate(self._keys)}
         self._exhausted = len(result.keys) < FIRST_PAGE
         self._cache.clear()
+        self._tiles.clear()
         self.endResetModel()
         self._total = None
         self._set_loading(False)
@@ -278,10 +285,38 @@ class HistoryModel(QAbstractListModel):
             self._cache.popitem(last=False)
         return self._cache.get(job_id)
 
+    def batch_tile(self, row: int) -> BatchTile | None:
+        """The batch a grouped row stands for (None when not grouping, or a lone job)."""
+        job_id = self.job_id(row)
+        if job_id is None or not self._query.group_batches or self._query.batch is not None:
+            return None  # not grouping, or one batch opened into its generations
+        if job_id not in self._tiles:
+            block = [k[1] for k in self._keys[max(0, row - BLOCK_BEFORE):row + BLOCK_AFTER]
+                     if k[1] not in self._tiles]
+            found = self._reader.batch_tiles(block)
+            if len(self._tiles) > CACHE_ROWS:
+                self._tiles.clear()
+            for member in block:
+                self._tiles[member] = found.get(member, _NO_TILE)
+        tile = self._tiles.get(job_id)
+        return None if tile is None or tile is _NO_TILE else tile
+
+    def _mosaic(self, job_id: str, tile: BatchTile) -> list[QPixmap | None]:
+        layout = self._reader.layout
+        pixmaps: list[QPixmap | None] = []
+        for key in tile.tile_paths:
+            self._thumb_rows[key] = job_id
+            try:
+                pixmaps.append(self._thumbs.pixmap(key, (layout.absolute(key),)))
+            except ValueError:
+                pixmaps.append(None)
+        return pixmaps
+
     def invalidate(self, job_ids: Collection[str]) -> None:
         """Mark rows stale (favourite, note or files changed): re-read on next paint."""
         for job_id in job_ids:
             self._cache.pop(job_id, None)
+            self._tiles.pop(job_id, None)
             row = self._rows.get(job_id)
             if row is not None:
                 index = self.index(row)
@@ -304,6 +339,11 @@ class HistoryModel(QAbstractListModel):
             return job_id
         if role == Role.missing:
             return job_id in self._missing
+        if role in (Role.batch_tile, Role.mosaic):
+            tile = self.batch_tile(index.row())
+            if tile is None or role == Role.batch_tile:
+                return tile
+            return self._mosaic(job_id, tile)
         if role not in _RECORD_ROLES:
             return None
         summary = self.summary(index.row())
@@ -376,6 +416,9 @@ class HistoryModel(QAbstractListModel):
                 paths.append(self._reader.layout.absolute(image.path))
         return paths
 
+
+_NO_TILE: Final = BatchTile("", 0, "", ())
+"""Cached: this row is a job of no batch."""
 
 _SUMMARY_FIELDS: Final = {int(Role.favourite): "favourite", int(Role.rating): "rating"}
 """Roles answered by one summary field as it is."""

@@ -93,6 +93,8 @@ class HistoryBrowser(QWidget):
     consistency_checked = Signal(object)
     library_refreshed = Signal()
     snippet_requested = Signal(str, str)
+    grid_requested = Signal(str)  # a batch id
+    rerun_batch_requested = Signal(str)  # a batch id
 
     def __init__(self, store: HistoryStore, *, os_trash: FileMover | None = qt_move_to_trash,
                  check_files_on_start: bool = True, thumbnails: ThumbnailLoader | None = None,
@@ -164,8 +166,7 @@ class HistoryBrowser(QWidget):
         self.view.selectionModel().currentChanged.connect(self._on_current)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
-        self.view.doubleClicked.connect(lambda index: self._reuse_rows([index.row()],
-                                                                         ReuseMode.exact))
+        self.view.doubleClicked.connect(self._double_clicked)
         self.detail.reuse_requested.connect(self.reuse_requested)
         self.detail.favourite_toggled.connect(self.curator.set_favourite)
         self.detail.note_saved.connect(self.curator.set_note)
@@ -498,6 +499,36 @@ class HistoryBrowser(QWidget):
         if request is not None:
             self.reuse_requested.emit(request, mode.value)
 
+    def _double_clicked(self, index: QModelIndex) -> None:
+        """A grouped batch opens into its generations; a generation is re-run exactly."""
+        tile = self.model.batch_tile(index.row())
+        if tile is not None:
+            self.show_batch(tile.batch_id, tile.label)
+        else:
+            self._reuse_rows([index.row()], ReuseMode.exact)
+
+    def show_batch(self, batch_id: str, label: str = "") -> None:
+        """Only this batch's generations (the search bar's batch button goes back)."""
+        self.search.set_batch(batch_id, label)
+
+    def ask_export_batch(self, batch_id: str) -> None:
+        target, _ = QFileDialog.getSaveFileName(self, "Export batch",
+                                                f"batch-{batch_id[:8]}.zip", "Zip files (*.zip)")
+        if target:
+            self.curator.export_batch(batch_id, Path(target), as_zip=True)
+
+    def _add_batch_menu(self, menu: QMenu, job_id: str) -> None:
+        """A batch member's (or a grouped tile's) batch commands."""
+        batch_id = self.reader.batch_of(job_id)
+        if batch_id is None:
+            return
+        menu.addSeparator()
+        if self.search.batch != batch_id:
+            menu.addAction("Show this batch only", lambda: self.show_batch(batch_id))
+        menu.addAction("Open the batch's grid", lambda: self.grid_requested.emit(batch_id))
+        menu.addAction("Export the batch to zip…", lambda: self.ask_export_batch(batch_id))
+        menu.addAction("Re-run the batch…", lambda: self.rerun_batch_requested.emit(batch_id))
+
     def _context_menu(self, pos: QPoint) -> None:
         menu = self.build_menu()
         if not menu.isEmpty():
@@ -526,6 +557,8 @@ class HistoryBrowser(QWidget):
             self._add_library_menu(menu, ids)
             if len(ids) == 2:
                 menu.addAction("Compare", lambda: self.compare(ids[0], ids[1]))
+            if len(ids) == 1:
+                self._add_batch_menu(menu, ids[0])
             if any(self.missing.get(j) and self.missing[j].redownloadable for j in ids):
                 menu.addAction("Re-download missing files", partial(self._redownload, ids))
             menu.addAction("Export to folder…", lambda: self.ask_export(as_zip=False))
