@@ -112,8 +112,9 @@ class SearchBar(QWidget):
         self.tag_match = self._combo(_TAG_MATCH)
         self.rating = self._combo(_RATINGS)
         self.collection: int | None = None
-        self.group = QCheckBox("Group batches", self)
+        self.group = QCheckBox("▦ Group", self)  # short: the filter row is full at 1366 px
         self.group.setObjectName("groupBatches")
+        self.group.setAccessibleName("Group batches")
         self.group.setToolTip("A batch is one tile (its count and first images); "
                               "double-click it to see its generations")
         self.batch: str | None = None
