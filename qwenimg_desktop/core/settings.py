@@ -225,6 +225,11 @@ class AppSettings(BaseModel):
         default=DEFAULT_QUEUE_BASE, min_length=8, max_length=300, title="Queue URL",
         description="fal's queue; change only for testing against an emulator.",
     )
+    notify_when_done: bool = Field(
+        default=True, title="Notify when a job ends",
+        description="While the window is in the background, a desktop notification says "
+        "that a job finished or failed.",
+    )
     theme: ThemeChoice = ThemeChoice.system
     language: str = Field(
         default="", max_length=16, title="Language",

@@ -99,7 +99,8 @@ class MainWindow(QMainWindow):
         self.results = ResultViewer(services.workers, self)
         self.autosave = DraftAutosave(self.draft, services.draft_path, services.workers,
                                       self.editor.editor.cursor_position, self)
-        self.notifier = Notifier(self, icon or QIcon(), self)
+        self.notifier = Notifier(self, icon or QIcon(), services.workers,
+                                 lambda: services.settings.notify_when_done, parent=self)
         self.demo_banner = plain_label(messages.DEMO_LABEL, self)
         self.demo_banner.setObjectName("demoBanner")
         self.demo_banner.setVisible(services.demo)

@@ -449,6 +449,14 @@
 <context>
     <name>SettingsDialog</name>
     <message>
+        <source>Files and notifications</source>
+        <translation>文件与通知</translation>
+    </message>
+    <message>
+        <source>Notify when a job ends while the window is in the background</source>
+        <translation>窗口在后台时，任务结束后发送通知</translation>
+    </message>
+    <message>
         <source>Settings</source>
         <translation>设置</translation>
     </message>

@@ -27,6 +27,7 @@ from qwenimg_desktop.core.secrets import InvalidKey, KeyStore
 from qwenimg_desktop.core.settings import AppSettings
 from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.accessibility import name_widgets
+from qwenimg_desktop.ui.dialogs.files_settings import FilesSettings
 from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import plain_label
 from qwenimg_desktop.ui.workers import Workers
@@ -131,6 +132,9 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(key_box)
         layout.addWidget(general)
+        self.files = FilesSettings(self._settings, self)
+        self.files.changed.connect(self.settings_changed)
+        layout.addWidget(self.files)
         layout.addWidget(close)
         self.price.valueChanged.connect(self._apply_general)
         self.concurrency.valueChanged.connect(self._apply_general)
