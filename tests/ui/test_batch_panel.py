@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.emulator.server import EmulatorServer
 from qwenimg_desktop.ui.main_window import MainWindow
-from tests.ui.conftest import type_prompt, wait_state
+from tests.ui.conftest import type_prompt, type_text, wait_state
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -163,3 +163,18 @@ def test_cancel_a_waiting_batch_from_the_window_sends_nothing(
         wait_state(qtbot, window, row.job_id, JobState.cancelled)
     window.acts.pause_sending.trigger()
     assert emulator.stats()["submits_total"] == 0
+
+
+def test_the_panel_follows_the_draft_without_being_asked(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    """Typing alone updates the panel: it plans from the draft's validated request, so it
+    must plan again after the validation that follows the typing (it used to plan just before
+    it and keep saying "Fix the draft first" under a valid prompt)."""
+    qtbot.waitUntil(lambda: window._data_layout() is not None, timeout=30_000)
+    panel = window.batch
+    window.editor.load("", "", 0)
+    qtbot.waitUntil(lambda: "Fix the draft first" in panel.summary.text(), timeout=5000)
+    type_text(qtbot, window.editor.editor, "a red kite")  # no validate_now: as a person types
+    qtbot.waitUntil(lambda: "Fix the draft" not in panel.summary.text(), timeout=5000)
+    assert panel.summary.text().startswith("Write {red|blue} or __list__")  # the how-to hint

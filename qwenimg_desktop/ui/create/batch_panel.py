@@ -100,8 +100,12 @@ class BatchPanel(QGroupBox):
         self._timer.setSingleShot(True)
         self._timer.setInterval(150)  # typing: one plan after a pause, not one a key
         self._timer.timeout.connect(self.refresh)
-        for signal in (draft.changed, draft.params_changed, self.mode.currentIndexChanged,
-                       self.picks.valueChanged, self.seed.valueChanged, self.axes.textChanged):
+        # Planned from the draft's validated request, so after each validation (the draft
+        # validates a moment after typing stops): planning on `changed` ran before it and kept
+        # "Fix the draft first" on a draft that had become valid.
+        draft.validated.connect(lambda _validation: self._timer.start())
+        for signal in (self.mode.currentIndexChanged, self.picks.valueChanged,
+                       self.seed.valueChanged, self.axes.textChanged):
             signal.connect(self._timer.start)
         self.button.clicked.connect(self.confirm)
         self.wildcards_button.clicked.connect(self.edit_wildcards)
