@@ -67,7 +67,7 @@ if TYPE_CHECKING:
     from qwenimg_desktop.core.store.history import HistoryStore
 
 log = logging.getLogger("qwenimg.ui")
-SPLITTERS: Final = ("main", "top", "bottom", "editor", "jobs")
+SPLITTERS: Final = ("outer", "center", "prompt", "bottom", "editor", "jobs")
 
 
 class MainWindow(QMainWindow):
@@ -159,40 +159,54 @@ class MainWindow(QMainWindow):
         scrolled_layout.addWidget(self.params, 1)
         scrolled_layout.addWidget(self.batch)
         params_scroll.setWidget(scrolled)
+        # Never a sideways scroll bar: the column is as wide as the widest row of parameters plus
+        # the vertical scroll bar it will have on a short screen.
+        params_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         params_column = QWidget(self)
-        params_column.setMinimumWidth(340)
+        scroll_bar = params_scroll.verticalScrollBar().sizeHint().width()
+        params_column.setMinimumWidth(
+            scrolled.minimumSizeHint().width() + scroll_bar + 2 * params_scroll.frameWidth())
         column = QVBoxLayout(params_column)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(params_scroll, 1)
         column.addWidget(self.params.detach_footer())  # Generate: always in view
+        # Image-first: the parameters take the full height of a right-hand column (Generate
+        # pinned at its foot), so the centre column is only prompt above result. The splitter
+        # names changed with this layout ("outer", "center", "prompt"): a state saved for the old
+        # three-row arrangement would give its sizes to the wrong panes, so it is not restored.
         self.splitters: dict[str, QSplitter] = {
-            "main": QSplitter(Qt.Orientation.Vertical, self),
-            "top": QSplitter(Qt.Orientation.Horizontal, self),
+            "outer": QSplitter(Qt.Orientation.Horizontal, self),
+            "center": QSplitter(Qt.Orientation.Vertical, self),
+            "prompt": QSplitter(Qt.Orientation.Horizontal, self),
             "bottom": QSplitter(Qt.Orientation.Horizontal, self),
             "editor": self.editor.splitter,
             "jobs": self.jobs.splitter,
         }
-        top, bottom, main = self.splitters["top"], self.splitters["bottom"], self.splitters["main"]
-        top.addWidget(self.editor)
-        top.addWidget(self.library)
-        top.addWidget(params_column)
-        top.setStretchFactor(0, 1)
-        top.setStretchFactor(2, 0)
-        top.setSizes([980, 0, 380])  # one size per widget: the hidden library's is 0
+        outer, center = self.splitters["outer"], self.splitters["center"]
+        prompt, bottom = self.splitters["prompt"], self.splitters["bottom"]
+        prompt.addWidget(self.editor)
+        prompt.addWidget(self.library)
+        prompt.setStretchFactor(0, 1)
+        prompt.setSizes([980, 0])  # one size per widget: the hidden library's is 0
         bottom.addWidget(self.jobs)
         bottom.addWidget(self.results)
         bottom.setStretchFactor(1, 1)
-        bottom.setSizes([400, 960])
-        main.addWidget(top)
-        main.addWidget(bottom)
-        main.setStretchFactor(1, 1)  # the result image gets what the window grows by
-        main.setSizes([250, 630])
-        for splitter in (top, bottom, main):
+        bottom.setSizes([360, 660])
+        center.addWidget(prompt)
+        center.addWidget(bottom)
+        center.setStretchFactor(1, 1)  # the result image gets what the window grows by
+        center.setSizes([230, 650])
+        outer.addWidget(center)
+        outer.addWidget(params_column)
+        outer.setStretchFactor(0, 1)
+        outer.setStretchFactor(1, 0)
+        outer.setSizes([1010, 350])
+        for splitter in (outer, center, prompt, bottom):
             splitter.setChildrenCollapsible(False)
         create = QWidget(self)
         create_layout = QVBoxLayout(create)
         create_layout.setContentsMargins(0, 4, 0, 0)
-        create_layout.addWidget(main)
+        create_layout.addWidget(outer)
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("mainTabs")
         self.tabs.setDocumentMode(True)

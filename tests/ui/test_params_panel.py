@@ -90,15 +90,15 @@ def test_last_used_values_and_layout_are_remembered(
     win = ready_window(first, qtbot, show=False)
     type_prompt(qtbot, win, "remember me")
     win.params.output_format.setCurrentIndex(win.params.output_format.findData("jpeg"))
-    win.splitters["top"].setSizes([700, 500])
+    win.splitters["outer"].setSizes([700, 500])
     assert win.generate()
-    saved_top = win.splitters["top"].saveState()
+    saved_outer = win.splitters["outer"].saveState()
     win.close()
     settings = AppSettings.load(first.settings_path)
     assert settings.last_used.value("output_format") == "jpeg"
-    assert "splitter.top" in settings.ui_state
+    assert "splitter.outer" in settings.ui_state
     assert "geometry" in settings.ui_state
-    assert bytes(saved_top.toBase64().data()).decode() == settings.ui_state["splitter.top"]
+    assert bytes(saved_outer.toBase64().data()).decode() == settings.ui_state["splitter.outer"]
 
 
 def test_webhook_field_validates_and_travels_with_presets(qtbot: QtBot) -> None:

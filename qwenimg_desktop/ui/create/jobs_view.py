@@ -98,15 +98,18 @@ class JobsPanel(QWidget):
         self._refresh_buttons()
 
     def _build(self) -> None:
+        heading = QHBoxLayout()  # the count beside the heading: the button row stays narrow
+        heading.addWidget(heading_label("Jobs", self), 1)
+        heading.addWidget(self.count_label)
         buttons = QHBoxLayout()
-        buttons.addWidget(self.count_label, 1)
+        buttons.addStretch(1)
         for button in (self.cancel_button, self.redownload_button, self.retry_button,
                        self.cancel_all_button, self.clear_button):
             buttons.addWidget(button)
         top = QWidget(self)
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
-        top_layout.addWidget(heading_label("Jobs", top))
+        top_layout.addLayout(heading)
         top_layout.addWidget(self.view, 1)
         top_layout.addLayout(buttons)
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)

@@ -10,11 +10,13 @@ from typing import Final
 from PySide6.QtCore import QEvent, QMimeData, QObject, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon, QImage, QImageReader, QPixmap
 from PySide6.QtWidgets import (
+    QAbstractButton,
     QFileDialog,
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -98,7 +100,7 @@ class ResultViewer(QWidget):
         self.info.setObjectName("resultInfo")
         self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.buttons: dict[str, QPushButton] = {}
+        self.buttons: dict[str, QAbstractButton] = {}
         bar = QHBoxLayout()
         for key, label, tip in (
             ("fit", "Fit", "Fit the image into the view"),
@@ -109,7 +111,11 @@ class ResultViewer(QWidget):
             ("use", "Use these settings", "Copy this job's prompt, seed and parameters back"),
             ("edit", "Edit this image", "Use this image as image 1 of an edit"),
         ):
-            button = QPushButton(label, self)
+            # Fit and 100 % are view toggles, not commands: narrow tool buttons, so the row fits
+            # beside the jobs list and the parameters at 1366 px.
+            button: QAbstractButton = (QToolButton(self) if key in ("fit", "actual")
+                                       else QPushButton(self))
+            button.setText(label)
             button.setToolTip(tip)
             self.buttons[key] = button
             bar.addWidget(button)
