@@ -14,10 +14,11 @@ import json
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Final, TextIO
+from typing import TYPE_CHECKING, Any, Final, TextIO
 
 from pydantic import ValidationError
 
+from qwenimg_desktop.core.batch.grid import grid_for
 from qwenimg_desktop.core.batch.plan import (
     AXES,
     MAX_BATCH_JOBS,
@@ -30,8 +31,11 @@ from qwenimg_desktop.core.batch.plan import (
 from qwenimg_desktop.core.batch.variables import MAX_EXPANSIONS, folder_source, resolve
 from qwenimg_desktop.core.cli_values import ValueProblem, validate_strict
 from qwenimg_desktop.core.endpoints import endpoint_for
-from qwenimg_desktop.core.errors import UserError
+from qwenimg_desktop.core.errors import QwenImgError, UserError
 from qwenimg_desktop.core.params import GenerationRequest, field_errors
+
+if TYPE_CHECKING:
+    from qwenimg_desktop.core.store.history import HistoryStore
 
 EXIT_OK: Final = 0  # the CLI's exit codes (cli.py)
 EXIT_FAILED: Final = 1
@@ -206,6 +210,7 @@ def run_batch(args: argparse.Namespace, out: TextIO, err: TextIO, cli: ModuleTyp
         batch_id, job_ids = engine.submit_batch([job.request for job in plan.jobs],
                                                 label=plan.jobs[0].request.prompt[:80])
         print(f"batch {batch_id}: {_summary(plan)} → {base}", file=err, flush=True)
+        _keep_grid(engine.store, plan, batch_id, job_ids, err)
         for job_id, job in zip(job_ids, plan.jobs, strict=True):
             final = cli._wait_for(progress, job_id, args.timeout)
             record = engine.store.get(job_id) if engine.store else None
@@ -216,3 +221,15 @@ def run_batch(args: argparse.Namespace, out: TextIO, err: TextIO, cli: ModuleTyp
     finally:
         engine.shutdown()
     return EXIT_OK if ok else EXIT_FAILED
+
+
+def _keep_grid(store: HistoryStore | None, plan: BatchPlan, batch_id: str,
+               job_ids: list[str], err: TextIO) -> None:
+    """Keep the batch's grid beside it, so the window lays it out by its axes; layout, not
+    money: a failure is said and the batch goes on (it is then shown numbered)."""
+    if store is None:
+        return
+    try:
+        store.save_grid(grid_for(plan, batch_id, job_ids))
+    except QwenImgError as exc:
+        print(f"the batch's grid was not kept: {exc.message}", file=err)

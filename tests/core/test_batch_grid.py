@@ -14,6 +14,7 @@ import pytest
 
 from qwenimg_desktop.core.batch.grid import PROMPT_AXIS, Grid, GridError, grid_for, replan
 from qwenimg_desktop.core.batch.plan import parse_axis, plan_batch
+from qwenimg_desktop.core.errors import DownloadError
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
@@ -108,7 +109,8 @@ def test_grid_contact_sheet_grouping_and_rerun_in_the_journal(
     assert store.layout.absolute(record.images[0].thumb_path).is_file()
     assert store.contact_sheet_of(batch_id) == sheet_id
     costs = {c.job_id: c.cost for c in store.spend_ledger()}
-    assert costs[sheet_id] == 0.0
+    assert sheet_id not in costs  # not fal's: never in the spend, not even at $0
+    assert len(costs) == 13
     assert sheet_id in [j for _, j in store.query_keys(HistoryQuery(), limit=100)]
 
     # grouped: the batch is one row (its newest job), lone jobs and the sheet stay
@@ -141,6 +143,19 @@ def _tiny_png() -> bytes:
     raw = b"".join(b"\x00" + b"\xff\x00\x00" * 2 for _ in range(2))
     return (chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def test_a_contact_sheet_that_cannot_be_kept_leaves_no_file_and_no_row(
+    history_store: HistoryStore,
+) -> None:
+    grid, _ = _four_by_three()
+    with pytest.raises(DownloadError):
+        history_store.add_contact_sheet(grid, b"not a png", width=2, height=2, title="x")
+    assert history_store.query_count(HistoryQuery()) == 0
+    layout = history_store.layout
+    left = [p for folder in (layout.images_dir, layout.thumbs_dir) for p in folder.rglob("*")
+            if p.is_file()]
+    assert left == []
 
 
 def test_a_history_from_before_grids_is_migrated(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 from qwenimg_desktop.core.store.files import DataLayout
+from qwenimg_desktop.core.store.history import HistoryStore
 from tests.core.cli_proc import ROOT, cli_command, cli_env, run_cli
 from tests.core.helpers import TEST_KEY
 from tests.fixtures.emulator import EmulatorFactory
@@ -117,6 +118,23 @@ def test_batch_file_runs_as_one_batch_in_order(
     assert listed.returncode == 0, listed.stderr
     assert sorted(json.loads(line)["id"] for line in listed.stdout.splitlines()) == sorted(
         line["id"] for line in lines)
+
+
+def test_a_cli_grid_is_kept_for_the_window(
+    emulator_factory: EmulatorFactory, tmp_path: Path
+) -> None:
+    server = emulator_factory(valid_keys={TEST_KEY})
+    data = tmp_path / "data"
+    result = run_cli(tmp_path, "generate", "--prompt", "一只猫", "--axis", "seed=1-2",
+                     "--axis", "format=png,webp", "--yes", "--queue-url", server.base_url,
+                     "--data-dir", str(data), key=TEST_KEY)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    with HistoryStore.open(DataLayout(data), readonly=True) as store:
+        grid = store.grid(lines[0]["batch_id"])
+    assert [axis.name for axis in grid.axes] == ["seed", "format"]
+    assert [cell.job_id for cell in grid.cells] == [line["id"] for line in lines]
+    assert grid.cell_at("", "webp", "seed 2") == grid.cells[3]
 
 
 def test_a_bad_batch_line_is_named_and_nothing_is_sent(

@@ -28,10 +28,12 @@ from qwenimg_desktop.core.store.batches import BatchNotFound
 from qwenimg_desktop.core.store.files import atomic_write_bytes
 from qwenimg_desktop.core.store.queries import id_blocks
 from qwenimg_desktop.core.store.records import parse_stored_request
+from qwenimg_desktop.core.store.spend import NOT_BILLED_ENDPOINT
 from qwenimg_desktop.core.store.thumbnails import make_thumbnail
 
-CONTACT_SHEET_ENDPOINT: Final = "local/contact-sheet"
-"""The endpoint column of a contact sheet: made here, never by (or for) fal."""
+CONTACT_SHEET_ENDPOINT: Final = NOT_BILLED_ENDPOINT
+"""The endpoint column of a contact sheet: made here, never by (or for) fal (nor in the spend
+ledger)."""
 CONTACT_SHEET_PREFIX: Final = "Contact sheet · "
 MOSAIC: Final = 4
 """Thumbnails a grouped batch tile shows (a 2×2 mosaic)."""

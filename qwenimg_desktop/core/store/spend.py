@@ -26,6 +26,9 @@ from typing import Final
 
 from qwenimg_desktop.core.jobs.model import DEADLINE, NOT_DOWNLOADED, JobState
 
+NOT_BILLED_ENDPOINT: Final = "local/contact-sheet"
+"""Rows the app made itself (contact sheets, ``core/store/grids.py``): never fal's, never spend."""
+
 MAYBE_BILLED_FAILURES: Final = frozenset({"ValidationFailed", "validation_failed", DEADLINE})
 """Failures fal may have billed: a 422 may be billed once a runner spent time; a job past
 its deadline may have finished at fal."""
@@ -85,8 +88,8 @@ def ledger(conn: sqlite3.Connection, since: float | None = None) -> list[JobCost
         "SELECT j.id, j.created_at, j.endpoint, j.state, j.error_type, j.cost_estimate,"
         " j.num_images, (SELECT COUNT(*) FROM images i WHERE i.job_id = j.id)"
         f" FROM jobs j WHERE j.state IN ({','.join('?' * len(final))})"
-        " AND j.created_at >= ? ORDER BY j.created_at",
-        (*final, float("-inf") if since is None else since),
+        " AND j.created_at >= ? AND j.endpoint != ? ORDER BY j.created_at",
+        (*final, float("-inf") if since is None else since, NOT_BILLED_ENDPOINT),
     ).fetchall()
     return [
         JobCost(str(r[0]), float(r[1]), str(r[2]), str(r[3]), int(r[7]),
