@@ -75,7 +75,8 @@ def _has_colour(image: QImage, colour: str, columns: int = 24) -> bool:
 def test_painting_the_jobs_list_calls_no_python(qtbot: QtBot) -> None:
     panel = _filled_panel(qtbot)
     view = panel.view
-    assert type(view.itemDelegate()) is QStyledItemDelegate  # Qt's own, not a Python subclass
+    # Qt's own painting: the delegate may size rows in Python (asked once), never paint them
+    assert type(view.itemDelegate()).paint is QStyledItemDelegate.paint
     view.doItemsLayout()
     view.viewport().grab()  # the first paint may look up overrides once per object
     grabs: list[QImage] = []
@@ -84,6 +85,25 @@ def test_painting_the_jobs_list_calls_no_python(qtbot: QtBot) -> None:
     # It did paint the rows: the failed job's dot and a running job's dot are there.
     assert _has_colour(grabs[0], STATE_COLOURS["failed"])
     assert _has_colour(grabs[0], STATE_COLOURS["running"])
+
+
+def test_long_rows_are_elided_to_the_list_width(qtbot: QtBot) -> None:
+    """A row wider than the list is cut with "…" at the list's edge: no sideways scroll bar
+    that hides the state line's end (rows used to be laid out at their text's width)."""
+    model = JobsModel()
+    panel = JobsPanel(model)
+    qtbot.addWidget(panel)
+    model.add_job("long", GenerationRequest(prompt="## " + "a very long title " * 8))
+    model.add_job("short", GenerationRequest(prompt="short"))
+    panel.resize(300, 600)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.view.doItemsLayout()
+    qtbot.wait(50)
+    width = panel.view.viewport().width()
+    assert panel.view.horizontalScrollBar().maximum() == 0
+    for row in range(panel.model.rowCount()):
+        assert panel.view.visualRect(panel.model.index(row, 0)).right() < width
 
 
 def test_the_paint_check_sees_a_python_delegate(qtbot: QtBot) -> None:

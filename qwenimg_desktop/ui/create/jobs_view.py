@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -12,6 +12,8 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
@@ -24,6 +26,17 @@ from qwenimg_desktop.ui.safe_text import heading_label, plain_label
 TICK_MS: Final = 1000
 THUMBNAILS_AFTER_MS: Final = 50
 """Scrolling, finished jobs and new rows ask for the shown rows' pictures once per this."""
+
+
+class _FitWidthDelegate(QStyledItemDelegate):
+    """Qt's painting, with rows as wide as the list rather than as their text: a list view
+    lays rows out at their hint's width, so a long row made a sideways scroll bar and clipped
+    the state line; at the list's width the text is elided ("…") instead. Only ``sizeHint``
+    is Python, asked once (uniform item sizes)."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex,
+                 ) -> QSize:
+        return QSize(1, super().sizeHint(option, index).height())
 
 
 class JobsPanel(QWidget):
@@ -46,6 +59,8 @@ class JobsPanel(QWidget):
         self.view.setUniformItemSizes(True)
         self.view.setSpacing(2)
         self.view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.view.setItemDelegate(_FitWidthDelegate(self.view))
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.view.setSelectionMode(QListView.SelectionMode.SingleSelection)
         self.view.setIconSize(QSize(THUMB_PX, THUMB_PX))
         self.cancel_button = QPushButton(translate("JobsPanel", "Cancel"), self)

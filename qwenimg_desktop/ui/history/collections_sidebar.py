@@ -12,7 +12,7 @@ from PySide6.QtCore import QMimeData, QPoint, Qt, Signal, SignalInstance
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
+    QGridLayout,
     QListWidget,
     QListWidgetItem,
     QMenu,
@@ -104,10 +104,12 @@ class CollectionsSidebar(QWidget):
         self.export_button = QPushButton("Export…", self)
         self._collections: list[CollectionInfo] = []
         self._total: int | None = None
-        buttons = QHBoxLayout()
-        for button in (self.new_button, self.rename_button, self.delete_button,
-                       self.export_button):
-            buttons.addWidget(button)
+        # Two rows of two: in one row the four buttons made the sidebar ~340 px wide, which left
+        # the gallery one column at 1366 px; two rows fit its intended ~200 px.
+        buttons = QGridLayout()
+        for index, button in enumerate((self.new_button, self.rename_button,
+                                        self.delete_button, self.export_button)):
+            buttons.addWidget(button, index // 2, index % 2)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.list, 1)
