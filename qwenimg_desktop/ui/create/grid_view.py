@@ -125,8 +125,16 @@ class GridWindow(QWidget):
 
     def job_finished(self, job_id: str) -> None:
         """A job ended: show its cell (nothing when it is not in this grid)."""
-        if job_id in self.grid.job_ids:
-            self.refresh()
+        if job_id not in self.cells and job_id not in self.grid.job_ids:
+            return
+        try:  # one indexed read, not the whole grid again: a batch ends one job at a time
+            record = self.store.get(job_id)
+        except QwenImgError as exc:
+            self.message.emit(f"A generation of the batch cannot be read: {exc.message}")
+            return
+        if record is not None:
+            self.records[job_id] = record
+        self._update_cells()
 
     @property
     def done(self) -> int:
