@@ -264,6 +264,9 @@ class MainWindow(QMainWindow):
         a.lightbox.triggered.connect(self.results.open_lightbox)
         a.cancel.triggered.connect(lambda: self.request_cancel(self.jobs.current_job()))
         self.jobs.view.addAction(a.cancel)  # Esc cancels only while the jobs list has focus
+        # Right-click on a job: the queue's commands (also in the Jobs menu).
+        self.jobs.view.addActions([a.run_next, a.cancel_batch, a.more_like_this])
+        self.jobs.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self._connect_history_menu(a)
         a.retry.triggered.connect(lambda: self.retry(self.jobs.current_job()))
         a.cancel_all.triggered.connect(self.cancel_all)
@@ -277,6 +280,7 @@ class MainWindow(QMainWindow):
         self.jobs.retry_requested.connect(self.retry)
         self.jobs.redownload_requested.connect(self.services.engine.redownload)
         self.jobs.cancel_all_requested.connect(self.cancel_all)
+        self.jobs.move_requested.connect(self.move_waiting_job)
         self.jobs_model.job_finished.connect(self._job_finished)
         self.results.use_settings.connect(self.use_settings)
         self.results.status.connect(self.messenger.info)
@@ -533,11 +537,24 @@ class MainWindow(QMainWindow):
         """Send this waiting job before every other waiting job; False (with why) if it is
         not waiting to be sent."""
         row = self.jobs_model.row(job_id) if job_id else None
-        if row is None or row.state is not JobState.pending:
+        if row is None or not row.waiting:
             self.messenger.warning("Only a job waiting to be sent can go next.")
             return False
         self.services.engine.move_to_front(job_id)
+        self.jobs_model.move_waiting(job_id, 0)  # the list shows it at the head of the queue
         self.messenger.info("The selected job is sent next.")
+        return True
+
+    def move_waiting_job(self, job_id: str, position: int) -> bool:
+        """A waiting job dragged to ``position`` in the queue (0: sent next): the list shows
+        the new order and the engine sends in it (kept across restarts). False when the job
+        is not waiting any more."""
+        neighbours = self.jobs_model.move_waiting(job_id, position)
+        if neighbours is None:
+            self.messenger.warning("Only a job waiting to be sent can be moved in the queue.")
+            return False
+        if any(neighbours):
+            self.services.engine.reorder(job_id, *neighbours)
         return True
 
     def cancel_batch_of(self, job_id: str) -> str | None:

@@ -537,6 +537,11 @@ class JobEngine(StartGate):
         """Send this waiting job next (before every other waiting job)."""
         self._post(self._move_to_front(job_id))
 
+    def reorder(self, job_id: str, after: str = "", before: str = "") -> None:
+        """Send this waiting job after ``after`` and before ``before`` (its neighbours in the
+        waiting queue as the user placed it; "" for none); kept across restarts."""
+        self._post(self._reorder(job_id, after, before))
+
     def cancel_batch(self, batch_id: str) -> None:
         """Cancel every unfinished job of a batch: waiting ones first (nothing is sent)."""
         self._post(self._cancel_batch(batch_id))
@@ -705,6 +710,12 @@ class JobEngine(StartGate):
     async def _move_to_front(self, job_id: str) -> None:
         pipe = self._pipe
         rank = await pipe.db(pipe.store.move_to_front, job_id)
+        if rank is not None and self._slots is not None:
+            self._slots.rerank(job_id, rank)
+
+    async def _reorder(self, job_id: str, after: str, before: str) -> None:
+        pipe = self._pipe
+        rank = await pipe.db(pipe.store.place_in_queue, job_id, after, before)
         if rank is not None and self._slots is not None:
             self._slots.rerank(job_id, rank)
 

@@ -61,6 +61,15 @@ class MoveToFront:
 
 
 @dataclass(frozen=True, slots=True)
+class Reorder:
+    """Place this waiting job between two others of the send queue ("" for an open side)."""
+
+    job_id: str
+    after: str
+    before: str
+
+
+@dataclass(frozen=True, slots=True)
 class CancelBatch:
     batch_id: str
 
@@ -117,7 +126,8 @@ class Stop:
 
 
 JobCommand = Submit | Retry | SubmitBatch
-Command = (Submit | Retry | SubmitBatch | PauseSending | MoveToFront | CancelBatch | Cancel
+Command = (Submit | Retry | SubmitBatch | PauseSending | MoveToFront | Reorder | CancelBatch
+           | Cancel
            | Redownload | CancelAll | Configure | AskIdle | AskActive | KeyAnswer | Stop)
 
 # ---- engine -> window ---------------------------------------------------------------------------

@@ -184,6 +184,9 @@ class EngineProcess(StartGate):
     def move_to_front(self, job_id: str) -> None:
         self._command(msg.MoveToFront(job_id))
 
+    def reorder(self, job_id: str, after: str = "", before: str = "") -> None:
+        self._command(msg.Reorder(job_id, after, before))
+
     def cancel_batch(self, batch_id: str) -> None:
         self._command(msg.CancelBatch(batch_id))
 
@@ -614,7 +617,8 @@ def _obey(engine: JobEngine, link: _Link, command: msg.Command) -> None:
                 engine.submit(request, job_id=job_id, resent=resent)
             case msg.Retry(old_id, new_id, resent):
                 engine.retry(old_id, new_id=new_id, resent=resent)
-            case msg.SubmitBatch() | msg.PauseSending() | msg.MoveToFront() | msg.CancelBatch():
+            case (msg.SubmitBatch() | msg.PauseSending() | msg.MoveToFront() | msg.Reorder()
+                  | msg.CancelBatch()):
                 _obey_batch(engine, command)
             case msg.Cancel(job_id):
                 engine.cancel(job_id)
@@ -636,7 +640,7 @@ def _obey(engine: JobEngine, link: _Link, command: msg.Command) -> None:
 
 
 def _obey_batch(engine: JobEngine, command: msg.SubmitBatch | msg.PauseSending
-                | msg.MoveToFront | msg.CancelBatch) -> None:
+                | msg.MoveToFront | msg.Reorder | msg.CancelBatch) -> None:
     """The batch and queue-control commands."""
     match command:
         case msg.SubmitBatch(batch_id, job_ids, requests, label, resent):
@@ -646,6 +650,8 @@ def _obey_batch(engine: JobEngine, command: msg.SubmitBatch | msg.PauseSending
             engine.pause_sending(paused)
         case msg.MoveToFront(job_id):
             engine.move_to_front(job_id)
+        case msg.Reorder(job_id, after, before):
+            engine.reorder(job_id, after, before)
         case msg.CancelBatch(batch_id):
             engine.cancel_batch(batch_id)
 

@@ -144,6 +144,35 @@ class BatchJournal(StoreBase):
             conn.execute("UPDATE jobs SET queue_rank = ? WHERE id = ?", (rank, job_id))
         return rank
 
+    def place_in_queue(self, job_id: str, after: str = "", before: str = "") -> float | None:
+        """Give a waiting job a rank between ``after`` (sent just before it) and ``before``
+        (sent just after it), as a drag in the jobs list places it; a neighbour that is no
+        longer waiting (or "") leaves that side open. Returns the new rank, or None when the
+        job is no longer waiting or has no waiting neighbour to place it by."""
+        pending = JobState.pending.value
+        with self._writing() as conn:
+            ranks: dict[str, float] = {}
+            for jid in {job_id, after, before} - {""}:
+                row = conn.execute(
+                    "SELECT COALESCE(queue_rank, seq) FROM jobs WHERE id = ? AND state = ?",
+                    (jid, pending)).fetchone()
+                if row is not None:
+                    ranks[jid] = float(row[0])
+            if job_id not in ranks:
+                return None
+            low, high = ranks.get(after), ranks.get(before)
+            if low is None and high is None:
+                return None
+            if low is None:
+                assert high is not None
+                rank = high - 1.0
+            elif high is None or high <= low:
+                rank = low + (1.0 if high is None else 0.0)
+            else:
+                rank = (low + high) / 2
+            conn.execute("UPDATE jobs SET queue_rank = ? WHERE id = ?", (rank, job_id))
+        return rank
+
     def set_paused(self, paused: bool) -> None:
         """Pause or resume sending; kept across restarts."""
         with self._writing() as conn:

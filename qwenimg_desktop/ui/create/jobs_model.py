@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,12 @@ TEXT_REFRESH_MS: Final = 100
 JOB_ROLE: Final = Qt.ItemDataRole.UserRole + 1
 TILE_ROLE: Final = Qt.ItemDataRole.UserRole + 2
 """``(title, status line, state value)``: what the row shows, for code that reads it."""
+ORDER_ROLE: Final = Qt.ItemDataRole.UserRole + 3
+"""A row's place in the list (ascending), sorted by Qt in C++ (see :meth:`JobsModel.resort`)."""
+WAITING_STATES: Final = frozenset({JobState.pending})
+"""Jobs not sent yet: they head the list in the order they will be sent."""
+_SENT_BASE: Final = 1e15
+"""Rows not waiting sort after every waiting one (whose ranks stay far below this)."""
 STATE_COLOURS: Final = {
     "completed": "#2e9d4f", "failed": "#d64545", "unknown": "#d68b1f",
     "cancelled": "#8a8a8a", "cancel_requested": "#d68b1f", "running": "#3b82f6",
@@ -110,6 +117,19 @@ class JobRow:
     kind: str = ""  # the error class of a failure, e.g. "PaidNotDownloaded"
     cancel_answer: str = ""  # what fal answered to this job's cancel, once one was sent
     created: str = field(default_factory=lambda: datetime.now().strftime("%H:%M"))
+    rank: float = 0.0  # while waiting: its place in the send queue (lower is sent first)
+    placed: int = 0  # once sent: when it left the queue (higher is newer, shown higher)
+
+    @property
+    def waiting(self) -> bool:
+        """Not sent yet: shown in the queue at the top, in send order."""
+        return self.state in WAITING_STATES
+
+    @property
+    def order(self) -> float:
+        """Where the row goes in the list: waiting jobs in send order, then the rest newest
+        first."""
+        return self.rank if self.waiting else _SENT_BASE - self.placed
 
     def facts(self, *, with_cost: bool = True) -> str:
         """What tells jobs with the same prompt apart: "14:02 · seed 42 · 1024×1024 ·
@@ -206,6 +226,18 @@ class JobsModel(QStandardItemModel):
         self._thumbnail_source: ThumbnailSource | None = None
         self._icons: dict[str, QIcon] = {}
         self._awaited: dict[str, str] = {}  # loader key → job id
+        # The list's order: waiting jobs first in send order (ranks), then the others newest
+        # first (when they left the queue). Qt sorts the items by ORDER_ROLE in C++, which
+        # keeps the selection and the current row where they are; a burst of jobs leaving the
+        # queue is one sort.
+        self.setSortRole(ORDER_ROLE)
+        self._last_rank = 0.0
+        self._first_rank = 0.0
+        self._placed = itertools.count(1)
+        self._resort = QTimer(self)
+        self._resort.setSingleShot(True)
+        self._resort.setInterval(0)
+        self._resort.timeout.connect(self.resort)
 
     def __repr__(self) -> str:
         return f"<JobsModel rows={self.rowCount()}>"
@@ -222,6 +254,15 @@ class JobsModel(QStandardItemModel):
     def index_of(self, job_id: str) -> QModelIndex:
         item = self._items.get(job_id)
         return item.index() if item is not None else QModelIndex()
+
+    def waiting_count(self) -> int:
+        """How many jobs wait to be sent (the rows at the top)."""
+        return sum(1 for row in self._by_id.values() if row.waiting)
+
+    def waiting_ids(self) -> list[str]:
+        """The waiting jobs in the order the list shows them (the order they are sent)."""
+        return [row.job_id for row in sorted(
+            (r for r in self._by_id.values() if r.waiting), key=lambda r: r.rank)]
 
     def active_ids(self) -> list[str]:
         return [r.job_id for r in self._by_id.values() if not r.state.is_final]
@@ -302,11 +343,12 @@ class JobsModel(QStandardItemModel):
         return self.add_jobs([(job_id, request)])[0]
 
     def add_jobs(self, jobs: Sequence[tuple[str, GenerationRequest | None]]) -> list[JobRow]:
-        """Add jobs in the order given, the last one on top (as one ``add_job`` after another
-        would), in one insertion: a 1,000-job batch is one ``rowsInserted`` instead of 1,000
+        """Add jobs in the order given, at the end of the waiting ones (as one ``add_job`` after
+        another would), in one insertion: a 1,000-job batch is one ``rowsInserted`` instead of 1,000
         (measured: 462 ms of the GUI thread one at a time, see docs/performance.md)."""
         rows: list[JobRow] = []
         items: list[QStandardItem] = []
+        position = self.waiting_count()
         for job_id, request in jobs:
             existing = self._by_id.get(job_id)
             if existing is not None:
@@ -315,6 +357,8 @@ class JobsModel(QStandardItemModel):
                 rows.append(existing)
                 continue
             row = JobRow(job_id, request)
+            self._last_rank += 1.0
+            row.rank = self._last_rank  # at the end of the queue, as the engine sends it
             item = QStandardItem()
             item.setEditable(False)
             item.setData(job_id, JOB_ROLE)
@@ -323,8 +367,8 @@ class JobsModel(QStandardItemModel):
             self._items[job_id] = item
             rows.append(row)
             items.append(item)
-        if items:
-            self.invisibleRootItem().insertRows(0, items[::-1])
+        if items:  # new jobs wait: after the waiting ones, in the order given
+            self.invisibleRootItem().insertRows(position, items)
         return rows
 
     def apply(self, event: ev.JobEvent) -> None:
@@ -333,12 +377,14 @@ class JobsModel(QStandardItemModel):
         if row is None:
             request = self._lookup(event.job_id) if self._lookup is not None else None
             row = self.add_job(event.job_id, request)
-        was_final = row.state.is_final
+        was_final, was_waiting = row.state.is_final, row.waiting
         before = (row.state, row.position, row.detail, row.reason)
         if isinstance(event, ev.StateChanged) and event.resumed and row.logs:
             row.logs.clear()  # the resumed job's log arrives again from its first line
             self.logs_replaced.emit(row.job_id)
         _fold(row, event, time.monotonic())
+        if row.waiting != was_waiting:
+            self._requeued(row)
         if isinstance(event, ev.Running) and event.logs:
             self.logs_appended.emit(row.job_id, len(event.logs))
         if (row.state, row.position, row.detail, row.reason) != before:
@@ -347,6 +393,48 @@ class JobsModel(QStandardItemModel):
             self._changed_later(row)
         if row.state.is_final and (not was_final or row.state is not before[0]):
             self.job_finished.emit(row.job_id)  # also: a failed job completed by Re-download
+
+    def move_waiting(self, job_id: str, position: int) -> tuple[str, str] | None:
+        """Put a waiting job at ``position`` among the waiting ones (0: sent next). Returns
+        the ids of its new neighbours (the job sent just before it, the one just after; ""
+        for none), or None when it is not waiting."""
+        row = self._by_id.get(job_id)
+        if row is None or not row.waiting:
+            return None
+        queue = [j for j in self.waiting_ids() if j != job_id]
+        position = max(0, min(position, len(queue)))
+        after = self._by_id[queue[position - 1]] if position > 0 else None
+        before = self._by_id[queue[position]] if position < len(queue) else None
+        if after is None and before is None:
+            return "", ""
+        if after is None:
+            assert before is not None
+            row.rank = before.rank - 1.0
+        elif before is None:
+            row.rank = after.rank + 1.0
+        else:
+            row.rank = (after.rank + before.rank) / 2
+        self._first_rank = min(self._first_rank, row.rank)
+        self._last_rank = max(self._last_rank, row.rank)
+        self._changed(row)
+        self.resort()
+        return (after.job_id if after else ""), (before.job_id if before else "")
+
+    def resort(self) -> None:
+        """Put rows in their order (waiting ones first, in send order): one sort by Qt."""
+        self._resort.stop()
+        self.sort(0, Qt.SortOrder.AscendingOrder)
+
+    def _requeued(self, row: JobRow) -> None:
+        """A job left the queue (it is being sent: newest of the sent ones) or came back to it
+        (refused before it was queued: it goes first, as it was about to be sent)."""
+        if row.waiting:
+            self._first_rank -= 1.0
+            row.rank = self._first_rank
+        else:
+            row.placed = next(self._placed)
+        if not self._resort.isActive():
+            self._resort.start()
 
     def tick(self) -> None:
         """Refresh elapsed times of running rows (a 1 s timer calls this)."""
@@ -392,6 +480,7 @@ def _show(item: QStandardItem, row: JobRow, icon: QIcon, *, with_cost: bool = Tr
         Qt.ItemDataRole.ToolTipRole: plain_tooltip(text),
         Qt.ItemDataRole.DecorationRole: icon,
         TILE_ROLE: (row.title, status, row.state.value),
+        ORDER_ROLE: row.order,
     }
     index = item.index()
     if index.isValid():

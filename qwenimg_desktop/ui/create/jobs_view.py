@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListView,
@@ -39,6 +39,74 @@ class _FitWidthDelegate(QStyledItemDelegate):
         return QSize(1, super().sizeHint(option, index).height())
 
 
+QUEUE_MIME: Final = "application/x-qstandarditemmodeldatalist"
+"""What a row dragged inside the list carries (Qt's own item model format)."""
+
+
+class JobsListView(QListView):
+    """The jobs list; a waiting job can be dragged to another place in the waiting queue.
+
+    Qt starts the drag (and draws the drop indicator); the drop is taken here and told as
+    ``moved(job id, position among the waiting jobs)``: the model reorders itself by sorting,
+    never by Qt's remove-and-insert of a dropped row (which loses the selection)."""
+
+    moved = Signal(str, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setDragEnabled(True)
+        self.setAcceptDrops(True)
+        self.viewport().setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+        self.setDragDropMode(QListView.DragDropMode.DragDrop)
+        self.setDefaultDropAction(Qt.DropAction.MoveAction)
+
+    def _dragged(self, event: QDropEvent) -> tuple[str, int] | None:
+        """The waiting job being dragged and where it would go (None: not droppable here)."""
+        model = self.model()
+        if not isinstance(model, JobsModel) or not event.mimeData().hasFormat(QUEUE_MIME):
+            return None
+        row = model.row(str(self.currentIndex().data(JOB_ROLE)))
+        if row is None or not row.waiting:
+            return None
+        waiting = model.waiting_count()
+        point = event.position().toPoint()
+        target = self.indexAt(point)
+        if target.isValid():
+            below = point.y() > self.visualRect(target).center().y()
+            position = min(target.row() + (1 if below else 0), waiting)
+        else:
+            position = waiting
+        if self.currentIndex().row() < position:
+            position -= 1  # counted without the dragged row itself
+        return row.job_id, position
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._dragged(event) is None:
+            event.ignore()
+            return
+        super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        super().dragMoveEvent(event)  # the drop indicator and scrolling near the edges
+        if self._dragged(event) is None:
+            event.ignore()
+        else:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        dragged = self._dragged(event)
+        if dragged is None:
+            event.ignore()
+            return
+        # Taken here: Qt must neither insert a copy nor remove the dragged row afterwards.
+        event.setDropAction(Qt.DropAction.IgnoreAction)
+        event.accept()
+        self.setState(QListView.State.NoState)
+        self.viewport().update()
+        self.moved.emit(*dragged)
+
+
 class JobsPanel(QWidget):
     """The job queue: list, actions and the selected job's log."""
 
@@ -46,14 +114,17 @@ class JobsPanel(QWidget):
     retry_requested = Signal(str)
     redownload_requested = Signal(str)
     cancel_all_requested = Signal()
+    move_requested = Signal(str, int)  # a waiting job dragged to this place in the queue
     selected = Signal(str)  # job id, "" when nothing is selected
 
     def __init__(self, model: JobsModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.view = QListView(self)
+        self.view = JobsListView(self)
         self.view.setObjectName("jobsView")
         self.view.setAccessibleName("Jobs")
+        self.view.setToolTip("Drag a waiting job to change when it is sent (top: next)")
+        self.view.moved.connect(self.move_requested)
         self.view.setModel(model)
         # Qt's own delegate (no Python paint()): see JobsModel.
         self.view.setUniformItemSizes(True)
