@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -65,9 +66,24 @@ from qwenimg_desktop.ui.theme import ThemeController
 
 if TYPE_CHECKING:
     from qwenimg_desktop.core.store.history import HistoryStore
+    from qwenimg_desktop.core.store.records import JobRecord
 
 log = logging.getLogger("qwenimg.ui")
 SPLITTERS: Final = ("outer", "center", "prompt", "bottom", "editor", "jobs")
+LAST_START: Final = "jobs.session_start"
+"""ui_state: when the last window started; its jobs are listed again at the next start."""
+CLEARED_AT: Final = "jobs.cleared_at"
+CLEARED_KEPT: Final = "jobs.cleared_kept"
+"""ui_state: when "Clear finished" last ran, and the selected job it kept listed."""
+FIRST_SESSION_S: Final = 24 * 3600.0
+"""With no earlier start recorded, the jobs of the last day are listed."""
+
+
+def _float(text: str | None, default: float) -> float:
+    try:
+        return float(text) if text else default
+    except ValueError:
+        return default
 
 
 class MainWindow(QMainWindow):
@@ -116,7 +132,7 @@ class MainWindow(QMainWindow):
         self.first_run: FirstRunDialog | None = None
         self.key_ready = services.demo
         self.history = HistoryHost(self)
-        self.jobs_model.use_thumbnails(self.history.thumbnails, self._thumbnail_source)
+        self._start_jobs_list()
         self.library = LibraryPane(services.history_store or _no_history, self)
         self.library.hide()
         self.recall = PromptRecall(self.editor.editor, services.history_store or _no_history,
@@ -144,6 +160,13 @@ class MainWindow(QMainWindow):
         self._connect_languages(self.acts)
         self._restore()
         name_widgets(self)  # screen readers: every control named (see ui.accessibility)
+
+    def _start_jobs_list(self) -> None:
+        """Rows show pictures from the window's one thumbnail loader. And this session starts
+        now: after a restart, the jobs created since (less those cleared off the list) are
+        listed again from the history, with every unfinished one."""
+        self.jobs_model.use_thumbnails(self.history.thumbnails, self._thumbnail_source)
+        self._session_start = time.time()
 
     def __repr__(self) -> str:
         return f"<MainWindow demo={self.services.demo} jobs={self.jobs_model.rowCount()}>"
@@ -281,6 +304,7 @@ class MainWindow(QMainWindow):
         self.jobs.redownload_requested.connect(self.services.engine.redownload)
         self.jobs.cancel_all_requested.connect(self.cancel_all)
         self.jobs.move_requested.connect(self.move_waiting_job)
+        self.jobs.cleared.connect(self._jobs_cleared)
         self.jobs_model.job_finished.connect(self._job_finished)
         self.results.use_settings.connect(self.use_settings)
         self.results.status.connect(self.messenger.info)
@@ -392,6 +416,7 @@ class MainWindow(QMainWindow):
                 self.splitters[name].saveState().toBase64().data()).decode()
         state["preview"] = "1" if self.acts.preview.isChecked() else "0"
         state["tab"] = "history" if self.tabs.currentIndex() == 1 else "create"
+        state[LAST_START] = repr(self._session_start)
         self.services.settings.ui_state = state
         self.services.settings.last_used = self.draft.params
 
@@ -669,11 +694,40 @@ class MainWindow(QMainWindow):
             self.setWindowTitle(title)
 
     def history_attached(self) -> None:
-        """The history is open: rows of resumed jobs get their parameters from it."""
+        """The history is open: rows of resumed jobs get their parameters from it, and the
+        last session's jobs are listed again (read on a worker)."""
         for job_id in self.jobs_model.fill_requests():
             row = self.jobs_model.row(job_id)
             if row is not None:
                 self.results.refresh(row)
+        store = (self.services.history_store or _no_history)()
+        if store is None:
+            return
+        state = self.services.settings.ui_state
+        since = _float(state.get(LAST_START), self._session_start - FIRST_SESSION_S)
+        cleared_at = _float(state.get(CLEARED_AT), 0.0)
+        kept = state.get(CLEARED_KEPT, "")
+        self.services.workers.run(
+            lambda: store.session_jobs(since=since, cleared_at=cleared_at, kept=kept),
+            lambda records: self._restore_jobs(records, store.layout),
+            lambda exc: log.warning("the last session's jobs could not be listed: %s", exc))
+
+    def _restore_jobs(self, records: list[JobRecord], layout: DataLayout) -> None:
+        if self._torn_down:
+            return
+        self.jobs_model.restore(records, lambda path: str(layout.absolute(path)))
+        self._refresh_title()
+        row = self.jobs_model.row(self.jobs.current_job())
+        if row is not None:  # a resumed job's parameters, now known
+            self.results.refresh(row)
+
+    def _jobs_cleared(self, kept: str) -> None:
+        """Finished jobs left the list: they stay off it after a restart (saved now)."""
+        state = dict(self.services.settings.ui_state)
+        state[CLEARED_AT], state[CLEARED_KEPT] = repr(time.time()), kept
+        self.services.settings.ui_state = state
+        if self.services.save_settings is not None:
+            self.services.save_settings()
 
     def _job_selected(self, job_id: str) -> None:
         self.results.show_job(self.jobs_model.row(job_id) if job_id else None)

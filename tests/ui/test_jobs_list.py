@@ -6,11 +6,14 @@ Real widgets, the real engine process against the emulator over loopback, real S
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QIcon
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from qwenimg_desktop.app.runtime import AppRuntime
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.emulator.server import EmulatorServer
@@ -109,7 +112,7 @@ def _drop(window: MainWindow, job_id: str, onto: str, *, below: bool) -> None:
         QPointF(point), Qt.DropAction.MoveAction, mime, buttons, keys))
 
 
-def test_waiting_jobs_head_the_list_in_send_order_and_reorder_by_drag_and_send_next(
+def test_the_waiting_queue_reorders_by_drag_and_send_next_and_the_engine_follows(
     window: MainWindow, qtbot: QtBot
 ) -> None:
     sent: list[str] = []
@@ -117,20 +120,21 @@ def test_waiting_jobs_head_the_list_in_send_order_and_reorder_by_drag_and_send_n
         lambda e: sent.append(e.job_id)
         if isinstance(e, ev.StateChanged) and e.state is JobState.sending else None)
     ids = _queue(qtbot, window, 4)
-    assert _shown(window) == ids  # the next to be sent on top
+    # Newest on top: the next to be sent is the lowest waiting row.
+    assert _shown(window) == ids[::-1]
     assert window.run_next(ids[3])
-    assert _shown(window) == [ids[3], ids[0], ids[1], ids[2]]  # visibly moved at once
-    _drop(window, ids[0], ids[2], below=True)  # dragged to the end of the queue
-    assert _shown(window) == [ids[3], ids[1], ids[2], ids[0]]
+    assert _shown(window) == [ids[2], ids[1], ids[0], ids[3]]  # visibly moved at once
+    _drop(window, ids[0], ids[2], below=False)  # dragged to the top: sent last
+    assert _shown(window) == [ids[0], ids[2], ids[1], ids[3]]
     assert window.jobs.current_job() == ids[0]  # the dragged row stays selected
-    _drop(window, ids[2], ids[3], below=False)  # dragged to the head
-    assert _shown(window) == [ids[2], ids[3], ids[1], ids[0]]
+    _drop(window, ids[2], ids[3], below=True)  # dragged to the bottom: sent next
+    assert _shown(window) == [ids[0], ids[1], ids[3], ids[2]]
     qtbot.wait(300)  # the engine has the new order before sending resumes
     window.acts.pause_sending.trigger()
     for job_id in ids:
         wait_state(qtbot, window, job_id, JobState.completed, timeout=30_000)
     assert sent == [ids[2], ids[3], ids[1], ids[0]]
-    # Sent jobs go below the queue, the most recently sent on top.
+    # Each was sent in its turn from the bottom of the queue: no row moved.
     assert _shown(window) == [ids[0], ids[1], ids[3], ids[2]]
 
 
@@ -143,6 +147,78 @@ def test_a_finished_job_cannot_be_dropped_into_the_queue(
     wait_state(qtbot, window, done, JobState.completed)
     window.editor.editor.clear()
     ids = _queue(qtbot, window, 2)
-    _drop(window, done, ids[0], below=False)
-    assert _shown(window) == [*ids, done]
+    _drop(window, done, ids[1], below=False)
+    assert _shown(window) == [ids[1], ids[0], done]
     assert not window.run_next(done)
+
+
+def _restart(runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot,
+             window: MainWindow, base: Path) -> MainWindow:
+    """Quit (the window's state and settings saved, the engine stopped) and start again."""
+    runtime = next(r for r in _runtimes(window))
+    window.close()
+    runtime.close()
+    runtime.window = None
+    return ready_window(runtime_factory(emulator, base=base), qtbot)
+
+
+def _runtimes(window: MainWindow) -> list[AppRuntime]:
+    saver = window.services.save_settings
+    owner = getattr(saver, "__self__", None)
+    assert isinstance(owner, AppRuntime)
+    return [owner]
+
+
+def test_the_last_sessions_jobs_come_back_after_a_restart_with_their_parameters(
+    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot, tmp_path: Path
+) -> None:
+    base = tmp_path / "base"
+    window = ready_window(runtime_factory(emulator, base=base), qtbot)
+    type_prompt(qtbot, window, "## Scene 景\na finished kite")
+    done = window.generate()
+    assert done is not None
+    wait_state(qtbot, window, done, JobState.completed)
+    window.editor.editor.clear()
+    emulator.set_scenario({"run_time": 4.0}, merge=True)
+    type_prompt(qtbot, window, "a kite still running at the restart")
+    running = window.generate()
+    assert running is not None
+    wait_state(qtbot, window, running, JobState.running)
+    window.editor.editor.clear()
+    waiting = _queue(qtbot, window, 3)
+    assert window.run_next(waiting[2])
+    qtbot.wait(300)  # the engine has journalled the new order
+    before = _shown(window)
+    assert before == [waiting[1], waiting[0], waiting[2], running, done]
+
+    window = _restart(runtime_factory, emulator, qtbot, window, base)
+    qtbot.waitUntil(lambda: window.jobs_model.rowCount() == 5, timeout=20_000)
+    assert _shown(window)[:3] == [waiting[1], waiting[0], waiting[2]]  # the queue's order
+    assert set(_shown(window)) == set(before)
+    for job_id in before:
+        row = window.jobs_model.row(job_id)
+        assert row is not None
+        assert row.request is not None  # never "Parameters unknown"
+    finished = window.jobs_model.row(done)
+    assert finished is not None
+    assert finished.state is JobState.completed
+    assert finished.title == "Scene 景"
+    assert finished.image_paths
+    assert Path(finished.image_paths[0]).is_file()
+    # The job resumed at fal shows its parameters and completes.
+    window.jobs.select_job(running)
+    assert "Parameters unknown" not in window.results.info.text()
+    wait_state(qtbot, window, running, JobState.completed, timeout=30_000)
+    assert emulator.stats()["submits_total"] == 2  # nothing sent again by the restart
+
+    # Clear finished: they stay off the list after the next restart; the queue stays.
+    window.jobs.select_job(waiting[0])
+    assert window.jobs.clear_finished() == 2
+    window = _restart(runtime_factory, emulator, qtbot, window, base)
+    qtbot.waitUntil(lambda: window.jobs_model.rowCount() == 3, timeout=20_000)
+    qtbot.wait(300)
+    assert _shown(window) == [waiting[1], waiting[0], waiting[2]]
+    window.set_sending_paused(False)  # the pause was kept by the engine across restarts
+    for job_id in waiting:
+        wait_state(qtbot, window, job_id, JobState.completed, timeout=30_000)
+    assert emulator.stats()["submits_by_job_id"] == dict.fromkeys([done, running, *waiting], 1)

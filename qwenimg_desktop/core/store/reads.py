@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Collection
 from typing import Any, Final
 
-from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.jobs.model import FINAL_STATES, JobState
 from qwenimg_desktop.core.store.base import StoreBase
 from qwenimg_desktop.core.store.grams import BackfillState, backfill_state, short_index_ready
 from qwenimg_desktop.core.store.queries import Driver, HistoryQuery, id_blocks, in_list
@@ -23,6 +23,10 @@ from qwenimg_desktop.core.store.records import (
 )
 
 LogLine = tuple[str, str | None, str | None]
+SESSION_FINISHED_MAX: Final = 500
+"""Finished jobs of the last session a restarted window lists (History has all of them)."""
+SESSION_UNFINISHED_MAX: Final = 20_000
+"""Unfinished jobs listed after a restart: all of them, short of a runaway queue."""
 _SELECTED: Final = "j.seq, " + ", ".join(f"j.{c.strip()}" for c in JOB_COLUMNS.split(","))
 """The columns :func:`~qwenimg_desktop.core.store.records.job_from_row` reads."""
 
@@ -52,6 +56,33 @@ class HistoryReads(StoreBase):
                     summary = summary_from_row(row)
                     result[summary.id] = summary
         return result
+
+    def session_jobs(self, *, since: float, cleared_at: float = 0.0, kept: str = "",
+                     finished_limit: int = SESSION_FINISHED_MAX,
+                     unfinished_limit: int = SESSION_UNFINISHED_MAX) -> list[JobRecord]:
+        """What a restarted window lists, in the list's order: the jobs waiting to be sent in
+        their queue order, then the others newest first: every unfinished one, and the
+        finished ones created since ``since`` that were not cleared off the list at
+        ``cleared_at`` (``kept``: the one the clear kept)."""
+        final = sorted(s.value for s in FINAL_STATES)
+        open_sql, open_params = in_list("op", sorted(s.value for s in JobState
+                                                     if s.value not in final))
+        final_sql, final_params = in_list("fi", final)
+        unfinished = self._select(
+            f"WHERE j.state IN {open_sql} ORDER BY j.state != :pending,"
+            " CASE WHEN j.state = :pending THEN COALESCE(j.queue_rank, j.seq) ELSE -j.seq END,"
+            " j.seq LIMIT :limit",
+            {**open_params, "pending": JobState.pending.value, "limit": unfinished_limit})
+        finished = self._select(
+            f"WHERE j.state IN {final_sql} AND j.created_at >= :since"
+            " AND (COALESCE(j.finished_at, j.updated_at) > :cleared OR j.id = :kept)"
+            " ORDER BY j.seq DESC LIMIT :limit",
+            {**final_params, "since": since, "cleared": cleared_at, "kept": kept,
+             "limit": finished_limit})
+        waiting = [r for r in unfinished if r.state is JobState.pending]
+        rest = sorted((r for r in [*unfinished, *finished] if r.state is not JobState.pending),
+                      key=lambda r: r.seq, reverse=True)
+        return [*waiting, *rest]
 
     def by_request_id(self, request_id: str) -> JobRecord | None:
         records = self._select("WHERE request_id = :rid", {"rid": request_id})

@@ -18,12 +18,13 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QStandardItem, QStan
 from qwenimg_desktop.core.endpoints import endpoint_for
 from qwenimg_desktop.core.errors import QwenImgError
 from qwenimg_desktop.core.jobs import events as ev
-from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.jobs.model import DEADLINE, NOT_DOWNLOADED, JobState
 from qwenimg_desktop.core.params import GenerationRequest, estimate_cost
 from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.safe_text import markdown_plain_line, plain_tooltip
 
 if TYPE_CHECKING:
+    from qwenimg_desktop.core.store.records import JobRecord
     from qwenimg_desktop.ui.history.thumbnails import ThumbnailLoader
 
 MAX_LOG_LINES: Final = 2_000
@@ -35,7 +36,8 @@ TILE_ROLE: Final = Qt.ItemDataRole.UserRole + 2
 ORDER_ROLE: Final = Qt.ItemDataRole.UserRole + 3
 """A row's place in the list (ascending), sorted by Qt in C++ (see :meth:`JobsModel.resort`)."""
 WAITING_STATES: Final = frozenset({JobState.pending})
-"""Jobs not sent yet: they head the list in the order they will be sent."""
+"""Jobs not sent yet: listed above the sent ones, the next to be sent lowest (the list is a
+timeline, newest on top: a job being sent stays where it is)."""
 _SENT_BASE: Final = 1e15
 """Rows not waiting sort after every waiting one (whose ranks stay far below this)."""
 STATE_COLOURS: Final = {
@@ -122,14 +124,15 @@ class JobRow:
 
     @property
     def waiting(self) -> bool:
-        """Not sent yet: shown in the queue at the top, in send order."""
+        """Not sent yet: shown in the queue above the sent jobs."""
         return self.state in WAITING_STATES
 
     @property
     def order(self) -> float:
-        """Where the row goes in the list: waiting jobs in send order, then the rest newest
-        first."""
-        return self.rank if self.waiting else _SENT_BASE - self.placed
+        """Where the row goes in the list (ascending): waiting jobs, the last to be sent on
+        top and the next one lowest, then the sent ones newest first. The next job to be sent
+        is next to the newest sent one, so sending it moves no row."""
+        return -self.rank if self.waiting else _SENT_BASE - self.placed
 
     def facts(self, *, with_cost: bool = True) -> str:
         """What tells jobs with the same prompt apart: "14:02 · seed 42 · 1024×1024 ·
@@ -226,14 +229,15 @@ class JobsModel(QStandardItemModel):
         self._thumbnail_source: ThumbnailSource | None = None
         self._icons: dict[str, QIcon] = {}
         self._awaited: dict[str, str] = {}  # loader key → job id
-        # The list's order: waiting jobs first in send order (ranks), then the others newest
-        # first (when they left the queue). Qt sorts the items by ORDER_ROLE in C++, which
-        # keeps the selection and the current row where they are; a burst of jobs leaving the
-        # queue is one sort.
+        # The list's order (JobRow.order): a timeline, newest on top: the waiting jobs (the
+        # next to be sent lowest), then the sent ones by when they left the queue. Qt sorts
+        # the items by ORDER_ROLE in C++, which keeps the selection and the current row; a job
+        # sent in its turn is in place already, so a batch that runs sorts nothing.
         self.setSortRole(ORDER_ROLE)
         self._last_rank = 0.0
         self._first_rank = 0.0
         self._placed = itertools.count(1)
+        self._older = itertools.count(-1, -1)  # restored rows: older than this session's
         self._resort = QTimer(self)
         self._resort.setSingleShot(True)
         self._resort.setInterval(0)
@@ -260,7 +264,7 @@ class JobsModel(QStandardItemModel):
         return sum(1 for row in self._by_id.values() if row.waiting)
 
     def waiting_ids(self) -> list[str]:
-        """The waiting jobs in the order the list shows them (the order they are sent)."""
+        """The waiting jobs in the order they are sent (the list shows them bottom up)."""
         return [row.job_id for row in sorted(
             (r for r in self._by_id.values() if r.waiting), key=lambda r: r.rank)]
 
@@ -343,12 +347,11 @@ class JobsModel(QStandardItemModel):
         return self.add_jobs([(job_id, request)])[0]
 
     def add_jobs(self, jobs: Sequence[tuple[str, GenerationRequest | None]]) -> list[JobRow]:
-        """Add jobs in the order given, at the end of the waiting ones (as one ``add_job`` after
-        another would), in one insertion: a 1,000-job batch is one ``rowsInserted`` instead of 1,000
+        """Add jobs in the order given, the last one on top (as one ``add_job`` after another
+        would), in one insertion: a 1,000-job batch is one ``rowsInserted`` instead of 1,000
         (measured: 462 ms of the GUI thread one at a time, see docs/performance.md)."""
         rows: list[JobRow] = []
         items: list[QStandardItem] = []
-        position = self.waiting_count()
         for job_id, request in jobs:
             existing = self._by_id.get(job_id)
             if existing is not None:
@@ -367,9 +370,42 @@ class JobsModel(QStandardItemModel):
             self._items[job_id] = item
             rows.append(row)
             items.append(item)
-        if items:  # new jobs wait: after the waiting ones, in the order given
-            self.invisibleRootItem().insertRows(position, items)
+        if items:  # new jobs wait: sent after the waiting ones, so listed on top
+            self.invisibleRootItem().insertRows(0, items[::-1])
         return rows
+
+    def restore(self, records: Sequence[JobRecord], absolute: Callable[[str], str]) -> int:
+        """List the jobs of the last session again (after a restart), given in the list's
+        order (waiting ones first, in their queue order): after what is listed already, in
+        one insertion and one sort. A job listed already (resumed by the engine before the
+        history opened) keeps its row and gets its parameters. Returns how many were added.
+
+        ``absolute`` turns a stored image path into the file's path."""
+        items: list[QStandardItem] = []
+        for record in records:
+            existing = self._by_id.get(record.id)
+            if existing is not None:
+                if existing.request is None and record.request is not None:
+                    existing.request = record.request
+                    self._changed(existing)
+                continue
+            row = _row_from_record(record, absolute)
+            if row.waiting:
+                self._last_rank += 1.0
+                row.rank = self._last_rank
+            else:
+                row.placed = next(self._older)
+            item = QStandardItem()
+            item.setEditable(False)
+            item.setData(row.job_id, JOB_ROLE)
+            _show(item, row, self.decoration(row), with_cost=not self.free)
+            self._by_id[row.job_id] = row
+            self._items[row.job_id] = item
+            items.append(item)
+        if items:
+            self.invisibleRootItem().insertRows(self.rowCount(), items)
+            self.resort()
+        return len(items)
 
     def apply(self, event: ev.JobEvent) -> None:
         """Fold one engine event into its row (GUI thread, from the bridge)."""
@@ -433,8 +469,15 @@ class JobsModel(QStandardItemModel):
             row.rank = self._first_rank
         else:
             row.placed = next(self._placed)
-        if not self._resort.isActive():
+        if not self._in_place(row) and not self._resort.isActive():
             self._resort.start()
+
+    def _in_place(self, row: JobRow) -> bool:
+        """Whether the row's order keeps it between its neighbours (no sort needed)."""
+        position = self._items[row.job_id].row()
+        above, below = self.row_at(position - 1), self.row_at(position + 1)
+        return ((above is None or above.order <= row.order)
+                and (below is None or row.order <= below.order))
 
     def tick(self) -> None:
         """Refresh elapsed times of running rows (a 1 s timer calls this)."""
@@ -488,6 +531,23 @@ def _show(item: QStandardItem, row: JobRow, icon: QIcon, *, with_cost: bool = Tr
     else:  # not inserted yet
         for role, value in roles.items():
             item.setData(value, role)
+
+
+_KINDS: Final = {NOT_DOWNLOADED: "PaidNotDownloaded", DEADLINE: "DeadlineExceeded"}
+"""A journalled failure's ``error_type`` → the error class a live row knows it by."""
+
+
+def _row_from_record(record: JobRecord, absolute: Callable[[str], str]) -> JobRow:
+    """A row for a job of an earlier session, from its journal record."""
+    created = datetime.fromtimestamp(record.created_at)
+    shown = created.strftime("%H:%M" if created.date() == datetime.now().date()
+                             else "%d %b %H:%M")
+    final = record.state.is_final
+    return JobRow(
+        record.id, record.request, state=record.state, position=record.queue_position,
+        reason=(record.error or "") if final else "", seed=record.seed,
+        image_paths=tuple(absolute(image.path) for image in record.images),
+        kind=_KINDS.get(record.error_type or "", record.error_type or ""), created=shown)
 
 
 def _state_changed(row: JobRow, event: ev.StateChanged, now: float) -> None:

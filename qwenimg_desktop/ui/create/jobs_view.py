@@ -50,7 +50,7 @@ class JobsListView(QListView):
     ``moved(job id, position among the waiting jobs)``: the model reorders itself by sorting,
     never by Qt's remove-and-insert of a dropped row (which loses the selection)."""
 
-    moved = Signal(str, int)
+    moved = Signal(str, int)  # job id, its place in the send queue (0: sent next)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -72,14 +72,14 @@ class JobsListView(QListView):
         waiting = model.waiting_count()
         point = event.position().toPoint()
         target = self.indexAt(point)
-        if target.isValid():
+        if target.isValid():  # the gap between rows it is dropped in, counted from the top
             below = point.y() > self.visualRect(target).center().y()
-            position = min(target.row() + (1 if below else 0), waiting)
+            gap = min(target.row() + (1 if below else 0), waiting)
         else:
-            position = waiting
-        if self.currentIndex().row() < position:
-            position -= 1  # counted without the dragged row itself
-        return row.job_id, position
+            gap = waiting
+        if self.currentIndex().row() < gap:
+            gap -= 1  # counted without the dragged row itself
+        return row.job_id, waiting - 1 - gap  # the lowest waiting row is sent first
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if self._dragged(event) is None:
@@ -115,6 +115,7 @@ class JobsPanel(QWidget):
     redownload_requested = Signal(str)
     cancel_all_requested = Signal()
     move_requested = Signal(str, int)  # a waiting job dragged to this place in the queue
+    cleared = Signal(str)  # finished jobs left the list; the id of the one kept (selected)
     selected = Signal(str)  # job id, "" when nothing is selected
 
     def __init__(self, model: JobsModel, parent: QWidget | None = None) -> None:
@@ -123,7 +124,8 @@ class JobsPanel(QWidget):
         self.view = JobsListView(self)
         self.view.setObjectName("jobsView")
         self.view.setAccessibleName("Jobs")
-        self.view.setToolTip("Drag a waiting job to change when it is sent (top: next)")
+        self.view.setToolTip("Waiting jobs are listed above the running ones, the next to be "
+                             "sent lowest: drag one up or down to change when it is sent")
         self.view.moved.connect(self.move_requested)
         self.view.setModel(model)
         # Qt's own delegate (no Python paint()): see JobsModel.
@@ -250,8 +252,10 @@ class JobsPanel(QWidget):
 
     def clear_finished(self) -> int:
         """Finished jobs leave the list (the selected one stays); History keeps them all."""
-        gone = self.model.clear_finished(keep=self.current_job())
+        kept = self.current_job()
+        gone = self.model.clear_finished(keep=kept)
         self._refresh_buttons()
+        self.cleared.emit(kept)
         return gone
 
     def _cancel(self) -> None:
