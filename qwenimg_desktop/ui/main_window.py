@@ -56,6 +56,7 @@ from qwenimg_desktop.ui.editor.editor_panel import EditorPanel
 from qwenimg_desktop.ui.editor.library_pane import LibraryPane, SnippetDialog
 from qwenimg_desktop.ui.editor.recall import START_DELAY_MS as RECALL_START_DELAY_MS
 from qwenimg_desktop.ui.editor.recall import PromptRecall
+from qwenimg_desktop.ui.escape import close_on_escape
 from qwenimg_desktop.ui.history.host import HistoryHost
 from qwenimg_desktop.ui.history.reuse import ReuseMode
 from qwenimg_desktop.ui.i18n import translate
@@ -273,6 +274,7 @@ class MainWindow(QMainWindow):
         drops.divert_to(self._drop_as_references)
         a.preview.toggled.connect(self.editor.set_preview_visible)
         a.library.toggled.connect(self.show_library)
+        self._connect_escape(a)
         a.save_snippet.triggered.connect(self.save_selection_as_snippet)
         self.library.insert_requested.connect(self.insert_snippet)
         self.library.apply_requested.connect(self.apply_snippet)
@@ -286,10 +288,7 @@ class MainWindow(QMainWindow):
         a.actual_size.triggered.connect(self.results.view.actual_size)
         a.lightbox.triggered.connect(self.results.open_lightbox)
         a.cancel.triggered.connect(lambda: self.request_cancel(self.jobs.current_job()))
-        self.jobs.view.addAction(a.cancel)  # Esc cancels only while the jobs list has focus
-        # Right-click on a job: the queue's commands (also in the Jobs menu).
-        self.jobs.view.addActions([a.run_next, a.cancel_batch, a.more_like_this])
-        self.jobs.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self._connect_jobs_list(a)
         self._connect_history_menu(a)
         a.retry.triggered.connect(lambda: self.retry(self.jobs.current_job()))
         a.cancel_all.triggered.connect(self.cancel_all)
@@ -303,8 +302,6 @@ class MainWindow(QMainWindow):
         self.jobs.retry_requested.connect(self.retry)
         self.jobs.redownload_requested.connect(self.services.engine.redownload)
         self.jobs.cancel_all_requested.connect(self.cancel_all)
-        self.jobs.move_requested.connect(self.move_waiting_job)
-        self.jobs.cleared.connect(self._jobs_cleared)
         self.jobs_model.job_finished.connect(self._job_finished)
         self.results.use_settings.connect(self.use_settings)
         self.results.status.connect(self.messenger.info)
@@ -312,6 +309,23 @@ class MainWindow(QMainWindow):
         self.params.presets.message.connect(self.messenger.warning)
         self.autosave.failed.connect(self.messenger.warning)
         self.messenger.message.connect(self._show_message)
+
+    def _connect_jobs_list(self, a: Actions) -> None:
+        self.jobs.view.addAction(a.cancel)  # Esc cancels only while the jobs list has focus
+        # Right-click on a job: the queue's commands (also in the Jobs menu).
+        self.jobs.view.addActions([a.run_next, a.cancel_batch, a.more_like_this])
+        self.jobs.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.jobs.move_requested.connect(self.move_waiting_job)
+        self.jobs.cleared.connect(self._jobs_cleared)
+
+    def _connect_escape(self, a: Actions) -> None:
+        """Esc closes the transient pane that has the focus, and the focus goes back to the
+        prompt; in the references strip it puts the problems shown away (the strip itself
+        follows the endpoint). Esc cancels a job only in the jobs list (its Cancel action)."""
+        close_on_escape(self.library, lambda: self.show_library(False), self.editor.editor)
+        close_on_escape(self.editor.preview_box, lambda: a.preview.setChecked(False),
+                        self.editor.editor)
+        close_on_escape(self.references, self.references.dismiss_problems, self.editor.editor)
 
     def _connect_history_menu(self, a: Actions) -> None:
         self.history.page.addAction(a.delete_generations)  # Delete: only inside History

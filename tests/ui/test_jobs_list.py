@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.app.runtime import AppRuntime
@@ -19,6 +19,7 @@ from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.emulator.server import EmulatorServer
 from qwenimg_desktop.ui.create.jobs_model import THUMB_PX, state_icon
 from qwenimg_desktop.ui.main_window import MainWindow
+from tests.endpoints.images import image_file
 from tests.ui.conftest import RuntimeFactory, ready_window, type_prompt, wait_state
 
 
@@ -222,3 +223,64 @@ def test_the_last_sessions_jobs_come_back_after_a_restart_with_their_parameters(
     for job_id in waiting:
         wait_state(qtbot, window, job_id, JobState.completed, timeout=30_000)
     assert emulator.stats()["submits_by_job_id"] == dict.fromkeys([done, running, *waiting], 1)
+
+
+def _escape(qtbot: QtBot, window: MainWindow, widget: QWidget) -> None:
+    window.activateWindow()  # shortcuts follow the focus of the active window
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    widget.setFocus()
+    qtbot.waitUntil(widget.hasFocus, timeout=3000)
+    qtbot.keyClick(widget, Qt.Key.Key_Escape)
+
+
+def test_esc_clears_then_closes_the_library_and_never_cancels_a_job(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    type_prompt(qtbot, window, "a kite")
+    job_id = window.generate()
+    assert job_id is not None
+    window.acts.library.trigger()
+    assert window.library.isVisible()
+    window.library.search.setText("kite")
+    _escape(qtbot, window, window.library.search)
+    assert window.library.search.text() == ""  # first Esc: the search is cleared
+    assert window.library.isVisible()
+    _escape(qtbot, window, window.library.search)
+    assert not window.library.isVisible()  # then the pane closes
+    assert not window.acts.library.isChecked()
+    assert window.editor.editor.hasFocus()  # back to the prompt
+    _escape(qtbot, window, window.editor.editor)
+    window.acts.library.trigger()
+    _escape(qtbot, window, window.library.list)
+    assert not window.library.isVisible()
+    assert window.cancel_box is None  # no Esc outside the jobs list asked to cancel
+    row = window.jobs_model.row(job_id)
+    assert row is not None
+    assert row.state is not JobState.cancelled
+
+
+def test_esc_closes_the_preview_it_has_focus_in(window: MainWindow, qtbot: QtBot) -> None:
+    window.acts.preview.trigger()
+    assert window.editor.preview_box.isVisible()
+    _escape(qtbot, window, window.editor.preview)
+    assert not window.editor.preview_box.isVisible()
+    assert not window.acts.preview.isChecked()
+    assert window.editor.editor.hasFocus()
+
+
+def test_esc_in_the_references_strip_puts_its_problems_away(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    qtbot.mouseClick(window.params.chooser.buttons["edit"], Qt.MouseButton.LeftButton)
+    strip = window.references
+    tiny = tmp_path / "tiny.png"
+    tiny.write_bytes(image_file("PNG", (100, 100)))
+    qtbot.waitUntil(lambda: window._data_layout() is not None, timeout=10_000)
+    with qtbot.waitSignal(strip.intake_finished, timeout=10_000):
+        strip.add_files([tiny])
+    assert strip.problems.isVisible()
+    buttons = strip.findChildren(QAbstractButton)
+    focusable = next(b for b in buttons if b.isVisible() and b.isEnabled())
+    _escape(qtbot, window, focusable)
+    assert not strip.problems.isVisible()
+    assert strip.isVisible()  # the strip follows the endpoint: it stays

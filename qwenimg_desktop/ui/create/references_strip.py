@@ -225,6 +225,10 @@ class ReferenceStrip(QWidget):
         if problems:
             self.message.emit(problems[0])
 
+    def dismiss_problems(self) -> None:
+        """Esc in the strip: the problems of the last files offered are put away."""
+        self._show_problems([], fixable=False)
+
     # ---- order ---------------------------------------------------------------------------------
 
     def move_reference(self, index: int, step: int) -> None:
