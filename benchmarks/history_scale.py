@@ -61,9 +61,11 @@ from benchmarks.library_scale import (
 from benchmarks.support import LOAD_COLUMNS, GcPauses, background_load, load_average
 from qwenimg_desktop.core import heap
 from qwenimg_desktop.core.params import DEFAULT_ENDPOINT_ID as ENDPOINT_ID
+from qwenimg_desktop.core.store import grams
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.queries import HistoryQuery
+from qwenimg_desktop.core.store.schema import MIGRATIONS
 from qwenimg_desktop.core.store.thumbnails import make_thumbnail
 from qwenimg_desktop.ui.history.model import Role
 from qwenimg_desktop.ui.history.view import HistoryBrowser, configure_gallery
@@ -130,16 +132,32 @@ def _images(layout: DataLayout) -> list[tuple[str, str, int, int]]:
     return made
 
 
-def build_history(root: Path, rows: int) -> DataLayout:
-    """Migrate a fresh database under ``root`` and fill it with ``rows`` completed/failed jobs."""
+V6: Final = 6
+"""The schema version before ``job_grams``: the history a user upgrading from it has."""
+
+
+def build_history(root: Path, rows: int, *, index: bool = True) -> DataLayout:
+    """A history of ``rows`` completed/failed jobs under ``root``, written with bulk SQL.
+
+    The jobs go into a version-6 database (before ``job_grams``) with the FTS triggers off and
+    one FTS ``rebuild`` afterwards: the per-row triggers made a 100,000-job build take longer
+    than a benchmark run may (20 minutes and unfinished on a loaded machine). With ``index``
+    the database is then migrated and its short-term index filled in one go (what
+    :func:`measure_upgrade` times as the app does it); without, it is left at version 6.
+    """
     layout = DataLayout(root).ensure()
-    HistoryStore.open(layout).close()
     images = _images(layout)
     rng = random.Random(42)
     vocabulary = _vocabulary(rng)
-    conn = sqlite3.connect(layout.db_path)
+    conn = sqlite3.connect(layout.db_path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("BEGIN")
+    for statement in (s for migration in MIGRATIONS[:V6] for s in migration):
+        conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {V6}")
+    for trigger in ("jobs_fts_insert", "jobs_fts_delete", "jobs_fts_update"):
+        conn.execute(f"DROP TRIGGER {trigger}")
     start = time.time() - rows * 60.0
     jobs, image_rows = [], []
     for n in range(rows):
@@ -160,15 +178,29 @@ def build_history(root: Path, rows: int) -> DataLayout:
         if not failed:
             path, thumb, w, h = images[n % len(images)]
             image_rows.append((job_id, 0, path, thumb, w, h, "jpeg", 1, "0" * 64))
-    with conn:
-        conn.executemany(
-            "INSERT INTO jobs (id, created_at, updated_at, state, request_json, prompt,"
-            " negative_prompt, width, height, output_format, num_images, endpoint, queue_base,"
-            " request_id, seed, cost_estimate, submitted_at, started_at, finished_at, error,"
-            " favourite, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", jobs)
-        conn.executemany(
-            "INSERT INTO images (job_id, idx, path, thumb_path, width, height, format,"
-            " size_bytes, sha256) VALUES (?,?,?,?,?,?,?,?,?)", image_rows)
+    conn.executemany(
+        "INSERT INTO jobs (id, created_at, updated_at, state, request_json, prompt,"
+        " negative_prompt, width, height, output_format, num_images, endpoint, queue_base,"
+        " request_id, seed, cost_estimate, submitted_at, started_at, finished_at, error,"
+        " favourite, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", jobs)
+    conn.executemany(
+        "INSERT INTO images (job_id, idx, path, thumb_path, width, height, format,"
+        " size_bytes, sha256) VALUES (?,?,?,?,?,?,?,?,?)", image_rows)
+    conn.execute("INSERT INTO jobs_fts (jobs_fts) VALUES ('rebuild')")
+    for statement in MIGRATIONS[0]:
+        if "CREATE TRIGGER jobs_fts" in statement:
+            conn.execute(statement)
+    conn.execute("COMMIT")
+    if index:
+        conn.close()
+        HistoryStore.open(layout).close()  # migrated; the old jobs are not indexed yet
+        conn = sqlite3.connect(layout.db_path, isolation_level=None)
+        conn.execute("PRAGMA synchronous = OFF")
+        backfill = grams.Backfill()
+        backfill.prepare(conn, limit=rows + 1)
+        conn.execute("BEGIN IMMEDIATE")
+        backfill.write(conn, budget_s=float("inf"))
+        conn.execute("COMMIT")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.execute("ANALYZE")
     conn.close()

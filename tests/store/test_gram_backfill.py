@@ -70,12 +70,15 @@ def _indexed(conn: sqlite3.Connection) -> set[tuple[str, int]]:
 
 
 def _batch(conn: sqlite3.Connection, max_jobs: int) -> grams.BatchResult:
+    """``max_jobs`` jobs prepared and written in one batch (no time limit)."""
+    backfill = grams.Backfill()
+    backfill.prepare(conn, limit=max_jobs)
     with db.transaction(conn):
-        return grams.backfill_batch(conn, max_jobs=max_jobs)
+        return backfill.write(conn, budget_s=float("inf"))
 
 
-def _finish(conn: sqlite3.Connection) -> None:
-    while not _batch(conn, 7).state.complete:
+def _finish(conn: sqlite3.Connection, per_batch: int = 7) -> None:
+    while not _batch(conn, per_batch).state.complete:
         pass
 
 
@@ -164,12 +167,99 @@ def test_a_batch_ends_when_its_time_budget_is_spent(layout: DataLayout) -> None:
     ticks = iter(range(10_000))
     conn = _connect(layout.db_path)
     try:
+        backfill = grams.Backfill()
+        backfill.prepare(conn)
         with db.transaction(conn):  # one clock tick (1 ms) per job; budget 4 ms
-            result = grams.backfill_batch(conn, budget_s=0.004,
-                                          clock=lambda: next(ticks) / 1000)
+            result = backfill.write(conn, budget_s=0.004, clock=lambda: next(ticks) / 1000)
         assert result.jobs == 4
         assert grams.backfill_state(conn) == BackfillState(4, 30)
         assert {s for _, s in _indexed(conn)} == {1, 2, 3, 4}
+        with db.transaction(conn):  # the next batch continues from the jobs already cut
+            assert backfill.write(conn, budget_s=float("inf")).state == BackfillState(30, 30)
+        assert _indexed(conn) == _expected(conn)
+    finally:
+        conn.close()
+
+
+def test_a_job_edited_between_its_cut_and_its_batch_keeps_its_new_pieces_only(
+        layout: DataLayout) -> None:
+    _v6_history(layout.db_path, 10)
+    HistoryStore.open(layout).close()
+    conn = _connect(layout.db_path)
+    try:
+        backfill = grams.Backfill()
+        backfill.prepare(conn)  # pieces of the texts as they are now
+        conn.execute("UPDATE jobs SET prompt = 'rewritten 改写' WHERE seq = 4")
+        conn.execute("UPDATE jobs SET note = 'brief 夜' WHERE seq = 6")
+        conn.execute("UPDATE jobs SET note = '' WHERE seq = 6")  # and back: the same text
+        conn.execute("DELETE FROM jobs WHERE seq = 8")
+        with db.transaction(conn):
+            assert backfill.write(conn, budget_s=float("inf")).state.complete
+        assert _indexed(conn) == _expected(conn)
+        assert ("夜", 6) not in _indexed(conn)
+    finally:
+        conn.close()
+
+
+def test_two_processes_backfilling_at_once_neither_skips_nor_repeats(
+        layout: DataLayout) -> None:
+    _v6_history(layout.db_path, 60)
+    HistoryStore.open(layout).close()
+    first, second = _connect(layout.db_path), _connect(layout.db_path)
+    try:
+        one, two = grams.Backfill(), grams.Backfill()
+        one.prepare(first, limit=20)
+        two.prepare(second, limit=20)  # both cut seq 1-20
+        with db.transaction(first):
+            assert one.write(first, budget_s=float("inf")).state.done_through == 20
+        with db.transaction(second):  # the mark moved under it: nothing written, cut again
+            assert two.write(second, budget_s=float("inf")) == grams.BatchResult(
+                0, BackfillState(20, 60))
+        while True:
+            two.prepare(second, limit=15)
+            with db.transaction(second):
+                if two.write(second, budget_s=float("inf")).state.complete:
+                    break
+        assert _indexed(first) == _expected(first)
+    finally:
+        first.close()
+        second.close()
+
+
+PIECE_TEXTS = ["", "a", "Ab", "可爱的猫 At DAWN", "x\x00after NUL", "\x00", "ÉCOLE İstanbul ẞ Σ",
+               "emoji 🐈‍⬛ 𝔘", "line\nbreak\r\n", "100% _wild_", "  ", "Ǆ ǅ ǆ"]
+
+
+@pytest.mark.parametrize("text", PIECE_TEXTS)
+def test_pieces_cut_in_python_are_the_triggers_pieces(tmp_path: Path, text: str) -> None:
+    conn = sqlite3.connect(tmp_path / "pieces.db")
+    try:
+        for statement in MIGRATIONS[V6][:2]:  # gram_positions
+            conn.execute(statement)
+        assert grams.sqlite_lower_is_ascii(conn)
+        in_sql = {str(r[0]) for r in conn.execute(gram_pieces(":t"), {"t": text})}
+        assert grams.text_pieces(text) == in_sql
+    finally:
+        conn.close()
+
+
+def test_a_sqlite_whose_lower_is_not_ascii_only_gets_pieces_cut_in_sql(
+        layout: DataLayout) -> None:
+    """As with an ICU build: Python's cut would fold letters SQLite's ``lower()`` does not."""
+    _v6_history(layout.db_path, 12)
+    old = sqlite3.connect(layout.db_path)
+    old.execute("UPDATE jobs SET prompt = 'ÉCOLE Σ' WHERE seq = 3")  # before the index
+    old.commit()
+    old.close()
+    HistoryStore.open(layout).close()
+    conn = _connect(layout.db_path)
+    try:
+        conn.create_function("lower", 1, lambda v: v.lower() if isinstance(v, str) else v,
+                             deterministic=True)
+        assert not grams.sqlite_lower_is_ascii(conn)
+        _finish(conn)
+        assert _indexed(conn) == _expected(conn)
+        assert {("é", 3), ("σ", 3)} <= _indexed(conn)
     finally:
         conn.close()
 
@@ -292,7 +382,7 @@ def test_a_backfill_killed_mid_way_resumes_and_loses_nothing(
         assert not state.complete
         # Exactly the jobs up to the mark are indexed: a batch and its mark commit together.
         assert {s for _, s in _indexed(conn)} == set(range(1, state.done_through + 1))
-        _finish(conn)
+        _finish(conn, per_batch=500)
         assert _indexed(conn) == _expected(conn)
     finally:
         conn.close()

@@ -72,11 +72,12 @@ def old_db(tmp_path: Path) -> tuple[sqlite3.Connection, Path]:
 
 def backfill_all(conn: sqlite3.Connection) -> None:
     """Run the backfill's batches until every old job is indexed (as the engine does)."""
+    backfill = grams.Backfill()
     while True:
+        backfill.prepare(conn, limit=2)
         with db.transaction(conn):
-            result = grams.backfill_batch(conn, max_jobs=2)
-        if result.state.complete:
-            return
+            if backfill.write(conn).state.complete:
+                return
 
 
 @pytest.mark.parametrize("term", TERMS)

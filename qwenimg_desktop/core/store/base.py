@@ -102,13 +102,18 @@ class StoreBase:
             yield self._connection()
 
     @contextlib.contextmanager
-    def _writing(self) -> Iterator[sqlite3.Connection]:
+    def _writing(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """A write transaction; ``durable=False`` commits it without an fsync (see
+        :func:`~qwenimg_desktop.core.store.db.without_fsync`), for work that may be redone."""
         if self.readonly:
             raise BugError("write attempted through a read-only HistoryStore")
         with self._lock, db.translate_errors(self.layout.db_path):
             conn = self._connection()
-            with db.transaction(conn):
-                yield conn
+            with contextlib.ExitStack() as stack:
+                if not durable:
+                    stack.enter_context(db.without_fsync(conn))
+                with db.transaction(conn):
+                    yield conn
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:

@@ -154,6 +154,19 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
+@contextlib.contextmanager
+def without_fsync(conn: sqlite3.Connection) -> Iterator[None]:
+    """Commits in the block are not fsynced (WAL with ``synchronous=NORMAL``), then ``FULL``
+    again. A power cut may lose such commits (whole, from the last one back), never corrupt the
+    file; the next ``FULL`` commit syncs them with its own. Only for work that is redone if
+    lost (the short-term index's backfill), never for the journal."""
+    conn.execute("PRAGMA synchronous = NORMAL")
+    try:
+        yield
+    finally:
+        conn.execute("PRAGMA synchronous = FULL")
+
+
 def user_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 

@@ -442,12 +442,19 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal, BatchJ
                 [{"thumb": thumb, "id": job_id, "idx": idx} for idx, thumb in thumbs.items()],
             )
 
+    _backfill: grams.Backfill | None = None
+
     def backfill_short_index(self, budget_s: float = grams.BATCH_BUDGET_S) -> grams.BatchResult:
-        """One batch of ``job_grams``' backfill (``core/store/grams.py``) in its own write
-        transaction of about ``budget_s``; the engine runs it on its DB thread between journal
-        writes until the result's state is complete."""
-        with self._writing() as conn:
-            return grams.backfill_batch(conn, budget_s=budget_s)
+        """One batch of ``job_grams``' backfill (``core/store/grams.py``): pieces cut without
+        the write lock, then a write transaction of about ``budget_s``, committed without an
+        fsync. The engine runs it on its DB thread between journal writes until the result's
+        state is complete."""
+        if self._backfill is None:
+            self._backfill = grams.Backfill()
+        with self._reading() as conn:
+            self._backfill.prepare(conn)
+        with self._writing(durable=False) as conn:
+            return self._backfill.write(conn, budget_s=budget_s)
 
     def replace_images(self, job_id: str, images: Sequence[ImageRecord]) -> None:
         """Replace the rows of these image indexes of ``job_id`` (after a re-download)."""

@@ -1,0 +1,149 @@
+"""Upgrading a large history to the short-term index, and searching it at 100,000 generations.
+
+Builds (bulk SQL, ``history_scale.build_history``) a history at schema version 6, the one
+before ``job_grams``, then does what the app does on its first start after the upgrade:
+
+* migration: ``HistoryStore.open`` (all pending migrations) — it no longer indexes old jobs;
+* searches while the index is not complete (1–2 character terms use the ``LIKE`` scan);
+* the backfill exactly as the engine runs it (``HistoryStore.backfill_short_index`` batches on
+  one thread, each followed by a pause as long as itself): total wall and CPU time, batches,
+  the longest batch (the write lock is held from its ``BEGIN IMMEDIATE`` to its ``COMMIT``,
+  inside that time), and — from a second process writing a small journal row every 10 ms as
+  another engine or the CLI would (``synchronous=FULL``) — how long such a write waited;
+* searches once the index is complete: FTS and 1–2 character first page and count, idle and
+  with one CPU-bound process beside it (``support.background_load``), as in
+  ``history_scale.measure_search``.
+
+    .venv/bin/python -m benchmarks.upgrade [--rows 100000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Final
+
+from benchmarks.history_scale import V6, _pct, build_history, measure_search
+from benchmarks.support import LOAD_COLUMNS, background_load, load_average, machine
+from qwenimg_desktop.core.jobs.engine import SHORT_INDEX_PAUSE_S
+from qwenimg_desktop.core.store import db
+from qwenimg_desktop.core.store.files import DataLayout
+from qwenimg_desktop.core.store.history import HistoryStore
+
+WRITE_EVERY_S: Final = 0.01
+
+_WRITER: Final = """
+import sys, time
+from pathlib import Path
+from qwenimg_desktop.core.store import db
+path, every = Path(sys.argv[1]), float(sys.argv[2])
+conn = db.connect_writer(path)
+waits = []
+print("ready", flush=True)
+try:
+    while True:
+        t0 = time.perf_counter()
+        with db.transaction(conn):
+            conn.execute("UPDATE jobs SET updated_at = updated_at WHERE seq = 1")
+        waits.append((time.perf_counter() - t0) * 1000)
+        time.sleep(every)
+except KeyboardInterrupt:
+    waits.sort()
+    print(len(waits), waits[-1], waits[int(len(waits) * 0.99)], waits[len(waits) // 2], flush=True)
+"""
+
+
+def measure_backfill(layout: DataLayout) -> dict[str, float]:
+    """The engine's backfill loop, with a second process's journal writes timed beside it."""
+    writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(layout.db_path),
+                               str(WRITE_EVERY_S)], stdout=subprocess.PIPE, text=True)
+    assert writer.stdout is not None
+    assert writer.stdout.readline().strip() == "ready"
+    batches: list[float] = []
+    jobs = 0
+    store = HistoryStore.open(layout)
+    wall0, cpu0 = time.perf_counter(), time.thread_time()
+    try:
+        while True:
+            t0 = time.perf_counter()
+            result = store.backfill_short_index()
+            took = time.perf_counter() - t0
+            batches.append(took * 1000)
+            jobs += result.jobs
+            if result.state.complete:
+                break
+            time.sleep(max(took, SHORT_INDEX_PAUSE_S))
+        wall, cpu = time.perf_counter() - wall0, time.thread_time() - cpu0
+    finally:
+        store.close()
+        writer.send_signal(2)
+        out = writer.communicate(timeout=30)[0].split()
+    return {"wall_s": wall, "cpu_s": cpu, "jobs": jobs, "batches": len(batches),
+            "batch_max_ms": max(batches), "batch_p99_ms": _pct(batches, 99),
+            "batch_p50_ms": statistics.median(batches), "writes": float(out[0]),
+            "write_max_ms": float(out[1]), "write_p99_ms": float(out[2]),
+            "write_p50_ms": float(out[3])}
+
+
+def _report_search(tag: str, search: dict[str, list[float]]) -> None:
+    for kind, label in (("fts", "FTS (3+ chars), first page"), ("fts_count", "FTS count"),
+                        ("short", "1–2 chars, first page"), ("short_count", "1–2 chars count")):
+        values = search[kind]
+        print(f"{tag} search {label}: p50 {statistics.median(values):.2f} ms, p95 "
+              f"{_pct(values, 95):.2f} ms, max {max(values):.2f} ms over {len(values)} queries")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--keep", type=Path, help="build into (and keep) this directory")
+    args = parser.parse_args(argv)
+    root = args.keep or Path(tempfile.mkdtemp(prefix="qwenimg-upgrade-bench-"))
+    layout = DataLayout(root / "data")
+    print(f"machine: {machine()}; load average {load_average()} "
+          f"({' '.join(f'{x:.1f}' for x in os.getloadavg())}); {time.strftime('%Y-%m-%d %H:%M')}")
+    if not layout.db_path.exists():
+        t0, c0 = time.perf_counter(), time.process_time()
+        build_history(layout.root, args.rows, index=False)
+        print(f"built {args.rows:,} jobs at schema version {V6} (bulk SQL) in "
+              f"{time.perf_counter() - t0:.1f} s ({time.process_time() - c0:.1f} s CPU), "
+              f"{layout.db_path.stat().st_size / 2**20:.0f} MB; load average {load_average()}")
+    conn = db.connect_reader(layout.db_path)
+    version = db.user_version(conn)
+    conn.close()
+    if version == V6:
+        t0 = time.perf_counter()
+        HistoryStore.open(layout).close()
+        print(f"migration {V6} → current of {args.rows:,} jobs: "
+              f"{(time.perf_counter() - t0) * 1000:.1f} ms (open + migrate + close); "
+              f"load average {load_average()}")
+    with HistoryStore.open(layout, readonly=True) as reader:
+        pending = not reader.short_index_state().complete
+    if pending:
+        _report_search(f"[index not complete (LIKE scan), load average {load_average()}]",
+                       measure_search(layout))
+        figures = measure_backfill(layout)
+        print(f"backfill: {figures['jobs']:,.0f} jobs in {figures['wall_s']:.1f} s wall, "
+              f"{figures['cpu_s']:.1f} s CPU, {figures['batches']:,.0f} batches; batch (write "
+              f"lock held) p50 {figures['batch_p50_ms']:.2f} ms, p99 "
+              f"{figures['batch_p99_ms']:.2f} ms, longest {figures['batch_max_ms']:.1f} ms; "
+              f"another process's journal write every {WRITE_EVERY_S * 1000:.0f} ms "
+              f"({figures['writes']:,.0f} writes, fsynced): p50 {figures['write_p50_ms']:.2f} ms,"
+              f" p99 {figures['write_p99_ms']:.2f} ms, longest {figures['write_max_ms']:.1f} ms;"
+              f" load average {load_average()}")
+    for column in LOAD_COLUMNS:
+        with background_load(column == "loaded"):
+            search = measure_search(layout)
+            load = load_average()
+        _report_search(f"[{column}, load average {load}]", search)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
