@@ -23,7 +23,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _pictures_folder(tmp_path_factory: pytest.TempPathFactory,
+                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Finished images are copied to the output folder: a test's go to a temporary folder,
+    never to the Pictures folder of whoever runs the tests."""
+    from qwenimg_desktop.ui import user_files
+
+    pictures = tmp_path_factory.getbasetemp() / "Pictures" / user_files.OUTPUT_FOLDER_NAME
+    monkeypatch.setattr(user_files, "default_output_folder", lambda: pictures)
+
+
 pytest_plugins = [
+    "tests.fixtures.disk",
     "tests.fixtures.emulator",
     "tests.fixtures.keyring",
     "tests.fixtures.store",

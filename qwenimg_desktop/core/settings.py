@@ -29,6 +29,13 @@ from qwenimg_desktop.core.endpoints import UnknownEndpoint, endpoint_for
 from qwenimg_desktop.core.endpoints.describe import field_specs
 from qwenimg_desktop.core.errors import UserError
 from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
+from qwenimg_desktop.core.output_files import (
+    DEFAULT_TEMPLATE,
+    MAX_TEMPLATE_CHARS,
+    TOKENS,
+    TemplateError,
+    check_template,
+)
 from qwenimg_desktop.core.params import (
     DEFAULT_ENDPOINT_ID,
     DEFAULT_PRICE_PER_IMAGE_USD,
@@ -230,6 +237,20 @@ class AppSettings(BaseModel):
         description="While the window is in the background, a desktop notification says "
         "that a job finished or failed.",
     )
+    copy_to_output_folder: bool = Field(
+        default=True, title="Copy finished images to the output folder",
+        description="The history keeps its own copy either way.",
+    )
+    output_folder: str = Field(
+        default="", max_length=4096, title="Output folder",
+        description="Where finished images are copied; empty = the Pictures folder's "
+        "'Qwen Image'.",
+    )
+    file_name_template: str = Field(
+        default=DEFAULT_TEMPLATE, max_length=MAX_TEMPLATE_CHARS, title="File names",
+        description="Tokens: " + ", ".join(f"{{{t}}} {what}" for t, what in TOKENS.items())
+        + ". A name already taken gets -2, -3, ….",
+    )
     theme: ThemeChoice = ThemeChoice.system
     language: str = Field(
         default="", max_length=16, title="Language",
@@ -246,6 +267,14 @@ class AppSettings(BaseModel):
         try:
             return validate_queue_base(value)
         except UserError as exc:
+            raise ValueError(exc.message) from None
+
+    @field_validator("file_name_template")
+    @classmethod
+    def _template_makes_names(cls, value: str) -> str:
+        try:
+            return check_template(value)
+        except TemplateError as exc:
             raise ValueError(exc.message) from None
 
     @field_validator("price_per_image_usd", mode="before")

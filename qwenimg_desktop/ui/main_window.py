@@ -64,6 +64,7 @@ from qwenimg_desktop.ui.notifications import Notifier, bring_to_front
 from qwenimg_desktop.ui.safe_text import plain_label, plain_message_box
 from qwenimg_desktop.ui.services import UiServices
 from qwenimg_desktop.ui.theme import ThemeController
+from qwenimg_desktop.ui.user_files import UserFiles
 
 if TYPE_CHECKING:
     from qwenimg_desktop.core.store.history import HistoryStore
@@ -175,6 +176,9 @@ class MainWindow(QMainWindow):
     # ---- construction -----------------------------------------------------------------------
 
     def _build(self) -> None:
+        # The output folder, Save as…, Export and Open folder (ui/user_files.py).
+        self.results.files = self.history.files = self.files = UserFiles(
+            self.services.settings, self.services.workers, self.services.demo, self)
         params_scroll = QScrollArea(self)
         params_scroll.setWidgetResizable(True)
         scrolled = QWidget(self)  # the parameters, then the batch panel, scrolled together
@@ -305,6 +309,7 @@ class MainWindow(QMainWindow):
         self.jobs_model.job_finished.connect(self._job_finished)
         self.results.use_settings.connect(self.use_settings)
         self.results.status.connect(self.messenger.info)
+        self.files.message.connect(self.messenger.error)
         self.editor.limit_reached.connect(self.messenger.warning)
         self.params.presets.message.connect(self.messenger.warning)
         self.autosave.failed.connect(self.messenger.warning)
@@ -782,6 +787,8 @@ class MainWindow(QMainWindow):
         row = self.jobs_model.row(job_id)
         if row is None:
             return
+        if row.state is JobState.completed:
+            self.files.copy_finished(job_id, row.request, row.seed, row.image_paths)
         if job_id == self.jobs.current_job():
             self.results.show_job(row)
         title, text = messages.job_done_text(

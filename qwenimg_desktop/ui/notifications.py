@@ -10,83 +10,48 @@ window's title (``MainWindow._refresh_title``), seen in the task bar.
 from __future__ import annotations
 
 import logging
-import os
-import sys
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Final
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
 from qwenimg_desktop import APP_ID, APP_NAME
+from qwenimg_desktop.ui.session_bus import call, has_service, session_address
 from qwenimg_desktop.ui.workers import Workers
 
 log = logging.getLogger("qwenimg.notifications")
 
 SERVICE: Final = "org.freedesktop.Notifications"
 OBJECT_PATH: Final = "/org/freedesktop/Notifications"
-CALL_TIMEOUT_S: Final = 2.0
 EXPIRE_MS: Final = 8_000
 
 
 class FreedesktopNotifications:
-    """``org.freedesktop.Notifications`` on a session bus (blocking calls: run them on a worker).
-
-    The messages are made with jeepney (the pure-Python D-Bus library the keyring already uses
-    on Linux), not QtDBus: PySide6 has no way to marshal the ``uint32`` that the specification's
-    ``Notify`` takes (``replaces_id``); it sends an ``int32``, which the servers of GNOME and
-    KDE refuse as a wrong signature (and an array of ``uint32`` aborts the process).
-    """
+    """``org.freedesktop.Notifications`` on a session bus (blocking calls: run them on a worker;
+    see ``ui/session_bus.py`` for why not QtDBus)."""
 
     def __init__(self, address: str | None = None) -> None:
-        self.address = address or os.environ.get("DBUS_SESSION_BUS_ADDRESS", "")
+        self.address = session_address() if address is None else address
 
     def __repr__(self) -> str:
         return f"<FreedesktopNotifications bus={'yes' if self.address else 'none'}>"
 
     def available(self) -> bool:
         """True if a notification server owns (or can be started for) the name."""
-        if not self.address or sys.platform == "win32":
-            return False
-        from jeepney.bus_messages import message_bus  # noqa: PLC0415 - Linux/BSD only
-
-        with self._connect() as connection:
-            owned = connection.send_and_get_reply(message_bus.NameHasOwner(SERVICE),
-                                                  timeout=CALL_TIMEOUT_S).body[0]
-            if owned:
-                return True
-            names = connection.send_and_get_reply(message_bus.ListActivatableNames(),
-                                                  timeout=CALL_TIMEOUT_S).body[0]
-            return SERVICE in names
+        return bool(self.address) and has_service(self.address, SERVICE)
 
     def notify(self, title: str, body: str, *, urgent: bool) -> int:
         """Show one notification; returns the server's id for it.
 
         Raises:
-            OSError, jeepney's DBusErrorResponse, TimeoutError: no bus or no server.
+            SessionBusError: no bus, no server, or it refused.
         """
-        from jeepney import (  # noqa: PLC0415 - Linux/BSD only
-            DBusAddress,
-            DBusErrorResponse,
-            MessageType,
-            new_method_call,
-        )
-
-        target = DBusAddress(OBJECT_PATH, bus_name=SERVICE, interface=SERVICE)
         hints = {"urgency": ("y", 2 if urgent else 1), "desktop-entry": ("s", APP_ID)}
-        message = new_method_call(target, "Notify", "susssasa{sv}i", (
-            APP_NAME, 0, APP_ID, title, _escape(body), [], hints, EXPIRE_MS))
-        with self._connect() as connection:
-            reply = connection.send_and_get_reply(message, timeout=CALL_TIMEOUT_S)
-        if reply.header.message_type is MessageType.error:
-            raise DBusErrorResponse(reply)
-        return int(reply.body[0])
-
-    def _connect(self) -> Any:  # jeepney's DBusConnection (a context manager)
-        from jeepney.io.blocking import open_dbus_connection  # noqa: PLC0415
-
-        return open_dbus_connection(bus=self.address, auth_timeout=CALL_TIMEOUT_S)
+        reply = call(self.address, SERVICE, OBJECT_PATH, SERVICE, "Notify", "susssasa{sv}i",
+                     (APP_NAME, 0, APP_ID, title, _escape(body), [], hints, EXPIRE_MS))
+        return int(reply[0])
 
 
 def _escape(text: str) -> str:

@@ -449,6 +449,30 @@
 <context>
     <name>SettingsDialog</name>
     <message>
+        <source>Default: {path}</source>
+        <translation>默认：{path}</translation>
+    </message>
+    <message>
+        <source>Copy each finished image to the output folder</source>
+        <translation>将每张完成的图片复制到输出文件夹</translation>
+    </message>
+    <message>
+        <source>Output folder</source>
+        <translation>输出文件夹</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source>File names</source>
+        <translation>文件名</translation>
+    </message>
+    <message>
+        <source>For example: {name}</source>
+        <translation>例如：{name}</translation>
+    </message>
+    <message>
         <source>Files and notifications</source>
         <translation>文件与通知</translation>
     </message>

@@ -17,8 +17,8 @@ from qwenimg_desktop.core.fal.storage import INITIATE_PATH, StorageUploader, Upl
 from qwenimg_desktop.core.settings import AppSettings, DraftSnapshot, ThemeChoice, load_draft
 from qwenimg_desktop.core.urls import is_loopback, validate_queue_base
 from tests.core.helpers import FAST_RETRY, TEST_KEY
+from tests.fixtures.disk import fill
 from tests.reliability.hostile import Hostile, body, lan_address
-from tests.reliability.test_disk_full import _fill, small_disk  # noqa: F401 - a fixture
 
 DEEP = 100_000
 
@@ -145,11 +145,11 @@ def test_a_bad_draft_file_is_moved_aside_with_a_message(tmp_path: Path) -> None:
 
 
 def test_settings_save_on_a_full_disk_is_disk_full_and_keeps_the_old_file(
-    small_disk: Path,  # noqa: F811
+    small_disk: Path,
 ) -> None:
     path = small_disk / "settings.json"
     AppSettings(concurrency=3).save(path)
-    _fill(small_disk, leave_kb=8)
+    fill(small_disk, leave_kb=8)
     big = AppSettings(ui_state={"x": "y" * 200_000})
     with pytest.raises(DiskFull):
         big.save(path)

@@ -3,56 +3,17 @@ paid result is fetched again by Re-download, never submitted (and charged) twice
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.params import CustomSize, GenerationRequest
 from qwenimg_desktop.core.store.files import DataLayout
 from tests.core.conftest import EngineFactory
+from tests.fixtures.disk import DISK_KB, fill, free_kb
 from tests.fixtures.emulator import EmulatorFactory
 from tests.reliability.support import integrity, media_files, partial_files, record_figures, rows
 
-DISK_KB = 2048
 FREE_KB = 320  # room for the journal's commits, not for four 2048² PNGs (~146 KB each)
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 2 MiB tmpfs mounted under tmp_path (needs root; CI runs as root)."""
-    mount_point = tmp_path / "small-disk"
-    mount_point.mkdir()
-    if os.geteuid() != 0 or not shutil.which("mount"):
-        pytest.skip("mounting a tmpfs needs root and mount(8)")
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={DISK_KB}k", "tmpfs", str(mount_point)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if done.returncode != 0:
-        pytest.skip(f"mount -t tmpfs is not permitted here: {done.stderr.strip()}")
-    try:
-        yield mount_point
-    finally:
-        gone = subprocess.run(["umount", str(mount_point)], capture_output=True, check=False)
-        if gone.returncode != 0:  # still busy (a failed test's open file): detach it anyway
-            subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, check=False)
-
-
-def _fill(disk: Path, leave_kb: int) -> Path:
-    """Write a filler file that leaves only ``leave_kb`` free on the disk."""
-    filler = disk / "filler.bin"
-    filler.write_bytes(b"\1" * ((_free_kb(disk) - leave_kb) * 1024))
-    return filler
-
-
-def _free_kb(disk: Path) -> int:
-    stat = os.statvfs(disk)
-    return stat.f_bavail * stat.f_frsize // 1024
 
 
 def test_disk_full_during_image_write_is_clear_leaves_no_partial_and_loses_nothing(
@@ -61,8 +22,8 @@ def test_disk_full_during_image_write_is_clear_leaves_no_partial_and_loses_nothi
     server = emulator_factory()
     layout = DataLayout(small_disk / "data")
     engine, log = engine_factory(server.base_url, root=layout.root)
-    filler = _fill(small_disk, FREE_KB)
-    free_before = _free_kb(small_disk)
+    filler = fill(small_disk, FREE_KB)
+    free_before = free_kb(small_disk)
     request = GenerationRequest(
         prompt="a big picture", image_size=CustomSize(width=2048, height=2048), num_images=4,
         seed=3,

@@ -1,8 +1,10 @@
-"""A small notification server for the tests: owns ``org.freedesktop.Notifications`` on the bus
-given as argv[1] and prints each call it gets as one JSON line (member, signature, arguments).
+"""A small notification server (and file manager) for the tests: owns the names given after the
+bus address (default ``org.freedesktop.Notifications``) on the bus given as argv[1] and prints
+each call it gets as one JSON line (member, signature, arguments).
 
 It checks the signature as GNOME's and KDE's servers do: a ``Notify`` whose arguments are not
-``susssasa{sv}i`` gets an error reply. Run as ``python -m tests.ui.fake_notification_server ADDR``.
+``susssasa{sv}i`` gets an error reply; so does a ``ShowItems`` (FileManager1) that is not ``ass``.
+Run as ``python -m tests.ui.fake_notification_server ADDR [NAME ...]``.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ def _plain(value: Any) -> Any:
 
 def main() -> int:
     connection = open_dbus_connection(bus=sys.argv[1])
-    connection.send_and_get_reply(message_bus.RequestName("org.freedesktop.Notifications"))
+    for name in sys.argv[2:] or ["org.freedesktop.Notifications"]:
+        connection.send_and_get_reply(message_bus.RequestName(name))
     print("READY", flush=True)
     next_id = 0
     while True:
@@ -48,6 +51,11 @@ def main() -> int:
                 continue
             next_id += 1
             connection.send(new_method_return(message, "u", (next_id,)))
+        elif member == "ShowItems":
+            if signature != "ass":
+                connection.send(new_error(message, "org.freedesktop.DBus.Error.InvalidArgs"))
+                continue
+            connection.send(new_method_return(message))
         elif member == "GetCapabilities":
             connection.send(new_method_return(message, "as", (["body"],)))
         else:

@@ -31,9 +31,9 @@ class Bus:
     address: str
     server: subprocess.Popen[str] | None = None
 
-    def start_server(self) -> None:
+    def start_server(self, *names: str) -> None:
         self.server = subprocess.Popen(
-            [sys.executable, "-m", "tests.ui.fake_notification_server", self.address],
+            [sys.executable, "-m", "tests.ui.fake_notification_server", self.address, *names],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert self.server.stdout is not None
         assert self.server.stdout.readline().strip() == "READY"

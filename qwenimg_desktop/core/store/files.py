@@ -90,15 +90,20 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, mode: int = PRIVATE_FILE) -> None:
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int = PRIVATE_FILE,
+                       replace: bool = True) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
 
     A temp file in the same directory is written, flushed and fsynced, then renamed over
     ``path``, and the directory is fsynced. The temp file is removed on any error. The file is
     user-only (0600) unless ``mode`` says otherwise (the umask still applies to ``mode``).
+    ``replace=False`` never replaces an existing ``path`` (the user's files): the temp file is
+    hard-linked to the name, which fails if the name exists (on a file system without hard
+    links, such as FAT, the name is checked just before the rename).
 
     Raises:
         DiskFull: no space left (ENOSPC / EDQUOT).
+        FileExistsError: ``replace=False`` and ``path`` exists.
         OSError: any other filesystem failure, unchanged.
     """
     path = Path(path)
@@ -111,7 +116,10 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int = PRIVATE_FILE) -> 
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        if replace:
+            os.replace(tmp, path)
+        else:
+            _place_new(tmp, path)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
@@ -119,6 +127,20 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int = PRIVATE_FILE) -> 
             raise disk_full_error(exc, path) from exc
         raise
     fsync_dir(path.parent)
+
+
+def _place_new(tmp: Path, path: Path) -> None:
+    """Give the complete temp file the name ``path`` unless that name exists."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here (FAT, some network shares): check, then rename
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(path)) from None
+        os.replace(tmp, path)
+        return
+    os.unlink(tmp)
 
 
 def aside_path(path: Path, *, keep_suffix: bool = False) -> Path:

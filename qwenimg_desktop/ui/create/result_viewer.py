@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from functools import partial
 from pathlib import Path
 from typing import Final
@@ -24,10 +23,12 @@ from PySide6.QtWidgets import (
 from qwenimg_desktop.core.endpoints import UnknownEndpoint, endpoint_of
 from qwenimg_desktop.core.endpoints.describe import parameter_texts
 from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.store.files import atomic_write_bytes
 from qwenimg_desktop.ui.create.jobs_model import JobRow
 from qwenimg_desktop.ui.create.lightbox import Lightbox
 from qwenimg_desktop.ui.image_view import ImageView
 from qwenimg_desktop.ui.safe_text import plain_label, plain_tooltip
+from qwenimg_desktop.ui.user_files import UserFiles, type_filter
 from qwenimg_desktop.ui.workers import Workers
 
 THUMB: Final = 72
@@ -135,6 +136,7 @@ class ResultViewer(QWidget):
         self.buttons["edit"].clicked.connect(self._edit)
         self.strip.currentItemChanged.connect(self._item_changed)
         self.lightbox: Lightbox | None = None
+        self.files: UserFiles | None = None  # the window's; None in a bare viewer
         self.strip.itemDoubleClicked.connect(lambda _item: self.open_lightbox())
         self.view.viewport().installEventFilter(self)
         self._refresh_buttons()
@@ -253,25 +255,51 @@ class ResultViewer(QWidget):
         return True
 
     def save_to(self, target: str) -> None:
+        """Write a copy of the current image to ``target`` (atomically, on a worker); the
+        image's own suffix is added to a name typed without one."""
         source = self.current_path()
         if not source or not target:
             return
+        path = Path(target)
+        if not path.suffix:
+            path = path.with_suffix(Path(source).suffix)
+        if self.files is not None:
+            self.files.remember_save_folder(path.parent)
         self._workers.run(
-            lambda: shutil.copyfile(source, target),
-            lambda _r: self.status.emit(f"Saved {Path(target).name}."),
-            lambda exc: self.status.emit(f"Could not save the image: {exc}"),
+            lambda: atomic_write_bytes(path, Path(source).read_bytes(), mode=0o666),
+            lambda _r: self.status.emit(f"Saved {path.name}."),
+            lambda exc: self.status.emit(f"Could not save the image to {path}: "
+                                         f"{getattr(exc, 'message', None) or exc}"),
         )
 
+    def suggested_save_path(self) -> tuple[Path, str]:
+        """Where Save as… starts (the folder last saved to, else the output folder) with a
+        readable name, and the filter of the image's format."""
+        source = Path(self.current_path())
+        row = self._row
+        if self.files is None or row is None:
+            return source, type_filter(source)
+        name = self.files.suggested_name(row.request, row.seed, row.job_id,
+                                         max(0, self.strip.currentRow()), source)
+        return self.files.save_folder() / name, type_filter(source)
+
     def _ask_save(self) -> None:
-        source = self.current_path()
-        if source:
-            target, _filter = QFileDialog.getSaveFileName(self, "Save image as", Path(source).name)
+        if self.current_path():
+            start, kind = self.suggested_save_path()
+            target, _filter = QFileDialog.getSaveFileName(self, "Save image as", str(start),
+                                                          f"{kind};;All files (*)", kind)
             self.save_to(target)
 
     def open_folder(self) -> None:
+        """Show the image selected in the file manager: its output-folder copy if it has one
+        (not the history's hash-named shard)."""
         source = self.current_path()
-        if source:
+        if not source:
+            return
+        if self.files is None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(source).parent)))
+            return
+        self.files.reveal(self.files.shown_path(source), self.window())
 
     def _use(self) -> None:
         if self._row is not None and self._row.request is not None:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from qwenimg_desktop.core.store.history import HistoryStore
     from qwenimg_desktop.ui.history.drop import MetadataDropHandler
     from qwenimg_desktop.ui.history.view import HistoryBrowser
+    from qwenimg_desktop.ui.user_files import UserFiles
 
 log = logging.getLogger("qwenimg.ui")
 
@@ -64,6 +65,7 @@ class HistoryHost(QObject):
         # tab's job rows share it (a job's picture decoded for one is there for the other).
         self.thumbnails = ThumbnailLoader(parent=self)
         self.drops: MetadataDropHandler | None = None
+        self.files: UserFiles | None = None  # the window's: Export's folder, Show in folder
         self._closed = False
 
     def __repr__(self) -> str:
@@ -99,6 +101,7 @@ class HistoryHost(QObject):
         from qwenimg_desktop.ui.history.view import HistoryBrowser  # noqa: PLC0415 - lazy
 
         browser = HistoryBrowser(store, thumbnails=self.thumbnails, parent=self.page)
+        browser.files = self.files
         # The window's Edit → Undo routes here; a second Ctrl+Z would make the key ambiguous.
         browser.undo_action.setShortcut("")
         browser.reuse_requested.connect(self.rerun_requested)

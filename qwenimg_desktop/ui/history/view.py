@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import time
 from functools import partial
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
@@ -47,6 +48,9 @@ from qwenimg_desktop.ui.history.tag_editor import TagEditor
 from qwenimg_desktop.ui.history.thumbnails import ThumbnailLoader
 from qwenimg_desktop.ui.safe_text import plain_message_box
 from qwenimg_desktop.ui.workers import Workers
+
+if TYPE_CHECKING:
+    from qwenimg_desktop.ui.user_files import UserFiles
 
 log = logging.getLogger("qwenimg.ui.history")
 
@@ -90,6 +94,7 @@ class HistoryBrowser(QWidget):
     redownload_requested = Signal(str)
     edit_requested = Signal(list)  # [(absolute path, job id, image index)], at most 3
     message = Signal(str)
+    files: UserFiles | None = None  # set by the host: where exports start, Show in folder
     consistency_checked = Signal(object)
     library_refreshed = Signal()
     snippet_requested = Signal(str, str)
@@ -603,15 +608,28 @@ class HistoryBrowser(QWidget):
             self.curator.set_note(record.id, text)
 
     def _show_in_folder(self, record: JobRecord) -> None:
-        if record.images:
-            folder = self.layout_.absolute(record.images[0].path).parent
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+        """The image selected in the file manager (its output-folder copy if this session
+        made one), else its folder, else a message with its path."""
+        if not record.images:
+            return
+        image = self.layout_.absolute(record.images[0].path)
+        if self.files is None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(image.parent)))
+            return
+        self.files.reveal(self.files.shown_path(str(image)), self.window())
 
     def ask_export(self, *, as_zip: bool) -> None:
+        """Export the selection; the dialog starts in the folder last exported to (else the
+        output folder) with a dated name."""
+        start = self.files.export_folder() if self.files is not None else Path.home()
         if as_zip:
-            name, _ = QFileDialog.getSaveFileName(self, "Export to zip", "history.zip",
+            default = start / time.strftime("qwen-image-export-%Y-%m-%d.zip")
+            name, _ = QFileDialog.getSaveFileName(self, "Export to zip", str(default),
                                                   "Zip files (*.zip)")
         else:
-            name = QFileDialog.getExistingDirectory(self, "Export to folder")
+            name = QFileDialog.getExistingDirectory(self, "Export to folder", str(start))
         if name:
+            if self.files is not None:
+                self.files.remember_export_folder(Path(name) if not as_zip else
+                                                  Path(name).parent)
             self.export_selected(Path(name), as_zip=as_zip)
