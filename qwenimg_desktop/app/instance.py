@@ -45,6 +45,7 @@ from PySide6.QtNetwork import QAbstractSocket, QLocalServer, QLocalSocket
 
 from qwenimg_desktop import APP_ID, APP_NAME
 from qwenimg_desktop.core.jobs.lease import try_lock
+from qwenimg_desktop.core.private import create_private_file, private_dir
 
 log = logging.getLogger("qwenimg.instance")
 
@@ -343,7 +344,8 @@ def claim(data_dir: Path, inbox: Inbox, handover: Handover, *,
     """
     lock_path = data_dir / LOCK_FILE
     try:
-        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(data_dir)
+        create_private_file(lock_path)  # 0600 whatever the umask, like the rest of the folder
         handle = open(lock_path, "a+b")  # noqa: SIM115 - held for the window's life
     except OSError as exc:
         log.warning("cannot open %s (%s); not checking for another window", lock_path, exc)
