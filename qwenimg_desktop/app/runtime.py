@@ -3,7 +3,8 @@
 Imported once, by :mod:`~qwenimg_desktop.app.launch`, after the start-up shell's first paint
 (tests and benchmarks build an :class:`AppRuntime` directly). Everything it needs is imported
 at the top, except what only some sessions use: the emulator (``--demo``), the smoke test
-(``--smoke-test``) and httpx (the key test, run off the GUI thread).
+(``--smoke-test``), the engine in a thread (``engine_in_thread``) and httpx (the key test, run
+off the GUI thread), and the history store, opened only when the engine is ready.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from qwenimg_desktop.app.instance import Handover
 from qwenimg_desktop.core import heap, paths
 from qwenimg_desktop.core.errors import QwenImgError
 from qwenimg_desktop.core.jobs.config import EngineConfig
-from qwenimg_desktop.core.jobs.engine import JobEngine
 from qwenimg_desktop.core.jobs.events import EngineReady
 from qwenimg_desktop.core.jobs.facade import EngineFacade
 from qwenimg_desktop.core.jobs.remote import EngineProcess
@@ -34,7 +34,6 @@ from qwenimg_desktop.core.paths import DRAFT_FILE, SETTINGS_FILE
 from qwenimg_desktop.core.secrets import KeyStore
 from qwenimg_desktop.core.settings import AppSettings
 from qwenimg_desktop.core.store.files import DataLayout, ensure_writable
-from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.threads import favour_the_gui_thread
 from qwenimg_desktop.ui import i18n
 from qwenimg_desktop.ui.bridge import EngineBridge
@@ -46,6 +45,7 @@ from qwenimg_desktop.ui.theme import ThemeController, app_icon
 from qwenimg_desktop.ui.workers import Workers
 
 if TYPE_CHECKING:
+    from qwenimg_desktop.core.store.history import HistoryStore
     from qwenimg_desktop.emulator.server import EmulatorServer
 
 log = logging.getLogger("qwenimg.app")
@@ -111,8 +111,13 @@ class AppRuntime:
             price_per_image=self.settings.price_per_image_usd, repair_corrupt=True,
             # a hard crash in the engine's process leaves its stack in the crash folder
             fault_log=self.log_dir / "crash" / "engine-fault.log")
-        engine_type = JobEngine if self.options.engine_in_thread else EngineProcess
-        engine: EngineFacade = engine_type(config, keys=keys, sink=self.bridge.sink)
+        engine: EngineFacade
+        if self.options.engine_in_thread:  # benchmarks' A/B and debugging only
+            from qwenimg_desktop.core.jobs.engine import JobEngine  # noqa: PLC0415
+
+            engine = JobEngine(config, keys=keys, sink=self.bridge.sink)
+        else:  # the window's process never loads the engine itself (asyncio, the pipeline)
+            engine = EngineProcess(config, keys=keys, sink=self.bridge.sink)
         self.engine = engine
         engine.start(wait=wait)
         return engine
@@ -137,6 +142,9 @@ class AppRuntime:
         if event.layout is None or self.engine is None:
             reason, next_step = event.error or "the job engine did not start", event.next_step
         else:
+            # Loaded here, after the window's first paint: nothing before it reads the journal.
+            from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
+
             try:
                 store = HistoryStore.open(event.layout)
             except QwenImgError as exc:
@@ -176,7 +184,8 @@ class AppRuntime:
         app = application()
         if self.theme is None:
             i18n.install(self.settings.language)  # before any widget: texts are read once
-            self.theme = ThemeController(app, self.settings.theme)
+            # The style sheet is set once the window's widgets exist (ThemeController's note).
+            self.theme = ThemeController(app, self.settings.theme, style_sheet=False)
         services = UiServices(
             settings=self.settings, settings_path=self.settings_path,
             draft_path=self.config_dir / DRAFT_FILE, key_store=self.key_store,
@@ -192,6 +201,7 @@ class AppRuntime:
         )
         self.notices.clear()
         self.window = MainWindow(services, self.theme, app_icon())
+        self.theme.apply()  # before the first paint: the window looks as it always did
         return self.window
 
     def open_handover(self, handover: Handover) -> None:

@@ -7,22 +7,17 @@ import logging
 import threading
 import traceback
 from collections.abc import Callable
-from typing import Literal, TypeVar
-
-import keyring
-from keyring.backend import KeyringBackend
-from keyring.backends import fail, null
-from keyring.errors import (
-    InitError,
-    KeyringError,
-    KeyringLocked,
-    NoKeyringError,
-    PasswordDeleteError,
-    PasswordSetError,
-)
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from qwenimg_desktop.core.errors import KeyringUnavailable, UserError, register_secret
 from qwenimg_desktop.core.fal.credentials import key_from_environment, key_shape_problem
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
+
+# keyring itself (~60-190 ms to import: jaraco, importlib.metadata, urllib) is imported by the
+# first function that needs it, on the worker thread that reads the key, never while the window
+# is being built: FAL_KEY and the session key are answered without it.
 
 SERVICE_NAME = "qwenimg-desktop"
 ACCOUNT = "fal-api-key"
@@ -72,6 +67,14 @@ _LOCKED = "the keyring is locked (unlock it in your system's keyring app, then r
 
 def _reason(exc: BaseException) -> str:
     """A specific, key-free sentence fragment saying why the keyring failed."""
+    from keyring.errors import (  # noqa: PLC0415 - see the note at the imports
+        InitError,
+        KeyringLocked,
+        NoKeyringError,
+        PasswordDeleteError,
+        PasswordSetError,
+    )
+
     name = type(exc).__name__
     fixed = {
         NoKeyringError: "no keyring backend is installed",
@@ -93,11 +96,16 @@ def _reason(exc: BaseException) -> str:
 
 
 def _is_keyring_failure(exc: BaseException) -> bool:
+    from keyring.errors import KeyringError  # noqa: PLC0415 - see the note at the imports
+
     return isinstance(exc, (KeyringError, OSError, RuntimeError, *_dbus_error_types()))
 
 
 def _usable(backend: KeyringBackend) -> bool:
     """False for the fail/null backends (and a chainer made only of them)."""
+    from keyring.backend import KeyringBackend  # noqa: PLC0415 - see the note at the imports
+    from keyring.backends import fail, null  # noqa: PLC0415
+
     if isinstance(backend, fail.Keyring | null.Keyring):
         return False
     inner = getattr(backend, "backends", None)
@@ -265,6 +273,8 @@ class KeyStore:
 
     def _resolve_backend(self) -> KeyringBackend:
         if self._backend is None:
+            import keyring  # noqa: PLC0415 - see the note at the imports
+
             self._backend = self._call("detect", keyring.get_keyring)
             _log.info("keyring backend: %s", describe_backend(self._backend))
         return self._backend

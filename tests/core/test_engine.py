@@ -13,7 +13,7 @@ from PIL import Image
 
 from qwenimg_desktop.core.fal.client import CancelOutcome, QueueClient
 from qwenimg_desktop.core.jobs import events as ev
-from qwenimg_desktop.core.jobs.engine import EngineClosed
+from qwenimg_desktop.core.jobs.gate import EngineClosed
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import CustomSize, GenerationRequest, OutputFormat
 from qwenimg_desktop.core.store.metadata import read_metadata

@@ -20,7 +20,7 @@ from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs import messages as msg
 from qwenimg_desktop.core.jobs import remote
 from qwenimg_desktop.core.jobs.config import EngineConfig
-from qwenimg_desktop.core.jobs.engine import EngineClosed
+from qwenimg_desktop.core.jobs.gate import EngineClosed
 from qwenimg_desktop.core.jobs.lease import LiveOwner, live_owner, owners_dir
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.jobs.remote import EngineProcess, EngineStartFailed

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.core import paths
@@ -17,10 +18,10 @@ from tests.ui.conftest import RuntimeFactory, ready_window
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _loaded_after(statement: str) -> set[str]:
-    """The qwenimg/PySide6 modules a fresh interpreter has loaded after ``statement``."""
+def _loaded_after(statement: str, prefixes: tuple[str, ...] = ("qwenimg", "PySide6")) -> set[str]:
+    """The modules (named with ``prefixes``) a fresh interpreter has loaded after ``statement``."""
     code = (f"{statement}\nimport sys\n"
-            "print('\\n'.join(m for m in sys.modules if m.startswith(('qwenimg', 'PySide6'))))")
+            f"print('\\n'.join(m for m in sys.modules if m.startswith({prefixes!r})))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True, timeout=60)
     return set(out.stdout.split())
@@ -39,6 +40,40 @@ def test_the_shell_stage_loads_qt_but_not_the_window_before_its_first_paint() ->
     heavy = {"qwenimg_desktop.app.runtime", "qwenimg_desktop.ui.main_window",
              "qwenimg_desktop.core.settings", "qwenimg_desktop.core.jobs.remote"}
     assert not heavy & loaded
+
+
+def test_the_window_process_does_not_load_what_only_the_engine_or_later_steps_use() -> None:
+    """Each of these cost 15-60 ms (more under load) of the complete window's start-up: the
+    engine itself and asyncio run in the engine's process, keyring loads on the key-reading
+    worker, the history store when the engine is ready, the metadata reader (xml, whose
+    saxutils loads urllib.request and ssl) on the first dropped image."""
+    loaded = _loaded_after("import qwenimg_desktop.app.runtime", prefixes=("",))
+    assert "qwenimg_desktop.core.jobs.remote" in loaded
+    late = {"asyncio", "keyring", "httpx", "qwenimg_desktop.core.jobs.engine",
+            "qwenimg_desktop.core.store.history", "qwenimg_desktop.core.store.metadata",
+            "urllib.request", "ssl", "xml.etree.ElementTree"}
+    assert not late & loaded
+
+
+def test_the_style_sheet_set_after_the_window_is_built_paints_the_same(
+    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The first runtime builds its window before the application style sheet is set (see
+    ThemeController); the second builds its window while that sheet is already set, as every
+    window was built before. Both must paint the same pixels."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    first = ready_window(runtime_factory(emulator, base=tmp_path / "a"), qtbot)
+    assert "fieldError" in app.styleSheet()  # set by make_window, before the first paint
+    second = ready_window(runtime_factory(emulator, base=tmp_path / "b"), qtbot)
+    for win in (first, second):
+        win.resize(1200, 800)
+        qtbot.waitExposed(win)
+    app.processEvents()
+    for win in (first, second):  # no caret (it blinks, and only the active window has one)
+        win.editor.editor.clearFocus()
+    app.processEvents()
+    assert first.grab().toImage() == second.grab().toImage()
 
 
 def test_the_window_ends_through_one_teardown_whoever_ends_it(

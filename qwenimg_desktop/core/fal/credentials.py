@@ -8,13 +8,15 @@ sentence that says what is wrong (fal would answer 401 without saying why).
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from qwenimg_desktop.core.environ import read_secret
 from qwenimg_desktop.core.errors import register_secret
+
+if TYPE_CHECKING:  # the window loads this module (key shape checks) but runs no event loop
+    import asyncio
 
 KEY_VARIABLE: Final = "FAL_KEY"
 KEY_ID_VARIABLE: Final = "FAL_KEY_ID"
@@ -85,6 +87,8 @@ class KeyProvider:
         return f"<KeyProvider max_age={self._max_age:g}s>"
 
     async def __call__(self) -> str | None:
+        import asyncio  # noqa: PLC0415 - loaded already: this runs on an event loop
+
         now = time.monotonic()
         if self._read_at is not None and now - self._read_at < self._max_age:
             return self._value

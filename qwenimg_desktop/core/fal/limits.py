@@ -8,7 +8,6 @@ with a message, never unbounded memory or a wait without end.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -16,7 +15,9 @@ from typing import TYPE_CHECKING, Final
 
 from qwenimg_desktop.core.errors import DeadlineExceeded, ResponseTooLarge, TransferStalled
 
-if TYPE_CHECKING:  # the window imports these limits at start-up, where httpx is not loaded
+if TYPE_CHECKING:  # the window imports these limits at start-up: no httpx, no asyncio there
+    import asyncio
+
     import httpx
 
 KIB: Final = 1024
@@ -186,6 +187,8 @@ class PaceKeeper:
         """Start a fresh stall window now (a new attempt, or the floor was met)."""
         self._in_window = 0
         if self._window is not None:
+            import asyncio  # noqa: PLC0415 - loaded already wherever a transfer runs
+
             self._window.reschedule(asyncio.get_running_loop().time() + self.pace.window)
 
     def pause_window(self) -> None:
@@ -201,6 +204,8 @@ class PaceKeeper:
             DeadlineExceeded: the whole transfer took longer than ``deadline``.
             TransferStalled: fewer than ``floor`` bytes arrived within ``window`` seconds.
         """
+        import asyncio  # noqa: PLC0415 - see restart_window
+
         pace = self.pace
         overall = asyncio.timeout(pace.deadline)
         window = asyncio.timeout(pace.window)

@@ -25,11 +25,11 @@ from qwenimg_desktop.core.errors import (
     FalError,
     QwenImgError,
     ScopeRefused,
-    UserError,
 )
 from qwenimg_desktop.core.fal.protocol import request_urls
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.config import EngineConfig
+from qwenimg_desktop.core.jobs.gate import EngineClosed, StartGate
 from qwenimg_desktop.core.jobs.lease import EngineLease, LiveOwner, live_owner, remove_dead_leases
 from qwenimg_desktop.core.jobs.model import (
     ACCOUNT_LOCKED_WAIT,
@@ -61,36 +61,6 @@ SHORT_INDEX_RETRY_S: Final = 30.0
 """Pause after a batch failed (another program held the journal, the disk was full)."""
 TAKEOVER_POLL_S: Final = 1.0
 """How often an engine that left jobs to a live owner checks whether that owner has stopped."""
-
-
-class EngineClosed(UserError):
-    """The engine is not running (not started yet, or shut down)."""
-
-
-class StartGate:
-    """Start-up state shared by :class:`JobEngine` and ``remote.EngineProcess``: whether the
-    start has finished, its error if it failed, and waiting for it."""
-
-    _ready: threading.Event
-    _start_error: BaseException | None
-
-    def _launched(self) -> bool:
-        """True once :meth:`start` has been called."""
-        raise NotImplementedError
-
-    @property
-    def ready(self) -> bool:
-        """True once start-up has finished, successfully or not (see :meth:`wait_ready`)."""
-        return self._ready.is_set()
-
-    def wait_ready(self, timeout: float | None = 30.0) -> None:
-        """Block until start-up has finished; re-raise its error (every time) if it failed."""
-        if not self._launched():
-            raise EngineClosed("the job engine is not running")
-        if not self._ready.wait(timeout):
-            raise EngineClosed("the job engine did not start in time")
-        if self._start_error is not None:
-            raise self._start_error
 
 
 class JobEngine(StartGate):

@@ -47,13 +47,15 @@ from qwenimg_desktop.core.errors import QwenImgError, UserError, register_secret
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs import messages as msg
 from qwenimg_desktop.core.jobs.config import EngineConfig
-from qwenimg_desktop.core.jobs.engine import EngineClosed, JobEngine, StartGate
+from qwenimg_desktop.core.jobs.gate import EngineClosed, StartGate
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.private import open_private, private_dir
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
+
+    from qwenimg_desktop.core.jobs.engine import JobEngine
 
 
 log = logging.getLogger("qwenimg.jobs.process")
@@ -566,6 +568,8 @@ class _ForwardLogs(logging.Handler):
 
 def serve(conn: Connection, config: EngineConfig, log_level: int) -> None:
     """The child process's main: build the engine, then obey the parent until told to stop."""
+    # The engine (asyncio, the journal, the pipeline) is loaded here, in the child only.
+    from qwenimg_desktop.core.jobs.engine import JobEngine  # noqa: PLC0415
     from qwenimg_desktop.core.logs import QUIET_LOGGERS, RedactingFilter  # noqa: PLC0415
 
     _enable_faulthandler(config.fault_log)

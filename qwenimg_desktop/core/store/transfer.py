@@ -14,12 +14,11 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from qwenimg_desktop.core.errors import UserError
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.store.files import atomic_write_bytes
-from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.library import (
     LibraryError,
     normalize_collection_name,
@@ -28,6 +27,9 @@ from qwenimg_desktop.core.store.library import (
 from qwenimg_desktop.core.store.queries import HistoryQuery
 from qwenimg_desktop.core.store.records import ImageRecord, JobRecord, parse_stored_request
 from qwenimg_desktop.core.store.snippets import Snippet, validated
+
+if TYPE_CHECKING:  # the window loads this module at start-up; the store opens later
+    from qwenimg_desktop.core.store.history import HistoryStore
 
 FORMAT: Final = "qwenimg-desktop-export"
 VERSION: Final = 1

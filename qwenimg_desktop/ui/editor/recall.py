@@ -18,11 +18,11 @@ from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import QAbstractItemView, QCompleter
 
 from qwenimg_desktop.core.recall import RecallIndex, Suggestion, split_marks
-from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.ui.editor.prompt_editor import POPUP_KEYS
 from qwenimg_desktop.ui.workers import Workers
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the store's module loads once the engine is ready (the index waits too)
+    from qwenimg_desktop.core.store.history import HistoryStore
     from qwenimg_desktop.ui.editor.prompt_editor import PromptEditor
 
 log = logging.getLogger("qwenimg.ui.recall")
@@ -38,6 +38,8 @@ RECALL_PROMPTS: Final = 200_000
 
 def read_index(store: HistoryStore) -> RecallIndex:
     """Build the index from a read-only connection of ``store``'s database (worker thread)."""
+    from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
+
     with HistoryStore.open(store.layout, readonly=True) as reader:
         prompts = reader.recent_prompts(RECALL_PROMPTS)
         snippets = [(s.name, s.body, s.uses) for s in reader.snippets()]

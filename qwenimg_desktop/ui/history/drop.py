@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QEvent, QMimeData, QObject, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QWidget
 
-from qwenimg_desktop.core.store.metadata import EmbeddedMeta, read_metadata
 from qwenimg_desktop.ui.history.reuse import ReuseMode
 from qwenimg_desktop.ui.workers import Workers
+
+if TYPE_CHECKING:  # the handler is installed while the window is built; the reader (pydantic
+    # models, xml, whose saxutils pulls in urllib.request and ssl) loads on the first drop
+    from qwenimg_desktop.core.store.metadata import EmbeddedMeta
 
 IMAGE_SUFFIXES: Final = frozenset({".png", ".jpg", ".jpeg", ".webp"})
 
@@ -85,6 +88,8 @@ class MetadataDropHandler(QObject):
                 failed()
             else:
                 self.reuse_requested.emit(meta.restored_request(), ReuseMode.exact.value)
+
+        from qwenimg_desktop.core.store.metadata import read_metadata  # noqa: PLC0415
 
         self._queue.run(lambda: read_metadata(path), done, failed)
 
