@@ -1,6 +1,7 @@
 """Child of benchmarks.startup: open a window, print the wall time of its first paint, quit.
 
 Kept free of benchmark imports so the process loads only what the measured program loads.
+Each stamp line is ``TAG <wall clock> <this process's CPU seconds so far>`` (all its threads).
 
     python -m benchmarks.startup_child app [app arguments…]   # the real app (app.main)
     python -m benchmarks.startup_child bare                   # a bare QMainWindow
@@ -13,21 +14,31 @@ import time
 from typing import Any
 
 
-def _watch_first_paint(window: Any, tag: str = "FIRST_PAINT", *, quit_after: bool = True) -> None:
-    from PySide6.QtCore import QEvent, QObject, QTimer
-    from PySide6.QtWidgets import QApplication
+def _stamp(tag: str) -> None:
+    print(f"{tag} {time.time():.6f} {time.process_time():.6f}", flush=True)
+
+
+def _watch_first_paint(window: Any, tag: str, on_paint: Any = None) -> None:
+    from PySide6.QtCore import QEvent, QObject
 
     class FirstPaint(QObject):
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Paint and not getattr(self, "done", False):
                 self.done = True
-                print(f"{tag} {time.time():.6f}", flush=True)
-                if quit_after:
-                    QTimer.singleShot(0, QApplication.quit)
+                _stamp(tag)
+                if on_paint is not None:
+                    on_paint()
             return False
 
     window._first_paint_filter = FirstPaint(window)
     window.installEventFilter(window._first_paint_filter)
+
+
+def _quit_soon() -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    QTimer.singleShot(0, QApplication.quit)
 
 
 def bare() -> int:
@@ -36,33 +47,51 @@ def bare() -> int:
     app = QApplication(sys.argv[:1])
     window = QMainWindow()
     window.resize(1360, 880)
-    _watch_first_paint(window)
+    _watch_first_paint(window, "FIRST_PAINT", _quit_soon)
     window.show()
     return app.exec()
 
 
 def app(argv: list[str]) -> int:
-    """The real app: FIRST_PAINT is the first window on screen (the start-up shell), and
-    WINDOW_PAINT the first paint of the complete main window, after which it quits."""
+    """The real app. FIRST_PAINT: the first window on screen (the start-up shell);
+    WINDOW_PAINT: the first paint of the complete main window; HISTORY_READY: the window has
+    its own connection to the journal (the engine's start, in its process, has finished), so
+    the History tab shows the history when opened. Quits once both of the last two happened."""
     from qwenimg_desktop import app as app_module
     from qwenimg_desktop.ui import startup_shell
+    from qwenimg_desktop.ui.history import host
+
+    seen: set[str] = set()
+
+    def reached(tag: str) -> None:
+        seen.add(tag)
+        if {"WINDOW_PAINT", "HISTORY_READY"} <= seen:
+            _quit_soon()
 
     original_shell = startup_shell.StartupShell.__init__
 
     def shell_init(self: Any, *args: Any, **kwargs: Any) -> None:
         original_shell(self, *args, **kwargs)
-        _watch_first_paint(self, "FIRST_PAINT", quit_after=False)
+        _watch_first_paint(self, "FIRST_PAINT")
 
     startup_shell.StartupShell.__init__ = shell_init  # type: ignore[method-assign]
-    original_shell_paint = startup_shell.StartupShell.hand_over
+    original_hand_over = startup_shell.StartupShell.hand_over
 
     def hand_over(self: Any, window: Any) -> None:
         # The window's code loads after the shell's first paint (app.launch): the window is
         # watched when it takes the shell's place, just before it is shown.
-        _watch_first_paint(window, "WINDOW_PAINT")
-        original_shell_paint(self, window)
+        _watch_first_paint(window, "WINDOW_PAINT", lambda: reached("WINDOW_PAINT"))
+        original_hand_over(self, window)
 
     startup_shell.StartupShell.hand_over = hand_over  # type: ignore[method-assign]
+    original_attach = host.HistoryHost.attach
+
+    def attach(self: Any, store: Any) -> None:
+        original_attach(self, store)
+        _stamp("HISTORY_READY")
+        reached("HISTORY_READY")
+
+    host.HistoryHost.attach = attach  # type: ignore[method-assign]
     return app_module.main(argv)
 
 
