@@ -45,7 +45,11 @@ INITIATE_PATH: Final = "/storage/upload/initiate"
 STORAGE_TYPE: Final = "fal-cdn-v3"
 INITIATE_RETRIES: Final = 3
 _RETRY_STATUS: Final = frozenset({429, 502, 503, 504})
-CHUNK: Final = 64 * 1024
+CHUNK: Final = 1024 * 1024
+"""The PUT's body goes out in pieces of this size, a progress report after each. Each piece is
+a slice, an await and a socket write of its own: at 64 KiB a 10 MB reference cost ~30 % more
+CPU than one httpx PUT of the same bytes (benchmarks/upload.py); at 1 MiB the same, and the
+progress still moves every 1 MiB (every 10 % of a 10 MB file, fal's largest single PUT)."""
 
 Progress = Callable[[int, int], None]
 """``(bytes sent, total bytes)`` while a PUT runs."""
