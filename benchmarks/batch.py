@@ -19,13 +19,10 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
-from benchmarks.support import KEY, emulator_process, machine, peak_rss_mb
-from benchmarks.throughput import _child_pids, _peak_rss_of
+from benchmarks.support import WindowSession, emulator_process, machine
 
 SCENARIO: dict[str, Any] = {"queue_delay": 0.02, "run_time": 0.05, "max_running": 64,
                             "log_steps": 2, "render_ahead": True}
@@ -33,41 +30,13 @@ TICK_MS = 4
 
 
 def run(url: str, jobs: int, concurrency: int) -> dict[str, Any]:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtCore import QTimer
 
-    from qwenimg_desktop.app import Options
-    from qwenimg_desktop.app.runtime import AppRuntime
     from qwenimg_desktop.core.batch.plan import Axis, plan_batch
     from qwenimg_desktop.core.params import GenerationRequest, ImageSizePreset
-    from qwenimg_desktop.core.secrets import KeyStore
 
-    tmp = tempfile.TemporaryDirectory(prefix="bench-batch-")
-    keys = KeyStore()
-    keys.set_session_key(KEY)
-    runtime = AppRuntime(Options(queue_url=url), key_store=keys, base_dir=Path(tmp.name))
-    runtime.settings.first_run_done = True
-    runtime.settings.concurrency = concurrency
-    win = runtime.make_window()
-    win.show()
-    loop = QEventLoop()
-
-    def spin_until(predicate: Any, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        poll = QTimer()
-        poll.setInterval(20)
-        poll.timeout.connect(lambda: loop.quit() if predicate() or
-                             time.monotonic() > deadline else None)
-        poll.start()
-        loop.exec()
-        poll.stop()
-        if not predicate():
-            raise RuntimeError("timed out")
-
-    spin_until(lambda: win.key_ready, 10)
-    engine = runtime.engine
-    assert engine is not None
-    spin_until(lambda: engine.ready, 30)
+    session = WindowSession(url, concurrency=concurrency)
+    win, spin_until = session.win, session.spin_until
     base = GenerationRequest(prompt="batch benchmark, 批量, a lighthouse",
                              image_size=ImageSizePreset.square)
     plan = plan_batch(base, axes=[Axis("seed", tuple(str(s) for s in range(1, jobs + 1)))])
@@ -92,18 +61,16 @@ def run(url: str, jobs: int, concurrency: int) -> dict[str, Any]:
     total = time.perf_counter() - start
     ticker.stop()
     gaps = sorted((b - a) * 1000 for a, b in itertools.pairwise(ticks))
-    engine_rss = sum(_peak_rss_of(pid) for pid in _child_pids())
+    rss, engine_rss = session.peak_rss_mb()
     completed = sum(1 for i in range(win.jobs_model.rowCount())
                     if (row := win.jobs_model.row_at(i)) is not None
                     and row.state.value == "completed")
     result = {"jobs": jobs, "completed": completed, "call_ms": call_ms,
               "enqueue_s": enqueued, "total_s": total, "max_gap_ms": gaps[-1],
               "p99_gap_ms": gaps[int(len(gaps) * 0.99)],
-              "rss_mb": peak_rss_mb() + engine_rss, "engine_rss_mb": engine_rss,
+              "rss_mb": rss, "engine_rss_mb": engine_rss,
               "load_avg": os.getloadavg()[0]}
-    win.close()
-    runtime.close()
-    tmp.cleanup()
+    session.close()
     return result
 
 

@@ -5,14 +5,22 @@ from __future__ import annotations
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:  # the plain-httpx children never import Qt
+    from qwenimg_desktop.app.runtime import AppRuntime
+    from qwenimg_desktop.ui.main_window import MainWindow
 
 KEY = "bench:0123456789abcdef"
 
@@ -182,3 +190,107 @@ def background_load(active: bool = True) -> Iterator[int | None]:
 def load_average() -> str:
     """The 1-minute load average, formatted for a table cell."""
     return f"{os.getloadavg()[0]:.1f}"
+
+
+# ---- the window, started as the GUI benchmarks need it -----------------------------------------
+
+class WindowSession:
+    """The real ``AppRuntime`` + ``MainWindow`` (offscreen) against the queue at ``url``, with a
+    session key, the first-run dialog done and ``concurrency`` jobs at a time, shown and started:
+    the key read and the engine (in its own process unless ``in_thread``) ready, the heap
+    settled as the app does. ``history``: a data dir (e.g. a ``history_scale`` build) copied
+    into the session's temporary one, so runs never change it. Close with :meth:`close`.
+    """
+
+    def __init__(self, url: str, *, concurrency: int, in_thread: bool = False,
+                 history: Path | None = None) -> None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from PySide6.QtCore import QEventLoop
+
+        from qwenimg_desktop.app import Options
+        from qwenimg_desktop.app.runtime import AppRuntime
+        from qwenimg_desktop.core import heap
+        from qwenimg_desktop.core.secrets import KeyStore
+
+        self._tmp = tempfile.TemporaryDirectory(prefix="bench-window-")
+        base = Path(self._tmp.name) / "base"
+        if history is not None:
+            shutil.copytree(history, base, ignore=shutil.ignore_patterns("window.lock",
+                                                                         "owners"))
+        keys = KeyStore()
+        keys.set_session_key(KEY)
+        self.runtime: AppRuntime = AppRuntime(Options(queue_url=url, engine_in_thread=in_thread),
+                                              key_store=keys, base_dir=base)
+        self.runtime.settings.first_run_done = True
+        self.runtime.settings.concurrency = concurrency
+        self.win: MainWindow = self.runtime.make_window()
+        self.win.show()
+        self._loop = QEventLoop()
+        self.spin_until(lambda: self.win.key_ready, 10)
+        engine = self.runtime.engine
+        assert engine is not None
+        self.spin_until(lambda: engine.ready, 120)
+        heap.settle()
+
+    def spin_until(self, predicate: Callable[[], bool], timeout: float) -> None:
+        """Run the event loop until ``predicate()`` is true; RuntimeError after ``timeout`` s."""
+        from PySide6.QtCore import QTimer
+
+        deadline = time.monotonic() + timeout
+        poll = QTimer()
+        poll.setInterval(20)
+        poll.timeout.connect(lambda: self._loop.quit() if predicate() or
+                             time.monotonic() > deadline else None)
+        poll.start()
+        self._loop.exec()
+        poll.stop()
+        if not predicate():
+            raise RuntimeError("timed out")
+
+    def open_history(self) -> int:
+        """Show the History tab until its first page of tiles is in (the browser stays built:
+        it lives until quit), then go back to Create; returns the rows shown."""
+        win = self.win
+        win.tabs.setCurrentIndex(1)
+        self.spin_until(lambda: win.history.browser is not None
+                        and win.history.browser.model.rowCount() > 0, 120)
+        assert win.history.browser is not None
+        rows = int(win.history.browser.model.rowCount())
+        win.tabs.setCurrentIndex(0)
+        return rows
+
+    def peak_rss_mb(self) -> tuple[float, float]:
+        """(peak RSS of the window's process and its children, of the children alone) in MB:
+        the engine's process and the resource tracker ``spawn`` starts."""
+        children = sum(_peak_rss_of(pid) for pid in _child_pids())
+        return peak_rss_mb() + children, children
+
+    def close(self) -> None:
+        self.win.close()
+        self.runtime.close()
+        self._tmp.cleanup()
+
+
+def _child_pids() -> list[int]:
+    """Live child processes of this one (Linux /proc; empty elsewhere)."""
+    me = os.getpid()
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == me:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _peak_rss_of(pid: int) -> float:
+    """Peak resident set size of another live process, in MB (Linux /proc; 0 elsewhere)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0

@@ -19,8 +19,12 @@ GIL:
 Every round runs each variant twice: "idle" (nothing added) and "loaded" (one CPU-bound process
 beside it, ``support.background_load``); each ratio is against the baseline of its own column.
 
+``--history DIR`` opens that history (copied: e.g. 100,000 generations built by
+``benchmarks.history_scale``) in the app variants, History tab shown until its first page is
+in, before the jobs are sent: peak RSS then covers the history open and 32 jobs running.
+
     .venv/bin/python -m benchmarks.throughput [--jobs 32] [--images 4] [--rounds 1]
-        [--engine process|thread|both]
+        [--engine process|thread|both] [--history DATA_DIR]
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from benchmarks.support import (
     KEY,
     LOAD_COLUMNS,
     GcPauses,
+    WindowSession,
     background_load,
     emulator_process,
     machine,
@@ -117,50 +122,23 @@ def run_baseline(url: str, jobs: int, images: int) -> dict[str, Any]:
 
 # ---- app ------------------------------------------------------------------------------------
 
-def run_app(url: str, jobs: int, images: int, *,  # noqa: PLR0915
-            in_thread: bool = False) -> dict[str, Any]:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QEventLoop, QTimer
+def run_app(url: str, jobs: int, images: int, *, in_thread: bool = False,  # noqa: PLR0915
+            history: Path | None = None) -> dict[str, Any]:
+    from PySide6.QtCore import QTimer
 
-    from qwenimg_desktop.app import Options
-    from qwenimg_desktop.app.runtime import AppRuntime
-    from qwenimg_desktop.core import heap
     from qwenimg_desktop.core.jobs.model import JobState
-    from qwenimg_desktop.core.secrets import KeyStore
     from qwenimg_desktop.core.settings import SeedMode
 
-    tmp = tempfile.TemporaryDirectory(prefix="bench-tp-app-")
-    keys = KeyStore()
-    keys.set_session_key(KEY)
-    runtime = AppRuntime(Options(queue_url=url, engine_in_thread=in_thread), key_store=keys,
-                         base_dir=Path(tmp.name))
-    if os.environ.get("BENCH_SWITCH_INTERVAL"):  # experiment knob: overrides the app's 1 ms
-        sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
-    runtime.settings.first_run_done = True
-    runtime.settings.concurrency = 16  # the largest the settings allow
-    win = runtime.make_window()
-    win.show()
-    loop = QEventLoop()
-
-    def spin_until(predicate: Any, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        poll = QTimer()
-        poll.setInterval(20)
-        poll.timeout.connect(lambda: loop.quit() if predicate() or
-                             time.monotonic() > deadline else None)
-        poll.start()
-        loop.exec()
-        poll.stop()
-        if not predicate():
-            raise RuntimeError("timed out")
-
-    spin_until(lambda: win.key_ready, 10)
     # The window has finished starting (engine ready, heap settled as app.runtime does): start-up
     # is what benchmarks/startup.py measures; this measures 32 jobs in flight.
+    session = WindowSession(url, concurrency=16,  # the largest the settings allow
+                            in_thread=in_thread, history=history)
+    if os.environ.get("BENCH_SWITCH_INTERVAL"):  # experiment knob: overrides the app's 1 ms
+        sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
+    runtime, win, spin_until = session.runtime, session.win, session.spin_until
     engine = runtime.engine
     assert engine is not None
-    spin_until(lambda: engine.ready, 30)
-    heap.settle()
+    history_rows = session.open_history() if history is not None else 0
     win.editor.load(PROMPT, "")
     size = win.params.size_field
     size.preset.setCurrentIndex(size.preset.findData("custom"))
@@ -236,12 +214,12 @@ def run_app(url: str, jobs: int, images: int, *,  # noqa: PLR0915
     completed = sum(1 for r in _rows(win.jobs_model, job_ids) if r.state is JobState.completed)
     engine_cpu = _process_cpu(engine_pid) - engine_cpu_before
     # The engine and multiprocessing's resource tracker (spawn starts one): every child counts.
-    engine_rss = sum(_peak_rss_of(pid) for pid in _child_pids())
+    rss, engine_rss = session.peak_rss_mb()
     gaps = sorted((b - a) * 1000 for a, b in itertools.pairwise(ticks))
     busy = sorted((b - a) * 1000 for a, b in itertools.pairwise(cpu))
     result = {
-        "total_s": total, "rss_mb": peak_rss_mb() + engine_rss, "engine_rss_mb": engine_rss,
-        "completed": completed,
+        "total_s": total, "rss_mb": rss, "engine_rss_mb": engine_rss,
+        "completed": completed, "history_rows": history_rows,
         "thumbs_done_s": thumbs_done,
         "max_gap_ms": gaps[-1], "p99_gap_ms": gaps[int(len(gaps) * 0.99)],
         "gaps_over_16": sum(1 for g in gaps if g > 16), "ticks": len(ticks),
@@ -259,9 +237,7 @@ def run_app(url: str, jobs: int, images: int, *,  # noqa: PLR0915
                        f"{waits[i + 1] - waits[i]:.0f} ms" for i in sorted(
                            range(len(ticks) - 1), key=lambda i: ticks[i + 1] - ticks[i])[-6:]],
     }
-    win.close()
-    runtime.close()
-    tmp.cleanup()
+    session.close()
     return result
 
 
@@ -294,42 +270,19 @@ def _process_cpu(pid: int | None) -> float:
     return sum(thread_cpu(pid).values()) if pid else 0.0
 
 
-def _child_pids() -> list[int]:
-    """Live child processes of this one (Linux /proc; empty elsewhere)."""
-    me = os.getpid()
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == me:
-                found.append(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    return found
-
-
-def _peak_rss_of(pid: int) -> float:
-    """Peak resident set size of another live process, in MB (Linux /proc; 0 elsewhere)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0.0
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def _files(directory: Path, pattern: str) -> int:
     return sum(1 for _ in directory.rglob(pattern))
 
 
 # ---- driver ---------------------------------------------------------------------------------
 
-def _child(variant: str, url: str, jobs: int, images: int) -> dict[str, Any]:
+def _child(variant: str, url: str, jobs: int, images: int,
+           history: Path | None = None) -> dict[str, Any]:
     httpx.post(f"{url}/_emulator/reset", timeout=10).raise_for_status()
+    more = ["--history", str(history)] if history is not None and variant != "baseline" else []
     out = subprocess.run(
         [sys.executable, "-m", "benchmarks.throughput", "--child", variant, "--url", url,
-         "--jobs", str(jobs), "--images", str(images)],
+         "--jobs", str(jobs), "--images", str(images), *more],
         capture_output=True, text=True, check=False, timeout=900,
     )
     lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
@@ -348,12 +301,16 @@ def main() -> None:
                         help="where the app variant runs its engine (both: A/B in each round)")
     parser.add_argument("--child", choices=["app", "app-thread", "baseline"])
     parser.add_argument("--url")
+    parser.add_argument("--history", type=Path,
+                        help="a data dir (e.g. history_scale --keep DIR's DIR/data) whose history "
+                             "the app opens, History tab shown, before the jobs (copied first)")
     args = parser.parse_args()
     if args.child:
         if args.child == "baseline":
             out = run_baseline(args.url, args.jobs, args.images)
         else:
-            out = run_app(args.url, args.jobs, args.images, in_thread=args.child == "app-thread")
+            out = run_app(args.url, args.jobs, args.images, in_thread=args.child == "app-thread",
+                          history=args.history)
         print(json.dumps(out))
         return
     print(machine())
@@ -369,11 +326,11 @@ def main() -> None:
                     results.append((column, "baseline",
                                     _child("baseline", url, args.jobs, args.images)))
                     if args.engine in ("process", "both"):
-                        results.append((column, "app",
-                                        _child("app", url, args.jobs, args.images)))
+                        results.append((column, "app", _child("app", url, args.jobs,
+                                                              args.images, args.history)))
                     if args.engine in ("thread", "both"):
-                        results.append((column, "app-thread",
-                                        _child("app-thread", url, args.jobs, args.images)))
+                        results.append((column, "app-thread", _child(
+                            "app-thread", url, args.jobs, args.images, args.history)))
     base = {column: min(r["total_s"] for col, name, r in results
                         if name == "baseline" and col == column) for column in LOAD_COLUMNS}
     rows = []
@@ -403,6 +360,9 @@ def main() -> None:
             if r["engine_cpu_s"] is not None:
                 print(f"{column} {name}: engine process: CPU {r['engine_cpu_s']:.2f} s, "
                       f"peak RSS of child processes {r['engine_rss_mb']:.1f} MB (in the total)")
+            if r.get("history_rows"):
+                print(f"{column} {name}: history open before the jobs "
+                      f"({r['history_rows']:,} rows listed)")
 
 
 if __name__ == "__main__":
