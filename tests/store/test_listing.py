@@ -234,3 +234,19 @@ def test_id_prefix_matches_exactly_the_ids_that_start_with_it(
     expected = [i for i in reversed(stored) if i.startswith(prefix)]
     assert [i for _, i in history_store.query_keys(query)] == expected
     assert history_store.query_count(query) == len(expected)
+
+
+def test_recent_prompts_come_in_batches_newest_first_without_holding_the_store(
+    history_store: HistoryStore,
+) -> None:
+    """Recall's index reads every prompt: in batches as it consumes them, so the prompts are
+    never all in memory at once, and the store stays usable between batches."""
+    for n in range(7):
+        history_store.create_pending(make_request(f"prompt {n}"), queue_base="q",
+                                     cost_estimate=0)
+    prompts = history_store.recent_prompts(5, batch=2)
+    first = next(prompts)
+    assert history_store.snippets() == []  # the store's lock is not held between batches
+    assert [first, *prompts] == [f"prompt {n}" for n in (6, 5, 4, 3, 2)]
+    assert list(history_store.recent_prompts(100, batch=3)) == [f"prompt {n}"
+                                                                 for n in range(6, -1, -1)]

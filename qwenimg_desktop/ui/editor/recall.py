@@ -41,9 +41,9 @@ def read_index(store: HistoryStore) -> RecallIndex:
     from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
 
     with HistoryStore.open(store.layout, readonly=True) as reader:
-        prompts = reader.recent_prompts(RECALL_PROMPTS)
         snippets = [(s.name, s.body, s.uses) for s in reader.snippets()]
-    return RecallIndex.build(prompts, snippets)
+        # The prompts are read in batches while the index takes their lines (see recent_prompts).
+        return RecallIndex.build(reader.recent_prompts(RECALL_PROMPTS), snippets)
 
 
 class PromptRecall(QObject):
