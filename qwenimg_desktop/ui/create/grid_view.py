@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
@@ -29,12 +29,14 @@ from PySide6.QtWidgets import (
 from qwenimg_desktop.core.batch.grid import Grid
 from qwenimg_desktop.core.errors import QwenImgError
 from qwenimg_desktop.core.jobs.model import JobState
-from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.records import JobRecord
 from qwenimg_desktop.ui.create.contact_sheet import label_font, render_sheet
 from qwenimg_desktop.ui.png import png_bytes
 from qwenimg_desktop.ui.safe_text import plain_label, plain_tooltip
 from qwenimg_desktop.ui.workers import Workers
+
+if TYPE_CHECKING:  # the window loads this module at start-up; the store opens later
+    from qwenimg_desktop.core.store.history import HistoryStore
 
 log = logging.getLogger("qwenimg.ui.grid")
 
