@@ -108,6 +108,9 @@ def test_grid_contact_sheet_grouping_and_rerun_in_the_journal(
     assert record.images[0].thumb_path is not None
     assert store.layout.absolute(record.images[0].thumb_path).is_file()
     assert store.contact_sheet_of(batch_id) == sheet_id
+    assert store.grid_batch_of(sheet_id) == batch_id  # a sheet leads back to its grid
+    assert store.grid_batch_of(ids[3]) == batch_id
+    assert store.grid_batch_of(lone) is None
     costs = {c.job_id: c.cost for c in store.spend_ledger()}
     assert sheet_id not in costs  # not fal's: never in the spend, not even at $0
     assert len(costs) == 13

@@ -96,6 +96,18 @@ def test_a_four_by_three_grid_opens_labelled_and_its_cells_open_their_generation
     assert sheet.width() > 4 * 256
     assert sheet.height() > 3 * 256
     qtbot.waitUntil(lambda: browser.model.row_of(sheet_id) is not None, timeout=10_000)
+    assert browser.select_job(sheet_id)
+    menu = {a.text(): a for a in browser.build_menu().actions()}
+    assert "Re-run the batch…" not in menu  # a sheet is not a batch member
+    with qtbot.waitSignal(browser.grid_requested, timeout=2000) as asked:
+        menu["Open the batch's grid"].trigger()
+    assert asked.args == [grid_window.grid.batch_id]
+    row = browser.model.row_of(sheet_id)
+    assert row is not None
+    with qtbot.waitSignal(browser.grid_requested, timeout=2000) as opened:
+        browser._double_clicked(browser.model.index(row))  # a sheet opens its grid, runs nothing
+    assert opened.args == [grid_window.grid.batch_id]
+    assert emulator.stats()["submits_total"] == 12
 
 
 def _ink(text: str) -> QImage:

@@ -161,6 +161,24 @@ class GridJournal(StoreBase):
             raise
         return job_id
 
+    def grid_batch_of(self, job_id: str) -> str | None:
+        """The batch whose grid ``job_id`` shows: its own batch, or, for a contact sheet, the
+        batch it was drawn from."""
+        with self._reading() as conn:
+            row = conn.execute("SELECT batch_id, endpoint, request_json FROM jobs WHERE id = ?",
+                               (job_id,)).fetchone()
+        if row is None:
+            return None
+        if row[0] is not None:
+            return str(row[0])
+        if not is_contact_sheet(str(row[1])):
+            return None
+        try:
+            batch_id = json.loads(str(row[2]))["contact_sheet"]["batch_id"]
+        except (ValueError, TypeError, KeyError):
+            return None
+        return batch_id if isinstance(batch_id, str) else None
+
     def contact_sheet_of(self, batch_id: str) -> str | None:
         """The job id of the batch's latest contact sheet, if one was saved and still is."""
         with self._reading() as conn:

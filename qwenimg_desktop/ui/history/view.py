@@ -29,6 +29,7 @@ from qwenimg_desktop.core.store.consistency import (
     unreadable_image,
 )
 from qwenimg_desktop.core.store.export import safe_stem
+from qwenimg_desktop.core.store.grids import is_contact_sheet
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.library import CollectionInfo
 from qwenimg_desktop.core.store.queries import HistoryQuery
@@ -505,10 +506,16 @@ class HistoryBrowser(QWidget):
             self.reuse_requested.emit(request, mode.value)
 
     def _double_clicked(self, index: QModelIndex) -> None:
-        """A grouped batch opens into its generations; a generation is re-run exactly."""
+        """A grouped batch opens into its generations, a contact sheet into its grid; a
+        generation is re-run exactly."""
         tile = self.model.batch_tile(index.row())
+        summary = self.model.summary(index.row())
         if tile is not None:
             self.show_batch(tile.batch_id, tile.label)
+        elif summary is not None and is_contact_sheet(summary.endpoint):
+            batch_id = self.reader.grid_batch_of(summary.id)
+            if batch_id is not None:
+                self.grid_requested.emit(batch_id)
         else:
             self._reuse_rows([index.row()], ReuseMode.exact)
 
@@ -524,10 +531,13 @@ class HistoryBrowser(QWidget):
 
     def _add_batch_menu(self, menu: QMenu, job_id: str) -> None:
         """A batch member's (or a grouped tile's) batch commands."""
-        batch_id = self.reader.batch_of(job_id)
+        batch_id = self.reader.grid_batch_of(job_id)
         if batch_id is None:
             return
         menu.addSeparator()
+        if self.reader.batch_of(job_id) is None:  # a contact sheet: its batch's grid only
+            menu.addAction("Open the batch's grid", lambda: self.grid_requested.emit(batch_id))
+            return
         if self.search.batch != batch_id:
             menu.addAction("Show this batch only", lambda: self.show_batch(batch_id))
         menu.addAction("Open the batch's grid", lambda: self.grid_requested.emit(batch_id))
