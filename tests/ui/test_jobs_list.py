@@ -284,3 +284,32 @@ def test_esc_in_the_references_strip_puts_its_problems_away(
     _escape(qtbot, window, focusable)
     assert not strip.problems.isVisible()
     assert strip.isVisible()  # the strip follows the endpoint: it stays
+
+
+def test_alt_up_and_down_move_the_selected_waiting_job_like_a_drag(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    ids = _queue(qtbot, window, 3)
+    assert _shown(window) == ids[::-1]
+    window.jobs.select_job(ids[2])  # on top: sent last
+    _key(qtbot, window, Qt.Key.Key_Down)
+    assert _shown(window) == [ids[1], ids[2], ids[0]]
+    assert window.jobs.current_job() == ids[2]
+    _key(qtbot, window, Qt.Key.Key_Down)
+    assert _shown(window) == [ids[1], ids[0], ids[2]]  # lowest: sent next
+    _key(qtbot, window, Qt.Key.Key_Down)  # no further
+    assert _shown(window) == [ids[1], ids[0], ids[2]]
+    _key(qtbot, window, Qt.Key.Key_Up)
+    assert _shown(window) == [ids[1], ids[2], ids[0]]
+    store = window.history.current_store()
+    assert store is not None
+    qtbot.waitUntil(lambda: sorted(ids, key=store.queue_ranks(ids).__getitem__)
+                    == [ids[0], ids[2], ids[1]], timeout=5000)  # the engine has the order
+
+
+def _key(qtbot: QtBot, window: MainWindow, key: Qt.Key) -> None:
+    view = window.jobs.view
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    view.setFocus()
+    qtbot.keyClick(view, key, Qt.KeyboardModifier.AltModifier)

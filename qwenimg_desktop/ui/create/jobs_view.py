@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Final
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QShowEvent
+from PySide6.QtGui import (
+    QAction,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeySequence,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListView,
@@ -183,6 +190,11 @@ class JobsPanel(QWidget):
         self.redownload_button.clicked.connect(self._redownload)
         self.cancel_all_button.clicked.connect(self.cancel_all_requested)
         self.clear_button.clicked.connect(self.clear_finished)
+        # The keyboard's drag: a waiting job one place up (sent later) or down (sooner).
+        self._queue_action(
+            translate("JobsPanel", "Move up in the queue (sent later)"), "Alt+Up", -1)
+        self._queue_action(
+            translate("JobsPanel", "Move down in the queue (sent sooner)"), "Alt+Down", 1)
         self._refresh_buttons()
 
     def _build(self) -> None:
@@ -248,6 +260,27 @@ class JobsPanel(QWidget):
         if row is None or row.state.is_final:
             return False
         self.cancel_requested.emit(job_id)
+        return True
+
+    def _queue_action(self, text: str, keys: str, steps_down: int) -> None:
+        action = QAction(text, self.view)
+        action.setShortcut(QKeySequence(keys))
+        action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        action.triggered.connect(lambda: self.move_selected(steps_down))
+        self.view.addAction(action)  # owned by the list: its shortcut works while it has focus
+
+    def move_selected(self, steps_down: int) -> bool:
+        """Move the selected waiting job ``steps_down`` rows down the list (sent sooner; a
+        negative count: up, sent later). False when it is not waiting or cannot go further."""
+        job_id = self.current_job()
+        queue = self.model.waiting_ids()
+        if job_id not in queue:
+            return False
+        now = queue.index(job_id)
+        position = now - steps_down  # the lowest waiting row is sent first
+        if position == now or not 0 <= position < len(queue):
+            return False
+        self.move_requested.emit(job_id, position)
         return True
 
     def clear_finished(self) -> int:
