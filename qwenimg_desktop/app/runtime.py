@@ -184,8 +184,7 @@ class AppRuntime:
         app = application()
         if self.theme is None:
             i18n.install(self.settings.language)  # before any widget: texts are read once
-            # The style sheet is set once the window's widgets exist (ThemeController's note).
-            self.theme = ThemeController(app, self.settings.theme, style_sheet=False)
+            self.theme = ThemeController(app, self.settings.theme)
         services = UiServices(
             settings=self.settings, settings_path=self.settings_path,
             draft_path=self.config_dir / DRAFT_FILE, key_store=self.key_store,
@@ -201,7 +200,6 @@ class AppRuntime:
         )
         self.notices.clear()
         self.window = MainWindow(services, self.theme, app_icon())
-        self.theme.apply()  # before the first paint: the window looks as it always did
         return self.window
 
     def open_handover(self, handover: Handover) -> None:

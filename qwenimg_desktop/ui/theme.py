@@ -78,22 +78,14 @@ def dark_palette() -> QPalette:
 class ThemeController(QObject):
     """Applies light or dark; with ``system`` it follows QStyleHints.colorScheme() live."""
 
-    def __init__(self, app: QApplication, choice: ThemeChoice = ThemeChoice.system, *,
-                 style_sheet: bool = True) -> None:
-        """``style_sheet=False``: the palette now, the style sheet at the next :meth:`apply`.
-
-        The window's start-up builds its widgets in between: while an application style sheet
-        is set, each reparenting (every ``addWidget``) re-polishes the moved subtree through
-        the style sheet style, which cost ~60 ms of CPU for the main window (a third of its
-        construction); set afterwards, each widget is polished once and paints the same.
-        """
+    def __init__(self, app: QApplication, choice: ThemeChoice = ThemeChoice.system) -> None:
         super().__init__(app)
         self._app = app
         self._choice = choice
         app.setStyle("Fusion")
         self._light = QPalette(app.style().standardPalette())
         QGuiApplication.styleHints().colorSchemeChanged.connect(lambda _s: self.apply())
-        self.apply(style_sheet=style_sheet)
+        self.apply()
 
     def __repr__(self) -> str:
         return f"<ThemeController {self._choice} dark={self.is_dark()}>"
@@ -111,13 +103,10 @@ class ThemeController(QObject):
             return QGuiApplication.styleHints().colorScheme() == Qt.ColorScheme.Dark
         return self._choice is ThemeChoice.dark
 
-    def apply(self, *, style_sheet: bool = True) -> None:
-        """Set the palette and (unless told not to yet) the style sheet for the current scheme."""
+    def apply(self) -> None:
         dark = self.is_dark()
         tick = (resource_dir() / "icons" / "check-dark.svg").as_posix()
         self._app.setPalette(dark_palette() if dark else self._light)
-        if not style_sheet:
-            return
         self._app.setStyleSheet(_STYLE_SHEET % {
             "error": "#ff7b7b" if dark else "#c62828",
             "muted": "#9aa0aa" if dark else "#5f6670",

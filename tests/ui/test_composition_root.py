@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.core import paths
@@ -53,27 +52,6 @@ def test_the_window_process_does_not_load_what_only_the_engine_or_later_steps_us
             "qwenimg_desktop.core.store.history", "qwenimg_desktop.core.store.metadata",
             "urllib.request", "ssl", "xml.etree.ElementTree"}
     assert not late & loaded
-
-
-def test_the_style_sheet_set_after_the_window_is_built_paints_the_same(
-    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot, tmp_path: Path
-) -> None:
-    """The first runtime builds its window before the application style sheet is set (see
-    ThemeController); the second builds its window while that sheet is already set, as every
-    window was built before. Both must paint the same pixels."""
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    first = ready_window(runtime_factory(emulator, base=tmp_path / "a"), qtbot)
-    assert "fieldError" in app.styleSheet()  # set by make_window, before the first paint
-    second = ready_window(runtime_factory(emulator, base=tmp_path / "b"), qtbot)
-    for win in (first, second):
-        win.resize(1200, 800)
-        qtbot.waitExposed(win)
-    app.processEvents()
-    for win in (first, second):  # no caret (it blinks, and only the active window has one)
-        win.editor.editor.clearFocus()
-    app.processEvents()
-    assert first.grab().toImage() == second.grab().toImage()
 
 
 def test_the_window_ends_through_one_teardown_whoever_ends_it(
