@@ -43,7 +43,7 @@ from qwenimg_desktop.ui.create.batch_grids import BatchGrids
 from qwenimg_desktop.ui.create.batch_panel import BatchPanel
 from qwenimg_desktop.ui.create.draft import Draft
 from qwenimg_desktop.ui.create.draft_autosave import DraftAutosave
-from qwenimg_desktop.ui.create.jobs_model import JobsModel
+from qwenimg_desktop.ui.create.jobs_model import MAX_LOG_LINES, JobRow, JobsModel
 from qwenimg_desktop.ui.create.jobs_view import JobsPanel
 from qwenimg_desktop.ui.create.params_panel import ParamsPanel
 from qwenimg_desktop.ui.create.references_strip import ReferenceStrip
@@ -749,7 +749,27 @@ class MainWindow(QMainWindow):
             self.services.save_settings()
 
     def _job_selected(self, job_id: str) -> None:
-        self.results.show_job(self.jobs_model.row(job_id) if job_id else None)
+        row = self.jobs_model.row(job_id) if job_id else None
+        self.results.show_job(row)
+        if row is not None and row.restored and not row.logs:
+            self._read_old_log(row)
+
+    def _read_old_log(self, row: JobRow) -> None:
+        """A job listed again after a restart: its log is read from the history (on a
+        worker) the first time it is selected."""
+        store = (self.services.history_store or _no_history)()
+        if store is None:
+            return
+        row.restored = False  # read once
+        job_id = row.job_id
+
+        def shown(lines: list[tuple[str, str | None, str | None]]) -> None:
+            if not row.logs:
+                row.logs = [message for message, _level, _at in lines][-MAX_LOG_LINES:]
+                self.jobs.show_log(job_id)
+
+        self.services.workers.run(lambda: store.logs(job_id), shown,
+                                  lambda exc: log.warning("a job's log was not read: %s", exc))
 
     def refresh_spend(self) -> None:
         """Today's spend in the status bar (nothing in demo mode or before the history opens).

@@ -206,6 +206,9 @@ def test_the_last_sessions_jobs_come_back_after_a_restart_with_their_parameters(
     assert finished.title == "Scene 景"
     assert finished.image_paths
     assert Path(finished.image_paths[0]).is_file()
+    window.jobs.select_job(done)  # its log is read from the history when first shown
+    qtbot.waitUntil(lambda: bool(window.jobs.log_view.toPlainText().strip()), timeout=10_000)
+    assert finished.logs
     # The job resumed at fal shows its parameters and completes.
     window.jobs.select_job(running)
     assert "Parameters unknown" not in window.results.info.text()

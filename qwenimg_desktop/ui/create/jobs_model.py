@@ -119,6 +119,7 @@ class JobRow:
     kind: str = ""  # the error class of a failure, e.g. "PaidNotDownloaded"
     cancel_answer: str = ""  # what fal answered to this job's cancel, once one was sent
     created: str = field(default_factory=lambda: datetime.now().strftime("%H:%M"))
+    restored: bool = False  # listed again after a restart: its log is read when shown
     rank: float = 0.0  # while waiting: its place in the send queue (lower is sent first)
     placed: int = 0  # once sent: when it left the queue (higher is newer, shown higher)
 
@@ -547,7 +548,8 @@ def _row_from_record(record: JobRecord, absolute: Callable[[str], str]) -> JobRo
         record.id, record.request, state=record.state, position=record.queue_position,
         reason=(record.error or "") if final else "", seed=record.seed,
         image_paths=tuple(absolute(image.path) for image in record.images),
-        kind=_KINDS.get(record.error_type or "", record.error_type or ""), created=shown)
+        kind=_KINDS.get(record.error_type or "", record.error_type or ""), created=shown,
+        restored=True)
 
 
 def _state_changed(row: JobRow, event: ev.StateChanged, now: float) -> None:

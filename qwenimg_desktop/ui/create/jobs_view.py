@@ -326,6 +326,13 @@ class JobsPanel(QWidget):
             if row is not None and count > 0:
                 self.log_view.appendPlainText("\n".join(row.logs[-count:]))
 
+    def show_log(self, job_id: str) -> None:
+        """Show ``job_id``'s log again if it is the selected job (its lines were read late)."""
+        row = self.model.row(job_id)
+        if row is not None and job_id == self.current_job():
+            self.log_view.setPlainText("\n".join(row.logs))
+            self.log_view.moveCursor(self.log_view.textCursor().MoveOperation.End)
+
     def _logs_replaced(self, job_id: str) -> None:
         if job_id == self.current_job():
             self.log_view.clear()
