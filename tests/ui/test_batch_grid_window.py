@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtGui import QColor, QImage, QPainter, QTextCursor
 from PySide6.QtWidgets import QLabel, QMessageBox, QToolButton
 from pytestqt.qtbot import QtBot
 
@@ -222,6 +222,14 @@ def test_wildcard_lists_are_edited_in_the_app_and_the_panel_recounts(
     assert not dialog.rename("bad name")
     assert "cannot be a wildcard name" in dialog.status.text()
     assert dialog.rename("colours")
+    dialog.editor.moveCursor(QTextCursor.MoveOperation.End)
+    dialog.editor.insertPlainText("绿色\n")  # typed, not saved
+    dialog.reject()  # closing keeps what was typed
+    assert not dialog.isVisible()
+    layout = window._data_layout()
+    assert layout is not None
+    saved = layout.root / "wildcards" / "colours.txt"
+    assert saved.read_text(encoding="utf-8") == "红色\n蓝色\n绿色\n"
     qtbot.waitUntil(lambda: "wildcards/颜色.txt" in panel.summary.text(), timeout=3000)
     assert dialog.delete()
     assert dialog.names.count() == 0

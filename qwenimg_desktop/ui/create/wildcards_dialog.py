@@ -2,7 +2,8 @@
 
 It adapts ``core.batch.wildcard_files`` (every write is the store's atomic write, every name
 checked); :attr:`WildcardsDialog.changed` tells the batch panel to count and sample again.
-An unsaved edit is saved before another list is shown, so switching lists loses nothing.
+An unsaved edit is saved before another list is shown or the dialog closes, so nothing typed is
+lost.
 """
 
 from __future__ import annotations
@@ -122,6 +123,13 @@ class WildcardsDialog(QDialog):
                     if line.strip() and not line.strip().startswith("#"))
         self.status.setText("" if name is None else f"__{name}__: {count} entr"
                             f"{'y' if count == 1 else 'ies'}")
+
+    def reject(self) -> None:
+        """Close (Esc, Close): an unsaved edit is saved first, as when switching lists; if it
+        cannot be, the dialog stays open saying why."""
+        if self.current is not None and self.editor.document().isModified() and not self.save():
+            return
+        super().reject()
 
     def save(self) -> bool:
         """Save the shown list; False (with why) when it could not be."""
