@@ -14,14 +14,19 @@ from PySide6.QtGui import QColor, QImage, QPainter, QTextCursor
 from PySide6.QtWidgets import QLabel, QMessageBox, QToolButton
 from pytestqt.qtbot import QtBot
 
+from qwenimg_desktop.core.batch.grid import grid_for
+from qwenimg_desktop.core.batch.plan import parse_axis, plan_batch
 from qwenimg_desktop.core.budget import BudgetDecision, Verdict
 from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.grids import CONTACT_SHEET_ENDPOINT
+from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.emulator.server import EmulatorServer
 from qwenimg_desktop.ui.create.contact_sheet import label_font
 from qwenimg_desktop.ui.create.grid_view import GridWindow
 from qwenimg_desktop.ui.history.view import HistoryBrowser
 from qwenimg_desktop.ui.main_window import MainWindow
+from qwenimg_desktop.ui.workers import Workers
 from tests.ui.conftest import type_prompt, wait_state
 
 AXES = "seed=1-4; size=square_hd,landscape_4_3,portrait_4_3"
@@ -235,3 +240,33 @@ def test_wildcard_lists_are_edited_in_the_app_and_the_panel_recounts(
     assert dialog.names.count() == 0
     assert not dialog.save_button.isEnabled()
     assert emulator.stats()["submits_total"] == 0
+
+
+def test_a_third_axis_makes_pages_and_missing_cells_say_why(
+    qtbot: QtBot, history_store: HistoryStore
+) -> None:
+    """Three axes: X columns, Y rows, Z a page chooser; a cell whose generation is gone says
+    so in the window and on the sheet (a real store, nothing in it)."""
+    plan = plan_batch(GenerationRequest(prompt="一只猫", seed=1),
+                      axes=[parse_axis("seed=1-2"), parse_axis("format=png,webp"),
+                            parse_axis("expansion=on,off")])
+    ids = [f"{i:032x}" for i in range(8)]
+    workers = Workers("grid-test", threads=1)
+    grid_window = GridWindow(grid_for(plan, "a" * 32, ids), history_store, workers,
+                             title="三轴 three axes")
+    qtbot.addWidget(grid_window)
+    assert [grid_window.page.itemText(i) for i in range(grid_window.page.count())] == [
+        "Z: on", "Z: off"]
+    assert not grid_window.page.isHidden()
+    first = set(grid_window.cells)
+    grid_window.page.setCurrentIndex(1)
+    assert set(grid_window.cells).isdisjoint(first)
+    assert len(grid_window.cells) == 4
+    cell = grid_window.grid.cell_at("off", "webp", "seed 2")
+    assert cell is not None
+    assert cell.job_id == ids[7]
+    assert grid_window.cells[ids[7]].text() == "deleted"
+    sheet = grid_window.contact_sheet()
+    assert sheet.width() > 2 * 256
+    assert sheet.height() > 2 * 2 * 256  # both pages, one under the other
+    workers.shutdown()
