@@ -217,3 +217,32 @@ def test_a_batch_of_rows_is_one_insertion_in_the_order_of_single_adds(qtbot: QtB
         "job-999", "job-998", "job-997", "early"]
     assert rows[0].title == "A kite"
     assert model.rowCount() == 1001
+
+
+def test_a_batch_sent_in_its_turn_moves_no_row_and_a_reorder_is_one_sort(qtbot: QtBot) -> None:
+    """1,000 waiting rows: the next to be sent is the lowest waiting row, next to the newest
+    sent one, so sending it in turn re-lays nothing out; moving one job is one sort by Qt."""
+    model = JobsModel()
+    panel = JobsPanel(model)
+    qtbot.addWidget(panel)
+    panel.show()
+    ids = [f"{n:032x}" for n in range(1000)]
+    model.add_jobs([(job_id, GenerationRequest(prompt="a kite")) for job_id in ids])
+    layouts: list[int] = []
+    model.layoutChanged.connect(lambda *_: layouts.append(1))
+    panel.select_job(ids[10])
+    for job_id in ids[:50]:  # sent in their turn
+        model.apply(ev.StateChanged(job_id, JobState.sending))
+        QApplication.processEvents()
+    assert layouts == []
+    assert model.row_at(949) is model.row(ids[50])  # the next one, lowest of the waiting
+    assert model.row_at(950) is model.row(ids[49])  # the newest sent, just below
+    assert panel.current_job() == ids[10]
+    model.apply(ev.StateChanged(ids[700], JobState.sending))  # out of turn: one sort
+    QApplication.processEvents()
+    assert len(layouts) == 1
+    assert model.row_at(949) is model.row(ids[700])
+    assert model.move_waiting(ids[999], 0) == ("", ids[50])  # sent next: one sort
+    assert len(layouts) == 2
+    assert model.row_at(948) is model.row(ids[999])
+    assert panel.current_job() == ids[10]  # the selection never moved off its job
