@@ -21,6 +21,7 @@ from qwenimg_desktop.emulator.server import EmulatorServer
 from qwenimg_desktop.ui.notifications import FreedesktopNotifications, Notifier
 from qwenimg_desktop.ui.workers import Workers
 from tests.core.cli_proc import ROOT
+from tests.fixtures.emulator import EmulatorFactory
 from tests.ui.conftest import RuntimeFactory, ready_window, type_prompt, wait_state
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="a session bus: Linux")
@@ -172,3 +173,24 @@ def test_the_settings_dialog_turns_notifications_off(
         dialog.files.notify.click()
     assert settings.model_dump()["notify_when_done"] is False
     assert not win.notifier.job_ended("Images ready", "1 image: cat")
+
+
+def test_the_title_shows_how_many_jobs_run(
+        runtime_factory: RuntimeFactory, emulator_factory: EmulatorFactory,
+        qtbot: QtBot) -> None:
+    """Seen in the task bar while the window is in the background: "(2 running) …"."""
+    held = emulator_factory({"queue_delay": 0.0, "hold": ["run"]})
+    win = ready_window(runtime_factory(held), qtbot, show=False)
+    base = win.windowTitle()
+    assert base == "Qwen Image Desktop"
+    type_prompt(qtbot, win, "two at once")
+    jobs = [win.generate(), win.generate()]
+    for job_id in jobs:
+        assert job_id is not None
+        wait_state(qtbot, win, job_id, JobState.running)
+    assert win.windowTitle() == f"(2 running) {base}"
+    held.set_scenario({"hold": []}, merge=True)
+    for job_id in jobs:
+        assert job_id is not None
+        wait_state(qtbot, win, job_id, JobState.completed)
+    assert win.windowTitle() == base
