@@ -19,8 +19,9 @@ Whatever arrives on the socket is untrusted (another program of the same user ma
 the frame is bounded, the JSON strictly shaped, and every path must be an absolute path of a
 regular file.
 
-Loaded by :mod:`~qwenimg_desktop.app.launch` before the start-up shell's first paint: Qt and the
-standard library only.
+The lock itself is :mod:`~qwenimg_desktop.app.window_lock` (taken before the start-up shell's
+first paint); this module, with the socket, is loaded after it, or at once by a launch that
+found the lock held (it paints nothing).
 """
 
 from __future__ import annotations
@@ -38,18 +39,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import IO, Final
+from typing import Final
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtNetwork import QAbstractSocket, QLocalServer, QLocalSocket
 
 from qwenimg_desktop import APP_ID, APP_NAME
-from qwenimg_desktop.core.jobs.lease import try_lock
-from qwenimg_desktop.core.private import create_private_file, private_dir
+from qwenimg_desktop.app.window_lock import HeldElsewhere, WindowLock, lock_data_dir
 
 log = logging.getLogger("qwenimg.instance")
 
-LOCK_FILE: Final = "window.lock"
 PROTOCOL_VERSION: Final = 1
 MAX_FRAME_BYTES: Final = 256 * 1024
 """Far above 16 paths of 4,096 characters; a larger frame is refused before it is read."""
@@ -212,7 +211,7 @@ class InstanceServer(QObject):
     the files. Frames are a 4-byte big-endian length and UTF-8 JSON.
     """
 
-    def __init__(self, lock: IO[bytes], name: str, inbox: Inbox) -> None:
+    def __init__(self, lock: WindowLock, name: str, inbox: Inbox) -> None:
         super().__init__()
         self._lock = lock
         self.name = name
@@ -250,8 +249,7 @@ class InstanceServer(QObject):
         for socket in list(self._buffers):
             socket.abort()
         self._buffers.clear()
-        with contextlib.suppress(OSError):
-            self._lock.close()
+        self._lock.release()
 
     def _accept(self) -> None:
         while self._server.hasPendingConnections():
@@ -338,40 +336,30 @@ class SecondLaunch:
 def claim(data_dir: Path, inbox: Inbox, handover: Handover, *,
           answer_wait: float = ANSWER_WAIT_S) -> InstanceServer | SecondLaunch | None:
     """Become the window of ``data_dir`` (an :class:`InstanceServer`, listening), or hand
-    ``handover`` to the window that is (a :class:`SecondLaunch` to report and exit with).
+    ``handover`` to the window that is (a :class:`SecondLaunch` to report and exit with): the
+    launch's two steps (:func:`~qwenimg_desktop.app.window_lock.lock_data_dir`, then
+    :func:`serve` or :func:`hand_over`) in one call.
 
     None when the lock file cannot even be made (an unwritable folder: the start-up says so).
     """
-    lock_path = data_dir / LOCK_FILE
-    try:
-        private_dir(data_dir)
-        create_private_file(lock_path)  # 0600 whatever the umask, like the rest of the folder
-        handle = open(lock_path, "a+b")  # noqa: SIM115 - held for the window's life
-    except OSError as exc:
-        log.warning("cannot open %s (%s); not checking for another window", lock_path, exc)
-        return None
-    name = server_name(data_dir)
-    try:
-        try_lock(handle, exclusive=True)
-    except OSError:
-        owner = _pid_in(handle)
-        handle.close()
-        return _hand_over(name, handover, owner, data_dir, answer_wait)
-    with contextlib.suppress(OSError):
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.getpid()}\n".encode())
-        handle.flush()
-    server = InstanceServer(handle, name, inbox)
+    taken = lock_data_dir(data_dir)
+    if isinstance(taken, HeldElsewhere):
+        return hand_over(taken, handover, answer_wait=answer_wait)
+    return None if taken is None else serve(taken, inbox)
+
+
+def serve(lock: WindowLock, inbox: Inbox) -> InstanceServer:
+    """Listen for later launches on the locked folder (what they hand over goes to ``inbox``)."""
+    server = InstanceServer(lock, server_name(lock.data_dir), inbox)
     server.listen()
     return server
 
 
-def _pid_in(handle: IO[bytes]) -> int | None:
-    with contextlib.suppress(OSError, ValueError):
-        handle.seek(0)
-        return int(handle.read(32).split(b"\n", 1)[0])
-    return None
+def hand_over(held: HeldElsewhere, handover: Handover, *,
+              answer_wait: float = ANSWER_WAIT_S) -> SecondLaunch:
+    """Send ``handover`` to the window that holds the folder's lock; what to say and exit with."""
+    return _hand_over(server_name(held.data_dir), handover, held.pid, held.data_dir,
+                      answer_wait)
 
 
 def _hand_over(name: str, handover: Handover, owner: int | None, data_dir: Path,

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 from qwenimg_desktop import APP_NAME
 from qwenimg_desktop.app import Options
-from qwenimg_desktop.app.instance import Inbox, InstanceServer, SecondLaunch, claim, handover_of
+from qwenimg_desktop.app.window_lock import HeldElsewhere, WindowLock, lock_data_dir
 from qwenimg_desktop.core.paths import (
     SETTINGS_FILE,
     default_config_dir,
@@ -29,6 +29,7 @@ from qwenimg_desktop.core.paths import (
 from qwenimg_desktop.ui.startup_shell import StartupShell, application, show_shell
 
 if TYPE_CHECKING:
+    from qwenimg_desktop.app.instance import InstanceServer
     from qwenimg_desktop.app.runtime import AppRuntime
 
 
@@ -36,34 +37,41 @@ def run(options: Options) -> int:
     """Open the window and run the event loop until it closes; returns the exit code."""
     temp_dir = Path(tempfile.mkdtemp(prefix="qwenimg-")) if options.temp_basedir else None
     started: list[AppRuntime] = []
-    inbox = Inbox()
-    own = handover_of(options.images, options.prompt_file)
-    if not own.empty:
-        inbox.put(own)
-    server: InstanceServer | None = None
+    servers: list[InstanceServer] = []
+    lock: WindowLock | None = None
     try:
         app = application()
         if temp_dir is None:  # a fresh temporary folder is nobody else's
-            claimed = claim(default_data_dir(options.data_dir), inbox, own)
-            if isinstance(claimed, SecondLaunch):
-                claimed.report()
-                return claimed.exit_code
-            server = claimed
+            taken = lock_data_dir(default_data_dir(options.data_dir))
+            if isinstance(taken, HeldElsewhere):
+                return _hand_over(taken, options)
+            lock = taken
         if options.smoke_test:
-            if not _open(options, temp_dir, app, started, None, inbox):
+            if not _open(options, temp_dir, app, started, None, lock, servers):
                 return 1
         else:
             shell = _show_shell(options, temp_dir)
             shell.on_first_paint(
-                lambda: _open_or_quit(options, temp_dir, app, started, shell, inbox))
+                lambda: _open_or_quit(options, temp_dir, app, started, shell, lock, servers))
         return int(app.exec())
     finally:
         for runtime in started:
             runtime.close()
-        if server is not None:
+        for server in servers:
             server.close()
+        if lock is not None:
+            lock.release()
         if temp_dir is not None:
             shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def _hand_over(held: HeldElsewhere, options: Options) -> int:
+    """A window runs on this data folder: give it this launch's files; the exit code."""
+    from qwenimg_desktop.app import instance  # noqa: PLC0415 - no shell is painted here
+
+    outcome = instance.hand_over(held, instance.handover_of(options.images, options.prompt_file))
+    outcome.report()
+    return outcome.exit_code
 
 
 def _show_shell(options: Options, temp_dir: Path | None) -> StartupShell:
@@ -74,17 +82,25 @@ def _show_shell(options: Options, temp_dir: Path | None) -> StartupShell:
 
 
 def _open_or_quit(options: Options, temp_dir: Path | None, app: QApplication,
-                  started: list[AppRuntime], shell: StartupShell, inbox: Inbox) -> None:
-    if not _open(options, temp_dir, app, started, shell, inbox):
+                  started: list[AppRuntime], shell: StartupShell, lock: WindowLock | None,
+                  servers: list[InstanceServer]) -> None:
+    if not _open(options, temp_dir, app, started, shell, lock, servers):
         app.exit(1)
 
 
 def _open(options: Options, temp_dir: Path | None, app: QApplication,
-          started: list[AppRuntime], shell: StartupShell | None, inbox: Inbox) -> bool:
+          started: list[AppRuntime], shell: StartupShell | None, lock: WindowLock | None,
+          servers: list[InstanceServer]) -> bool:
     # The one import of the window's code, after the shell's first paint (see the docstring).
-    from qwenimg_desktop.app import runtime  # noqa: PLC0415
+    from qwenimg_desktop.app import instance, runtime  # noqa: PLC0415
 
+    inbox = instance.Inbox()  # this launch's files, then later launches', once the window is up
+    own = instance.handover_of(options.images, options.prompt_file)
+    if not own.empty:
+        inbox.put(own)
+    if lock is not None:  # later launches on this data folder are answered from now on
+        servers.append(instance.serve(lock, inbox))
     if not runtime.open_window(options, temp_dir, app, started, shell=shell):
         return False
-    inbox.deliver_to(started[-1].open_handover)  # this launch's files, then later launches'
+    inbox.deliver_to(started[-1].open_handover)
     return True

@@ -37,8 +37,11 @@ def test_the_shell_stage_loads_qt_but_not_the_window_before_its_first_paint() ->
     loaded = _loaded_after("import qwenimg_desktop.app.launch")
     assert "PySide6.QtWidgets" in loaded
     heavy = {"qwenimg_desktop.app.runtime", "qwenimg_desktop.ui.main_window",
-             "qwenimg_desktop.core.settings", "qwenimg_desktop.core.jobs.remote"}
+             "qwenimg_desktop.core.settings", "qwenimg_desktop.core.jobs.remote",
+             # the data folder's lock is taken before the paint, its socket made after it
+             "qwenimg_desktop.app.instance", "PySide6.QtNetwork"}
     assert not heavy & loaded
+    assert "qwenimg_desktop.app.window_lock" in loaded
 
 
 def test_the_window_process_does_not_load_what_only_the_engine_or_later_steps_use() -> None:

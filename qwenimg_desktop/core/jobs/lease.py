@@ -17,11 +17,12 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final
+
+from qwenimg_desktop.core.file_lock import try_lock
 
 OWNERS_DIR: Final = "owners"
 _OWNER_ID: Final = re.compile(r"^[0-9a-f]{32}$")
@@ -143,24 +144,3 @@ def _read_owner(owner_id: str, fh: IO[bytes]) -> LiveOwner:
     pid = int(first) if first.strip().isdigit() else None
     label = rest.strip().splitlines()[0] if rest.strip() else "another process"
     return LiveOwner(owner_id, pid, label)
-
-
-if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-    import msvcrt
-
-    def try_lock(fh: IO[bytes], *, exclusive: bool) -> None:
-        del exclusive  # msvcrt has exclusive byte-range locks only; a probe then holds it briefly
-        fh.seek(0)
-        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-
-else:
-    import fcntl
-
-    def try_lock(fh: IO[bytes], *, exclusive: bool) -> None:
-        """Lock ``fh`` without waiting (the OS drops it when the process dies, however it dies).
-
-        Raises:
-            OSError: someone else holds a conflicting lock.
-        """
-        flags = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
-        fcntl.flock(fh.fileno(), flags)
