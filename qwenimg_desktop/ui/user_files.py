@@ -167,9 +167,9 @@ class UserFiles(QObject):
         """Show ``path`` selected in the file manager where the platform allows (freedesktop's
         FileManager1 on the session bus, Explorer's /select, Finder's open -R); else open its
         folder; else a message giving the path, which can be copied."""
-        if sys.platform == "win32":
+        if sys.platform == "win32":  # "/select," and the path as two arguments: Qt quotes it
             native = str(path).replace("/", "\\")
-            self._started(QProcess.startDetached("explorer.exe", [f"/select,{native}"])[0],
+            self._started(QProcess.startDetached("explorer.exe", ["/select,", native])[0],
                           path, parent)
         elif sys.platform == "darwin":
             self._started(QProcess.startDetached("open", ["-R", str(path)])[0], path, parent)

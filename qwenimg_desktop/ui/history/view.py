@@ -362,10 +362,9 @@ class HistoryBrowser(QWidget):
 
     def _ask_export_collection(self, collection_id: int) -> None:
         name = self.sidebar.name_of(collection_id) or "collection"
-        target, _ = QFileDialog.getSaveFileName(self, "Export collection",
-                                                f"{safe_stem(name)}.zip", "Zip files (*.zip)")
-        if target:
-            self.curator.export_collection(collection_id, Path(target), as_zip=True)
+        target = self._ask_zip("Export collection", f"{safe_stem(name)}.zip")
+        if target is not None:
+            self.curator.export_collection(collection_id, target, as_zip=True)
 
     def show_duplicates(self) -> DuplicatesView:
         """Open the duplicates window and scan (hashing what has no hash yet) in the background."""
@@ -524,10 +523,9 @@ class HistoryBrowser(QWidget):
         self.search.set_batch(batch_id, label)
 
     def ask_export_batch(self, batch_id: str) -> None:
-        target, _ = QFileDialog.getSaveFileName(self, "Export batch",
-                                                f"batch-{batch_id[:8]}.zip", "Zip files (*.zip)")
-        if target:
-            self.curator.export_batch(batch_id, Path(target), as_zip=True)
+        target = self._ask_zip("Export batch", f"batch-{batch_id[:8]}.zip")
+        if target is not None:
+            self.curator.export_batch(batch_id, target, as_zip=True)
 
     def _add_batch_menu(self, menu: QMenu, job_id: str) -> None:
         """A batch member's (or a grouped tile's) batch commands."""
@@ -630,16 +628,30 @@ class HistoryBrowser(QWidget):
 
     def ask_export(self, *, as_zip: bool) -> None:
         """Export the selection; the dialog starts in the folder last exported to (else the
-        output folder) with a dated name."""
-        start = self.files.export_folder() if self.files is not None else Path.home()
+        output folder), a zip with a dated name."""
         if as_zip:
-            default = start / time.strftime("qwen-image-export-%Y-%m-%d.zip")
-            name, _ = QFileDialog.getSaveFileName(self, "Export to zip", str(default),
-                                                  "Zip files (*.zip)")
+            target = self._ask_zip("Export to zip",
+                                   time.strftime("qwen-image-export-%Y-%m-%d.zip"))
         else:
-            name = QFileDialog.getExistingDirectory(self, "Export to folder", str(start))
-        if name:
-            if self.files is not None:
-                self.files.remember_export_folder(Path(name) if not as_zip else
-                                                  Path(name).parent)
-            self.export_selected(Path(name), as_zip=as_zip)
+            chosen = QFileDialog.getExistingDirectory(self, "Export to folder",
+                                                      str(self._export_start()))
+            target = Path(chosen) if chosen else None
+            if target is not None and self.files is not None:
+                self.files.remember_export_folder(target)
+        if target is not None:
+            self.export_selected(target, as_zip=as_zip)
+
+    def _export_start(self) -> Path:
+        return self.files.export_folder() if self.files is not None else Path.home()
+
+    def _ask_zip(self, title: str, default_name: str) -> Path | None:
+        """A zip file to export to, asked in the folder last exported to (then remembered)."""
+        name, _ = QFileDialog.getSaveFileName(self, title,
+                                              str(self._export_start() / default_name),
+                                              "Zip files (*.zip)")
+        if not name:
+            return None
+        target = Path(name) if name.lower().endswith(".zip") else Path(f"{name}.zip")
+        if self.files is not None:
+            self.files.remember_export_folder(target.parent)
+        return target
