@@ -11,6 +11,7 @@ the file manager when there is one.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from functools import partial
@@ -35,6 +36,7 @@ OUTPUT_FOLDER_NAME: Final = "Qwen Image"
 SAVE_FOLDER_KEY: Final = "save_folder"
 EXPORT_FOLDER_KEY: Final = "export_folder"
 FILE_MANAGER: Final = "org.freedesktop.FileManager1"
+MAX_SCANNED: Final = 50_000
 _TYPES: Final = {
     ".png": ("PNG image", "*.png"),
     ".jpg": ("JPEG image", "*.jpg *.jpeg"),
@@ -66,6 +68,34 @@ def name_fields(request: GenerationRequest | None, seed: int | None, job_id: str
                       seed=seed if seed is not None else (request.seed if request else None),
                       index=index, endpoint=request.endpoint if request is not None else "",
                       job_id=job_id, finished=time.time() if finished is None else finished)
+
+
+def find_copy(image: Path, folder: Path) -> Path | None:
+    """A file in ``folder`` with ``image``'s bytes (its copy, whatever it was named), or None.
+
+    Only files of the same size and suffix are read; at most :data:`MAX_SCANNED` entries are
+    looked at (a worker's job, never the GUI thread's).
+    """
+    try:
+        size = image.stat().st_size
+        entries = os.scandir(folder)
+    except OSError:
+        return None
+    data: bytes | None = None
+    with entries:
+        for count, entry in enumerate(entries):
+            if count >= MAX_SCANNED:
+                break
+            try:
+                if (not entry.is_file() or entry.stat().st_size != size
+                        or Path(entry.name).suffix.lower() != image.suffix.lower()):
+                    continue
+                data = image.read_bytes() if data is None else data
+                if Path(entry.path).read_bytes() == data:
+                    return Path(entry.path)
+            except OSError:
+                continue
+    return None
 
 
 class UserFiles(QObject):
@@ -127,9 +157,24 @@ class UserFiles(QObject):
         self.message.emit(text)
 
     def shown_path(self, history_path: str) -> Path:
-        """The output folder's copy of a history image if there is one, else the image."""
+        """The output folder's copy of a history image if there is one (made this session, or
+        found by its bytes), else the image. Scans a folder: a worker's job."""
         copy = self.copies.get(history_path)
-        return copy if copy is not None and copy.is_file() else Path(history_path)
+        if copy is not None and copy.is_file():
+            return copy
+        return find_copy(Path(history_path), self.folder) or Path(history_path)
+
+    def reveal_image(self, history_path: str, parent: QWidget | None) -> None:
+        """"Open folder" for a history image: its output-folder copy selected (found by its
+        bytes when an earlier session made it), else the image itself."""
+        self._workers.run(partial(self.shown_path, history_path),
+                          partial(self._reveal_found, history_path, parent),
+                          lambda _exc: self.reveal(Path(history_path), parent))
+
+    def _reveal_found(self, history_path: str, parent: QWidget | None, path: Path) -> None:
+        if path != Path(history_path):
+            self.copies[history_path] = path
+        self.reveal(path, parent)
 
     def suggested_name(self, request: GenerationRequest | None, seed: int | None, job_id: str,
                        index: int, source: Path) -> str:

@@ -59,6 +59,14 @@ def test_a_finished_image_is_copied_to_the_output_folder_with_a_readable_name(
     assert copy.read_bytes() == history_file.read_bytes()
     assert history_file.is_file()  # the history keeps its own copy
     assert win.files.shown_path(str(history_file)) == copy
+    # The next session finds it by its bytes, whatever the template is now; a file of the same
+    # size with other bytes is not taken for it.
+    (out / f"zz-{copy.name}").write_bytes(bytes(b ^ 1 for b in copy.read_bytes()))
+    win.services.settings.file_name_template = "{job}"
+    later = user_files.UserFiles(win.services.settings, win.services.workers)
+    assert later.shown_path(str(history_file)) == copy
+    copy.unlink()
+    assert later.shown_path(str(history_file)) == history_file
 
 
 def test_save_as_starts_in_the_output_folder_with_the_name_and_the_format_and_remembers(

@@ -299,7 +299,7 @@ class ResultViewer(QWidget):
         if self.files is None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(source).parent)))
             return
-        self.files.reveal(self.files.shown_path(source), self.window())
+        self.files.reveal_image(source, self.window())
 
     def _use(self) -> None:
         if self._row is not None and self._row.request is not None:

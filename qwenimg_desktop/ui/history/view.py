@@ -616,15 +616,15 @@ class HistoryBrowser(QWidget):
             self.curator.set_note(record.id, text)
 
     def _show_in_folder(self, record: JobRecord) -> None:
-        """The image selected in the file manager (its output-folder copy if this session
-        made one), else its folder, else a message with its path."""
+        """The image selected in the file manager (its output-folder copy if there is one),
+        else its folder, else a message with its path."""
         if not record.images:
             return
         image = self.layout_.absolute(record.images[0].path)
         if self.files is None:
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(image.parent)))
             return
-        self.files.reveal(self.files.shown_path(str(image)), self.window())
+        self.files.reveal_image(str(image), self.window())
 
     def ask_export(self, *, as_zip: bool) -> None:
         """Export the selection; the dialog starts in the folder last exported to (else the
