@@ -7,7 +7,7 @@ function answers for every caller (Generate, batches), so the rule lives in one 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 
@@ -20,6 +20,16 @@ class Budget:
     ask_above_usd: float | None = None
     ask_above_images: int | None = None
 
+    def without_caps(self) -> Budget:
+        """The confirmation thresholds alone: a cap holds jobs in the queue (the engine
+        applies it), a threshold asks before sending."""
+        return replace(self, daily_cap_usd=None, monthly_cap_usd=None)
+
+    @property
+    def caps(self) -> Budget:
+        """The caps alone (what the engine holds jobs by)."""
+        return Budget(self.daily_cap_usd, self.monthly_cap_usd)
+
 
 class Verdict(StrEnum):
     send = "send"  # within every limit
@@ -31,10 +41,22 @@ class Verdict(StrEnum):
 class BudgetDecision:
     verdict: Verdict
     reason: str = ""
+    period: str = ""  # over a cap: "daily" or "monthly"
+    would_spend: float = 0.0  # over a cap: the period's spend with this action
+    cap: float = 0.0  # over a cap: the cap it would pass
 
     @property
     def may_send(self) -> bool:
         return self.verdict is Verdict.send
+
+    @property
+    def hold_reason(self) -> str:
+        """What a job held back by a cap shows: "held: over the daily budget ($1.05 of
+        $1.00)"; empty when no cap holds it."""
+        if self.verdict is not Verdict.over_cap:
+            return ""
+        return (f"held: over the {self.period} budget (${self.would_spend:.2f} of "
+                f"${self.cap:.2f})")
 
 
 def check_budget(cost_usd: float, images: int, *, spent_today: float, spent_month: float,
@@ -44,11 +66,13 @@ def check_budget(cost_usd: float, images: int, *, spent_today: float, spent_mont
     if budget.daily_cap_usd is not None and spent_today + cost_usd > budget.daily_cap_usd:
         return BudgetDecision(Verdict.over_cap, (
             f"${cost_usd:.2f} more would pass today's cap of ${budget.daily_cap_usd:.2f} "
-            f"(${spent_today:.2f} spent today)."))
+            f"(${spent_today:.2f} spent today)."), "daily", spent_today + cost_usd,
+            budget.daily_cap_usd)
     if budget.monthly_cap_usd is not None and spent_month + cost_usd > budget.monthly_cap_usd:
         return BudgetDecision(Verdict.over_cap, (
             f"${cost_usd:.2f} more would pass this month's cap of "
-            f"${budget.monthly_cap_usd:.2f} (${spent_month:.2f} spent this month)."))
+            f"${budget.monthly_cap_usd:.2f} (${spent_month:.2f} spent this month)."), "monthly",
+            spent_month + cost_usd, budget.monthly_cap_usd)
     if budget.ask_above_usd is not None and cost_usd > budget.ask_above_usd:
         return BudgetDecision(Verdict.ask, (
             f"This costs about ${cost_usd:.2f}, more than the ${budget.ask_above_usd:.2f} you "

@@ -43,7 +43,7 @@ def test_a_lock_mid_batch_pauses_sending_and_resume_sends_the_waiting_jobs(
     assert len([e for e in log.events if isinstance(e, ev.AccountLocked)]) == 1
 
     server.top_up(5.0)
-    engine.pause_sending(False)  # the banner's Resume
+    engine.resume_after_lock()  # the banner's Resume
     for job in jobs:
         assert isinstance(log.wait_final(job), ev.Completed)
     stats = server.stats()

@@ -15,6 +15,7 @@ from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.store.files import DataLayout
 
 if TYPE_CHECKING:
+    from qwenimg_desktop.core.budget import Budget
     from qwenimg_desktop.core.fal.retry import RetryPolicy
 
 
@@ -43,3 +44,6 @@ class EngineConfig:
     platform_base: str | None = None  # fal's Platform API; None: the one of ``queue_base``
     reconcile_deadline: float = 600.0  # how long a lost submit is looked for at fal
     owner_label: str | None = None  # how other processes name this engine (core/jobs/lease.py)
+    # The caps new jobs are held back by (the window's settings); None: nothing is held (the
+    # CLI checks a batch's cost itself and refuses it).
+    budget: Budget | None = None

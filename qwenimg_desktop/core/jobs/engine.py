@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from qwenimg_desktop.core.batch.plan import request_cost
+from qwenimg_desktop.core.budget import Budget, check_budget
 from qwenimg_desktop.core.errors import (
     AccountLocked,
     AuthError,
@@ -33,6 +34,7 @@ from qwenimg_desktop.core.jobs.gate import EngineClosed, StartGate
 from qwenimg_desktop.core.jobs.lease import EngineLease, LiveOwner, live_owner, remove_dead_leases
 from qwenimg_desktop.core.jobs.model import (
     ACCOUNT_LOCKED_WAIT,
+    AMBIGUOUS_AT_FAL,
     NOT_DOWNLOADED,
     REMOTE_STATES,
     JobState,
@@ -46,6 +48,7 @@ from qwenimg_desktop.core.threads import TrackedExecutor
 if TYPE_CHECKING:  # the pipeline (httpx, Pillow, the store) is imported on the engine thread
     from qwenimg_desktop.core.fal.platform import PlatformClient
     from qwenimg_desktop.core.jobs.pipeline import JobContext, Pipeline
+    from qwenimg_desktop.core.store.batches import BatchJob
     from qwenimg_desktop.core.store.history import HistoryStore, JobRecord
 
 log = logging.getLogger("qwenimg.jobs")
@@ -82,6 +85,14 @@ class JobEngine(StartGate):
         self._recover = config.recover
         self._thumbnails = config.make_thumbnails
         self.price_per_image = config.price_per_image
+        self.budget = config.budget or Budget()  # its caps hold new jobs back
+        # Two reasons to hold back every waiting send, each lifted only by its own action:
+        # the user's "Pause sending", and fal's account lock (the banner's Resume).
+        self.user_paused = False
+        self.locked: str | None = None
+        # Waiting jobs a budget cap holds back: set when released (raised cap, Allow once).
+        self._holds: dict[str, asyncio.Event] = {}
+        self._waits_changed = asyncio.Event()  # a job started to wait for the user (wait_idle)
         # Held for the engine's whole life: the jobs it creates or adopts are its own, and no
         # other process follows them while it lives (core/jobs/lease.py).
         self._lease = EngineLease(self.layout.root,
@@ -182,7 +193,8 @@ class JobEngine(StartGate):
         if exc is None:
             event = ev.EngineReady("", layout=self.layout, notice=self.notice,
                                    recovered=tuple(self.recovered),
-                                   flagged_unknown=tuple(self.flagged_unknown))
+                                   flagged_unknown=tuple(self.flagged_unknown),
+                                   paused=self.user_paused, locked=self.locked)
         elif isinstance(exc, QwenImgError):
             event = ev.EngineReady("", error=exc.message, next_step=exc.next_step)
         else:
@@ -234,8 +246,10 @@ class JobEngine(StartGate):
         downloader = Downloader(retry=self._retry, executor=self._file_pool,
                                 pace=self.config.download_pace)
         self._slots = Slots(self.concurrency)
-        if await loop.run_in_executor(self._db_pool, store.is_paused):
-            self._slots.set_paused(True)  # left paused before the restart: stays paused
+        # Left paused (by the user, or by a lock) before the restart: stays paused.
+        self.user_paused = await loop.run_in_executor(self._db_pool, store.is_paused)
+        self.locked = await loop.run_in_executor(self._db_pool, store.locked_reason)
+        self._apply_pause()
         self._pipeline = Pipeline(
             client=client,
             downloader=downloader,
@@ -311,6 +325,7 @@ class JobEngine(StartGate):
         pipe = self._pipe
         records = await pipe.db(pipe.store.get_many, adopted)
         ranks = await pipe.db(pipe.store.queue_ranks, adopted)
+        holds = await pipe.db(pipe.store.holds, adopted)
         taken = 0
         for job_id in adopted:
             record = records.get(job_id)
@@ -318,6 +333,10 @@ class JobEngine(StartGate):
                 continue
             if record.state in REMOTE_STATES and record.request_id is not None:
                 taken += self._spawn_record(record, resume=True)
+            elif record.state is JobState.unknown and record.error_type == AMBIGUOUS_AT_FAL:
+                # Several requests at fal match it: shown again, for the user to choose.
+                pipe.emit(ev.Failed(job_id, record.error or "", "SubmissionUnknown",
+                                    error_type=AMBIGUOUS_AT_FAL))
             elif record.state is JobState.unknown and record.request is not None:
                 # Its search at fal was cut off (the process stopped while looking): look again.
                 if job_id not in self._jobs:
@@ -328,7 +347,8 @@ class JobEngine(StartGate):
                                               resumed=True))
                     self._spawn_search(record)
             elif record.state is JobState.pending:
-                taken += self._spawn_record(record, resume=False, rank=ranks.get(job_id))
+                taken += self._spawn_record(record, resume=False, rank=ranks.get(job_id),
+                                            hold=holds.get(job_id))
         return taken
 
     async def _watch_held(self) -> None:
@@ -375,7 +395,7 @@ class JobEngine(StartGate):
             self._find_flagged(ctx), name=f"find-{ctx.job_id}")
 
     def _spawn_record(self, record: JobRecord, *, resume: bool,
-                      rank: float | None = None) -> int:
+                      rank: float | None = None, hold: str | None = None) -> int:
         """Start following an adopted job; 1 if it was started, 0 if it cannot be."""
         from qwenimg_desktop.core.jobs.pipeline import JobContext  # noqa: PLC0415 - loaded
 
@@ -386,7 +406,8 @@ class JobEngine(StartGate):
         ctx.started = ctx.started or record.started_at is not None
         self._jobs[ctx.job_id] = ctx
         self.recovered.append(ctx.job_id)
-        coro = self._resume(ctx) if resume else self._job(ctx, create=False, rank=rank)
+        coro = (self._resume(ctx) if resume
+                else self._job(ctx, create=False, rank=rank, hold=hold))
         ctx.task = asyncio.get_running_loop().create_task(coro, name=f"job-{ctx.job_id}")
         return 1
 
@@ -503,6 +524,22 @@ class JobEngine(StartGate):
         already at fal go on."""
         self._post(self._pause(paused))
 
+    def resume_after_lock(self) -> None:
+        """Lift the pause a locked account put on sending (after a top-up; the user's own
+        pause stays as it is). Never done on its own."""
+        self._post(self._resume_after_lock())
+
+    def allow_once(self, job_id: str) -> None:
+        """Send a job a budget cap holds back, with the rest of its batch if it has one (the
+        cap was judged on the batch's total)."""
+        self._post(self._allow_once(job_id))
+
+    def adopt_request(self, job_id: str, request_id: str) -> None:
+        """Follow ``request_id``, the user's choice among the requests fal's history showed for
+        the lost submit of ``job_id``. Refused (an :class:`~.events.EngineNotice`) unless it is
+        one of them; the choice is journalled before anything is asked of fal."""
+        self._post(self._adopt_chosen(job_id, request_id))
+
     def move_to_front(self, job_id: str) -> None:
         """Send this waiting job next (before every other waiting job)."""
         self._post(self._move_to_front(job_id))
@@ -563,16 +600,22 @@ class JobEngine(StartGate):
         """Ids of jobs not yet finished (a snapshot)."""
         return [j for j, c in list(self._jobs.items()) if not c.state.is_final]
 
-    def configure(self, *, concurrency: int, price_per_image: float | None) -> None:
+    def configure(self, *, concurrency: int, price_per_image: float | None,
+                  budget: Budget | None = None) -> None:
         """Apply changed settings now: waiting jobs start at once if the limit grows; the
-        price (None = each endpoint's list price) is used for the cost of the next jobs."""
+        price (None = each endpoint's list price) is used for the cost of the next jobs; new
+        caps (``budget``; None keeps the current ones) send the held jobs that fit them."""
         self.concurrency = max(1, concurrency)
-        self._post(self._configure(self.concurrency, price_per_image))
+        self._post(self._configure(self.concurrency, price_per_image, budget))
 
-    async def _configure(self, concurrency: int, price_per_image: float | None) -> None:
+    async def _configure(self, concurrency: int, price_per_image: float | None,
+                         budget: Budget | None) -> None:
         self.price_per_image = price_per_image
         assert self._slots is not None
         await self._slots.set_limit(concurrency)
+        if budget is not None and budget.caps != self.budget.caps:
+            self.budget = budget
+            await self._review_holds()
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until no job is running (jobs held by a paused queue do not count); False on
@@ -627,11 +670,19 @@ class JobEngine(StartGate):
             # user (a `resume` must not hang on a queue the window left paused).
             held = self._slots is not None and self._slots.paused
             tasks = [c.task for c in self._jobs.values() if c.task and not c.task.done()
-                     and not (held and c.state is JobState.pending)]
+                     and not ((held or c.job_id in self._holds)
+                              and c.state is JobState.pending)]
             if not tasks:
                 await self._pipe.drain_background()  # thumbnails of the jobs just completed
                 return
-            await asyncio.wait(tasks)
+            # Woken when a job finishes, or when one starts to wait for the user (held by a
+            # cap, or paused by a lock): that one no longer counts.
+            self._waits_changed.clear()
+            changed = asyncio.ensure_future(self._waits_changed.wait())
+            try:
+                await asyncio.wait([*tasks, changed], return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                changed.cancel()
 
     async def _start_new(self, job_id: str, request: GenerationRequest, *,
                          resent: bool = False) -> None:
@@ -643,6 +694,33 @@ class JobEngine(StartGate):
         self._jobs[job_id] = ctx
         ctx.task = asyncio.current_task()
         await self._job(ctx, create=True)
+
+    def _cap_hold(self, cost: float, images: int) -> str | None:
+        """Why a budget cap holds back new jobs costing ``cost`` (None: they may go). On the
+        journal's writer thread, right before their rows are written, so two clicks are never
+        both counted against the same spend."""
+        caps = self.budget.caps
+        if caps == Budget():
+            return None
+        spent = self._pipe.store.committed_spend()
+        decision = check_budget(cost, images, spent_today=spent.today, spent_month=spent.month,
+                                budget=caps)
+        return decision.hold_reason or None
+
+    def _journal_new(self, request: GenerationRequest, job_id: str, cost: float) -> str | None:
+        """Journal one new job ``pending`` (held back if a cap says so); returns the hold."""
+        hold = self._cap_hold(cost, request.num_images)
+        self._pipe.store.create_pending(request, queue_base=self.queue_base, cost_estimate=cost,
+                                        job_id=job_id, hold=hold)
+        return hold
+
+    def _journal_batch(self, jobs: list[BatchJob], label: str, batch_id: str) -> str | None:
+        """Journal a batch whole, held back whole if its total would pass a cap."""
+        hold = self._cap_hold(sum(j.cost_estimate for j in jobs),
+                              sum(j.request.num_images for j in jobs))
+        self._pipe.store.create_batch(jobs, queue_base=self.queue_base, label=label,
+                                      batch_id=batch_id, hold=hold)
+        return hold
 
     async def _start_batch(self, batch_id: str, job_ids: list[str],
                            requests: list[GenerationRequest], label: str, *,
@@ -656,9 +734,7 @@ class JobEngine(StartGate):
         jobs = [BatchJob(job_id, request, request_cost(request, self.price_per_image))
                 for job_id, request in zip(job_ids, requests, strict=True)]
         try:
-            await asyncio.shield(pipe.db(pipe.store.create_batch, jobs,
-                                         queue_base=self.queue_base, label=label,
-                                         batch_id=batch_id))
+            hold = await asyncio.shield(pipe.db(self._journal_batch, jobs, label, batch_id))
         except QwenImgError as exc:  # nothing journalled, so nothing of it is sent
             for job_id in job_ids:
                 pipe.emit(ev.Failed(job_id, exc.message, type(exc).__name__))
@@ -668,14 +744,18 @@ class JobEngine(StartGate):
         for job_id, request in zip(job_ids, requests, strict=True):
             ctx = JobContext(job_id, request, JobState.pending)
             self._jobs[job_id] = ctx
-            ctx.task = loop.create_task(self._job(ctx, create=False, rank=ranks.get(job_id)),
-                                        name=f"job-{job_id}")
+            if hold:
+                self._holds[job_id] = asyncio.Event()
+            ctx.task = loop.create_task(
+                self._job(ctx, create=False, rank=ranks.get(job_id), hold=hold),
+                name=f"job-{job_id}")
 
     async def _pause(self, paused: bool) -> None:
+        """The user's "Pause sending" (a lock's pause is apart: see _lock)."""
         pipe = self._pipe
         await pipe.db(pipe.store.set_paused, paused)
-        assert self._slots is not None
-        self._slots.set_paused(paused)
+        self.user_paused = paused
+        self._apply_pause()
 
     async def _move_to_front(self, job_id: str) -> None:
         pipe = self._pipe
@@ -724,21 +804,19 @@ class JobEngine(StartGate):
         pipe.emit(ev.StateChanged(job_id, record.state, record.error or ""))
         return True
 
-    async def _job(self, ctx: JobContext, *, create: bool, rank: float | None = None) -> None:
+    async def _job(self, ctx: JobContext, *, create: bool, rank: float | None = None,
+                   hold: str | None = None) -> None:
         pipe = self._pipe
         try:
             if create:
                 cost = request_cost(ctx.request, self.price_per_image)
                 # Shielded: a cancel that arrives now must not drop the row's creation (its
                 # "cancelled" is written after it, on the same single writer thread).
-                await asyncio.shield(pipe.db(
-                    pipe.store.create_pending,
-                    ctx.request,
-                    queue_base=self.queue_base,
-                    cost_estimate=cost,
-                    job_id=ctx.job_id,
-                ))
+                hold = await asyncio.shield(pipe.db(self._journal_new, ctx.request,
+                                                    ctx.job_id, cost))
                 rank = (await pipe.db(pipe.store.queue_ranks, [ctx.job_id])).get(ctx.job_id)
+            if hold:
+                await self._wait_released(ctx.job_id, hold)
             pipe.emit(ev.StateChanged(ctx.job_id, JobState.pending, "waiting for a free slot"))
             assert self._slots is not None
             while True:
@@ -764,12 +842,86 @@ class JobEngine(StartGate):
         except Exception as exc:  # noqa: BLE001 - every failure ends the job with a reason
             await pipe.fail(ctx, exc)
 
+    async def _wait_released(self, job_id: str, reason: str) -> None:
+        """Hold a waiting job back until the user raises the cap or allows it once."""
+        released = self._holds.setdefault(job_id, asyncio.Event())
+        self._pipe.emit(ev.Held(job_id, reason))
+        self._waits_changed.set()
+        try:
+            await released.wait()
+        finally:
+            self._holds.pop(job_id, None)
+
+    async def _release(self, job_ids: Sequence[str]) -> None:
+        """Let held jobs go: the journal first (their hold cleared), then the waiting tasks."""
+        pipe = self._pipe
+        for job_id in await pipe.db(pipe.store.release_holds, list(job_ids)):
+            event = self._holds.get(job_id)
+            if event is not None:
+                event.set()
+
+    async def _allow_once(self, job_id: str) -> None:
+        pipe = self._pipe
+        await self._release(await pipe.db(pipe.store.held_with, job_id))
+
+    def _release_fitting(self) -> list[str]:
+        """On the writer thread: release, in queue order, each held job (a batch whole) that
+        the caps let go now; the others keep their hold with today's figures."""
+        from qwenimg_desktop.core.store.holds import HeldJob  # noqa: PLC0415 - loaded
+
+        store = self._pipe.store
+        groups: dict[str, list[HeldJob]] = {}
+        for held in store.held_jobs():
+            groups.setdefault(held.batch_id or held.job_id, []).append(held)
+        released: list[str] = []
+        for group in groups.values():
+            ids = [held.job_id for held in group]
+            hold = self._cap_hold(sum(h.cost_estimate for h in group),
+                                  sum(h.images for h in group))
+            if hold is None:
+                released += store.release_holds(ids)
+            elif hold != group[0].reason:
+                store.note_holds(ids, hold)
+        return released
+
+    async def _review_holds(self) -> None:
+        """The caps changed: send the held jobs that fit now; the others show new figures."""
+        pipe = self._pipe
+        released = await pipe.db(self._release_fitting)
+        for job_id in released:
+            event = self._holds.get(job_id)
+            if event is not None:
+                event.set()
+        still = {h.job_id: h.reason for h in await pipe.db(pipe.store.held_jobs)}
+        for job_id, reason in still.items():
+            if job_id in self._holds:
+                pipe.emit(ev.Held(job_id, reason))
+
+    def _apply_pause(self) -> None:
+        """Waiting sends are held back while either the user or a lock pauses them."""
+        if self._slots is not None:
+            self._slots.set_paused(self.user_paused or self.locked is not None)
+        self._waits_changed.set()
+
+    async def _lock(self, reason: str) -> None:
+        pipe = self._pipe
+        await pipe.db(pipe.store.set_locked, reason)
+        self.locked = reason
+        self._apply_pause()
+
+    async def _resume_after_lock(self) -> None:
+        pipe = self._pipe
+        await pipe.db(pipe.store.set_locked, None)
+        self.locked = None
+        self._apply_pause()
+
     async def _account_locked(self, ctx: JobContext, exc: AccountLocked) -> None:
         """fal refused a submit or an upload of ``ctx`` because the account is locked: pause
-        sending for every job (kept across restarts), say why once per lock; the job waits."""
+        sending for every job (kept across restarts, apart from the user's own pause), say why
+        once per lock; the job waits."""
         pipe = self._pipe
-        first = self._slots is not None and not self._slots.paused
-        await self._pause(True)
+        first = self.locked is None
+        await self._lock(exc.reason or "locked")
         if ctx.state is not JobState.pending:
             return
         pipe.emit(ev.StateChanged(ctx.job_id, JobState.pending, ACCOUNT_LOCKED_WAIT))
@@ -821,18 +973,20 @@ class JobEngine(StartGate):
             await self._adopt_found(ctx, found.matches[0].request_id)
             return
         if found.outcome is reconcile.Outcome.several:
-            ids = ", ".join(item.request_id for item in found.matches)
-            message = (f"several requests at fal match this job ({ids}); choose the one to "
-                       "follow")
-            error_type = reconcile.AMBIGUOUS_AT_FAL
-        else:
-            minutes = self.config.reconcile_deadline / 60
-            message = (f"{record.error}. Not found at fal: its request history did not show "
-                       f"this request within {minutes:g} min. Submit again sends it once more "
-                       "(and is charged again).")
-            error_type = reconcile.NOT_FOUND_AT_FAL
+            message = (f"several requests at fal match this job ({len(found.matches)}); choose "
+                       "the one to follow (the job's menu: Choose the request at fal…)")
+            await pipe.db(pipe.store.note_candidates, ctx.job_id, message,
+                          reconcile.candidates(found))
+            pipe.emit(ev.Failed(ctx.job_id, message, "SubmissionUnknown",
+                                error_type=AMBIGUOUS_AT_FAL))
+            return
+        minutes = self.config.reconcile_deadline / 60
+        message = (f"{record.error}. Not found at fal: its request history did not show "
+                   f"this request within {minutes:g} min. Submit again sends it once more "
+                   "(and is charged again).")
+        error_type = reconcile.NOT_FOUND_AT_FAL
         await pipe.db(pipe.store.note_unknown, ctx.job_id, message, error_type)
-        pipe.emit(ev.Failed(ctx.job_id, message, "SubmissionUnknown"))
+        pipe.emit(ev.Failed(ctx.job_id, message, "SubmissionUnknown", error_type=error_type))
 
     async def _adopt_found(self, ctx: JobContext, request_id: str) -> None:
         """``unknown`` → ``submitted`` with the request id found at fal, then follow it."""
@@ -849,6 +1003,31 @@ class JobEngine(StartGate):
         assert self._slots is not None
         async with self._slots:
             await pipe.follow(ctx)
+
+    async def _adopt_chosen(self, job_id: str, request_id: str) -> None:
+        """See :meth:`adopt_request`."""
+        from qwenimg_desktop.core.jobs.pipeline import JobContext  # noqa: PLC0415 - loaded
+
+        pipe = self._pipe
+        try:
+            await pipe.db(pipe.store.check_candidate, job_id, request_id)
+            if await pipe.db(pipe.store.request_ids_held, [request_id]):
+                raise UserError(f"Request {request_id} is already followed by another job.")
+        except UserError as exc:
+            pipe.emit(ev.EngineNotice("", f"Not followed: {exc.message}"))
+            return
+        record = await pipe.db(pipe.store.get, job_id)
+        if record is None or record.request is None:
+            return
+        ctx = JobContext(job_id, record.request, JobState.unknown)
+        self._jobs[job_id] = ctx
+        ctx.task = asyncio.current_task()
+        try:
+            await self._adopt_found(ctx, request_id)  # the journal first, then fal
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure ends the job with a reason
+            await pipe.fail(ctx, exc)
 
     async def _find_flagged(self, ctx: JobContext) -> None:
         try:

@@ -69,6 +69,9 @@ class Failed(JobEvent):
     kind: str = "error"  # error class name, e.g. "AuthError", "ValidationFailed"
     fields: tuple[tuple[str, str], ...] = ()  # (field path, message) for 422
     next_step: str = ""  # what the user can do; specific to the failure (e.g. fal's error type)
+    # The journal's error_type where it says what the user may do next: a lost submit "not
+    # found at fal" (Submit again) or matched by several requests (choose one).
+    error_type: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +119,8 @@ class EngineReady(JobEvent):
     flagged_unknown: tuple[str, ...] = ()
     error: str = ""
     next_step: str = ""
+    paused: bool = False  # the user's "Pause sending", as kept across restarts
+    locked: str | None = None  # fal's reason while the account is locked (sending paused)
 
 
 EventSink = Callable[[JobEvent], None]
@@ -129,3 +134,12 @@ class AccountLocked(JobEvent):
 
     reason: str = ""
     message: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Held(JobEvent):
+    """A waiting job a budget cap holds back (``reason``: "held: over the daily budget ($x of
+    $y)"). It is sent once the user raises the cap or allows it once; a
+    :class:`StateChanged` to ``pending`` says it was let go."""
+
+    reason: str

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from qwenimg_desktop.core.budget import Budget
 from qwenimg_desktop.core.jobs.events import JobEvent
 from qwenimg_desktop.core.params import GenerationRequest
 
@@ -54,6 +55,27 @@ class PauseSending:
 
 
 @dataclass(frozen=True, slots=True)
+class ResumeAfterLock:
+    """The user resumes after topping up a locked account (the banner's Resume)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AllowOnce:
+    """Send a job a budget cap holds back (its whole batch if it has one)."""
+
+    job_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AdoptRequest:
+    """Follow ``request_id``, the user's choice among the requests fal's history showed for
+    the lost submit of ``job_id`` (checked against them in the child)."""
+
+    job_id: str
+    request_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class MoveToFront:
     """Send this waiting job next."""
 
@@ -93,6 +115,7 @@ class CancelAll:
 class Configure:
     concurrency: int
     price_per_image: float | None
+    budget: Budget | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +150,8 @@ class Stop:
 
 JobCommand = Submit | Retry | SubmitBatch
 Command = (Submit | Retry | SubmitBatch | PauseSending | MoveToFront | Reorder | CancelBatch
-           | Cancel
-           | Redownload | CancelAll | Configure | AskIdle | AskActive | KeyAnswer | Stop)
+           | Cancel | Redownload | CancelAll | Configure | AskIdle | AskActive | KeyAnswer | Stop
+           | ResumeAfterLock | AllowOnce | AdoptRequest)
 
 # ---- engine -> window ---------------------------------------------------------------------------
 

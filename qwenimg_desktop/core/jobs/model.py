@@ -75,6 +75,9 @@ paid retry."""
 DEADLINE: Final = "deadline"
 """``error_type`` of a failed job that fal did not finish within the job deadline: the app
 stopped waiting (and asked fal to cancel). If fal finished it anyway, Re-download fetches it."""
+AMBIGUOUS_AT_FAL: Final = "ambiguous_at_fal"
+"""``error_type`` of an ``unknown`` job that several requests in fal's history match: the user
+chooses the one to follow (core/jobs/reconcile.py)."""
 REDOWNLOADABLE_ERRORS: Final = frozenset({NOT_DOWNLOADED, DEADLINE})
 
 

@@ -28,6 +28,21 @@ from typing import Any, Final
 
 from qwenimg_desktop.core.errors import NetworkError, RateLimited, ServerError
 from qwenimg_desktop.core.fal.platform import HistoryItem, PlatformClient
+from qwenimg_desktop.core.jobs.model import AMBIGUOUS_AT_FAL
+from qwenimg_desktop.core.store.holds import Candidate
+
+__all__ = [
+    "AMBIGUOUS_AT_FAL",
+    "LOOKING",
+    "NOT_FOUND_AT_FAL",
+    "Lookup",
+    "Outcome",
+    "candidates",
+    "look_until_found",
+    "look_up",
+    "match",
+    "summary",
+]
 
 log = logging.getLogger("qwenimg.reconcile")
 
@@ -41,8 +56,6 @@ MAX_DELAY_S: Final = 60.0
 LOOKING: Final = "looking for this request at fal"
 NOT_FOUND_AT_FAL: Final = "not_found_at_fal"
 """``error_type`` of an unknown job that fal's history did not show before the deadline."""
-AMBIGUOUS_AT_FAL: Final = "ambiguous_at_fal"
-"""``error_type`` of an unknown job that several requests in fal's history match."""
 NO_HISTORY_ACCESS: Final = (
     "Lost submits cannot be looked up: this fal key may not read the request history. Jobs "
     "whose submit outcome is unknown stay as they are; check your fal dashboard."
@@ -132,3 +145,24 @@ async def look_until_found(
         await sleep(delay)
         delay = min(delay * 2, MAX_DELAY_S)
 
+
+
+def summary(item: HistoryItem) -> str:
+    """A short description of a request's input, to tell candidates apart: its prompt's
+    start, seed, size and image count."""
+    body = item.json_input or {}
+    prompt = " ".join(str(body.get("prompt", "")).split())
+    parts = [f"“{prompt[:60]}{'…' if len(prompt) > 60 else ''}”" if prompt else "(no prompt)"]
+    for key, label in (("seed", "seed"), ("image_size", "size"), ("num_images", "images")):
+        if key in body:
+            value = body[key]
+            if isinstance(value, dict):
+                value = f"{value.get('width')}×{value.get('height')}"
+            parts.append(f"{label} {value}")
+    return " · ".join(parts)
+
+
+def candidates(found: Lookup) -> list[Candidate]:
+    """The requests several of which matched, as the journal keeps them for the user."""
+    return [Candidate(item.request_id, item.sent_at.timestamp(), item.status_code, summary(item))
+            for item in found.matches]

@@ -42,6 +42,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from qwenimg_desktop.core.budget import Budget
 from qwenimg_desktop.core.environ import secrets_withheld
 from qwenimg_desktop.core.errors import QwenImgError, UserError, register_secret
 from qwenimg_desktop.core.jobs import events as ev
@@ -183,6 +184,15 @@ class EngineProcess(StartGate):
     def pause_sending(self, paused: bool) -> None:
         self._command(msg.PauseSending(paused))
 
+    def resume_after_lock(self) -> None:
+        self._command(msg.ResumeAfterLock())
+
+    def allow_once(self, job_id: str) -> None:
+        self._command(msg.AllowOnce(job_id))
+
+    def adopt_request(self, job_id: str, request_id: str) -> None:
+        self._command(msg.AdoptRequest(job_id, request_id))
+
     def move_to_front(self, job_id: str) -> None:
         self._command(msg.MoveToFront(job_id))
 
@@ -201,10 +211,15 @@ class EngineProcess(StartGate):
     def cancel_all(self) -> None:
         self._command(msg.CancelAll())
 
-    def configure(self, *, concurrency: int, price_per_image: float | None) -> None:
+    def configure(self, *, concurrency: int, price_per_image: float | None,
+                  budget: Budget | None = None) -> None:
         self.concurrency = max(1, concurrency)
         self.price_per_image = price_per_image
-        self._command(msg.Configure(self.concurrency, price_per_image))
+        # A restarted child is built from the config: it starts with these settings too.
+        self.config = replace(self.config, concurrency=self.concurrency,
+                              price_per_image=price_per_image,
+                              budget=budget if budget is not None else self.config.budget)
+        self._command(msg.Configure(self.concurrency, price_per_image, budget))
 
     def active_jobs(self, timeout: float = 10.0) -> list[str]:
         """Ids of jobs not yet finished (a snapshot, asked of the child)."""
@@ -624,14 +639,12 @@ def _obey(engine: JobEngine, link: _Link, command: msg.Command) -> None:
             case (msg.SubmitBatch() | msg.PauseSending() | msg.MoveToFront() | msg.Reorder()
                   | msg.CancelBatch()):
                 _obey_batch(engine, command)
-            case msg.Cancel(job_id):
-                engine.cancel(job_id)
-            case msg.Redownload(job_id):
-                engine.redownload(job_id)
-            case msg.CancelAll():
-                engine.cancel_all()
-            case msg.Configure(concurrency, price):
-                engine.configure(concurrency=concurrency, price_per_image=price)
+            case msg.Cancel() | msg.Redownload() | msg.CancelAll():
+                _obey_job(engine, command)
+            case msg.Configure(concurrency, price, budget):
+                engine.configure(concurrency=concurrency, price_per_image=price, budget=budget)
+            case msg.ResumeAfterLock() | msg.AllowOnce() | msg.AdoptRequest():
+                _obey_money(engine, command)
             case msg.KeyAnswer(call_id, key):
                 link.key_answer(call_id, key)
             case msg.AskIdle() | msg.AskActive():
@@ -658,6 +671,29 @@ def _obey_batch(engine: JobEngine, command: msg.SubmitBatch | msg.PauseSending
             engine.reorder(job_id, after, before)
         case msg.CancelBatch(batch_id):
             engine.cancel_batch(batch_id)
+
+
+def _obey_job(engine: JobEngine, command: msg.Cancel | msg.Redownload | msg.CancelAll) -> None:
+    """Cancel a job or all, re-download one."""
+    match command:
+        case msg.Cancel(job_id):
+            engine.cancel(job_id)
+        case msg.Redownload(job_id):
+            engine.redownload(job_id)
+        case msg.CancelAll():
+            engine.cancel_all()
+
+
+def _obey_money(engine: JobEngine,
+                command: msg.ResumeAfterLock | msg.AllowOnce | msg.AdoptRequest) -> None:
+    """The user's answers to what holds money back: a lock, a budget cap, a lost submit."""
+    match command:
+        case msg.ResumeAfterLock():
+            engine.resume_after_lock()
+        case msg.AllowOnce(job_id):
+            engine.allow_once(job_id)
+        case msg.AdoptRequest(job_id, request_id):
+            engine.adopt_request(job_id, request_id)
 
 
 def _answer_call(engine: JobEngine, link: _Link, call: msg.AskIdle | msg.AskActive) -> None:

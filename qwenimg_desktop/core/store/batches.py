@@ -19,6 +19,7 @@ from qwenimg_desktop.core.errors import UserError
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.base import StoreBase
+from qwenimg_desktop.core.store.holds import hold_back
 from qwenimg_desktop.core.store.pending import JOB_ID, insert_pending
 from qwenimg_desktop.core.store.queries import id_blocks
 
@@ -58,10 +59,11 @@ class BatchJournal(StoreBase):
     owner: str | None = None
 
     def create_batch(self, jobs: Sequence[BatchJob], *, queue_base: str, label: str = "",
-                     batch_id: str | None = None) -> str:
+                     batch_id: str | None = None, hold: str | None = None) -> str:
         """Journal every job of a batch as ``pending`` in one transaction; returns the batch id.
 
-        The jobs' ``seq`` follows their order here, which is their send order.
+        The jobs' ``seq`` follows their order here, which is their send order. ``hold``: why
+        a budget cap holds the whole batch back (none of it is sent until released).
         """
         if not jobs:
             raise UserError("A batch needs at least one job.")
@@ -80,6 +82,7 @@ class BatchJournal(StoreBase):
                 insert_pending(conn, job.request, owner=self.owner, queue_base=queue_base,
                                cost_estimate=job.cost_estimate, job_id=job.job_id, now=now,
                                batch_id=batch_id)
+            hold_back(conn, [job.job_id for job in jobs], hold)
         return batch_id
 
     def batch(self, batch_id: str) -> BatchInfo:

@@ -12,6 +12,7 @@ from typing import Any, Final
 
 from qwenimg_desktop.core.errors import BugError, DuplicateRequestId, NotOwner, UserError, redact
 from qwenimg_desktop.core.jobs.model import (
+    AMBIGUOUS_AT_FAL,
     FINAL_STATES,
     JobState,
     can_transition,
@@ -22,6 +23,7 @@ from qwenimg_desktop.core.store import grams
 from qwenimg_desktop.core.store.batches import BatchJournal
 from qwenimg_desktop.core.store.edits import EditJournal
 from qwenimg_desktop.core.store.grids import GridJournal
+from qwenimg_desktop.core.store.holds import HoldJournal, hold_back
 from qwenimg_desktop.core.store.library import LibraryStore
 from qwenimg_desktop.core.store.pending import insert_pending
 from qwenimg_desktop.core.store.queries import id_blocks, in_list
@@ -38,9 +40,10 @@ from qwenimg_desktop.core.store.spend import JobCost, ledger
 
 __all__ = ["Adoption", "HistoryStore", "ImageRecord", "JobRecord"]
 
-LOOKUP_UNFINISHED: Final = frozenset({"submission_unknown"})
-"""``error_type`` of an ``unknown`` job still to be looked for at fal (its search had not
-ended, or never started): the engine that adopts it looks for it again at its start."""
+LOOKUP_UNFINISHED: Final = frozenset({"submission_unknown", AMBIGUOUS_AT_FAL})
+"""``error_type`` of an ``unknown`` job whose search at fal is not over: it had not ended (or
+never started), so the engine that adopts it looks again at its start; or several requests
+matched, so it is shown again for the user to choose."""
 INTERRUPTED_SEND_MESSAGE: Final = (
     "Submission outcome unknown: the app stopped while sending. "
     "Check your fal dashboard before submitting again."
@@ -57,7 +60,7 @@ class Adoption:
 
 
 class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal, BatchJournal,
-                   GridJournal):
+                   GridJournal, HoldJournal):
     """The history database: the job journal (each state change its own commit) and listings.
 
     Open with :meth:`open`; see :class:`~qwenimg_desktop.core.store.base.StoreBase` for threading.
@@ -94,13 +97,15 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal, BatchJ
 
     def create_pending(
         self, request: GenerationRequest, *, queue_base: str, cost_estimate: float,
-        job_id: str | None = None,
+        job_id: str | None = None, hold: str | None = None,
     ) -> str:
-        """Commit a new ``pending`` job before anything is sent; returns its local id."""
+        """Commit a new ``pending`` job before anything is sent; returns its local id.
+        ``hold``: why a budget cap holds it back (it waits until released)."""
         job_id = job_id or uuid.uuid4().hex
         with self._writing() as conn:
             insert_pending(conn, request, owner=self.owner, queue_base=queue_base,
                            cost_estimate=cost_estimate, job_id=job_id, now=self._clock())
+            hold_back(conn, [job_id], hold)
         return job_id
 
     def mark_sending(self, job_id: str) -> None:

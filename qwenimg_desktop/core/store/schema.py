@@ -334,9 +334,28 @@ _V9_GRIDS: Final = (
     """,
 )
 
+# Money holds (core/store/holds.py): ``jobs.hold`` is why a waiting job is held back by a
+# budget cap (NULL: not held); ``queue_control.locked`` is fal's reason while the account is
+# locked (a pause apart from the user's own ``paused``); ``lost_submit_candidates`` are the
+# requests in fal's history that matched a lost submit when several did (the user chooses).
+_V10_HOLDS: Final = (
+    "ALTER TABLE jobs ADD COLUMN hold TEXT",
+    "ALTER TABLE queue_control ADD COLUMN locked TEXT",
+    """
+    CREATE TABLE lost_submit_candidates (
+        job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+        request_id TEXT NOT NULL,
+        sent_at REAL,
+        status_code INTEGER,
+        summary TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (job_id, request_id)
+    )
+    """,
+)
+
 MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     _V1, _V2_LIBRARY, _V3_ENDPOINTS, _V4_EDITS, _V5_OWNER, _V6_BATCHES, _V7_GRAMS,
-    _V8_GRAM_BACKFILL, _V9_GRIDS,
+    _V8_GRAM_BACKFILL, _V9_GRIDS, _V10_HOLDS,
 )
 """Migration ``n`` (1-based) brings ``user_version`` from ``n - 1`` to ``n``; append only."""
 

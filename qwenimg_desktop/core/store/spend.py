@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
 
-from qwenimg_desktop.core.jobs.model import DEADLINE, NOT_DOWNLOADED, JobState
+from qwenimg_desktop.core.jobs.model import DEADLINE, FINAL_STATES, NOT_DOWNLOADED, JobState
 
 NOT_BILLED_ENDPOINT: Final = "local/contact-sheet"
 """Rows the app made itself (contact sheets, ``core/store/grids.py``): never fal's, never spend."""
@@ -128,6 +128,34 @@ def summarise(entries: list[JobCost], now: float | None = None) -> SpendSummary:
         summary.by_day[key] = summary.by_day.get(key, 0.0) + entry.cost
         summary.images += entry.images if entry.state == JobState.completed.value else 0
     return summary
+
+
+@dataclass(frozen=True)
+class Committed:
+    """What a budget cap counts: what fal billed today / this month, plus the estimates of
+    the jobs on their way (waiting to be sent, or at fal) that no cap holds back: ten quick
+    clicks are counted before any of them finishes."""
+
+    today: float = 0.0
+    month: float = 0.0
+
+
+def committed(conn: sqlite3.Connection, now: float | None = None) -> Committed:
+    """See :class:`Committed` (this month's jobs only: an index range, not the whole ledger)."""
+    since = month_start(now)
+    billed = summarise(ledger(conn, since), now)
+    moment = datetime.fromtimestamp(time.time() if now is None else now)
+    day = moment.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+    final = sorted(s.value for s in FINAL_STATES)
+    today, month = billed.today, billed.month
+    for created_at, estimate in conn.execute(
+        f"SELECT created_at, cost_estimate FROM jobs WHERE state NOT IN"
+        f" ({','.join('?' * len(final))}) AND hold IS NULL AND created_at >= ?",
+        (*final, since),
+    ):
+        month += float(estimate or 0.0)
+        today += float(estimate or 0.0) if created_at >= day else 0.0
+    return Committed(round(today, 6), round(month, 6))
 
 
 def ledger_csv(entries: list[JobCost]) -> str:
