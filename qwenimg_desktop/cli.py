@@ -264,6 +264,7 @@ class _Progress:
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.finals: queue.Queue[ev.JobEvent] = queue.Queue()
+        self.ended: dict[str, ev.JobEvent] = {}  # taken off ``finals`` while waiting for another
         self.started = time.monotonic()
 
     def __call__(self, event: ev.JobEvent) -> None:
@@ -396,6 +397,10 @@ def cmd_redownload(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _wait_for(progress: _Progress, job_id: str, timeout: float | None) -> ev.JobEvent:
+    """The final event of ``job_id``; those of other jobs that end first are kept for their
+    own wait (a batch's jobs may end in any order)."""
+    if job_id in progress.ended:
+        return progress.ended.pop(job_id)
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
         remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
@@ -408,6 +413,7 @@ def _wait_for(progress: _Progress, job_id: str, timeout: float | None) -> ev.Job
             ) from None
         if event.job_id == job_id:
             return event
+        progress.ended[event.job_id] = event
 
 
 def _job_json(record: Any, final: ev.JobEvent | None) -> dict[str, Any]:

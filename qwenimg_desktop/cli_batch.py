@@ -3,8 +3,9 @@ total cost confirmed before anything is sent.
 
 Everything is planned first (``core.batch``): a malformed line, prompt or axis, a missing
 wildcard list or a count over the limit stops here with a message and nothing journalled or
-sent. Then the total cost is shown and must be confirmed (``--yes``, or ``y`` at a terminal)
-before the batch is journalled whole and sent in order.
+sent. A batch whose total would pass a budget cap of the app's settings (daily, monthly) is
+refused whole unless ``--allow-over-budget``. Then the total cost is shown and must be confirmed
+(``--yes``, or ``y`` at a terminal) before the batch is journalled whole and sent in order.
 """
 
 from __future__ import annotations
@@ -62,11 +63,21 @@ def add_batch_options(gen: argparse.ArgumentParser) -> None:
                        help="print the jobs and the total cost, send nothing")
     group.add_argument("--yes", action="store_true",
                        help="send without asking to confirm the total cost")
+    group.add_argument("--allow-over-budget", action="store_true",
+                       help="send a batch even if it would pass the daily or monthly cap set in "
+                       "the app's settings (without it, such a batch is refused, nothing sent)")
 
 
 def is_batch(args: argparse.Namespace) -> bool:
     """Whether ``generate`` was asked for more than a single plain request."""
     return bool(args.batch or args.variables or args.axis or args.dry_run)
+
+
+class OverBudget(UserError):
+    """A batch whose total would pass a budget cap: refused whole, nothing sent."""
+
+    next_step = ("Raise the cap in the app (File → Settings…), send fewer jobs, or add "
+                 "--allow-over-budget to send it anyway.")
 
 
 class BatchUsageError(UserError):
@@ -171,6 +182,30 @@ def _summary(plan: BatchPlan) -> str:
             f"${plan.total_cost():.2f}")
 
 
+def refuse_over_budget(plan: BatchPlan, args: argparse.Namespace) -> None:
+    """Raise :class:`OverBudget` if the batch's total would pass a cap of the app's settings,
+    counting what fal billed today and this month and the jobs still on their way."""
+    from qwenimg_desktop.core.budget import Budget, check_budget  # noqa: PLC0415
+    from qwenimg_desktop.core.paths import (  # noqa: PLC0415
+        SETTINGS_FILE,
+        default_config_dir,
+        default_data_dir,
+    )
+    from qwenimg_desktop.core.settings import AppSettings  # noqa: PLC0415
+    from qwenimg_desktop.core.store.files import DataLayout  # noqa: PLC0415
+    from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
+
+    caps = AppSettings.load(default_config_dir(args.data_dir) / SETTINGS_FILE).budget.caps
+    if caps == Budget():
+        return
+    with HistoryStore.open(DataLayout(default_data_dir(args.data_dir)), readonly=True) as store:
+        spent = store.committed_spend()
+    decision = check_budget(plan.total_cost(), plan.images, spent_today=spent.today,
+                            spent_month=spent.month, budget=caps)
+    if not decision.may_send:
+        raise OverBudget(f"not sent: {_summary(plan)}. {decision.reason}")
+
+
 def _confirmed(plan: BatchPlan, args: argparse.Namespace, err: TextIO) -> bool:
     if args.yes:
         return True
@@ -199,6 +234,8 @@ def run_batch(args: argparse.Namespace, out: TextIO, err: TextIO, cli: ModuleTyp
         return EXIT_OK
     base = cli.queue_base(args)
     key = cli._api_key(required=True)
+    if not args.allow_over_budget:
+        refuse_over_budget(plan, args)
     if not _confirmed(plan, args, err):
         print("not sent", file=err)
         return EXIT_FAILED

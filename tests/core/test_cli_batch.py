@@ -197,3 +197,29 @@ def test_kill_minus_9_mid_batch_then_resume_sends_no_job_twice_and_keeps_order(
     assert set(sent_before) <= set(order[:len(sent_before) + 1])
     states = {row[1] for row in _rows(data)}
     assert states <= {"completed", "unknown"}  # a kill mid-POST is flagged, never re-sent
+
+
+def test_a_batch_over_a_budget_cap_is_refused_whole_unless_allowed(
+    emulator_factory: EmulatorFactory, tmp_path: Path
+) -> None:
+    """The app's daily cap ($0.20) holds for the CLI too: three pro images ($0.225) are
+    refused with the reason and nothing journalled or sent; --allow-over-budget sends them."""
+    server = emulator_factory(valid_keys={TEST_KEY})
+    data = tmp_path / "data"
+    (data / "config").mkdir(parents=True)
+    (data / "config" / "settings.json").write_text(json.dumps({"daily_cap_usd": 0.2}),
+                                                    encoding="utf-8")
+    args = ["generate", "--prompt", "a {red|blue|green} kite", "--variables", "all", "--yes",
+            "--queue-url", server.base_url, "--data-dir", str(data)]
+    refused = run_cli(tmp_path, *args, key=TEST_KEY)
+    assert refused.returncode == 1, refused.stderr
+    assert "not sent: 3 job(s), 3 image(s), about $0.23" in refused.stderr
+    assert "would pass today's cap of $0.20" in refused.stderr
+    assert "--allow-over-budget" in refused.stderr
+    assert server.stats()["submits_total"] == 0
+    assert _rows(data) == []
+
+    allowed = run_cli(tmp_path, *args, "--allow-over-budget", key=TEST_KEY, timeout=120)
+    assert allowed.returncode == 0, allowed.stderr
+    assert server.stats()["submits_total"] == 3
+    assert [state for _id, state, _batch in _rows(data)] == ["completed"] * 3
