@@ -109,6 +109,7 @@ class AppRuntime:
         config = EngineConfig(
             self.layout, queue_base=self.queue_base, concurrency=self.settings.concurrency,
             price_per_image=self.settings.price_per_image_usd, repair_corrupt=True,
+            budget=None if self.demo else self.settings.budget,  # demo jobs are free
             # a hard crash in the engine's process leaves its stack in the crash folder
             fault_log=self.log_dir / "crash" / "engine-fault.log")
         engine: EngineFacade

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from qwenimg_desktop.core.budget import Budget
 from qwenimg_desktop.core.edit_request import Reference
 from qwenimg_desktop.core.endpoints import UnknownEndpoint, endpoint_for
 from qwenimg_desktop.core.endpoints.describe import field_specs
@@ -302,6 +303,11 @@ class AppSettings(BaseModel):
         """
         loaded = _load_model(cls, path, "settings file", "the defaults are used", report)
         return loaded if loaded is not None else cls()
+
+    @property
+    def budget(self) -> Budget:
+        """The caps and confirmation thresholds these settings set (core/budget.py)."""
+        return Budget(self.daily_cap_usd, self.monthly_cap_usd, self.ask_above_usd)
 
     def save(self, path: Path) -> None:
         """Write atomically (temp file → fsync → rename); ``DiskFull`` when the disk is full."""

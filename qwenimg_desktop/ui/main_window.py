@@ -49,6 +49,7 @@ from qwenimg_desktop.ui.create.params_panel import ParamsPanel
 from qwenimg_desktop.ui.create.references_strip import ReferenceStrip
 from qwenimg_desktop.ui.create.result_viewer import ResultViewer
 from qwenimg_desktop.ui.dialogs.budget_stop import confirm_budget
+from qwenimg_desktop.ui.dialogs.choose_request import ChooseRequestDialog
 from qwenimg_desktop.ui.dialogs.first_run import FirstRunDialog
 from qwenimg_desktop.ui.dialogs.settings_dialog import SettingsDialog
 from qwenimg_desktop.ui.dialogs.spend_view import SpendDialog
@@ -128,8 +129,7 @@ class MainWindow(QMainWindow):
         self.spend_label.setToolTip("What fal billed today (History → Spend… for more)")
         self.statusBar().addPermanentWidget(self.spend_label)
         self.account_banner = AccountLockedBanner(self)
-        self.account_banner.resume_requested.connect(
-            lambda: self.services.engine.pause_sending(False))
+        self.account_banner.resume_requested.connect(self.resume_after_lock)
         self.settings_dialog: SettingsDialog | None = None
         self.first_run: FirstRunDialog | None = None
         self.key_ready = services.demo
@@ -142,6 +142,8 @@ class MainWindow(QMainWindow):
         self.previous_drafts: list[DraftSnapshot] = []
         self._torn_down = False
         self.cancel_box: QMessageBox | None = None
+        self.chooser: ChooseRequestDialog | None = None
+        self._pause_touched = False  # the user toggled Pause sending since the window opened
         self.quit_box: QMessageBox | None = None
         # Jobs clicked here that the engine has not recorded yet: "Job sent." waits for that.
         self._unrecorded: set[str] = set()
@@ -306,6 +308,8 @@ class MainWindow(QMainWindow):
         self.jobs.retry_requested.connect(self.retry)
         self.jobs.redownload_requested.connect(self.services.engine.redownload)
         self.jobs.cancel_all_requested.connect(self.cancel_all)
+        self.jobs.allow_once_requested.connect(self.allow_once)
+        self.jobs.choose_request_requested.connect(self.choose_request)
         self.jobs_model.job_finished.connect(self._job_finished)
         self.results.use_settings.connect(self.use_settings)
         self.results.status.connect(self.messenger.info)
@@ -317,9 +321,9 @@ class MainWindow(QMainWindow):
 
     def _connect_jobs_list(self, a: Actions) -> None:
         self.jobs.view.addAction(a.cancel)  # Esc cancels only while the jobs list has focus
-        # Right-click on a job: the queue's commands (also in the Jobs menu).
+        # Right-click on a job: what it offers (JobsPanel.job_menu), then the queue's commands
+        # (also in the Jobs menu).
         self.jobs.view.addActions([a.run_next, a.cancel_batch, a.more_like_this])
-        self.jobs.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.jobs.move_requested.connect(self.move_waiting_job)
         self.jobs.cleared.connect(self._jobs_cleared)
 
@@ -347,11 +351,11 @@ class MainWindow(QMainWindow):
         return self._budget_allows(cost, request.num_images, confirmed=False)
 
     def _budget_allows(self, cost_usd: float, images: int, *, confirmed: bool) -> bool:
-        """Whether the budget lets an action costing ``cost_usd`` go: a cap it would pass asks
-        (allow once); a confirmation threshold asks unless the user has just ``confirmed`` this
-        very total (a batch's own question names it)."""
-        settings = self.services.settings
-        budget = Budget(settings.daily_cap_usd, settings.monthly_cap_usd, settings.ask_above_usd)
+        """Whether the confirmation threshold lets an action costing ``cost_usd`` go: it asks
+        unless the user has just ``confirmed`` this very total (a batch's own question names
+        it). The caps ask nothing here: the engine holds what would pass one in the queue,
+        with the reason shown, until the cap is raised or the job allowed once."""
+        budget = self.services.settings.budget.without_caps()
         if budget == Budget():
             return True
         store = (self.services.history_store or _no_history)()
@@ -362,6 +366,57 @@ class MainWindow(QMainWindow):
         if decision.may_send or (confirmed and decision.verdict is Verdict.ask):
             return True
         return self.confirm_budget(decision)
+
+    def allow_once(self, job_id: str) -> bool:
+        """Send a job a budget cap holds back (its whole batch); False if it is not held."""
+        row = self.jobs_model.row(job_id) if job_id else None
+        if row is None or not row.held:
+            self.messenger.warning("Only a job held by a budget cap can be allowed once.")
+            return False
+        try:
+            self.services.engine.allow_once(job_id)
+        except QwenImgError as exc:
+            self.messenger.error(f"Could not allow it: {exc.message}")
+            return False
+        self.messenger.info("Allowed once: it is sent (with the rest of its batch, if any).")
+        return True
+
+    def choose_request(self, job_id: str) -> ChooseRequestDialog | None:
+        """Open the chooser for a lost submit several requests at fal match (non-modal)."""
+        row = self.jobs_model.row(job_id) if job_id else None
+        store = (self.services.history_store or _no_history)()
+        if row is None or not row.awaits_choice or store is None:
+            self.messenger.warning("This job is not waiting for a choice of request at fal.")
+            return None
+        candidates = store.candidates(job_id)
+        if not candidates:
+            self.messenger.warning("No requests at fal are recorded for this job.")
+            return None
+        if self.chooser is not None:
+            self.chooser.close()
+        dialog = ChooseRequestDialog(job_id, candidates, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.chosen.connect(self.adopt_request)
+        dialog.destroyed.connect(lambda: setattr(self, "chooser", None))
+        self.chooser = dialog
+        dialog.open()
+        return dialog
+
+    def adopt_request(self, job_id: str, request_id: str) -> None:
+        """Follow the request the user chose for a lost submit (checked by the engine)."""
+        try:
+            self.services.engine.adopt_request(job_id, request_id)
+        except QwenImgError as exc:
+            self.messenger.error(f"Could not follow it: {exc.message}")
+            return
+        self.messenger.info("Following the chosen request at fal; nothing is sent again.")
+
+    def resume_after_lock(self) -> None:
+        """The lock banner's Resume (after a top-up): the user's own pause stays as it is."""
+        try:
+            self.services.engine.resume_after_lock()
+        except QwenImgError as exc:
+            self.messenger.error(f"Could not resume: {exc.message}")
 
     def confirm_budget(self, decision: BudgetDecision) -> bool:
         """Ask whether an action held by the budget goes anyway (modal)."""
@@ -507,9 +562,10 @@ class MainWindow(QMainWindow):
     def _settings_changed(self) -> None:
         self.params.refresh_cost()
         settings = self.services.settings
-        try:
-            self.services.engine.configure(concurrency=settings.concurrency,
-                                           price_per_image=settings.price_per_image_usd)
+        try:  # new caps send the held jobs they let go
+            self.services.engine.configure(
+                concurrency=settings.concurrency, price_per_image=settings.price_per_image_usd,
+                budget=None if self.services.demo else settings.budget)
         except QwenImgError as exc:  # the engine is stopping: the next start reads the settings
             log.warning("settings not applied to the engine: %s", exc.message)
 
@@ -568,6 +624,7 @@ class MainWindow(QMainWindow):
 
     def set_sending_paused(self, paused: bool) -> None:
         """Pause (or resume) sending: jobs not sent yet wait, jobs at fal go on."""
+        self._pause_touched = True
         try:
             self.services.engine.pause_sending(paused)
         except QwenImgError as exc:
@@ -687,7 +744,14 @@ class MainWindow(QMainWindow):
             (self.messenger.info if event.info else self.messenger.error)(event.message)
             return
         if isinstance(event, ev.EngineReady):  # the composition root opens the history
+            self._show_pauses(event)
             return
+        if isinstance(event, ev.Held):
+            row = self.jobs_model.row(event.job_id)
+            if row is None or not row.held:  # said once per hold, not per new figure
+                self.messenger.warning(
+                    f"{event.reason[:1].upper()}{event.reason[1:]}: the job waits in the list. "
+                    "Raise the cap in Settings, or right-click it → Allow once.")
         if isinstance(event, ev.AccountLocked):  # sending paused until the user resumes
             self.account_banner.show_lock(event.reason)
             return
@@ -697,6 +761,18 @@ class MainWindow(QMainWindow):
         row = self.jobs_model.row(event.job_id)
         if row is None or row.state is not before:  # log lines alone change no count
             self._refresh_title()
+
+    def _show_pauses(self, ready: ev.EngineReady) -> None:
+        """Pauses kept across a restart: the user's (the Pause sending check mark) and a
+        locked account's (the banner)."""
+        if ready.error:
+            return
+        if not self._pause_touched:  # else the user's later command wins (sent after it)
+            blocked = self.acts.pause_sending.blockSignals(True)  # reflect it, do not send it
+            self.acts.pause_sending.setChecked(ready.paused)
+            self.acts.pause_sending.blockSignals(blocked)
+        if ready.locked is not None:
+            self.account_banner.show_lock(ready.locked)
 
     def _refresh_title(self) -> None:
         """Progress in the title, seen in the task bar while the window is hidden or minimised:

@@ -1,8 +1,11 @@
-"""Generate held by a budget cap: the user is asked; Cancel sends nothing, Allow once sends."""
+"""Budget caps in the window: what would pass a cap waits in the jobs list with its reason
+(no modal question), until the cap is raised or the job allowed once; Cancel removes it.
+The confirmation threshold still asks."""
 
 from __future__ import annotations
 
 import pytest
+from PySide6.QtGui import QAction
 from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.core.budget import BudgetDecision, Verdict
@@ -13,77 +16,98 @@ from qwenimg_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import type_prompt, wait_state
 
 
-def test_a_daily_cap_holds_generate_until_allowed_once(
-    window: MainWindow, emulator: EmulatorServer, qtbot: QtBot,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    window.services.settings.daily_cap_usd = 0.1  # one pro image ($0.075) fits, two do not
+def _set_caps(window: MainWindow, daily: float | None) -> None:
+    """What the settings dialog does when the user changes a cap."""
+    window.services.settings.daily_cap_usd = daily
+    window._settings_changed()
+
+
+def _menu_action(window: MainWindow, job_id: str, text: str) -> QAction:
+    menu = window.jobs.job_menu(job_id)
+    assert menu is not None
+    found = [a for a in menu.actions() if a.text().startswith(text)]
+    assert found, [a.text() for a in menu.actions()]
+    return found[0]
+
+
+def _never_asked(window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> list[BudgetDecision]:
     asked: list[BudgetDecision] = []
-    answer = {"allow": False}
 
     def confirm(decision: BudgetDecision) -> bool:
         asked.append(decision)
-        return answer["allow"]
+        return False
 
     monkeypatch.setattr(window, "confirm_budget", confirm)
+    return asked
+
+
+def test_a_job_over_the_daily_cap_waits_held_until_allowed_once(
+    window: MainWindow, emulator: EmulatorServer, qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    qtbot.waitUntil(lambda: window._data_layout() is not None, timeout=30_000)
+    _set_caps(window, 0.1)  # one pro image ($0.075) fits, two do not
+    asked = _never_asked(window, monkeypatch)
     type_prompt(qtbot, window, "first")
     first = window.generate()
     assert first is not None
-    assert asked == []  # within the cap: no question
     wait_state(qtbot, window, first, JobState.completed)
     window.editor.load("", "")
     type_prompt(qtbot, window, "second")
-    assert window.generate() is None  # $0.075 more would pass $0.10: held
-    assert asked[-1].verdict is Verdict.over_cap
-    assert "today's cap of $0.10" in asked[-1].reason
-    assert emulator.stats()["submits_total"] == 1
-    answer["allow"] = True
     second = window.generate()
-    assert second is not None
+    assert second is not None  # handed over, not refused by a question
+    qtbot.waitUntil(lambda: bool((r := window.jobs_model.row(second)) and r.held),
+                    timeout=20_000)
+    row = window.jobs_model.row(second)
+    assert row is not None
+    assert row.held == "held: over the daily budget ($0.15 of $0.10)"
+    assert "held: over the daily budget" in row.status_line(0.0)  # shown in the list
+    assert asked == []
+    assert emulator.stats()["submits_total"] == 1
+    assert "Allow once" in [a.text().split(" · ")[0]
+                            for a in window.jobs.job_menu(second).actions()]  # type: ignore[union-attr]
+
+    _menu_action(window, second, "Allow once").trigger()
     wait_state(qtbot, window, second, JobState.completed)
     assert emulator.stats()["submits_total"] == 2
 
 
-def test_the_budget_stop_box_defaults_to_cancel(qtbot: QtBot) -> None:
-    decision = BudgetDecision(Verdict.over_cap, "$0.30 more would pass today's cap of $1.00 "
-                                                "($0.90 spent today).")
-    box = budget_stop_box(decision)
-    qtbot.addWidget(box)
-    assert box.defaultButton().text().replace("&", "") == "Cancel"
-    assert [b.text() for b in box.buttons() if b is not box.defaultButton()] == ["Allow once"]
-
-
-def test_a_batch_is_held_whole_by_a_cap_and_sends_nothing_when_declined(
+def test_a_held_batch_sends_nothing_until_the_cap_is_raised_and_cancel_removes_a_held_job(
     window: MainWindow, emulator: EmulatorServer, qtbot: QtBot,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Before: a confirmed batch went straight to the engine, past every budget cap."""
     qtbot.waitUntil(lambda: window._data_layout() is not None, timeout=30_000)
-    window.services.settings.daily_cap_usd = 0.2  # two pro images fit, three do not
+    _set_caps(window, 0.2)  # two pro images fit, three do not
     window.services.settings.ask_above_usd = 0.1  # the batch's own question covers this one
-    asked: list[BudgetDecision] = []
-    answer = {"allow": False}
-
-    def confirm(decision: BudgetDecision) -> bool:
-        asked.append(decision)
-        return answer["allow"]
-
-    monkeypatch.setattr(window, "confirm_budget", confirm)
+    asked = _never_asked(window, monkeypatch)
     type_prompt(qtbot, window, "a {red|blue|green} kite")
     window.batch.mode.setCurrentIndex(1)  # every combination: three jobs
     window.batch.refresh()
     plan = window.batch.plan
     assert plan is not None
     assert len(plan.jobs) == 3
-    assert window.generate_batch(plan) is None  # $0.225 would pass $0.20: held whole
-    assert [d.verdict for d in asked] == [Verdict.over_cap]
-    assert "today's cap of $0.20" in asked[0].reason
-    assert window.jobs_model.rowCount() == 0
-    qtbot.wait(300)
+    assert window.generate_batch(plan) is not None  # $0.225 would pass $0.20: held whole
+    assert asked == []
+    job_ids = window.jobs_model.active_ids()
+    assert len(job_ids) == 3
+    qtbot.waitUntil(lambda: all((r := window.jobs_model.row(j)) is not None and r.held
+                                for j in job_ids), timeout=20_000)
     assert emulator.stats()["submits_total"] == 0
 
-    window.services.settings.daily_cap_usd = None  # within the caps: the threshold alone
-    asked.clear()
-    assert window.generate_batch(plan) is not None  # the user confirmed this total already
-    assert asked == []
-    qtbot.waitUntil(lambda: emulator.stats()["submits_total"] == 3, timeout=20_000)
+    dropped = job_ids[0]
+    window.jobs.select_job(dropped)
+    _menu_action(window, dropped, "&Cancel selected job").trigger()
+    wait_state(qtbot, window, dropped, JobState.cancelled)
+    _set_caps(window, 1.0)  # raising the cap sends the held jobs that now fit
+    for job in job_ids[1:]:
+        wait_state(qtbot, window, job, JobState.completed)
+    assert emulator.stats()["submits_total"] == 2
+
+
+def test_the_budget_stop_box_defaults_to_cancel(qtbot: QtBot) -> None:
+    decision = BudgetDecision(Verdict.ask, "This costs about $0.30, more than the $0.20 you "
+                                           "asked to confirm.")
+    box = budget_stop_box(decision)
+    qtbot.addWidget(box)
+    assert box.defaultButton().text().replace("&", "") == "Cancel"
+    assert [b.text() for b in box.buttons() if b is not box.defaultButton()] == ["Send"]

@@ -35,6 +35,7 @@ from qwenimg_desktop.core.jobs.lease import EngineLease, LiveOwner, live_owner, 
 from qwenimg_desktop.core.jobs.model import (
     ACCOUNT_LOCKED_WAIT,
     AMBIGUOUS_AT_FAL,
+    CHOOSE_STEP,
     NOT_DOWNLOADED,
     REMOTE_STATES,
     JobState,
@@ -336,7 +337,7 @@ class JobEngine(StartGate):
             elif record.state is JobState.unknown and record.error_type == AMBIGUOUS_AT_FAL:
                 # Several requests at fal match it: shown again, for the user to choose.
                 pipe.emit(ev.Failed(job_id, record.error or "", "SubmissionUnknown",
-                                    error_type=AMBIGUOUS_AT_FAL))
+                                    next_step=CHOOSE_STEP, error_type=AMBIGUOUS_AT_FAL))
             elif record.state is JobState.unknown and record.request is not None:
                 # Its search at fal was cut off (the process stopped while looking): look again.
                 if job_id not in self._jobs:
@@ -973,12 +974,12 @@ class JobEngine(StartGate):
             await self._adopt_found(ctx, found.matches[0].request_id)
             return
         if found.outcome is reconcile.Outcome.several:
-            message = (f"several requests at fal match this job ({len(found.matches)}); choose "
-                       "the one to follow (the job's menu: Choose the request at fal…)")
+            message = (f"several requests at fal match this job ({len(found.matches)}); "
+                       "nothing was sent again")
             await pipe.db(pipe.store.note_candidates, ctx.job_id, message,
                           reconcile.candidates(found))
             pipe.emit(ev.Failed(ctx.job_id, message, "SubmissionUnknown",
-                                error_type=AMBIGUOUS_AT_FAL))
+                                next_step=CHOOSE_STEP, error_type=AMBIGUOUS_AT_FAL))
             return
         minutes = self.config.reconcile_deadline / 60
         message = (f"{record.error}. Not found at fal: its request history did not show "
@@ -986,7 +987,8 @@ class JobEngine(StartGate):
                    "(and is charged again).")
         error_type = reconcile.NOT_FOUND_AT_FAL
         await pipe.db(pipe.store.note_unknown, ctx.job_id, message, error_type)
-        pipe.emit(ev.Failed(ctx.job_id, message, "SubmissionUnknown", error_type=error_type))
+        pipe.emit(ev.Failed(ctx.job_id, message, "SubmissionUnknown",
+                            next_step=reconcile.SUBMIT_AGAIN_STEP, error_type=error_type))
 
     async def _adopt_found(self, ctx: JobContext, request_id: str) -> None:
         """``unknown`` → ``submitted`` with the request id found at fal, then follow it."""

@@ -78,6 +78,8 @@ stopped waiting (and asked fal to cancel). If fal finished it anyway, Re-downloa
 AMBIGUOUS_AT_FAL: Final = "ambiguous_at_fal"
 """``error_type`` of an ``unknown`` job that several requests in fal's history match: the user
 chooses the one to follow (core/jobs/reconcile.py)."""
+CHOOSE_STEP: Final = ("Choose the request to follow: right-click the job → Choose the request "
+                      "at fal….")
 REDOWNLOADABLE_ERRORS: Final = frozenset({NOT_DOWNLOADED, DEADLINE})
 
 

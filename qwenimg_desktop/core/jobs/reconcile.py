@@ -35,6 +35,8 @@ __all__ = [
     "AMBIGUOUS_AT_FAL",
     "LOOKING",
     "NOT_FOUND_AT_FAL",
+    "NO_HISTORY_ACCESS",
+    "SUBMIT_AGAIN_STEP",
     "Lookup",
     "Outcome",
     "candidates",
@@ -56,6 +58,8 @@ MAX_DELAY_S: Final = 60.0
 LOOKING: Final = "looking for this request at fal"
 NOT_FOUND_AT_FAL: Final = "not_found_at_fal"
 """``error_type`` of an unknown job that fal's history did not show before the deadline."""
+SUBMIT_AGAIN_STEP: Final = ("Submit again (right-click the job, or Retry) sends it once more, "
+                            "at the price shown.")
 NO_HISTORY_ACCESS: Final = (
     "Lost submits cannot be looked up: this fal key may not read the request history. Jobs "
     "whose submit outcome is unknown stay as they are; check your fal dashboard."

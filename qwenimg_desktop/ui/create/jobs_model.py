@@ -18,7 +18,7 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QStandardItem, QStan
 from qwenimg_desktop.core.endpoints import endpoint_for
 from qwenimg_desktop.core.errors import QwenImgError
 from qwenimg_desktop.core.jobs import events as ev
-from qwenimg_desktop.core.jobs.model import DEADLINE, NOT_DOWNLOADED, JobState
+from qwenimg_desktop.core.jobs.model import AMBIGUOUS_AT_FAL, DEADLINE, NOT_DOWNLOADED, JobState
 from qwenimg_desktop.core.params import GenerationRequest, estimate_cost
 from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.safe_text import markdown_plain_line, plain_tooltip
@@ -118,6 +118,8 @@ class JobRow:
     image_paths: tuple[str, ...] = ()
     kind: str = ""  # the error class of a failure, e.g. "PaidNotDownloaded"
     cancel_answer: str = ""  # what fal answered to this job's cancel, once one was sent
+    held: str = ""  # why a budget cap holds it back ("held: over the daily budget (…)")
+    error_type: str = ""  # a lost submit's outcome: "not_found_at_fal", "ambiguous_at_fal"
     created: str = field(default_factory=lambda: datetime.now().strftime("%H:%M"))
     restored: bool = False  # listed again after a restart: its log is read when shown
     rank: float = 0.0  # while waiting: its place in the send queue (lower is sent first)
@@ -155,9 +157,35 @@ class JobRow:
         if request.num_images != 1:
             parts.append(f"{request.num_images} images")
         if with_cost and endpoint is not None:
-            cost = estimate_cost(request, endpoint.price_per_image_usd)
-            parts.append(messages.generate_label(cost).removeprefix("Generate · "))
+            parts.append(self.cost_text)
         return " · ".join(parts)
+
+    @property
+    def cost_text(self) -> str:
+        """What sending it costs at its endpoint's price, e.g. "$0.08" ("" when unknown)."""
+        try:
+            endpoint = endpoint_for(self.request.endpoint) if self.request else None
+        except QwenImgError:
+            endpoint = None
+        if endpoint is None or self.request is None:
+            return ""
+        cost = estimate_cost(self.request, endpoint.price_per_image_usd)
+        return messages.generate_label(cost).removeprefix("Generate · ")
+
+    @property
+    def awaits_choice(self) -> bool:
+        """A lost submit that several requests at fal match: the user chooses one."""
+        return self.state is JobState.unknown and self.error_type == AMBIGUOUS_AT_FAL
+
+    @property
+    def may_submit_again(self) -> bool:
+        """Whether sending its request again is offered: a finished job, or a lost submit
+        fal's history did not show (or could not be searched); never while it is still
+        looked for, nor when fal has requests that match it."""
+        if self.state is JobState.unknown:
+            return self.kind == "SubmissionUnknown" and not self.awaits_choice
+        return self.state in (JobState.failed, JobState.cancelled, JobState.completed) and (
+            not self.retry_pays_twice)
 
     @property
     def awaits_redownload(self) -> bool:
@@ -548,12 +576,15 @@ def _row_from_record(record: JobRecord, absolute: Callable[[str], str]) -> JobRo
         record.id, record.request, state=record.state, position=record.queue_position,
         reason=(record.error or "") if final else "", seed=record.seed,
         image_paths=tuple(absolute(image.path) for image in record.images),
-        kind=_KINDS.get(record.error_type or "", record.error_type or ""), created=shown,
-        restored=True)
+        kind=("SubmissionUnknown" if record.state is JobState.unknown
+              else _KINDS.get(record.error_type or "", record.error_type or "")),
+        error_type=record.error_type or "", created=shown, restored=True)
 
 
 def _state_changed(row: JobRow, event: ev.StateChanged, now: float) -> None:
-    row.state, row.detail = event.state, event.detail
+    row.state, row.detail, row.held = event.state, event.detail, ""
+    if event.state is JobState.unknown:  # looked for (again) at fal: no outcome yet
+        row.kind = row.error_type = ""
     answer = messages.cancel_answer(event.state, event.detail)
     if answer:  # fal's answer to a cancel: kept, to be told if the job completes anyway
         row.cancel_answer = row.detail = answer
@@ -576,6 +607,8 @@ def _fold(row: JobRow, event: ev.JobEvent, now: float) -> None:
             row.last_log = event.logs[-1].strip()[:120]
     elif isinstance(event, ev.StateChanged):
         _state_changed(row, event, now)
+    elif isinstance(event, ev.Held):
+        row.state, row.held, row.detail = JobState.pending, event.reason, event.reason
     elif isinstance(event, ev.Completed):
         row.state, row.seed, row.image_paths = JobState.completed, event.seed, event.image_paths
         row.kind = row.reason = ""
@@ -586,7 +619,7 @@ def _fold(row: JobRow, event: ev.JobEvent, now: float) -> None:
         unknown = event.kind == "SubmissionUnknown"
         row.state, row.finished = (JobState.unknown if unknown else JobState.failed), now
         row.reason = messages.failure_text(event.reason, event.kind, event.next_step)
-        row.kind = event.kind
+        row.kind, row.error_type = event.kind, event.error_type
     elif isinstance(event, ev.Cancelled):
         row.state, row.finished = JobState.cancelled, now
         row.reason = event.detail

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QDragEnterEvent,
@@ -16,6 +16,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListView,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -123,6 +124,8 @@ class JobsPanel(QWidget):
     cancel_all_requested = Signal()
     move_requested = Signal(str, int)  # a waiting job dragged to this place in the queue
     cleared = Signal(str)  # finished jobs left the list; the id of the one kept (selected)
+    allow_once_requested = Signal(str)  # send a job a budget cap holds back
+    choose_request_requested = Signal(str)  # choose which request at fal a lost submit is
     selected = Signal(str)  # job id, "" when nothing is selected
 
     def __init__(self, model: JobsModel, parent: QWidget | None = None) -> None:
@@ -142,6 +145,9 @@ class JobsPanel(QWidget):
         self.view.setItemDelegate(_FitWidthDelegate(self.view))
         self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.view.setSelectionMode(QListView.SelectionMode.SingleSelection)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.menu: QMenu | None = None  # the last context menu shown
         self.view.setIconSize(QSize(THUMB_PX, THUMB_PX))
         self.cancel_button = QPushButton(translate("JobsPanel", "Cancel"), self)
         self.cancel_button.setToolTip("Cancel the selected job (Esc)")
@@ -304,6 +310,48 @@ class JobsPanel(QWidget):
         if row is not None and row.awaits_redownload:
             self.redownload_requested.emit(row.job_id)
 
+    def job_menu(self, job_id: str) -> QMenu | None:
+        """The actions a job offers (None when it offers none): Allow once for a job a
+        budget cap holds; Choose the request at fal… for a lost submit several requests match;
+        Submit again (priced) for one fal did not show, else Retry; then the window's commands
+        added to the list (Cancel, Send next, …)."""
+        row = self.model.row(job_id)
+        if row is None:
+            return None
+        menu = QMenu(self)
+        cost = f" · {row.cost_text}" if row.cost_text and not self.model.free else ""
+        if row.held:
+            menu.addAction(translate("JobsPanel", "Allow once") + cost,
+                           lambda: self.allow_once_requested.emit(job_id))
+        if row.awaits_choice:
+            menu.addAction(translate("JobsPanel", "Choose the request at fal…"),
+                           lambda: self.choose_request_requested.emit(job_id))
+        if row.may_submit_again:
+            label = (translate("JobsPanel", "Submit again") if row.state is JobState.unknown
+                     else translate("JobsPanel", "Retry"))
+            menu.addAction(label + cost, lambda: self.retry_requested.emit(job_id))
+        if self.view.actions():  # the window's commands for the selected job (Cancel, …)
+            if not menu.isEmpty():
+                menu.addSeparator()
+            menu.addActions(self.view.actions())
+        if menu.isEmpty():
+            menu.deleteLater()
+            return None
+        return menu
+
+    def _context_menu(self, point: QPoint) -> None:
+        index = self.view.indexAt(point)
+        if not index.isValid():
+            return
+        self.view.setCurrentIndex(index)
+        menu = self.job_menu(str(index.data(JOB_ROLE)))
+        if menu is None:
+            return
+        if self.menu is not None:
+            self.menu.deleteLater()
+        self.menu = menu
+        menu.popup(self.view.viewport().mapToGlobal(point))
+
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         job_id = str(current.data(JOB_ROLE)) if current.isValid() else ""
         row = self.model.row(job_id) if job_id else None
@@ -341,9 +389,12 @@ class JobsPanel(QWidget):
         row = self.model.row(self.current_job())
         self.cancel_button.setEnabled(row is not None and not row.state.is_final
                                       and row.state is not JobState.cancel_requested)
-        self.retry_button.setEnabled(row is not None and row.state in (
-            JobState.failed, JobState.cancelled, JobState.unknown, JobState.completed)
-            and not row.retry_pays_twice)
+        self.retry_button.setEnabled(row is not None and row.may_submit_again)
+        again = row is not None and row.state is JobState.unknown and row.may_submit_again
+        cost = f" · {row.cost_text}" if row is not None and row.cost_text and not (
+            self.model.free) else ""
+        self.retry_button.setText(translate("JobsPanel", "Submit again") + cost if again
+                                  else translate("JobsPanel", "Retry"))
         self.redownload_button.setVisible(row is not None and row.awaits_redownload)
         active = len(self.model.active_ids())
         total = self.model.rowCount()
