@@ -92,6 +92,9 @@ def _float(text: str | None, default: float) -> float:
 class MainWindow(QMainWindow):
     """The application window; talks to the engine only through ``UiServices.engine``."""
 
+    chooser: ChooseRequestDialog | None = None  # the open "Choose the request at fal" list
+    _pause_touched = False  # the user toggled Pause sending since the window opened
+
     def __init__(self, services: UiServices, theme: ThemeController | None = None,
                  icon: QIcon | None = None) -> None:
         super().__init__()
@@ -142,8 +145,6 @@ class MainWindow(QMainWindow):
         self.previous_drafts: list[DraftSnapshot] = []
         self._torn_down = False
         self.cancel_box: QMessageBox | None = None
-        self.chooser: ChooseRequestDialog | None = None
-        self._pause_touched = False  # the user toggled Pause sending since the window opened
         self.quit_box: QMessageBox | None = None
         # Jobs clicked here that the engine has not recorded yet: "Job sent." waits for that.
         self._unrecorded: set[str] = set()
