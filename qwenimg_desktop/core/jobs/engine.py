@@ -26,6 +26,7 @@ from qwenimg_desktop.core.errors import (
     FalError,
     QwenImgError,
     ScopeRefused,
+    UserError,
 )
 from qwenimg_desktop.core.fal.protocol import request_urls
 from qwenimg_desktop.core.jobs import events as ev
