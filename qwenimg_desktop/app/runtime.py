@@ -155,7 +155,8 @@ class AppRuntime:
                 self.history = store
                 if window is not None:
                     window.history.attach(store)
-                    window.history_attached()  # resumed jobs' rows learn their parameters
+                    # resumed jobs' rows learn their parameters; the last session is listed
+                    window.history_attached(event.owner)
                 # Everything start-up built lives until quit: keep it out of later GC passes,
                 # which otherwise stall the GUI thread for ~20 ms whichever thread runs them.
                 heap.settle()

@@ -29,6 +29,7 @@ from qwenimg_desktop.core.edit_request import EditRequest
 from qwenimg_desktop.core.endpoints import EndpointKind, choose
 from qwenimg_desktop.core.errors import KeyringUnavailable, QwenImgError
 from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.core.jobs.lease import live_owners
 from qwenimg_desktop.core.jobs.model import REMOTE_STATES, JobState
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.settings import DraftSnapshot, ParamValues, ThemeChoice
@@ -789,9 +790,11 @@ class MainWindow(QMainWindow):
         if title != self.windowTitle():
             self.setWindowTitle(title)
 
-    def history_attached(self) -> None:
+    def history_attached(self, owner: str = "") -> None:
         """The history is open: rows of resumed jobs get their parameters from it, and the
-        last session's jobs are listed again (read on a worker)."""
+        last session's jobs are listed again (read on a worker). ``owner``: the engine's lease
+        id; unfinished jobs another live process runs (the CLI beside the window) are not
+        listed: their events go to that process, so their rows would never move."""
         for job_id in self.jobs_model.fill_requests():
             row = self.jobs_model.row(job_id)
             if row is not None:
@@ -803,8 +806,15 @@ class MainWindow(QMainWindow):
         since = _float(state.get(LAST_START), self._session_start - FIRST_SESSION_S)
         cleared_at = _float(state.get(CLEARED_AT), 0.0)
         kept = state.get(CLEARED_KEPT, "")
+        root = store.layout.root
+
+        def read() -> list[JobRecord]:
+            others = [o.owner_id for o in live_owners(root, besides=owner)] if owner else []
+            return store.session_jobs(since=since, cleared_at=cleared_at, kept=kept,
+                                      skip_owners=others)
+
         self.services.workers.run(
-            lambda: store.session_jobs(since=since, cleared_at=cleared_at, kept=kept),
+            read,
             lambda records: self._restore_jobs(records, store.layout),
             lambda exc: log.warning("the last session's jobs could not be listed: %s", exc))
 

@@ -15,7 +15,11 @@ from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.app.runtime import AppRuntime
 from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.core.jobs.lease import EngineLease
 from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.store.files import DataLayout
+from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.emulator.server import EmulatorServer
 from qwenimg_desktop.ui.create.jobs_model import THUMB_PX, state_icon
 from qwenimg_desktop.ui.main_window import MainWindow
@@ -316,3 +320,32 @@ def _key(qtbot: QtBot, window: MainWindow, key: Qt.Key) -> None:
     qtbot.waitUntil(window.isActiveWindow, timeout=3000)
     view.setFocus()
     qtbot.keyClick(view, key, Qt.KeyboardModifier.AltModifier)
+
+
+def test_unfinished_jobs_another_live_process_runs_are_not_listed_after_a_restart(
+    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The CLI beside the window runs its own jobs (their events go to it): a row for one
+    here would never move."""
+    base = tmp_path / "base"
+    layout = DataLayout(base).ensure()
+    cli = EngineLease(base, "qwenimg-desktop generate")
+    cli.acquire()
+    try:
+        with HistoryStore.open(layout) as store:
+            store.owner = cli.owner_id
+            theirs = store.create_pending(GenerationRequest(prompt="the CLI's kite"),
+                                          queue_base=emulator.base_url, cost_estimate=0.075)
+            store.owner = None
+            orphan = store.create_pending(GenerationRequest(prompt="a kite left behind"),
+                                          queue_base=emulator.base_url, cost_estimate=0.075)
+            assert {r.id for r in store.session_jobs(since=0)} == {theirs, orphan}
+        window = ready_window(runtime_factory(emulator, base=base), qtbot)
+        wait_state(qtbot, window, orphan, JobState.completed)  # adopted and sent here
+        qtbot.waitUntil(lambda: window.jobs.count_label.text() != "No jobs yet")
+        assert window.services.workers.wait(10_000)  # the restore's read is done,
+        qtbot.wait(200)  # and its rows handed to the list
+        assert window.jobs_model.row(theirs) is None
+        assert emulator.stats()["submits_by_job_id"] == {orphan: 1}
+    finally:
+        cli.release()

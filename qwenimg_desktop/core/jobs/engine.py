@@ -32,7 +32,13 @@ from qwenimg_desktop.core.fal.protocol import request_urls
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.config import EngineConfig
 from qwenimg_desktop.core.jobs.gate import EngineClosed, StartGate
-from qwenimg_desktop.core.jobs.lease import EngineLease, LiveOwner, live_owner, remove_dead_leases
+from qwenimg_desktop.core.jobs.lease import (
+    EngineLease,
+    LiveOwner,
+    live_owner,
+    live_owners,
+    remove_dead_leases,
+)
 from qwenimg_desktop.core.jobs.model import (
     ACCOUNT_LOCKED_WAIT,
     AMBIGUOUS_AT_FAL,
@@ -196,7 +202,8 @@ class JobEngine(StartGate):
             event = ev.EngineReady("", layout=self.layout, notice=self.notice,
                                    recovered=tuple(self.recovered),
                                    flagged_unknown=tuple(self.flagged_unknown),
-                                   paused=self.user_paused, locked=self.locked)
+                                   paused=self.user_paused, locked=self.locked,
+                                   owner=self._lease.owner_id)
         elif isinstance(exc, QwenImgError):
             event = ev.EngineReady("", error=exc.message, next_step=exc.next_step)
         else:
@@ -375,16 +382,7 @@ class JobEngine(StartGate):
 
     def _live_owners(self) -> list[LiveOwner]:
         """The other engines that hold a lease on this data dir now."""
-        from qwenimg_desktop.core.jobs.lease import owners_dir  # noqa: PLC0415
-
-        folder = owners_dir(self.layout.root)
-        found: list[LiveOwner] = []
-        for path in folder.glob("*.lock") if folder.is_dir() else ():
-            if path.stem != self._lease.owner_id:
-                owner = live_owner(self.layout.root, path.stem)
-                if owner is not None:
-                    found.append(owner)
-        return found
+        return live_owners(self.layout.root, besides=self._lease.owner_id)
 
     def _spawn_search(self, record: JobRecord) -> None:
         """Look for an interrupted send in fal's request history (see _find_lost_submit)."""

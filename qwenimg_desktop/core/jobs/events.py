@@ -117,6 +117,8 @@ class EngineReady(JobEvent):
     notice: str | None = None
     recovered: tuple[str, ...] = ()
     flagged_unknown: tuple[str, ...] = ()
+    owner: str = ""
+    """The engine's lease id: the ``owner`` of the jobs it runs (other live owners run theirs)."""
     error: str = ""
     next_step: str = ""
     paused: bool = False  # the user's "Pause sending", as kept across restarts

@@ -121,6 +121,18 @@ def live_owner(root: Path, owner_id: str) -> LiveOwner | None:
         return None
 
 
+def live_owners(root: Path, *, besides: str = "") -> list[LiveOwner]:
+    """The engines that hold a lease on the data dir ``root`` now, other than ``besides``."""
+    folder = owners_dir(root)
+    found: list[LiveOwner] = []
+    for path in folder.glob("*.lock") if folder.is_dir() else ():
+        if path.stem != besides:
+            owner = live_owner(root, path.stem)
+            if owner is not None:
+                found.append(owner)
+    return found
+
+
 def remove_dead_leases(root: Path) -> int:
     """Delete the lease files of owners that died without releasing them; returns how many."""
     removed = 0

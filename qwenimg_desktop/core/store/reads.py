@@ -59,20 +59,25 @@ class HistoryReads(StoreBase):
 
     def session_jobs(self, *, since: float, cleared_at: float = 0.0, kept: str = "",
                      finished_limit: int = SESSION_FINISHED_MAX,
-                     unfinished_limit: int = SESSION_UNFINISHED_MAX) -> list[JobRecord]:
+                     unfinished_limit: int = SESSION_UNFINISHED_MAX,
+                     skip_owners: Collection[str] = ()) -> list[JobRecord]:
         """What a restarted window lists, in the list's order: the jobs waiting to be sent in
         their queue order, then the others newest first: every unfinished one, and the
         finished ones created since ``since`` that were not cleared off the list at
-        ``cleared_at`` (``kept``: the one the clear kept)."""
+        ``cleared_at`` (``kept``: the one the clear kept). Unfinished jobs of
+        ``skip_owners`` (other live processes, which run them) are left out."""
         final = sorted(s.value for s in FINAL_STATES)
         open_sql, open_params = in_list("op", sorted(s.value for s in JobState
                                                      if s.value not in final))
         final_sql, final_params = in_list("fi", final)
+        skip_sql, skip_params = in_list("ow", sorted(skip_owners))
+        others = f" AND (j.owner IS NULL OR j.owner NOT IN {skip_sql})" if skip_owners else ""
         unfinished = self._select(
-            f"WHERE j.state IN {open_sql} ORDER BY j.state != :pending,"
+            f"WHERE j.state IN {open_sql}{others} ORDER BY j.state != :pending,"
             " CASE WHEN j.state = :pending THEN COALESCE(j.queue_rank, j.seq) ELSE -j.seq END,"
             " j.seq LIMIT :limit",
-            {**open_params, "pending": JobState.pending.value, "limit": unfinished_limit})
+            {**open_params, **skip_params, "pending": JobState.pending.value,
+             "limit": unfinished_limit})
         finished = self._select(
             f"WHERE j.state IN {final_sql} AND j.created_at >= :since"
             " AND (COALESCE(j.finished_at, j.updated_at) > :cleared OR j.id = :kept)"
