@@ -35,9 +35,11 @@ SEED: Final = 7
 LOOKUP_SECONDS: Final = 5.0  # how long resume looks for a lost submit at the emulator
 # Where a process is killed: after the stderr line containing the trigger (+ a random 0-150 ms),
 # at a random moment of its start-up ("start"), or never (None: it finishes normally).
+# "looking for this request" (the CLI looking for its lost submit at fal) is listed three times:
+# only the processes whose submit answer is lost ever print it.
 TRIGGERS: Final = (
     "start", "job ", "pending:", "sending", "submitted", "queued", "log: Step", "fetching",
-    "looking for this request", None,
+    "looking for this request", "looking for this request", "looking for this request", None,
 )
 # Slow answers widen the two windows that matter most: the submit and the image download.
 SCENARIO: Final = {
@@ -48,7 +50,7 @@ SCENARIO: Final = {
     "slow_first_byte": {"probability": 0.35, "delay": 0.5, "routes": ["submit", "file"]},
     # Some submits reach the emulator but their answer is lost: the CLI looks for them in its
     # request history, and some are killed while looking.
-    "submit_lost": {"probability": 0.4},
+    "submit_lost": {"probability": 0.5},
 }
 
 
