@@ -52,9 +52,9 @@ class ChooseRequestDialog(QDialog):
         self.setWindowTitle("Choose the request at fal")
         self.job_id = job_id
         self.candidates = list(candidates)
-        self.table = QTableWidget(len(self.candidates), 3, self)
+        self.table = QTableWidget(len(self.candidates), 4, self)
         self.table.setAccessibleName("Requests at fal")
-        self.table.setHorizontalHeaderLabels(["Sent", "Status", "Input"])
+        self.table.setHorizontalHeaderLabels(["Sent", "Status", "Input", "Request id"])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -63,7 +63,7 @@ class ChooseRequestDialog(QDialog):
             sent = ("unknown" if candidate.sent_at is None
                     else datetime.fromtimestamp(candidate.sent_at).strftime("%Y-%m-%d %H:%M:%S"))
             for column, text in enumerate((sent, status_text(candidate.status_code),
-                                           candidate.summary)):
+                                           candidate.summary, candidate.request_id)):
                 item = QTableWidgetItem(text)  # plain text: never rich text
                 item.setToolTip(f"request {candidate.request_id}")
                 self.table.setItem(row, column, item)
@@ -83,7 +83,7 @@ class ChooseRequestDialog(QDialog):
         layout.addWidget(intro)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.buttons)
-        self.resize(720, 320)
+        self.resize(900, 320)
 
     def selected(self) -> Candidate | None:
         rows = self.table.selectionModel().selectedRows()
