@@ -226,7 +226,8 @@ def test_the_last_sessions_jobs_come_back_after_a_restart_with_their_parameters(
     qtbot.waitUntil(lambda: window.jobs_model.rowCount() == 3, timeout=20_000)
     qtbot.wait(300)
     assert _shown(window) == [waiting[1], waiting[0], waiting[2]]
-    window.set_sending_paused(False)  # the pause was kept by the engine across restarts
+    qtbot.waitUntil(window.acts.pause_sending.isChecked, timeout=5000)  # kept across restarts
+    window.acts.pause_sending.trigger()  # Resume sending, as the user does
     for job_id in waiting:
         wait_state(qtbot, window, job_id, JobState.completed, timeout=30_000)
     assert emulator.stats()["submits_by_job_id"] == dict.fromkeys([done, running, *waiting], 1)
