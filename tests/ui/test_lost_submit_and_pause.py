@@ -96,3 +96,35 @@ def test_the_user_chooses_which_request_at_fal_a_lost_submit_is(
     assert record is not None
     assert record.request_id == chosen
     assert server.stats()["submits_total"] == sent  # nothing was sent again
+
+
+def test_a_lock_survives_a_restart_apart_from_the_users_pause(
+    runtime_factory: RuntimeFactory, emulator_factory: EmulatorFactory, qtbot: QtBot,
+    tmp_path: Path,
+) -> None:
+    """The banner is shown again after a restart; Jobs → Pause sending stays unchecked (the
+    lock is not the user's pause), and resuming from the menu does not lift the lock."""
+    server = emulator_factory({"platform": {"balance": 0.0, "lock_threshold": 0.0}},
+                              valid_keys={TEST_KEY})
+    base = tmp_path / "base"
+    runtime = runtime_factory(server, base=base)
+    win = ready_window(runtime, qtbot)
+    job = win.services.engine.submit(GenerationRequest(prompt="refused while locked", seed=5))
+    qtbot.waitUntil(win.account_banner.isVisible, timeout=20_000)
+    runtime.close()
+    runtime.window = None
+
+    again = runtime_factory(server, base=base)
+    win = ready_window(again, qtbot)
+    qtbot.waitUntil(win.account_banner.isVisible, timeout=20_000)  # shown again
+    assert "Exhausted balance" in win.account_banner.message.text()
+    assert not win.acts.pause_sending.isChecked()
+    wait_state(qtbot, win, job, JobState.pending)
+    win.acts.pause_sending.trigger()
+    win.acts.pause_sending.trigger()  # the user's pause and resume: the lock stays
+    server.top_up(5.0)
+    assert win.services.engine.wait_idle(10)
+    assert server.stats()["submits_total"] == 0
+    win.account_banner.resume.click()  # after the top-up
+    wait_state(qtbot, win, job, JobState.completed, timeout=30_000)
+    assert server.stats()["submits_by_job_id"] == {job: 1}
