@@ -403,3 +403,42 @@ def test_the_engine_fills_the_index_after_it_is_ready(layout: DataLayout) -> Non
         assert _indexed(conn) == _expected(conn)
     finally:
         engine.shutdown()
+
+
+def test_an_engine_stopped_mid_backfill_leaves_its_progress_to_the_next(
+        layout: DataLayout) -> None:
+    _v6_history(layout.db_path, 5000)
+
+    def engine() -> JobEngine:
+        return JobEngine(EngineConfig(layout, queue_base="http://127.0.0.1:9",
+                                      retry=FAST_RETRY), keys=lambda: TEST_KEY, sink=EventLog())
+
+    first = engine()
+    try:
+        first.start()
+        assert first.store is not None
+        deadline = time.monotonic() + 60
+        while first.store.short_index_state().done_through == 0:
+            assert time.monotonic() < deadline
+            time.sleep(0.002)
+    finally:
+        first.shutdown()
+    conn = _connect(layout.db_path)
+    try:
+        stopped = grams.backfill_state(conn)
+        assert 0 < stopped.done_through < stopped.last_seq  # it stopped with the engine
+        assert {s for _, s in _indexed(conn)} == set(range(1, stopped.done_through + 1))
+    finally:
+        conn.close()
+    second = engine()
+    try:
+        second.start()
+        assert second.store is not None
+        deadline = time.monotonic() + 120
+        while not second.store.short_index_state().complete:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        conn = second.store._connection()
+        assert _indexed(conn) == _expected(conn)
+    finally:
+        second.shutdown()
