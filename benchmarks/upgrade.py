@@ -37,6 +37,7 @@ from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
 
 WRITE_EVERY_S: Final = 0.01
+WRITES_ALONE_S: Final = 30.0
 
 _WRITER: Final = """
 import sys, time
@@ -59,12 +60,31 @@ except KeyboardInterrupt:
 """
 
 
-def measure_backfill(layout: DataLayout) -> dict[str, float]:
-    """The engine's backfill loop, with a second process's journal writes timed beside it."""
+def _start_writer(layout: DataLayout) -> subprocess.Popen[str]:
     writer = subprocess.Popen([sys.executable, "-c", _WRITER, str(layout.db_path),
                                str(WRITE_EVERY_S)], stdout=subprocess.PIPE, text=True)
     assert writer.stdout is not None
     assert writer.stdout.readline().strip() == "ready"
+    return writer
+
+
+def _stop_writer(writer: subprocess.Popen[str]) -> dict[str, float]:
+    writer.send_signal(2)
+    out = writer.communicate(timeout=30)[0].split()
+    return {"writes": float(out[0]), "write_max_ms": float(out[1]),
+            "write_p99_ms": float(out[2]), "write_p50_ms": float(out[3])}
+
+
+def measure_writes_alone(layout: DataLayout, seconds: float) -> dict[str, float]:
+    """The second process's journal writes with no backfill running: the machine's own waits."""
+    writer = _start_writer(layout)
+    time.sleep(seconds)
+    return _stop_writer(writer)
+
+
+def measure_backfill(layout: DataLayout) -> dict[str, float]:
+    """The engine's backfill loop, with a second process's journal writes timed beside it."""
+    writer = _start_writer(layout)
     batches: list[float] = []
     jobs = 0
     store = HistoryStore.open(layout)
@@ -82,18 +102,23 @@ def measure_backfill(layout: DataLayout) -> dict[str, float]:
         wall, cpu = time.perf_counter() - wall0, time.thread_time() - cpu0
     finally:
         store.close()
-        writer.send_signal(2)
-        out = writer.communicate(timeout=30)[0].split()
+        writes = _stop_writer(writer)
     return {"wall_s": wall, "cpu_s": cpu, "jobs": jobs, "batches": len(batches),
             "batch_max_ms": max(batches), "batch_p99_ms": _pct(batches, 99),
-            "batch_p50_ms": statistics.median(batches), "writes": float(out[0]),
-            "write_max_ms": float(out[1]), "write_p99_ms": float(out[2]),
-            "write_p50_ms": float(out[3])}
+            "batch_p50_ms": statistics.median(batches), **writes}
+
+
+def _report_writes(label: str, figures: dict[str, float]) -> str:
+    return (f"{label} ({figures['writes']:,.0f} writes, fsynced): p50 "
+            f"{figures['write_p50_ms']:.2f} ms, p99 {figures['write_p99_ms']:.2f} ms, longest "
+            f"{figures['write_max_ms']:.1f} ms")
 
 
 def _report_search(tag: str, search: dict[str, list[float]]) -> None:
-    for kind, label in (("fts", "FTS (3+ chars), first page"), ("fts_count", "FTS count"),
-                        ("short", "1–2 chars, first page"), ("short_count", "1–2 chars count")):
+    for kind, label in (("fts", "FTS (3+ chars), first page"), ("fts_cpu", "FTS first page CPU"),
+                        ("fts_count", "FTS count"), ("short", "1–2 chars, first page"),
+                        ("short_cpu", "1–2 chars first page CPU"),
+                        ("short_count", "1–2 chars count")):
         values = search[kind]
         print(f"{tag} search {label}: p50 {statistics.median(values):.2f} ms, p95 "
               f"{_pct(values, 95):.2f} ms, max {max(values):.2f} ms over {len(values)} queries")
@@ -103,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--keep", type=Path, help="build into (and keep) this directory")
+    parser.add_argument("--writes-alone", action="store_true",
+                        help="only time the second process's writes with no backfill running")
     args = parser.parse_args(argv)
     root = args.keep or Path(tempfile.mkdtemp(prefix="qwenimg-upgrade-bench-"))
     layout = DataLayout(root / "data")
@@ -114,6 +141,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"built {args.rows:,} jobs at schema version {V6} (bulk SQL) in "
               f"{time.perf_counter() - t0:.1f} s ({time.process_time() - c0:.1f} s CPU), "
               f"{layout.db_path.stat().st_size / 2**20:.0f} MB; load average {load_average()}")
+    if args.writes_alone:
+        print(_report_writes(f"another process's journal write every "
+                             f"{WRITE_EVERY_S * 1000:.0f} ms for {WRITES_ALONE_S:.0f} s",
+                             measure_writes_alone(layout, WRITES_ALONE_S))
+              + f"; load average {load_average()}")
+        return 0
     conn = db.connect_reader(layout.db_path)
     version = db.user_version(conn)
     conn.close()
@@ -128,15 +161,17 @@ def main(argv: list[str] | None = None) -> int:
     if pending:
         _report_search(f"[index not complete (LIKE scan), load average {load_average()}]",
                        measure_search(layout))
+        alone = measure_writes_alone(layout, WRITES_ALONE_S)
+        print(_report_writes(f"without the backfill: another process's journal write every "
+                             f"{WRITE_EVERY_S * 1000:.0f} ms for {WRITES_ALONE_S:.0f} s", alone)
+              + f"; load average {load_average()}")
         figures = measure_backfill(layout)
         print(f"backfill: {figures['jobs']:,.0f} jobs in {figures['wall_s']:.1f} s wall, "
               f"{figures['cpu_s']:.1f} s CPU, {figures['batches']:,.0f} batches; batch (write "
               f"lock held) p50 {figures['batch_p50_ms']:.2f} ms, p99 "
               f"{figures['batch_p99_ms']:.2f} ms, longest {figures['batch_max_ms']:.1f} ms; "
-              f"another process's journal write every {WRITE_EVERY_S * 1000:.0f} ms "
-              f"({figures['writes']:,.0f} writes, fsynced): p50 {figures['write_p50_ms']:.2f} ms,"
-              f" p99 {figures['write_p99_ms']:.2f} ms, longest {figures['write_max_ms']:.1f} ms;"
-              f" load average {load_average()}")
+              + _report_writes("another process's journal writes meanwhile", figures)
+              + f"; load average {load_average()}")
     for column in LOAD_COLUMNS:
         with background_load(column == "loaded"):
             search = measure_search(layout)
