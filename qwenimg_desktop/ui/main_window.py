@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Final
 
 from pydantic import ValidationError
 from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QIcon
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QIcon, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QMainWindow,
@@ -95,6 +95,7 @@ class MainWindow(QMainWindow):
 
     chooser: ChooseRequestDialog | None = None  # the open "Choose the request at fal" list
     _pause_touched = False  # the user toggled Pause sending since the window opened
+    _fitted_after_show = False  # see showEvent
 
     def __init__(self, services: UiServices, theme: ThemeController | None = None,
                  icon: QIcon | None = None) -> None:
@@ -471,6 +472,10 @@ class MainWindow(QMainWindow):
         """The saved size and place, fitted into the screen this window is on now: a size
         saved on a big monitor must not open partly off a small one (title bar out of reach)."""
         self.restoreGeometry(QByteArray.fromBase64(encoded.encode()))
+        self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """Shrink and move the window into the available area of the screen it is on."""
         if self.isMaximized() or self.isFullScreen():
             return
         screen = QGuiApplication.screenAt(self.geometry().center()) or self.screen()
@@ -1185,6 +1190,16 @@ class MainWindow(QMainWindow):
         self.quit_box = box
         box.open()
         return box
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Fitted to the screen once more after the first show: layouts built while their
+        widgets were hidden (Re-download, until a job needs it) report a stale minimum until
+        they first run, which is during that show; the window grew to it (1440 px on a
+        1366 px screen) and kept that size once the minimum fell to its real 1342."""
+        super().showEvent(event)
+        if not self._fitted_after_show:
+            self._fitted_after_show = True
+            QTimer.singleShot(0, self.fit_to_screen)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Only a close the user started (the window manager's button: a spontaneous event) asks;

@@ -5,7 +5,9 @@ from __future__ import annotations
 from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
 
+from qwenimg_desktop.emulator.server import EmulatorServer
 from qwenimg_desktop.ui.main_window import MainWindow
+from tests.ui.conftest import RuntimeFactory, ready_window
 
 
 def _saved_on_a_big_screen(qtbot: QtBot) -> str:
@@ -28,3 +30,17 @@ def test_geometry_from_a_bigger_screen_is_fitted_into_this_one(
     narrowest = window.minimumSizeHint().width()
     assert window.width() <= max(available.width(), narrowest)
     assert frame.right() <= available.right() or frame.left() == available.left()
+
+
+def test_the_first_show_does_not_leave_the_window_wider_than_it_needs(
+    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot
+) -> None:
+    """Built hidden, some layouts report a stale minimum until they first run (during the
+    first show); the window grew to it (1440 px on a 1366 px screen) and stayed that wide."""
+    window = ready_window(runtime_factory(emulator), qtbot, show=False, wait_for_key=False)
+    window.resize(1360, 700)
+    window.show()
+    qtbot.waitExposed(window)
+    available = window.screen().availableGeometry()
+    narrowest = window.minimumSizeHint().width()
+    qtbot.waitUntil(lambda: window.width() <= max(available.width(), narrowest), timeout=3000)
