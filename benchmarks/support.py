@@ -223,6 +223,9 @@ class WindowSession:
                                               key_store=keys, base_dir=base)
         self.runtime.settings.first_run_done = True
         self.runtime.settings.concurrency = concurrency
+        # Copies still made (their cost is the app's), but into the run's own folder: the
+        # default is the user's Pictures folder, which a benchmark must not fill.
+        self.runtime.settings.output_folder = str(base / "output")
         self.win: MainWindow = self.runtime.make_window()
         self.win.show()
         self._loop = QEventLoop()
