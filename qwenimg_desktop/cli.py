@@ -444,6 +444,7 @@ def cmd_resume(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     engine.start()
     try:
         engine.wait_idle()
+        held = engine.held  # a budget cap holds them: they wait for the app's user
         store = engine.store
         assert store is not None  # start() returned: the journal is open
         records = [store.get(j) for j in engine.recovered + engine.flagged_unknown]
@@ -461,6 +462,9 @@ def cmd_resume(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if engine.paused:
         print("sending is paused (in the app): jobs waiting to be sent stay waiting until it "
               "is resumed there", file=err)
+    if held:
+        print(f"{len(held)} job(s) held by a budget cap stay waiting: raise the cap in "
+              "the app's settings, or choose Allow once on them there", file=err)
     if engine.held_elsewhere:
         print(f"{engine.held_notice()} Run `qwenimg-desktop resume` again once it has stopped"
               " if it does not finish them.", file=err)

@@ -16,6 +16,7 @@ from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.schema import SCHEMA_VERSION
 from qwenimg_desktop.emulator.server import EmulatorServer
+from tests.core.cli_proc import run_cli
 from tests.core.conftest import EngineFactory
 from tests.core.helpers import TEST_KEY
 from tests.fixtures.emulator import EmulatorFactory
@@ -192,3 +193,21 @@ def test_the_schema_migrates_an_older_history_with_its_jobs(tmp_path: Path) -> N
         assert store.locked_reason() is None
     with sqlite3.connect(layout.db_path) as check:
         assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_resume_leaves_held_jobs_waiting_and_says_why(
+    emulator_factory: EmulatorFactory, engine_factory: EngineFactory, tmp_path: Path
+) -> None:
+    """A job the window's cap held is not sent by the CLI's ``resume``, which says so."""
+    server = emulator_factory(valid_keys={TEST_KEY})
+    root = tmp_path / "data"
+    engine, log = engine_factory(server.base_url, root=root, budget=CAP, make_thumbnails=False)
+    job = engine.submit(GenerationRequest(prompt="held, then resume", seed=4, num_images=2))
+    _held(log, job)
+    engine.shutdown()
+    done = run_cli(tmp_path, "resume", "--queue-url", server.base_url, "--data-dir", str(root),
+                   key=TEST_KEY, timeout=60)
+    assert "1 job(s) held by a budget cap stay waiting" in done.stderr, done.stderr
+    assert server.stats()["submits_total"] == 0
+    with HistoryStore.open(DataLayout(root)) as store:
+        assert store.holds([job]) == {job: "held: over the daily budget ($0.15 of $0.10)"}

@@ -554,6 +554,11 @@ class JobEngine(StartGate):
         self._post(self._cancel_batch(batch_id))
 
     @property
+    def held(self) -> list[str]:
+        """The waiting jobs a budget cap holds back now (a snapshot)."""
+        return list(self._holds)
+
+    @property
     def paused(self) -> bool:
         """Whether sending is paused now."""
         return self._slots is not None and self._slots.paused
