@@ -252,3 +252,25 @@ def test_damaged_pages_are_detected(data_layout: DataLayout, make_job: MakeJob,
         assert opened.moved_aside is not None
     finally:
         opened.store.close()
+
+
+def test_the_file_check_reads_image_rows_in_batches_and_reports_newest_first(
+    store: HistoryStore, make_job: MakeJob, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The start-up check walks every image row: in batches (a list of 100,000 was ~60 MB of
+    the window's peak), the store usable between them, the report in the order it was shown."""
+    jobs = [make_job(f"job {n}", images=2) for n in range(3)]
+    for job in jobs:
+        record = store.get(job)
+        assert record is not None
+        for image in record.images:
+            store.layout.absolute(image.path).unlink()
+    rows = store.image_rows(batch=2)
+    next(rows)
+    assert store.get(jobs[0]) is not None  # the store's lock is not held between batches
+    assert len(list(rows)) == 5
+    batched = store.image_rows
+    monkeypatch.setattr(store, "image_rows", lambda: batched(batch=2))
+    report = check_files(store)
+    assert [(m.job_id, m.index) for m in report.missing] == [
+        (job, index) for job in reversed(jobs) for index in (0, 1)]

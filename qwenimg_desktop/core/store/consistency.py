@@ -124,7 +124,7 @@ def check_files(store: HistoryReads, *, now: float | None = None) -> Consistency
     now = time.time() if now is None else now
     known: set[str] = set()
     missing: list[MissingImage] = []
-    missing_thumbs: list[tuple[str, int]] = []
+    missing_thumbs: list[tuple[float, str, int]] = []  # created_at first: sorted below
     for row in store.image_rows():
         job_id, index, path, thumb, request_id, created_at, size = row
         known.add(path)
@@ -136,9 +136,13 @@ def check_files(store: HistoryReads, *, now: float | None = None) -> Consistency
         if thumb:
             known.add(thumb)
             if not _exists(layout, thumb):
-                missing_thumbs.append((job_id, index))
+                missing_thumbs.append((created_at, job_id, index))
     orphans = [p for p in _files_under(layout) if layout.relative(p) not in known]
-    return ConsistencyReport(tuple(missing), tuple(missing_thumbs), tuple(sorted(orphans)))
+    # The rows come in storage order: newest job first, its images in order, as always shown.
+    missing.sort(key=lambda m: (-m.created_at, m.index))
+    missing_thumbs.sort(key=lambda t: (-t[0], t[2]))
+    return ConsistencyReport(tuple(missing), tuple((j, i) for _, j, i in missing_thumbs),
+                             tuple(sorted(orphans)))
 
 
 def _size(layout: DataLayout, relative: str) -> int | None:

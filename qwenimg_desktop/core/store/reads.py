@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from typing import Any, Final
 
 from qwenimg_desktop.core.jobs.model import FINAL_STATES, JobState
@@ -148,17 +148,27 @@ class HistoryReads(StoreBase):
         with self._reading() as conn:
             return backfill_state(conn)
 
-    def image_rows(self) -> list[tuple[str, int, str, str | None, str | None, float, int]]:
+    def image_rows(self, *, batch: int = 5000,
+                   ) -> Iterator[tuple[str, int, str, str | None, str | None, float, int]]:
         """Every image row as (job id, index, path, thumb path, request id, job created_at,
-        recorded size in bytes (0 when unknown))."""
-        with self._reading() as conn:
-            rows = conn.execute(
-                "SELECT i.job_id, i.idx, i.path, i.thumb_path, j.request_id, j.created_at,"
-                " i.size_bytes"
-                " FROM images i JOIN jobs j ON j.id = i.job_id ORDER BY j.created_at DESC, i.idx"
-            ).fetchall()
-        return [(str(r[0]), int(r[1]), str(r[2]), r[3], r[4], float(r[5]), int(r[6] or 0))
-                for r in rows]
+        recorded size in bytes (0 when unknown)), in no particular order, read ``batch`` rows
+        at a time as they are consumed: the start-up file check walks them all, and a list of
+        100,000 was ~60 MB of the window's peak memory. No lock or transaction is held between
+        batches."""
+        last = 0
+        while True:
+            with self._reading() as conn:
+                rows = conn.execute(
+                    "SELECT i.rowid, i.job_id, i.idx, i.path, i.thumb_path, j.request_id,"
+                    " j.created_at, i.size_bytes FROM images i JOIN jobs j ON j.id = i.job_id"
+                    " WHERE i.rowid > :last ORDER BY i.rowid LIMIT :n",
+                    {"last": last, "n": batch},
+                ).fetchall()
+            if not rows:
+                return
+            last = int(rows[-1][0])
+            for r in rows:
+                yield (str(r[1]), int(r[2]), str(r[3]), r[4], r[5], float(r[6]), int(r[7] or 0))
 
     def _select(self, tail: str, params: dict[str, Any]) -> list[JobRecord]:
         with self._reading() as conn:
