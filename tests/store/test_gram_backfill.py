@@ -25,6 +25,7 @@ from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.grams import BackfillState
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.queries import HistoryQuery
+from qwenimg_desktop.core.store.reads import _driver
 from qwenimg_desktop.core.store.schema import MIGRATIONS, SCHEMA_VERSION, gram_pieces, gram_text
 from tests.core.helpers import FAST_RETRY, TEST_KEY, EventLog
 from tests.store.test_short_terms import TERMS, TEXTS, _insert, _like_matches
@@ -442,3 +443,33 @@ def test_an_engine_stopped_mid_backfill_leaves_its_progress_to_the_next(
         assert _indexed(conn) == _expected(conn)
     finally:
         second.shutdown()
+
+
+@pytest.mark.parametrize("text", ["樱 note", "可爱 dawn", "4k prints", "夜景 city", "a Tree",
+                                  "xy plain", "t cat wild", "zz dawn"])
+def test_a_rare_short_term_drives_a_listing_with_a_long_one(layout: DataLayout,
+                                                            text: str) -> None:
+    """``樱花 dawn``: the short term's index rows are walked, the long term checked per row."""
+    _v6_history(layout.db_path, 120)
+    HistoryStore.open(layout).close()
+    conn = _connect(layout.db_path)
+    try:
+        _finish(conn, per_batch=50)
+        conn.execute("UPDATE jobs SET favourite = 1 WHERE seq % 3 = 0")
+    finally:
+        conn.close()
+    with HistoryStore.open(layout, readonly=True) as reader:
+        reference = reader._connection()
+        for query in (HistoryQuery(text=text), HistoryQuery(text=text, favourite=True)):
+            expected = {s for s in _like_matches(reference, text)
+                        if query.favourite is None or s % 3 == 0}
+            driver = _driver(reference, query, short_index=True)
+            assert driver is not None
+            assert driver.table == "job_grams"
+            assert [s for s, _ in reader.query_keys(query, limit=1000)] == sorted(
+                expected, reverse=True)
+            assert reader.query_count(query) == len(expected)
+            paged = reader.query_keys(query, limit=3)
+            if paged:
+                rest = reader.query_keys(query, limit=1000, after=paged[-1][0])
+                assert [s for s, _ in paged + rest] == sorted(expected, reverse=True)

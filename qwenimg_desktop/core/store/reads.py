@@ -200,7 +200,7 @@ def _driver(conn: sqlite3.Connection, query: HistoryQuery, *,
     plain scan of jobs; a grouped one (several tags, any of them) is sorted first, and the FTS
     walk is already ordered, so those need the index to be small.
     """
-    drivers = query.drivers()
+    drivers = query.drivers(short_index=short_index)
     if not drivers:
         return None
     sizes = []
