@@ -233,3 +233,12 @@ def test_a_lookup_cut_off_by_kill_9_is_taken_up_again_at_the_next_start(
     assert after is not None
     assert after.state is JobState.completed
     assert after.images
+
+
+def test_a_search_taken_up_again_does_not_nest_its_looking_note() -> None:
+    why = "the submit may have reached fal but no answer came"
+    once = reconcile.looking_note(why)
+    assert once.startswith(reconcile.LOOKING)
+    assert reconcile.lost_reason(once) == why
+    assert reconcile.lost_reason(reconcile.looking_note(once)) == why
+    assert reconcile.lost_reason(None) == "submission outcome unknown"

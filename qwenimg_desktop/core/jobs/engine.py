@@ -944,12 +944,11 @@ class JobEngine(StartGate):
         record = await pipe.db(pipe.store.get, ctx.job_id)
         if record is None or record.state is not JobState.unknown:
             return
+        lost = reconcile.lost_reason(record.error)  # why its outcome is unknown
         if self._history_refused or self._platform is None:
-            pipe.emit(ev.Failed(ctx.job_id, record.error or "submission outcome unknown",
-                                "SubmissionUnknown"))
+            pipe.emit(ev.Failed(ctx.job_id, lost, "SubmissionUnknown"))
             return
-        await pipe.db(pipe.store.note_unknown, ctx.job_id,
-                      f"{reconcile.LOOKING} (the submit's answer was lost: {record.error})",
+        await pipe.db(pipe.store.note_unknown, ctx.job_id, reconcile.looking_note(lost),
                       "submission_unknown")
         pipe.emit(ev.StateChanged(ctx.job_id, JobState.unknown, reconcile.LOOKING))
         try:
@@ -963,13 +962,11 @@ class JobEngine(StartGate):
                 self._history_refused = True
                 log.info("request history refused: %s", exc)
                 pipe.emit(ev.EngineNotice("", reconcile.NO_HISTORY_ACCESS))
-            await pipe.db(pipe.store.note_unknown, ctx.job_id, record.error or "",
-                          "submission_unknown")
-            pipe.emit(ev.Failed(ctx.job_id, record.error or "submission outcome unknown",
-                                "SubmissionUnknown"))
+            await pipe.db(pipe.store.note_unknown, ctx.job_id, lost, "submission_unknown")
+            pipe.emit(ev.Failed(ctx.job_id, lost, "SubmissionUnknown"))
             return
         except FalError as exc:
-            message = (f"{record.error}; fal's request history could not be read to look for "
+            message = (f"{lost}; fal's request history could not be read to look for "
                        f"it ({exc.message})")
             await pipe.db(pipe.store.note_unknown, ctx.job_id, message, "submission_unknown")
             pipe.emit(ev.Failed(ctx.job_id, message, "SubmissionUnknown"))
@@ -986,7 +983,7 @@ class JobEngine(StartGate):
                                 next_step=CHOOSE_STEP, error_type=AMBIGUOUS_AT_FAL))
             return
         minutes = self.config.reconcile_deadline / 60
-        message = (f"{record.error}. Not found at fal: its request history did not show "
+        message = (f"{lost}. Not found at fal: its request history did not show "
                    f"this request within {minutes:g} min. Submit again sends it once more "
                    "(and is charged again).")
         error_type = reconcile.NOT_FOUND_AT_FAL

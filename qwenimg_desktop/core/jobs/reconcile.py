@@ -42,6 +42,8 @@ __all__ = [
     "candidates",
     "look_until_found",
     "look_up",
+    "looking_note",
+    "lost_reason",
     "match",
     "summary",
 ]
@@ -64,6 +66,24 @@ NO_HISTORY_ACCESS: Final = (
     "Lost submits cannot be looked up: this fal key may not read the request history. Jobs "
     "whose submit outcome is unknown stay as they are; check your fal dashboard."
 )
+
+
+_LOOKING_NOTE: Final = LOOKING + " (the submit's answer was lost: {})"
+
+
+def looking_note(lost: str) -> str:
+    """What an ``unknown`` job says while it is looked for: that it is, and why."""
+    return _LOOKING_NOTE.format(lost)
+
+
+def lost_reason(error: str | None) -> str:
+    """Why a job's outcome is unknown, without the "looking for" note of a search that was
+    cut off (looked for again after a restart, the note is not nested once more)."""
+    text = error or "submission outcome unknown"
+    prefix, suffix = _LOOKING_NOTE.split("{}")
+    while text.startswith(prefix) and text.endswith(suffix):
+        text = text[len(prefix):len(text) - len(suffix)]
+    return text or "submission outcome unknown"
 
 
 class Outcome(StrEnum):
