@@ -34,6 +34,7 @@ from qwenimg_desktop.core.cli_values import ValueProblem, validate_strict
 from qwenimg_desktop.core.endpoints import endpoint_for
 from qwenimg_desktop.core.errors import QwenImgError, UserError
 from qwenimg_desktop.core.params import GenerationRequest, field_errors
+from qwenimg_desktop.core.pricing import CachedPrice, PriceTable
 
 if TYPE_CHECKING:
     from qwenimg_desktop.core.store.history import HistoryStore
@@ -167,24 +168,58 @@ def build_plan(args: argparse.Namespace, cli: ModuleType) -> BatchPlan:
     return BatchPlan(tuple(jobs), tuple(axes))
 
 
-def _print_plan(plan: BatchPlan, out: TextIO) -> None:
+def _price_table(args: argparse.Namespace, cli: ModuleType) -> PriceTable:
+    """The prices to show the batch's total at: this data folder's cache of fal's prices, read
+    from fal now (free) when a day old or missing and a key is at hand; unknown otherwise."""
+    from qwenimg_desktop.core.endpoints.registry import all_endpoints  # noqa: PLC0415
+    from qwenimg_desktop.core.errors import QwenImgError  # noqa: PLC0415
+    from qwenimg_desktop.core.fal.platform import prices_with_key  # noqa: PLC0415
+    from qwenimg_desktop.core.paths import default_data_dir  # noqa: PLC0415
+    from qwenimg_desktop.core.pricing import needs_refresh  # noqa: PLC0415
+    from qwenimg_desktop.core.store.files import DataLayout  # noqa: PLC0415
+    from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
+
+    layout = DataLayout(default_data_dir(args.data_dir))
+    table: dict[str, CachedPrice] = {}
+    if layout.db_path.exists():
+        try:
+            with HistoryStore.open(layout, readonly=True) as store:
+                table = store.cached_prices()
+        except QwenImgError:  # a damaged or newer history: the engine says so when it opens
+            pass
+    ids = [endpoint.id for endpoint in all_endpoints()]
+    if needs_refresh(table, ids):
+        try:
+            key = cli._api_key(required=False)
+            if key:
+                table.update((p.endpoint_id, p) for p in prices_with_key(cli.queue_base(args),
+                                                                          key, ids))
+        except QwenImgError:  # offline: the last known prices, or unknown
+            pass
+    return table
+
+
+def _print_plan(plan: BatchPlan, table: PriceTable, out: TextIO) -> None:
     for index, job in enumerate(plan.jobs):
         request = job.request
         print(json.dumps({"index": index, "prompt": request.prompt, "labels": list(job.labels),
                           "endpoint": request.endpoint, "seed": request.seed,
                           "num_images": request.num_images,
-                          "cost_usd": request_cost(request)},
+                          "cost_usd": request_cost(request, None, table)},
                          ensure_ascii=False), file=out)
 
 
-def _summary(plan: BatchPlan) -> str:
-    return (f"{len(plan.jobs):,} job(s), {plan.images:,} image(s), about "
-            f"${plan.total_cost():.2f}")
+def _summary(plan: BatchPlan, table: PriceTable) -> str:
+    total = plan.total_cost(None, table)
+    cost = ("cost unknown (fal's prices not read yet)" if total is None
+            else f"about ${total:.2f}")
+    return f"{len(plan.jobs):,} job(s), {plan.images:,} image(s), {cost}"
 
 
-def refuse_over_budget(plan: BatchPlan, args: argparse.Namespace) -> None:
+def refuse_over_budget(plan: BatchPlan, table: PriceTable, args: argparse.Namespace) -> None:
     """Raise :class:`OverBudget` if the batch's total would pass a cap of the app's settings,
-    counting what fal billed today and this month and the jobs still on their way."""
+    counting what fal billed today and this month and the jobs still on their way (at an
+    unknown price no cap can be checked: refused too, ``--allow-over-budget`` sends it)."""
     from qwenimg_desktop.core.budget import Budget, check_budget  # noqa: PLC0415
     from qwenimg_desktop.core.paths import (  # noqa: PLC0415
         SETTINGS_FILE,
@@ -200,19 +235,20 @@ def refuse_over_budget(plan: BatchPlan, args: argparse.Namespace) -> None:
         return
     with HistoryStore.open(DataLayout(default_data_dir(args.data_dir)), readonly=True) as store:
         spent = store.committed_spend()
-    decision = check_budget(plan.total_cost(), plan.images, spent_today=spent.today,
+    decision = check_budget(plan.total_cost(None, table), plan.images, spent_today=spent.today,
                             spent_month=spent.month, budget=caps)
     if not decision.may_send:
-        raise OverBudget(f"not sent: {_summary(plan)}. {decision.reason}")
+        raise OverBudget(f"not sent: {_summary(plan, table)}. {decision.reason}")
 
 
-def _confirmed(plan: BatchPlan, args: argparse.Namespace, err: TextIO) -> bool:
+def _confirmed(plan: BatchPlan, table: PriceTable, args: argparse.Namespace, err: TextIO
+               ) -> bool:
     if args.yes:
         return True
     if not sys.stdin.isatty():
-        raise _usage(f"{_summary(plan)} would be sent: add --yes to send them, or --dry-run "
+        raise _usage(f"{_summary(plan, table)} would be sent: add --yes to send them, or --dry-run "
                      "to look at them first")
-    print(f"Send {_summary(plan)}? [y/N] ", end="", file=err, flush=True)
+    print(f"Send {_summary(plan, table)}? [y/N] ", end="", file=err, flush=True)
     return sys.stdin.readline().strip().lower() in {"y", "yes"}
 
 
@@ -226,17 +262,18 @@ def run_batch(args: argparse.Namespace, out: TextIO, err: TextIO, cli: ModuleTyp
     if args.image:
         raise _usage("reference images (--image) are for one request, not a batch")
     plan = build_plan(args, cli)
+    table = _price_table(args, cli)
     if args.dry_run:
-        _print_plan(plan, out)
+        _print_plan(plan, table, out)
         print(json.dumps({"jobs": len(plan.jobs), "images": plan.images,
-                          "total_cost_usd": plan.total_cost()}), file=out)
-        print(f"dry run: {_summary(plan)}; nothing sent", file=err)
+                          "total_cost_usd": plan.total_cost(None, table)}), file=out)
+        print(f"dry run: {_summary(plan, table)}; nothing sent", file=err)
         return EXIT_OK
     base = cli.queue_base(args)
     key = cli._api_key(required=True)
     if not args.allow_over_budget:
-        refuse_over_budget(plan, args)
-    if not _confirmed(plan, args, err):
+        refuse_over_budget(plan, table, args)
+    if not _confirmed(plan, table, args, err):
         print("not sent", file=err)
         return EXIT_FAILED
     progress = cli._Progress(err)
@@ -246,7 +283,7 @@ def run_batch(args: argparse.Namespace, out: TextIO, err: TextIO, cli: ModuleTyp
     try:
         batch_id, job_ids = engine.submit_batch([job.request for job in plan.jobs],
                                                 label=plan.jobs[0].request.prompt[:80])
-        print(f"batch {batch_id}: {_summary(plan)} → {base}", file=err, flush=True)
+        print(f"batch {batch_id}: {_summary(plan, table)} → {base}", file=err, flush=True)
         _keep_grid(engine.store, plan, batch_id, job_ids, err)
         for job_id, job in zip(job_ids, plan.jobs, strict=True):
             final = cli._wait_for(progress, job_id, args.timeout)

@@ -45,6 +45,7 @@ from qwenimg_desktop.ui.theme import ThemeController, app_icon
 from qwenimg_desktop.ui.workers import Workers
 
 if TYPE_CHECKING:
+    from qwenimg_desktop.core.pricing import CachedPrice
     from qwenimg_desktop.core.store.history import HistoryStore
     from qwenimg_desktop.emulator.server import EmulatorServer
 
@@ -192,7 +193,7 @@ class AppRuntime:
             draft_path=self.config_dir / DRAFT_FILE, key_store=self.key_store,
             workers=self.workers, bridge=self.bridge, engine=self.engine,
             queue_base=self.queue_base,
-            check_key=_check_key,
+            check_key=_check_key, read_prices=_read_prices,
             lookup_request=self.lookup_request, demo=self.demo,
             switch_to_demo=None if self.demo else self.switch_to_demo,
             leave_demo=self.leave_demo if self.demo else None,
@@ -280,6 +281,14 @@ def _check_key(base: str, key: str) -> str:
     from qwenimg_desktop.core.fal.platform import check_key_with_prices  # noqa: PLC0415
 
     return check_key_with_prices(base, key, [e.id for e in all_endpoints()])
+
+
+def _read_prices(base: str, key: str) -> list[CachedPrice]:
+    """``core.fal.platform.prices_with_key`` for every endpoint, imported when first used."""
+    from qwenimg_desktop.core.endpoints.registry import all_endpoints  # noqa: PLC0415
+    from qwenimg_desktop.core.fal.platform import prices_with_key  # noqa: PLC0415
+
+    return prices_with_key(base, key, [e.id for e in all_endpoints()])
 
 
 def _demo_key() -> str:

@@ -59,21 +59,29 @@ class BudgetDecision:
                 f"${self.cap:.2f})")
 
 
-def check_budget(cost_usd: float, images: int, *, spent_today: float, spent_month: float,
-                 budget: Budget) -> BudgetDecision:
-    """Whether jobs costing ``cost_usd`` for ``images`` images may be sent now, given what was
-    spent today and this month; a cap wins over a confirmation threshold."""
-    if budget.daily_cap_usd is not None and spent_today + cost_usd > budget.daily_cap_usd:
+def check_budget(cost_usd: float | None, images: int, *, spent_today: float,
+                 spent_month: float, budget: Budget) -> BudgetDecision:
+    """Whether jobs costing ``cost_usd`` (None: the price is unknown) for ``images`` images
+    may be sent now, given what was spent today and this month; a cap wins over a
+    confirmation threshold. At an unknown price no dollar limit can be checked: that asks."""
+    if cost_usd is None:
+        if budget.daily_cap_usd is not None or budget.monthly_cap_usd is not None or (
+                budget.ask_above_usd is not None):
+            return BudgetDecision(Verdict.ask, (
+                "The price of this is unknown (fal's price has not been read and no price of "
+                "your own is set in Settings), so your dollar limits cannot be checked."))
+    elif budget.daily_cap_usd is not None and spent_today + cost_usd > budget.daily_cap_usd:
         return BudgetDecision(Verdict.over_cap, (
             f"${cost_usd:.2f} more would pass today's cap of ${budget.daily_cap_usd:.2f} "
             f"(${spent_today:.2f} spent today)."), "daily", spent_today + cost_usd,
             budget.daily_cap_usd)
-    if budget.monthly_cap_usd is not None and spent_month + cost_usd > budget.monthly_cap_usd:
+    elif budget.monthly_cap_usd is not None and (
+            spent_month + cost_usd > budget.monthly_cap_usd):
         return BudgetDecision(Verdict.over_cap, (
             f"${cost_usd:.2f} more would pass this month's cap of "
             f"${budget.monthly_cap_usd:.2f} (${spent_month:.2f} spent this month)."), "monthly",
             spent_month + cost_usd, budget.monthly_cap_usd)
-    if budget.ask_above_usd is not None and cost_usd > budget.ask_above_usd:
+    elif budget.ask_above_usd is not None and cost_usd > budget.ask_above_usd:
         return BudgetDecision(Verdict.ask, (
             f"This costs about ${cost_usd:.2f}, more than the ${budget.ask_above_usd:.2f} you "
             "asked to confirm."))

@@ -209,9 +209,9 @@ class AppSettings(BaseModel):
     model_config = ConfigDict(extra="ignore", validate_assignment=True)
 
     price_per_image_usd: float | None = Field(
-        default=None, gt=0.0, le=100.0, title="Price per image (USD)",
-        description="For the cost estimate on the Generate button; empty = the list price of "
-        "the chosen endpoint.",
+        default=None, gt=0.0, le=100.0, title="Use my own price per image (USD)",
+        description="Overrides fal's price (read from fal, at most daily) for every cost "
+        "shown, budget and ledger entry; empty = fal's price.",
     )
     daily_cap_usd: float | None = Field(
         default=None, gt=0.0, le=100000.0, title="Daily cap (USD)",
@@ -224,6 +224,10 @@ class AppSettings(BaseModel):
     ask_above_usd: float | None = Field(
         default=None, gt=0.0, le=100000.0, title="Ask above (USD)",
         description="Ask before one action costs more than this; empty = never ask.",
+    )
+    ask_above_images: int | None = Field(
+        default=None, ge=1, le=100000, title="Ask above (images)",
+        description="Ask before one action makes more images than this; empty = never ask.",
     )
     concurrency: int = Field(
         default=2, ge=1, le=16, title="Jobs at once",
@@ -307,7 +311,8 @@ class AppSettings(BaseModel):
     @property
     def budget(self) -> Budget:
         """The caps and confirmation thresholds these settings set (core/budget.py)."""
-        return Budget(self.daily_cap_usd, self.monthly_cap_usd, self.ask_above_usd)
+        return Budget(self.daily_cap_usd, self.monthly_cap_usd, self.ask_above_usd,
+                      self.ask_above_images)
 
     def save(self, path: Path) -> None:
         """Write atomically (temp file → fsync → rename); ``DiskFull`` when the disk is full."""

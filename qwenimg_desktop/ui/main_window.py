@@ -32,6 +32,7 @@ from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.lease import live_owners
 from qwenimg_desktop.core.jobs.model import REMOTE_STATES, JobState
 from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.pricing import CachedPrice, PriceBook
 from qwenimg_desktop.core.settings import DraftSnapshot, ParamValues, ThemeChoice
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.snippets import Snippet
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
     chooser: ChooseRequestDialog | None = None  # the open "Choose the request at fal" list
     _pause_touched = False  # the user toggled Pause sending since the window opened
     _fitted_after_show = False  # see showEvent
+    _prices_reading = False  # refresh_prices: one read of fal's prices at a time
 
     def __init__(self, services: UiServices, theme: ThemeController | None = None,
                  icon: QIcon | None = None) -> None:
@@ -110,15 +112,18 @@ class MainWindow(QMainWindow):
         self.messenger = messages.Messenger(self)
         self.draft = Draft(self)
         self.editor = EditorPanel(self.draft, self)
-        self.params = ParamsPanel(self.draft, services.settings, self)
-        self.params.free = services.demo
+        # What an image costs (core/pricing.py): fal's prices as last read, or the user's own.
+        self.prices = PriceBook(lambda: services.settings.price_per_image_usd)
+        self.params = ParamsPanel(self.draft, services.settings, self, prices=self.prices,
+                                  free=services.demo)
         self.batch = BatchPanel(self.draft, self._wildcards_dir,
-                                lambda: services.settings.price_per_image_usd, self)
+                                None if services.demo else self.prices, self)
         self.batch.send.connect(self.generate_batch)
         self.references = ReferenceStrip(self.draft, self._data_layout, services.workers, self)
         self.editor.add_above_prompt(self.references)
         self.jobs_model = JobsModel(services.lookup_request, self)
-        self.jobs_model.free = services.demo  # nothing is charged: no prices in the rows
+        # demo mode: nothing is charged, no prices in the rows
+        self.jobs_model.free, self.jobs_model.prices = services.demo, self.prices
         self.jobs = JobsPanel(self.jobs_model, self)
         self.results = ResultViewer(services.workers, self)
         self.autosave = DraftAutosave(self.draft, services.draft_path, services.workers,
@@ -350,15 +355,19 @@ class MainWindow(QMainWindow):
 
     def _within_budget(self, request: GenerationRequest) -> bool:
         """Whether the budget lets this request go (asking the user when it says so)."""
-        cost = request_cost(request, self.services.settings.price_per_image_usd)
+        cost = request_cost(request, self.prices.own_price, self.prices.table)
         return self._budget_allows(cost, request.num_images, confirmed=False)
 
-    def _budget_allows(self, cost_usd: float, images: int, *, confirmed: bool) -> bool:
+    def _budget_allows(self, cost_usd: float | None, images: int, *, confirmed: bool) -> bool:
         """Whether the confirmation threshold lets an action costing ``cost_usd`` go: it asks
         unless the user has just ``confirmed`` this very total (a batch's own question names
         it). The caps ask nothing here: the engine holds what would pass one in the queue,
-        with the reason shown, until the cap is raised or the job allowed once."""
-        budget = self.services.settings.budget.without_caps()
+        with the reason shown, until the cap is raised or the job allowed once.
+        At an unknown price (no price read from fal, none of the user's) the caps cannot be
+        checked by the engine either: then every dollar limit asks here."""
+        budget = self.services.settings.budget
+        if cost_usd is not None:
+            budget = budget.without_caps()
         if budget == Budget():
             return True
         store = (self.services.history_store or _no_history)()
@@ -559,12 +568,63 @@ class MainWindow(QMainWindow):
         if self.settings_dialog is None:
             self.settings_dialog = SettingsDialog(
                 self.services.key_store, self.services.settings, self.services.workers,
-                self.services.queue_base, self.services.check_key, self)
+                self.services.queue_base, self.services.check_key, self,
+                prices=None if self.services.demo else self.prices)
             self.settings_dialog.key_changed.connect(self.check_key)
             self.settings_dialog.settings_changed.connect(self._settings_changed)
         self.settings_dialog.show()
         self.settings_dialog.raise_()
+        self.refresh_prices()  # fal's prices, read again whenever the settings open
         return self.settings_dialog
+
+    # ---- prices -----------------------------------------------------------------------------
+
+    def refresh_prices(self) -> bool:
+        """Read fal's prices now on a worker and keep them in the history; False when not
+        asked (demo mode, no history yet, a read under way). A failure keeps the last known."""
+        read = self.services.read_prices
+        store = (self.services.history_store or _no_history)()
+        if self.services.demo or read is None or store is None or self._prices_reading:
+            return False
+        keys, base = self.services.key_store, self.services.queue_base
+        self._prices_reading = True
+
+        def work() -> list[CachedPrice]:
+            key = keys.get()
+            if not key:
+                raise LookupError("no key")
+            prices = read(base, key)
+            store.save_prices(prices)
+            return prices
+
+        def done(prices: list[CachedPrice]) -> None:
+            self._prices_reading = False
+            self.prices_read(prices)
+
+        def failed(exc: Exception) -> None:
+            self._prices_reading = False
+            reason = ("no API key is set" if isinstance(exc, LookupError)
+                      else exc.message if isinstance(exc, QwenImgError) else type(exc).__name__)
+            log.info("fal's prices could not be read: %s", reason)
+            if self.settings_dialog is not None:
+                self.settings_dialog.show_prices(failure=reason)
+
+        self.services.workers.run(work, done, failed)
+        return True
+
+    def prices_read(self, prices: list[CachedPrice]) -> None:
+        """fal's prices (read now, or loaded from the history): every cost shown follows."""
+        self.prices.update(prices)
+        self.params.refresh_cost()
+        self.batch.refresh()
+        if self.settings_dialog is not None:
+            self.settings_dialog.show_prices()
+
+    def _load_prices(self, store: HistoryStore) -> None:
+        """The prices kept in the history, read on a worker when it opens."""
+        self.services.workers.run(store.cached_prices,
+                                  lambda table: self.prices_read(list(table.values())),
+                                  lambda exc: log.warning("cached prices unreadable: %s", exc))
 
     def _settings_changed(self) -> None:
         self.params.refresh_cost()
@@ -610,7 +670,7 @@ class MainWindow(QMainWindow):
         if not self.key_ready:
             self.messenger.warning(messages.NO_KEY_REASON)
             return None
-        cost = plan.total_cost(self.services.settings.price_per_image_usd)
+        cost = plan.total_cost(self.prices.own_price, self.prices.table)
         if not self.services.demo and not self._budget_allows(cost, plan.images, confirmed=True):
             self.messenger.warning("The batch was not sent: it would pass your budget.")
             return None
@@ -753,6 +813,9 @@ class MainWindow(QMainWindow):
         if isinstance(event, ev.EngineReady):  # the composition root opens the history
             self._show_pauses(event)
             return
+        if isinstance(event, ev.PricesRead):  # the engine read fal's prices
+            self.prices_read(list(event.prices))
+            return
         if isinstance(event, ev.Held):
             row = self.jobs_model.row(event.job_id)
             if row is None or not row.held:  # said once per hold, not per new figure
@@ -797,9 +860,13 @@ class MainWindow(QMainWindow):
 
     def history_attached(self, owner: str = "") -> None:
         """The history is open: rows of resumed jobs get their parameters from it, and the
-        last session's jobs are listed again (read on a worker). ``owner``: the engine's lease
-        id; unfinished jobs another live process runs (the CLI beside the window) are not
-        listed: their events go to that process, so their rows would never move."""
+        prices kept in it are loaded, and the last session's jobs are listed again (read on
+        workers). ``owner``: the engine's lease id; unfinished jobs another live process runs
+        (the CLI beside the window) are not listed: their events go to that process, so their
+        rows would never move."""
+        store = (self.services.history_store or _no_history)()
+        if store is not None and not self.services.demo:
+            self._load_prices(store)
         for job_id in self.jobs_model.fill_requests():
             row = self.jobs_model.row(job_id)
             if row is not None:

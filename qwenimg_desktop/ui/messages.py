@@ -204,9 +204,14 @@ DEMO_LABEL: Final = ("DEMO: images are local placeholders; nothing is sent to fa
                      "File → Leave demo mode goes back to fal.")
 
 
-def generate_label(cost_usd: float | None) -> str:
+COST_UNKNOWN: Final = "cost unknown"
+
+
+def generate_label(cost_usd: float | None, *, priced: bool = False) -> str:
+    """The Generate button's text: with the cost when known; ``priced`` (not demo mode) and
+    unknown says so, never $0."""
     if cost_usd is None:
-        return "Generate"
+        return f"Generate · {COST_UNKNOWN}" if priced else "Generate"
     text = f"{cost_usd:.2f}" if round(cost_usd, 2) == round(cost_usd, 6) else f"{cost_usd:.3f}"
     return f"Generate · ${text}"
 

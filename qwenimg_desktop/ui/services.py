@@ -15,6 +15,7 @@ from qwenimg_desktop.ui.bridge import EngineBridge
 from qwenimg_desktop.ui.workers import Workers
 
 if TYPE_CHECKING:
+    from qwenimg_desktop.core.pricing import CachedPrice
     from qwenimg_desktop.core.store.history import HistoryStore
 
 
@@ -39,5 +40,7 @@ class UiServices:
     # The window's own connection to the journal: None until the engine's EngineReady, after
     # which the composition root opens it on the GUI thread.
     history_store: Callable[[], HistoryStore | None] | None = None
+    # (queue base, key) -> fal's prices now (blocking; core.fal.platform.prices_with_key).
+    read_prices: Callable[[str, str], list[CachedPrice]] | None = None
     # Sentences about files found bad at start-up (e.g. settings moved aside): shown once.
     notices: tuple[str, ...] = ()

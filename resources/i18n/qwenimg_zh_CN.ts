@@ -552,5 +552,65 @@
         <source>Unexpected problem: {kind}.</source>
         <translation>意外问题：{kind}。</translation>
     </message>
+    <message>
+        <source>Prices</source>
+        <translation>价格</translation>
+    </message>
+    <message>
+        <source>Off: fal's price</source>
+        <translation>关闭：使用 fal 的价格</translation>
+    </message>
+    <message>
+        <source>Use my own price per image (overrides fal's)</source>
+        <translation>使用我自己的每张图片价格（覆盖 fal 的价格）</translation>
+    </message>
+    <message>
+        <source>Budget</source>
+        <translation>预算</translation>
+    </message>
+    <message>
+        <source>Daily cap</source>
+        <translation>每日上限</translation>
+    </message>
+    <message>
+        <source>Monthly cap</source>
+        <translation>每月上限</translation>
+    </message>
+    <message>
+        <source>Ask before one action costs more than</source>
+        <translation>单次操作费用超过此值时先询问</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source> images</source>
+        <translation> 张图片</translation>
+    </message>
+    <message>
+        <source>… or makes more than</source>
+        <translation>… 或生成图片数超过</translation>
+    </message>
+    <message>
+        <source>Your own price below is used instead.</source>
+        <translation>将改用下面你自己的价格。</translation>
+    </message>
+    <message>
+        <source>fal's prices could not be read now ({reason}); the last known are used.</source>
+        <translation>现在无法读取 fal 的价格（{reason}）；使用最近一次已知的价格。</translation>
+    </message>
+    <message>
+        <source>{model}: price unknown (not read from fal yet)</source>
+        <translation>{model}：价格未知（尚未从 fal 读取）</translation>
+    </message>
+    <message>
+        <source>{model}: ${price} per image (fal's price as of {date})</source>
+        <translation>{model}：每张图片 ${price}（fal 的价格，截至 {date}）</translation>
+    </message>
+    <message>
+        <source>{model}: ${price} per image (fal's price)</source>
+        <translation>{model}：每张图片 ${price}（fal 的价格）</translation>
+    </message>
 </context>
 </TS>

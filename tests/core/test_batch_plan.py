@@ -14,7 +14,14 @@ from qwenimg_desktop.core.batch.plan import (
     seed_sweep,
 )
 from qwenimg_desktop.core.params import GenerationRequest, OutputFormat
+from qwenimg_desktop.core.pricing import CachedPrice
 
+FAL_PRICES = {
+    "fal-ai/qwen-image-2/pro/text-to-image": CachedPrice(
+        "fal-ai/qwen-image-2/pro/text-to-image", 0.075, "image", "USD", 0.0),
+    "fal-ai/qwen-image-2/text-to-image": CachedPrice(
+        "fal-ai/qwen-image-2/text-to-image", 0.035, "image", "USD", 0.0),
+}
 BASE = GenerationRequest(prompt="a red cat on a mat, 一只猫", seed=5, num_images=2)
 
 
@@ -25,8 +32,9 @@ def test_axes_multiply_first_slowest_with_labels() -> None:
     assert len(plan.jobs) == 6
     assert plan.jobs[1].request.output_format is OutputFormat.webp
     assert plan.images == 12
-    assert plan.total_cost() == pytest.approx(12 * 0.075)
-    assert plan.total_cost(0.1) == pytest.approx(1.2)
+    assert plan.total_cost(None, FAL_PRICES) == pytest.approx(12 * 0.075)
+    assert plan.total_cost(0.1, FAL_PRICES) == pytest.approx(1.2)  # the user's own price wins
+    assert plan.total_cost() is None  # no price known: unknown, never $0
 
 
 def test_tier_axis_switches_endpoint_and_prices_each_job_by_its_endpoint() -> None:
@@ -36,6 +44,7 @@ def test_tier_axis_switches_endpoint_and_prices_each_job_by_its_endpoint() -> No
     assert "/pro/" not in endpoints[1]
     assert plan.jobs[1].request.prompt == BASE.prompt
     assert plan.jobs[1].request.seed == 5
+    assert plan.total_cost(None, FAL_PRICES) == pytest.approx(2 * 0.075 + 2 * 0.035)
 
 
 def test_replace_size_and_expansion_axes() -> None:

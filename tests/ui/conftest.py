@@ -115,3 +115,9 @@ def wait_state(qtbot: QtBot, win: MainWindow, job_id: str, state: JobState,
     return row
 
 
+
+
+def wait_for_prices(qtbot: QtBot, window: MainWindow) -> None:
+    """Until the window knows fal's prices (the engine reads them from the emulator at start)."""
+    qtbot.waitUntil(lambda: window.prices.quote(
+        "fal-ai/qwen-image-2/pro/text-to-image").per_image is not None, timeout=20_000)

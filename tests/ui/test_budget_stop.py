@@ -13,7 +13,7 @@ from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.emulator.server import EmulatorServer
 from qwenimg_desktop.ui.dialogs.budget_stop import budget_stop_box
 from qwenimg_desktop.ui.main_window import MainWindow
-from tests.ui.conftest import type_prompt, wait_state
+from tests.ui.conftest import type_prompt, wait_for_prices, wait_state
 
 
 def _set_caps(window: MainWindow, daily: float | None) -> None:
@@ -46,6 +46,7 @@ def test_a_job_over_the_daily_cap_waits_held_until_allowed_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     qtbot.waitUntil(lambda: window._data_layout() is not None, timeout=30_000)
+    wait_for_prices(qtbot, window)  # fal's price, read at start: a cap needs a known cost
     _set_caps(window, 0.1)  # one pro image ($0.075) fits, two do not
     asked = _never_asked(window, monkeypatch)
     type_prompt(qtbot, window, "first")
@@ -77,6 +78,7 @@ def test_a_held_batch_sends_nothing_until_the_cap_is_raised_and_cancel_removes_a
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     qtbot.waitUntil(lambda: window._data_layout() is not None, timeout=30_000)
+    wait_for_prices(qtbot, window)
     _set_caps(window, 0.2)  # two pro images fit, three do not
     window.services.settings.ask_above_usd = 0.1  # the batch's own question covers this one
     asked = _never_asked(window, monkeypatch)

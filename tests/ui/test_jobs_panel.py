@@ -19,6 +19,7 @@ from pytestqt.qtbot import QtBot
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.pricing import PriceBook
 from qwenimg_desktop.ui.create.jobs_model import (
     JOB_ROLE,
     STATE_COLOURS,
@@ -179,13 +180,16 @@ def test_rows_tell_jobs_apart_and_clear_finished_keeps_the_rest(qtbot: QtBot) ->
     model.add_job("a", GenerationRequest(prompt=same, seed=42, num_images=2))
     model.add_job("b", GenerationRequest(prompt=same, seed=7))
     model.add_job("c", GenerationRequest(prompt=same))
-    facts = model.row("a").facts()  # type: ignore[union-attr]
+    facts = model.row("a").facts(PriceBook(lambda: 0.075))  # type: ignore[union-attr]
     assert "seed 42" in facts
     assert "×" in facts
     assert "2 images" in facts
     assert "$0.15" in facts
     assert "seed 42" in str(model.index_of("a").data())
-    assert "$" not in model.row("a").facts(with_cost=False)  # type: ignore[union-attr]
+    assert "$" not in model.row("a").facts()  # type: ignore[union-attr]  # demo: no prices
+    unpriced = model.row("a").facts(PriceBook(lambda: None))  # type: ignore[union-attr]
+    assert "cost unknown" in unpriced  # no price read and none of the user's: never $0
+    assert "$" not in unpriced
     model.apply(ev.Completed("a", 42))
     model.apply(ev.Failed("b", "boom", "ServerError"))
     model.apply(ev.Running("c", ()))

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
+from qwenimg_desktop.core.pricing import CachedPrice, as_of
 from qwenimg_desktop.core.settings import AppSettings, SeedMode
 from qwenimg_desktop.emulator.server import EmulatorServer
 from qwenimg_desktop.ui.create.draft import Draft
 from qwenimg_desktop.ui.create.params_panel import ParamsPanel
 from tests.ui.conftest import RuntimeFactory, ready_window, type_prompt, type_text
+
+PRO = "fal-ai/qwen-image-2/pro/text-to-image"
 
 
 def _panel(qtbot: QtBot) -> tuple[ParamsPanel, Draft, AppSettings]:
@@ -65,7 +70,14 @@ def test_presets_save_apply_delete_and_cost(qtbot: QtBot) -> None:
     panel.output_format.setCurrentIndex(panel.output_format.findData("webp"))
     panel.toggles["sync_mode"].setChecked(True)
     draft.validate_now()
+    assert panel.generate.text() == "Generate · cost unknown"  # no price yet: never $0
+    assert "price unknown" in panel.generate.toolTip()
+    read_at = time.time() - 3 * 86400  # read three days ago: shown with its date
+    panel.prices.update([CachedPrice(PRO, 0.075, "image", "USD", read_at)])
+    panel.refresh_cost()
     assert panel.generate.text() == "Generate · $0.30"
+    assert f"fal's price as of {as_of(read_at)}" in panel.generate.toolTip()
+    assert "$0.075 per image" in panel.chooser.toolTip()
     panel.presets.save_preset("四张 webp")
     assert "四张 webp" in settings.presets
     panel.num_images.setValue(1)
@@ -78,6 +90,11 @@ def test_presets_save_apply_delete_and_cost(qtbot: QtBot) -> None:
     settings.price_per_image_usd = 0.05
     draft.validate_now()
     assert panel.generate.text() == "Generate · $0.20"
+    assert "your own price, overriding fal's" in panel.generate.toolTip()
+    panel.free = True  # demo mode: no cost anywhere
+    panel.refresh_cost()
+    assert panel.generate.text() == "Generate"
+    assert "$" not in panel.generate.toolTip() + panel.chooser.toolTip()
     panel.presets.combo.setCurrentIndex(panel.presets.combo.findData("四张 webp"))
     panel.presets.delete_current()
     assert settings.presets == {}

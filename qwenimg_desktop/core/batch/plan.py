@@ -22,7 +22,8 @@ from qwenimg_desktop.core.cli_values import ValueProblem, parse_value, validate_
 from qwenimg_desktop.core.endpoints import choose, endpoint_for, endpoint_of
 from qwenimg_desktop.core.endpoints.model import Tier
 from qwenimg_desktop.core.errors import UserError
-from qwenimg_desktop.core.params import MAX_SEED, GenerationRequest, estimate_cost, field_errors
+from qwenimg_desktop.core.params import MAX_SEED, GenerationRequest, field_errors
+from qwenimg_desktop.core.pricing import PriceTable, quote
 
 MAX_BATCH_JOBS: Final = 1000
 """Most jobs one batch may hold (each is a paid request)."""
@@ -148,15 +149,23 @@ class BatchPlan:
     def images(self) -> int:
         return sum(job.request.num_images for job in self.jobs)
 
-    def total_cost(self, price_override: float | None = None) -> float:
-        """The estimated total in USD: each job's images × its endpoint's price per image
-        (or ``price_override``, the settings' price) — the same estimate the journal keeps."""
-        return round(sum(request_cost(job.request, price_override) for job in self.jobs), 6)
+    def total_cost(self, own_price: float | None = None, table: PriceTable | None = None
+                   ) -> float | None:
+        """The estimated total in USD: each job's images × the price per image in effect
+        (``core/pricing.py``) — the same estimate the journal keeps; None when a job's price
+        is unknown."""
+        costs = [request_cost(job.request, own_price, table) for job in self.jobs]
+        if None in costs:
+            return None
+        return round(sum(c for c in costs if c is not None), 6)
 
 
-def request_cost(request: GenerationRequest, price_override: float | None = None) -> float:
-    """The estimated cost of one job: the one place the engine and batches price a request."""
-    return estimate_cost(request, price_override or endpoint_of(request).price_per_image_usd)
+def request_cost(request: GenerationRequest, own_price: float | None = None,
+                 table: PriceTable | None = None) -> float | None:
+    """The estimated cost of one job: the one place the engine and batches price a request
+    (the user's own price, else fal's as last read; None when neither is known)."""
+    return quote(request.endpoint, own_price=own_price, table=table or {}).cost(
+        request.num_images)
 
 
 def plan_batch(base: GenerationRequest, *, prompts: Sequence[str] | None = None,

@@ -49,6 +49,7 @@ from qwenimg_desktop.core.fal.retry import (
     should_retry_exception,
     should_retry_response,
 )
+from qwenimg_desktop.core.pricing import CachedPrice, read_prices
 from qwenimg_desktop.core.urls import validate_queue_base
 
 log = logging.getLogger("qwenimg.fal.platform")
@@ -329,6 +330,29 @@ async def _prices_with_key(base: str, key: str, endpoint_ids: list[str], limit: 
         return await client.pricing(endpoint_ids)
     finally:
         await client.aclose()
+
+
+async def _read_with_key(base: str, key: str, endpoint_ids: list[str], limit: float
+                         ) -> list[CachedPrice]:
+    client = PlatformClient(base, key=fixed_key(key), retry=RetryPolicy(max_attempts=2),
+                            timeout=httpx.Timeout(limit, connect=min(limit, 10.0)))
+    try:
+        return await read_prices(client, endpoint_ids)
+    finally:
+        await client.aclose()
+
+
+def prices_with_key(queue_base: str, key: str, endpoint_ids: list[str],
+                    timeout: float = 10.0) -> list[CachedPrice]:
+    """fal's prices of ``endpoint_ids`` now, stamped with the time read (for the cache).
+    Blocking: use off the GUI thread.
+
+    Raises:
+        FalError: fal could not be asked (offline, a refused key, ...).
+    """
+    register_secret(key)
+    return asyncio.run(_read_with_key(platform_base_for(queue_base), key, endpoint_ids,
+                                      timeout))
 
 
 def check_key_with_prices(queue_base: str, key: str, endpoint_ids: list[str],

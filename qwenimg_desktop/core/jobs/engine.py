@@ -49,6 +49,7 @@ from qwenimg_desktop.core.jobs.model import (
 )
 from qwenimg_desktop.core.jobs.slots import Slots
 from qwenimg_desktop.core.params import GenerationRequest, client_seed
+from qwenimg_desktop.core.pricing import PriceTable
 from qwenimg_desktop.core.store.db import DatabaseCorrupt
 from qwenimg_desktop.core.store.files import unwritable_error
 from qwenimg_desktop.core.threads import TrackedExecutor
@@ -56,7 +57,7 @@ from qwenimg_desktop.core.threads import TrackedExecutor
 if TYPE_CHECKING:  # the pipeline (httpx, Pillow, the store) is imported on the engine thread
     from qwenimg_desktop.core.fal.platform import PlatformClient
     from qwenimg_desktop.core.jobs.pipeline import JobContext, Pipeline
-    from qwenimg_desktop.core.store.batches import BatchJob
+    from qwenimg_desktop.core.jobs.prices import EnginePrices
     from qwenimg_desktop.core.store.history import HistoryStore, JobRecord
 
 log = logging.getLogger("qwenimg.jobs")
@@ -133,6 +134,7 @@ class JobEngine(StartGate):
         self.looked_up: list[str] = []  # unknown jobs looked for at fal (at start or on demand)
         self._platform: PlatformClient | None = None  # fal's Platform API (request history)
         self._history_refused = False  # the key may not read it: said once, not asked again
+        self._prices: EnginePrices | None = None  # fal's prices, cached in the journal
         # Unfinished jobs another live engine runs (owner → its job ids), left to it.
         self.held_elsewhere: dict[LiveOwner, tuple[str, ...]] = {}
 
@@ -224,6 +226,7 @@ class JobEngine(StartGate):
         )
         from qwenimg_desktop.core.fal.storage import StorageUploader  # noqa: PLC0415
         from qwenimg_desktop.core.jobs.pipeline import Pipeline  # noqa: PLC0415
+        from qwenimg_desktop.core.jobs.prices import EnginePrices  # noqa: PLC0415
         from qwenimg_desktop.core.store.consistency import open_history  # noqa: PLC0415
         from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
 
@@ -275,6 +278,8 @@ class JobEngine(StartGate):
             job_deadline=self.config.job_deadline,
             submit_deadline=self.config.submit_deadline,
         )
+        self._prices = EnginePrices(self._platform, self._pipeline)
+        await self._prices.start()  # fal's prices, read in the background when a day old
         if self._recover:
             await self._recover_jobs()
 
@@ -438,6 +443,8 @@ class JobEngine(StartGate):
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self._prices is not None:
+            await self._prices.aclose()
         if self._pipeline is not None:
             await self._pipeline.client.aclose()
             if self._platform is not None:
@@ -700,7 +707,7 @@ class JobEngine(StartGate):
         ctx.task = asyncio.current_task()
         await self._job(ctx, create=True)
 
-    def _cap_hold(self, cost: float, images: int) -> str | None:
+    def _cap_hold(self, cost: float | None, images: int) -> str | None:
         """Why a budget cap holds back new jobs costing ``cost`` (None: they may go). On the
         journal's writer thread, right before their rows are written, so two clicks are never
         both counted against the same spend."""
@@ -712,17 +719,36 @@ class JobEngine(StartGate):
                                 budget=caps)
         return decision.hold_reason or None
 
-    def _journal_new(self, request: GenerationRequest, job_id: str, cost: float) -> str | None:
-        """Journal one new job ``pending`` (held back if a cap says so); returns the hold."""
+    def _costs_now(self, requests: Sequence[GenerationRequest]) -> list[float | None]:
+        """Each request's cost at the price in effect now: the user's own, else fal's as kept
+        in the journal (read here, on the writer thread), else unknown (a cap cannot hold an
+        unknown cost: the window asks before sending it). A day-old price is read from fal
+        again, in the background."""
+        own = self.price_per_image
+        table: PriceTable = {}
+        if not own and self._prices is not None:
+            table = self._prices.cached()
+        return [request_cost(request, own, table) for request in requests]
+
+    def _journal_new(self, request: GenerationRequest, job_id: str) -> str | None:
+        """Journal one new job ``pending``, priced now (held back if a cap says so); returns
+        the hold."""
+        cost = self._costs_now([request])[0]
         hold = self._cap_hold(cost, request.num_images)
         self._pipe.store.create_pending(request, queue_base=self.queue_base, cost_estimate=cost,
                                         job_id=job_id, hold=hold)
         return hold
 
-    def _journal_batch(self, jobs: list[BatchJob], label: str, batch_id: str) -> str | None:
-        """Journal a batch whole, held back whole if its total would pass a cap."""
-        hold = self._cap_hold(sum(j.cost_estimate for j in jobs),
-                              sum(j.request.num_images for j in jobs))
+    def _journal_batch(self, job_ids: list[str], requests: list[GenerationRequest], label: str,
+                       batch_id: str) -> str | None:
+        """Journal a batch whole, priced now, held back whole if its total would pass a cap."""
+        from qwenimg_desktop.core.store.batches import BatchJob  # noqa: PLC0415 - loaded
+
+        costs = self._costs_now(requests)
+        jobs = [BatchJob(job_id, request, cost)
+                for job_id, request, cost in zip(job_ids, requests, costs, strict=True)]
+        total = None if None in costs else sum(c for c in costs if c is not None)
+        hold = self._cap_hold(total, sum(j.request.num_images for j in jobs))
         self._pipe.store.create_batch(jobs, queue_base=self.queue_base, label=label,
                                       batch_id=batch_id, hold=hold)
         return hold
@@ -731,15 +757,13 @@ class JobEngine(StartGate):
                            requests: list[GenerationRequest], label: str, *,
                            resent: bool = False) -> None:
         from qwenimg_desktop.core.jobs.pipeline import JobContext  # noqa: PLC0415 - loaded
-        from qwenimg_desktop.core.store.batches import BatchJob  # noqa: PLC0415
 
         pipe = self._pipe
         if resent and await self._already_journalled(job_ids[0]):
             return  # the dead process wrote the whole batch: this one's recovery sends it
-        jobs = [BatchJob(job_id, request, request_cost(request, self.price_per_image))
-                for job_id, request in zip(job_ids, requests, strict=True)]
         try:
-            hold = await asyncio.shield(pipe.db(self._journal_batch, jobs, label, batch_id))
+            hold = await asyncio.shield(pipe.db(self._journal_batch, job_ids, requests, label,
+                                                batch_id))
         except QwenImgError as exc:  # nothing journalled, so nothing of it is sent
             for job_id in job_ids:
                 pipe.emit(ev.Failed(job_id, exc.message, type(exc).__name__))
@@ -814,11 +838,10 @@ class JobEngine(StartGate):
         pipe = self._pipe
         try:
             if create:
-                cost = request_cost(ctx.request, self.price_per_image)
                 # Shielded: a cancel that arrives now must not drop the row's creation (its
                 # "cancelled" is written after it, on the same single writer thread).
                 hold = await asyncio.shield(pipe.db(self._journal_new, ctx.request,
-                                                    ctx.job_id, cost))
+                                                    ctx.job_id))
                 rank = (await pipe.db(pipe.store.queue_ranks, [ctx.job_id])).get(ctx.job_id)
             if hold:
                 await self._wait_released(ctx.job_id, hold)

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.pricing import CachedPrice
 from qwenimg_desktop.core.store.files import DataLayout
 
 
@@ -145,3 +146,11 @@ class Held(JobEvent):
     :class:`StateChanged` to ``pending`` says it was let go."""
 
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class PricesRead(JobEvent):
+    """fal's prices were read and kept in the journal (``job_id`` is empty): the window shows
+    costs at these prices from now on."""
+
+    prices: tuple[CachedPrice, ...] = ()

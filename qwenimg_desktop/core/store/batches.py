@@ -28,11 +28,12 @@ MAX_BATCH_LABEL_CHARS = 200
 
 @dataclass(frozen=True)
 class BatchJob:
-    """One job of a batch about to be journalled: its id, request and estimated cost."""
+    """One job of a batch about to be journalled: its id, request and estimated cost
+    (None: unknown)."""
 
     job_id: str
     request: GenerationRequest
-    cost_estimate: float
+    cost_estimate: float | None
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ class BatchJournal(StoreBase):
         if not JOB_ID.fullmatch(batch_id):
             raise UserError(f"Batch ids are 32 lowercase hex digits, not {batch_id!r}.")
         now = self._clock()
-        total = sum(job.cost_estimate for job in jobs)
+        costs = [job.cost_estimate for job in jobs]
+        total = None if None in costs else sum(c for c in costs if c is not None)
         with self._writing() as conn:
             conn.execute(
                 "INSERT INTO batches (id, created_at, label, size, cost_estimate)"

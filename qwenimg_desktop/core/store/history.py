@@ -26,6 +26,7 @@ from qwenimg_desktop.core.store.grids import GridJournal
 from qwenimg_desktop.core.store.holds import HoldJournal, hold_back
 from qwenimg_desktop.core.store.library import LibraryStore
 from qwenimg_desktop.core.store.pending import insert_pending
+from qwenimg_desktop.core.store.prices import PriceCache
 from qwenimg_desktop.core.store.queries import id_blocks, in_list
 from qwenimg_desktop.core.store.reads import HistoryReads, LogLine
 from qwenimg_desktop.core.store.records import (
@@ -60,7 +61,7 @@ class Adoption:
 
 
 class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal, BatchJournal,
-                   GridJournal, HoldJournal):
+                   GridJournal, HoldJournal, PriceCache):
     """The history database: the job journal (each state change its own commit) and listings.
 
     Open with :meth:`open`; see :class:`~qwenimg_desktop.core.store.base.StoreBase` for threading.
@@ -96,10 +97,11 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal, BatchJ
     # ---- journal writes ------------------------------------------------------------------------
 
     def create_pending(
-        self, request: GenerationRequest, *, queue_base: str, cost_estimate: float,
+        self, request: GenerationRequest, *, queue_base: str, cost_estimate: float | None,
         job_id: str | None = None, hold: str | None = None,
     ) -> str:
         """Commit a new ``pending`` job before anything is sent; returns its local id.
+        ``cost_estimate`` is the price in effect now × the images asked for (None: unknown);
         ``hold``: why a budget cap holds it back (it waits until released)."""
         job_id = job_id or uuid.uuid4().hex
         with self._writing() as conn:

@@ -17,10 +17,11 @@ JOB_ID: Final = re.compile(r"^[0-9a-f]{32}$")
 
 def insert_pending(
     conn: sqlite3.Connection, request: GenerationRequest, *, owner: str | None,
-    queue_base: str, cost_estimate: float, job_id: str, now: float,
+    queue_base: str, cost_estimate: float | None, job_id: str, now: float,
     batch_id: str | None = None,
 ) -> None:
-    """Insert one pending row (and an edit's sources) inside the caller's transaction."""
+    """Insert one pending row (and an edit's sources) inside the caller's transaction;
+    ``cost_estimate`` None: the price was unknown (the ledger counts it as unknown, not $0)."""
     if not JOB_ID.fullmatch(job_id):
         raise BugError(f"job ids are 32 lowercase hex digits, not {job_id!r}")
     width, height = request.dimensions

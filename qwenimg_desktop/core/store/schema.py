@@ -353,9 +353,23 @@ _V10_HOLDS: Final = (
     """,
 )
 
+# fal's prices as last read (core/store/prices.py): one row per endpoint with the time it was
+# read, so an offline start still prices jobs, and says how old the price is.
+_V11_PRICES: Final = (
+    """
+    CREATE TABLE endpoint_prices (
+        endpoint_id TEXT PRIMARY KEY,
+        unit_price REAL NOT NULL,
+        unit TEXT NOT NULL,
+        currency TEXT NOT NULL,
+        read_at REAL NOT NULL
+    )
+    """,
+)
+
 MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     _V1, _V2_LIBRARY, _V3_ENDPOINTS, _V4_EDITS, _V5_OWNER, _V6_BATCHES, _V7_GRAMS,
-    _V8_GRAM_BACKFILL, _V9_GRIDS, _V10_HOLDS,
+    _V8_GRAM_BACKFILL, _V9_GRIDS, _V10_HOLDS, _V11_PRICES,
 )
 """Migration ``n`` (1-based) brings ``user_version`` from ``n - 1`` to ``n``; append only."""
 

@@ -35,6 +35,8 @@ from qwenimg_desktop.core.batch.variables import (
 )
 from qwenimg_desktop.core.errors import UserError
 from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.pricing import PriceBook
+from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.create.draft import Draft
 from qwenimg_desktop.ui.create.wildcards_dialog import WildcardsDialog
 from qwenimg_desktop.ui.safe_text import plain_label
@@ -50,13 +52,13 @@ class BatchPanel(QGroupBox):
     send = Signal(object)  # BatchPlan, after the user confirmed its total
 
     def __init__(self, draft: Draft, data_dir: Callable[[], Path | None],
-                 price_override: Callable[[], float | None],
+                 prices: PriceBook | None,
                  parent: QWidget | None = None) -> None:
         super().__init__("Variables and batch", parent)
         self.setObjectName("batchPanel")
         self._draft = draft
         self._data_dir = data_dir
-        self._price_override = price_override
+        self._prices = prices  # None in demo mode: nothing is charged, no cost shown
         self.plan: BatchPlan | None = None
         self.problem = ""
         self.mode = QComboBox(self)
@@ -176,9 +178,13 @@ class BatchPanel(QGroupBox):
         self.button.setEnabled(True)
 
     def describe(self, plan: BatchPlan) -> str:
-        """'36 jobs, 36 images, about $2.70' — the total the confirmation repeats."""
-        return (f"{len(plan.jobs):,} job(s), {plan.images:,} image(s), about "
-                f"${plan.total_cost(self._price_override()):.2f}")
+        """'36 jobs, 36 images, about $2.70' — the total the confirmation repeats (the cost
+        left out in demo mode, "cost unknown" without a price)."""
+        text = f"{len(plan.jobs):,} job(s), {plan.images:,} image(s)"
+        if self._prices is None:
+            return text
+        total = plan.total_cost(self._prices.own_price, self._prices.table)
+        return f"{text}, " + (messages.COST_UNKNOWN if total is None else f"about ${total:.2f}")
 
     # ---- sending ----------------------------------------------------------------------------
 

@@ -19,7 +19,8 @@ from qwenimg_desktop.core.endpoints import endpoint_for
 from qwenimg_desktop.core.errors import QwenImgError
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import AMBIGUOUS_AT_FAL, DEADLINE, NOT_DOWNLOADED, JobState
-from qwenimg_desktop.core.params import GenerationRequest, estimate_cost
+from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.pricing import PriceBook
 from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.safe_text import markdown_plain_line, plain_tooltip
 
@@ -137,7 +138,7 @@ class JobRow:
         is next to the newest sent one, so sending it moves no row."""
         return -self.rank if self.waiting else _SENT_BASE - self.placed
 
-    def facts(self, *, with_cost: bool = True) -> str:
+    def facts(self, prices: PriceBook | None = None) -> str:
         """What tells jobs with the same prompt apart: "14:02 · seed 42 · 1024×1024 ·
         Pro · Text to image · 2 images · $0.15"."""
         parts = [self.created]
@@ -156,21 +157,17 @@ class JobRow:
         parts.append(endpoint.title if endpoint is not None else request.endpoint[:60])
         if request.num_images != 1:
             parts.append(f"{request.num_images} images")
-        if with_cost and endpoint is not None:
-            parts.append(self.cost_text)
+        if cost := self.cost_text(prices):  # at the price in effect now (none in demo mode)
+            parts.append(cost)
         return " · ".join(parts)
 
-    @property
-    def cost_text(self) -> str:
-        """What sending it costs at its endpoint's price, e.g. "$0.08" ("" when unknown)."""
-        try:
-            endpoint = endpoint_for(self.request.endpoint) if self.request else None
-        except QwenImgError:
-            endpoint = None
-        if endpoint is None or self.request is None:
+    def cost_text(self, prices: PriceBook | None) -> str:
+        """What sending it costs at the price in effect now, e.g. "$0.08", or "cost unknown"
+        without a price ("" without ``prices``: demo mode)."""
+        if prices is None or self.request is None:
             return ""
-        cost = estimate_cost(self.request, endpoint.price_per_image_usd)
-        return messages.generate_label(cost).removeprefix("Generate · ")
+        cost = prices.quote(self.request.endpoint).cost(self.request.num_images)
+        return messages.generate_label(cost, priced=True).removeprefix("Generate · ")
 
     @property
     def awaits_choice(self) -> bool:
@@ -244,6 +241,7 @@ class JobsModel(QStandardItemModel):
         self._items: dict[str, QStandardItem] = {}
         self._lookup = lookup
         self.free = False  # demo mode: no prices in the rows
+        self.prices: PriceBook | None = None  # the window's prices (None: no cost shown)
         # Rows whose text changed (a log line, the elapsed time) but not their state: repainted
         # together by one timer, so a burst of log lines from 16 running jobs is one repaint
         # every 100 ms rather than one per event flush (painting a row takes the GIL).
@@ -394,7 +392,7 @@ class JobsModel(QStandardItemModel):
             item = QStandardItem()
             item.setEditable(False)
             item.setData(job_id, JOB_ROLE)
-            _show(item, row, self.decoration(row), with_cost=not self.free)
+            _show(item, row, self.decoration(row), None if self.free else self.prices)
             self._by_id[job_id] = row
             self._items[job_id] = item
             rows.append(row)
@@ -427,7 +425,7 @@ class JobsModel(QStandardItemModel):
             item = QStandardItem()
             item.setEditable(False)
             item.setData(row.job_id, JOB_ROLE)
-            _show(item, row, self.decoration(row), with_cost=not self.free)
+            _show(item, row, self.decoration(row), None if self.free else self.prices)
             self._by_id[row.job_id] = row
             self._items[row.job_id] = item
             items.append(item)
@@ -516,7 +514,8 @@ class JobsModel(QStandardItemModel):
 
     def _changed(self, row: JobRow) -> None:
         self._dirty.discard(row.job_id)
-        _show(self._items[row.job_id], row, self.decoration(row), with_cost=not self.free)
+        _show(self._items[row.job_id], row, self.decoration(row),
+              None if self.free else self.prices)
 
     def _changed_later(self, row: JobRow) -> None:
         self._dirty.add(row.job_id)
@@ -543,10 +542,10 @@ def prompt_title(prompt: str) -> str:
     return "(empty prompt)"
 
 
-def _show(item: QStandardItem, row: JobRow, icon: QIcon, *, with_cost: bool = True) -> None:
+def _show(item: QStandardItem, row: JobRow, icon: QIcon, prices: PriceBook | None) -> None:
     """Copy what a row shows into its item: one ``dataChanged`` for all of it."""
     status = row.status_line(time.monotonic())
-    text = f"{row.title}\n{row.facts(with_cost=with_cost)}\n{status}"
+    text = f"{row.title}\n{row.facts(prices)}\n{status}"
     roles: dict[int, Any] = {
         Qt.ItemDataRole.DisplayRole: text,
         Qt.ItemDataRole.ToolTipRole: plain_tooltip(text),

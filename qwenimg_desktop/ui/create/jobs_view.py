@@ -319,7 +319,8 @@ class JobsPanel(QWidget):
         if row is None:
             return None
         menu = QMenu(self)
-        cost = f" · {row.cost_text}" if row.cost_text and not self.model.free else ""
+        text = row.cost_text(None if self.model.free else self.model.prices)
+        cost = f" · {text}" if text else ""
         if row.held:
             menu.addAction(translate("JobsPanel", "Allow once") + cost,
                            lambda: self.allow_once_requested.emit(job_id))
@@ -391,8 +392,8 @@ class JobsPanel(QWidget):
                                       and row.state is not JobState.cancel_requested)
         self.retry_button.setEnabled(row is not None and row.may_submit_again)
         again = row is not None and row.state is JobState.unknown and row.may_submit_again
-        cost = f" · {row.cost_text}" if row is not None and row.cost_text and not (
-            self.model.free) else ""
+        text = "" if row is None else row.cost_text(None if self.model.free else self.model.prices)
+        cost = f" · {text}" if text else ""
         self.retry_button.setText(translate("JobsPanel", "Submit again") + cost if again
                                   else translate("JobsPanel", "Retry"))
         self.redownload_button.setVisible(row is not None and row.awaits_redownload)

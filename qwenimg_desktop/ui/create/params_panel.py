@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from qwenimg_desktop.core.endpoints import Endpoint, EndpointKind, Tier, choose
-from qwenimg_desktop.core.params import estimate_cost, request_warnings
+from qwenimg_desktop.core.params import request_warnings
+from qwenimg_desktop.core.pricing import PriceBook
 from qwenimg_desktop.core.settings import (
     MAX_PRESET_NAME_CHARS,
     MAX_PRESETS,
@@ -149,7 +150,7 @@ class EndpointChooser(QWidget):
         self.buttons[endpoint.kind.value].setChecked(True)
         for group in (self.tiers, self.kinds):
             group.blockSignals(False)
-        self.setToolTip(f"{endpoint.id}: ${endpoint.price_per_image_usd:.3f} per image")
+        self.setToolTip(endpoint.id)
 
     def choose(self, tier: Tier, kind: EndpointKind) -> None:
         self.buttons[tier.value].setChecked(True)
@@ -169,13 +170,16 @@ class ParamsPanel(QWidget):
     generate_requested = Signal()
     endpoint_changed = Signal(object)  # Endpoint
 
-    def __init__(self, draft: Draft, settings: AppSettings, parent: QWidget | None = None) -> None:
+    def __init__(self, draft: Draft, settings: AppSettings, parent: QWidget | None = None, *,
+                 prices: PriceBook | None = None, free: bool = False) -> None:
         super().__init__(parent)
         self.setObjectName("paramsPanel")
         self._draft = draft
         self._settings = settings
+        # What an image costs (core/pricing.py): the window shares its book, kept up to date.
+        self.prices = prices or PriceBook(lambda: settings.price_per_image_usd)
         self._blocked_reason = ""
-        self.free = False  # demo mode: nothing is charged, so no price on the button
+        self.free = free  # demo mode: nothing is charged, so no price on the button
         self._validation = draft.last_validation
         self.chooser = EndpointChooser(self)
         self.presets = PresetsBar(settings, draft, self)
@@ -299,9 +303,14 @@ class ParamsPanel(QWidget):
 
     def _refresh_generate(self) -> None:
         request = self._validation.request
-        price = self._settings.price_per_image_usd or self._draft.endpoint.price_per_image_usd
-        cost = estimate_cost(request, price) if request is not None and not self.free else None
-        self.generate.setText(messages.generate_label(cost))
+        endpoint = self._draft.endpoint
+        price = self.prices.quote(endpoint.id)
+        cost = price.cost(request.num_images) if request is not None and not self.free else None
+        self.generate.setText(messages.generate_label(cost, priced=not self.free))
+        shortcut = "Generate (Ctrl+Enter)"
+        self.generate.setToolTip(shortcut if self.free else f"{shortcut}: {price.describe()}")
+        self.chooser.setToolTip(endpoint.id if self.free
+                                else f"{endpoint.id}: {price.describe()}")
         self.generate.setEnabled(request is not None and not self._blocked_reason)
         reason = self._blocked_reason
         if request is None and self._validation.errors:

@@ -1,4 +1,5 @@
-"""Settings dialog: the API key (masked, save, remove, test, where stored) and app preferences."""
+"""Settings dialog: the API key (masked, save, remove, test, where stored), fal's prices and
+the user's own price, budget limits, and app preferences."""
 
 from __future__ import annotations
 
@@ -21,8 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qwenimg_desktop.core.endpoints.registry import all_endpoints
 from qwenimg_desktop.core.errors import KeyringUnavailable, QwenImgError
 from qwenimg_desktop.core.fal.credentials import key_shape_problem
+from qwenimg_desktop.core.pricing import PriceBook, PriceQuote, as_of, quote
 from qwenimg_desktop.core.secrets import InvalidKey, KeyStore
 from qwenimg_desktop.core.settings import AppSettings
 from qwenimg_desktop.ui import messages
@@ -44,7 +47,8 @@ class SettingsDialog(QDialog):
 
     def __init__(
         self, key_store: KeyStore, settings: AppSettings, workers: Workers,
-        queue_base: str, check_key: KeyChecker, parent: QWidget | None = None,
+        queue_base: str, check_key: KeyChecker, parent: QWidget | None = None, *,
+        prices: PriceBook | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(translate("SettingsDialog", "Settings"))
@@ -54,6 +58,7 @@ class SettingsDialog(QDialog):
         self._workers = workers
         self._queue_base = queue_base
         self._check_key = check_key
+        self._prices = prices  # None in demo mode: nothing is charged, no price shown
         self._busy = 0
         self._keyring_ok = True
         self._has_key = False  # known once the location is read: Remove needs a key
@@ -76,6 +81,13 @@ class SettingsDialog(QDialog):
         self.result_label.setObjectName("keyResult")
         self.result_label.setWordWrap(True)
         self.price = QDoubleSpinBox(self)
+        self.fal_prices = plain_label("", self)
+        self.fal_prices.setObjectName("falPrices")
+        self.fal_prices.setWordWrap(True)
+        self.daily_cap = QDoubleSpinBox(self)
+        self.monthly_cap = QDoubleSpinBox(self)
+        self.ask_above_usd = QDoubleSpinBox(self)
+        self.ask_above_images = QSpinBox(self)
         self.concurrency = QSpinBox(self)
         self._build()
         self.show_key.toggled.connect(self._toggle_echo)
@@ -86,6 +98,7 @@ class SettingsDialog(QDialog):
         self.session_button.hide()
         name_widgets(self)
         self.refresh_location()
+        self.show_prices()
 
     def __repr__(self) -> str:
         return f"<SettingsDialog busy={self._busy}>"
@@ -110,36 +123,107 @@ class SettingsDialog(QDialog):
         key_layout.addLayout(buttons)
         key_layout.addWidget(self.location)
         key_layout.addWidget(self.result_label)
+        prices = self._build_prices()
+        budget = self._build_budget()
         general = QGroupBox(translate("SettingsDialog", "Generation"), self)
         form = QFormLayout(general)
-        price_field = AppSettings.model_fields["price_per_image_usd"]
-        self.price.setRange(0.0, 100.0)
-        self.price.setDecimals(3)
-        self.price.setSingleStep(0.005)
-        self.price.setPrefix("$ ")
-        # 0 = each endpoint's list price
-        self.price.setSpecialValueText(translate("SettingsDialog", "List price"))
-        self.price.setValue(self._settings.price_per_image_usd or 0.0)
-        self.price.setToolTip(price_field.description or "")
         conc_field = AppSettings.model_fields["concurrency"]
         self.concurrency.setRange(1, 16)
         self.concurrency.setValue(self._settings.concurrency)
         self.concurrency.setToolTip(conc_field.description or "")
-        form.addRow(translate("SettingsDialog", "Price per image (USD)"), self.price)
         form.addRow(translate("SettingsDialog", "Jobs at once"), self.concurrency)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         close.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(key_box)
+        layout.addWidget(prices)
+        layout.addWidget(budget)
         layout.addWidget(general)
         self.files = FilesSettings(self._settings, self)
         self.files.changed.connect(self.settings_changed)
         layout.addWidget(self.files)
         layout.addWidget(close)
-        self.price.valueChanged.connect(self._apply_general)
-        self.concurrency.valueChanged.connect(self._apply_general)
+        for spin in (self.price, self.daily_cap, self.monthly_cap, self.ask_above_usd,
+                     self.ask_above_images, self.concurrency):
+            spin.valueChanged.connect(self._apply_general)
         self.result_label.hide()
         self.resize(600, layout.totalHeightForWidth(600))
+
+    def _build_prices(self) -> QGroupBox:
+        box = QGroupBox(translate("SettingsDialog", "Prices"), self)
+        form = QFormLayout(box)
+        price_field = AppSettings.model_fields["price_per_image_usd"]
+        self.price.setRange(0.0, 100.0)
+        self.price.setDecimals(3)
+        self.price.setSingleStep(0.005)
+        self.price.setPrefix("$ ")
+        # 0 = no price of the user's own: fal's price is used
+        self.price.setSpecialValueText(translate("SettingsDialog", "Off: fal's price"))
+        self.price.setValue(self._settings.price_per_image_usd or 0.0)
+        self.price.setToolTip(price_field.description or "")
+        form.addRow(self.fal_prices)
+        form.addRow(translate("SettingsDialog", "Use my own price per image (overrides fal's)"),
+                    self.price)
+        box.setVisible(self._prices is not None)
+        return box
+
+    def _build_budget(self) -> QGroupBox:
+        box = QGroupBox(translate("SettingsDialog", "Budget"), self)
+        form = QFormLayout(box)
+        settings = self._settings
+        for spin, name, value, label in (
+            (self.daily_cap, "daily_cap_usd", settings.daily_cap_usd,
+             translate("SettingsDialog", "Daily cap")),
+            (self.monthly_cap, "monthly_cap_usd", settings.monthly_cap_usd,
+             translate("SettingsDialog", "Monthly cap")),
+            (self.ask_above_usd, "ask_above_usd", settings.ask_above_usd,
+             translate("SettingsDialog", "Ask before one action costs more than")),
+        ):
+            spin.setRange(0.0, 100000.0)
+            spin.setDecimals(2)
+            spin.setPrefix("$ ")
+            spin.setSpecialValueText(translate("SettingsDialog", "Off"))  # 0 = no limit
+            spin.setValue(value or 0.0)
+            spin.setToolTip(AppSettings.model_fields[name].description or "")
+            form.addRow(label, spin)
+        self.ask_above_images.setRange(0, 100000)
+        self.ask_above_images.setSpecialValueText(translate("SettingsDialog", "Off"))
+        self.ask_above_images.setSuffix(translate("SettingsDialog", " images"))
+        self.ask_above_images.setValue(settings.ask_above_images or 0)
+        self.ask_above_images.setToolTip(
+            AppSettings.model_fields["ask_above_images"].description or "")
+        form.addRow(translate("SettingsDialog", "… or makes more than"), self.ask_above_images)
+        box.setVisible(self._prices is not None)  # demo mode: nothing is charged
+        return box
+
+    def show_prices(self, failure: str = "") -> None:
+        """fal's price of each endpoint as last read ("as of <date>" once a day old), and
+        why the latest read failed (``failure``), if it did."""
+        if self._prices is None:
+            return
+        lines = [self._price_line(endpoint.title,
+                                  quote(endpoint.id, own_price=None, table=self._prices.table))
+                 for endpoint in all_endpoints()]
+        if self._prices.own_price:
+            lines.append(translate("SettingsDialog", "Your own price below is used instead."))
+        if failure:
+            lines.append(translate(
+                "SettingsDialog", "fal's prices could not be read now ({reason}); the last "
+                "known are used.").format(reason=failure))
+        self.fal_prices.setText("\n".join(lines))
+        self._fit_height()
+
+    @staticmethod
+    def _price_line(model: str, price: PriceQuote) -> str:
+        if price.per_image is None:
+            return translate("SettingsDialog", "{model}: price unknown (not read from fal "
+                             "yet)").format(model=model)
+        if price.is_old():
+            return translate("SettingsDialog", "{model}: ${price} per image (fal's price as of "
+                             "{date})").format(model=model, price=f"{price.per_image:.3f}",
+                                               date=as_of(price.read_at))
+        return translate("SettingsDialog", "{model}: ${price} per image (fal's price)").format(
+            model=model, price=f"{price.per_image:.3f}")
 
     # ---- key actions (each runs off the GUI thread) -----------------------------------------
 
@@ -257,8 +341,14 @@ class SettingsDialog(QDialog):
             self.resize(self.width(), needed)
 
     def _apply_general(self) -> None:
-        self._settings.price_per_image_usd = round(self.price.value(), 4) or None
-        self._settings.concurrency = self.concurrency.value()
+        settings = self._settings
+        settings.price_per_image_usd = round(self.price.value(), 4) or None
+        settings.daily_cap_usd = round(self.daily_cap.value(), 2) or None
+        settings.monthly_cap_usd = round(self.monthly_cap.value(), 2) or None
+        settings.ask_above_usd = round(self.ask_above_usd.value(), 2) or None
+        settings.ask_above_images = self.ask_above_images.value() or None
+        settings.concurrency = self.concurrency.value()
+        self.show_prices()
         self.settings_changed.emit()
 
     def _toggle_echo(self, shown: bool) -> None:
