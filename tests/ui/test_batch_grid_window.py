@@ -8,7 +8,6 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QTextCursor
 from PySide6.QtWidgets import QLabel, QMessageBox, QToolButton
@@ -16,7 +15,6 @@ from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.core.batch.grid import grid_for
 from qwenimg_desktop.core.batch.plan import parse_axis, plan_batch
-from qwenimg_desktop.core.budget import BudgetDecision, Verdict
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.grids import CONTACT_SHEET_ENDPOINT
@@ -134,8 +132,7 @@ def test_the_sheet_font_draws_chinese_glyphs_not_boxes(qapp: object) -> None:
 
 
 def test_the_gallery_groups_opens_exports_and_reruns_a_batch(
-    window: MainWindow, emulator: EmulatorServer, qtbot: QtBot, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch
+    window: MainWindow, emulator: EmulatorServer, qtbot: QtBot, tmp_path: Path
 ) -> None:
     ids = _send_grid(qtbot, window, "分组 grouped")
     qtbot.waitUntil(lambda: len(window.grids.windows) == 1, timeout=10_000)
@@ -164,30 +161,22 @@ def test_the_gallery_groups_opens_exports_and_reruns_a_batch(
     with zipfile.ZipFile(tmp_path / "batch.zip") as archive:
         assert sum(1 for n in archive.namelist() if n.endswith(".png")) == 12
 
-    # re-run: held by the budget when the user says no there, nothing is sent
+    # re-run over the daily cap: asked at its total, then held whole by the engine (the caps
+    # hold in the queue, they do not ask); nothing is sent until the user allows it once
     window.services.settings.daily_cap_usd = 0.5
-    asked: list[BudgetDecision] = []
-
-    def decline(decision: BudgetDecision) -> bool:
-        asked.append(decision)
-        return False
-
-    monkeypatch.setattr(window, "confirm_budget", decline)
+    window._settings_changed()  # what the settings dialog does: the engine learns the cap
     box = window.grids.rerun(batch_id)
     assert box is not None
     assert "Send 12 job(s), 12 image(s), about $0.90?" in box.text()
     box.button(QMessageBox.StandardButton.Yes).click()
-    qtbot.waitUntil(lambda: len(asked) == 1, timeout=5000)
-    assert asked[0].verdict is not Verdict.send
-    qtbot.wait(300)
-    assert window.jobs_model.rowCount() == 12
-    assert emulator.stats()["submits_total"] == 12
-
-    window.services.settings.daily_cap_usd = None
-    box = window.grids.rerun(batch_id)
-    assert box is not None
-    box.button(QMessageBox.StandardButton.Yes).click()
     qtbot.waitUntil(lambda: window.jobs_model.rowCount() == 24, timeout=5000)
+    held = [row for i in range(24) if (row := window.jobs_model.row_at(i)) is not None
+            and row.job_id not in ids]
+    qtbot.waitUntil(lambda: all(row.held for row in held), timeout=10_000)
+    assert "daily" in held[0].held
+    qtbot.wait(300)
+    assert emulator.stats()["submits_total"] == 12
+    assert window.allow_once(held[0].job_id)  # the whole batch: its cap was judged on the total
     every = {row.job_id for i in range(24) if (row := window.jobs_model.row_at(i)) is not None}
     new_ids = sorted(every - set(ids))
     for job_id in new_ids:

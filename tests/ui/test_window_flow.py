@@ -36,12 +36,17 @@ def test_type_generate_and_see_the_image(
     )
     said: list[str] = []
     window.messenger.message.connect(lambda _level, text: said.append(text))
+    # Held in fal's queue until the list has shown it queued: on a busy machine queued and
+    # running could otherwise arrive in one batch of events and only the latter be drawn.
+    emulator.set_scenario({"hold": ["queue"]}, merge=True)
     qtbot.mouseClick(window.params.generate, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.jobs_model.rowCount() == 1, timeout=3000)
     job_id = window.jobs.current_job()
     # "Job sent." only once the engine has journalled the job (its first event), not on click.
     qtbot.waitUntil(lambda: messages.JOB_SENT in said, timeout=10_000)
     assert said.index(messages.JOB_HANDED_OVER) < said.index(messages.JOB_SENT)
+    qtbot.waitUntil(lambda: JobState.queued in seen, timeout=10_000)
+    emulator.set_scenario({"hold": []}, merge=True)
     row = wait_state(qtbot, window, job_id, JobState.completed)
 
     # Seen in order: queued, running, completed (states may repeat, never go back).
