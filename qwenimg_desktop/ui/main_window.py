@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Final
 
 from pydantic import ValidationError
 from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QGuiApplication, QIcon, QShowEvent
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QIcon
 from PySide6.QtWidgets import (
     QApplication,
     QMainWindow,
@@ -96,7 +96,6 @@ class MainWindow(QMainWindow):
 
     chooser: ChooseRequestDialog | None = None  # the open "Choose the request at fal" list
     _pause_touched = False  # the user toggled Pause sending since the window opened
-    _fitted_after_show = False  # see showEvent
     _prices_reading = False  # refresh_prices: one read of fal's prices at a time
 
     def __init__(self, services: UiServices, theme: ThemeController | None = None,
@@ -1257,16 +1256,6 @@ class MainWindow(QMainWindow):
         self.quit_box = box
         box.open()
         return box
-
-    def showEvent(self, event: QShowEvent) -> None:
-        """Fitted to the screen once more after the first show: layouts built while their
-        widgets were hidden (Re-download, until a job needs it) report a stale minimum until
-        they first run, which is during that show; the window grew to it (1440 px on a
-        1366 px screen) and kept that size once the minimum fell to its real 1342."""
-        super().showEvent(event)
-        if not self._fitted_after_show:
-            self._fitted_after_show = True
-            QTimer.singleShot(0, self.fit_to_screen)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         # Only a close the user started (the window manager's button: a spontaneous event) asks;

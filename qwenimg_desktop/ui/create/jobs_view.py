@@ -156,6 +156,10 @@ class JobsPanel(QWidget):
         self.redownload_button = QPushButton(translate("JobsPanel", "Re-download"), self)
         self.redownload_button.setToolTip(
             "Fetch the selected job's result from fal again by its request id (no new charge)")
+        # Hidden before any layout measures it: hidden later, it stayed in the cached minimum
+        # of the list's splitter until the first show, and the window opened 98 px wider
+        # (1440 px on a 1366 px screen) and kept that width.
+        self.redownload_button.hide()
         self.cancel_all_button = QPushButton(translate("JobsPanel", "Cancel all"), self)
         self.clear_button = QPushButton(translate("JobsPanel", "Clear finished"), self)
         self.clear_button.setToolTip("Take finished jobs off this list (History keeps them)")
