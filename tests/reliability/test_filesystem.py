@@ -8,7 +8,6 @@ permission bits, so only a read-only mount really refuses it).
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.files import DataLayout, ensure_writable
 from tests.core.cli_proc import ROOT, cli_env, run_cli
 from tests.core.helpers import FAST_RETRY, TEST_KEY, EventLog
+from tests.fixtures.disk import mounted_tmpfs
 from tests.fixtures.emulator import EmulatorFactory
 
 linux_only = pytest.mark.skipif(sys.platform != "linux", reason="POSIX modes and mounts")
@@ -151,20 +151,8 @@ def test_folders_and_files_left_open_by_an_older_version_are_made_private_at_sta
 @pytest.fixture
 def read_only_disk(tmp_path: Path) -> Iterator[Path]:
     """A tmpfs that is remounted read-only by ``freeze(path)``; yields its mount point."""
-    mount_point = tmp_path / "ro-disk"
-    mount_point.mkdir()
-    if os.geteuid() != 0 or not shutil.which("mount"):
-        pytest.skip("a read-only mount needs root and mount(8)")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount_point)],
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        pytest.skip(f"mount -t tmpfs is not permitted here: {done.stderr.strip()}")
-    try:
+    with mounted_tmpfs(tmp_path / "ro-disk", "8m") as mount_point:
         yield mount_point
-    finally:
-        gone = subprocess.run(["umount", str(mount_point)], capture_output=True, check=False)
-        if gone.returncode != 0:
-            subprocess.run(["umount", "-l", str(mount_point)], capture_output=True, check=False)
 
 
 def _freeze(mount_point: Path) -> None:
