@@ -44,6 +44,9 @@ class BudgetDecision:
     period: str = ""  # over a cap: "daily" or "monthly"
     would_spend: float = 0.0  # over a cap: the period's spend with this action
     cap: float = 0.0  # over a cap: the cap it would pass
+    amount: float = 0.0  # what the action costs (USD); its image count when ``ask`` is "images"
+    ask: str = ""  # asked to confirm: "cost" or "images" (a window words the question itself)
+    limit: float = 0.0  # asked to confirm: the threshold passed
 
     @property
     def may_send(self) -> bool:
@@ -74,19 +77,19 @@ def check_budget(cost_usd: float | None, images: int, *, spent_today: float,
         return BudgetDecision(Verdict.over_cap, (
             f"${cost_usd:.2f} more would pass today's cap of ${budget.daily_cap_usd:.2f} "
             f"(${spent_today:.2f} spent today)."), "daily", spent_today + cost_usd,
-            budget.daily_cap_usd)
+            budget.daily_cap_usd, cost_usd)
     elif budget.monthly_cap_usd is not None and (
             spent_month + cost_usd > budget.monthly_cap_usd):
         return BudgetDecision(Verdict.over_cap, (
             f"${cost_usd:.2f} more would pass this month's cap of "
             f"${budget.monthly_cap_usd:.2f} (${spent_month:.2f} spent this month)."), "monthly",
-            spent_month + cost_usd, budget.monthly_cap_usd)
+            spent_month + cost_usd, budget.monthly_cap_usd, cost_usd)
     elif budget.ask_above_usd is not None and cost_usd > budget.ask_above_usd:
         return BudgetDecision(Verdict.ask, (
             f"This costs about ${cost_usd:.2f}, more than the ${budget.ask_above_usd:.2f} you "
-            "asked to confirm."))
+            "asked to confirm."), amount=cost_usd, ask="cost", limit=budget.ask_above_usd)
     if budget.ask_above_images is not None and images > budget.ask_above_images:
         return BudgetDecision(Verdict.ask, (
             f"This makes {images} images, more than the {budget.ask_above_images} you asked to "
-            "confirm."))
+            "confirm."), amount=images, ask="images", limit=budget.ask_above_images)
     return BudgetDecision(Verdict.send)

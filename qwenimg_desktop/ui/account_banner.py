@@ -8,6 +8,7 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QWidget
 
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import plain_label
 
 BILLING_PAGE: Final = "https://fal.ai/dashboard/billing"
@@ -26,10 +27,11 @@ class AccountLockedBanner(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.message = plain_label("", self)
         self.message.setWordWrap(True)
-        self.billing = QPushButton("Open fal billing", self)
+        self.billing = QPushButton(translate("AccountBanner", "Open fal billing"), self)
         self.billing.clicked.connect(self._open_billing)
-        self.resume = QPushButton("Resume", self)
-        self.resume.setToolTip("Send the waiting jobs (after topping up)")
+        self.resume = QPushButton(translate("AccountBanner", "Resume"), self)
+        self.resume.setToolTip(translate(
+            "AccountBanner", "Send the waiting jobs (after topping up)"))
         self.resume.clicked.connect(self._resume)
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 4, 8, 4)
@@ -41,10 +43,11 @@ class AccountLockedBanner(QFrame):
     def show_lock(self, reason: str) -> None:
         """Show the banner with fal's reason."""
         self.message.setText(
-            f"fal locked this account ({reason or 'no reason given'}). Sending is paused: "
-            "waiting jobs stay in the queue and jobs already at fal are still followed. Top up, "
-            "then press Resume. If the lock stays after a top-up, contact fal support."
-        )
+            translate(
+                "AccountBanner", "fal locked this account ({reason}). Sending is paused: "
+                "waiting jobs stay in the queue and jobs already at fal are still followed. Top "
+                "up, then press Resume. If the lock stays after a top-up, contact fal support."
+            ).format(reason=reason or translate("AccountBanner", "no reason given")))
         self.show()
 
     def _open_billing(self) -> None:

@@ -104,7 +104,8 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.services = services
         self.theme = theme
-        self._base_title = f"{APP_NAME}{' — DEMO' if services.demo else ''}"
+        self._base_title = (translate("MainWindow", "{app} — DEMO").format(app=APP_NAME)
+                            if services.demo else APP_NAME)
         self.setWindowTitle(self._base_title)
         if icon is not None:
             self.setWindowIcon(icon)
@@ -129,13 +130,14 @@ class MainWindow(QMainWindow):
                                       self.editor.editor.cursor_position, self)
         self.notifier = Notifier(self, icon or QIcon(), services.workers,
                                  lambda: services.settings.notify_when_done, parent=self)
-        self.demo_banner = plain_label(messages.DEMO_LABEL, self)
+        self.demo_banner = plain_label(messages.tr(messages.DEMO_LABEL), self)
         self.demo_banner.setObjectName("demoBanner")
         self.demo_banner.setVisible(services.demo)
         self.spend_label = plain_label("", self)
         self._spend_reading = self._spend_again = False  # refresh_spend: one read at a time
         self.spend_label.setObjectName("todaySpend")
-        self.spend_label.setToolTip("What fal billed today (History → Spend… for more)")
+        self.spend_label.setToolTip(
+            translate("MainWindow", "What fal billed today (History → Spend… for more)"))
         self.statusBar().addPermanentWidget(self.spend_label)
         self.account_banner = AccountLockedBanner(self)
         self.account_banner.resume_requested.connect(self.resume_after_lock)
@@ -247,8 +249,8 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("mainTabs")
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(create, "Create")
-        self.tabs.addTab(self.history.page, "History")
+        self.tabs.addTab(create, translate("MainWindow", "Create"))
+        self.tabs.addTab(self.history.page, translate("MainWindow", "History"))
         central = QWidget(self)
         layout = QVBoxLayout(central)
         layout.setContentsMargins(6, 4, 6, 4)
@@ -437,7 +439,8 @@ class MainWindow(QMainWindow):
         """Open the Spend view over the journal (None while the history is not open yet)."""
         store = (self.services.history_store or _no_history)()
         if store is None:
-            self.messenger.warning("The history is not open yet; try again in a moment.")
+            self.messenger.warning(translate(
+                "MainWindow", "The history is not open yet; try again in a moment."))
             return None
         dialog = SpendDialog(store.spend_ledger(), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -473,7 +476,7 @@ class MainWindow(QMainWindow):
         if self.services.demo:
             self.params.set_blocked_reason("")
         else:
-            self.params.set_blocked_reason("Checking for an API key…")
+            self.params.set_blocked_reason(translate("MainWindow", "Checking for an API key…"))
             self.check_key()
 
     def restore_geometry(self, encoded: str) -> None:
@@ -517,15 +520,16 @@ class MainWindow(QMainWindow):
 
     def _key_found(self, key: str | None) -> None:
         self.key_ready = bool(key)
-        self.params.set_blocked_reason("" if key else messages.NO_KEY_REASON)
+        self.params.set_blocked_reason("" if key else messages.tr(messages.NO_KEY_REASON))
         if not key and not self.services.settings.first_run_done:
             self.show_first_run()
 
     def _key_failed(self, exc: Exception) -> None:
         self.key_ready = False
         reason = (messages.keyring_unavailable_text(exc) if isinstance(exc, KeyringUnavailable)
-                  else f"The API key could not be read: {exc}")
-        self.params.set_blocked_reason(messages.NO_KEY_REASON)
+                  else translate("MainWindow", "The API key could not be read: {error}").format(
+                      error=exc))
+        self.params.set_blocked_reason(messages.tr(messages.NO_KEY_REASON))
         self.messenger.warning(reason)
         if not self.services.settings.first_run_done:
             self.show_first_run()
@@ -541,12 +545,12 @@ class MainWindow(QMainWindow):
 
     def start_demo(self) -> None:
         if self.services.switch_to_demo is not None:
-            self.messenger.info("Starting demo mode…")
+            self.messenger.info(translate("MainWindow", "Starting demo mode…"))
             QTimer.singleShot(0, self.services.switch_to_demo)
 
     def leave_demo(self) -> None:
         if self.services.leave_demo is not None:
-            self.messenger.info("Leaving demo mode…")
+            self.messenger.info(translate("MainWindow", "Leaving demo mode…"))
             QTimer.singleShot(0, self.services.leave_demo)
 
     def _connect_languages(self, a: Actions) -> None:
@@ -641,18 +645,21 @@ class MainWindow(QMainWindow):
         """Validate and submit the draft; returns the new job id, or None with the reason shown."""
         result = self.draft.validate_now()
         if result.request is None:
-            self.messenger.warning("Not sent: " + " ".join(result.errors.values()))
+            self.messenger.warning(translate("MainWindow", "Not sent: {reasons}").format(
+                reasons=" ".join(result.errors.values())))
             return None
         if not self.key_ready:
-            self.messenger.warning(messages.NO_KEY_REASON)
+            self.messenger.warning(messages.tr(messages.NO_KEY_REASON))
             return None
         if not self.services.demo and not self._within_budget(result.request):
-            self.messenger.warning("Not sent: held by your budget.")
+            self.messenger.warning(translate("MainWindow", "Not sent: held by your budget."))
             return None
         try:
             job_id = self.services.engine.submit(result.request)
         except QwenImgError as exc:
-            self.messenger.error(f"Could not start the job: {exc.message}")
+            self.messenger.error(translate(
+                "MainWindow", "Could not start the job: {reason}").format(
+                reason=exc.message))
             return None
         self.jobs_model.add_job(job_id, result.request)
         self.recall.add_prompt(result.request.prompt)
@@ -660,32 +667,36 @@ class MainWindow(QMainWindow):
         self.services.settings.last_used = self.draft.params
         self.draft.after_submit()
         self._unrecorded.add(job_id)
-        self.messenger.info(messages.JOB_HANDED_OVER)
+        self.messenger.info(messages.tr(messages.JOB_HANDED_OVER))
         return job_id
 
     def generate_batch(self, plan: BatchPlan) -> str | None:
         """Send a plan the batch panel had confirmed: journalled whole, then sent in order;
         returns the batch id, or None with the reason shown (nothing sent)."""
         if not self.key_ready:
-            self.messenger.warning(messages.NO_KEY_REASON)
+            self.messenger.warning(messages.tr(messages.NO_KEY_REASON))
             return None
         cost = plan.total_cost(self.prices.own_price, self.prices.table)
         if not self.services.demo and not self._budget_allows(cost, plan.images, confirmed=True):
-            self.messenger.warning("The batch was not sent: it would pass your budget.")
+            self.messenger.warning(translate(
+                "MainWindow", "The batch was not sent: it would pass your budget."))
             return None
         requests = [job.request for job in plan.jobs]
         try:
             batch_id, job_ids = self.services.engine.submit_batch(
                 requests, label=requests[0].prompt[:80])
         except QwenImgError as exc:
-            self.messenger.error(f"Could not start the batch: {exc.message}")
+            self.messenger.error(translate(
+                "MainWindow", "Could not start the batch: {reason}").format(
+                reason=exc.message))
             return None
         self.jobs_model.add_jobs(list(zip(job_ids, requests, strict=True)))
         self.grids.sent(plan, batch_id, job_ids)
         self._unrecorded.update(job_ids)
         self.jobs.select_job(job_ids[0])
-        self.messenger.info(f"Batch of {len(job_ids):,} job(s) handed over; they are sent in "
-                            "order.")
+        self.messenger.info(translate(
+            "MainWindow", "Batch of {count} job(s) handed over; they are sent in order.").format(
+            count=f"{len(job_ids):,}"))
         return batch_id
 
     def set_sending_paused(self, paused: bool) -> None:
@@ -694,11 +705,14 @@ class MainWindow(QMainWindow):
         try:
             self.services.engine.pause_sending(paused)
         except QwenImgError as exc:
-            self.messenger.error(f"Could not {'pause' if paused else 'resume'} sending: "
-                                 f"{exc.message}")
+            self.messenger.error((translate("MainWindow", "Could not pause sending: {reason}")
+                                  if paused else translate(
+                                      "MainWindow", "Could not resume sending: {reason}")).format(
+                                          reason=exc.message))
             return
-        self.messenger.info("Sending paused: jobs not sent yet wait; jobs at fal go on."
-                            if paused else "Sending resumed.")
+        self.messenger.info(
+            translate("MainWindow", "Sending paused: jobs not sent yet wait; jobs at fal go on.")
+            if paused else translate("MainWindow", "Sending resumed."))
 
     def run_next(self, job_id: str) -> bool:
         """Send this waiting job before every other waiting job; False (with why) if it is
@@ -732,20 +746,24 @@ class MainWindow(QMainWindow):
             store = provider() if provider is not None and job_id else None
             batch_id = store.batch_of(job_id) if store is not None else None
         except QwenImgError as exc:
-            self.messenger.error(f"Could not read the batch: {exc.message}")
+            self.messenger.error(translate(
+                "MainWindow", "Could not read the batch: {reason}").format(
+                reason=exc.message))
             return None
         if batch_id is None:
-            self.messenger.warning("The selected job is not part of a batch.")
+            self.messenger.warning(translate(
+                "MainWindow", "The selected job is not part of a batch."))
             return None
         self.services.engine.cancel_batch(batch_id)
-        self.messenger.info("Cancelling the batch: waiting jobs are not sent.")
+        self.messenger.info(translate(
+            "MainWindow", "Cancelling the batch: waiting jobs are not sent."))
         return batch_id
 
     def more_like_this(self, job_id: str, count: int = 4) -> QMessageBox | None:
         """The job's settings with ``count`` new seeds, as a batch confirmed at its total."""
         row = self.jobs_model.row(job_id) if job_id else None
         if row is None or row.request is None:
-            self.messenger.warning("Select a job to make more like it.")
+            self.messenger.warning(translate("MainWindow", "Select a job to make more like it."))
             return None
         chooser = random.SystemRandom()
         plan = seed_sweep(row.request, count, rng=lambda top: chooser.randint(0, top))
@@ -770,11 +788,12 @@ class MainWindow(QMainWindow):
         if row.state in (JobState.pending, JobState.sending):
             self.cancel(job_id)
             return None
-        box = plain_message_box(QMessageBox.Icon.Question, "Cancel job",
+        box = plain_message_box(QMessageBox.Icon.Question, translate("MainWindow", "Cancel job"),
                                 messages.cancel_question(row.state), self)
         box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-        box.button(QMessageBox.StandardButton.Yes).setText("Cancel the job")
-        box.button(QMessageBox.StandardButton.No).setText("Keep it")
+        box.button(QMessageBox.StandardButton.Yes).setText(translate(
+            "MainWindow", "Cancel the job"))
+        box.button(QMessageBox.StandardButton.No).setText(translate("MainWindow", "Keep it"))
         box.setDefaultButton(QMessageBox.StandardButton.No)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.accepted.connect(lambda: self.cancel(job_id))
@@ -790,7 +809,7 @@ class MainWindow(QMainWindow):
         if row is None:
             return None
         if row.retry_pays_twice:  # the Retry button is off for it; the menu and Ctrl+R too
-            self.messenger.error(messages.RETRY_WOULD_PAY_TWICE)
+            self.messenger.error(messages.tr(messages.RETRY_WOULD_PAY_TWICE))
             return None
         new_id = self.services.engine.retry(job_id)
         self.jobs_model.add_job(new_id, row.request)
@@ -801,7 +820,7 @@ class MainWindow(QMainWindow):
         if event.job_id in self._unrecorded:  # the engine's first word on it: it is journalled
             self._unrecorded.discard(event.job_id)
             if not isinstance(event, ev.Failed | ev.Cancelled):
-                self.messenger.info(messages.JOB_SENT)
+                self.messenger.info(messages.tr(messages.JOB_SENT))
         if isinstance(event, ev.FilesRestored):
             self.history.files_restored(event)
             return
@@ -850,9 +869,10 @@ class MainWindow(QMainWindow):
         running = sum(1 for row in rows if row is not None and row.state in (
             JobState.running, JobState.fetching, JobState.cancel_requested))
         waiting = len(rows) - running
-        parts = [f"{running} running"] if running else []
+        parts = [translate(
+            "MainWindow", "{count} running").format(count=running)] if running else []
         if waiting:
-            parts.append(f"{waiting} waiting")
+            parts.append(translate("MainWindow", "{count} waiting").format(count=waiting))
         title = f"({', '.join(parts)}) {self._base_title}" if parts else self._base_title
         if title != self.windowTitle():
             self.setWindowTitle(title)
@@ -947,8 +967,11 @@ class MainWindow(QMainWindow):
 
     def _show_spend(self, summary: SpendSummary) -> None:
         self._spend_reading = False
-        unknown = f" (+{summary.unknown_jobs} unknown)" if summary.unknown_jobs else ""
-        self.spend_label.setText(f"Today ${summary.today:.2f}{unknown}")
+        today = f"${summary.today:.2f}"
+        self.spend_label.setText(
+            translate("MainWindow", "Today {cost} (+{count} unknown)").format(
+                cost=today, count=summary.unknown_jobs) if summary.unknown_jobs
+            else translate("MainWindow", "Today {cost}").format(cost=today))
         if self._spend_again:
             self.refresh_spend()
 
@@ -975,7 +998,8 @@ class MainWindow(QMainWindow):
         if row.state is JobState.failed:
             self.messenger.error(row.reason)
         elif row.state is JobState.completed and row.cancel_answer:
-            self.messenger.warning(f"Completed: {row.reason}.")
+            self.messenger.warning(
+                translate("MainWindow", "Completed: {reason}.").format(reason=row.reason))
 
     def _data_layout(self) -> DataLayout | None:
         provider = self.services.history_store
@@ -1041,8 +1065,9 @@ class MainWindow(QMainWindow):
         self.editor.load(request.prompt, request.negative_prompt)
         self.draft.set_params(ParamValues.from_request(request, seed))
         self._take_references(request)
-        self.messenger.info("Settings copied back into the editor "
-                            "(Edit → Restore previous draft goes back).")
+        self.messenger.info(translate(
+            "MainWindow", "Settings copied back into the editor (Edit → Restore previous draft "
+            "goes back)."))
 
     def _take_references(self, request: GenerationRequest) -> None:
         """An edit's references come back with it (kept in the history); their old upload URLs
@@ -1069,11 +1094,21 @@ class MainWindow(QMainWindow):
             self.draft.set_params(ParamValues.from_request(request))
             self._take_references(request)
         self.tabs.setCurrentIndex(0)
-        what = {ReuseMode.exact: "the same settings and seed",
-                ReuseMode.remix: "the same settings, a new seed",
-                ReuseMode.prompt: "the prompt", ReuseMode.params: "the parameters"}[reuse]
-        self.messenger.info(f"Draft now uses {what} of a past generation "
-                            "(Edit → Restore previous draft goes back).")
+        said = {
+            ReuseMode.exact: translate(
+                "MainWindow", "Draft now uses the same settings and seed of a past generation "
+                "(Edit → Restore previous draft goes back)."),
+            ReuseMode.remix: translate(
+                "MainWindow", "Draft now uses the same settings, a new seed, of a past "
+                "generation (Edit → Restore previous draft goes back)."),
+            ReuseMode.prompt: translate(
+                "MainWindow", "Draft now uses the prompt of a past generation "
+                "(Edit → Restore previous draft goes back)."),
+            ReuseMode.params: translate(
+                "MainWindow", "Draft now uses the parameters of a past generation "
+                "(Edit → Restore previous draft goes back)."),
+        }
+        self.messenger.info(said[reuse])
         if run and reuse is ReuseMode.exact:  # "Re-run" runs it: the request, through Generate
             self.generate()
 
@@ -1100,15 +1135,17 @@ class MainWindow(QMainWindow):
             try:
                 params = ParamValues.model_validate(snippet.params)
             except ValidationError:
-                self.messenger.info(f"The parameters saved with “{snippet.title}” no longer "
-                                    "fit this version; only its text was applied.")
+                self.messenger.info(translate(
+                    "MainWindow", "The parameters saved with “{name}” no longer fit this "
+                    "version; only its text was applied.").format(name=snippet.title))
         self._remember_draft()
         self.tabs.setCurrentIndex(0)
         self.editor.load(snippet.body, snippet.negative_prompt)
         if params is not None:
             self.draft.set_params(params)
-        self.messenger.info(f"Draft now uses “{snippet.title}” from the library "
-                            "(Edit → Restore previous draft goes back).")
+        self.messenger.info(translate(
+            "MainWindow", "Draft now uses “{name}” from the library (Edit → Restore previous "
+            "draft goes back).").format(name=snippet.title))
 
     def save_selection_as_snippet(self) -> SnippetDialog:
         """The editor's selection (or whole prompt) in a snippet dialog, with the parameters."""
@@ -1139,7 +1176,7 @@ class MainWindow(QMainWindow):
         self.draft.set_params(snapshot.params)
         self.draft.set_references(snapshot.references)
         self.acts.restore_draft.setEnabled(bool(self.previous_drafts))
-        self.messenger.info("Previous draft restored.")
+        self.messenger.info(translate("MainWindow", "Previous draft restored."))
 
     def _remember_draft(self) -> None:
         self.previous_drafts.append(self.draft.snapshot(self.editor.editor.cursor_position()))
@@ -1169,17 +1206,20 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(1)
         browser = self.history.browser
         if browser is None:
-            self.messenger.info("The history is still opening: try again in a moment.")
+            self.messenger.info(translate(
+                "MainWindow", "The history is still opening: try again in a moment."))
             return
         if command in {"export_folder", "export_zip"}:
             if not browser.selected_ids():
-                self.messenger.info("Select generations in History to export them.")
+                self.messenger.info(translate(
+                    "MainWindow", "Select generations in History to export them."))
                 return
             browser.ask_export(as_zip=command == "export_zip")
         elif command == "compare":
             ids = browser.selected_ids()
             if len(ids) != 2:
-                self.messenger.info("Select exactly two generations in History to compare them.")
+                self.messenger.info(translate(
+                    "MainWindow", "Select exactly two generations in History to compare them."))
                 return
             browser.compare(ids[0], ids[1])
         else:
@@ -1195,7 +1235,7 @@ class MainWindow(QMainWindow):
 
     def _about(self) -> None:
         box = QMessageBox(self)
-        box.setWindowTitle(f"About {APP_NAME}")
+        box.setWindowTitle(translate("MainWindow", "About {app}").format(app=APP_NAME))
         box.setTextFormat(Qt.TextFormat.RichText)
         box.setText(messages.about_text(__version__))
         box.setIconPixmap(self.windowIcon().pixmap(64, 64))
@@ -1245,11 +1285,13 @@ class MainWindow(QMainWindow):
         if self.quit_box is not None and self.quit_box.isVisible():
             self.quit_box.raise_()
             return self.quit_box
-        box = plain_message_box(QMessageBox.Icon.Question, f"Quit {APP_NAME}",
+        box = plain_message_box(QMessageBox.Icon.Question,
+                                translate("MainWindow", "Quit {app}").format(app=APP_NAME),
                                 messages.quit_question(count), self)
         box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
-        box.button(QMessageBox.StandardButton.Yes).setText("Quit")
-        box.button(QMessageBox.StandardButton.No).setText("Keep the window open")
+        box.button(QMessageBox.StandardButton.Yes).setText(translate("MainWindow", "Quit"))
+        box.button(QMessageBox.StandardButton.No).setText(translate(
+            "MainWindow", "Keep the window open"))
         box.setDefaultButton(QMessageBox.StandardButton.No)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.accepted.connect(self.close)

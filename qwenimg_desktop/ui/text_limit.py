@@ -17,6 +17,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QPlainTextEdit
 
+from qwenimg_desktop.ui.i18n import translate
+
 
 def utf16_length(text: str) -> int:
     """Length of ``text`` as Qt counts it (characters outside the BMP count twice)."""
@@ -79,8 +81,9 @@ class TextLimit(QObject):
         finally:
             self._busy = False
         left_out = utf16_length(inserted) - utf16_length(kept)
-        self.cut.emit(
-            f"The {self._what} holds at most {self._limit:,} characters: "
-            f"{left_out:,} character{'s' if left_out != 1 else ''} of the text you added "
-            f"{'was' if left_out == 1 else 'were'} left out."
-        )
+        said = (translate("TextLimit", "The {what} holds at most {limit} characters: 1 character "
+                          "of the text you added was left out.") if left_out == 1
+                else translate("TextLimit", "The {what} holds at most {limit} characters: {count} "
+                               "characters of the text you added were left out."))
+        self.cut.emit(said.format(what=self._what, limit=f"{self._limit:,}",
+                                  count=f"{left_out:,}"))

@@ -20,6 +20,7 @@ from qwenimg_desktop.core.secrets import KeyStore
 from qwenimg_desktop.emulator.server import EmulatorServer
 from qwenimg_desktop.ui.create.jobs_model import JobRow
 from qwenimg_desktop.ui.main_window import MainWindow
+from tests.ui.i18n_support import chinese  # noqa: F401  (the zh-CN catalog fixture)
 
 TEST_KEY = "test-key-id:0123456789abcdef"
 RuntimeFactory = Callable[..., AppRuntime]

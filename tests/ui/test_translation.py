@@ -4,7 +4,10 @@ remembered for the next start; the catalog compiles with the tool the bundle bui
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -16,34 +19,10 @@ from qwenimg_desktop.emulator.server import EmulatorServer
 from qwenimg_desktop.ui import i18n
 from qwenimg_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import RuntimeFactory, ready_window
+from tests.ui.i18n_support import CJK, compile_translations
 
-
-def compile_translations(dest: Path) -> list[Path]:
-    """The bundle build's own step (packaging/translations.py; packaging/ is not a package)."""
-    from tests.packaging.conftest import PACKAGING
-
-    assert PACKAGING.is_dir()
-    import translations
-
-    written: list[Path] = translations.compile_translations(dest)
-    return written
-
-
-CJK = re.compile(r"[\u3400-\u9fff]")
 # Texts that are the same in every language: proper nouns and each language's own name.
 SAME_IN_EVERY_LANGUAGE = {"English", "简体中文", "About &Qt"}
-
-
-@pytest.fixture
-def chinese(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """The zh-CN catalog compiled from the committed .ts, installed as the system language."""
-    folder = tmp_path / "i18n"
-    compile_translations(folder)
-    monkeypatch.setattr(i18n, "translations_dir", lambda: folder)
-    monkeypatch.setattr(i18n, "resolve", lambda choice, system=None: i18n.CHINESE)
-    yield folder
-    monkeypatch.undo()  # resolve() again, then back to English for the tests that follow
-    assert i18n.install(i18n.ENGLISH) == i18n.ENGLISH
 
 
 def test_qt_standard_buttons_are_in_the_catalog(chinese: Path, qapp: object) -> None:
@@ -153,3 +132,54 @@ def test_jobs_list_buttons_and_states_are_translated(
              panel.count_label.text()]
     texts += [messages.state_name(state) for state in JobState]
     assert _untranslated(texts) == []
+
+
+CATALOG = Path(__file__).resolve().parents[2] / "resources" / "i18n" / "qwenimg_zh_CN.ts"
+_FIELD = re.compile(r"\{[a-z_]*\}")
+_MNEMONIC = re.compile(r"&(?!&)\w")
+
+
+def _messages(ts: Path) -> list[tuple[str, str, str | None, str | None]]:
+    """(context, source, translation, its type) of every message of a Linguist file."""
+    out = []
+    for context in ET.parse(ts).getroot().iter("context"):
+        name = context.findtext("name") or ""
+        for message in context.iter("message"):
+            translation = message.find("translation")
+            assert translation is not None
+            out.append((name, message.findtext("source") or "", translation.text,
+                        translation.get("type")))
+    return out
+
+
+def test_every_catalog_message_has_a_chinese_translation() -> None:
+    """No unfinished or empty entry; the same {fields} (``str.format`` would raise
+    otherwise) and the menu mnemonic kept."""
+    problems = []
+    for context, source, text, kind in _messages(CATALOG):
+        where = f"{context}: {source[:60]!r}"
+        if kind in ("unfinished", "vanished", "obsolete") or not text:
+            problems.append(f"{where} is not translated ({kind})")
+            continue
+        if sorted(_FIELD.findall(source)) != sorted(_FIELD.findall(text)):
+            problems.append(f"{where}: fields differ in {text!r}")
+        if _MNEMONIC.search(source) and not _MNEMONIC.search(text):
+            problems.append(f"{where}: mnemonic lost in {text!r}")
+    assert len(_messages(CATALOG)) > 500
+    assert problems == []
+
+
+def test_catalog_holds_every_marked_string(tmp_path: Path) -> None:
+    """pyside6-lupdate over the UI finds no string the committed catalog lacks: a new
+    ``translate(...)`` without its translation fails here (update with the command in
+    docs/architecture.md)."""
+    copy = tmp_path / CATALOG.name
+    shutil.copyfile(CATALOG, copy)
+    lupdate = Path(sys.executable).with_name("pyside6-lupdate")
+    ui = Path(i18n.__file__).resolve().parent
+    subprocess.run([str(lupdate), "-extensions", "py", "-no-obsolete", "-locations", "none",
+                    str(ui), "-ts", str(copy)], check=True, capture_output=True)
+    new = [(context, source) for context, source, _text, kind in _messages(copy)
+           if kind == "unfinished"]
+    assert new == []
+    assert len(_messages(copy)) == len(_messages(CATALOG))  # nothing marked went away either

@@ -37,13 +37,16 @@ from qwenimg_desktop.core.errors import UserError
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.pricing import PriceBook
 from qwenimg_desktop.ui import messages
+from qwenimg_desktop.ui.core_texts import core_text
 from qwenimg_desktop.ui.create.draft import Draft
 from qwenimg_desktop.ui.create.wildcards_dialog import WildcardsDialog
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import plain_label
 
 SAMPLE_SIZE = 5
-MODES = (("off", "Off: the prompt as written"), ("all", "Every combination"),
-         ("random", "Random picks"))
+MODES = (("off", translate("BatchPanel", "Off: the prompt as written")), ("all", translate(
+    "BatchPanel", "Every combination")),
+         ("random", translate("BatchPanel", "Random picks")))
 
 
 class BatchPanel(QGroupBox):
@@ -54,7 +57,7 @@ class BatchPanel(QGroupBox):
     def __init__(self, draft: Draft, data_dir: Callable[[], Path | None],
                  prices: PriceBook | None,
                  parent: QWidget | None = None) -> None:
-        super().__init__("Variables and batch", parent)
+        super().__init__(translate("BatchPanel", "Variables and batch"), parent)
         self.setObjectName("batchPanel")
         self._draft = draft
         self._data_dir = data_dir
@@ -63,7 +66,7 @@ class BatchPanel(QGroupBox):
         self.problem = ""
         self.mode = QComboBox(self)
         for key, text in MODES:
-            self.mode.addItem(text, key)
+            self.mode.addItem(translate("BatchPanel", text), key)
         self.picks = QSpinBox(self)
         self.picks.setRange(1, MAX_EXPANSIONS)
         self.picks.setValue(4)
@@ -71,25 +74,26 @@ class BatchPanel(QGroupBox):
         self.seed.setRange(0, 2_147_483_647)
         self.axes = QLineEdit(self)
         self.axes.setPlaceholderText("seed=1-4; format=png,webp")
-        self.axes.setToolTip("Grid axes, separated by ';' (X; Y; Z):\n" + "\n".join(
-            f"{name}: {how}" for name, how in AXES.items()))
+        self.axes.setToolTip(translate("BatchPanel", "Grid axes, separated by ';' (X; Y; Z):")
+                             + "\n" + "\n".join(f"{name}: {core_text(how)}"
+                                                 for name, how in AXES.items()))
         self.summary = plain_label("", self)
         self.summary.setObjectName("batchSummary")
         self.summary.setWordWrap(True)
         self.sample = plain_label("", self)
         self.sample.setObjectName("batchSample")
         self.sample.setWordWrap(True)
-        self.button = QPushButton("Generate batch…", self)
+        self.button = QPushButton(translate("BatchPanel", "Generate batch…"), self)
         self.button.setObjectName("generateBatchButton")
         self.wildcards_button = QPushButton("Edit wildcards…", self)
         self.wildcards_button.setObjectName("editWildcardsButton")
         self.wildcards_button.setToolTip("The lists __name__ picks from, one entry a line")
         self.wildcards: WildcardsDialog | None = None
         form = QFormLayout()
-        form.addRow("Variables", self.mode)
-        form.addRow("Picks", self.picks)
-        form.addRow("Picks seed", self.seed)
-        form.addRow("Axes", self.axes)
+        form.addRow(translate("BatchPanel", "Variables"), self.mode)
+        form.addRow(translate("BatchPanel", "Picks"), self.picks)
+        form.addRow(translate("BatchPanel", "Picks seed"), self.seed)
+        form.addRow(translate("BatchPanel", "Axes"), self.axes)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.summary)
@@ -138,7 +142,8 @@ class BatchPanel(QGroupBox):
         self.seed.setEnabled(mode == "random")
         try:
             if request is None:
-                raise UserError("Fix the draft first: the batch is made from it.")
+                raise UserError(translate(
+                    "BatchPanel", "Fix the draft first: the batch is made from it."))
             prompts = self._prompts(request, mode)
             axes = [parse_axis(text) for text in self.axes.text().split(";") if text.strip()]
             if prompts is None and not axes:
@@ -153,7 +158,8 @@ class BatchPanel(QGroupBox):
             return None
         data_dir = self._data_dir()
         if data_dir is None:
-            raise UserError("The history is not open yet: wildcard lists cannot be read.")
+            raise UserError(translate(
+                "BatchPanel", "The history is not open yet: wildcard lists cannot be read."))
         variables = resolve(request.prompt, folder_source(data_dir))
         if mode == "all":
             return variables.all()
@@ -162,7 +168,9 @@ class BatchPanel(QGroupBox):
     def _show(self, prompts: list[str]) -> None:
         plan = self.plan
         if plan is None:
-            hint = ("Write {red|blue} or __list__ in the prompt, or axes below, to make a batch."
+            hint = (translate(
+                "BatchPanel", "Write {red|blue} or __list__ in the prompt, or axes below, to "
+                "make a batch.")
                     if not has_variables(self._draft.prompt) else "")
             self.summary.setText(self.problem or hint)
             self.summary.setProperty("problem", bool(self.problem))
@@ -174,17 +182,21 @@ class BatchPanel(QGroupBox):
         shown = prompts[:SAMPLE_SIZE] if prompts else [plan.jobs[0].request.prompt]
         more = len(prompts) - len(shown)
         self.sample.setText("\n".join(f"• {text[:160]}" for text in shown)
-                            + (f"\n… and {more:,} more" if more > 0 else ""))
+                            + ("\n" + translate("BatchPanel", "… and {count} more").format(
+                                count=f"{more:,}") if more > 0 else ""))
         self.button.setEnabled(True)
 
     def describe(self, plan: BatchPlan) -> str:
         """'36 jobs, 36 images, about $2.70' — the total the confirmation repeats (the cost
         left out in demo mode, "cost unknown" without a price)."""
-        text = f"{len(plan.jobs):,} job(s), {plan.images:,} image(s)"
+        text = translate("BatchPanel", "{jobs} job(s), {images} image(s)").format(
+            jobs=f"{len(plan.jobs):,}", images=f"{plan.images:,}")
         if self._prices is None:
             return text
         total = plan.total_cost(self._prices.own_price, self._prices.table)
-        return f"{text}, " + (messages.COST_UNKNOWN if total is None else f"about ${total:.2f}")
+        return f"{text}, " + (messages.tr(messages.COST_UNKNOWN) if total is None
+                              else translate("BatchPanel", "about {cost}").format(
+                                  cost=f"${total:.2f}"))
 
     # ---- sending ----------------------------------------------------------------------------
 
@@ -195,11 +207,13 @@ class BatchPanel(QGroupBox):
 
     def confirm_plan(self, plan: BatchPlan) -> QMessageBox:
         """Ask (without blocking) to send ``plan`` at its total; :attr:`send` on yes."""
-        box = QMessageBox(QMessageBox.Icon.Question, "Generate batch",
-                          f"Send {self.describe(plan)}?\n\nfal charges each image it makes.",
+        box = QMessageBox(QMessageBox.Icon.Question, translate("BatchPanel", "Generate batch"),
+                          translate("BatchPanel", "Send {batch}?\n\nfal charges each image it "
+                                    "makes.").format(batch=self.describe(plan)),
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.button(QMessageBox.StandardButton.Yes).setText("Send the batch")
-        box.button(QMessageBox.StandardButton.No).setText("Not now")
+        box.button(QMessageBox.StandardButton.Yes).setText(translate(
+            "BatchPanel", "Send the batch"))
+        box.button(QMessageBox.StandardButton.No).setText(translate("BatchPanel", "Not now"))
         box.setDefaultButton(QMessageBox.StandardButton.No)
         box.accepted.connect(lambda: self.send.emit(plan))
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # a child of the panel until then

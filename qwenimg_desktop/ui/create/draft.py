@@ -23,6 +23,7 @@ from qwenimg_desktop.core.params import (
     field_errors,
 )
 from qwenimg_desktop.core.settings import DraftSnapshot, ParamValues, SeedMode
+from qwenimg_desktop.ui.i18n import translate
 
 VALIDATE_DELAY_MS: Final = 150
 
@@ -56,7 +57,7 @@ class Draft(QObject):
         self._negative = ""
         self._params = ParamValues()
         self._references: tuple[Reference, ...] = ()
-        self._last = Validation(None, {"prompt": "Write a prompt first."})
+        self._last = Validation(None, {"prompt": translate("Draft", "Write a prompt first.")})
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(VALIDATE_DELAY_MS)
@@ -199,26 +200,30 @@ def _parse_seed(text: str) -> int | str:
     """The seed as an int, or a sentence explaining why the text is not a seed."""
     stripped = text.strip()
     if not stripped:
-        return "Enter a seed, or choose Random."
+        return translate("Draft", "Enter a seed, or choose Random.")
     if not stripped.isdigit():
-        return f"A seed is a whole number from 0 to {MAX_SEED:,}."
+        return translate("Draft", "A seed is a whole number from 0 to {max}.").format(
+            max=f"{MAX_SEED:,}")
     value = int(stripped)
     if value > MAX_SEED:
-        return f"The largest seed is {MAX_SEED:,}."
+        return translate("Draft", "The largest seed is {max}.").format(max=f"{MAX_SEED:,}")
     return value
 
 
 def _sentence(key: str, path: str, message: str) -> str:
     if key == "prompt" and "at least 1" in message:
-        return "Write a prompt first."
+        return translate("Draft", "Write a prompt first.")
     if key == "prompt" and "empty" in message:
-        return "The prompt is only spaces: write what to draw."
+        return translate("Draft", "The prompt is only spaces: write what to draw.")
     if key == "image_size" and path.endswith(("width", "height")):
         side = path.rsplit(".", 1)[-1]
-        return f"{side.capitalize()}: {message}."
+        side_name = (translate("Draft", "Width") if side == "width"
+                     else translate("Draft", "Height"))
+        return f"{side_name}: {message}."
     if key == "negative_prompt" and "at most" in message:
-        return "The negative prompt is longer than 500 characters."
+        return translate("Draft", "The negative prompt is longer than 500 characters.")
     if key == "references" and "at least 1" in message:
-        return "Add a reference image to edit (drop or paste one, or use Edit this image)."
+        return translate(
+            "Draft", "Add a reference image to edit (drop or paste one, or use Edit this image).")
     return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
 

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from qwenimg_desktop.core.errors import QwenImgError
 from qwenimg_desktop.core.settings import DraftSnapshot, load_draft, save_draft
 from qwenimg_desktop.ui.create.draft import Draft
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.workers import Workers
 
 log = logging.getLogger("qwenimg.ui.autosave")
@@ -83,7 +84,9 @@ class DraftAutosave(QObject):
     def _report(self, exc: BaseException) -> None:
         log.warning("draft autosave failed: %s", exc)
         reason = exc.message if isinstance(exc, QwenImgError) else str(exc)
-        self.failed.emit(f"The draft could not be saved: {reason}")
+        self.failed.emit(translate(
+            "DraftAutosave", "The draft could not be saved: {reason}").format(
+            reason=reason))
 
     def _write(self, generation: int, snapshot: DraftSnapshot) -> None:
         with self._lock:

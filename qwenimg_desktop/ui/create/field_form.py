@@ -26,7 +26,9 @@ from qwenimg_desktop.core.endpoints import Endpoint
 from qwenimg_desktop.core.endpoints.describe import FieldSpec, form_fields
 from qwenimg_desktop.core.settings import ParamValues
 from qwenimg_desktop.ui.accessibility import name_widgets
+from qwenimg_desktop.ui.core_texts import core_text
 from qwenimg_desktop.ui.create.param_fields import ErrorLabel, SeedField, SizeField
+from qwenimg_desktop.ui.i18n import translate
 
 _SPIN_LIMIT = 1_000_000
 
@@ -55,9 +57,9 @@ class FieldForm(QWidget):
                 options.addWidget(self._toggle(spec))
                 options.addWidget(self._error(spec.name))
             else:
-                self._form.addRow(spec.title, self._row(spec))
+                self._form.addRow(core_text(spec.title), self._row(spec))
         if self.toggles:
-            self._form.addRow("Options", options)
+            self._form.addRow(translate("FieldForm", "Options"), options)
         name_widgets(self)
 
     def __repr__(self) -> str:
@@ -68,9 +70,9 @@ class FieldForm(QWidget):
         return self.errors[name]
 
     def _toggle(self, spec: FieldSpec) -> QCheckBox:
-        box = QCheckBox(spec.title, self)
+        box = QCheckBox(core_text(spec.title), self)
         box.setObjectName(spec.name)
-        box.setToolTip(spec.description)
+        box.setToolTip(core_text(spec.description))
         box.toggled.connect(lambda on, n=spec.name: self.edited.emit({n: on}))
         self.toggles[spec.name] = box
         self.inputs[spec.name] = box
@@ -79,19 +81,19 @@ class FieldForm(QWidget):
     def _row(self, spec: FieldSpec) -> QWidget:
         if spec.kind == "size":
             self.size_field = SizeField(self, optional_text=(
-                None if spec.default is not None else spec.none_text))
+                None if spec.default is not None else core_text(spec.none_text)))
             self.size_field.edited.connect(self.edited)
             self.errors[spec.name] = self.size_field.error
-            self.size_field.setToolTip(spec.description)
+            self.size_field.setToolTip(core_text(spec.description))
             return self.size_field
         if spec.kind == "seed":
             self.seed = SeedField(self)
             self.seed.edited.connect(self.edited)
             self.errors[spec.name] = self.seed.error
-            self.seed.setToolTip(spec.description)
+            self.seed.setToolTip(core_text(spec.description))
             return self.seed
         widget = self._plain_input(spec)
-        widget.setToolTip(spec.description)
+        widget.setToolTip(core_text(spec.description))
         self.inputs[spec.name] = widget
         return _with_error(widget, self._error(spec.name))
 

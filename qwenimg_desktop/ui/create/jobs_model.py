@@ -22,6 +22,8 @@ from qwenimg_desktop.core.jobs.model import AMBIGUOUS_AT_FAL, DEADLINE, NOT_DOWN
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.pricing import PriceBook
 from qwenimg_desktop.ui import messages
+from qwenimg_desktop.ui.core_texts import core_text
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import markdown_plain_line, plain_tooltip
 
 if TYPE_CHECKING:
@@ -146,7 +148,8 @@ class JobRow:
         if request is None:
             return parts[0]
         seed = self.seed if self.seed is not None else request.seed
-        parts.append(f"seed {seed}" if seed is not None else "random seed")
+        parts.append(translate("JobsModel", "seed {seed}").format(seed=seed) if seed is not None
+                     else translate("JobsModel", "random seed"))
         with contextlib.suppress(Exception):  # an edit without a size takes its reference's
             width, height = request.dimensions
             parts.append(f"{width}×{height}")
@@ -154,9 +157,9 @@ class JobRow:
             endpoint = endpoint_for(request.endpoint)
         except QwenImgError:
             endpoint = None
-        parts.append(endpoint.title if endpoint is not None else request.endpoint[:60])
+        parts.append(core_text(endpoint.title) if endpoint is not None else request.endpoint[:60])
         if request.num_images != 1:
-            parts.append(f"{request.num_images} images")
+            parts.append(messages.images_text(request.num_images))
         if cost := self.cost_text(prices):  # at the price in effect now (none in demo mode)
             parts.append(cost)
         return " · ".join(parts)
@@ -167,7 +170,8 @@ class JobRow:
         if prices is None or self.request is None:
             return ""
         cost = prices.quote(self.request.endpoint).cost(self.request.num_images)
-        return messages.generate_label(cost, priced=True).removeprefix("Generate · ")
+        return (messages.tr(messages.COST_UNKNOWN) if cost is None
+                else messages.cost_text(cost))
 
     @property
     def awaits_choice(self) -> bool:
@@ -197,7 +201,7 @@ class JobRow:
     @property
     def title(self) -> str:
         if self.request is None:
-            return "(job from an earlier session)"
+            return translate("JobsModel", "(job from an earlier session)")
         return prompt_title(self.request.prompt)
 
     def elapsed(self, now: float) -> float | None:
@@ -539,7 +543,7 @@ def prompt_title(prompt: str) -> str:
         text = markdown_plain_line(line)
         if text:
             return text[:80]
-    return "(empty prompt)"
+    return translate("JobsModel", "(empty prompt)")
 
 
 def _show(item: QStandardItem, row: JobRow, icon: QIcon, prices: PriceBook | None) -> None:

@@ -150,19 +150,22 @@ class JobsPanel(QWidget):
         self.menu: QMenu | None = None  # the last context menu shown
         self.view.setIconSize(QSize(THUMB_PX, THUMB_PX))
         self.cancel_button = QPushButton(translate("JobsPanel", "Cancel"), self)
-        self.cancel_button.setToolTip("Cancel the selected job (Esc)")
+        self.cancel_button.setToolTip(translate("JobsPanel", "Cancel the selected job (Esc)"))
         self.retry_button = QPushButton(translate("JobsPanel", "Retry"), self)
-        self.retry_button.setToolTip("Submit the selected job's request again as a new job")
+        self.retry_button.setToolTip(translate(
+            "JobsPanel", "Submit the selected job's request again as a new job"))
         self.redownload_button = QPushButton(translate("JobsPanel", "Re-download"), self)
         self.redownload_button.setToolTip(
-            "Fetch the selected job's result from fal again by its request id (no new charge)")
+            translate("JobsPanel", "Fetch the selected job's result from fal again by its request "
+                      "id (no new charge)"))
         # Hidden before any layout measures it: hidden later, it stayed in the cached minimum
         # of the list's splitter until the first show, and the window opened 98 px wider
         # (1440 px on a 1366 px screen) and kept that width.
         self.redownload_button.hide()
         self.cancel_all_button = QPushButton(translate("JobsPanel", "Cancel all"), self)
         self.clear_button = QPushButton(translate("JobsPanel", "Clear finished"), self)
-        self.clear_button.setToolTip("Take finished jobs off this list (History keeps them)")
+        self.clear_button.setToolTip(translate(
+            "JobsPanel", "Take finished jobs off this list (History keeps them)"))
         self.log_view = QPlainTextEdit(self)
         self.log_view.setObjectName("jobLog")
         self.log_view.setReadOnly(True)
@@ -209,7 +212,7 @@ class JobsPanel(QWidget):
 
     def _build(self) -> None:
         heading = QHBoxLayout()  # the count beside the heading: the button row stays narrow
-        heading.addWidget(heading_label("Jobs", self), 1)
+        heading.addWidget(heading_label(translate("JobsPanel", "Jobs"), self), 1)
         heading.addWidget(self.count_label)
         buttons = QHBoxLayout()
         buttons.addStretch(1)

@@ -9,6 +9,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QImage, QKeyEvent
 from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.image_view import ImageView
 from qwenimg_desktop.ui.safe_text import plain_label
 
@@ -28,7 +29,7 @@ class Lightbox(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("lightbox")
-        self.setWindowTitle("Image")
+        self.setWindowTitle(translate("Lightbox", "Image"))
         self.view = ImageView(self)
         self.caption = plain_label("", self)
         self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -22,16 +22,10 @@ from PySide6.QtWidgets import (
 from qwenimg_desktop.core.params import MAX_SEED, PRESET_DIMENSIONS, ImageSizePreset
 from qwenimg_desktop.core.settings import ParamValues, SeedMode
 from qwenimg_desktop.ui import messages
+from qwenimg_desktop.ui.core_texts import PRESET_NAMES, core_text
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import make_plain, plain_label
 
-_PRESET_NAMES = {
-    ImageSizePreset.square_hd: "Square HD",
-    ImageSizePreset.square: "Square",
-    ImageSizePreset.portrait_4_3: "Portrait 3:4",
-    ImageSizePreset.portrait_16_9: "Portrait 9:16",
-    ImageSizePreset.landscape_4_3: "Landscape 4:3",
-    ImageSizePreset.landscape_16_9: "Landscape 16:9",
-}
 CUSTOM = "custom"
 FROM_INPUT = "from_input"
 
@@ -68,13 +62,13 @@ class SizeField(QWidget):
         self._optional = optional_text is not None
         if optional_text is not None:
             self.preset.addItem(optional_text[:1].upper() + optional_text[1:], FROM_INPUT)
-        for preset, name in _PRESET_NAMES.items():
+        for preset, name in PRESET_NAMES.items():
             width, height = PRESET_DIMENSIONS[preset]
-            self.preset.addItem(f"{name} ({width}×{height})", str(preset))
-        self.preset.addItem("Custom…", CUSTOM)
+            self.preset.addItem(f"{core_text(name)} ({width}×{height})", str(preset))
+        self.preset.addItem(translate("SizeField", "Custom…"), CUSTOM)
         self.width_box = _side_box(self, "customWidth")
         self.height_box = _side_box(self, "customHeight")
-        self.lock = QCheckBox("Lock aspect", self)
+        self.lock = QCheckBox(translate("SizeField", "Lock aspect"), self)
         self.lock.setObjectName("aspectLock")
         self.info = plain_label("", self)
         self.info.setObjectName("sizeInfo")
@@ -122,7 +116,8 @@ class SizeField(QWidget):
         for widget in (self.width_box, self.height_box, self.lock):
             widget.setEnabled(custom)
         if self.preset.currentData() == FROM_INPUT:
-            self.info.setText("The result has the size of the last reference image.")
+            self.info.setText(translate(
+                "SizeField", "The result has the size of the last reference image."))
             return
         if custom:
             width, height = self.width_box.value(), self.height_box.value()
@@ -198,9 +193,12 @@ class SeedField(QWidget):
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
         for column, (mode, label, tip) in enumerate((
-            (SeedMode.random, "Random", "A new random seed for every request"),
-            (SeedMode.fixed, "Fixed", "The same seed every time"),
-            (SeedMode.increment, "Increment", "The seed goes up by one after every Generate"),
+            (SeedMode.random, translate("SeedField", "Random"), translate(
+                "SeedField", "A new random seed for every request")),
+            (SeedMode.fixed, translate("SeedField", "Fixed"), translate(
+                "SeedField", "The same seed every time")),
+            (SeedMode.increment, translate("SeedField", "Increment"), translate(
+                "SeedField", "The seed goes up by one after every Generate")),
         )):
             button = QRadioButton(label, self)
             button.setToolTip(tip)
@@ -212,8 +210,8 @@ class SeedField(QWidget):
         self.value.setObjectName("seedValue")
         self.value.setPlaceholderText(f"0 … {MAX_SEED}")
         self.copy = QToolButton(self)
-        self.copy.setText("Copy")
-        self.copy.setToolTip("Copy the seed to the clipboard")
+        self.copy.setText(translate("SeedField", "Copy"))
+        self.copy.setToolTip(translate("SeedField", "Copy the seed to the clipboard"))
         self.error = ErrorLabel(self)
         row = QHBoxLayout()
         row.addWidget(self.value, 1)

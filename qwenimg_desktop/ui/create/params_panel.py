@@ -28,9 +28,11 @@ from qwenimg_desktop.core.settings import (
     ParamValues,
 )
 from qwenimg_desktop.ui import messages
+from qwenimg_desktop.ui.core_texts import CHOICE_NAMES, core_text
 from qwenimg_desktop.ui.create.draft import Draft, Validation
 from qwenimg_desktop.ui.create.field_form import FieldForm
 from qwenimg_desktop.ui.create.param_fields import ErrorLabel, SeedField, SizeField
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import plain_label
 
 
@@ -49,12 +51,13 @@ class PresetsBar(QWidget):
         self._draft = draft
         self.combo = QComboBox(self)
         self.combo.setObjectName("presetCombo")
-        self.combo.setToolTip("Apply a saved set of parameters")
+        self.combo.setToolTip(translate("ParamsPanel", "Apply a saved set of parameters"))
         self.save_button = QToolButton(self)
-        self.save_button.setText("Save…")
-        self.save_button.setToolTip("Save the current parameters as a named preset")
+        self.save_button.setText(translate("ParamsPanel", "Save…"))
+        self.save_button.setToolTip(translate(
+            "ParamsPanel", "Save the current parameters as a named preset"))
         self.delete_button = QToolButton(self)
-        self.delete_button.setText("Delete")
+        self.delete_button.setText(translate("ParamsPanel", "Delete"))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.combo, 1)
@@ -68,7 +71,7 @@ class PresetsBar(QWidget):
     def reload(self) -> None:
         self.combo.blockSignals(True)
         self.combo.clear()
-        self.combo.addItem("Presets…", None)
+        self.combo.addItem(translate("ParamsPanel", "Presets…"), None)
         for name in sorted(self._settings.presets, key=str.casefold):
             self.combo.addItem(name, name)
         self.combo.blockSignals(False)
@@ -79,12 +82,14 @@ class PresetsBar(QWidget):
         if not name:
             return
         if len(name) > MAX_PRESET_NAME_CHARS:
-            self.message.emit(f"A preset name holds at most {MAX_PRESET_NAME_CHARS} characters: "
-                              f"it was saved as “{name[:MAX_PRESET_NAME_CHARS]}”.")
+            self.message.emit(translate(
+                "ParamsPanel", "A preset name holds at most {max} characters: it was saved as "
+                "“{name}”.").format(max=MAX_PRESET_NAME_CHARS, name=name[:MAX_PRESET_NAME_CHARS]))
             name = name[:MAX_PRESET_NAME_CHARS]
         if name not in self._settings.presets and len(self._settings.presets) >= MAX_PRESETS:
-            self.message.emit(f"There are already {MAX_PRESETS} presets: delete one to save "
-                              "another.")
+            self.message.emit(translate(
+                "ParamsPanel", "There are already {count} presets: delete one to save another."
+            ).format(count=MAX_PRESETS))
             return
         presets = dict(self._settings.presets)
         presets[name] = self._draft.params
@@ -111,7 +116,8 @@ class PresetsBar(QWidget):
             self.apply_preset(name)
 
     def _ask_name(self) -> None:
-        name, ok = QInputDialog.getText(self, "Save preset", "Preset name:")
+        name, ok = QInputDialog.getText(self, translate("ParamsPanel", "Save preset"),
+                                        translate("ParamsPanel", "Preset name:"))
         if ok:
             self.save_preset(name)
 
@@ -132,7 +138,7 @@ class EndpointChooser(QWidget):
                               (self.kinds, (EndpointKind.generate, EndpointKind.edit))):
             for value in values:
                 button = QToolButton(self)
-                button.setText(value.value.capitalize())
+                button.setText(core_text(CHOICE_NAMES[value.value]))
                 button.setCheckable(True)
                 button.setObjectName(f"choose_{value.value}")
                 group.addButton(button)
@@ -188,7 +194,7 @@ class ParamsPanel(QWidget):
         self.generate.setObjectName("generateButton")
         self.generate.setDefault(True)
         self.generate.setMinimumHeight(36)
-        self.generate.setToolTip("Generate (Ctrl+Enter)")
+        self.generate.setToolTip(translate("ParamsPanel", "Generate (Ctrl+Enter)"))
         self.blocked = plain_label("", self)
         self.blocked.setObjectName("generateBlocked")
         self.blocked.setWordWrap(True)
@@ -199,8 +205,8 @@ class ParamsPanel(QWidget):
         self.notes.setWordWrap(True)
         self.notes.hide()
         top = QFormLayout()
-        top.addRow("Model", self.chooser)
-        top.addRow("Preset", self.presets)
+        top.addRow(translate("ParamsPanel", "Model"), self.chooser)
+        top.addRow(translate("ParamsPanel", "Preset"), self.presets)
         self._layout = QVBoxLayout(self)
         self._layout.addLayout(top)
         self._layout.addWidget(self.form)
@@ -317,9 +323,11 @@ class ParamsPanel(QWidget):
             errors = self._validation.errors
             reason = reason or (errors["prompt"] if set(errors) == {"prompt"}
                                 else errors["references"] if set(errors) == {"references"}
-                                else "Fix the marked fields to generate.")
+                                else translate("ParamsPanel", "Fix the marked fields to generate."))
         self.blocked.setText(reason)
         self.blocked.setVisible(bool(reason))
         notes = request_warnings(request) if request is not None else []
-        self.notes.setText("\n".join(f"Note: {note.path}: {note.message}." for note in notes))
+        self.notes.setText("\n".join(
+            translate("ParamsPanel", "Note: {field}: {message}.").format(
+                field=note.path, message=note.message) for note in notes))
         self.notes.setVisible(bool(notes))

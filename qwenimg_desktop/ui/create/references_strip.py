@@ -36,7 +36,9 @@ from qwenimg_desktop.core.references import (
 )
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.reference_files import keep_reference, reference_path
+from qwenimg_desktop.ui.core_texts import core_text
 from qwenimg_desktop.ui.create.draft import Draft
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.png import png_bytes
 from qwenimg_desktop.ui.safe_text import heading_label, plain_label, plain_tooltip
 from qwenimg_desktop.ui.workers import Workers
@@ -62,7 +64,8 @@ class ReferenceTile(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName(f"reference{number}")
-        self.number = plain_label(f"image {number}", self)
+        self.number = plain_label(translate(
+            "ReferenceStrip", "image {number}").format(number=number), self)
         self.number.setObjectName("referenceNumber")
         self.number.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.picture = QLabel(self)
@@ -71,9 +74,9 @@ class ReferenceTile(QWidget):
         self.picture.setPixmap(pixmap)
         self.picture.setToolTip(
             plain_tooltip(f"{reference.file_name}: {reference.width}×{reference.height}"))
-        self.left = _tool("◀", "Move earlier", self)
-        self.right = _tool("▶", "Move later", self)
-        self.remove = _tool("✕", "Remove this reference", self)
+        self.left = _tool("◀", translate("ReferenceStrip", "Move earlier"), self)
+        self.right = _tool("▶", translate("ReferenceStrip", "Move later"), self)
+        self.remove = _tool("✕", translate("ReferenceStrip", "Remove this reference"), self)
         buttons = QHBoxLayout()
         buttons.setSpacing(2)
         for button in (self.left, self.right, self.remove):
@@ -101,17 +104,17 @@ class ReferenceStrip(QWidget):
         self._pending: list[Candidate] = []
         self._workers = workers
         self.tiles: list[ReferenceTile] = []
-        self.title = heading_label("Reference images", self)
-        self.hint = plain_label("Drop or paste up to 3 images; the prompt calls them "
-                                "image 1, image 2, image 3.", self)
+        self.title = heading_label(translate("ReferenceStrip", "Reference images"), self)
+        self.hint = plain_label(translate("ReferenceStrip", "Drop or paste up to 3 images; the "
+                                          "prompt calls them image 1, image 2, image 3."), self)
         self.hint.setWordWrap(True)
-        self.add_button = QPushButton("Add…", self)
-        self.paste_button = QPushButton("Paste", self)
+        self.add_button = QPushButton(translate("ReferenceStrip", "Add…"), self)
+        self.paste_button = QPushButton(translate("ReferenceStrip", "Paste"), self)
         self.problems = plain_label("", self)
         self.problems.setObjectName("referenceProblems")
         self.problems.setWordWrap(True)
         self.problems.hide()
-        self.fix_button = QPushButton("Fix and add", self)
+        self.fix_button = QPushButton(translate("ReferenceStrip", "Fix and add"), self)
         self.fix_button.setObjectName("referenceFix")
         self.fix_button.hide()
         self._tiles_row = QHBoxLayout()
@@ -177,13 +180,15 @@ class ReferenceStrip(QWidget):
             if not image.isNull():
                 self.add_candidates([Candidate(png_bytes(image), "pasted.png")])
                 return True
-        self._show_problems(["The clipboard holds no image."], fixable=False)
+        self._show_problems([translate(
+            "ReferenceStrip", "The clipboard holds no image.")], fixable=False)
         return False
 
     def _intake(self, gather: Callable[[], list[Candidate]], *, fix: bool) -> None:
         layout = self._layout()
         if layout is None:
-            self._show_problems(["The history is still opening; try again in a moment."],
+            self._show_problems([translate(
+                "ReferenceStrip", "The history is still opening; try again in a moment.")],
                                 fixable=False)
             self.intake_finished.emit()
             return
@@ -201,8 +206,10 @@ class ReferenceStrip(QWidget):
         room = self._draft.endpoint.max_references - len(self._draft.references)
         added, problems = result.added[:max(0, room)], list(result.problems)
         if len(result.added) > len(added):
-            problems.append(f"An edit takes at most {self._draft.endpoint.max_references} "
-                            f"images; {len(result.added) - len(added)} were not added.")
+            problems.append(translate(
+                "ReferenceStrip", "An edit takes at most {max} images; {count} were not added."
+            ).format(max=self._draft.endpoint.max_references,
+                     count=len(result.added) - len(added)))
         self._pending = result.failed
         self._show_problems(problems, fixable=bool(result.failed),
                             fixes=[FIX_LABELS[f] for f in result.fixes])
@@ -211,14 +218,16 @@ class ReferenceStrip(QWidget):
         self.intake_finished.emit()
 
     def _intake_failed(self, error: Exception) -> None:
-        self._show_problems([f"The images could not be added: {error}"], fixable=False)
+        self._show_problems([translate("ReferenceStrip", "The images could not be added: {error}")
+                             .format(error=error)], fixable=False)
         self.intake_finished.emit()
 
     def _show_problems(self, problems: list[str], *, fixable: bool,
                        fixes: list[str] | None = None) -> None:
         text = "\n".join(problems)
         if fixable and fixes:
-            text += "\nOffered fix: " + "; ".join(dict.fromkeys(fixes)).lower() + "."
+            text += "\n" + translate("ReferenceStrip", "Offered fix: {fixes}.").format(
+                fixes="; ".join(dict.fromkeys(core_text(f) for f in fixes)).lower())
         self.problems.setText(text)
         self.problems.setVisible(bool(problems))
         self.fix_button.setVisible(fixable)
@@ -296,9 +305,10 @@ class ReferenceStrip(QWidget):
             event.acceptProposedAction()
 
     def _choose_files(self) -> None:
-        dialog = QFileDialog(self, "Reference images")
+        dialog = QFileDialog(self, translate("ReferenceStrip", "Reference images"))
         dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
-        dialog.setNameFilter("Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.tif *.tiff)")
+        dialog.setNameFilter(translate(
+            "ReferenceStrip", "Images (*.png *.jpg *.jpeg *.webp *.bmp *.gif *.tif *.tiff)"))
         dialog.filesSelected.connect(lambda files: self.add_files([Path(f) for f in files]))
         dialog.open()
 
@@ -329,7 +339,8 @@ def _accept(layout: DataLayout, candidates: list[Candidate], *, fix: bool) -> _I
                 result.fixes.extend(exc.check.fixes)
             continue
         except (QwenImgError, OSError) as exc:
-            result.problems.append(f"{candidate.name} could not be kept: {exc}")
+            result.problems.append(translate("ReferenceStrip", "{name} could not be kept: {error}")
+                                   .format(name=candidate.name, error=exc))
             continue
         result.added.append(reference)
     return result

@@ -21,11 +21,12 @@ from PySide6.QtWidgets import (
 )
 
 from qwenimg_desktop.core.endpoints import UnknownEndpoint, endpoint_of
-from qwenimg_desktop.core.endpoints.describe import parameter_texts
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.files import atomic_write_bytes
+from qwenimg_desktop.ui.core_texts import core_text, parameter_rows
 from qwenimg_desktop.ui.create.jobs_model import JobRow
 from qwenimg_desktop.ui.create.lightbox import Lightbox
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.image_view import ImageView
 from qwenimg_desktop.ui.safe_text import plain_label, plain_tooltip
 from qwenimg_desktop.ui.user_files import UserFiles, type_filter
@@ -55,7 +56,7 @@ class ThumbStrip(QListWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("thumbStrip")
-        self.setAccessibleName("Result images")
+        self.setAccessibleName(translate("ResultViewer", "Result images"))
         self.setViewMode(QListWidget.ViewMode.IconMode)
         self.setFlow(QListWidget.Flow.LeftToRight)
         self.setWrapping(False)
@@ -97,20 +98,28 @@ class ResultViewer(QWidget):
         self._loading = False
         self.view = ImageView(self)
         self.strip = ThumbStrip(self)
-        self.info = plain_label("Select a finished job to see its images.", self)
+        self.info = plain_label(translate(
+            "ResultViewer", "Select a finished job to see its images."), self)
         self.info.setObjectName("resultInfo")
         self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.buttons: dict[str, QAbstractButton] = {}
         bar = QHBoxLayout()
         for key, label, tip in (
-            ("fit", "Fit", "Fit the image into the view"),
-            ("actual", "100 %", "Show the image at its real size; drag to pan"),
-            ("copy", "Copy", "Copy the image to the clipboard"),
-            ("save", "Save as…", "Save a copy of the image"),
-            ("folder", "Open folder", "Open the folder that holds the image"),
-            ("use", "Use these settings", "Copy this job's prompt, seed and parameters back"),
-            ("edit", "Edit this image", "Use this image as image 1 of an edit"),
+            ("fit", translate("ResultViewer", "Fit"), translate(
+                "ResultViewer", "Fit the image into the view")),
+            ("actual", "100 %", translate(
+                "ResultViewer", "Show the image at its real size; drag to pan")),
+            ("copy", translate("ResultViewer", "Copy"), translate(
+                "ResultViewer", "Copy the image to the clipboard")),
+            ("save", translate("ResultViewer", "Save as…"), translate(
+                "ResultViewer", "Save a copy of the image")),
+            ("folder", translate("ResultViewer", "Open folder"), translate(
+                "ResultViewer", "Open the folder that holds the image")),
+            ("use", translate("ResultViewer", "Use these settings"), translate(
+                "ResultViewer", "Copy this job's prompt, seed and parameters back")),
+            ("edit", translate("ResultViewer", "Edit this image"), translate(
+                "ResultViewer", "Use this image as image 1 of an edit")),
         ):
             # Fit and 100 % are view toggles, not commands: narrow tool buttons, so the row fits
             # beside the jobs list and the parameters at 1366 px.
@@ -168,7 +177,8 @@ class ResultViewer(QWidget):
         if self.lightbox is not None:
             row = self.strip.currentRow()
             self.lightbox.show_image(self._images.get(self.current_path()),
-                                     f"Image {row + 1} of {self.strip.count()}")
+                                     translate("ResultViewer", "Image {number} of {count}").format(
+                                         number=row + 1, count=self.strip.count()))
 
     def __repr__(self) -> str:
         return f"<ResultViewer job={self._row.job_id if self._row else None}>"
@@ -186,7 +196,7 @@ class ResultViewer(QWidget):
         self.strip.clear()
         self.view.set_image(None)
         self.info.setText(describe(row) if row is not None else
-                          "Select a finished job to see its images.")
+                          translate("ResultViewer", "Select a finished job to see its images."))
         self._to_load = list(row.image_paths) if row is not None else []
         for path in self._to_load:
             item = QListWidgetItem(f"{self.strip.count() + 1}")
@@ -251,7 +261,7 @@ class ResultViewer(QWidget):
         if self.view.image.isNull():
             return False
         QGuiApplication.clipboard().setImage(self.view.image)
-        self.status.emit("Image copied to the clipboard.")
+        self.status.emit(translate("ResultViewer", "Image copied to the clipboard."))
         return True
 
     def save_to(self, target: str) -> None:
@@ -323,18 +333,19 @@ def describe(row: JobRow) -> str:
     """Seed and every parameter of a job, as one block of text."""
     request: GenerationRequest | None = row.request
     if request is None:
-        return "Parameters unknown (job from an earlier session)."
+        return translate("ResultViewer", "Parameters unknown (job from an earlier session).")
     parts = [endpoint_title(request)]
-    for item in parameter_texts(request, skip=("prompt", "negative_prompt")):
+    for item in parameter_rows(request, skip=("prompt", "negative_prompt")):
         text = str(row.seed) if item.name == "seed" and row.seed is not None else item.text
         parts.append(f"{item.title} {text}")
     if request.negative_prompt:
-        parts.append(f"negative: {request.negative_prompt[:80]}")
+        parts.append(translate("ResultViewer", "negative: {text}").format(
+            text=request.negative_prompt[:80]))
     return " · ".join(parts)
 
 
 def endpoint_title(request: GenerationRequest) -> str:
     try:
-        return endpoint_of(request).title
+        return core_text(endpoint_of(request).title)
     except UnknownEndpoint:
         return request.endpoint

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QPushButton, QWidget
 
 from qwenimg_desktop.ui import messages
+from qwenimg_desktop.ui.i18n import translate
 
 
 class FirstRunDialog(QMessageBox):
@@ -17,16 +18,16 @@ class FirstRunDialog(QMessageBox):
     def __init__(self, parent: QWidget | None = None, *, demo_available: bool = True) -> None:
         super().__init__(parent)
         self.setObjectName("firstRunDialog")
-        self.setWindowTitle(messages.FIRST_RUN_TITLE)
+        self.setWindowTitle(messages.first_run_title())
         self.setIcon(QMessageBox.Icon.Information)
         self.setTextFormat(Qt.TextFormat.RichText)
-        self.setText(messages.FIRST_RUN_TEXT)
+        self.setText(messages.first_run_text())
         self.settings_button: QPushButton = self.addButton(
-            "Enter API key…", QMessageBox.ButtonRole.AcceptRole)
+            translate("FirstRun", "Enter API key…"), QMessageBox.ButtonRole.AcceptRole)
         self.demo_button: QPushButton = self.addButton(
-            "Try demo mode", QMessageBox.ButtonRole.ActionRole)
+            translate("FirstRun", "Try demo mode"), QMessageBox.ButtonRole.ActionRole)
         self.demo_button.setVisible(demo_available)
-        self.addButton("Later", QMessageBox.ButtonRole.RejectRole)
+        self.addButton(translate("FirstRun", "Later"), QMessageBox.ButtonRole.RejectRole)
         self.setDefaultButton(self.settings_button)
         self.buttonClicked.connect(self._clicked)
 

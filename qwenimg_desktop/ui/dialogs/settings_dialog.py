@@ -30,6 +30,7 @@ from qwenimg_desktop.core.secrets import InvalidKey, KeyStore
 from qwenimg_desktop.core.settings import AppSettings
 from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.accessibility import name_widgets
+from qwenimg_desktop.ui.core_texts import core_text
 from qwenimg_desktop.ui.dialogs.files_settings import FilesSettings
 from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import plain_label
@@ -130,7 +131,7 @@ class SettingsDialog(QDialog):
         conc_field = AppSettings.model_fields["concurrency"]
         self.concurrency.setRange(1, 16)
         self.concurrency.setValue(self._settings.concurrency)
-        self.concurrency.setToolTip(conc_field.description or "")
+        self.concurrency.setToolTip(core_text(conc_field.description or ""))
         form.addRow(translate("SettingsDialog", "Jobs at once"), self.concurrency)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         close.rejected.connect(self.reject)

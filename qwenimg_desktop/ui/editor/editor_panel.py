@@ -18,6 +18,7 @@ from qwenimg_desktop.ui.create.draft import Draft, Validation
 from qwenimg_desktop.ui.editor.find_bar import FindBar
 from qwenimg_desktop.ui.editor.preview import MarkdownPreview
 from qwenimg_desktop.ui.editor.prompt_editor import Heading, PromptEditor
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import heading_label, plain_label, plain_tooltip
 from qwenimg_desktop.ui.text_limit import TextLimit
 
@@ -29,15 +30,17 @@ class NegativePromptBox(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        title = heading_label("Negative prompt", self)
+        title = heading_label(translate("EditorPanel", "Negative prompt"), self)
         self.counter = plain_label(f"0/{MAX_NEGATIVE_CHARS}", self)
         self.counter.setObjectName("negativeCounter")
         self.edit = QPlainTextEdit(self)
         self.edit.setObjectName("negativePrompt")
-        self.edit.setPlaceholderText("What to keep out of the image (optional)")
+        self.edit.setPlaceholderText(translate(
+            "EditorPanel", "What to keep out of the image (optional)"))
         self.edit.setTabChangesFocus(True)
         self.edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 14)
-        self.limit = TextLimit(self.edit, MAX_NEGATIVE_CHARS, "negative prompt")
+        self.limit = TextLimit(self.edit, MAX_NEGATIVE_CHARS,
+                               translate("EditorPanel", "negative prompt"))
         self.error = plain_label("", self)
         self.error.setObjectName("fieldError")
         self.error.setWordWrap(True)
@@ -84,17 +87,18 @@ class EditorPanel(QWidget):
         self.find_bar = FindBar(self.editor, self)
         self.outline = QListWidget(self)
         self.outline.setObjectName("outline")
-        self.outline.setToolTip("Headings of the prompt: click to jump to a section")
+        self.outline.setToolTip(translate(
+            "EditorPanel", "Headings of the prompt: click to jump to a section"))
         self.outline.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.outline.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.outline.setUniformItemSizes(True)
-        self.counts = plain_label("0 characters · 1 line", self)
+        self.counts = plain_label(translate("EditorPanel", "0 characters · 1 line"), self)
         self.counts.setObjectName("promptCounts")
         self.prompt_error = plain_label("", self)
         self.prompt_error.setObjectName("fieldError")
         self.prompt_error.hide()
         self.negative = NegativePromptBox(self)
-        self.limit = TextLimit(self.editor, MAX_PROMPT_CHARS, "prompt")
+        self.limit = TextLimit(self.editor, MAX_PROMPT_CHARS, translate("EditorPanel", "prompt"))
         self.limit.cut.connect(self.limit_reached)
         self.negative.limit.cut.connect(self.limit_reached)
         self._build()
@@ -112,13 +116,13 @@ class EditorPanel(QWidget):
         outline_box = QWidget(self)
         outline_layout = QVBoxLayout(outline_box)
         outline_layout.setContentsMargins(0, 0, 0, 0)
-        outline_layout.addWidget(heading_label("Outline", outline_box))
+        outline_layout.addWidget(heading_label(translate("EditorPanel", "Outline"), outline_box))
         outline_layout.addWidget(self.outline)
         write_box = QWidget(self)
         write_layout = QVBoxLayout(write_box)
         write_layout.setContentsMargins(0, 0, 0, 0)
         header = QHBoxLayout()
-        header.addWidget(heading_label("Prompt", write_box))
+        header.addWidget(heading_label(translate("EditorPanel", "Prompt"), write_box))
         header.addStretch(1)
         header.addWidget(self.counts)
         write_layout.addLayout(header)
@@ -129,7 +133,7 @@ class EditorPanel(QWidget):
         preview_box = QWidget(self)
         preview_layout = QVBoxLayout(preview_box)
         preview_layout.setContentsMargins(0, 0, 0, 0)
-        preview_layout.addWidget(heading_label("Preview", preview_box))
+        preview_layout.addWidget(heading_label(translate("EditorPanel", "Preview"), preview_box))
         preview_layout.addWidget(self.preview, 1)
         self.preview_box = preview_box
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -178,8 +182,12 @@ class EditorPanel(QWidget):
             self.preview.set_markdown_later(text)
 
     def _show_counts(self, chars: int, lines: int) -> None:
-        chars_text = f"{chars:,} character{'s' if chars != 1 else ''}"
-        self.counts.setText(f"{chars_text} · {lines:,} line{'s' if lines != 1 else ''}")
+        chars_text = (translate("EditorPanel", "1 character") if chars == 1
+                      else translate(
+                          "EditorPanel", "{count} characters").format(count=f"{chars:,}"))
+        lines_text = (translate("EditorPanel", "1 line") if lines == 1
+                      else translate("EditorPanel", "{count} lines").format(count=f"{lines:,}"))
+        self.counts.setText(f"{chars_text} · {lines_text}")
 
     def _show_outline(self, headings: list[Heading]) -> None:
         self.outline.clear()

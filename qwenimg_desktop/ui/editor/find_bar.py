@@ -7,6 +7,7 @@ from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QToolButton, QWidget
 
 from qwenimg_desktop.ui.editor.prompt_editor import PromptEditor
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import plain_label
 
 
@@ -19,20 +20,20 @@ class FindBar(QWidget):
         super().__init__(parent)
         self._editor = editor
         self.field = QLineEdit(self)
-        self.field.setPlaceholderText("Find in prompt")
+        self.field.setPlaceholderText(translate("FindBar", "Find in prompt"))
         self.field.setClearButtonEnabled(True)
-        self.case = QCheckBox("Match case", self)
+        self.case = QCheckBox(translate("FindBar", "Match case"), self)
         self.status = plain_label("", self)
         self.status.setObjectName("findStatus")
         previous = QToolButton(self)
         previous.setText("↑")
-        previous.setToolTip("Previous match")
+        previous.setToolTip(translate("FindBar", "Previous match"))
         following = QToolButton(self)
         following.setText("↓")
-        following.setToolTip("Next match (Enter)")
+        following.setToolTip(translate("FindBar", "Next match (Enter)"))
         close = QToolButton(self)
         close.setText("✕")
-        close.setToolTip("Close (Esc)")
+        close.setToolTip(translate("FindBar", "Close (Esc)"))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 2, 0, 2)
         for widget in (self.field, previous, following, self.case, self.status):
@@ -68,7 +69,7 @@ class FindBar(QWidget):
     def _find(self, *, backward: bool) -> bool:
         needle = self.field.text()
         found = self._editor.find_text(needle, backward=backward, case=self.case.isChecked())
-        self.status.setText("" if found or not needle else "Not found")
+        self.status.setText("" if found or not needle else translate("FindBar", "Not found"))
         return found
 
     def keyPressEvent(self, event: QKeyEvent) -> None:

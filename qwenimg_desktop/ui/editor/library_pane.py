@@ -36,6 +36,7 @@ from qwenimg_desktop.core.store.library import LibraryError
 from qwenimg_desktop.core.store.snippets import Snippet, validated
 from qwenimg_desktop.core.store.transfer import ImportResult, import_file, write_export
 from qwenimg_desktop.ui.history.tag_editor import TagCompleter
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import heading_label, plain_label, plain_tooltip
 from qwenimg_desktop.ui.workers import Workers
 
@@ -57,13 +58,15 @@ class SnippetDialog(QDialog):
                  known_tags: list[str] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("snippetDialog")
-        self.setWindowTitle("Edit snippet" if snippet.id else "Save as snippet")
+        self.setWindowTitle(translate("Library", "Edit snippet") if snippet.id else translate(
+            "Library", "Save as snippet"))
         self._snippet = snippet
         self._params_available = params_available
         self.name = QLineEdit(snippet.name, self)
-        self.name.setPlaceholderText("A short name, e.g. 水彩风格 or Golden hour light")
+        self.name.setPlaceholderText(translate(
+            "Library", "A short name, e.g. 水彩风格 or Golden hour light"))
         self.tags = QLineEdit(", ".join(snippet.tags), self)
-        self.tags.setPlaceholderText("style, light, 人像…")
+        self.tags.setPlaceholderText(translate("Library", "style, light, 人像…"))
         completer = TagCompleter(self.tags)
         completer.set_tags(known_tags or [])
         self.tags.setCompleter(completer)
@@ -71,16 +74,17 @@ class SnippetDialog(QDialog):
         self.body.setObjectName("snippetBody")
         self.negative = QPlainTextEdit(snippet.negative_prompt, self)
         self.negative.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 14)
-        self.with_params = QCheckBox("Keep the current parameters with it", self)
+        self.with_params = QCheckBox(translate(
+            "Library", "Keep the current parameters with it"), self)
         self.with_params.setChecked(snippet.params is not None)
         self.with_params.setVisible(params_available or snippet.params is not None)
         self.error = plain_label("", self)
         self.error.setObjectName("fieldError")
         form = QFormLayout()
-        form.addRow("Name", self.name)
-        form.addRow("Tags", self.tags)
-        form.addRow("Text (markdown)", self.body)
-        form.addRow("Negative prompt", self.negative)
+        form.addRow(translate("Library", "Name"), self.name)
+        form.addRow(translate("Library", "Tags"), self.tags)
+        form.addRow(translate("Library", "Text (markdown)"), self.body)
+        form.addRow(translate("Library", "Negative prompt"), self.negative)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel, self)
         buttons.accepted.connect(self._accept)
@@ -138,25 +142,28 @@ class LibraryPane(QWidget):
         self._last_deleted: Snippet | None = None
         self.search = QLineEdit(self)
         self.search.setObjectName("librarySearch")
-        self.search.setPlaceholderText("Search the library…")
+        self.search.setPlaceholderText(translate("Library", "Search the library…"))
         self.search.setClearButtonEnabled(True)
         self.list = QListWidget(self)
         self.list.setObjectName("libraryList")
         self.preview = QPlainTextEdit(self)
         self.preview.setReadOnly(True)
         self.preview.setObjectName("libraryPreview")
-        self.insert_button = QPushButton("Insert", self)
-        self.insert_button.setToolTip("Insert the text at the cursor")
-        self.apply_button = QPushButton("Apply", self)
-        self.apply_button.setToolTip("Use it as the whole draft (prompt, negative, parameters)")
-        self.edit_button = QPushButton("Edit…", self)
-        self.delete_button = QPushButton("Delete", self)
-        self.undo_button = QPushButton("Undo delete", self)
+        self.insert_button = QPushButton(translate("Library", "Insert"), self)
+        self.insert_button.setToolTip(translate("Library", "Insert the text at the cursor"))
+        self.apply_button = QPushButton(translate("Library", "Apply"), self)
+        self.apply_button.setToolTip(translate(
+            "Library", "Use it as the whole draft (prompt, negative, parameters)"))
+        self.edit_button = QPushButton(translate("Library", "Edit…"), self)
+        self.delete_button = QPushButton(translate("Library", "Delete"), self)
+        self.undo_button = QPushButton(translate("Library", "Undo delete"), self)
         self.undo_button.setEnabled(False)
-        self.export_button = QPushButton("Export…", self)
-        self.export_button.setToolTip("Save the library, collections, tags and ratings as JSON")
-        self.import_button = QPushButton("Import…", self)
-        self.import_button.setToolTip("Add the library and collections of an export file")
+        self.export_button = QPushButton(translate("Library", "Export…"), self)
+        self.export_button.setToolTip(translate(
+            "Library", "Save the library, collections, tags and ratings as JSON"))
+        self.import_button = QPushButton(translate("Library", "Import…"), self)
+        self.import_button.setToolTip(translate(
+            "Library", "Add the library and collections of an export file"))
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(SEARCH_DELAY_MS)
@@ -184,7 +191,7 @@ class LibraryPane(QWidget):
             actions.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(heading_label("Prompt library", self))
+        layout.addWidget(heading_label(translate("Library", "Prompt library"), self))
         layout.addWidget(self.search)
         layout.addWidget(self.list, 2)
         layout.addWidget(self.preview, 1)
@@ -235,9 +242,10 @@ class LibraryPane(QWidget):
         if snippet is not None:
             text = snippet.body
             if snippet.negative_prompt:
-                text += f"\n\n— negative: {snippet.negative_prompt}"
+                text += "\n\n— " + translate("Library", "negative: {text}").format(
+                    text=snippet.negative_prompt)
             if snippet.params:
-                text += "\n— with parameters"
+                text += "\n— " + translate("Library", "with parameters")
         self.preview.setPlainText(text)
         self._update_buttons()
 
@@ -267,7 +275,8 @@ class LibraryPane(QWidget):
     def save(self, snippet: Snippet) -> None:
         """Store a new or edited snippet, then reload the list."""
         def done(_: object) -> None:
-            self.message.emit(f"Saved “{snippet.name}” in the prompt library.")
+            self.message.emit(translate("Library", "Saved “{name}” in the prompt library.").format(
+                name=snippet.name))
             self.reload()
 
         self._call(lambda store: store.save_snippet(snippet), done)
@@ -288,8 +297,8 @@ class LibraryPane(QWidget):
         def done(deleted: Snippet | None) -> None:
             self._last_deleted = deleted
             self.undo_button.setEnabled(deleted is not None)
-            self.message.emit(f"Deleted “{snippet.title}” from the library (Undo delete "
-                              "brings it back).")
+            self.message.emit(translate("Library", "Deleted “{name}” from the library (Undo "
+                                        "delete brings it back).").format(name=snippet.title))
             self.reload()
 
         self._call(lambda store: store.delete_snippet(snippet.id), done)
@@ -303,26 +312,30 @@ class LibraryPane(QWidget):
     def export_to(self, path: Path) -> None:
         """Write the library, collections, tags and ratings (no generations) as JSON."""
         self._call(lambda store: write_export(store, path, jobs=False),
-                   lambda _: self.message.emit(f"Library exported to {path}."))
+                   lambda _: self.message.emit(
+                       translate("Library", "Library exported to {path}.").format(path=path)))
 
     def import_from(self, path: Path) -> None:
         """Add the snippets, collections, tags and ratings of an export file."""
         def done(result: ImportResult) -> None:
-            self.message.emit(f"Imported {result.snippets_added} snippet(s) and "
-                              f"{result.collections_added} collection(s) from {path}.")
+            self.message.emit(translate(
+                "Library", "Imported {snippets} snippet(s) and {collections} collection(s) from "
+                "{path}.").format(snippets=result.snippets_added,
+                                  collections=result.collections_added, path=path))
             self.reload()
 
         self._call(lambda store: import_file(store, path), done)
 
     def _ask_export(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, "Export the library", "library.json",
-                                              "JSON files (*.json)")
+        name, _ = QFileDialog.getSaveFileName(self, translate(
+            "Library", "Export the library"), "library.json",
+                                              translate("Library", "JSON files (*.json)"))
         if name:
             self.export_to(Path(name))
 
     def _ask_import(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Import a library", "",
-                                              "JSON files (*.json)")
+        name, _ = QFileDialog.getOpenFileName(self, translate("Library", "Import a library"), "",
+                                              translate("Library", "JSON files (*.json)"))
         if name:
             self.import_from(Path(name))
 
@@ -334,7 +347,8 @@ class LibraryPane(QWidget):
             deadline = time.monotonic() + STORE_WAIT_S
             while (store := self._store()) is None:
                 if time.monotonic() > deadline or self._stopping.wait(0.05):
-                    raise LibraryError("The history database is not open yet.")
+                    raise LibraryError(translate(
+                        "Library", "The history database is not open yet."))
             return fn(store)
 
         self._queue.run(work, on_done, self._failed)

@@ -7,6 +7,7 @@ from typing import Final
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import SafeTextBrowser
 
 PREVIEW_DELAY_MS: Final = 250
@@ -18,7 +19,7 @@ class MarkdownPreview(SafeTextBrowser):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("markdownPreview")
-        self.setAccessibleName("Prompt preview")
+        self.setAccessibleName(translate("Preview", "Prompt preview"))
         self._pending = ""
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)

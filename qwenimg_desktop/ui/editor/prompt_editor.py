@@ -10,6 +10,7 @@ from PySide6.QtGui import QFont, QKeyEvent, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QPlainTextEdit, QWidget
 
 from qwenimg_desktop.ui.editor.highlighter import MarkdownHighlighter, heading_level
+from qwenimg_desktop.ui.i18n import translate
 
 if TYPE_CHECKING:
     from qwenimg_desktop.ui.editor.recall import PromptRecall
@@ -43,10 +44,9 @@ class PromptEditor(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("promptEditor")
-        self.setPlaceholderText(
-            "Describe the image. Markdown works: ## sections, - lists, **bold**.\n"
-            "中文和英文都可以。"
-        )
+        self.setPlaceholderText(translate(
+            "PromptEditor", "Describe the image. Markdown works: ## sections, - lists, **bold**.\n"
+            "Chinese and English both work."))
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setTabChangesFocus(False)
         font = QFont(self.font())

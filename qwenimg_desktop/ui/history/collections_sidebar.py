@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from qwenimg_desktop.core.store.library import CollectionInfo
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import plain_tooltip
 
 JOB_IDS_MIME: Final = "application/x-qwenimg-job-ids"
@@ -97,11 +98,11 @@ class CollectionsSidebar(QWidget):
         self.setObjectName("collectionsSidebar")
         self.list = _DropList(self)
         self.list.setObjectName("collectionsList")
-        self.list.setAccessibleName("Collections")
-        self.new_button = QPushButton("New", self)
-        self.rename_button = QPushButton("Rename", self)
-        self.delete_button = QPushButton("Delete", self)
-        self.export_button = QPushButton("Export…", self)
+        self.list.setAccessibleName(translate("Collections", "Collections"))
+        self.new_button = QPushButton(translate("Collections", "New"), self)
+        self.rename_button = QPushButton(translate("Collections", "Rename"), self)
+        self.delete_button = QPushButton(translate("Collections", "Delete"), self)
+        self.export_button = QPushButton(translate("Collections", "Export…"), self)
         self._collections: list[CollectionInfo] = []
         self._total: int | None = None
         # Two rows of two: in one row the four buttons made the sidebar ~340 px wide, which left
@@ -145,7 +146,7 @@ class CollectionsSidebar(QWidget):
             self._total = total
         self.list.blockSignals(True)
         self.list.clear()
-        everything = QListWidgetItem("All generations" + (
+        everything = QListWidgetItem(translate("Collections", "All generations") + (
             f"  ({self._total:,})" if self._total is not None else ""))
         everything.setData(_ID_ROLE, None)
         self.list.addItem(everything)
@@ -189,11 +190,13 @@ class CollectionsSidebar(QWidget):
 
     def _menu(self, pos: QPoint) -> None:
         menu = QMenu(self)
-        menu.addAction("New collection…", self.create_requested.emit)
+        menu.addAction(translate("Collections", "New collection…"), self.create_requested.emit)
         if self.current_collection() is not None:
-            menu.addAction("Rename…", lambda: self._emit_current(self.rename_requested))
-            menu.addAction("Export…", lambda: self._emit_current(self.export_requested))
-            menu.addAction("Delete (generations stay)",
+            menu.addAction(translate(
+                "Collections", "Rename…"), lambda: self._emit_current(self.rename_requested))
+            menu.addAction(translate(
+                "Collections", "Export…"), lambda: self._emit_current(self.export_requested))
+            menu.addAction(translate("Collections", "Delete (generations stay)"),
                            lambda: self._emit_current(self.delete_requested))
         menu.exec(self.list.viewport().mapToGlobal(pos))
 

@@ -23,6 +23,8 @@ from qwenimg_desktop.core.store.records import JobRecord
 from qwenimg_desktop.ui.history.describe import Row, parameter_rows
 from qwenimg_desktop.ui.history.thumbnails import read_image
 from qwenimg_desktop.ui.history.zoom import ZoomView, sync_views
+from qwenimg_desktop.ui.i18n import translate
+from qwenimg_desktop.ui.messages import state_name
 from qwenimg_desktop.ui.safe_text import SafeTextBrowser, plain_label
 from qwenimg_desktop.ui.workers import Workers
 
@@ -74,7 +76,7 @@ class CompareView(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("historyCompare")
-        self.setWindowTitle("Compare generations")
+        self.setWindowTitle(translate("Compare", "Compare generations"))
         self._layout = layout
         self._images = images
         self.left = ZoomView(self)
@@ -83,7 +85,7 @@ class CompareView(QWidget):
         self.left_title = plain_label("", self)
         self.right_title = plain_label("", self)
         self.params = QTableWidget(0, 3, self)
-        self.params.setHorizontalHeaderLabels(["Parameter", "A", "B"])
+        self.params.setHorizontalHeaderLabels([translate("Compare", "Parameter"), "A", "B"])
         self.params.verticalHeader().setVisible(False)
         self.params.horizontalHeader().setStretchLastSection(True)
         self.prompt = SafeTextBrowser(self)
@@ -128,8 +130,10 @@ class CompareView(QWidget):
         for record, view, title in ((left, self.left, self.left_title),
                                     (right, self.right, self.right_title)):
             seed = record.seed if record.seed is not None else "—"
-            title.setText(f"{'A' if view is self.left else 'B'}: seed {seed}, "
-                          f"{record.width}×{record.height}, {record.state.value}")
+            title.setText(translate("Compare", "{side}: seed {seed}, {width}×{height}, {state}")
+                          .format(side="A" if view is self.left else "B", seed=seed,
+                                  width=record.width, height=record.height,
+                                  state=state_name(record.state)))
             view.set_image(None)
             if record.images:
                 path = self._layout.absolute(record.images[0].path)

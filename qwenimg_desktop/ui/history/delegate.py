@@ -14,6 +14,8 @@ from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.store.grids import BatchTile, is_contact_sheet
 from qwenimg_desktop.core.store.records import JobSummary
 from qwenimg_desktop.ui.history.model import Role
+from qwenimg_desktop.ui.i18n import translate
+from qwenimg_desktop.ui.messages import state_name
 
 TILE: Final = QSize(176, 214)
 IMAGE_BOX: Final = 160
@@ -89,7 +91,8 @@ class HistoryDelegate(QStyledItemDelegate):
         if state is JobState.completed and not index.data(Role.thumbnail_failed):
             return  # still decoding: a plain placeholder
         painter.setPen(palette.color(QPalette.ColorRole.Text))
-        label = "no image" if state is JobState.completed else (state.value if state else "")
+        label = (translate("Gallery", "no image") if state is JobState.completed
+                 else state_name(state) if state else "")
         painter.drawText(box, Qt.AlignmentFlag.AlignCenter, label)
 
     def _paint_mosaic(self, painter: QPainter, box: QRect, pixmaps: list[QPixmap | None],

@@ -6,8 +6,10 @@ import json
 import time
 from dataclasses import dataclass
 
-from qwenimg_desktop.core.endpoints.describe import parameter_texts
 from qwenimg_desktop.core.store.records import JobRecord
+from qwenimg_desktop.ui.core_texts import parameter_rows as param_texts
+from qwenimg_desktop.ui.i18n import translate
+from qwenimg_desktop.ui.messages import state_name
 
 
 @dataclass(frozen=True)
@@ -32,15 +34,19 @@ def parameter_rows(record: JobRecord) -> list[Row]:
     """Rows for everything that affects the image."""
     req = record.request
     if req is None:
-        return [Row("image_size", "Size", f"{record.width}×{record.height}", True),
-                Row("output_format", "Output format", record.output_format or "—", True),
-                Row("seed", "Seed used", str(record.seed) if record.seed is not None else "—",
+        return [Row("image_size", translate(
+            "Describe", "Size"), f"{record.width}×{record.height}", True),
+                Row("output_format", translate(
+                    "Describe", "Output format"), record.output_format or "—", True),
+                Row("seed", translate(
+                    "Describe", "Seed used"), str(record.seed) if record.seed is not None else "—",
                     True)]
-    rows = [Row("endpoint", "Endpoint", req.endpoint, True)]
-    for item in parameter_texts(req):
+    rows = [Row("endpoint", translate("Describe", "Endpoint"), req.endpoint, True)]
+    for item in param_texts(req):
         if item.name == "seed":
-            rows.append(Row("seed_requested", "Seed requested", item.text, True))
-            rows.append(Row("seed", "Seed used",
+            rows.append(Row("seed_requested", translate(
+                "Describe", "Seed requested"), item.text, True))
+            rows.append(Row("seed", translate("Describe", "Seed used"),
                             str(record.seed) if record.seed is not None else "—", True))
         else:
             rows.append(Row(item.name, item.title, item.text, True))
@@ -50,30 +56,36 @@ def parameter_rows(record: JobRecord) -> list[Row]:
 def info_rows(record: JobRecord) -> list[Row]:
     """State, timings, ids, cost and error text."""
     rows = [
-        Row("state", "State", record.state.value, False),
-        Row("created", "Created", _when(record.created_at), False),
-        Row("finished", "Finished", _when(record.finished_at), False),
-        Row("queue_wait", "Queue wait", _span(record.submitted_at, record.started_at), False),
-        Row("run_time", "Run time", _span(record.started_at, record.finished_at), False),
-        Row("total", "Total", _span(record.created_at, record.finished_at), False),
+        Row("state", translate("Describe", "State"), state_name(record.state), False),
+        Row("created", translate("Describe", "Created"), _when(record.created_at), False),
+        Row("finished", translate("Describe", "Finished"), _when(record.finished_at), False),
+        Row("queue_wait", translate(
+            "Describe", "Queue wait"), _span(record.submitted_at, record.started_at), False),
+        Row("run_time", translate(
+            "Describe", "Run time"), _span(record.started_at, record.finished_at), False),
+        Row("total", translate(
+            "Describe", "Total"), _span(record.created_at, record.finished_at), False),
     ]
     inference = _metric(record.metrics_json, "inference_time")
     if inference is not None:
-        rows.append(Row("inference", "Inference time", f"{inference:.2f} s", False))
+        rows.append(Row("inference", translate(
+            "Describe", "Inference time"), f"{inference:.2f} s", False))
     cost = f"{record.cost_estimate:.3f} USD" if record.cost_estimate is not None else "—"
     rows += [
-        Row("cost", "Estimated cost", cost, False),
-        Row("request_id", "Request id", record.request_id or "—", False),
-        Row("job_id", "Job id", record.id, False),
+        Row("cost", translate("Describe", "Estimated cost"), cost, False),
+        Row("request_id", translate("Describe", "Request id"), record.request_id or "—", False),
+        Row("job_id", translate("Describe", "Job id"), record.id, False),
     ]
     for image in record.images:
-        rows.append(Row(f"image_{image.index}", f"Image {image.index + 1}",
+        rows.append(Row(f"image_{image.index}",
+                        translate("Describe", "Image {number}").format(number=image.index + 1),
                         f"{image.width}×{image.height} {image.format}, "
                         f"{image.size_bytes / 1024:.0f} KiB", False))
     if record.error:
-        rows.append(Row("error", "Error", record.error, False))
+        rows.append(Row("error", translate("Describe", "Error"), record.error, False))
     if record.error_type:
-        rows.append(Row("error_type", "Error type", record.error_type, False))
+        rows.append(Row("error_type", translate(
+            "Describe", "Error type"), record.error_type, False))
     return rows
 
 

@@ -31,6 +31,7 @@ from qwenimg_desktop.ui.history.describe import info_rows, parameter_rows
 from qwenimg_desktop.ui.history.reuse import ReuseMode, request_for
 from qwenimg_desktop.ui.history.thumbnails import read_image
 from qwenimg_desktop.ui.history.zoom import ZoomView
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import SafeTextBrowser, plain_label
 from qwenimg_desktop.ui.text_limit import TextLimit
 from qwenimg_desktop.ui.workers import Workers
@@ -74,15 +75,16 @@ class DetailPane(QWidget):
         self.library_label.setObjectName("detailLibrary")
         self.image_buttons = QHBoxLayout()
         self.rendered = SafeTextBrowser(self)
-        self.rendered.setAccessibleName("Prompt of the selected generation")
+        self.rendered.setAccessibleName(translate("Detail", "Prompt of the selected generation"))
         self.raw = QPlainTextEdit(self)
         self.raw.setReadOnly(True)
         self.logs = QPlainTextEdit(self)
         self.logs.setReadOnly(True)
         self.note = QPlainTextEdit(self)
-        self.note.setPlaceholderText("Your notes on this generation (searchable)")
+        self.note.setPlaceholderText(translate(
+            "Detail", "Your notes on this generation (searchable)"))
         self.note.setTabChangesFocus(True)
-        self.note_limit = TextLimit(self.note, MAX_NOTE_CHARS, "note")
+        self.note_limit = TextLimit(self.note, MAX_NOTE_CHARS, translate("Detail", "note"))
         self.note_limit.cut.connect(self.message)
         self.params_form = QFormLayout()
         self.error_label = plain_label("", self)
@@ -120,25 +122,25 @@ class DetailPane(QWidget):
         strip.addWidget(self.library_label)
         strip.addWidget(self.image_label)
         fit = QToolButton(top)
-        fit.setText("Fit")
+        fit.setText(translate("Detail", "Fit"))
         fit.clicked.connect(self.image_view.fit)
         strip.addWidget(fit)
         top_layout.addLayout(strip)
         top_layout.addWidget(self.image_view, 1)
         tabs = QTabWidget(self)
-        tabs.addTab(self.rendered, "Prompt")
-        tabs.addTab(self.raw, "Raw")
+        tabs.addTab(self.rendered, translate("Detail", "Prompt"))
+        tabs.addTab(self.raw, translate("Detail", "Raw"))
         params = QWidget()
         params.setLayout(self.params_form)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(params)
-        tabs.addTab(scroll, "Parameters")
-        tabs.addTab(self.logs, "Logs")
+        tabs.addTab(scroll, translate("Detail", "Parameters"))
+        tabs.addTab(self.logs, translate("Detail", "Logs"))
         note_tab = QWidget()
         note_layout = QVBoxLayout(note_tab)
         note_layout.addWidget(self.note)
-        tabs.addTab(note_tab, "Note")
+        tabs.addTab(note_tab, translate("Detail", "Note"))
         self.tabs = tabs
         splitter = QSplitter(self)
         splitter.setOrientation(splitter.orientation().Vertical)
@@ -154,15 +156,23 @@ class DetailPane(QWidget):
 
     def _actions(self, note_layout: QVBoxLayout) -> QHBoxLayout:
         row = QHBoxLayout()
-        specs = [("exact", "Re-run exact", "Same parameters and seed"),
-                 ("remix", "Remix", "Same parameters, new seed"),
-                 ("prompt", "Use prompt", "Prompt and negative prompt into the draft"),
-                 ("params", "Use parameters", "Parameters and seed into the draft"),
-                 ("edit", "Edit this image", "Use the shown image (or the selected jobs' first"
-                  " images) as references of an edit"),
-                 ("copy_seed", "Copy seed", ""), ("favourite", "★ Favourite", ""),
-                 ("redownload", "Re-download", "Fetch the missing images from fal again"),
-                 ("delete", "Delete", "Delete (undo is possible until you quit)")]
+        specs = [("exact", translate("Detail", "Re-run exact"), translate(
+            "Detail", "Same parameters and seed")),
+                 ("remix", translate("Detail", "Remix"), translate(
+                     "Detail", "Same parameters, new seed")),
+                 ("prompt", translate("Detail", "Use prompt"), translate(
+                     "Detail", "Prompt and negative prompt into the draft")),
+                 ("params", translate("Detail", "Use parameters"), translate(
+                     "Detail", "Parameters and seed into the draft")),
+                 ("edit", translate("Detail", "Edit this image"), translate(
+                     "Detail", "Use the shown image (or the selected jobs' first images) as "
+                     "references of an edit")),
+                 ("copy_seed", translate("Detail", "Copy seed"), ""), ("favourite", translate(
+                     "Detail", "★ Favourite"), ""),
+                 ("redownload", translate("Detail", "Re-download"), translate(
+                     "Detail", "Fetch the missing images from fal again")),
+                 ("delete", translate("Detail", "Delete"), translate(
+                     "Detail", "Delete (undo is possible until you quit)"))]
         for name, text, tip in specs:
             button = QPushButton(text, self)
             button.setToolTip(tip)
@@ -178,7 +188,7 @@ class DetailPane(QWidget):
         self._buttons["edit"].clicked.connect(self.edit_requested)
         self._buttons["redownload"].clicked.connect(self._redownload)
         self._buttons["delete"].clicked.connect(self._delete)
-        save = QPushButton("Save note", self)
+        save = QPushButton(translate("Detail", "Save note"), self)
         save.clicked.connect(self._save_note)
         self._buttons["save_note"] = save
         note_layout.addWidget(save)
@@ -190,9 +200,10 @@ class DetailPane(QWidget):
         """The generation's stars, tags and collections, in one line above the image."""
         parts = ["★" * rating] if rating else []
         if tags:
-            parts.append("tags: " + ", ".join(tags))
+            parts.append(translate("Detail", "tags: {tags}").format(tags=", ".join(tags)))
         if collections:
-            parts.append("in: " + ", ".join(collections))
+            parts.append(translate("Detail", "in: {collections}").format(
+                collections=", ".join(collections)))
         self.library_label.setText("  ·  ".join(parts))
 
     def show_record(self, record: JobRecord | None, logs: list[LogLine] | None = None, *,
@@ -221,13 +232,14 @@ class DetailPane(QWidget):
         self._buttons["edit"].setEnabled(bool(record.images))
         self._buttons["favourite"].setChecked(record.favourite)
         self.rendered.set_markdown(record.prompt)
-        negative = f"\n\nNegative prompt:\n{record.negative_prompt}" if record.negative_prompt \
-            else ""
+        negative = ("\n\n" + translate("Detail", "Negative prompt:") + "\n"
+                    + record.negative_prompt) if record.negative_prompt else ""
         self.raw.setPlainText(record.prompt + negative)
         self.logs.setPlainText("\n".join(
             f"[{level or 'info'}] {message}" for message, level, _ in (logs or [])))
         self.note.setPlainText(record.note)
-        self.error_label.setText(f"Error: {record.error}" if record.error else "")
+        self.error_label.setText(translate("Detail", "Error: {error}").format(error=record.error)
+                                 if record.error else "")
         self.error_label.setVisible(bool(record.error))
         self._fill_form(parameter_rows(record) + info_rows(record))
         self._set_images(len(record.images))
@@ -254,7 +266,7 @@ class DetailPane(QWidget):
             button.clicked.connect(lambda _=False, n=i: self.show_image(n))
             self.image_buttons.addWidget(button)
         self.image_view.set_image(None)
-        self.image_label.setText("" if count else "no image")
+        self.image_label.setText("" if count else translate("Detail", "no image"))
         if count:
             self.show_image(0)
 
@@ -280,7 +292,9 @@ class DetailPane(QWidget):
         if not image.isNull():
             return
         exists = path.is_file()
-        self.image_label.setText(f"{'unreadable (damaged)' if exists else 'missing'}: {path.name}")
+        self.image_label.setText(
+            (translate("Detail", "unreadable (damaged): {name}") if exists
+             else translate("Detail", "missing: {name}")).format(name=path.name))
         if exists and self._record is not None:
             self.image_unreadable.emit(self._record.id, index)
 
@@ -292,13 +306,15 @@ class DetailPane(QWidget):
         """"Made from" (this edit's references) and "Edits of this", as links to those jobs."""
         parts = []
         if made_from:
-            parts.append("Made from: " + ", ".join(
-                f"image {link.index + 1} ← " + (
+            parts.append(translate("Detail", "Made from: ") + ", ".join(
+                translate("Detail", "image {number}").format(number=link.index + 1) + " ← " + (
                     _job_link(link.source_job_id, link.source_index)
-                    if link.source_job_id else "a file") for link in made_from))
+                    if link.source_job_id else translate(
+                        "Detail", "a file")) for link in made_from))
         if edits:
             seen = dict.fromkeys(link.job_id for link in edits)
-            parts.append("Edits of this: " + ", ".join(_job_link(job_id) for job_id in seen))
+            parts.append(translate(
+                "Detail", "Edits of this: ") + ", ".join(_job_link(job_id) for job_id in seen))
         self.lineage.setText("<br>".join(parts))
         self.lineage.setVisible(bool(parts))
 
@@ -339,5 +355,7 @@ class DetailPane(QWidget):
 def _job_link(job_id: str, index: int | None = None) -> str:
     # Only our own ids go into the rich text, escaped all the same: a history imported from
     # elsewhere could hold anything in these columns (see ui/safe_text.py).
-    label = html.escape(job_id[:8]) + (f" image {index + 1}" if index is not None else "")
+    label = html.escape(job_id[:8]) + (
+        " " + translate("Detail", "image {number}").format(number=index + 1)
+        if index is not None else "")
     return f'<a href="job:{html.escape(job_id, quote=True)}">{label}</a>'

@@ -11,6 +11,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QWidget
 
 from qwenimg_desktop.ui.history.reuse import ReuseMode
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.workers import Workers
 
 if TYPE_CHECKING:  # the handler is installed while the window is built; the reader (pydantic
@@ -81,7 +82,8 @@ class MetadataDropHandler(QObject):
         """Read ``path``'s embedded parameters off the GUI thread and emit the result."""
         def failed(*_: object) -> None:
             self.drop_failed.emit(
-                f"{path.name} carries no generation parameters this app can read.")
+                translate("Drop", "{name} carries no generation parameters this app can read.")
+                .format(name=path.name))
 
         def done(meta: EmbeddedMeta | None) -> None:
             if meta is None:

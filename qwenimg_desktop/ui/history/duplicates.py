@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from qwenimg_desktop.core.store.duplicates import DuplicateReport, ImageKey
 from qwenimg_desktop.core.store.history import HistoryStore
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import plain_label, plain_tooltip
 
 ICON: Final = QSize(220, 220)
@@ -45,10 +46,10 @@ class DuplicatesView(QWidget):
     def __init__(self, reader: HistoryStore, parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Window)
         self.setObjectName("duplicatesView")
-        self.setWindowTitle("Duplicates")
+        self.setWindowTitle(translate("Duplicates", "Duplicates"))
         self._reader = reader
         self.report: DuplicateReport | None = None
-        self.status = plain_label("Scanning…", self)
+        self.status = plain_label(translate("Duplicates", "Scanning…"), self)
         self.groups = QListWidget(self)
         self.groups.setObjectName("duplicateGroups")
         self.images = QListWidget(self)
@@ -59,9 +60,10 @@ class DuplicatesView(QWidget):
         self.images.setWordWrap(True)
         self.images.setMovement(QListView.Movement.Static)
         self.images.setResizeMode(QListView.ResizeMode.Adjust)
-        self.keep_button = QPushButton("Keep the selected one, delete the others", self)
+        self.keep_button = QPushButton(translate(
+            "Duplicates", "Keep the selected one, delete the others"), self)
         self.keep_button.setObjectName("keepOne")
-        self.rescan_button = QPushButton("Scan again", self)
+        self.rescan_button = QPushButton(translate("Duplicates", "Scan again"), self)
         splitter = QSplitter(self)
         splitter.addWidget(self.groups)
         splitter.addWidget(self.images)
@@ -91,15 +93,20 @@ class DuplicatesView(QWidget):
         self.groups.clear()
         for kind, group in report.groups:
             jobs = len({job for job, _ in group})
-            label = "Identical" if kind == "identical" else "Similar"
-            item = QListWidgetItem(f"{label} · {len(group)} images · {jobs} generation(s)")
+            label = translate("Duplicates", "Identical") if kind == "identical" else translate(
+                "Duplicates", "Similar")
+            item = QListWidgetItem(translate(
+                "Duplicates", "{kind} · {images} images · {jobs} generation(s)").format(
+                kind=label, images=len(group), jobs=jobs))
             item.setData(_KEY_ROLE, kind)
             self.groups.addItem(item)
         found = len(report.identical) + len(report.near)
         self.status.setText(
-            f"{len(report.identical)} identical and {len(report.near)} similar group(s)"
-            + (f"; {report.hashed} image(s) hashed" if report.hashed else "")
-            if found else "No duplicates found.")
+            translate("Duplicates", "{identical} identical and {similar} similar group(s)").format(
+                identical=len(report.identical), similar=len(report.near))
+            + (translate("Duplicates", "; {count} image(s) hashed").format(count=report.hashed)
+               if report.hashed else "")
+            if found else translate("Duplicates", "No duplicates found."))
         if self.groups.count():
             self.groups.setCurrentRow(min(row, self.groups.count() - 1))
         else:
@@ -147,10 +154,11 @@ class DuplicatesView(QWidget):
         keep = str(item.data(_KEY_ROLE))
         others = sorted({job for job, _ in self.current_group() if job != keep})
         if others:
-            self.status.setText(f"Deleting {len(others)} generation(s)… (Undo in the history "
-                                "brings them back)")
+            self.status.setText(translate(
+                "Duplicates", "Deleting {count} generation(s)… (Undo in the history brings them "
+                "back)").format(count=len(others)))
             self.keep_requested.emit(keep, others)
 
     def _rescan(self) -> None:
-        self.status.setText("Scanning…")
+        self.status.setText(translate("Duplicates", "Scanning…"))
         self.rescan_requested.emit()

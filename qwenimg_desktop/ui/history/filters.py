@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, time
 from typing import Final
 
-from PySide6.QtCore import QDate, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QDate, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCalendarWidget,
@@ -24,34 +24,52 @@ from qwenimg_desktop.core.endpoints import EndpointKind, all_endpoints
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.store.library import LibraryError, normalize_tag
 from qwenimg_desktop.core.store.queries import HistoryQuery
+from qwenimg_desktop.ui.core_texts import CHOICE_NAMES, core_text
 from qwenimg_desktop.ui.history.tag_editor import TagCompleter
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import plain_label
 
 DEBOUNCE_MS: Final = 250
+# Labels marked for the catalog here and translated when the combo boxes are filled.
 _STATES: Final = [
-    ("All states", None),
-    ("Completed", frozenset({JobState.completed})),
-    ("Failed", frozenset({JobState.failed, JobState.unknown})),
-    ("Cancelled", frozenset({JobState.cancelled})),
+    (str(QT_TRANSLATE_NOOP("Filters", "All states")), None),
+    (str(QT_TRANSLATE_NOOP("Filters", "Completed")), frozenset({JobState.completed})),
+    (str(QT_TRANSLATE_NOOP("Filters", "Failed")), frozenset({JobState.failed, JobState.unknown})),
+    (str(QT_TRANSLATE_NOOP("Filters", "Cancelled")), frozenset({JobState.cancelled})),
 ]
-_FORMATS: Final = [("Any format", None), ("PNG", frozenset({"png"})),
-                   ("JPEG", frozenset({"jpeg"})), ("WebP", frozenset({"webp"}))]
-_ASPECTS: Final = [("Any shape", None), ("Square", "square"), ("Portrait", "portrait"),
-                   ("Landscape", "landscape")]
-_SIZES: Final = [("Any size", None), ("Small (< 1 MP)", "small"),
-                 ("Medium (1–2.4 MP)", "medium"), ("Large (> 2.4 MP)", "large")]
-_RATINGS: Final = [("Any rating", None), ("★ 1+", 1), ("★★ 2+", 2), ("★★★ 3+", 3),
-                   ("★★★★ 4+", 4), ("★★★★★", 5), ("Unrated", 0)]
-_TAG_MATCH: Final = [("any tag", False), ("all tags", True)]
+_FORMATS: Final = [
+    (str(QT_TRANSLATE_NOOP("Filters", "Any format")), None),
+    ("PNG", frozenset({"png"})), ("JPEG", frozenset({"jpeg"})), ("WebP", frozenset({"webp"})),
+]
+_ASPECTS: Final = [
+    (str(QT_TRANSLATE_NOOP("Filters", "Any shape")), None),
+    (str(QT_TRANSLATE_NOOP("Filters", "Square")), "square"),
+    (str(QT_TRANSLATE_NOOP("Filters", "Portrait")), "portrait"),
+    (str(QT_TRANSLATE_NOOP("Filters", "Landscape")), "landscape"),
+]
+_SIZES: Final = [
+    (str(QT_TRANSLATE_NOOP("Filters", "Any size")), None),
+    (str(QT_TRANSLATE_NOOP("Filters", "Small (< 1 MP)")), "small"),
+    (str(QT_TRANSLATE_NOOP("Filters", "Medium (1–2.4 MP)")), "medium"),
+    (str(QT_TRANSLATE_NOOP("Filters", "Large (> 2.4 MP)")), "large"),
+]
+_RATINGS: Final = [
+    (str(QT_TRANSLATE_NOOP("Filters", "Any rating")), None),
+    ("★ 1+", 1), ("★★ 2+", 2), ("★★★ 3+", 3), ("★★★★ 4+", 4), ("★★★★★", 5),
+    (str(QT_TRANSLATE_NOOP("Filters", "Unrated")), 0),
+]
+_TAG_MATCH: Final = [(str(QT_TRANSLATE_NOOP("Filters", "any tag")), False),
+                     (str(QT_TRANSLATE_NOOP("Filters", "all tags")), True)]
 
 
 def _endpoint_choices() -> list[tuple[str, object]]:
     """Any model, each endpoint, and the two kinds and tiers across tiers and kinds."""
     endpoints = all_endpoints()
-    choices: list[tuple[str, object]] = [("Any model", None)]
-    choices += [(e.title, frozenset({e.id})) for e in endpoints]
+    choices: list[tuple[str, object]] = [(translate("Filters", "Any model"), None)]
+    choices += [(core_text(e.title), frozenset({e.id})) for e in endpoints]
     for kind in EndpointKind:
-        choices.append((f"All · {kind.value.capitalize()}",
+        choices.append((translate("Filters", "All · {kind}").format(
+                            kind=core_text(CHOICE_NAMES[kind.value])),
                         frozenset(e.id for e in endpoints if e.kind is kind)))
     return choices
 _NO_DATE: Final = QDate(2000, 1, 1)
@@ -94,7 +112,8 @@ class SearchBar(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.text = QLineEdit(self)
-        self.text.setPlaceholderText("Search prompts and notes (中文 or English)…")
+        self.text.setPlaceholderText(translate(
+            "Filters", "Search prompts and notes (中文 or English)…"))
         self.text.setClearButtonEnabled(True)
         self.state = self._combo(_STATES)
         self.endpoint = self._combo(_endpoint_choices())
@@ -102,10 +121,10 @@ class SearchBar(QWidget):
         self.format = self._combo(_FORMATS)
         self.aspect = self._combo(_ASPECTS)
         self.size_box = self._combo(_SIZES)
-        self.favourite = QCheckBox("★ only", self)
+        self.favourite = QCheckBox(translate("Filters", "★ only"), self)
         self.tags = QLineEdit(self)
         self.tags.setObjectName("tagFilter")
-        self.tags.setPlaceholderText("Tags, comma separated…")
+        self.tags.setPlaceholderText(translate("Filters", "Tags, comma separated…"))
         self.tags.setClearButtonEnabled(True)
         self.tag_completer = TagCompleter(self.tags)
         self.tags.setCompleter(self.tag_completer)
@@ -124,10 +143,10 @@ class SearchBar(QWidget):
         self.batch_chip.setVisible(False)
         self.batch_chip.clicked.connect(lambda: self.set_batch(None))
         self._calendar_at_today = _CalendarAtToday(self)
-        self.date_from = self._date("from: any")
-        self.date_to = self._date("to: any")
-        self.date_from.setAccessibleName("Made on or after")
-        self.date_to.setAccessibleName("Made on or before")
+        self.date_from = self._date(translate("Filters", "from: any"))
+        self.date_to = self._date(translate("Filters", "to: any"))
+        self.date_from.setAccessibleName(translate("Filters", "Made on or after"))
+        self.date_to.setAccessibleName(translate("Filters", "Made on or before"))
         self.result_label = plain_label("", self)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -163,7 +182,7 @@ class SearchBar(QWidget):
     def _combo(self, items: Sequence[tuple[str, object]]) -> QComboBox:
         combo = QComboBox(self)
         for label, value in items:
-            combo.addItem(label, value)
+            combo.addItem(translate("Filters", label), value)  # marked where listed
         return combo
 
     def _date(self, special: str) -> QDateEdit:
@@ -225,7 +244,8 @@ class SearchBar(QWidget):
         self.query_changed.emit(self.query())
 
     def set_result_count(self, count: int | None) -> None:
-        self.result_label.setText("" if count is None else f"{count:,} found")
+        self.result_label.setText("" if count is None else translate("Filters", "{count} found")
+                                  .format(count=f"{count:,}"))
 
     def clear(self) -> None:
         for widget in (self.state, self.endpoint, self.format, self.aspect, self.size_box,

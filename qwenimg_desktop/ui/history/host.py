@@ -19,6 +19,7 @@ from qwenimg_desktop.core import heap
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.ui.accessibility import name_widgets
 from qwenimg_desktop.ui.history.thumbnails import ThumbnailLoader
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import plain_label
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class HistoryHost(QObject):
         self.page.setObjectName("historyPage")
         self._layout = QVBoxLayout(self.page)
         self._layout.setContentsMargins(0, 0, 0, 0)
-        self._placeholder = plain_label("Opening the history…", self.page)
+        self._placeholder = plain_label(translate("HistoryHost", "Opening the history…"), self.page)
         self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._layout.addWidget(self._placeholder)
         self.browser: HistoryBrowser | None = None
@@ -95,7 +96,9 @@ class HistoryHost(QObject):
     def failed(self, reason: str) -> None:
         """The journal could not be opened: the tab says why instead of waiting."""
         self._closed = True
-        self._placeholder.setText(f"The history could not be opened: {reason}")
+        self._placeholder.setText(
+            translate("HistoryHost", "The history could not be opened: {reason}").format(
+                reason=reason))
 
     def _build(self, store: HistoryStore) -> None:
         from qwenimg_desktop.ui.history.view import HistoryBrowser  # noqa: PLC0415 - lazy
@@ -140,11 +143,13 @@ class HistoryHost(QObject):
     def files_restored(self, event: ev.FilesRestored) -> None:
         """A re-download ended."""
         if event.error:
-            self.message.emit(f"Re-download failed: {event.error}")
+            self.message.emit(translate("HistoryHost", "Re-download failed: {error}").format(
+                error=event.error))
             return
         if self.browser is not None:
             self.browser.file_restored(event.job_id)
-        self.message.emit(f"Re-downloaded {event.restored} image(s).")
+        self.message.emit(translate("HistoryHost", "Re-downloaded {count} image(s).").format(
+            count=event.restored))
 
     def undo(self) -> bool:
         """Undo the last delete in the browser; False when there is nothing to undo."""

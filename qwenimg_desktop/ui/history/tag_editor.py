@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from qwenimg_desktop.core.store.library import LibraryError, split_tags
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import plain_label
 
 
@@ -59,10 +60,10 @@ class TagEditor(QDialog):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("tagEditor")
-        self.setWindowTitle("Tags")
+        self.setWindowTitle(translate("TagEditor", "Tags"))
         self._initial = list(shared)
         self.edit = QLineEdit(", ".join(shared), self)
-        self.edit.setPlaceholderText("cat, 水彩, portrait…")
+        self.edit.setPlaceholderText(translate("TagEditor", "cat, 水彩, portrait…"))
         self.completer = TagCompleter(self.edit)
         self.completer.set_tags(known)
         self.edit.setCompleter(self.completer)
@@ -73,8 +74,11 @@ class TagEditor(QDialog):
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        noun = "generation" if count == 1 else f"{count} generations"
-        layout.addWidget(plain_label(f"Tags of the selected {noun}, comma separated:", self))
+        layout.addWidget(plain_label(
+            translate("TagEditor", "Tags of the selected generation, comma separated:")
+            if count == 1 else translate(
+                "TagEditor", "Tags of the selected {count} generations, comma separated:").format(
+                count=count), self))
         layout.addWidget(self.edit)
         layout.addWidget(self.error)
         layout.addWidget(buttons)

@@ -47,6 +47,7 @@ from qwenimg_desktop.ui.history.reuse import ReuseMode, request_for
 from qwenimg_desktop.ui.history.search import QueryRunner
 from qwenimg_desktop.ui.history.tag_editor import TagEditor
 from qwenimg_desktop.ui.history.thumbnails import ThumbnailLoader
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import plain_message_box
 from qwenimg_desktop.ui.workers import Workers
 
@@ -118,7 +119,7 @@ class HistoryBrowser(QWidget):
         self.curator = HistoryCurator(store, os_trash, self)
         self.search = SearchBar(self)
         self.view = QListView(self)
-        self.view.setAccessibleName("Generations")
+        self.view.setAccessibleName(translate("History", "Generations"))
         configure_gallery(self.view)
         self.view.setModel(self.model)
         self.view.setItemDelegate(HistoryDelegate(self.view))
@@ -127,13 +128,13 @@ class HistoryBrowser(QWidget):
         self.compare_view: CompareView | None = None
         self.duplicates_view: DuplicatesView | None = None
         self.missing: dict[str, MissingImage] = {}
-        self.undo_action = QAction("Undo delete", self)
+        self.undo_action = QAction(translate("History", "Undo delete"), self)
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.undo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.undo_action.setEnabled(False)
         self.addAction(self.undo_action)
         self.rating_actions = self._rating_actions()
-        self.tags_action = QAction("Tags…", self.view)
+        self.tags_action = QAction(translate("History", "Tags…"), self.view)
         self.tags_action.setShortcut(QKeySequence("T"))
         self.tags_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.tags_action.triggered.connect(self.edit_tags)
@@ -167,7 +168,8 @@ class HistoryBrowser(QWidget):
     def _connect(self) -> None:
         self.search.query_changed.connect(self.model.set_query)
         self.model.count_changed.connect(self.search.set_result_count)
-        self.model.query_failed.connect(lambda e: self.message.emit(f"Search failed: {e}"))
+        self.model.query_failed.connect(lambda e: self.message.emit(
+            translate("History", "Search failed: {error}").format(error=e)))
         self.model.modelReset.connect(self._after_reset)
         self.view.selectionModel().currentChanged.connect(self._on_current)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -187,8 +189,10 @@ class HistoryBrowser(QWidget):
         self.detail.message.connect(self.message)
         self.detail.image_unreadable.connect(self._on_unreadable)
         self.curator.exported.connect(lambda r: self.message.emit(
-            f"Exported {len(r.files) // 2} image(s) to {r.destination}"
-            + (f"; {len(r.skipped)} missing file(s) skipped" if r.skipped else "")))
+            translate("History", "Exported {count} image(s) to {path}").format(
+                count=len(r.files) // 2, path=r.destination)
+            + (translate("History", "; {count} missing file(s) skipped").format(
+                count=len(r.skipped)) if r.skipped else "")))
         self.undo_action.triggered.connect(self.undo_delete)
         self.curator.library_changed.connect(self.refresh_library)
         self.curator.deleted.connect(lambda _: self.refresh_library())
@@ -285,7 +289,8 @@ class HistoryBrowser(QWidget):
         """Keys 1–5 rate the selected tiles, 0 clears (only while the gallery has focus)."""
         actions = []
         for stars in range(6):
-            action = QAction("Clear rating" if stars == 0 else "★" * stars, self.view)
+            action = QAction(translate(
+                "History", "Clear rating") if stars == 0 else "★" * stars, self.view)
             action.setShortcut(QKeySequence(str(stars)))
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
             action.triggered.connect(partial(self.rate_selected, stars))
@@ -341,28 +346,31 @@ class HistoryBrowser(QWidget):
             self.curator.edit_tags(ids, added, removed)
 
     def _ask_new_collection(self, job_ids: list[str] | None = None) -> None:
-        name, ok = QInputDialog.getText(self, "New collection", "Name:")
+        name, ok = QInputDialog.getText(self, translate("History", "New collection"), translate(
+            "History", "Name:"))
         if ok and name.strip():
             self.curator.create_collection(name, job_ids or [])
 
     def _ask_rename_collection(self, collection_id: int) -> None:
         old = self.sidebar.name_of(collection_id) or ""
-        name, ok = QInputDialog.getText(self, "Rename collection", "Name:", text=old)
+        name, ok = QInputDialog.getText(self, translate("History", "Rename collection"), translate(
+            "History", "Name:"), text=old)
         if ok and name.strip() and name != old:
             self.curator.rename_collection(collection_id, name)
 
     def _ask_delete_collection(self, collection_id: int) -> None:
         name = self.sidebar.name_of(collection_id) or ""
         box = plain_message_box(
-            QMessageBox.Icon.Question, "Delete collection",
-            f"Delete the collection “{name}”? Its generations stay in the history.", self)
+            QMessageBox.Icon.Question, translate("History", "Delete collection"),
+            translate("History", "Delete the collection “{name}”? Its generations stay in the "
+                      "history.").format(name=name), self)
         box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
         if box.exec() == QMessageBox.StandardButton.Yes:
             self.curator.delete_collection(collection_id)
 
     def _ask_export_collection(self, collection_id: int) -> None:
         name = self.sidebar.name_of(collection_id) or "collection"
-        target = self._ask_zip("Export collection", f"{safe_stem(name)}.zip")
+        target = self._ask_zip(translate("History", "Export collection"), f"{safe_stem(name)}.zip")
         if target is not None:
             self.curator.export_collection(collection_id, target, as_zip=True)
 
@@ -393,12 +401,15 @@ class HistoryBrowser(QWidget):
         self.model.set_missing(self.missing)
         if report.missing:
             jobs = len(report.missing_job_ids)
-            self.message.emit(f"{len(report.missing)} image file(s) of {jobs} generation(s) "
-                              "are missing or damaged; recent ones can be re-downloaded.")
+            self.message.emit(translate(
+                "History", "{files} image file(s) of {jobs} generation(s) are missing or "
+                "damaged; recent ones can be re-downloaded.").format(
+                files=len(report.missing), jobs=jobs))
         if report.orphans:
             log.info("files without a history row: %s", [str(p) for p in report.orphans])
-            self.message.emit(f"{len(report.orphans)} file(s) in the data folder belong to no "
-                              "generation; they were left in place.")
+            self.message.emit(translate(
+                "History", "{count} file(s) in the data folder belong to no generation; they "
+                "were left in place.").format(count=len(report.orphans)))
         if report.missing_thumbnails:
             self.curator.regenerate_thumbnails(report.missing_thumbnails)
         self.consistency_checked.emit(report)
@@ -415,9 +426,11 @@ class HistoryBrowser(QWidget):
         offered = self.missing[job_id].redownloadable
         self.detail.set_redownloadable(offered)
         self.message.emit(
-            f"Image {index + 1} of this generation is damaged"
-            + ("; Re-download fetches it again from fal." if offered else
-               "; fal no longer keeps its result, so it cannot be fetched again."))
+            (translate("History", "Image {number} of this generation is damaged; Re-download "
+                       "fetches it again from fal.") if offered else
+             translate("History", "Image {number} of this generation is damaged; fal no longer "
+                       "keeps its result, so it cannot be fetched again.")).format(
+                number=index + 1))
 
     def file_restored(self, job_id: str) -> None:
         """A re-download finished: clear the missing badge and repaint."""
@@ -489,12 +502,14 @@ class HistoryBrowser(QWidget):
             self.detail.show_record(None)
         self.undo_action.setEnabled(self.curator.can_undo)
         if batch.records:
-            self.message.emit(f"Deleted {len(batch.records)} generation(s). "
-                              "Undo is possible until you quit.")
+            self.message.emit(translate(
+                "History", "Deleted {count} generation(s). Undo is possible until you quit.")
+                .format(count=len(batch.records)))
 
     def _on_restored(self, job_ids: list[str]) -> None:
         self.model.refresh()
-        self.message.emit(f"Restored {len(job_ids)} generation(s).")
+        self.message.emit(
+            translate("History", "Restored {count} generation(s).").format(count=len(job_ids)))
 
     # ---- context menu ------------------------------------------------------------------------
 
@@ -523,7 +538,7 @@ class HistoryBrowser(QWidget):
         self.search.set_batch(batch_id, label)
 
     def ask_export_batch(self, batch_id: str) -> None:
-        target = self._ask_zip("Export batch", f"batch-{batch_id[:8]}.zip")
+        target = self._ask_zip(translate("History", "Export batch"), f"batch-{batch_id[:8]}.zip")
         if target is not None:
             self.curator.export_batch(batch_id, target, as_zip=True)
 
@@ -553,51 +568,64 @@ class HistoryBrowser(QWidget):
         ids = self.selected_ids()
         rows = sorted(i.row() for i in self.view.selectionModel().selectedIndexes())
         if ids:
-            labels = {ReuseMode.exact: "Re-run exact (same seed)",
-                      ReuseMode.remix: "Remix (new seed)", ReuseMode.prompt: "Use prompt only",
-                      ReuseMode.params: "Use parameters only"}
+            labels = {ReuseMode.exact: translate("History", "Re-run exact (same seed)"),
+                      ReuseMode.remix: translate(
+                          "History", "Remix (new seed)"), ReuseMode.prompt: translate(
+                              "History", "Use prompt only"),
+                      ReuseMode.params: translate("History", "Use parameters only")}
             for mode, label in labels.items():
                 menu.addAction(label, partial(self._reuse_rows, rows, mode))
             menu.addSeparator()
             first = self.model.record(rows[0])
             if first is not None:
-                menu.addAction("Unfavourite" if first.favourite else "Favourite",
+                menu.addAction(translate(
+                    "History", "Unfavourite") if first.favourite else translate(
+                        "History", "Favourite"),
                                lambda: self.curator.set_favourite(ids[0], not first.favourite))
-                menu.addAction("Edit note…", lambda: self._edit_note(first))
-                menu.addAction("Save prompt as snippet…", lambda: self.snippet_requested.emit(
+                menu.addAction(translate("History", "Edit note…"), lambda: self._edit_note(first))
+                menu.addAction(translate(
+                    "History", "Save prompt as snippet…"), lambda: self.snippet_requested.emit(
                     first.prompt, first.negative_prompt))
-                menu.addAction("Show in folder", lambda: self._show_in_folder(first))
+                menu.addAction(translate(
+                    "History", "Show in folder"), lambda: self._show_in_folder(first))
             self._add_library_menu(menu, ids)
             if len(ids) == 2:
-                menu.addAction("Compare", lambda: self.compare(ids[0], ids[1]))
+                menu.addAction(translate(
+                    "History", "Compare"), lambda: self.compare(ids[0], ids[1]))
             if len(ids) == 1:
                 self._add_batch_menu(menu, ids[0])
             if any(self.missing.get(j) and self.missing[j].redownloadable for j in ids):
-                menu.addAction("Re-download missing files", partial(self._redownload, ids))
-            menu.addAction("Export to folder…", lambda: self.ask_export(as_zip=False))
-            menu.addAction("Export to zip…", lambda: self.ask_export(as_zip=True))
+                menu.addAction(translate(
+                    "History", "Re-download missing files"), partial(self._redownload, ids))
+            menu.addAction(translate(
+                "History", "Export to folder…"), lambda: self.ask_export(as_zip=False))
+            menu.addAction(translate(
+                "History", "Export to zip…"), lambda: self.ask_export(as_zip=True))
             menu.addSeparator()
-            menu.addAction(f"Delete {len(ids)} generation(s)", self.delete_selected)
-        menu.addAction("Clear failed", self.clear_failed)
-        menu.addAction("Find duplicates…", self.show_duplicates)
+            menu.addAction(translate("History", "Delete {count} generation(s)").format(
+                count=len(ids)), self.delete_selected)
+        menu.addAction(translate("History", "Clear failed"), self.clear_failed)
+        menu.addAction(translate("History", "Find duplicates…"), self.show_duplicates)
         if self.curator.can_undo:
             menu.addAction(self.undo_action)
         return menu
 
     def _add_library_menu(self, menu: QMenu, ids: list[str]) -> None:
-        rate = menu.addMenu("Rating")
+        rate = menu.addMenu(translate("History", "Rating"))
         for action in self.rating_actions[1:]:
             rate.addAction(action)
         rate.addAction(self.rating_actions[0])
         menu.addAction(self.tags_action)
-        into = menu.addMenu("Add to collection")
+        into = menu.addMenu(translate("History", "Add to collection"))
         for info in self.sidebar.collections:
             into.addAction(info.name, partial(self.curator.add_to_collection, info.id, ids))
         into.addSeparator()
-        into.addAction("New collection…", lambda: self._ask_new_collection(ids))
+        into.addAction(translate(
+            "History", "New collection…"), lambda: self._ask_new_collection(ids))
         current = self.sidebar.current_collection()
         if current is not None:
-            menu.addAction(f"Remove from {self.sidebar.name_of(current)}",
+            menu.addAction(translate("History", "Remove from {name}").format(
+                               name=self.sidebar.name_of(current)),
                            partial(self.curator.remove_from_collection, current, ids))
 
     def _redownload(self, ids: list[str]) -> None:
@@ -606,12 +634,14 @@ class HistoryBrowser(QWidget):
                 self.redownload_requested.emit(job_id)
 
     def _edit_note(self, record: JobRecord) -> None:
-        text, ok = QInputDialog.getMultiLineText(self, "Note", "Note for this generation:",
+        text, ok = QInputDialog.getMultiLineText(self, translate("History", "Note"), translate(
+            "History", "Note for this generation:"),
                                                  record.note)
         if ok:
             if len(text) > MAX_NOTE_CHARS:  # the dialog has no limit of its own
-                self.message.emit(f"The note holds at most {MAX_NOTE_CHARS:,} characters: "
-                                  f"{len(text) - MAX_NOTE_CHARS:,} were left out.")
+                self.message.emit(translate(
+                    "History", "The note holds at most {max} characters: {count} were left out."
+                ).format(max=f"{MAX_NOTE_CHARS:,}", count=f"{len(text) - MAX_NOTE_CHARS:,}"))
                 text = text[:MAX_NOTE_CHARS]
             self.curator.set_note(record.id, text)
 
@@ -630,7 +660,7 @@ class HistoryBrowser(QWidget):
         """Export the selection; the dialog starts in the folder last exported to (else the
         output folder), a zip with a dated name."""
         if as_zip:
-            target = self._ask_zip("Export to zip",
+            target = self._ask_zip(translate("History", "Export to zip"),
                                    time.strftime("qwen-image-export-%Y-%m-%d.zip"))
         else:
             chosen = QFileDialog.getExistingDirectory(self, "Export to folder",
@@ -648,7 +678,7 @@ class HistoryBrowser(QWidget):
         """A zip file to export to, asked in the folder last exported to (then remembered)."""
         name, _ = QFileDialog.getSaveFileName(self, title,
                                               str(self._export_start() / default_name),
-                                              "Zip files (*.zip)")
+                                              translate("History", "Zip files (*.zip)"))
         if not name:
             return None
         target = Path(name) if name.lower().endswith(".zip") else Path(f"{name}.zip")
