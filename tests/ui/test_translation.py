@@ -183,3 +183,13 @@ def test_catalog_holds_every_marked_string(tmp_path: Path) -> None:
            if kind == "unfinished"]
     assert new == []
     assert len(_messages(copy)) == len(_messages(CATALOG))  # nothing marked went away either
+
+
+def test_the_built_catalog_matches_the_source(tmp_path: Path) -> None:
+    """The .qm the app loads (built by the setup script and the bundle build, not committed)
+    is what the committed .ts compiles to: a stale one would show old wording."""
+    built = CATALOG.with_suffix(".qm")
+    assert built.is_file(), "run ./scripts/setup.sh (or python packaging/translations.py)"
+    fresh = compile_translations(tmp_path)
+    assert [path.read_bytes() for path in fresh if path.name == built.name] == \
+        [built.read_bytes()], "stale: run python packaging/translations.py"

@@ -115,6 +115,7 @@ class HistoryHost(QObject):
         browser.grid_requested.connect(self.grid_requested)
         browser.rerun_batch_requested.connect(self.rerun_batch_requested)
         self._layout.removeWidget(self._placeholder)
+        self._placeholder.hide()  # its text stayed painted under the splitter handles
         self._placeholder.deleteLater()
         self._layout.addWidget(browser)
         self.browser = browser
