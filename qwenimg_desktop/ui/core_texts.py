@@ -81,6 +81,9 @@ CORE_TEXTS: Final = frozenset({
         "CoreText", "For the cost estimate on the Generate button; empty = the list price of "
         "the chosen endpoint."),
     QT_TRANSLATE_NOOP("CoreText", "How many requests run at the same time."),
+    QT_TRANSLATE_NOOP(
+        "CoreText", "While the window is in the background, a desktop notification says that "
+        "a job finished or failed."),
     QT_TRANSLATE_NOOP("CoreText", "Hold back what would pass this day's spend; empty = no cap."),
     QT_TRANSLATE_NOOP(
         "CoreText", "Hold back what would pass this month's spend; empty = no cap."),

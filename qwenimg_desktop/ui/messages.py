@@ -279,15 +279,17 @@ def job_done_text(prompt: str, state: JobState, images: int) -> tuple[str, str]:
 
 def files_opened(images: int, prompt: bool) -> str:
     """What the window did with the files named on a command line."""
-    parts = [f"adding {images} image{'s' if images != 1 else ''} as edit references"] \
-        if images else []
+    if images and prompt:
+        return translate(
+            "Messages", "Adding {count} image(s) as edit references and the prompt file loaded "
+            "into the editor (Edit → Restore previous draft goes back).").format(count=images)
+    if images:
+        return translate("Messages", "Adding {count} image(s) as edit references.").format(
+            count=images)
     if prompt:
-        parts.append("the prompt file loaded into the editor (Edit → Restore previous draft "
-                     "goes back)")
-    if not parts:
-        return f"{APP_NAME} is open here."
-    text = " and ".join(parts)
-    return f"{text[0].upper()}{text[1:]}."
+        return translate("Messages", "The prompt file loaded into the editor (Edit → Restore "
+                         "previous draft goes back).")
+    return translate("Messages", "{app} is open here.").format(app=APP_NAME)
 
 
 def about_text(version: str) -> str:

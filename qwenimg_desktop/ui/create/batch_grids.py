@@ -20,6 +20,7 @@ from qwenimg_desktop.core.batch.grid import Grid, grid_for, replan
 from qwenimg_desktop.core.batch.plan import BatchPlan
 from qwenimg_desktop.core.errors import QwenImgError
 from qwenimg_desktop.ui.create.grid_view import GridWindow
+from qwenimg_desktop.ui.i18n import translate
 
 if TYPE_CHECKING:
     from qwenimg_desktop.core.store.history import HistoryStore
@@ -78,10 +79,12 @@ class BatchGrids(QObject):
         try:
             batch_id = store.batch_of(job_id) if store is not None and job_id else None
         except QwenImgError as exc:
-            self.window.messenger.error(f"Could not read the batch: {exc.message}")
+            self.window.messenger.error(translate(
+                "MainWindow", "Could not read the batch: {reason}").format(reason=exc.message))
             return None
         if batch_id is None:
-            self.window.messenger.warning("The selected job is not part of a batch.")
+            self.window.messenger.warning(translate(
+                "MainWindow", "The selected job is not part of a batch."))
             return None
         return self.show(batch_id)
 
@@ -95,16 +98,20 @@ class BatchGrids(QObject):
             return existing
         store = self._store()
         if store is None:
-            self.window.messenger.info("The history is still opening: try again in a moment.")
+            self.window.messenger.info(translate(
+                "MainWindow", "The history is still opening: try again in a moment."))
             return None
         try:
             grid = store.grid(batch_id)
             label = store.batch(batch_id).label
         except QwenImgError as exc:
-            self.window.messenger.error(f"Could not open the batch's grid: {exc.message}")
+            self.window.messenger.error(translate(
+                "GridWindow", "Could not open the batch's grid: {reason}").format(
+                reason=exc.message))
             return None
         grid_window = GridWindow(grid, store, self.window.services.workers,
-                                 title=label or f"Batch {batch_id[:8]}", parent=self.window)
+                                 title=label or translate("GridWindow", "Batch {id}").format(
+                                     id=batch_id[:8]), parent=self.window)
         grid_window.open_job.connect(self.open_generation)
         grid_window.sheet_saved.connect(self.window.history.job_finished)
         grid_window.rerun_requested.connect(self.rerun)
@@ -127,13 +134,15 @@ class BatchGrids(QObject):
         """The batch's plan again (stored requests, same seeds), asked at its total."""
         store = self._store()
         if store is None:
-            self.window.messenger.info("The history is still opening: try again in a moment.")
+            self.window.messenger.info(translate(
+                "MainWindow", "The history is still opening: try again in a moment."))
             return None
         try:
             grid = store.grid(batch_id)
             plan = replan(grid, store.batch_requests(grid.job_ids))
         except QwenImgError as exc:
-            self.window.messenger.error(f"Could not re-run the batch: {exc.message}")
+            self.window.messenger.error(translate(
+                "GridWindow", "Could not re-run the batch: {reason}").format(reason=exc.message))
             return None
         return self.window.batch.confirm_plan(plan)
 

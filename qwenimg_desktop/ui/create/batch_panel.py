@@ -85,9 +85,10 @@ class BatchPanel(QGroupBox):
         self.sample.setWordWrap(True)
         self.button = QPushButton(translate("BatchPanel", "Generate batch…"), self)
         self.button.setObjectName("generateBatchButton")
-        self.wildcards_button = QPushButton("Edit wildcards…", self)
+        self.wildcards_button = QPushButton(translate("BatchPanel", "Edit wildcards…"), self)
         self.wildcards_button.setObjectName("editWildcardsButton")
-        self.wildcards_button.setToolTip("The lists __name__ picks from, one entry a line")
+        self.wildcards_button.setToolTip(translate(
+            "BatchPanel", "The lists __name__ picks from, one entry a line"))
         self.wildcards: WildcardsDialog | None = None
         form = QFormLayout()
         form.addRow(translate("BatchPanel", "Variables"), self.mode)
@@ -121,7 +122,8 @@ class BatchPanel(QGroupBox):
         """Open the wildcards editor on the data dir's folder; a saved change re-plans."""
         data_dir = self._data_dir()
         if data_dir is None:
-            self.summary.setText("The history is not open yet: wildcard lists cannot be edited.")
+            self.summary.setText(translate(
+                "BatchPanel", "The history is not open yet: wildcard lists cannot be edited."))
             return None
         if self.wildcards is None or self.wildcards.data_dir != data_dir:
             self.wildcards = WildcardsDialog(data_dir, self)

@@ -31,6 +31,8 @@ from qwenimg_desktop.core.errors import QwenImgError
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.store.records import JobRecord
 from qwenimg_desktop.ui.create.contact_sheet import label_font, render_sheet
+from qwenimg_desktop.ui.i18n import translate
+from qwenimg_desktop.ui.messages import state_name
 from qwenimg_desktop.ui.png import png_bytes
 from qwenimg_desktop.ui.safe_text import plain_label, plain_tooltip
 from qwenimg_desktop.ui.workers import Workers
@@ -65,8 +67,8 @@ class GridWindow(QWidget):
         self.grid = grid
         self.store = store
         self.workers = workers
-        self.title = title or f"Batch {grid.batch_id[:8]}"
-        self.setWindowTitle(f"Grid — {self.title}")
+        self.title = title or translate("GridWindow", "Batch {id}").format(id=grid.batch_id[:8])
+        self.setWindowTitle(translate("GridWindow", "Grid — {title}").format(title=self.title))
         self.records: dict[str, JobRecord] = {}
         self.images: dict[str, QImage] = {}
         self.cells: dict[str, QToolButton] = {}
@@ -79,11 +81,13 @@ class GridWindow(QWidget):
             self.page.addItem(f"Z: {label}" if label else "", label)
         self.page.setVisible(len(grid.pages) > 1)
         self.progress = plain_label("", self)
-        self.sheet_button = QPushButton("Save contact sheet", self)
+        self.sheet_button = QPushButton(translate("GridWindow", "Save contact sheet"), self)
         self.sheet_button.setObjectName("saveContactSheet")
-        self.sheet_button.setToolTip("The grid with its labels as one image, kept in History")
-        self.rerun_button = QPushButton("Re-run batch…", self)
-        self.rerun_button.setToolTip("The same plan again as a new batch (asks at its total)")
+        self.sheet_button.setToolTip(translate(
+            "GridWindow", "The grid with its labels as one image, kept in History"))
+        self.rerun_button = QPushButton(translate("GridWindow", "Re-run batch…"), self)
+        self.rerun_button.setToolTip(translate(
+            "GridWindow", "The same plan again as a new batch (asks at its total)"))
         self.body = QWidget(self)
         self.table = QGridLayout(self.body)
         self.table.setSpacing(6)
@@ -112,7 +116,7 @@ class GridWindow(QWidget):
     def _axes_text(self) -> str:
         names = [f"{xyz}: {axis.name}" for xyz, axis in zip("XYZ", self.grid.axes,
                                                             strict=False)]
-        return f"{self.title} — " + ("   ".join(names) or "one job")
+        return f"{self.title} — " + ("   ".join(names) or translate("GridWindow", "one job"))
 
     # ---- data ---------------------------------------------------------------------------------
 
@@ -121,7 +125,9 @@ class GridWindow(QWidget):
         try:
             self.records = self.store.get_many(list(self.grid.job_ids))
         except QwenImgError as exc:
-            self.message.emit(f"The batch's generations cannot be read: {exc.message}")
+            self.message.emit(translate(
+                "GridWindow", "The batch's generations cannot be read: {reason}").format(
+                reason=exc.message))
             return
         self._update_cells()
 
@@ -162,7 +168,8 @@ class GridWindow(QWidget):
             self._decoding.update(wanted)
             self.workers.run(lambda: {j: QImage(str(p)) for j, p in wanted.items()},
                              self._decoded, lambda exc: log.warning("grid thumbnails: %s", exc))
-        self.progress.setText(f"{self.done}/{len(self.grid.cells)} done")
+        self.progress.setText(translate("GridWindow", "{done}/{total} done").format(
+            done=self.done, total=len(self.grid.cells)))
         for job_id, button in self.cells.items():
             self._show_cell(job_id, button)
 
@@ -178,10 +185,10 @@ class GridWindow(QWidget):
         """The word a cell without an image shows."""
         record = self.records.get(job_id)
         if record is None:
-            return "deleted"
+            return translate("GridWindow", "deleted")
         if record.state is JobState.completed:
-            return "" if job_id in self.images else "no image"
-        return record.state.value
+            return "" if job_id in self.images else translate("GridWindow", "no image")
+        return state_name(record.state)
 
     # ---- the table ----------------------------------------------------------------------------
 
@@ -245,7 +252,8 @@ class GridWindow(QWidget):
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
             button.setText(self.note(job_id))
         prompt = record.prompt if record is not None else ""
-        button.setToolTip(plain_tooltip(f"{self.note(job_id) or 'completed'}\n{prompt[:300]}"))
+        button.setToolTip(plain_tooltip(
+            f"{self.note(job_id) or state_name(JobState.completed)}\n{prompt[:300]}"))
 
     # ---- contact sheet ------------------------------------------------------------------------
 
@@ -263,13 +271,14 @@ class GridWindow(QWidget):
 
         def done(job_id: str) -> None:
             self.sheet_button.setEnabled(True)
-            self.message.emit("Contact sheet saved in History.")
+            self.message.emit(translate("GridWindow", "Contact sheet saved in History."))
             self.sheet_saved.emit(job_id)
 
         def failed(exc: Exception) -> None:
             self.sheet_button.setEnabled(True)
             text = exc.message if isinstance(exc, QwenImgError) else str(exc)
-            self.message.emit(f"The contact sheet was not saved: {text}")
+            self.message.emit(translate("GridWindow", "The contact sheet was not saved: {reason}")
+                              .format(reason=text))
 
         self.workers.run(lambda: store.add_contact_sheet(grid, data, width=width, height=height,
                                                          title=title), done, failed)

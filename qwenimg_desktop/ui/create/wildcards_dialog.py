@@ -34,6 +34,7 @@ from qwenimg_desktop.core.batch.wildcard_files import (
     save_list,
 )
 from qwenimg_desktop.core.errors import UserError
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import plain_label, plain_message_box
 
 
@@ -45,21 +46,22 @@ class WildcardsDialog(QDialog):
     def __init__(self, data_dir: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("wildcardsDialog")
-        self.setWindowTitle("Wildcard lists")
+        self.setWindowTitle(translate("Wildcards", "Wildcard lists"))
         self.data_dir = data_dir
         self.current: str | None = None
         self.names = QListWidget(self)
         self.names.setObjectName("wildcardNames")
         self.editor = QPlainTextEdit(self)
         self.editor.setObjectName("wildcardEntries")
-        self.editor.setPlaceholderText("One entry a line, e.g.\nred\n深蓝色\n# a comment")
+        self.editor.setPlaceholderText(translate(
+            "Wildcards", "One entry a line, e.g.\nred\n深蓝色\n# a comment"))
         self.status = plain_label("", self)
         self.status.setObjectName("wildcardStatus")
         self.status.setWordWrap(True)
-        self.new_button = QPushButton("New…", self)
-        self.rename_button = QPushButton("Rename…", self)
-        self.delete_button = QPushButton("Delete", self)
-        self.save_button = QPushButton("Save", self)
+        self.new_button = QPushButton(translate("Wildcards", "New…"), self)
+        self.rename_button = QPushButton(translate("Wildcards", "Rename…"), self)
+        self.delete_button = QPushButton(translate("Wildcards", "Delete"), self)
+        self.save_button = QPushButton(translate("Wildcards", "Save"), self)
         self.save_button.setObjectName("saveWildcard")
         buttons = QHBoxLayout()
         for button in (self.new_button, self.rename_button, self.delete_button):
@@ -73,7 +75,8 @@ class WildcardsDialog(QDialog):
         panes.addWidget(self.editor, 2)
         layout = QVBoxLayout(self)
         layout.addWidget(plain_label(
-            "Write __name__ in a prompt to use one entry of the list “name”.", self))
+            translate("Wildcards", "Write __name__ in a prompt to use one entry of the list "
+                      "“name”."), self))
         layout.addLayout(panes, 1)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
@@ -121,8 +124,9 @@ class WildcardsDialog(QDialog):
         self.editor.document().setModified(False)
         count = sum(1 for line in text.splitlines()
                     if line.strip() and not line.strip().startswith("#"))
-        self.status.setText("" if name is None else f"__{name}__: {count} entr"
-                            f"{'y' if count == 1 else 'ies'}")
+        said = (translate("Wildcards", "__{name}__: 1 entry") if count == 1
+                else translate("Wildcards", "__{name}__: {count} entries"))
+        self.status.setText("" if name is None else said.format(name=name, count=count))
 
     def reject(self) -> None:
         """Close (Esc, Close): an unsaved edit is saved first, as when switching lists; if it
@@ -141,7 +145,7 @@ class WildcardsDialog(QDialog):
             self._problem(exc)
             return False
         self.editor.document().setModified(False)
-        self.status.setText(f"Saved __{self.current}__.")
+        self.status.setText(translate("Wildcards", "Saved __{name}__.").format(name=self.current))
         self.changed.emit()
         return True
 
@@ -184,14 +188,16 @@ class WildcardsDialog(QDialog):
         return True
 
     def ask_new(self) -> None:
-        name, ok = QInputDialog.getText(self, "New wildcard list", "Name (used as __name__):")
+        name, ok = QInputDialog.getText(self, translate(
+            "Wildcards", "New wildcard list"), translate("Wildcards", "Name (used as __name__):"))
         if ok:
             self.new_list(name)
 
     def ask_rename(self) -> None:
         if self.current is None:
             return
-        name, ok = QInputDialog.getText(self, "Rename wildcard list", "New name:",
+        name, ok = QInputDialog.getText(self, translate(
+            "Wildcards", "Rename wildcard list"), translate("Wildcards", "New name:"),
                                         text=self.current)
         if ok and name.strip() != self.current:
             self.rename(name)
@@ -200,9 +206,9 @@ class WildcardsDialog(QDialog):
         if self.current is None:
             return
         box = plain_message_box(
-            QMessageBox.Icon.Question, "Delete wildcard list",
-            f"Delete the list “{self.current}”? Prompts that use __{self.current}__ will say "
-            "it is missing.", self)
+            QMessageBox.Icon.Question, translate("Wildcards", "Delete wildcard list"),
+            translate("Wildcards", "Delete the list “{name}”? Prompts that use __{name}__ will "
+                      "say it is missing.").format(name=self.current), self)
         box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
         if box.exec() == QMessageBox.StandardButton.Yes:
             self.delete()

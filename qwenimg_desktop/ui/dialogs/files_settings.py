@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from qwenimg_desktop.core.output_files import MAX_TEMPLATE_CHARS, TemplateError, example_name
 from qwenimg_desktop.core.settings import AppSettings
 from qwenimg_desktop.ui import user_files
+from qwenimg_desktop.ui.core_texts import core_text
 from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import plain_label
 
@@ -53,7 +54,7 @@ class FilesSettings(QGroupBox):
         self.notify = QCheckBox(translate("SettingsDialog", "Notify when a job ends while the "
                                           "window is in the background"), self)
         self.notify.setObjectName("notifyWhenDone")
-        self.notify.setToolTip(fields["notify_when_done"].description or "")
+        self.notify.setToolTip(core_text(fields["notify_when_done"].description or ""))
         self.notify.setChecked(settings.notify_when_done)
         folder_row = QHBoxLayout()
         folder_row.addWidget(self.folder, 1)

@@ -121,7 +121,8 @@ class HistoryDelegate(QStyledItemDelegate):
         text_rect = QRect(rect.left() + PADDING, box.bottom() + 4, rect.width() - 2 * PADDING,
                           QFontMetrics(self._caption_font).height())
         tile = index.data(Role.batch_tile)
-        text = (f"Batch · {tile.label}" if isinstance(tile, BatchTile)
+        text = (translate("Gallery", "Batch · {label}").format(label=tile.label)
+                if isinstance(tile, BatchTile)
                 else str(index.data(Qt.ItemDataRole.DisplayRole) or ""))
         caption = QFontMetrics(self._caption_font).elidedText(
             text, Qt.TextElideMode.ElideRight, text_rect.width())

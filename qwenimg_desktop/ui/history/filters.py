@@ -131,15 +131,18 @@ class SearchBar(QWidget):
         self.tag_match = self._combo(_TAG_MATCH)
         self.rating = self._combo(_RATINGS)
         self.collection: int | None = None
-        self.group = QCheckBox("▦ Group", self)  # short: the filter row is full at 1366 px
+        self.group = QCheckBox(translate(
+            "Filters", "▦ Group"), self)  # short: the filter row is full at 1366 px
         self.group.setObjectName("groupBatches")
-        self.group.setAccessibleName("Group batches")
-        self.group.setToolTip("A batch is one tile (its count and first images); "
-                              "double-click it to see its generations")
+        self.group.setAccessibleName(translate("Filters", "Group batches"))
+        self.group.setToolTip(translate(
+            "Filters", "A batch is one tile (its count and first images); double-click it to "
+            "see its generations"))
         self.batch: str | None = None
         self.batch_chip = QPushButton("", self)
         self.batch_chip.setObjectName("batchFilter")
-        self.batch_chip.setToolTip("Showing one batch only: click to show every generation")
+        self.batch_chip.setToolTip(translate(
+            "Filters", "Showing one batch only: click to show every generation"))
         self.batch_chip.setVisible(False)
         self.batch_chip.clicked.connect(lambda: self.set_batch(None))
         self._calendar_at_today = _CalendarAtToday(self)
@@ -235,7 +238,8 @@ class SearchBar(QWidget):
         """Show only this batch's generations (None: every generation)."""
         self.batch = batch_id
         text = label if len(label) <= 24 else label[:23] + "…"
-        self.batch_chip.setText(f"Batch: {text or (batch_id or '')[:8]}  ✕")
+        self.batch_chip.setText(translate("Filters", "Batch: {name}").format(
+            name=text or (batch_id or "")[:8]) + "  ✕")
         self.batch_chip.setVisible(batch_id is not None)
         self.emit_now()
 

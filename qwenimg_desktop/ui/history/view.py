@@ -552,10 +552,14 @@ class HistoryBrowser(QWidget):
             menu.addAction("Open the batch's grid", lambda: self.grid_requested.emit(batch_id))
             return
         if self.search.batch != batch_id:
-            menu.addAction("Show this batch only", lambda: self.show_batch(batch_id))
-        menu.addAction("Open the batch's grid", lambda: self.grid_requested.emit(batch_id))
-        menu.addAction("Export the batch to zip…", lambda: self.ask_export_batch(batch_id))
-        menu.addAction("Re-run the batch…", lambda: self.rerun_batch_requested.emit(batch_id))
+            menu.addAction(translate(
+                "History", "Show this batch only"), lambda: self.show_batch(batch_id))
+        menu.addAction(translate(
+            "History", "Open the batch's grid"), lambda: self.grid_requested.emit(batch_id))
+        menu.addAction(translate(
+            "History", "Export the batch to zip…"), lambda: self.ask_export_batch(batch_id))
+        menu.addAction(translate(
+            "History", "Re-run the batch…"), lambda: self.rerun_batch_requested.emit(batch_id))
 
     def _context_menu(self, pos: QPoint) -> None:
         menu = self.build_menu()
