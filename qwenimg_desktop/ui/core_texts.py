@@ -15,6 +15,7 @@ from typing import Any, Final
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from qwenimg_desktop.core.endpoints.describe import ParamText, parameter_texts
+from qwenimg_desktop.core.output_files import TOKENS
 from qwenimg_desktop.core.params import (
     CustomSize,
     GenerationRequest,
@@ -94,6 +95,18 @@ CORE_TEXTS: Final = frozenset({
         "CoreText", "The system keyring is unavailable: no keyring backend is installed."),
     QT_TRANSLATE_NOOP(
         "CoreText", "The system keyring has still not answered an earlier request."),
+    QT_TRANSLATE_NOOP("CoreText", "The history keeps its own copy either way."),
+    QT_TRANSLATE_NOOP(
+        "CoreText", "Where finished images are copied; empty = the Pictures folder's "
+        "'Qwen Image'."),
+    # core.output_files.TOKENS (the file name template's help)
+    QT_TRANSLATE_NOOP("CoreText", "the day the job finished, 2026-12-06"),
+    QT_TRANSLATE_NOOP("CoreText", "the time it finished, 1402 (hours and minutes)"),
+    QT_TRANSLATE_NOOP("CoreText", "the prompt's first words"),
+    QT_TRANSLATE_NOOP("CoreText", "the seed"),
+    QT_TRANSLATE_NOOP("CoreText", "the image's number in its job, from 1"),
+    QT_TRANSLATE_NOOP("CoreText", "the model, e.g. pro-edit"),
+    QT_TRANSLATE_NOOP("CoreText", "the job's short id"),
     # core.references.FIX_LABELS
     QT_TRANSLATE_NOOP("CoreText", "Flatten the transparency onto white"),
     QT_TRANSLATE_NOOP("CoreText", "Downscale to at most 5000 px per side"),
@@ -148,3 +161,11 @@ def parameter_rows(request: GenerationRequest, *, skip: Iterable[str] = ("prompt
     return [replace(item, title=core_text(item.title),
                     text=value_text(getattr(request, item.name), item.text))
             for item in parameter_texts(request, skip=skip)]
+
+
+def template_help() -> str:
+    """The file name template's tokens, each with what it stands for (the core's
+    ``AppSettings.file_name_template`` description, worded here)."""
+    tokens = ", ".join(f"{{{token}}} {core_text(what)}" for token, what in TOKENS.items())
+    return translate("CoreText", "Tokens: {tokens}. A name already taken gets -2, -3, ….").format(
+        tokens=tokens)

@@ -719,11 +719,12 @@ class MainWindow(QMainWindow):
         not waiting to be sent."""
         row = self.jobs_model.row(job_id) if job_id else None
         if row is None or not row.waiting:
-            self.messenger.warning("Only a job waiting to be sent can go next.")
+            self.messenger.warning(translate(
+                "MainWindow", "Only a job waiting to be sent can go next."))
             return False
         self.services.engine.move_to_front(job_id)
         self.jobs_model.move_waiting(job_id, 0)  # the list shows it at the head of the queue
-        self.messenger.info("The selected job is sent next.")
+        self.messenger.info(translate("MainWindow", "The selected job is sent next."))
         return True
 
     def move_waiting_job(self, job_id: str, position: int) -> bool:
@@ -732,7 +733,8 @@ class MainWindow(QMainWindow):
         is not waiting any more."""
         neighbours = self.jobs_model.move_waiting(job_id, position)
         if neighbours is None:
-            self.messenger.warning("Only a job waiting to be sent can be moved in the queue.")
+            self.messenger.warning(translate(
+                "MainWindow", "Only a job waiting to be sent can be moved in the queue."))
             return False
         if any(neighbours):
             self.services.engine.reorder(job_id, *neighbours)

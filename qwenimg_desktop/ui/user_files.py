@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Final
 
-from PySide6.QtCore import QObject, QProcess, QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, QProcess, QStandardPaths, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -26,6 +26,7 @@ from qwenimg_desktop.core.errors import QwenImgError
 from qwenimg_desktop.core.output_files import NameFields, copy_new, render_stem
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.settings import AppSettings
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import plain_message_box
 from qwenimg_desktop.ui.session_bus import call, session_address
 from qwenimg_desktop.ui.workers import Workers
@@ -38,10 +39,10 @@ EXPORT_FOLDER_KEY: Final = "export_folder"
 FILE_MANAGER: Final = "org.freedesktop.FileManager1"
 MAX_SCANNED: Final = 50_000
 _TYPES: Final = {
-    ".png": ("PNG image", "*.png"),
-    ".jpg": ("JPEG image", "*.jpg *.jpeg"),
-    ".jpeg": ("JPEG image", "*.jpg *.jpeg"),
-    ".webp": ("WebP image", "*.webp"),
+    ".png": (QT_TRANSLATE_NOOP("UserFiles", "PNG image"), "*.png"),
+    ".jpg": (QT_TRANSLATE_NOOP("UserFiles", "JPEG image"), "*.jpg *.jpeg"),
+    ".jpeg": (QT_TRANSLATE_NOOP("UserFiles", "JPEG image"), "*.jpg *.jpeg"),
+    ".webp": (QT_TRANSLATE_NOOP("UserFiles", "WebP image"), "*.webp"),
 }
 
 
@@ -58,8 +59,9 @@ def output_folder(settings: AppSettings) -> Path:
 
 def type_filter(path: Path) -> str:
     """The Save dialog's filter for ``path``'s format: ``PNG image (*.png)``."""
-    name, pattern = _TYPES.get(path.suffix.lower(), ("Image", f"*{path.suffix}"))
-    return f"{name} ({pattern})"
+    name, pattern = _TYPES.get(path.suffix.lower(), (QT_TRANSLATE_NOOP("UserFiles", "Image"),
+                                                     f"*{path.suffix}"))
+    return f"{translate('UserFiles', str(name))} ({pattern})"
 
 
 def name_fields(request: GenerationRequest | None, seed: int | None, job_id: str,
@@ -152,7 +154,8 @@ class UserFiles(QObject):
 
     def _copy_failed(self, exc: Exception) -> None:
         text = (f"{exc.message} {exc.next_step}".strip() if isinstance(exc, QwenImgError)
-                else f"The image could not be copied to the output folder: {exc}")
+                else translate("UserFiles", "The image could not be copied to the output folder: "
+                               "{error}").format(error=exc))
         log.warning("%s", text)
         self.message.emit(text)
 
@@ -245,11 +248,12 @@ class UserFiles(QObject):
     def show_path(self, path: Path, parent: QWidget | None) -> QMessageBox:
         """No file manager could be started: the path, selectable, with a button to copy it."""
         box = plain_message_box(
-            QMessageBox.Icon.Information, "Open folder",
-            f"No file manager could be opened. The image is at:\n\n{path}", parent)
+            QMessageBox.Icon.Information, translate("UserFiles", "Open folder"),
+            translate("UserFiles", "No file manager could be opened. The image is at:\n\n{path}")
+            .format(path=path), parent)
         box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
                                     | Qt.TextInteractionFlag.TextSelectableByKeyboard)
-        copy = box.addButton("Copy path", QMessageBox.ButtonRole.ActionRole)
+        copy = box.addButton(translate("UserFiles", "Copy path"), QMessageBox.ButtonRole.ActionRole)
         copy.clicked.connect(partial(_copy_text, str(path)))
         box.setModal(False)
         box.show()

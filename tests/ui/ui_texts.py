@@ -34,16 +34,17 @@ ALLOWED_WORDS: Final = (
     "Qwen Image Desktop", "Qwen Image 2", "Qwen Image", "Qwen", "fal.ai", "fal", "FAL_KEY",
     "API", "PNG", "JPEG", "JPG", "WebP", "ZIP", "JSON", "URL", "HTTP", "UTC", "GiB", "MiB",
     "KiB", "MB", "KB", "GB", "px", "Ctrl", "Shift", "Alt", "Esc", "Enter", "Del", "PgUp", "PgDn",
-    "Tab", "Markdown", "English", "Linux", "SQLite", "Qt", "ms", "id", "secret", "DEMO",
+    "Tab", "Markdown", "English", "Linux", "SQLite", "Qt", "ms", "id", "ID", "secret", "DEMO",
     "USD", "CSV", "MP", "WEBP", "png", "jpeg", "webp", "zip", "Webhook", "URI", "CDN", "POST",
     "https",
 )
 # What a user types, shown as an example: comma lists (cat,dog,fox), name=values, snake_case,
-# {red|blue} and __list__, and "seed:" at the start of a line of the batch axes help.
-_CODE = re.compile(r"(?m)[A-Za-z0-9]+(?:,[A-Za-z0-9]+)+|\b[a-z]+=|[A-Za-z0-9]*_[A-Za-z0-9_]*"
-                   r"|\{[^}]*\}|^[a-z]+:")
+# kebab-case (pro-edit), {red|blue} and __list__, and "seed:" starting a line of the axes help.
+_CODE = re.compile(r"(?m)[A-Za-z0-9]+(?:,[A-Za-z0-9]+)+|\b[a-z]+(?:-[a-z]+)+\b|\b[a-z]+="
+                   r"|[A-Za-z0-9]*_[A-Za-z0-9_]*|\{[^}]*\}|^[a-z]+:")
 _TAG = re.compile(r"<[^>]*>|&[a-z]+;")
-_URL = re.compile(r"https?://\S+|\b[\w.-]+/[\w./-]+|\{[a-z_]+\}")
+_URL = re.compile(r"https?://\S+|(?<![\w/])/(?:[^\s/]+/)+[^\n]*|\b[\w.-]+/[\w./-]+|\{[a-z_]+\}"
+                  r"|[\w.-]+\.(?:png|jpe?g|webp|zip|json|csv)\b")  # paths, file names, {fields}
 _ALLOWED = re.compile(
     r"(?<![A-Za-z])(" + "|".join(re.escape(w) for w in sorted(ALLOWED_WORDS, key=len,
                                                                   reverse=True)) + r")(?![A-Za-z])")

@@ -138,7 +138,9 @@ class GridWindow(QWidget):
         try:  # one indexed read, not the whole grid again: a batch ends one job at a time
             record = self.store.get(job_id)
         except QwenImgError as exc:
-            self.message.emit(f"A generation of the batch cannot be read: {exc.message}")
+            self.message.emit(translate(
+                "GridWindow", "A generation of the batch cannot be read: {reason}").format(
+                reason=exc.message))
             return
         if record is not None:
             self.records[job_id] = record

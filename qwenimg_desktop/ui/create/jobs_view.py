@@ -133,9 +133,10 @@ class JobsPanel(QWidget):
         self.model = model
         self.view = JobsListView(self)
         self.view.setObjectName("jobsView")
-        self.view.setAccessibleName("Jobs")
-        self.view.setToolTip("Waiting jobs are listed above the running ones, the next to be "
-                             "sent lowest: drag one up or down to change when it is sent")
+        self.view.setAccessibleName(translate("JobsPanel", "Jobs"))
+        self.view.setToolTip(translate(
+            "JobsPanel", "Waiting jobs are listed above the running ones, the next to be sent "
+            "lowest: drag one up or down to change when it is sent"))
         self.view.moved.connect(self.move_requested)
         self.view.setModel(model)
         # Qt's own delegate (no Python paint()): see JobsModel.

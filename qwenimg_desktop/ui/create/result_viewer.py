@@ -277,9 +277,11 @@ class ResultViewer(QWidget):
             self.files.remember_save_folder(path.parent)
         self._workers.run(
             lambda: atomic_write_bytes(path, Path(source).read_bytes(), mode=0o666),
-            lambda _r: self.status.emit(f"Saved {path.name}."),
-            lambda exc: self.status.emit(f"Could not save the image to {path}: "
-                                         f"{getattr(exc, 'message', None) or exc}"),
+            lambda _r: self.status.emit(
+                translate("ResultViewer", "Saved {name}.").format(name=path.name)),
+            lambda exc: self.status.emit(
+                translate("ResultViewer", "Could not save the image to {path}: {error}").format(
+                    path=path, error=getattr(exc, "message", None) or exc)),
         )
 
     def suggested_save_path(self) -> tuple[Path, str]:
@@ -296,8 +298,9 @@ class ResultViewer(QWidget):
     def _ask_save(self) -> None:
         if self.current_path():
             start, kind = self.suggested_save_path()
-            target, _filter = QFileDialog.getSaveFileName(self, "Save image as", str(start),
-                                                          f"{kind};;All files (*)", kind)
+            target, _filter = QFileDialog.getSaveFileName(
+                self, translate("ResultViewer", "Save image as"), str(start),
+                f"{kind};;" + translate("ResultViewer", "All files (*)"), kind)
             self.save_to(target)
 
     def open_folder(self) -> None:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from qwenimg_desktop.core.output_files import MAX_TEMPLATE_CHARS, TemplateError, example_name
 from qwenimg_desktop.core.settings import AppSettings
 from qwenimg_desktop.ui import user_files
-from qwenimg_desktop.ui.core_texts import core_text
+from qwenimg_desktop.ui.core_texts import core_text, template_help
 from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import plain_label
 
@@ -37,17 +37,17 @@ class FilesSettings(QGroupBox):
         self.copy = QCheckBox(translate("SettingsDialog",
                                         "Copy each finished image to the output folder"), self)
         self.copy.setChecked(settings.copy_to_output_folder)
-        self.copy.setToolTip(fields["copy_to_output_folder"].description or "")
+        self.copy.setToolTip(core_text(fields["copy_to_output_folder"].description or ""))
         self.folder = QLineEdit(settings.output_folder, self)
         self.folder.setObjectName("outputFolder")
         self.folder.setPlaceholderText(translate("SettingsDialog", "Default: {path}").format(
             path=user_files.default_output_folder()))
-        self.folder.setToolTip(fields["output_folder"].description or "")
+        self.folder.setToolTip(core_text(fields["output_folder"].description or ""))
         self.choose = QPushButton(translate("SettingsDialog", "Choose…"), self)
         self.template = QLineEdit(settings.file_name_template, self)
         self.template.setObjectName("fileNameTemplate")
         self.template.setMaxLength(MAX_TEMPLATE_CHARS)
-        self.template.setToolTip(fields["file_name_template"].description or "")
+        self.template.setToolTip(template_help())
         self.example = plain_label("", self)
         self.example.setObjectName("fileNameExample")
         self.example.setWordWrap(True)

@@ -549,13 +549,15 @@ class HistoryBrowser(QWidget):
             return
         menu.addSeparator()
         if self.reader.batch_of(job_id) is None:  # a contact sheet: its batch's grid only
-            menu.addAction("Open the batch's grid", lambda: self.grid_requested.emit(batch_id))
+            menu.addAction(translate(
+                "History", "Open the batch's grid"), lambda: self.grid_requested.emit(batch_id))
             return
         if self.search.batch != batch_id:
             menu.addAction(translate(
                 "History", "Show this batch only"), lambda: self.show_batch(batch_id))
         menu.addAction(translate(
-            "History", "Open the batch's grid"), lambda: self.grid_requested.emit(batch_id))
+            "History", translate(
+                "History", "Open the batch's grid")), lambda: self.grid_requested.emit(batch_id))
         menu.addAction(translate(
             "History", "Export the batch to zip…"), lambda: self.ask_export_batch(batch_id))
         menu.addAction(translate(
@@ -667,7 +669,7 @@ class HistoryBrowser(QWidget):
             target = self._ask_zip(translate("History", "Export to zip"),
                                    time.strftime("qwen-image-export-%Y-%m-%d.zip"))
         else:
-            chosen = QFileDialog.getExistingDirectory(self, "Export to folder",
+            chosen = QFileDialog.getExistingDirectory(self, translate("History", "Export to folder"),
                                                       str(self._export_start()))
             target = Path(chosen) if chosen else None
             if target is not None and self.files is not None:
