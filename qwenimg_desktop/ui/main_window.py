@@ -384,14 +384,17 @@ class MainWindow(QMainWindow):
         """Send a job a budget cap holds back (its whole batch); False if it is not held."""
         row = self.jobs_model.row(job_id) if job_id else None
         if row is None or not row.held:
-            self.messenger.warning("Only a job held by a budget cap can be allowed once.")
+            self.messenger.warning(translate(
+                "MainWindow", "Only a job held by a budget cap can be allowed once."))
             return False
         try:
             self.services.engine.allow_once(job_id)
         except QwenImgError as exc:
-            self.messenger.error(f"Could not allow it: {exc.message}")
+            self.messenger.error(translate("MainWindow", "Could not allow it: {reason}").format(
+                reason=exc.message))
             return False
-        self.messenger.info("Allowed once: it is sent (with the rest of its batch, if any).")
+        self.messenger.info(translate(
+            "MainWindow", "Allowed once: it is sent (with the rest of its batch, if any)."))
         return True
 
     def choose_request(self, job_id: str) -> ChooseRequestDialog | None:
@@ -399,11 +402,13 @@ class MainWindow(QMainWindow):
         row = self.jobs_model.row(job_id) if job_id else None
         store = (self.services.history_store or _no_history)()
         if row is None or not row.awaits_choice or store is None:
-            self.messenger.warning("This job is not waiting for a choice of request at fal.")
+            self.messenger.warning(translate(
+                "MainWindow", "This job is not waiting for a choice of request at fal."))
             return None
         candidates = store.candidates(job_id)
         if not candidates:
-            self.messenger.warning("No requests at fal are recorded for this job.")
+            self.messenger.warning(translate(
+                "MainWindow", "No requests at fal are recorded for this job."))
             return None
         if self.chooser is not None:
             self.chooser.close()
@@ -420,16 +425,19 @@ class MainWindow(QMainWindow):
         try:
             self.services.engine.adopt_request(job_id, request_id)
         except QwenImgError as exc:
-            self.messenger.error(f"Could not follow it: {exc.message}")
+            self.messenger.error(translate("MainWindow", "Could not follow it: {reason}").format(
+                reason=exc.message))
             return
-        self.messenger.info("Following the chosen request at fal; nothing is sent again.")
+        self.messenger.info(translate(
+            "MainWindow", "Following the chosen request at fal; nothing is sent again."))
 
     def resume_after_lock(self) -> None:
         """The lock banner's Resume (after a top-up): the user's own pause stays as it is."""
         try:
             self.services.engine.resume_after_lock()
         except QwenImgError as exc:
-            self.messenger.error(f"Could not resume: {exc.message}")
+            self.messenger.error(translate("MainWindow", "Could not resume: {reason}").format(
+                reason=exc.message))
 
     def confirm_budget(self, decision: BudgetDecision) -> bool:
         """Ask whether an action held by the budget goes anyway (modal)."""
@@ -840,8 +848,9 @@ class MainWindow(QMainWindow):
             row = self.jobs_model.row(event.job_id)
             if row is None or not row.held:  # said once per hold, not per new figure
                 self.messenger.warning(
-                    f"{event.reason[:1].upper()}{event.reason[1:]}: the job waits in the list. "
-                    "Raise the cap in Settings, or right-click it → Allow once.")
+                    translate("MainWindow", "{reason}: the job waits in the list. Raise the cap "
+                              "in Settings, or right-click it → Allow once.").format(
+                        reason=f"{event.reason[:1].upper()}{event.reason[1:]}"))
         if isinstance(event, ev.AccountLocked):  # sending paused until the user resumes
             self.account_banner.show_lock(event.reason)
             return

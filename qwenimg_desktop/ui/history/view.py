@@ -555,9 +555,8 @@ class HistoryBrowser(QWidget):
         if self.search.batch != batch_id:
             menu.addAction(translate(
                 "History", "Show this batch only"), lambda: self.show_batch(batch_id))
-        menu.addAction(translate(
-            "History", translate(
-                "History", "Open the batch's grid")), lambda: self.grid_requested.emit(batch_id))
+        menu.addAction(translate("History", "Open the batch's grid"),
+                       lambda: self.grid_requested.emit(batch_id))
         menu.addAction(translate(
             "History", "Export the batch to zip…"), lambda: self.ask_export_batch(batch_id))
         menu.addAction(translate(
@@ -669,7 +668,8 @@ class HistoryBrowser(QWidget):
             target = self._ask_zip(translate("History", "Export to zip"),
                                    time.strftime("qwen-image-export-%Y-%m-%d.zip"))
         else:
-            chosen = QFileDialog.getExistingDirectory(self, translate("History", "Export to folder"),
+            chosen = QFileDialog.getExistingDirectory(self, translate(
+                "History", "Export to folder"),
                                                       str(self._export_start()))
             target = Path(chosen) if chosen else None
             if target is not None and self.files is not None:
