@@ -614,7 +614,7 @@ class MainWindow(QMainWindow):
 
         def failed(exc: Exception) -> None:
             self._prices_reading = False
-            reason = ("no API key is set" if isinstance(exc, LookupError)
+            reason = (translate("MainWindow", "no API key is set") if isinstance(exc, LookupError)
                       else exc.message if isinstance(exc, QwenImgError) else type(exc).__name__)
             log.info("fal's prices could not be read: %s", reason)
             if self.settings_dialog is not None:
