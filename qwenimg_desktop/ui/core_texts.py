@@ -22,6 +22,7 @@ from qwenimg_desktop.core.params import (
     ImageSizePreset,
     size_dimensions,
 )
+from qwenimg_desktop.core.pricing import PriceQuote, PriceSource, as_of
 from qwenimg_desktop.ui.i18n import translate
 
 CORE_TEXTS: Final = frozenset({
@@ -169,3 +170,18 @@ def template_help() -> str:
     tokens = ", ".join(f"{{{token}}} {core_text(what)}" for token, what in TOKENS.items())
     return translate("CoreText", "Tokens: {tokens}. A name already taken gets -2, -3, ….").format(
         tokens=tokens)
+
+
+def price_text(quote: PriceQuote, now: float | None = None) -> str:
+    """A price and where it comes from, for a tooltip (the core's ``PriceQuote.describe``
+    worded in the interface language)."""
+    if quote.source is PriceSource.own and quote.per_image is not None:
+        return translate("CoreText", "{cost} per image (your own price, overriding fal's)").format(
+            cost=f"${quote.per_image:.3f}")
+    if quote.source is PriceSource.fal and quote.per_image is not None:
+        if quote.is_old(now):
+            return translate("CoreText", "{cost} per image (fal's price as of {date})").format(
+                cost=f"${quote.per_image:.3f}", date=as_of(quote.read_at))
+        return translate("CoreText", "{cost} per image (fal's price)").format(
+            cost=f"${quote.per_image:.3f}")
+    return translate("CoreText", "price unknown (fal's price has not been read yet)")

@@ -832,6 +832,22 @@ fal 会对生成的每张图片计费。</translation>
         <source>Tokens: {tokens}. A name already taken gets -2, -3, ….</source>
         <translation>可用标记：{tokens}。重名时会加上 -2、-3……</translation>
     </message>
+    <message>
+        <source>{cost} per image (your own price, overriding fal&apos;s)</source>
+        <translation>每张图片 {cost}（你自己的价格，覆盖 fal 的价格）</translation>
+    </message>
+    <message>
+        <source>{cost} per image (fal&apos;s price as of {date})</source>
+        <translation>每张图片 {cost}（fal 截至 {date} 的价格）</translation>
+    </message>
+    <message>
+        <source>{cost} per image (fal&apos;s price)</source>
+        <translation>每张图片 {cost}（fal 的价格）</translation>
+    </message>
+    <message>
+        <source>price unknown (fal&apos;s price has not been read yet)</source>
+        <translation>价格未知（尚未读取 fal 的价格）</translation>
+    </message>
 </context>
 <context>
     <name>Describe</name>

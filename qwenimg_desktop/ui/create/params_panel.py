@@ -28,7 +28,7 @@ from qwenimg_desktop.core.settings import (
     ParamValues,
 )
 from qwenimg_desktop.ui import messages
-from qwenimg_desktop.ui.core_texts import CHOICE_NAMES, core_text
+from qwenimg_desktop.ui.core_texts import CHOICE_NAMES, core_text, price_text
 from qwenimg_desktop.ui.create.draft import Draft, Validation
 from qwenimg_desktop.ui.create.field_form import FieldForm
 from qwenimg_desktop.ui.create.param_fields import ErrorLabel, SeedField, SizeField
@@ -313,10 +313,10 @@ class ParamsPanel(QWidget):
         price = self.prices.quote(endpoint.id)
         cost = price.cost(request.num_images) if request is not None and not self.free else None
         self.generate.setText(messages.generate_label(cost, priced=not self.free))
-        shortcut = "Generate (Ctrl+Enter)"
-        self.generate.setToolTip(shortcut if self.free else f"{shortcut}: {price.describe()}")
+        shortcut = translate("ParamsPanel", "Generate (Ctrl+Enter)")
+        self.generate.setToolTip(shortcut if self.free else f"{shortcut}: {price_text(price)}")
         self.chooser.setToolTip(endpoint.id if self.free
-                                else f"{endpoint.id}: {price.describe()}")
+                                else f"{endpoint.id}: {price_text(price)}")
         self.generate.setEnabled(request is not None and not self._blocked_reason)
         reason = self._blocked_reason
         if request is None and self._validation.errors:
