@@ -31,7 +31,7 @@ from qwenimg_desktop.core.jobs.remote import EngineProcess
 from qwenimg_desktop.core.logs import install_excepthooks, setup_logging
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.paths import DRAFT_FILE, SETTINGS_FILE
-from qwenimg_desktop.core.secrets import KeyStore
+from qwenimg_desktop.core.secrets import BILLING_ACCOUNT, KeyStore
 from qwenimg_desktop.core.settings import AppSettings
 from qwenimg_desktop.core.store.files import DataLayout, ensure_writable
 from qwenimg_desktop.core.threads import favour_the_gui_thread
@@ -45,6 +45,7 @@ from qwenimg_desktop.ui.theme import ThemeController, app_icon
 from qwenimg_desktop.ui.workers import Workers
 
 if TYPE_CHECKING:
+    from qwenimg_desktop.core.balance import Balance
     from qwenimg_desktop.core.pricing import CachedPrice
     from qwenimg_desktop.core.store.history import HistoryStore
     from qwenimg_desktop.emulator.server import EmulatorServer
@@ -58,7 +59,7 @@ class AppRuntime:
     """Every long-lived service of one GUI session; ``close()`` shuts them down in order."""
 
     def __init__(self, options: Options, *, key_store: KeyStore | None = None,
-                 base_dir: Path | None = None) -> None:
+                 billing_keys: KeyStore | None = None, base_dir: Path | None = None) -> None:
         favour_the_gui_thread()  # the window shares the GIL with the engine's threads
         self.options = options
         override = base_dir if base_dir is not None else options.data_dir
@@ -71,6 +72,9 @@ class AppRuntime:
         self.settings: AppSettings = AppSettings.load(self.settings_path,
                                                       report=self.notices.append)
         self.key_store: KeyStore = key_store if key_store is not None else KeyStore()
+        # The optional admin-scoped billing key: its own keyring entry (core/balance.py).
+        self.billing_keys: KeyStore = (billing_keys if billing_keys is not None
+                                       else self.key_store.sibling(BILLING_ACCOUNT))
         self.workers: Workers = Workers()
         self.bridge: EngineBridge = EngineBridge()
         self.emulator: EmulatorServer | None = None
@@ -191,6 +195,7 @@ class AppRuntime:
         services = UiServices(
             settings=self.settings, settings_path=self.settings_path,
             draft_path=self.config_dir / DRAFT_FILE, key_store=self.key_store,
+            billing_keys=None if self.demo else self.billing_keys, read_balance=_read_balance,
             workers=self.workers, bridge=self.bridge, engine=self.engine,
             queue_base=self.queue_base,
             check_key=_check_key, read_prices=_read_prices,
@@ -289,6 +294,13 @@ def _read_prices(base: str, key: str) -> list[CachedPrice]:
     from qwenimg_desktop.core.fal.platform import prices_with_key  # noqa: PLC0415
 
     return prices_with_key(base, key, [e.id for e in all_endpoints()])
+
+
+def _read_balance(base: str, key: str) -> Balance:
+    """``core.balance.read_balance``, imported when first used (off the GUI thread)."""
+    from qwenimg_desktop.core.balance import read_balance  # noqa: PLC0415
+
+    return read_balance(base, key)
 
 
 def _demo_key() -> str:

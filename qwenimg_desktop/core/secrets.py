@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 SERVICE_NAME = "qwenimg-desktop"
 ACCOUNT = "fal-api-key"
+BILLING_ACCOUNT = "fal-billing-key"
+"""The optional admin-scoped key that may read the account's balance: its own keyring entry."""
 DEFAULT_TIMEOUT = 2.0
 MAX_KEY_LENGTH = 1024
 
@@ -159,13 +161,19 @@ class KeyStore:
     Args:
         backend: pin a keyring backend (tests, or a user choice); default: keyring's choice.
         timeout: seconds each keyring call may take.
+        account: the keyring entry (the API key's; :data:`BILLING_ACCOUNT` for the billing key).
+        from_environment: whether FAL_KEY overrides the entry (only for the API key).
     """
 
     def __init__(
-        self, backend: KeyringBackend | None = None, timeout: float = DEFAULT_TIMEOUT
+        self, backend: KeyringBackend | None = None, timeout: float = DEFAULT_TIMEOUT, *,
+        account: str = ACCOUNT, from_environment: bool = True,
     ) -> None:
         self._backend = backend
         self._timeout = timeout
+        self._account = account
+        self._from_environment = from_environment
+        self._what = "API key" if account == ACCOUNT else "billing key"
         self._session_key: str | None = None
         self._lock = threading.Lock()
         self._stuck: threading.Thread | None = None
@@ -192,13 +200,13 @@ class KeyStore:
         return self._lookup()[1]
 
     def _lookup(self) -> tuple[str | None, KeySource]:
-        env_key, _ = key_from_environment()  # FAL_KEY, else FAL_KEY_ID + FAL_KEY_SECRET
-        if env_key:
+        env_key, _ = key_from_environment() if self._from_environment else (None, None)
+        if env_key:  # FAL_KEY, else FAL_KEY_ID + FAL_KEY_SECRET
             return env_key, "env"
         if self._session_key is not None:
             return self._session_key, "session"
         backend = self._usable_backend()
-        stored = self._call("read", lambda: backend.get_password(SERVICE_NAME, ACCOUNT))
+        stored = self._call("read", lambda: backend.get_password(SERVICE_NAME, self._account))
         if not stored:
             return None, "none"
         register_secret(stored)
@@ -216,22 +224,23 @@ class KeyStore:
         key = clean_key(key)
         register_secret(key)
         backend = self._usable_backend()
-        self._call("write", lambda: backend.set_password(SERVICE_NAME, ACCOUNT, key))
-        read_back = self._call("read back", lambda: backend.get_password(SERVICE_NAME, ACCOUNT))
+        self._call("write", lambda: backend.set_password(SERVICE_NAME, self._account, key))
+        read_back = self._call(
+            "read back", lambda: backend.get_password(SERVICE_NAME, self._account))
         if read_back != key:
             raise KeyringUnavailable(
                 f"The system keyring ({describe_backend(backend)}) accepted the key "
                 "but did not keep it."
             )
         self._session_key = None
-        _log.info("API key saved to the system keyring (%s)", describe_backend(backend))
+        _log.info("%s saved to the system keyring (%s)", self._what, describe_backend(backend))
 
     def set_session_key(self, key: str) -> None:
         """Keep ``key`` in memory for this session only (the fallback without a keyring)."""
         key = clean_key(key)
         register_secret(key)
         self._session_key = key
-        _log.info("API key kept for this session only")
+        _log.info("%s kept for this session only", self._what)
 
     def delete(self) -> None:
         """Forget the key: drop the session key and remove it from the keyring if stored there.
@@ -243,10 +252,15 @@ class KeyStore:
         backend = self._resolve_backend()
         if not _usable(backend):
             return
-        if self._call("read", lambda: backend.get_password(SERVICE_NAME, ACCOUNT)) is None:
+        if self._call("read", lambda: backend.get_password(SERVICE_NAME, self._account)) is None:
             return
-        self._call("delete", lambda: backend.delete_password(SERVICE_NAME, ACCOUNT))
-        _log.info("API key removed from the system keyring")
+        self._call("delete", lambda: backend.delete_password(SERVICE_NAME, self._account))
+        _log.info("%s removed from the system keyring", self._what)
+
+    def sibling(self, account: str) -> KeyStore:
+        """A store of another keyring entry on the same backend and time budget (the billing
+        key beside the API key); the environment never overrides it."""
+        return KeyStore(self._backend, self._timeout, account=account, from_environment=False)
 
     # ---- backend ------------------------------------------------------------------------
 
@@ -260,7 +274,7 @@ class KeyStore:
     def check(self) -> None:
         """Raise :class:`KeyringUnavailable` with the reason unless the keyring can be read."""
         backend = self._usable_backend()
-        value = self._call("read", lambda: backend.get_password(SERVICE_NAME, ACCOUNT))
+        value = self._call("read", lambda: backend.get_password(SERVICE_NAME, self._account))
         register_secret(value)
 
     def available(self) -> bool:

@@ -229,6 +229,11 @@ class AppSettings(BaseModel):
         default=None, ge=1, le=100000, title="Ask above (images)",
         description="Ask before one action makes more images than this; empty = never ask.",
     )
+    low_balance_usd: float = Field(
+        default=5.0, ge=0.0, le=1000000.0, title="Low balance warning (USD)",
+        description="With a billing key: the status bar warns when fal's balance is under "
+        "this.",
+    )
     concurrency: int = Field(
         default=2, ge=1, le=16, title="Jobs at once",
         description="How many requests run at the same time.",

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from qwenimg_desktop import APP_NAME, __version__
+from qwenimg_desktop.core.balance import MIN_INTERVAL_S, Balance, BillingKeyNotAdmin
 from qwenimg_desktop.core.batch.plan import BatchPlan, request_cost, seed_sweep
 from qwenimg_desktop.core.budget import Budget, BudgetDecision, Verdict, check_budget
 from qwenimg_desktop.core.edit_request import EditRequest
@@ -32,7 +33,7 @@ from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.lease import live_owners
 from qwenimg_desktop.core.jobs.model import REMOTE_STATES, JobState
 from qwenimg_desktop.core.params import GenerationRequest
-from qwenimg_desktop.core.pricing import CachedPrice, PriceBook
+from qwenimg_desktop.core.pricing import CachedPrice, PriceBook, as_of
 from qwenimg_desktop.core.settings import DraftSnapshot, ParamValues, ThemeChoice
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.snippets import Snippet
@@ -53,7 +54,7 @@ from qwenimg_desktop.ui.create.result_viewer import ResultViewer
 from qwenimg_desktop.ui.dialogs.budget_stop import confirm_budget
 from qwenimg_desktop.ui.dialogs.choose_request import ChooseRequestDialog
 from qwenimg_desktop.ui.dialogs.first_run import FirstRunDialog
-from qwenimg_desktop.ui.dialogs.settings_dialog import SettingsDialog
+from qwenimg_desktop.ui.dialogs.settings_dialog import BillingAccess, SettingsDialog
 from qwenimg_desktop.ui.dialogs.spend_view import SpendDialog
 from qwenimg_desktop.ui.editor.editor_panel import EditorPanel
 from qwenimg_desktop.ui.editor.library_pane import LibraryPane, SnippetDialog
@@ -97,6 +98,9 @@ class MainWindow(QMainWindow):
     chooser: ChooseRequestDialog | None = None  # the open "Choose the request at fal" list
     _pause_touched = False  # the user toggled Pause sending since the window opened
     _prices_reading = False  # refresh_prices: one read of fal's prices at a time
+    # refresh_balance: one read at a time, at most one a minute (core/balance.py)
+    _balance_reading = _balance_again = False
+    _balance_read_at = float("-inf")
 
     def __init__(self, services: UiServices, theme: ThemeController | None = None,
                  icon: QIcon | None = None) -> None:
@@ -187,6 +191,7 @@ class MainWindow(QMainWindow):
     # ---- construction -----------------------------------------------------------------------
 
     def _build(self) -> None:
+        self._build_balance()
         # The output folder, Save as…, Export and Open folder (ui/user_files.py).
         self.results.files = self.history.files = self.files = UserFiles(
             self.services.settings, self.services.workers, self.services.demo, self)
@@ -580,13 +585,92 @@ class MainWindow(QMainWindow):
             self.settings_dialog = SettingsDialog(
                 self.services.key_store, self.services.settings, self.services.workers,
                 self.services.queue_base, self.services.check_key, self,
-                prices=None if self.services.demo else self.prices)
+                prices=None if self.services.demo else self.prices,
+                billing=self._billing_access())
+            self.settings_dialog.billing_key_changed.connect(
+                lambda: self.refresh_balance(force=True))
             self.settings_dialog.key_changed.connect(self.check_key)
             self.settings_dialog.settings_changed.connect(self._settings_changed)
         self.settings_dialog.show()
         self.settings_dialog.raise_()
         self.refresh_prices()  # fal's prices, read again whenever the settings open
         return self.settings_dialog
+
+    # ---- balance (the optional billing key) --------------------------------------------------
+
+    def _build_balance(self) -> None:
+        self.balance_label = plain_label("", self)
+        self.balance_label.setObjectName("falBalance")
+        self.balance_label.hide()  # without a billing key nothing is shown
+        self._balance_timer = QTimer(self)
+        self._balance_timer.setSingleShot(True)
+        self._balance_timer.timeout.connect(self.refresh_balance)
+        self.statusBar().addPermanentWidget(self.balance_label)
+
+    def _billing_access(self) -> BillingAccess | None:
+        keys, read = self.services.billing_keys, self.services.read_balance
+        return None if self.services.demo or keys is None or read is None else (
+            BillingAccess(keys, read))
+
+    def refresh_balance(self, *, force: bool = False) -> bool:
+        """Read fal's balance with the billing key on a worker: at start, after jobs finish
+        (at most once a minute; a read asked sooner runs when the minute is up) and when the
+        key changes (``force``). Without a billing key nothing is read or shown. False when
+        no read starts now."""
+        keys, read = self.services.billing_keys, self.services.read_balance
+        if self.services.demo or keys is None or read is None:
+            return False
+        if self._balance_reading:
+            self._balance_again = True
+            return False
+        wait = MIN_INTERVAL_S - (time.monotonic() - self._balance_read_at)
+        if wait > 0 and not force:
+            if not self._balance_timer.isActive():
+                self._balance_timer.start(int(wait * 1000) + 1)
+            return False
+        self._balance_reading, self._balance_again = True, False
+        self._balance_read_at = time.monotonic()
+        base = self.services.queue_base
+
+        def work() -> Balance | None:
+            try:
+                key = keys.get()
+            except KeyringUnavailable:
+                return None  # no keyring: no billing key, nothing to ask
+            return read(base, key) if key else None
+
+        self.services.workers.run(work, self._show_balance, self._balance_failed)
+        return True
+
+    def _show_balance(self, balance: Balance | None) -> None:
+        self._balance_reading = False
+        label = self.balance_label
+        if balance is None:
+            label.hide()
+        else:
+            threshold = self.services.settings.low_balance_usd
+            label.setText(balance.text(threshold))
+            label.setStyleSheet("color: #d64545;" if balance.is_low(threshold) else "")
+            label.setToolTip(f"fal's balance, read {as_of(balance.read_at)} with the billing "
+                             "key (Settings)")
+            label.show()
+        if self._balance_again:
+            self.refresh_balance()
+
+    def _balance_failed(self, exc: Exception) -> None:
+        self._balance_reading = False
+        label = self.balance_label
+        if isinstance(exc, BillingKeyNotAdmin):
+            label.setText("Balance: the billing key is not an admin key")
+            label.setToolTip(f"{exc.message} {exc.next_step}")
+            label.setStyleSheet("color: #d64545;")
+            label.show()
+        else:
+            reason = exc.message if isinstance(exc, QwenImgError) else type(exc).__name__
+            log.info("the balance could not be read: %s", reason)
+            label.setToolTip(f"The balance could not be read now: {reason}")
+        if self._balance_again:
+            self.refresh_balance()
 
     # ---- prices -----------------------------------------------------------------------------
 
@@ -897,6 +981,7 @@ class MainWindow(QMainWindow):
         store = (self.services.history_store or _no_history)()
         if store is not None and not self.services.demo:
             self._load_prices(store)
+        self.refresh_balance()  # with a billing key only
         for job_id in self.jobs_model.fill_requests():
             row = self.jobs_model.row(job_id)
             if row is not None:
@@ -994,6 +1079,7 @@ class MainWindow(QMainWindow):
 
     def _job_finished(self, job_id: str) -> None:
         self.history.job_finished(job_id)
+        self.refresh_balance()
         self.grids.job_finished(job_id)
         self.refresh_spend()
         row = self.jobs_model.row(job_id)

@@ -15,6 +15,7 @@ from qwenimg_desktop.ui.bridge import EngineBridge
 from qwenimg_desktop.ui.workers import Workers
 
 if TYPE_CHECKING:
+    from qwenimg_desktop.core.balance import Balance
     from qwenimg_desktop.core.pricing import CachedPrice
     from qwenimg_desktop.core.store.history import HistoryStore
 
@@ -42,5 +43,9 @@ class UiServices:
     history_store: Callable[[], HistoryStore | None] | None = None
     # (queue base, key) -> fal's prices now (blocking; core.fal.platform.prices_with_key).
     read_prices: Callable[[str, str], list[CachedPrice]] | None = None
+    # The optional admin-scoped billing key (None in demo mode) and (queue base, key) ->
+    # the balance (blocking; core.balance.read_balance).
+    billing_keys: KeyStore | None = None
+    read_balance: Callable[[str, str], Balance] | None = None
     # Sentences about files found bad at start-up (e.g. settings moved aside): shown once.
     notices: tuple[str, ...] = ()

@@ -2912,6 +2912,54 @@ Chinese and English both work.</source>
         <source>{model}: ${price} per image (fal&apos;s price)</source>
         <translation>{model}：每张图片 ${price}（fal 的价格）</translation>
     </message>
+    <message>
+        <source>Optional: an ADMIN-scope fal key (id:secret)</source>
+        <translation>可选：具有 ADMIN 权限的 fal 密钥 (id:secret)</translation>
+    </message>
+    <message>
+        <source>Save billing key</source>
+        <translation>保存计费密钥</translation>
+    </message>
+    <message>
+        <source>Remove billing key</source>
+        <translation>移除计费密钥</translation>
+    </message>
+    <message>
+        <source>Test billing key</source>
+        <translation>测试计费密钥</translation>
+    </message>
+    <message>
+        <source>Balance (optional billing key)</source>
+        <translation>余额（可选的计费密钥）</translation>
+    </message>
+    <message>
+        <source>fal shows the balance only to a key with the ADMIN scope. Saved here, in the system keyring apart from the API key, it shows the balance in the status bar; without it nothing is shown.</source>
+        <translation>fal 只向具有 ADMIN 权限的密钥显示余额。保存在这里（系统钥匙串中，与 API 密钥分开）后，状态栏会显示余额；没有它则什么都不显示。</translation>
+    </message>
+    <message>
+        <source>Warn when the balance is under</source>
+        <translation>余额低于此值时提醒</translation>
+    </message>
+    <message>
+        <source>The billing key was saved to the system keyring.</source>
+        <translation>计费密钥已保存到系统钥匙串。</translation>
+    </message>
+    <message>
+        <source>The billing key was removed; no balance is shown.</source>
+        <translation>计费密钥已移除；不再显示余额。</translation>
+    </message>
+    <message>
+        <source>The billing key works: {balance}.</source>
+        <translation>计费密钥可用：{balance}。</translation>
+    </message>
+    <message>
+        <source>Testing the billing key…</source>
+        <translation>正在测试计费密钥…</translation>
+    </message>
+    <message>
+        <source>There is no billing key to test: paste one.</source>
+        <translation>没有可测试的计费密钥：请粘贴一个。</translation>
+    </message>
 </context>
 <context>
     <name>SizeField</name>

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from keyring.backends import null
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QWidget
@@ -16,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from qwenimg_desktop.app import Options
 from qwenimg_desktop.app.runtime import AppRuntime
 from qwenimg_desktop.core.jobs.model import JobState
-from qwenimg_desktop.core.secrets import KeyStore
+from qwenimg_desktop.core.secrets import BILLING_ACCOUNT, KeyStore
 from qwenimg_desktop.emulator.server import EmulatorServer
 from qwenimg_desktop.ui.create.jobs_model import JobRow
 from qwenimg_desktop.ui.main_window import MainWindow
@@ -34,6 +35,12 @@ def session_keystore(key: str | None = TEST_KEY) -> KeyStore:
     return store
 
 
+def no_billing_key() -> KeyStore:
+    """A billing key store on keyring's null backend: no billing key (no keyring touched)."""
+    return KeyStore(backend=null.Keyring(), account=BILLING_ACCOUNT,
+                    from_environment=False)
+
+
 @pytest.fixture
 def runtime_factory(
     qapp: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -45,11 +52,12 @@ def runtime_factory(
     def factory(
         emulator: EmulatorServer | None = None, *, key_store: KeyStore | None = None,
         demo: bool = False, base: Path | None = None, first_run_done: bool = True,
+        billing_keys: KeyStore | None = None,
     ) -> AppRuntime:
         base_dir = base or tmp_path / "base"
         options = Options(demo=demo, queue_url=emulator.base_url if emulator else None)
         runtime = AppRuntime(options, key_store=key_store or session_keystore(),
-                             base_dir=base_dir)
+                             billing_keys=billing_keys or no_billing_key(), base_dir=base_dir)
         runtime.settings.first_run_done = first_run_done
         runtimes.append(runtime)
         runtime.make_window()

@@ -4,6 +4,7 @@ the user's own price, budget limits, and app preferences."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from qwenimg_desktop.core.balance import Balance
 from qwenimg_desktop.core.endpoints.registry import all_endpoints
 from qwenimg_desktop.core.errors import KeyringUnavailable, QwenImgError
 from qwenimg_desktop.core.fal.credentials import key_shape_problem
@@ -37,19 +39,29 @@ from qwenimg_desktop.ui.safe_text import plain_label
 from qwenimg_desktop.ui.workers import Workers
 
 KeyChecker = Callable[[str, str], str | None]  # (queue base, key) -> what it proved, or raises
+BalanceReader = Callable[[str, str], Balance]  # (queue base, billing key) -> the balance
+
+
+@dataclass(frozen=True)
+class BillingAccess:
+    """The billing key's keyring entry and how to read the balance with it."""
+
+    keys: KeyStore
+    read: BalanceReader
 
 
 class SettingsDialog(QDialog):
     """Non-modal settings; every keyring call and the key test run on a worker thread."""
 
     key_changed = Signal()  # the key was saved, removed or set for the session
+    billing_key_changed = Signal()  # the billing key was saved or removed
     settings_changed = Signal()
     busy_changed = Signal(bool)
 
     def __init__(
         self, key_store: KeyStore, settings: AppSettings, workers: Workers,
         queue_base: str, check_key: KeyChecker, parent: QWidget | None = None, *,
-        prices: PriceBook | None = None,
+        prices: PriceBook | None = None, billing: BillingAccess | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(translate("SettingsDialog", "Settings"))
@@ -60,6 +72,21 @@ class SettingsDialog(QDialog):
         self._queue_base = queue_base
         self._check_key = check_key
         self._prices = prices  # None in demo mode: nothing is charged, no price shown
+        self._billing_keys = billing.keys if billing is not None else None  # None: demo mode
+        self._read_balance = billing.read if billing is not None else None
+        self.billing_field = QLineEdit(self)
+        self.billing_field.setObjectName("billingKeyField")
+        self.billing_field.setEchoMode(QLineEdit.EchoMode.Password)
+        self.billing_field.setPlaceholderText(
+            translate("SettingsDialog", "Optional: an ADMIN-scope fal key (id:secret)"))
+        self.billing_save = QPushButton(translate("SettingsDialog", "Save billing key"), self)
+        self.billing_remove = QPushButton(translate("SettingsDialog", "Remove billing key"),
+                                          self)
+        self.billing_test = QPushButton(translate("SettingsDialog", "Test billing key"), self)
+        self.billing_result = plain_label("", self)
+        self.billing_result.setObjectName("billingResult")
+        self.billing_result.setWordWrap(True)
+        self.low_balance = QDoubleSpinBox(self)
         self._busy = 0
         self._keyring_ok = True
         self._has_key = False  # known once the location is read: Remove needs a key
@@ -125,6 +152,7 @@ class SettingsDialog(QDialog):
         key_layout.addWidget(self.location)
         key_layout.addWidget(self.result_label)
         prices = self._build_prices()
+        billing = self._build_billing()
         budget = self._build_budget()
         general = QGroupBox(translate("SettingsDialog", "Generation"), self)
         form = QFormLayout(general)
@@ -139,13 +167,14 @@ class SettingsDialog(QDialog):
         layout.addWidget(key_box)
         layout.addWidget(prices)
         layout.addWidget(budget)
+        layout.addWidget(billing)
         layout.addWidget(general)
         self.files = FilesSettings(self._settings, self)
         self.files.changed.connect(self.settings_changed)
         layout.addWidget(self.files)
         layout.addWidget(close)
         for spin in (self.price, self.daily_cap, self.monthly_cap, self.ask_above_usd,
-                     self.ask_above_images, self.concurrency):
+                     self.ask_above_images, self.low_balance, self.concurrency):
             spin.valueChanged.connect(self._apply_general)
         self.result_label.hide()
         self.resize(600, layout.totalHeightForWidth(600))
@@ -196,6 +225,101 @@ class SettingsDialog(QDialog):
         form.addRow(translate("SettingsDialog", "… or makes more than"), self.ask_above_images)
         box.setVisible(self._prices is not None)  # demo mode: nothing is charged
         return box
+
+    def _build_billing(self) -> QGroupBox:
+        box = QGroupBox(translate("SettingsDialog", "Balance (optional billing key)"), self)
+        layout = QVBoxLayout(box)
+        about = plain_label(translate(
+            "SettingsDialog", "fal shows the balance only to a key with the ADMIN scope. Saved "
+            "here, in the system keyring apart from the API key, it shows the balance in the "
+            "status bar; without it nothing is shown."), box)
+        about.setWordWrap(True)
+        buttons = QHBoxLayout()
+        for button in (self.billing_save, self.billing_remove, self.billing_test):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        form = QFormLayout()
+        self.low_balance.setRange(0.0, 1000000.0)
+        self.low_balance.setDecimals(2)
+        self.low_balance.setPrefix("$ ")
+        self.low_balance.setValue(self._settings.low_balance_usd)
+        self.low_balance.setToolTip(
+            AppSettings.model_fields["low_balance_usd"].description or "")
+        form.addRow(translate("SettingsDialog", "Warn when the balance is under"),
+                    self.low_balance)
+        layout.addWidget(about)
+        layout.addWidget(self.billing_field)
+        layout.addLayout(buttons)
+        layout.addWidget(self.billing_result)
+        layout.addLayout(form)
+        self.billing_result.hide()
+        self.billing_save.clicked.connect(self.save_billing_key)
+        self.billing_remove.clicked.connect(self.remove_billing_key)
+        self.billing_test.clicked.connect(self.test_billing_key)
+        box.setVisible(self._billing_keys is not None)
+        return box
+
+    def save_billing_key(self) -> None:
+        keys, typed = self._billing_keys, self.billing_field.text()
+        if keys is None:
+            return
+
+        def saved(_: None) -> None:
+            self.billing_field.clear()
+            self._billing_said(True, translate(
+                "SettingsDialog", "The billing key was saved to the system keyring."))
+            self.billing_key_changed.emit()
+
+        self._run(lambda: keys.set(typed), saved, self._billing_failed)
+
+    def remove_billing_key(self) -> None:
+        keys = self._billing_keys
+        if keys is None:
+            return
+
+        def removed(_: None) -> None:
+            self._billing_said(True, translate(
+                "SettingsDialog", "The billing key was removed; no balance is shown."))
+            self.billing_key_changed.emit()
+
+        self._run(keys.delete, removed, self._billing_failed)
+
+    def test_billing_key(self) -> None:
+        keys, read, typed = self._billing_keys, self._read_balance, self.billing_field.text()
+        if keys is None or read is None:
+            return
+        base, threshold = self._queue_base, self._settings.low_balance_usd
+
+        def work() -> str:
+            key = typed.strip() or keys.get()
+            if not key:
+                raise LookupError("no billing key")
+            if problem := key_shape_problem(key):
+                raise InvalidKey(problem)
+            return read(base, key).text(threshold)
+
+        def done(text: str) -> None:
+            self._billing_said(True, translate(
+                "SettingsDialog", "The billing key works: {balance}.").format(balance=text))
+
+        self.billing_result.setText(translate("SettingsDialog", "Testing the billing key…"))
+        self._run(work, done, self._billing_failed)
+
+    def _billing_failed(self, exc: Exception) -> None:
+        if isinstance(exc, LookupError):
+            text = translate("SettingsDialog", "There is no billing key to test: paste one.")
+        elif isinstance(exc, QwenImgError):
+            text = f"{exc.message} {exc.next_step}".strip()
+        else:
+            text = translate("SettingsDialog", "Unexpected problem: {kind}.").format(
+                kind=exc.__class__.__name__)
+        self._billing_said(False, text)
+
+    def _billing_said(self, ok: bool, text: str) -> None:
+        self.billing_result.setText(text)
+        self.billing_result.setVisible(bool(text))
+        self.billing_result.setStyleSheet("color: #2e9d4f;" if ok else "color: #d64545;")
+        self._fit_height()
 
     def show_prices(self, failure: str = "") -> None:
         """fal's price of each endpoint as last read ("as of <date>" once a day old), and
@@ -349,6 +473,7 @@ class SettingsDialog(QDialog):
         settings.ask_above_usd = round(self.ask_above_usd.value(), 2) or None
         settings.ask_above_images = self.ask_above_images.value() or None
         settings.concurrency = self.concurrency.value()
+        settings.low_balance_usd = round(self.low_balance.value(), 2)
         self.show_prices()
         self.settings_changed.emit()
 
