@@ -7,17 +7,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -163,7 +165,11 @@ class SettingsDialog(QDialog):
         form.addRow(translate("SettingsDialog", "Jobs at once"), self.concurrency)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         close.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
+        # The groups scroll, Close stays: with prices, budget and balance the dialog needs
+        # ~830 px, more than a 1366×768 screen has; it is never taller than the screen.
+        self.content = QWidget(self)
+        layout = QVBoxLayout(self.content)
+        layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(key_box)
         layout.addWidget(prices)
         layout.addWidget(budget)
@@ -172,12 +178,21 @@ class SettingsDialog(QDialog):
         self.files = FilesSettings(self._settings, self)
         self.files.changed.connect(self.settings_changed)
         layout.addWidget(self.files)
-        layout.addWidget(close)
+        self.groups_scroll = QScrollArea(self)
+        self.groups_scroll.setWidgetResizable(True)
+        self.groups_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.groups_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.groups_scroll.setWidget(self.content)
+        outer = QVBoxLayout(self)
+        outer.addWidget(self.groups_scroll, 1)
+        outer.addWidget(close)
+        self._close_box = close
         for spin in (self.price, self.daily_cap, self.monthly_cap, self.ask_above_usd,
                      self.ask_above_images, self.low_balance, self.concurrency):
             spin.valueChanged.connect(self._apply_general)
         self.result_label.hide()
-        self.resize(600, layout.totalHeightForWidth(600))
+        self.resize(600, 100)
+        self._fit_height()
 
     def _build_prices(self) -> QGroupBox:
         box = QGroupBox(translate("SettingsDialog", "Prices"), self)
@@ -458,12 +473,26 @@ class SettingsDialog(QDialog):
         self.result_label.setStyleSheet("color: #2e9d4f;" if ok else "color: #d64545;")
         self._fit_height()
 
+    def needed_height(self) -> int:
+        """The height that shows every group and wrapped line without scrolling."""
+        layout, outer = self.content.layout(), self.layout()
+        if layout is None or outer is None:
+            return self.height()
+        margins = outer.contentsMargins()
+        scroll_bar = self.groups_scroll.verticalScrollBar().sizeHint().width()
+        inner = self.width() - margins.left() - margins.right() - scroll_bar
+        close = self._close_box.sizeHint().height()
+        return (layout.totalHeightForWidth(inner) + close + outer.spacing() + margins.top()
+                + margins.bottom())
+
     def _fit_height(self) -> None:
-        """Grow to show every wrapped line (a longer message must not be clipped)."""
-        layout = self.layout()
-        needed = layout.totalHeightForWidth(self.width()) if layout is not None else -1
-        if needed > self.height():
-            self.resize(self.width(), needed)
+        """Grow to show every wrapped line (a longer message must not be clipped), up to the
+        screen's height; beyond it the groups scroll."""
+        screen = self.screen().availableGeometry().height()
+        frame = self.frameGeometry().height() - self.geometry().height()
+        fitting = min(self.needed_height(), screen - max(frame, 0))
+        if fitting > self.height() or self.height() > screen - max(frame, 0):
+            self.resize(self.width(), fitting)
 
     def _apply_general(self) -> None:
         settings = self._settings
