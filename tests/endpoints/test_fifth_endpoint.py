@@ -4,6 +4,7 @@ help) shows the new field from its title, description, bounds and default."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -14,6 +15,7 @@ from qwenimg_desktop.cli import build_parser
 from qwenimg_desktop.core.endpoints import Endpoint, EndpointKind, Tier, build_request, registered
 from qwenimg_desktop.core.fal.protocol import GenerationResult
 from qwenimg_desktop.core.params import GenerationRequest, form
+from qwenimg_desktop.core.pricing import CachedPrice
 from qwenimg_desktop.core.settings import AppSettings
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.metadata import EmbeddedMeta, parameters_text
@@ -52,6 +54,8 @@ def test_the_new_field_reaches_the_panel_and_the_request(qtbot: QtBot) -> None:
     draft = Draft()
     panel = ParamsPanel(draft, AppSettings())
     qtbot.addWidget(panel)
+    # fal's price for the new endpoint, as the window's price book holds it once read
+    panel.prices.update([CachedPrice(TEST_ID, 0.5, "image", "USD", time.time())])
     draft.set_prompt("guided")
     draft.update_params(endpoint=TEST_ID)
     spin = panel.form.inputs["guidance_scale"]
@@ -63,7 +67,7 @@ def test_the_new_field_reaches_the_panel_and_the_request(qtbot: QtBot) -> None:
     assert isinstance(request, GuidedRequest)
     assert request.guidance_scale == 7.25
     assert request.to_api_payload()["guidance_scale"] == 7.25
-    assert panel.generate.text() == "Generate · $0.50"  # the endpoint's own list price
+    assert panel.generate.text() == "Generate · $0.50"  # the price fal lists for it
     spin.setValue(12.0)  # type: ignore[attr-defined]
     assert draft.validate_now().ok
 

@@ -10,12 +10,14 @@ from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs import reconcile
 from qwenimg_desktop.core.jobs.model import AMBIGUOUS_AT_FAL, JobState
 from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.pricing import PriceBook
 from qwenimg_desktop.ui.create.jobs_model import JobsModel
 from qwenimg_desktop.ui.create.jobs_view import JobsPanel
 
 
 def _panel(qtbot: QtBot) -> tuple[JobsModel, JobsPanel]:
     model = JobsModel()
+    model.prices = PriceBook(lambda: 0.075)  # the window's prices: here the user's own
     panel = JobsPanel(model)
     qtbot.addWidget(panel)
     return model, panel
