@@ -107,3 +107,19 @@ def test_an_image_picked_before_its_turn_is_decoded_next(qtbot: QtBot, tmp_path:
         assert viewer.view.image.pixelColor(0, 0) == QColor(*COLOURS[1])
     finally:
         workers.shutdown()
+
+
+def test_the_strip_shows_only_for_more_than_one_image(qtbot: QtBot, tmp_path: Path) -> None:
+    """One image needs no strip: its height goes to the image (at 1366×768 in edit mode the
+    strip was taller than the image)."""
+    viewer, _workers = _viewer(qtbot)
+    paths = _images(tmp_path)
+    viewer.show_job(_row(paths[:1]))
+    assert viewer.strip.count() == 1
+    assert not viewer.strip.isVisible()
+    view_alone = viewer.view.height()
+    viewer.show_job(_row(paths))
+    assert viewer.strip.isVisible()
+    qtbot.waitUntil(lambda: viewer.view.height() < view_alone, timeout=3000)
+    viewer.show_job(None)
+    assert not viewer.strip.isVisible()

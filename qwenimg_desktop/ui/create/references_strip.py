@@ -77,13 +77,13 @@ class ReferenceTile(QWidget):
         self.left = _tool("◀", translate("ReferenceStrip", "Move earlier"), self)
         self.right = _tool("▶", translate("ReferenceStrip", "Move later"), self)
         self.remove = _tool("✕", translate("ReferenceStrip", "Remove this reference"), self)
-        buttons = QHBoxLayout()
+        buttons = QHBoxLayout()  # the number beside its buttons: one row less of height
         buttons.setSpacing(2)
+        buttons.addWidget(self.number, 1)
         for button in (self.left, self.right, self.remove):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(self.number)
         layout.addWidget(self.picture)
         layout.addLayout(buttons)
 
@@ -108,6 +108,7 @@ class ReferenceStrip(QWidget):
         self.hint = plain_label(translate("ReferenceStrip", "Drop or paste up to 3 images; the "
                                           "prompt calls them image 1, image 2, image 3."), self)
         self.hint.setWordWrap(True)
+        self.setToolTip(self.hint.text())
         self.add_button = QPushButton(translate("ReferenceStrip", "Add…"), self)
         self.paste_button = QPushButton(translate("ReferenceStrip", "Paste"), self)
         self.problems = plain_label("", self)
@@ -289,6 +290,9 @@ class ReferenceStrip(QWidget):
             self._tiles_row.addWidget(tile)
             self.tiles.append(tile)
         self._tiles_row.addStretch(1)
+        # The how-to until there is a reference (then each tile says "image N"); its line goes
+        # to the result image. It stays a tooltip of the strip.
+        self.hint.setVisible(not refs)
         full = len(refs) >= self._draft.endpoint.max_references
         self.add_button.setEnabled(not full)
         self.paste_button.setEnabled(not full)

@@ -205,6 +205,9 @@ class ResultViewer(QWidget):
             self.strip.addItem(item)
         if self.strip.count():
             self.strip.setCurrentRow(0)
+        # One image needs no strip: its ~100 px go to the image (at 1366×768 in edit mode the
+        # strip was taller than the image above it).
+        self.strip.setVisible(self.strip.count() > 1)
         self._load_next()
         self._refresh_buttons()
 
