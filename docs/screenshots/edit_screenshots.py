@@ -79,7 +79,7 @@ def main() -> int:
         win.resize(1440, 940)
         win.show()
         win.editor.set_preview_visible(False)  # room for the parameters and the model choice
-        win.splitters["top"].setSizes([1000, 0, 420])  # editor, (hidden) library, parameters
+        win.splitters["outer"].setSizes([1000, 420])  # centre, parameters
         win.editor.load(FIRST, "", 0)
         pump(app, 0.5)
         first = win.generate()
