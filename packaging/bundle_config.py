@@ -40,7 +40,7 @@ EXCLUDED_MODULES: Final = (
     "PySide6.QtDataVisualization", "PySide6.QtGraphs", "PySide6.QtDesigner", "PySide6.QtHelp",
     "PySide6.QtUiTools", "PySide6.QtTest", "PySide6.QtSql", "PySide6.QtXml",
     "PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtPrintSupport",
-    "PySide6.QtConcurrent", "PySide6.QtDBus", "PySide6.QtNetwork", "PySide6.QtSvgWidgets",
+    "PySide6.QtConcurrent", "PySide6.QtDBus", "PySide6.QtSvgWidgets",
 )
 
 # Top-level packages that must never be in the bundle (checked by build.py after each build).
@@ -76,11 +76,11 @@ KEPT_QT_PLUGINS: Final[dict[str, frozenset[str]]] = {
 }
 
 # Shared libraries only the dropped plugins need: Qt's Wayland/EGLFS/Quick libraries (and
-# QtNetwork and QtOpenGL, which nothing kept links), and the
+# QtOpenGL, which nothing kept links; QtNetwork stays: the single-instance socket), and the
 # GTK3 stack that platformthemes/libqgtk3 pulls in from the build machine (top level only, so
 # the copies private to Pillow in pillow.libs/ stay).
 _DROPPED_QT_LIBRARY: Final = re.compile(
-    r"(^|/)libQt6(Wayland|Wl|EglFS|EglFs|VirtualKeyboard|Pdf|Quick|Qml|Network|OpenGL)[^/]*$"
+    r"(^|/)libQt6(Wayland|Wl|EglFS|EglFs|VirtualKeyboard|Pdf|Quick|Qml|OpenGL)[^/]*$"
 )
 _DROPPED_SYSTEM_LIBRARY: Final = re.compile(
     r"^lib(gtk-3|gdk-3|gdk_pixbuf-2\.0|cairo|cairo-gobject|pango-1\.0|pangocairo-1\.0"

@@ -9,7 +9,6 @@ and nowhere else. Without it nothing is read or shown. Reads are free, but rate-
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
 from typing import Final
@@ -79,4 +78,6 @@ def read_balance(queue_base: str, key: str, timeout: float = 10.0) -> Balance:
     from qwenimg_desktop.core.fal.platform import platform_base_for  # noqa: PLC0415
 
     register_secret(key)
+    import asyncio  # noqa: PLC0415 - on the worker that reads: the window's start never loads it
+
     return asyncio.run(_read(platform_base_for(queue_base), key, timeout))

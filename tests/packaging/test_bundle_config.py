@@ -31,6 +31,7 @@ from qwenimg_desktop import APP_ID, __version__
         "PySide6/Qt/lib/libQt6Core.so.6",
         "PySide6/Qt/lib/libQt6XcbQpa.so.6",
         "PySide6/Qt/lib/libQt6DBus.so.6",
+        "PySide6/Qt/lib/libQt6Network.so.6",  # the single-instance socket (QLocalServer)
         "PySide6/Qt/lib/libicudata.so.73",
         "libpython3.11.so.1.0",
         "libxkbcommon.so.0",
@@ -63,7 +64,7 @@ def test_kept(dest: str) -> None:
         "PySide6/Qt/plugins/imageformats/libqtiff.so",
         "PySide6/Qt/lib/libQt6WaylandClient.so.6",
         "PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so.6",
-        "PySide6/Qt/lib/libQt6Network.so.6",
+        "PySide6/Qt/lib/libQt6OpenGL.so.6",
         "libgtk-3.so.0",
         "libgdk-3.so.0",
         "libcairo.so.2",
