@@ -26,7 +26,9 @@ pytestmark = [
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="builds the Linux bundle"),
 ]
 
-BUNDLE_GOAL_MB = 150.0
+# Was 150: the single-instance socket needs QtNetwork (its library and module), and with it
+# the bundle measured 151.2 MB. Dropping QtNetwork again means a socket of our own instead.
+BUNDLE_GOAL_MB = 155.0
 SECRET_SERVICE = "Secret Service (GNOME Keyring or compatible)"
 
 
