@@ -10,65 +10,43 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
-import time
-from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from PySide6.QtCore import QPoint
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtWidgets import QMenu
+from support import HERE, demo_window, pump, wrote
 
-from qwenimg_desktop.app import Options
-from qwenimg_desktop.app.runtime import AppRuntime
-from qwenimg_desktop.core.secrets import KeyStore
 from qwenimg_desktop.ui import i18n
-from qwenimg_desktop.ui.startup_shell import application as _qapp
 
-HERE = Path(__file__).resolve().parent
 SIZE = (1366, 768)
 
 
-def pump(app: QApplication, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        app.processEvents()
-        time.sleep(0.01)
-
-
-def grab_language(app: QApplication, language: str, base: Path) -> None:
-    runtime = AppRuntime(Options(demo=True), key_store=KeyStore(), base_dir=base)
-    runtime.settings.first_run_done = True
-    runtime.settings.language = language
-    win = runtime.make_window()
-    win.resize(*SIZE)
-    win.show()
-    win.editor.load("# 江南水乡 · Water town at dawn\n一幅写实风格的江南水乡清晨景象。\n",
-                    "blurry, watermark", 0)
-    pump(app, 1.0)
-    win.grab().save(str(HERE / f"lang-{language}-create.png"))
-    view = next(a.menu() for a in win.menuBar().actions()
-                if a.menu() is not None and a.text() in ("&View", "视图(&V)"))
-    assert isinstance(view, QMenu)
-    view.popup(win.mapToGlobal(QPoint(60, 30)))
-    pump(app, 0.5)
-    view.grab().save(str(HERE / f"lang-{language}-view-menu.png"))
-    view.close()
-    dialog = win.open_settings()
-    pump(app, 1.0)
-    dialog.grab().save(str(HERE / f"lang-{language}-settings.png"))
-    dialog.close()
-    sys.stdout.write(f"wrote lang-{language}-*.png\n")
-    win.close()
-    runtime.close()
+def grab_language(language: str) -> None:
+    with demo_window("qwenimg-lang-", language=language) as (win, _base):
+        win.resize(*SIZE)
+        win.show()
+        win.editor.load("# 江南水乡 · Water town at dawn\n一幅写实风格的江南水乡清晨景象。\n",
+                        "blurry, watermark", 0)
+        pump(1.0)
+        win.grab().save(str(HERE / f"lang-{language}-create.png"))
+        view = next(a.menu() for a in win.menuBar().actions()
+                    if a.menu() is not None and a.text() in ("&View", "视图(&V)"))
+        assert isinstance(view, QMenu)
+        view.popup(win.mapToGlobal(QPoint(60, 30)))
+        pump(0.5)
+        view.grab().save(str(HERE / f"lang-{language}-view-menu.png"))
+        view.close()
+        dialog = win.open_settings()
+        pump(1.0)
+        dialog.grab().save(str(HERE / f"lang-{language}-settings.png"))
+        dialog.close()
+        wrote(f"lang-{language}-*.png")
 
 
 def main() -> int:
-    app = _qapp()
     for language in (i18n.ENGLISH, i18n.CHINESE):
-        with tempfile.TemporaryDirectory(prefix="qwenimg-lang-") as base:
-            grab_language(app, language, Path(base))
+        grab_language(language)
     return 0
 
 

@@ -8,22 +8,14 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
-import time
-from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from PySide6.QtWidgets import QApplication
+from support import HERE, demo_window, pump, wait_job_shown, wait_until, wrote
 
-from qwenimg_desktop.app import Options
-from qwenimg_desktop.app.runtime import AppRuntime
-from qwenimg_desktop.core.secrets import KeyStore
 from qwenimg_desktop.core.settings import ThemeChoice
-from qwenimg_desktop.ui.startup_shell import application as _qapp
+from qwenimg_desktop.ui.main_window import MainWindow
 
-HERE = Path(__file__).resolve().parent
 PROMPT = """# 江南水乡 · Water town at dawn
 
 一幅写实风格的江南水乡清晨景象，薄雾笼罩着石拱桥与白墙黛瓦。
@@ -62,67 +54,43 @@ EXTRA_PROMPTS = (
 )
 
 
-def wait_idle(app: QApplication, win: object, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    model = win.jobs_model  # type: ignore[attr-defined]
-    while time.monotonic() < deadline:
-        app.processEvents()
-        rows = [model.row_at(i) for i in range(model.rowCount())]
-        if rows and all(r is not None and r.state.is_final for r in rows):
-            return
-        time.sleep(0.01)
-
-
-def pump(app: QApplication, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        app.processEvents()
-        time.sleep(0.01)
+def all_jobs_ended(win: MainWindow) -> bool:
+    model = win.jobs_model
+    rows = [model.row_at(i) for i in range(model.rowCount())]
+    return bool(rows) and all(r is not None and r.state.is_final for r in rows)
 
 
 def main() -> int:
-    app = _qapp()
-    with tempfile.TemporaryDirectory(prefix="qwenimg-shots-") as base:
-        runtime = AppRuntime(Options(demo=True), key_store=KeyStore(), base_dir=Path(base))
-        runtime.settings.first_run_done = True
-        win = runtime.make_window()
+    with demo_window("qwenimg-shots-") as (win, _base):
         win.resize(1440, 920)
         win.show()
         win.editor.load(PROMPT, NEGATIVE, 0)
         win.params.num_images.setValue(2)
-        pump(app, 0.5)
-        job_id = win.generate()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            app.processEvents()
-            row = win.jobs_model.row(job_id or "")
-            if row is not None and row.state.is_final and not win.results.view.image.isNull():
-                break
-            time.sleep(0.01)
+        pump(0.5)
+        job_id = win.generate() or ""
+        wait_job_shown(win, job_id)
         win.editor.editor.jump_to_block(0)
         win.editor.outline.setCurrentRow(1)
         for choice, name in ((ThemeChoice.light, "main-light.png"),
                              (ThemeChoice.dark, "main-dark.png")):
             win.set_theme(choice)
-            pump(app, 0.6)
+            pump(0.6)
             win.grab().save(str(HERE / name))
-            sys.stdout.write(f"wrote {name}\n")
+            wrote(name)
         win.set_theme(ThemeChoice.light)
         for extra in EXTRA_PROMPTS:
             win.editor.load(extra, "", 0)
-            pump(app, 0.3)
+            pump(0.3)
             win.generate()
-        wait_idle(app, win)
+        wait_until(lambda: all_jobs_ended(win))
         win.acts.history_tab.trigger()
-        pump(app, 1.5)
+        pump(1.5)
         browser = win.history.browser
-        if browser is not None and job_id:
+        if browser is not None:
             browser.select_job(job_id)
-        pump(app, 1.5)
+        pump(1.5)
         win.grab().save(str(HERE / "main-history.png"))
-        sys.stdout.write("wrote main-history.png\n")
-        win.close()
-        runtime.close()
+        wrote("main-history.png")
     return 0
 
 

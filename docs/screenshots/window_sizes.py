@@ -11,82 +11,54 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
-import time
-from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from PySide6.QtWidgets import QApplication
+from support import HERE, demo_window, pump, wait_job_shown, wrote
 
-from qwenimg_desktop.app import Options
-from qwenimg_desktop.app.runtime import AppRuntime
-from qwenimg_desktop.core.secrets import KeyStore
 from qwenimg_desktop.core.settings import ThemeChoice
-from qwenimg_desktop.ui.startup_shell import application as _qapp
 
-HERE = Path(__file__).resolve().parent
 PROMPT = ("# 江南水乡 · Water town at dawn\n一幅写实风格的江南水乡清晨景象。\n\n"
           "## 场景 Scene\n- A narrow canal with **still water**\n- 石拱桥横跨河道\n\n"
           "## 风格 Style\nPhotorealistic, 35 mm lens, f/2.8.\n")
 SIZES = ((1366, 768), (1920, 1080))
 
 
-def pump(app: QApplication, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        app.processEvents()
-        time.sleep(0.01)
-
-
 def main() -> int:
-    app = _qapp()
-    with tempfile.TemporaryDirectory(prefix="qwenimg-sizes-") as base:
-        runtime = AppRuntime(Options(demo=True), key_store=KeyStore(), base_dir=Path(base))
-        runtime.settings.first_run_done = True
-        win = runtime.make_window()
+    with demo_window("qwenimg-sizes-") as (win, _base):
         win.resize(*SIZES[0])
         win.show()
         win.editor.load(PROMPT, "blurry, watermark", 0)
         win.params.num_images.setValue(4)
-        pump(app, 0.5)
+        pump(0.5)
         job_id = win.generate() or ""
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            app.processEvents()
-            row = win.jobs_model.row(job_id)
-            if row is not None and row.state.is_final and not win.results.view.image.isNull():
-                break
-            time.sleep(0.01)
+        wait_job_shown(win, job_id)
         for width, height in SIZES:
             win.resize(width, height)
             for choice in (ThemeChoice.light, ThemeChoice.dark):
                 win.set_theme(choice)
                 stem = f"size-{width}x{height}-{choice.value}"
                 win.acts.create_tab.trigger()
-                pump(app, 0.8)
+                pump(0.8)
                 win.grab().save(str(HERE / f"{stem}-create.png"))
                 lightbox = win.results.open_lightbox()
                 if lightbox is not None:
                     lightbox.resize(width * 9 // 10, height * 9 // 10)
-                    pump(app, 0.5)
+                    pump(0.5)
                     lightbox.grab().save(str(HERE / f"{stem}-lightbox.png"))
                     lightbox.close()
                 win.acts.history_tab.trigger()
-                pump(app, 1.5)
+                pump(1.5)
                 browser = win.history.browser
                 if browser is not None:
                     browser.select_job(job_id)
-                pump(app, 0.8)
+                pump(0.8)
                 win.grab().save(str(HERE / f"{stem}-history.png"))
                 dialog = win.open_settings()
-                pump(app, 0.8)
+                pump(0.8)
                 dialog.grab().save(str(HERE / f"{stem}-settings.png"))
                 dialog.close()
-                sys.stdout.write(f"wrote {stem}-*.png\n")
-        win.close()
-        runtime.close()
+                wrote(f"{stem}-*.png")
     return 0
 
 
