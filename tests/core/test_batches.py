@@ -19,18 +19,9 @@ from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.queries import HistoryQuery
 from qwenimg_desktop.core.store.schema import MIGRATIONS, SCHEMA_VERSION
-from tests.core.conftest import EngineFactory
-from tests.core.helpers import EventLog, run
+from tests.core.conftest import EngineFactory, PausedBatchFactory, queued_requests, send_order
+from tests.core.helpers import run
 from tests.fixtures.emulator import EmulatorFactory
-
-
-def _requests(n: int) -> list[GenerationRequest]:
-    return [GenerationRequest(prompt=f"batch job {i}", seed=i) for i in range(n)]
-
-
-def _send_order(log: EventLog) -> list[str]:
-    return [e.job_id for e in log.events
-            if isinstance(e, ev.StateChanged) and e.state is JobState.sending]
 
 
 def test_a_batch_is_journalled_whole_then_sent_in_order(
@@ -38,9 +29,9 @@ def test_a_batch_is_journalled_whole_then_sent_in_order(
 ) -> None:
     server = emulator_factory()
     engine, log = engine_factory(server.base_url, concurrency=1, make_thumbnails=False)
-    batch_id, ids = engine.submit_batch(_requests(5), label="five")
+    batch_id, ids = engine.submit_batch(queued_requests(5), label="five")
     assert all(isinstance(log.wait_final(job_id), ev.Completed) for job_id in ids)
-    assert _send_order(log) == ids
+    assert send_order(log) == ids
     assert engine.store is not None
     info = engine.store.batch(batch_id)
     assert info.job_ids == tuple(ids)
@@ -56,7 +47,7 @@ def test_a_batch_is_journalled_whole_then_sent_in_order(
 
 def test_create_batch_is_one_transaction(tmp_path: Path) -> None:
     layout = DataLayout(tmp_path / "data").ensure()
-    jobs = [BatchJob(f"{i:032x}", request, 0.075) for i, request in enumerate(_requests(3))]
+    jobs = [BatchJob(f"{i:032x}", request, 0.075) for i, request in enumerate(queued_requests(3))]
     bad = [*jobs, BatchJob("not-an-id", GenerationRequest(prompt="x"), 0.075)]
     with HistoryStore.open(layout) as store:
         with pytest.raises(Exception, match="32 lowercase hex digits"):
@@ -69,23 +60,16 @@ def test_create_batch_is_one_transaction(tmp_path: Path) -> None:
 
 
 def test_pause_holds_sends_move_to_top_and_restart_keeps_both(
-    emulator_factory: EmulatorFactory, engine_factory: EngineFactory, tmp_path: Path
+    paused_batch: PausedBatchFactory,
 ) -> None:
-    server = emulator_factory()
-    root = tmp_path / "data"
-    engine, log = engine_factory(server.base_url, root=root, concurrency=1,
-                                 make_thumbnails=False)
-    engine.pause_sending(True)
-    _, ids = engine.submit_batch(_requests(4))
-    for job_id in ids:
-        log.wait_for(job_id, ev.StateChanged)
+    batch = paused_batch(4)
+    server, engine, ids = batch.server, batch.engine, batch.ids
     engine.move_to_front(ids[3])
     assert engine.wait_idle(10)  # held by the pause: not work in progress (resume never hangs)
     assert server.stats()["submits_total"] == 0
     engine.shutdown()
 
-    restarted, log2 = engine_factory(server.base_url, root=root, concurrency=1,
-                                     make_thumbnails=False)
+    restarted, log2 = batch.restart()
     assert restarted.paused
     assert sorted(restarted.recovered) == sorted(ids)
     assert restarted.wait_idle(10)
@@ -94,20 +78,15 @@ def test_pause_holds_sends_move_to_top_and_restart_keeps_both(
     assert server.stats()["submits_total"] == 0
     restarted.pause_sending(False)
     assert all(isinstance(log2.wait_final(job_id), ev.Completed) for job_id in ids)
-    assert _send_order(log2) == [ids[3], ids[0], ids[1], ids[2]]
+    assert send_order(log2) == [ids[3], ids[0], ids[1], ids[2]]
     assert server.stats()["submits_by_job_id"] == dict.fromkeys(ids, 1)
     assert server.stats()["submits_total"] == 4
 
 
-def test_cancel_a_paused_batch_sends_nothing(
-    emulator_factory: EmulatorFactory, engine_factory: EngineFactory
-) -> None:
-    server = emulator_factory()
-    engine, log = engine_factory(server.base_url, concurrency=2, make_thumbnails=False)
-    engine.pause_sending(True)
-    batch_id, ids = engine.submit_batch(_requests(6))
-    for job_id in ids:
-        log.wait_for(job_id, ev.StateChanged)
+def test_cancel_a_paused_batch_sends_nothing(paused_batch: PausedBatchFactory) -> None:
+    batch = paused_batch(6, concurrency=2)
+    server, engine, log, batch_id, ids = (batch.server, batch.engine, batch.log,
+                                          batch.batch_id, batch.ids)
     engine.cancel_batch(batch_id)
     assert all(isinstance(log.wait_final(job_id), ev.Cancelled) for job_id in ids)
     engine.pause_sending(False)

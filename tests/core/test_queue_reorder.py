@@ -3,73 +3,49 @@ the order is in the journal so a restart keeps it, and nothing is sent twice."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from qwenimg_desktop.core.jobs import events as ev
-from qwenimg_desktop.core.jobs.model import JobState
-from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.batches import BatchJob
-from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
-from tests.core.conftest import EngineFactory
-from tests.core.helpers import EventLog
-from tests.fixtures.emulator import EmulatorFactory
+from tests.core.conftest import PausedBatchFactory, queued_requests, send_order
 
 
-def _requests(n: int) -> list[GenerationRequest]:
-    return [GenerationRequest(prompt=f"queued job {i}", seed=i) for i in range(n)]
-
-
-def _send_order(log: EventLog) -> list[str]:
-    return [e.job_id for e in log.events
-            if isinstance(e, ev.StateChanged) and e.state is JobState.sending]
-
-
-def test_place_in_queue_ranks_between_waiting_neighbours_only(tmp_path: Path) -> None:
-    layout = DataLayout(tmp_path / "data").ensure()
+def test_place_in_queue_ranks_between_waiting_neighbours_only(history_store: HistoryStore) -> None:
+    store = history_store
     ids = [f"{i:032x}" for i in range(4)]
-    with HistoryStore.open(layout) as store:
-        store.create_batch([BatchJob(j, r, 0.075) for j, r in zip(ids, _requests(4),
-                                                                  strict=True)],
-                           queue_base="http://127.0.0.1:1")
-        ranks = store.queue_ranks(ids)
-        placed = store.place_in_queue(ids[3], ids[0], ids[1])
-        assert placed is not None
-        assert ranks[ids[0]] < placed < ranks[ids[1]]
-        assert store.batch(store.batch_of(ids[0]) or "").job_ids == (
-            ids[0], ids[3], ids[1], ids[2])
-        first = store.place_in_queue(ids[2], "", ids[0])  # before the first: sent first
-        assert first is not None
-        assert first < ranks[ids[0]]
-        store.mark_sending(ids[1])  # no longer waiting: neither placed nor a neighbour
-        assert store.place_in_queue(ids[1], ids[0], "") is None
-        assert store.place_in_queue(ids[0], ids[1], "") is None
-        assert store.place_in_queue(ids[0], "", "") is None
+    store.create_batch([BatchJob(j, r, 0.075) for j, r in zip(ids, queued_requests(4),
+                                                              strict=True)],
+                       queue_base="http://127.0.0.1:1")
+    ranks = store.queue_ranks(ids)
+    placed = store.place_in_queue(ids[3], ids[0], ids[1])
+    assert placed is not None
+    assert ranks[ids[0]] < placed < ranks[ids[1]]
+    assert store.batch(store.batch_of(ids[0]) or "").job_ids == (
+        ids[0], ids[3], ids[1], ids[2])
+    first = store.place_in_queue(ids[2], "", ids[0])  # before the first: sent first
+    assert first is not None
+    assert first < ranks[ids[0]]
+    store.mark_sending(ids[1])  # no longer waiting: neither placed nor a neighbour
+    assert store.place_in_queue(ids[1], ids[0], "") is None
+    assert store.place_in_queue(ids[0], ids[1], "") is None
+    assert store.place_in_queue(ids[0], "", "") is None
 
 
 def test_a_reordered_queue_is_sent_in_the_new_order_also_after_a_restart(
-    emulator_factory: EmulatorFactory, engine_factory: EngineFactory, tmp_path: Path
+    paused_batch: PausedBatchFactory,
 ) -> None:
-    server = emulator_factory()
-    root = tmp_path / "data"
-    engine, log = engine_factory(server.base_url, root=root, concurrency=1,
-                                 make_thumbnails=False)
-    engine.pause_sending(True)
-    _, ids = engine.submit_batch(_requests(5))
-    for job_id in ids:
-        log.wait_for(job_id, ev.StateChanged)
+    batch = paused_batch(5)
+    server, engine, ids = batch.server, batch.engine, batch.ids
     engine.reorder(ids[4], ids[0], ids[1])  # 0 4 1 2 3
     engine.reorder(ids[0], ids[3], "")  # 4 1 2 3 0
     assert engine.wait_idle(10)
     assert server.stats()["submits_total"] == 0
     engine.shutdown()
 
-    restarted, log2 = engine_factory(server.base_url, root=root, concurrency=1,
-                                     make_thumbnails=False)
+    restarted, log2 = batch.restart()
     assert restarted.paused
     assert restarted.wait_idle(10)
     restarted.reorder(ids[2], "", ids[4])  # live, in the restarted engine: 2 4 1 3 0
     restarted.pause_sending(False)
     assert all(isinstance(log2.wait_final(job_id), ev.Completed) for job_id in ids)
-    assert _send_order(log2) == [ids[2], ids[4], ids[1], ids[3], ids[0]]
+    assert send_order(log2) == [ids[2], ids[4], ids[1], ids[3], ids[0]]
     assert server.stats()["submits_by_job_id"] == dict.fromkeys(ids, 1)

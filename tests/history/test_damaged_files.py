@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-from collections.abc import Iterator
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -20,7 +19,7 @@ from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.emulator.server import EmulatorServer
 from qwenimg_desktop.ui.history.view import HistoryBrowser
 from tests.core.helpers import FAST_RETRY, TEST_KEY
-from tests.history.conftest import JobMaker
+from tests.history.conftest import JobMaker, open_detail
 from tests.history.test_redownload import _completed_job_without_files, _generate
 
 
@@ -70,28 +69,17 @@ def test_a_damaged_file_is_found_and_re_download_replaces_it(
 
 
 @pytest.fixture
-def browser(history_store: HistoryStore, qtbot: QtBot) -> Iterator[HistoryBrowser]:
-    widget = HistoryBrowser(history_store, os_trash=None, check_files_on_start=False)
-    qtbot.addWidget(widget)
-    widget.resize(1200, 800)
-    widget.show()
-    yield widget
-    widget.shutdown()
-
-
-def _open(qtbot: QtBot, browser: HistoryBrowser, job_id: str) -> None:
-    browser.model.refresh()
-    qtbot.waitUntil(lambda: browser.model.row_of(job_id) is not None, timeout=5000)
-    assert browser.select_job(job_id)
-    qtbot.waitUntil(lambda: browser.detail.record is not None
-                    and browser.detail.record.id == job_id, timeout=3000)
+def store(history_store: HistoryStore) -> HistoryStore:
+    """The real clock for this module's History browser (conftest's ``browser``), not the
+    conftest's fixed 2023 one: these jobs are recent, so fal still keeps their results."""
+    return history_store
 
 
 @pytest.mark.gui
 def test_the_detail_pane_offers_re_download_for_a_file_that_no_longer_decodes(
-    browser: HistoryBrowser, history_store: HistoryStore, qtbot: QtBot,
+    browser: HistoryBrowser, make_job: JobMaker, history_store: HistoryStore, qtbot: QtBot,
 ) -> None:
-    job = JobMaker(history_store)("a recent cat")  # created now: fal still keeps its result
+    job = make_job("a recent cat")  # created now: fal still keeps its result
     record = history_store.get(job)
     assert record is not None
     path = history_store.layout.absolute(record.images[0].path)
@@ -100,7 +88,7 @@ def test_the_detail_pane_offers_re_download_for_a_file_that_no_longer_decodes(
     browser.message.connect(seen.append)
     asked: list[str] = []
     browser.redownload_requested.connect(asked.append)
-    _open(qtbot, browser, job)
+    open_detail(qtbot, browser, job)
     button = browser.detail.button("redownload")
     qtbot.waitUntil(lambda: not button.isHidden(), timeout=5000)
     assert button.isEnabled()
@@ -113,9 +101,9 @@ def test_the_detail_pane_offers_re_download_for_a_file_that_no_longer_decodes(
 
 @pytest.mark.gui
 def test_no_re_download_is_offered_once_fal_no_longer_keeps_the_result(
-    browser: HistoryBrowser, history_store: HistoryStore, qtbot: QtBot,
+    browser: HistoryBrowser, make_job: JobMaker, history_store: HistoryStore, qtbot: QtBot,
 ) -> None:
-    job = JobMaker(history_store)("an old cat")
+    job = make_job("an old cat")
     with history_store._writing() as conn:  # age the row by 30 days
         conn.execute("UPDATE jobs SET created_at = created_at - 30 * 86400 WHERE id = ?", (job,))
     record = history_store.get(job)
@@ -124,7 +112,7 @@ def test_no_re_download_is_offered_once_fal_no_longer_keeps_the_result(
     path.write_bytes(_garbage(path.stat().st_size))
     seen: list[str] = []
     browser.message.connect(seen.append)
-    _open(qtbot, browser, job)
+    open_detail(qtbot, browser, job)
     qtbot.waitUntil(lambda: any("damaged" in text for text in seen), timeout=5000)
     assert "cannot be fetched again" in seen[-1]
     assert browser.detail.button("redownload").isHidden()
