@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -40,23 +41,23 @@ WRITE_EVERY_S: Final = 0.01
 WRITES_ALONE_S: Final = 30.0
 
 _WRITER: Final = """
-import sys, time
+import signal, sys, time
 from pathlib import Path
 from qwenimg_desktop.core.store import db
 path, every = Path(sys.argv[1]), float(sys.argv[2])
+stop = []
+signal.signal(signal.SIGUSR1, lambda *_: stop.append(True))
 conn = db.connect_writer(path)
 waits = []
 print("ready", flush=True)
-try:
-    while True:
-        t0 = time.perf_counter()
-        with db.transaction(conn):
-            conn.execute("UPDATE jobs SET updated_at = updated_at WHERE seq = 1")
-        waits.append((time.perf_counter() - t0) * 1000)
-        time.sleep(every)
-except KeyboardInterrupt:
-    waits.sort()
-    print(len(waits), waits[-1], waits[int(len(waits) * 0.99)], waits[len(waits) // 2], flush=True)
+while not stop:
+    t0 = time.perf_counter()
+    with db.transaction(conn):
+        conn.execute("UPDATE jobs SET updated_at = updated_at WHERE seq = 1")
+    waits.append((time.perf_counter() - t0) * 1000)
+    time.sleep(every)
+waits.sort()
+print(len(waits), waits[-1], waits[int(len(waits) * 0.99)], waits[len(waits) // 2], flush=True)
 """
 
 
@@ -69,8 +70,11 @@ def _start_writer(layout: DataLayout) -> subprocess.Popen[str]:
 
 
 def _stop_writer(writer: subprocess.Popen[str]) -> dict[str, float]:
-    writer.send_signal(2)
-    out = writer.communicate(timeout=30)[0].split()
+    # A flag the loop checks between writes, not SIGINT: a KeyboardInterrupt raised inside a
+    # transaction's commit or rollback left the writer alive under load (the run stopped after
+    # its 30 s wait, 2026-12-06, load 8).
+    writer.send_signal(signal.SIGUSR1)
+    out = writer.communicate(timeout=60)[0].split()
     return {"writes": float(out[0]), "write_max_ms": float(out[1]),
             "write_p99_ms": float(out[2]), "write_p50_ms": float(out[3])}
 
