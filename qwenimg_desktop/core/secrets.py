@@ -64,11 +64,15 @@ def _dbus_error_types() -> tuple[type[BaseException], ...]:
     return tuple(types)
 
 
-_LOCKED = "the keyring is locked (unlock it in your system's keyring app, then retry)"
+# Each reason is the whole message, one sentence that names the system keyring once: the window
+# adds what the user can do instead (ui.messages.keyring_unavailable_text), never a second
+# "keyring is unavailable" around it.
+NO_KEYRING = "No system keyring is installed on this computer."
+_LOCKED = "The system keyring is locked: unlock it in your system's keyring app, then try again."
 
 
 def _reason(exc: BaseException) -> str:
-    """A specific, key-free sentence fragment saying why the keyring failed."""
+    """A specific, key-free sentence saying why the keyring failed."""
     from keyring.errors import (  # noqa: PLC0415 - see the note at the imports
         InitError,
         KeyringLocked,
@@ -79,11 +83,11 @@ def _reason(exc: BaseException) -> str:
 
     name = type(exc).__name__
     fixed = {
-        NoKeyringError: "no keyring backend is installed",
+        NoKeyringError: NO_KEYRING,
         KeyringLocked: _LOCKED,
-        InitError: f"the keyring could not be opened ({exc})",
-        PasswordSetError: f"the keyring refused to store the key ({exc})",
-        PasswordDeleteError: f"the keyring refused to delete the key ({exc})",
+        InitError: f"The system keyring could not be opened ({exc}).",
+        PasswordSetError: f"The system keyring refused to store the key ({exc}).",
+        PasswordDeleteError: f"The system keyring refused to delete the key ({exc}).",
     }
     for kind, reason in fixed.items():
         if isinstance(exc, kind):
@@ -91,10 +95,10 @@ def _reason(exc: BaseException) -> str:
     if name == "LockedException":  # secretstorage
         return _LOCKED
     if name == "SecretServiceNotAvailableException":
-        return f"the Secret Service is not running ({exc})"
+        return f"The system keyring (the Secret Service) is not running ({exc})."
     if isinstance(exc, OSError):
-        return f"the keyring service could not be reached ({name}: {exc})"
-    return f"the keyring failed ({name}: {exc})"
+        return f"The system keyring could not be reached ({name}: {exc})."
+    return f"The system keyring failed ({name}: {exc})."
 
 
 def _is_keyring_failure(exc: BaseException) -> bool:
@@ -296,9 +300,7 @@ class KeyStore:
     def _usable_backend(self) -> KeyringBackend:
         backend = self._resolve_backend()
         if not _usable(backend):
-            raise KeyringUnavailable(
-                "The system keyring is unavailable: no keyring backend is installed."
-            )
+            raise KeyringUnavailable(NO_KEYRING)
         return backend
 
     def _call(self, what: str, fn: Callable[[], _T]) -> _T:
@@ -334,7 +336,5 @@ class KeyStore:
         traceback.clear_frames(error.__traceback__)
         if _is_keyring_failure(error):
             _log.info("keyring %s failed: %s", what, type(error).__name__)
-            raise KeyringUnavailable(
-                f"The system keyring is unavailable: {_reason(error)}."
-            ) from error
+            raise KeyringUnavailable(_reason(error)) from error
         raise error

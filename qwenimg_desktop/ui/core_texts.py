@@ -92,8 +92,10 @@ CORE_TEXTS: Final = frozenset({
     QT_TRANSLATE_NOOP(
         "CoreText", "Ask before one action costs more than this; empty = never ask."),
     # core.secrets: the keyring's fixed reasons (others, from the OS, stay as they come)
+    QT_TRANSLATE_NOOP("CoreText", "No system keyring is installed on this computer."),
     QT_TRANSLATE_NOOP(
-        "CoreText", "The system keyring is unavailable: no keyring backend is installed."),
+        "CoreText",
+        "The system keyring is locked: unlock it in your system's keyring app, then try again."),
     QT_TRANSLATE_NOOP(
         "CoreText", "The system keyring has still not answered an earlier request."),
     QT_TRANSLATE_NOOP("CoreText", "The history keeps its own copy either way."),

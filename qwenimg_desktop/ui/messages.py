@@ -16,6 +16,7 @@ from qwenimg_desktop import APP_NAME
 from qwenimg_desktop.core.endpoints import all_endpoints
 from qwenimg_desktop.core.errors import (
     AuthError,
+    KeyringUnavailable,
     NetworkError,
     QwenImgError,
 )
@@ -163,14 +164,15 @@ def key_test_text(error: Exception | None) -> tuple[bool, str]:
         kind=error.__class__.__name__)
 
 
-def keyring_unavailable_text(error: Exception | None) -> str:
-    detail = (core_text(str(error)).rstrip(".。") if error is not None
-              else translate("Messages", "no keyring backend was found"))
+def keyring_unavailable_text(error: KeyringUnavailable) -> str:
+    """Why the keyring cannot keep the key (the core's sentence, said once) and what the user
+    can do instead."""
     return translate(
         "Messages",
-        "The system keyring is not available ({detail}). The key can be used for this session "
-        "only: it is kept in memory and forgotten when the app quits. Alternatively set the "
-        "FAL_KEY environment variable.").format(detail=detail)
+        "{reason} You can still use the key for this session only (kept in memory, forgotten "
+        "when the app quits), or set the FAL_KEY environment variable before starting the "
+        "app.").format(
+        reason=_sentence(core_text(error.message)))
 
 
 def key_source_text(source: str, backend: str) -> str:

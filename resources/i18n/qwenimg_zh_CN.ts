@@ -721,8 +721,12 @@ fal 会对生成的每张图片计费。</translation>
         <translation>单次操作费用超过此值时先询问；留空 = 从不询问。</translation>
     </message>
     <message>
-        <source>The system keyring is unavailable: no keyring backend is installed.</source>
-        <translation>未安装任何钥匙串后端。</translation>
+        <source>No system keyring is installed on this computer.</source>
+        <translation>这台电脑上没有安装系统钥匙串。</translation>
+    </message>
+    <message>
+        <source>The system keyring is locked: unlock it in your system&apos;s keyring app, then try again.</source>
+        <translation>系统钥匙串已锁定：请在系统的钥匙串应用中解锁，然后重试。</translation>
     </message>
     <message>
         <source>The system keyring has still not answered an earlier request.</source>
@@ -2311,12 +2315,8 @@ fal 会对生成的每张图片计费。</translation>
         <translation>无法测试密钥（{kind}）。</translation>
     </message>
     <message>
-        <source>no keyring backend was found</source>
-        <translation>未找到系统钥匙串后端</translation>
-    </message>
-    <message>
-        <source>The system keyring is not available ({detail}). The key can be used for this session only: it is kept in memory and forgotten when the app quits. Alternatively set the FAL_KEY environment variable.</source>
-        <translation>系统钥匙串不可用（{detail}）。密钥只能用于本次会话：它保存在内存中，应用退出后即被遗忘。也可以设置 FAL_KEY 环境变量。</translation>
+        <source>{reason} You can still use the key for this session only (kept in memory, forgotten when the app quits), or set the FAL_KEY environment variable before starting the app.</source>
+        <translation>{reason}仍可仅在本次会话中使用密钥（保存在内存中，应用退出后即被遗忘），或在启动应用前设置 FAL_KEY 环境变量。</translation>
     </message>
     <message>
         <source>The key comes from the FAL_KEY environment variable (not stored by the app).</source>

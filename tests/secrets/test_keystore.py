@@ -100,7 +100,7 @@ def test_session_key_wins_over_the_keyring_until_a_key_is_saved(real_keystore: K
 
 def test_session_fallback_without_any_keyring(no_backend_keystore: KeyStore) -> None:
     key = _key()
-    with pytest.raises(KeyringUnavailable, match="no keyring backend is installed"):
+    with pytest.raises(KeyringUnavailable, match="No system keyring is installed"):
         no_backend_keystore.set(key)
 
     no_backend_keystore.set_session_key(key)
@@ -114,7 +114,7 @@ def test_session_fallback_without_any_keyring(no_backend_keystore: KeyStore) -> 
 
 def test_no_backend_is_reported_not_hidden(no_backend_keystore: KeyStore) -> None:
     started = time.monotonic()
-    with pytest.raises(KeyringUnavailable, match="no keyring backend is installed") as info:
+    with pytest.raises(KeyringUnavailable, match="No system keyring is installed") as info:
         no_backend_keystore.get()
     print(f"no-backend get() raised after {time.monotonic() - started:.3f} s")
     assert info.value.next_step  # the UI can offer the session-only fallback
@@ -159,9 +159,9 @@ def test_hung_backend_raises_instead_of_hanging(
 
 @pytest.mark.keyring
 def test_locked_keyring_gives_a_clear_error(locked_keystore: KeyStore) -> None:
-    with pytest.raises(KeyringUnavailable, match="the keyring is locked"):
+    with pytest.raises(KeyringUnavailable, match="The system keyring is locked"):
         locked_keystore.get()
-    with pytest.raises(KeyringUnavailable, match="the keyring is locked"):
+    with pytest.raises(KeyringUnavailable, match="The system keyring is locked"):
         locked_keystore.set(_key())
     assert not locked_keystore.available()
 

@@ -46,7 +46,11 @@ def test_keyring_unavailable_offers_a_session_key(
     assert not win.params.generate.isEnabled()
     dialog = win.open_settings()
     qtbot.waitUntil(dialog.session_button.isVisible, timeout=5000)
-    assert "keyring is not available" in dialog.location.text()
+    said = dialog.location.text()
+    assert said.startswith("No system keyring is installed on this computer. ")
+    assert said.count("keyring") == 1  # the reason once, not wrapped in a second "unavailable"
+    assert "this session only" in said
+    assert "FAL_KEY" in said
     # One message per problem: not a second copy below it.
     assert "keyring" not in dialog.result_label.text()
     assert not dialog.save_button.isEnabled()
