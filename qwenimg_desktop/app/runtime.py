@@ -61,6 +61,7 @@ class AppRuntime:
     def __init__(self, options: Options, *, key_store: KeyStore | None = None,
                  billing_keys: KeyStore | None = None, base_dir: Path | None = None) -> None:
         favour_the_gui_thread()  # the window shares the GIL with the engine's threads
+        heap.return_large_blocks()  # decoded images leave no pages behind (see core.heap)
         self.options = options
         override = base_dir if base_dir is not None else options.data_dir
         self.data_dir = paths.default_data_dir(override)

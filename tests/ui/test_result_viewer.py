@@ -1,4 +1,5 @@
-"""ResultViewer: a job's images decoded off the GUI thread, one at a time, the shown one first."""
+"""ResultViewer: a job's images decoded off the GUI thread, one at a time, the shown one first;
+only the image on screen is kept decoded at full size."""
 
 from __future__ import annotations
 
@@ -71,12 +72,12 @@ def test_a_jobs_images_are_decoded_one_at_a_time(
     running = [0]
     most = [0]
 
-    def counted(path: str) -> tuple[QImage, QImage]:  # the real decode, with a count around it
-        with lock:
+    def counted(path: str, *, full: bool = True) -> tuple[QImage | None, QImage]:
+        with lock:  # the real decode, with a count around it
             running[0] += 1
             most[0] = max(most[0], running[0])
         try:
-            return load_image(path)
+            return load_image(path, full=full)
         finally:
             with lock:
                 running[0] -= 1
@@ -103,10 +104,56 @@ def test_an_image_picked_before_its_turn_is_decoded_next(qtbot: QtBot, tmp_path:
         qtbot.waitUntil(lambda: len(order) == len(paths), timeout=20_000)
         assert order == [0, 3, 1, 2]  # the first had started; the picked one came next
         assert viewer.view.image.pixelColor(0, 0) == QColor(*COLOURS[3])
-        viewer.strip.setCurrentRow(1)
+        viewer.strip.setCurrentRow(1)  # decoded in full when picked (only its thumbnail was)
+        qtbot.waitUntil(lambda: not viewer.view.image.isNull(), timeout=10_000)
         assert viewer.view.image.pixelColor(0, 0) == QColor(*COLOURS[1])
     finally:
         workers.shutdown()
+
+
+def test_only_the_image_on_screen_is_kept_decoded_in_full(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A job's four 2048² images held 64 MB decoded while one was shown: now the others are
+    decoded straight to their thumbnails, and an image that leaves the screen is let go."""
+    viewer, workers = _viewer(qtbot)
+    paths = _images(tmp_path)
+    decodes: list[tuple[int, bool, QImage | None]] = []
+
+    def recorded(path: str, *, full: bool = True) -> tuple[QImage | None, QImage]:
+        image, thumb = load_image(path, full=full)
+        decodes.append((paths.index(path), full, image))
+        return image, thumb
+
+    monkeypatch.setattr(result_viewer, "load_image", recorded)
+    order = _decode_order(viewer)
+    try:
+        viewer.show_job(_row(paths))
+        qtbot.waitUntil(lambda: len(order) == len(paths), timeout=20_000)
+        assert [(n, full) for n, full, _ in decodes] == [(0, True), (1, False), (2, False),
+                                                         (3, False)]
+        assert all(image is None for _, full, image in decodes if not full)
+        assert all(max(viewer.strip.item(n).icon().availableSizes()[0].width(),
+                       viewer.strip.item(n).icon().availableSizes()[0].height())
+                   <= result_viewer.THUMB * 2 for n in range(len(paths)))
+        first = viewer.view.image
+        assert first.size().width() == SIDE
+        viewer.strip.setCurrentRow(2)
+        qtbot.waitUntil(lambda: not viewer.view.image.isNull(), timeout=10_000)
+        assert [(n, full) for n, full, _ in decodes[4:]] == [(2, True)]
+        assert viewer.view.image.pixelColor(0, 0) == QColor(*COLOURS[2])
+        held = [viewer._full_image(path) for path in paths]  # what it keeps
+        assert [image is not None for image in held] == [False, False, True, False]
+    finally:
+        workers.shutdown()
+
+
+def test_a_thumbnail_only_decode_is_scaled_while_reading(tmp_path: Path) -> None:
+    path = _images(tmp_path)[0]
+    image, thumb = load_image(path, full=False)
+    assert image is None
+    assert max(thumb.width(), thumb.height()) == result_viewer.THUMB * 2
+    assert thumb.pixelColor(0, 0) == QColor(*COLOURS[0])
 
 
 def test_the_strip_shows_only_for_more_than_one_image(qtbot: QtBot, tmp_path: Path) -> None:

@@ -42,6 +42,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from qwenimg_desktop.core import heap
 from qwenimg_desktop.core.budget import Budget
 from qwenimg_desktop.core.environ import secrets_withheld
 from qwenimg_desktop.core.errors import QwenImgError, UserError, register_secret
@@ -602,6 +603,7 @@ def serve(conn: Connection, config: EngineConfig, log_level: int) -> None:
     from qwenimg_desktop.core.jobs.engine import JobEngine  # noqa: PLC0415
     from qwenimg_desktop.core.logs import QUIET_LOGGERS, RedactingFilter  # noqa: PLC0415
 
+    heap.return_large_blocks()  # images verified and thumbnailed leave no pages behind
     _enable_faulthandler(config.fault_log)
     # Ctrl+C in a terminal reaches the whole process group: the window decides when to stop.
     with contextlib.suppress(ValueError, OSError):

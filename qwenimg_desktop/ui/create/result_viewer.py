@@ -37,17 +37,24 @@ ALLOCATION_LIMIT_MB: Final = 512
 PATH_ROLE: Final = Qt.ItemDataRole.UserRole + 1
 
 
-def load_image(path: str) -> tuple[QImage, QImage]:
-    """Decode an image and a thumbnail (worker thread: QImage is safe off the GUI thread)."""
+def load_image(path: str, *, full: bool = True) -> tuple[QImage | None, QImage]:
+    """Decode an image and its strip thumbnail (worker thread: QImage is safe off the GUI
+    thread). ``full=False`` decodes only the thumbnail, scaled while reading, so a job's other
+    images never stay decoded at 2048² (16 MB each) while one is shown."""
     reader = QImageReader(path)
     reader.setAllocationLimit(ALLOCATION_LIMIT_MB)
     reader.setAutoTransform(True)
+    if not full:
+        size = reader.size()
+        if size.isValid():
+            reader.setScaledSize(size.scaled(QSize(THUMB * 2, THUMB * 2),
+                                             Qt.AspectRatioMode.KeepAspectRatio))
     image = reader.read()
     if image.isNull():
         raise OSError(f"cannot read image {Path(path).name}: {reader.errorString()}")
     thumb = image.scaled(THUMB * 2, THUMB * 2, Qt.AspectRatioMode.KeepAspectRatio,
                          Qt.TransformationMode.SmoothTransformation)
-    return image, thumb
+    return (image if full else None), thumb
 
 
 class ThumbStrip(QListWidget):
@@ -91,10 +98,14 @@ class ResultViewer(QWidget):
         self._workers = workers
         self._generation = 0
         self._row: JobRow | None = None
-        self._images: dict[str, QImage] = {}
-        # Paths still to decode, the next first: one decode at a time (each is ~80 ms of a core
-        # for 2048²), the image on screen ahead of the strip's others.
+        # Only the image on screen is kept decoded at full size (a job of four 2048² images
+        # held 64 MB); the strip's others are decoded to their thumbnails alone, and again in
+        # full when picked.
+        self._shown: tuple[str, QImage] | None = None
+        # Paths whose thumbnail is still to decode, the next first: one decode at a time (each
+        # is ~80 ms of a core for 2048²), the image on screen ahead of the strip's others.
         self._to_load: list[str] = []
+        self._want_full = ""  # the path on screen while its full image is not decoded
         self._loading = False
         self.view = ImageView(self)
         self.strip = ThumbStrip(self)
@@ -176,7 +187,7 @@ class ResultViewer(QWidget):
     def _show_in_lightbox(self) -> None:
         if self.lightbox is not None:
             row = self.strip.currentRow()
-            self.lightbox.show_image(self._images.get(self.current_path()),
+            self.lightbox.show_image(self._full_image(self.current_path()),
                                      translate("ResultViewer", "Image {number} of {count}").format(
                                          number=row + 1, count=self.strip.count()))
 
@@ -192,7 +203,9 @@ class ResultViewer(QWidget):
         """Show ``row``'s images (decoded off the GUI thread) and parameters."""
         self._generation += 1
         self._row = row
-        self._images = {}
+        self._shown = None
+        self._want_full = ""
+        self._to_load = []  # before clear(): no decode of the previous job's images starts
         self.strip.clear()
         self.view.set_image(None)
         self.info.setText(describe(row) if row is not None else
@@ -204,7 +217,7 @@ class ResultViewer(QWidget):
             item.setToolTip(plain_tooltip(path))
             self.strip.addItem(item)
         if self.strip.count():
-            self.strip.setCurrentRow(0)
+            self.strip.setCurrentRow(0)  # asks for its full image (_item_changed)
         # One image needs no strip: its ~100 px go to the image (at 1366×768 in edit mode the
         # strip was taller than the image above it).
         self.strip.setVisible(self.strip.count() > 1)
@@ -212,14 +225,23 @@ class ResultViewer(QWidget):
         self._refresh_buttons()
 
     def _load_next(self) -> None:
-        """Start the next decode unless one is running (its end starts the next)."""
-        if self._loading or not self._to_load:
+        """Start the next decode unless one is running (its end starts the next): the image on
+        screen in full first, then the strip's thumbnails."""
+        if self._loading:
             return
-        path = self._to_load.pop(0)
+        if self._want_full:
+            path, full = self._want_full, True
+            self._want_full = ""
+            if path in self._to_load:  # its thumbnail comes with it
+                self._to_load.remove(path)
+        elif self._to_load:
+            path, full = self._to_load.pop(0), False
+        else:
+            return
         self._loading = True
         generation = self._generation
         self._workers.run(
-            partial(load_image, path),
+            partial(load_image, path, full=full),
             partial(self._loaded, generation, path),
             partial(self._load_failed, generation),
         )
@@ -234,18 +256,22 @@ class ResultViewer(QWidget):
         if self._row is not None and row.job_id == self._row.job_id:
             self.show_job(row)
 
-    def _loaded(self, generation: int, path: str, result: tuple[QImage, QImage]) -> None:
+    def _full_image(self, path: str) -> QImage | None:
+        return self._shown[1] if self._shown is not None and self._shown[0] == path else None
+
+    def _loaded(self, generation: int, path: str,
+                result: tuple[QImage | None, QImage]) -> None:
         self._loading = False
         if generation != self._generation:
             self._load_next()  # the job shown now: its own first image
             return
         image, thumb = result
-        self._images[path] = image
         for position in range(self.strip.count()):
             item = self.strip.item(position)
-            if item.data(PATH_ROLE) == path:
+            if item.data(PATH_ROLE) == path and item.icon().isNull():
                 item.setIcon(QIcon(QPixmap.fromImage(thumb)))
-        if self.current_path() == path:
+        if image is not None and self.current_path() == path:
+            self._shown = (path, image)
             self.view.set_image(image)
             self._show_in_lightbox()
         self._refresh_buttons()
@@ -253,12 +279,14 @@ class ResultViewer(QWidget):
 
     def _item_changed(self) -> None:
         path = self.current_path()
-        if path in self._to_load:  # picked before its turn: it is the next one decoded
-            self._to_load.remove(path)
-            self._to_load.insert(0, path)
-        self.view.set_image(self._images.get(path))
+        image = self._full_image(path)
+        if image is None:
+            self._shown = None  # the image left the screen: its pixels are not kept
+            self._want_full = path
+        self.view.set_image(image)
         self._show_in_lightbox()
         self._refresh_buttons()
+        self._load_next()
 
     def copy_image(self) -> bool:
         if self.view.image.isNull():
