@@ -20,8 +20,11 @@ the frame is bounded, the JSON strictly shaped, and every path must be an absolu
 regular file.
 
 The lock itself is :mod:`~qwenimg_desktop.app.window_lock` (taken before the start-up shell's
-first paint); this module, with the socket, is loaded after it, or at once by a launch that
-found the lock held (it paints nothing).
+first paint, standard library only); this module, with the socket and QtNetwork, is loaded
+right after that paint and listens before the window's code is imported, or at once by a
+launch that found the lock held (it paints nothing). Between the lock and the listening socket
+a later launch finds no socket yet: it retries for ``CONNECT_WAIT_S`` and never becomes a
+second window (the lock is held), and says so if the window never listens.
 """
 
 from __future__ import annotations
@@ -57,7 +60,9 @@ MAX_IMAGES: Final = 16
 MAX_PATH_CHARS: Final = 4096
 MAX_CLIENTS: Final = 8
 CONNECT_WAIT_S: Final = 3.0
-"""How long a second launch retries connecting (the window listens a moment after it locks)."""
+"""How long a second launch retries connecting: the window takes its lock before the start-up
+shell and listens right after the shell's first paint (~0.1-0.3 s later; a connection made
+while the window is then being built waits for the answer, ``ANSWER_WAIT_S``)."""
 ANSWER_WAIT_S: Final = 5.0
 """How long a second launch waits for the window's answer before saying it does not answer."""
 READ_DEADLINE_MS: Final = 5_000
@@ -372,8 +377,11 @@ def _hand_over(name: str, handover: Handover, owner: int | None, data_dir: Path,
         if socket.waitForConnected(500):
             break
         if time.monotonic() >= deadline:
-            return SecondLaunch(1, f"{who} is running but does not accept connections "
-                                   f"({socket.errorString()}). Close it, or start with "
+            return SecondLaunch(1, f"{who} is running but did not accept a connection "
+                                   f"within {CONNECT_WAIT_S:g} s ({socket.errorString()}): it "
+                                   "may still be starting, or be stuck. Nothing was opened "
+                                   "and no second window was started on the same data. Try "
+                                   "again in a moment, close that window, or start with "
                                    "another --data-dir.")
         socket.abort()
         time.sleep(0.1)

@@ -1,11 +1,14 @@
 """The window's process from start to exit: a light shell painted first, then the window.
 
 Only Qt and the standard library are loaded before the shell's first paint (the services and
-the window take about a second to import on a loaded machine); right after it the window's
-composition root (:mod:`~qwenimg_desktop.app.runtime`) is imported, once, and its window takes
-the shell's place. Before the shell, the launch claims its data folder
-(:mod:`~qwenimg_desktop.app.instance`): if a window already runs there, the files named on the
-command line go to it, and this process exits without a window of its own.
+the window take about a second to import on a loaded machine), and this module's own helpers
+load before Qt (PySide6 reads the source of every module imported after it, ~12 ms here).
+Before the shell, the launch takes its data folder's lock
+(:mod:`~qwenimg_desktop.app.window_lock`, an OS file lock): if a window already holds it, the
+files named on the command line go to that window (:mod:`~qwenimg_desktop.app.instance`, which
+waits for its socket if it is still starting) and this process exits without a window of its
+own. Right after the paint the socket listens, then the window's composition root
+(:mod:`~qwenimg_desktop.app.runtime`) is imported, once, and its window takes the shell's place.
 """
 
 from __future__ import annotations
@@ -14,8 +17,6 @@ import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from PySide6.QtWidgets import QApplication
 
 from qwenimg_desktop import APP_NAME
 from qwenimg_desktop.app import Options
@@ -29,6 +30,8 @@ from qwenimg_desktop.core.paths import (
 from qwenimg_desktop.ui.startup_shell import StartupShell, application, show_shell
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
     from qwenimg_desktop.app.instance import InstanceServer
     from qwenimg_desktop.app.runtime import AppRuntime
 
@@ -91,8 +94,10 @@ def _open_or_quit(options: Options, temp_dir: Path | None, app: QApplication,
 def _open(options: Options, temp_dir: Path | None, app: QApplication,
           started: list[AppRuntime], shell: StartupShell | None, lock: WindowLock | None,
           servers: list[InstanceServer]) -> bool:
-    # The one import of the window's code, after the shell's first paint (see the docstring).
-    from qwenimg_desktop.app import instance, runtime  # noqa: PLC0415
+    # After the shell's first paint: the socket first (a later launch that found the lock held
+    # waits for it: CONNECT_WAIT_S), then the one import of the window's code (see the docstring),
+    # which takes most of a second on a loaded machine.
+    from qwenimg_desktop.app import instance  # noqa: PLC0415
 
     inbox = instance.Inbox()  # this launch's files, then later launches', once the window is up
     own = instance.handover_of(options.images, options.prompt_file)
@@ -100,6 +105,8 @@ def _open(options: Options, temp_dir: Path | None, app: QApplication,
         inbox.put(own)
     if lock is not None:  # later launches on this data folder are answered from now on
         servers.append(instance.serve(lock, inbox))
+    from qwenimg_desktop.app import runtime  # noqa: PLC0415
+
     if not runtime.open_window(options, temp_dir, app, started, shell=shell):
         return False
     inbox.deliver_to(started[-1].open_handover)

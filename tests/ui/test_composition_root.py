@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,43 @@ def test_the_shell_stage_loads_qt_but_not_the_window_before_its_first_paint() ->
              "qwenimg_desktop.app.instance", "PySide6.QtNetwork"}
     assert not heavy & loaded
     assert "qwenimg_desktop.app.window_lock" in loaded
+
+
+def _loaded_at_the_shells_first_paint(tmp_path: Path) -> list[str]:
+    """The modules the real first launch (``python -m tests.ui.launch_probe``, which runs
+    ``app.main``) has loaded when its start-up shell has been painted, in import order."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path / "home")}
+    out = subprocess.run([sys.executable, "-m", "tests.ui.launch_probe",
+                          "--quit-after-handovers", "0", "--data-dir", str(tmp_path / "data")],
+                         cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+                         timeout=120)
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("PAINTED"), out.stdout + out.stderr
+    return lines[lines.index("MODULES") + 1:lines.index("END")]
+
+
+def test_the_first_launch_paints_its_shell_with_the_lock_but_without_the_socket(
+        tmp_path: Path) -> None:
+    """First paint as before the single-instance check (1.2x a bare QMainWindow): the data
+    folder's lock is an OS file lock (standard library); QtNetwork, the socket's name (hashlib)
+    and the window's code load after the paint."""
+    loaded = _loaded_at_the_shells_first_paint(tmp_path)
+    assert "qwenimg_desktop.app.window_lock" in loaded
+    assert (tmp_path / "data" / "window.lock").is_file()
+    late = {"PySide6.QtNetwork", "qwenimg_desktop.app.instance", "qwenimg_desktop.app.runtime",
+            "hashlib", "uuid", "pydantic", "qwenimg_desktop.core.settings",
+            "qwenimg_desktop.core.jobs.lease", "qwenimg_desktop.ui.main_window"}
+    assert not late & set(loaded)
+
+
+def test_the_launch_loads_its_own_helpers_before_qt(tmp_path: Path) -> None:
+    """PySide6 reads the source of every module imported after it (its ``__feature__`` check):
+    ~12 ms of the first paint's CPU when the launch's helpers came after Qt."""
+    loaded = _loaded_at_the_shells_first_paint(tmp_path)
+    qt = loaded.index("PySide6")
+    helpers = ["qwenimg_desktop.app.window_lock", "qwenimg_desktop.core.paths",
+               "platformdirs", "json"]
+    assert [name for name in helpers if loaded.index(name) > qt] == []
 
 
 def test_the_window_process_does_not_load_what_only_the_engine_or_later_steps_use() -> None:

@@ -306,3 +306,83 @@ def test_the_socket_name_follows_the_resolved_folder(tmp_path: Path) -> None:
     assert inst.server_name(tmp_path / "link") == inst.server_name(tmp_path / "d")
     assert inst.server_name(tmp_path / "d" / ".." / "d") == inst.server_name(tmp_path / "d")
     assert inst.server_name(tmp_path / "e") != inst.server_name(tmp_path / "d")
+
+
+def _probe(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    """The real window's launch (``tests/ui/launch_probe.py``: says when it paints a window and
+    what its window is given) in its own process group (its engine's process goes with it)."""
+    return subprocess.Popen([sys.executable, "-m", "tests.ui.launch_probe", *args],
+                            cwd=ROOT, env={**_env(tmp_path), "FAL_KEY": "probe-id:probe-secret"},
+                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+
+
+def _said(out: str, tag: str) -> list[str]:
+    return [line.split(" ", 1)[1] for line in out.splitlines() if line.startswith(f"{tag} ")]
+
+
+def test_two_launches_racing_on_one_folder_end_with_one_window_given_both_images(
+        qtbot: QtBot, tmp_path: Path) -> None:
+    """Both start at once on a new data folder: one takes the lock and paints its window, the
+    other paints nothing, finds the window (before or after its socket listens) and hands its
+    image over; the window is given both (then quits: ``--quit-after-handovers 2``)."""
+    data = tmp_path / "data"
+    images = [_png(tmp_path / "one.png"), _png(tmp_path / "two.png")]
+    launches = [_probe(tmp_path, "--quit-after-handovers", "2", "--data-dir", str(data),
+                       str(image)) for image in images]
+    try:
+        ends = [_finished(qtbot, proc, timeout=180_000) for proc in launches]
+    finally:
+        for proc in launches:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
+    windows = [i for i, (_code, out, _err) in enumerate(ends) if _said(out, "PAINTED")]
+    assert len(windows) == 1, ends
+    window, other = windows[0], 1 - windows[0]
+    code, out, err = ends[other]
+    assert code == 0, err
+    assert f"Handed over to the running Qwen Image Desktop window for {data} " \
+           f"(pid {launches[window].pid}): 1 image." in out
+    code, out, err = ends[window]
+    assert code == 0, err
+    assert _said(out, "GOT") == [json.dumps([str(images[window])]),
+                                 json.dumps([str(images[other])])]
+
+
+def test_a_launch_while_the_window_has_its_lock_but_no_socket_yet_waits_for_it(
+        holder: list[subprocess.Popen[str]], qtbot: QtBot, tmp_path: Path) -> None:
+    """The window takes its lock before the start-up shell and listens after its paint: a
+    launch in between finds the lock held and no socket, and retries instead of opening a
+    second window."""
+    data = tmp_path / "data"
+    starting = subprocess.Popen([sys.executable, "-m", "tests.ui.instance_holder", str(data),
+                                 "1.5"], cwd=ROOT, env=_env(tmp_path), text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    holder.append(starting)
+    assert starting.stdout is not None
+    assert starting.stdout.readline().strip() == "LOCKED"
+    image = _png(tmp_path / "early.png")
+    code, out, err = _finished(qtbot, _launch(tmp_path, "--data-dir", str(data), str(image)))
+    assert code == 0, err
+    assert f"(pid {starting.pid}): 1 image." in out
+    assert starting.stdout.readline().strip() == "READY"
+    assert starting.stdout.readline().strip() == f"GOT {json.dumps([str(image)])}"
+
+
+def test_a_window_that_never_listens_is_reported_not_doubled(
+        holder: list[subprocess.Popen[str]], qtbot: QtBot, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    stuck = subprocess.Popen([sys.executable, "-m", "tests.ui.instance_holder", str(data), "-1"],
+                             cwd=ROOT, env=_env(tmp_path), text=True, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    holder.append(stuck)
+    assert stuck.stdout is not None
+    assert stuck.stdout.readline().strip() == "LOCKED"
+    code, out, err = _finished(qtbot, _launch(tmp_path, "--data-dir", str(data),
+                                              str(_png(tmp_path / "lost.png"))))
+    assert code == 1
+    assert f"(pid {stuck.pid}) is running but did not accept a connection within 3 s" in err
+    assert "may still be starting" in err
+    assert "no second window was started" in err
+    assert out == ""
