@@ -311,17 +311,21 @@ def measure_search(layout: DataLayout) -> dict[str, list[float]]:
 
 
 def measure_scroll(app: QApplication, browser: HistoryBrowser,
-                   ) -> tuple[list[float], int, float]:
-    """Scroll to the bottom in big jumps; returns (probe gaps in ms, steps, seconds)."""
+                   ) -> tuple[list[float], list[float], int, float]:
+    """Scroll to the bottom in big jumps; returns (probe gaps in ms, the GUI thread's CPU ms in
+    each gap, steps, seconds)."""
     bar = browser.view.verticalScrollBar()
     model = browser.model
     gaps: list[float] = []
     last = [time.perf_counter()]
+    cpu = [time.thread_time()]
+    busy: list[float] = []  # the GUI thread's own CPU in each gap: the rest is waiting
 
     def tick() -> None:
-        now = time.perf_counter()
+        now, used = time.perf_counter(), time.thread_time()
         gaps.append((now - last[0]) * 1000)
-        last[0] = now
+        busy.append((used - cpu[0]) * 1000)
+        last[0], cpu[0] = now, used
 
     probe = QTimer()
     probe.setInterval(1)
@@ -330,7 +334,7 @@ def measure_scroll(app: QApplication, browser: HistoryBrowser,
     t0 = time.perf_counter()
     jump = max(bar.pageStep() * 6, 1)
     probe.start()
-    last[0] = time.perf_counter()
+    last[0], cpu[0] = time.perf_counter(), time.thread_time()
     while True:
         at_end = bar.value() >= bar.maximum()
         if at_end and not model.canFetchMore() and not model.loading and \
@@ -345,7 +349,7 @@ def measure_scroll(app: QApplication, browser: HistoryBrowser,
         if time.perf_counter() - t0 > 600:
             raise TimeoutError("scrolling did not reach the bottom")
     probe.stop()
-    return gaps[1:] or [0.0], steps, time.perf_counter() - t0
+    return gaps[1:] or [0.0], busy[1:] or [0.0], steps, time.perf_counter() - t0
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -385,22 +389,23 @@ def main(argv: list[str] | None = None) -> int:
             if not args.no_settle:
                 heap.settle()  # as the app's HistoryHost does once the browser is built
             with GcPauses() as gc_pauses:
-                gaps, steps, scroll_s = measure_scroll(app, browser)
+                gaps, busy, steps, scroll_s = measure_scroll(app, browser)
             rows_loaded = browser.model.rowCount()
             browser.shutdown()
             browser.close()
             search = measure_search(layout)
             load = load_average()
         _report(column, load, open_ms=open_ms, baseline=baseline, search=search, gaps=gaps,
-                steps=steps, rows_loaded=rows_loaded, scroll_s=scroll_s, gc_pauses=gc_pauses,
-                settled=not args.no_settle)
+                busy=busy, steps=steps, rows_loaded=rows_loaded, scroll_s=scroll_s,
+                gc_pauses=gc_pauses, settled=not args.no_settle)
     store.close()
     report_library(layout)
     return 0
 
 
 def _report(column: str, load: str, *, open_ms: float, baseline: float,  # noqa: PLR0913
-            search: dict[str, list[float]], gaps: list[float], steps: int, rows_loaded: int,
+            search: dict[str, list[float]], gaps: list[float], busy: list[float], steps: int,
+            rows_loaded: int,
             scroll_s: float, gc_pauses: GcPauses, settled: bool) -> None:
     """One column's lines (idle: nothing added; loaded: one CPU-bound process beside it)."""
     tag = f"[{column}, load average {load}]"
@@ -415,6 +420,10 @@ def _report(column: str, load: str, *, open_ms: float, baseline: float,  # noqa:
     print(f"{tag} scroll top → bottom: longest GUI stall {max(gaps):.1f} ms, p99 "
           f"{_pct(gaps, 99):.1f} ms, {over} of {len(gaps):,} probe gaps over 16 ms; {steps} "
           f"jumps, {rows_loaded:,} rows loaded, {scroll_s:.1f} s")
+    worst = sorted(range(len(gaps)), key=gaps.__getitem__)[-5:]
+    print(f"{tag} scroll: GUI thread's own CPU per gap max {max(busy):.1f} ms, p99 "
+          f"{_pct(busy, 99):.1f} ms, total {sum(busy) / 1000:.2f} s; longest gaps (wall / CPU): "
+          + ", ".join(f"{gaps[i]:.0f} / {busy[i]:.0f} ms" for i in reversed(worst)))
     print(f"{tag} GC passes while scrolling ({'' if settled else 'no '}heap.settle() after "
           f"opening): {gc_pauses.summary()}")
 

@@ -304,3 +304,107 @@ def _peak_rss_of(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+# ---- where the GUI thread's time goes: a sampling profiler for the worst gaps ---------------
+
+class StackSampler:
+    """Samples the GUI thread's Python stack every ``interval`` s from a daemon thread
+    (``BENCH_SAMPLE=1`` in the GUI benchmarks), with the thread that ran Python last: after
+    the run, :meth:`report` names what the GUI thread was doing during the longest gaps.
+
+    A profiling aid, off by default: the sampler takes the GIL at each sample, so it adds a
+    little load of its own. Frames are the innermost Python frames (a call into Qt shows as
+    the Python line that made it); a GUI thread that waits for the GIL shows the line it
+    waits on, and ``other`` names the threads that had Python frames moving meanwhile.
+    """
+
+    def __init__(self, interval: float = 0.001, depth: int = 8) -> None:
+        import threading
+
+        self._threading = threading
+        self._gui = threading.get_ident()
+        self._interval = interval
+        self._depth = depth
+        self._stop = threading.Event()
+        self.samples: list[tuple[float, tuple[str, ...]]] = []
+        self._thread = threading.Thread(target=self._run, name="bench-sampler", daemon=True)
+
+    def start(self) -> StackSampler:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        me = self._threading.get_ident()
+        while not self._stop.wait(self._interval):
+            now = time.perf_counter()
+            frames = sys._current_frames()
+            frame = frames.get(self._gui)
+            stack: list[str] = []
+            while frame is not None and len(stack) < self._depth:
+                code = frame.f_code
+                stack.append(f"{Path(code.co_filename).stem}:{code.co_name}:{frame.f_lineno}")
+                frame = frame.f_back
+            busy = [f"{t.name}@{frames[t.ident].f_code.co_name}"
+                    for t in self._threading.enumerate()
+                    if t.ident not in (self._gui, me) and t.ident in frames
+                    and _moving(frames[t.ident])]
+            if busy:
+                stack.append("other: " + ",".join(sorted(busy)))
+            self.samples.append((now, tuple(stack)))
+
+    def report(self, windows: Sequence[tuple[float, float]], top: int = 6) -> list[str]:
+        """For each (start, end) perf_counter window, the most frequent stacks sampled in it."""
+        from collections import Counter
+
+        lines = []
+        for begin, end in windows:
+            seen = Counter(stack for at, stack in self.samples if begin <= at <= end)
+            total = sum(seen.values())
+            lines.append(f"gap {(end - begin) * 1000:.0f} ms: {total} samples")
+            for stack, count in seen.most_common(top):
+                lines.append(f"  {count:4d}  " + " < ".join(stack))
+        return lines
+
+
+def _moving(frame: Any) -> bool:
+    """Whether a thread's innermost frame is Python work rather than a blocking wait."""
+    name = frame.f_code.co_name
+    return name not in {"wait", "_wait_for_tstate_lock", "select", "get", "accept", "recv",
+                        "_recv", "poll", "_poll", "recv_bytes", "_recv_bytes", "read",
+                        "readinto", "sleep", "_worker", "run"}
+
+
+class GuiProfiling:
+    """The GUI benchmarks' profiling aids, off unless asked for in the environment:
+    ``BENCH_SAMPLE=1`` samples the GUI thread's stack (:class:`StackSampler`, reported for the
+    worst gaps); ``BENCH_PROFILE=PATH`` writes the GUI thread's cProfile to ``PATH.<pid>``."""
+
+    def __init__(self) -> None:
+        import cProfile
+
+        self._sampler = StackSampler() if os.environ.get("BENCH_SAMPLE") else None
+        self._profile_to = os.environ.get("BENCH_PROFILE")
+        self._profiler = cProfile.Profile() if self._profile_to else None
+
+    def start(self) -> GuiProfiling:
+        if self._sampler is not None:
+            self._sampler.start()
+        if self._profiler is not None:
+            self._profiler.enable()
+        return self
+
+    def stop(self) -> None:
+        if self._sampler is not None:
+            self._sampler.stop()
+        if self._profiler is not None:
+            self._profiler.disable()
+            self._profiler.dump_stats(f"{self._profile_to}.{os.getpid()}")
+
+    def report(self, windows: Sequence[tuple[float, float]]) -> list[str]:
+        """What the sampler saw in each window (nothing when it was off)."""
+        return self._sampler.report(windows) if self._sampler is not None else []

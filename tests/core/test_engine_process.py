@@ -494,3 +494,32 @@ def test_a_batch_pause_and_move_to_top_go_through_the_child(
         assert store.batch(batch_id).job_ids == (ids[2], ids[0], ids[1])
     finally:
         store.close()
+
+
+def _nice_of_threads(pid: int) -> list[int]:
+    """The nice value of each thread of process ``pid`` (Linux /proc)."""
+    values = []
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        try:
+            values.append(int(stat.read_text().rsplit(")", 1)[1].split()[16]))
+        except (OSError, ValueError, IndexError):
+            continue
+    return values
+
+
+@linux_only
+def test_the_childs_thumbnail_decodes_yield_the_cpu_to_the_window(
+    emulator_factory: EmulatorFactory, process_factory: ProcessFactory
+) -> None:
+    """In its own process the engine shares no GIL with the window, so its thumbnail worker
+    (a full decode per image, ~35 ms of a core each) runs niced: the window's GUI thread gets
+    the core first on a busy machine. Nothing of the window's own process is niced by it."""
+    server = emulator_factory(valid_keys={TEST_KEY})
+    engine, log = process_factory(server.base_url)
+    assert engine.pid is not None
+    job_id = engine.submit(GenerationRequest(prompt="a lighthouse, 灯塔", num_images=1))
+    assert isinstance(log.wait_final(job_id), ev.Completed)
+    _wait(lambda: (record := _record(engine, job_id)) is not None
+          and all(image.thumb_path for image in record.images))
+    assert 10 in _nice_of_threads(engine.pid)  # the thumbnail worker, lowered once it started
+    assert set(_nice_of_threads(os.getpid())) == {os.nice(0)}

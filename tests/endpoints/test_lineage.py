@@ -48,7 +48,7 @@ def test_lineage_survives_a_restart_and_an_export(data_layout: DataLayout, tmp_p
 
 
 def test_gallery_tiles_mark_edits_and_the_standard_tier(data_layout: DataLayout) -> None:
-    from qwenimg_desktop.ui.history.delegate import _endpoint_badges
+    from qwenimg_desktop.ui.history.model import _endpoint_badges
 
     data = image_file("PNG", (512, 512))
     reference = make_reference(data, "r.png")

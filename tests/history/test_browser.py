@@ -264,3 +264,44 @@ def test_clear_failed_and_favourite_and_note(browser_factory: BrowserFactory, ma
     browser.search.favourite.setChecked(True)
     qtbot.waitUntil(lambda: browser.model.query.favourite is True and not browser.model.loading)
     assert ids_shown(browser) == [good]
+
+
+def test_a_tile_face_is_made_once_per_row_and_follows_changes(
+    browser_factory: BrowserFactory, make_job: MakeJob, store: HistoryStore, qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Scrolling repaints tiles many times: what a tile shows besides its picture is made once
+    per row (one model call per paint), and made again when the row changes."""
+    job = make_job("## **Lighthouse** at dusk, 灯塔", state=JobState.failed)
+    made: list[str] = []
+    real = model_module._make_face
+
+    def counting(summary: Any, tile: Any, missing: bool) -> Any:
+        made.append(summary.id)
+        return real(summary, tile, missing)
+
+    monkeypatch.setattr(model_module, "_make_face", counting)
+    browser = browser_factory()
+    asked: list[int] = []
+    data = browser.model.data
+
+    def recorded(index: Any, role: int = 0) -> Any:
+        asked.append(int(role))
+        return data(index, role)
+
+    monkeypatch.setattr(browser.model, "data", recorded)
+    for _ in range(3):
+        browser.view.viewport().repaint()
+    assert made == [job]  # three paints, one face
+    paints = asked.count(int(Role.face))
+    assert paints >= 3
+    assert len(asked) <= 3 * paints  # face, picture, and a failed picture's mark at most
+    face = browser.model.data(browser.model.index(0), Role.face)
+    assert face.caption == "Lighthouse at dusk, 灯塔"
+    assert [text for _, text in face.badges] == ["!"]
+    store.set_favourite(job, True)
+    browser.model.invalidate([job])
+    browser.view.viewport().repaint()
+    face = browser.model.data(browser.model.index(0), Role.face)
+    assert [text for _, text in face.badges] == ["!", "★"]
+    assert made == [job, job]

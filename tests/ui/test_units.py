@@ -200,8 +200,8 @@ def test_cli_and_window_count_queue_positions_alike(qtbot: QtBot) -> None:
 
 
 def test_cancelled_badge_is_not_a_close_cross() -> None:
-    from qwenimg_desktop.ui.history.delegate import _BADGE_TEXT
-    assert _BADGE_TEXT[JobState.cancelled] not in {"×", "x", "X", "✕", "✖"}
+    from qwenimg_desktop.ui.history.model import _STATE_BADGES
+    assert _STATE_BADGES[JobState.cancelled][1] not in {"×", "x", "X", "✕", "✖"}
 
 
 def test_titles_show_no_raw_markdown() -> None:

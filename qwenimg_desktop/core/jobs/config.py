@@ -47,3 +47,6 @@ class EngineConfig:
     # The caps new jobs are held back by (the window's settings); None: nothing is held (the
     # CLI checks a batch's cost itself and refuses it).
     budget: Budget | None = None
+    # Set by the engine's child process: no window shares its GIL, so its background decodes
+    # (thumbnails) run at a lower priority and a window beside it wins a core over them.
+    own_process: bool = False

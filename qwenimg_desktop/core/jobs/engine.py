@@ -52,7 +52,7 @@ from qwenimg_desktop.core.params import GenerationRequest, client_seed
 from qwenimg_desktop.core.pricing import PriceTable
 from qwenimg_desktop.core.store.db import DatabaseCorrupt
 from qwenimg_desktop.core.store.files import unwritable_error
-from qwenimg_desktop.core.threads import TrackedExecutor
+from qwenimg_desktop.core.threads import TrackedExecutor, lower_thread_priority
 
 if TYPE_CHECKING:  # the pipeline (httpx, Pillow, the store) is imported on the engine thread
     from qwenimg_desktop.core.fal.platform import PlatformClient
@@ -126,8 +126,13 @@ class JobEngine(StartGate):
         self._file_pool = TrackedExecutor(ThreadPoolExecutor(2, thread_name_prefix="qwenimg-files"))
         # Thumbnails (a full decode each) on their own single worker, after completion: never
         # queued ahead of a download's verify and fsync, and never more than one core's work.
-        # Normal priority: niced, a worker holding the GIL makes the GUI thread wait longer.
-        self._thumb_pool = ThreadPoolExecutor(1, thread_name_prefix="qwenimg-thumbs")
+        # In the window's process, normal priority: niced, a worker holding the GIL makes the
+        # GUI thread wait longer. In the engine's own process no GUI thread waits for its GIL,
+        # so it is niced there: each decode takes a core for ~35 ms, which the window's GUI
+        # thread otherwise waits for on a busy 2-core machine (docs/performance.md).
+        self._thumb_pool = ThreadPoolExecutor(
+            1, thread_name_prefix="qwenimg-thumbs",
+            initializer=lower_thread_priority if config.own_process else None)
         self.store: HistoryStore | None = None
         self.recovered: list[str] = []
         self.flagged_unknown: list[str] = []

@@ -617,7 +617,7 @@ def serve(conn: Connection, config: EngineConfig, log_level: int) -> None:
     root.setLevel(log_level)
     for name in QUIET_LOGGERS:  # as setup_logging() does in the window's process
         logging.getLogger(name).setLevel(max(log_level, logging.WARNING))
-    engine = JobEngine(config, keys=link.ask_key, sink=link.event)
+    engine = JobEngine(replace(config, own_process=True), keys=link.ask_key, sink=link.event)
     engine.start(wait=False)
     timeout = 5.0
     while True:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from typing import Final
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from qwenimg_desktop.core.endpoints import EndpointKind, Tier, UnknownEndpoint, endpoint_for
 from qwenimg_desktop.core.jobs.model import JobState
-from qwenimg_desktop.core.store.grids import BatchTile, is_contact_sheet
-from qwenimg_desktop.core.store.records import JobSummary
-from qwenimg_desktop.ui.history.model import Role
+from qwenimg_desktop.ui.history.model import Role, TileFace
 from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.messages import state_name
 
@@ -21,15 +17,6 @@ TILE: Final = QSize(176, 214)
 IMAGE_BOX: Final = 160
 PADDING: Final = 8
 BADGE: Final = 20
-
-_BADGE_COLOURS: Final = {
-    JobState.failed: QColor(200, 50, 50),
-    JobState.cancelled: QColor(120, 120, 120),
-    JobState.unknown: QColor(200, 130, 20),
-}
-# Cancelled is "⊘" (stopped), not "×", which reads as a close button on a tile.
-_BADGE_TEXT: Final = {JobState.failed: "!", JobState.cancelled: "⊘", JobState.unknown: "?"}
-
 
 class HistoryDelegate(QStyledItemDelegate):
     """Paints a tile from cached model data only; never touches disk or the database."""
@@ -39,6 +26,8 @@ class HistoryDelegate(QStyledItemDelegate):
         self._caption_font = QFont()
         self._small_font = QFont()
         self._small_font.setPointSizeF(max(6.0, self._small_font.pointSizeF() * 0.85))
+        self._caption_metrics = QFontMetrics(self._caption_font)
+        self._small_metrics = QFontMetrics(self._small_font)
 
     def __repr__(self) -> str:
         return f"<HistoryDelegate tile={TILE.width()}x{TILE.height()}>"
@@ -68,14 +57,19 @@ class HistoryDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(QRectF(rect), 6, 6)
         box = QRect(rect.left() + (rect.width() - IMAGE_BOX) // 2, rect.top() + PADDING - 3,
                     IMAGE_BOX, IMAGE_BOX)
-        self._paint_image(painter, box, index, palette)
-        self._paint_caption(painter, rect, box, index, palette, selected)
-        self._paint_badges(painter, box, index)
+        face = index.data(Role.face)  # one call for all but the picture (see TileFace)
+        if not isinstance(face, TileFace):  # its record is not read yet
+            painter.setBrush(palette.color(QPalette.ColorRole.Mid))
+            painter.drawRoundedRect(QRectF(box), 4, 4)
+            return
+        self._paint_image(painter, box, index, face, palette)
+        self._paint_caption(painter, rect, box, face, palette, selected)
+        self._paint_badges(painter, box, face)
 
     def _paint_image(self, painter: QPainter, box: QRect,
-                     index: QModelIndex | QPersistentModelIndex, palette: QPalette) -> None:
-        tile = index.data(Role.batch_tile)
-        if isinstance(tile, BatchTile):
+                     index: QModelIndex | QPersistentModelIndex, face: TileFace,
+                     palette: QPalette) -> None:
+        if face.tile is not None:
             self._paint_mosaic(painter, box, index.data(Role.mosaic) or [], palette)
             return
         pixmap = index.data(Role.thumbnail)
@@ -87,7 +81,7 @@ class HistoryDelegate(QStyledItemDelegate):
             return
         painter.setBrush(palette.color(QPalette.ColorRole.Mid))
         painter.drawRoundedRect(QRectF(box), 4, 4)
-        state = _state(index)
+        state = face.state
         if state is JobState.completed and not index.data(Role.thumbnail_failed):
             return  # still decoding: a plain placeholder
         painter.setPen(palette.color(QPalette.ColorRole.Text))
@@ -112,64 +106,45 @@ class HistoryDelegate(QStyledItemDelegate):
                 target.moveCenter(cell.center())
                 painter.drawPixmap(target, pixmap)
 
-    def _paint_caption(self, painter: QPainter, rect: QRect, box: QRect,
-                       index: QModelIndex | QPersistentModelIndex, palette: QPalette,
-                       selected: bool) -> None:
+    def _paint_caption(self, painter: QPainter, rect: QRect, box: QRect, face: TileFace,
+                       palette: QPalette, selected: bool) -> None:
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         painter.setPen(palette.color(role))
         painter.setFont(self._caption_font)
         text_rect = QRect(rect.left() + PADDING, box.bottom() + 4, rect.width() - 2 * PADDING,
-                          QFontMetrics(self._caption_font).height())
-        tile = index.data(Role.batch_tile)
-        text = (translate("Gallery", "Batch · {label}").format(label=tile.label)
-                if isinstance(tile, BatchTile)
-                else str(index.data(Qt.ItemDataRole.DisplayRole) or ""))
-        caption = QFontMetrics(self._caption_font).elidedText(
-            text, Qt.TextElideMode.ElideRight, text_rect.width())
+                          self._caption_metrics.height())
+        caption = self._caption_metrics.elidedText(
+            face.caption, Qt.TextElideMode.ElideRight, text_rect.width())
         painter.drawText(text_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                          caption)
-        record = index.data(Role.summary)
-        if record is None:
-            return
         painter.setFont(self._small_font)
-        stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.created_at))
-        size = f"{record.width}×{record.height}" if record.width and record.height else ""
         line = QRect(text_rect.left(), text_rect.bottom() + 1, text_rect.width(),
-                     QFontMetrics(self._small_font).height())
-        painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, stamp)
-        painter.drawText(line, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, size)
+                     self._small_metrics.height())
+        painter.drawText(line, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         face.stamp)
+        if face.size:
+            painter.drawText(line, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             face.size)
 
-    def _paint_badges(self, painter: QPainter, box: QRect,
-                      index: QModelIndex | QPersistentModelIndex) -> None:
-        badges: list[tuple[QColor, str]] = []
-        state = _state(index)
-        if state is not None and state in _BADGE_COLOURS:
-            badges.append((_BADGE_COLOURS[state], _BADGE_TEXT[state]))
-        if index.data(Role.missing):
-            badges.append((QColor(190, 90, 20), "⤓"))
-        if index.data(Role.favourite):
-            badges.append((QColor(230, 170, 0), "★"))
-        badges += _endpoint_badges(index.data(Role.summary))
-        tile = index.data(Role.batch_tile)
-        if isinstance(tile, BatchTile):
-            self._paint_count(painter, box, tile.size)
+    def _paint_badges(self, painter: QPainter, box: QRect, face: TileFace) -> None:
+        if face.tile is not None:
+            self._paint_count(painter, box, face.tile.size)
         painter.setFont(self._small_font)
-        stars = int(index.data(Role.rating) or 0)
-        if stars:
+        if face.stars:
             label = QRect(box.left() + 4, box.bottom() - BADGE - 2, box.width() - 8, BADGE)
             painter.setPen(QColor(0, 0, 0, 160))
-            painter.drawText(label.translated(1, 1), Qt.AlignmentFlag.AlignLeft, "★" * stars)
+            painter.drawText(label.translated(1, 1), Qt.AlignmentFlag.AlignLeft,
+                             "★" * face.stars)
             painter.setPen(QColor(255, 200, 40))
-            painter.drawText(label, Qt.AlignmentFlag.AlignLeft, "★" * stars)
+            painter.drawText(label, Qt.AlignmentFlag.AlignLeft, "★" * face.stars)
         x = box.right() - BADGE - 2
-        for colour, text in badges:
+        for colour, text in face.badges:
             circle = QRect(x, box.top() + 4, BADGE, BADGE)
             painter.setPen(QPen(QColor(255, 255, 255), 1.5))
-            painter.setBrush(colour)
+            painter.setBrush(QColor(colour))
             painter.drawEllipse(circle)
             painter.drawText(circle, Qt.AlignmentFlag.AlignCenter, text)
             x -= BADGE + 4
-
 
     def _paint_count(self, painter: QPainter, box: QRect, size: int) -> None:
         """A grouped batch's job count, bottom right of the mosaic."""
@@ -182,30 +157,3 @@ class HistoryDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(QRectF(pill), BADGE / 2, BADGE / 2)
         painter.setPen(QColor(255, 255, 255))
         painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
-
-
-def _state(index: QModelIndex | QPersistentModelIndex) -> JobState | None:
-    """The row's state (Qt hands a str-based enum back as a plain string)."""
-    value = index.data(Role.state)
-    try:
-        return JobState(value) if value else None
-    except ValueError:
-        return None
-
-
-def _endpoint_badges(summary: object) -> list[tuple[QColor, str]]:
-    """An edit gets ✎ and the standard tier S; pro text-to-image, the default, gets none."""
-    if not isinstance(summary, JobSummary) or not summary.endpoint:
-        return []
-    if is_contact_sheet(summary.endpoint):
-        return [(QColor(60, 140, 90), "▦")]
-    try:
-        endpoint = endpoint_for(summary.endpoint)
-    except UnknownEndpoint:
-        return [(QColor(120, 120, 120), "?")]
-    badges = []
-    if endpoint.kind is EndpointKind.edit:
-        badges.append((QColor(70, 110, 200), "✎"))
-    if endpoint.tier is Tier.standard:
-        badges.append((QColor(110, 110, 110), "S"))
-    return badges

@@ -10,8 +10,10 @@ from the GUI's read-only connection (one indexed lookup) into an LRU cache.
 from __future__ import annotations
 
 import logging
+import time
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 from typing import Any, Final
@@ -29,13 +31,16 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QPixmap
 
-from qwenimg_desktop.core.store.grids import BatchTile
+from qwenimg_desktop.core.endpoints import EndpointKind, Tier, UnknownEndpoint, endpoint_for
+from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.store.grids import BatchTile, is_contact_sheet
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.queries import HistoryQuery
 from qwenimg_desktop.core.store.records import JobRecord, JobSummary
 from qwenimg_desktop.ui.history.collections_sidebar import JOB_IDS_MIME
 from qwenimg_desktop.ui.history.search import Key, KeysResult, QueryRunner
 from qwenimg_desktop.ui.history.thumbnails import ThumbnailLoader
+from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import markdown_plain_line, plain_tooltip
 
 log = logging.getLogger("qwenimg.ui.history")
@@ -66,6 +71,30 @@ class Role(IntEnum):
     """The row's ``BatchTile`` when the query groups batches and the row stands for one."""
     mosaic = Qt.ItemDataRole.UserRole + 11
     """The pixmaps (None while decoding) of a grouped batch's first images."""
+    face = Qt.ItemDataRole.UserRole + 12
+    """The row's :class:`TileFace`: everything a tile paints but its picture, in one call."""
+
+
+@dataclass(frozen=True, slots=True)
+class TileFace:
+    """What a gallery tile shows besides its picture, made once per row (not per paint).
+
+    The delegate paints a screen of tiles at every scroll step; asking the model for a dozen
+    roles per tile (each one a call from C++ into Python) and formatting the caption, date
+    and badges again each time was most of the GUI thread's work while scrolling
+    (docs/performance.md). A face is rebuilt when its row's summary, batch or missing mark
+    changes."""
+
+    summary: JobSummary
+    tile: BatchTile | None
+    missing: bool
+    caption: str
+    stamp: str
+    size: str
+    state: JobState | None
+    stars: int
+    badges: tuple[tuple[str, str], ...]
+    """(colour name, text) of each badge, right to left."""
 
 
 def snippet(prompt: str) -> str:
@@ -102,6 +131,7 @@ class HistoryModel(QAbstractListModel):
         self._total: int | None = None
         self._cache: OrderedDict[str, JobSummary] = OrderedDict()
         self._tiles: dict[str, BatchTile] = {}
+        self._faces: dict[str, TileFace] = {}
         self._missing: set[str] = set()
         self._thumb_rows: dict[str, str] = {}
         runner.keys_ready.connect(self._on_keys)
@@ -335,10 +365,10 @@ class HistoryModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self._keys):
             return None
         job_id = self._keys[index.row()][1]
-        if role == Role.job_id:
-            return job_id
-        if role == Role.missing:
-            return job_id in self._missing
+        if role in (Role.job_id, Role.missing):
+            return job_id if role == Role.job_id else job_id in self._missing
+        if role == Role.face:
+            return self.face(index.row())
         if role in (Role.batch_tile, Role.mosaic):
             tile = self.batch_tile(index.row())
             if tile is None or role == Role.batch_tile:
@@ -350,6 +380,22 @@ class HistoryModel(QAbstractListModel):
         if summary is None:
             return None
         return self._summary_data(summary, role)
+
+    def face(self, row: int) -> TileFace | None:
+        """What ``row``'s tile paints besides its picture (None while its record is unread)."""
+        job_id = self.job_id(row)
+        summary = self.summary(row) if job_id is not None else None
+        if job_id is None or summary is None:
+            return None
+        tile = self.batch_tile(row)
+        missing = job_id in self._missing
+        face = self._faces.get(job_id)
+        if (face is None or face.summary is not summary or face.tile is not tile
+                or face.missing is not missing):
+            if len(self._faces) > CACHE_ROWS:
+                self._faces.clear()
+            face = self._faces[job_id] = _make_face(summary, tile, missing)
+        return face
 
     def _summary_data(self, summary: JobSummary, role: int) -> Any:
         if role in (Qt.ItemDataRole.DisplayRole, Role.snippet):
@@ -415,6 +461,53 @@ class HistoryModel(QAbstractListModel):
             for image in record.images if record is not None else ():
                 paths.append(self._reader.layout.absolute(image.path))
         return paths
+
+
+def _make_face(summary: JobSummary, tile: BatchTile | None, missing: bool) -> TileFace:
+    try:
+        state: JobState | None = JobState(summary.state) if summary.state else None
+    except ValueError:
+        state = None
+    badges: list[tuple[str, str]] = []
+    if state is not None and state in _STATE_BADGES:
+        badges.append(_STATE_BADGES[state])
+    if missing:
+        badges.append(("#be5a14", "⤓"))
+    if summary.favourite:
+        badges.append(("#e6aa00", "★"))
+    badges += _endpoint_badges(summary)
+    caption = (translate("Gallery", "Batch · {label}").format(label=tile.label)
+               if tile is not None else snippet(summary.prompt_head))
+    return TileFace(
+        summary=summary, tile=tile, missing=missing, caption=caption,
+        stamp=time.strftime("%Y-%m-%d %H:%M", time.localtime(summary.created_at)),
+        size=f"{summary.width}×{summary.height}" if summary.width and summary.height else "",
+        state=state, stars=int(summary.rating or 0), badges=tuple(badges))
+
+
+_STATE_BADGES: Final = {
+    JobState.failed: ("#c83232", "!"),
+    JobState.cancelled: ("#787878", "⊘"),  # "stopped", not "×", which reads as a close button
+    JobState.unknown: ("#c88214", "?"),
+}
+
+
+def _endpoint_badges(summary: JobSummary) -> list[tuple[str, str]]:
+    """An edit gets ✎ and the standard tier S; pro text-to-image, the default, gets none."""
+    if not summary.endpoint:
+        return []
+    if is_contact_sheet(summary.endpoint):
+        return [("#3c8c5a", "▦")]
+    try:
+        endpoint = endpoint_for(summary.endpoint)
+    except UnknownEndpoint:
+        return [("#787878", "?")]
+    badges = []
+    if endpoint.kind is EndpointKind.edit:
+        badges.append(("#466ec8", "✎"))
+    if endpoint.tier is Tier.standard:
+        badges.append(("#6e6e6e", "S"))
+    return badges
 
 
 _NO_TILE: Final = BatchTile("", 0, "", ())
