@@ -190,9 +190,11 @@ class AppRuntime:
             self.start_engine(wait=False)
         assert self.engine is not None
         app = application()
+        first = self.theme is None
         if self.theme is None:
             i18n.install(self.settings.language)  # before any widget: texts are read once
-            self.theme = ThemeController(app, self.settings.theme)
+            # The palette now, the style sheet once the first window is built (theme.py).
+            self.theme = ThemeController(app, self.settings.theme, style_sheet_later=True)
         services = UiServices(
             settings=self.settings, settings_path=self.settings_path,
             draft_path=self.config_dir / DRAFT_FILE, key_store=self.key_store,
@@ -208,7 +210,11 @@ class AppRuntime:
             notices=tuple(self.notices),
         )
         self.notices.clear()
-        self.window = MainWindow(services, self.theme, app_icon())
+        try:
+            self.window = MainWindow(services, self.theme, app_icon())
+        finally:
+            if first:
+                self.theme.apply()
         return self.window
 
     def open_handover(self, handover: Handover) -> None:

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -48,6 +47,7 @@ from qwenimg_desktop.ui.create.draft import Draft
 from qwenimg_desktop.ui.create.draft_autosave import DraftAutosave
 from qwenimg_desktop.ui.create.jobs_model import MAX_LOG_LINES, JobRow, JobsModel
 from qwenimg_desktop.ui.create.jobs_view import JobsPanel
+from qwenimg_desktop.ui.create.params_column import ParamsColumn
 from qwenimg_desktop.ui.create.params_panel import ParamsPanel
 from qwenimg_desktop.ui.create.references_strip import ReferenceStrip
 from qwenimg_desktop.ui.create.result_viewer import ResultViewer
@@ -195,25 +195,8 @@ class MainWindow(QMainWindow):
         # The output folder, Save as…, Export and Open folder (ui/user_files.py).
         self.results.files = self.history.files = self.files = UserFiles(
             self.services.settings, self.services.workers, self.services.demo, self)
-        params_scroll = QScrollArea(self)
-        params_scroll.setWidgetResizable(True)
-        scrolled = QWidget(self)  # the parameters, then the batch panel, scrolled together
-        scrolled_layout = QVBoxLayout(scrolled)
-        scrolled_layout.setContentsMargins(0, 0, 0, 0)
-        scrolled_layout.addWidget(self.params, 1)
-        scrolled_layout.addWidget(self.batch)
-        params_scroll.setWidget(scrolled)
-        # Never a sideways scroll bar: the column is as wide as the widest row of parameters plus
-        # the vertical scroll bar it will have on a short screen.
-        params_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        params_column = QWidget(self)
-        scroll_bar = params_scroll.verticalScrollBar().sizeHint().width()
-        params_column.setMinimumWidth(
-            scrolled.minimumSizeHint().width() + scroll_bar + 2 * params_scroll.frameWidth())
-        column = QVBoxLayout(params_column)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(params_scroll, 1)
-        column.addWidget(self.params.detach_footer())  # Generate: always in view
+        # The parameters and the batch panel scrolled together, Generate always in view.
+        params_column = ParamsColumn([self.params, self.batch], self.params.detach_footer(), self)
         # Image-first: the parameters take the full height of a right-hand column (Generate
         # pinned at its foot), so the centre column is only prompt above result. The splitter
         # names changed with this layout ("outer", "center", "prompt"): a state saved for the old

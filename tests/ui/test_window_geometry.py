@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QApplication, QMainWindow
 from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.emulator.server import EmulatorServer
@@ -44,3 +44,21 @@ def test_the_first_show_does_not_leave_the_window_wider_than_it_needs(
     qtbot.wait(100)
     assert window.minimumSizeHint().width() <= 1360  # the layout itself fits 1366 px
     assert window.width() == 1360
+
+
+def test_the_parameters_column_widens_with_its_rows_after_the_window_is_built(
+    window: MainWindow, qtbot: QtBot
+) -> None:
+    """The application's style sheet is set after the window is built (ui/theme.py): the
+    parameters' column must ask for the width its rows need now, not the width they needed
+    while it was built, or its rows are cut off (there is never a sideways scroll bar)."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    sheet = app.styleSheet()
+    narrow = window.minimumSizeHint().width()
+    try:
+        app.setStyleSheet(sheet + "\nQComboBox { min-width: 700px; }")
+        qtbot.waitUntil(lambda: window.minimumSizeHint().width() > narrow + 300, timeout=2000)
+    finally:
+        app.setStyleSheet(sheet)
+    qtbot.waitUntil(lambda: window.minimumSizeHint().width() == narrow, timeout=2000)
