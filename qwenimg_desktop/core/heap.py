@@ -62,3 +62,22 @@ def return_large_blocks() -> bool:
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
     return bool(mallopt(_M_MMAP_THRESHOLD, LARGE_BLOCK))
+
+
+def release_free_pages() -> bool:
+    """Give the pages of freed memory back to the system (glibc's ``malloc_trim``).
+
+    A large transient build (the recall index reads every past prompt) frees its objects, but
+    the heap keeps their pages while anything allocated later sits above them: ~11 MB after the
+    index of 100,000 prompts. Call it after such a build, off the GUI thread (it walks the
+    heap: a few ms). False where the C library is not glibc.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return False
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return bool(trim(0))

@@ -2,19 +2,28 @@
 
 The index holds every distinct line of past prompts (headings without their ``#`` marks) and
 every snippet, each with a use count: how many prompts had the line, how often a snippet was
-used. Lookups walk a bucket keyed by the first :data:`MIN_PREFIX` characters (case-folded) in
-use order and stop at ``limit`` matches, so a suggestion costs microseconds to a few
-milliseconds at 100,000 prompts. Building reads every prompt: do it off the GUI thread.
+used. It lives in a private SQLite database on disk (SQLite's own temporary file, deleted when
+the index is closed or its process ends), not in the process's memory: at 100,000 prompts
+the lines are ~45 MB of text and the index held ~82 MB of Python objects for them; now it holds
+a page cache of :data:`CACHE_KIB`. A lookup is one indexed range read: the entries whose
+first :data:`MIN_PREFIX` characters (case-folded) are the typed ones, in use order, or those
+whose case-folded text starts with the typed text, the most used first (well under a
+millisecond at 100,000 prompts, see docs/performance.md). Building reads every prompt: do it
+off the GUI thread.
 """
 
 from __future__ import annotations
 
-import bisect
-import heapq
+import logging
+import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Final
+
+from qwenimg_desktop.core import heap
+
+log = logging.getLogger("qwenimg.recall")
 
 MIN_PREFIX: Final = 3
 """Characters typed on a line before suggestions appear as you type."""
@@ -22,6 +31,39 @@ MAX_LINE_CHARS: Final = 1000
 """Longer lines are not offered (they are paragraphs, not reusable lines)."""
 SNIPPET_BONUS: Final = 5
 """A library entry counts as this many uses more than its own count: the user saved it."""
+CACHE_KIB: Final = 2048
+"""The index's page cache once built (SQLite's ``cache_size``): what it keeps in memory."""
+BUILD_CACHE_KIB: Final = 8192
+"""The page cache while the index is built (fewer reads of the file for each prompt line)."""
+
+_SCHEMA: Final = """
+CREATE TABLE entry (
+    id INTEGER PRIMARY KEY,  -- the order entries were added: the earlier first among equals
+    kind TEXT NOT NULL,      -- 'line', 'heading' or 'snippet'
+    text TEXT NOT NULL,      -- what is inserted
+    label TEXT NOT NULL,     -- what the popup shows ('' = the text); what a snippet matches
+    ident TEXT,              -- a snippet's identity (its match and text); NULL = the text
+    bucket TEXT NOT NULL,    -- the first MIN_PREFIX characters of the match, case-folded
+    folded TEXT,             -- the match case-folded; NULL when that is the text itself
+    uses INTEGER NOT NULL,
+    hash INTEGER NOT NULL UNIQUE  -- of (kind, identity): finds an entry to count again
+)"""
+_LOOKUP_INDEXES: Final = {
+    "entry_by_use": "entry (bucket, uses DESC, id)",
+    "entry_by_match": "entry (bucket, coalesce(folded, text), uses DESC, id)",
+}
+"""What lookups read. A build drops them and makes them again once it has counted every
+line: sorting once is cheaper than keeping them in step with each count."""
+_MATCH: Final = "coalesce(folded, text)"
+_COUNT: Final = """
+INSERT INTO entry (kind, text, label, ident, bucket, folded, uses, hash)
+VALUES (:kind, :text, :label, :ident, :bucket, :folded, :uses, :hash)
+ON CONFLICT (hash) DO UPDATE SET
+    uses = CASE WHEN :replace THEN excluded.uses ELSE uses + excluded.uses END,
+    label = excluded.label
+WHERE kind = excluded.kind AND coalesce(ident, text) = coalesce(excluded.ident, excluded.text)
+"""
+_COLUMNS: Final = "text, kind, uses, label"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,67 +91,70 @@ def split_marks(line: str) -> tuple[str, str]:
 
 
 class RecallIndex:
-    """Distinct prompt lines, headings and snippets with use counts; thread-safe."""
+    """Distinct prompt lines, headings and snippets with use counts; thread-safe.
+
+    Close it (or let it be collected) to delete its file; SQLite deletes it at exit too.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._buckets: dict[str, dict[tuple[str, str], Suggestion]] = {}
-        self._sorted: dict[str, _Ranked] = {}
-        self._snippet_keys: list[tuple[str, tuple[str, str]]] = []
+        # "" is SQLite's private temporary database: a file in its temporary directory, already
+        # unlinked (deleted on close), holding in memory only the page cache set here.
+        self._db = sqlite3.connect("", check_same_thread=False, isolation_level=None)
+        self._db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        # A transaction's undo pages in memory: the build's pages are all new (none kept), and
+        # a rollback only follows an error.
+        self._db.execute("PRAGMA journal_mode = MEMORY")
+        self._db.execute(_SCHEMA)
+        self._lookup_indexes(make=True)
 
     def __len__(self) -> int:
-        return sum(len(b) for b in self._buckets.values())
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM entry").fetchone()[0])
 
     def __repr__(self) -> str:
         return f"<RecallIndex {len(self)} entries>"
+
+    def close(self) -> None:
+        """Delete the index's file (lookups then find nothing)."""
+        with self._lock:
+            self._db.close()
 
     @classmethod
     def build(cls, prompts: Iterable[str], snippets: Iterable[tuple[str, str, int]] = (),
               ) -> RecallIndex:
         """From past prompts and ``(name, text, uses)`` of library snippets."""
         index = cls()
-        counts: dict[tuple[str, str], int] = {}
-        for prompt in prompts:
-            for key in _prompt_keys(prompt):
-                counts[key] = counts.get(key, 0) + 1
-        with index._lock:
-            for (kind, text), uses in counts.items():
-                index._put(_bucket(text), (kind, text), Suggestion(text, kind, uses))
+        with index._lock, index._transaction(BUILD_CACHE_KIB):
+            index._lookup_indexes(make=False)
+            for batch in _batches(prompts, 2000):
+                counts: dict[tuple[str, str], int] = {}
+                for prompt in batch:
+                    for key in _prompt_keys(prompt):
+                        counts[key] = counts.get(key, 0) + 1
+                index._apply([_values(kind, text, uses) for (kind, text), uses
+                              in counts.items()])
             index._put_snippets(snippets)
-            index._rank_all()  # here, on the building thread, not on the first keystroke
+            index._lookup_indexes(make=True)
+        heap.release_free_pages()  # each batch's counts, freed: their pages go back too
         return index
 
     def add_prompt(self, prompt: str) -> None:
-        """Count a newly written prompt's lines (for example when it is sent)."""
-        with self._lock:
-            for kind, text in _prompt_keys(prompt):
-                bucket = _bucket(text)
-                old = self._buckets.get(bucket, {}).get((kind, text))
-                uses = (old.uses if old else 0) + 1
-                self._put(bucket, (kind, text), Suggestion(text, kind, uses))
-                self._ranked(bucket)
+        """Count a newly written prompt's lines (for example when it is sent). A failure
+        (the index's file unwritable) is logged: completion is a help, sending must go on."""
+        try:
+            with self._lock, self._transaction():
+                for kind, text in _prompt_keys(prompt):
+                    self._count(kind, text, 1)
+        except sqlite3.Error as exc:
+            log.warning("the prompt's lines were not added to completion: %s", exc)
 
     def set_snippets(self, snippets: Iterable[tuple[str, str, int]]) -> None:
-        """Replace the library part of the index with ``(name, text, uses)`` entries.
-
-        The affected buckets are re-ranked here, outside the lock (call it off the GUI thread);
-        until then lookups keep the previous ranking instead of waiting.
-        """
-        with self._lock:
-            before = dict(self._sorted)
-            touched = {bucket for bucket, _ in self._snippet_keys}
-            for bucket, key in self._snippet_keys:
-                self._buckets.get(bucket, {}).pop(key, None)
-            self._snippet_keys = []
-            self._put_snippets(snippets)
-            touched |= {bucket for bucket, _ in self._snippet_keys}
-            for bucket in touched:  # the old ranking serves lookups meanwhile
-                if bucket in before:
-                    self._sorted[bucket] = before[bucket]
-            entries = {b: list(self._buckets.get(b, {}).values()) for b in touched}
-        ranked = {bucket: _Ranked.of(listed) for bucket, listed in entries.items()}
-        with self._lock:
-            self._sorted.update(ranked)
+        """Replace the library part of the index with ``(name, text, uses)`` entries."""
+        listed = list(snippets)  # read before the lock: lookups never wait for the library
+        with self._lock, self._transaction():
+            self._db.execute("DELETE FROM entry WHERE kind = 'snippet'")
+            self._put_snippets(listed)
 
     def suggest(self, typed: str, limit: int = 8) -> list[Suggestion]:
         """Completions of one line's text (heading marks and spacing ignored), most used first;
@@ -118,43 +163,61 @@ class RecallIndex:
         if len(body) < MIN_PREFIX:
             return []
         folded = body.casefold()
-        bucket = _bucket(body)
-        with self._lock:
-            ranked = self._ranked(bucket)
-        if len(folded) == MIN_PREFIX:  # the whole bucket matches: it is already in use order
-            candidates: Iterable[Suggestion] = ranked.by_use
-        else:  # the entries starting with the typed text, then the most used of them
-            low = bisect.bisect_left(ranked.keys, folded)
-            high = bisect.bisect_left(ranked.keys, folded + "\U0010ffff", low)
-            best = heapq.nlargest(limit * 2, range(low, high), key=ranked.rank)
-            candidates = [ranked.by_key[k] for k in best]
         found: list[Suggestion] = []
         seen: set[str] = set()
-        for entry in candidates:
-            if entry.text != body and entry.text not in seen:
-                seen.add(entry.text)
-                found.append(entry)
-                if len(found) >= limit:
-                    break
+        try:
+            with self._lock:
+                for entry in self._candidates(_bucket(body), folded, limit):
+                    if entry.text != body and entry.text not in seen:
+                        seen.add(entry.text)
+                        found.append(entry)
+                        if len(found) >= limit:
+                            break
+        except (sqlite3.Error, UnicodeEncodeError):  # closed, unreadable; a lone surrogate
+            return []
         return found
 
     # ---- internals (lock held) -----------------------------------------------------------------
 
-    def _put(self, bucket: str, key: tuple[str, str], entry: Suggestion) -> None:
-        """Store an entry; the bucket's ranking is redone by the caller (or on first use)."""
-        self._buckets.setdefault(bucket, {})[key] = entry
-        self._sorted.pop(bucket, None)
+    def _candidates(self, bucket: str, folded: str, limit: int) -> Iterator[Suggestion]:
+        if len(folded) == MIN_PREFIX:  # the whole bucket matches: walked in use order
+            rows: Iterable[tuple[str, str, int, str]] = self._db.execute(
+                f"SELECT {_COLUMNS} FROM entry WHERE bucket = ? ORDER BY uses DESC, id",
+                (bucket,))
+        else:  # the entries starting with the typed text, the most used of them
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS} FROM entry WHERE bucket = ? AND {_MATCH} >= ? "
+                f"AND {_MATCH} < ? ORDER BY uses DESC, id LIMIT ?",
+                (bucket, folded, folded + "\U0010ffff", limit * 2))
+        for text, kind, uses, label in rows:
+            yield Suggestion(text, kind, uses, label)
 
-    def _ranked(self, bucket: str) -> _Ranked:
-        ranked = self._sorted.get(bucket)
-        if ranked is None:
-            ranked = _Ranked.of(self._buckets.get(bucket, {}).values())
-            self._sorted[bucket] = ranked
-        return ranked
+    def _lookup_indexes(self, *, make: bool) -> None:
+        for name, columns in _LOOKUP_INDEXES.items():
+            self._db.execute(f"CREATE INDEX {name} ON {columns}" if make
+                             else f"DROP INDEX {name}")
 
-    def _rank_all(self) -> None:
-        for bucket in self._buckets:
-            self._ranked(bucket)
+    def _transaction(self, cache_kib: int = CACHE_KIB) -> _Transaction:
+        return _Transaction(self._db, cache_kib)
+
+    def _count(self, kind: str, text: str, uses: int, *, label: str = "",
+               ident: str | None = None, replace: bool = False) -> None:
+        """Add ``uses`` to an entry (``replace``: set them), adding the entry if it is new."""
+        self._apply([_values(kind, text, uses, label, ident, replace)])
+
+    def _apply(self, rows: list[dict[str, object]]) -> None:
+        """:meth:`_count` for many entries at once (one statement run over all of them)."""
+        self._db.execute("SAVEPOINT counting")
+        if self._db.executemany(_COUNT, rows).rowcount != len(rows):
+            # A different entry with the same 64-bit hash (never seen, but possible) updated
+            # nothing: undo, then count one by one, trying the next hash value for such an
+            # entry as an open-addressing table would.
+            self._db.execute("ROLLBACK TO counting")
+            for values in rows:
+                while self._db.execute(_COUNT, values).rowcount != 1:
+                    code = int(str(values["hash"]))
+                    values["hash"] = code + 1 if code < 2**63 - 1 else -2**63
+        self._db.execute("RELEASE counting")
 
     def _put_snippets(self, snippets: Iterable[tuple[str, str, int]]) -> None:
         """Each snippet is found by its name and by its first line."""
@@ -165,41 +228,54 @@ class RecallIndex:
             first = split_marks(body.splitlines()[0])[1]
             for match in dict.fromkeys(k for k in (name.strip(), first) if len(k) >= MIN_PREFIX):
                 label = match if match == first else f"{match} — {first[:60]}"
-                key = ("snippet", f"{match}\x00{body}")
-                bucket = _bucket(match)
-                self._put(bucket, key, Suggestion(body, "snippet", uses + SNIPPET_BONUS, label))
-                self._snippet_keys.append((bucket, key))
+                self._count("snippet", body, uses + SNIPPET_BONUS, label=label,
+                            ident=f"{match}\x00{body}", replace=True)
 
 
-@dataclass(frozen=True)
-class _Ranked:
-    """One bucket twice: in use order, and by case-folded match text (with its keys)."""
+class _Transaction:
+    """One write transaction on the index with a given page cache (the build's is larger);
+    the cache is set back to :data:`CACHE_KIB` after it (SQLite frees what is over)."""
 
-    by_use: list[Suggestion]
-    by_key: list[Suggestion]
-    keys: list[str]
-    order: list[int]
-    """Each ``by_key`` entry's position in the bucket (first added first): breaks use ties."""
+    def __init__(self, db: sqlite3.Connection, cache_kib: int) -> None:
+        self._db = db
+        self._cache_kib = cache_kib
 
-    @classmethod
-    def of(cls, entries: Iterable[Suggestion]) -> _Ranked:
-        listed = list(entries)
-        keyed = sorted((_folded(e.label or e.text), i) for i, e in enumerate(listed))
-        return cls(sorted(listed, key=_uses, reverse=True), [listed[i] for _, i in keyed],
-                   [k for k, _ in keyed], [i for _, i in keyed])
+    def __enter__(self) -> None:
+        if self._cache_kib != CACHE_KIB:
+            self._db.execute(f"PRAGMA cache_size = -{self._cache_kib}")
+        self._db.execute("BEGIN")
 
-    def rank(self, position: int) -> tuple[int, int]:
-        """Sort key of ``by_key[position]``: more uses first, then the earlier added."""
-        return self.by_key[position].uses, -self.order[position]
+    def __exit__(self, exc_type: object, *_rest: object) -> None:
+        self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        if self._cache_kib != CACHE_KIB:
+            self._db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
 
 
-def _uses(entry: Suggestion) -> int:
-    return entry.uses
+def _values(kind: str, text: str, uses: int, label: str = "", ident: str | None = None,
+            replace: bool = False) -> dict[str, object]:
+    """The parameters of one entry's count (:data:`_COUNT`)."""
+    match = label or text
+    folded = _folded(match)
+    return {"kind": kind, "text": text, "label": label, "ident": ident,
+            "bucket": _bucket(match), "folded": None if folded == text else folded,
+            "uses": uses, "replace": replace,
+            "hash": hash((kind, ident if ident is not None else text))}
+
+
+def _batches(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _folded(text: str) -> str:
     """``text.casefold()``, but ``text`` itself when folding changes nothing (most prompt lines
-    are lower case): at 100,000 prompts a second copy of every line was ~45 MB of the index."""
+    are lower case): then the index stores the line once."""
     folded = text.casefold()
     return text if folded == text else folded
 
