@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Final
 
-from benchmarks.history_scale import V6, _pct, build_history, measure_search
+from benchmarks.history_scale import V6, _pct, build_history, measure_search, report_search
 from benchmarks.support import LOAD_COLUMNS, background_load, load_average, machine
 from qwenimg_desktop.core.jobs.engine import SHORT_INDEX_PAUSE_S
 from qwenimg_desktop.core.store import db
@@ -118,16 +118,6 @@ def _report_writes(label: str, figures: dict[str, float]) -> str:
             f"{figures['write_max_ms']:.1f} ms")
 
 
-def _report_search(tag: str, search: dict[str, list[float]]) -> None:
-    for kind, label in (("fts", "FTS (3+ chars), first page"), ("fts_cpu", "FTS first page CPU"),
-                        ("fts_count", "FTS count"), ("short", "1–2 chars, first page"),
-                        ("short_cpu", "1–2 chars first page CPU"),
-                        ("short_count", "1–2 chars count")):
-        values = search[kind]
-        print(f"{tag} search {label}: p50 {statistics.median(values):.2f} ms, p95 "
-              f"{_pct(values, 95):.2f} ms, max {max(values):.2f} ms over {len(values)} queries")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -163,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     with HistoryStore.open(layout, readonly=True) as reader:
         pending = not reader.short_index_state().complete
     if pending:
-        _report_search(f"[index not complete (LIKE scan), load average {load_average()}]",
+        report_search(f"[index not complete (LIKE scan), load average {load_average()}]",
                        measure_search(layout))
         alone = measure_writes_alone(layout, WRITES_ALONE_S)
         print(_report_writes(f"without the backfill: another process's journal write every "
@@ -180,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         with background_load(column == "loaded"):
             search = measure_search(layout)
             load = load_average()
-        _report_search(f"[{column}, load average {load}]", search)
+        report_search(f"[{column}, load average {load}]", search)
     return 0
 
 

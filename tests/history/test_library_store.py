@@ -112,7 +112,8 @@ def test_library_filters_combine_with_text_and_other_filters(store: HistoryStore
 
 def test_library_filters_match_a_brute_force_answer(store: HistoryStore,
                                                     make_job: MakeJob) -> None:
-    """Whichever table drives the scan, pages and counts equal a plain Python filter."""
+    """Whichever table drives the scan (or the favourites' own text index), pages and counts
+    equal a plain Python filter."""
     rng = random.Random(3)
     jobs = [make_job(f"prompt {i} {'cat' if i % 3 else 'dog'}", embed=False)
             for i in range(60)]
@@ -123,20 +124,25 @@ def test_library_filters_match_a_brute_force_answer(store: HistoryStore,
             store.add_tags([job], [tag])
             truth_tags[job].add(tag)
     ratings = {j: rng.choice([0, 1, 3, 5]) for j in jobs}
+    favourites = set(rng.sample(jobs, 20))
     for job, given in ratings.items():
         store.set_rating([job], given)
+        store.set_favourite(job, job in favourites)
     cols = [store.create_collection(name) for name in ("x", "y")]
     members: dict[int, set[str]] = {c: set(rng.sample(jobs, 25)) for c in cols}
     for member_of, picked in members.items():
         store.add_to_collection(member_of, picked)
     newest_first = list(reversed(jobs))
+    listed: dict[bool | None, list[str]] = {
+        None: newest_first, True: sorted(favourites, key=newest_first.index)}
     tag_sets: list[set[str] | None] = [None, {"a"}, {"a", "可爱"}]
     star_options: list[int | None] = [None, 0, 3, 5]
     col_options: list[int | None] = [None, *cols]
-    for chosen, all_tags, stars, col, text in itertools.product(
-            tag_sets, [False, True], star_options, col_options, ["", "cat", "1 cat", "t 2"]):
+    for chosen, all_tags, stars, col, text, favourite in itertools.product(
+            tag_sets, [False, True], star_options, col_options, ["", "cat", "1 cat", "t 2"],
+            [None, True]):
         query = HistoryQuery(tags=frozenset(chosen) if chosen else None, all_tags=all_tags,
-                             min_rating=stars, collection=col, text=text)
+                             min_rating=stars, collection=col, text=text, favourite=favourite)
 
         def keep(job: str, chosen: set[str] | None = chosen, all_tags: bool = all_tags,
                  stars: int | None = stars, col: int | None = col, text: str = text) -> bool:
@@ -153,7 +159,7 @@ def test_library_filters_match_a_brute_force_answer(store: HistoryStore,
             return not text or (record is not None
                                 and all(term in record.prompt for term in text.split()))
 
-        expected = [j for j in newest_first if keep(j)]
+        expected = [j for j in listed[favourite] if keep(j)]
         assert ids(store, query) == expected, query
         assert store.query_count(query) == len(expected), query
         if len(expected) > 4:  # keyset paging through a driven scan
