@@ -320,6 +320,11 @@ def test_a_writer_racing_the_backfill_leaves_every_job_indexed_exactly(
                         n += 1
                         _insert(conn, n, f"fresh {n} 新", "", "")
                 writes[0] += 1
+                # A breath between writes, as a real writer takes: in a back-to-back loop the
+                # lock is taken again microseconds after each commit, and the batches' busy
+                # handler (which sleeps 1, 2, 5 … ms between tries) could starve for its whole
+                # 5 s timeout ("database is locked", about one run in six on a busy machine).
+                stop.wait(0.0005)
         except BaseException as exc:
             errors.append(exc)
         finally:
