@@ -4,12 +4,18 @@ explicit override, the last known price offline, and unknown (never $0) without 
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from qwenimg_desktop.core.jobs import events as ev
+from qwenimg_desktop.core.jobs.config import EngineConfig
+from qwenimg_desktop.core.jobs.engine import JobEngine
+from qwenimg_desktop.core.jobs.lease import owners_dir
+from qwenimg_desktop.core.jobs.prices import FIRST_PRICE_WAIT_S
+from qwenimg_desktop.core.jobs.remote import EngineProcess
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.pricing import (
     REFRESH_AFTER_S,
@@ -25,6 +31,7 @@ from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.schema import MIGRATIONS, SCHEMA_VERSION
 from qwenimg_desktop.core.store.spend import ledger
 from tests.core.conftest import EngineFactory
+from tests.core.helpers import FAST_RETRY, TEST_KEY, EventLog
 from tests.fixtures.emulator import EmulatorFactory
 
 PRO = "fal-ai/qwen-image-2/pro/text-to-image"
@@ -141,3 +148,37 @@ def test_offline_the_last_known_price_is_used_and_without_one_the_cost_is_unknow
     assert unpriced is not None
     assert unpriced.cost_estimate is None  # unknown, not $0
     assert [e.cost for e in ledger(fresh.store._connection())] == [None]
+
+
+@pytest.mark.parametrize("in_process", [True, False], ids=["engine", "engine-process"])
+def test_stopping_never_waits_for_the_first_price_read(
+    emulator_factory: EmulatorFactory, tmp_path: Path, in_process: bool
+) -> None:
+    """A brand-new data folder (no price kept) makes the start wait up to FIRST_PRICE_WAIT_S
+    for fal's prices; a stop during that wait must not sit it out. The read here waits for a
+    key that does not come (a slow keyring; or, in the engine process, a window that has said
+    stop and so is no longer heard): before the fix every close took the whole 5 s wait."""
+    server = emulator_factory()
+    asked, release = threading.Event(), threading.Event()
+
+    def slow_key() -> str:
+        asked.set()
+        release.wait(30)
+        return TEST_KEY
+
+    config = EngineConfig(DataLayout(tmp_path / "data"), queue_base=server.base_url,
+                          retry=FAST_RETRY)
+    engine: JobEngine | EngineProcess = (
+        JobEngine(config, keys=slow_key, sink=EventLog()) if in_process
+        else EngineProcess(config, keys=slow_key, sink=EventLog()))
+    try:
+        engine.start(wait=False)
+        assert asked.wait(60), "the start never began its price read"
+        started = time.monotonic()
+        engine.shutdown()
+        took = time.monotonic() - started
+    finally:
+        release.set()
+    print(f"stopped {took:.2f} s after the price read began waiting for its key")
+    assert took < FIRST_PRICE_WAIT_S / 2
+    assert not list(owners_dir(tmp_path / "data").glob("*.lock"))  # stopped whole: lease freed

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import multiprocessing
 import threading
@@ -102,6 +103,10 @@ class JobEngine(StartGate):
         # Waiting jobs a budget cap holds back: set when released (raised cap, Allow once).
         self._holds: dict[str, asyncio.Event] = {}
         self._waits_changed = asyncio.Event()  # a job started to wait for the user (wait_idle)
+        # Set (on the loop) by shutdown(): a start still waiting for fal's first prices stops
+        # waiting. _stop_asked covers a shutdown() that came before the loop existed.
+        self._quitting = asyncio.Event()
+        self._stop_asked = False
         # Held for the engine's whole life: the jobs it creates or adopts are its own, and no
         # other process follows them while it lives (core/jobs/lease.py).
         self._lease = EngineLease(self.layout.root,
@@ -284,7 +289,9 @@ class JobEngine(StartGate):
             submit_deadline=self.config.submit_deadline,
         )
         self._prices = EnginePrices(self._platform, self._pipeline)
-        await self._prices.start()  # fal's prices, read in the background when a day old
+        if self._stop_asked:  # shutdown() was called before the loop could be told
+            self._quitting.set()
+        await self._prices.start(self._quitting)  # read in the background when a day old
         if self._recover:
             await self._recover_jobs()
 
@@ -464,6 +471,7 @@ class JobEngine(StartGate):
         Jobs in the middle of a submit get up to ``timeout`` seconds to learn their request id.
         """
         if self._thread is not None:
+            self._stop_waiting_for_prices()
             self._ready.wait(timeout + 30)  # a start still in progress finishes first
         if (self._thread is None or self._loop is None or self._closing
                 or self._start_error is not None):
@@ -480,6 +488,15 @@ class JobEngine(StartGate):
         self._db_pool.submit(self._close_store).result(timeout=10)
         self._stop_pools()
         self._lease.release()  # last: its jobs may be adopted only once nothing here writes
+
+    def _stop_waiting_for_prices(self) -> None:
+        """A start still in progress stops waiting for fal's first prices (any thread):
+        quitting never waits for a price read (``EnginePrices.start``)."""
+        self._stop_asked = True
+        loop = self._loop
+        if loop is not None and not self._ready.is_set():
+            with contextlib.suppress(RuntimeError):  # the loop has closed meanwhile
+                loop.call_soon_threadsafe(self._quitting.set)
 
     def _stop_pools(self) -> None:
         for pool in (self._db_pool, self._file_pool, self._thumb_pool):

@@ -3,8 +3,9 @@
 fal's prices are read at the engine's start when the cache is a day old or misses an endpoint,
 in the background (a failure is logged, and the last known prices stay in use). A job is
 priced from the cache when it is journalled, never waiting for the network; a first start (no
-price kept yet) waits a few seconds at most for the first read, so its first jobs are priced;
-a job with no price known is journalled with its cost unknown.
+price kept yet) waits a few seconds at most for the first read, so its first jobs are priced
+(a stop ends that wait at once: quitting never waits for a price read); a job with no price
+known is journalled with its cost unknown.
 """
 
 from __future__ import annotations
@@ -48,17 +49,30 @@ class EnginePrices:
     def __repr__(self) -> str:
         return f"<EnginePrices reading={self._task is not None and not self._task.done()}>"
 
-    async def start(self) -> None:
+    async def start(self, quitting: asyncio.Event) -> None:
         """Read fal's prices in the background if the cache is a day old; on a first start
         (an endpoint never priced) wait for that read a few seconds, so the first jobs are
-        priced (commands sent meanwhile run after the start, in order)."""
+        priced (commands sent meanwhile run after the start, in order).
+
+        The wait ends at once when ``quitting`` is set (the engine is stopping): a stop waits
+        for the start to finish, and the read may itself be waiting for the key (the engine
+        process asks the window, which no longer answers once it has said stop), so closing
+        the window of a brand-new data folder took the whole wait (seen: every test's
+        teardown took ~5 s)."""
         table = await self._pipe.db(self._pipe.store.cached_prices)
         if not needs_refresh(table, self.endpoint_ids):
             return
         task = self._read_soon()
-        if task is not None and not set(self.endpoint_ids) <= table.keys():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(task), FIRST_PRICE_WAIT_S)
+        if task is None or set(self.endpoint_ids) <= table.keys() or quitting.is_set():
+            return
+        stop = asyncio.ensure_future(quitting.wait())
+        try:
+            await asyncio.wait((task, stop), timeout=FIRST_PRICE_WAIT_S,
+                               return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+        if task.done() and not task.cancelled():
+            task.result()  # a fault other than fal's or the network's fails the start, as before
 
     def cached(self) -> PriceTable:
         """The journal's cache, to price a job with now (call on the writer thread, as the
