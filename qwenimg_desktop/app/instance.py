@@ -24,7 +24,8 @@ first paint, standard library only); this module, with the socket and QtNetwork,
 right after that paint and listens before the window's code is imported, or at once by a
 launch that found the lock held (it paints nothing). Between the lock and the listening socket
 a later launch finds no socket yet: it retries for ``CONNECT_WAIT_S`` and never becomes a
-second window (the lock is held), and says so if the window never listens.
+second window while the lock is held, and says so if the window never listens; if the window
+quits before it has taken the files, the launch takes the freed lock and is the window.
 """
 
 from __future__ import annotations
@@ -347,10 +348,10 @@ def claim(data_dir: Path, inbox: Inbox, handover: Handover, *,
 
     None when the lock file cannot even be made (an unwritable folder: the start-up says so).
     """
-    taken = lock_data_dir(data_dir)
+    taken: WindowLock | HeldElsewhere | SecondLaunch | None = lock_data_dir(data_dir)
     if isinstance(taken, HeldElsewhere):
-        return hand_over(taken, handover, answer_wait=answer_wait)
-    return None if taken is None else serve(taken, inbox)
+        taken = hand_over(taken, handover, answer_wait=answer_wait)
+    return taken if not isinstance(taken, WindowLock) else serve(taken, inbox)
 
 
 def serve(lock: WindowLock, inbox: Inbox) -> InstanceServer:
@@ -361,14 +362,26 @@ def serve(lock: WindowLock, inbox: Inbox) -> InstanceServer:
 
 
 def hand_over(held: HeldElsewhere, handover: Handover, *,
-              answer_wait: float = ANSWER_WAIT_S) -> SecondLaunch:
-    """Send ``handover`` to the window that holds the folder's lock; what to say and exit with."""
-    return _hand_over(server_name(held.data_dir), handover, held.pid, held.data_dir,
-                      answer_wait)
+              answer_wait: float = ANSWER_WAIT_S) -> SecondLaunch | WindowLock:
+    """Send ``handover`` to the window that holds the folder's lock; what to say and exit with.
+
+    The folder's lock instead if that window quit before it took the files (it had closed, or
+    was closing, when this launch found its lock): this launch is then the window.
+    """
+    outcome = _hand_over(server_name(held.data_dir), handover, held.pid, held.data_dir,
+                         answer_wait)
+    if isinstance(outcome, SecondLaunch) and outcome.exit_code == 1:
+        retaken = lock_data_dir(held.data_dir)  # no answer: a window that quit gives none
+        if isinstance(retaken, WindowLock):
+            outcome = retaken
+    if isinstance(outcome, WindowLock):
+        log.info("the window on %s quit before it took the files; this launch is the window",
+                 held.data_dir)
+    return outcome
 
 
 def _hand_over(name: str, handover: Handover, owner: int | None, data_dir: Path,
-               answer_wait: float) -> SecondLaunch:
+               answer_wait: float) -> SecondLaunch | WindowLock:
     who = f"The {APP_NAME} window for {data_dir}" + (f" (pid {owner})" if owner else "")
     socket = QLocalSocket()
     deadline = time.monotonic() + CONNECT_WAIT_S
@@ -376,6 +389,10 @@ def _hand_over(name: str, handover: Handover, owner: int | None, data_dir: Path,
         socket.connectToServer(name)
         if socket.waitForConnected(500):
             break
+        free = lock_data_dir(data_dir)  # that window may have quit meanwhile
+        if isinstance(free, WindowLock):
+            socket.abort()
+            return free
         if time.monotonic() >= deadline:
             return SecondLaunch(1, f"{who} is running but did not accept a connection "
                                    f"within {CONNECT_WAIT_S:g} s ({socket.errorString()}): it "

@@ -47,7 +47,10 @@ def run(options: Options) -> int:
         if temp_dir is None:  # a fresh temporary folder is nobody else's
             taken = lock_data_dir(default_data_dir(options.data_dir))
             if isinstance(taken, HeldElsewhere):
-                return _hand_over(taken, options)
+                handed = _hand_over(taken, options)
+                if isinstance(handed, int):
+                    return handed
+                taken = handed  # that window quit before it answered: this one is the window
             lock = taken
         if options.smoke_test:
             if not _open(options, temp_dir, app, started, None, lock, servers):
@@ -68,11 +71,14 @@ def run(options: Options) -> int:
             shutil.rmtree(temp_dir, ignore_errors=True)
 
 
-def _hand_over(held: HeldElsewhere, options: Options) -> int:
-    """A window runs on this data folder: give it this launch's files; the exit code."""
+def _hand_over(held: HeldElsewhere, options: Options) -> int | WindowLock:
+    """A window runs on this data folder: give it this launch's files; the exit code (or the
+    folder's lock, if that window quit before it took them)."""
     from qwenimg_desktop.app import instance  # noqa: PLC0415 - no shell is painted here
 
     outcome = instance.hand_over(held, instance.handover_of(options.images, options.prompt_file))
+    if isinstance(outcome, WindowLock):
+        return outcome
     outcome.report()
     return outcome.exit_code
 

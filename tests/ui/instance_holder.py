@@ -1,9 +1,10 @@
 """A window-side process for the single-instance tests, without the window: it claims a data
 folder like a launch does, prints READY, then one GOT line per hand-over it opens.
 
-Run as ``python -m tests.ui.instance_holder DATA_DIR [LISTEN_AFTER_S]`` from the repository
-root. With ``LISTEN_AFTER_S`` it takes the lock, prints LOCKED, and listens only that many
-seconds later (a window between its lock and its socket); a negative value never listens.
+Run as ``python -m tests.ui.instance_holder DATA_DIR [LISTEN_AFTER_S [QUIT_AFTER_S]]`` from
+the repository root. With ``LISTEN_AFTER_S`` it takes the lock, prints LOCKED, and listens only
+that many seconds later (a window between its lock and its socket); a negative value never
+listens. With ``QUIT_AFTER_S`` it quits (its lock with it) that many seconds after LOCKED.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ def main() -> int:
         servers: list[InstanceServer] = []
         if delay >= 0:
             QTimer.singleShot(int(delay * 1000), lambda: _listen(lock, inbox, servers))
+        if len(sys.argv) > 3:
+            QTimer.singleShot(int(float(sys.argv[3]) * 1000), app.quit)
         return int(app.exec())
     claimed = claim(Path(sys.argv[1]), inbox, Handover())
     if not isinstance(claimed, InstanceServer) or not claimed.listening:

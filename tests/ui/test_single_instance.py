@@ -386,3 +386,30 @@ def test_a_window_that_never_listens_is_reported_not_doubled(
     assert "may still be starting" in err
     assert "no second window was started" in err
     assert out == ""
+
+
+def test_a_launch_whose_window_quits_before_answering_becomes_the_window(
+        holder: list[subprocess.Popen[str]], qtbot: QtBot, tmp_path: Path) -> None:
+    """The window is closing when the launch finds its lock: the launch does not report it
+    (nor give up) but takes the freed lock and opens its own window with its own files."""
+    data = tmp_path / "data"
+    closing = subprocess.Popen([sys.executable, "-m", "tests.ui.instance_holder", str(data),
+                                "-1", "1"], cwd=ROOT, env=_env(tmp_path), text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    holder.append(closing)
+    assert closing.stdout is not None
+    assert closing.stdout.readline().strip() == "LOCKED"
+    image = _png(tmp_path / "mine.png")
+    launch = _probe(tmp_path, "--quit-after-handovers", "1", "--data-dir", str(data), str(image))
+    try:
+        code, out, err = _finished(qtbot, launch, timeout=120_000)
+    finally:
+        if launch.poll() is None:
+            os.killpg(launch.pid, signal.SIGKILL)
+            launch.wait(10)
+    assert closing.wait(10) == 0
+    assert code == 0, err
+    assert _said(out, "PAINTED") == [str(launch.pid)]
+    assert _said(out, "GOT") == [json.dumps([str(image)])]
+    assert "Handed over" not in out
+    assert "error" not in err
