@@ -14,9 +14,7 @@ import warnings
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Final
-
-from PIL import Image, UnidentifiedImageError
+from typing import TYPE_CHECKING, Final
 
 from qwenimg_desktop.core.edit_request import (
     MAX_REFERENCE_BYTES,
@@ -25,6 +23,9 @@ from qwenimg_desktop.core.edit_request import (
     Reference,
 )
 from qwenimg_desktop.core.errors import UserError
+
+if TYPE_CHECKING:  # Pillow loads with the first image checked, not with the window
+    from PIL import Image
 
 MAX_SOURCE_BYTES: Final = 200 * 1024 * 1024
 """A file larger than this is refused before it is decoded (far above any usable photo)."""
@@ -137,6 +138,8 @@ def apply_fixes(data: bytes, name: str, fixes: tuple[Fix, ...]) -> bytes:
         image = _flattened(image)
     if Fix.downscale in fixes and max(image.size) > MAX_REFERENCE_SIDE:
         image = image.copy()
+        from PIL import Image  # noqa: PLC0415 - see the imports
+
         image.thumbnail((MAX_REFERENCE_SIDE, MAX_REFERENCE_SIDE), Image.Resampling.LANCZOS)
     fixed = _encode(image, prefer_png=Fix.reencode not in fixes or len(data) <= MAX_REFERENCE_BYTES)
     if len(fixed) > MAX_REFERENCE_BYTES:
@@ -170,6 +173,8 @@ def extension_for(content_type: str) -> str:
 
 
 def _open(data: bytes) -> Image.Image:
+    from PIL import Image, UnidentifiedImageError  # noqa: PLC0415 - see the imports
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -191,6 +196,8 @@ def _has_alpha(image: Image.Image) -> bool:
 
 
 def _flattened(image: Image.Image) -> Image.Image:
+    from PIL import Image  # noqa: PLC0415 - see the imports
+
     rgba = image.convert("RGBA")
     background = Image.new("RGB", rgba.size, (255, 255, 255))
     background.paste(rgba, mask=rgba.getchannel("A"))

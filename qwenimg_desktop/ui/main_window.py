@@ -51,13 +51,8 @@ from qwenimg_desktop.ui.create.params_column import ParamsColumn
 from qwenimg_desktop.ui.create.params_panel import ParamsPanel
 from qwenimg_desktop.ui.create.references_strip import ReferenceStrip
 from qwenimg_desktop.ui.create.result_viewer import ResultViewer
-from qwenimg_desktop.ui.dialogs.budget_stop import confirm_budget
-from qwenimg_desktop.ui.dialogs.choose_request import ChooseRequestDialog
-from qwenimg_desktop.ui.dialogs.first_run import FirstRunDialog
-from qwenimg_desktop.ui.dialogs.settings_dialog import BillingAccess, SettingsDialog
-from qwenimg_desktop.ui.dialogs.spend_view import SpendDialog
 from qwenimg_desktop.ui.editor.editor_panel import EditorPanel
-from qwenimg_desktop.ui.editor.library_pane import LibraryPane, SnippetDialog
+from qwenimg_desktop.ui.editor.library_pane import LibraryPane
 from qwenimg_desktop.ui.editor.recall import START_DELAY_MS as RECALL_START_DELAY_MS
 from qwenimg_desktop.ui.editor.recall import PromptRecall
 from qwenimg_desktop.ui.escape import close_on_escape
@@ -73,6 +68,14 @@ from qwenimg_desktop.ui.user_files import UserFiles
 if TYPE_CHECKING:
     from qwenimg_desktop.core.store.history import HistoryStore
     from qwenimg_desktop.core.store.records import JobRecord
+
+    # The dialogs load when first opened (each one in the method that opens it): none of them
+    # is on screen when the window first paints (tests/ui/test_composition_root.py).
+    from qwenimg_desktop.ui.dialogs.choose_request import ChooseRequestDialog
+    from qwenimg_desktop.ui.dialogs.first_run import FirstRunDialog
+    from qwenimg_desktop.ui.dialogs.settings_dialog import BillingAccess, SettingsDialog
+    from qwenimg_desktop.ui.dialogs.spend_view import SpendDialog
+    from qwenimg_desktop.ui.editor.library_pane import SnippetDialog
 
 log = logging.getLogger("qwenimg.ui")
 SPLITTERS: Final = ("outer", "center", "prompt", "bottom", "editor", "jobs")
@@ -400,6 +403,7 @@ class MainWindow(QMainWindow):
             return None
         if self.chooser is not None:
             self.chooser.close()
+        from qwenimg_desktop.ui.dialogs.choose_request import ChooseRequestDialog  # noqa: PLC0415
         dialog = ChooseRequestDialog(job_id, candidates, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.chosen.connect(self.adopt_request)
@@ -429,6 +433,7 @@ class MainWindow(QMainWindow):
 
     def confirm_budget(self, decision: BudgetDecision) -> bool:
         """Ask whether an action held by the budget goes anyway (modal)."""
+        from qwenimg_desktop.ui.dialogs.budget_stop import confirm_budget  # noqa: PLC0415
         return confirm_budget(decision, self)
 
     def show_spend(self) -> SpendDialog | None:
@@ -438,6 +443,7 @@ class MainWindow(QMainWindow):
             self.messenger.warning(translate(
                 "MainWindow", "The history is not open yet; try again in a moment."))
             return None
+        from qwenimg_desktop.ui.dialogs.spend_view import SpendDialog  # noqa: PLC0415
         dialog = SpendDialog(store.spend_ledger(), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
@@ -532,6 +538,8 @@ class MainWindow(QMainWindow):
 
     def show_first_run(self) -> None:
         self.services.settings.first_run_done = True
+        from qwenimg_desktop.ui.dialogs.first_run import FirstRunDialog  # noqa: PLC0415
+
         dialog = FirstRunDialog(self, demo_available=self.services.switch_to_demo is not None
                                 and not self.services.demo)
         dialog.settings_chosen.connect(self.open_settings)
@@ -565,6 +573,7 @@ class MainWindow(QMainWindow):
 
     def open_settings(self) -> SettingsDialog:
         if self.settings_dialog is None:
+            from qwenimg_desktop.ui.dialogs.settings_dialog import SettingsDialog  # noqa: PLC0415
             self.settings_dialog = SettingsDialog(
                 self.services.key_store, self.services.settings, self.services.workers,
                 self.services.queue_base, self.services.check_key, self,
@@ -591,6 +600,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.balance_label)
 
     def _billing_access(self) -> BillingAccess | None:
+        from qwenimg_desktop.ui.dialogs.settings_dialog import BillingAccess  # noqa: PLC0415
+
         keys, read = self.services.billing_keys, self.services.read_balance
         return None if self.services.demo or keys is None or read is None else (
             BillingAccess(keys, read))
@@ -1242,6 +1253,7 @@ class MainWindow(QMainWindow):
                                     with_params=False)
 
     def _snippet_dialog(self, snippet: Snippet, *, with_params: bool) -> SnippetDialog:
+        from qwenimg_desktop.ui.editor.library_pane import SnippetDialog  # noqa: PLC0415
         dialog = SnippetDialog(snippet, params_available=with_params, parent=self)
         params = self.draft.params.model_dump(mode="json") if with_params else None
         dialog.accepted.connect(lambda: self.library.save(dialog.snippet(params)))

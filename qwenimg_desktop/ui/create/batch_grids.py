@@ -19,11 +19,11 @@ from PySide6.QtWidgets import QMessageBox
 from qwenimg_desktop.core.batch.grid import Grid, grid_for, replan
 from qwenimg_desktop.core.batch.plan import BatchPlan
 from qwenimg_desktop.core.errors import QwenImgError
-from qwenimg_desktop.ui.create.grid_view import GridWindow
 from qwenimg_desktop.ui.i18n import translate
 
 if TYPE_CHECKING:
     from qwenimg_desktop.core.store.history import HistoryStore
+    from qwenimg_desktop.ui.create.grid_view import GridWindow
     from qwenimg_desktop.ui.main_window import MainWindow
 
 log = logging.getLogger("qwenimg.ui.grid")
@@ -109,6 +109,9 @@ class BatchGrids(QObject):
                 "GridWindow", "Could not open the batch's grid: {reason}").format(
                 reason=exc.message))
             return None
+        # Loaded when a grid first opens: none is on screen when the main window first paints.
+        from qwenimg_desktop.ui.create.grid_view import GridWindow  # noqa: PLC0415
+
         grid_window = GridWindow(grid, store, self.window.services.workers,
                                  title=label or translate("GridWindow", "Batch {id}").format(
                                      id=batch_id[:8]), parent=self.window)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -39,9 +40,11 @@ from qwenimg_desktop.core.pricing import PriceBook
 from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.core_texts import core_text
 from qwenimg_desktop.ui.create.draft import Draft
-from qwenimg_desktop.ui.create.wildcards_dialog import WildcardsDialog
 from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import plain_label
+
+if TYPE_CHECKING:
+    from qwenimg_desktop.ui.create.wildcards_dialog import WildcardsDialog
 
 SAMPLE_SIZE = 5
 MODES = (("off", translate("BatchPanel", "Off: the prompt as written")), ("all", translate(
@@ -126,6 +129,10 @@ class BatchPanel(QGroupBox):
                 "BatchPanel", "The history is not open yet: wildcard lists cannot be edited."))
             return None
         if self.wildcards is None or self.wildcards.data_dir != data_dir:
+            from qwenimg_desktop.ui.create.wildcards_dialog import (  # noqa: PLC0415 - on first use
+                WildcardsDialog,
+            )
+
             self.wildcards = WildcardsDialog(data_dir, self)
             self.wildcards.changed.connect(self.refresh)
         self.wildcards.show()

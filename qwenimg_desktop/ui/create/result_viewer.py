@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QEvent, QMimeData, QObject, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QIcon, QImage, QImageReader, QPixmap
@@ -25,12 +25,14 @@ from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.files import atomic_write_bytes
 from qwenimg_desktop.ui.core_texts import core_text, parameter_rows
 from qwenimg_desktop.ui.create.jobs_model import JobRow
-from qwenimg_desktop.ui.create.lightbox import Lightbox
 from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.image_view import ImageView
 from qwenimg_desktop.ui.safe_text import plain_label, plain_tooltip
 from qwenimg_desktop.ui.user_files import UserFiles, type_filter
 from qwenimg_desktop.ui.workers import Workers
+
+if TYPE_CHECKING:
+    from qwenimg_desktop.ui.create.lightbox import Lightbox
 
 THUMB: Final = 72
 ALLOCATION_LIMIT_MB: Final = 512
@@ -173,6 +175,8 @@ class ResultViewer(QWidget):
         if self.strip.count() == 0:
             return None
         if self.lightbox is None:
+            from qwenimg_desktop.ui.create.lightbox import Lightbox  # noqa: PLC0415 - on first use
+
             self.lightbox = Lightbox(self)
             self.lightbox.step.connect(self._step)
         self._show_in_lightbox()
