@@ -10,7 +10,12 @@ from pathlib import Path
 import pytest
 
 from qwenimg_desktop.core.jobs.model import JobState
-from qwenimg_desktop.core.store.consistency import check_files, open_history, regenerate_thumbnails
+from qwenimg_desktop.core.store.consistency import (
+    MissingImage,
+    check_files,
+    open_history,
+    regenerate_thumbnails,
+)
 from qwenimg_desktop.core.store.export import export_to_folder, export_to_zip, safe_stem
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
@@ -274,3 +279,10 @@ def test_the_file_check_reads_image_rows_in_batches_and_reports_newest_first(
     report = check_files(store)
     assert [(m.job_id, m.index) for m in report.missing] == [
         (job, index) for job in reversed(jobs) for index in (0, 1)]
+
+
+def test_a_missing_image_row_has_no_instance_dict() -> None:
+    """The file check makes one per missing image (97,297 on the 100,000-generation benchmark
+    history): slots keep each ~50 bytes smaller than a dict of its fields would."""
+    missing = MissingImage("j" * 32, 0, "images/ab/x.png", "req", 0.0, False)
+    assert not hasattr(missing, "__dict__")

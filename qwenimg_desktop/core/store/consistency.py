@@ -79,7 +79,7 @@ def open_history(layout: DataLayout) -> OpenedHistory:
     return OpenedHistory(fresh, moved, message)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MissingImage:
     """A stored image whose file is gone or damaged; ``redownloadable`` while fal may hold it."""
 
