@@ -150,3 +150,19 @@ def test_switching_to_demo_ends_the_old_window_with_the_same_teardown(
     assert runtime.window is not old
     assert runtime.demo
     qtbot.addWidget(runtime.window)
+
+
+def test_the_window_process_builds_no_validator_for_fal_answers_until_one_is_read() -> None:
+    """fal's answers are read in the engine's process: their validators (``defer_build``) are
+    not built when the window's process imports the endpoints that name them."""
+    code = ("import qwenimg_desktop.app.runtime\n"
+            "from qwenimg_desktop.core.fal import protocol\n"
+            "models = [m for m in vars(protocol).values() if isinstance(m, type)\n"
+            "          and issubclass(m, protocol._Wire) and m is not protocol._Wire]\n"
+            "print(len(models), sum(m.__pydantic_complete__ for m in models))\n"
+            "status = protocol.QueueStatus.model_validate({'status': 'IN_QUEUE'})\n"
+            "print(status.status, protocol.QueueStatus.__pydantic_complete__)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         check=True, timeout=60).stdout.split()
+    assert int(out[0]) >= 5
+    assert out[1:] == ["0", "IN_QUEUE", "True"]

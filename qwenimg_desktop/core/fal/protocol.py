@@ -36,7 +36,11 @@ StorableInt = Annotated[int | None, BeforeValidator(_storable)]
 
 
 class _Wire(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True)
+    # defer_build: each answer's validator is built when the first such answer is read (in the
+    # engine's process), not when the window's process imports the endpoints that name them
+    # (~10 ms of CPU before the window's first paint; docs/performance.md).
+    model_config = ConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True,
+                              defer_build=True)
 
 
 class SubmitResponse(_Wire):
