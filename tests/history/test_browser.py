@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -125,23 +126,36 @@ def test_stale_search_results_are_dropped(browser_factory: BrowserFactory, make_
     model = browser.model
     seen: list[KeysResult] = []
     browser.runner.keys_ready.connect(seen.append)
+    gate = threading.Event()
+    browser.runner.call(lambda _reader: gate.wait(10), lambda _: None)  # the worker is busy
     old = model.set_query(HistoryQuery(text="lighthouse"))
     new = model.set_query(HistoryQuery(text="meadow"))
+    gate.set()
     # The browser's opening listing is shown once its page arrives; its count can still be on
     # its way here, so only the answers to these two queries are counted.
     qtbot.waitUntil(lambda: len([r for r in seen if r.generation in (old, new)]) == 4,
                     timeout=5000)  # a page and a count for each
-    seen[:] = [r for r in seen if r.generation in (old, new)]
-    pages = [r for r in seen if r.kind == "reset"]
-    assert [r.generation for r in pages] == [old, new]
-    assert [(r.generation, r.count) for r in seen if r.kind == "count"] == [(old, 15), (new, 15)]
-    stale = pages[0]
-    assert len(stale.keys) == 15  # the old answer did arrive ...
+    mine = [r for r in seen if r.generation in (old, new)]
+    # The older query's page and count were still queued when the newer one came: skipped,
+    # so the newer page does not wait behind them.
+    assert [(r.generation, r.kind, r.skipped, len(r.keys), r.count) for r in mine] == [
+        (old, "reset", True, 0, None), (old, "count", True, 0, None),
+        (new, "reset", False, 15, None), (new, "count", False, 0, 15)]
     shown = ids_shown(browser)
-    assert len(shown) == 15  # ... but the model shows only the newest query's rows
-    assert {k[1] for k in stale.keys}.isdisjoint(shown)
+    assert len(shown) == 15
     assert all("meadow" in (model.record(r).prompt if model.record(r) else "")  # type: ignore[union-attr]
                for r in range(model.rowCount()))
+    # An answer that did run for an older query (it had started before the newer one was
+    # asked for) is dropped by the model.
+    stale_keys = browser.reader.query_keys(HistoryQuery(text="lighthouse"))
+    browser.runner.keys_ready.emit(KeysResult(old, "reset", HistoryQuery(text="lighthouse"),
+                                              stale_keys))
+    browser.runner.keys_ready.emit(KeysResult(old, "count", HistoryQuery(text="lighthouse"),
+                                              count=15))
+    assert ids_shown(browser) == shown
+    assert {k[1] for k in stale_keys}.isdisjoint(shown)
+    assert model.total == 15
+    assert browser.search.result_label.text() == "15 found"
 
 
 def test_paging_while_scrolling(browser_factory: BrowserFactory, make_job: MakeJob,
