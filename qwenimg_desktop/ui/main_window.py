@@ -326,6 +326,7 @@ class MainWindow(QMainWindow):
         self.jobs.view.addActions([a.run_next, a.cancel_batch, a.more_like_this])
         self.jobs.move_requested.connect(self.move_waiting_job)
         self.jobs.cleared.connect(self._jobs_cleared)
+        self.notifier.job_clicked.connect(self.show_job)
 
     def _connect_escape(self, a: Actions) -> None:
         """Esc closes the transient pane that has the focus, and the focus goes back to the
@@ -1071,6 +1072,12 @@ class MainWindow(QMainWindow):
         if self._spend_again:
             self.refresh_spend()
 
+    def show_job(self, job_id: str) -> None:
+        """Create, with ``job_id`` selected in the jobs list and its images shown (a clicked
+        notification)."""
+        self.tabs.setCurrentIndex(0)
+        self.jobs.select_job(job_id)
+
     def _job_finished(self, job_id: str) -> None:
         self.history.job_finished(job_id)
         self.refresh_balance()
@@ -1085,7 +1092,8 @@ class MainWindow(QMainWindow):
             self.results.show_job(row)
         title, text = messages.job_done_text(
             row.request.prompt if row.request else "", row.state, len(row.image_paths))
-        self.notifier.job_ended(title, text, failed=row.state is not JobState.completed)
+        self.notifier.job_ended(title, text, failed=row.state is not JobState.completed,
+                                job_id=job_id)
         if row.state is JobState.failed:
             self.messenger.error(row.reason)
         elif row.state is JobState.completed and row.cancel_answer:

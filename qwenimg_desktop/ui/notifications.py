@@ -5,27 +5,46 @@ through a tray icon's message, else not at all. The user can turn it off in the 
 GNOME shows no tray icons, so a tray message alone reached nobody there; the notification
 service is what GNOME, KDE, Xfce and the others all show. Progress while jobs run is in the
 window's title (``MainWindow._refresh_title``), seen in the task bar.
+
+Clicking a notification brings the window to the front on the job it was about: the service
+says so with its ``ActionInvoked`` signal (the "default" action), which GNOME sends only to the
+connection that showed the notification, so the notifications are shown over one connection
+kept open, whose router thread hears the click.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Callable
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
 from qwenimg_desktop import APP_ID, APP_NAME
-from qwenimg_desktop.ui.session_bus import call, has_service, session_address
+from qwenimg_desktop.ui.i18n import translate
+from qwenimg_desktop.ui.session_bus import (
+    CALL_TIMEOUT_S,
+    SessionBusError,
+    call,
+    has_service,
+    session_address,
+)
 from qwenimg_desktop.ui.workers import Workers
+
+if TYPE_CHECKING:
+    from jeepney.io.threading import DBusRouter
 
 log = logging.getLogger("qwenimg.notifications")
 
 SERVICE: Final = "org.freedesktop.Notifications"
 OBJECT_PATH: Final = "/org/freedesktop/Notifications"
 EXPIRE_MS: Final = 8_000
+DEFAULT_ACTION: Final = "default"
+"""The spec's name for the action of clicking the notification itself."""
 
 
 class FreedesktopNotifications:
@@ -34,13 +53,47 @@ class FreedesktopNotifications:
 
     def __init__(self, address: str | None = None) -> None:
         self.address = session_address() if address is None else address
+        self._router: DBusRouter | None = None
 
     def __repr__(self) -> str:
-        return f"<FreedesktopNotifications bus={'yes' if self.address else 'none'}>"
+        return (f"<FreedesktopNotifications bus={'yes' if self.address else 'none'} "
+                f"listening={self._router is not None}>")
 
     def available(self) -> bool:
         """True if a notification server owns (or can be started for) the name."""
         return bool(self.address) and has_service(self.address, SERVICE)
+
+    def listen(self, clicked: Callable[[int], None]) -> None:
+        """Keep a connection open to show the notifications over, and call ``clicked(id)`` (on
+        a thread of its own) when the user clicks one of them.
+
+        Raises:
+            SessionBusError: the bus did not take the connection or the match rule.
+        """
+        from jeepney import MatchRule  # noqa: PLC0415 - Linux/BSD, off the GUI thread
+        from jeepney.bus_messages import message_bus  # noqa: PLC0415
+        from jeepney.io.threading import Proxy, open_dbus_connection  # noqa: PLC0415
+        from jeepney.wrappers import DBusErrorResponse  # noqa: PLC0415
+
+        rule = MatchRule(type="signal", interface=SERVICE, member="ActionInvoked",
+                         path=OBJECT_PATH)
+        clicks: queue.Queue[Any] = queue.Queue(maxsize=64)
+        try:
+            connection = open_dbus_connection(bus=self.address, auth_timeout=CALL_TIMEOUT_S)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise SessionBusError(f"the session bus did not answer ({exc})") from exc
+        router = _router(connection, stopped=lambda: clicks.put(None))
+        try:
+            router.filter(rule, queue=clicks)
+            # The match rule for servers that broadcast the signal (GNOME sends it to us alone).
+            Proxy(message_bus, router, timeout=CALL_TIMEOUT_S).AddMatch(rule)
+        except (OSError, TimeoutError, ValueError, DBusErrorResponse) as exc:
+            router.close()
+            connection.close()
+            raise SessionBusError(f"the session bus refused to pass on clicks ({exc})") from exc
+        self._router = router
+        threading.Thread(target=_hear_clicks, args=(clicks, clicked),
+                         name="qwenimg-notification-clicks", daemon=True).start()
 
     def notify(self, title: str, body: str, *, urgent: bool) -> int:
         """Show one notification; returns the server's id for it.
@@ -49,9 +102,71 @@ class FreedesktopNotifications:
             SessionBusError: no bus, no server, or it refused.
         """
         hints = {"urgency": ("y", 2 if urgent else 1), "desktop-entry": ("s", APP_ID)}
-        reply = call(self.address, SERVICE, OBJECT_PATH, SERVICE, "Notify", "susssasa{sv}i",
-                     (APP_NAME, 0, APP_ID, title, _escape(body), [], hints, EXPIRE_MS))
+        actions = [DEFAULT_ACTION, translate("Notifier", "Show")]
+        body_args = (APP_NAME, 0, APP_ID, title, _escape(body), actions, hints, EXPIRE_MS)
+        router = self._router
+        if router is None:
+            reply = call(self.address, SERVICE, OBJECT_PATH, SERVICE, "Notify", "susssasa{sv}i",
+                         body_args)
+        else:
+            reply = _call_over(router, "Notify", "susssasa{sv}i", body_args)
         return int(reply[0])
+
+    def close(self) -> None:
+        """Stop listening for clicks and close the connection (the window is closing)."""
+        router, self._router = self._router, None
+        if router is not None:
+            router.close()  # its receiving thread ends, which ends the click thread too
+            router.conn.close()
+
+
+def _router(connection: Any, stopped: Callable[[], None]) -> DBusRouter:
+    """jeepney's router over ``connection``, whose receiving thread ends quietly (calling
+    ``stopped``) when the bus goes away: a desktop session ending is no crash to report."""
+    from jeepney.io.threading import DBusRouter  # noqa: PLC0415
+
+    class QuietRouter(DBusRouter):  # type: ignore[misc]
+        def _receiver(self) -> None:
+            try:
+                super()._receiver()
+            except OSError as exc:  # the bus closed the connection
+                log.info("the session bus went away: %s", exc)
+                self.conn.close()
+            finally:
+                stopped()
+
+    return QuietRouter(connection)
+
+
+def _call_over(router: DBusRouter, method: str, signature: str,
+               body: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A call to the notification service over the kept connection (``session_bus.call``'s
+    errors)."""
+    from jeepney import DBusAddress, MessageType, new_method_call  # noqa: PLC0415
+
+    message = new_method_call(DBusAddress(OBJECT_PATH, bus_name=SERVICE, interface=SERVICE),
+                              method, signature, body)
+    from jeepney.io import RouterClosed  # noqa: PLC0415
+
+    try:
+        reply = router.send_and_get_reply(message, timeout=CALL_TIMEOUT_S)
+    except (OSError, TimeoutError, ValueError, RouterClosed) as exc:
+        raise SessionBusError(f"the session bus did not answer ({exc})") from exc
+    if reply.header.message_type is MessageType.error:
+        text = reply.body[0] if reply.body and isinstance(reply.body[0], str) else ""
+        raise SessionBusError(f"{SERVICE} refused {method}: {text or 'no reason given'}")
+    return tuple(reply.body)
+
+
+def _hear_clicks(clicks: queue.Queue[Any], clicked: Callable[[int], None]) -> None:
+    """Pass on each click on a notification's body until ``None`` (closed) comes."""
+    while (message := clicks.get()) is not None:
+        notification_id, action = message.body
+        if action == DEFAULT_ACTION:
+            try:
+                clicked(int(notification_id))
+            except Exception:  # a failing handler must not end the listening
+                log.exception("a notification's click could not be handled")
 
 
 def _escape(text: str) -> str:
@@ -64,8 +179,12 @@ class Notifier(QObject):
 
     Which way is decided once, off the GUI thread, when the notifier is made: the desktop's
     service if it answers, else the tray icon if the desktop has a tray, else nothing.
-    ``enabled`` is read at each job (the settings' switch).
+    ``enabled`` is read at each job (the settings' switch). A click on a notification brings
+    the window to the front and emits :attr:`job_clicked` with its job.
     """
+
+    job_clicked = Signal(str)  # the job a clicked notification was about
+    _clicked = Signal(int)  # a notification id, from the listening thread
 
     def __init__(self, window: QWidget, icon: QIcon, workers: Workers,
                  enabled: Callable[[], bool], service: FreedesktopNotifications | None = None,
@@ -80,8 +199,11 @@ class Notifier(QObject):
         self.way = "deciding"
         self.sent: list[tuple[str, str]] = []
         self.failures: list[str] = []
+        self._shown: dict[int, str] = {}  # the service's notification id → its job
+        self._last_job = ""  # the tray's message (its click does not say which)
+        self._clicked.connect(self._on_click)
         candidate = service if service is not None else FreedesktopNotifications()
-        self._workers.run(candidate.available,
+        self._workers.run(lambda: self._open(candidate),
                           lambda ok: self._decided(candidate if ok else None),
                           self._service_failed)
 
@@ -91,6 +213,26 @@ class Notifier(QObject):
     @property
     def decided(self) -> bool:
         return self.way != "deciding"
+
+    def _open(self, service: FreedesktopNotifications) -> bool:
+        """(On a worker.) Whether the service is there; if so, listen for clicks on it."""
+        if not service.available():
+            return False
+        try:
+            service.listen(self._clicked.emit)  # queued to the GUI thread: a signal
+        except SessionBusError as exc:  # notifications still work; a click does nothing
+            log.info("clicks on notifications will not be heard: %s", exc)
+        return True
+
+    def _on_click(self, notification_id: int) -> None:
+        job_id = self._shown.get(notification_id)
+        log.info("notification %d clicked", notification_id)
+        self._show(job_id or "")
+
+    def _show(self, job_id: str) -> None:
+        bring_to_front(self._window)
+        if job_id:
+            self.job_clicked.emit(job_id)
 
     def _service_failed(self, exc: Exception) -> None:
         log.info("no desktop notification service (%s); trying the tray", exc)
@@ -103,21 +245,23 @@ class Notifier(QObject):
         elif QSystemTrayIcon.isSystemTrayAvailable():
             self._tray = QSystemTrayIcon(self._icon, self)
             self._tray.setToolTip(APP_NAME)
-            self._tray.messageClicked.connect(lambda: bring_to_front(self._window))
+            self._tray.messageClicked.connect(lambda: self._show(self._last_job))
             self._tray.show()
             self.way = "tray"
         else:
             self.way = "none"
         log.info("job notifications: %s", self.way)
 
-    def job_ended(self, title: str, text: str, *, failed: bool = False) -> bool:
-        """Notify unless the window is active or notifications are off; True when sent."""
+    def job_ended(self, title: str, text: str, *, failed: bool = False, job_id: str = "") -> bool:
+        """Notify unless the window is active or notifications are off; True when sent.
+        ``job_id``: the job a click on the notification shows."""
         if self._window.isActiveWindow() or not self._enabled():
             return False
+        self._last_job = job_id
         if self._service is not None:
             service = self._service
             self._workers.run(lambda: service.notify(title, text, urgent=failed),
-                              lambda _id: None,
+                              lambda shown: self._remember(shown, job_id),
                               lambda exc: self._notify_failed(title, text, failed, exc))
         elif self._tray is not None:
             self._tray_message(title, text, failed)
@@ -125,6 +269,9 @@ class Notifier(QObject):
             return False
         self.sent.append((title, text))
         return True
+
+    def _remember(self, notification_id: int, job_id: str) -> None:
+        self._shown[notification_id] = job_id
 
     def _notify_failed(self, title: str, text: str, failed: bool, exc: Exception) -> None:
         """The service went away (a desktop restart): this one by the tray if there is one."""
@@ -145,6 +292,8 @@ class Notifier(QObject):
     def close(self) -> None:
         if self._tray is not None:
             self._tray.hide()
+        if self._service is not None:
+            self._service.close()
 
 
 def bring_to_front(window: QWidget) -> None:

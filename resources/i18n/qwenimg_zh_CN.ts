@@ -2448,6 +2448,13 @@ fal 会对生成的每张图片计费。</translation>
     </message>
 </context>
 <context>
+    <name>Notifier</name>
+    <message>
+        <source>Show</source>
+        <translation>显示</translation>
+    </message>
+</context>
+<context>
     <name>ParamsPanel</name>
     <message>
         <source>Apply a saved set of parameters</source>

@@ -4,6 +4,8 @@ each call it gets as one JSON line (member, signature, arguments).
 
 It checks the signature as GNOME's and KDE's servers do: a ``Notify`` whose arguments are not
 ``susssasa{sv}i`` gets an error reply; so does a ``ShowItems`` (FileManager1) that is not ``ass``.
+A line ``click ID`` on its stdin is the user clicking notification ID: the server sends
+``ActionInvoked(ID, "default")`` to the connection that showed it, as GNOME does (not broadcast).
 Run as ``python -m tests.ui.fake_notification_server ADDR [NAME ...]``.
 """
 
@@ -11,11 +13,20 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from typing import Any
 
-from jeepney import HeaderFields, MessageType, new_error, new_method_return
+from jeepney import (
+    DBusAddress,
+    HeaderFields,
+    Message,
+    MessageType,
+    new_error,
+    new_method_return,
+    new_signal,
+)
 from jeepney.bus_messages import message_bus
-from jeepney.io.blocking import open_dbus_connection
+from jeepney.io.blocking import DBusConnection, open_dbus_connection
 
 NOTIFY_SIGNATURE = "susssasa{sv}i"
 
@@ -30,10 +41,37 @@ def _plain(value: Any) -> Any:
     return value
 
 
+class Clicks:
+    """Who showed each notification, and the clicks read from stdin (a thread of its own)."""
+
+    def __init__(self, connection: DBusConnection) -> None:
+        self.connection = connection
+        self.lock = threading.Lock()  # one sender at a time: replies and clicks
+        self.senders: dict[int, str] = {}
+
+    def send(self, message: Message) -> None:
+        with self.lock:
+            self.connection.send(message)
+
+    def read_stdin(self) -> None:
+        for line in sys.stdin:
+            command, _, value = line.strip().partition(" ")
+            if command != "click":
+                continue
+            notification_id = int(value)
+            signal = new_signal(DBusAddress("/org/freedesktop/Notifications",
+                                            interface="org.freedesktop.Notifications"),
+                                "ActionInvoked", "us", (notification_id, "default"))
+            signal.header.fields[HeaderFields.destination] = self.senders[notification_id]
+            self.send(signal)
+
+
 def main() -> int:
     connection = open_dbus_connection(bus=sys.argv[1])
     for name in sys.argv[2:] or ["org.freedesktop.Notifications"]:
         connection.send_and_get_reply(message_bus.RequestName(name))
+    clicks = Clicks(connection)
+    threading.Thread(target=clicks.read_stdin, daemon=True).start()
     print("READY", flush=True)
     next_id = 0
     while True:
@@ -46,20 +84,21 @@ def main() -> int:
                           "args": _plain(message.body)}), flush=True)
         if member == "Notify":
             if signature != NOTIFY_SIGNATURE:
-                connection.send(new_error(message, "org.freedesktop.DBus.Error.InvalidArgs",
-                                          "s", (f"wrong signature {signature}",)))
+                clicks.send(new_error(message, "org.freedesktop.DBus.Error.InvalidArgs",
+                                      "s", (f"wrong signature {signature}",)))
                 continue
             next_id += 1
-            connection.send(new_method_return(message, "u", (next_id,)))
+            clicks.senders[next_id] = message.header.fields[HeaderFields.sender]
+            clicks.send(new_method_return(message, "u", (next_id,)))
         elif member == "ShowItems":
             if signature != "ass":
-                connection.send(new_error(message, "org.freedesktop.DBus.Error.InvalidArgs"))
+                clicks.send(new_error(message, "org.freedesktop.DBus.Error.InvalidArgs"))
                 continue
-            connection.send(new_method_return(message))
+            clicks.send(new_method_return(message))
         elif member == "GetCapabilities":
-            connection.send(new_method_return(message, "as", (["body"],)))
+            clicks.send(new_method_return(message, "as", (["body", "actions"],)))
         else:
-            connection.send(new_error(message, "org.freedesktop.DBus.Error.UnknownMethod"))
+            clicks.send(new_error(message, "org.freedesktop.DBus.Error.UnknownMethod"))
 
 
 if __name__ == "__main__":

@@ -35,9 +35,17 @@ class Bus:
     def start_server(self, *names: str) -> None:
         self.server = subprocess.Popen(
             [sys.executable, "-m", "tests.ui.fake_notification_server", self.address, *names],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
         assert self.server.stdout is not None
         assert self.server.stdout.readline().strip() == "READY"
+
+    def click(self, notification_id: int) -> None:
+        """The user clicks the notification the server numbered ``notification_id``."""
+        assert self.server is not None
+        assert self.server.stdin is not None
+        self.server.stdin.write(f"click {notification_id}\n")
+        self.server.stdin.flush()
 
     def next_call(self) -> dict[str, Any]:
         """The server's next call (blocking; pytest-timeout bounds a test that gets none)."""
@@ -66,7 +74,7 @@ def bus(tmp_path: Path) -> Iterator[Bus]:
             if proc is not None:
                 proc.terminate()
                 proc.wait(10)
-                for stream in (proc.stdout, proc.stderr):
+                for stream in (proc.stdin, proc.stdout, proc.stderr):
                     if stream is not None:
                         stream.close()
 
@@ -99,7 +107,7 @@ def test_a_finished_job_is_notified_through_the_desktop_service(
     assert call["signature"] == "susssasa{sv}i"  # what GNOME's and KDE's servers require
     app, replaces, _icon, title, body, actions, hints, expire = call["args"]
     assert (app, replaces, title, actions, expire) == (
-        "Qwen Image Desktop", 0, "Images ready", [], 8000)
+        "Qwen Image Desktop", 0, "Images ready", ["default", "Show"], 8000)
     assert body == "2 images: a &lt;b&gt;cat&lt;/b&gt; &amp; dog"  # markup stays text
     assert hints["urgency"] == ["y", 1]
     assert not notifier.failures
@@ -161,6 +169,47 @@ def test_the_window_notifies_a_job_that_ends_in_the_background(
     call = bus.next_call()
     assert call["args"][3] == "Images ready"
     assert call["args"][4] == "1 image: A lighthouse at dusk"
+
+
+def test_a_clicked_notification_brings_the_window_forward_on_its_job(
+        qtbot: QtBot, workers: Workers, bus: Bus) -> None:
+    bus.start_server()
+    notifier, window = _notifier(qtbot, workers, bus, [True])
+    shown: list[str] = []
+    notifier.job_clicked.connect(shown.append)
+    for job_id in ("first-job", "second-job"):
+        assert notifier.job_ended("Images ready", job_id, job_id=job_id)
+        assert bus.next_call()["member"] == "Notify"
+    qtbot.waitUntil(lambda: len(notifier._shown) == 2, timeout=5000)
+    assert not window.isVisible()
+    bus.click(1)  # the server numbers them from 1: the first job's
+    qtbot.waitUntil(lambda: shown == ["first-job"], timeout=5000)
+    assert window.isVisible()  # brought forward (shown and raised)
+    notifier.close()
+
+
+def test_clicking_a_notification_shows_its_job_in_the_window(
+        runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot, bus: Bus,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    bus.start_server()
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bus.address)
+    win = ready_window(runtime_factory(emulator), qtbot, show=False)  # never active
+    qtbot.waitUntil(lambda: win.notifier.decided, timeout=5000)
+    jobs = []
+    for prompt in ("A lighthouse at dusk", "A harbour at dawn"):
+        win.editor.editor.clear()
+        type_prompt(qtbot, win, prompt)
+        job_id = win.generate()
+        assert job_id is not None
+        wait_state(qtbot, win, job_id, JobState.completed)
+        assert bus.next_call()["args"][4] == f"1 image: {prompt}"
+        jobs.append(job_id)
+    win.acts.history_tab.trigger()
+    win.jobs.select_job(jobs[1])
+    bus.click(1)  # the lighthouse's notification
+    qtbot.waitUntil(lambda: win.jobs.current_job() == jobs[0], timeout=5000)
+    assert win.tabs.currentIndex() == 0  # Create, where the job's images are
+    assert win.isVisible()
 
 
 def test_the_settings_dialog_turns_notifications_off(
