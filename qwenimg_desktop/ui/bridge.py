@@ -34,6 +34,8 @@ class EngineBridge(QObject):
         self._pending: list[JobEvent] = []
         self._running_at: dict[str, int] = {}  # job id -> index of its mergeable Running
         self._woken = False
+        # Events a flush had no time left for (GUI thread only): delivered first by the next.
+        self._carry: list[JobEvent] = []
         self._last_flush = 0.0
         self._received = 0
         self._delivered = 0
@@ -87,20 +89,16 @@ class EngineBridge(QObject):
             self._pending = []
             self._running_at = {}
             self._woken = False
+        if self._carry:  # older than anything pending: delivered first
+            batch, self._carry = self._carry + batch, []
         deadline = self._last_flush + FLUSH_BUDGET_S
         for position, event in enumerate(batch):
             self._delivered += 1
             self.job_event.emit(event)
             if time.monotonic() > deadline and position + 1 < len(batch):
-                self._requeue(batch[position + 1:])
+                # The rest waits for the next flush as it is: merging it into the pending
+                # list again, event by event, made a 1,000-job batch's first events cost
+                # the GUI thread O(n²) (docs/performance.md).
+                self._carry = batch[position + 1:]
+                self._timer.start(FLUSH_INTERVAL_MS)
                 return
-
-    def _requeue(self, rest: list[JobEvent]) -> None:
-        with self._lock:
-            newer = self._pending
-            self._pending = []
-            self._running_at = {}
-            for event in [*rest, *newer]:
-                self._append(event)
-            self._woken = True
-        self._timer.start(FLUSH_INTERVAL_MS)

@@ -955,10 +955,8 @@ class MainWindow(QMainWindow):
     def _refresh_title(self) -> None:
         """Progress in the title, seen in the task bar while the window is hidden or minimised:
         "(1 running, 2 waiting) Qwen Image Desktop"."""
-        rows = [self.jobs_model.row(job_id) for job_id in self.jobs_model.active_ids()]
-        running = sum(1 for row in rows if row is not None and row.state in (
-            JobState.running, JobState.fetching, JobState.cancel_requested))
-        waiting = len(rows) - running
+        running = self.jobs_model.running_count()
+        waiting = self.jobs_model.active_count() - running
         parts = [translate(
             "MainWindow", "{count} running").format(count=running)] if running else []
         if waiting:

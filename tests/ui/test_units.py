@@ -107,6 +107,75 @@ def test_bridge_keeps_order_and_coalesces_running(qtbot: QtBot) -> None:
     assert set(threads) == {main_thread}
 
 
+def test_bridge_hands_a_burst_over_once_per_event_across_flushes(
+    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 1,000-job batch's first events, each slow to show: every flush stops at its time
+    budget, and what is left waits for the next flush as it is. Each event is queued once
+    (re-queuing the rest after every flush made the burst quadratic), in order, once."""
+    import time
+
+    bridge = EngineBridge()
+    queued: list[int] = []
+    append = bridge._append
+
+    def counted(event: ev.JobEvent) -> None:
+        queued.append(1)
+        append(event)
+
+    monkeypatch.setattr(bridge, "_append", counted)
+    got: list[str] = []
+
+    def slow(event: ev.JobEvent) -> None:
+        got.append(event.job_id)
+        time.sleep(0.0005)  # a slot that takes half a millisecond per event
+
+    bridge.job_event.connect(slow)
+    sent = [f"job-{n}" for n in range(1000)]
+    def engine() -> None:
+        for job_id in sent:
+            bridge.sink(ev.Submitted(job_id, "r"))
+
+    worker = threading.Thread(target=engine)
+    worker.start()
+    worker.join()
+    qtbot.waitUntil(lambda: len(got) == len(sent), timeout=20_000)
+    assert got == sent
+    assert len(queued) == len(sent)
+    assert bridge.delivered == len(sent)
+
+
+def test_jobs_model_counts_active_and_running_jobs_as_they_change(qtbot: QtBot) -> None:
+    """The title and the jobs panel ask after every event how many jobs run and wait: the
+    model keeps both counts as rows change instead of walking every row each time."""
+    from qwenimg_desktop.ui.create.jobs_model import RUNNING_STATES
+
+    model = JobsModel()
+    request = GenerationRequest(prompt="count me")
+
+    def walked() -> tuple[int, int]:
+        rows = [model.row_at(i) for i in range(model.rowCount())]
+        active = [r for r in rows if r is not None and not r.state.is_final]
+        return len(active), sum(1 for r in active if r.state in RUNNING_STATES)
+
+    model.add_jobs([(f"j{n}", request) for n in range(6)])
+    assert (model.active_count(), model.running_count()) == walked() == (6, 0)
+    model.apply(ev.Submitted("j0", "r0"))
+    model.apply(ev.Running("j0", ("step",)))
+    model.apply(ev.Running("j1", ()))
+    model.apply(ev.StateChanged("j2", JobState.fetching))
+    model.apply(ev.StateChanged("j3", JobState.cancel_requested))
+    assert (model.active_count(), model.running_count()) == walked() == (6, 4)
+    model.apply(ev.Completed("j0", 1, ("a.png",)))
+    model.apply(ev.Failed("j1", "no", "AuthError"))
+    model.apply(ev.Cancelled("j4", "cancelled"))
+    model.apply(ev.Submitted("new", "r9"))  # an event for a job not listed yet adds its row
+    assert (model.active_count(), model.running_count()) == walked() == (4, 2)
+    assert model.clear_finished() == 3
+    assert (model.active_count(), model.running_count()) == walked() == (4, 2)
+    assert sorted(model.active_ids()) == ["j2", "j3", "j5", "new"]
+
+
 def test_jobs_model_folds_events(qtbot: QtBot) -> None:
     model = JobsModel()
     request = GenerationRequest(prompt="## Heading\nbody")

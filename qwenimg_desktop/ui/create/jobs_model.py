@@ -41,6 +41,9 @@ ORDER_ROLE: Final = Qt.ItemDataRole.UserRole + 3
 WAITING_STATES: Final = frozenset({JobState.pending})
 """Jobs not sent yet: listed above the sent ones, the next to be sent lowest (the list is a
 timeline, newest on top: a job being sent stays where it is)."""
+RUNNING_STATES: Final = frozenset({JobState.running, JobState.fetching,
+                                   JobState.cancel_requested})
+"""What the window's title counts as running; every other unfinished state is waiting."""
 _SENT_BASE: Final = 1e15
 """Rows not waiting sort after every waiting one (whose ranks stay far below this)."""
 STATE_COLOURS: Final = {
@@ -243,6 +246,11 @@ class JobsModel(QStandardItemModel):
         # The rows' order lives in the model's items (newest first); these find them by job id.
         self._by_id: dict[str, JobRow] = {}
         self._items: dict[str, QStandardItem] = {}
+        # Unfinished and running jobs, kept as rows change: the title and the jobs panel ask
+        # after every event, and counting 1,000 rows each time made a 1,000-job batch
+        # quadratic (~40% of the GUI thread's work while it ran, docs/performance.md).
+        self._active: dict[str, None] = {}
+        self._running: set[str] = set()
         self._lookup = lookup
         self.free = False  # demo mode: no prices in the rows
         self.prices: PriceBook | None = None  # the window's prices (None: no cost shown)
@@ -300,7 +308,28 @@ class JobsModel(QStandardItemModel):
             (r for r in self._by_id.values() if r.waiting), key=lambda r: r.rank)]
 
     def active_ids(self) -> list[str]:
-        return [r.job_id for r in self._by_id.values() if not r.state.is_final]
+        """The unfinished jobs, in the order they became unfinished."""
+        return list(self._active)
+
+    def active_count(self) -> int:
+        """How many jobs are not finished (no walk over the rows)."""
+        return len(self._active)
+
+    def running_count(self) -> int:
+        """How many unfinished jobs run at fal or are being fetched (:data:`RUNNING_STATES`)."""
+        return len(self._running)
+
+    def _counted(self, row: JobRow) -> None:
+        """Keep the active and running sets in step with ``row``'s state (after each change)."""
+        job_id = row.job_id
+        if row.state.is_final:
+            self._active.pop(job_id, None)
+        else:
+            self._active.setdefault(job_id)
+        if row.state in RUNNING_STATES:
+            self._running.add(job_id)
+        else:
+            self._running.discard(job_id)
 
     def fill_requests(self) -> list[str]:
         """Look up the requests of rows that have none: a job resumed after a restart reports
@@ -324,6 +353,8 @@ class JobsModel(QStandardItemModel):
         for job_id in gone:
             item = self._items.pop(job_id)
             del self._by_id[job_id]
+            self._active.pop(job_id, None)
+            self._running.discard(job_id)
             self._icons.pop(job_id, None)
             self._dirty.discard(job_id)
             self.removeRow(item.row())
@@ -399,6 +430,7 @@ class JobsModel(QStandardItemModel):
             _show(item, row, self.decoration(row), None if self.free else self.prices)
             self._by_id[job_id] = row
             self._items[job_id] = item
+            self._counted(row)
             rows.append(row)
             items.append(item)
         if items:  # new jobs wait: sent after the waiting ones, so listed on top
@@ -432,6 +464,7 @@ class JobsModel(QStandardItemModel):
             _show(item, row, self.decoration(row), None if self.free else self.prices)
             self._by_id[row.job_id] = row
             self._items[row.job_id] = item
+            self._counted(row)
             items.append(item)
         if items:
             self.invisibleRootItem().insertRows(self.rowCount(), items)
@@ -450,6 +483,7 @@ class JobsModel(QStandardItemModel):
             row.logs.clear()  # the resumed job's log arrives again from its first line
             self.logs_replaced.emit(row.job_id)
         _fold(row, event, time.monotonic())
+        self._counted(row)
         if row.waiting != was_waiting:
             self._requeued(row)
         if isinstance(event, ev.Running) and event.logs:

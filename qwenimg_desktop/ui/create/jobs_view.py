@@ -405,7 +405,7 @@ class JobsPanel(QWidget):
         self.retry_button.setText(translate("JobsPanel", "Submit again") + cost if again
                                   else translate("JobsPanel", "Retry"))
         self.redownload_button.setVisible(row is not None and row.awaits_redownload)
-        active = len(self.model.active_ids())
+        active = self.model.active_count()
         total = self.model.rowCount()
         self.cancel_all_button.setEnabled(active > 0)
         self.clear_button.setEnabled(total > active + (1 if row is not None and row.state.is_final
