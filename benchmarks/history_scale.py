@@ -320,27 +320,40 @@ def measure_baseline(app: QApplication, rows: int) -> float:
     return elapsed
 
 
-def measure_search(layout: DataLayout) -> dict[str, list[float]]:
+class SearchTimes(dict[str, list[float]]):
+    """:func:`measure_search`'s samples (ms) by kind, and each query's best first-page CPU
+    time (``slowest``: the queries that make the p95, for the report)."""
+
+    def __init__(self) -> None:
+        super().__init__({kind: [] for kind in ("fts", "fts_count", "short", "short_count",
+                                                "fts_cpu", "short_cpu")})
+        self.slowest: dict[str, list[tuple[float, str]]] = {"fts": [], "short": []}
+
+
+def measure_search(layout: DataLayout) -> SearchTimes:
     """The runner's two steps, timed apart: the first page of keys (what the user waits for)
     and the total count (the "N found" label, delivered afterwards); and the first page's CPU
     time (``*_cpu``: the work itself, without the waits for a core a busy machine adds)."""
-    times: dict[str, list[float]] = {"fts": [], "fts_count": [], "short": [], "short_count": [],
-                                     "fts_cpu": [], "short_cpu": []}
+    times = SearchTimes()
     reader = HistoryStore.open(layout, readonly=True)
     try:
         for kind, queries in (("fts", FTS_QUERIES), ("short", SHORT_QUERIES)):
             for text in queries:
                 for extra in ({}, {"favourite": True}, {"aspect": "landscape"}):
                     query = HistoryQuery(text=text, **extra)
+                    best = float("inf")
                     for _ in range(3):
                         t0, c0 = time.perf_counter(), time.thread_time()
                         reader.query_keys(query, limit=240)
                         t1 = time.perf_counter()
-                        times[f"{kind}_cpu"].append((time.thread_time() - c0) * 1000)
+                        cpu = (time.thread_time() - c0) * 1000
+                        best = min(best, cpu)
+                        times[f"{kind}_cpu"].append(cpu)
                         reader.query_count(query)
                         t2 = time.perf_counter()
                         times[kind].append((t1 - t0) * 1000)
                         times[f"{kind}_count"].append((t2 - t1) * 1000)
+                    times.slowest[kind].append((best, f"{text!r} {'+'.join(extra) or 'alone'}"))
     finally:
         reader.close()
     return times
@@ -463,7 +476,7 @@ def _run(args: argparse.Namespace, scratch: Path) -> int:
 
 
 def _report(column: str, load: str, *, open_ms: float, baseline: float,  # noqa: PLR0913
-            search: dict[str, list[float]], gaps: list[float], busy: list[float], steps: int,
+            search: SearchTimes, gaps: list[float], busy: list[float], steps: int,
             rows_loaded: int,
             scroll_s: float, gc_pauses: GcPauses, settled: bool) -> None:
     """One column's lines (idle: nothing added; loaded: one CPU-bound process beside it)."""
@@ -483,7 +496,7 @@ def _report(column: str, load: str, *, open_ms: float, baseline: float,  # noqa:
           f"opening): {gc_pauses.summary()}")
 
 
-def report_search(tag: str, search: dict[str, list[float]]) -> None:
+def report_search(tag: str, search: SearchTimes) -> None:
     """:func:`measure_search`'s figures: wall (the goals: FTS first page p95 ≤ 20 ms, 1–2
     characters ≤ 30 ms at 100,000 generations), and the first page's CPU time beside it."""
     for kind, label in (("fts", "FTS (3+ chars), first page"), ("fts_cpu", "FTS first page CPU"),
@@ -493,6 +506,10 @@ def report_search(tag: str, search: dict[str, list[float]]) -> None:
         values = search[kind]
         print(f"{tag} search {label}: p50 {statistics.median(values):.2f} ms, p95 "
               f"{_pct(values, 95):.2f} ms, max {max(values):.2f} ms over {len(values)} queries")
+    for kind, label in (("fts", "FTS"), ("short", "1–2 chars")):
+        worst = sorted(search.slowest[kind], reverse=True)[:4]
+        print(f"{tag} search {label}, slowest first pages (CPU, best of 3): "
+              + ", ".join(f"{name} {cpu:.1f} ms" for cpu, name in worst))
 
 
 def _print_machine(rows: int, build_s: float, root: Path) -> None:
