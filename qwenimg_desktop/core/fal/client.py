@@ -126,6 +126,7 @@ class QueueClient:
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self.stats = ClientStats()
+        self._reads_ahead: set[asyncio.Task[None]] = set()
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
         self._http = httpx.AsyncClient(
             timeout=timeout,
@@ -140,7 +141,24 @@ class QueueClient:
 
     async def aclose(self) -> None:
         """Close the connection pool."""
+        for task in self._reads_ahead:
+            task.cancel()
         await self._http.aclose()
+
+    def read_key_ahead(self) -> None:
+        """Start reading the key now, while a new job's journal write is under way: its submit
+        then finds the key read instead of waiting for the key store (in the window, a round
+        trip to the window's process) after the journal's fsync. Nothing is sent; a failed read
+        is read again, and reported, by the submit itself."""
+        task = asyncio.ensure_future(self._key_quietly())
+        self._reads_ahead.add(task)
+        task.add_done_callback(self._reads_ahead.discard)
+
+    async def _key_quietly(self) -> None:
+        try:
+            await self._key()
+        except Exception:  # the submit reads it again and says why
+            log.debug("reading the key ahead failed", exc_info=True)
 
     # ---- requests ---------------------------------------------------------------------------
 

@@ -1,7 +1,9 @@
 """Fetch result media (URL or data: URI) safely: size cap, type sniffing, fsync, atomic rename.
 
 Server file names are never used as paths; the caller chooses ``dest``. A file only appears at
-``dest`` once it is complete and passes :func:`verify_image` as the declared image type.
+``dest`` once it is complete and passes :func:`verify_image` as the declared image type. A
+caller's :data:`Embed` (the generation metadata) is applied to the verified bytes before the
+file's one fsync and rename, so an image is written and synced once, not twice.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import contextlib
 import errno
 import functools
 import hashlib
+import io
 import logging
 import mmap
 import os
@@ -49,6 +52,10 @@ MAX_REDIRECTS: Final = 5
 REDIRECT_CODES: Final = frozenset({301, 302, 303, 307, 308})
 log = logging.getLogger("qwenimg.fal")
 T = TypeVar("T")
+Embed = Callable[[bytes, str], bytes]
+"""Called with an image's verified bytes and its format (``png``, ``jpeg`` or ``webp``) on the
+file worker; returns the bytes to keep (the same pixels with the caller's metadata). It must not
+raise for bad metadata: it returns the bytes unchanged instead."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +121,7 @@ def expected_pil_format(declared: str | None, fallback: str) -> str:
     return PIL_FORMATS.get(fallback.lower(), "PNG")
 
 
-def verify_image(path: Path, expected: str) -> tuple[int, int, str]:
+def verify_image(source: Path | bytes, expected: str) -> tuple[int, int, str]:
     """Check the file is a complete, undamaged image of the expected type; return (w, h, format).
 
     As cheap as each format allows without trusting a cut or damaged file: a PNG has every
@@ -122,12 +129,16 @@ def verify_image(path: Path, expected: str) -> tuple[int, int, str]:
     scale, which still reads every byte of its scan data (a cut file fails); a WebP, which has
     no checksums, is fully decoded. The header's size is checked against the pixel limit before
     anything is decoded. The full decode a thumbnail needs happens later, off the path to
-    "completed".
+    "completed". ``source`` is the file, or its bytes already read.
     """
+
+    def opened() -> Image.Image:
+        return Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as img:
+            with opened() as img:
                 fmt = img.format or ""
                 width, height = img.size
                 if width * height > MAX_IMAGE_PIXELS:
@@ -136,7 +147,7 @@ def verify_image(path: Path, expected: str) -> tuple[int, int, str]:
                     )
                 img.verify()  # structure and checksums (PNG CRCs through IEND)
             if fmt != "PNG":
-                with Image.open(path) as img:
+                with opened() as img:
                     if fmt == "JPEG":
                         img.draft("RGB", (max(1, width // 8), max(1, height // 8)))
                     img.load()  # verify() alone accepts a cut or damaged JPEG/WebP
@@ -151,19 +162,25 @@ def verify_image(path: Path, expected: str) -> tuple[int, int, str]:
     return width, height, fmt.lower()
 
 
-def refuse_echoed_key(path: Path) -> None:
+def refuse_echoed_key(source: Path | bytes) -> None:
     """Refuse an image whose bytes hold the API key (a server echoing it into the file's
-    metadata): the key must be in no file the app keeps. Searched through a memory map, so a
-    large image is not read into memory."""
-    with path.open("rb") as fh:
+    metadata): the key must be in no file the app keeps. A file is searched through a memory
+    map, so a large image is not read into memory; bytes already read are searched as they are.
+    """
+    if isinstance(source, bytes):
+        if holds_secret(source):
+            raise DownloadError(_ECHOED_KEY)
+        return
+    with source.open("rb") as fh:
         if os.fstat(fh.fileno()).st_size == 0:
             return
         with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as view:
             if holds_secret(view):
-                raise DownloadError(
-                    "the image file contains your API key (the server put it there); "
-                    "it was not kept"
-                )
+                raise DownloadError(_ECHOED_KEY)
+
+
+_ECHOED_KEY: Final = ("the image file contains your API key (the server put it there); "
+                      "it was not kept")
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -179,13 +196,30 @@ def _fsync_dir(directory: Path) -> None:
 def _finish(
     tmp: Path, dest: Path, expected: str, digest: str, size: int
 ) -> DownloadedImage:
-    """Verify, then atomically move the temp file into place."""
+    """Verify the fsynced temp file, then atomically move it into place."""
     width, height, fmt = verify_image(tmp, expected)
     refuse_echoed_key(tmp)
     # mkstemp made it 0600: images are private, like the prompts and logs (core/private.py)
     os.replace(tmp, dest)
     _fsync_dir(dest.parent)
     return DownloadedImage(dest, width, height, fmt, size, digest)
+
+
+def _finish_embedded(tmp: Path, dest: Path, expected: str, embed: Embed) -> DownloadedImage:
+    """Verify the temp file's bytes (not yet synced), embed the caller's metadata, write the
+    result over the temp file, fsync it once and move it into place: the same checks as
+    :func:`_finish`, and one fsync and one rename instead of two of each."""
+    data = tmp.read_bytes()
+    width, height, fmt = verify_image(data, expected)
+    refuse_echoed_key(data)
+    kept = embed(data, fmt)
+    with tmp.open("wb") as fh:  # truncated: the kept bytes replace the downloaded ones
+        fh.write(kept)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, dest)
+    _fsync_dir(dest.parent)
+    return DownloadedImage(dest, width, height, fmt, len(kept), hashlib.sha256(kept).hexdigest())
 
 
 def _open_temp(dest: Path) -> tuple[IO[bytes], Path]:
@@ -201,9 +235,14 @@ def _disk_error(exc: OSError) -> Exception:
 
 
 def write_verified(
-    data: bytes, dest: Path, expected: str
+    data: bytes, dest: Path, expected: str, embed: Embed | None = None
 ) -> DownloadedImage:
-    """Write bytes to a temp file beside ``dest``, fsync, verify, rename (blocking)."""
+    """Write bytes to a temp file beside ``dest``, fsync, verify, rename (blocking); with
+    ``embed``, the bytes are verified and embedded before the one write."""
+    if embed is not None:  # checked before any file exists
+        width, height, fmt = verify_image(data, expected)
+        refuse_echoed_key(data)
+        data = embed(data, fmt)
     fh, tmp = _open_temp(dest)
     try:
         with fh:
@@ -211,6 +250,10 @@ def write_verified(
             fh.flush()
             os.fsync(fh.fileno())
         digest = hashlib.sha256(data).hexdigest()
+        if embed is not None:
+            os.replace(tmp, dest)
+            _fsync_dir(dest.parent)
+            return DownloadedImage(dest, width, height, fmt, len(data), digest)
         return _finish(tmp, dest, expected, digest, len(data))
     except OSError as exc:
         raise _disk_error(exc) from None
@@ -264,18 +307,20 @@ class Downloader:
         *,
         content_type: str | None,
         fallback_format: str,
+        embed: Embed | None = None,
     ) -> DownloadedImage:
-        """Download ``url`` to ``dest`` (never a server-chosen path) and verify it."""
+        """Download ``url`` to ``dest`` (never a server-chosen path) and verify it; ``embed``
+        adds the caller's metadata to the verified bytes before the file is synced and placed."""
         kind = check_media_url(url, allowed_http_hosts=self.allowed_http_hosts)
         if kind == "data":
             media_type, data = decode_data_uri(url, max_bytes=self.max_bytes)
             expected = expected_pil_format(content_type or media_type, fallback_format)
-            return await self._blocking(write_verified, data, dest, expected)
+            return await self._blocking(write_verified, data, dest, expected, embed)
         expected = expected_pil_format(content_type, fallback_format)
         keeper = PaceKeeper(self.pace)
         try:
             async with keeper.bound("image download"):
-                return await self._fetch_with_retries(url, dest, expected, keeper)
+                return await self._fetch_with_retries(url, dest, expected, keeper, embed)
         except httpx.DecodingError:
             raise DownloadError(
                 "the image server sent a body that could not be decoded (damaged compression)"
@@ -290,14 +335,14 @@ class Downloader:
             raise DownloadError(exc.message) from None
 
     async def _fetch_with_retries(
-        self, url: str, dest: Path, expected: str, keeper: PaceKeeper
+        self, url: str, dest: Path, expected: str, keeper: PaceKeeper, embed: Embed | None
     ) -> DownloadedImage:
         attempt = 0
         while True:
             attempt += 1
             keeper.restart_window()
             try:
-                return await self._fetch_once(url, dest, expected, keeper)
+                return await self._fetch_once(url, dest, expected, keeper, embed)
             except (httpx.TransportError, _RetryableStatus) as exc:
                 if attempt >= self.retry.max_attempts or (
                     isinstance(exc, httpx.TransportError)
@@ -336,7 +381,7 @@ class Downloader:
         return target
 
     async def _fetch_once(
-        self, url: str, dest: Path, expected: str, keeper: PaceKeeper
+        self, url: str, dest: Path, expected: str, keeper: PaceKeeper, embed: Embed | None
     ) -> DownloadedImage:
         hops = 0
         while True:
@@ -345,10 +390,11 @@ class Downloader:
                     url = self._next_hop(response, hops)
                     hops += 1
                     continue
-                return await self._receive(response, dest, expected, keeper)
+                return await self._receive(response, dest, expected, keeper, embed)
 
     async def _receive(
-        self, response: httpx.Response, dest: Path, expected: str, keeper: PaceKeeper
+        self, response: httpx.Response, dest: Path, expected: str, keeper: PaceKeeper,
+        embed: Embed | None,
     ) -> DownloadedImage:
         if response.status_code in {404, 410}:
             raise DownloadError(
@@ -365,13 +411,16 @@ class Downloader:
         fh, tmp = _open_temp(dest)
         try:
             try:
-                digest, size = await self._stream_to(response, fh, keeper)
+                # Not fsynced when the bytes are rewritten with the metadata: that write is.
+                digest, size = await self._stream_to(response, fh, keeper, sync=embed is None)
             finally:
                 # Closed before the rename (Windows cannot rename an open file). After a failed
                 # write, close() flushes the same buffered bytes again and fails the same way:
                 # that error is the one already raised, and must not skip the unlink below.
                 with contextlib.suppress(OSError):
                     fh.close()
+            if embed is not None:
+                return await self._blocking(_finish_embedded, tmp, dest, expected, embed)
             return await self._blocking(_finish, tmp, dest, expected, digest, size)
         except OSError as exc:
             raise _disk_error(exc) from None
@@ -380,7 +429,7 @@ class Downloader:
                 tmp.unlink()
 
     async def _stream_to(
-        self, response: httpx.Response, fh: IO[bytes], keeper: PaceKeeper
+        self, response: httpx.Response, fh: IO[bytes], keeper: PaceKeeper, *, sync: bool
     ) -> tuple[str, int]:
         digest = hashlib.sha256()
         size = 0
@@ -393,7 +442,8 @@ class Downloader:
             fh.write(chunk)
         keeper.pause_window()  # all bytes are here: verifying them is not a stall
         fh.flush()
-        await asyncio.to_thread(os.fsync, fh.fileno())
+        if sync:
+            await asyncio.to_thread(os.fsync, fh.fileno())
         return digest.hexdigest(), size
 
 

@@ -752,14 +752,30 @@ class JobEngine(StartGate):
             table = self._prices.cached()
         return [request_cost(request, own, table) for request in requests]
 
-    def _journal_new(self, request: GenerationRequest, job_id: str) -> str | None:
+    def _journal_new(self, request: GenerationRequest, job_id: str,
+                     at_once: bool) -> tuple[str | None, float | None, bool]:
         """Journal one new job ``pending``, priced now (held back if a cap says so); returns
-        the hold."""
+        the hold, its rank in the send queue, and whether the row was fsynced.
+
+        ``at_once``: the job finds a free slot and nothing to upload, so unless a cap holds it,
+        its ``sending`` commit (fsynced) follows before anything else and makes this one
+        durable with it: this one is not fsynced itself (see ``HistoryStore.create_pending``).
+        """
+        store = self._pipe.store
         cost = self._costs_now([request])[0]
         hold = self._cap_hold(cost, request.num_images)
-        self._pipe.store.create_pending(request, queue_base=self.queue_base, cost_estimate=cost,
-                                        job_id=job_id, hold=hold)
-        return hold
+        durable = hold is not None or not at_once
+        store.create_pending(request, queue_base=self.queue_base, cost_estimate=cost,
+                             job_id=job_id, hold=hold, durable=durable)
+        return hold, store.queue_ranks([job_id]).get(job_id), durable
+
+    def _sends_at_once(self, request: GenerationRequest) -> bool:
+        """Whether a new job would be sent without waiting: a free send slot and nothing to
+        upload first."""
+        from qwenimg_desktop.core.jobs.pipeline import uploads_first  # noqa: PLC0415 - loaded
+
+        return self._slots is not None and self._slots.free_for_send() and not uploads_first(
+            request)
 
     def _journal_batch(self, job_ids: list[str], requests: list[GenerationRequest], label: str,
                        batch_id: str) -> str | None:
@@ -860,11 +876,7 @@ class JobEngine(StartGate):
         pipe = self._pipe
         try:
             if create:
-                # Shielded: a cancel that arrives now must not drop the row's creation (its
-                # "cancelled" is written after it, on the same single writer thread).
-                hold = await asyncio.shield(pipe.db(self._journal_new, ctx.request,
-                                                    ctx.job_id))
-                rank = (await pipe.db(pipe.store.queue_ranks, [ctx.job_id])).get(ctx.job_id)
+                hold, rank = await self._journal_first(ctx)
             if hold:
                 await self._wait_released(ctx.job_id, hold)
             pipe.emit(ev.StateChanged(ctx.job_id, JobState.pending, "waiting for a free slot"))
@@ -891,6 +903,26 @@ class JobEngine(StartGate):
             raise
         except Exception as exc:  # noqa: BLE001 - every failure ends the job with a reason
             await pipe.fail(ctx, exc)
+
+    async def _journal_first(self, ctx: JobContext) -> tuple[str | None, float | None]:
+        """Journal a new job before anything is sent; returns its hold and queue rank.
+
+        A job sent at once has one fsync before the network, its ``sending`` commit's, which
+        makes its ``pending`` row durable with it (see :meth:`_journal_new`); the key is read
+        meanwhile. Shielded: a cancel that arrives now must not drop the row's creation (its
+        "cancelled" is written after it, on the same single writer thread).
+        """
+        pipe = self._pipe
+        at_once = self._sends_at_once(ctx.request)
+        if at_once:
+            pipe.client.read_key_ahead()
+        hold, rank, durable = await asyncio.shield(pipe.db(
+            self._journal_new, ctx.request, ctx.job_id, at_once))
+        if not durable and not self._sends_at_once(ctx.request):
+            # The slot went to another job (or sending was paused) meanwhile: this one waits,
+            # so its row must outlive a power cut before it is sent.
+            await asyncio.shield(pipe.db(pipe.store.make_durable, ctx.job_id))
+        return hold, rank
 
     async def _wait_released(self, job_id: str, reason: str) -> None:
         """Hold a waiting job back until the user raises the cap or allows it once."""

@@ -60,7 +60,12 @@ from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.duplicates import thumbnail_with_hash
 from qwenimg_desktop.core.store.files import IMAGE_EXTENSIONS, DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore, ImageRecord, JobRecord
-from qwenimg_desktop.core.store.metadata import EmbeddedMeta, MetadataError, embed_file
+from qwenimg_desktop.core.store.metadata import (
+    EmbeddedMeta,
+    MetadataError,
+    embed_bytes,
+    embed_file,
+)
 from qwenimg_desktop.core.store.reads import LogLine
 from qwenimg_desktop.core.store.reference_files import read_reference
 from qwenimg_desktop.core.threads import TrackedExecutor
@@ -352,7 +357,8 @@ class Pipeline:
                 f"[the app keeps at most {MAX_LOG_LINES_PER_JOB:,} log lines per job; "
                 "later lines were not stored]", "WARNING", None,
             )
-        await self.db(self.store.append_logs, ctx.job_id, kept)
+        # Not fsynced (a log line is no money): the job's next durable commit syncs them too.
+        await self.db(self.store.append_logs, ctx.job_id, kept, durable=False)
         ctx.logs_stored += len(kept)
         return tuple(str(message) for message, _level, _ts in kept)
 
@@ -598,13 +604,15 @@ class Pipeline:
         dest = self.layout.image_path(ctx.job_id, index, ext)
         got = await self._existing(dest, ext)
         if got is None:
-            try:
+            try:  # embedded as it is written: one write, one fsync, one rename
                 got = await self.downloader.fetch(
                     file.url, dest, content_type=file.content_type, fallback_format=fmt,
+                    embed=_Embedder(self._meta(ctx)),
                 )
             except DownloadError as exc:
                 raise DownloadError(f"image {index + 1}: {exc.message}") from None
-        got = await self._embed(ctx, got)
+        else:  # a file an interrupted run left (embedding again is idempotent)
+            got = await self._embed(ctx, got)
         source = None if file.url.startswith("data:") else file.url
         return ImageRecord(
             index=index,
@@ -618,13 +626,16 @@ class Pipeline:
             source_url=source,
         )
 
-    async def _embed(self, ctx: JobContext, got: DownloadedImage) -> DownloadedImage:
-        """Write the generation parameters into the file (idempotent; a failure is not fatal)."""
-        meta = EmbeddedMeta(
+    @staticmethod
+    def _meta(ctx: JobContext) -> EmbeddedMeta:
+        return EmbeddedMeta(
             request=ctx.request, seed=ctx.seed, request_id=ctx.request_id, job_id=ctx.job_id
         )
+
+    async def _embed(self, ctx: JobContext, got: DownloadedImage) -> DownloadedImage:
+        """Write the generation parameters into the file (idempotent; a failure is not fatal)."""
         try:
-            size, digest = await self.on_files(embed_file, got.path, got.format, meta)
+            size, digest = await self.on_files(embed_file, got.path, got.format, self._meta(ctx))
         except MetadataError:
             log.warning("metadata not embedded in %s", got.path, exc_info=True)
             return got
@@ -709,6 +720,12 @@ class Pipeline:
         self.emit(ev.Failed(ctx.job_id, reason, kind, fields, step))
 
 
+def uploads_first(request: GenerationRequest) -> bool:
+    """Whether sending ``request`` starts with uploads (an edit's references not uploaded
+    yet), so its ``sending`` commit does not follow its ``pending`` one at once."""
+    return isinstance(request, EditRequest) and not request.uploaded
+
+
 def _inputs_refused(exc: Exception) -> bool:
     """The run failed because of its ``image_urls`` (fal reports ``loc: [body, image_urls, i]``)."""
     if isinstance(exc, ValidationFailed):
@@ -746,6 +763,23 @@ def _describe_file(path: Path, ext: str) -> DownloadedImage | None:
     width, height, fmt = verify_image(path, expected)
     data = path.read_bytes()
     return DownloadedImage(path, width, height, fmt, len(data), hashlib.sha256(data).hexdigest())
+
+
+class _Embedder:
+    """The downloader's :data:`~qwenimg_desktop.core.fal.download.Embed`: a job's generation
+    parameters written into its verified image bytes (a failure is not fatal: the image is
+    kept without them, as :meth:`Pipeline._embed` does)."""
+
+    def __init__(self, meta: EmbeddedMeta) -> None:
+        self._meta = meta
+
+    def __call__(self, data: bytes, fmt: str) -> bytes:
+        try:
+            return embed_bytes(data, fmt, self._meta)
+        except MetadataError:
+            log.warning("metadata not embedded in an image of job %s", self._meta.job_id,
+                        exc_info=True)
+            return data
 
 
 class _UploadProgress:

@@ -58,6 +58,11 @@ class Slots:
         self._limit = max(1, limit)
         self._dispatch()
 
+    def free_for_send(self) -> bool:
+        """Whether a new send would get its slot at once (no pause, a slot free, none
+        waiting)."""
+        return not self._paused and self._in_use < self._limit and not self._waiting
+
     def set_paused(self, paused: bool) -> None:
         """Hold back (or let go) every waiting send; running jobs go on."""
         self._paused = paused

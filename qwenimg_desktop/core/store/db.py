@@ -158,8 +158,12 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 def without_fsync(conn: sqlite3.Connection) -> Iterator[None]:
     """Commits in the block are not fsynced (WAL with ``synchronous=NORMAL``), then ``FULL``
     again. A power cut may lose such commits (whole, from the last one back), never corrupt the
-    file; the next ``FULL`` commit syncs them with its own. Only for work that is redone if
-    lost (the short-term index's backfill), never for the journal."""
+    file; the next ``FULL`` commit syncs them with its own (the log is synced in order). Only
+    for work that is redone if lost (the short-term index's backfill) or that an fsynced
+    commit follows before anything depends on it: a job's status log lines and its result
+    (its completion or failure follows), and a new job's ``pending`` row when its ``sending``
+    commit follows at once, before the POST (docs/reliability.md). Never for a request id, a
+    job's end, or anything sent on the strength of it."""
     conn.execute("PRAGMA synchronous = NORMAL")
     try:
         yield

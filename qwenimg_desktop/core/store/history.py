@@ -74,14 +74,16 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal, BatchJ
     def _transition(
         self, job_id: str, new: JobState, values: dict[str, Any] | None = None, *,
         keep_old: Collection[str] = (), keep_new_if_set: Collection[str] = (),
+        durable: bool = True,
     ) -> None:
         """Move ``job_id`` to ``new`` in one transaction, setting ``values`` columns.
 
         Columns in ``keep_old`` keep a non-NULL stored value; columns in ``keep_new_if_set``
-        keep the stored value when the new one is None.
+        keep the stored value when the new one is None. ``durable=False``: see
+        :meth:`mark_fetching`.
         """
         values = dict(values or {})
-        with self._writing() as conn:
+        with self._writing(durable=durable) as conn:
             _check_transition(conn, job_id, new, self.owner)
             sets = ["state = :state", "updated_at = :now"]
             for column in values:
@@ -98,17 +100,30 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal, BatchJ
 
     def create_pending(
         self, request: GenerationRequest, *, queue_base: str, cost_estimate: float | None,
-        job_id: str | None = None, hold: str | None = None,
+        job_id: str | None = None, hold: str | None = None, durable: bool = True,
     ) -> str:
         """Commit a new ``pending`` job before anything is sent; returns its local id.
         ``cost_estimate`` is the price in effect now × the images asked for (None: unknown);
-        ``hold``: why a budget cap holds it back (it waits until released)."""
+        ``hold``: why a budget cap holds it back (it waits until released).
+
+        ``durable=False`` only for a job whose fsynced ``sending`` commit follows at once,
+        before the POST, and makes this one durable with it (one fsync before the network, not
+        two); a job that waits first is committed durably, or made so (:meth:`make_durable`).
+        """
         job_id = job_id or uuid.uuid4().hex
-        with self._writing() as conn:
+        with self._writing(durable=durable) as conn:
             insert_pending(conn, request, owner=self.owner, queue_base=queue_base,
                            cost_estimate=cost_estimate, job_id=job_id, now=self._clock())
             hold_back(conn, [job_id], hold)
         return job_id
+
+    def make_durable(self, job_id: str) -> None:
+        """Fsync every commit made so far, with a write to ``job_id``'s row (a new job that was
+        to be sent at once, and waits after all). The write must change a byte: SQLite leaves
+        an unchanged cell unwritten, and a commit that writes nothing syncs nothing."""
+        with self._writing() as conn:
+            conn.execute("UPDATE jobs SET updated_at = MAX(:now, updated_at + 0.000001)"
+                         " WHERE id = :id", {"now": self._clock(), "id": job_id})
 
     def mark_sending(self, job_id: str) -> None:
         """Committed just before the POST: after a crash the outcome is unknown."""
@@ -213,11 +228,17 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal, BatchJ
         self, job_id: str, *, result_json: str | None, seed: int | None,
         metrics_json: str | None,
     ) -> None:
-        """The result arrived; a None ``seed`` keeps the requested one."""
+        """The result arrived; a None ``seed`` keeps the requested one.
+
+        Committed without an fsync: the job's end (:meth:`complete`, or its failure), always
+        fsynced, follows it and makes it durable with it (the write-ahead log is synced in
+        order). A power cut before that leaves the row as it was, with its request id: the job
+        is followed again by that id and the result fetched again, without a new charge.
+        """
         self._transition(job_id, JobState.fetching, {
             "queue_position": None, "result_json": result_json, "seed": seed,
             "metrics_json": metrics_json,
-        }, keep_new_if_set=("seed",))
+        }, keep_new_if_set=("seed",), durable=False)
 
     def complete(self, job_id: str, images: Sequence[ImageRecord]) -> None:
         """Insert the image rows and mark the job completed, in ONE transaction.
@@ -277,11 +298,16 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal, BatchJ
             "finished_at": self._clock(),
         })
 
-    def append_logs(self, job_id: str, logs: Sequence[LogLine]) -> None:
-        """Append ``(message, level, timestamp)`` lines in one batched insert."""
+    def append_logs(self, job_id: str, logs: Sequence[LogLine], *,
+                    durable: bool = True) -> None:
+        """Append ``(message, level, timestamp)`` lines in one batched insert.
+
+        ``durable=False`` (fal's status log lines) commits without an fsync: a line is no money,
+        and the job's next fsynced commit makes it durable with it; only a power cut before
+        that can lose it."""
         if not logs:
             return
-        with self._writing() as conn:
+        with self._writing(durable=durable) as conn:
             start = conn.execute(
                 "SELECT COALESCE(MAX(seq), -1) + 1 FROM job_logs WHERE job_id = :id",
                 {"id": job_id},
