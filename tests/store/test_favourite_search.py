@@ -5,13 +5,14 @@ change to a job (insert, favourite on and off, text edits, delete, the undo of a
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from pathlib import Path
 
 import pytest
 
 from qwenimg_desktop.core.store import db
-from qwenimg_desktop.core.store.queries import HistoryQuery, split_terms
+from qwenimg_desktop.core.store.queries import TRIGRAM, HistoryQuery, split_terms
 from qwenimg_desktop.core.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 V12: int = next(i for i, m in enumerate(MIGRATIONS, start=1)
@@ -133,3 +134,26 @@ def test_other_filters_still_apply_to_the_favourites(old_db: sqlite3.Connection)
     # not-favourites still walk jobs_fts
     sql, _ = HistoryQuery(text="lighthouse", favourite=False).keys_sql(after=None, limit=10)
     assert "favourites_fts" not in sql
+
+
+def test_random_texts_and_terms_match_as_the_fts_walk(old_db: sqlite3.Connection) -> None:
+    """Random texts (mixed case, accents, Greek, CJK, punctuation) and terms cut from them with
+    their case changed: the favourites' index and the ``jobs_fts`` walk agree on every one."""
+    rng = random.Random(11)
+    alphabet = "abcdeABCDE éÉßẞσΣςİıK\u212a猫可爱的 _%\"'-."
+    conn = old_db
+    texts = []
+    for n in range(100, 260):
+        parts = ["".join(rng.choices(alphabet, k=rng.randint(0, 40))) for _ in range(3)]
+        texts.extend(parts)
+        _insert(conn, n, *parts, favourite=rng.random() < 0.4)
+    terms = []
+    for _ in range(120):
+        text = rng.choice([t for t in texts if len(t) >= TRIGRAM])
+        start = rng.randrange(len(text) - TRIGRAM + 1)
+        term = text[start:start + rng.randint(TRIGRAM, 8)].strip()
+        if len(term) >= TRIGRAM and " " not in term:
+            terms.append(rng.choice([term, term.upper(), term.lower(), term.swapcase()]))
+    assert len(terms) > 50
+    _assert_same_as_the_fts_walk(conn, terms)
+    assert sum(bool(_fts_matches(conn, t)) for t in terms) > 30  # most terms do match something
