@@ -146,7 +146,7 @@ def test_random_texts_and_terms_match_as_the_fts_walk(old_db: sqlite3.Connection
     for n in range(100, 260):
         parts = ["".join(rng.choices(alphabet, k=rng.randint(0, 40))) for _ in range(3)]
         texts.extend(parts)
-        _insert(conn, n, *parts, favourite=rng.random() < 0.4)
+        _insert(conn, n, parts[0], parts[1], parts[2], int(rng.random() < 0.4))
     terms = []
     for _ in range(120):
         text = rng.choice([t for t in texts if len(t) >= TRIGRAM])
