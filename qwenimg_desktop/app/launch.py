@@ -103,6 +103,11 @@ def _open(options: Options, temp_dir: Path | None, app: QApplication,
     # After the shell's first paint: the socket first (a later launch that found the lock held
     # waits for it: CONNECT_WAIT_S), then the one import of the window's code (see the docstring),
     # which takes most of a second on a loaded machine.
+    from qwenimg_desktop.core import heap  # noqa: PLC0415 - ctypes: after the shell's paint
+
+    # No collector passes while the window's code loads and the window is built (core.heap):
+    # open_window ends the hold once the window has painted.
+    heap.hold_collections()
     from qwenimg_desktop.app import instance  # noqa: PLC0415
 
     inbox = instance.Inbox()  # this launch's files, then later launches', once the window is up
@@ -114,6 +119,7 @@ def _open(options: Options, temp_dir: Path | None, app: QApplication,
     from qwenimg_desktop.app import runtime  # noqa: PLC0415
 
     if not runtime.open_window(options, temp_dir, app, started, shell=shell):
+        heap.end_hold()
         return False
     inbox.deliver_to(started[-1].open_handover)
     return True

@@ -42,6 +42,35 @@ def settle() -> int:
     return frozen
 
 
+_held = False
+
+
+def hold_collections() -> None:
+    """No cyclic collection while the app starts, until :func:`end_hold`.
+
+    Between the start-up shell's paint and the main window's, the window's process imports a
+    few hundred modules and builds the window: ~100 automatic passes (each generation-2 one
+    walking everything loaded so far) took 55–75 ms of CPU there (docs/performance.md), and
+    what they walk lives until quit. Held, nothing is collected until :func:`end_hold`, which
+    collects once and freezes the survivors (:func:`settle`)."""
+    global _held  # noqa: PLW0603 - the process's one collector
+    if gc.isenabled():
+        gc.disable()
+        _held = True
+
+
+def end_hold() -> bool:
+    """Turn the collector back on after :func:`hold_collections` and settle the heap; False
+    (nothing done) when it was not held."""
+    global _held  # noqa: PLW0603 - the process's one collector
+    if not _held:
+        return False
+    _held = False
+    gc.enable()
+    settle()
+    return True
+
+
 def return_large_blocks() -> bool:
     """Have glibc give every freed block of :data:`LARGE_BLOCK` or more back to the system.
 

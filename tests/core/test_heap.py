@@ -98,3 +98,43 @@ def test_the_window_and_the_engine_process_set_it() -> None:
 
     assert "heap.return_large_blocks()" in inspect.getsource(runtime.AppRuntime.__init__)
     assert "heap.return_large_blocks()" in inspect.getsource(remote.serve)
+
+
+@pytest.mark.usefixtures("thawed")
+def test_a_held_collector_runs_no_pass_until_the_hold_ends_then_settles() -> None:
+    """The start-up's hold (app.launch → app.runtime): no automatic pass while the window is
+    built, then one collection that frees the garbage made meanwhile, and the freeze."""
+    assert gc.isenabled()
+    passes: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            passes.append(info["generation"])
+
+    gc.callbacks.append(count)
+    try:
+        heap.hold_collections()
+        assert not gc.isenabled()
+        for _ in range(20_000):  # ~30 generation-0 thresholds of allocations, some of them cycles
+            node = _Node()
+            node.other = node
+        dead = weakref.ref(node)
+        del node
+        assert passes == []
+        assert heap.end_hold()
+        assert gc.isenabled()
+        assert dead() is None  # the hold's garbage is collected before the freeze
+        assert gc.get_freeze_count() > 0
+        assert not heap.end_hold()  # once: nothing held any more
+    finally:
+        gc.callbacks.remove(count)
+        gc.enable()
+
+
+def test_ending_a_hold_that_never_began_leaves_the_collector_alone() -> None:
+    gc.disable()  # e.g. a host that turned it off itself: not ours to turn on
+    try:
+        assert not heap.end_hold()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
