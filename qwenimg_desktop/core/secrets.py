@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 import threading
 import traceback
 from collections.abc import Callable
@@ -293,7 +294,7 @@ class KeyStore:
         if self._backend is None:
             import keyring  # noqa: PLC0415 - see the note at the imports
 
-            self._backend = self._call("detect", keyring.get_keyring)
+            self._backend = self._call("detect", lambda: _detect(keyring.get_keyring))
             _log.info("keyring backend: %s", describe_backend(self._backend))
         return self._backend
 
@@ -338,3 +339,32 @@ class KeyStore:
             _log.info("keyring %s failed: %s", what, type(error).__name__)
             raise KeyringUnavailable(_reason(error)) from error
         raise error
+
+
+_APPLE_FRAMEWORKS = frozenset({"Security", "CoreServices", "Foundation"})
+
+
+def _detect(get_keyring: Callable[[], KeyringBackend]) -> KeyringBackend:
+    """keyring's own detection, without looking for Apple's frameworks where none can be.
+
+    keyring imports every backend it knows while it picks one, and its macOS backend looks
+    for three Apple frameworks with ``ctypes.util.find_library`` as it is imported, on any
+    system: on Linux each look runs ``ldconfig``, then ``gcc`` and ``ld`` in subprocesses.
+    In the window's process that was up to nine programs started (~30 ms of CPU beside it,
+    and forks of a 300 MB process) while the user was sending jobs: the heaviest GUI gaps of
+    the throughput benchmark (docs/performance.md). The backend does not load off macOS
+    either way (keyring skips it when its module fails)."""
+    if sys.platform == "darwin":
+        return get_keyring()
+    import ctypes.util  # noqa: PLC0415 - only for the detection
+
+    real = ctypes.util.find_library
+
+    def find_library(name: str) -> str | None:
+        return None if name in _APPLE_FRAMEWORKS else real(name)
+
+    ctypes.util.find_library = find_library
+    try:
+        return get_keyring()
+    finally:
+        ctypes.util.find_library = real

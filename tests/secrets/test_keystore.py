@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import ast
+import os
 import secrets
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 
@@ -172,3 +177,30 @@ def test_repr_never_shows_the_key(no_backend_keystore: KeyStore) -> None:
     text = repr(no_backend_keystore)
     assert key not in text
     assert "session_key=yes" in text
+
+
+@pytest.mark.skipif(sys.platform == "darwin", reason="macOS looks for its own frameworks")
+def test_finding_the_keyring_starts_no_program() -> None:
+    """keyring's macOS backend looks for Apple's frameworks as it is imported, on any system
+    (``ldconfig``, ``gcc`` and ``ld`` on Linux): picking a backend in the window's process
+    must start none of them. Run in a fresh interpreter, where keyring is not imported yet."""
+    probe = textwrap.dedent("""
+        import subprocess, sys
+        started = []
+        real = subprocess.Popen.__init__
+        def record(self, args, *rest, **kw):
+            started.append(args)
+            real(self, args, *rest, **kw)
+        subprocess.Popen.__init__ = record
+        from qwenimg_desktop.core.secrets import KeyStore
+        store = KeyStore()
+        name = store.backend_name()
+        assert "keyring.backends.macOS" in sys.modules, "the macOS backend was imported"
+        print(repr((name, started)))
+    """)
+    environment = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=60, check=True, env=environment)
+    name, started = ast.literal_eval(out.stdout.strip().splitlines()[-1])
+    assert started == []
+    assert name
