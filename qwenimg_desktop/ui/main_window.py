@@ -1051,7 +1051,7 @@ class MainWindow(QMainWindow):
             self._spend_again = True
             return
         self._spend_reading, self._spend_again = True, False
-        self.services.workers.run(lambda: summarise(store.spend_ledger()), self._show_spend,
+        self.services.workers.run(lambda: summarise(store.spend_entries()), self._show_spend,
                                   self._spend_failed)
 
     def _show_spend(self, summary: SpendSummary) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import uuid
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -202,6 +202,21 @@ class HistoryStore(HistoryReads, LibraryStore, SnippetStore, EditJournal, BatchJ
         (core/store/spend.py)."""
         with self._reading() as conn:
             return ledger(conn, since)
+
+    def spend_entries(self, since: float | None = None, *, batch: int = 5000,
+                      ) -> Iterator[JobCost]:
+        """:meth:`spend_ledger`'s entries, oldest first, read ``batch`` at a time as they are
+        consumed: the status bar's spend sums them after every finished job, and the whole
+        ledger of 100,000 jobs was ~57 MB of the window's memory each time. No lock or
+        transaction is held between batches."""
+        after: tuple[float, str] | None = None
+        while True:
+            with self._reading() as conn:
+                page = ledger(conn, since, after=after, limit=batch)
+            if not page:
+                return
+            yield from page
+            after = (page[-1].created_at, page[-1].job_id)
 
     def lost_submits(self) -> list[str]:
         """Ids of ``unknown`` jobs still worth looking for at fal (not those several requests

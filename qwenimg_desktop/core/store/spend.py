@@ -20,6 +20,7 @@ import csv
 import io
 import sqlite3
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Final
@@ -79,17 +80,22 @@ def job_cost(state: str, error_type: str | None, cost_estimate: float | None,
     return None  # unknown
 
 
-def ledger(conn: sqlite3.Connection, since: float | None = None) -> list[JobCost]:
+def ledger(conn: sqlite3.Connection, since: float | None = None, *,
+           after: tuple[float, str] | None = None, limit: int = -1) -> list[JobCost]:
     """Every finished job with its cost, oldest first; with ``since``, only jobs created from
-    that time on (an index range: a budget needs this month, not 100,000 jobs)."""
+    that time on (an index range: a budget needs this month, not 100,000 jobs). ``after`` and
+    ``limit`` read one page: the jobs after that (created_at, id), at most ``limit`` of them."""
     final = (JobState.completed.value, JobState.failed.value, JobState.cancelled.value,
              JobState.unknown.value)
+    start = (float("-inf"), "") if after is None else after
     rows = conn.execute(
         "SELECT j.id, j.created_at, j.endpoint, j.state, j.error_type, j.cost_estimate,"
         " j.num_images, (SELECT COUNT(*) FROM images i WHERE i.job_id = j.id)"
         f" FROM jobs j WHERE j.state IN ({','.join('?' * len(final))})"
-        " AND j.created_at >= ? AND j.endpoint != ? ORDER BY j.created_at",
-        (*final, float("-inf") if since is None else since, NOT_BILLED_ENDPOINT),
+        " AND j.created_at >= ? AND j.endpoint != ? AND (j.created_at, j.id) > (?, ?)"
+        " ORDER BY j.created_at, j.id LIMIT ?",
+        (*final, float("-inf") if since is None else since, NOT_BILLED_ENDPOINT, *start,
+         limit),
     ).fetchall()
     return [
         JobCost(str(r[0]), float(r[1]), str(r[2]), str(r[3]), int(r[7]),
@@ -105,7 +111,7 @@ def month_start(now: float | None = None) -> float:
     return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0).timestamp()
 
 
-def summarise(entries: list[JobCost], now: float | None = None) -> SpendSummary:
+def summarise(entries: Iterable[JobCost], now: float | None = None) -> SpendSummary:
     """Today, this week (since Monday), this month, all time, per endpoint and per day, in
     local time."""
     moment = datetime.fromtimestamp(time.time() if now is None else now)
