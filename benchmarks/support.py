@@ -275,6 +275,21 @@ class WindowSession:
         children = sum(_peak_rss_of(pid) for pid in _child_pids() if pid not in _EMULATOR_PIDS)
         return peak_rss_mb() + children, children
 
+    def rss_parts(self) -> dict[str, str]:
+        """Where the peak RSS is, per process: each one's peak (VmHWM) and what its resident
+        pages are now, anonymous (heap, decoded images) vs file-backed (libraries, fonts)."""
+        parts = {"window": _rss_detail("self")}
+        for pid in _child_pids():
+            if pid in _EMULATOR_PIDS:
+                continue
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            name = "resource tracker" if b"resource_tracker" in command else f"engine {pid}"
+            parts[name] = _rss_detail(str(pid))
+        return parts
+
     def close(self) -> None:
         self.win.close()
         self.runtime.close()
@@ -292,6 +307,19 @@ def _child_pids() -> list[int]:
         except (OSError, ValueError, IndexError):
             continue
     return found
+
+
+def _rss_detail(pid: str) -> str:
+    """'peak P MB (now: anon A, file F MB)' of process ``pid`` ("self": this one), Linux /proc."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return "gone"
+    fields = {k: int(v.split()[0]) / 1024 for k, _, v in
+              (line.partition(":") for line in status.splitlines())
+              if k in ("VmHWM", "RssAnon", "RssFile")}
+    return (f"peak {fields.get('VmHWM', 0):.1f} MB (now: anon {fields.get('RssAnon', 0):.1f}, "
+            f"file {fields.get('RssFile', 0):.1f} MB)")
 
 
 def _peak_rss_of(pid: int) -> float:

@@ -222,10 +222,11 @@ def run_app(url: str, jobs: int, images: int, *, in_thread: bool = False,  # noq
     engine_cpu = _process_cpu(engine_pid) - engine_cpu_before
     # The engine and multiprocessing's resource tracker (spawn starts one): every child counts.
     rss, engine_rss = session.peak_rss_mb()
+    rss_parts = session.rss_parts()
     gaps = sorted((b - a) * 1000 for a, b in itertools.pairwise(ticks))
     busy = sorted((b - a) * 1000 for a, b in itertools.pairwise(cpu))
     result = {
-        "total_s": total, "rss_mb": rss, "engine_rss_mb": engine_rss,
+        "total_s": total, "rss_mb": rss, "engine_rss_mb": engine_rss, "rss_parts": rss_parts,
         "completed": completed, "history_rows": history_rows,
         "thumbs_done_s": thumbs_done,
         "max_gap_ms": gaps[-1], "p99_gap_ms": gaps[int(len(gaps) * 0.99)],
@@ -403,6 +404,8 @@ def _print_details(results: list[tuple[str, str, dict[str, Any]]]) -> None:
             if r["engine_cpu_s"] is not None:
                 print(f"{column} {name}: engine process: CPU {r['engine_cpu_s']:.2f} s, "
                       f"peak RSS of child processes {r['engine_rss_mb']:.1f} MB (in the total)")
+            print(f"{column} {name}: peak RSS by process: "
+                  + "; ".join(f"{k} {v}" for k, v in r["rss_parts"].items()))
             for line in r.get("samples", []):
                 print(f"{column} {name}: {line}")
             if r.get("history_rows"):
