@@ -321,3 +321,30 @@ def test_a_tile_face_is_made_once_per_row_and_follows_changes(
     face = browser.model.data(browser.model.index(0), Role.face)
     assert [text for _, text in face.badges] == ["!", "★"]
     assert made == [job, job]
+
+
+def test_the_tile_cache_is_bounded_by_bytes(qtbot: QtBot, tmp_path: Path) -> None:
+    """Decoded tiles are kept up to a byte limit, oldest used first out (by count alone, 800
+    tiles of 160² were up to 82 MB of the window's memory); a tile used again stays."""
+    from PIL import Image
+
+    paths = []
+    for n in range(6):
+        path = tmp_path / f"{n}.jpg"
+        Image.new("RGB", (256, 256), (40 * n, 0, 0)).save(path)
+        paths.append(path)
+    tile = 160 * 160 * 4  # what one decoded tile holds (32-bit pixels)
+    thumbs = ThumbnailLoader(max_bytes=3 * tile + tile // 2, threads=1)
+    try:
+        for n, path in enumerate(paths):
+            with qtbot.waitSignal(thumbs.thumbnail_ready, timeout=5000):
+                assert thumbs.pixmap(f"k{n}", (path,)) is None
+            if n == 3:  # k1 is used again: k0 goes first, then k2
+                assert thumbs.pixmap("k1", (paths[1],)) is not None
+        kept = [n for n in range(6) if thumbs._cache.get(f"k{n}") is not None]
+        assert kept == [1, 4, 5]
+        assert thumbs.cached_bytes == 3 * tile
+        thumbs.forget("k4")
+        assert thumbs.cached_bytes == 2 * tile
+    finally:
+        thumbs.shutdown()

@@ -21,6 +21,9 @@ ALLOCATION_LIMIT_MB: Final = 64
 """QImageReader refuses to allocate more than this for one image (decompression bombs)."""
 TILE_IMAGE: Final = QSize(160, 160)
 MAX_PENDING: Final = 256
+CACHE_BYTES: Final = 40 * 1024 * 1024
+"""The decoded tiles kept, in bytes: ~400 tiles of 160² (five screens of the gallery to scroll
+back through); by count alone, 800 tiles were up to 82 MB of the window's memory."""
 DECODE_THREADS: Final = max(1, min(2, (os.cpu_count() or 2) - 1))
 """Leave a core for the GUI thread: one decoder on a 2-core machine."""
 
@@ -53,12 +56,14 @@ class ThumbnailLoader(QObject):
 
     thumbnail_ready = Signal(str)
 
-    def __init__(self, *, capacity: int = 800, threads: int = DECODE_THREADS,
-                 bound: QSize = TILE_IMAGE,
+    def __init__(self, *, capacity: int = 800, max_bytes: int = CACHE_BYTES,
+                 threads: int = DECODE_THREADS, bound: QSize = TILE_IMAGE,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.bound = bound
         self.capacity = capacity
+        self.max_bytes = max_bytes
+        self.cached_bytes = 0
         self._cache: OrderedDict[str, QPixmap] = OrderedDict()
         self._failed: set[str] = set()
         self._lock = threading.Lock()
@@ -86,7 +91,9 @@ class ThumbnailLoader(QObject):
 
     def forget(self, key: str) -> None:
         """Drop a cached or failed entry (the file was restored or replaced)."""
-        self._cache.pop(key, None)
+        dropped = self._cache.pop(key, None)
+        if dropped is not None:
+            self.cached_bytes -= _bytes_of(dropped)
         self._failed.discard(key)
 
     def _schedule(self, key: str, paths: tuple[Path, ...]) -> None:
@@ -126,9 +133,12 @@ class ThumbnailLoader(QObject):
         if image.isNull():
             self._failed.add(key)
         else:
-            self._cache[key] = QPixmap.fromImage(image)
-            while len(self._cache) > self.capacity:
-                self._cache.popitem(last=False)
+            self.forget(key)  # a replaced entry's bytes are not counted twice
+            pixmap = self._cache[key] = QPixmap.fromImage(image)
+            self.cached_bytes += _bytes_of(pixmap)
+            while len(self._cache) > 1 and (len(self._cache) > self.capacity
+                                            or self.cached_bytes > self.max_bytes):
+                self.cached_bytes -= _bytes_of(self._cache.popitem(last=False)[1])
         self.thumbnail_ready.emit(key)
 
     def wait(self, msecs: int = 10_000) -> bool:
@@ -139,3 +149,8 @@ class ThumbnailLoader(QObject):
         with self._lock:
             self._pending.clear()
         self._workers.shutdown()
+
+
+def _bytes_of(pixmap: QPixmap) -> int:
+    """What a decoded tile holds in memory (its pixels at the pixmap's depth)."""
+    return pixmap.width() * pixmap.height() * max(pixmap.depth(), 8) // 8
