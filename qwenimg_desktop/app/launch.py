@@ -105,8 +105,8 @@ def _open(options: Options, temp_dir: Path | None, app: QApplication,
     # which takes most of a second on a loaded machine.
     from qwenimg_desktop.core import heap  # noqa: PLC0415 - ctypes: after the shell's paint
 
-    # No collector passes while the window's code loads and the window is built (core.heap):
-    # open_window ends the hold once the window has painted.
+    # No collector passes while the window's code loads, the window is built and the engine
+    # starts (core.heap): the runtime ends the hold when the engine is ready.
     heap.hold_collections()
     from qwenimg_desktop.app import instance  # noqa: PLC0415
 

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from PySide6.QtCore import QEvent, QObject, QTimer, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from qwenimg_desktop import APP_NAME, __version__
 from qwenimg_desktop.app import Options
@@ -53,8 +53,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("qwenimg.app")
 
 DEMO_KEY: Final = "demo-key-id:demo-key-secret"
-HEAP_HOLD_LIMIT_MS: Final = 10_000
-"""The collector, held off while the window is built, is back on this long after it shows."""
+HEAP_HOLD_LIMIT_MS: Final = 20_000
+"""The collector held off while the app starts is back this long after the window shows, if
+the engine's start (which ends the hold) has not finished by then."""
 
 
 class AppRuntime:
@@ -167,13 +168,16 @@ class AppRuntime:
                     window.history_attached(event.owner)
                 # Everything start-up built lives until quit: keep it out of later GC passes,
                 # which otherwise stall the GUI thread for ~20 ms whichever thread runs them.
-                heap.settle()
+                # The launch's hold on the collector ends here (end_hold settles too).
+                if not heap.end_hold():
+                    heap.settle()
                 if event.notice and window is not None:
                     window.show_notice(event.notice)
                 waiting, self._handovers_waiting = self._handovers_waiting, []
                 for handover in waiting:
                     self.open_handover(handover)
                 return
+        heap.end_hold()
         log.error("the job engine could not start: %s", reason)
         if window is not None:
             window.history.failed(reason)
@@ -359,33 +363,12 @@ def open_window(options: Options, temp_dir: Path | None, app: QApplication,
         shell.hand_over(window)
     else:
         window.show()
-    end_heap_hold_after_paint(window)
+    # The collector held off by the launch (core.heap) comes back when the engine is ready
+    # (_engine_ready settles the heap then, as it always did), or after this limit.
+    QTimer.singleShot(HEAP_HOLD_LIMIT_MS, heap.end_hold)
     if options.smoke_test:
         _schedule_smoke_test(runtime, app)
     return True
-
-
-class _FirstPaint(QObject):
-    """Calls ``then`` once, from the event loop, after the watched widget's first paint."""
-
-    def __init__(self, widget: QWidget, then: Callable[[], object]) -> None:
-        super().__init__(widget)
-        self._then = then
-        widget.installEventFilter(self)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            watched.removeEventFilter(self)
-            QTimer.singleShot(0, self._then)  # after the paint reached the screen
-        return False
-
-
-def end_heap_hold_after_paint(window: QWidget) -> None:
-    """End ``heap.hold_collections`` (launch) once the window has painted: its one collection
-    and freeze then run while the window is on screen. A window that does not paint (shown
-    minimised) ends it after HEAP_HOLD_LIMIT_MS. Nothing happens when nothing is held."""
-    _FirstPaint(window, heap.end_hold)
-    QTimer.singleShot(HEAP_HOLD_LIMIT_MS, heap.end_hold)
 
 
 def _schedule_smoke_test(runtime: AppRuntime, app: QApplication) -> None:

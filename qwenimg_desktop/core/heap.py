@@ -51,8 +51,9 @@ def hold_collections() -> None:
     Between the start-up shell's paint and the main window's, the window's process imports a
     few hundred modules and builds the window: ~100 automatic passes (each generation-2 one
     walking everything loaded so far) took 55–75 ms of CPU there (docs/performance.md), and
-    what they walk lives until quit. Held, nothing is collected until :func:`end_hold`, which
-    collects once and freezes the survivors (:func:`settle`)."""
+    what they walk lives until quit. Held, nothing is collected until :func:`end_hold` (when
+    the engine is ready, where the heap was settled anyway), which collects once and freezes
+    the survivors (:func:`settle`)."""
     global _held  # noqa: PLW0603 - the process's one collector
     if gc.isenabled():
         gc.disable()

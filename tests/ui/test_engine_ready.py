@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 from pathlib import Path
 
@@ -9,7 +10,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
-from qwenimg_desktop.core import paths
+from qwenimg_desktop.core import heap, paths
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.emulator.server import EmulatorServer
 from tests.ui.conftest import RuntimeFactory, ready_window
@@ -53,3 +54,22 @@ def test_a_failed_engine_start_is_said_in_the_tab_and_ends_the_start(
     assert runtime.history is None
     shown = [label.text() for label in win.history.page.findChildren(QLabel)]
     assert any("could not be opened" in text and "9999" in text for text in shown), shown
+
+
+def test_the_collector_held_by_the_launch_comes_back_when_the_engine_is_ready(
+    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot
+) -> None:
+    """app.launch holds the cyclic collector off while the window's code loads and the window
+    is built (core.heap): no pass until the engine is ready, where the heap is settled."""
+    heap.hold_collections()
+    try:
+        runtime = runtime_factory(emulator)
+        ready_window(runtime, qtbot, wait_for_key=False)
+        assert runtime.history is None  # the engine's ready event has not been delivered yet
+        assert not gc.isenabled()
+        qtbot.waitUntil(lambda: runtime.history is not None, timeout=15_000)
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0
+    finally:
+        heap.end_hold()
+        gc.enable()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import subprocess
@@ -13,8 +12,6 @@ import pytest
 from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
 
-from qwenimg_desktop.app import runtime
-from qwenimg_desktop.core import heap
 from qwenimg_desktop.ui.startup_shell import StartupShell, saved_window_state
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,24 +80,3 @@ def test_the_real_app_paints_the_shell_then_the_main_window(tmp_path: Path) -> N
     }
     assert set(stamps) == {"FIRST_PAINT", "WINDOW_PAINT"}
     assert stamps["FIRST_PAINT"] <= stamps["WINDOW_PAINT"]
-
-
-def test_the_collector_held_while_the_window_is_built_is_back_once_it_has_painted(
-    qtbot: QtBot
-) -> None:
-    """app.launch holds the cyclic collector off while the window's code loads and the window
-    is built (core.heap); it comes back, with one collection and a freeze, after its paint."""
-    window = QMainWindow()
-    qtbot.addWidget(window)
-    heap.hold_collections()
-    try:
-        runtime.end_heap_hold_after_paint(window)
-        qtbot.wait(50)
-        assert not gc.isenabled()  # not painted yet: still held
-        window.show()
-        qtbot.waitUntil(gc.isenabled, timeout=5000)
-        assert gc.get_freeze_count() > 0
-    finally:
-        heap.end_hold()
-        gc.enable()
-        gc.unfreeze()
