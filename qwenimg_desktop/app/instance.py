@@ -60,10 +60,11 @@ MAX_IMAGES: Final = 16
 """More than an edit takes (the reference strip says which it kept); bounds the work per frame."""
 MAX_PATH_CHARS: Final = 4096
 MAX_CLIENTS: Final = 8
-CONNECT_WAIT_S: Final = 3.0
+CONNECT_WAIT_S: Final = 5.0
 """How long a second launch retries connecting: the window takes its lock before the start-up
-shell and listens right after the shell's first paint (~0.1-0.3 s later; a connection made
-while the window is then being built waits for the answer, ``ANSWER_WAIT_S``)."""
+shell and listens right after the shell's first paint (~0.1-0.3 s later, seconds on a machine
+busy enough; a connection made while the window is then being built waits for the answer,
+``ANSWER_WAIT_S``). Only a window stuck before it listens makes a launch wait this long."""
 ANSWER_WAIT_S: Final = 5.0
 """How long a second launch waits for the window's answer before saying it does not answer."""
 READ_DEADLINE_MS: Final = 5_000
