@@ -12,6 +12,9 @@ confirmation. Measured:
   the gaps (max, p99) and in all (what the app can shorten on a busy machine);
 * peak RSS of the window's process plus its children (the engine process).
 
+Each figure twice, each run in a process of its own: "idle" (nothing added) and "loaded" (one
+CPU-bound process beside it, ``support.background_load``), with the load average.
+
     .venv/bin/python -m benchmarks.batch [--jobs 1000] [--concurrency 16]
 """
 
@@ -19,11 +22,22 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
+import subprocess
+import sys
 import time
 from typing import Any
 
-from benchmarks.support import WindowSession, emulator_process, machine
+import httpx
+
+from benchmarks.support import (
+    LOAD_COLUMNS,
+    WindowSession,
+    background_load,
+    emulator_process,
+    machine,
+)
 
 SCENARIO: dict[str, Any] = {"queue_delay": 0.02, "run_time": 0.05, "max_running": 64,
                             "log_steps": 2, "render_ahead": True}
@@ -92,12 +106,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:  # one column's run, in a process of its own (one window per process)
+        print(json.dumps(run(args.url, args.jobs, args.concurrency)))
+        return
     print(machine())
+    results: dict[str, dict[str, Any]] = {}
     with emulator_process(**SCENARIO) as url:
-        result = run(url, args.jobs, args.concurrency)
-    for key, value in result.items():
-        print(f"{key:>14}: {value:.1f}" if isinstance(value, float) else f"{key:>14}: {value}")
+        for column in LOAD_COLUMNS:
+            httpx.post(f"{url}/_emulator/reset", timeout=10).raise_for_status()
+            with background_load(column == "loaded"):
+                out = subprocess.run(
+                    [sys.executable, "-m", "benchmarks.batch", "--child", "--url", url,
+                     "--jobs", str(args.jobs), "--concurrency", str(args.concurrency)],
+                    capture_output=True, text=True, check=False, timeout=3600)
+            lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+            if out.returncode != 0 or not lines:
+                raise RuntimeError(f"{column} run failed:\n{out.stdout}\n{out.stderr}")
+            results[column] = json.loads(lines[-1])
+    print(f"{'':>14}  {'idle':>10}  {'loaded':>10}")
+    for key in results["idle"]:
+        cells = [results[column][key] for column in LOAD_COLUMNS]
+        print(f"{key:>14}: " + "  ".join(f"{v:>10.1f}" if isinstance(v, float) else f"{v:>10}"
+                                          for v in cells))
 
 
 if __name__ == "__main__":

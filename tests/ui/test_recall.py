@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -105,6 +106,22 @@ def test_typing_shows_past_lines_and_enter_takes_one(runtime_factory: RuntimeFac
     assert editor.toPlainText() == "## Scene\na li\ngolden hour glow, long shadows"
     editor.undo()  # one undo step takes the completion back
     assert editor.toPlainText() == "## Scene\na li\nGol"
+    # A sent prompt's lines are counted on the recall's worker, not inside Generate
+    index = win.recall.index
+    assert index is not None
+    counted_on: list[int] = []
+    add = index.add_prompt
+
+    def recorded(prompt: str) -> None:
+        counted_on.append(threading.get_ident())
+        add(prompt)
+
+    index.add_prompt = recorded  # type: ignore[method-assign]
+    win.recall.add_prompt("a weathervane on a red barn")
+    assert win.recall.wait()
+    assert counted_on
+    assert counted_on[0] != threading.get_ident()
+    assert [s.text for s in index.suggest("a weather")] == ["a weathervane on a red barn"]
 
 
 _HELD = """

@@ -117,8 +117,12 @@ class PromptRecall(QObject):
         self.ready.emit()
 
     def add_prompt(self, prompt: str) -> None:
-        if self.index is not None:
-            self.index.add_prompt(prompt)
+        """Count a sent prompt's lines, on the index's worker: it is a write to the index's
+        SQLite file, which on the GUI thread waited up to ~60 ms (the disk, the index's lock)
+        inside a Generate while jobs were being sent (docs/performance.md)."""
+        index = self.index
+        if index is not None:
+            self._queue.run(lambda: index.add_prompt(prompt))
 
     def refresh_snippets(self) -> None:
         store, index = self._store(), self.index
