@@ -1,4 +1,5 @@
-"""How many fsyncs a new job's journal writes cost before its submit, and which must be durable.
+"""The submit and completion paths: fsyncs before a submit (and which must be durable), the key
+read ahead, the result GET's connection.
 
 Read from what SQLite is told on the writer connection (its statement trace): a commit under
 ``synchronous = FULL`` is fsynced, one under ``NORMAL`` is not (the next FULL commit syncs it).
@@ -7,12 +8,14 @@ Read from what SQLite is told on the writer connection (its statement trace): a 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pytest
 
 from qwenimg_desktop.core.fal.client import QueueClient
 from qwenimg_desktop.core.fal.credentials import KeyProvider
@@ -170,3 +173,32 @@ def test_the_key_is_read_while_the_row_is_written(emulator_factory: EmulatorFact
     run(go())
     assert len(reads) == 1
     assert len(_submit_arrivals(server.base_url)) == 1
+
+
+def test_the_result_get_finds_a_connection_open(
+    emulator_factory: EmulatorFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """fal closes a status stream's connection after COMPLETED: the stream has its own pool,
+    so the result GET reuses the submit's connection instead of opening one after the job is
+    done (on fal, a TCP and TLS handshake)."""
+    server = emulator_factory({"run_time": 0.2})
+    client = QueueClient(server.base_url, key=KeyProvider(lambda: TEST_KEY))
+
+    async def ignore(_status: object) -> None:
+        return None
+
+    async def go() -> None:
+        try:
+            sub = await client.submit(GenerationRequest(prompt="one connection", seed=5))
+            await client.watch(sub.request_id, ignore, use_stream=True)
+            caplog.clear()
+            with caplog.at_level(logging.DEBUG, logger="httpcore"):
+                result = await client.result(sub.request_id)
+            assert result.images
+        finally:
+            await client.aclose()
+
+    run(go())
+    assert client.stats.stream_fallbacks == 0  # it was streamed
+    connects = [r for r in caplog.records if "connect_tcp.started" in r.getMessage()]
+    assert connects == []

@@ -135,6 +135,18 @@ class QueueClient:
             headers={"User-Agent": USER_AGENT},
             follow_redirects=False,
         )
+        # Status streams have their own connections: fal closes a stream's connection after
+        # COMPLETED, so a stream that took the submit's idle connection left the pool empty and
+        # every result GET opened a new one (on fal: TCP + TLS, after the job is done). With
+        # its own pool, the result GET finds the submit's connection still open (idle
+        # connections are kept 5 s).
+        self._streams = httpx.AsyncClient(
+            timeout=timeout,
+            limits=limits,
+            transport=transport,
+            headers={"User-Agent": USER_AGENT},
+            follow_redirects=False,
+        )
 
     def __repr__(self) -> str:
         return f"<QueueClient base={self.base}>"
@@ -143,6 +155,7 @@ class QueueClient:
         """Close the connection pool."""
         for task in self._reads_ahead:
             task.cancel()
+        await self._streams.aclose()
         await self._http.aclose()
 
     def read_key_ahead(self) -> None:
@@ -267,7 +280,7 @@ class QueueClient:
         timeout = httpx.Timeout(self.stream_stall, connect=DEFAULT_TIMEOUT.connect)
         try:
             async with httpx_sse.aconnect_sse(
-                self._http,
+                self._streams,
                 "GET",
                 url,
                 params={"logs": int(logs)},
