@@ -100,7 +100,8 @@ class ClientStats:
 
 
 class QueueClient:
-    """One queue base, one key provider, one shared :class:`httpx.AsyncClient`.
+    """One queue base, one key provider, two :class:`httpx.AsyncClient` pools: one for requests,
+    one for status streams (see ``__init__``).
 
     ``key`` is awaited each time a request is built (see ``credentials.KeyProvider``).
     ``stream_stall`` is how long the status stream may send nothing at all (not even a
