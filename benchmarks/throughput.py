@@ -250,7 +250,17 @@ def run_app(url: str, jobs: int, images: int, *, in_thread: bool = False,  # noq
     result["heaviest_gaps"] = [
         f"{(cpu[i + 1] - cpu[i]) * 1000:.0f} ms of CPU at {ticks[i] - start:.2f} s "
         f"(gap {(ticks[i + 1] - ticks[i]) * 1000:.0f} ms)" for i in reversed(heavy)]
-    result["samples"] = profiling.report([(ticks[i], ticks[i + 1]) for i in reversed(heavy)])
+    # And the gaps the GUI thread spent neither running nor waiting for a core: blocked (the
+    # GIL, a lock, the disk).
+    def blocked(i: int) -> float:
+        return (ticks[i + 1] - ticks[i]) - (cpu[i + 1] - cpu[i]) - (waits[i + 1] - waits[i]) / 1000
+
+    stuck = sorted(range(len(ticks) - 1), key=blocked)[-4:]
+    result["blocked_gaps"] = [
+        f"{blocked(i) * 1000:.0f} ms blocked at {ticks[i] - start:.2f} s "
+        f"(gap {(ticks[i + 1] - ticks[i]) * 1000:.0f} ms)" for i in reversed(stuck)]
+    result["samples"] = profiling.report([(ticks[i], ticks[i + 1])
+                                          for i in [*reversed(heavy), *reversed(stuck)]])
     session.close()
     return result
 
@@ -400,7 +410,8 @@ def _print_details(results: list[tuple[str, str, dict[str, Any]]]) -> None:
             print(f"{column} {name}: GC passes {r['gc']}; worst gaps: {'; '.join(r['worst_gaps'])}")
             print(f"{column} {name}: CPU s by thread during the run: {r['thread_cpu_s']}")
             print(f"{column} {name}: the GUI thread's heaviest gaps: "
-                  f"{'; '.join(r['heaviest_gaps'])}")
+                  f"{'; '.join(r['heaviest_gaps'])}; most blocked: "
+                  f"{'; '.join(r['blocked_gaps'])}")
             if r["engine_cpu_s"] is not None:
                 print(f"{column} {name}: engine process: CPU {r['engine_cpu_s']:.2f} s, "
                       f"peak RSS of child processes {r['engine_rss_mb']:.1f} MB (in the total)")
