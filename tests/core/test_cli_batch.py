@@ -182,8 +182,12 @@ def test_kill_minus_9_mid_batch_then_resume_sends_no_job_twice_and_keeps_order(
     assert 1 <= len(sent_before) < 8
     server.set_scenario({"hold": []}, merge=True)
 
+    # A kill that lands between a job's `sending` commit and its POST's arrival leaves a lost
+    # submit that never reached fal: `resume` looks for it in fal's request history, by default
+    # for 10 minutes (past run_cli's 60 s: this test failed so on a loaded machine). A short
+    # look still finds a POST that did arrive, and still never sends anything twice.
     resumed = run_cli(tmp_path, "resume", "--queue-url", server.base_url, "--data-dir",
-                      str(data), key=TEST_KEY)
+                      str(data), "--lookup-seconds", "3", key=TEST_KEY)
     assert resumed.returncode in (0, 1), resumed.stderr
     stats = server.stats()
     assert set(stats["submits_by_job_id"].values()) == {1}  # no job sent twice
