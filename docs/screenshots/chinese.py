@@ -41,7 +41,9 @@ def _save(name: str) -> None:
     small = image.convertToFormat(QImage.Format.Format_Indexed8,
                                   Qt.ImageConversionFlag.AvoidDither)  # no dots on flat areas
     target = HERE / name
-    (small if small.colorCount() else image).save(str(target), "PNG", 0)
+    # PySide6 6.11 types the format as bytes but accepts only str at run time (bytes raise
+    # ValueError).
+    (small if small.colorCount() else image).save(str(target), "PNG", 0)  # type: ignore[call-overload]
     wrote(f"{target.name} ({target.stat().st_size // 1024} KiB)")
 
 

@@ -45,7 +45,8 @@ def sample_entries() -> list[JobCost]:
 
 
 def main() -> None:
-    app = QApplication.instance() or QApplication(sys.argv)
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
     dialog = SpendDialog(sample_entries(), today=date.today())
     dialog.resize(560, 520)
     dialog.show()
