@@ -18,6 +18,7 @@ from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.recall import RecallIndex, split_marks
 from qwenimg_desktop.core.store.snippets import Snippet
 from qwenimg_desktop.emulator.server import EmulatorServer
+from qwenimg_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import RuntimeFactory, ready_window, type_text
 
 PROMPTS = [
@@ -65,9 +66,8 @@ def test_suggestions_are_fast_on_a_large_index() -> None:
     assert worst < 0.05  # the 100,000-prompt figure is in docs/performance.md
 
 
-def test_typing_shows_past_lines_and_enter_takes_one(runtime_factory: RuntimeFactory,
-                                                     emulator: EmulatorServer,
-                                                     qtbot: QtBot) -> None:
+def test_typing_shows_past_lines_tab_takes_one_and_enter_starts_a_new_line(
+        runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot) -> None:
     runtime = runtime_factory(emulator)
     win = ready_window(runtime, qtbot)
     qtbot.waitUntil(lambda: win.services.history_store is not None
@@ -86,7 +86,8 @@ def test_typing_shows_past_lines_and_enter_takes_one(runtime_factory: RuntimeFac
     type_text(qtbot, editor, "## Sce")
     qtbot.waitUntil(win.recall.popup_visible, timeout=3000)
     assert [s.text for s in win.recall.suggestions] == ["Scene"]
-    qtbot.keyClick(win.recall.popup, Qt.Key.Key_Return)
+    assert not win.recall.has_choice()  # opened as you type: nothing chosen yet
+    qtbot.keyClick(win.recall.popup, Qt.Key.Key_Tab)  # Tab takes the first
     assert editor.toPlainText() == "## Scene"
     assert not win.recall.popup_visible()
     qtbot.keyClick(editor, Qt.Key.Key_Return)
@@ -95,6 +96,21 @@ def test_typing_shows_past_lines_and_enter_takes_one(runtime_factory: RuntimeFac
     qtbot.keyClick(win.recall.popup, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not win.recall.popup_visible(), timeout=3000)
     assert editor.toPlainText() == "## Scene\na li"
+    # Enter with the popup open as you type starts a new line: the past line "a lighthouse…"
+    # does not replace the one typed
+    type_text(qtbot, editor, "g")
+    qtbot.waitUntil(win.recall.popup_visible, timeout=3000)
+    qtbot.keyClick(win.recall.popup, Qt.Key.Key_Return)
+    assert editor.toPlainText() == "## Scene\na lig\n"
+    assert not win.recall.popup_visible()
+    # Down chooses a row, then Enter takes it
+    type_text(qtbot, editor, "a li")
+    qtbot.waitUntil(win.recall.popup_visible, timeout=3000)
+    first = win.recall.suggestions[0].text
+    qtbot.keyClick(win.recall.popup, Qt.Key.Key_Down)
+    assert win.recall.has_choice()
+    qtbot.keyClick(win.recall.popup, Qt.Key.Key_Return)
+    assert editor.toPlainText() == f"## Scene\na lig\n{first}"
     # Ctrl+Space asks explicitly; a snippet is found by its name and inserts its text
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     type_text(qtbot, editor, "Gol")
@@ -102,11 +118,16 @@ def test_typing_shows_past_lines_and_enter_takes_one(runtime_factory: RuntimeFac
     qtbot.keyClick(editor, Qt.Key.Key_Space, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(win.recall.popup_visible, timeout=3000)
     assert win.recall.suggestions[0].kind == "snippet"
-    qtbot.keyClick(win.recall.popup, Qt.Key.Key_Tab)
-    assert editor.toPlainText() == "## Scene\na li\ngolden hour glow, long shadows"
+    assert win.recall.has_choice()  # asked for: the first is chosen
+    qtbot.keyClick(win.recall.popup, Qt.Key.Key_Return)
+    assert editor.toPlainText() == f"## Scene\na lig\n{first}\ngolden hour glow, long shadows"
     editor.undo()  # one undo step takes the completion back
-    assert editor.toPlainText() == "## Scene\na li\nGol"
-    # A sent prompt's lines are counted on the recall's worker, not inside Generate
+    assert editor.toPlainText() == f"## Scene\na lig\n{first}\nGol"
+    _sent_prompts_are_counted_off_the_gui_thread(win)
+
+
+def _sent_prompts_are_counted_off_the_gui_thread(win: MainWindow) -> None:
+    """A sent prompt's lines are counted on the recall's worker, not inside Generate."""
     index = win.recall.index
     assert index is not None
     counted_on: list[int] = []

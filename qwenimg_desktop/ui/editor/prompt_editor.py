@@ -131,10 +131,21 @@ class PromptEditor(QPlainTextEdit):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Ctrl+Space asks for completions; while their popup is open it takes Enter, Tab and
-        Escape (the completer handles them)."""
+        Escape (the completer handles them). The popup that opens by itself as you type has no
+        row chosen: Enter then starts a new line as it would without it (a past line must not
+        replace the one just typed), Tab takes the first suggestion, Down or Up choose one."""
         recall = self.recall
         if recall is not None:
             if recall.popup_visible() and event.key() in POPUP_KEYS:
+                if not recall.has_choice() and event.key() in (Qt.Key.Key_Return,
+                                                               Qt.Key.Key_Enter):
+                    recall.popup.hide()
+                    super().keyPressEvent(event)
+                    return
+                if not recall.has_choice() and event.key() == Qt.Key.Key_Tab:
+                    recall.take_first()
+                    event.accept()
+                    return
                 event.ignore()
                 return
             if event.key() == Qt.Key.Key_Space and \

@@ -1,7 +1,10 @@
 """Completion in the prompt editor from past prompts' lines, headings and the prompt library.
 
 As you type (from :data:`~qwenimg_desktop.core.recall.MIN_PREFIX` characters on a line) and on
-Ctrl+Space, a popup offers lines ranked by use; Enter or Tab takes one, Escape closes it. The
+Ctrl+Space, a popup offers lines ranked by use; Escape closes it. On Ctrl+Space the first line is
+chosen and Enter or Tab takes it. As you type none is chosen, so Enter still starts a new line
+(with a large history nearly every line typed has a longer past one: taking it on Enter replaced
+the line just typed); Tab takes the first, Down or Up choose one for Enter. The
 index is built on a worker thread from a read-only connection into its own SQLite file (see
 core.recall: the lines stay on disk, not in the window's memory); a lookup is one indexed range
 read (well under a millisecond at 100,000 prompts, see docs/performance.md), so typing never
@@ -144,8 +147,21 @@ class PromptRecall(QObject):
     def popup_visible(self) -> bool:
         return self.popup.isVisible()
 
-    def complete(self) -> bool:
-        """Show suggestions for the typed line now (Ctrl+Space); False when there are none."""
+    def has_choice(self) -> bool:
+        """Whether a row of the open popup is chosen (Enter would take it)."""
+        return self.popup.currentIndex().isValid()
+
+    def take_first(self) -> None:
+        """Take the popup's first suggestion (Tab while none is chosen)."""
+        if self.suggestions:
+            self.accept(self.suggestions[0])
+        else:
+            self.popup.hide()
+
+    def complete(self, *, choose_first: bool = True) -> bool:
+        """Show suggestions for the typed line now (Ctrl+Space); False when there are none.
+        ``choose_first``: the first row is chosen, so Enter takes it (not when it opens as you
+        type: see the module)."""
         index = self.index
         self.suggestions = index.suggest(self.typed_line(), MAX_SHOWN) if index else []
         if not self.suggestions:
@@ -155,7 +171,7 @@ class PromptRecall(QObject):
         rect = self.editor.cursorRect()
         rect.setWidth(min(640, max(320, self.editor.viewport().width() // 2)))
         self.completer.complete(rect)
-        self.popup.setCurrentIndex(self._model.index(0))
+        self.popup.setCurrentIndex(self._model.index(0) if choose_first else QModelIndex())
         return True
 
     def _on_change(self, _position: int, removed: int, added: int) -> None:
@@ -165,7 +181,7 @@ class PromptRecall(QObject):
         if removed or not 0 < added <= 2 or not self.editor.hasFocus():
             self.popup.hide()
             return
-        self.complete()
+        self.complete(choose_first=False)
 
     def _chosen(self, index: QModelIndex) -> None:
         row = index.row()
