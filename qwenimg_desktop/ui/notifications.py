@@ -10,6 +10,14 @@ Clicking a notification brings the window to the front on the job it was about: 
 says so with its ``ActionInvoked`` signal (the "default" action), which GNOME sends only to the
 connection that showed the notification, so the notifications are shown over one connection
 kept open, whose router thread hears the click.
+
+A burst of jobs reads as one notification that updates: while the last one is probably still on
+screen (sent less than ``EXPIRE_MS`` ago) and not clicked, the next job's end replaces it
+(``Notify``'s ``replaces_id``) with a summary ("3 jobs finished", "2 with images, 1 failed"),
+and a click on it shows the burst's latest job. The server's id for a notification comes back
+later, on a worker: jobs that end before it is known are held in the summary and sent as one
+replacement when it comes, never as a second notification. The tray's message gets the same
+summary (a tray shows one balloon at a time anyway).
 """
 
 from __future__ import annotations
@@ -17,7 +25,9 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from PySide6.QtCore import QObject, Signal
@@ -95,15 +105,16 @@ class FreedesktopNotifications:
         threading.Thread(target=_hear_clicks, args=(clicks, clicked),
                          name="qwenimg-notification-clicks", daemon=True).start()
 
-    def notify(self, title: str, body: str, *, urgent: bool) -> int:
-        """Show one notification; returns the server's id for it.
+    def notify(self, title: str, body: str, *, urgent: bool, replaces: int = 0) -> int:
+        """Show one notification, or update the one the server numbered ``replaces`` (0: a new
+        one); returns the server's id for it (the same id when it replaced).
 
         Raises:
             SessionBusError: no bus, no server, or it refused.
         """
         hints = {"urgency": ("y", 2 if urgent else 1), "desktop-entry": ("s", APP_ID)}
         actions = [DEFAULT_ACTION, translate("Notifier", "Show")]
-        body_args = (APP_NAME, 0, APP_ID, title, _escape(body), actions, hints, EXPIRE_MS)
+        body_args = (APP_NAME, replaces, APP_ID, title, _escape(body), actions, hints, EXPIRE_MS)
         router = self._router
         if router is None:
             reply = call(self.address, SERVICE, OBJECT_PATH, SERVICE, "Notify", "susssasa{sv}i",
@@ -174,6 +185,56 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+@dataclass
+class _Burst:
+    """The jobs one notification is about: it is replaced while they keep ending."""
+
+    title: str  # the first job's own title and text, shown while it is alone
+    text: str
+    sent_at: float
+    with_images: int = 0
+    failed: int = 0
+    job_id: str = ""  # the latest job: what a click shows
+    shown_id: int = 0  # the server's id for it, once known (0: not yet)
+    in_flight: bool = False  # a Notify not yet answered
+    held: bool = False  # jobs ended while in flight: a replacement is due when it answers
+    clicked: bool = False
+
+    @property
+    def count(self) -> int:
+        return self.with_images + self.failed
+
+    def add(self, job_id: str, failed: bool) -> None:
+        if failed:
+            self.failed += 1
+        else:
+            self.with_images += 1
+        self.job_id = job_id
+
+    def message(self) -> tuple[str, str]:
+        """Title and body: the job's own while it is alone, else the summary."""
+        if self.count == 1:
+            return self.title, self.text
+        return jobs_finished_text(self.count), burst_body(self.with_images, self.failed)
+
+
+def jobs_finished_text(count: int) -> str:
+    """"1 job finished", "3 jobs finished" in the interface language."""
+    if count == 1:
+        return translate("Notifier", "1 job finished")
+    return translate("Notifier", "{count} jobs finished").format(count=count)
+
+
+def burst_body(with_images: int, failed: int) -> str:
+    """"2 with images, 1 failed" (a part with no jobs is left out)."""
+    parts = []
+    if with_images:
+        parts.append(translate("Notifier", "{count} with images").format(count=with_images))
+    if failed:
+        parts.append(translate("Notifier", "{count} failed").format(count=failed))
+    return translate("Notifier", ", ").join(parts)
+
+
 class Notifier(QObject):
     """Notifies when a job ends and ``window`` is not the active window (see the module).
 
@@ -188,7 +249,8 @@ class Notifier(QObject):
 
     def __init__(self, window: QWidget, icon: QIcon, workers: Workers,
                  enabled: Callable[[], bool], service: FreedesktopNotifications | None = None,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(parent)
         self._window = window
         self._icon = icon
@@ -201,6 +263,8 @@ class Notifier(QObject):
         self.failures: list[str] = []
         self._shown: dict[int, str] = {}  # the service's notification id → its job
         self._last_job = ""  # the tray's message (its click does not say which)
+        self._burst: _Burst | None = None  # the notification jobs are being added to
+        self.clock = clock  # seconds, for "still on screen" (a test may freeze it)
         self._clicked.connect(self._on_click)
         candidate = service if service is not None else FreedesktopNotifications()
         self._workers.run(lambda: self._open(candidate),
@@ -226,6 +290,9 @@ class Notifier(QObject):
 
     def _on_click(self, notification_id: int) -> None:
         job_id = self._shown.get(notification_id)
+        burst = self._burst
+        if burst is not None and burst.shown_id == notification_id:
+            burst.clicked = True  # seen: the next job starts a notification of its own
         log.info("notification %d clicked", notification_id)
         self._show(job_id or "")
 
@@ -245,43 +312,78 @@ class Notifier(QObject):
         elif QSystemTrayIcon.isSystemTrayAvailable():
             self._tray = QSystemTrayIcon(self._icon, self)
             self._tray.setToolTip(APP_NAME)
-            self._tray.messageClicked.connect(lambda: self._show(self._last_job))
+            self._tray.messageClicked.connect(self._tray_clicked)
             self._tray.show()
             self.way = "tray"
         else:
             self.way = "none"
         log.info("job notifications: %s", self.way)
 
+    def _tray_clicked(self) -> None:
+        if self._burst is not None:
+            self._burst.clicked = True
+        self._show(self._last_job)
+
     def job_ended(self, title: str, text: str, *, failed: bool = False, job_id: str = "") -> bool:
-        """Notify unless the window is active or notifications are off; True when sent.
-        ``job_id``: the job a click on the notification shows."""
+        """Notify unless the window is active or notifications are off; True when sent (or
+        held for the burst's next replacement, see the module). ``job_id``: the job a click on
+        the notification shows."""
         if self._window.isActiveWindow() or not self._enabled():
             return False
-        self._last_job = job_id
-        if self._service is not None:
-            service = self._service
-            self._workers.run(lambda: service.notify(title, text, urgent=failed),
-                              lambda shown: self._remember(shown, job_id),
-                              lambda exc: self._notify_failed(title, text, failed, exc))
-        elif self._tray is not None:
-            self._tray_message(title, text, failed)
-        else:
+        if self._service is None and self._tray is None:
             return False
+        self._last_job = job_id
+        burst = self._burst_for(title, text)
+        burst.add(job_id, failed)
+        if self._service is not None:
+            if burst.in_flight:
+                burst.held = True  # sent as one replacement when the id comes
+            else:
+                self._send(burst)
+        else:
+            burst.sent_at = self.clock()
+            self._tray_message(*burst.message(), burst.failed > 0)
         self.sent.append((title, text))
         return True
 
-    def _remember(self, notification_id: int, job_id: str) -> None:
-        self._shown[notification_id] = job_id
+    def _burst_for(self, title: str, text: str) -> _Burst:
+        """The burst still on screen (or not yet answered for), else a new one."""
+        burst = self._burst
+        on_screen = (burst is not None and not burst.clicked
+                     and (burst.in_flight
+                          or (self.clock() - burst.sent_at) * 1000 < EXPIRE_MS))
+        if burst is None or not on_screen:
+            burst = self._burst = _Burst(title, text, sent_at=self.clock())
+        return burst
 
-    def _notify_failed(self, title: str, text: str, failed: bool, exc: Exception) -> None:
-        """The service went away (a desktop restart): this one by the tray if there is one."""
+    def _send(self, burst: _Burst) -> None:
+        """Show ``burst``'s message, replacing its notification if the server numbered it."""
+        assert self._service is not None
+        service = self._service
+        title, body = burst.message()
+        urgent, replaces, job_id = burst.failed > 0, burst.shown_id, burst.job_id
+        burst.in_flight, burst.held, burst.sent_at = True, False, self.clock()
+        self._workers.run(
+            lambda: service.notify(title, body, urgent=urgent, replaces=replaces),
+            lambda shown: self._remember(burst, shown, job_id),
+            lambda exc: self._notify_failed(burst, exc))
+
+    def _remember(self, burst: _Burst, notification_id: int, job_id: str) -> None:
+        self._shown[notification_id] = job_id
+        burst.shown_id, burst.in_flight = notification_id, False
+        if burst.held:
+            self._send(burst)
+
+    def _notify_failed(self, burst: _Burst, exc: Exception) -> None:
+        """The service went away (a desktop restart): the burst by the tray if there is one."""
         log.warning("the desktop notification could not be shown: %s", exc)
         self.failures.append(str(exc))
+        burst.in_flight, burst.held, burst.shown_id = False, False, 0
         if self._tray is None and QSystemTrayIcon.isSystemTrayAvailable():
             self._tray = QSystemTrayIcon(self._icon, self)
             self._tray.show()
         if self._tray is not None:
-            self._tray_message(title, text, failed)
+            self._tray_message(*burst.message(), burst.failed > 0)
 
     def _tray_message(self, title: str, text: str, failed: bool) -> None:
         assert self._tray is not None

@@ -2453,6 +2453,26 @@ fal 会对生成的每张图片计费。</translation>
         <source>Show</source>
         <translation>显示</translation>
     </message>
+    <message>
+        <source>1 job finished</source>
+        <translation>1 个任务已完成</translation>
+    </message>
+    <message>
+        <source>{count} jobs finished</source>
+        <translation>{count} 个任务已完成</translation>
+    </message>
+    <message>
+        <source>{count} with images</source>
+        <translation>{count} 个有图片</translation>
+    </message>
+    <message>
+        <source>{count} failed</source>
+        <translation>{count} 个失败</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>，</translation>
+    </message>
 </context>
 <context>
     <name>ParamsPanel</name>

@@ -4,6 +4,8 @@ each call it gets as one JSON line (member, signature, arguments).
 
 It checks the signature as GNOME's and KDE's servers do: a ``Notify`` whose arguments are not
 ``susssasa{sv}i`` gets an error reply; so does a ``ShowItems`` (FileManager1) that is not ``ass``.
+A ``Notify`` whose ``replaces_id`` is a notification it showed updates that one and returns
+the same id, as GNOME does (any other gets a new id; none expires here).
 A line ``click ID`` on its stdin is the user clicking notification ID: the server sends
 ``ActionInvoked(ID, "default")`` to the connection that showed it, as GNOME does (not broadcast).
 Run as ``python -m tests.ui.fake_notification_server ADDR [NAME ...]``.
@@ -87,9 +89,14 @@ def main() -> int:
                 clicks.send(new_error(message, "org.freedesktop.DBus.Error.InvalidArgs",
                                       "s", (f"wrong signature {signature}",)))
                 continue
-            next_id += 1
-            clicks.senders[next_id] = message.header.fields[HeaderFields.sender]
-            clicks.send(new_method_return(message, "u", (next_id,)))
+            replaces = message.body[1]
+            if replaces in clicks.senders:  # a live one: updated in place, as GNOME does
+                shown = replaces
+            else:
+                next_id += 1
+                shown = next_id
+            clicks.senders[shown] = message.header.fields[HeaderFields.sender]
+            clicks.send(new_method_return(message, "u", (shown,)))
         elif member == "ShowItems":
             if signature != "ass":
                 clicks.send(new_error(message, "org.freedesktop.DBus.Error.InvalidArgs"))

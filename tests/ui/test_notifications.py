@@ -18,7 +18,13 @@ from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.emulator.server import EmulatorServer
-from qwenimg_desktop.ui.notifications import FreedesktopNotifications, Notifier
+from qwenimg_desktop.ui.notifications import (
+    EXPIRE_MS,
+    FreedesktopNotifications,
+    Notifier,
+    burst_body,
+    jobs_finished_text,
+)
 from qwenimg_desktop.ui.workers import Workers
 from tests.core.cli_proc import ROOT
 from tests.fixtures.emulator import EmulatorFactory
@@ -86,12 +92,22 @@ def workers() -> Iterator[Workers]:
     pool.shutdown()
 
 
+class Clock:
+    """The notifier's clock, moved by the test (seconds)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def _notifier(qtbot: QtBot, workers: Workers, bus: Bus, enabled: list[bool],
-              ) -> tuple[Notifier, QWidget]:
+              clock: Clock | None = None) -> tuple[Notifier, QWidget]:
     window = QWidget()  # never shown: not the active window
     qtbot.addWidget(window)
     notifier = Notifier(window, window.windowIcon(), workers, lambda: enabled[0],
-                        FreedesktopNotifications(bus.address))
+                        FreedesktopNotifications(bus.address), clock=clock or Clock())
     qtbot.waitUntil(lambda: notifier.decided, timeout=5000)
     return notifier, window
 
@@ -174,18 +190,116 @@ def test_the_window_notifies_a_job_that_ends_in_the_background(
 def test_a_clicked_notification_brings_the_window_forward_on_its_job(
         qtbot: QtBot, workers: Workers, bus: Bus) -> None:
     bus.start_server()
-    notifier, window = _notifier(qtbot, workers, bus, [True])
+    clock = Clock()
+    notifier, window = _notifier(qtbot, workers, bus, [True], clock)
     shown: list[str] = []
+    notified: list[str] = []
     notifier.job_clicked.connect(shown.append)
     for job_id in ("first-job", "second-job"):
         assert notifier.job_ended("Images ready", job_id, job_id=job_id)
-        assert bus.next_call()["member"] == "Notify"
-    qtbot.waitUntil(lambda: len(notifier._shown) == 2, timeout=5000)
+        assert bus.next_call()["args"][1] == 0  # a notification of its own, replacing none
+        qtbot.waitUntil(lambda: len(notifier._shown) == len(notified) + 1, timeout=5000)
+        notified.append(job_id)
+        clock.now += EXPIRE_MS / 1000  # the first has left the screen
     assert not window.isVisible()
     bus.click(1)  # the server numbers them from 1: the first job's
     qtbot.waitUntil(lambda: shown == ["first-job"], timeout=5000)
+    assert notifier._shown == {1: "first-job", 2: "second-job"}
     assert window.isVisible()  # brought forward (shown and raised)
     notifier.close()
+
+
+def _ended(notifier: Notifier, qtbot: QtBot, job_id: str, *, failed: bool = False) -> None:
+    """``job_id`` ends and the notifier's Notify for it is answered."""
+    assert notifier.job_ended("Job: Failed" if failed else "Images ready", job_id,
+                              failed=failed, job_id=job_id)
+    qtbot.waitUntil(lambda: notifier._shown.get(1) == job_id, timeout=5000)
+
+
+def test_jobs_ending_in_a_burst_update_one_notification(
+        qtbot: QtBot, workers: Workers, bus: Bus) -> None:
+    bus.start_server()
+    clock = Clock()
+    notifier, _window = _notifier(qtbot, workers, bus, [True], clock)
+    _ended(notifier, qtbot, "a")
+    first = bus.next_call()["args"]
+    assert (first[1], first[3], first[4]) == (0, "Images ready", "a")
+    clock.now += 1
+    _ended(notifier, qtbot, "b", failed=True)
+    second = bus.next_call()["args"]
+    assert (second[1], second[3], second[4]) == (1, "2 jobs finished", "1 with images, 1 failed")
+    assert second[6]["urgency"] == ["y", 2]  # one of them failed
+    clock.now += 1
+    _ended(notifier, qtbot, "c")
+    third = bus.next_call()["args"]
+    assert (third[1], third[3], third[4]) == (1, "3 jobs finished", "2 with images, 1 failed")
+    assert notifier._shown == {1: "c"}  # the server kept its id: one notification
+    shown: list[str] = []
+    notifier.job_clicked.connect(shown.append)
+    bus.click(1)
+    qtbot.waitUntil(lambda: shown == ["c"], timeout=5000)  # the burst's latest job
+    notifier.close()
+
+
+def test_a_job_ending_after_the_notification_expired_gets_a_new_one(
+        qtbot: QtBot, workers: Workers, bus: Bus) -> None:
+    bus.start_server()
+    clock = Clock()
+    notifier, _window = _notifier(qtbot, workers, bus, [True], clock)
+    _ended(notifier, qtbot, "a")
+    assert bus.next_call()["args"][1] == 0
+    clock.now += EXPIRE_MS / 1000
+    assert notifier.job_ended("Images ready", "b", job_id="b")
+    call = bus.next_call()["args"]
+    assert (call[1], call[3], call[4]) == (0, "Images ready", "b")
+    qtbot.waitUntil(lambda: notifier._shown == {1: "a", 2: "b"}, timeout=5000)
+
+
+def test_a_clicked_notification_is_not_replaced(
+        qtbot: QtBot, workers: Workers, bus: Bus) -> None:
+    bus.start_server()
+    notifier, window = _notifier(qtbot, workers, bus, [True])
+    shown: list[str] = []
+    notifier.job_clicked.connect(shown.append)
+    _ended(notifier, qtbot, "a")
+    bus.next_call()
+    bus.click(1)
+    qtbot.waitUntil(lambda: shown == ["a"], timeout=5000)
+    window.hide()  # back in the background (the click brought it forward)
+    qtbot.waitUntil(lambda: not window.isActiveWindow(), timeout=5000)
+    assert notifier.job_ended("Images ready", "b", job_id="b")
+    assert bus.next_call()["args"][1] == 0  # seen: a new notification, not a replacement
+    qtbot.waitUntil(lambda: notifier._shown == {1: "a", 2: "b"}, timeout=5000)
+    notifier.close()
+
+
+def test_jobs_ending_before_the_id_is_known_are_held_then_sent_as_one(
+        qtbot: QtBot, workers: Workers, bus: Bus) -> None:
+    bus.start_server()
+    notifier, _window = _notifier(qtbot, workers, bus, [True])
+    # All three on the GUI thread at once: the first Notify's answer cannot have come yet.
+    assert notifier.job_ended("Images ready", "a", job_id="a")
+    assert notifier.job_ended("Job: Failed", "b", failed=True, job_id="b")
+    assert notifier.job_ended("Images ready", "c", job_id="c")
+    first = bus.next_call()["args"]
+    assert (first[1], first[4]) == (0, "a")
+    # When the id came: one replacement for both held jobs, answered for the latest one.
+    qtbot.waitUntil(lambda: notifier._shown == {1: "c"}, timeout=5000)
+    held = bus.next_call()["args"]
+    assert (held[1], held[3], held[4]) == (1, "3 jobs finished", "2 with images, 1 failed")
+    _ended(notifier, qtbot, "d")  # the next call the server gets is d's: none came between
+    following = bus.next_call()["args"]
+    assert (following[1], following[3]) == (1, "4 jobs finished")
+    assert notifier.sent == [("Images ready", "a"), ("Job: Failed", "b"),
+                             ("Images ready", "c"), ("Images ready", "d")]
+
+
+def test_the_burst_texts_are_plural_correct() -> None:
+    assert jobs_finished_text(1) == "1 job finished"
+    assert jobs_finished_text(2) == "2 jobs finished"
+    assert burst_body(3, 0) == "3 with images"
+    assert burst_body(0, 2) == "2 failed"
+    assert burst_body(1, 1) == "1 with images, 1 failed"
 
 
 def test_clicking_a_notification_shows_its_job_in_the_window(
@@ -195,19 +309,23 @@ def test_clicking_a_notification_shows_its_job_in_the_window(
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bus.address)
     win = ready_window(runtime_factory(emulator), qtbot, show=False)  # never active
     qtbot.waitUntil(lambda: win.notifier.decided, timeout=5000)
+    win.notifier.clock = lambda: 0.0  # however slow the machine: one burst
     jobs = []
-    for prompt in ("A lighthouse at dusk", "A harbour at dawn"):
+    for prompt, replaces, body in (("A lighthouse at dusk", 0, "1 image: A lighthouse at dusk"),
+                                   ("A harbour at dawn", 1, "2 with images")):
         win.editor.editor.clear()
         type_prompt(qtbot, win, prompt)
         job_id = win.generate()
         assert job_id is not None
         wait_state(qtbot, win, job_id, JobState.completed)
-        assert bus.next_call()["args"][4] == f"1 image: {prompt}"
+        call = bus.next_call()["args"]
+        assert (call[1], call[4]) == (replaces, body)
         jobs.append(job_id)
+        qtbot.waitUntil(lambda: win.notifier._shown.get(1) == jobs[-1], timeout=5000)
     win.acts.history_tab.trigger()
-    win.jobs.select_job(jobs[1])
-    bus.click(1)  # the lighthouse's notification
-    qtbot.waitUntil(lambda: win.jobs.current_job() == jobs[0], timeout=5000)
+    win.jobs.select_job(jobs[0])
+    bus.click(1)  # the one notification, now about both jobs: the latest is shown
+    qtbot.waitUntil(lambda: win.jobs.current_job() == jobs[1], timeout=5000)
     assert win.tabs.currentIndex() == 0  # Create, where the job's images are
     assert win.isVisible()
 
