@@ -22,6 +22,7 @@ summary (a tray shows one balloon at a time anyway).
 
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import queue
 import threading
@@ -143,6 +144,10 @@ def _router(connection: Any, stopped: Callable[[], None]) -> DBusRouter:
             except OSError as exc:  # the bus closed the connection
                 log.info("the session bus went away: %s", exc)
                 self.conn.close()
+            except concurrent.futures.InvalidStateError:
+                # Closed just as a reply came in: jeepney's receiver answered the call's future,
+                # then, stopping, tried to fail it too (a window closed during a burst).
+                log.info("the notification connection closed as a reply arrived")
             finally:
                 stopped()
 
@@ -163,6 +168,8 @@ def _call_over(router: DBusRouter, method: str, signature: str,
         reply = router.send_and_get_reply(message, timeout=CALL_TIMEOUT_S)
     except (OSError, TimeoutError, ValueError, RouterClosed) as exc:
         raise SessionBusError(f"the session bus did not answer ({exc})") from exc
+    except KeyError as exc:  # closed while waiting: jeepney's stop replaced its table of calls
+        raise SessionBusError("the notification connection was closed") from exc
     if reply.header.message_type is MessageType.error:
         text = reply.body[0] if reply.body and isinstance(reply.body[0], str) else ""
         raise SessionBusError(f"{SERVICE} refused {method}: {text or 'no reason given'}")

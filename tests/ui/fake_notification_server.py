@@ -8,6 +8,8 @@ A ``Notify`` whose ``replaces_id`` is a notification it showed updates that one 
 the same id, as GNOME does (any other gets a new id; none expires here).
 A line ``click ID`` on its stdin is the user clicking notification ID: the server sends
 ``ActionInvoked(ID, "default")`` to the connection that showed it, as GNOME does (not broadcast).
+A line ``mute`` makes it answer no ``Notify`` from then on (a server that hangs); it prints
+``MUTED`` once it will not.
 Run as ``python -m tests.ui.fake_notification_server ADDR [NAME ...]``.
 """
 
@@ -50,6 +52,7 @@ class Clicks:
         self.connection = connection
         self.lock = threading.Lock()  # one sender at a time: replies and clicks
         self.senders: dict[int, str] = {}
+        self.muted = threading.Event()
 
     def send(self, message: Message) -> None:
         with self.lock:
@@ -58,6 +61,10 @@ class Clicks:
     def read_stdin(self) -> None:
         for line in sys.stdin:
             command, _, value = line.strip().partition(" ")
+            if command == "mute":
+                self.muted.set()
+                print("MUTED", flush=True)
+                continue
             if command != "click":
                 continue
             notification_id = int(value)
@@ -88,6 +95,8 @@ def main() -> int:
             if signature != NOTIFY_SIGNATURE:
                 clicks.send(new_error(message, "org.freedesktop.DBus.Error.InvalidArgs",
                                       "s", (f"wrong signature {signature}",)))
+                continue
+            if clicks.muted.is_set():
                 continue
             replaces = message.body[1]
             if replaces in clicks.senders:  # a live one: updated in place, as GNOME does

@@ -7,12 +7,16 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from jeepney import DBusAddress, Message, new_method_call, new_method_return
+from jeepney.io.threading import ReceiveStopped
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
@@ -22,9 +26,11 @@ from qwenimg_desktop.ui.notifications import (
     EXPIRE_MS,
     FreedesktopNotifications,
     Notifier,
+    _router,
     burst_body,
     jobs_finished_text,
 )
+from qwenimg_desktop.ui.session_bus import SessionBusError
 from qwenimg_desktop.ui.workers import Workers
 from tests.core.cli_proc import ROOT
 from tests.fixtures.emulator import EmulatorFactory
@@ -52,6 +58,15 @@ class Bus:
         assert self.server.stdin is not None
         self.server.stdin.write(f"click {notification_id}\n")
         self.server.stdin.flush()
+
+    def mute(self) -> None:
+        """From now on the server answers no ``Notify`` (a hung notification server)."""
+        assert self.server is not None
+        assert self.server.stdin is not None
+        assert self.server.stdout is not None
+        self.server.stdin.write("mute\n")
+        self.server.stdin.flush()
+        assert self.server.stdout.readline().strip() == "MUTED"
 
     def next_call(self) -> dict[str, Any]:
         """The server's next call (blocking; pytest-timeout bounds a test that gets none)."""
@@ -361,3 +376,74 @@ def test_the_title_shows_how_many_jobs_run(
         assert job_id is not None
         wait_state(qtbot, win, job_id, JobState.completed)
     assert win.windowTitle() == base
+
+
+def test_closing_while_a_notification_waits_for_its_answer_is_an_error_not_a_crash(
+        bus: Bus, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window closing while a Notify waits for a hung server: the call fails with
+    SessionBusError (jeepney's stop raised a KeyError out of the waiting call before)."""
+    crashed: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: crashed.append(args.exc_value))
+    bus.start_server()
+    bus.mute()
+    service = FreedesktopNotifications(bus.address)
+    assert service.available()
+    service.listen(lambda _id: None)
+    failures: list[SessionBusError] = []
+
+    def notify() -> None:
+        try:
+            service.notify("Images ready", "a cat", urgent=False)
+        except SessionBusError as exc:
+            failures.append(exc)
+
+    caller = threading.Thread(target=notify)
+    caller.start()
+    assert bus.next_call()["member"] == "Notify"  # it reached the server: no answer comes
+    service.close()
+    caller.join(10)
+    assert not caller.is_alive()
+    assert len(failures) == 1, crashed
+    assert not crashed
+
+
+class _OneReplyThenStop:
+    """A connection whose first message is the answer to call ``serial``, then it stops."""
+
+    unique_name = ":1.99"
+
+    def __init__(self, serial: int) -> None:
+        call = new_method_call(DBusAddress("/org/freedesktop/Notifications",
+                                           bus_name="org.freedesktop.Notifications",
+                                           interface="org.freedesktop.Notifications"),
+                               "Notify")
+        call.header.serial = serial
+        self.reply = new_method_return(call, "u", (1,))
+        self.go = threading.Event()
+        self.sent = False
+
+    def receive(self) -> Message:
+        assert self.go.wait(10)
+        if not self.sent:
+            self.sent = True
+            return self.reply
+        raise ReceiveStopped
+
+    def close(self) -> None:
+        pass
+
+
+def test_an_answer_arriving_as_the_connection_closes_ends_the_listener_quietly(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """jeepney's receiver answers a call's future, then, stopping, fails the futures still
+    listed, that one too (InvalidStateError): the listening thread ends quietly."""
+    crashed: list[BaseException | None] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: crashed.append(args.exc_value))
+    connection = _OneReplyThenStop(serial=7)
+    stopped = threading.Event()
+    router = _router(connection, stopped.set)
+    router._replies._futures[7] = Future()  # a Notify waiting for its answer
+    connection.go.set()
+    assert stopped.wait(10)
+    router._rcv_thread.join(10)
+    assert not crashed
