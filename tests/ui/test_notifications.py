@@ -410,8 +410,6 @@ def test_closing_while_a_notification_waits_for_its_answer_is_an_error_not_a_cra
 class _OneReplyThenStop:
     """A connection whose first message is the answer to call ``serial``, then it stops."""
 
-    unique_name = ":1.99"
-
     def __init__(self, serial: int) -> None:
         call = new_method_call(DBusAddress("/org/freedesktop/Notifications",
                                            bus_name="org.freedesktop.Notifications",
