@@ -439,11 +439,7 @@ def _run(args: argparse.Namespace, scratch: Path) -> int:
     if args.search_only:
         _print_machine(args.rows, time.perf_counter() - t0, root)
         HistoryStore.open(layout).close()  # migrated
-        for column in LOAD_COLUMNS:
-            with background_load(column == "loaded"):
-                search = measure_search(layout)
-                load = load_average()
-            report_search(f"[{column}, load average {load}]", search)
+        search_columns(layout)
         return 0
     if not _has_library(layout):
         print(f"library: {build_library(layout)}")
@@ -494,6 +490,15 @@ def _report(column: str, load: str, *, open_ms: float, baseline: float,  # noqa:
           + ", ".join(f"{gaps[i]:.0f} / {busy[i]:.0f} ms" for i in reversed(worst)))
     print(f"{tag} GC passes while scrolling ({'' if settled else 'no '}heap.settle() after "
           f"opening): {gc_pauses.summary()}")
+
+
+def search_columns(layout: DataLayout) -> None:
+    """Measure and print the search figures idle, then with one CPU-bound process beside."""
+    for column in LOAD_COLUMNS:
+        with background_load(column == "loaded"):
+            search = measure_search(layout)
+            load = load_average()
+        report_search(f"[{column}, load average {load}]", search)
 
 
 def report_search(tag: str, search: SearchTimes) -> None:

@@ -30,8 +30,15 @@ import time
 from pathlib import Path
 from typing import Final
 
-from benchmarks.history_scale import V6, _pct, build_history, measure_search, report_search
-from benchmarks.support import LOAD_COLUMNS, background_load, load_average, machine
+from benchmarks.history_scale import (
+    V6,
+    _pct,
+    build_history,
+    measure_search,
+    report_search,
+    search_columns,
+)
+from benchmarks.support import load_average, machine
 from qwenimg_desktop.core.jobs.engine import SHORT_INDEX_PAUSE_S
 from qwenimg_desktop.core.store import db
 from qwenimg_desktop.core.store.files import DataLayout
@@ -167,11 +174,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{figures['batch_p99_ms']:.2f} ms, longest {figures['batch_max_ms']:.1f} ms; "
               + _report_writes("another process's journal writes meanwhile", figures)
               + f"; load average {load_average()}")
-    for column in LOAD_COLUMNS:
-        with background_load(column == "loaded"):
-            search = measure_search(layout)
-            load = load_average()
-        report_search(f"[{column}, load average {load}]", search)
+    search_columns(layout)
     return 0
 
 

@@ -22,6 +22,7 @@ from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.emulator.server import EmulatorServer
+from qwenimg_desktop.ui.main_window import MainWindow
 from qwenimg_desktop.ui.notifications import (
     EXPIRE_MS,
     FreedesktopNotifications,
@@ -185,14 +186,21 @@ def test_a_service_that_goes_away_is_logged_not_raised(
     assert notifier.way == "desktop"  # the next job tries the service again
 
 
-def test_the_window_notifies_a_job_that_ends_in_the_background(
-        runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot, bus: Bus,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def _background_window(runtime_factory: RuntimeFactory, emulator: EmulatorServer,
+                       qtbot: QtBot, bus: Bus, monkeypatch: pytest.MonkeyPatch) -> MainWindow:
+    """A window never made active, on the private bus with the notification server running."""
     bus.start_server()
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bus.address)
     win = ready_window(runtime_factory(emulator), qtbot, show=False)  # never active
     qtbot.waitUntil(lambda: win.notifier.decided, timeout=5000)
     assert win.notifier.way == "desktop"
+    return win
+
+
+def test_the_window_notifies_a_job_that_ends_in_the_background(
+        runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot, bus: Bus,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    win = _background_window(runtime_factory, emulator, qtbot, bus, monkeypatch)
     type_prompt(qtbot, win, "A lighthouse at dusk")
     job_id = win.generate()
     assert job_id is not None
@@ -320,10 +328,7 @@ def test_the_burst_texts_are_plural_correct() -> None:
 def test_clicking_a_notification_shows_its_job_in_the_window(
         runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot, bus: Bus,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    bus.start_server()
-    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", bus.address)
-    win = ready_window(runtime_factory(emulator), qtbot, show=False)  # never active
-    qtbot.waitUntil(lambda: win.notifier.decided, timeout=5000)
+    win = _background_window(runtime_factory, emulator, qtbot, bus, monkeypatch)
     win.notifier.clock = lambda: 0.0  # however slow the machine: one burst
     jobs = []
     for prompt, replaces, body in (("A lighthouse at dusk", 0, "1 image: A lighthouse at dusk"),

@@ -129,25 +129,18 @@ class QueueClient:
         self.stats = ClientStats()
         self._reads_ahead: set[asyncio.Task[None]] = set()
         limits = httpx.Limits(max_connections=64, max_keepalive_connections=32)
-        self._http = httpx.AsyncClient(
-            timeout=timeout,
-            limits=limits,
-            transport=transport,
-            headers={"User-Agent": USER_AGENT},
-            follow_redirects=False,
-        )
+
+        def pool() -> httpx.AsyncClient:
+            return httpx.AsyncClient(timeout=timeout, limits=limits, transport=transport,
+                                     headers={"User-Agent": USER_AGENT}, follow_redirects=False)
+
+        self._http = pool()
         # Status streams have their own connections: fal closes a stream's connection after
         # COMPLETED, so a stream that took the submit's idle connection left the pool empty and
         # every result GET opened a new one (on fal: TCP + TLS, after the job is done). With
         # its own pool, the result GET finds the submit's connection still open (idle
         # connections are kept 5 s).
-        self._streams = httpx.AsyncClient(
-            timeout=timeout,
-            limits=limits,
-            transport=transport,
-            headers={"User-Agent": USER_AGENT},
-            follow_redirects=False,
-        )
+        self._streams = pool()
 
     def __repr__(self) -> str:
         return f"<QueueClient base={self.base}>"
