@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -35,3 +37,20 @@ def test_the_spend_view_sums_what_the_window_generated(
     assert rows[0].startswith("job_id,")
     assert rows[1].startswith(job)
     assert rows[1].endswith(",0.1500")
+
+
+def test_the_status_bar_counts_today_only(window: MainWindow, qtbot: QtBot) -> None:
+    """"Today $x (+N unknown)": a job of an earlier day whose cost is unknown is not today's
+    unknown, and is not read at all (the status bar read the whole ledger after every job)."""
+    job = window.services.engine.submit(GenerationRequest(prompt="billed", seed=1))
+    qtbot.waitUntil(lambda: (r := window.jobs_model.row(job)) is not None
+                    and r.state is JobState.completed, timeout=20000)
+    qtbot.waitUntil(lambda: window.spend_label.text() == "Today $0.07", timeout=5000)
+    assert window.services.history_store is not None
+    store = window.services.history_store()
+    assert store is not None
+    with contextlib.closing(sqlite3.connect(store.layout.db_path)) as conn, conn:
+        conn.execute("UPDATE jobs SET created_at = created_at - 2 * 86400,"
+                     " cost_estimate = NULL WHERE id = ?", (job,))
+    window.refresh_spend()
+    qtbot.waitUntil(lambda: window.spend_label.text() == "Today $0.00", timeout=5000)

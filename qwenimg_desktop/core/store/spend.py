@@ -104,6 +104,12 @@ def ledger(conn: sqlite3.Connection, since: float | None = None, *,
     ]
 
 
+def day_start(now: float | None = None) -> float:
+    """The first moment of today in local time: what the status bar's "Today" counts from."""
+    moment = datetime.fromtimestamp(time.time() if now is None else now)
+    return moment.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+
+
 def month_start(now: float | None = None) -> float:
     """The first moment of this month in local time: every entry :func:`summarise` counts in
     ``today`` or ``month`` is created from then on."""
