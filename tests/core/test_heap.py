@@ -138,3 +138,18 @@ def test_ending_a_hold_that_never_began_leaves_the_collector_alone() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.usefixtures("thawed")
+def test_a_pause_leaves_the_collector_as_it_found_it() -> None:
+    with heap.paused_collections():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    heap.hold_collections()  # the start-up's hold is under way: a pause must not end it
+    try:
+        with heap.paused_collections():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        assert heap.end_hold()
+    assert gc.isenabled()

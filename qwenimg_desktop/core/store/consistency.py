@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from qwenimg_desktop.core import heap
 from qwenimg_desktop.core.errors import DownloadError, UserError
 from qwenimg_desktop.core.fal.limits import result_limit
 from qwenimg_desktop.core.store import db
@@ -119,7 +120,16 @@ class ConsistencyReport:
 
 
 def check_files(store: HistoryReads, *, now: float | None = None) -> ConsistencyReport:
-    """Compare every image row with the files under ``images/`` and ``thumbs/``."""
+    """Compare every image row with the files under ``images/`` and ``thumbs/``.
+
+    With the cyclic collector paused (:func:`heap.paused_collections`): a history with many
+    missing files makes as many report rows, and the collections their number set off walked
+    them all while holding the GIL."""
+    with heap.paused_collections():
+        return _check_files(store, now)
+
+
+def _check_files(store: HistoryReads, now: float | None) -> ConsistencyReport:
     layout = store.layout
     now = time.time() if now is None else now
     known: set[str] = set()
