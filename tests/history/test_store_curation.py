@@ -261,17 +261,23 @@ def test_damaged_pages_are_detected(data_layout: DataLayout, make_job: MakeJob,
         opened.store.close()
 
 
-def test_the_file_check_reads_image_rows_in_batches_and_reports_newest_first(
-    store: HistoryStore, make_job: MakeJob, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The start-up check walks every image row: in batches (a list of 100,000 was ~60 MB of
-    the window's peak), the store usable between them, the report in the order it was shown."""
+def _jobs_without_files(store: HistoryStore, make_job: MakeJob) -> list[str]:
+    """Three jobs of two images each, their image files deleted."""
     jobs = [make_job(f"job {n}", images=2) for n in range(3)]
     for job in jobs:
         record = store.get(job)
         assert record is not None
         for image in record.images:
             store.layout.absolute(image.path).unlink()
+    return jobs
+
+
+def test_the_file_check_reads_image_rows_in_batches_and_reports_newest_first(
+    store: HistoryStore, make_job: MakeJob, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The start-up check walks every image row: in batches (a list of 100,000 was ~60 MB of
+    the window's peak), the store usable between them, the report in the order it was shown."""
+    jobs = _jobs_without_files(store, make_job)
     rows = store.image_rows(batch=2)
     next(rows)
     assert store.get(jobs[0]) is not None  # the store's lock is not held between batches
@@ -296,12 +302,7 @@ def test_no_collection_runs_while_the_file_check_lists_missing_images(
     """Full collections set off by the check's rows walked every one of them holding the GIL
     (47–120 ms in the window at 100,000 generations): none runs during the check, and the
     collector is on again after it."""
-    jobs = [make_job(f"job {n}", images=2) for n in range(3)]
-    for job in jobs:
-        record = store.get(job)
-        assert record is not None
-        for image in record.images:
-            store.layout.absolute(image.path).unlink()
+    _jobs_without_files(store, make_job)
     passes: list[int] = []
 
     def counted(phase: str, info: dict[str, int]) -> None:
