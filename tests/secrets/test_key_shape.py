@@ -81,3 +81,41 @@ def test_the_provider_sees_a_changed_key_after_max_age() -> None:
         return await provider(), await provider()
 
     assert asyncio.run(go()) == ("id:old", "id:new")
+
+
+def test_no_key_is_not_kept_a_key_saved_after_is_used_at_once() -> None:
+    """A read that found no key (no keyring yet) is not kept for max_age: the session key the
+    user saves a moment later is read by the next request, not refused as "no key"."""
+    keys = iter([None, "id:session-key"])
+    provider = KeyProvider(lambda: next(keys), max_age=60)
+
+    async def go() -> tuple[str | None, str | None, str | None]:
+        return await provider(), await provider(), await provider()
+
+    assert asyncio.run(go()) == (None, "id:session-key", "id:session-key")
+
+
+def test_a_request_that_joins_a_read_finding_no_key_reads_again() -> None:
+    """A submit that joins a read begun before the key was saved (the engine's price read)
+    does not take that read's "no key" for its own."""
+    gate = threading.Event()
+    saved: list[str] = []
+
+    def source() -> str | None:
+        if not saved:  # the first read: under way while the key is saved
+            assert gate.wait(5)
+            return None
+        return saved[0]
+
+    provider = KeyProvider(source, max_age=60)
+
+    async def go() -> tuple[str | None, str | None]:
+        first = asyncio.ensure_future(provider())  # begun with no key saved
+        await asyncio.sleep(0.05)
+        submit = asyncio.ensure_future(provider())  # joins the read in flight
+        await asyncio.sleep(0.05)
+        saved.append("id:session-key")
+        gate.set()
+        return await first, await submit
+
+    assert asyncio.run(go()) == (None, "id:session-key")

@@ -87,11 +87,23 @@ class KeyProvider:
         return f"<KeyProvider max_age={self._max_age:g}s>"
 
     async def __call__(self) -> str | None:
-        import asyncio  # noqa: PLC0415 - loaded already: this runs on an event loop
-
         now = time.monotonic()
         if self._read_at is not None and now - self._read_at < self._max_age:
             return self._value
+        joined = self._reading is not None
+        value = await self._read()
+        if value is None and joined:
+            # The read this call joined began before it: a key saved meanwhile (Settings, a
+            # session key) is not in it, and "no key" would fail a submit. Read once more.
+            value = await self._read()
+        return value
+
+    async def _read(self) -> str | None:
+        """The source's answer, shared by the calls that come while it is read. Only a key is
+        kept for ``max_age``: "no key" is asked again by the next request (a key saved just
+        after a read that found none failed the next submit, "No fal API key is set")."""
+        import asyncio  # noqa: PLC0415 - loaded already: this runs on an event loop
+
         if self._reading is None:
             self._reading = asyncio.ensure_future(asyncio.to_thread(self._source))
         reading = self._reading
@@ -100,7 +112,10 @@ class KeyProvider:
         finally:
             if self._reading is reading and reading.done():
                 self._reading = None
-        if value is not None and key_shape_problem(value) is None:
+        if value is None:
+            self._value, self._read_at = None, None
+            return None
+        if key_shape_problem(value) is None:
             register_secret(value)
         self._value, self._read_at = value, time.monotonic()
         return value
