@@ -206,14 +206,19 @@ def _finish(
 
 
 def _finish_embedded(tmp: Path, dest: Path, expected: str, embed: Embed) -> DownloadedImage:
-    """Verify the temp file's bytes (not yet synced), embed the caller's metadata, write the
-    result over the temp file, fsync it once and move it into place: the same checks as
-    :func:`_finish`, and one fsync and one rename instead of two of each."""
-    data = tmp.read_bytes()
+    """The downloaded temp file (not yet synced) through :func:`_embed_and_place`: the same
+    checks as :func:`_finish`, and one fsync and one rename instead of two of each."""
+    return _embed_and_place(tmp.read_bytes(), tmp, dest, expected, embed)
+
+
+def _embed_and_place(data: bytes, tmp: Path, dest: Path, expected: str, embed: Embed,
+                     ) -> DownloadedImage:
+    """Verify ``data``, refuse it if it holds the key, embed the caller's metadata, write the
+    result over ``tmp`` (truncated), fsync it once and move it into place."""
     width, height, fmt = verify_image(data, expected)
     refuse_echoed_key(data)
     kept = embed(data, fmt)
-    with tmp.open("wb") as fh:  # truncated: the kept bytes replace the downloaded ones
+    with tmp.open("wb") as fh:
         fh.write(kept)
         fh.flush()
         os.fsync(fh.fileno())
@@ -238,23 +243,18 @@ def write_verified(
     data: bytes, dest: Path, expected: str, embed: Embed | None = None
 ) -> DownloadedImage:
     """Write bytes to a temp file beside ``dest``, fsync, verify, rename (blocking); with
-    ``embed``, the bytes are verified and embedded before the one write."""
-    if embed is not None:  # checked before any file exists
-        width, height, fmt = verify_image(data, expected)
-        refuse_echoed_key(data)
-        data = embed(data, fmt)
+    ``embed``, the bytes are verified and embedded before the one write
+    (:func:`_embed_and_place`)."""
     fh, tmp = _open_temp(dest)
     try:
+        if embed is not None:
+            fh.close()
+            return _embed_and_place(data, tmp, dest, expected, embed)
         with fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        digest = hashlib.sha256(data).hexdigest()
-        if embed is not None:
-            os.replace(tmp, dest)
-            _fsync_dir(dest.parent)
-            return DownloadedImage(dest, width, height, fmt, len(data), digest)
-        return _finish(tmp, dest, expected, digest, len(data))
+        return _finish(tmp, dest, expected, hashlib.sha256(data).hexdigest(), len(data))
     except OSError as exc:
         raise _disk_error(exc) from None
     finally:
