@@ -32,7 +32,10 @@ from tests.reliability.support import (
 JOBS: Final = 50
 WAVE: Final = 10  # CLI processes running at once
 SEED: Final = 7
-LOOKUP_SECONDS: Final = 5.0  # how long resume looks for a lost submit at the emulator
+# How long resume looks for a lost submit at the emulator. A request shows in its history once
+# a runner starts it, as on fal, and resume's 21 jobs queue ahead of it (10 run at once): 5 s was
+# too short on a loaded machine (a submit that had arrived ended "not found at fal", 1 run in 5).
+LOOKUP_SECONDS: Final = 15.0
 # Where a process is killed: after the stderr line containing the trigger (+ a random 0-150 ms),
 # at a random moment of its start-up ("start"), or never (None: it finishes normally).
 # "looking for this request" (the CLI looking for its lost submit at fal) is listed three times:
