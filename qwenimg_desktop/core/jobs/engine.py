@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from qwenimg_desktop.core.batch.plan import request_cost
@@ -74,6 +75,19 @@ SHORT_INDEX_RETRY_S: Final = 30.0
 """Pause after a batch failed (another program held the journal, the disk was full)."""
 TAKEOVER_POLL_S: Final = 1.0
 """How often an engine that left jobs to a live owner checks whether that owner has stopped."""
+
+
+@dataclass(frozen=True, slots=True)
+class JournalledJob:
+    """What journalling a new job decided, on the writer thread, for the job's task."""
+
+    hold: str | None
+    """Why a cap holds the job back (shown to the user), or None: it may be sent."""
+    rank: float | None
+    """Its place in the send queue."""
+    durable: bool
+    """Whether its ``pending`` row was fsynced (a job sent at once waits for its ``sending``
+    commit to sync both)."""
 
 
 class JobEngine(StartGate):
@@ -753,9 +767,8 @@ class JobEngine(StartGate):
         return [request_cost(request, own, table) for request in requests]
 
     def _journal_new(self, request: GenerationRequest, job_id: str,
-                     at_once: bool) -> tuple[str | None, float | None, bool]:
-        """Journal one new job ``pending``, priced now (held back if a cap says so); returns
-        the hold, its rank in the send queue, and whether the row was fsynced.
+                     at_once: bool) -> JournalledJob:
+        """Journal one new job ``pending``, priced now (held back if a cap says so).
 
         ``at_once``: the job finds a free slot and nothing to upload, so unless a cap holds it,
         its ``sending`` commit (fsynced) follows before anything else and makes this one
@@ -767,7 +780,7 @@ class JobEngine(StartGate):
         durable = hold is not None or not at_once
         store.create_pending(request, queue_base=self.queue_base, cost_estimate=cost,
                              job_id=job_id, hold=hold, durable=durable)
-        return hold, store.queue_ranks([job_id]).get(job_id), durable
+        return JournalledJob(hold, store.queue_ranks([job_id]).get(job_id), durable)
 
     def _sends_at_once(self, request: GenerationRequest) -> bool:
         """Whether a new job would be sent without waiting: a free send slot and nothing to
@@ -876,7 +889,8 @@ class JobEngine(StartGate):
         pipe = self._pipe
         try:
             if create:
-                hold, rank = await self._journal_first(ctx)
+                journalled = await self._journal_first(ctx)
+                hold, rank = journalled.hold, journalled.rank
             if hold:
                 await self._wait_released(ctx.job_id, hold)
             pipe.emit(ev.StateChanged(ctx.job_id, JobState.pending, "waiting for a free slot"))
@@ -904,8 +918,8 @@ class JobEngine(StartGate):
         except Exception as exc:  # noqa: BLE001 - every failure ends the job with a reason
             await pipe.fail(ctx, exc)
 
-    async def _journal_first(self, ctx: JobContext) -> tuple[str | None, float | None]:
-        """Journal a new job before anything is sent; returns its hold and queue rank.
+    async def _journal_first(self, ctx: JobContext) -> JournalledJob:
+        """Journal a new job before anything is sent.
 
         A job sent at once has one fsync before the network, its ``sending`` commit's, which
         makes its ``pending`` row durable with it (see :meth:`_journal_new`); the key is read
@@ -916,13 +930,13 @@ class JobEngine(StartGate):
         at_once = self._sends_at_once(ctx.request)
         if at_once:
             pipe.client.read_key_ahead()
-        hold, rank, durable = await asyncio.shield(pipe.db(
+        journalled = await asyncio.shield(pipe.db(
             self._journal_new, ctx.request, ctx.job_id, at_once))
-        if not durable and not self._sends_at_once(ctx.request):
+        if not journalled.durable and not self._sends_at_once(ctx.request):
             # The slot went to another job (or sending was paused) meanwhile: this one waits,
             # so its row must outlive a power cut before it is sent.
             await asyncio.shield(pipe.db(pipe.store.make_durable, ctx.job_id))
-        return hold, rank
+        return journalled
 
     async def _wait_released(self, job_id: str, reason: str) -> None:
         """Hold a waiting job back until the user raises the cap or allows it once."""
