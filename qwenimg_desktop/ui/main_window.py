@@ -1093,7 +1093,7 @@ class MainWindow(QMainWindow):
             self.results.show_job(row)
         title, text = messages.job_done_text(
             row.request.prompt if row.request else "", row.state, len(row.image_paths))
-        self.notifier.job_ended(title, text, failed=row.state is not JobState.completed,
+        self.notifier.job_ended(title, text, state=row.state,
                                 job_id=job_id)
         if row.state is JobState.failed:
             self.messenger.error(row.reason)

@@ -28,14 +28,15 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QObject, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
 from qwenimg_desktop import APP_ID, APP_NAME
+from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.session_bus import (
     CALL_TIMEOUT_S,
@@ -199,8 +200,7 @@ class _Burst:
     title: str  # the first job's own title and text, shown while it is alone
     text: str
     sent_at: float
-    with_images: int = 0
-    failed: int = 0
+    ended: dict[JobState, int] = field(default_factory=dict)  # final state → jobs in it
     job_id: str = ""  # the latest job: what a click shows
     shown_id: int = 0  # the server's id for it, once known (0: not yet)
     in_flight: bool = False  # a Notify not yet answered
@@ -209,20 +209,22 @@ class _Burst:
 
     @property
     def count(self) -> int:
-        return self.with_images + self.failed
+        return sum(self.ended.values())
 
-    def add(self, job_id: str, failed: bool) -> None:
-        if failed:
-            self.failed += 1
-        else:
-            self.with_images += 1
+    @property
+    def urgent(self) -> bool:
+        """A job failed, or nobody knows whether fal took it: the user should look."""
+        return bool(self.ended.get(JobState.failed) or self.ended.get(JobState.unknown))
+
+    def add(self, job_id: str, state: JobState) -> None:
+        self.ended[state] = self.ended.get(state, 0) + 1
         self.job_id = job_id
 
     def message(self) -> tuple[str, str]:
         """Title and body: the job's own while it is alone, else the summary."""
         if self.count == 1:
             return self.title, self.text
-        return jobs_finished_text(self.count), burst_body(self.with_images, self.failed)
+        return jobs_finished_text(self.count), burst_body(self.ended)
 
 
 def jobs_finished_text(count: int) -> str:
@@ -232,13 +234,20 @@ def jobs_finished_text(count: int) -> str:
     return translate("Notifier", "{count} jobs finished").format(count=count)
 
 
-def burst_body(with_images: int, failed: int) -> str:
-    """"2 with images, 1 failed" (a part with no jobs is left out)."""
-    parts = []
-    if with_images:
-        parts.append(translate("Notifier", "{count} with images").format(count=with_images))
-    if failed:
-        parts.append(translate("Notifier", "{count} failed").format(count=failed))
+_BURST_PARTS: Final[tuple[tuple[JobState, str], ...]] = (
+    (JobState.completed, str(QT_TRANSLATE_NOOP("Notifier", "{count} with images"))),
+    (JobState.failed, str(QT_TRANSLATE_NOOP("Notifier", "{count} failed"))),
+    (JobState.cancelled, str(QT_TRANSLATE_NOOP("Notifier", "{count} cancelled"))),
+    (JobState.unknown, str(QT_TRANSLATE_NOOP("Notifier", "{count} submission unknown"))),
+)
+"""A burst's summary, in this order; a cancelled job is not a failure, and a job whose submit
+nobody knows reached fal (looked up, never resent) is neither."""
+
+
+def burst_body(ended: dict[JobState, int]) -> str:
+    """"2 with images, 1 failed, 1 cancelled" (a part with no jobs is left out)."""
+    parts = [translate("Notifier", text).format(count=ended[state])
+             for state, text in _BURST_PARTS if ended.get(state)]
     return translate("Notifier", ", ").join(parts)
 
 
@@ -317,31 +326,39 @@ class Notifier(QObject):
         if service is not None:
             self.way = "desktop"
         elif QSystemTrayIcon.isSystemTrayAvailable():
-            self._tray = QSystemTrayIcon(self._icon, self)
-            self._tray.setToolTip(APP_NAME)
-            self._tray.messageClicked.connect(self._tray_clicked)
-            self._tray.show()
+            self._make_tray()
             self.way = "tray"
         else:
             self.way = "none"
         log.info("job notifications: %s", self.way)
+
+    def _make_tray(self) -> QSystemTrayIcon:
+        """The tray icon whose message a click brings the window forward from (the way when
+        there is no notification service, and the fallback when the service goes away)."""
+        tray = self._tray = QSystemTrayIcon(self._icon, self)
+        tray.setToolTip(APP_NAME)
+        tray.messageClicked.connect(self._tray_clicked)
+        tray.show()
+        return tray
 
     def _tray_clicked(self) -> None:
         if self._burst is not None:
             self._burst.clicked = True
         self._show(self._last_job)
 
-    def job_ended(self, title: str, text: str, *, failed: bool = False, job_id: str = "") -> bool:
+    def job_ended(self, title: str, text: str, *, state: JobState = JobState.completed,
+                  job_id: str = "") -> bool:
         """Notify unless the window is active or notifications are off; True when sent (or
-        held for the burst's next replacement, see the module). ``job_id``: the job a click on
-        the notification shows."""
+        held for the burst's next replacement, see the module). ``state``: the job's final
+        state (a burst's summary counts each); ``job_id``: the job a click on the
+        notification shows."""
         if self._window.isActiveWindow() or not self._enabled():
             return False
         if self._service is None and self._tray is None:
             return False
         self._last_job = job_id
         burst = self._burst_for(title, text)
-        burst.add(job_id, failed)
+        burst.add(job_id, state)
         if self._service is not None:
             if burst.in_flight:
                 burst.held = True  # sent as one replacement when the id comes
@@ -349,7 +366,7 @@ class Notifier(QObject):
                 self._send(burst)
         else:
             burst.sent_at = self.clock()
-            self._tray_message(*burst.message(), burst.failed > 0)
+            self._tray_message(*burst.message(), burst.urgent)
         self.sent.append((title, text))
         return True
 
@@ -368,7 +385,7 @@ class Notifier(QObject):
         assert self._service is not None
         service = self._service
         title, body = burst.message()
-        urgent, replaces, job_id = burst.failed > 0, burst.shown_id, burst.job_id
+        urgent, replaces, job_id = burst.urgent, burst.shown_id, burst.job_id
         burst.in_flight, burst.held, burst.sent_at = True, False, self.clock()
         self._workers.run(
             lambda: service.notify(title, body, urgent=urgent, replaces=replaces),
@@ -387,14 +404,13 @@ class Notifier(QObject):
         self.failures.append(str(exc))
         burst.in_flight, burst.held, burst.shown_id = False, False, 0
         if self._tray is None and QSystemTrayIcon.isSystemTrayAvailable():
-            self._tray = QSystemTrayIcon(self._icon, self)
-            self._tray.show()
+            self._make_tray()
         if self._tray is not None:
-            self._tray_message(*burst.message(), burst.failed > 0)
+            self._tray_message(*burst.message(), burst.urgent)
 
-    def _tray_message(self, title: str, text: str, failed: bool) -> None:
+    def _tray_message(self, title: str, text: str, urgent: bool) -> None:
         assert self._tray is not None
-        kind = (QSystemTrayIcon.MessageIcon.Warning if failed
+        kind = (QSystemTrayIcon.MessageIcon.Warning if urgent
                 else QSystemTrayIcon.MessageIcon.Information)
         self._tray.showMessage(title, text, kind, EXPIRE_MS)
 

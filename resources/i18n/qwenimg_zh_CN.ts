@@ -2470,6 +2470,14 @@ fal 会对生成的每张图片计费。</translation>
         <translation>{count} 个失败</translation>
     </message>
     <message>
+        <source>{count} cancelled</source>
+        <translation>{count} 个已取消</translation>
+    </message>
+    <message>
+        <source>{count} submission unknown</source>
+        <translation>{count} 个提交状态未知</translation>
+    </message>
+    <message>
         <source>, </source>
         <translation>，</translation>
     </message>

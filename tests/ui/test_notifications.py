@@ -148,7 +148,7 @@ def test_a_finished_job_is_notified_through_the_desktop_service(
 def test_a_failed_job_is_urgent(qtbot: QtBot, workers: Workers, bus: Bus) -> None:
     bus.start_server()
     notifier, _window = _notifier(qtbot, workers, bus, [True])
-    assert notifier.job_ended("Job failed", "a cat", failed=True)
+    assert notifier.job_ended("Job failed", "a cat", state=JobState.failed)
     hints = bus.next_call()["args"][6]
     assert hints["urgency"] == ["y", 2]
 
@@ -232,10 +232,11 @@ def test_a_clicked_notification_brings_the_window_forward_on_its_job(
     notifier.close()
 
 
-def _ended(notifier: Notifier, qtbot: QtBot, job_id: str, *, failed: bool = False) -> None:
-    """``job_id`` ends and the notifier's Notify for it is answered."""
-    assert notifier.job_ended("Job: Failed" if failed else "Images ready", job_id,
-                              failed=failed, job_id=job_id)
+def _ended(notifier: Notifier, qtbot: QtBot, job_id: str,
+           state: JobState = JobState.completed) -> None:
+    """``job_id`` ends in ``state`` and the notifier's Notify for it is answered."""
+    title = "Images ready" if state is JobState.completed else f"Job: {state.value}"
+    assert notifier.job_ended(title, job_id, state=state, job_id=job_id)
     qtbot.waitUntil(lambda: notifier._shown.get(1) == job_id, timeout=5000)
 
 
@@ -248,7 +249,7 @@ def test_jobs_ending_in_a_burst_update_one_notification(
     first = bus.next_call()["args"]
     assert (first[1], first[3], first[4]) == (0, "Images ready", "a")
     clock.now += 1
-    _ended(notifier, qtbot, "b", failed=True)
+    _ended(notifier, qtbot, "b", JobState.failed)
     second = bus.next_call()["args"]
     assert (second[1], second[3], second[4]) == (1, "2 jobs finished", "1 with images, 1 failed")
     assert second[6]["urgency"] == ["y", 2]  # one of them failed
@@ -302,7 +303,7 @@ def test_jobs_ending_before_the_id_is_known_are_held_then_sent_as_one(
     notifier, _window = _notifier(qtbot, workers, bus, [True])
     # All three on the GUI thread at once: the first Notify's answer cannot have come yet.
     assert notifier.job_ended("Images ready", "a", job_id="a")
-    assert notifier.job_ended("Job: Failed", "b", failed=True, job_id="b")
+    assert notifier.job_ended("Job: Failed", "b", state=JobState.failed, job_id="b")
     assert notifier.job_ended("Images ready", "c", job_id="c")
     first = bus.next_call()["args"]
     assert (first[1], first[4]) == (0, "a")
@@ -320,9 +321,30 @@ def test_jobs_ending_before_the_id_is_known_are_held_then_sent_as_one(
 def test_the_burst_texts_are_plural_correct() -> None:
     assert jobs_finished_text(1) == "1 job finished"
     assert jobs_finished_text(2) == "2 jobs finished"
-    assert burst_body(3, 0) == "3 with images"
-    assert burst_body(0, 2) == "2 failed"
-    assert burst_body(1, 1) == "1 with images, 1 failed"
+    assert burst_body({JobState.completed: 3}) == "3 with images"
+    assert burst_body({JobState.failed: 2}) == "2 failed"
+    assert burst_body({JobState.failed: 1, JobState.completed: 1}) == "1 with images, 1 failed"
+
+
+def test_a_burst_tells_cancelled_and_unknown_jobs_from_failed_ones(
+        qtbot: QtBot, workers: Workers, bus: Bus) -> None:
+    """A job the user cancelled did not fail; one whose submit nobody knows reached fal is
+    looked up, not failed either: the summary names each, and only the second is urgent."""
+    bus.start_server()
+    clock = Clock()
+    notifier, _window = _notifier(qtbot, workers, bus, [True], clock)
+    _ended(notifier, qtbot, "a")
+    bus.next_call()
+    _ended(notifier, qtbot, "b", JobState.cancelled)
+    cancelled = bus.next_call()["args"]
+    assert (cancelled[3], cancelled[4]) == ("2 jobs finished", "1 with images, 1 cancelled")
+    assert cancelled[6]["urgency"] == ["y", 1]  # nothing went wrong
+    _ended(notifier, qtbot, "c", JobState.unknown)
+    unknown = bus.next_call()["args"]
+    assert (unknown[3], unknown[4]) == (
+        "3 jobs finished", "1 with images, 1 cancelled, 1 submission unknown")
+    assert unknown[6]["urgency"] == ["y", 2]  # the user should look at it
+    notifier.close()
 
 
 def test_clicking_a_notification_shows_its_job_in_the_window(
