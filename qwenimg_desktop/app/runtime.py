@@ -149,7 +149,12 @@ class AppRuntime:
         journal and hand it to the window, show the engine's notice, or say why it failed."""
 
         window = self.window
-        if event.layout is None or self.engine is None:
+        if self.engine is None:  # the app closed meanwhile: nothing to open, nobody to tell
+            heap.end_hold()
+            log.info("the job engine's start ended after the app began to close%s",
+                     f" ({event.error})" if event.error else "")
+            return
+        if event.layout is None:
             reason, next_step = event.error or "the job engine did not start", event.next_step
         else:
             # Loaded here, after the window's first paint: nothing before it reads the journal.

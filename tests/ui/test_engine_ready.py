@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gc
+import logging
 import sqlite3
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
@@ -73,3 +75,30 @@ def test_the_collector_held_by_the_launch_comes_back_when_the_engine_is_ready(
     finally:
         heap.end_hold()
         gc.enable()
+
+
+def test_closing_while_the_engine_starts_is_not_reported_as_a_failed_start(
+    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot,
+    caplog: pytest.LogCaptureFixture
+) -> None:
+    """The window closed before the engine's start finished: its ready event then finds the
+    app closing. That is no failure (it logged "the job engine could not start", an error, and
+    told a window that was gone); the collector's hold still ends."""
+    caplog.set_level(logging.INFO, logger="qwenimg.app")
+    failures: list[str] = []
+    heap.hold_collections()
+    try:
+        runtime = runtime_factory(emulator)
+        runtime.on_start_failed = failures.append
+        win = ready_window(runtime, qtbot, wait_for_key=False)
+        assert runtime.history is None  # still starting
+        win.close()
+        runtime.close()  # stops the child, which finishes its start first
+        qtbot.waitUntil(lambda: "after the app began to close" in caplog.text, timeout=15_000)
+        assert gc.isenabled()
+    finally:
+        heap.end_hold()
+        gc.enable()
+    assert failures == []
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert runtime.history is None
