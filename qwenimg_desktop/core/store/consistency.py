@@ -15,10 +15,12 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import marshal
 import os
 import stat
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -104,27 +106,48 @@ def unreadable_image(record: JobRecord, index: int, *, now: float | None = None)
 
 @dataclass(frozen=True)
 class ConsistencyReport:
-    """Result of :func:`check_files`; orphans are listed only, never deleted."""
+    """Result of :func:`check_files`; orphans are listed only, never deleted.
 
-    missing: tuple[MissingImage, ...]
+    A check can find a missing or damaged file for each of 100,000 images (97,297 on the
+    benchmark history), and the report lives until the window has read it. One row object per
+    image made the first collection after the check walk them all, holding the GIL while the
+    GUI thread waited (24–53 ms, docs/performance.md); so the report holds nothing the
+    collector walks per image: the jobs as a dict of strings to booleans (which CPython does
+    not track) and the rows packed in one ``bytes`` (:attr:`missing` unpacks them when asked).
+    """
+
+    missing_jobs: Mapping[str, bool]
+    """Job id → Re-download offered (fal may still hold its result), for every job with a
+    missing or damaged image."""
+    missing_files: int
     missing_thumbnails: tuple[tuple[str, int], ...]
     orphans: tuple[Path, ...]
+    packed_rows: bytes = field(default=b"", repr=False)
+    """:attr:`missing`'s rows, newest job first, as one ``marshal`` blob."""
+
+    @property
+    def missing(self) -> tuple[MissingImage, ...]:
+        """One row per missing or damaged image: newest job first, its images in order."""
+        if not self.packed_rows:
+            return ()
+        return tuple(MissingImage(*fields) for fields in marshal.loads(self.packed_rows))
 
     @property
     def missing_job_ids(self) -> frozenset[str]:
-        return frozenset(m.job_id for m in self.missing)
+        return frozenset(self.missing_jobs)
 
     @property
     def clean(self) -> bool:
-        return not (self.missing or self.missing_thumbnails or self.orphans)
+        return not (self.missing_files or self.missing_thumbnails or self.orphans)
 
 
 def check_files(store: HistoryReads, *, now: float | None = None) -> ConsistencyReport:
     """Compare every image row with the files under ``images/`` and ``thumbs/``.
 
     With the cyclic collector paused (:func:`heap.paused_collections`): a history with many
-    missing files makes as many report rows, and the collections their number set off walked
-    them all while holding the GIL."""
+    missing files makes as many rows, and the collections their number set off walked them all
+    while holding the GIL. The rows are packed before the collector resumes (see
+    :class:`ConsistencyReport`)."""
     with heap.paused_collections():
         return _check_files(store, now)
 
@@ -133,26 +156,28 @@ def _check_files(store: HistoryReads, now: float | None) -> ConsistencyReport:
     layout = store.layout
     now = time.time() if now is None else now
     known: set[str] = set()
-    missing: list[MissingImage] = []
+    missing: list[tuple[str, int, str, str | None, float, bool, bool]] = []  # MissingImage's
+    jobs: dict[str, bool] = {}
     missing_thumbs: list[tuple[float, str, int]] = []  # created_at first: sorted below
     for row in store.image_rows():
         job_id, index, path, thumb, request_id, created_at, size = row
         known.add(path)
         found = _size(layout, path)
         if found is None or (size > 0 and found != size):
-            young = now - created_at < REDOWNLOAD_WINDOW_S
-            missing.append(MissingImage(job_id, index, path, request_id, created_at,
-                                        bool(request_id) and young, damaged=found is not None))
+            offered = bool(request_id) and now - created_at < REDOWNLOAD_WINDOW_S
+            missing.append((job_id, index, path, request_id, created_at, offered,
+                            found is not None))
+            jobs[job_id] = offered
         if thumb:
             known.add(thumb)
             if not _exists(layout, thumb):
                 missing_thumbs.append((created_at, job_id, index))
     orphans = [p for p in _files_under(layout) if layout.relative(p) not in known]
-    # The rows come in storage order: newest job first, its images in order, as always shown.
-    missing.sort(key=lambda m: (-m.created_at, m.index))
+    # Newest job first, its images in order, as they are shown.
+    missing.sort(key=lambda m: (-m[4], m[1]))
     missing_thumbs.sort(key=lambda t: (-t[0], t[2]))
-    return ConsistencyReport(tuple(missing), tuple((j, i) for _, j, i in missing_thumbs),
-                             tuple(sorted(orphans)))
+    return ConsistencyReport(jobs, len(missing), tuple((j, i) for _, j, i in missing_thumbs),
+                             tuple(sorted(orphans)), marshal.dumps(missing) if missing else b"")
 
 
 def _size(layout: DataLayout, relative: str) -> int | None:
@@ -209,9 +234,10 @@ def _files_under(layout: DataLayout) -> list[Path]:
 def regenerate_thumbnails(store: HistoryReads, items: tuple[tuple[str, int], ...]) -> int:
     """Remake missing thumbnails (derived data) from their images; returns how many were made."""
     made = 0
+    wanted = set(items)  # a lookup per image: not a walk of the tuple each time
     for job_id, record in store.get_many({j for j, _ in items}).items():
         for image in record.images:
-            if (job_id, image.index) not in items or not image.thumb_path:
+            if (job_id, image.index) not in wanted or not image.thumb_path:
                 continue
             with contextlib.suppress(UserError, OSError, ValueError):
                 make_thumbnail(store.layout.absolute(image.path),

@@ -12,10 +12,11 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Final
 
 from PySide6.QtCore import (
@@ -103,6 +104,19 @@ def snippet(prompt: str) -> str:
     return flat if len(flat) <= SNIPPET_CHARS else flat[:SNIPPET_CHARS - 1] + "…"
 
 
+MissingIds = Mapping[str, None]
+"""The ids of jobs with a missing file, as :func:`missing_ids` makes them."""
+
+
+def missing_ids(job_ids: Collection[str]) -> MissingIds:
+    """A read-only set of job ids that CPython's collector does not track (a dict of strings
+    to None): the start-up file check of a 100,000-generation history flags ~97,000 jobs, and
+    as a frozenset they were walked by every collection that reached them (~4 ms each).
+    Build it off the GUI thread when it is large; :meth:`HistoryModel.set_missing` keeps it as
+    it is."""
+    return MappingProxyType(dict.fromkeys(job_ids))
+
+
 class HistoryModel(QAbstractListModel):
     """List model of the history for one :class:`HistoryQuery`.
 
@@ -132,7 +146,7 @@ class HistoryModel(QAbstractListModel):
         self._cache: OrderedDict[str, JobSummary] = OrderedDict()
         self._tiles: dict[str, BatchTile] = {}
         self._faces: dict[str, TileFace] = {}
-        self._missing: frozenset[str] = frozenset()
+        self._missing: MissingIds = missing_ids(())
         self._thumb_rows: dict[str, str] = {}
         runner.keys_ready.connect(self._on_keys)
         thumbnails.thumbnail_ready.connect(self._on_thumbnail)
@@ -357,7 +371,7 @@ class HistoryModel(QAbstractListModel):
         model holds are re-read (a row loaded later reads its mark then): the start-up check
         of a 100,000-generation history flagged 97,297 jobs, and walking every one of them on
         the GUI thread was most of a 170 ms stall while jobs ran (docs/performance.md)."""
-        new = job_ids if isinstance(job_ids, frozenset) else frozenset(job_ids)
+        new = job_ids if isinstance(job_ids, MappingProxyType) else missing_ids(job_ids)
         old, self._missing = self._missing, new
         held = self._rows.keys() | self._cache.keys() | self._tiles.keys()
         self.invalidate([job_id for job_id in held if (job_id in old) != (job_id in new)])

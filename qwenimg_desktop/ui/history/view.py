@@ -42,7 +42,7 @@ from qwenimg_desktop.ui.history.delegate import TILE, HistoryDelegate
 from qwenimg_desktop.ui.history.detail import DetailPane
 from qwenimg_desktop.ui.history.duplicates import DuplicatesView
 from qwenimg_desktop.ui.history.filters import SearchBar
-from qwenimg_desktop.ui.history.model import HistoryModel
+from qwenimg_desktop.ui.history.model import HistoryModel, MissingIds, missing_ids
 from qwenimg_desktop.ui.history.reuse import ReuseMode, request_for
 from qwenimg_desktop.ui.history.search import QueryRunner
 from qwenimg_desktop.ui.history.tag_editor import TagEditor
@@ -403,11 +403,11 @@ class HistoryBrowser(QWidget):
         report = checked.report
         self.missing = checked.missing
         self.model.set_missing(checked.missing_ids)
-        if report.missing:
+        if report.missing_files:
             self.message.emit(translate(
                 "History", "{files} image file(s) of {jobs} generation(s) are missing or "
                 "damaged; recent ones can be re-downloaded.").format(
-                files=len(report.missing), jobs=len(checked.missing)))
+                files=report.missing_files, jobs=len(checked.missing)))
         if report.orphans:
             log.info("files without a history row: %s", [str(p) for p in report.orphans])
             self.message.emit(translate(
@@ -704,10 +704,10 @@ class _FileCheck:
     report: ConsistencyReport
     missing: dict[str, bool]
     """Job id → Re-download offered (fal may still hold its result)."""
-    missing_ids: frozenset[str]
+    missing_ids: MissingIds
 
 
 def _check_files(reader: HistoryStore) -> _FileCheck:
     report = check_files(reader)
-    missing = {m.job_id: m.redownloadable for m in report.missing}
-    return _FileCheck(report, missing, frozenset(missing))
+    missing = dict(report.missing_jobs)  # the window's own: it changes as files come back
+    return _FileCheck(report, missing, missing_ids(missing))
