@@ -54,9 +54,20 @@ def test_relative_round_trip_and_escape_refused(tmp_path: Path) -> None:
     image = layout.image_path(JOB, 0, "png")
     assert layout.relative(image) == f"images/01/{JOB}-0.png"
     assert layout.absolute(layout.relative(image)) == image
-    for bad in ("../outside.png", "/etc/passwd", "images/../../x", "", "a\\..\\b"):
+    for bad in ("../outside.png", "/etc/passwd", "images/../../x", "", "a\\..\\b", ".", "//x"):
         with pytest.raises(ValueError, match="not inside"):
             layout.absolute(bad)
+        with pytest.raises(ValueError, match="not inside"):
+            layout.os_path(bad)  # the file check's string form refuses the same
+
+
+def test_the_string_form_of_a_stored_path_is_the_paths(tmp_path: Path) -> None:
+    """The start-up file check stats every stored file by :meth:`DataLayout.os_path` (no
+    pathlib parsing): the same file as :meth:`DataLayout.absolute`, however the row spells it."""
+    layout = DataLayout(tmp_path)
+    for stored in (f"images/01/{JOB}-0.png", f"images//01/./{JOB}-0.png", "thumbs/x.jpg/",
+                   "a..b/c"):
+        assert Path(layout.os_path(stored)) == layout.absolute(stored)
 
 
 def test_atomic_write_creates_and_replaces(tmp_path: Path) -> None:
