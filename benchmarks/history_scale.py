@@ -23,7 +23,13 @@ Open, search and scroll are measured twice: "idle" (nothing added) and "loaded" 
 process beside this one, ``support.background_load``); each line carries the load average.
 
     .venv/bin/python -m benchmarks.history_scale [--rows 100000] [--keep DIR] [--library-only]
-        [--history DATA_DIR] [--search-only]
+        [--history DATA_DIR] [--search-only] [--scroll-only] [--scroll-rows N]
+        [--column idle|loaded]
+
+``--scroll-only`` measures only open and scroll; ``--scroll-rows N`` scrolls only until row N is
+at the top (a shorter stretch for a quick A/B; the default scrolls every row), ``--column`` runs
+one column. ``BENCH_WATCHDOG=MS`` names what the process did in each GUI gap over MS
+(``support.GapWatchdog``).
 """
 
 from __future__ import annotations
@@ -49,6 +55,7 @@ from PySide6.QtCore import (
     QAbstractListModel,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QSize,
     Qt,
     QTimer,
@@ -64,7 +71,14 @@ from benchmarks.library_scale import (
     measure_recall,
     text_queries,
 )
-from benchmarks.support import LOAD_COLUMNS, GcPauses, background_load, load_average
+from benchmarks.support import (
+    LOAD_COLUMNS,
+    GapWatchdog,
+    GcPauses,
+    background_load,
+    gap_watchdog,
+    load_average,
+)
 from qwenimg_desktop.core import heap
 from qwenimg_desktop.core.params import DEFAULT_ENDPOINT_ID as ENDPOINT_ID
 from qwenimg_desktop.core.store import grams
@@ -359,10 +373,12 @@ def measure_search(layout: DataLayout) -> SearchTimes:
     return times
 
 
-def measure_scroll(app: QApplication, browser: HistoryBrowser,
+def measure_scroll(app: QApplication, browser: HistoryBrowser, *, rows: int | None = None,
+                   watchdog: GapWatchdog | None = None,
                    ) -> tuple[list[float], list[float], int, float]:
-    """Scroll to the bottom in big jumps; returns (probe gaps in ms, the GUI thread's CPU ms in
-    each gap, steps, seconds)."""
+    """Scroll to the bottom (or until row ``rows`` is at the top) in big jumps; returns (probe
+    gaps in ms, the GUI thread's CPU ms in each gap, steps, seconds). ``watchdog`` is told of
+    every probe tick."""
     bar = browser.view.verticalScrollBar()
     model = browser.model
     gaps: list[float] = []
@@ -375,6 +391,8 @@ def measure_scroll(app: QApplication, browser: HistoryBrowser,
         gaps.append((now - last[0]) * 1000)
         busy.append((used - cpu[0]) * 1000)
         last[0], cpu[0] = now, used
+        if watchdog is not None:
+            watchdog.tick()
 
     probe = QTimer()
     probe.setInterval(1)
@@ -388,6 +406,8 @@ def measure_scroll(app: QApplication, browser: HistoryBrowser,
         at_end = bar.value() >= bar.maximum()
         if at_end and not model.canFetchMore() and not model.loading and \
                 browser.view.visualRect(model.index(model.rowCount() - 1)).isValid():
+            break
+        if rows is not None and browser.view.indexAt(QPoint(4, 4)).row() >= rows:
             break
         bar.setValue(min(bar.value() + jump, bar.maximum()))
         steps += 1
@@ -418,6 +438,12 @@ def main(argv: list[str] | None = None) -> int:
                              " instead of building one; the copy is deleted afterwards")
     parser.add_argument("--search-only", action="store_true",
                         help="measure only the search figures, idle and loaded")
+    parser.add_argument("--scroll-only", action="store_true",
+                        help="measure only open and scroll (no search, no library figures)")
+    parser.add_argument("--scroll-rows", type=int, metavar="N",
+                        help="stop scrolling once row N is at the top (default: the bottom)")
+    parser.add_argument("--column", choices=LOAD_COLUMNS,
+                        help="measure only this column (default: idle, then loaded)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="qwenimg-history-copy-") as scratch:
         return _run(args, Path(scratch))
@@ -451,35 +477,43 @@ def _run(args: argparse.Namespace, scratch: Path) -> int:
     store = HistoryStore.open(layout)
     baseline = measure_baseline(app, args.rows)
     _print_machine(args.rows, build_s, root)
-    for column in LOAD_COLUMNS:
+    for column in (args.column,) if args.column else LOAD_COLUMNS:
         with background_load(column == "loaded"):
             open_ms, browser = measure_open(app, store)
             if not args.no_settle:
                 heap.settle()  # as the app's HistoryHost does once the browser is built
+            watchdog = gap_watchdog()
             with GcPauses() as gc_pauses:
-                gaps, busy, steps, scroll_s = measure_scroll(app, browser)
+                gaps, busy, steps, scroll_s = measure_scroll(app, browser, rows=args.scroll_rows,
+                                                             watchdog=watchdog)
+            if watchdog is not None:
+                watchdog.stop()
             rows_loaded = browser.model.rowCount()
             browser.shutdown()
             browser.close()
-            search = measure_search(layout)
+            search = None if args.scroll_only else measure_search(layout)
             load = load_average()
         _report(column, load, open_ms=open_ms, baseline=baseline, search=search, gaps=gaps,
                 busy=busy, steps=steps, rows_loaded=rows_loaded, scroll_s=scroll_s,
                 gc_pauses=gc_pauses, settled=not args.no_settle)
+        for line in watchdog.report() if watchdog is not None else ():
+            print(f"[{column}] watchdog: {line}")
     store.close()
-    report_library(layout)
+    if not args.scroll_only:
+        report_library(layout)
     return 0
 
 
 def _report(column: str, load: str, *, open_ms: float, baseline: float,  # noqa: PLR0913
-            search: SearchTimes, gaps: list[float], busy: list[float], steps: int,
+            search: SearchTimes | None, gaps: list[float], busy: list[float], steps: int,
             rows_loaded: int,
             scroll_s: float, gc_pauses: GcPauses, settled: bool) -> None:
     """One column's lines (idle: nothing added; loaded: one CPU-bound process beside it)."""
     tag = f"[{column}, load average {load}]"
     print(f"{tag} open → first screen of thumbnails: {open_ms:.1f} ms (goal ≤ 150 ms); bare "
           f"QListView baseline {baseline:.1f} ms; ratio {open_ms / baseline:.2f}")
-    report_search(tag, search)
+    if search is not None:
+        report_search(tag, search)
     over = sum(1 for g in gaps if g > 16.0)
     print(f"{tag} scroll top → bottom: longest GUI stall {max(gaps):.1f} ms, p99 "
           f"{_pct(gaps, 99):.1f} ms, {over} of {len(gaps):,} probe gaps over 16 ms; {steps} "

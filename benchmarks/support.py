@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -436,3 +436,222 @@ class GuiProfiling:
     def report(self, windows: Sequence[tuple[float, float]]) -> list[str]:
         """What the sampler saw in each window (nothing when it was off)."""
         return self._sampler.report(windows) if self._sampler is not None else []
+
+
+# ---- who blocked the GUI thread: a watchdog for gaps the GUI thread did not spend working ----
+
+class GapWatchdog:
+    """Names what happened while the GUI thread was away from its event loop for more than
+    ``threshold_ms`` (``BENCH_WATCHDOG=MS`` in the GUI benchmarks; off by default).
+
+    The benchmark's probe calls :meth:`tick` from the GUI thread. A daemon thread polls every
+    ``poll_s``; while the last tick is older than the threshold it samples every thread's
+    Python stack (``sys._current_frames()``) and each OS thread's state (``R`` running, ``S``
+    sleeping: e.g. waiting for the GIL or a lock, ``D`` in the disk). For each such gap it
+    keeps, from the last snapshot before the gap to the first after it, every OS thread's CPU
+    time and time waiting for a core (``/proc/self/task/*/schedstat``), the process's page
+    faults (major: a read from the disk), the cyclic-GC passes that overlapped it (start, end,
+    thread), and how late the watchdog's own polls were (a poll needs the GIL too: a late poll
+    means another thread held it). Linux only; a profiling aid that costs a little CPU.
+    """
+
+    def __init__(self, threshold_ms: float = 40.0, poll_s: float = 0.004,
+                 snapshot_every: int = 5) -> None:
+        import threading
+
+        self._threading = threading
+        self.threshold_s = threshold_ms / 1000
+        self._poll_s = poll_s
+        self._snapshot_every = snapshot_every
+        self._gui_ident = threading.get_ident()
+        self._gui_tid = threading.get_native_id()
+        self.last = time.perf_counter()
+        self._stop = threading.Event()
+        self._gc: list[tuple[float, float, int, str]] = []  # start, end, generation, thread
+        self._gc_started: dict[int, float] = {}
+        self.gaps: list[dict[str, Any]] = []
+        self._thread = threading.Thread(target=self._run, name="bench-watchdog", daemon=True)
+
+    def tick(self) -> None:
+        """The GUI thread is in its event loop (call from the probe timer)."""
+        self.last = time.perf_counter()
+
+    def start(self) -> GapWatchdog:
+        import gc
+
+        gc.callbacks.append(self._on_gc)
+        self.last = time.perf_counter()
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        import gc
+
+        self._stop.set()
+        self._thread.join(5)
+        with suppress(ValueError):
+            gc.callbacks.remove(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        ident = self._threading.get_ident()
+        now = time.perf_counter()
+        if phase == "start":
+            self._gc_started[ident] = now
+            return
+        began = self._gc_started.pop(ident, None)
+        if began is not None:
+            self._gc.append((began, now, info["generation"],
+                             self._threading.current_thread().name))
+
+    @staticmethod
+    def _tasks() -> dict[int, tuple[str, str, int, int]]:
+        """tid → (name, state, CPU ns, ns waiting for a core) of every OS thread."""
+        found = {}
+        for task in Path("/proc/self/task").iterdir():
+            try:
+                stat = (task / "stat").read_text()
+                run, wait, _ = (task / "schedstat").read_text().split()
+            except (OSError, ValueError):
+                continue
+            name = stat[stat.index("(") + 1:stat.rindex(")")]
+            state = stat[stat.rindex(")") + 2]
+            found[int(task.name)] = (name, state, int(run), int(wait))
+        return found
+
+    @staticmethod
+    def _faults() -> tuple[int, int]:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[7]), int(fields[9])  # minflt, majflt
+
+    def _snapshot(self) -> dict[str, Any]:
+        return {"at": time.perf_counter(), "tasks": self._tasks(), "faults": self._faults()}
+
+    def _stacks(self) -> list[str]:
+        names = {t.ident: t.name for t in self._threading.enumerate()}
+        me = self._threading.get_ident()
+        lines = []
+        for ident, top in sys._current_frames().items():
+            if ident == me:
+                continue
+            stack: list[str] = []
+            frame: Any = top
+            while frame is not None and len(stack) < 7:
+                code = frame.f_code
+                stack.append(f"{Path(code.co_filename).stem}:{code.co_name}:{frame.f_lineno}")
+                frame = frame.f_back
+            who = "GUI" if ident == self._gui_ident else names.get(ident, str(ident))
+            lines.append(f"{who}: " + " < ".join(stack))
+        return lines
+
+    def _kernel_wait(self) -> str:
+        """The GUI thread's system call (number and first arguments) and kernel wait point."""
+        task = Path(f"/proc/self/task/{self._gui_tid}")
+        found = []
+        for name in ("syscall", "wchan"):
+            try:
+                found.append(f"{name} {' '.join((task / name).read_text().split()[:3])}")
+            except OSError as exc:
+                found.append(f"{name} unreadable ({exc.__class__.__name__})")
+        return "; ".join(found)
+
+    def _run(self) -> None:
+        before = self._snapshot()
+        current: dict[str, Any] | None = None
+        polls = 0
+        expected = time.perf_counter() + self._poll_s
+        while not self._stop.wait(self._poll_s):
+            now = time.perf_counter()
+            late_ms = (now - expected) * 1000
+            expected = now + self._poll_s
+            last = self.last
+            if now - last > self.threshold_s:
+                if current is None:
+                    current = {"start": last, "before": before, "samples": []}
+                states = {tid: t[1] for tid, t in self._tasks().items()}
+                stacks = self._stacks()
+                if states.get(self._gui_tid) == "D":  # in the kernel: which call, where
+                    stacks.append(f"GUI thread in the kernel: {self._kernel_wait()}")
+                current["samples"].append((now - last, late_ms, states, stacks))
+                continue
+            if current is not None:
+                current["end"] = last
+                before = current["after"] = self._snapshot()
+                self.gaps.append(current)
+                current = None
+                continue
+            polls += 1
+            if polls % self._snapshot_every == 0:
+                before = self._snapshot()
+
+    def blocked_ms(self, gap: dict[str, Any]) -> float:
+        """How long the GUI thread was neither running nor waiting for a core, from the
+        snapshots around ``gap`` (waiting for the GIL, a lock, or the disk)."""
+        before, after = gap["before"], gap["after"]
+        new = after["tasks"].get(self._gui_tid)
+        old = before["tasks"].get(self._gui_tid)
+        if new is None or old is None:
+            return 0.0
+        span = (after["at"] - before["at"]) * 1e9
+        return float(max(0.0, span - (new[2] - old[2]) - (new[3] - old[3])) / 1e6)
+
+    def report(self, top: int = 6) -> list[str]:
+        """A summary, then the gaps in which the GUI thread was blocked longest and the longest
+        gaps (at most ``top`` each), each with what the process did in it."""
+        in_disk = sum(1 for gap in self.gaps for sample in gap["samples"]
+                      if sample[2].get(self._gui_tid) == "D")
+        blocked = sorted(self.gaps, key=self.blocked_ms, reverse=True)
+        lines = [f"{len(self.gaps)} gaps over {self.threshold_s * 1000:.0f} ms; the GUI thread "
+                 f"blocked (neither running nor waiting for a core) up to "
+                 f"{self.blocked_ms(blocked[0]) if blocked else 0:.0f} ms, over 20 ms in "
+                 f"{sum(1 for g in blocked if self.blocked_ms(g) > 20)}; seen in the kernel "
+                 f"(state D) in {in_disk} samples"]
+        longest = sorted(self.gaps, key=lambda g: g["end"] - g["start"], reverse=True)
+        shown = {id(g): g for g in blocked[:top] + longest[:top]}
+        for gap in sorted(shown.values(), key=lambda g: g["start"]):
+            lines += self._describe(gap)
+        return lines
+
+    def _describe(self, gap: dict[str, Any]) -> list[str]:
+        before, after = gap["before"], gap["after"]
+        span = (after["at"] - before["at"]) * 1000
+        lines = [f"gap {(gap['end'] - gap['start']) * 1000:.0f} ms at "
+                 f"{gap['start']:.3f}, GUI thread blocked {self.blocked_ms(gap):.0f} ms; "
+                 f"between snapshots {span:.0f} ms: page faults "
+                 f"minor {after['faults'][0] - before['faults'][0]}, major "
+                 f"{after['faults'][1] - before['faults'][1]}; the watchdog's polls late by "
+                 f"up to {max((s[1] for s in gap['samples']), default=0):.0f} ms"]
+        used = []
+        for tid, (name, _, run, wait) in after["tasks"].items():
+            old = before["tasks"].get(tid, (name, "", 0, 0))
+            cpu, queued = (run - old[2]) / 1e6, (wait - old[3]) / 1e6
+            if cpu >= 0.5 or queued >= 0.5:
+                who = "GUI " if tid == self._gui_tid else ""
+                used.append((cpu, f"{who}{name}[{tid}] CPU {cpu:.1f} ms, waiting for a core "
+                                  f"{queued:.1f} ms"))
+        lines += ["  " + text for _, text in sorted(used, reverse=True)]
+        for began, ended, generation, thread in self._gc:
+            if ended >= before["at"] and began <= after["at"]:
+                lines.append(f"  GC gen{generation} {(ended - began) * 1000:.1f} ms on {thread}"
+                             f" at +{(began - gap['start']) * 1000:.0f} ms")
+        for waited, late, states, stacks in gap["samples"]:
+            gui_state = states.get(self._gui_tid, "?")
+            running = [f"{tid}" for tid, s in states.items() if s in "RD" and tid != self._gui_tid]
+            lines.append(f"  +{waited * 1000:.0f} ms (poll late {late:.0f} ms): GUI thread "
+                         f"{gui_state}; others R/D: {','.join(running) or '-'}")
+            lines += ["      " + s for s in stacks if not _idle_stack(s)]
+        return lines
+
+
+def _idle_stack(line: str) -> bool:
+    """A thread parked in a wait (its stack says nothing about the gap)."""
+    inner = line.split(": ", 1)[1].split(" < ", 1)[0] if ": " in line else line
+    return inner.split(":")[1:2] in (["wait"], ["_wait_for_tstate_lock"], ["select"],
+                                     ["_worker"], ["accept"])
+
+
+def gap_watchdog() -> GapWatchdog | None:
+    """A started :class:`GapWatchdog` when ``BENCH_WATCHDOG=MS`` is set (its threshold)."""
+    threshold = os.environ.get("BENCH_WATCHDOG")
+    if not threshold:
+        return None
+    return GapWatchdog(float(threshold)).start()

@@ -3,8 +3,10 @@
 Only ``(seq, id)`` keys live in the model (``seq``: the insertion order, the keyset cursor of
 :class:`~qwenimg_desktop.core.store.queries.HistoryQuery`); pages of keys come from the
 :class:`~qwenimg_desktop.ui.history.search.QueryRunner` (off the GUI thread) through
-``canFetchMore``/``fetchMore``. A row's record is read on first paint, in a block around it,
-from the GUI's read-only connection (one indexed lookup) into an LRU cache.
+``canFetchMore``/``fetchMore``. A row's record is read in a block around it (one indexed lookup)
+into an LRU cache: for painting, on the ``history-rows`` thread (the tile shows a placeholder
+until its block arrives), never on the GUI thread; a read from the disk can block for as long as
+the disk takes (a 135 ms read in a scroll of 100,000 rows froze the window, docs/performance.md).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
@@ -43,6 +46,7 @@ from qwenimg_desktop.ui.history.search import Key, KeysResult, QueryRunner
 from qwenimg_desktop.ui.history.thumbnails import ThumbnailLoader
 from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import markdown_plain_line, plain_tooltip
+from qwenimg_desktop.ui.workers import Workers
 
 log = logging.getLogger("qwenimg.ui.history")
 
@@ -148,6 +152,11 @@ class HistoryModel(QAbstractListModel):
         self._faces: dict[str, TileFace] = {}
         self._missing: MissingIds = missing_ids(())
         self._thumb_rows: dict[str, str] = {}
+        # Blocks of rows read for painting, off the GUI thread. Normal priority: the tiles on
+        # screen wait for it (a niced thread would be starved by any busy program).
+        self._row_reads = Workers("history-rows", threads=1, parent=self)
+        self._reading: set[str] = set()  # ids whose block read is on its way
+        self._reads_epoch = 0  # bumped when cached rows go stale: older reads are dropped
         runner.keys_ready.connect(self._on_keys)
         thumbnails.thumbnail_ready.connect(self._on_thumbnail)
 
@@ -184,8 +193,13 @@ class HistoryModel(QAbstractListModel):
 
     def refresh(self) -> int:
         """Re-run the current query (after a delete, an undo or an external change)."""
-        self._cache.clear()
+        self._forget_rows()
         return self.set_query(self._query)
+
+    def _forget_rows(self) -> None:
+        """Every cached record is stale; so is any block read still on its way."""
+        self._cache.clear()
+        self._reads_epoch += 1
 
     def insert_new(self, job_id: str) -> None:
         """A job just finished: show it at the top if it matches the current query."""
@@ -217,7 +231,7 @@ class HistoryModel(QAbstractListModel):
         self._keys = list(result.keys)
         self._rows = {job_id: i for i, (_, job_id) in enumerate(self._keys)}
         self._exhausted = len(result.keys) < FIRST_PAGE
-        self._cache.clear()
+        self._forget_rows()
         self._tiles.clear()
         self.endResetModel()
         self._total = None
@@ -303,9 +317,10 @@ class HistoryModel(QAbstractListModel):
         """Stop reading (the reader is about to close): the model becomes empty."""
         self.beginResetModel()
         self._keys, self._rows, self._exhausted = [], {}, True
-        self._cache.clear()
+        self._forget_rows()
         self._generation += 1  # answers still in flight are stale now
         self.endResetModel()
+        self._row_reads.shutdown()
 
     def record(self, row: int) -> JobRecord | None:
         """The full record of ``row`` (one indexed lookup; for the detail pane and actions)."""
@@ -328,6 +343,36 @@ class HistoryModel(QAbstractListModel):
         while len(self._cache) > CACHE_ROWS:
             self._cache.popitem(last=False)
         return self._cache.get(job_id)
+
+    def _read_block_later(self, row: int) -> None:
+        """Read the block of records around ``row`` on the ``history-rows`` thread."""
+        if self._keys[row][1] in self._reading:
+            return
+        block = [k[1] for k in self._keys[max(0, row - BLOCK_BEFORE):row + BLOCK_AFTER]
+                 if k[1] not in self._cache and k[1] not in self._reading]
+        self._reading.update(block)
+        reader, epoch = self._reader, self._reads_epoch
+        self._row_reads.run(lambda: reader.summaries(block),
+                            partial(self._on_block, epoch, block),
+                            partial(self._on_block_failed, block))
+
+    def _on_block(self, epoch: int, block: list[str], found: dict[str, JobSummary]) -> None:
+        self._reading.difference_update(block)
+        if epoch == self._reads_epoch:
+            for job_id, summary in found.items():
+                self._cache[job_id] = summary
+            while len(self._cache) > CACHE_ROWS:
+                self._cache.popitem(last=False)
+        # Repaint the block's rows (a stale answer: they read again at their next paint).
+        rows = [r for r in (self._rows.get(j) for j in block) if r is not None]
+        if rows:
+            self.dataChanged.emit(self.index(min(rows)), self.index(max(rows)))
+
+    def _on_block_failed(self, block: list[str], error: Exception) -> None:
+        """The tiles stay placeholders (the next paint tries again); the error is logged once
+        per block, not raised into a paint."""
+        self._reading.difference_update(block)
+        log.warning("history rows could not be read: %s", error)
 
     def batch_tile(self, row: int) -> BatchTile | None:
         """The batch a grouped row stands for (None when not grouping, or a lone job)."""
@@ -358,6 +403,8 @@ class HistoryModel(QAbstractListModel):
 
     def invalidate(self, job_ids: Collection[str]) -> None:
         """Mark rows stale (favourite, note or files changed): re-read on next paint."""
+        if self._reading:
+            self._reads_epoch += 1  # a block read on its way may hold the old rows
         for job_id in job_ids:
             self._cache.pop(job_id, None)
             self._tiles.pop(job_id, None)
@@ -400,11 +447,16 @@ class HistoryModel(QAbstractListModel):
         return self._summary_data(summary, role)
 
     def face(self, row: int) -> TileFace | None:
-        """What ``row``'s tile paints besides its picture (None while its record is unread)."""
+        """What ``row``'s tile paints besides its picture; None while its record is read (on
+        the ``history-rows`` thread: the row repaints when it arrives)."""
         job_id = self.job_id(row)
-        summary = self.summary(row) if job_id is not None else None
-        if job_id is None or summary is None:
+        if job_id is None:
             return None
+        summary = self._cache.get(job_id)
+        if summary is None:
+            self._read_block_later(row)
+            return None
+        self._cache.move_to_end(job_id)
         tile = self.batch_tile(row)
         missing = job_id in self._missing
         face = self._faces.get(job_id)
