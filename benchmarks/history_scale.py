@@ -89,6 +89,7 @@ from qwenimg_desktop.core.store.schema import MIGRATIONS
 from qwenimg_desktop.core.store.thumbnails import make_thumbnail
 from qwenimg_desktop.ui.history.model import Role
 from qwenimg_desktop.ui.history.view import HistoryBrowser, configure_gallery
+from qwenimg_desktop.ui.startup_shell import application
 
 COMMON: Final = (
     "a", "the", "of", "with", "and", "in", "on", "at", "from", "soft", "light", "detailed",
@@ -450,8 +451,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace, scratch: Path) -> int:
-    app = QApplication.instance() or QApplication([])
-    assert isinstance(app, QApplication)
+    app = application()  # the app's own, configured as the app runs it
     t0 = time.perf_counter()
     if args.history is not None:
         root = scratch

@@ -470,6 +470,7 @@ class GapWatchdog:
         self._gc: list[tuple[float, float, int, str]] = []  # start, end, generation, thread
         self._gc_started: dict[int, float] = {}
         self.gaps: list[dict[str, Any]] = []
+        self._dumps = 0
         self._thread = threading.Thread(target=self._run, name="bench-watchdog", daemon=True)
 
     def tick(self) -> None:
@@ -543,6 +544,19 @@ class GapWatchdog:
             lines.append(f"{who}: " + " < ".join(stack))
         return lines
 
+    def _native_dump(self) -> None:
+        """With ``BENCH_WATCHDOG_PYSPY=PREFIX``, start ``py-spy dump --native`` of this process
+        (every thread's native and Python stack, taken mid-gap) into ``PREFIX.<n>``, at most 12
+        times. py-spy is not a dependency of the project: install it to use this."""
+        prefix = os.environ.get("BENCH_WATCHDOG_PYSPY")
+        if not prefix or self._dumps >= 12:
+            return
+        self._dumps += 1
+        spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        with open(f"{prefix}.{self._dumps}", "w", encoding="utf-8") as out:
+            subprocess.Popen([spy, "dump", "--native", "--pid", str(os.getpid())], stdout=out,
+                             stderr=subprocess.STDOUT)
+
     def _kernel_wait(self) -> str:
         """The GUI thread's system call (number and first arguments) and kernel wait point."""
         task = Path(f"/proc/self/task/{self._gui_tid}")
@@ -567,6 +581,7 @@ class GapWatchdog:
             if now - last > self.threshold_s:
                 if current is None:
                     current = {"start": last, "before": before, "samples": []}
+                    self._native_dump()
                 states = {tid: t[1] for tid, t in self._tasks().items()}
                 stacks = self._stacks()
                 if states.get(self._gui_tid) == "D":  # in the kernel: which call, where
@@ -597,14 +612,20 @@ class GapWatchdog:
     def report(self, top: int = 6) -> list[str]:
         """A summary, then the gaps in which the GUI thread was blocked longest and the longest
         gaps (at most ``top`` each), each with what the process did in it."""
-        in_disk = sum(1 for gap in self.gaps for sample in gap["samples"]
-                      if sample[2].get(self._gui_tid) == "D")
+        from collections import Counter
+
+        where = Counter(next((line.split(" < ")[0] for line in sample[3]
+                              if line.startswith("GUI: ")), "GUI: no Python frame")
+                        for gap in self.gaps for sample in gap["samples"]
+                        if sample[2].get(self._gui_tid) == "D")
+        in_disk = sum(where.values())
         blocked = sorted(self.gaps, key=self.blocked_ms, reverse=True)
         lines = [f"{len(self.gaps)} gaps over {self.threshold_s * 1000:.0f} ms; the GUI thread "
                  f"blocked (neither running nor waiting for a core) up to "
                  f"{self.blocked_ms(blocked[0]) if blocked else 0:.0f} ms, over 20 ms in "
                  f"{sum(1 for g in blocked if self.blocked_ms(g) > 20)}; seen in the kernel "
-                 f"(state D) in {in_disk} samples"]
+                 f"(state D) in {in_disk} samples"
+                 + "".join(f"; {count} at {frame}" for frame, count in where.most_common(4))]
         longest = sorted(self.gaps, key=lambda g: g["end"] - g["start"], reverse=True)
         shown = {id(g): g for g in blocked[:top] + longest[:top]}
         for gap in sorted(shown.values(), key=lambda g: g["start"]):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -129,6 +130,14 @@ class _PaintWatcher(QObject):
         return False
 
 
+SERIAL_FILLS: Final = ("QT_NO_GUI_THREADPOOL", "1")
+"""Qt's raster engine hands a fill of many spans (a gradient, a scroll bar's groove) to a thread
+pool and waits for it on the painting thread. On a busy 2-core machine a pool thread may wait
+100+ ms for a core while the GUI thread, asleep, waits for it: the blocked gaps of 77–127 ms in
+a scroll of 100,000 generations (docs/performance.md). Set, fills run on the thread that paints.
+Qt reads it once, when its pool is first asked for: before the application exists."""
+
+
 def application() -> QApplication:
     """The process's QApplication, created (and named) on first use."""
     # High-DPI: Qt 6 scales by default and its default rounding policy is already PassThrough
@@ -136,6 +145,7 @@ def application() -> QApplication:
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
         return existing
+    os.environ.setdefault(*SERIAL_FILLS)
     app = QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
