@@ -42,6 +42,25 @@ def lower_thread_priority() -> None:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICE)
 
 
+ENGINE_NICE: Final = 5
+"""The job engine's own process: below the window, above the background workers."""
+
+
+def lower_process_priority(nice: int = ENGINE_NICE) -> None:
+    """Run the calling thread, and every thread it starts from now on, at ``nice``: call it
+    first thing in a background process (Linux: a thread's nice value is its own and new
+    threads inherit it; macOS and the BSDs: the whole process). A no-op on Windows.
+
+    The job engine's process sends, downloads, verifies and journals while the window draws:
+    at the same priority, the 32 submits of a burst took 1.6 of 2 cores and the window's GUI
+    thread waited for a core between its events (docs/performance.md). Niced, the window gets
+    the core first whenever both want one; the engine still has every idle core.
+    """
+    if hasattr(os, "setpriority"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, 0, max(nice, os.getpriority(os.PRIO_PROCESS, 0)))
+
+
 class TrackedExecutor(Executor):
     """An executor that knows which of its calls are still running.
 

@@ -526,6 +526,11 @@ class MainWindow(QMainWindow):
         self.params.set_blocked_reason("" if key else messages.tr(messages.NO_KEY_REASON))
         if not key and not self.services.settings.first_run_done:
             self.show_first_run()
+        # The balance's first read, now: the window waits for the engine's start anyway. With
+        # the API key from the environment or the session, it is the first use of the keyring,
+        # whose imports hold the GIL for ~100 ms of a worker: once the history was attached,
+        # that was under the first jobs' sends (docs/performance.md).
+        self.refresh_balance()
 
     def _key_failed(self, exc: Exception) -> None:
         self.key_ready = False
@@ -974,7 +979,6 @@ class MainWindow(QMainWindow):
         store = (self.services.history_store or _no_history)()
         if store is not None and not self.services.demo:
             self._load_prices(store)
-        self.refresh_balance()  # with a billing key only
         for job_id in self.jobs_model.fill_requests():
             row = self.jobs_model.row(job_id)
             if row is not None:

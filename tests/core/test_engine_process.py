@@ -28,6 +28,7 @@ from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.records import JobRecord
+from qwenimg_desktop.core.threads import ENGINE_NICE
 from tests.core.helpers import FAST_RETRY, RECONCILE_DEADLINE, TEST_KEY, EventLog
 from tests.fixtures.emulator import EmulatorFactory
 
@@ -522,4 +523,23 @@ def test_the_childs_thumbnail_decodes_yield_the_cpu_to_the_window(
     _wait(lambda: (record := _record(engine, job_id)) is not None
           and all(image.thumb_path for image in record.images))
     assert 10 in _nice_of_threads(engine.pid)  # the thumbnail worker, lowered once it started
+    assert set(_nice_of_threads(os.getpid())) == {os.nice(0)}
+
+
+@linux_only
+def test_the_engines_process_runs_below_the_window(
+    emulator_factory: EmulatorFactory, process_factory: ProcessFactory
+) -> None:
+    """The engine's process (a background worker of a desktop app) is niced from its first
+    line, so every thread it starts is too: when the window and the engine both want a core
+    (a burst of sends took 1.6 of 2 cores), the window's GUI thread gets it first. The window's
+    own process keeps its priority."""
+    server = emulator_factory(valid_keys={TEST_KEY})
+    engine, log = process_factory(server.base_url, make_thumbnails=False)
+    assert engine.pid is not None
+    job_id = engine.submit(GenerationRequest(prompt="a lighthouse, 灯塔", num_images=1))
+    assert isinstance(log.wait_final(job_id), ev.Completed)  # its threads have all started
+    nice = _nice_of_threads(engine.pid)
+    assert len(nice) > 3
+    assert min(nice) >= max(ENGINE_NICE, os.nice(0)), nice
     assert set(_nice_of_threads(os.getpid())) == {os.nice(0)}

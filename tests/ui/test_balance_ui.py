@@ -4,13 +4,19 @@ without the admin scope said as such, nothing shown or asked without a key."""
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError, PasswordSetError
 from pytestqt.qtbot import QtBot
 
+from qwenimg_desktop.core import paths
 from qwenimg_desktop.core.secrets import BILLING_ACCOUNT, KeyStore
+from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.emulator.server import EmulatorServer
 from qwenimg_desktop.ui.main_window import MainWindow
 from tests.fixtures.emulator import EmulatorFactory
@@ -62,3 +68,49 @@ def test_without_a_billing_key_nothing_is_read_or_shown(
     qtbot.wait(300)
     assert not window.balance_label.isVisible()
     assert window.balance_label.text() == ""
+
+
+class _EmptyKeyring(KeyringBackend):
+    """A keyring with no entries that notes when it is asked for one."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked = threading.Event()
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.asked.set()
+        return None
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise PasswordSetError("read-only")
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise PasswordDeleteError("read-only")
+
+
+def test_the_balance_is_first_read_at_start_not_when_the_history_opens(
+    runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot, tmp_path: Path
+) -> None:
+    """The first read of the billing key (with the API key from the session or the
+    environment, the keyring's first use: ~100 ms of imports holding the GIL) is made when
+    the API key is found, while the window waits for the engine: once the history opened it
+    ran under the first jobs' sends. Here the history never opens (a journal of a newer app),
+    and the billing key is asked all the same."""
+    base = tmp_path / "base"
+    layout = DataLayout(paths.default_data_dir(base))
+    layout.ensure()
+    with sqlite3.connect(layout.db_path) as db:  # written by a newer app: the engine stops
+        db.execute("PRAGMA user_version = 9999")
+    keyring = _EmptyKeyring()
+    failures: list[str] = []
+    runtime = runtime_factory(emulator, base=base, billing_keys=KeyStore(
+        backend=keyring, account=BILLING_ACCOUNT, from_environment=False))
+    runtime.on_start_failed = failures.append
+    win = ready_window(runtime, qtbot)
+    qtbot.waitUntil(lambda: bool(failures), timeout=20_000)
+    qtbot.waitUntil(keyring.asked.is_set, timeout=10_000)
+    assert runtime.history is None
+    qtbot.waitUntil(lambda: not win._balance_reading, timeout=10_000)
+    assert not win.balance_label.isVisible()  # no billing key: nothing shown

@@ -52,6 +52,7 @@ from qwenimg_desktop.core.jobs.config import EngineConfig
 from qwenimg_desktop.core.jobs.gate import EngineClosed, StartGate
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.private import open_private, private_dir
+from qwenimg_desktop.core.threads import lower_process_priority
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -599,6 +600,9 @@ class _ForwardLogs(logging.Handler):
 
 def serve(conn: Connection, config: EngineConfig, log_level: int) -> None:
     """The child process's main: build the engine, then obey the parent until told to stop."""
+    # Below the window's priority, before any thread starts (each inherits it): when both
+    # want a core, the window's GUI thread gets it (see lower_process_priority).
+    lower_process_priority()
     # The engine (asyncio, the journal, the pipeline) is loaded here, in the child only.
     from qwenimg_desktop.core.jobs.engine import JobEngine  # noqa: PLC0415
     from qwenimg_desktop.core.logs import QUIET_LOGGERS, RedactingFilter  # noqa: PLC0415
