@@ -167,3 +167,48 @@ def test_the_window_process_builds_no_validator_for_fal_answers_until_one_is_rea
                          check=True, timeout=60).stdout.split()
     assert int(out[0]) >= 5
     assert out[1:] == ["0", "IN_QUEUE", "True"]
+
+
+def _plugin_spy(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """An installed package that declares a pydantic plugin (an entry point in the ``pydantic``
+    group) and notes each process that imports it; the environment that installs it."""
+    site = tmp_path / "site"
+    dist = site / "plugin_spy-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: plugin-spy\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[pydantic]\nspy = plugin_spy:plugin\n")
+    marks = tmp_path / "imported-by"
+    (site / "plugin_spy.py").write_text(
+        "import os\n"
+        f"with open({str(marks)!r}, 'a') as f:\n"
+        "    f.write(f'{os.getpid()}\\n')\n"
+        "class _Spy:\n"
+        "    def new_schema_validator(self, *args, **kwargs):\n"
+        "        return None, None, None\n"
+        "plugin = _Spy()\n")
+    env = {**os.environ, "PYTHONPATH": str(site), "HOME": str(tmp_path / "home")}
+    env.pop("PYDANTIC_DISABLE_PLUGINS", None)
+    return env, marks
+
+
+def test_no_installed_pydantic_plugin_runs_in_the_window_or_its_engine(tmp_path: Path) -> None:
+    """The app uses no pydantic plugin: on its first model pydantic would read every installed
+    package's entry points and import any plugin declared, in the window's process and the
+    engine's (~3.5 ms of the window's start-up; a plugin that fails to load stops the app)."""
+    env, marks = _plugin_spy(tmp_path)
+    subprocess.run([sys.executable, "-c", "import pydantic\nclass M(pydantic.BaseModel):"
+                    "\n    x: int = 0"], cwd=ROOT, env=env, timeout=60, check=True)
+    assert marks.is_file()  # the spy is a plugin pydantic loads, where nothing turns them off
+    marks.unlink()
+    out = subprocess.run([sys.executable, "-m", "qwenimg_desktop", "--smoke-test"], cwd=ROOT,
+                         env={**env, "QT_QPA_PLATFORM": "offscreen"}, capture_output=True,
+                         text=True, timeout=120, check=False)
+    assert "SMOKE OK" in out.stdout, out.stdout + out.stderr
+    assert "engine=process:" in out.stdout
+    assert not marks.exists(), marks.read_text()
+    cli = subprocess.run([sys.executable, "-m", "qwenimg_desktop", "history", "list",
+                          "--data-dir", str(tmp_path / "data")], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    assert not marks.exists(), marks.read_text()
+
