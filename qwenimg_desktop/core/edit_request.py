@@ -32,7 +32,9 @@ class Reference(BaseModel):
     image it came from (lineage), when it came from one.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Validators built on the first reference or edit checked (``defer_build``), not when the
+    # window's process imports them: nothing before the window's first paint validates one.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     file_name: str = Field(min_length=1, max_length=200)
@@ -47,6 +49,8 @@ class Reference(BaseModel):
 
 class EditRequest(GenerationRequest):
     """An edit: the prompt refers to the references as "image 1", "image 2", "image 3"."""
+
+    model_config = ConfigDict(defer_build=True)  # as Reference's (the rest from the parent)
 
     references: tuple[Reference, ...] = Field(
         min_length=1,

@@ -89,7 +89,9 @@ class OutputFormat(StrEnum):
 class CustomSize(BaseModel):
     """An explicit width × height whose total pixels lie within 512²..2048²."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Its validator is built when a size is first checked on its own (``defer_build``): the
+    # window's start-up validates requests, whose validator has its own copy of this one.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     width: int = Field(ge=1, title="Width", description="Pixels")
     height: int = Field(ge=1, title="Height", description="Pixels")

@@ -342,7 +342,7 @@ def save_draft(path: Path, draft: DraftSnapshot) -> None:
 class _DraftTexts(BaseModel):
     """Only the texts of a draft file (strict: text, nothing else)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)  # read only if a draft is bad
 
     prompt: str = ""
     negative_prompt: str = ""

@@ -212,3 +212,18 @@ def test_no_installed_pydantic_plugin_runs_in_the_window_or_its_engine(tmp_path:
     assert cli.returncode == 0, cli.stdout + cli.stderr
     assert not marks.exists(), marks.read_text()
 
+
+def test_the_window_process_builds_no_validator_for_what_its_start_up_does_not_check() -> None:
+    """A custom size, a reference, an edit and a draft's texts are not checked before the
+    window's first paint: their validators (``defer_build``) are built on the first check."""
+    code = ("import qwenimg_desktop.app.runtime\n"
+            "from qwenimg_desktop.core import settings\n"
+            "from qwenimg_desktop.core.edit_request import EditRequest, Reference\n"
+            "from qwenimg_desktop.core.params import CustomSize\n"
+            "models = (CustomSize, Reference, EditRequest, settings._DraftTexts)\n"
+            "print(*(m.__pydantic_complete__ for m in models))\n"
+            "size = CustomSize.model_validate({'width': 1024, 'height': 768})\n"
+            "print(size.width, CustomSize.__pydantic_complete__)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         check=True, timeout=60).stdout.split()
+    assert out == ["False", "False", "False", "False", "1024", "True"]
