@@ -37,3 +37,6 @@ _.QUEUE_URL_FORMAT
 
 # An endpoint declares its result model beside its request model (core/endpoints/model.py).
 _.result_model
+
+# multiprocessing's Popen reads these after the launch (core/jobs/untracked_spawn.py).
+_.sentinel, _.finalizer

@@ -543,3 +543,61 @@ def test_the_engines_process_runs_below_the_window(
     assert len(nice) > 3
     assert min(nice) >= max(ENGINE_NICE, os.nice(0)), nice
     assert set(_nice_of_threads(os.getpid())) == {os.nice(0)}
+
+
+_TRACKER_SCRIPT = """
+import sys
+from pathlib import Path
+from multiprocessing import resource_tracker
+from qwenimg_desktop.core.jobs.config import EngineConfig
+from qwenimg_desktop.core.jobs.remote import EngineProcess
+from qwenimg_desktop.core.store.files import DataLayout
+
+if __name__ == "__main__":
+    config = EngineConfig(DataLayout(Path(sys.argv[1])), queue_base="http://127.0.0.1:9")
+    engine = EngineProcess(config, keys=lambda: None, sink=lambda event: None)
+    engine.start(timeout=60)
+    print(engine.pid, resource_tracker._resource_tracker._fd, flush=True)
+    sys.stdin.readline()  # the test lists this process's children meanwhile
+    engine.shutdown()
+"""
+
+
+@linux_only
+def test_the_engine_starts_without_a_resource_tracker_beside_it(tmp_path: Path) -> None:
+    # spawn's Popen starts multiprocessing's resource tracker (an idle ~13 MB interpreter) before
+    # its first child; the app has nothing for it to track, so the engine is its only child.
+    script = tmp_path / "window.py"
+    script.write_text(_TRACKER_SCRIPT)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with subprocess.Popen([sys.executable, str(script), str(tmp_path / "data")], cwd=ROOT,
+                          env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          text=True) as window:
+        assert window.stdin is not None
+        assert window.stdout is not None
+        engine_pid, tracker_fd = window.stdout.readline().split()
+        children = {pid: _command_line(pid) for pid in _children_of(window.pid)}
+        window.stdin.write("\n")
+        window.stdin.flush()
+        assert window.wait(30) == 0
+    assert tracker_fd == "None"
+    assert list(children) == [int(engine_pid)], children
+    assert b"resource_tracker" not in children[int(engine_pid)]
+
+
+def _children_of(parent: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == parent:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""

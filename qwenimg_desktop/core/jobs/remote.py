@@ -8,13 +8,14 @@ the engine's events. A crash in the engine (a decoder fault on a hostile image) 
 the window with it either: the child is restarted and the journal resumes the unfinished jobs.
 
 The two processes talk over one ``multiprocessing`` pipe (``spawn`` on every OS, so the frozen
-app works the same way; ``main.py`` calls ``freeze_support()``). The messages are the frozen
-dataclasses of :mod:`~qwenimg_desktop.core.jobs.messages`: a ``Command`` (``Submit``, ``Retry``,
-``Cancel``, ``Redownload``, ``CancelAll``, ``Configure``, ``AskIdle``, ``AskActive``,
-``KeyAnswer``, ``Stop``) from the window's process, a ``Report`` (``Events``, ``Reply``,
-``KeyRequest``, ``LogLine``, ``Stopped``) from the child, each side dispatching them with
-``match``. The child's start result is an event like the others (``EngineReady``), which the
-window's process also passes on to the window.
+app works the same way; ``main.py`` calls ``freeze_support()``; without the resource tracker
+``spawn`` would start beside it: :mod:`~qwenimg_desktop.core.jobs.untracked_spawn`). The
+messages are the frozen dataclasses of :mod:`~qwenimg_desktop.core.jobs.messages`: a
+``Command`` (``Submit``, ``Retry``, ``Cancel``, ``Redownload``, ``CancelAll``, ``Configure``,
+``AskIdle``, ``AskActive``, ``KeyAnswer``, ``Stop``) from the window's process, a ``Report``
+(``Events``, ``Reply``, ``KeyRequest``, ``LogLine``, ``Stopped``) from the child, each side
+dispatching them with ``match``. The child's start result is an event like the others
+(``EngineReady``), which the window's process also passes on to the window.
 
 The API key crosses only this pipe: the child asks the parent for it when a job starts (the
 parent's key store answers, with its own time budget), so it is in no argument, environment
@@ -50,6 +51,7 @@ from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs import messages as msg
 from qwenimg_desktop.core.jobs.config import EngineConfig
 from qwenimg_desktop.core.jobs.gate import EngineClosed, StartGate
+from qwenimg_desktop.core.jobs.untracked_spawn import UntrackedSpawnProcess
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.private import open_private, private_dir
 from qwenimg_desktop.core.threads import lower_process_priority
@@ -248,8 +250,10 @@ class EngineProcess(StartGate):
         context = multiprocessing.get_context("spawn")
         mine, theirs = context.Pipe(duplex=True)
         log_level = logging.getLogger().getEffectiveLevel()
-        process = context.Process(target=serve, args=(theirs, self.config, log_level),
-                                  name="qwenimg-engine", daemon=True)
+        # spawn's own process, less the resource tracker it would start (an idle ~13 MB
+        # interpreter for the session; the app has no semaphores or shared memory to track).
+        process = UntrackedSpawnProcess(target=serve, args=(theirs, self.config, log_level),
+                                        name="qwenimg-engine", daemon=True)
         with self._send_lock, secrets_withheld():  # FAL_KEY & co. stay out of its environment
             process.start()
             theirs.close()  # else the parent never sees EOF when the child dies
