@@ -56,7 +56,7 @@ def test_missing_images_come_back_with_metadata(emulator: EmulatorServer,
         try:
             request_id = await _generate(client, request)
             job = _completed_job_without_files(store, request, request_id)
-            assert {m.job_id for m in check_files(store).missing} == {job}
+            assert set(check_files(store).missing_jobs) == {job}
             fixed = await redownload_missing(store, client, downloader, job)
             assert [im.index for im in fixed] == [0, 1]
             assert check_files(store).clean

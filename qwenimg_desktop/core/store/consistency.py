@@ -15,12 +15,11 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-import marshal
 import os
 import stat
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -31,6 +30,7 @@ from qwenimg_desktop.core.store import db
 from qwenimg_desktop.core.store.db import DatabaseCorrupt
 from qwenimg_desktop.core.store.files import PARTIAL_SUFFIX, DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
+from qwenimg_desktop.core.store.job_flags import JobFlags, JobFlagsBuilder
 from qwenimg_desktop.core.store.metadata import EmbeddedMeta, MetadataError, embed_file
 from qwenimg_desktop.core.store.reads import HistoryReads
 from qwenimg_desktop.core.store.records import ImageRecord, JobRecord
@@ -109,28 +109,22 @@ class ConsistencyReport:
     """Result of :func:`check_files`; orphans are listed only, never deleted.
 
     A check can find a missing or damaged file for each of 100,000 images (97,297 on the
-    benchmark history), and the report lives until the window has read it. One row object per
-    image made the first collection after the check walk them all, holding the GIL while the
-    GUI thread waited (24–53 ms, docs/performance.md); so the report holds nothing the
-    collector walks per image: the jobs as a dict of strings to booleans (which CPython does
-    not track) and the rows packed in one ``bytes`` (:attr:`missing` unpacks them when asked).
+    benchmark history), so it reports them per job, in a form the window can keep: one row
+    object per image made the first collection after the check walk them all, holding the GIL
+    while the GUI thread waited (24–53 ms), and the rows and their strings, made among the
+    check's short-lived ones, were ~40 MB of the window's memory it never gave back (pools
+    partly used keep whole arenas). :class:`JobFlags` packs the jobs in ~17 bytes each.
     """
 
-    missing_jobs: Mapping[str, bool]
+    missing_jobs: JobFlags
     """Job id → Re-download offered (fal may still hold its result), for every job with a
     missing or damaged image."""
     missing_files: int
+    """Image files missing or damaged."""
+    damaged_files: int
+    """Of those, the files that are there but not as written (not the size recorded)."""
     missing_thumbnails: tuple[tuple[str, int], ...]
     orphans: tuple[Path, ...]
-    packed_rows: bytes = field(default=b"", repr=False)
-    """:attr:`missing`'s rows, newest job first, as one ``marshal`` blob."""
-
-    @property
-    def missing(self) -> tuple[MissingImage, ...]:
-        """One row per missing or damaged image: newest job first, its images in order."""
-        if not self.packed_rows:
-            return ()
-        return tuple(MissingImage(*fields) for fields in marshal.loads(self.packed_rows))
 
     @property
     def missing_job_ids(self) -> frozenset[str]:
@@ -146,8 +140,7 @@ def check_files(store: HistoryReads, *, now: float | None = None) -> Consistency
 
     With the cyclic collector paused (:func:`heap.paused_collections`): a history with many
     missing files makes as many rows, and the collections their number set off walked them all
-    while holding the GIL. The rows are packed before the collector resumes (see
-    :class:`ConsistencyReport`)."""
+    while holding the GIL."""
     with heap.paused_collections():
         return _check_files(store, now)
 
@@ -155,29 +148,35 @@ def check_files(store: HistoryReads, *, now: float | None = None) -> Consistency
 def _check_files(store: HistoryReads, now: float | None) -> ConsistencyReport:
     layout = store.layout
     now = time.time() if now is None else now
-    known: set[str] = set()
-    missing: list[tuple[str, int, str, str | None, float, bool, bool]] = []  # MissingImage's
-    jobs: dict[str, bool] = {}
+    # The files first, then every row crosses its own off: what is left belongs to no row. The
+    # set is as large as the files there are, not as the rows (a set of every row's two paths
+    # was ~27 MB at 100,000 rows whatever was on disk), and a file written while the rows are
+    # walked is not in it, so it is never taken for an orphan.
+    unclaimed = set(_stored_files(layout))
+    jobs = JobFlagsBuilder()  # nothing kept per row among the rows' own short-lived objects
+    missing_files = damaged_files = 0
     missing_thumbs: list[tuple[float, str, int]] = []  # created_at first: sorted below
     for row in store.image_rows():
         job_id, index, path, thumb, request_id, created_at, size = row
-        known.add(path)
+        unclaimed.discard(path)
         found = _size(layout, path)
-        if found is None or (size > 0 and found != size):
-            offered = bool(request_id) and now - created_at < REDOWNLOAD_WINDOW_S
-            missing.append((job_id, index, path, request_id, created_at, offered,
-                            found is not None))
-            jobs[job_id] = offered
+        intact = found is not None and (size <= 0 or found == size)
+        if not intact:
+            missing_files += 1
+            damaged_files += found is not None
+            jobs.add(job_id, bool(request_id) and now - created_at < REDOWNLOAD_WINDOW_S)
         if thumb:
-            known.add(thumb)
-            if not _exists(layout, thumb):
+            unclaimed.discard(thumb)
+            # Only a thumbnail that can be remade is listed: from an intact image. (Listing every
+            # image's thumbnail when the images are gone had the window read all their jobs to
+            # remake none: 97,297 at 100,000 generations.)
+            if intact and not _exists(layout, thumb):
                 missing_thumbs.append((created_at, job_id, index))
-    orphans = _orphans(layout, known)
     # Newest job first, its images in order, as they are shown.
-    missing.sort(key=lambda m: (-m[4], m[1]))
     missing_thumbs.sort(key=lambda t: (-t[0], t[2]))
-    return ConsistencyReport(jobs, len(missing), tuple((j, i) for _, j, i in missing_thumbs),
-                             tuple(sorted(orphans)), marshal.dumps(missing) if missing else b"")
+    return ConsistencyReport(jobs.build(), missing_files, damaged_files,
+                             tuple((j, i) for _, j, i in missing_thumbs),
+                             tuple(sorted(layout.absolute(name) for name in unclaimed)))
 
 
 def _size(layout: DataLayout, relative: str) -> int | None:
@@ -219,12 +218,11 @@ def _exists(layout: DataLayout, relative: str) -> bool:
         return False
 
 
-def _orphans(layout: DataLayout, known: set[str]) -> list[Path]:
-    """The files under ``images/`` and ``thumbs/`` whose stored (relative POSIX) path is not
-    in ``known``; hidden names and partial downloads are not looked at. Compared as strings:
-    a ``Path`` per file (a history of 100,000 images has twice as many files) cost the check
-    seconds of pathlib holding the GIL."""
-    found: list[Path] = []
+def _stored_files(layout: DataLayout) -> Iterator[str]:
+    """The stored (relative POSIX) paths of the files under ``images/`` and ``thumbs/``;
+    hidden names and partial downloads are not looked at. Strings: a ``Path`` per file (a
+    history of 100,000 images has twice as many files) cost the check seconds of pathlib
+    holding the GIL."""
     root = os.fspath(layout.root)
     for top in (layout.images_dir, layout.thumbs_dir):
         if not top.is_dir():
@@ -232,10 +230,8 @@ def _orphans(layout: DataLayout, known: set[str]) -> list[Path]:
         for directory, dirs, files in os.walk(top):
             dirs[:] = [d for d in dirs if not d.startswith(".")]
             inside = os.path.relpath(directory, root).replace(os.sep, "/")
-            found.extend(Path(directory, name) for name in files
-                         if not name.startswith(".") and not name.endswith(PARTIAL_SUFFIX)
-                         and f"{inside}/{name}" not in known)
-    return found
+            yield from (f"{inside}/{name}" for name in files
+                        if not name.startswith(".") and not name.endswith(PARTIAL_SUFFIX))
 
 
 def regenerate_thumbnails(store: HistoryReads, items: tuple[tuple[str, int], ...]) -> int:

@@ -39,6 +39,7 @@ from qwenimg_desktop.core.endpoints import EndpointKind, Tier, UnknownEndpoint, 
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.store.grids import BatchTile, is_contact_sheet
 from qwenimg_desktop.core.store.history import HistoryStore
+from qwenimg_desktop.core.store.job_flags import JobFlags
 from qwenimg_desktop.core.store.queries import HistoryQuery
 from qwenimg_desktop.core.store.records import JobRecord, JobSummary
 from qwenimg_desktop.ui.history.collections_sidebar import JOB_IDS_MIME
@@ -150,7 +151,7 @@ class HistoryModel(QAbstractListModel):
         self._cache: OrderedDict[str, JobSummary] = OrderedDict()
         self._tiles: dict[str, BatchTile] = {}
         self._faces: dict[str, TileFace] = {}
-        self._missing: MissingIds = missing_ids(())
+        self._missing: MissingIds | JobFlags = missing_ids(())
         self._thumb_rows: dict[str, str] = {}
         # Blocks of rows read for painting, off the GUI thread. Normal priority: the tiles on
         # screen wait for it (a niced thread would be starved by any busy program).
@@ -418,7 +419,11 @@ class HistoryModel(QAbstractListModel):
         model holds are re-read (a row loaded later reads its mark then): the start-up check
         of a 100,000-generation history flagged 97,297 jobs, and walking every one of them on
         the GUI thread was most of a 170 ms stall while jobs ran (docs/performance.md)."""
-        new = job_ids if isinstance(job_ids, MappingProxyType) else missing_ids(job_ids)
+        new: MissingIds | JobFlags
+        if isinstance(job_ids, JobFlags):  # a copy: the caller's flags change later
+            new = job_ids.copy()  # (JobFlags shares its packed part: ~17 bytes a job)
+        else:
+            new = job_ids if isinstance(job_ids, MappingProxyType) else missing_ids(job_ids)
         old, self._missing = self._missing, new
         held = self._rows.keys() | self._cache.keys() | self._tiles.keys()
         self.invalidate([job_id for job_id in held if (job_id in old) != (job_id in new)])
