@@ -160,9 +160,10 @@ class GcPauses:
     def summary(self) -> str:
         parts = []
         for gen in (0, 1, 2):
-            times = [ms for g, ms, _ in self.passes if g == gen]
-            if times:
-                parts.append(f"gen{gen} {len(times)}× (longest {max(times):.1f} ms)")
+            passes = [(ms, thread) for g, ms, thread in self.passes if g == gen]
+            if passes:
+                ms, thread = max(passes)  # the thread that ran it (a niced one may be preempted)
+                parts.append(f"gen{gen} {len(passes)}× (longest {ms:.1f} ms, on {thread})")
         return ", ".join(parts) or "none"
 
 
