@@ -22,7 +22,7 @@ def test_it_answers_as_a_dict_through_changes_and_copies() -> None:
         pairs = [(rng.choice(ids), rng.random() < 0.5) for _ in range(rng.randrange(0, 120))]
         expected: dict[str, bool] = {}
         for job_id, flag in pairs:
-            expected.setdefault(job_id, flag)  # a job's images all carry its one flag: first
+            expected[job_id] = expected.get(job_id, False) or flag  # flagged if any pair is
         flags = JobFlags(pairs)
         snapshots: list[tuple[JobFlags, dict[str, bool]]] = []
         for _ in range(30):
@@ -47,12 +47,16 @@ def test_it_answers_as_a_dict_through_changes_and_copies() -> None:
         assert not flags.__contains__(12345)  # not an id: not in it, no error
 
 
-def test_the_builder_keeps_a_jobs_first_flag() -> None:
+def test_a_job_added_twice_is_flagged_if_either_addition_was() -> None:
     builder = JobFlagsBuilder()
     job, other = uuid.uuid4().hex, uuid.uuid4().hex
     for job_id, flag in [(job, True), (other, False), (job, False), ("x", True), ("x", False)]:
         builder.add(job_id, flag)
     assert builder.build() == {job: True, other: False, "x": True}
+    again = JobFlagsBuilder()
+    for job_id, flag in [(job, False), (job, True), ("x", False), ("x", True)]:
+        again.add(job_id, flag)
+    assert again.build() == {job: True, "x": True}
 
 
 def test_100000_jobs_are_kept_in_under_2_mb() -> None:

@@ -38,7 +38,7 @@ class JobFlags(MutableMapping[str, bool]):
 
     def __init__(self, items: Iterable[tuple[str, bool]] = ()) -> None:
         builder = JobFlagsBuilder()
-        for job_id, flag in items:  # a repeated id keeps its first flag (see the builder)
+        for job_id, flag in items:  # a repeated id is flagged if any of its pairs is
             builder.add(job_id, flag)
         self._packed, self._count, self._extra = builder.packed()
         self._removed: set[str] = set()  # packed ids deleted after construction
@@ -115,7 +115,8 @@ class JobFlags(MutableMapping[str, bool]):
 class JobFlagsBuilder:
     """Collects (job id, flag) pairs for a :class:`JobFlags` without a Python object per job:
     a walk of every row adds 17 bytes to one buffer per flagged image, so nothing it keeps is
-    made among the walk's short-lived rows. A job added twice keeps its first flag."""
+    made among the walk's short-lived rows. A job added more than once is flagged if any of
+    its additions was (the check adds each of a job's images with the job's one flag)."""
 
     def __init__(self) -> None:
         self._buffer = bytearray()
@@ -124,7 +125,7 @@ class JobFlagsBuilder:
     def add(self, job_id: str, flag: bool) -> None:
         raw = _packed_id(job_id)
         if raw is None:
-            self._extra.setdefault(job_id, flag)
+            self._extra[job_id] = self._extra.get(job_id, False) or flag
         else:
             self._buffer += raw
             self._buffer.append(1 if flag else 0)
@@ -132,11 +133,17 @@ class JobFlagsBuilder:
     def packed(self) -> tuple[bytes, int, dict[str, bool]]:
         """(sorted records without repeats, their count, the ids not packed)."""
         data = bytes(self._buffer)
-        records = sorted((data[at:at + _RECORD] for at in range(0, len(data), _RECORD)),
-                         key=lambda record: record[:_ID_BYTES])  # stable: first added first
-        kept = [record for i, record in enumerate(records)  # sorted: repeats are neighbours
-                if i == 0 or records[i - 1][:_ID_BYTES] != record[:_ID_BYTES]]
-        return b"".join(kept), len(kept), dict(self._extra)
+        # Sorted whole (id, then flag): a job's records are neighbours, its flagged one last.
+        # No sort key: a key object per record was ~5 MB more at the end of the check of
+        # 97,297 jobs, when the window's memory peaked.
+        records = [data[at:at + _RECORD] for at in range(0, len(data), _RECORD)]
+        del data
+        records.sort()
+        packed = bytearray()
+        for i, record in enumerate(records):
+            if i + 1 == len(records) or records[i + 1][:_ID_BYTES] != record[:_ID_BYTES]:
+                packed += record
+        return bytes(packed), len(packed) // _RECORD, dict(self._extra)
 
     def build(self) -> JobFlags:
         flags = JobFlags()

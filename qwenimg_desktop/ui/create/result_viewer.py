@@ -25,6 +25,7 @@ from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.store.files import atomic_write_bytes
 from qwenimg_desktop.ui.core_texts import core_text, parameter_rows
 from qwenimg_desktop.ui.create.jobs_model import JobRow
+from qwenimg_desktop.ui.decode_gate import decoding
 from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.image_view import ImageView
 from qwenimg_desktop.ui.safe_text import plain_label, plain_tooltip
@@ -51,7 +52,8 @@ def load_image(path: str, *, full: bool = True) -> tuple[QImage | None, QImage]:
         if size.isValid():
             reader.setScaledSize(size.scaled(QSize(THUMB * 2, THUMB * 2),
                                              Qt.AspectRatioMode.KeepAspectRatio))
-    image = reader.read()
+    with decoding(reader):  # 16 MB at 2048²: one such decode at a time in the window
+        image = reader.read()
     if image.isNull():
         raise OSError(f"cannot read image {Path(path).name}: {reader.errorString()}")
     thumb = image.scaled(THUMB * 2, THUMB * 2, Qt.AspectRatioMode.KeepAspectRatio,

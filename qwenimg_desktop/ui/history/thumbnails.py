@@ -15,6 +15,7 @@ from typing import Final
 from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QImageReader, QPixmap
 
+from qwenimg_desktop.ui.decode_gate import decoding
 from qwenimg_desktop.ui.workers import Workers
 
 ALLOCATION_LIMIT_MB: Final = 64
@@ -41,7 +42,8 @@ def read_image(path: Path, bound: QSize | None = None) -> QImage:
         size = reader.size()
         if size.isValid() and (size.width() > bound.width() or size.height() > bound.height()):
             reader.setScaledSize(size.scaled(bound, Qt.AspectRatioMode.KeepAspectRatio))
-    image = reader.read()
+    with decoding(reader):  # a PNG is decoded in full, then scaled: one at a time
+        image = reader.read()
     return image if not image.isNull() else QImage()
 
 
