@@ -116,6 +116,21 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def thread_name() -> str:
+    """The calling thread's name: Python's, or for a thread Python did not start (a Qt pool
+    thread, which Python calls ``Dummy-N``) the name the OS has for it (Qt names a pool's
+    threads after the pool: ``history-search``, ``prompt-recall``; Linux keeps 15 characters)."""
+    import threading
+
+    name = threading.current_thread().name
+    if name.startswith("Dummy-"):
+        try:
+            return Path("/proc/thread-self/comm").read_text().strip() or name
+        except OSError:
+            return name
+    return name
+
+
 class GcPauses:
     """Records every cyclic-GC pass of this process: generation, duration and thread.
 
@@ -131,6 +146,7 @@ class GcPauses:
         self._clock = time.perf_counter  # bound now: callbacks may run at interpreter exit
         self._started: dict[int, float] = {}
         self.passes: list[tuple[int, float, str]] = []  # (generation, ms, thread name)
+        self._names: dict[int, str] = {}
 
     def __enter__(self) -> GcPauses:
         import gc
@@ -150,7 +166,9 @@ class GcPauses:
             return
         began = self._started.pop(ident, None)
         if began is not None:
-            name = self._threading.current_thread().name
+            name = self._names.get(ident)
+            if name is None:  # once per thread: a pool thread's OS name says whose it is
+                name = self._names[ident] = thread_name()
             self.passes.append((info["generation"], (self._clock() - began) * 1000, name))
 
     def longest(self, generation: int | None = None) -> float:

@@ -280,7 +280,10 @@ def thread_cpu(pid: int | None = None) -> dict[str, float]:
     used: dict[str, float] = {}
     for task in Path(f"/proc/{pid or 'self'}/task").glob("*"):
         try:
-            name = names.get(int(task.name)) or (task / "comm").read_text().strip()
+            comm = (task / "comm").read_text().strip()
+            name = names.get(int(task.name)) or comm
+            if name.startswith("Dummy-"):  # a Qt pool thread: its OS name says whose it is
+                name = comm
             name = name.split(" ")[0].rstrip("_0123456789")
             fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
