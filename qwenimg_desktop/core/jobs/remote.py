@@ -15,7 +15,11 @@ messages are the frozen dataclasses of :mod:`~qwenimg_desktop.core.jobs.messages
 ``AskIdle``, ``AskActive``, ``KeyAnswer``, ``Stop``) from the window's process, a ``Report``
 (``Events``, ``Reply``, ``KeyRequest``, ``LogLine``, ``Stopped``) from the child, each side
 dispatching them with ``match``. The child's start result is an event like the others
-(``EngineReady``), which the window's process also passes on to the window.
+(``EngineReady``), which the window's process also passes on to the window. The functions
+that use the messages import them on first use: the window's process sends no command before
+its first paint, so their 23 classes (~10 ms of CPU, Python compiling each generated method)
+load with the first report the pipe brings, after the paint (``pickle`` imports the module on
+the reader thread) or the first command.
 
 The API key crosses only this pipe: the child asks the parent for it when a job starts (the
 parent's key store answers, with its own time budget), so it is in no argument, environment
@@ -48,7 +52,6 @@ from qwenimg_desktop.core.budget import Budget
 from qwenimg_desktop.core.environ import secrets_withheld
 from qwenimg_desktop.core.errors import QwenImgError, UserError, register_secret
 from qwenimg_desktop.core.jobs import events as ev
-from qwenimg_desktop.core.jobs import messages as msg
 from qwenimg_desktop.core.jobs.config import EngineConfig
 from qwenimg_desktop.core.jobs.gate import EngineClosed, StartGate
 from qwenimg_desktop.core.jobs.untracked_spawn import UntrackedSpawnProcess
@@ -60,6 +63,7 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
 
+    from qwenimg_desktop.core.jobs import messages as msg
     from qwenimg_desktop.core.jobs.engine import JobEngine
 
 
@@ -137,6 +141,7 @@ class EngineProcess(StartGate):
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """Stop the child (remote jobs stay journaled and resume at the next start)."""
+        from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
         process = self._process
         if process is None or self._stopping:
             return
@@ -163,12 +168,14 @@ class EngineProcess(StartGate):
 
     def submit(self, request: GenerationRequest) -> str:
         """Queue a validated request; returns its local job id at once."""
+        from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
         job_id = uuid.uuid4().hex
         self._command_for(job_id, msg.Submit(job_id, request))
         return job_id
 
     def retry(self, job_id: str) -> str:
         """Submit the stored request of ``job_id`` again, as a new job."""
+        from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
         new_id = uuid.uuid4().hex
         self._command_for(new_id, msg.Retry(job_id, new_id))
         return new_id
@@ -179,6 +186,7 @@ class EngineProcess(StartGate):
 
         Kept unconfirmed under its first job's id: the child writes every row of the batch in
         one transaction before that job's first event, so that event confirms all of it."""
+        from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
         batch_id = uuid.uuid4().hex
         job_ids = [uuid.uuid4().hex for _ in requests]
         self._command_for(job_ids[0], msg.SubmitBatch(batch_id, tuple(job_ids), tuple(requests),
@@ -186,37 +194,48 @@ class EngineProcess(StartGate):
         return batch_id, job_ids
 
     def pause_sending(self, paused: bool) -> None:
+        from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
         self._command(msg.PauseSending(paused))
 
     def resume_after_lock(self) -> None:
+        from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
         self._command(msg.ResumeAfterLock())
 
     def allow_once(self, job_id: str) -> None:
+        from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
         self._command(msg.AllowOnce(job_id))
 
     def adopt_request(self, job_id: str, request_id: str) -> None:
+        from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
         self._command(msg.AdoptRequest(job_id, request_id))
 
     def move_to_front(self, job_id: str) -> None:
+        from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
         self._command(msg.MoveToFront(job_id))
 
     def reorder(self, job_id: str, after: str = "", before: str = "") -> None:
+        from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
         self._command(msg.Reorder(job_id, after, before))
 
     def cancel_batch(self, batch_id: str) -> None:
+        from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
         self._command(msg.CancelBatch(batch_id))
 
     def cancel(self, job_id: str) -> None:
+        from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
         self._command(msg.Cancel(job_id))
 
     def redownload(self, job_id: str) -> None:
+        from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
         self._command(msg.Redownload(job_id))
 
     def cancel_all(self) -> None:
+        from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
         self._command(msg.CancelAll())
 
     def configure(self, *, concurrency: int, price_per_image: float | None,
                   budget: Budget | None = None) -> None:
+        from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
         self.concurrency = max(1, concurrency)
         self.price_per_image = price_per_image
         # A restarted child is built from the config: it starts with these settings too.
@@ -227,11 +246,13 @@ class EngineProcess(StartGate):
 
     def active_jobs(self, timeout: float = 10.0) -> list[str]:
         """Ids of jobs not yet finished (a snapshot, asked of the child)."""
+        from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
         value = self._ask(msg.AskActive, "active_jobs", timeout)
         return list(value) if isinstance(value, tuple) else []
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until no job is running; False on timeout."""
+        from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
         try:
             answer = self._ask(lambda call_id: msg.AskIdle(call_id, timeout), "wait_idle",
                                None if timeout is None else timeout + 5)
@@ -353,6 +374,9 @@ class EngineProcess(StartGate):
             except Exception:  # an unpicklable message is a bug in the child: keep reading
                 log.exception("an unreadable message from the engine process")
                 continue
+            # Only now: unpickling the first report has imported the messages, after the
+            # window's paint (imported when the thread starts, they cost its build ~10 ms).
+            from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415
             if isinstance(report, msg.Stopped):
                 stopped = True
                 break
@@ -367,6 +391,7 @@ class EngineProcess(StartGate):
         self._child_died(process)
 
     def _handle(self, report: msg.Report) -> None:
+        from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
         match report:
             case msg.Events(events):
                 if self._unconfirmed:
@@ -389,6 +414,7 @@ class EngineProcess(StartGate):
                 pass  # handled by _read
 
     def _answer_key(self, call_id: int) -> None:
+        from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
         try:
             key = self._keys()
         except Exception:  # the key store says why in its own log; the job fails on "no key"
@@ -557,6 +583,7 @@ class _Link:
         self._events.put(event)
 
     def _send_events(self) -> None:
+        from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
         while True:
             first = self._events.get()
             if first is None:
@@ -578,6 +605,7 @@ class _Link:
 
     def ask_key(self) -> str | None:
         """The engine's key source (runs in a worker thread): ask the parent and wait."""
+        from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
         reply = self._keys.ask(lambda call_id: self.send(msg.KeyRequest(call_id)), KEY_WAIT_S)
         key = reply.value if reply is not None else None
         register_secret(key)  # redacted from this process's log records too
@@ -595,6 +623,7 @@ class _ForwardLogs(logging.Handler):
         self._link = link
 
     def emit(self, record: logging.LogRecord) -> None:
+        from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
         try:
             text = self.format(record)
         except Exception:  # noqa: BLE001 - a bad record must not kill a job's thread
@@ -604,6 +633,7 @@ class _ForwardLogs(logging.Handler):
 
 def serve(conn: Connection, config: EngineConfig, log_level: int) -> None:
     """The child process's main: build the engine, then obey the parent until told to stop."""
+    from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
     # Below the window's priority, before any thread starts (each inherits it): when both
     # want a core, the window's GUI thread gets it (see lower_process_priority).
     lower_process_priority()
@@ -655,6 +685,7 @@ def _enable_faulthandler(path: Path | None) -> None:
 
 
 def _obey(engine: JobEngine, link: _Link, command: msg.Command) -> None:
+    from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
     try:
         match command:
             case msg.Submit(job_id, request, resent):
@@ -684,6 +715,7 @@ def _obey(engine: JobEngine, link: _Link, command: msg.Command) -> None:
 def _obey_batch(engine: JobEngine, command: msg.SubmitBatch | msg.PauseSending
                 | msg.MoveToFront | msg.Reorder | msg.CancelBatch) -> None:
     """The batch and queue-control commands."""
+    from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
     match command:
         case msg.SubmitBatch(batch_id, job_ids, requests, label, resent):
             engine.submit_batch(requests, label=label, batch_id=batch_id, job_ids=job_ids,
@@ -700,6 +732,7 @@ def _obey_batch(engine: JobEngine, command: msg.SubmitBatch | msg.PauseSending
 
 def _obey_job(engine: JobEngine, command: msg.Cancel | msg.Redownload | msg.CancelAll) -> None:
     """Cancel a job or all, re-download one."""
+    from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
     match command:
         case msg.Cancel(job_id):
             engine.cancel(job_id)
@@ -712,6 +745,7 @@ def _obey_job(engine: JobEngine, command: msg.Cancel | msg.Redownload | msg.Canc
 def _obey_money(engine: JobEngine,
                 command: msg.ResumeAfterLock | msg.AllowOnce | msg.AdoptRequest) -> None:
     """The user's answers to what holds money back: a lock, a budget cap, a lost submit."""
+    from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
     match command:
         case msg.ResumeAfterLock():
             engine.resume_after_lock()
@@ -722,6 +756,7 @@ def _obey_money(engine: JobEngine,
 
 
 def _answer_call(engine: JobEngine, link: _Link, call: msg.AskIdle | msg.AskActive) -> None:
+    from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
     try:
         value: bool | tuple[str, ...] = (
             engine.wait_idle(call.timeout) if isinstance(call, msg.AskIdle)
