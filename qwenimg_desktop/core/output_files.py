@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Final
 
 from qwenimg_desktop.core.errors import DiskFull, UserError
-from qwenimg_desktop.core.store.export import safe_stem
 from qwenimg_desktop.core.store.files import atomic_write_bytes
+from qwenimg_desktop.core.store.stems import safe_stem
 
 DEFAULT_TEMPLATE: Final = "{date}_{time}_{prompt}_{seed}-{index}"
 MAX_TEMPLATE_CHARS: Final = 200

@@ -19,11 +19,12 @@ from qwenimg_desktop.core.store.consistency import (
     open_history,
     regenerate_thumbnails,
 )
-from qwenimg_desktop.core.store.export import export_to_folder, export_to_zip, safe_stem
+from qwenimg_desktop.core.store.export import export_to_folder, export_to_zip
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.metadata import read_metadata
 from qwenimg_desktop.core.store.queries import HistoryQuery
+from qwenimg_desktop.core.store.stems import safe_stem
 from qwenimg_desktop.core.store.trash import Trash, trash_dir
 from tests.history.conftest import Clock
 

@@ -251,3 +251,14 @@ def test_the_window_process_loads_the_engines_messages_with_the_first_one(tmp_pa
                          env={**os.environ, "HOME": str(tmp_path / "home")},
                          capture_output=True, text=True, check=True, timeout=120).stdout.split()
     assert out == ["False", "True", "EngineReady", "[]"]
+
+
+def test_the_window_process_loads_the_historys_export_and_records_on_first_use() -> None:
+    """The settings check the output folder's name template with ``safe_stem`` (its own module)
+    and the library pane imports and exports on a click: neither loads the export, the
+    transfer or the history's records (their dataclasses, ~5 ms) before the window's paint."""
+    loaded = _loaded_after("import qwenimg_desktop.app.runtime")
+    assert "qwenimg_desktop.core.store.stems" in loaded
+    later = {"qwenimg_desktop.core.store.export", "qwenimg_desktop.core.store.transfer",
+             "qwenimg_desktop.core.store.records"}
+    assert not later & loaded

@@ -5,26 +5,18 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import time
-import unicodedata
 import uuid
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from qwenimg_desktop.core.errors import UserError
 from qwenimg_desktop.core.store.files import DataLayout, atomic_write_bytes, fsync_dir
 from qwenimg_desktop.core.store.records import ImageRecord, JobRecord
-
-MAX_STEM_BYTES: Final = 100
-"""UTF-8 bytes of a file name stem (names are at most 255 bytes on common file systems)."""
-_RESERVED: Final = frozenset(
-    {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
-)
-_UNSAFE: Final = re.compile(r"[^\w\-]+", re.UNICODE)
+from qwenimg_desktop.core.store.stems import MAX_STEM_BYTES, safe_stem
 
 
 class ExportError(UserError):
@@ -41,23 +33,6 @@ class ExportResult:
     files: tuple[str, ...]
     skipped: tuple[str, ...]
     """Images that were missing on disk (listed as ``<job id>-<index>``)."""
-
-
-def safe_stem(text: str, *, max_bytes: int = MAX_STEM_BYTES) -> str:
-    """A file-name stem from free text: letters and digits of any script, ``-`` and ``_`` only.
-
-    Never empty, never a Windows reserved device name, at most ``max_bytes`` UTF-8 bytes.
-    """
-    normal = unicodedata.normalize("NFC", text)
-    stem = _UNSAFE.sub("-", normal).strip("-_")
-    stem = re.sub(r"-{2,}", "-", stem)
-    encoded = stem.encode()[:max_bytes]
-    stem = encoded.decode("utf-8", "ignore").strip("-_")
-    if not stem:
-        stem = "image"
-    if stem.split(".")[0].lower() in _RESERVED:
-        stem = f"_{stem}"
-    return stem
 
 
 def _unique(stem: str, ext: str, taken: set[str]) -> str:

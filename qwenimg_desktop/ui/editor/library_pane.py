@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
 from qwenimg_desktop.core.errors import QwenImgError
 from qwenimg_desktop.core.store.library import LibraryError
 from qwenimg_desktop.core.store.snippets import Snippet, validated
-from qwenimg_desktop.core.store.transfer import ImportResult, import_file, write_export
 from qwenimg_desktop.ui.history.tag_editor import TagCompleter
 from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import heading_label, plain_label, plain_tooltip
@@ -42,6 +41,7 @@ from qwenimg_desktop.ui.workers import Workers
 
 if TYPE_CHECKING:
     from qwenimg_desktop.core.store.history import HistoryStore
+    from qwenimg_desktop.core.store.transfer import ImportResult
 
 log = logging.getLogger("qwenimg.ui.library")
 
@@ -311,12 +311,16 @@ class LibraryPane(QWidget):
 
     def export_to(self, path: Path) -> None:
         """Write the library, collections, tags and ratings (no generations) as JSON."""
+        # Loaded on first use: with it the history's records, not before the window's paint
+        from qwenimg_desktop.core.store.transfer import write_export  # noqa: PLC0415
         self._call(lambda store: write_export(store, path, jobs=False),
                    lambda _: self.message.emit(
                        translate("Library", "Library exported to {path}.").format(path=path)))
 
     def import_from(self, path: Path) -> None:
         """Add the snippets, collections, tags and ratings of an export file."""
+        from qwenimg_desktop.core.store.transfer import import_file  # noqa: PLC0415 - as above
+
         def done(result: ImportResult) -> None:
             self.message.emit(translate(
                 "Library", "Imported {snippets} snippet(s) and {collections} collection(s) from "

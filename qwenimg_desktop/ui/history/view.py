@@ -28,13 +28,13 @@ from qwenimg_desktop.core.store.consistency import (
     check_files,
     unreadable_image,
 )
-from qwenimg_desktop.core.store.export import safe_stem
 from qwenimg_desktop.core.store.grids import is_contact_sheet
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.job_flags import JobFlags
 from qwenimg_desktop.core.store.library import CollectionInfo
 from qwenimg_desktop.core.store.queries import HistoryQuery
 from qwenimg_desktop.core.store.records import MAX_NOTE_CHARS, JobRecord
+from qwenimg_desktop.core.store.stems import safe_stem
 from qwenimg_desktop.core.store.trash import DeletedBatch, FileMover
 from qwenimg_desktop.ui.history.collections_sidebar import CollectionsSidebar
 from qwenimg_desktop.ui.history.compare import CompareView
