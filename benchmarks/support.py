@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import platform
 import resource
@@ -10,6 +11,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
@@ -259,6 +261,7 @@ class WindowSession:
         assert engine is not None
         self.spin_until(lambda: engine.ready, 120)
         heap.settle()
+        self.together = _TogetherPeak().start()
 
     def spin_until(self, predicate: Callable[[], bool], timeout: float) -> None:
         """Run the event loop until ``predicate()`` is true; RuntimeError after ``timeout`` s."""
@@ -310,9 +313,62 @@ class WindowSession:
         return parts
 
     def close(self) -> None:
+        self.together.stop()
         self.win.close()
         self.runtime.close()
         self._tmp.cleanup()
+
+
+class _TogetherPeak:
+    """The largest resident size of the window's process and its children *at one moment*,
+    sampled every 20 ms from a daemon thread (Linux /proc; 0 elsewhere).
+
+    :meth:`WindowSession.peak_rss_mb` (the figure goal 5 is judged on) adds each process's own
+    peak, and those come at different times: the window's when the jobs finish and their
+    images are shown, the engine's ~10 s later while it makes the thumbnails one by one. This
+    is the memory the machine had to give the app at once (within the sampling interval: a
+    peak shorter than 20 ms can be missed, so it can read a little low)."""
+
+    def __init__(self) -> None:
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss-together", daemon=True)
+
+    def start(self) -> _TogetherPeak:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        page_mb = os.sysconf("SC_PAGE_SIZE") / 2**20 if hasattr(os, "sysconf") else 0.0
+        pids: list[str] = []
+        for sample in itertools.count():
+            if self._stop.wait(0.02):
+                return
+            if sample % 50 == 0:  # the children once a second, not each sample (its CPU)
+                pids = ["self", *(str(p) for p in _own_children() if p not in _EMULATOR_PIDS)]
+            total = 0.0
+            for pid in pids:
+                try:
+                    total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page_mb
+                except (OSError, ValueError, IndexError):
+                    continue
+            self.peak_mb = max(self.peak_mb, total)
+
+
+def _own_children() -> list[int]:
+    """This process's children from its threads' ``children`` files (cheaper than a walk of
+    /proc; Linux with CONFIG_PROC_CHILDREN, else the walk)."""
+    found: list[int] = []
+    try:
+        for task in Path("/proc/self/task").iterdir():
+            found.extend(int(p) for p in (task / "children").read_text().split())
+    except (OSError, ValueError):
+        return _child_pids()
+    return found
 
 
 def _child_pids() -> list[int]:

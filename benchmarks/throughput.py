@@ -227,6 +227,7 @@ def run_app(url: str, jobs: int, images: int, *, in_thread: bool = False,  # noq
     busy = sorted((b - a) * 1000 for a, b in itertools.pairwise(cpu))
     result = {
         "total_s": total, "rss_mb": rss, "engine_rss_mb": engine_rss, "rss_parts": rss_parts,
+        "rss_together_mb": session.together.peak_mb,
         "completed": completed, "history_rows": history_rows,
         "thumbs_done_s": thumbs_done,
         "max_gap_ms": gaps[-1], "p99_gap_ms": gaps[int(len(gaps) * 0.99)],
@@ -420,6 +421,9 @@ def _print_details(results: list[tuple[str, str, dict[str, Any]]]) -> None:
                       f"peak RSS of child processes {r['engine_rss_mb']:.1f} MB (in the total)")
             print(f"{column} {name}: peak RSS by process: "
                   + "; ".join(f"{k} {v}" for k, v in r["rss_parts"].items()))
+            print(f"{column} {name}: peak RSS of the processes together, sampled every 20 ms: "
+                  f"{r['rss_together_mb']:.1f} MB (the table's figure adds each process's own "
+                  "peak, reached at different times)")
             for line in r.get("samples", []):
                 print(f"{column} {name}: {line}")
             if r.get("history_rows"):
