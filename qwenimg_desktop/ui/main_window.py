@@ -36,7 +36,6 @@ from qwenimg_desktop.core.pricing import CachedPrice, PriceBook, as_of
 from qwenimg_desktop.core.settings import DraftSnapshot, ParamValues, ThemeChoice
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.snippets import Snippet
-from qwenimg_desktop.core.store.spend import SpendSummary, day_start, month_start, summarise
 from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.accessibility import name_widgets
 from qwenimg_desktop.ui.account_banner import AccountLockedBanner
@@ -68,6 +67,7 @@ from qwenimg_desktop.ui.user_files import UserFiles
 if TYPE_CHECKING:
     from qwenimg_desktop.core.store.history import HistoryStore
     from qwenimg_desktop.core.store.records import JobRecord
+    from qwenimg_desktop.core.store.spend import SpendSummary
 
     # The dialogs load when first opened (each one in the method that opens it): none of them
     # is on screen when the window first paints (tests/ui/test_composition_root.py).
@@ -364,6 +364,12 @@ class MainWindow(QMainWindow):
         if budget == Budget():
             return True
         store = (self.services.history_store or _no_history)()
+        # The spend's module (its dataclasses) loads on the first check, not before the paint
+        from qwenimg_desktop.core.store.spend import (  # noqa: PLC0415
+            SpendSummary,
+            month_start,
+            summarise,
+        )
         spent = (summarise(store.spend_ledger(since=month_start())) if store is not None
                  else SpendSummary())  # today and this month: this month's jobs are enough
         decision = check_budget(cost_usd, images, spent_today=spent.today,
@@ -1057,6 +1063,7 @@ class MainWindow(QMainWindow):
             self._spend_again = True
             return
         self._spend_reading, self._spend_again = True, False
+        from qwenimg_desktop.core.store.spend import day_start, summarise  # noqa: PLC0415 - above
         self.services.workers.run(lambda: summarise(store.spend_entries(since=day_start())),
                                   self._show_spend,
                                   self._spend_failed)
