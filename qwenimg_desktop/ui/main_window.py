@@ -35,7 +35,6 @@ from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.pricing import CachedPrice, PriceBook, as_of
 from qwenimg_desktop.core.settings import DraftSnapshot, ParamValues, ThemeChoice
 from qwenimg_desktop.core.store.files import DataLayout
-from qwenimg_desktop.core.store.snippets import Snippet
 from qwenimg_desktop.ui import messages
 from qwenimg_desktop.ui.accessibility import name_widgets
 from qwenimg_desktop.ui.account_banner import AccountLockedBanner
@@ -67,6 +66,7 @@ from qwenimg_desktop.ui.user_files import UserFiles
 if TYPE_CHECKING:
     from qwenimg_desktop.core.store.history import HistoryStore
     from qwenimg_desktop.core.store.records import JobRecord
+    from qwenimg_desktop.core.store.snippets import Snippet
     from qwenimg_desktop.core.store.spend import SpendSummary
 
     # The dialogs load when first opened (each one in the method that opens it): none of them
@@ -1260,6 +1260,7 @@ class MainWindow(QMainWindow):
 
     def save_selection_as_snippet(self) -> SnippetDialog:
         """The editor's selection (or whole prompt) in a snippet dialog, with the parameters."""
+        from qwenimg_desktop.core.store.snippets import Snippet  # noqa: PLC0415 - on first use
         selected = self.editor.editor.textCursor().selectedText().replace("\u2029", "\n")
         body = selected or self.editor.editor.toPlainText()
         negative = "" if selected else self.editor.negative.edit.toPlainText()
@@ -1269,6 +1270,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def save_prompt_as_snippet(self, prompt: str, negative: str) -> SnippetDialog:
+        from qwenimg_desktop.core.store.snippets import Snippet  # noqa: PLC0415 - on first use
         return self._snippet_dialog(Snippet(name="", body=prompt, negative_prompt=negative),
                                     with_params=False)
 

@@ -255,11 +255,14 @@ def test_the_window_process_loads_the_engines_messages_with_the_first_one(tmp_pa
 
 def test_the_window_process_loads_the_historys_export_and_records_on_first_use() -> None:
     """The settings check the output folder's name template with ``safe_stem`` (its own module),
-    the library pane imports and exports on a click, the spend is read from the history: none
-    of them loads the export, the transfer, the history's records or the spend (their
-    dataclasses, ~6 ms) before the window's paint."""
+    the library pane imports and exports on a click, the spend is read from the history, a
+    snippet or a tag is checked when edited: none of them loads the export, the transfer, the
+    history's records, the spend, the library or its queries (their dataclasses, ~10 ms)
+    before the window's paint."""
     loaded = _loaded_after("import qwenimg_desktop.app.runtime")
     assert "qwenimg_desktop.core.store.stems" in loaded
     later = {"qwenimg_desktop.core.store.export", "qwenimg_desktop.core.store.transfer",
-             "qwenimg_desktop.core.store.records", "qwenimg_desktop.core.store.spend"}
+             "qwenimg_desktop.core.store.records", "qwenimg_desktop.core.store.spend",
+             "qwenimg_desktop.core.store.library", "qwenimg_desktop.core.store.queries",
+             "qwenimg_desktop.core.store.snippets"}
     assert not later & loaded

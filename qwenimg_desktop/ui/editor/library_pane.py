@@ -32,8 +32,6 @@ from PySide6.QtWidgets import (
 )
 
 from qwenimg_desktop.core.errors import QwenImgError
-from qwenimg_desktop.core.store.library import LibraryError
-from qwenimg_desktop.core.store.snippets import Snippet, validated
 from qwenimg_desktop.ui.history.tag_editor import TagCompleter
 from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import heading_label, plain_label, plain_tooltip
@@ -41,6 +39,7 @@ from qwenimg_desktop.ui.workers import Workers
 
 if TYPE_CHECKING:
     from qwenimg_desktop.core.store.history import HistoryStore
+    from qwenimg_desktop.core.store.snippets import Snippet
     from qwenimg_desktop.core.store.transfer import ImportResult
 
 log = logging.getLogger("qwenimg.ui.library")
@@ -98,6 +97,9 @@ class SnippetDialog(QDialog):
 
     def snippet(self, params: dict[str, Any] | None = None) -> Snippet:
         """The edited snippet (validated); ``params`` are used when the box is ticked."""
+        # The library's modules (with the history's queries: 7 dataclasses) load when a
+        # snippet is first edited or the history opens, not before the window's paint
+        from qwenimg_desktop.core.store.snippets import Snippet, validated  # noqa: PLC0415
         keep = params if self._params_available else self._snippet.params
         return validated(Snippet(
             name=self.name.text(), body=self.body.toPlainText(),
@@ -108,6 +110,7 @@ class SnippetDialog(QDialog):
             updated_at=self._snippet.updated_at, uses=self._snippet.uses))
 
     def _accept(self) -> None:
+        from qwenimg_desktop.core.store.library import LibraryError  # noqa: PLC0415 - as above
         try:
             self.snippet()
         except LibraryError as exc:
@@ -346,6 +349,8 @@ class LibraryPane(QWidget):
     # ---- plumbing ------------------------------------------------------------------------------
 
     def _call(self, fn: Callable[[HistoryStore], Any], on_done: Callable[[Any], object]) -> None:
+        from qwenimg_desktop.core.store.library import LibraryError  # noqa: PLC0415 - as above
+
         def work() -> Any:
             # The engine opens the database at start; wait for it here, off the GUI thread.
             deadline = time.monotonic() + STORE_WAIT_S

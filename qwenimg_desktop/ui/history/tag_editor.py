@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from qwenimg_desktop.core.store.library import LibraryError, split_tags
 from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import plain_label
 
@@ -86,6 +85,8 @@ class TagEditor(QDialog):
 
     def changes(self) -> tuple[list[str], list[str]]:
         """(tags to add, tags to remove); raises LibraryError for a malformed tag."""
+        # Not before the window's paint: with the history's queries, 7 dataclasses
+        from qwenimg_desktop.core.store.library import split_tags  # noqa: PLC0415
         now = split_tags(self.edit.text())
         lowered = {t.casefold() for t in now}
         before = {t.casefold() for t in self._initial}
@@ -94,6 +95,7 @@ class TagEditor(QDialog):
         return added, removed
 
     def _accept(self) -> None:
+        from qwenimg_desktop.core.store.library import LibraryError  # noqa: PLC0415 - as above
         try:
             self.changes()
         except LibraryError as exc:
