@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -30,6 +31,10 @@ from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import plain_label
 
 DEBOUNCE_MS: Final = 250
+SEARCH_MIN_CHARS: Final = 16
+"""The search field is never narrower than this many average characters (and the tags field
+than half of it): in one row with the filters, 1366 px squeezed it to "Sea…" once the count
+read "100,000 found"."""
 # Labels marked for the catalog here and translated when the combo boxes are filled.
 _STATES: Final = [
     (str(QT_TRANSLATE_NOOP("Filters", "All states")), None),
@@ -131,8 +136,7 @@ class SearchBar(QWidget):
         self.tag_match = self._combo(_TAG_MATCH)
         self.rating = self._combo(_RATINGS)
         self.collection: int | None = None
-        self.group = QCheckBox(translate(
-            "Filters", "▦ Group"), self)  # short: the filter row is full at 1366 px
+        self.group = QCheckBox(translate("Filters", "▦ Group"), self)
         self.group.setObjectName("groupBatches")
         self.group.setAccessibleName(translate("Filters", "Group batches"))
         self.group.setToolTip(translate(
@@ -169,15 +173,31 @@ class SearchBar(QWidget):
         self.group.toggled.connect(self.emit_now)
         self.date_from.dateChanged.connect(self.emit_now)
         self.date_to.dateChanged.connect(self.emit_now)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.text, 3)
-        row.addWidget(self.tags, 2)
-        for widget in (self.tag_match, self.rating, self.state, self.endpoint, self.favourite,
-                       self.group, self.batch_chip, self.format,
-                       self.aspect, self.size_box, self.date_from, self.date_to,
-                       self.result_label):
-            row.addWidget(widget)
+        self._lay_out()
+
+    def _lay_out(self) -> None:
+        """Two rows: what is searched (text, tags, rating, favourites) and the count, then
+        what the generations were (state, model, format, shape, size, date). Fifteen controls
+        in one row left the search field a few characters wide at 1366 px."""
+        chars = self.text.fontMetrics().averageCharWidth()
+        self.text.setMinimumWidth(chars * SEARCH_MIN_CHARS)
+        self.tags.setMinimumWidth(chars * SEARCH_MIN_CHARS // 2)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        first, second = QHBoxLayout(), QHBoxLayout()
+        rows.addLayout(first)
+        rows.addLayout(second)
+        first.addWidget(self.text, 3)
+        first.addWidget(self.tags, 2)
+        searched: list[QWidget] = [self.tag_match, self.rating, self.favourite, self.group,
+                                   self.batch_chip, self.result_label]
+        made: list[QWidget] = [self.state, self.endpoint, self.format, self.aspect,
+                               self.size_box, self.date_from, self.date_to]
+        for widget in searched:
+            first.addWidget(widget)
+        for widget in made:
+            second.addWidget(widget)
+        second.addStretch(1)
 
     def __repr__(self) -> str:
         return f"<SearchBar {self.query()!r}>"
