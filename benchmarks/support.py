@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
@@ -319,7 +319,27 @@ class WindowSession:
         self._tmp.cleanup()
 
 
-class _TogetherPeak:
+class _SamplerThread:
+    """A daemon thread that runs :meth:`_run` until :meth:`stop`: the lifecycle the
+    benchmarks' samplers share (memory together, GUI stacks, the gap watchdog)."""
+
+    def __init__(self, name: str) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
+class _TogetherPeak(_SamplerThread):
     """The largest resident size of the window's process and its children *at one moment*,
     sampled every 20 ms from a daemon thread (Linux /proc; 0 elsewhere).
 
@@ -330,17 +350,8 @@ class _TogetherPeak:
     peak shorter than 20 ms can be missed, so it can read a little low)."""
 
     def __init__(self) -> None:
+        super().__init__("rss-together")
         self.peak_mb = 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="rss-together", daemon=True)
-
-    def start(self) -> _TogetherPeak:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
 
     def _run(self) -> None:
         page_mb = os.sysconf("SC_PAGE_SIZE") / 2**20 if hasattr(os, "sysconf") else 0.0
@@ -411,7 +422,7 @@ def _peak_rss_of(pid: int) -> float:
 
 # ---- where the GUI thread's time goes: a sampling profiler for the worst gaps ---------------
 
-class StackSampler:
+class StackSampler(_SamplerThread):
     """Samples the GUI thread's Python stack every ``interval`` s from a daemon thread
     (``BENCH_SAMPLE=1`` in the GUI benchmarks), with the thread that ran Python last: after
     the run, :meth:`report` names what the GUI thread was doing during the longest gaps.
@@ -423,23 +434,12 @@ class StackSampler:
     """
 
     def __init__(self, interval: float = 0.001, depth: int = 8) -> None:
-        import threading
-
+        super().__init__("bench-sampler")
         self._threading = threading
         self._gui = threading.get_ident()
         self._interval = interval
         self._depth = depth
-        self._stop = threading.Event()
         self.samples: list[tuple[float, tuple[str, ...]]] = []
-        self._thread = threading.Thread(target=self._run, name="bench-sampler", daemon=True)
-
-    def start(self) -> StackSampler:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
 
     def _run(self) -> None:
         me = self._threading.get_ident()
@@ -515,7 +515,7 @@ class GuiProfiling:
 
 # ---- who blocked the GUI thread: a watchdog for gaps the GUI thread did not spend working ----
 
-class GapWatchdog:
+class GapWatchdog(_SamplerThread):
     """Names what happened while the GUI thread was away from its event loop for more than
     ``threshold_ms`` (``BENCH_WATCHDOG=MS`` in the GUI benchmarks; off by default).
 
@@ -532,8 +532,7 @@ class GapWatchdog:
 
     def __init__(self, threshold_ms: float = 40.0, poll_s: float = 0.004,
                  snapshot_every: int = 5) -> None:
-        import threading
-
+        super().__init__("bench-watchdog")
         self._threading = threading
         self.threshold_s = threshold_ms / 1000
         self._poll_s = poll_s
@@ -541,12 +540,10 @@ class GapWatchdog:
         self._gui_ident = threading.get_ident()
         self._gui_tid = threading.get_native_id()
         self.last = time.perf_counter()
-        self._stop = threading.Event()
         self._gc: list[tuple[float, float, int, str]] = []  # start, end, generation, thread
         self._gc_started: dict[int, float] = {}
         self.gaps: list[dict[str, Any]] = []
         self._dumps = 0
-        self._thread = threading.Thread(target=self._run, name="bench-watchdog", daemon=True)
 
     def tick(self) -> None:
         """The GUI thread is in its event loop (call from the probe timer)."""
@@ -557,14 +554,12 @@ class GapWatchdog:
 
         gc.callbacks.append(self._on_gc)
         self.last = time.perf_counter()
-        self._thread.start()
-        return self
+        return super().start()
 
     def stop(self) -> None:
         import gc
 
-        self._stop.set()
-        self._thread.join(5)
+        super().stop()
         with suppress(ValueError):
             gc.callbacks.remove(self._on_gc)
 
