@@ -290,9 +290,9 @@ def test_damaged_pages_are_detected(data_layout: DataLayout, make_job: MakeJob,
         opened.store.close()
 
 
-def _jobs_without_files(store: HistoryStore, make_job: MakeJob) -> list[str]:
-    """Three jobs of two images each, their image files deleted."""
-    jobs = [make_job(f"job {n}", images=2) for n in range(3)]
+def _jobs_without_files(store: HistoryStore, make_job: MakeJob, count: int = 3) -> list[str]:
+    """``count`` jobs of two images each, their image files deleted."""
+    jobs = [make_job(f"job {n}", images=2) for n in range(count)]
     for job in jobs:
         record = store.get(job)
         assert record is not None
@@ -324,12 +324,7 @@ def test_the_file_check_keeps_a_few_bytes_per_missing_job(
     """The report the window keeps: a history whose files were moved away flags every job
     (97,297 at 100,000 generations); an object per missing image was ~37 MB of the window's
     memory, most of it never given back. Now ~17 bytes a job, whatever its images."""
-    jobs = [make_job(f"job {n}", images=2) for n in range(200)]
-    for job in jobs:
-        record = store.get(job)
-        assert record is not None
-        for image in record.images:
-            store.layout.absolute(image.path).unlink()
+    jobs = _jobs_without_files(store, make_job, 200)
     check_files(store)  # the statement cache and the like, made once
     tracemalloc.start()
     try:

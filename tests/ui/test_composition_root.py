@@ -153,6 +153,12 @@ def test_switching_to_demo_ends_the_old_window_with_the_same_teardown(
     qtbot.addWidget(runtime.window)
 
 
+def _printed_by(code: str) -> list[str]:
+    """The words ``code`` prints, run in a fresh interpreter (nothing of this one loaded)."""
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, check=True, timeout=60).stdout.split()
+
+
 def test_the_window_process_builds_no_validator_for_fal_answers_until_one_is_read() -> None:
     """fal's answers are read in the engine's process: their validators (``defer_build``) are
     not built when the window's process imports the endpoints that name them."""
@@ -163,8 +169,7 @@ def test_the_window_process_builds_no_validator_for_fal_answers_until_one_is_rea
             "print(len(models), sum(m.__pydantic_complete__ for m in models))\n"
             "status = protocol.QueueStatus.model_validate({'status': 'IN_QUEUE'})\n"
             "print(status.status, protocol.QueueStatus.__pydantic_complete__)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         check=True, timeout=60).stdout.split()
+    out = _printed_by(code)
     assert int(out[0]) >= 5
     assert out[1:] == ["0", "IN_QUEUE", "True"]
 
@@ -224,8 +229,7 @@ def test_the_window_process_builds_no_validator_for_what_its_start_up_does_not_c
             "print(*(m.__pydantic_complete__ for m in models))\n"
             "size = CustomSize.model_validate({'width': 1024, 'height': 768})\n"
             "print(size.width, CustomSize.__pydantic_complete__)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         check=True, timeout=60).stdout.split()
+    out = _printed_by(code)
     assert out == ["False", "False", "False", "False", "1024", "True"]
 
 
