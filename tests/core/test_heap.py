@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import linecache
 import subprocess
 import sys
 import weakref
@@ -41,6 +42,18 @@ def test_settle_collects_garbage_then_freezes_the_survivors() -> None:
     assert frozen > 0  # (the count can drop as frozen objects die by reference counting)
     assert not any(obj is survivor for obj in gc.get_objects())  # out of every generation
     assert survivor.other is survivor
+
+
+@pytest.mark.usefixtures("thawed")
+def test_settle_drops_the_source_lines_read_during_start_up() -> None:
+    """PySide6's import check reads every later module's source into ``linecache`` (12.7 MB of
+    strings once the window was ready); settling lets them go, and a traceback still reads
+    the lines it shows."""
+    assert linecache.getlines(heap.__file__)
+    assert heap.__file__ in linecache.cache
+    heap.settle()
+    assert linecache.cache == {}
+    assert linecache.getline(heap.__file__, 1).startswith('"""')  # read again when asked
 
 
 @pytest.mark.usefixtures("thawed")
