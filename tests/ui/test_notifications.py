@@ -119,7 +119,11 @@ class Clock:
 
 
 def _notifier(qtbot: QtBot, workers: Workers, bus: Bus, enabled: list[bool],
-              clock: Clock | None = None) -> tuple[Notifier, QWidget]:
+              clock: Clock | None = None, *, service: bool = True) -> tuple[Notifier, QWidget]:
+    """A notifier for a window never shown; ``service``: the notification server answers on
+    the bus (else nobody owns the name)."""
+    if service:
+        bus.start_server()
     window = QWidget()  # never shown: not the active window
     qtbot.addWidget(window)
     notifier = Notifier(window, window.windowIcon(), workers, lambda: enabled[0],
@@ -130,7 +134,6 @@ def _notifier(qtbot: QtBot, workers: Workers, bus: Bus, enabled: list[bool],
 
 def test_a_finished_job_is_notified_through_the_desktop_service(
         qtbot: QtBot, workers: Workers, bus: Bus) -> None:
-    bus.start_server()
     notifier, _window = _notifier(qtbot, workers, bus, [True])
     assert notifier.way == "desktop"
     assert notifier.job_ended("Images ready", "2 images: a <b>cat</b> & dog")
@@ -146,7 +149,6 @@ def test_a_finished_job_is_notified_through_the_desktop_service(
 
 
 def test_a_failed_job_is_urgent(qtbot: QtBot, workers: Workers, bus: Bus) -> None:
-    bus.start_server()
     notifier, _window = _notifier(qtbot, workers, bus, [True])
     assert notifier.job_ended("Job failed", "a cat", state=JobState.failed)
     hints = bus.next_call()["args"][6]
@@ -155,7 +157,6 @@ def test_a_failed_job_is_urgent(qtbot: QtBot, workers: Workers, bus: Bus) -> Non
 
 def test_turned_off_in_the_settings_nothing_is_sent(
         qtbot: QtBot, workers: Workers, bus: Bus) -> None:
-    bus.start_server()
     enabled = [False]
     notifier, _window = _notifier(qtbot, workers, bus, enabled)
     assert not notifier.job_ended("Images ready", "first")
@@ -168,7 +169,7 @@ def test_turned_off_in_the_settings_nothing_is_sent(
 def test_without_a_notification_service_the_tray_is_the_fallback(
         qtbot: QtBot, workers: Workers, bus: Bus) -> None:
     # A bus with nobody owning the name (and offscreen Qt has no tray): nothing is claimed sent.
-    notifier, _window = _notifier(qtbot, workers, bus, [True])
+    notifier, _window = _notifier(qtbot, workers, bus, [True], service=False)
     assert notifier.way == "none"
     assert not notifier.job_ended("Images ready", "1 image: cat")
     assert notifier.sent == []
@@ -176,7 +177,6 @@ def test_without_a_notification_service_the_tray_is_the_fallback(
 
 def test_a_service_that_goes_away_is_logged_not_raised(
         qtbot: QtBot, workers: Workers, bus: Bus) -> None:
-    bus.start_server()
     notifier, _window = _notifier(qtbot, workers, bus, [True])
     assert bus.server is not None
     bus.server.terminate()
@@ -212,7 +212,6 @@ def test_the_window_notifies_a_job_that_ends_in_the_background(
 
 def test_a_clicked_notification_brings_the_window_forward_on_its_job(
         qtbot: QtBot, workers: Workers, bus: Bus) -> None:
-    bus.start_server()
     clock = Clock()
     notifier, window = _notifier(qtbot, workers, bus, [True], clock)
     shown: list[str] = []
@@ -242,7 +241,6 @@ def _ended(notifier: Notifier, qtbot: QtBot, job_id: str,
 
 def test_jobs_ending_in_a_burst_update_one_notification(
         qtbot: QtBot, workers: Workers, bus: Bus) -> None:
-    bus.start_server()
     clock = Clock()
     notifier, _window = _notifier(qtbot, workers, bus, [True], clock)
     _ended(notifier, qtbot, "a")
@@ -267,7 +265,6 @@ def test_jobs_ending_in_a_burst_update_one_notification(
 
 def test_a_job_ending_after_the_notification_expired_gets_a_new_one(
         qtbot: QtBot, workers: Workers, bus: Bus) -> None:
-    bus.start_server()
     clock = Clock()
     notifier, _window = _notifier(qtbot, workers, bus, [True], clock)
     _ended(notifier, qtbot, "a")
@@ -281,7 +278,6 @@ def test_a_job_ending_after_the_notification_expired_gets_a_new_one(
 
 def test_a_clicked_notification_is_not_replaced(
         qtbot: QtBot, workers: Workers, bus: Bus) -> None:
-    bus.start_server()
     notifier, window = _notifier(qtbot, workers, bus, [True])
     shown: list[str] = []
     notifier.job_clicked.connect(shown.append)
@@ -299,7 +295,6 @@ def test_a_clicked_notification_is_not_replaced(
 
 def test_jobs_ending_before_the_id_is_known_are_held_then_sent_as_one(
         qtbot: QtBot, workers: Workers, bus: Bus) -> None:
-    bus.start_server()
     notifier, _window = _notifier(qtbot, workers, bus, [True])
     # All three on the GUI thread at once: the first Notify's answer cannot have come yet.
     assert notifier.job_ended("Images ready", "a", job_id="a")
@@ -330,7 +325,6 @@ def test_a_burst_tells_cancelled_and_unknown_jobs_from_failed_ones(
         qtbot: QtBot, workers: Workers, bus: Bus) -> None:
     """A job the user cancelled did not fail; one whose submit nobody knows reached fal is
     looked up, not failed either: the summary names each, and only the second is urgent."""
-    bus.start_server()
     clock = Clock()
     notifier, _window = _notifier(qtbot, workers, bus, [True], clock)
     _ended(notifier, qtbot, "a")
