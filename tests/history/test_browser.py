@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.store.history import HistoryStore
+from qwenimg_desktop.core.store.job_flags import JobFlags
 from qwenimg_desktop.core.store.queries import HistoryQuery
 from qwenimg_desktop.core.store.trash import trash_dir
 from qwenimg_desktop.ui.history import model as model_module
@@ -405,13 +406,16 @@ def test_the_tile_cache_is_bounded_by_bytes(qtbot: QtBot, tmp_path: Path) -> Non
 
 def test_the_missing_marks_are_nothing_for_the_collector_to_walk() -> None:
     """The file check of a 100,000-generation history flags ~97,000 jobs for the session: as a
-    frozenset each collection that reached them walked every id (~4 ms); the marks are a dict
-    of strings to None behind a read-only view, which CPython's collector does not track."""
-    ids = model_module.missing_ids([f"{n:032x}" for n in range(1000)])
-    assert "0" * 32 in ids
-    assert "x" not in ids
-    (inner,) = gc.get_referents(ids)
-    assert len(inner) == 1000
-    assert not gc.is_tracked(inner)
-    with pytest.raises(TypeError):
-        ids["y"] = None  # type: ignore[index]  # read-only: the model keeps it as given
+    frozenset each collection that reached them walked every id (~4 ms). The marks are JobFlags,
+    the ids packed in one bytes object the collector does not track, and the model keeps a copy
+    of them (``set_missing``) that shares the packed part and not the window's later changes."""
+    flags = JobFlags((f"{n:032x}", n % 2 == 0) for n in range(1000))
+    kept = flags.copy()
+    assert "0" * 32 in kept
+    assert "x" not in kept
+    assert len(kept) == 1000
+    tracked = [r for r in gc.get_referents(kept) if gc.is_tracked(r) and not isinstance(r, type)]
+    assert all(len(r) < 1000 for r in tracked)  # nothing per job for the collector to walk
+    del kept["0" * 32]
+    assert "0" * 32 not in kept
+    assert "0" * 32 in flags  # the copy is the model's own

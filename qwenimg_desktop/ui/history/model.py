@@ -14,12 +14,11 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import partial
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, Final
 
 from PySide6.QtCore import (
@@ -109,19 +108,6 @@ def snippet(prompt: str) -> str:
     return flat if len(flat) <= SNIPPET_CHARS else flat[:SNIPPET_CHARS - 1] + "…"
 
 
-MissingIds = Mapping[str, None]
-"""The ids of jobs with a missing file, as :func:`missing_ids` makes them."""
-
-
-def missing_ids(job_ids: Collection[str]) -> MissingIds:
-    """A read-only set of job ids that CPython's collector does not track (a dict of strings
-    to None): the start-up file check of a 100,000-generation history flags ~97,000 jobs, and
-    as a frozenset they were walked by every collection that reached them (~4 ms each).
-    Build it off the GUI thread when it is large; :meth:`HistoryModel.set_missing` keeps it as
-    it is."""
-    return MappingProxyType(dict.fromkeys(job_ids))
-
-
 class HistoryModel(QAbstractListModel):
     """List model of the history for one :class:`HistoryQuery`.
 
@@ -151,7 +137,7 @@ class HistoryModel(QAbstractListModel):
         self._cache: OrderedDict[str, JobSummary] = OrderedDict()
         self._tiles: dict[str, BatchTile] = {}
         self._faces: dict[str, TileFace] = {}
-        self._missing: MissingIds | JobFlags = missing_ids(())
+        self._missing = JobFlags()
         self._thumb_rows: dict[str, str] = {}
         # Blocks of rows read for painting, off the GUI thread. Normal priority: the tiles on
         # screen wait for it (a niced thread would be starved by any busy program).
@@ -414,17 +400,15 @@ class HistoryModel(QAbstractListModel):
                 index = self.index(row)
                 self.dataChanged.emit(index, index)
 
-    def set_missing(self, job_ids: Collection[str]) -> None:
+    def set_missing(self, jobs: JobFlags) -> None:
         """Jobs whose image files are gone (from the consistency check). Only the rows the
         model holds are re-read (a row loaded later reads its mark then): the start-up check
         of a 100,000-generation history flagged 97,297 jobs, and walking every one of them on
-        the GUI thread was most of a 170 ms stall while jobs ran (docs/performance.md)."""
-        new: MissingIds | JobFlags
-        if isinstance(job_ids, JobFlags):  # a copy: the caller's flags change later
-            new = job_ids.copy()  # (JobFlags shares its packed part: ~17 bytes a job)
-        else:
-            new = job_ids if isinstance(job_ids, MappingProxyType) else missing_ids(job_ids)
-        old, self._missing = self._missing, new
+        the GUI thread was most of a 170 ms stall while jobs ran (docs/performance.md). Kept
+        as a copy (the caller's flags change later), which shares the packed ids: one object
+        for the collector, not one per job."""
+        old, new = self._missing, jobs.copy()
+        self._missing = new
         held = self._rows.keys() | self._cache.keys() | self._tiles.keys()
         self.invalidate([job_id for job_id in held if (job_id in old) != (job_id in new)])
 
