@@ -2,7 +2,8 @@
 
 Compares our client (SSE stream; polling fallback at its default 0.2 s and at 0.1 s) with the
 official ``fal-client`` ``subscribe`` (polling every 0.1 s), on one in-process emulator, with the
-same jobs, in the same run. Prints a table of p50 / p95 / max in milliseconds.
+same jobs, in the same run. Prints a table of p50 / p95 / max in milliseconds for each column:
+"idle" (nothing added) and "loaded" (one CPU-bound process beside it, ``support.background_load``).
 
     .venv/bin/python -m benchmarks.completion_latency [--jobs 20]
 """
@@ -12,11 +13,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import time
 from collections.abc import Callable
 from typing import Any
 
+from benchmarks.support import LOAD_COLUMNS, background_load, load_average, machine, p50, p95
 from qwenimg_desktop.core.fal.client import QueueClient
 from qwenimg_desktop.core.fal.credentials import fixed_key
 from qwenimg_desktop.core.fal.protocol import ENDPOINT_ID, QueueStatus
@@ -78,35 +79,45 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, default=20)
     args = parser.parse_args()
+    print(machine())
+    for column in LOAD_COLUMNS:
+        with background_load(column == "loaded"):
+            rows = _measure_all(args.jobs)
+            load = load_average()
+        _print(f"[{column}, load average {load}]", rows, args.jobs)
+
+
+def _measure_all(jobs: int) -> list[tuple[str, list[float]]]:
     scenario = Scenario(queue_delay=0.0, run_time=0.3, max_running=4, log_steps=2)
     with EmulatorServer(scenario) as server:
         server.start()
-        rows = [
+        return [
             _measure(
                 "ours, SSE stream",
                 lambda: asyncio.run(_ours(server, use_stream=True, interval=0.2)),
-                args.jobs,
+                jobs,
             ),
             _measure(
                 "ours, polling 0.2 s (fallback)",
                 lambda: asyncio.run(_ours(server, use_stream=False, interval=0.2)),
-                args.jobs,
+                jobs,
             ),
             _measure(
                 "ours, polling 0.1 s",
                 lambda: asyncio.run(_ours(server, use_stream=False, interval=0.1)),
-                args.jobs,
+                jobs,
             ),
-            _measure("fal-client subscribe (0.1 s)", lambda: _fal_client(server), args.jobs),
+            _measure("fal-client subscribe (0.1 s)", lambda: _fal_client(server), jobs),
         ]
-    base = statistics.median(rows[-1][1])
-    print(f"completion detection delay, {args.jobs} jobs each (ms)")
+
+
+def _print(tag: str, rows: list[tuple[str, list[float]]], jobs: int) -> None:
+    base = p50(rows[-1][1])
+    print(f"{tag} completion detection delay, {jobs} jobs each (ms)")
     print(f"{'client':34} {'p50':>8} {'p95':>8} {'max':>8} {'p50 ratio':>10}")
     for name, values in rows:
-        p50 = statistics.median(values)
-        p95 = statistics.quantiles(values, n=20)[-1]
-        print(f"{name:34} {p50:8.2f} {p95:8.2f} {max(values):8.2f} {p50 / base:10.3f}")
-
+        print(f"{name:34} {p50(values):8.2f} {p95(values):8.2f} {max(values):8.2f} "
+              f"{p50(values) / base:10.3f}")
 
 if __name__ == "__main__":
     main()

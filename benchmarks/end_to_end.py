@@ -15,7 +15,10 @@ fal-client's). The emulated run time is stepped from trial to trial over one of 
 phase, as with real run times (at exactly 1 s they line up with it). Between trials each client
 is left idle (our thumbnail, made after ``Completed``, is not left running into the next trial).
 
-    .venv/bin/python -m benchmarks.end_to_end [--trials 30]
+Both columns are measured, each with its own emulator and clients: "idle" (nothing added) and
+"loaded" (one CPU-bound process beside them, ``support.background_load``).
+
+    .venv/bin/python -m benchmarks.end_to_end [--trials 30] [--column idle|loaded]
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ import httpx
 
 from benchmarks.support import (
     KEY,
+    LOAD_COLUMNS,
+    background_load,
     emulator_process,
     machine,
     p50,
@@ -147,7 +152,8 @@ LABELS = {"ours": "ours (JobEngine in a thread, SSE)",
           "theirs": "fal-client subscribe + httpx GET"}
 
 
-def _print_overheads(overheads: dict[str, list[tuple[float, float]]], load: float) -> None:
+def _print_overheads(tag: str, overheads: dict[str, list[tuple[float, float]]],
+                     load: float) -> None:
     theirs = [a + b for a, b in overheads["theirs"]]
     rows = []
     for name, pairs in overheads.items():
@@ -156,22 +162,31 @@ def _print_overheads(overheads: dict[str, list[tuple[float, float]]], load: floa
         rows.append([LABELS[name], p50(submit), p50(finish), p50(total),
                      statistics.fmean(total), p95(total), p50(total) / p50(theirs),
                      statistics.fmean(total) / statistics.fmean(theirs)])
-    print_table(f"\nclient overhead = everything but the emulated run (ms; {len(theirs)} trials, "
-                f"load average {load:.1f})",
+    print_table(f"\n{tag}client overhead = everything but the emulated run (ms; "
+                f"{len(theirs)} trials, load average {load:.1f})",
                 ["client", "submit → at the emulator p50", "completion → on disk p50",
                  "total p50", "total mean", "total p95", "ratio p50", "ratio mean"], rows)
     for name in ("ours", "child"):
         ratio = p50([a + b for a, b in overheads[name]]) / p50(theirs)
         verdict = "met" if ratio <= GOAL else "not met"
-        print(f"goal ≤ {GOAL}× fal-client's overhead, {LABELS[name]}: {ratio:.3f}× ({verdict})")
+        print(f"{tag}goal ≤ {GOAL}× fal-client's overhead, {LABELS[name]}: {ratio:.3f}× "
+              f"({verdict})")
 
 
 def main() -> None:
-    """Alternate ours and theirs; print the table."""
+    """Alternate ours and theirs, idle and then loaded; print each column's tables."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--trials", type=int, default=30)
+    parser.add_argument("--column", choices=LOAD_COLUMNS,
+                        help="measure only this column (default: both)")
     args = parser.parse_args()
     print(machine())
+    for column in (args.column,) if args.column else LOAD_COLUMNS:
+        with background_load(column == "loaded"):
+            _column(f"[{column}] ", args.trials)
+
+
+def _column(tag: str, trials: int) -> None:
     with (emulator_process(queue_delay=0.0, run_time=RUN_TIME, max_running=8, log_steps=4,
                            render_ahead=True) as url,
           tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp):
@@ -191,7 +206,7 @@ def main() -> None:
             for client in (ours, child, theirs):
                 client.settle()
             loads = []
-            for trial in range(args.trials):
+            for trial in range(trials):
                 run_time = RUN_TIME + PHASE_STEP * (trial % PHASES)
                 set_scenario(url, run_time=run_time)
                 runs: list[tuple[list[float], Ours | Theirs, str]] = [
@@ -205,20 +220,19 @@ def main() -> None:
             ours.close()
             child.close()
             theirs.close()
-    last = RUN_TIME + PHASE_STEP * (min(args.trials, PHASES) - 1)
-    print(f"emulated run time {RUN_TIME:.3f}–{last:.3f} s (+{PHASE_STEP * 1000:.0f} ms per "
-          f"trial, repeating every {PHASES}); queue delay 0; one 2048² PNG per job")
-    _print_overheads(overheads, statistics.fmean(loads))
+    last = RUN_TIME + PHASE_STEP * (min(trials, PHASES) - 1)
+    print(f"\n{tag}emulated run time {RUN_TIME:.3f}–{last:.3f} s (+{PHASE_STEP * 1000:.0f} ms "
+          f"per trial, repeating every {PHASES}); queue delay 0; one 2048² PNG per job")
+    _print_overheads(tag, overheads, statistics.fmean(loads))
     base = p50(other)
     print_table(
-        f"\nsubmit called → 2048² PNG on disk, minus the trial's emulated run time "
-        f"({args.trials} trials, ms; the client's clock, a check on the split above)",
+        f"\n{tag}submit called → 2048² PNG on disk, minus the trial's emulated run time "
+        f"({trials} trials, ms; the client's clock, a check on the split above)",
         ["client", "p50", "p95", "min", "p50 ratio"],
         [[LABELS["ours"], p50(mine), p95(mine), min(mine), p50(mine) / base],
          [LABELS["child"], p50(remote), p95(remote), min(remote), p50(remote) / base],
          [LABELS["theirs"], base, p95(other), min(other), 1.0]],
     )
-
 
 if __name__ == "__main__":
     main()

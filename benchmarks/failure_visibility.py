@@ -8,7 +8,9 @@ stall's start) to the engine's final event.
 
     .venv/bin/python -m benchmarks.failure_visibility [--stall]
 
-``--stall`` adds the stalled-stream row, which takes the real 45 s stall limit.
+``--stall`` adds the stalled-stream row, which takes the real 45 s stall limit. Both columns are
+measured: "idle" (nothing added) and "loaded" (one CPU-bound process beside it,
+``support.background_load``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.support import machine, print_table
+from benchmarks.support import LOAD_COLUMNS, background_load, load_average, machine, print_table
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.config import EngineConfig
 from qwenimg_desktop.core.jobs.engine import JobEngine
@@ -110,14 +112,15 @@ def main() -> None:
     if args.stall:
         kinds["stalled stream (no keep-alive)"] = {
             "run_time": 3.0, "stalled_stream": {"next_n": 1, "after_events": 2, "delay": 300}}
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, patch in kinds.items():
-            rows.append(_one(name, patch, Path(tmp)))
     print(machine())
-    print_table("Failure kinds: what the user sees, and when",
-                ["kind", "state", "shown", "result GETs", "seconds"], rows)
-
+    for column in LOAD_COLUMNS:
+        rows = []
+        with background_load(column == "loaded"), tempfile.TemporaryDirectory() as tmp:
+            for name, patch in kinds.items():
+                rows.append(_one(name, patch, Path(tmp)))
+            load = load_average()
+        print_table(f"[{column}, load average {load}] Failure kinds: what the user sees, and when",
+                    ["kind", "state", "shown", "result GETs", "seconds"], rows)
 
 if __name__ == "__main__":
     main()

@@ -96,9 +96,12 @@ def p50(values: Sequence[float]) -> float:
 
 
 def p95(values: Sequence[float]) -> float:
+    """The 95th percentile within the values measured: the "inclusive" method never reports a
+    figure above the largest one (the default "exclusive" method extrapolates past it when there
+    are fewer than 20 values, e.g. p95 7.6 ms with a maximum of 5.3 ms)."""
     if len(values) < 2:
         return max(values)
-    return statistics.quantiles(values, n=20)[-1]
+    return statistics.quantiles(values, n=20, method="inclusive")[-1]
 
 
 def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
