@@ -1,9 +1,10 @@
 """Start-up: cold process start → first paint, vs a bare PySide6 QMainWindow.
 
-Three figures per variant: the first window on screen (the app's start-up shell, painted before
+Four figures per variant: the first window on screen (the app's start-up shell, painted before
 the services load), the complete main window painted (editor, parameters, jobs, ready to type),
-and the history ready (the engine's start has finished in its own process and the window has
-its own connection to the journal: the History tab shows the history when opened). Beside the
+the history ready (the History tab has a connection to the journal and shows the history when
+opened: read-only while the engine checks the journal) and the history writable (the engine's
+start has finished in its own process and the window's connection writes). Beside the
 wall times, the CPU time the window's process used until then (all its threads): on a loaded
 machine the wall time is mostly waiting for a core, the CPU time is what the app spends.
 
@@ -55,7 +56,7 @@ def _settings(base: Path) -> None:
     settings.save(path)
 
 
-STAMPS = ("FIRST_PAINT", "WINDOW_PAINT", "HISTORY_READY")
+STAMPS = ("FIRST_PAINT", "WINDOW_PAINT", "HISTORY_READY", "HISTORY_WRITABLE")
 
 
 def _sample(args: list[str]) -> dict[str, tuple[float, float]]:
@@ -120,7 +121,10 @@ def main() -> None:
                 loads[column] = load_average()
     titles = {"FIRST_PAINT": "first paint of the first window",
               "WINDOW_PAINT": "first paint of the complete main window",
-              "HISTORY_READY": "history ready (engine started, the window's journal open)"}
+              "HISTORY_READY": "history ready (the History tab lists the history; read-only "
+                               "until the engine's checks pass)",
+              "HISTORY_WRITABLE": "history writable (engine started: its checks passed, the "
+                                  "window's journal connection writes)"}
     for tag, title in titles.items():
         rows = []
         for column in LOAD_COLUMNS:

@@ -54,9 +54,11 @@ def bare() -> int:
 
 def app(argv: list[str]) -> int:
     """The real app. FIRST_PAINT: the first window on screen (the start-up shell);
-    WINDOW_PAINT: the first paint of the complete main window; HISTORY_READY: the window has
-    its own connection to the journal (the engine's start, in its process, has finished), so
-    the History tab shows the history when opened. Quits once both of the last two happened."""
+    WINDOW_PAINT: the first paint of the complete main window; HISTORY_READY: the History tab
+    has a connection to the journal and shows the history when opened (read-only while the
+    engine still checks the journal); HISTORY_WRITABLE: the engine's start, in its process,
+    has finished and the window's connection writes (favourites, tags, deletes). Quits once
+    the last three happened."""
     # Only what the app itself loads before the shell's paint, in its order (``app.main``
     # imports ``app.launch``, which loads its standard-library helpers before Qt: a module
     # imported after PySide6 has its source read by PySide6's feature check). The history's
@@ -71,7 +73,7 @@ def app(argv: list[str]) -> int:
 
     def reached(tag: str) -> None:
         seen.add(tag)
-        if {"WINDOW_PAINT", "HISTORY_READY"} <= seen:
+        if {"WINDOW_PAINT", "HISTORY_READY", "HISTORY_WRITABLE"} <= seen:
             _quit_soon()
 
     original_shell = startup_shell.StartupShell.__init__
@@ -87,7 +89,7 @@ def app(argv: list[str]) -> int:
         # The window's code loads after the shell's first paint (app.launch): the window is
         # watched when it takes the shell's place, just before it is shown. The history is
         # attached later, from the event loop, once the engine has started.
-        _watch_history_ready(lambda: reached("HISTORY_READY"))
+        _watch_history_ready(reached)
         _watch_first_paint(window, "WINDOW_PAINT", lambda: reached("WINDOW_PAINT"))
         original_hand_over(self, window)
 
@@ -99,13 +101,17 @@ def _watch_history_ready(on_ready: Any) -> None:
     from qwenimg_desktop.ui.history import host  # already loaded by the window's code
 
     original_attach = host.HistoryHost.attach
+    stamped: set[str] = set()
     if getattr(original_attach, "watched", False):
         return
 
     def attach(self: Any, store: Any) -> None:
         original_attach(self, store)
-        _stamp("HISTORY_READY")
-        on_ready()
+        for tag in ("HISTORY_READY",) + (() if store.readonly else ("HISTORY_WRITABLE",)):
+            if tag not in stamped:
+                stamped.add(tag)
+                _stamp(tag)
+                on_ready(tag)
 
     attach.watched = True  # type: ignore[attr-defined]
     host.HistoryHost.attach = attach  # type: ignore[method-assign]

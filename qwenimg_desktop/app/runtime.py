@@ -4,12 +4,13 @@ Imported once, by :mod:`~qwenimg_desktop.app.launch`, after the start-up shell's
 (tests and benchmarks build an :class:`AppRuntime` directly). Everything it needs is imported
 at the top, except what only some sessions use: the emulator (``--demo``), the smoke test
 (``--smoke-test``), the engine in a thread (``engine_in_thread``) and httpx (the key test, run
-off the GUI thread), and the history store, opened only when the engine is ready.
+off the GUI thread), and the history store, opened after the window's first paint.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -40,7 +41,7 @@ from qwenimg_desktop.ui.bridge import EngineBridge
 from qwenimg_desktop.ui.main_window import MainWindow
 from qwenimg_desktop.ui.safe_text import plain_message_box
 from qwenimg_desktop.ui.services import UiServices
-from qwenimg_desktop.ui.startup_shell import StartupShell, application
+from qwenimg_desktop.ui.startup_shell import StartupShell, after_first_paint, application
 from qwenimg_desktop.ui.theme import ThemeController, app_icon
 from qwenimg_desktop.ui.workers import Workers
 
@@ -53,6 +54,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("qwenimg.app")
 
 DEMO_KEY: Final = "demo-key-id:demo-key-secret"
+EARLY_HISTORY: Final = os.name == "posix"
+"""Whether the History tab reads the journal before the engine's checks have finished. Not on
+Windows: there a file SQLite has open cannot be renamed, so the window's early reader would
+stop the engine from moving a damaged journal aside (docs/reliability.md)."""
 HEAP_HOLD_LIMIT_MS: Final = 20_000
 """The collector held off while the app starts is back this long after the window shows, if
 the engine's start (which ends the hold) has not finished by then."""
@@ -86,6 +91,9 @@ class AppRuntime:
         self.window: MainWindow | None = None
         # The window's own connection to the journal, opened when the engine is ready.
         self.history: HistoryStore | None = None
+        # The History tab's read-only connection, opened before the engine's checks passed
+        # (read_history_early); it becomes self.history in place when they have.
+        self._early_history: HistoryStore | None = None
         # open_window: a failed engine start is said (the text) and ends the app.
         self.on_start_failed: Callable[[str], None] | None = None
         self.bridge.job_event.connect(self._on_engine_event)
@@ -144,6 +152,31 @@ class AppRuntime:
         if isinstance(event, EngineReady):
             self._engine_ready(event)
 
+    def read_history_early(self) -> None:
+        """After the window's first paint: give the History tab a read-only connection to the
+        journal while the engine still checks it (its lease, ``quick_check``), so yesterday's
+        images can be browsed within a second instead of after the check. Only a journal whose
+        schema is already current is read (an older one waits for the engine's migration);
+        nothing is written through it until the engine is ready (``HistoryNotChecked``), and a
+        journal the engine then finds damaged is replaced in the tab by the fresh one, with the
+        engine's notice. Any problem reading it leaves the tab waiting for the engine, as
+        before, which says what is wrong."""
+        window, engine = self.window, self.engine
+        if (not EARLY_HISTORY or window is None or engine is None or engine.ready
+                or self.history is not None or self._early_history is not None):
+            return
+        from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
+
+        try:
+            store = HistoryStore.open_before_check(self.layout)
+        except QwenImgError as exc:
+            log.info("the history is shown once the engine has checked it: %s", exc.message)
+            return
+        if store is None:
+            return
+        self._early_history = store
+        window.history.attach(store)
+
     def _engine_ready(self, event: EngineReady) -> None:
         """The engine's start finished (GUI thread): open the window's own connection to the
         journal and hand it to the window, show the engine's notice, or say why it failed."""
@@ -157,20 +190,21 @@ class AppRuntime:
         if event.layout is None:
             reason, next_step = event.error or "the job engine did not start", event.next_step
         else:
-            # Loaded here, after the window's first paint: nothing before it reads the journal.
-            from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
-
+            early = self._early_history
             try:
-                store = HistoryStore.open(event.layout)
+                store = self._checked_history(event.layout)
             except QwenImgError as exc:
                 reason, next_step = exc.message, exc.next_step
             else:
+                self._early_history = None
                 self._close_history()
                 self.history = store
                 if window is not None:
-                    window.history.attach(store)
+                    window.history.attach(store)  # rebuilt if the early store was replaced
                     # resumed jobs' rows learn their parameters; the last session is listed
                     window.history_attached(event.owner)
+                if early is not None and early is not store:
+                    early.close()  # after the tab has let go of it
                 # Everything start-up built lives until quit: keep it out of later GC passes,
                 # which otherwise stall the GUI thread for ~20 ms whichever thread runs them.
                 # The launch's hold on the collector ends here (end_hold settles too).
@@ -186,13 +220,33 @@ class AppRuntime:
         log.error("the job engine could not start: %s", reason)
         if window is not None:
             window.history.failed(reason)
+        self._close_early_history()
         if self.on_start_failed is not None:
             self.on_start_failed(f"{reason}\n{next_step}".strip())
+
+    def _checked_history(self, layout: DataLayout) -> HistoryStore:
+        """The window's writer on the journal the engine has checked: the early store, read
+        since the window's paint, made writable in place; a new one when there was none or the
+        engine moved a damaged journal aside meanwhile (the early one is closed by the caller,
+        once the tab has let go of it)."""
+        # Loaded here, after the window's first paint: nothing before it reads the journal.
+        from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
+
+        early = self._early_history
+        if early is not None and early.open_for_writing():
+            return early
+        return HistoryStore.open(layout)
 
     def _close_history(self) -> None:
         if self.history is not None:
             self.history.close()
             self.history = None
+        self._close_early_history()
+
+    def _close_early_history(self) -> None:
+        if self._early_history is not None:
+            self._early_history.close()
+            self._early_history = None
 
     def make_window(self) -> MainWindow:
         if self.engine is None:
@@ -226,6 +280,7 @@ class AppRuntime:
         finally:
             if first:
                 self.theme.apply()
+        after_first_paint(self.window, self.read_history_early)
         return self.window
 
     def open_handover(self, handover: Handover) -> None:

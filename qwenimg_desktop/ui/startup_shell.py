@@ -119,6 +119,22 @@ class StartupShell(QMainWindow):
             QTimer.singleShot(0, callback)
 
 
+def after_first_paint(widget: QWidget, callback: Callable[[], None]) -> None:
+    """Run ``callback`` from the event loop once ``widget`` has first been painted (work that
+    must not delay that paint, e.g. the main window's early read of the history)."""
+    done = False
+
+    def painted() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            widget.removeEventFilter(watcher)
+            QTimer.singleShot(0, callback)
+
+    watcher = _PaintWatcher(painted, widget)
+    widget.installEventFilter(watcher)
+
+
 class _PaintWatcher(QObject):
     def __init__(self, on_paint: Callable[[], None], parent: QObject) -> None:
         super().__init__(parent)

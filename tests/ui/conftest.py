@@ -52,10 +52,11 @@ def runtime_factory(
     def factory(
         emulator: EmulatorServer | None = None, *, key_store: KeyStore | None = None,
         demo: bool = False, base: Path | None = None, first_run_done: bool = True,
-        billing_keys: KeyStore | None = None,
+        billing_keys: KeyStore | None = None, engine_in_thread: bool = False,
     ) -> AppRuntime:
         base_dir = base or tmp_path / "base"
-        options = Options(demo=demo, queue_url=emulator.base_url if emulator else None)
+        options = Options(demo=demo, queue_url=emulator.base_url if emulator else None,
+                          engine_in_thread=engine_in_thread)
         runtime = AppRuntime(options, key_store=key_store or session_keystore(),
                              billing_keys=billing_keys or no_billing_key(), base_dir=base_dir)
         runtime.settings.first_run_done = first_run_done

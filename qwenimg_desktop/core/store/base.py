@@ -34,6 +34,9 @@ class StoreBase:
         self.readonly = readonly
         self._clock = clock
         self._lock = threading.Lock()
+        # The file an early read-only store opened before the engine's checks (see
+        # open_before_check); None once it writes, or for any other store.
+        self._unchecked_file: tuple[int, int] | None = None
 
     @classmethod
     def open(
@@ -70,6 +73,80 @@ class StoreBase:
             raise
         return cls(conn, layout, readonly=True, clock=clock)
 
+    @classmethod
+    def open_before_check(
+        cls, layout: DataLayout, *, clock: Callable[[], float] = time.time,
+    ) -> Self | None:
+        """A read-only store on a journal whose schema is already current, opened while the
+        job engine still checks it (lease, ``quick_check``): the window lists the history
+        meanwhile. Nothing is created or migrated: None when there is nothing current to read
+        (no file yet, or a schema older or newer than this app's: the engine migrates it or
+        says why first). Writes through it raise :class:`~.db.HistoryNotChecked` until
+        :meth:`open_for_writing`.
+
+        Raises:
+            DatabaseCorrupt, DatabaseBusy, StoreError: the file cannot be read (the engine's
+            start, which repairs or refuses it, says what happens next).
+        """
+        path = layout.db_path
+        if not path.exists():
+            return None
+        conn = db.connect_reader(path)
+        try:
+            with db.translate_errors(path):
+                current = db.user_version(conn) == SCHEMA_VERSION
+            identity = db.file_identity(path)
+        except BaseException:
+            conn.close()
+            raise
+        if not current or identity is None:
+            conn.close()
+            return None
+        store = cls(conn, layout, readonly=True, clock=clock)
+        store._unchecked_file = identity
+        return store
+
+    @property
+    def unchecked(self) -> bool:
+        """True while this is an early store read before the engine's checks passed."""
+        return self._unchecked_file is not None
+
+    def open_for_writing(self) -> bool:
+        """The engine's checks passed: this early store becomes a writer in place (everything
+        holding it keeps it). False, and nothing changes, when the file at the path is no
+        longer the one it read (the engine moved a damaged journal aside): open a new store.
+
+        Raises:
+            SchemaTooNew, DiskFull, DatabaseBusy, StoreError: as :meth:`open`.
+        """
+        path = self.layout.db_path
+        with self._lock:
+            if self._unchecked_file is None:
+                return not self.readonly
+            if db.file_identity(path) != self._unchecked_file:
+                return False
+            writer = db.connect_writer(path)
+            try:
+                db.migrate(writer, path)  # nothing to apply (it was current): as open() does
+            except BaseException:
+                writer.close()
+                raise
+            writer.row_factory = sqlite3.Row
+            reader, self._conn = self._conn, writer
+            self.readonly = False
+            self._unchecked_file = None
+        if reader is not None:
+            reader.close()
+        return True
+
+    def require_writable(self) -> None:
+        """Raise unless this store may write now (before staging files for a write, say)."""
+        if self._unchecked_file is not None:
+            raise db.HistoryNotChecked(
+                "The history is still being checked; it can be changed in a few seconds.")
+        if self.readonly:
+            raise BugError("write attempted through a read-only HistoryStore")
+
     def close(self) -> None:
         with self._lock:
             conn, self._conn = self._conn, None
@@ -105,9 +182,8 @@ class StoreBase:
     def _writing(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
         """A write transaction; ``durable=False`` commits it without an fsync (see
         :func:`~qwenimg_desktop.core.store.db.without_fsync`), for work that may be redone."""
-        if self.readonly:
-            raise BugError("write attempted through a read-only HistoryStore")
         with self._lock, db.translate_errors(self.layout.db_path):
+            self.require_writable()
             conn = self._connection()
             with contextlib.ExitStack() as stack:
                 if not durable:

@@ -48,6 +48,14 @@ class SchemaTooNew(StoreError):
     next_step = "Update Qwen Image Desktop, or choose another data folder."
 
 
+class HistoryNotChecked(StoreError):
+    """A change asked of the history while the job engine is still checking the journal: the
+    window reads it early (``HistoryStore.open_before_check``) but writes only once the
+    engine's checks have passed (a damaged journal is never written to)."""
+
+    next_step = "Try again in a few seconds, once the status bar no longer says it is checking."
+
+
 class DatabaseBusy(StoreError):
     """Another process holds the database lock for longer than the busy timeout."""
 
@@ -169,6 +177,16 @@ def without_fsync(conn: sqlite3.Connection) -> Iterator[None]:
         yield
     finally:
         conn.execute("PRAGMA synchronous = FULL")
+
+
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """The file's device and inode (None if it is missing): tells whether the file a connection
+    opened is still the one at ``path`` (a damaged journal is renamed aside, a fresh one made)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
 
 
 def user_version(conn: sqlite3.Connection) -> int:

@@ -82,6 +82,7 @@ class Trash:
         Files are staged first; if the database delete fails they are moved back and the
         error propagates, so rows and files never disagree.
         """
+        self.store.require_writable()  # before any file moves (an early, unchecked history)
         records = [r for r in self.store.get_many(job_ids).values() if r.state in FINAL_STATES]
         records.sort(key=lambda r: r.seq, reverse=True)
         logs = {r.id: self.store.logs(r.id) for r in records}

@@ -1,10 +1,14 @@
 """HistoryHost: the History tab of the main window, built lazily, and drops of our images.
 
-The browser needs the journal, which the engine opens (and checks) while the window paints;
-the composition root opens the window's own connection when the engine says it is ready
-(``EngineReady``) and hands it over with :meth:`HistoryHost.attach`. The tab shows "Opening the
-history…" until then, and the browser is built the first time the tab is shown with the
-history attached, so start-up never waits for the history.
+The browser needs the journal, which the engine opens (and checks) while the window paints.
+Right after the window's first paint the composition root hands over a read-only connection
+opened before the engine's checks (``HistoryStore.open_before_check``: only a journal whose
+schema is current), so the history can be browsed while the engine checks it; changes are
+refused with a clear message until then. When the engine says it is ready (``EngineReady``)
+that store becomes the writer in place, or, if the engine moved a damaged journal aside, the
+browser is rebuilt on the fresh one (:meth:`HistoryHost.attach` both times). The tab shows
+"Opening the history…" until the first attach, and the browser is built the first time the
+tab is shown with the history attached, so start-up never waits for the history.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from qwenimg_desktop.core import heap
 from qwenimg_desktop.core.jobs import events as ev
@@ -58,10 +62,10 @@ class HistoryHost(QObject):
         self.page.setObjectName("historyPage")
         self._layout = QVBoxLayout(self.page)
         self._layout.setContentsMargins(0, 0, 0, 0)
-        self._placeholder = plain_label(translate("HistoryHost", "Opening the history…"), self.page)
-        self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._layout.addWidget(self._placeholder)
+        self._placeholder: QLabel | None = None
+        self._show_placeholder(translate("HistoryHost", "Opening the history…"))
         self.browser: HistoryBrowser | None = None
+        self._built_on: HistoryStore | None = None  # the store the browser writes through
         # The window's one cache of decoded thumbnails: the gallery's tiles and the Create
         # tab's job rows share it (a job's picture decoded for one is there for the other).
         self.thumbnails = ThumbnailLoader(parent=self)
@@ -84,21 +88,47 @@ class HistoryHost(QObject):
         self._build(self._store)
 
     def current_store(self) -> HistoryStore | None:
-        """The window's connection to the journal (None until the engine is ready)."""
+        """The History tab's connection to the journal (None until the first attach; read-only
+        while the engine still checks the journal)."""
         return self._store
 
     def attach(self, store: HistoryStore) -> None:
-        """The window's connection to the journal, opened once the engine is ready."""
+        """The window's connection to the journal: an early read-only one while the engine
+        checks the journal, then the checked one. A browser built on another store (the early
+        one, on a journal the engine has since moved aside as damaged) is rebuilt on this one."""
         self._store = store
+        if self.browser is not None and self._built_on is not store:
+            self._drop_browser()
+            self._wanted = True
         if self._wanted:
             self.show_browser()
 
     def failed(self, reason: str) -> None:
-        """The journal could not be opened: the tab says why instead of waiting."""
+        """The journal could not be opened: the tab says why instead of waiting (a browser
+        built early, before the engine's checks, is taken down first)."""
         self._closed = True
-        self._placeholder.setText(
+        self._store = None
+        self._drop_browser()
+        self._show_placeholder(
             translate("HistoryHost", "The history could not be opened: {reason}").format(
                 reason=reason))
+
+    def _show_placeholder(self, text: str) -> None:
+        if self._placeholder is None:
+            self._placeholder = plain_label(text, self.page)
+            self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self._layout.addWidget(self._placeholder)
+        self._placeholder.setText(text)
+        self._placeholder.show()
+
+    def _drop_browser(self) -> None:
+        browser, self.browser, self._built_on = self.browser, None, None
+        if browser is None:
+            return
+        browser.shutdown()
+        self._layout.removeWidget(browser)
+        browser.hide()
+        browser.deleteLater()
 
     def _build(self, store: HistoryStore) -> None:
         from qwenimg_desktop.ui.history.view import HistoryBrowser  # noqa: PLC0415 - lazy
@@ -114,11 +144,14 @@ class HistoryHost(QObject):
         browser.message.connect(self.message)
         browser.grid_requested.connect(self.grid_requested)
         browser.rerun_batch_requested.connect(self.rerun_batch_requested)
-        self._layout.removeWidget(self._placeholder)
-        self._placeholder.hide()  # its text stayed painted under the splitter handles
-        self._placeholder.deleteLater()
+        if self._placeholder is not None:
+            self._layout.removeWidget(self._placeholder)
+            self._placeholder.hide()  # its text stayed painted under the splitter handles
+            self._placeholder.deleteLater()
+            self._placeholder = None
         self._layout.addWidget(browser)
         self.browser = browser
+        self._built_on = store
         name_widgets(browser)  # screen readers: every control named (see ui.accessibility)
         heap.settle()  # the browser lives until quit: out of later GC passes (see core.heap)
 
