@@ -21,6 +21,7 @@ from qwenimg_desktop.core.store.consistency import OpenedHistory
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.emulator.server import EmulatorServer
+from qwenimg_desktop.ui.history.view import HistoryBrowser
 from qwenimg_desktop.ui.main_window import MainWindow
 from tests.fixtures.store import damage_pages
 from tests.history.conftest import JobMaker
@@ -83,7 +84,7 @@ def _open_history_tab(win: MainWindow, qtbot: QtBot, rows: Callable[[int], bool]
 
 def test_the_history_is_listed_before_the_engines_check_and_changed_only_after(
     runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot, tmp_path: Path,
-    start_gate: StartGate
+    start_gate: StartGate, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     base = tmp_path / "base"
     layout = _layout(base)
@@ -91,12 +92,22 @@ def test_the_history_is_listed_before_the_engines_check_and_changed_only_after(
         make = JobMaker(store)
         ids = [make(f"a lighthouse at dusk, study {i}") for i in range(5)]
     gate = start_gate
+    check_runs: list[HistoryBrowser] = []
+    real_check = HistoryBrowser.check_consistency
+
+    def check_consistency(self: HistoryBrowser) -> None:
+        check_runs.append(self)
+        real_check(self)
+
+    monkeypatch.setattr(HistoryBrowser, "check_consistency", check_consistency)
     runtime = runtime_factory(emulator, base=base, engine_in_thread=True)
     win = ready_window(runtime, qtbot, wait_for_key=False)
     said = _messages(win)
 
     _open_history_tab(win, qtbot, lambda n: n == 5)
-    assert gate.arrived.is_set()  # the engine's start is held before its check
+    # The engine's start is held before its check (the tab may list the rows even before
+    # the engine reaches it: its imports come first).
+    qtbot.waitUntil(gate.arrived.is_set, timeout=20_000)
     assert runtime.engine is not None
     assert not runtime.engine.ready
     assert runtime.history_store() is None  # the rest of the window waits for the check
@@ -121,6 +132,7 @@ def test_the_history_is_listed_before_the_engines_check_and_changed_only_after(
     assert _favourite(layout, ids[0]) == 0
     assert image.exists()
     assert browser.model.rowCount() == 5
+    assert check_runs == []
 
     gate.release.set()
     qtbot.waitUntil(lambda: runtime.history is not None, timeout=20_000)
@@ -128,6 +140,8 @@ def test_the_history_is_listed_before_the_engines_check_and_changed_only_after(
     assert runtime.history is early
     assert _writes(early)
     assert win.history.browser is browser
+    # The start-up file check ran only now (it waits for the engine's checks).
+    assert check_runs == [browser]
     with qtbot.waitSignal(browser.curator.changed, timeout=5000):
         browser.curator.set_favourite(ids[0], True)
     assert _favourite(layout, ids[0]) == 1

@@ -66,6 +66,7 @@ class HistoryHost(QObject):
         self._show_placeholder(translate("HistoryHost", "Opening the history…"))
         self.browser: HistoryBrowser | None = None
         self._built_on: HistoryStore | None = None  # the store the browser writes through
+        self._files_checked = False  # the browser's start-up file check has been started
         # The window's one cache of decoded thumbnails: the gallery's tiles and the Create
         # tab's job rows share it (a job's picture decoded for one is there for the other).
         self.thumbnails = ThumbnailLoader(parent=self)
@@ -100,6 +101,9 @@ class HistoryHost(QObject):
         if self.browser is not None and self._built_on is not store:
             self._drop_browser()
             self._wanted = True
+        elif self.browser is not None and not self._files_checked and not store.unchecked:
+            self._files_checked = True  # the early browser's store writes now
+            self.browser.check_consistency()
         if self._wanted:
             self.show_browser()
 
@@ -133,7 +137,12 @@ class HistoryHost(QObject):
     def _build(self, store: HistoryStore) -> None:
         from qwenimg_desktop.ui.history.view import HistoryBrowser  # noqa: PLC0415 - lazy
 
-        browser = HistoryBrowser(store, thumbnails=self.thumbnails, parent=self.page)
+        # The start-up file check waits for the engine's checks: it competes with them for the
+        # disk and the cores (100,000 files), its results may repair thumbnails (a write), and
+        # a journal the engine then moves aside would make it moot.
+        self._files_checked = not store.unchecked
+        browser = HistoryBrowser(store, thumbnails=self.thumbnails, parent=self.page,
+                                 check_files_on_start=self._files_checked)
         browser.files = self.files
         # The window's Edit → Undo routes here; a second Ctrl+Z would make the key ambiguous.
         browser.undo_action.setShortcut("")
