@@ -6,7 +6,15 @@ reads it: the first page (240 keys) and the count, plain and with batches groupe
 one row: a ``NOT EXISTS`` probe of the ``jobs_batch`` index per candidate row), grouped with
 search text, and ``batch_tiles`` for the 60 rows a screen paints.
 
-    .venv/bin/python -m benchmarks.grouped_batches [--batches 200] [--size 50]
+``--scroll`` then opens the gallery (offscreen, the app's own QApplication) with "▦ Group" on
+and scrolls it from the top to the bottom, idle and with one CPU-bound process beside it
+(``support.background_load``): the longest gap of a 1 ms probe on the GUI thread, its p99, the
+GUI thread's own CPU per gap, and how many store reads (records, batch tiles) ran on the GUI
+thread while it scrolled. ``--lone N`` sets the lone jobs per batch (default ``--size``): with
+``--lone 0`` every row is a batch tile. ``BENCH_WATCHDOG=MS`` names what happened in each gap.
+
+    .venv/bin/python -m benchmarks.grouped_batches [--batches 200] [--size 50] [--lone N]
+        [--scroll]
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -29,12 +38,13 @@ from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.queries import HistoryQuery
 
 
-def build(store: HistoryStore, batches: int, size: int) -> None:
+def build(store: HistoryStore, batches: int, size: int, lone: int | None = None) -> None:
     for b in range(batches):
         store.create_batch([BatchJob(uuid.uuid4().hex,
                                      GenerationRequest(prompt=f"batch {b} job {i}", seed=i),
-                                     0.075) for i in range(size)], queue_base="q")
-        for i in range(size):
+                                     0.075) for i in range(size)], queue_base="q",
+                           label=f"batch {b}")
+        for i in range(size if lone is None else lone):
             store.create_pending(GenerationRequest(prompt=f"lone {b} {i}", seed=i),
                                  queue_base="q", cost_estimate=0.075)
 
@@ -52,12 +62,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=200)
     parser.add_argument("--size", type=int, default=50)
+    parser.add_argument("--lone", type=int, help="lone jobs per batch (default: --size)")
+    parser.add_argument("--scroll", action="store_true",
+                        help="also scroll the grouped gallery, idle and loaded (GUI gaps)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="qwenimg-grouped-") as root:
         layout = DataLayout(Path(root)).ensure()
         with HistoryStore.open(layout) as store:
             start = time.perf_counter()
-            build(store, args.batches, args.size)
+            build(store, args.batches, args.size, args.lone)
             print(f"built {store.query_count(HistoryQuery()):,} jobs in "
                   f"{time.perf_counter() - start:.1f} s; {machine()}")
         with HistoryStore.open(layout, readonly=True) as reader:
@@ -71,6 +84,72 @@ def main() -> None:
             keys = [j for _, j in reader.query_keys(HistoryQuery(group_batches=True), limit=60)]
             tiles = median_ms(lambda: reader.batch_tiles(keys))
             print(f"batch_tiles for 60 painted rows: {tiles:.1f} ms")
+        if args.scroll:
+            scroll_grouped(layout)
+
+
+def scroll_grouped(layout: DataLayout) -> None:
+    """Scroll the grouped gallery top to bottom in each column; print its GUI gaps."""
+    from benchmarks.history_scale import measure_scroll
+    from benchmarks.support import LOAD_COLUMNS, background_load, gap_watchdog, load_average
+    from qwenimg_desktop.ui.history.view import HistoryBrowser
+    from qwenimg_desktop.ui.startup_shell import application
+
+    app = application()
+    gui = threading.get_ident()
+    on_gui = _count_gui_reads(gui, ("summaries", "batch_tiles"))
+    with HistoryStore.open(layout) as store:
+        for column in LOAD_COLUMNS:
+            with background_load(column == "loaded"):
+                browser = HistoryBrowser(store, os_trash=None, check_files_on_start=False)
+                browser.resize(1200, 800)
+                browser.show()
+                browser.search.group.setChecked(True)
+                deadline = time.perf_counter() + 30
+                while (browser.model.loading or not browser.model.query.group_batches
+                       or browser.model.rowCount() == 0):
+                    app.processEvents()
+                    if time.perf_counter() > deadline:
+                        raise TimeoutError("the grouped listing did not arrive")
+                on_gui.clear()
+                watchdog = gap_watchdog()
+                gaps, busy, steps, seconds = measure_scroll(app, browser, watchdog=watchdog)
+                if watchdog is not None:
+                    watchdog.stop()
+                reads = dict(on_gui)
+                rows = browser.model.rowCount()
+                browser.shutdown()
+                browser.close()
+                load = load_average()
+            over = sum(1 for g in gaps if g > 16.0)
+            print(f"[{column}, load average {load}] grouped scroll top → bottom ({rows:,} rows,"
+                  f" {steps} jumps, {seconds:.1f} s): longest GUI gap {max(gaps):.1f} ms, p99 "
+                  f"{_p99(gaps):.1f} ms, {over} of {len(gaps):,} gaps over 16 ms; the "
+                  f"GUI thread's own CPU per gap max {max(busy):.1f} ms, p99 "
+                  f"{_p99(busy):.1f} ms; store reads on the GUI thread: "
+                  + (", ".join(f"{name} {n}" for name, n in reads.items()) or "none"))
+            for line in watchdog.report() if watchdog is not None else ():
+                print(f"[{column}] watchdog: {line}")
+
+
+def _p99(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100)[98] if len(values) > 1 else values[0]
+
+
+def _count_gui_reads(gui: int, names: tuple[str, ...]) -> dict[str, int]:
+    """Count the calls of ``HistoryStore`` methods ``names`` made on thread ``gui`` (the
+    benchmark's own wrapper; the app's reads are unchanged)."""
+    counts: dict[str, int] = {}
+    for name in names:
+        real = getattr(HistoryStore, name)
+
+        def counted(self: HistoryStore, *args: Any, _name: str = name, _real: Any = real) -> Any:
+            if threading.get_ident() == gui:
+                counts[_name] = counts.get(_name, 0) + 1
+            return _real(self, *args)
+
+        setattr(HistoryStore, name, counted)
+    return counts
 
 
 if __name__ == "__main__":

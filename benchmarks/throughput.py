@@ -45,11 +45,13 @@ import httpx
 from benchmarks.support import (
     KEY,
     LOAD_COLUMNS,
+    GapWatchdog,
     GcPauses,
     GuiProfiling,
     WindowSession,
     background_load,
     emulator_process,
+    gap_watchdog,
     machine,
     peak_rss_mb,
     print_table,
@@ -167,6 +169,9 @@ def run_app(url: str, jobs: int, images: int, *, in_thread: bool = False,  # noq
     ticker = QTimer()
     ticker.setInterval(TICK_MS)
     ticker.timeout.connect(tick)
+    watchdog = gap_watchdog()  # off unless BENCH_WATCHDOG=MS is set
+    if watchdog is not None:
+        ticker.timeout.connect(watchdog.tick)
     # Profiling aid: stacks of every thread whenever the GUI thread misses BENCH_STALL_MS
     # (default 40) ms of ticks.
     stall_log = os.environ.get("BENCH_STALL_DUMP")
@@ -216,6 +221,7 @@ def run_app(url: str, jobs: int, images: int, *, in_thread: bool = False,  # noq
     settle_end = time.perf_counter() + 0.3
     spin_until(lambda: time.perf_counter() > settle_end, 5)
     ticker.stop()
+    watchdog_lines = _stopped_report(watchdog)
     gc_pauses.__exit__()
     profiling.stop()
     completed = sum(1 for r in _rows(win.jobs_model, job_ids) if r.state is JobState.completed)
@@ -262,8 +268,17 @@ def run_app(url: str, jobs: int, images: int, *, in_thread: bool = False,  # noq
         f"(gap {(ticks[i + 1] - ticks[i]) * 1000:.0f} ms)" for i in reversed(stuck)]
     result["samples"] = profiling.report([(ticks[i], ticks[i + 1])
                                           for i in [*reversed(heavy), *reversed(stuck)]])
+    result["watchdog"] = watchdog_lines
     session.close()
     return result
+
+
+def _stopped_report(watchdog: GapWatchdog | None) -> list[str]:
+    """Stop ``watchdog`` (if any) and return its report (nothing without one)."""
+    if watchdog is None:
+        return []
+    watchdog.stop()
+    return watchdog.report()
 
 
 def _rows(model: JobsModel, job_ids: list[str | None]) -> list[JobRow]:
@@ -426,6 +441,8 @@ def _print_details(results: list[tuple[str, str, dict[str, Any]]]) -> None:
                   "peak, reached at different times)")
             for line in r.get("samples", []):
                 print(f"{column} {name}: {line}")
+            for line in r.get("watchdog", []):
+                print(f"{column} {name}: watchdog: {line}")
             if r.get("history_rows"):
                 print(f"{column} {name}: history open before the jobs "
                       f"({r['history_rows']:,} rows listed)")

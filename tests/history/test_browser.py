@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from PySide6.QtGui import QPixmap
 from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.core.jobs.model import JobState
+from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.store.batches import BatchJob
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.job_flags import JobFlags
 from qwenimg_desktop.core.store.queries import HistoryQuery
@@ -322,7 +325,9 @@ def test_a_tile_face_is_made_once_per_row_and_follows_changes(
     store.set_favourite(job, True)
     browser.model.invalidate([job])
     browser.view.viewport().repaint()
-    qtbot.waitUntil(lambda: made == [job, job])
+    # Made again once (on the reader's thread), shown when its block arrives.
+    qtbot.waitUntil(lambda: browser.model.data(browser.model.index(0), Role.face) is not None)
+    assert made == [job, job]
     face = browser.model.data(browser.model.index(0), Role.face)
     assert [text for _, text in face.badges] == ["!", "★"]
 
@@ -331,10 +336,11 @@ def test_painting_never_reads_rows_on_the_gui_thread(
     browser_factory: BrowserFactory, make_job: MakeJob, qtbot: QtBot,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A tile's record is read in a block on the ``history-rows`` thread while the tile shows
-    a placeholder: a read from the disk on the GUI thread froze a scroll of 100,000 rows for
-    135–183 ms (the thread waiting in the kernel, docs/performance.md). A change made while a
-    block read is on its way is not overwritten by the read's older rows."""
+    """A tile's record is read in a block on the ``history-rows`` thread (and its face made
+    there) while the tile shows a placeholder: a read from the disk on the GUI thread froze a
+    scroll of 100,000 rows for 135–183 ms (the thread waiting in the kernel,
+    docs/performance.md). A change made while a block read is on its way is not overwritten
+    by the read's older rows."""
     jobs = [make_job(f"prompt {i}", state=JobState.failed) for i in range(30)]
     readers: list[int] = []
     real = HistoryStore.summaries
@@ -344,6 +350,14 @@ def test_painting_never_reads_rows_on_the_gui_thread(
         return real(self, job_ids)
 
     monkeypatch.setattr(HistoryStore, "summaries", recording)
+    face_makers: list[int] = []
+    make_face = model_module._make_face
+
+    def making(*args: Any) -> Any:
+        face_makers.append(threading.get_ident())
+        return make_face(*args)
+
+    monkeypatch.setattr(model_module, "_make_face", making)
     browser = browser_factory()
     model = browser.model
     browser.view.viewport().repaint()
@@ -352,6 +366,9 @@ def test_painting_never_reads_rows_on_the_gui_thread(
                     and isinstance(model.face(len(jobs) - 1), model_module.TileFace))
     assert readers
     assert threading.get_ident() not in readers
+    # The faces (caption, date, badges) are made with the block, on its thread, too.
+    assert face_makers
+    assert threading.get_ident() not in face_makers
     # Stale rows: a favourite set while a read of the old row is on its way shows in the end.
     top = model.job_id(0)
     assert top is not None
@@ -375,6 +392,55 @@ def test_painting_never_reads_rows_on_the_gui_thread(
         return face is not None and face.summary.favourite
 
     qtbot.waitUntil(favourite_shown)
+
+
+def test_grouped_tiles_are_read_off_the_gui_thread(
+    browser_factory: BrowserFactory, make_job: MakeJob, store: HistoryStore, qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With "▦ Group" on, a batch's tile (its label, size and first images: a few queries per
+    batch) is read in its block on the ``history-rows`` thread like the flat view's records,
+    never on the GUI thread while tiles are painted; the tile shows a placeholder until then."""
+    lone = [make_job(f"lone {i}", state=JobState.failed) for i in range(6)]
+    batches = []
+    for b in range(4):
+        batch_id = store.create_batch(
+            [BatchJob(uuid.uuid4().hex, GenerationRequest(prompt=f"batch {b} job {i}", seed=i),
+                      0.075) for i in range(5)], queue_base="q", label=f"batch {b}")
+        batches.append(batch_id)
+    readers: dict[str, list[int]] = {"summaries": [], "batch_tiles": []}
+    for name, real in (("summaries", HistoryStore.summaries),
+                       ("batch_tiles", HistoryStore.batch_tiles)):
+        def recording(self: HistoryStore, job_ids: Any, _name: str = name,
+                      _real: Any = real) -> Any:
+            readers[_name].append(threading.get_ident())
+            return _real(self, job_ids)
+
+        monkeypatch.setattr(HistoryStore, name, recording)
+    browser = browser_factory()
+    browser.search.group.setChecked(True)
+    model = browser.model
+    qtbot.waitUntil(lambda: not model.loading and model.rowCount() == len(lone) + 4,
+                    timeout=5000)
+    browser.view.viewport().repaint()  # the tiles paint: placeholders, reads scheduled
+    rows = range(model.rowCount())
+    qtbot.waitUntil(lambda: all(isinstance(model.face(r), model_module.TileFace) for r in rows),
+                    timeout=5000)
+    browser.view.viewport().repaint()  # and again, every face known: no read at all
+    faces = [model.face(r) for r in rows]
+    tiles = {f.tile.batch_id: f.tile for f in faces if f is not None and f.tile is not None}
+    assert set(tiles) == set(batches)
+    assert {t.size for t in tiles.values()} == {5}
+    assert model.data(model.index(0), Role.batch_tile) is faces[0].tile  # type: ignore[union-attr]
+    assert readers["batch_tiles"]
+    assert threading.get_ident() not in readers["batch_tiles"]
+    assert threading.get_ident() not in readers["summaries"]
+    # Opening a batch (a user's action) may read on the GUI thread; painting never does.
+    grouped = next(r for r, f in zip(rows, faces, strict=True) if f is not None and f.tile)
+    model.invalidate([model.job_id(grouped) or ""])
+    tile = model.batch_tile(grouped)
+    assert tile is not None
+    assert tile.batch_id in batches
 
 
 def test_the_tile_cache_is_bounded_by_bytes(qtbot: QtBot, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import partial
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Final
 
@@ -226,14 +227,18 @@ class HistoryModel(QAbstractListModel):
 
     def _append(self, keys: list[Key]) -> None:
         self._set_loading(False)
-        fresh = [k for k in keys if k[1] not in self._rows]
+        ids = list(map(itemgetter(1), keys))
+        if self._rows.keys().isdisjoint(ids):
+            fresh = keys  # a page after the last: every key is new (no Python loop over it)
+        else:
+            fresh = [k for k in keys if k[1] not in self._rows]
+            ids = [k[1] for k in fresh]
         self._exhausted = len(keys) < PAGE
         if not fresh:
             return
         start = len(self._keys)
         self.beginInsertRows(QModelIndex(), start, start + len(fresh) - 1)
-        for offset, key in enumerate(fresh):
-            self._rows[key[1]] = start + offset
+        self._rows.update(zip(ids, range(start, start + len(ids)), strict=True))
         self._keys.extend(fresh)
         self.endInsertRows()
 
@@ -332,24 +337,34 @@ class HistoryModel(QAbstractListModel):
         return self._cache.get(job_id)
 
     def _read_block_later(self, row: int) -> None:
-        """Read the block of records around ``row`` on the ``history-rows`` thread."""
+        """Read the block of records around ``row`` on the ``history-rows`` thread: the rows'
+        summaries and, when the query groups batches, their batch tiles (each a few queries:
+        the batch's label, size and first images), and make their tiles' faces there too."""
         if self._keys[row][1] in self._reading:
             return
+        grouping = self._grouping()
         block = [k[1] for k in self._keys[max(0, row - BLOCK_BEFORE):row + BLOCK_AFTER]
-                 if k[1] not in self._cache and k[1] not in self._reading]
+                 if k[1] not in self._reading
+                 and (k[1] not in self._cache or (grouping and k[1] not in self._tiles))]
         self._reading.update(block)
         reader, epoch = self._reader, self._reads_epoch
-        self._row_reads.run(lambda: reader.summaries(block),
+        self._row_reads.run(partial(_read_block, reader, block, grouping, self._missing),
                             partial(self._on_block, epoch, block),
                             partial(self._on_block_failed, block))
 
-    def _on_block(self, epoch: int, block: list[str], found: dict[str, JobSummary]) -> None:
+    def _on_block(self, epoch: int, block: list[str], found: _Block) -> None:
         self._reading.difference_update(block)
+        summaries, tiles, faces = found
         if epoch == self._reads_epoch:
-            for job_id, summary in found.items():
+            for job_id, summary in summaries.items():
                 self._cache[job_id] = summary
             while len(self._cache) > CACHE_ROWS:
                 self._cache.popitem(last=False)
+            if tiles is not None:
+                self._keep_tiles(block, tiles)
+            if len(self._faces) > CACHE_ROWS:
+                self._faces.clear()
+            self._faces.update(faces)
         # Repaint the block's rows (a stale answer: they read again at their next paint).
         rows = [r for r in (self._rows.get(j) for j in block) if r is not None]
         if rows:
@@ -361,21 +376,30 @@ class HistoryModel(QAbstractListModel):
         self._reading.difference_update(block)
         log.warning("history rows could not be read: %s", error)
 
-    def batch_tile(self, row: int) -> BatchTile | None:
-        """The batch a grouped row stands for (None when not grouping, or a lone job)."""
-        job_id = self.job_id(row)
-        if job_id is None or not self._query.group_batches or self._query.batch is not None:
-            return None  # not grouping, or one batch opened into its generations
-        if job_id not in self._tiles:
-            block = [k[1] for k in self._keys[max(0, row - BLOCK_BEFORE):row + BLOCK_AFTER]
-                     if k[1] not in self._tiles]
-            found = self._reader.batch_tiles(block)
-            if len(self._tiles) > CACHE_ROWS:
-                self._tiles.clear()
-            for member in block:
-                self._tiles[member] = found.get(member, _NO_TILE)
+    def _grouping(self) -> bool:
+        """The query shows each batch as one tile (not: one batch opened into its jobs)."""
+        return self._query.group_batches and self._query.batch is None
+
+    def _keep_tiles(self, block: Sequence[str], found: dict[str, BatchTile]) -> None:
+        if len(self._tiles) > CACHE_ROWS:
+            self._tiles.clear()
+        for member in block:
+            self._tiles[member] = found.get(member, _NO_TILE)
+
+    def _cached_tile(self, job_id: str) -> BatchTile | None:
         tile = self._tiles.get(job_id)
         return None if tile is None or tile is _NO_TILE else tile
+
+    def batch_tile(self, row: int) -> BatchTile | None:
+        """The batch a grouped row stands for (None when not grouping, or a lone job). For the
+        user's actions (open a batch): read on the GUI thread when not cached, as
+        :meth:`record` is; painting reads it in its block (:meth:`face`)."""
+        job_id = self.job_id(row)
+        if job_id is None or not self._grouping():
+            return None
+        if job_id not in self._tiles:
+            self._keep_tiles([job_id], self._reader.batch_tiles([job_id]))
+        return self._cached_tile(job_id)
 
     def _mosaic(self, job_id: str, tile: BatchTile) -> list[QPixmap | None]:
         layout = self._reader.layout
@@ -424,10 +448,10 @@ class HistoryModel(QAbstractListModel):
         if role == Role.face:
             return self.face(index.row())
         if role in (Role.batch_tile, Role.mosaic):
-            tile = self.batch_tile(index.row())
-            if tile is None or role == Role.batch_tile:
-                return tile
-            return self._mosaic(job_id, tile)
+            face = self.face(index.row())  # never a read on the GUI thread
+            if face is None or face.tile is None or role == Role.batch_tile:
+                return None if face is None else face.tile
+            return self._mosaic(job_id, face.tile)
         if role not in _RECORD_ROLES:
             return None
         summary = self.summary(index.row())
@@ -436,17 +460,19 @@ class HistoryModel(QAbstractListModel):
         return self._summary_data(summary, role)
 
     def face(self, row: int) -> TileFace | None:
-        """What ``row``'s tile paints besides its picture; None while its record is read (on
-        the ``history-rows`` thread: the row repaints when it arrives)."""
+        """What ``row``'s tile paints besides its picture; None while its record (and, grouped,
+        its batch tile) is read on the ``history-rows`` thread: the row repaints when it
+        arrives."""
         job_id = self.job_id(row)
         if job_id is None:
             return None
         summary = self._cache.get(job_id)
-        if summary is None:
+        grouping = self._grouping()
+        if summary is None or (grouping and job_id not in self._tiles):
             self._read_block_later(row)
             return None
         self._cache.move_to_end(job_id)
-        tile = self.batch_tile(row)
+        tile = self._cached_tile(job_id) if grouping else None
         missing = job_id in self._missing
         face = self._faces.get(job_id)
         if (face is None or face.summary is not summary or face.tile is not tile
@@ -571,6 +597,25 @@ def _endpoint_badges(summary: JobSummary) -> list[tuple[str, str]]:
 
 _NO_TILE: Final = BatchTile("", 0, "", ())
 """Cached: this row is a job of no batch."""
+
+_Block = tuple[dict[str, JobSummary], dict[str, BatchTile] | None, dict[str, TileFace]]
+"""A block read for painting: its rows' summaries, their batch tiles when grouping, and the
+faces made of them."""
+
+
+def _read_block(reader: HistoryStore, block: list[str], grouping: bool,
+                missing: JobFlags) -> _Block:
+    """On the ``history-rows`` thread: one block's records (and tiles) in one job, and their
+    faces: formatting a screen of new tiles' captions, dates and badges was 1–5 ms of the GUI
+    thread's CPU per scroll step (docs/performance.md). ``missing`` is the model's own copy
+    (replaced, never changed in place); a face whose row changed since is made again when
+    painted."""
+    summaries = reader.summaries(block)
+    tiles = reader.batch_tiles(block) if grouping else None
+    faces = {job_id: _make_face(summary, tiles.get(job_id) if tiles is not None else None,
+                                job_id in missing)
+             for job_id, summary in summaries.items()}
+    return summaries, tiles, faces
 
 _SUMMARY_FIELDS: Final = {int(Role.favourite): "favourite", int(Role.rating): "rating"}
 """Roles answered by one summary field as it is."""
