@@ -142,7 +142,7 @@ def measure_recall(layout: DataLayout, lines: int = 300) -> tuple[float, int, li
     try:
         t0 = time.perf_counter()
         snippets = [(s.name, s.body, s.uses) for s in reader.snippets()]
-        index = RecallIndex.build(reader.recent_prompts(200_000), snippets)
+        index = RecallIndex.build_from_history(layout.db_path, 200_000, snippets)  # as the app
         build_s = time.perf_counter() - t0
         prompts = list(reader.recent_prompts(200_000))  # the lines typed below (untimed)
     finally:

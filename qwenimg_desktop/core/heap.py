@@ -128,10 +128,11 @@ def return_large_blocks() -> bool:
 def release_free_pages() -> bool:
     """Give the pages of freed memory back to the system (glibc's ``malloc_trim``).
 
-    A large transient build (the recall index reads every past prompt) frees its objects, but
-    the heap keeps their pages while anything allocated later sits above them: ~11 MB after the
-    index of 100,000 prompts. Call it after such a build, off the GUI thread (it walks the
-    heap: a few ms). False where the C library is not glibc.
+    A large transient piece of work frees its objects, but the heap keeps their pages while
+    anything allocated later sits above them (~11 MB after the recall index of 100,000 prompts
+    when Python built it). Call it after such work, off the GUI thread (it walks the heap, a
+    few ms, holding the allocator's locks), and not in the window's process while it must stay
+    responsive. False where the C library is not glibc.
     """
     if not sys.platform.startswith("linux"):
         return False

@@ -20,8 +20,10 @@ from pytestqt.qtbot import QtBot
 from qwenimg_desktop.core import recall
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.recall import RecallIndex, split_marks
+from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.snippets import Snippet
 from qwenimg_desktop.emulator.server import EmulatorServer
+from qwenimg_desktop.ui.editor.recall import read_index
 from qwenimg_desktop.ui.main_window import MainWindow
 from tests.ui.conftest import RuntimeFactory, ready_window, type_text
 
@@ -56,6 +58,51 @@ def test_index_ranks_by_use_and_reads_headings_chinese_and_snippets() -> None:
     assert [s.kind for s in index.suggest("wat")] == ["snippet", "line"]  # ranked at once
     index.set_snippets([])
     assert [s.kind for s in index.suggest("wat")] == ["line"]
+
+
+def test_the_index_of_a_history_finds_old_prompts_with_sqlite_doing_the_reading(
+        history_store: HistoryStore) -> None:
+    """Built from the history's own SQLite file (as the window builds it): the oldest prompt's
+    lines are found, the newest first among equal uses, only the newest ``limit`` jobs count,
+    and no prompt passes through Python (a constant ~200 calls: the Python build made ~45 per
+    prompt on its thread, holding the window's GIL for 2–3 s at 100,000 generations, see
+    docs/performance.md)."""
+    prompts = [f"## Scene {n % 7}\na harbour at dawn number {n}\nwatercolor wash"
+               for n in range(600)]
+    prompts[0] = "a forgotten lighthouse keeper\n## Scene 0\nwatercolor wash"
+    prompts[1] = "a forgotten lighthouse\n## Scene 1\nwatercolor wash"
+    for prompt in prompts:  # the oldest first, as they were sent
+        history_store.create_pending(GenerationRequest(prompt=prompt), queue_base="q",
+                                     cost_estimate=0.0)
+    calls = 0
+
+    def count(_frame: object, event: str, _arg: object) -> None:
+        nonlocal calls
+        calls += event in ("call", "c_call")
+
+    sys.setprofile(count)
+    try:
+        index = RecallIndex.build_from_history(history_store.layout.db_path, 1000)
+    finally:
+        sys.setprofile(None)
+    assert calls < 400, calls  # the Python build: 27,191 for these 600 prompts
+    assert [s.text for s in index.suggest("a forgotten")] == [
+        "a forgotten lighthouse", "a forgotten lighthouse keeper"]  # equal uses: newest first
+    assert index.suggest("wat")[0].uses == 600
+    assert [s.text for s in index.suggest("## Scene")][:5] == [  # 86 uses each: newest first
+        "Scene 4", "Scene 3", "Scene 2", "Scene 1", "Scene 0"]
+    assert index.suggest("a harbour at dawn number 599") == []  # a complete line
+    assert [s.text for s in index.suggest("a harbour at dawn number 59")][:1] == [
+        "a harbour at dawn number 599"]
+    assert [s.text for s in read_index(history_store).suggest("a forgotten")] == [
+        "a forgotten lighthouse", "a forgotten lighthouse keeper"]  # as the window builds it
+    newest = RecallIndex.build_from_history(history_store.layout.db_path, 2)
+    assert [s.text for s in newest.suggest("a harbour")] == [
+        "a harbour at dawn number 599", "a harbour at dawn number 598"]
+    assert newest.suggest("a forgotten") == []  # older than the newest two
+    index.add_prompt("a forgotten lighthouse keeper")
+    assert [s.text for s in index.suggest("a forgotten")] == [
+        "a forgotten lighthouse keeper", "a forgotten lighthouse"]
 
 
 def test_suggestions_are_fast_on_a_large_index() -> None:
@@ -182,6 +229,17 @@ def test_the_index_keeps_its_lines_on_disk_not_in_memory() -> None:
     assert held_mb < 8, held_mb
 
 
+def _prompt_keys(prompt: str) -> list[tuple[str, str]]:
+    """The distinct lines and headings of ``prompt`` the index counts, read the plain way."""
+    keys: dict[tuple[str, str], None] = {}
+    for line in prompt.splitlines():
+        marks, body = split_marks(line)
+        body = body.rstrip()
+        if recall.MIN_PREFIX <= len(body) <= recall.MAX_LINE_CHARS:
+            keys[("heading" if "#" in marks else "line", body)] = None
+    return list(keys)
+
+
 class _Plain:
     """What completion offers, worked out the plain way: every entry in the order it was first
     added (a snippet replaced goes last), counted, then filtered and sorted for what is typed."""
@@ -190,7 +248,7 @@ class _Plain:
         self.entries: dict[tuple[str, str], tuple[str, int, str]] = {}  # → text, uses, label
 
     def count(self, prompt: str) -> None:
-        for kind, text in recall._prompt_keys(prompt):
+        for kind, text in _prompt_keys(prompt):
             _, uses, label = self.entries.get((kind, text), (text, 0, ""))
             self.entries[(kind, text)] = (text, uses + 1, label)
 

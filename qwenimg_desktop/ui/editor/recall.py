@@ -42,13 +42,13 @@ RECALL_PROMPTS: Final = 200_000
 
 
 def read_index(store: HistoryStore) -> RecallIndex:
-    """Build the index from a read-only connection of ``store``'s database (worker thread)."""
+    """Build the index from ``store``'s database, read-only (worker thread). SQLite reads the
+    prompts and counts their lines itself, without the GIL (see core.recall)."""
     from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
 
     with HistoryStore.open(store.layout, readonly=True) as reader:
         snippets = [(s.name, s.body, s.uses) for s in reader.snippets()]
-        # The prompts are read in batches while the index takes their lines (see recent_prompts).
-        return RecallIndex.build(reader.recent_prompts(RECALL_PROMPTS), snippets)
+    return RecallIndex.build_from_history(store.layout.db_path, RECALL_PROMPTS, snippets)
 
 
 class PromptRecall(QObject):
