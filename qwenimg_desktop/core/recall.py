@@ -218,7 +218,11 @@ class RecallIndex:
                            snippets: Iterable[tuple[str, str, int]] = ()) -> RecallIndex:
         """From the prompts of the newest ``limit`` jobs of the history database at
         ``database`` (attached read-only: SQLite reads it, no prompt becomes a Python object)
-        and ``(name, text, uses)`` of library snippets."""
+        and ``(name, text, uses)`` of library snippets.
+
+        The statement reads the history in one read transaction (seconds at 100,000
+        generations): the engine's writes go on meanwhile (WAL), and its log is checkpointed
+        past them once the build has ended."""
         index = cls()
         uri = f"{database.resolve().as_uri()}?mode=ro"
         with index._lock:
