@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -184,8 +185,8 @@ def run_app(url: str, jobs: int, images: int, *, in_thread: bool = False,  # noq
     profiling = GuiProfiling().start()  # off unless BENCH_SAMPLE / BENCH_PROFILE is set
     gc_pauses = GcPauses().__enter__()
     engine_pid = getattr(engine, "pid", None)  # an EngineProcess: its threads are counted too
-    cpu_before = thread_cpu()
-    engine_cpu_before = _process_cpu(engine_pid)
+    cpu_before = cpu_snapshot()
+    engine_cpu_before = cpu_snapshot(engine_pid).process if engine_pid else 0.0
     ticker.start()
     start = time.perf_counter()
     job_ids: list[str | None] = []
@@ -225,7 +226,7 @@ def run_app(url: str, jobs: int, images: int, *, in_thread: bool = False,  # noq
     gc_pauses.__exit__()
     profiling.stop()
     completed = sum(1 for r in _rows(win.jobs_model, job_ids) if r.state is JobState.completed)
-    engine_cpu = _process_cpu(engine_pid) - engine_cpu_before
+    engine_cpu = cpu_snapshot(engine_pid).process - engine_cpu_before if engine_pid else 0.0
     # The engine and multiprocessing's resource tracker (spawn starts one): every child counts.
     rss, engine_rss = session.peak_rss_mb()
     rss_parts = session.rss_parts()
@@ -244,8 +245,7 @@ def run_app(url: str, jobs: int, images: int, *, in_thread: bool = False,  # noq
         "events": runtime.bridge.delivered, "max_generate_ms": max(send_ms),
         "slowest_generates_ms": [round(ms, 1) for ms in sorted(send_ms)[-4:]],
         "first_generate_ms": round(send_ms[0], 1),
-        "thread_cpu_s": {k: round(v - cpu_before.get(k, 0.0), 2)
-                         for k, v in sorted(thread_cpu().items(), key=lambda kv: -kv[1])},
+        "thread_cpu_s": {k: round(v, 2) for k, v in cpu_snapshot().used_since(cpu_before).items()},
         "engine_cpu_s": round(engine_cpu, 2) if engine_pid else None,
         "worst_gaps": [f"{(ticks[i + 1] - ticks[i]) * 1000:.0f} ms at {ticks[i] - start:.1f} s, "
                        f"GUI CPU {(cpu[i + 1] - cpu[i]) * 1000:.0f} ms, waiting for a core "
@@ -287,30 +287,57 @@ def _rows(model: JobsModel, job_ids: list[str | None]) -> list[JobRow]:
     return [row for row in found if row is not None]
 
 
-def thread_cpu(pid: int | None = None) -> dict[str, float]:
-    """CPU seconds used so far by this (or ``pid``'s) process's threads, by name (Linux /proc)."""
+@dataclass(frozen=True)
+class CpuSnapshot:
+    """CPU seconds used so far by one process: each live thread's (by id: a name can be reused
+    by a later thread, and a thread can end before the next snapshot) and the whole process's
+    (which keeps the time of threads that have ended)."""
+
+    threads: dict[int, tuple[str, float]]
+    process: float
+
+    def used_since(self, before: CpuSnapshot) -> dict[str, float]:
+        """CPU seconds per thread name between ``before`` and this snapshot, largest first;
+        the time of threads that ended in between is under "(ended threads)"."""
+        used: dict[str, float] = {}
+        for tid, (name, secs) in self.threads.items():
+            start = before.threads.get(tid)
+            used[name] = used.get(name, 0.0) + secs - (start[1] if start else 0.0)
+        ended = (self.process - before.process) - sum(used.values())
+        if ended >= 0.01:
+            used["(ended threads)"] = ended
+        return dict(sorted(used.items(), key=lambda kv: -kv[1]))
+
+
+def cpu_snapshot(pid: int | None = None) -> CpuSnapshot:
+    """This (or ``pid``'s) process's :class:`CpuSnapshot` (Linux /proc)."""
     import threading
 
     names = {t.native_id: t.name for t in threading.enumerate()} if pid is None else {}
     ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    used: dict[str, float] = {}
-    for task in Path(f"/proc/{pid or 'self'}/task").glob("*"):
+    proc = Path(f"/proc/{pid or 'self'}")
+    threads: dict[int, tuple[str, float]] = {}
+    try:
+        process = _stat_seconds(proc / "stat", ticks)
+    except OSError:
+        return CpuSnapshot({}, 0.0)
+    for task in proc.glob("task/*"):
         try:
             comm = (task / "comm").read_text().strip()
             name = names.get(int(task.name)) or comm
             if name.startswith("Dummy-"):  # a Qt pool thread: its OS name says whose it is
                 name = comm
-            name = name.split(" ")[0].rstrip("_0123456789")
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            threads[int(task.name)] = (name.split(" ")[0].rstrip("_0123456789"),
+                                       _stat_seconds(task / "stat", ticks))
         except OSError:
             continue
-        used[name] = used.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
-    return used
+    return CpuSnapshot(threads, process)
 
 
-def _process_cpu(pid: int | None) -> float:
-    """CPU seconds used so far by every thread of process ``pid`` (0 for None)."""
-    return sum(thread_cpu(pid).values()) if pid else 0.0
+def _stat_seconds(stat: Path, ticks: int) -> float:
+    """utime + stime of a /proc stat file, in seconds."""
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / ticks
 
 
 class _FileCount:
