@@ -98,6 +98,10 @@ CORE_TEXTS: Final = frozenset({
         "The system keyring is locked: unlock it in your system's keyring app, then try again."),
     QT_TRANSLATE_NOOP(
         "CoreText", "The system keyring has still not answered an earlier request."),
+    # core.store.db.HistoryNotChecked (a change asked while the engine checks the journal)
+    QT_TRANSLATE_NOOP(
+        "CoreText", "The history is still being checked; it can be changed in a few seconds."),
+    QT_TRANSLATE_NOOP("CoreText", "Try again in a few seconds."),
     QT_TRANSLATE_NOOP("CoreText", "The history keeps its own copy either way."),
     QT_TRANSLATE_NOOP(
         "CoreText", "Where finished images are copied; empty = the Pictures folder's "

@@ -193,3 +193,25 @@ def test_the_built_catalog_matches_the_source(tmp_path: Path) -> None:
     fresh = compile_translations(tmp_path)
     assert [path.read_bytes() for path in fresh if path.name == built.name] == \
         [built.read_bytes()], "stale: run python packaging/translations.py"
+
+
+def test_a_change_refused_while_the_history_is_checked_is_said_in_chinese(
+        chinese: Path, qapp: object, tmp_path: Path) -> None:
+    from qwenimg_desktop.core.store.db import HistoryNotChecked
+    from qwenimg_desktop.core.store.files import DataLayout
+    from qwenimg_desktop.core.store.history import HistoryStore
+    from qwenimg_desktop.ui.history.curation import _message
+
+    layout = DataLayout(tmp_path / "data")
+    HistoryStore.open(layout).close()
+    early = HistoryStore.open_before_check(layout)
+    assert early is not None
+    try:
+        with pytest.raises(HistoryNotChecked) as refused:
+            early.require_writable()
+    finally:
+        early.close()
+    assert i18n.install(i18n.CHINESE, folder=chinese) == i18n.CHINESE
+    text = _message(refused.value)
+    assert not _untranslated([text]), text
+    assert "历史记录" in text

@@ -53,7 +53,7 @@ class HistoryNotChecked(StoreError):
     window reads it early (``HistoryStore.open_before_check``) but writes only once the
     engine's checks have passed (a damaged journal is never written to)."""
 
-    next_step = "Try again in a few seconds, once the status bar no longer says it is checking."
+    next_step = "Try again in a few seconds."
 
 
 class DatabaseBusy(StoreError):

@@ -18,6 +18,7 @@ from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.queries import HistoryQuery
 from qwenimg_desktop.core.store.records import JobRecord
 from qwenimg_desktop.core.store.trash import DeletedBatch, FileMover, Trash
+from qwenimg_desktop.ui.core_texts import core_text
 from qwenimg_desktop.ui.workers import Workers
 
 log = logging.getLogger("qwenimg.ui.history")
@@ -31,9 +32,11 @@ def qt_move_to_trash(path: Path) -> bool:
 
 
 def _message(error: Exception) -> str:
+    """What a refused change says: a fixed core sentence in the interface language (the
+    others, naming a file or the OS's reason, as they come)."""
     if isinstance(error, QwenImgError):
-        step = f" {error.next_step}" if error.next_step else ""
-        return f"{error.message}{step}"
+        step = f" {core_text(error.next_step)}" if error.next_step else ""
+        return f"{core_text(error.message)}{step}"
     return f"{type(error).__name__}: {error}"
 
 
