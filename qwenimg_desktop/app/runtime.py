@@ -26,7 +26,6 @@ from qwenimg_desktop.app.instance import Handover
 from qwenimg_desktop.core import heap, paths
 from qwenimg_desktop.core.errors import QwenImgError
 from qwenimg_desktop.core.jobs.config import EngineConfig
-from qwenimg_desktop.core.jobs.events import EngineReady
 from qwenimg_desktop.core.jobs.facade import EngineFacade
 from qwenimg_desktop.core.jobs.remote import EngineProcess
 from qwenimg_desktop.core.logs import install_excepthooks, setup_logging
@@ -47,6 +46,7 @@ from qwenimg_desktop.ui.workers import Workers
 
 if TYPE_CHECKING:
     from qwenimg_desktop.core.balance import Balance
+    from qwenimg_desktop.core.jobs.events import EngineReady
     from qwenimg_desktop.core.pricing import CachedPrice
     from qwenimg_desktop.core.store.history import HistoryStore
     from qwenimg_desktop.emulator.server import EmulatorServer
@@ -149,6 +149,8 @@ class AppRuntime:
         return record.request if record is not None else None
 
     def _on_engine_event(self, event: object) -> None:
+        from qwenimg_desktop.core.jobs.events import EngineReady  # noqa: PLC0415 - see bridge
+
         if isinstance(event, EngineReady):
             self._engine_ready(event)
 

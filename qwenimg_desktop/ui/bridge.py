@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import replace
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from qwenimg_desktop.core.jobs.events import JobEvent, Running
+if TYPE_CHECKING:
+    from qwenimg_desktop.core.jobs.events import JobEvent
 
 FLUSH_INTERVAL_MS: Final = 16  # at most ~60 flushes a second
 FLUSH_BUDGET_S: Final = 0.008  # a flush yields to the event loop after this much work
@@ -62,6 +63,10 @@ class EngineBridge(QObject):
         self._wake.emit()
 
     def _append(self, event: JobEvent) -> None:
+        # The events load with the engine's first report (core/jobs/remote.py), after the
+        # window's first paint: never at the window's import.
+        from qwenimg_desktop.core.jobs.events import Running  # noqa: PLC0415
+
         index = self._running_at.get(event.job_id)
         if isinstance(event, Running):
             if index is not None:

@@ -28,7 +28,6 @@ from qwenimg_desktop.core.budget import Budget, BudgetDecision, Verdict, check_b
 from qwenimg_desktop.core.edit_request import EditRequest
 from qwenimg_desktop.core.endpoints import EndpointKind, choose
 from qwenimg_desktop.core.errors import KeyringUnavailable, QwenImgError
-from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.lease import live_owners
 from qwenimg_desktop.core.jobs.model import REMOTE_STATES, JobState
 from qwenimg_desktop.core.params import GenerationRequest
@@ -64,6 +63,7 @@ from qwenimg_desktop.ui.theme import ThemeController
 from qwenimg_desktop.ui.user_files import UserFiles
 
 if TYPE_CHECKING:
+    from qwenimg_desktop.core.jobs import events as ev
     from qwenimg_desktop.core.store.history import HistoryStore
     from qwenimg_desktop.core.store.records import JobRecord
     from qwenimg_desktop.core.store.snippets import Snippet
@@ -917,6 +917,7 @@ class MainWindow(QMainWindow):
         return new_id
 
     def on_job_event(self, event: ev.JobEvent) -> None:
+        from qwenimg_desktop.core.jobs import events as ev  # noqa: PLC0415 - see ui/bridge.py
         if event.job_id in self._unrecorded:  # the engine's first word on it: it is journalled
             self._unrecorded.discard(event.job_id)
             if not isinstance(event, ev.Failed | ev.Cancelled):

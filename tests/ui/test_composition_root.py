@@ -235,26 +235,28 @@ def test_the_window_process_builds_no_validator_for_what_its_start_up_does_not_c
 
 def test_the_window_process_loads_the_engines_messages_with_the_first_one(tmp_path: Path) -> None:
     """The window's process starts the engine's child before its first paint but sends it
-    nothing: the messages' 23 dataclasses (~10 ms of CPU) load with the child's first report
-    (``EngineReady``, unpickled on the reader thread), and every message still works."""
+    nothing: the messages' 23 dataclasses and the events' 14 (~10 ms of CPU each) load with the
+    child's first report (``EngineReady``, unpickled on the reader thread), and every message
+    and event still works."""
     code = ("import sys\n"
             "from qwenimg_desktop.core.jobs.config import EngineConfig\n"
             "from qwenimg_desktop.core.jobs.remote import EngineProcess\n"
             "from qwenimg_desktop.core.store.files import DataLayout\n"
             "import qwenimg_desktop.app.runtime\n"
-            "name = 'qwenimg_desktop.core.jobs.messages'\n"
+            "names = ['qwenimg_desktop.core.jobs.messages', 'qwenimg_desktop.core.jobs.events']\n"
             "events = []\n"
             "engine = EngineProcess(EngineConfig(DataLayout(sys.argv[1])), keys=lambda: None,\n"
             "                       sink=events.append)\n"
             "engine.start(wait=False)\n"
-            "print(name in sys.modules)\n"
+            "print(*(name in sys.modules for name in names))\n"
             "engine.wait_ready(60)\n"
-            "print(name in sys.modules, type(events[0]).__name__, engine.active_jobs())\n"
+            "print(*(name in sys.modules for name in names), type(events[0]).__name__,\n"
+            "      engine.active_jobs())\n"
             "engine.shutdown()\n")
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "data")], cwd=ROOT,
                          env={**os.environ, "HOME": str(tmp_path / "home")},
                          capture_output=True, text=True, check=True, timeout=120).stdout.split()
-    assert out == ["False", "True", "EngineReady", "[]"]
+    assert out == ["False", "False", "True", "True", "EngineReady", "[]"]
 
 
 def test_the_window_process_loads_the_historys_export_and_records_on_first_use() -> None:

@@ -51,7 +51,6 @@ from qwenimg_desktop.core import heap
 from qwenimg_desktop.core.budget import Budget
 from qwenimg_desktop.core.environ import secrets_withheld
 from qwenimg_desktop.core.errors import QwenImgError, UserError, register_secret
-from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.config import EngineConfig
 from qwenimg_desktop.core.jobs.gate import EngineClosed, StartGate
 from qwenimg_desktop.core.jobs.untracked_spawn import UntrackedSpawnProcess
@@ -63,6 +62,7 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
     from multiprocessing.process import BaseProcess
 
+    from qwenimg_desktop.core.jobs import events as ev
     from qwenimg_desktop.core.jobs import messages as msg
     from qwenimg_desktop.core.jobs.engine import JobEngine
 
@@ -339,6 +339,7 @@ class EngineProcess(StartGate):
 
     def _drop_unconfirmed(self, why: str) -> None:
         """The engine will not run again: every click it never confirmed ends, with a reason."""
+        from qwenimg_desktop.core.jobs import events as ev  # noqa: PLC0415 - on first use
         with self._unconfirmed_lock:
             waiting, self._unconfirmed = list(self._unconfirmed), {}
         for job_id in waiting:
@@ -391,6 +392,7 @@ class EngineProcess(StartGate):
         self._child_died(process)
 
     def _handle(self, report: msg.Report) -> None:
+        from qwenimg_desktop.core.jobs import events as ev  # noqa: PLC0415 - on first use
         from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
         match report:
             case msg.Events(events):
@@ -441,6 +443,7 @@ class EngineProcess(StartGate):
         return True
 
     def _child_died(self, process: BaseProcess) -> None:
+        from qwenimg_desktop.core.jobs import events as ev  # noqa: PLC0415 - on first use
         code = process.exitcode
         log.error("the engine process %s stopped unexpectedly (exit code %s)%s", process.pid,
                   code, self._fault_trace())
@@ -484,6 +487,7 @@ class EngineProcess(StartGate):
         return f"; its fault log ends with:\n{text[-4096:]}" if text.strip() else ""
 
     def _give_up(self, message: str) -> None:
+        from qwenimg_desktop.core.jobs import events as ev  # noqa: PLC0415 - on first use
         log.error("%s", message)
         self._closed = True
         self._drop_unconfirmed("The job engine stopped.")

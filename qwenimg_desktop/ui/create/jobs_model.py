@@ -17,7 +17,6 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QStandardItem, QStan
 
 from qwenimg_desktop.core.endpoints import endpoint_for
 from qwenimg_desktop.core.errors import QwenImgError
-from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import AMBIGUOUS_AT_FAL, DEADLINE, NOT_DOWNLOADED, JobState
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.pricing import PriceBook
@@ -27,6 +26,7 @@ from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import markdown_plain_line, plain_tooltip
 
 if TYPE_CHECKING:
+    from qwenimg_desktop.core.jobs import events as ev
     from qwenimg_desktop.core.store.records import JobRecord
     from qwenimg_desktop.ui.history.thumbnails import ThumbnailLoader
 
@@ -473,6 +473,7 @@ class JobsModel(QStandardItemModel):
 
     def apply(self, event: ev.JobEvent) -> None:
         """Fold one engine event into its row (GUI thread, from the bridge)."""
+        from qwenimg_desktop.core.jobs import events as ev  # noqa: PLC0415 - see ui/bridge.py
         row = self._by_id.get(event.job_id)
         if row is None:
             request = self._lookup(event.job_id) if self._lookup is not None else None
@@ -630,6 +631,7 @@ def _state_changed(row: JobRow, event: ev.StateChanged, now: float) -> None:
 
 
 def _fold(row: JobRow, event: ev.JobEvent, now: float) -> None:
+    from qwenimg_desktop.core.jobs import events as ev  # noqa: PLC0415 - see ui/bridge.py
     if isinstance(event, ev.Submitted):
         row.state = JobState.submitted
     elif isinstance(event, ev.Queued):

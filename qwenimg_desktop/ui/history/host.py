@@ -20,13 +20,13 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from qwenimg_desktop.core import heap
-from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.ui.accessibility import name_widgets
 from qwenimg_desktop.ui.history.thumbnails import ThumbnailLoader
 from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import plain_label
 
 if TYPE_CHECKING:
+    from qwenimg_desktop.core.jobs import events as ev
     from qwenimg_desktop.core.store.history import HistoryStore
     from qwenimg_desktop.ui.history.drop import MetadataDropHandler
     from qwenimg_desktop.ui.history.view import HistoryBrowser
