@@ -198,6 +198,7 @@ class MainWindow(QMainWindow):
         # The output folder, Save as…, Export and Open folder (ui/user_files.py).
         self.results.files = self.history.files = self.files = UserFiles(
             self.services.settings, self.services.workers, self.services.demo, self)
+        self.history.file_check = self.services.engine.check_files  # in the engine's process
         # The parameters and the batch panel scrolled together, Generate always in view.
         params_column = ParamsColumn([self.params, self.batch], self.params.detach_footer(), self)
         # Image-first: the parameters take the full height of a right-hand column (Generate

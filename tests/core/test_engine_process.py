@@ -25,8 +25,11 @@ from qwenimg_desktop.core.jobs.lease import LiveOwner, live_owner, owners_dir
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.jobs.remote import EngineProcess, EngineStartFailed
 from qwenimg_desktop.core.params import GenerationRequest
+from qwenimg_desktop.core.store import consistency
+from qwenimg_desktop.core.store.consistency import ConsistencyReport
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.history import HistoryStore
+from qwenimg_desktop.core.store.job_flags import JobFlags
 from qwenimg_desktop.core.store.records import JobRecord
 from qwenimg_desktop.core.threads import ENGINE_NICE
 from tests.core.helpers import FAST_RETRY, RECONCILE_DEADLINE, TEST_KEY, EventLog
@@ -601,3 +604,44 @@ def _command_line(pid: int) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def test_the_file_check_runs_in_the_child_and_its_report_crosses_the_pipe(
+    emulator_factory: EmulatorFactory, process_factory: ProcessFactory,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The History tab's file check is asked of the child: this process runs none of it."""
+    here: list[object] = []
+    monkeypatch.setattr(consistency, "_check_files", lambda store, now: here.append(store))
+    server = emulator_factory()
+    engine, log = process_factory(server.base_url)
+    gone, damaged, kept = (engine.submit(GenerationRequest(prompt=f"a harbour, study {i}"))
+                           for i in range(3))
+    paths = {}
+    for job_id in (gone, damaged, kept):
+        final = log.wait_final(job_id)
+        assert isinstance(final, ev.Completed), final
+        paths[job_id] = Path(final.image_paths[0])
+    paths[gone].unlink()
+    paths[damaged].write_bytes(b"not the image that was written")
+    report = engine.check_files()
+    assert here == []  # the child's own module ran it, not this process's
+    assert dict(report.missing_jobs) == {gone: True, damaged: True}  # fal still holds both
+    assert (report.missing_files, report.damaged_files) == (2, 1)
+    assert report.orphans == ()
+    engine.shutdown()
+    with pytest.raises(EngineClosed):
+        engine.check_files()
+
+
+def test_the_file_checks_report_stays_packed_across_the_pipe() -> None:
+    """100,000 flagged jobs are ~1.7 MB pickled (their JobFlags' one bytes object), not a
+    string per job."""
+    jobs = 100_000
+    flags = JobFlags((os.urandom(16).hex(), i % 2 == 0) for i in range(jobs))
+    report = ConsistencyReport(flags, jobs, 0, (), ())
+    sent = pickle.dumps(msg.Reply(7, report))
+    assert len(sent) < 17 * jobs + 1024, len(sent)
+    back = pickle.loads(sent)
+    assert back.value.missing_jobs == flags
+    assert back.value.missing_files == jobs

@@ -60,6 +60,7 @@ if TYPE_CHECKING:  # the pipeline (httpx, Pillow, the store) is imported on the 
     from qwenimg_desktop.core.fal.platform import PlatformClient
     from qwenimg_desktop.core.jobs.pipeline import JobContext, Pipeline
     from qwenimg_desktop.core.jobs.prices import EnginePrices
+    from qwenimg_desktop.core.store.consistency import ConsistencyReport
     from qwenimg_desktop.core.store.history import HistoryStore, JobRecord
 
 log = logging.getLogger("qwenimg.jobs")
@@ -673,6 +674,26 @@ class JobEngine(StartGate):
         except concurrent.futures.TimeoutError:
             return False
         return True
+
+    def check_files(self) -> ConsistencyReport:
+        """The History tab's file check (``consistency.check_files``) on the caller's thread,
+        over a read-only connection of its own (the writer's lock is never held for it); waits
+        for the start. In the engine's own process (``remote.py``) this runs there, not in the
+        window's: its walk of every row held the GUI thread's GIL for seconds.
+
+        Raises:
+            EngineClosed, or the start's error: the engine is not running.
+            StoreError: the journal could not be read.
+        """
+        from qwenimg_desktop.core.store.consistency import check_files  # noqa: PLC0415
+        from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
+
+        self.wait_ready()
+        reader = HistoryStore.open(self.layout, readonly=True)
+        try:
+            return check_files(reader)
+        finally:
+            reader.close()
 
     # ---- engine-loop side -------------------------------------------------------------------
 

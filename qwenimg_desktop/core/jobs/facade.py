@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from qwenimg_desktop.core.budget import Budget
     from qwenimg_desktop.core.params import GenerationRequest
+    from qwenimg_desktop.core.store.consistency import ConsistencyReport
     from qwenimg_desktop.core.store.files import DataLayout
 
 
@@ -53,3 +54,6 @@ class EngineFacade(Protocol):
     def configure(self, *, concurrency: int, price_per_image: float | None,
                   budget: Budget | None = None) -> None: ...
     def wait_idle(self, timeout: float | None = None) -> bool: ...
+    def check_files(self) -> ConsistencyReport:
+        """The file check's report, made where the engine runs (waits for it)."""
+        ...

@@ -8,10 +8,14 @@ events themselves are the :mod:`~qwenimg_desktop.core.jobs.events` records, sent
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from qwenimg_desktop.core.budget import Budget
 from qwenimg_desktop.core.jobs.events import JobEvent
 from qwenimg_desktop.core.params import GenerationRequest
+
+if TYPE_CHECKING:  # unpickling a report imports it where one arrives (the History tab has it)
+    from qwenimg_desktop.core.store.consistency import ConsistencyReport
 
 # ---- window -> engine ---------------------------------------------------------------------------
 
@@ -134,6 +138,16 @@ class AskActive:
 
 
 @dataclass(frozen=True, slots=True)
+class AskFiles:
+    """Run the file check (``consistency.check_files``) and answer with a :class:`Reply` whose
+    ``value`` is its report: the History tab's check runs in the engine's process, which
+    writes the files and the journal, so its Python (seconds of it at 100,000 generations)
+    never holds the window's GIL."""
+
+    call_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class KeyAnswer:
     """The window's key store's answer to a :class:`KeyRequest` (never in a repr)."""
 
@@ -150,8 +164,10 @@ class Stop:
 
 JobCommand = Submit | Retry | SubmitBatch
 Command = (Submit | Retry | SubmitBatch | PauseSending | MoveToFront | Reorder | CancelBatch
-           | Cancel | Redownload | CancelAll | Configure | AskIdle | AskActive | KeyAnswer | Stop
-           | ResumeAfterLock | AllowOnce | AdoptRequest)
+           | Cancel | Redownload | CancelAll | Configure | AskIdle | AskActive | AskFiles
+           | KeyAnswer | Stop | ResumeAfterLock | AllowOnce | AdoptRequest)
+Question = AskIdle | AskActive | AskFiles
+"""The commands answered with a :class:`Reply`."""
 
 # ---- engine -> window ---------------------------------------------------------------------------
 
@@ -165,10 +181,10 @@ class Events:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """The answer to an :class:`AskIdle` / :class:`AskActive`; ``error`` if it failed."""
+    """The answer to a :data:`Question`; ``error`` if it failed."""
 
     call_id: int
-    value: bool | tuple[str, ...] = False
+    value: bool | tuple[str, ...] | ConsistencyReport = False
     error: str | None = None
 
 

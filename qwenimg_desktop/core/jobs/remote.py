@@ -12,7 +12,8 @@ app works the same way; ``main.py`` calls ``freeze_support()``; without the reso
 ``spawn`` would start beside it: :mod:`~qwenimg_desktop.core.jobs.untracked_spawn`). The
 messages are the frozen dataclasses of :mod:`~qwenimg_desktop.core.jobs.messages`: a
 ``Command`` (``Submit``, ``Retry``, ``Cancel``, ``Redownload``, ``CancelAll``, ``Configure``,
-``AskIdle``, ``AskActive``, ``KeyAnswer``, ``Stop``) from the window's process, a ``Report``
+``AskIdle``, ``AskActive``, ``AskFiles``, ``KeyAnswer``, ``Stop``) from the window's process, a
+``Report``
 (``Events``, ``Reply``, ``KeyRequest``, ``LogLine``, ``Stopped``) from the child, each side
 dispatching them with ``match``. The child's start result is an event like the others
 (``EngineReady``), which the window's process also passes on to the window. The functions
@@ -65,11 +66,13 @@ if TYPE_CHECKING:
     from qwenimg_desktop.core.jobs import events as ev
     from qwenimg_desktop.core.jobs import messages as msg
     from qwenimg_desktop.core.jobs.engine import JobEngine
+    from qwenimg_desktop.core.store.consistency import ConsistencyReport
 
 
 log = logging.getLogger("qwenimg.jobs.process")
 
 KEY_WAIT_S: Final = 60.0  # the parent's key store has its own, shorter, budget
+FILE_CHECK_WAIT_S: Final = 600.0  # ~1.5 s of CPU at 100,000 generations; a slow disk: more
 MAX_RESTARTS: Final = 3  # unexpected stops restarted within RESTART_WINDOW_S, then give up
 RESTART_WINDOW_S: Final = 300.0
 
@@ -260,6 +263,24 @@ class EngineProcess(StartGate):
             return False
         return bool(answer)
 
+    def check_files(self, timeout: float | None = FILE_CHECK_WAIT_S) -> ConsistencyReport:
+        """The file check's report (``consistency.check_files``), run in the child: it walks
+        every image row and stats every file, seconds of Python at 100,000 generations that in
+        the window's process held the GUI thread's GIL while jobs ran. Waits for the answer
+        (the caller's thread only waits on the pipe); its ``JobFlags`` cross it packed (~17
+        bytes a flagged job).
+
+        Raises:
+            EngineClosed: the child stopped or the check failed (with its reason).
+            TimeoutError: no answer in ``timeout`` seconds.
+        """
+        from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
+        from qwenimg_desktop.core.store.consistency import ConsistencyReport  # noqa: PLC0415
+        report = self._ask(msg.AskFiles, "check_files", timeout)
+        if not isinstance(report, ConsistencyReport):
+            raise EngineClosed(f"the job engine answered the file check with {report!r}")
+        return report
+
     # ---- parent side ------------------------------------------------------------------------
 
     def _spawn(self) -> None:
@@ -352,7 +373,7 @@ class EngineProcess(StartGate):
                 raise ValueError("no engine connection")
             self._conn.send(message)
 
-    def _ask(self, question: Callable[[int], msg.AskIdle | msg.AskActive], name: str,
+    def _ask(self, question: Callable[[int], msg.Question], name: str,
              timeout: float | None) -> object:
         reply = self._calls.ask(lambda call_id: self._command(question(call_id)), timeout)
         if reply is None:
@@ -707,7 +728,7 @@ def _obey(engine: JobEngine, link: _Link, command: msg.Command) -> None:
                 _obey_money(engine, command)
             case msg.KeyAnswer(call_id, key):
                 link.key_answer(call_id, key)
-            case msg.AskIdle() | msg.AskActive():
+            case msg.AskIdle() | msg.AskActive() | msg.AskFiles():
                 threading.Thread(target=_answer_call, args=(engine, link, command),
                                  name="qwenimg-call", daemon=True).start()
             case msg.Stop():
@@ -759,12 +780,17 @@ def _obey_money(engine: JobEngine,
             engine.adopt_request(job_id, request_id)
 
 
-def _answer_call(engine: JobEngine, link: _Link, call: msg.AskIdle | msg.AskActive) -> None:
+def _answer_call(engine: JobEngine, link: _Link, call: msg.Question) -> None:
     from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
+    value: bool | tuple[str, ...] | ConsistencyReport
     try:
-        value: bool | tuple[str, ...] = (
-            engine.wait_idle(call.timeout) if isinstance(call, msg.AskIdle)
-            else tuple(engine.active_jobs()))
+        match call:
+            case msg.AskIdle(_, timeout):
+                value = engine.wait_idle(timeout)
+            case msg.AskActive():
+                value = tuple(engine.active_jobs())
+            case msg.AskFiles():
+                value = engine.check_files()
     except Exception as exc:  # noqa: BLE001 - the caller gets EngineClosed with the reason
         link.send(msg.Reply(call.call_id, error=str(exc)))
         return

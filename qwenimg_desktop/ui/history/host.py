@@ -26,7 +26,10 @@ from qwenimg_desktop.ui.i18n import translate
 from qwenimg_desktop.ui.safe_text import plain_label
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from qwenimg_desktop.core.jobs import events as ev
+    from qwenimg_desktop.core.store.consistency import ConsistencyReport
     from qwenimg_desktop.core.store.history import HistoryStore
     from qwenimg_desktop.ui.history.drop import MetadataDropHandler
     from qwenimg_desktop.ui.history.view import HistoryBrowser
@@ -72,6 +75,8 @@ class HistoryHost(QObject):
         self.thumbnails = ThumbnailLoader(parent=self)
         self.drops: MetadataDropHandler | None = None
         self.files: UserFiles | None = None  # the window's: Export's folder, Show in folder
+        # The window's: the engine's file check (it runs in the engine's process).
+        self.file_check: Callable[[], ConsistencyReport] | None = None
         self._closed = False
 
     def __repr__(self) -> str:
@@ -142,7 +147,8 @@ class HistoryHost(QObject):
         # a journal the engine then moves aside would make it moot.
         self._files_checked = not store.unchecked
         browser = HistoryBrowser(store, thumbnails=self.thumbnails, parent=self.page,
-                                 check_files_on_start=self._files_checked)
+                                 check_files_on_start=self._files_checked,
+                                 file_check=self.file_check)
         browser.files = self.files
         # The window's Edit → Undo routes here; a second Ctrl+Z would make the key ambiguous.
         browser.undo_action.setShortcut("")

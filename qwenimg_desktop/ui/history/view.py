@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -105,8 +106,13 @@ class HistoryBrowser(QWidget):
 
     def __init__(self, store: HistoryStore, *, os_trash: FileMover | None = qt_move_to_trash,
                  check_files_on_start: bool = True, thumbnails: ThumbnailLoader | None = None,
+                 file_check: Callable[[], ConsistencyReport] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # The window's: the engine's check_files, run in the engine's process (its walk of
+        # every row and file held the GUI thread's GIL for seconds); none (a browser without
+        # an engine: tests, screenshots): check_files on the search thread's reader.
+        self._file_check = file_check
         self.setObjectName("historyBrowser")
         self.layout_ = store.layout
         self.reader = HistoryStore.open(store.layout, readonly=True)
@@ -395,8 +401,11 @@ class HistoryBrowser(QWidget):
         return self.duplicates_view
 
     def check_consistency(self) -> None:
-        """Compare rows and files on the search thread; missing jobs get a badge."""
-        self.runner.call(check_files, self._on_checked,
+        """Compare rows and files (in the engine's process when it was given; the search
+        thread waits for its answer); missing jobs get a badge."""
+        file_check = self._file_check
+        self.runner.call(check_files if file_check is None else lambda _reader: file_check(),
+                         self._on_checked,
                          lambda error: log.warning("consistency check failed: %s", error))
 
     def _on_checked(self, report: ConsistencyReport) -> None:
