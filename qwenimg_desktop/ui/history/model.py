@@ -414,8 +414,11 @@ class HistoryModel(QAbstractListModel):
 
     def invalidate(self, job_ids: Collection[str]) -> None:
         """Mark rows stale (favourite, note or files changed): re-read on next paint."""
-        if self._reading:
-            self._reads_epoch += 1  # a block read on its way may hold the old rows
+        if not self._reading.isdisjoint(job_ids):
+            # A block read on its way may hold the old rows. Not for other rows: the file
+            # check's report changing no mark (invalidate([])) dropped a block read of rows it
+            # did not touch, whose faces were then made twice.
+            self._reads_epoch += 1
         for job_id in job_ids:
             self._cache.pop(job_id, None)
             self._tiles.pop(job_id, None)
