@@ -311,7 +311,10 @@ def test_a_tile_face_is_made_once_per_row_and_follows_changes(
         return data(index, role)
 
     monkeypatch.setattr(browser.model, "data", recorded)
-    qtbot.waitUntil(lambda: made == [job])  # its record is read off the GUI thread
+    # Its record is read (and its face made) off the GUI thread, then delivered to the model:
+    # waiting for the making alone raced the delivery on a busy machine (face still None).
+    qtbot.waitUntil(lambda: made == [job]
+                    and browser.model.data(browser.model.index(0), Role.face) is not None)
     asked.clear()
     for _ in range(3):
         browser.view.viewport().repaint()
