@@ -14,7 +14,7 @@ thread while it scrolled. ``--lone N`` sets the lone jobs per batch (default ``-
 ``--lone 0`` every row is a batch tile. ``BENCH_WATCHDOG=MS`` names what happened in each gap.
 
     .venv/bin/python -m benchmarks.grouped_batches [--batches 200] [--size 50] [--lone N]
-        [--scroll]
+        [--scroll] [--column idle|loaded]
 """
 
 from __future__ import annotations
@@ -65,6 +65,8 @@ def main() -> None:
     parser.add_argument("--lone", type=int, help="lone jobs per batch (default: --size)")
     parser.add_argument("--scroll", action="store_true",
                         help="also scroll the grouped gallery, idle and loaded (GUI gaps)")
+    parser.add_argument("--column", choices=["idle", "loaded"],
+                        help="scroll in this column only (default: idle, then loaded)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="qwenimg-grouped-") as root:
         layout = DataLayout(Path(root)).ensure()
@@ -85,10 +87,10 @@ def main() -> None:
             tiles = median_ms(lambda: reader.batch_tiles(keys))
             print(f"batch_tiles for 60 painted rows: {tiles:.1f} ms")
         if args.scroll:
-            scroll_grouped(layout)
+            scroll_grouped(layout, args.column)
 
 
-def scroll_grouped(layout: DataLayout) -> None:
+def scroll_grouped(layout: DataLayout, only: str | None = None) -> None:
     """Scroll the grouped gallery top to bottom in each column; print its GUI gaps."""
     from benchmarks.history_scale import measure_scroll
     from benchmarks.support import LOAD_COLUMNS, background_load, gap_watchdog, load_average
@@ -99,7 +101,7 @@ def scroll_grouped(layout: DataLayout) -> None:
     gui = threading.get_ident()
     on_gui = _count_gui_reads(gui, ("summaries", "batch_tiles"))
     with HistoryStore.open(layout) as store:
-        for column in LOAD_COLUMNS:
+        for column in (only,) if only else LOAD_COLUMNS:
             with background_load(column == "loaded"):
                 browser = HistoryBrowser(store, os_trash=None, check_files_on_start=False)
                 browser.resize(1200, 800)
@@ -111,9 +113,17 @@ def scroll_grouped(layout: DataLayout) -> None:
                     app.processEvents()
                     if time.perf_counter() > deadline:
                         raise TimeoutError("the grouped listing did not arrive")
+                settled = time.perf_counter() + 0.5  # laid out: the scroll's jump is 6 pages
+                while time.perf_counter() < settled:
+                    app.processEvents()
+                    time.sleep(0.001)
                 on_gui.clear()
                 watchdog = gap_watchdog()
-                gaps, busy, steps, seconds = measure_scroll(app, browser, watchdog=watchdog)
+                # Until the last screen's first row is at the top: past it the scroll bar's
+                # end moves while the batched layout finishes (tens of seconds of idle jumps).
+                last = store.query_count(HistoryQuery(group_batches=True)) - 10
+                gaps, busy, steps, seconds = measure_scroll(app, browser, rows=max(1, last),
+                                                            watchdog=watchdog)
                 if watchdog is not None:
                     watchdog.stop()
                 reads = dict(on_gui)
