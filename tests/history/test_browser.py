@@ -488,3 +488,21 @@ def test_the_missing_marks_are_nothing_for_the_collector_to_walk() -> None:
     del kept["0" * 32]
     assert "0" * 32 not in kept
     assert "0" * 32 in flags  # the copy is the model's own
+
+
+def test_the_gallery_shows_two_columns_beside_the_detail_at_1366_pixels(
+        browser_factory: BrowserFactory, make_job: MakeJob, qtbot: QtBot) -> None:
+    """The detail pane's actions wrap instead of holding the pane ~755 px wide, which left the
+    gallery one column of tiles on a 1366 px screen."""
+    for n in range(4):
+        make_job(f"tile {n}")
+    browser = browser_factory()
+    browser.resize(1356, 700)  # the History tab on a 1366×768 screen
+    qtbot.waitUntil(lambda: browser.model.rowCount() == 4, timeout=5000)
+
+    def columns() -> int:
+        tops = [browser.view.visualRect(browser.model.index(row, 0)).top() for row in range(4)]
+        return tops.count(tops[0])
+
+    qtbot.waitUntil(lambda: columns() >= 2, timeout=5000)
+    assert browser.detail.minimumSizeHint().width() < 600

@@ -27,6 +27,7 @@ from qwenimg_desktop.core.store.edits import SourceLink
 from qwenimg_desktop.core.store.files import DataLayout
 from qwenimg_desktop.core.store.reads import LogLine
 from qwenimg_desktop.core.store.records import MAX_NOTE_CHARS, JobRecord
+from qwenimg_desktop.ui.flow_layout import FlowLayout
 from qwenimg_desktop.ui.history.describe import info_rows, parameter_rows
 from qwenimg_desktop.ui.history.reuse import ReuseMode, request_for
 from qwenimg_desktop.ui.history.thumbnails import read_image
@@ -154,8 +155,10 @@ class DetailPane(QWidget):
         outer.addWidget(self.error_label)
         outer.addLayout(self._actions(note_layout))
 
-    def _actions(self, note_layout: QVBoxLayout) -> QHBoxLayout:
-        row = QHBoxLayout()
+    def _actions(self, note_layout: QVBoxLayout) -> FlowLayout:
+        # Wrapping: in one row the nine actions kept the pane ~755 px wide (the gallery beside
+        # it had one column of tiles at 1366 px); they take two rows where the pane is narrow.
+        row = FlowLayout()
         specs = [("exact", translate("Detail", "Re-run exact"), translate(
             "Detail", "Same parameters and seed")),
                  ("remix", translate("Detail", "Remix"), translate(
@@ -178,7 +181,6 @@ class DetailPane(QWidget):
             button.setToolTip(tip)
             self._buttons[name] = button
             row.addWidget(button)
-        row.addStretch(1)
         for mode in ReuseMode:
             self._buttons[mode.value].clicked.connect(
                 lambda _=False, m=mode: self._reuse(m))
