@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
+from qwenimg_desktop.app.runtime import AppRuntime
 from qwenimg_desktop.core import paths
 from qwenimg_desktop.core.errors import StoreError
 from qwenimg_desktop.core.jobs.engine import JobEngine
@@ -68,18 +69,28 @@ def _marked(win: MainWindow, qtbot: QtBot, said: list[str], job_id: str) -> None
                                 for text in said), timeout=5000)
 
 
+def _checked(runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot,
+             tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, in_thread: bool,
+             ) -> tuple[AppRuntime, MainWindow, list[str], list[HistoryReads]]:
+    """A window on a history whose second job's image is gone, its History tab open once the
+    missing image is marked: (runtime, window, job ids, the checks run in this process)."""
+    base = tmp_path / "base"
+    _layout, ids = _history(base)
+    runs = _checks_here(monkeypatch)
+    runtime = runtime_factory(emulator, base=base, engine_in_thread=in_thread)
+    assert isinstance(runtime.engine, JobEngine if in_thread else EngineProcess)
+    win = ready_window(runtime, qtbot, wait_for_key=False)
+    said = _messages(win)
+    _marked(win, qtbot, said, ids[1])
+    return runtime, win, ids, runs
+
+
 def test_missing_images_are_marked_from_the_check_the_engines_process_ran(
     runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    base = tmp_path / "base"
-    _layout, ids = _history(base)
-    runs = _checks_here(monkeypatch)
-    runtime = runtime_factory(emulator, base=base)
-    assert isinstance(runtime.engine, EngineProcess)
-    win = ready_window(runtime, qtbot, wait_for_key=False)
-    said = _messages(win)
-    _marked(win, qtbot, said, ids[1])
+    _runtime, win, ids, runs = _checked(runtime_factory, emulator, qtbot, tmp_path, monkeypatch,
+                                        in_thread=False)
     browser = win.history.browser
     assert browser is not None
     assert not browser.model.is_missing(ids[0])
@@ -92,14 +103,8 @@ def test_an_engine_in_a_thread_checks_through_the_same_facade(
     runtime_factory: RuntimeFactory, emulator: EmulatorServer, qtbot: QtBot, tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    base = tmp_path / "base"
-    _layout, ids = _history(base)
-    runs = _checks_here(monkeypatch)
-    runtime = runtime_factory(emulator, base=base, engine_in_thread=True)
-    assert isinstance(runtime.engine, JobEngine)
-    win = ready_window(runtime, qtbot, wait_for_key=False)
-    said = _messages(win)
-    _marked(win, qtbot, said, ids[1])
+    runtime, _win, _ids, runs = _checked(runtime_factory, emulator, qtbot, tmp_path,
+                                         monkeypatch, in_thread=True)
     assert len(runs) == 1  # once, by the engine (in this process: it runs here)
     assert runs[0] is not runtime.history  # its own read-only connection, not the window's
 
