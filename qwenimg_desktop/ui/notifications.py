@@ -66,6 +66,10 @@ class FreedesktopNotifications:
     def __init__(self, address: str | None = None) -> None:
         self.address = session_address() if address is None else address
         self._router: DBusRouter | None = None
+        # close() may come while listen() still connects on a worker (a window closed right
+        # after it opened): listen() then closes what it opened instead of keeping it.
+        self._lock = threading.Lock()
+        self._closed = False
 
     def __repr__(self) -> str:
         return (f"<FreedesktopNotifications bus={'yes' if self.address else 'none'} "
@@ -103,7 +107,14 @@ class FreedesktopNotifications:
             router.close()
             connection.close()
             raise SessionBusError(f"the session bus refused to pass on clicks ({exc})") from exc
-        self._router = router
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self._router = router
+        if closed:
+            router.close()
+            connection.close()
+            return
         threading.Thread(target=_hear_clicks, args=(clicks, clicked),
                          name="qwenimg-notification-clicks", daemon=True).start()
 
@@ -126,8 +137,11 @@ class FreedesktopNotifications:
         return int(reply[0])
 
     def close(self) -> None:
-        """Stop listening for clicks and close the connection (the window is closing)."""
-        router, self._router = self._router, None
+        """Stop listening for clicks and close the connection (the window is closing); a
+        listen() still under way closes its own connection."""
+        with self._lock:
+            self._closed = True
+            router, self._router = self._router, None
         if router is not None:
             router.close()  # its receiving thread ends, which ends the click thread too
             router.conn.close()
@@ -283,6 +297,7 @@ class Notifier(QObject):
         self.clock = clock  # seconds, for "still on screen" (a test may freeze it)
         self._clicked.connect(self._on_click)
         candidate = service if service is not None else FreedesktopNotifications()
+        self._candidate = candidate  # closed by close() even if the decision never came
         self._workers.run(lambda: self._open(candidate),
                           lambda ok: self._decided(candidate if ok else None),
                           self._service_failed)
@@ -415,10 +430,11 @@ class Notifier(QObject):
         self._tray.showMessage(title, text, kind, EXPIRE_MS)
 
     def close(self) -> None:
+        """The window is closing: hide the tray icon, close the service's connection (also when
+        it is still being opened on a worker: it would stay open, unused, until collected)."""
         if self._tray is not None:
             self._tray.hide()
-        if self._service is not None:
-            self._service.close()
+        self._candidate.close()
 
 
 def bring_to_front(window: QWidget) -> None:

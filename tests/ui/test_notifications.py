@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from jeepney import DBusAddress, Message, new_method_call, new_method_return
 from jeepney.io.threading import ReceiveStopped
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
@@ -31,7 +32,7 @@ from qwenimg_desktop.ui.notifications import (
     burst_body,
     jobs_finished_text,
 )
-from qwenimg_desktop.ui.session_bus import SessionBusError
+from qwenimg_desktop.ui.session_bus import SessionBusError, call
 from qwenimg_desktop.ui.workers import Workers
 from tests.core.cli_proc import ROOT
 from tests.fixtures.emulator import EmulatorFactory
@@ -118,16 +119,63 @@ class Clock:
         return self.now
 
 
+class _Window(QWidget):
+    """A window whose closing closes its notifier (``MainWindow`` does it when it closes)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.closing: list[Callable[[], None]] = []
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for close in self.closing:
+            close()
+        super().closeEvent(event)
+
+
+def _connections(bus: Bus) -> list[str]:
+    """The unique names of the connections the bus daemon has now."""
+    names = call(bus.address, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                 "org.freedesktop.DBus", "ListNames", "", ())[0]
+    return sorted(name for name in names if name.startswith(":"))
+
+
+def test_a_service_closed_while_it_connects_closes_its_connection(
+        qtbot: QtBot, bus: Bus) -> None:
+    """A window closed while its notifier still connects on a worker: the connection listen()
+    opens is closed, not left open until collected (then a ResourceWarning in a later test)."""
+    before = _connections(bus)
+    service = FreedesktopNotifications(bus.address)
+    service.close()  # the window closed first
+    service.listen(lambda _id: None)  # the worker's connect finishes after it
+    assert "listening=False" in repr(service)
+    qtbot.waitUntil(lambda: len(_connections(bus)) <= len(before), timeout=5000)
+
+
+def test_a_notifier_closed_before_it_decided_closes_its_service(
+        qtbot: QtBot, workers: Workers, bus: Bus) -> None:
+    bus.start_server()
+    before = _connections(bus)
+    window = QWidget()
+    qtbot.addWidget(window)
+    service = FreedesktopNotifications(bus.address)
+    notifier = Notifier(window, window.windowIcon(), workers, lambda: True, service)
+    notifier.close()  # before its worker's decision reached the GUI thread
+    qtbot.waitUntil(lambda: notifier.decided, timeout=5000)
+    assert "listening=False" in repr(service)
+    qtbot.waitUntil(lambda: len(_connections(bus)) <= len(before), timeout=5000)
+
+
 def _notifier(qtbot: QtBot, workers: Workers, bus: Bus, enabled: list[bool],
               clock: Clock | None = None, *, service: bool = True) -> tuple[Notifier, QWidget]:
     """A notifier for a window never shown; ``service``: the notification server answers on
     the bus (else nobody owns the name)."""
     if service:
         bus.start_server()
-    window = QWidget()  # never shown: not the active window
-    qtbot.addWidget(window)
+    window = _Window()  # never shown: not the active window
+    qtbot.addWidget(window)  # closed after the test, which closes the notifier, as the app does
     notifier = Notifier(window, window.windowIcon(), workers, lambda: enabled[0],
                         FreedesktopNotifications(bus.address), clock=clock or Clock())
+    window.closing.append(notifier.close)
     qtbot.waitUntil(lambda: notifier.decided, timeout=5000)
     return notifier, window
 
