@@ -81,20 +81,14 @@ class StartupShell(QMainWindow):
             self.setPalette(palette)
             self.setAutoFillBackground(True)
         self.setCentralWidget(label)
-        self._callbacks: list[Callable[[], None]] = []
-        self._painted = False
-        self._watcher = _PaintWatcher(self._first_paint, self)
-        self.installEventFilter(self._watcher)
+        self._first_paint = _FirstPaint(self)
 
     def __repr__(self) -> str:
-        return f"<StartupShell painted={self._painted}>"
+        return f"<StartupShell painted={self._first_paint.painted}>"
 
     def on_first_paint(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` (from the event loop) once the shell has been painted."""
-        if self._painted:
-            QTimer.singleShot(0, callback)
-        else:
-            self._callbacks.append(callback)
+        self._first_paint.then(callback)
 
     def hand_over(self, window: QMainWindow) -> None:
         """Show ``window`` where the shell is, then close the shell."""
@@ -108,41 +102,36 @@ class StartupShell(QMainWindow):
         self.close()
         self.deleteLater()
 
-    def _first_paint(self) -> None:
-        if self._painted:
-            return
-        self._painted = True
-        self.removeEventFilter(self._watcher)
-        callbacks, self._callbacks = self._callbacks, []
-        for callback in callbacks:
-            # After the paint has been flushed to the screen, not inside the paint event.
-            QTimer.singleShot(0, callback)
-
 
 def after_first_paint(widget: QWidget, callback: Callable[[], None]) -> None:
     """Run ``callback`` from the event loop once ``widget`` has first been painted (work that
     must not delay that paint, e.g. the main window's early read of the history)."""
-    done = False
+    _FirstPaint(widget).then(callback)
 
-    def painted() -> None:
-        nonlocal done
-        if not done:
-            done = True
-            widget.removeEventFilter(watcher)
+
+class _FirstPaint(QObject):
+    """Runs callbacks once ``widget`` has first been painted: from the event loop, after the
+    paint has been flushed to the screen, not inside the paint event."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self.painted = False
+        self._callbacks: list[Callable[[], None]] = []
+        widget.installEventFilter(self)
+
+    def then(self, callback: Callable[[], None]) -> None:
+        if self.painted:
             QTimer.singleShot(0, callback)
-
-    watcher = _PaintWatcher(painted, widget)
-    widget.installEventFilter(watcher)
-
-
-class _PaintWatcher(QObject):
-    def __init__(self, on_paint: Callable[[], None], parent: QObject) -> None:
-        super().__init__(parent)
-        self._on_paint = on_paint
+        else:
+            self._callbacks.append(callback)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            self._on_paint()
+        if event.type() == QEvent.Type.Paint and not self.painted:
+            self.painted = True
+            watched.removeEventFilter(self)
+            callbacks, self._callbacks = self._callbacks, []
+            for callback in callbacks:
+                QTimer.singleShot(0, callback)
         return False
 
 
