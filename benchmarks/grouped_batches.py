@@ -93,7 +93,14 @@ def main() -> None:
 def scroll_grouped(layout: DataLayout, only: str | None = None) -> None:
     """Scroll the grouped gallery top to bottom in each column; print its GUI gaps."""
     from benchmarks.history_scale import measure_scroll
-    from benchmarks.support import LOAD_COLUMNS, background_load, gap_watchdog, load_average
+    from benchmarks.support import (
+        LOAD_COLUMNS,
+        background_load,
+        gap_watchdog,
+        load_average,
+        percentile,
+        stopped_report,
+    )
     from qwenimg_desktop.ui.history.view import HistoryBrowser
     from qwenimg_desktop.ui.startup_shell import application
 
@@ -124,8 +131,7 @@ def scroll_grouped(layout: DataLayout, only: str | None = None) -> None:
                 last = store.query_count(HistoryQuery(group_batches=True)) - 10
                 gaps, busy, steps, seconds = measure_scroll(app, browser, rows=max(1, last),
                                                             watchdog=watchdog)
-                if watchdog is not None:
-                    watchdog.stop()
+                watchdog_lines = stopped_report(watchdog)
                 reads = dict(on_gui)
                 rows = browser.model.rowCount()
                 browser.shutdown()
@@ -134,16 +140,12 @@ def scroll_grouped(layout: DataLayout, only: str | None = None) -> None:
             over = sum(1 for g in gaps if g > 16.0)
             print(f"[{column}, load average {load}] grouped scroll top → bottom ({rows:,} rows,"
                   f" {steps} jumps, {seconds:.1f} s): longest GUI gap {max(gaps):.1f} ms, p99 "
-                  f"{_p99(gaps):.1f} ms, {over} of {len(gaps):,} gaps over 16 ms; the "
+                  f"{percentile(gaps, 99):.1f} ms, {over} of {len(gaps):,} gaps over 16 ms; the "
                   f"GUI thread's own CPU per gap max {max(busy):.1f} ms, p99 "
-                  f"{_p99(busy):.1f} ms; store reads on the GUI thread: "
+                  f"{percentile(busy, 99):.1f} ms; store reads on the GUI thread: "
                   + (", ".join(f"{name} {n}" for name, n in reads.items()) or "none"))
-            for line in watchdog.report() if watchdog is not None else ():
+            for line in watchdog_lines:
                 print(f"[{column}] watchdog: {line}")
-
-
-def _p99(values: list[float]) -> float:
-    return statistics.quantiles(values, n=100)[98] if len(values) > 1 else values[0]
 
 
 def _count_gui_reads(gui: int, names: tuple[str, ...]) -> dict[str, int]:

@@ -78,6 +78,9 @@ from benchmarks.support import (
     background_load,
     gap_watchdog,
     load_average,
+    p95,
+    percentile,
+    stopped_report,
 )
 from qwenimg_desktop.core import heap
 from qwenimg_desktop.core.params import DEFAULT_ENDPOINT_ID as ENDPOINT_ID
@@ -422,14 +425,6 @@ def measure_scroll(app: QApplication, browser: HistoryBrowser, *, rows: int | No
     return gaps[1:] or [0.0], busy[1:] or [0.0], steps, time.perf_counter() - t0
 
 
-def _pct(values: list[float], q: float) -> float:
-    """The q-th percentile within the values measured (never above the largest: see
-    ``support.p95``)."""
-    if len(values) < 2:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -490,8 +485,7 @@ def _run(args: argparse.Namespace, scratch: Path) -> int:
             with GcPauses() as gc_pauses:
                 gaps, busy, steps, scroll_s = measure_scroll(app, browser, rows=args.scroll_rows,
                                                              watchdog=watchdog)
-            if watchdog is not None:
-                watchdog.stop()
+            watchdog_lines = stopped_report(watchdog)
             rows_loaded = browser.model.rowCount()
             browser.shutdown()
             browser.close()
@@ -500,7 +494,7 @@ def _run(args: argparse.Namespace, scratch: Path) -> int:
         _report(column, load, open_ms=open_ms, baseline=baseline, search=search, gaps=gaps,
                 busy=busy, steps=steps, rows_loaded=rows_loaded, scroll_s=scroll_s,
                 gc_pauses=gc_pauses, settled=not args.no_settle)
-        for line in watchdog.report() if watchdog is not None else ():
+        for line in watchdog_lines:
             print(f"[{column}] watchdog: {line}")
     store.close()
     if not args.scroll_only:
@@ -520,11 +514,12 @@ def _report(column: str, load: str, *, open_ms: float, baseline: float,  # noqa:
         report_search(tag, search)
     over = sum(1 for g in gaps if g > 16.0)
     print(f"{tag} scroll top → bottom: longest GUI stall {max(gaps):.1f} ms, p99 "
-          f"{_pct(gaps, 99):.1f} ms, {over} of {len(gaps):,} probe gaps over 16 ms; {steps} "
+          f"{percentile(gaps, 99):.1f} ms, {over} of {len(gaps):,} probe gaps over 16 ms; {steps} "
           f"jumps, {rows_loaded:,} rows loaded, {scroll_s:.1f} s")
     worst = sorted(range(len(gaps)), key=gaps.__getitem__)[-5:]
     print(f"{tag} scroll: GUI thread's own CPU per gap max {max(busy):.1f} ms, p99 "
-          f"{_pct(busy, 99):.1f} ms, total {sum(busy) / 1000:.2f} s; longest gaps (wall / CPU): "
+          f"{percentile(busy, 99):.1f} ms, total {sum(busy) / 1000:.2f} s; longest gaps "
+          "(wall / CPU): "
           + ", ".join(f"{gaps[i]:.0f} / {busy[i]:.0f} ms" for i in reversed(worst)))
     print(f"{tag} GC passes while scrolling ({'' if settled else 'no '}heap.settle() after "
           f"opening): {gc_pauses.summary()}")
@@ -548,7 +543,7 @@ def report_search(tag: str, search: SearchTimes) -> None:
                         ("short_count", "1–2 chars count")):
         values = search[kind]
         print(f"{tag} search {label}: p50 {statistics.median(values):.2f} ms, p95 "
-              f"{_pct(values, 95):.2f} ms, max {max(values):.2f} ms over {len(values)} queries")
+              f"{p95(values):.2f} ms, max {max(values):.2f} ms over {len(values)} queries")
     for kind, label in (("fts", "FTS"), ("short", "1–2 chars")):
         worst = sorted(search.slowest[kind], reverse=True)[:4]
         print(f"{tag} search {label}, slowest first pages (CPU, best of 3): "
@@ -583,13 +578,13 @@ def _report_library(tag: str, layout: DataLayout) -> None:
                            ("the same with search text", text_queries())):
         values, cpu = measure_filters(layout, queries)
         print(f"{tag}{label}, first page: p50 {statistics.median(values):.2f} ms, p95 "
-              f"{_pct(values, 95):.2f} ms, max {max(values):.2f} ms over {len(values)} queries"
-              f" (CPU p95 {_pct(cpu, 95):.2f} ms, load average {os.getloadavg()[0]:.1f})"
+              f"{p95(values):.2f} ms, max {max(values):.2f} ms over {len(values)} queries"
+              f" (CPU p95 {p95(cpu):.2f} ms, load average {os.getloadavg()[0]:.1f})"
               + (" (goal p95 ≤ 20 ms)" if "filter" in label else ""))
     build_s, entries, keystrokes = measure_recall(layout)
     print(f"{tag}completion: index of {entries:,} lines/headings/snippets built in {build_s:.1f} s "
           f"(worker thread); per keystroke p50 {statistics.median(keystrokes):.3f} ms, p95 "
-          f"{_pct(keystrokes, 95):.3f} ms, max {max(keystrokes):.2f} ms over "
+          f"{p95(keystrokes):.3f} ms, max {max(keystrokes):.2f} ms over "
           f"{len(keystrokes):,} keystrokes (goal p95 ≤ 10 ms)")
     scan_s, cpu_s, report = measure_duplicates(layout)
     print(f"{tag}duplicate scan (worker thread): {scan_s:.2f} s wall, {cpu_s:.2f} s of the "

@@ -95,13 +95,17 @@ def p50(values: Sequence[float]) -> float:
     return statistics.median(values)
 
 
-def p95(values: Sequence[float]) -> float:
-    """The 95th percentile within the values measured: the "inclusive" method never reports a
-    figure above the largest one (the default "exclusive" method extrapolates past it when there
-    are fewer than 20 values, e.g. p95 7.6 ms with a maximum of 5.3 ms)."""
+def percentile(values: Sequence[float], q: int) -> float:
+    """The ``q``-th percentile within the values measured: the "inclusive" method never reports
+    a figure above the largest one (the default "exclusive" method extrapolates past it when
+    there are fewer than 100 / (100 - q) values, e.g. p95 7.6 ms with a maximum of 5.3 ms)."""
     if len(values) < 2:
         return max(values)
-    return statistics.quantiles(values, n=20, method="inclusive")[-1]
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def p95(values: Sequence[float]) -> float:
+    return percentile(values, 95)
 
 
 def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -741,6 +745,14 @@ def _idle_stack(line: str) -> bool:
     inner = line.split(": ", 1)[1].split(" < ", 1)[0] if ": " in line else line
     return inner.split(":")[1:2] in (["wait"], ["_wait_for_tstate_lock"], ["select"],
                                      ["_worker"], ["accept"])
+
+
+def stopped_report(watchdog: GapWatchdog | None) -> list[str]:
+    """Stop ``watchdog`` (if any) and return its report (nothing without one)."""
+    if watchdog is None:
+        return []
+    watchdog.stop()
+    return watchdog.report()
 
 
 def gap_watchdog() -> GapWatchdog | None:

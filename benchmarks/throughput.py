@@ -46,7 +46,6 @@ import httpx
 from benchmarks.support import (
     KEY,
     LOAD_COLUMNS,
-    GapWatchdog,
     GcPauses,
     GuiProfiling,
     WindowSession,
@@ -56,6 +55,7 @@ from benchmarks.support import (
     machine,
     peak_rss_mb,
     print_table,
+    stopped_report,
 )
 
 if TYPE_CHECKING:  # the baseline child never imports Qt
@@ -222,7 +222,7 @@ def run_app(url: str, jobs: int, images: int, *, in_thread: bool = False,  # noq
     settle_end = time.perf_counter() + 0.3
     spin_until(lambda: time.perf_counter() > settle_end, 5)
     ticker.stop()
-    watchdog_lines = _stopped_report(watchdog)
+    watchdog_lines = stopped_report(watchdog)
     gc_pauses.__exit__()
     profiling.stop()
     completed = sum(1 for r in _rows(win.jobs_model, job_ids) if r.state is JobState.completed)
@@ -271,14 +271,6 @@ def run_app(url: str, jobs: int, images: int, *, in_thread: bool = False,  # noq
     result["watchdog"] = watchdog_lines
     session.close()
     return result
-
-
-def _stopped_report(watchdog: GapWatchdog | None) -> list[str]:
-    """Stop ``watchdog`` (if any) and return its report (nothing without one)."""
-    if watchdog is None:
-        return []
-    watchdog.stop()
-    return watchdog.report()
 
 
 def _rows(model: JobsModel, job_ids: list[str | None]) -> list[JobRow]:

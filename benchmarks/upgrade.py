@@ -32,13 +32,12 @@ from typing import Final
 
 from benchmarks.history_scale import (
     V6,
-    _pct,
     build_history,
     measure_search,
     report_search,
     search_columns,
 )
-from benchmarks.support import load_average, machine
+from benchmarks.support import load_average, machine, percentile
 from qwenimg_desktop.core.jobs.engine import SHORT_INDEX_PAUSE_S
 from qwenimg_desktop.core.store import db
 from qwenimg_desktop.core.store.files import DataLayout
@@ -115,7 +114,7 @@ def measure_backfill(layout: DataLayout) -> dict[str, float]:
         store.close()
         writes = _stop_writer(writer)
     return {"wall_s": wall, "cpu_s": cpu, "jobs": jobs, "batches": len(batches),
-            "batch_max_ms": max(batches), "batch_p99_ms": _pct(batches, 99),
+            "batch_max_ms": max(batches), "batch_p99_ms": percentile(batches, 99),
             "batch_p50_ms": statistics.median(batches), **writes}
 
 
