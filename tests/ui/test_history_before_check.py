@@ -124,7 +124,8 @@ def test_the_history_is_listed_before_the_engines_check_and_changed_only_after(
     # Changes are refused, said in the status bar, and leave rows and files as they were.
     image = layout.absolute(early.get(ids[1]).images[0].path)  # type: ignore[union-attr]
     with qtbot.waitSignal(browser.curator.failed, timeout=5000):
-        browser.curator.set_favourite(ids[0], True)
+        browser.detail.button("favourite").click()  # as a person would
+    assert not browser.detail.button("favourite").isChecked()  # shows what is stored
     with qtbot.waitSignal(browser.curator.failed, timeout=5000):
         browser.curator.delete([ids[1]])
     assert any("still being checked" in text and "Try again in a few seconds" in text

@@ -336,6 +336,10 @@ class DetailPane(QWidget):
     def _toggle_favourite(self, checked: bool) -> None:
         if self._record is not None:
             self.favourite_toggled.emit(self._record.id, checked)
+            # The button shows what is stored: the record shown again once the write is done
+            # checks it; a refused write (the history still being checked, a full disk) leaves
+            # it as it was instead of showing a favourite that is not one.
+            self._buttons["favourite"].setChecked(self._record.favourite)
 
     def _copy_seed(self) -> None:
         if self._record is not None and self._record.seed is not None:
