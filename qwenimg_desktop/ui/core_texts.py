@@ -100,7 +100,7 @@ CORE_TEXTS: Final = frozenset({
         "CoreText", "The system keyring has still not answered an earlier request."),
     # core.store.db.HistoryNotChecked (a change asked while the engine checks the journal)
     QT_TRANSLATE_NOOP(
-        "CoreText", "The history is still being checked; it can be changed in a few seconds."),
+        "CoreText", "The history is still being checked, so it cannot be changed yet."),
     QT_TRANSLATE_NOOP("CoreText", "Try again in a few seconds."),
     QT_TRANSLATE_NOOP("CoreText", "The history keeps its own copy either way."),
     QT_TRANSLATE_NOOP(

@@ -733,8 +733,8 @@ fal 会对生成的每张图片计费。</translation>
         <translation>系统钥匙串仍未响应之前的请求。</translation>
     </message>
     <message>
-        <source>The history is still being checked; it can be changed in a few seconds.</source>
-        <translation>历史记录仍在检查中，几秒钟后即可修改。</translation>
+        <source>The history is still being checked, so it cannot be changed yet.</source>
+        <translation>历史记录仍在检查中，暂时无法修改。</translation>
     </message>
     <message>
         <source>Try again in a few seconds.</source>

@@ -143,7 +143,7 @@ class StoreBase:
         """Raise unless this store may write now (before staging files for a write, say)."""
         if self._unchecked_file is not None:
             raise db.HistoryNotChecked(
-                "The history is still being checked; it can be changed in a few seconds.")
+                "The history is still being checked, so it cannot be changed yet.")
         if self.readonly:
             raise BugError("write attempted through a read-only HistoryStore")
 
