@@ -96,6 +96,18 @@ def test_the_window_process_does_not_load_what_only_the_engine_or_later_steps_us
     assert not late & loaded
 
 
+def test_the_history_store_and_browser_load_without_pillow() -> None:
+    """The window's process opens the store right after its first paint so the History tab can
+    list the history, and builds the browser when the tab opens; both decode thumbnails with
+    Qt. Pillow's import there was ~25-30 ms of CPU before the tab had its connection: it loads
+    with the first thumbnail made, image hashed or reference checked."""
+    loaded = _loaded_after("import qwenimg_desktop.app.runtime\n"
+                           "import qwenimg_desktop.core.store.history\n"
+                           "import qwenimg_desktop.ui.history.view", prefixes=("",))
+    assert "qwenimg_desktop.core.store.duplicates" in loaded
+    assert "PIL" not in loaded
+
+
 def test_the_window_process_loads_no_dialog_before_one_opens() -> None:
     """None of these is on screen when the window first paints; each loads when first opened
     (the dialogs, a batch's grid, the lightbox, the wildcards editor) or with the first image

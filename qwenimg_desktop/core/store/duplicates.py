@@ -5,6 +5,9 @@ left to right), stored per image, and backfilled for older images by :func:`scan
 duplicates are pairs within :data:`NEAR_DISTANCE` differing bits; candidates are found by
 splitting each hash into four 16-bit bands (two hashes 3 bits apart share one band exactly),
 so a scan of 100,000 hashes takes well under a second. Run it off the GUI thread.
+
+Pillow loads with the first hash, not with the module: the History tab's browser imports this
+module (its duplicate scan), and its thumbnails decode with Qt (see ``store.thumbnails``).
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
-
-from PIL import Image, UnidentifiedImageError
+from typing import TYPE_CHECKING, Final
 
 from qwenimg_desktop.core.store.history import HistoryStore
 from qwenimg_desktop.core.store.thumbnails import make_thumbnail
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 log = logging.getLogger("qwenimg.store.duplicates")
 
@@ -33,6 +37,8 @@ ImageKey = tuple[str, int]
 
 def dhash(image: Image.Image) -> int:
     """The 64-bit difference hash: bit set where a pixel is brighter than its right neighbour."""
+    from PIL import Image  # noqa: PLC0415 - see the module's docstring
+
     small = image.convert("L").resize((9, 8), Image.Resampling.BILINEAR)
     pixels = small.tobytes()  # one byte per pixel, row by row
     value = 0
@@ -45,6 +51,8 @@ def dhash(image: Image.Image) -> int:
 
 def dhash_file(path: Path) -> int | None:
     """The dHash of an image file; None when it cannot be read as an image."""
+    from PIL import Image, UnidentifiedImageError  # noqa: PLC0415 - see the module's docstring
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

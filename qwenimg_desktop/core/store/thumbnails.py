@@ -1,16 +1,23 @@
-"""Thumbnail generation with Pillow, once per image at download time (never on the GUI thread)."""
+"""Thumbnail generation with Pillow, once per image at download time (never on the GUI thread).
+
+Pillow loads with the first thumbnail made, not with the module: the history store imports this
+module (a contact sheet gets its thumbnail), and the window's process opens the store right after
+its first paint, where Pillow's import was ~25-30 ms of CPU before the History tab had its
+connection (docs/performance.md); the window itself decodes thumbnails with Qt.
+"""
 
 from __future__ import annotations
 
 import io
 import warnings
 from pathlib import Path
-from typing import Final
-
-from PIL import Image, UnidentifiedImageError
+from typing import TYPE_CHECKING, Final
 
 from qwenimg_desktop.core.errors import DownloadError
 from qwenimg_desktop.core.store.files import atomic_write_bytes
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 THUMB_SIZE: Final = 256
 THUMB_QUALITY: Final = 85
@@ -30,6 +37,8 @@ def make_thumbnail(src: Path, dest: Path, size: int = THUMB_SIZE) -> tuple[int, 
         DownloadError: ``src`` is not a decodable image, or too large to decode safely.
         DiskFull: no space left to write the thumbnail.
     """
+    from PIL import Image, UnidentifiedImageError  # noqa: PLC0415 - see the module's docstring
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -47,6 +56,8 @@ def make_thumbnail(src: Path, dest: Path, size: int = THUMB_SIZE) -> tuple[int, 
 
 
 def _render(src: Path, size: int) -> tuple[bytes, tuple[int, int]]:
+    from PIL import Image  # noqa: PLC0415 - loaded by make_thumbnail already
+
     with Image.open(src) as image:
         source_size = image.size
         if image.format == "JPEG":
@@ -61,6 +72,8 @@ def _render(src: Path, size: int) -> tuple[bytes, tuple[int, int]]:
 def _flatten(image: Image.Image) -> Image.Image:
     """RGB for JPEG: transparent areas over a neutral grey instead of black."""
     if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
+        from PIL import Image  # noqa: PLC0415 - loaded by make_thumbnail already
+
         rgba = image.convert("RGBA")
         background = Image.new("RGB", rgba.size, _BACKGROUND)
         background.paste(rgba, mask=rgba.getchannel("A"))
