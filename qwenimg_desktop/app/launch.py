@@ -2,7 +2,8 @@
 
 Only Qt and the standard library are loaded before the shell's first paint (the services and
 the window take about a second to import on a loaded machine), and this module's own helpers
-load before Qt (PySide6 reads the source of every module imported after it, ~12 ms here).
+load before Qt (PySide6's import hook runs after every import once Qt is loaded; its check
+read each module's source, ~12 ms here, until :mod:`~qwenimg_desktop.ui.pyside_feature_check`).
 Before the shell, the launch takes its data folder's lock
 (:mod:`~qwenimg_desktop.app.window_lock`, an OS file lock): if a window already holds it, the
 files named on the command line go to that window (:mod:`~qwenimg_desktop.app.instance`, which

@@ -36,11 +36,13 @@ def settle() -> int:
     created since, so calling it again is cheap. Objects frozen here are still freed by
     reference counting; only a reference cycle among them would outlive its use.
 
-    The source lines that PySide6's import check read go first: it reads the source of every
+    The source lines in ``linecache`` go first: PySide6's import check read the source of every
     module imported after Qt, and ``linecache`` kept them all (134,343 lines of 304 files, 12.7
-    MB of strings once the window was ready). Nothing else holds them (a traceback reads the
-    lines it shows again), and the freed memory is what the window's next objects take: the
-    peak with 100,000 generations and 32 jobs fell from 297–302 to 286–291 MB (docs/performance.md).
+    MB of strings once the window was ready; the window's process now answers that check
+    without reading, ``ui/pyside_feature_check.py``, so only what else read lines is left).
+    Nothing else holds them (a traceback reads the lines it shows again), and the freed memory
+    is what the window's next objects take: the peak with 100,000 generations and 32 jobs fell
+    from 297–302 to 286–291 MB (docs/performance.md).
     """
     began = time.perf_counter()
     linecache.clearcache()

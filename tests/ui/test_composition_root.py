@@ -74,8 +74,9 @@ def test_the_first_launch_paints_its_shell_with_the_lock_but_without_the_socket(
 
 
 def test_the_launch_loads_its_own_helpers_before_qt(tmp_path: Path) -> None:
-    """PySide6 reads the source of every module imported after it (its ``__feature__`` check):
-    ~12 ms of the first paint's CPU when the launch's helpers came after Qt."""
+    """PySide6's import hook runs after every import once Qt is loaded (its ``__feature__``
+    check read each module's source: ~12 ms of the first paint's CPU when the launch's helpers
+    came after Qt, before ``ui/pyside_feature_check.py``)."""
     loaded = _loaded_at_the_shells_first_paint(tmp_path)
     qt = loaded.index("PySide6")
     helpers = ["qwenimg_desktop.app.window_lock", "qwenimg_desktop.core.paths",
