@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Final
 
 from qwenimg_desktop.core.errors import DiskFull, UserError
-from qwenimg_desktop.core.store.files import atomic_write_bytes
+from qwenimg_desktop.core.store.files import atomic_copy
 from qwenimg_desktop.core.store.stems import safe_stem
 
 DEFAULT_TEMPLATE: Final = "{date}_{time}_{prompt}_{seed}-{index}"
@@ -152,32 +152,36 @@ def endpoint_slug(endpoint_id: str) -> str:
 
 def copy_new(source: Path, folder: Path, stem: str, suffix: str) -> Path:
     """Copy ``source`` into ``folder`` as ``stem + suffix`` (``stem-2``… if taken); never
-    replaces a file. Written with the store's atomic write (a reader never sees half a file).
+    replaces a file. Written with the store's atomic write (a reader never sees half a file),
+    copied by the kernel where it can (:func:`~qwenimg_desktop.core.store.files.atomic_copy`:
+    the image never passes through Python).
 
     Raises:
-        OutputCopyFailed: the folder cannot be made or written, the disk is full (the message
-            names the folder and why).
+        OutputCopyFailed: the image cannot be read, the folder cannot be made or written, the
+            disk is full (the message names the folder and why).
     """
     try:
-        data = source.read_bytes()
+        reader = source.open("rb")
     except OSError as exc:
         raise OutputCopyFailed(f"The image {source.name} could not be read from the history "
                                f"({exc.strerror or exc}).") from exc
     suffix = suffix if suffix.startswith(".") else f".{suffix}"
-    for number in range(1, MAX_COLLISIONS + 1):
-        target = folder / (stem + (f"-{number}" if number > 1 else "") + suffix)
-        if target.exists():
-            continue
-        try:
-            # The user's copy, outside the private data folder: the umask decides its mode.
-            atomic_write_bytes(target, data, mode=0o666, replace=False)
-        except FileExistsError:  # made by someone else since the check: the next number
-            continue
-        except DiskFull as exc:
-            raise OutputCopyFailed(f"The output folder {folder} is full: {exc.message}") from exc
-        except OSError as exc:
-            raise OutputCopyFailed(f"The image could not be copied to the output folder "
-                                   f"{folder} ({exc.strerror or exc}).") from exc
-        return target
+    with reader:
+        for number in range(1, MAX_COLLISIONS + 1):
+            target = folder / (stem + (f"-{number}" if number > 1 else "") + suffix)
+            if target.exists():
+                continue
+            try:
+                # The user's copy, outside the private data folder: the umask decides its mode.
+                atomic_copy(reader, target, mode=0o666, replace=False)
+            except FileExistsError:  # made by someone else since the check: the next number
+                continue
+            except DiskFull as exc:
+                raise OutputCopyFailed(
+                    f"The output folder {folder} is full: {exc.message}") from exc
+            except OSError as exc:
+                raise OutputCopyFailed(f"The image could not be copied to the output folder "
+                                       f"{folder} ({exc.strerror or exc}).") from exc
+            return target
     raise OutputCopyFailed(f"The output folder {folder} already has {MAX_COLLISIONS:,} files "
                            f"named {stem}.")

@@ -11,6 +11,7 @@ import pytest
 from qwenimg_desktop.core.errors import DiskFull
 from qwenimg_desktop.core.store.files import (
     DataLayout,
+    atomic_copy,
     atomic_write_bytes,
     disk_full_error,
     is_disk_full,
@@ -85,6 +86,44 @@ def test_atomic_write_failure_leaves_no_temp(tmp_path: Path) -> None:
         atomic_write_bytes(target, b"data")
     assert os.listdir(tmp_path) == ["occupied"]
     assert os.listdir(target) == []
+
+
+def test_atomic_copy_copies_the_whole_file_from_its_start(tmp_path: Path) -> None:
+    data = os.urandom(3 * 1024 * 1024 + 17)  # more than one read where the kernel cannot copy
+    source = tmp_path / "source.png"
+    source.write_bytes(data)
+    target = tmp_path / "out" / "copy.png"
+    with source.open("rb") as reader:
+        reader.seek(12345)  # a reader used before: the copy still starts at the start
+        atomic_copy(reader, target, mode=0o666)
+    assert target.read_bytes() == data
+    assert os.listdir(target.parent) == ["copy.png"]
+
+
+def test_atomic_copy_without_the_kernels_copy(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the kernel refuses to copy between these files, Python copies 1 MB at a time."""
+    def refused(*_args: object) -> int:
+        raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))
+
+    monkeypatch.setattr(os, "sendfile", refused, raising=False)
+    data = os.urandom(2 * 1024 * 1024 + 5)
+    source = tmp_path / "source.png"
+    source.write_bytes(data)
+    with source.open("rb") as reader:
+        atomic_copy(reader, tmp_path / "copy.png")
+    assert (tmp_path / "copy.png").read_bytes() == data
+
+
+def test_atomic_copy_never_replaces_when_told_not_to(tmp_path: Path) -> None:
+    source = tmp_path / "theirs.png"
+    source.write_bytes(b"theirs")
+    target = tmp_path / "mine.png"
+    target.write_bytes(b"mine")
+    with source.open("rb") as reader, pytest.raises(FileExistsError):
+        atomic_copy(reader, target, replace=False)
+    assert target.read_bytes() == b"mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.png", "theirs.png"]
 
 
 def test_place_file_moves_into_shard(tmp_path: Path) -> None:

@@ -14,7 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from qwenimg_desktop.core.errors import UserError
-from qwenimg_desktop.core.store.files import DataLayout, atomic_write_bytes, fsync_dir
+from qwenimg_desktop.core.store.files import (
+    DataLayout,
+    atomic_copy,
+    atomic_write_bytes,
+    fsync_dir,
+)
 from qwenimg_desktop.core.store.records import ImageRecord, JobRecord
 from qwenimg_desktop.core.store.stems import MAX_STEM_BYTES, safe_stem
 
@@ -98,7 +103,8 @@ def export_to_folder(records: Sequence[JobRecord], layout: DataLayout, folder: P
         written: list[str] = []
         for name, source, meta in plan:
             # An export is the user's own copy, outside the private data dir: the umask decides.
-            atomic_write_bytes(folder / name, source.read_bytes(), mode=0o666)
+            with source.open("rb") as image:
+                atomic_copy(image, folder / name, mode=0o666)
             atomic_write_bytes(folder / f"{Path(name).stem}.json", meta, mode=0o666)
             written += [name, f"{Path(name).stem}.json"]
     except OSError as exc:

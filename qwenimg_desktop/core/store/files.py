@@ -6,17 +6,22 @@ import contextlib
 import errno
 import os
 import re
+import shutil
+import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Final
+from typing import BinaryIO, Final
 
 from qwenimg_desktop.core.errors import DiskFull, StoreError
 from qwenimg_desktop.core.private import PRIVATE_DIR, PRIVATE_FILE, private_dir, secure_tree
 
 DB_NAME: Final = "history.sqlite3"
 PARTIAL_SUFFIX: Final = ".partial"
+COPY_CHUNK: Final = 1024 * 1024
+"""A copy's read size where the kernel cannot copy the file itself."""
 IMAGE_EXTENSIONS: Final = frozenset({"png", "jpg", "jpeg", "webp"})
 _SAFE_ID: Final = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{1,63}$")
 _DISK_FULL_ERRNOS: Final = frozenset(
@@ -106,14 +111,52 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int = PRIVATE_FILE,
         FileExistsError: ``replace=False`` and ``path`` exists.
         OSError: any other filesystem failure, unchanged.
     """
-    path = Path(path)
+    _atomic_write(Path(path), lambda handle: handle.write(data), mode, replace)
+
+
+def atomic_copy(source: BinaryIO, path: Path, *, mode: int = PRIVATE_FILE,
+                replace: bool = True) -> None:
+    """:func:`atomic_write_bytes` of the whole of the open file ``source`` (from its start),
+    copied by the kernel where it can (``sendfile`` on Linux): the bytes never pass through
+    Python, so a copy of a 2048² image is one system call without the GIL instead of a read and
+    a write of a 5–10 MB ``bytes`` object (its CPU, page faults and GIL turns competed with the
+    window's GUI thread as 32 jobs' images were copied to the output folder:
+    docs/performance.md). Elsewhere, a loop of 1 MB reads and writes.
+
+    Raises: as :func:`atomic_write_bytes`; an ``OSError`` reading ``source`` too.
+    """
+    _atomic_write(Path(path), lambda handle: _copy_data(source, handle), mode, replace)
+
+
+def _copy_data(source: BinaryIO, target: BinaryIO) -> None:
+    source.seek(0)
+    size = os.fstat(source.fileno()).st_size
+    sent = 0
+    if hasattr(os, "sendfile") and sys.platform.startswith("linux"):
+        target.flush()
+        with contextlib.suppress(OSError):  # not for these files: the loop below
+            while sent < size:
+                done = os.sendfile(target.fileno(), source.fileno(), sent, size - sent)
+                if done == 0:
+                    break
+                sent += done
+        if sent:  # the kernel copied (some of) it: the rest, if any, is read below
+            target.seek(sent)
+    source.seek(sent)
+    shutil.copyfileobj(source, target, COPY_CHUNK)
+
+
+def _atomic_write(path: Path, write: Callable[[BinaryIO], object], mode: int,
+                  replace: bool) -> None:
+    """The temp file, fsync, rename and directory fsync of :func:`atomic_write_bytes`;
+    ``write`` fills the temp file."""
     _mkdir(path.parent)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}{PARTIAL_SUFFIX}")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
                      mode)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         if replace:

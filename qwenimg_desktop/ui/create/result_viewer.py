@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from qwenimg_desktop.core.endpoints import UnknownEndpoint, endpoint_of
 from qwenimg_desktop.core.params import GenerationRequest
-from qwenimg_desktop.core.store.files import atomic_write_bytes
+from qwenimg_desktop.core.store.files import atomic_copy
 from qwenimg_desktop.ui.core_texts import core_text, parameter_rows
 from qwenimg_desktop.ui.create.jobs_model import JobRow
 from qwenimg_desktop.ui.decode_gate import decoding
@@ -312,8 +312,13 @@ class ResultViewer(QWidget):
             path = path.with_suffix(Path(source).suffix)
         if self.files is not None:
             self.files.remember_save_folder(path.parent)
+
+        def save() -> None:
+            with Path(source).open("rb") as image:
+                atomic_copy(image, path, mode=0o666)
+
         self._workers.run(
-            lambda: atomic_write_bytes(path, Path(source).read_bytes(), mode=0o666),
+            save,
             lambda _r: self.status.emit(
                 translate("ResultViewer", "Saved {name}.").format(name=path.name)),
             lambda exc: self.status.emit(
