@@ -88,12 +88,15 @@ def test_the_window_process_does_not_load_what_only_the_engine_or_later_steps_us
     """Each of these cost 15-60 ms (more under load) of the complete window's start-up: the
     engine itself and asyncio run in the engine's process, keyring loads on the key-reading
     worker, the history store when the engine is ready, the metadata reader (xml, whose
-    saxutils loads urllib.request and ssl) on the first dropped image."""
+    saxutils loads urllib.request and ssl) on the first dropped image; the prompt recall's
+    index module and sqlite3 (~2.5 ms) on the worker that builds the index."""
     loaded = _loaded_after("import qwenimg_desktop.app.runtime", prefixes=("",))
     assert "qwenimg_desktop.core.jobs.remote" in loaded
     late = {"asyncio", "keyring", "httpx", "qwenimg_desktop.core.jobs.engine",
             "qwenimg_desktop.core.store.history", "qwenimg_desktop.core.store.metadata",
-            "urllib.request", "ssl", "xml.etree.ElementTree"}
+            "urllib.request", "ssl", "xml.etree.ElementTree",
+            # the prompt recall's index (with sqlite3): on its worker, 1.5 s after the window
+            "qwenimg_desktop.core.recall", "sqlite3"}
     assert not late & loaded
 
 

@@ -22,11 +22,13 @@ from PySide6.QtCore import QEvent, QModelIndex, QObject, QStringListModel, Qt, Q
 from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import QAbstractItemView, QCompleter
 
-from qwenimg_desktop.core.recall import RecallIndex, Suggestion, split_marks
 from qwenimg_desktop.ui.editor.prompt_editor import POPUP_KEYS
 from qwenimg_desktop.ui.workers import Workers
 
-if TYPE_CHECKING:  # the store's module loads once the engine is ready (the index waits too)
+if TYPE_CHECKING:
+    # The index's module (with sqlite3) loads on the worker that builds it, after the window's
+    # first paint (START_DELAY_MS); the store's once the engine is ready (the index waits too).
+    from qwenimg_desktop.core.recall import RecallIndex, Suggestion
     from qwenimg_desktop.core.store.history import HistoryStore
     from qwenimg_desktop.ui.editor.prompt_editor import PromptEditor
 
@@ -44,6 +46,7 @@ RECALL_PROMPTS: Final = 200_000
 def read_index(store: HistoryStore) -> RecallIndex:
     """Build the index from ``store``'s database, read-only (worker thread). SQLite reads the
     prompts and counts their lines itself, without the GIL (see core.recall)."""
+    from qwenimg_desktop.core.recall import RecallIndex  # noqa: PLC0415 - see the imports
     from qwenimg_desktop.core.store.history import HistoryStore  # noqa: PLC0415
 
     with HistoryStore.open(store.layout, readonly=True) as reader:
@@ -190,6 +193,8 @@ class PromptRecall(QObject):
 
     def accept(self, suggestion: Suggestion) -> None:
         """Replace the typed part of the line (after any heading marks) with ``suggestion``."""
+        from qwenimg_desktop.core.recall import split_marks  # noqa: PLC0415 - with the index
+
         cursor = self.editor.textCursor()
         _, body = split_marks(self.typed_line())
         cursor.beginEditBlock()
