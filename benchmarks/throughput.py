@@ -21,7 +21,12 @@ beside it, ``support.background_load``); each ratio is against the baseline of i
 
 ``--history DIR`` opens that history (copied: e.g. 100,000 generations built by
 ``benchmarks.history_scale``) in the app variants, History tab shown until its first page is
-in, before the jobs are sent: peak RSS then covers the history open and 32 jobs running.
+in, before the jobs are sent: peak RSS then covers the history open and 32 jobs running. The
+switch back to the Create tab (a repaint of the whole tab, and the pictures of the last
+session's jobs, restored in the jobs list) is a click of its own: the window runs
+``SWITCH_SETTLE_S`` after it, its longest gap printed apart ("tab switch"), before the first
+Generate (until 2026-12-07 the first Generate ran in the same event-loop turn as the switch, and
+the idle "longest" gap with a history was mostly the switch's repaint).
 
     .venv/bin/python -m benchmarks.throughput [--jobs 32] [--images 4] [--rounds 1]
         [--engine process|thread|both] [--history DATA_DIR]
@@ -59,12 +64,16 @@ from benchmarks.support import (
 )
 
 if TYPE_CHECKING:  # the baseline child never imports Qt
+    from collections.abc import Callable
+
     from qwenimg_desktop.ui.create.jobs_model import JobRow, JobsModel
 
 SCENARIO: dict[str, Any] = {"queue_delay": 0.1, "run_time": 1.0, "max_running": 8,
                             "log_steps": 10, "render_ahead": True}
 SEED = 20_261_126  # every job asks for the same images, which the emulator renders once
 TICK_MS = 4
+SWITCH_SETTLE_S = 1.0
+"""The window's time after the switch back from the History tab, before the first Generate."""
 LABELS = {"baseline": "plain httpx (asyncio, no app)", "app": "app (engine process)",
           "app-thread": "app (engine thread)"}
 PROMPT = "## Throughput\nlarge images, 大图, a lighthouse at dusk"
@@ -143,6 +152,7 @@ def run_app(url: str, jobs: int, images: int, *, in_thread: bool = False,  # noq
     engine = runtime.engine
     assert engine is not None
     history_rows = session.open_history() if history is not None else 0
+    switch_gap_ms = _longest_gap_for(spin_until, SWITCH_SETTLE_S) if history is not None else 0.0
     win.editor.load(PROMPT, "")
     size = win.params.size_field
     size.preset.setCurrentIndex(size.preset.findData("custom"))
@@ -235,7 +245,7 @@ def run_app(url: str, jobs: int, images: int, *, in_thread: bool = False,  # noq
     result = {
         "total_s": total, "rss_mb": rss, "engine_rss_mb": engine_rss, "rss_parts": rss_parts,
         "rss_together_mb": session.together.peak_mb,
-        "completed": completed, "history_rows": history_rows,
+        "completed": completed, "history_rows": history_rows, "switch_gap_ms": switch_gap_ms,
         "thumbs_done_s": thumbs_done,
         "max_gap_ms": gaps[-1], "p99_gap_ms": gaps[int(len(gaps) * 0.99)],
         "gaps_over_16": sum(1 for g in gaps if g > 16), "ticks": len(ticks),
@@ -271,6 +281,23 @@ def run_app(url: str, jobs: int, images: int, *, in_thread: bool = False,  # noq
     result["watchdog"] = watchdog_lines
     session.close()
     return result
+
+
+def _longest_gap_for(spin_until: Callable[[Callable[[], bool], float], None],
+                     seconds: float) -> float:
+    """Run the event loop for ``seconds``; the longest gap (ms) between 4 ms ticks in it,
+    counted from now (so the first turn's work counts)."""
+    from PySide6.QtCore import QTimer
+
+    ticks = [time.perf_counter()]
+    ticker = QTimer()
+    ticker.setInterval(TICK_MS)
+    ticker.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    ticker.start()
+    end = ticks[0] + seconds
+    spin_until(lambda: time.perf_counter() > end, seconds + 30)
+    ticker.stop()
+    return max((b - a) * 1000 for a, b in itertools.pairwise(ticks))
 
 
 def _rows(model: JobsModel, job_ids: list[str | None]) -> list[JobRow]:
@@ -464,7 +491,9 @@ def _print_details(results: list[tuple[str, str, dict[str, Any]]]) -> None:
                 print(f"{column} {name}: watchdog: {line}")
             if r.get("history_rows"):
                 print(f"{column} {name}: history open before the jobs "
-                      f"({r['history_rows']:,} rows listed)")
+                      f"({r['history_rows']:,} rows listed); tab switch back to Create, "
+                      f"longest gap in the {SWITCH_SETTLE_S:.1f} s after it (not in the "
+                      f"table): {r['switch_gap_ms']:.1f} ms")
 
 
 if __name__ == "__main__":
