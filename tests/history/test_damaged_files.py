@@ -14,8 +14,9 @@ from qwenimg_desktop.core.fal.client import QueueClient
 from qwenimg_desktop.core.fal.credentials import fixed_key
 from qwenimg_desktop.core.fal.download import Downloader
 from qwenimg_desktop.core.params import GenerationRequest
-from qwenimg_desktop.core.store.consistency import check_files, redownload_missing
+from qwenimg_desktop.core.store.consistency import check_files
 from qwenimg_desktop.core.store.history import HistoryStore
+from qwenimg_desktop.core.store.redownload import redownload_missing
 from qwenimg_desktop.emulator.server import EmulatorServer
 from qwenimg_desktop.ui.history.view import HistoryBrowser
 from tests.core.helpers import FAST_RETRY, TEST_KEY

@@ -12,9 +12,10 @@ from qwenimg_desktop.core.fal.credentials import fixed_key
 from qwenimg_desktop.core.fal.download import Downloader
 from qwenimg_desktop.core.fal.protocol import QueueStatus
 from qwenimg_desktop.core.params import GenerationRequest
-from qwenimg_desktop.core.store.consistency import check_files, redownload_missing
+from qwenimg_desktop.core.store.consistency import check_files
 from qwenimg_desktop.core.store.history import HistoryStore, ImageRecord
 from qwenimg_desktop.core.store.metadata import read_metadata
+from qwenimg_desktop.core.store.redownload import redownload_missing
 from qwenimg_desktop.emulator.server import EmulatorServer
 from tests.core.helpers import FAST_RETRY, TEST_KEY
 

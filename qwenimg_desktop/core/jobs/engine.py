@@ -1178,7 +1178,7 @@ class JobEngine(StartGate):
         # sending: send() returns, then follow() issues the remote cancel.
 
     async def _redownload(self, job_id: str) -> None:
-        from qwenimg_desktop.core.store.consistency import redownload_missing  # noqa: PLC0415
+        from qwenimg_desktop.core.store.redownload import redownload_missing  # noqa: PLC0415
 
         pipe = self._pipe
         bound = asyncio.timeout(pipe.job_deadline)
