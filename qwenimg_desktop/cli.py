@@ -22,7 +22,7 @@ from qwenimg_desktop.core.edit_request import Reference
 from qwenimg_desktop.core.endpoints import all_endpoints, default_endpoint, endpoint_for
 from qwenimg_desktop.core.endpoints.describe import help_lines
 from qwenimg_desktop.core.errors import QwenImgError, UserError
-from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
+from qwenimg_desktop.core.fal import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.jobs import events as ev
 from qwenimg_desktop.core.jobs.model import JobState
 from qwenimg_desktop.core.params import (

@@ -35,8 +35,5 @@ _.bundle_files, _.build_seconds
 # The benchmarks point fal-client at the emulator through this module global.
 _.QUEUE_URL_FORMAT
 
-# An endpoint declares its result model beside its request model (core/endpoints/model.py).
-_.result_model
-
 # multiprocessing's Popen reads these after the launch (core/jobs/untracked_spawn.py).
 _.sentinel, _.finalizer

@@ -29,7 +29,7 @@ from qwenimg_desktop.core.edit_request import Reference
 from qwenimg_desktop.core.endpoints import UnknownEndpoint, endpoint_for
 from qwenimg_desktop.core.endpoints.describe import field_specs
 from qwenimg_desktop.core.errors import UserError
-from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
+from qwenimg_desktop.core.fal import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.output_files import (
     DEFAULT_TEMPLATE,
     MAX_TEMPLATE_CHARS,

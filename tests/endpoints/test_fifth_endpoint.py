@@ -13,7 +13,6 @@ from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.cli import build_parser
 from qwenimg_desktop.core.endpoints import Endpoint, EndpointKind, Tier, build_request, registered
-from qwenimg_desktop.core.fal.protocol import GenerationResult
 from qwenimg_desktop.core.params import GenerationRequest, form
 from qwenimg_desktop.core.pricing import CachedPrice
 from qwenimg_desktop.core.settings import AppSettings
@@ -39,7 +38,7 @@ class GuidedRequest(GenerationRequest):
 
 GUIDED = Endpoint(
     id=TEST_ID, title="Test · Guided", kind=EndpointKind.generate, tier=Tier.pro,
-    request_model=GuidedRequest, result_model=GenerationResult, price_per_image_usd=0.5,
+    request_model=GuidedRequest, price_per_image_usd=0.5,
 )
 
 

@@ -89,14 +89,17 @@ def test_the_window_process_does_not_load_what_only_the_engine_or_later_steps_us
     engine itself and asyncio run in the engine's process, keyring loads on the key-reading
     worker, the history store when the engine is ready, the metadata reader (xml, whose
     saxutils loads urllib.request and ssl) on the first dropped image; the prompt recall's
-    index module and sqlite3 (~2.5 ms) on the worker that builds the index."""
+    index module and sqlite3 (~2.5 ms) on the worker that builds the index; fal's wire models
+    in the engine's process, where its answers are read."""
     loaded = _loaded_after("import qwenimg_desktop.app.runtime", prefixes=("",))
     assert "qwenimg_desktop.core.jobs.remote" in loaded
     late = {"asyncio", "keyring", "httpx", "qwenimg_desktop.core.jobs.engine",
             "qwenimg_desktop.core.store.history", "qwenimg_desktop.core.store.metadata",
             "urllib.request", "ssl", "xml.etree.ElementTree",
             # the prompt recall's index (with sqlite3): on its worker, 1.5 s after the window
-            "qwenimg_desktop.core.recall", "sqlite3"}
+            "qwenimg_desktop.core.recall", "sqlite3",
+            # fal's wire models (9 pydantic classes, ~2.7 ms): where answers are read
+            "qwenimg_desktop.core.fal.protocol"}
     assert not late & loaded
 
 

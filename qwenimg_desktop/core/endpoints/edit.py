@@ -5,11 +5,10 @@ Its limits are not published separately; the pro edit's are assumed.
 
 from qwenimg_desktop.core.edit_request import EditRequest
 from qwenimg_desktop.core.endpoints.model import Endpoint, EndpointKind, Tier
-from qwenimg_desktop.core.fal.protocol import GenerationResult
 from qwenimg_desktop.core.params import MAX_REFERENCES
 
 ENDPOINT = Endpoint(
     id="fal-ai/qwen-image-2/edit", title="Standard · Edit",
     kind=EndpointKind.edit, tier=Tier.standard, request_model=EditRequest,
-    result_model=GenerationResult, price_per_image_usd=0.035, max_references=MAX_REFERENCES,
+    price_per_image_usd=0.035, max_references=MAX_REFERENCES,
 )

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pydantic import BaseModel
-
 from qwenimg_desktop.core.params import GenerationRequest
 
 
@@ -33,7 +31,6 @@ class Endpoint:
         title: a short name for people ("Pro · Edit").
         kind, tier: the two choices the window offers.
         request_model: the pydantic model of its input; its fields drive every form and text.
-        result_model: the pydantic model of its output.
         price_per_image_usd: fal's list price (the cost estimate multiplies it by ``num_images``).
         max_references: how many input images it takes (0 for text-to-image).
     """
@@ -43,7 +40,6 @@ class Endpoint:
     kind: EndpointKind
     tier: Tier
     request_model: type[GenerationRequest]
-    result_model: type[BaseModel]
     price_per_image_usd: float
     max_references: int = 0
 

@@ -1,11 +1,10 @@
 """fal-ai/qwen-image-2/text-to-image: the standard tier, from a prompt (the pro schema)."""
 
 from qwenimg_desktop.core.endpoints.model import Endpoint, EndpointKind, Tier
-from qwenimg_desktop.core.fal.protocol import GenerationResult
 from qwenimg_desktop.core.params import GenerationRequest
 
 ENDPOINT = Endpoint(
     id="fal-ai/qwen-image-2/text-to-image", title="Standard · Generate",
     kind=EndpointKind.generate, tier=Tier.standard, request_model=GenerationRequest,
-    result_model=GenerationResult, price_per_image_usd=0.035,
+    price_per_image_usd=0.035,
 )

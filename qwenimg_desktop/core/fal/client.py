@@ -33,6 +33,7 @@ from qwenimg_desktop.core.errors import (
     ValidationFailed,
     register_secret,
 )
+from qwenimg_desktop.core.fal import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.fal.credentials import KeySource, fixed_key, key_shape_problem
 from qwenimg_desktop.core.fal.failures import result_failure
 from qwenimg_desktop.core.fal.limits import (
@@ -45,7 +46,6 @@ from qwenimg_desktop.core.fal.limits import (
     sse_data,
 )
 from qwenimg_desktop.core.fal.protocol import (
-    DEFAULT_QUEUE_BASE,
     GenerationResult,
     QueueStatus,
     SubmitResponse,

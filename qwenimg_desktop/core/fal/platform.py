@@ -33,6 +33,7 @@ from qwenimg_desktop.core.errors import (
     register_secret,
     untrusted_tree,
 )
+from qwenimg_desktop.core.fal import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.fal.client import (
     DEFAULT_TIMEOUT,
     USER_AGENT,
@@ -42,7 +43,6 @@ from qwenimg_desktop.core.fal.client import (
 )
 from qwenimg_desktop.core.fal.credentials import KeySource, fixed_key, key_shape_problem
 from qwenimg_desktop.core.fal.limits import CALL_DEADLINE_S, MAX_RESULT_BYTES, MAX_STATUS_BYTES
-from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.fal.retry import (
     RetryPolicy,
     parse_retry_after,

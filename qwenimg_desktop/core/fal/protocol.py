@@ -15,7 +15,6 @@ from qwenimg_desktop.core.errors import FieldError, MalformedResponse, redact, u
 
 ENDPOINT_ID: Final = "fal-ai/qwen-image-2/pro/text-to-image"
 ENDPOINT_OWNER_ALIAS: Final = "fal-ai/qwen-image-2"
-DEFAULT_QUEUE_BASE: Final = "https://queue.fal.run"
 
 StatusName = Literal["IN_QUEUE", "IN_PROGRESS", "COMPLETED"]
 

@@ -26,6 +26,7 @@ from qwenimg_desktop.core.errors import (
     MalformedResponse,
     register_secret,
 )
+from qwenimg_desktop.core.fal import DEFAULT_QUEUE_BASE
 from qwenimg_desktop.core.fal.client import (
     DEFAULT_TIMEOUT,
     USER_AGENT,
@@ -34,7 +35,7 @@ from qwenimg_desktop.core.fal.client import (
 )
 from qwenimg_desktop.core.fal.credentials import KeySource
 from qwenimg_desktop.core.fal.limits import CALL_DEADLINE_S, MAX_ERROR_BYTES, MAX_STATUS_BYTES
-from qwenimg_desktop.core.fal.protocol import DEFAULT_QUEUE_BASE, parse_model
+from qwenimg_desktop.core.fal.protocol import parse_model
 from qwenimg_desktop.core.fal.retry import RetryPolicy, parse_retry_after
 from qwenimg_desktop.core.urls import is_loopback
 
