@@ -65,6 +65,34 @@ def test_a_second_settle_freezes_what_was_created_since() -> None:
     assert not any(obj is later[0] for obj in gc.get_objects())
 
 
+@pytest.mark.usefixtures("thawed")
+def test_settle_soon_waits_for_the_start_ups_hold_to_end() -> None:
+    """While the launch holds the collector off, settling is left to the hold's end (which
+    settles everything): no collection in the middle of the start-up."""
+    passes: list[str] = []
+
+    def count(phase: str, _info: dict[str, int]) -> None:
+        if phase == "start":
+            passes.append(phase)
+
+    survivor = _Node()
+    gc.callbacks.append(count)
+    heap.hold_collections()
+    try:
+        heap.settle_soon()
+        assert passes == []
+        assert any(obj is survivor for obj in gc.get_objects())  # not frozen yet
+        assert heap.end_hold()
+        assert len(passes) == 1  # the hold's own settle
+        assert not any(obj is survivor for obj in gc.get_objects())
+        heap.settle_soon()  # not held: at once
+        assert len(passes) == 2
+    finally:
+        gc.callbacks.remove(count)
+        heap.end_hold()
+        gc.enable()
+
+
 _FREED_IMAGE = """
 import sys
 from pathlib import Path

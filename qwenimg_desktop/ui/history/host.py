@@ -168,7 +168,7 @@ class HistoryHost(QObject):
         self.browser = browser
         self._built_on = store
         name_widgets(browser)  # screen readers: every control named (see ui.accessibility)
-        heap.settle()  # the browser lives until quit: out of later GC passes (see core.heap)
+        heap.settle_soon()  # the browser lives until quit: out of later GC passes (core.heap)
 
     def install_drops(self, widgets: list[QWidget]) -> MetadataDropHandler:
         """Accept dropped images made by this app on ``widgets``: restores their request."""
