@@ -353,3 +353,17 @@ def test_keep_alive_reuses_one_connection(emulator: EmulatorServer) -> None:
     assert first.http_version == "HTTP/1.1"
     assert "close" not in first.headers.get("connection", "")
     assert second.status_code in {200, 202}
+
+
+def test_the_request_log_has_the_status_before_the_client_has_the_answer(
+        emulator_factory: EmulatorFactory) -> None:
+    """A test reads the log as soon as its client holds an answer: the status is logged before
+    the answer is sent (here a status stream, whose handler is still running; before, the
+    status came when the handler returned, and a test that read the log at once could see
+    None)."""
+    server = emulator_factory({"queue_delay": 0, "run_time": 60})
+    with client() as http:
+        answer = submit(http, server.base_url)
+        with http.stream("GET", f"{answer['status_url']}/stream") as response:
+            assert response.status_code == 200
+            assert [r["status"] for r in server.requests("stream")] == [200]
