@@ -60,8 +60,8 @@ def app(argv: list[str]) -> int:
     has finished and the window's connection writes (favourites, tags, deletes). Quits once
     the last three happened."""
     # Only what the app itself loads before the shell's paint, in its order (``app.main``
-    # imports ``app.launch``, which loads its standard-library helpers before Qt: a module
-    # imported after PySide6 has its source read by PySide6's feature check). The history's
+    # imports ``app.launch``, which loads its standard-library helpers before Qt: after it,
+    # PySide6's import hook runs on every import, see ``ui/pyside_feature_check.py``). The history's
     # host (Qt's whole ``Qt`` namespace, the engine's event models, pydantic) is patched when
     # the window takes the shell's place, by then imported by the window's code: importing it
     # here cost the first paint ~50 ms of CPU that the app does not spend.
