@@ -13,6 +13,9 @@ runs from just before the process is spawned to the first Paint event of the win
 prints the wall clock then and quits). Variants, alternated in one run:
 
 * bare: ``QApplication`` + ``QMainWindow`` 1360×880, nothing else;
+* Qt floor: the same main window in Qt alone (the same widget classes, menus, tabs, splitters,
+  Fusion and a style sheet, no app code, no pydantic or httpx; ``startup_child.floor`` says
+  what it builds): what the complete window costs Qt, so the app's own Python is app − floor;
 * app, empty history: ``qwenimg_desktop.app.main --data-dir D`` with a fresh data dir;
 * app, 100,000 generations: the same on a history of 100,000 jobs (built once, as
   ``benchmarks.history_scale`` builds it).
@@ -20,6 +23,11 @@ prints the wall clock then and quits). Variants, alternated in one run:
 ``FAL_KEY`` is set so no first-run dialog opens; ``.pyc`` files are warm (the first, discarded
 round compiles them). All variants are sampled twice: "idle" (nothing added) and "loaded" (one
 CPU-bound process beside them, ``support.background_load``); ratios are within a column.
+
+A last table splits the app's CPU into phases, stamped in the same runs (the child patches the
+app after the shell's paint): the shell painted, the window's code imported
+(``app.runtime``), the window built (``MainWindow`` constructed), the window painted, the
+history ready; per phase the CPU p50 and what the phase added (the difference of the p50s).
 
     .venv/bin/python -m benchmarks.startup [--runs 7] [--rows 100000] [--history DATA_DIR]
 """
@@ -57,11 +65,19 @@ def _settings(base: Path) -> None:
 
 
 STAMPS = ("FIRST_PAINT", "WINDOW_PAINT", "HISTORY_READY", "HISTORY_WRITABLE")
+PHASES = {"FIRST_PAINT": "shell painted",
+          "RUNTIME_IMPORTED": "window's code imported (the socket, app.runtime)",
+          "WINDOW_BUILT": "window built (MainWindow constructed)",
+          "WINDOW_PAINT": "window painted",
+          "HISTORY_READY": "history ready"}
+"""The app's phases in their order (the child prints each; the bare and floor windows print
+FIRST_PAINT only)."""
+BARE, FLOOR = "bare QMainWindow", "Qt floor (the window in Qt alone)"
 
 
 def _sample(args: list[str]) -> dict[str, tuple[float, float]]:
     """{stamp: (wall ms since the spawn, the child's CPU ms so far)} for each stamp printed;
-    the bare window prints FIRST_PAINT only, which then stands for all three."""
+    the bare and floor windows print FIRST_PAINT only, which then stands for the rest."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", FAL_KEY="bench-key:0123456789")
     # An installed app has its bytecode cached: let the warm-up round write the .pyc files even
     # where the environment says not to (measured: ~60 ms of compiling per start otherwise).
@@ -74,11 +90,11 @@ def _sample(args: list[str]) -> dict[str, tuple[float, float]]:
     stamps = {}
     for line in out.stdout.splitlines():
         tag, *values = line.split()
-        if tag in STAMPS:
+        if tag in STAMPS or tag in PHASES:
             stamps[tag] = ((float(values[0]) - start) * 1000, float(values[1]) * 1000)
     if "FIRST_PAINT" not in stamps:
         raise RuntimeError(f"no first paint from {args}:\n{out.stdout}\n{out.stderr}")
-    return {tag: stamps.get(tag, stamps["FIRST_PAINT"]) for tag in STAMPS}
+    return {tag: stamps.get(tag, stamps["FIRST_PAINT"]) for tag in (*STAMPS, *PHASES)}
 
 
 def main() -> None:
@@ -102,7 +118,8 @@ def main() -> None:
             base.mkdir(exist_ok=True)
             _settings(base)
         variants = {
-            "bare QMainWindow": ["bare"],
+            BARE: ["bare"],
+            FLOOR: ["floor"],
             "app, empty history": ["app", "--data-dir", str(empty)],
             f"app, {args.rows:,} generations": ["app", "--data-dir", str(full)],
         }
@@ -128,8 +145,8 @@ def main() -> None:
     for tag, title in titles.items():
         rows = []
         for column in LOAD_COLUMNS:
-            bare = p50(wall[(tag, column, "bare QMainWindow")])
-            bare_cpu = p50(cpu[(tag, column, "bare QMainWindow")])
+            bare = p50(wall[(tag, column, BARE)])
+            bare_cpu = p50(cpu[(tag, column, BARE)])
             for name in variants:
                 values, cpus = wall[(tag, column, name)], cpu[(tag, column, name)]
                 rows.append([column, loads[column], name, p50(values), min(values), max(values),
@@ -137,6 +154,30 @@ def main() -> None:
         print_table(f"\nprocess start → {title}, {args.runs} runs each (ms)",
                     ["load", "load avg", "variant", "p50", "min", "max", "p50 ratio",
                      "CPU p50", "CPU ratio"], rows)
+    print_phases(cpu, list(variants), args.runs)
+
+
+def print_phases(cpu: dict[tuple[str, str, str], list[float]], variants: list[str],
+                 runs: int) -> None:
+    """The window process's CPU p50 at each phase, and what each phase added, per column."""
+    rows = []
+    for name in variants:
+        tags = ["FIRST_PAINT"] if name in (BARE, FLOOR) else list(PHASES)
+        previous = dict.fromkeys(LOAD_COLUMNS, 0.0)
+        for tag in tags:
+            row: list[object] = [name, "first paint" if name in (BARE, FLOOR) else PHASES[tag]]
+            for column in LOAD_COLUMNS:
+                value = p50(cpu[(tag, column, name)])
+                row += [value, value - previous[column],
+                        value / p50(cpu[("FIRST_PAINT", column, BARE)])]
+                previous[column] = value
+            rows.append(row)
+    header = ["variant", "phase"]
+    for column in LOAD_COLUMNS:
+        header += [f"{column} CPU p50", f"{column} +ms", f"{column} × bare"]
+    print_table(f"\nwhere the CPU goes: the window's process from its start, CPU p50 at each "
+                f"phase (ms), what the phase added (difference of the p50s), {runs} runs each",
+                header, rows)
 
 if __name__ == "__main__":
     main()
