@@ -28,7 +28,6 @@ from qwenimg_desktop.core.budget import Budget, BudgetDecision, Verdict, check_b
 from qwenimg_desktop.core.edit_request import EditRequest
 from qwenimg_desktop.core.endpoints import EndpointKind, choose
 from qwenimg_desktop.core.errors import KeyringUnavailable, QwenImgError
-from qwenimg_desktop.core.jobs.lease import live_owners
 from qwenimg_desktop.core.jobs.model import REMOTE_STATES, JobState
 from qwenimg_desktop.core.params import GenerationRequest
 from qwenimg_desktop.core.pricing import CachedPrice, PriceBook, as_of
@@ -1001,6 +1000,9 @@ class MainWindow(QMainWindow):
         root = store.layout.root
 
         def read() -> list[JobRecord]:
+            # The engine's leases (~1 ms of imports) are read only here, once the history is open.
+            from qwenimg_desktop.core.jobs.lease import live_owners  # noqa: PLC0415
+
             others = [o.owner_id for o in live_owners(root, besides=owner)] if owner else []
             return store.session_jobs(since=since, cleared_at=cleared_at, kept=kept,
                                       skip_owners=others)
