@@ -213,7 +213,6 @@ def _floor_editor() -> Any:
     return editor
 
 
-
 def _floor_library() -> Any:
     """The library pane (hidden at start)."""
     from PySide6 import QtWidgets as W
@@ -232,7 +231,6 @@ def _floor_library() -> Any:
                                    "Export…"])
     library_layout.addLayout(library_row)
     return library
-
 
 
 def _floor_jobs() -> Any:
@@ -254,7 +252,6 @@ def _floor_jobs() -> Any:
     return jobs
 
 
-
 def _floor_result() -> Any:
     """The result: an image view and a strip of the job's images."""
     from PySide6 import QtWidgets as W
@@ -273,7 +270,6 @@ def _floor_result() -> Any:
     _buttons(result, result_row, ["⤢"], W.QToolButton)
     result_layout.addLayout(result_row)
     return result
-
 
 
 def _floor_params() -> Any:
