@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
 
-from benchmarks.startup import PHASES, STAMPS, _sample
+from benchmarks.startup import BARE, FLOOR, PHASES, STAMPS, _sample, print_phases
 from qwenimg_desktop.ui.startup_shell import StartupShell, saved_window_state
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,3 +121,24 @@ print("LOADED", *sorted({name.split(".")[0] for name in sys.modules}))
     sample = _sample(["floor"])
     assert set(sample) == {*STAMPS, *PHASES}
     assert len(set(sample.values())) == 1
+
+
+def test_the_phase_table_gives_each_phase_and_what_it_added(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """benchmarks.startup's last table: per app phase the CPU p50 and the difference from the
+    phase before; the bare and floor windows one row each, with their ratio to bare."""
+    app = "app, empty history"
+    cpu: dict[tuple[str, str, str], list[float]] = {}
+    for column in ("idle", "loaded"):
+        cpu[("FIRST_PAINT", column, BARE)] = [100.0, 120.0, 110.0]
+        cpu[("FIRST_PAINT", column, FLOOR)] = [165.0]
+        for n, tag in enumerate(PHASES):
+            cpu[(tag, column, app)] = [120.0 + 50 * n]
+    print_phases(cpu, [BARE, FLOOR, app], 3)
+    rows = [[cell.strip() for cell in line.strip("|").split("|")]
+            for line in capsys.readouterr().out.splitlines() if line.startswith("| ")][1:]
+    assert [row[:2] for row in rows] == [
+        [BARE, "first paint"], [FLOOR, "first paint"], *([app, PHASES[t]] for t in PHASES)]
+    assert rows[1][2:5] == ["165.0", "165.0", "1.500"]
+    assert [row[3] for row in rows[2:]] == ["120.0", "50.0", "50.0", "50.0", "50.0"]
+    assert rows[-1][5:] == ["320.0", "50.0", "2.909"]
