@@ -183,14 +183,21 @@ def _column(parent: Any) -> Any:
     return layout
 
 
-def _floor_editor() -> Any:
-    """The prompt editor: the text, a find bar and a preview (hidden), the counts."""
+def _split_pane(vertical: bool) -> tuple[Any, Any, Any]:
+    """A pane (widget, its column layout) holding a splitter, as the editor's and the jobs'."""
     from PySide6 import QtCore
     from PySide6 import QtWidgets as W
 
-    editor = W.QWidget()
-    editor_layout = _column(editor)
-    editor_split = W.QSplitter(QtCore.Qt.Orientation.Horizontal, editor)
+    pane = W.QWidget()
+    orientation = QtCore.Qt.Orientation.Vertical if vertical else QtCore.Qt.Orientation.Horizontal
+    return pane, _column(pane), W.QSplitter(orientation, pane)
+
+
+def _floor_editor() -> Any:
+    """The prompt editor: the text, a find bar and a preview (hidden), the counts."""
+    from PySide6 import QtWidgets as W
+
+    editor, editor_layout, editor_split = _split_pane(vertical=False)
     prompt = W.QPlainTextEdit(editor_split)
     prompt.setPlaceholderText("Describe the image…")
     preview = W.QTextEdit(editor_split)
@@ -235,12 +242,10 @@ def _floor_library() -> Any:
 
 def _floor_jobs() -> Any:
     """The jobs list and its detail."""
-    from PySide6 import QtCore, QtGui
+    from PySide6 import QtGui
     from PySide6 import QtWidgets as W
 
-    jobs = W.QWidget()
-    jobs_layout = _column(jobs)
-    jobs_split = W.QSplitter(QtCore.Qt.Orientation.Vertical, jobs)
+    jobs, jobs_layout, jobs_split = _split_pane(vertical=True)
     jobs_view = W.QListView(jobs_split)
     jobs_view.setModel(QtGui.QStandardItemModel(jobs_view))
     jobs_view.setDragDropMode(W.QListView.DragDropMode.DragDrop)
