@@ -272,7 +272,7 @@ class MainWindow(QMainWindow):
         self.history.edit_requested.connect(self.edit_images)
         self.results.edit_requested.connect(self.edit_images)
         self.references.message.connect(self.messenger.info)
-        self.history.redownload_requested.connect(self.services.engine.redownload)
+        self.history.redownload_requested.connect(self.redownload)
         self.history.message.connect(self.messenger.info)
         drops = self.history.install_drops(
             [self, self.editor.editor.viewport(), self.results, self.results.view.viewport(),
@@ -306,7 +306,7 @@ class MainWindow(QMainWindow):
         self.jobs.selected.connect(self._job_selected)
         self.jobs.cancel_requested.connect(self.request_cancel)
         self.jobs.retry_requested.connect(self.retry)
-        self.jobs.redownload_requested.connect(self.services.engine.redownload)
+        self.jobs.redownload_requested.connect(self.redownload)
         self.jobs.cancel_all_requested.connect(self.cancel_all)
         self.jobs.allow_once_requested.connect(self.allow_once)
         self.jobs.choose_request_requested.connect(self.choose_request)
@@ -915,6 +915,13 @@ class MainWindow(QMainWindow):
         self.jobs_model.add_job(new_id, row.request)
         self.jobs.select_job(new_id)
         return new_id
+
+    def redownload(self, job_id: str) -> None:
+        """Fetch a job's missing images from fal again, said at once: the engine's answer
+        ("Re-downloaded …" or why not) can take ~50 s when fal cannot be reached (its retries),
+        and until then the click showed nothing (found by hand)."""
+        self.messenger.info(translate("MainWindow", "Re-downloading the images from fal…"))
+        self.services.engine.redownload(job_id)
 
     def on_job_event(self, event: ev.JobEvent) -> None:
         from qwenimg_desktop.core.jobs import events as ev  # noqa: PLC0415 - see ui/bridge.py

@@ -2160,6 +2160,10 @@ fal 会对生成的每张图片计费。</translation>
         <translation>保留</translation>
     </message>
     <message>
+        <source>Re-downloading the images from fal…</source>
+        <translation>正在从 fal 重新下载图片…</translation>
+    </message>
+    <message>
         <source>{reason}: the job waits in the list. Raise the cap in Settings, or right-click it → Allow once.</source>
         <translation>{reason}：任务在列表中等待。请在设置中提高上限，或右键点击它 → 允许一次。</translation>
     </message>

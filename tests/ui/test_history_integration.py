@@ -136,7 +136,10 @@ def test_redownload_restores_a_missing_image(
     image.unlink()
     messages: list[str] = []
     window.history.message.connect(messages.append)
+    said: list[str] = []
+    window.messenger.message.connect(lambda _level, text: said.append(text))
     window.history.redownload_requested.emit(job_id)
+    assert said == ["Re-downloading the images from fal…"]  # at once, before fal answers
     qtbot.waitUntil(lambda: any("Re-downloaded 1" in m for m in messages), timeout=10_000)
     assert image.is_file()
 
