@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from qwenimg_desktop.core.jobs import events as ev
@@ -81,3 +83,30 @@ def test_the_history_detail_offers_re_download_for_a_paid_result_never_stored(
 
     open_detail(qtbot, browser, other)
     assert not browser.detail._buttons["redownload"].isVisible()
+
+
+def test_delete_stays_where_it_was_whether_or_not_re_download_is_offered(
+    browser: HistoryBrowser, store: HistoryStore, qtbot: QtBot,
+) -> None:
+    request = GenerationRequest(prompt="paid, never stored", output_format="png")
+    paid = store.create_pending(request, queue_base="http://127.0.0.1:1", cost_estimate=0.075)
+    store.mark_sending(paid)
+    store.mark_submitted(paid, request_id="req-paid", status_url=None, response_url=None,
+                         cancel_url=None, queue_position=0)
+    store.mark_fetching(paid, result_json="{}", seed=3, metrics_json=None)
+    store.fail(paid, "the images could not be saved: the disk is full", "not_downloaded")
+    plain = store.create_pending(request, queue_base="http://127.0.0.1:1", cost_estimate=0.075)
+    store.fail(plain, "the generation failed", "RequestFailed")
+    browser.resize(1356, 700)  # the History tab on a 1366×768 screen: the actions wrap
+    delete = browser.detail._buttons["delete"]
+
+    def delete_at() -> QPoint:
+        QApplication.processEvents()
+        return delete.mapTo(browser, QPoint(0, 0))
+
+    open_detail(qtbot, browser, plain)
+    assert not browser.detail._buttons["redownload"].isVisible()
+    before = delete_at()
+    open_detail(qtbot, browser, paid)
+    assert browser.detail._buttons["redownload"].isVisible()
+    assert delete_at() == before

@@ -172,10 +172,13 @@ class DetailPane(QWidget):
                      "references of an edit")),
                  ("copy_seed", translate("Detail", "Copy seed"), ""), ("favourite", translate(
                      "Detail", "★ Favourite"), ""),
-                 ("redownload", translate("Detail", "Re-download"), translate(
-                     "Detail", "Fetch the missing images from fal again")),
                  ("delete", translate("Detail", "Delete"), translate(
-                     "Detail", "Delete (undo is possible until you quit)"))]
+                     "Detail", "Delete (undo is possible until you quit)")),
+                 # Last: it shows only for a job whose files are missing (or once the file
+                 # check has found them), and a button shown before Delete moved Delete under
+                 # the pointer (found by hand: a click meant for Re-download deleted the job).
+                 ("redownload", translate("Detail", "Re-download"), translate(
+                     "Detail", "Fetch the missing images from fal again"))]
         for name, text, tip in specs:
             button = QPushButton(text, self)
             button.setToolTip(tip)
