@@ -61,18 +61,25 @@ def test_an_ordinary_failure_offers_retry_only(qtbot: QtBot) -> None:
     assert panel.retry_button.isEnabled()
 
 
+def _paid_never_stored_and_failed(store: HistoryStore) -> tuple[str, str]:
+    """Two jobs in the journal: a paid result whose images were never stored (fal may still
+    hold them: Re-download) and an ordinary failure (nothing to fetch)."""
+    request = GenerationRequest(prompt="paid, never stored", output_format="png")
+    paid = store.create_pending(request, queue_base="http://127.0.0.1:1", cost_estimate=0.075)
+    store.mark_sending(paid)
+    store.mark_submitted(paid, request_id="req-paid", status_url=None, response_url=None,
+                         cancel_url=None, queue_position=0)
+    store.mark_fetching(paid, result_json="{}", seed=3, metrics_json=None)
+    store.fail(paid, "the images could not be saved: the disk is full", "not_downloaded")
+    plain = store.create_pending(request, queue_base="http://127.0.0.1:1", cost_estimate=0.075)
+    store.fail(plain, "the generation failed", "RequestFailed")
+    return paid, plain
+
+
 def test_the_history_detail_offers_re_download_for_a_paid_result_never_stored(
     browser: HistoryBrowser, store: HistoryStore, qtbot: QtBot,
 ) -> None:
-    request = GenerationRequest(prompt="paid, never stored", output_format="png")
-    job = store.create_pending(request, queue_base="http://127.0.0.1:1", cost_estimate=0.075)
-    store.mark_sending(job)
-    store.mark_submitted(job, request_id="req-paid", status_url=None, response_url=None,
-                         cancel_url=None, queue_position=0)
-    store.mark_fetching(job, result_json="{}", seed=3, metrics_json=None)
-    store.fail(job, "the images could not be saved: the disk is full", "not_downloaded")
-    other = store.create_pending(request, queue_base="http://127.0.0.1:1", cost_estimate=0.075)
-    store.fail(other, "the generation failed", "RequestFailed")
+    job, other = _paid_never_stored_and_failed(store)
 
     open_detail(qtbot, browser, job)
     button = browser.detail._buttons["redownload"]
@@ -88,15 +95,7 @@ def test_the_history_detail_offers_re_download_for_a_paid_result_never_stored(
 def test_delete_stays_where_it_was_whether_or_not_re_download_is_offered(
     browser: HistoryBrowser, store: HistoryStore, qtbot: QtBot,
 ) -> None:
-    request = GenerationRequest(prompt="paid, never stored", output_format="png")
-    paid = store.create_pending(request, queue_base="http://127.0.0.1:1", cost_estimate=0.075)
-    store.mark_sending(paid)
-    store.mark_submitted(paid, request_id="req-paid", status_url=None, response_url=None,
-                         cancel_url=None, queue_position=0)
-    store.mark_fetching(paid, result_json="{}", seed=3, metrics_json=None)
-    store.fail(paid, "the images could not be saved: the disk is full", "not_downloaded")
-    plain = store.create_pending(request, queue_base="http://127.0.0.1:1", cost_estimate=0.075)
-    store.fail(plain, "the generation failed", "RequestFailed")
+    paid, plain = _paid_never_stored_and_failed(store)
     browser.resize(1356, 700)  # the History tab on a 1366×768 screen: the actions wrap
     delete = browser.detail._buttons["delete"]
 
