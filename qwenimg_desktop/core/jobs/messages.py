@@ -15,7 +15,12 @@ from qwenimg_desktop.core.jobs.events import JobEvent
 from qwenimg_desktop.core.params import GenerationRequest
 
 if TYPE_CHECKING:  # unpickling a report imports it where one arrives (the History tab has it)
+    from typing import TypeAlias
+
     from qwenimg_desktop.core.store.consistency import ConsistencyReport
+
+    Answer: TypeAlias = bool | tuple[str, ...] | ConsistencyReport
+    """What a :class:`Reply` carries: idle?, the active jobs, the file check's report."""
 
 # ---- window -> engine ---------------------------------------------------------------------------
 
@@ -184,7 +189,7 @@ class Reply:
     """The answer to a :data:`Question`; ``error`` if it failed."""
 
     call_id: int
-    value: bool | tuple[str, ...] | ConsistencyReport = False
+    value: Answer = False
     error: str | None = None
 
 

@@ -782,7 +782,7 @@ def _obey_money(engine: JobEngine,
 
 def _answer_call(engine: JobEngine, link: _Link, call: msg.Question) -> None:
     from qwenimg_desktop.core.jobs import messages as msg  # noqa: PLC0415 - on first use
-    value: bool | tuple[str, ...] | ConsistencyReport
+    value: msg.Answer
     try:
         match call:
             case msg.AskIdle(_, timeout):
